@@ -1,0 +1,441 @@
+"""Exact money: Decimal amounts in one ISO 4217 currency, rounded only when told how.
+
+Invariants (checked by ``tests/property/test_money_properties.py``):
+
+* an amount is a finite :class:`~decimal.Decimal` within :data:`MAX_AMOUNT` and with at
+  most :data:`MAX_DECIMAL_PLACES` decimal places; ``float`` is refused with ``TypeError``;
+* ``+``, ``-`` and ordering only combine amounts of one currency
+  (:class:`~salesorder.errors.CurrencyMismatch` otherwise); arithmetic is exact;
+* :meth:`Money.quantize` rounds to the currency's minor unit from CLDR
+  (JPY 0, CNY 2, KWD 3) with an explicit :class:`RoundingMode`;
+* :func:`allocate` splits an amount into whole minor units that sum exactly to it,
+  each part within one minor unit of its proportional share, deterministically.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import functools
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final, SupportsIndex
+
+import attrs
+import babel
+import babel.numbers
+
+from salesorder.errors import (
+    AllocationError,
+    CurrencyMismatch,
+    FloatRefused,
+    InvalidMoney,
+    UnknownCurrency,
+)
+
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_DECIMAL_PLACES",
+    "Money",
+    "RoundingMode",
+    "RoundingPolicy",
+    "RoundingScope",
+    "allocate",
+    "format_money",
+    "is_currency",
+    "minor_unit",
+    "to_decimal",
+]
+
+#: Largest absolute amount accepted (exclusive): 10**15 covers any real order in any currency.
+MAX_AMOUNT: Final = Decimal(10) ** 15
+#: Most decimal places accepted on input; intermediate results may carry more.
+MAX_DECIMAL_PLACES: Final = 12
+
+
+#: Arithmetic context wide enough that no product or sum of accepted amounts rounds.
+_EXACT: Final = decimal.Context(
+    prec=80,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
+)
+
+
+class RoundingMode(enum.Enum):
+    """How an amount is rounded to the currency's minor unit."""
+
+    HALF_UP = decimal.ROUND_HALF_UP
+    """0.5 rounds away from zero: the commercial default (四舍五入)."""
+    HALF_EVEN = decimal.ROUND_HALF_EVEN
+    """0.5 rounds to the even neighbour (banker's rounding)."""
+    HALF_DOWN = decimal.ROUND_HALF_DOWN
+    """0.5 rounds towards zero."""
+    UP = decimal.ROUND_UP
+    """Always away from zero."""
+    DOWN = decimal.ROUND_DOWN
+    """Always towards zero (truncation)."""
+    CEILING = decimal.ROUND_CEILING
+    """Towards positive infinity."""
+    FLOOR = decimal.ROUND_FLOOR
+    """Towards negative infinity."""
+
+
+class RoundingScope(enum.Enum):
+    """Where rounding happens when several amounts are combined (e.g. tax)."""
+
+    LINE = "line"
+    """Round each line, then add the rounded lines."""
+    DOCUMENT = "document"
+    """Add exact line amounts, round the document total once, allocate it back over the lines."""
+
+
+@attrs.frozen
+class RoundingPolicy:
+    """One object for every rounding decision: the mode and where it applies.
+
+    Attributes:
+        mode: How to round to the minor unit.
+        scope: Round per line or once per document.
+    """
+
+    mode: RoundingMode = RoundingMode.HALF_UP
+    scope: RoundingScope = RoundingScope.LINE
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    return frozenset(babel.numbers.list_currencies())
+
+
+def is_currency(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 code known to babel's CLDR data."""
+    return code in _currencies()
+
+
+@functools.cache
+def minor_unit(currency: str) -> int:
+    """Number of decimal places of ``currency``'s minor unit (JPY 0, CNY 2, KWD 3).
+
+    Raises:
+        UnknownCurrency: if the code is not known.
+    """
+    if not is_currency(currency):
+        raise UnknownCurrency(params={"currency": currency})
+    return int(babel.numbers.get_currency_precision(currency))
+
+
+@functools.cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def to_decimal(value: object, *, what: str = "amount") -> Decimal:
+    """Convert an int, str or Decimal to a finite, bounded Decimal.
+
+    Args:
+        value: The value to convert. ``float`` and ``bool`` are refused.
+        what: Name used in the error's reason.
+
+    Returns:
+        The exact Decimal.
+
+    Raises:
+        TypeError: for ``float`` (and any other non-numeric type).
+        InvalidMoney: for NaN, infinities, unparseable text or absurd magnitude/precision.
+    """
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, bool):
+        msg = f"{what} must be a Decimal, int or string, not bool"
+        raise TypeError(msg)
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if len(text) > 64:
+            raise InvalidMoney(params={"reason": f"{what} text is too long"})
+        try:
+            number = Decimal(text)
+        except decimal.InvalidOperation:
+            raise InvalidMoney(params={"reason": f"{what} is not a number"}) from None
+    elif isinstance(value, float):
+        raise FloatRefused
+    else:
+        msg = f"{what} must be a Decimal, int or string, not {type(value).__name__}"
+        raise TypeError(msg)
+    if not number.is_finite():
+        raise InvalidMoney(params={"reason": f"{what} must be finite"})
+    if number and number.adjusted() >= MAX_AMOUNT.adjusted():
+        raise InvalidMoney(params={"reason": f"{what} is out of range"})
+    exponent = int(number.as_tuple().exponent)
+    if exponent < -MAX_DECIMAL_PLACES:
+        # Trailing zeros ("1.000000000000000") carry no precision; drop them before judging.
+        number = number.normalize(_EXACT)
+        if int(number.as_tuple().exponent) < -MAX_DECIMAL_PLACES:
+            raise InvalidMoney(
+                params={"reason": f"{what} has more than {MAX_DECIMAL_PLACES} decimal places"}
+            )
+    return number
+
+
+@attrs.frozen(init=False, eq=False, repr=False)
+class Money:
+    """An exact amount of one currency.
+
+    Construct with ``Money("12.30", "CNY")`` or :meth:`Money.of`. Amounts keep the
+    precision they were given (arithmetic is exact) until :meth:`quantize` rounds them.
+
+    Attributes:
+        amount: The exact Decimal amount.
+        currency: The ISO 4217 code, upper case.
+    """
+
+    amount: Decimal
+    currency: str
+
+    def __init__(self, amount: Decimal | int | str, currency: str) -> None:
+        code = currency.upper() if isinstance(currency, str) else currency
+        if not isinstance(code, str) or not is_currency(code):
+            raise UnknownCurrency(params={"currency": str(currency)[:8]})
+        object.__setattr__(self, "amount", to_decimal(amount))
+        object.__setattr__(self, "currency", code)
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, currency: str) -> Money:
+        """Alternative spelling of the constructor, reading well at call sites."""
+        return cls(amount, currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Zero in ``currency``."""
+        return cls(0, currency)
+
+    @classmethod
+    def _exact(cls, amount: Decimal, currency: str) -> Money:
+        # Results of arithmetic on valid Money are valid by construction; skip re-parsing.
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
+
+    # -- comparison -------------------------------------------------------------------------
+
+    def _check(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"expected Money, got {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatch(params={"left": self.currency, "right": other.currency})
+        return other
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.currency == other.currency and self.amount == other.amount
+
+    def __hash__(self) -> int:
+        return hash((self.amount, self.currency))
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._check(other).amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._check(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._check(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._check(other).amount
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)
+
+    # -- arithmetic -------------------------------------------------------------------------
+
+    def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return Money._exact(_EXACT.add(self.amount, self._check(other).amount), self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        # Lets sum(moneys, start) and sum() with the int 0 start work.
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return NotImplemented
+
+    def __sub__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return Money._exact(_EXACT.subtract(self.amount, self._check(other).amount), self.currency)
+
+    def __neg__(self) -> Money:
+        return Money._exact(-self.amount, self.currency)
+
+    def __pos__(self) -> Money:
+        return self
+
+    def __abs__(self) -> Money:
+        return Money._exact(abs(self.amount), self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        if isinstance(factor, float):
+            raise FloatRefused
+        if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
+            return NotImplemented
+        if isinstance(factor, Decimal) and not factor.is_finite():
+            raise InvalidMoney(params={"reason": "factor must be finite"})
+        return Money._exact(_EXACT.multiply(self.amount, factor), self.currency)
+
+    __rmul__ = __mul__
+
+    # -- rounding and splitting ---------------------------------------------------------------
+
+    @property
+    def minor_unit(self) -> int:
+        """Decimal places of this currency's minor unit."""
+        return minor_unit(self.currency)
+
+    def quantize(self, rounding: RoundingMode = RoundingMode.HALF_UP) -> Money:
+        """Round to the currency's minor unit.
+
+        Args:
+            rounding: The rounding mode; half-up (四舍五入) unless told otherwise.
+
+        Returns:
+            A new Money with exactly ``minor_unit`` decimal places.
+        """
+        quantum = _quantum(self.currency)
+        return Money._exact(
+            self.amount.quantize(quantum, rounding=rounding.value, context=_EXACT),
+            self.currency,
+        )
+
+    def is_quantized(self) -> bool:
+        """Whether the amount is a whole number of minor units."""
+        return self.amount == self.amount.quantize(_quantum(self.currency), context=_EXACT)
+
+    def allocate(
+        self,
+        weights: Sequence[Decimal | int],
+        *,
+        rounding: RoundingMode = RoundingMode.HALF_UP,
+    ) -> tuple[Money, ...]:
+        """Split into parts proportional to ``weights``; see :func:`allocate`."""
+        return allocate(self, weights, rounding=rounding)
+
+    # -- presentation -----------------------------------------------------------------------
+
+    def format(
+        self,
+        locale: str = "en_US",
+        *,
+        quantized: bool = True,
+        rounding: RoundingMode = RoundingMode.HALF_UP,
+    ) -> str:
+        """Format for people with babel, e.g. ``¥1,234.50`` (zh_CN) or ``CN¥1,234.50`` (en_US).
+
+        Args:
+            locale: A CLDR locale identifier such as ``zh_CN`` or ``en_US``.
+            quantized: Show the amount rounded to the currency's minor unit (default)
+                rather than the exact amount.
+            rounding: How to round when ``quantized``.
+        """
+        return format_money(self, locale, quantized=quantized, rounding=rounding)
+
+    def __repr__(self) -> str:
+        return f"Money('{self.amount}', '{self.currency}')"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    def __round__(self, ndigits: SupportsIndex | None = None) -> Money:
+        # round() on money would hide the rounding mode; make callers say it.
+        raise TypeError("use Money.quantize(rounding=...) to round money")
+
+
+@functools.cache
+def _locale(identifier: str) -> babel.Locale:
+    # Parsing a Locale costs about 10x the formatting itself; parse each identifier once.
+    return babel.Locale.parse(identifier.replace("-", "_"))
+
+
+def format_money(
+    money: Money,
+    locale: str = "en_US",
+    *,
+    quantized: bool = True,
+    rounding: RoundingMode = RoundingMode.HALF_UP,
+) -> str:
+    """Format ``money`` for ``locale`` with babel; see :meth:`Money.format`."""
+    # Round ourselves: babel would round half-even, which is not the commercial default.
+    amount = money.quantize(rounding).amount if quantized else money.amount
+    return babel.numbers.format_currency(
+        amount,
+        money.currency,
+        locale=_locale(locale),
+        currency_digits=quantized,
+        decimal_quantization=quantized,
+    )
+
+
+def _as_fraction(weight: Decimal | int, index: int) -> Fraction:
+    if isinstance(weight, float):
+        raise FloatRefused
+    if isinstance(weight, bool) or not isinstance(weight, Decimal | int):
+        raise AllocationError(params={"reason": f"weight {index} is not a number"})
+    if isinstance(weight, Decimal) and not weight.is_finite():
+        raise AllocationError(params={"reason": f"weight {index} is not finite"})
+    if weight < 0:
+        raise AllocationError(params={"reason": f"weight {index} is negative"})
+    return Fraction(weight)
+
+
+def allocate(
+    total: Money,
+    weights: Iterable[Decimal | int],
+    *,
+    rounding: RoundingMode = RoundingMode.HALF_UP,
+) -> tuple[Money, ...]:
+    """Split ``total`` into parts proportional to ``weights`` that sum exactly to it.
+
+    ``total`` is first quantized with ``rounding``. Each part is a whole number of
+    minor units within one minor unit of its exact proportional share. Leftover
+    units go to the largest remainders; ties go to the earlier weight, so the
+    result is deterministic. Zero weights receive zero. Negative totals split
+    like their absolute value, negated.
+
+    Args:
+        total: The amount to split.
+        weights: Non-negative weights, not all zero.
+        rounding: How to quantize ``total`` first.
+
+    Returns:
+        One quantized Money per weight, in order.
+
+    Raises:
+        AllocationError: for no weights, a negative weight, or all-zero weights.
+        TypeError: for a float weight.
+    """
+    shares = [_as_fraction(w, i) for i, w in enumerate(weights)]
+    if not shares:
+        raise AllocationError(params={"reason": "no weights"})
+    weight_sum = sum(shares, Fraction(0))
+    if weight_sum == 0:
+        raise AllocationError(params={"reason": "all weights are zero"})
+    whole = total.quantize(rounding)
+    places = minor_unit(total.currency)
+    units = int(whole.amount.scaleb(places, context=_EXACT))
+    sign = -1 if units < 0 else 1
+    units = abs(units)
+    exact = [units * share / weight_sum for share in shares]
+    floors = [int(e) for e in exact]  # Fractions are non-negative here: int() is floor.
+    leftover = units - sum(floors)
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for index in by_remainder[:leftover]:
+        floors[index] += 1
+    currency = total.currency
+    return tuple(
+        Money._exact(Decimal(sign * part).scaleb(-places, context=_EXACT), currency)
+        for part in floors
+    )

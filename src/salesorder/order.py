@@ -1,0 +1,322 @@
+"""The order model: the ``Order`` aggregate and the values it is made of (R1, R2).
+
+These are plain attrs classes with no parsing library behind them: untrusted input
+is parsed at the gate (:mod:`salesorder.schema`) and converted into these objects by
+one named function, :func:`salesorder.schema.to_order`. Business rules
+(:mod:`salesorder.validation`) then run on these objects.
+
+Values (``Address``, ``Contact``, ``Customer``, ``InvoiceInfo``, ``PaymentTerms``,
+``OrderLine``) are frozen; change them with :func:`attrs.evolve`. The ``Order``
+aggregate is mutable so that the lifecycle can move it without copying it, and its
+``version`` supports optimistic concurrency in repositories.
+
+Privacy: names, phones, e-mail addresses, street addresses, tax ids and bank
+accounts are excluded from every ``repr`` (R20).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+
+from salesorder.money import Money
+
+__all__ = [
+    "Address",
+    "Channel",
+    "Contact",
+    "Customer",
+    "CustomerTier",
+    "InvoiceInfo",
+    "InvoiceKind",
+    "Order",
+    "OrderLine",
+    "OrderType",
+    "PaymentMethod",
+    "PaymentTerms",
+    "new_id",
+]
+
+
+def new_id() -> str:
+    """A new random identifier (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+class CustomerTier(enum.StrEnum):
+    """Customer grade (客户分级), used by tier prices and discounts."""
+
+    VIP = "vip"
+    REGULAR = "regular"
+    PROSPECT = "prospect"
+
+
+class OrderType(enum.StrEnum):
+    """Kinds of order, each with rules of its own (R2)."""
+
+    STANDARD = "standard"
+    """A normal sale."""
+    SAMPLE = "sample"
+    """Samples: may be priced zero, quantity capped."""
+    NEW_CUSTOMER = "new_customer"
+    """First order of a customer: extra verification (contact phone, approval)."""
+    EXCHANGE = "exchange"
+    """Replacement goods for a return or exchange (退换货)."""
+
+
+class Channel(enum.StrEnum):
+    """Where the order came in (下单渠道)."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    WEB = "web"
+    STORE = "store"
+    FIELD_SALES = "field_sales"
+    MARKETPLACE = "marketplace"
+    EDI = "edi"
+    OTHER = "other"
+
+
+class PaymentMethod(enum.StrEnum):
+    """How the customer pays."""
+
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+    CARD = "card"
+    ALIPAY = "alipay"
+    WECHAT_PAY = "wechat_pay"
+    CHEQUE = "cheque"
+    ON_ACCOUNT = "on_account"
+    """Credit sale settled by invoice (赊销 / 月结)."""
+    OTHER = "other"
+
+
+class InvoiceKind(enum.StrEnum):
+    """Which invoice the customer asks for."""
+
+    NONE = "none"
+    """No invoice."""
+    GENERAL = "general"
+    """普通发票: title and, for companies, tax id."""
+    VAT_SPECIAL = "vat_special"
+    """增值税专用发票: tax id, bank, account, registered address and phone."""
+
+
+@attrs.frozen
+class Address:
+    """A postal address. Only country, province and city appear in ``repr``.
+
+    Attributes:
+        country: ISO 3166-1 alpha-2 code, e.g. ``CN``.
+        province: Province or state (省).
+        city: City (市).
+        district: District or county (区/县).
+        street: Street and number.
+        postal_code: Postal code.
+        recipient: Person receiving goods at this address.
+        phone: Phone of the recipient.
+    """
+
+    country: str
+    city: str
+    street: str = attrs.field(repr=False)
+    province: str | None = None
+    district: str | None = attrs.field(default=None, repr=False)
+    postal_code: str | None = attrs.field(default=None, repr=False)
+    recipient: str | None = attrs.field(default=None, repr=False)
+    phone: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def region(self) -> str:
+        """Country/province/city path used for analytics grouping, e.g. ``CN/广东省/深圳市``."""
+        return "/".join(part for part in (self.country, self.province, self.city) if part)
+
+
+@attrs.frozen
+class Contact:
+    """A contact person. Nothing of it appears in ``repr``.
+
+    Attributes:
+        name: Full name.
+        phone: Phone or mobile number.
+        email: E-mail address.
+    """
+
+    name: str = attrs.field(repr=False)
+    phone: str | None = attrs.field(default=None, repr=False)
+    email: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class Customer:
+    """The customer as it was when the order was taken (a snapshot, not a master record).
+
+    Attributes:
+        id: The host's customer identifier.
+        name: Customer (company or person) name; personal data, never in ``repr``.
+        tier: Customer grade for pricing.
+        contact: Contact person, if any.
+        address: Customer's main address, if any.
+        is_new: Whether this is the customer's first order (triggers extra checks).
+    """
+
+    id: str
+    name: str = attrs.field(repr=False)
+    tier: CustomerTier = CustomerTier.REGULAR
+    contact: Contact | None = attrs.field(default=None, repr=False)
+    address: Address | None = attrs.field(default=None, repr=False)
+    is_new: bool = False
+
+
+@attrs.frozen
+class InvoiceInfo:
+    """What the customer wants on the invoice (开票信息).
+
+    Attributes:
+        kind: None, general (普通发票) or VAT special (增值税专用发票).
+        title: Invoice title (发票抬头), usually the buyer's registered name.
+        tax_id: Buyer's unified social credit code (统一社会信用代码).
+        bank_name: Buyer's bank (开户行), VAT special only.
+        bank_account: Buyer's account number (账号), VAT special only.
+        registered_address: Buyer's registered address (注册地址), VAT special only.
+        registered_phone: Buyer's registered phone (注册电话), VAT special only.
+        email: Where to send an electronic invoice.
+    """
+
+    kind: InvoiceKind = InvoiceKind.NONE
+    title: str | None = attrs.field(default=None, repr=False)
+    tax_id: str | None = attrs.field(default=None, repr=False)
+    bank_name: str | None = attrs.field(default=None, repr=False)
+    bank_account: str | None = attrs.field(default=None, repr=False)
+    registered_address: str | None = attrs.field(default=None, repr=False)
+    registered_phone: str | None = attrs.field(default=None, repr=False)
+    email: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class PaymentTerms:
+    """How and when the customer pays.
+
+    Attributes:
+        method: Payment method.
+        due_days: Days after invoice until payment is due (0: on delivery or prepaid).
+        prepayment_percent: Share of the total to be paid before shipment (0-100).
+        description: Free-text terms as agreed, e.g. ``月结30天``.
+    """
+
+    method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+    due_days: int = 0
+    prepayment_percent: Decimal = Decimal(0)
+    description: str | None = None
+
+
+@attrs.frozen
+class OrderLine:
+    """One product line of an order (订单行).
+
+    The line carries what the customer asked for. Whether the values are
+    acceptable (positive quantity, whole pieces, prices under floor...) is decided
+    by the validation rules, so a line can hold a value that a rule will refuse.
+
+    Attributes:
+        line_id: Identifier of the line, unique within the order.
+        sku: Stock keeping unit.
+        name: Product name.
+        quantity: Ordered quantity (exact Decimal).
+        unit: Unit of measure, e.g. ``pcs``, ``kg``, ``箱``.
+        unit_price: Manually agreed unit price, or None to take it from the price list.
+        specification: Model or specification (规格型号).
+        requested_discount: Discount percent the salesperson asked for on this line (0-100).
+        tax_code: Tax code for the tax policy, e.g. ``VAT13``; None for the policy default.
+        category: Product category, for category promotions and analytics.
+        tags: Product tags, for tag promotions.
+    """
+
+    line_id: str
+    sku: str
+    name: str
+    quantity: Decimal
+    unit: str = "pcs"
+    unit_price: Money | None = None
+    specification: str | None = None
+    requested_discount: Decimal | None = None
+    tax_code: str | None = None
+    category: str | None = None
+    tags: frozenset[str] = frozenset()
+
+
+@attrs.define(eq=False)
+class Order:
+    """The sales order aggregate (销售订单).
+
+    Equality is identity of the aggregate (same ``id``), not of its contents.
+
+    Attributes:
+        id: Internal identifier.
+        number: Human-facing order number (e.g. ``SO-202611-000123``), once assigned.
+        customer: Customer snapshot.
+        currency: ISO 4217 currency of every amount in the order.
+        lines: The order lines.
+        order_type: Kind of order.
+        channel: Where the order came in.
+        billing_address: Billing address.
+        shipping_address: Delivery address.
+        payment_terms: Payment method and terms.
+        requested_delivery_date: Date the customer asked for.
+        invoice: Invoice request.
+        salesperson: Identifier of the salesperson.
+        notes: Free-text notes (not shown in ``repr``).
+        external_ref: The customer's or channel's reference (PO number).
+        revision: Business revision, raised by each applied amendment.
+        version: Storage version for optimistic concurrency.
+        created_at: When the order was entered.
+    """
+
+    id: str
+    customer: Customer
+    currency: str
+    lines: tuple[OrderLine, ...]
+    number: str | None = None
+    order_type: OrderType = OrderType.STANDARD
+    channel: Channel = Channel.OTHER
+    billing_address: Address | None = attrs.field(default=None, repr=False)
+    shipping_address: Address | None = attrs.field(default=None, repr=False)
+    payment_terms: PaymentTerms = attrs.field(factory=PaymentTerms, repr=False)
+    requested_delivery_date: date | None = None
+    invoice: InvoiceInfo = attrs.field(factory=InvoiceInfo, repr=False)
+    salesperson: str | None = None
+    notes: str | None = attrs.field(default=None, repr=False)
+    external_ref: str | None = None
+    revision: int = 1
+    version: int = 0
+    created_at: datetime | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Order):
+            return NotImplemented
+        return self.id == other.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def line(self, line_id: str) -> OrderLine:
+        """The line with ``line_id``.
+
+        Raises:
+            KeyError: if there is no such line.
+        """
+        for candidate in self.lines:
+            if candidate.line_id == line_id:
+                return candidate
+        raise KeyError(line_id)
+
+    def quantities_by_sku(self) -> dict[str, Decimal]:
+        """Ordered quantity per SKU, lines of the same SKU added together."""
+        totals: dict[str, Decimal] = {}
+        for item in self.lines:
+            totals[item.sku] = totals.get(item.sku, Decimal(0)) + item.quantity
+        return totals
