@@ -1,0 +1,1 @@
+"""Adapters that implement the ports: in-memory (the embedded default) and SQL (optional)."""
