@@ -4,6 +4,7 @@ The public surface is curated here; everything else lives in its module
 (``salesorder.money``, ``salesorder.pricing``, ...) with the same names.
 """
 
+from salesorder import documents as _documents  # noqa: F401  (registers its error codes)
 from salesorder.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
