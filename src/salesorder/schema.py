@@ -195,6 +195,18 @@ def _currency(value: Any) -> str:
     return value
 
 
+def _day(value: Any) -> date:
+    """A calendar date: a ``date`` (not a datetime) or ``YYYY-MM-DD`` text; never a number."""
+    if type(value) is date:
+        return value
+    if type(value) is str and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("date.invalid", "not a date")
+
+
 _DECIMAL_JSON: Final = {
     "anyOf": [
         {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
@@ -225,7 +237,12 @@ LongText = Annotated[str, Field(max_length=DEFAULT_LIMITS.max_text_length)]
 Phone = Annotated[str, Field(min_length=1, max_length=40)]
 Email = Annotated[str, Field(min_length=1, max_length=254)]
 Country = Annotated[str, Field(pattern="^[A-Z]{2}$")]
-Day = Annotated[date, Strict()]
+Day = Annotated[
+    date,
+    PlainValidator(_day),
+    PlainSerializer(date.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
 
 
 class _Draft(BaseModel):

@@ -317,6 +317,7 @@ _OWN_CODES: Final = frozenset(
         QUANTITY_RANGE,
         PERCENT_RANGE,
         CURRENCY_UNKNOWN,
+        DATE_INVALID,
         FIELD_TYPE,
     }
 )
