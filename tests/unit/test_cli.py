@@ -116,3 +116,13 @@ class TestModuleEntryPoint:
         assert result.returncode == 1
         assert "standard-order.json: OK" in result.stdout
         assert "Traceback" not in result.stderr
+
+
+class TestMainModule:
+    def test_runs_main_and_exits_with_its_code(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import runpy
+
+        monkeypatch.setattr(sys, "argv", ["salesorder", "validate", STANDARD])
+        with pytest.raises(SystemExit) as done:
+            runpy.run_module("salesorder", run_name="__main__")
+        assert done.value.code == 0

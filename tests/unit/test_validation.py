@@ -773,3 +773,13 @@ class TestNeverRaises:
         data = copy.deepcopy(payload())
         data["payment_terms"] = {"due_days": 10**5000}
         assert codes(validate(data)) == ["field.out_of_range"]
+
+
+class TestManyRealLines:
+    def test_100000_full_lines_under_a_raised_byte_limit_are_refused_by_count(self) -> None:
+        item = json.dumps({"sku": "A", "name": "a", "quantity": "1", "unit_price": "1"})
+        text = json.dumps(payload()).replace(
+            '"lines": [', '"lines": [' + ",".join([item] * 100_000) + ","
+        )
+        context = ValidationContext(limits=Limits(max_bytes=20_000_000))
+        assert codes(validate(text, context=context)) == ["lines.too_many"]
