@@ -1037,7 +1037,8 @@ def _too_long_strings(value: Any, limits: Limits, path: str) -> Iterator[Issue]:
 def _parse(  # noqa: PLR0911  (one exit per kind of payload)
     payload: object, limits: Limits
 ) -> tuple[OrderDraft | None, tuple[Issue, ...]]:
-    context = {"limits": limits}
+    # The validators fall back to the default limits: no context to look up then.
+    context = None if limits is DEFAULT_LIMITS else {"limits": limits}
     if isinstance(payload, OrderDraft):
         return payload, ()
     try:
@@ -1058,7 +1059,9 @@ def _parse(  # noqa: PLR0911  (one exit per kind of payload)
 
 
 def _parse_json(  # noqa: PLR0911  (one exit per refusal)
-    payload: str | bytes | bytearray | memoryview, limits: Limits, context: dict[str, Any]
+    payload: str | bytes | bytearray | memoryview,
+    limits: Limits,
+    context: dict[str, Any] | None,
 ) -> tuple[OrderDraft | None, tuple[Issue, ...]]:
     if len(payload) > limits.max_bytes:
         return None, (_issue(PAYLOAD_TOO_LARGE, "", max=limits.max_bytes),)
@@ -1113,7 +1116,7 @@ def validate(
     draft, issues = _parse(payload, limits)
     if draft is None:
         return ValidationReport(issues)
-    if limits != DEFAULT_LIMITS:
+    if limits is not DEFAULT_LIMITS and limits != DEFAULT_LIMITS:
         tightened = tuple(_too_long_strings(draft, limits, ""))
         if len(draft.lines) > limits.max_lines:
             tightened += (_issue(LINES_TOO_MANY, "/lines", max=limits.max_lines),)
