@@ -24,6 +24,8 @@ from salesorder.order import (
     OrderLine,
     OrderType,
 )
+from salesorder.schema import OrderDraft
+from salesorder.validation import Issue, ValidationReport, validate
 
 __version__ = "0.1.0"
 
@@ -38,13 +40,17 @@ __all__ = [
     "InsufficientStock",
     "InvoiceInfo",
     "InvoiceKind",
+    "Issue",
     "Money",
     "Order",
+    "OrderDraft",
     "OrderLine",
     "OrderType",
     "RoundingMode",
     "RoundingPolicy",
     "SalesOrderError",
+    "ValidationReport",
     "__version__",
     "allocate",
+    "validate",
 ]

@@ -12,10 +12,26 @@ from hypothesis import strategies as st
 
 from salesorder.money import Money, minor_unit
 
+# -- order payloads (validation) --------------------------------------------------------------
+from salesorder.testing._orders import (
+    DRAFT_CONTEXT,
+    DRAFT_TODAY,
+    defective_payloads,
+    order_drafts,
+    order_lines,
+    unified_social_credit_codes,
+)
+
 __all__ = [
+    "DRAFT_CONTEXT",
+    "DRAFT_TODAY",
     "amounts",
     "currencies",
+    "defective_payloads",
     "money",
+    "order_drafts",
+    "order_lines",
+    "unified_social_credit_codes",
 ]
 
 #: Common currencies with 0, 2 and 3 decimal minor units.
