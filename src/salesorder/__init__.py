@@ -23,6 +23,7 @@ from salesorder.order import (
     OrderLine,
     OrderType,
 )
+from salesorder.pricing import PriceBreakdown, PriceList, TaxPolicy, price
 
 __version__ = "0.1.0"
 
@@ -41,9 +42,13 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderType",
+    "PriceBreakdown",
+    "PriceList",
     "RoundingMode",
     "RoundingPolicy",
     "SalesOrderError",
+    "TaxPolicy",
     "__version__",
     "allocate",
+    "price",
 ]
