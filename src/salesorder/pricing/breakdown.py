@@ -52,7 +52,8 @@ class Adjustment:
     kind: str
     amount: Money
     reason: str
-    params: Mapping[str, str] = attrs.field(factory=dict, converter=_params, hash=False)
+    # No converter: the engine passes one dict per promotion, shared and never mutated.
+    params: Mapping[str, str] = attrs.field(factory=dict, hash=False)
     coupon: str | None = None
 
     def message(self, locale: str = "en") -> str:
@@ -60,14 +61,76 @@ class Adjustment:
         return render_message(self.reason, self.params, locale)
 
 
-@attrs.frozen
-class LinePrice:
+#: One adjustment as stored: (promotion id, kind, amount, reason code, params, coupon).
+AdjustmentRow = tuple[str | None, str, Decimal, str, Mapping[str, str], str | None]
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    # Amounts on a breakdown were quantized by the engine: no need to validate again.
+    return Money._exact(amount, currency)
+
+
+class _Amounts:
+    """Money views over the Decimal amounts a priced line or charge stores.
+
+    A breakdown keeps its amounts as quantized Decimals and builds Money (and
+    Adjustment objects) when they are read: a 20-line order would otherwise build
+    some 250 objects that most callers never look at (see ``bench_pricing.py``).
+    """
+
+    __slots__ = ()
+    currency: str
+    _adjustments: tuple[AdjustmentRow, ...]
+    _discount: Decimal
+    _net: Decimal
+    _tax: Decimal
+    _gross: Decimal
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """Every discount, in the order applied."""
+        currency = self.currency
+        return tuple(
+            Adjustment(promotion_id, kind, _money(amount, currency), reason, params, coupon)
+            for promotion_id, kind, amount, reason, params, coupon in self._adjustments
+        )
+
+    @property
+    def discount(self) -> Money:
+        """Sum of the adjustments."""
+        return _money(self._discount, self.currency)
+
+    @property
+    def net(self) -> Money:
+        """Amount before tax."""
+        return _money(self._net, self.currency)
+
+    @property
+    def tax(self) -> Money:
+        """Tax."""
+        return _money(self._tax, self.currency)
+
+    @property
+    def gross(self) -> Money:
+        """``net + tax``."""
+        return _money(self._gross, self.currency)
+
+
+@attrs.frozen(repr=False)
+class LinePrice(_Amounts):
     """How one line was priced.
+
+    Amounts are stored as quantized Decimals (the ``*_amount`` constructor arguments)
+    and read as Money through the properties below.
 
     Attributes:
         line_id: The order line (``gift:<promotion id>`` for a gift line).
         sku: The SKU.
         quantity: The quantity.
+        currency: Currency of every amount.
+        tax_code: Effective tax code.
+        tax_rate: Rate of that code (fraction).
+        is_gift: Whether a promotion added the line as a free gift.
         list_price: Unit price from the price list, or None when there is none.
         unit_price: Unit price used (the manual price when the line has one).
         extended: ``unit_price * quantity``, quantized.
@@ -76,54 +139,87 @@ class LinePrice:
         net: Amount before tax.
         tax: Tax on the line.
         gross: ``net + tax``.
-        tax_code: Effective tax code.
-        tax_rate: Rate of that code (fraction).
-        is_gift: Whether a promotion added the line as a free gift.
     """
 
     line_id: str
     sku: str
     quantity: Decimal
-    list_price: Money | None
-    unit_price: Money
-    extended: Money
-    adjustments: tuple[Adjustment, ...]
-    discount: Money
-    net: Money
-    tax: Money
-    gross: Money
+    currency: str
     tax_code: str
     tax_rate: Decimal
-    is_gift: bool = False
+    is_gift: bool
+    _list_price: Decimal | None
+    _unit_price: Decimal
+    _extended: Decimal
+    _adjustments: tuple[AdjustmentRow, ...]
+    _discount: Decimal
+    _net: Decimal
+    _tax: Decimal
+    _gross: Decimal
+
+    @property
+    def list_price(self) -> Money | None:
+        """Unit price from the price list, or None."""
+        return None if self._list_price is None else _money(self._list_price, self.currency)
+
+    @property
+    def unit_price(self) -> Money:
+        """Unit price used."""
+        return _money(self._unit_price, self.currency)
+
+    @property
+    def extended(self) -> Money:
+        """``unit_price * quantity``, quantized."""
+        return _money(self._extended, self.currency)
+
+    def __repr__(self) -> str:
+        return (
+            f"LinePrice(line_id={self.line_id!r}, sku={self.sku!r}, quantity={self.quantity}, "
+            f"unit_price={self.unit_price!r}, net={self.net!r}, tax={self.tax!r}, "
+            f"gross={self.gross!r})"
+        )
 
 
-@attrs.frozen
-class ChargePrice:
+@attrs.frozen(repr=False)
+class ChargePrice(_Amounts):
     """How one shipping or handling charge was priced.
 
     Attributes:
         charge_id: The charge's id.
         kind: ``shipping`` or ``handling``.
+        currency: Currency of every amount.
+        tax_code: Effective tax code.
+        tax_rate: Rate (fraction).
         amount: The charge before discounts.
         adjustments: Discounts on the charge.
         discount: Sum of the adjustments.
         net: Amount before tax.
         tax: Tax on the charge.
         gross: ``net + tax``.
-        tax_code: Effective tax code.
-        tax_rate: Rate (fraction).
     """
 
     charge_id: str
     kind: str
-    amount: Money
-    adjustments: tuple[Adjustment, ...]
-    discount: Money
-    net: Money
-    tax: Money
-    gross: Money
+    currency: str
     tax_code: str
     tax_rate: Decimal
+    _amount: Decimal
+    _adjustments: tuple[AdjustmentRow, ...]
+    _discount: Decimal
+    _net: Decimal
+    _tax: Decimal
+    _gross: Decimal
+
+    @property
+    def amount(self) -> Money:
+        """The charge before discounts."""
+        return _money(self._amount, self.currency)
+
+    def __repr__(self) -> str:
+        return (
+            f"ChargePrice(charge_id={self.charge_id!r}, amount={self.amount!r}, "
+            f"net={self.net!r}, tax={self.tax!r}, gross={self.gross!r})"
+        )
 
 
 @attrs.frozen
@@ -136,7 +232,6 @@ class AppliedPromotion:
         amount: What it took off in total.
         unused: What it asked for but could not give (amounts at zero, or the cap).
         code: ``promotion.applied``, ``promotion.partially_applied`` or ``promotion.cap_reached``.
-        params: Message parameters.
         coupon: The coupon code that unlocked it, if any.
     """
 
@@ -145,8 +240,18 @@ class AppliedPromotion:
     amount: Money
     unused: Money
     code: str
-    params: Mapping[str, str] = attrs.field(factory=dict, converter=_params, hash=False)
     coupon: str | None = None
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Message parameters (built on demand: most callers never render them)."""
+        return {
+            "promotion_id": self.promotion_id,
+            "amount": str(self.amount),
+            "applied": str(self.amount),
+            "requested": str(self.amount + self.unused),
+            "unused": str(self.unused),
+        }
 
     def message(self, locale: str = "en") -> str:
         """Why it applied as it did, in ``locale``."""

@@ -31,12 +31,11 @@ from decimal import Decimal
 from typing import Final
 
 from salesorder.errors import CurrencyMismatch
-from salesorder.money import Money, RoundingPolicy, RoundingScope, minor_unit
+from salesorder.money import RoundingPolicy, RoundingScope, minor_unit
 from salesorder.order import Order
 from salesorder.pricing import errors as codes
-from salesorder.pricing._state import Context, LineState
+from salesorder.pricing._state import Context, LineState, wrap
 from salesorder.pricing.breakdown import (
-    Adjustment,
     AppliedPromotion,
     ChargePrice,
     LinePrice,
@@ -56,6 +55,7 @@ from salesorder.pricing.promotions import (
     Promotion,
     Stacking,
     StackingPolicy,
+    Target,
 )
 from salesorder.pricing.tax import TaxPolicy
 
@@ -77,9 +77,10 @@ class _Run:
 
     __slots__ = ("applied", "charges", "gifts", "lines", "rejected", "total")
 
-    def __init__(self, lines: list[LineState], charges: list[LineState]) -> None:
-        self.lines = [line.clone() for line in lines]
-        self.charges = [charge.clone() for charge in charges]
+    def __init__(self, lines: list[LineState], charges: list[LineState], *, in_place: bool) -> None:
+        # One run prices the lines in place; competing runs (groups, exclusives) work on copies.
+        self.lines = lines if in_place else [line.clone() for line in lines]
+        self.charges = charges if in_place else [charge.clone() for charge in charges]
         self.gifts: list[LineState] = []
         self.applied: list[AppliedPromotion] = []
         self.rejected: list[Rejection] = []
@@ -202,6 +203,7 @@ def _line_states(
     limit = price_list.manual_discount_limit
     missing: list[tuple[str, str]] = []
     states: list[LineState] = []
+    quantum, mode = ctx.quantum, ctx.mode
     for position, line in enumerate(order.lines):
         quantity = line.quantity
         if quantity < 0:
@@ -239,18 +241,18 @@ def _line_states(
             unit = listed
         tax_code, rate = tax.resolve(line.tax_code, line_id=line.line_id)
         state = LineState(
-            line_id=line.line_id,
-            sku=line.sku,
-            name=line.name,
-            quantity=quantity,
-            unit_price=unit,
-            extended=ctx.q(unit * quantity),
-            list_price=listed,
-            tax_code=tax_code,
-            rate=rate,
-            category=line.category,
-            tags=line.tags,
-            position=position,
+            line.line_id,
+            line.sku,
+            line.name,
+            quantity,
+            unit,
+            (unit * quantity).quantize(quantum, rounding=mode),
+            listed,
+            tax_code,
+            rate,
+            line.category,
+            line.tags,
+            position,
         )
         requested = line.requested_discount
         if requested:
@@ -446,7 +448,7 @@ def _best_scenario(
     )
     stack = [c for c in candidates if c[0].stacking is not Stacking.EXCLUSIVE]
     if not exclusive:
-        return _apply(stack, lines=lines, charges=charges, env=env, cap=cap)
+        return _apply(stack, lines=lines, charges=charges, env=env, cap=cap, in_place=True)
     scenarios = ([stack] if stack else []) + [[c] for c in exclusive]
     runs = [_apply(s, lines=lines, charges=charges, env=env, cap=cap) for s in scenarios]
     # Best for the customer; ties go to the earlier scenario (the stack, then by priority).
@@ -482,16 +484,15 @@ def _apply(
     charges: list[LineState],
     env: _Env,
     cap: Decimal | None,
+    in_place: bool = False,
 ) -> _Run:
-    run = _Run(lines, charges)
+    run = _Run(lines, charges, in_place=in_place)
     left = cap
     for candidate in sorted(candidates, key=_order_key):
         promotion = candidate[0]
         benefit = promotion.benefit
         target = promotion.target
-        eligible = (
-            run.lines if target.is_everything else [ln for ln in run.lines if target.matches(ln)]
-        )
+        eligible = _eligible_lines(target, run.lines)
         refusal = _unmet(candidate, eligible, env.ctx)
         if refusal is not None:
             run.rejected.append(refusal)
@@ -512,6 +513,20 @@ def _apply(
     return run
 
 
+def _eligible_lines(target: Target, lines: list[LineState]) -> list[LineState]:
+    # Target.matches, inlined: this runs once per promotion per line.
+    skus, categories, tags = target.skus, target.categories, target.tags
+    if not (skus or categories or tags):
+        return lines
+    return [
+        line
+        for line in lines
+        if line.sku in skus
+        or line.category in categories
+        or (tags and not tags.isdisjoint(line.tags))
+    ]
+
+
 def _give(
     run: _Run,
     candidate: _Candidate,
@@ -527,42 +542,56 @@ def _give(
     except NotApplicable as refusal:
         run.rejected.append(_rejection(candidate, refusal.code, refusal.params))
         return _ZERO
+    kind = reason.partition(".")[2]
     # Never below zero: clamp to what each line still holds; the rest is unused.
+    asked = sum(amounts, _ZERO)
+    if left is None or asked <= left:
+        # Common path: the cap cannot bite, so clamp and apply in one pass.
+        given = _ZERO
+        row = (promotion.id, kind)
+        for amount, recipient in zip(amounts, recipients, strict=True):
+            if amount:
+                amount = min(amount, recipient.net)  # noqa: PLW2901 (the clamped value is the point)
+                recipient.net -= amount
+                recipient.adjustments.append((*row, amount, reason, params, coupon))
+                given += amount
+        unused = max(requested, asked) - given
+        code = codes.PROMOTION_PARTIAL if unused else codes.PROMOTION_APPLIED
+        return _record(run, candidate, given, unused, code, currency=ctx.currency)
     clamped = [min(a, r.net) for a, r in zip(amounts, recipients, strict=True)]
     given = sum(clamped, _ZERO)
-    unused = max(requested, sum(amounts, _ZERO)) - given
+    unused = max(requested, asked) - given
     code = codes.PROMOTION_PARTIAL if unused else codes.PROMOTION_APPLIED
-    if left is not None and given > left:
+    if given > left:
         unused += given - left
         weights = [ctx.units(a) for a in clamped]
         clamped = ctx.split(left, weights) if left else [_ZERO] * len(clamped)
         given = left
         code = codes.PROMOTION_CAP_REACHED
-    currency = ctx.currency
-    if not given:
-        no_use = codes.PROMOTION_CAP_REACHED if left == 0 else codes.PROMOTION_NO_BENEFIT
-        run.rejected.append(_rejection(candidate, no_use, {"unused": f"{unused} {currency}"}))
-        return _ZERO
-    kind = reason.partition(".")[2]
     for recipient, amount in zip(recipients, clamped, strict=True):
         if amount:
             recipient.net -= amount
             recipient.adjustments.append((promotion.id, kind, amount, reason, params, coupon))
+    return _record(run, candidate, given, unused, code, currency=ctx.currency)
+
+
+def _record(
+    run: _Run, candidate: _Candidate, given: Decimal, unused: Decimal, code: str, *, currency: str
+) -> Decimal:
+    promotion, coupon = candidate
+    if not given:
+        no_use = codes.PROMOTION_CAP_REACHED if code == codes.PROMOTION_CAP_REACHED else (
+            codes.PROMOTION_NO_BENEFIT)  # fmt: skip
+        run.rejected.append(_rejection(candidate, no_use, {"unused": f"{unused} {currency}"}))
+        return _ZERO
     run.total += given
     run.applied.append(
         AppliedPromotion(
             promotion.id,
             promotion.name,
-            Money._exact(given, currency),
-            Money._exact(unused, currency),
+            wrap(given, currency),
+            wrap(unused, currency),
             code,
-            {
-                "promotion_id": promotion.id,
-                "amount": f"{given} {currency}",
-                "applied": f"{given} {currency}",
-                "requested": f"{given + unused} {currency}",
-                "unused": f"{unused} {currency}",
-            },
             coupon,
         )
     )
@@ -601,15 +630,13 @@ def _add_gift(run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env) -> No
         )
         state.net = _ZERO
     run.gifts.append(state)
-    value = f"{state.extended} {ctx.currency}"
     run.applied.append(
         AppliedPromotion(
             promotion.id,
             promotion.name,
-            Money._exact(state.extended, ctx.currency),
-            Money._exact(_ZERO * ctx.quantum, ctx.currency),
+            wrap(state.extended, ctx.currency),
+            wrap(_ZERO * ctx.quantum, ctx.currency),
             codes.PROMOTION_APPLIED,
-            {"promotion_id": promotion.id, "amount": value},
             coupon,
         )
     )
@@ -626,20 +653,14 @@ def _taxes(
     else:
         exact = [state.net * state.rate for state in states]
     if not per_document:
-        return [ctx.q(amount) for amount in exact]
+        quantum, mode = ctx.quantum, ctx.mode
+        return [amount.quantize(quantum, rounding=mode) for amount in exact]
     total = ctx.q(sum(exact, _ZERO))
     if not total:
         return [_ZERO * ctx.quantum] * len(states)
     # Integer weights proportional to the exact taxes (12 extra places: far below a cent).
     scale = ctx.places + 12
     return ctx.split(total, [int(amount.scaleb(scale)) for amount in exact])
-
-
-def _adjustments(state: LineState, currency: str) -> tuple[Adjustment, ...]:
-    return tuple(
-        Adjustment(promotion_id, kind, Money._exact(amount, currency), reason, params, coupon)
-        for promotion_id, kind, amount, reason, params, coupon in state.adjustments
-    )
 
 
 def _breakdown(
@@ -653,10 +674,11 @@ def _breakdown(
     charges_amount: Decimal,
 ) -> PriceBreakdown:
     currency = ctx.currency
-    exact = Money._exact
+    exact = wrap
     priced_lines: list[LinePrice] = []
     priced_charges: list[ChargePrice] = []
     subtotal = discount_total = net_total = tax_total = _ZERO
+    goods = len(run.lines) + len(run.gifts)
     for index, state in enumerate([*run.lines, *run.gifts, *run.charges]):
         tax_amount = taxes[index]
         if include:
@@ -669,41 +691,41 @@ def _breakdown(
         discount_total += discount
         net_total += net
         tax_total += tax_amount
-        if index < len(run.lines) + len(run.gifts):
+        if index < goods:
             subtotal += state.extended
             priced_lines.append(
                 LinePrice(
-                    line_id=state.line_id,
-                    sku=state.sku,
-                    quantity=state.quantity,
-                    list_price=None
-                    if state.list_price is None
-                    else exact(state.list_price, currency),
-                    unit_price=exact(state.unit_price, currency),
-                    extended=exact(state.extended, currency),
-                    adjustments=_adjustments(state, currency) if state.adjustments else (),
-                    discount=exact(discount, currency),
-                    net=exact(net, currency),
-                    tax=exact(tax_amount, currency),
-                    gross=exact(gross, currency),
-                    tax_code=state.tax_code,
-                    tax_rate=state.rate,
-                    is_gift=state.is_gift,
+                    state.line_id,
+                    state.sku,
+                    state.quantity,
+                    currency,
+                    state.tax_code,
+                    state.rate,
+                    state.is_gift,
+                    state.list_price,
+                    state.unit_price,
+                    state.extended,
+                    tuple(state.adjustments),
+                    discount,
+                    net,
+                    tax_amount,
+                    gross,
                 )
             )
         else:
             priced_charges.append(
                 ChargePrice(
-                    charge_id=state.line_id,
-                    kind=state.sku,
-                    amount=exact(state.extended, currency),
-                    adjustments=_adjustments(state, currency),
-                    discount=exact(discount, currency),
-                    net=exact(net, currency),
-                    tax=exact(tax_amount, currency),
-                    gross=exact(gross, currency),
-                    tax_code=state.tax_code,
-                    tax_rate=state.rate,
+                    state.line_id,
+                    state.sku,
+                    currency,
+                    state.tax_code,
+                    state.rate,
+                    state.extended,
+                    tuple(state.adjustments),
+                    discount,
+                    net,
+                    tax_amount,
+                    gross,
                 )
             )
     zero = _ZERO * ctx.quantum

@@ -145,8 +145,12 @@ class PriceEntry:
         )
 
 
-# (level, -min_quantity, -valid_from ordinal, position) sorts the best candidate first.
-_Candidate = tuple[int, Decimal, float, int, Decimal]
+def _rank(item: tuple[PriceEntry, Decimal, int]) -> tuple[int, Decimal, float, int]:
+    # Precedence as a sort key: level, highest break, latest start, listed first.
+    entry, _amount, position = item
+    level = 0 if entry.customer_id is not None else 1 if entry.tier is not None else 2
+    since = -entry.valid_from.timestamp() if entry.valid_from is not None else 0.0
+    return (level, -entry.min_quantity, since, position)
 
 
 @attrs.frozen
@@ -182,7 +186,9 @@ class PriceList:
                     f"entry for {entry.sku} is in {price.currency}, the list in {self.currency}"
                 )
             index.setdefault(entry.sku, []).append((entry, price.amount, position))
-        object.__setattr__(self, "_index", {sku: tuple(v) for sku, v in index.items()})
+        # Each SKU's entries sorted by precedence: the first applicable entry wins.
+        ranked = {sku: tuple(sorted(v, key=_rank)) for sku, v in index.items()}
+        object.__setattr__(self, "_index", ranked)
 
     @classmethod
     def of(
@@ -230,29 +236,19 @@ class PriceList:
         candidates = self._index.get(sku)
         if not candidates:
             return None
-        best: _Candidate | None = None
-        for entry, amount, position in candidates:
-            if entry.customer_id is not None:
-                if entry.customer_id != customer_id:
-                    continue
-                level = 0
-            elif entry.tier is not None:
-                if entry.tier != tier:
-                    continue
-                level = 1
-            else:
-                level = 2
+        for entry, amount, _position in candidates:
+            if entry.customer_id is not None and entry.customer_id != customer_id:
+                continue
+            if entry.tier is not None and entry.tier != tier:
+                continue
             if entry.min_quantity > quantity:
                 continue
             if (entry.valid_from is not None and at < entry.valid_from) or (
                 entry.valid_until is not None and at >= entry.valid_until
             ):
                 continue
-            since = -entry.valid_from.timestamp() if entry.valid_from is not None else 0.0
-            key: _Candidate = (level, -entry.min_quantity, since, position, amount)
-            if best is None or key < best:
-                best = key
-        return None if best is None else best[4]
+            return amount
+        return None
 
     def list_price(self, order: Order, line: OrderLine, *, at: datetime) -> Money | None:
         """The list unit price for ``line`` of ``order`` at ``at``, or None when none applies.

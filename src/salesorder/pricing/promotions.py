@@ -145,7 +145,8 @@ class LinePercentOff:
     def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
         """Amounts off each line (see :class:`Benefit`)."""
         factor = self.percent / _HUNDRED
-        amounts = [ctx.q(line.net * factor) for line in lines]
+        quantum, mode = ctx.quantum, ctx.mode
+        amounts = [(line.net * factor).quantize(quantum, rounding=mode) for line in lines]
         if once:
             amounts = _only_best(amounts, lines)
         return (
@@ -180,7 +181,8 @@ class LineAmountOff:
         """Amounts off each line (see :class:`Benefit`)."""
         off = self.amount.amount
         if self.per is Per.UNIT:
-            amounts = [ctx.q(off * line.quantity) for line in lines]
+            quantum, mode = ctx.quantum, ctx.mode
+            amounts = [(off * line.quantity).quantize(quantum, rounding=mode) for line in lines]
         else:
             amounts = [ctx.q(off) for _ in lines]
         if once:
@@ -197,7 +199,8 @@ def _allocated(
     total: Decimal, lines: list[LineState], ctx: Context
 ) -> tuple[list[Decimal], Decimal]:
     # Allocate over current line amounts; never more than they hold (the rest is unused).
-    weights = [ctx.units(line.net) for line in lines]
+    scale = ctx.scale
+    weights = [int(line.net * scale) for line in lines]
     available = ctx.amount(sum(weights))
     usable = min(total, available)
     if not usable:
