@@ -140,6 +140,9 @@ def price(
     ctx = Context(currency, minor_unit(currency), rounding.mode)
     flags: list[PriceFlag] = []
     lines = _line_states(order, price_list=price_list, tax=tax, at=at, ctx=ctx, flags=flags)
+    # Work in line-id order: allocation ties then fall the same way however the order
+    # lists its lines, so no total depends on line order. The breakdown restores it.
+    lines.sort(key=_by_line_id)
     charge_states = _charge_states(charges, tax, ctx)
     subtotal = sum((line.extended for line in lines), _ZERO)
     charges_amount = sum((charge.extended for charge in charge_states), _ZERO)
@@ -186,6 +189,10 @@ def price(
         rejected=rejected,
         charges_amount=charges_amount,
     )
+
+
+def _by_line_id(state: LineState) -> str:
+    return state.line_id
 
 
 def _line_states(
@@ -728,6 +735,10 @@ def _breakdown(
                     gross,
                 )
             )
+    # Back to the order's own line order (pricing ran in line-id order); gifts stay last.
+    count = len(run.lines)
+    ordered = sorted(range(count), key=lambda i: run.lines[i].position)
+    priced_lines[:count] = [priced_lines[i] for i in ordered]
     zero = _ZERO * ctx.quantum
     return PriceBreakdown(
         currency=currency,

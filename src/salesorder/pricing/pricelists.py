@@ -94,7 +94,7 @@ class PriceEntry:
     Attributes:
         sku: The stock keeping unit.
         unit_price: The price per unit (the list price; the base of a ``LIST`` markup).
-        min_quantity: Quantity break: the entry applies from this line quantity on.
+        min_quantity: Quantity break: the entry applies from this line quantity on (0: any).
         customer_id: Only for this customer (customer-specific price).
         tier: Only for customers of this tier (VIP, regular, prospect).
         valid_from: First instant the entry is valid (inclusive); None is open.
@@ -105,7 +105,7 @@ class PriceEntry:
 
     sku: str
     unit_price: Money | None = None
-    min_quantity: Decimal = attrs.field(default=Decimal(1), converter=_decimal)
+    min_quantity: Decimal = attrs.field(default=Decimal(0), converter=_decimal)
     customer_id: str | None = None
     tier: CustomerTier | None = None
     valid_from: datetime | None = None
@@ -145,6 +145,10 @@ class PriceEntry:
         )
 
 
+def _entries(value: Iterable[PriceEntry]) -> tuple[PriceEntry, ...]:
+    return tuple(value)
+
+
 def _rank(item: tuple[PriceEntry, Decimal, int]) -> tuple[int, Decimal, float, int]:
     # Precedence as a sort key: level, highest break, latest start, listed first.
     entry, _amount, position = item
@@ -168,7 +172,7 @@ class PriceList:
     """
 
     currency: str
-    entries: tuple[PriceEntry, ...] = attrs.field(converter=tuple, default=())
+    entries: tuple[PriceEntry, ...] = attrs.field(converter=_entries, default=())
     name: str = "default"
     manual_price_tolerance: Decimal = attrs.field(default=Decimal(0), converter=_decimal)
     manual_discount_limit: Decimal = attrs.field(default=Decimal(10), converter=_decimal)

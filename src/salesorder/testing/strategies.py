@@ -12,10 +12,32 @@ from hypothesis import strategies as st
 
 from salesorder.money import Money, minor_unit
 
+# -- pricing (salesorder.pricing) -------------------------------------------------------------
+from salesorder.testing._pricing import (
+    PRICING_AT,
+    PricingInput,
+    charges,
+    price_lists,
+    priceable_orders,
+    pricing_inputs,
+    promotions,
+    rounding_policies,
+    tax_policies,
+)
+
 __all__ = [
+    "PRICING_AT",
+    "PricingInput",
     "amounts",
+    "charges",
     "currencies",
     "money",
+    "price_lists",
+    "priceable_orders",
+    "pricing_inputs",
+    "promotions",
+    "rounding_policies",
+    "tax_policies",
 ]
 
 #: Common currencies with 0, 2 and 3 decimal minor units.
