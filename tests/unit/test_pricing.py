@@ -606,3 +606,67 @@ class TestBreakdown:
         shipped = priced(order(line("1", "A")), free, charges=[ship])
         assert "运费优惠" in shipped.explain("zh_CN")
         assert "off the shipping charge" in shipped.explain()
+
+
+class TestPromotionDefinitions:
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: LinePercentOff(Decimal(101)),
+            lambda: OrderPercentOff(Decimal(-1)),
+            lambda: BuyGet(0, 1),
+            lambda: BuyGet(True, 1),  # type: ignore[arg-type]
+            lambda: BundlePrice(3, cny(-1)),
+            lambda: OrderAmountOff(cny(-5)),
+            lambda: ThresholdOff(()),
+            lambda: ChargeOff(ChargeKind.SHIPPING, amount=cny(-1)),
+        ],
+    )
+    def test_nonsense_is_refused_at_construction(self, make: object) -> None:
+        with pytest.raises(InvalidPricing):
+            make()  # type: ignore[operator]
+
+    def test_float_percentages_are_refused(self) -> None:
+        with pytest.raises(TypeError):
+            LinePercentOff(0.1)  # type: ignore[arg-type]
+
+    def test_targets_match_by_sku_category_or_tag(self) -> None:
+        from salesorder.pricing._state import LineState
+
+        def state(
+            sku: str, category: str | None, tags: frozenset[str], *, gift: bool = False
+        ) -> LineState:
+            zero = Decimal(0)
+            return LineState("1", sku, sku, Decimal(1), zero, zero, None, "VAT0", zero,
+                             category, tags, 0, is_gift=gift)  # fmt: skip
+
+        target = Target(skus="A", categories={"tea"}, tags={"sale"})
+        assert target.skus == frozenset({"A"})
+        assert not target.is_everything
+        assert target.matches(state("A", None, frozenset()))
+        assert target.matches(state("B", "tea", frozenset()))
+        assert target.matches(state("B", None, frozenset({"sale"})))
+        assert not target.matches(state("B", "cups", frozenset({"new"})))
+        assert Target().matches(state("B", None, frozenset()))
+        assert not Target().matches(state("B", None, frozenset(), gift=True))
+
+    def test_bundles_need_enough_units(self) -> None:
+        b = priced(order(line("1", "C", 2)), promo("3FOR100", BundlePrice(3, cny(100))))
+        assert codes_of(b) == {"3FOR100": "promotion.min_quantity"}
+
+    def test_once_per_order_limits_groups_and_bundles(self) -> None:
+        b2g1 = promo("B", BuyGet(1, 1), once_per_order=True)
+        b = priced(order(line("1", "C", 6)), b2g1)
+        assert b.discount_total == cny(40)
+        bundle = promo("N", BundlePrice(2, cny(60)), once_per_order=True)
+        assert priced(order(line("1", "C", 6)), bundle).discount_total == cny(20)
+        pct = promo("P", LinePercentOff(Decimal(10)), once_per_order=True)
+        assert priced(order(line("1", "A"), line("2", "B")), pct).discount_total == cny(10)
+
+    def test_order_discounts_on_lines_already_at_zero_are_reported(self) -> None:
+        free = promo("FREE", LinePercentOff(Decimal(100)), priority=1)
+        more = promo("MORE", OrderAmountOff(cny(5)), priority=2)
+        b = priced(order(line("1", "A")), free, more)
+        assert codes_of(b) == {"MORE": "promotion.no_eligible_lines"}
+        zero = promo("ZERO", OrderPercentOff(Decimal(0)))
+        assert codes_of(priced(order(line("1", "A")), zero)) == {"ZERO": "promotion.no_benefit"}
