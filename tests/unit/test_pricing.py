@@ -670,3 +670,23 @@ class TestPromotionDefinitions:
         assert codes_of(b) == {"MORE": "promotion.no_eligible_lines"}
         zero = promo("ZERO", OrderPercentOff(Decimal(0)))
         assert codes_of(priced(order(line("1", "A")), zero)) == {"ZERO": "promotion.no_benefit"}
+
+
+class TestCurrencies:
+    def test_a_promotion_in_another_currency_is_refused(self) -> None:
+        usd = promo("U", ThresholdOff.of("USD", (10, 1)))
+        with pytest.raises(CurrencyMismatch):
+            priced(order(line("1", "A")), usd)
+        spend = promo(
+            "S", LinePercentOff(Decimal(1)), conditions=Conditions(min_spend=Money(1, "USD"))
+        )
+        with pytest.raises(CurrencyMismatch):
+            priced(order(line("1", "A")), spend)
+        assert promo("B", BundlePrice(2, cny(1))).currencies == frozenset({"CNY"})
+        assert promo("P", LinePercentOff(Decimal(1))).currencies == frozenset()
+
+    def test_float_and_negative_quantities_are_refused(self) -> None:
+        with pytest.raises(TypeError):
+            FreeGift("G", 1.0)  # type: ignore[arg-type]
+        with pytest.raises(InvalidPricing):
+            Conditions(min_quantity=Decimal(-1))

@@ -31,8 +31,8 @@ from decimal import Decimal
 from typing import Final
 
 from salesorder.errors import CurrencyMismatch
-from salesorder.money import RoundingPolicy, RoundingScope, minor_unit
-from salesorder.order import Order
+from salesorder.money import Money, RoundingPolicy, RoundingScope, minor_unit
+from salesorder.order import Order, OrderLine
 from salesorder.pricing import errors as codes
 from salesorder.pricing._state import Context, LineState, wrap
 from salesorder.pricing.breakdown import (
@@ -211,42 +211,30 @@ def _line_states(
     missing: list[tuple[str, str]] = []
     states: list[LineState] = []
     quantum, mode = ctx.quantum, ctx.mode
+    rates: dict[str | None, tuple[str, Decimal]] = {}
+    lookup = price_list.unit_price_of
+    customer_id, customer_tier = customer.id, customer.tier
     for position, line in enumerate(order.lines):
         quantity = line.quantity
         if quantity < 0:
             raise InvalidPricing(f"line {line.line_id} has a negative quantity")
-        listed = price_list.unit_price_of(
-            line.sku, quantity=quantity, at=at, customer_id=customer.id, tier=customer.tier
+        listed = lookup(
+            line.sku, quantity=quantity, at=at, customer_id=customer_id, tier=customer_tier
         )
         manual = line.unit_price
         if manual is not None:
             if manual.currency != currency:
                 raise CurrencyMismatch(params={"left": currency, "right": manual.currency})
-            unit = manual.amount
-            if unit < 0:
-                raise InvalidPricing(f"line {line.line_id} has a negative unit price")
-            if listed and unit < listed * (1 - tolerance / _HUNDRED):
-                drop = ((listed - unit) / listed * _HUNDRED).quantize(_PERCENT_PLACES)
-                flags.append(
-                    PriceFlag(
-                        codes.FLAG_MANUAL_PRICE_BELOW_LIST,
-                        line.line_id,
-                        {
-                            "line_id": line.line_id,
-                            "sku": line.sku,
-                            "unit_price": str(manual),
-                            "list_price": f"{listed} {currency}",
-                            "percent": str(drop),
-                            "threshold": str(tolerance),
-                        },
-                    )
-                )
+            unit = _manual_unit(line, manual, listed, tolerance=tolerance, flags=flags)
         elif listed is None:
             missing.append((line.line_id, line.sku))
             continue
         else:
             unit = listed
-        tax_code, rate = tax.resolve(line.tax_code, line_id=line.line_id)
+        resolved = rates.get(line.tax_code)
+        if resolved is None:
+            resolved = rates[line.tax_code] = tax.resolve(line.tax_code, line_id=line.line_id)
+        tax_code, rate = resolved
         state = LineState(
             line.line_id,
             line.sku,
@@ -261,32 +249,59 @@ def _line_states(
             line.tags,
             position,
         )
-        requested = line.requested_discount
-        if requested:
-            if not _ZERO <= requested <= _HUNDRED:
-                raise InvalidPricing(f"line {line.line_id} asks for a discount beyond 0..100")
-            off = min(ctx.q(state.extended * requested / _HUNDRED), state.extended)
-            state.net -= off
-            state.adjustments.append(
-                (None, "manual", off, codes.REASON_MANUAL, {"percent": str(requested)}, None)
-            )
-            if requested > limit:
-                flags.append(
-                    PriceFlag(
-                        codes.FLAG_DISCOUNT_BEYOND_POLICY,
-                        line.line_id,
-                        {
-                            "line_id": line.line_id,
-                            "sku": line.sku,
-                            "percent": str(requested),
-                            "threshold": str(limit),
-                        },
-                    )
-                )
+        if line.requested_discount:
+            _manual_discount(state, line, limit=limit, ctx=ctx, flags=flags)
         states.append(state)
     if missing:
         raise MissingPrice(tuple(missing))
     return states
+
+
+def _manual_unit(
+    line: OrderLine,
+    manual: Money,
+    listed: Decimal | None,
+    *,
+    tolerance: Decimal,
+    flags: list[PriceFlag],
+) -> Decimal:
+    unit = manual.amount
+    if unit < 0:
+        raise InvalidPricing(f"line {line.line_id} has a negative unit price")
+    if listed and unit < listed * (1 - tolerance / _HUNDRED):
+        drop = ((listed - unit) / listed * _HUNDRED).quantize(_PERCENT_PLACES)
+        params = {
+            "line_id": line.line_id,
+            "sku": line.sku,
+            "unit_price": str(manual),
+            "list_price": f"{listed} {manual.currency}",
+            "percent": str(drop),
+            "threshold": str(tolerance),
+        }
+        flags.append(PriceFlag(codes.FLAG_MANUAL_PRICE_BELOW_LIST, line.line_id, params))
+    return unit
+
+
+def _manual_discount(
+    state: LineState, line: OrderLine, *, limit: Decimal, ctx: Context, flags: list[PriceFlag]
+) -> None:
+    requested = line.requested_discount
+    assert requested is not None  # noqa: S101 (the caller checked)
+    if not _ZERO <= requested <= _HUNDRED:
+        raise InvalidPricing(f"line {line.line_id} asks for a discount beyond 0..100")
+    off = min(ctx.q(state.extended * requested / _HUNDRED), state.extended)
+    state.net -= off
+    state.adjustments.append(
+        (None, "manual", off, codes.REASON_MANUAL, {"percent": str(requested)}, None)
+    )
+    if requested > limit:
+        params = {
+            "line_id": line.line_id,
+            "sku": line.sku,
+            "percent": str(requested),
+            "threshold": str(limit),
+        }
+        flags.append(PriceFlag(codes.FLAG_DISCOUNT_BEYOND_POLICY, line.line_id, params))
 
 
 def _charge_states(charges: Iterable[Charge], tax: TaxPolicy, ctx: Context) -> list[LineState]:
@@ -380,6 +395,9 @@ def _eligible(
     for candidate in candidates:
         promotion = candidate[0]
         conditions = promotion.conditions
+        for currency in promotion.currencies - {order.currency}:
+            # A promotion in another currency is a configuration error, not "no benefit".
+            raise CurrencyMismatch(params={"left": order.currency, "right": currency})
         if not promotion.is_valid_at(at):
             rejected.append(_rejection(candidate, codes.PROMOTION_NOT_ACTIVE))
         elif (conditions.customer_tiers and customer.tier not in conditions.customer_tiers) or (
@@ -500,10 +518,12 @@ def _apply(
         benefit = promotion.benefit
         target = promotion.target
         eligible = _eligible_lines(target, run.lines)
-        refusal = _unmet(candidate, eligible, env.ctx)
-        if refusal is not None:
-            run.rejected.append(refusal)
-            continue
+        conditions = promotion.conditions
+        if conditions.min_spend is not None or conditions.min_quantity is not None:
+            refusal = _unmet(candidate, eligible, env.ctx)
+            if refusal is not None:
+                run.rejected.append(refusal)
+                continue
         if isinstance(benefit, FreeGift):
             _add_gift(run, candidate, benefit, env)
             continue
@@ -555,12 +575,15 @@ def _give(
     if left is None or asked <= left:
         # Common path: the cap cannot bite, so clamp and apply in one pass.
         given = _ZERO
-        row = (promotion.id, kind)
+        promotion_id = promotion.id
         for amount, recipient in zip(amounts, recipients, strict=True):
             if amount:
-                amount = min(amount, recipient.net)  # noqa: PLW2901 (the clamped value is the point)
-                recipient.net -= amount
-                recipient.adjustments.append((*row, amount, reason, params, coupon))
+                net = recipient.net
+                # An explicit test, not min(): this loop is the hot path of price().
+                if amount > net:  # noqa: PLR1730
+                    amount = net  # noqa: PLW2901 (the clamped value is the point)
+                recipient.net = net - amount
+                recipient.adjustments.append((promotion_id, kind, amount, reason, params, coupon))
                 given += amount
         unused = max(requested, asked) - given
         code = codes.PROMOTION_PARTIAL if unused else codes.PROMOTION_APPLIED
@@ -657,6 +680,9 @@ def _taxes(
             _DIVIDE.divide(state.net * state.rate, 1 + state.rate) if state.rate else _ZERO
             for state in states
         ]
+    elif not per_document:
+        quantum, mode = ctx.quantum, ctx.mode
+        return [(state.net * state.rate).quantize(quantum, rounding=mode) for state in states]
     else:
         exact = [state.net * state.rate for state in states]
     if not per_document:

@@ -82,6 +82,15 @@ def _percent(value: Decimal | int | str) -> Decimal:
     return number
 
 
+def _quantity(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("quantities must be Decimal, not float")
+    number = Decimal(value)
+    if not number.is_finite() or number < 0:
+        raise InvalidPricing(f"quantity {value} must be a non-negative number")
+    return number
+
+
 def _positive_count(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidPricing(f"{attribute.name} must be a positive whole number")
@@ -405,7 +414,7 @@ class FreeGift:
     """
 
     sku: str
-    quantity: Decimal = attrs.field(default=Decimal(1), converter=Decimal)
+    quantity: Decimal = attrs.field(default=Decimal(1), converter=_quantity)
     name: str = ""
     tax_code: str | None = None
 
@@ -512,7 +521,7 @@ class Conditions:
 
     min_spend: Money | None = None
     min_quantity: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(Decimal)
+        default=None, converter=attrs.converters.optional(_quantity)
     )
     customer_tiers: frozenset[CustomerTier] = attrs.field(default=frozenset(), converter=frozenset)
     customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
@@ -525,6 +534,13 @@ class Stacking(enum.StrEnum):
     """Combines with every other stackable promotion (in priority order)."""
     EXCLUSIVE = "exclusive"
     """Applies alone: it wins only if it is better for the customer than all the rest."""
+
+
+def _amounts_of(benefit: object) -> list[Money]:
+    if isinstance(benefit, ThresholdOff):
+        return [m for tier in benefit.tiers for m in (tier.threshold, tier.amount)]
+    return [getattr(benefit, name) for name in ("amount", "price")
+            if isinstance(getattr(benefit, name, None), Money)]  # fmt: skip
 
 
 @attrs.frozen
@@ -557,12 +573,25 @@ class Promotion:
     stacking: Stacking = Stacking.STACKABLE
     group: str | None = None
     once_per_order: bool = False
+    _currencies: frozenset[str] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def is_valid_at(self, at: datetime) -> bool:
         """Whether ``at`` is in the validity window."""
         return (self.valid_from is None or self.valid_from <= at) and (
             self.valid_until is None or at < self.valid_until
         )
+
+    @property
+    def currencies(self) -> frozenset[str]:
+        """Currencies of every amount in the promotion (empty when it has none)."""
+        return self._currencies
+
+    def __attrs_post_init__(self) -> None:
+        # Computed once: price() checks it for every promotion on every call.
+        amounts = _amounts_of(self.benefit)
+        if self.conditions.min_spend is not None:
+            amounts.append(self.conditions.min_spend)
+        object.__setattr__(self, "_currencies", frozenset(m.currency for m in amounts))
 
 
 def _coupon_code(code: str) -> str:
