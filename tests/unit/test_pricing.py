@@ -690,3 +690,14 @@ class TestCurrencies:
             FreeGift("G", 1.0)  # type: ignore[arg-type]
         with pytest.raises(InvalidPricing):
             Conditions(min_quantity=Decimal(-1))
+
+
+class TestBreakdownValues:
+    def test_breakdowns_are_hashable_values(self) -> None:
+        p = promo("P", OrderPercentOff(Decimal(10)))
+        ship = Charge(ChargeKind.SHIPPING, cny(5))
+        first = priced(order(line("1", "A", requested_discount=Decimal(5))), p, charges=[ship])
+        again = priced(order(line("1", "A", requested_discount=Decimal(5))), p, charges=[ship])
+        assert first == again
+        assert hash(first) == hash(again)
+        assert "ChargePrice(charge_id='shipping'" in repr(first.charges[0])

@@ -151,7 +151,8 @@ class LinePrice(_Amounts):
     _list_price: Decimal | None
     _unit_price: Decimal
     _extended: Decimal
-    _adjustments: tuple[AdjustmentRow, ...]
+    # Rows hold their params dicts (shared, never mutated): equal, but not hashed.
+    _adjustments: tuple[AdjustmentRow, ...] = attrs.field(hash=False)
     _discount: Decimal
     _net: Decimal
     _tax: Decimal
@@ -204,7 +205,7 @@ class ChargePrice(_Amounts):
     tax_code: str
     tax_rate: Decimal
     _amount: Decimal
-    _adjustments: tuple[AdjustmentRow, ...]
+    _adjustments: tuple[AdjustmentRow, ...] = attrs.field(hash=False)
     _discount: Decimal
     _net: Decimal
     _tax: Decimal
