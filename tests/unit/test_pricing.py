@@ -135,6 +135,17 @@ class TestPriceListPrecedence:
         assert list_price(o, o.lines[1]) is None
         assert price_floor(o, o.lines[1]) is None
 
+    def test_the_floor_agrees_with_the_manual_price_flag(self) -> None:
+        plist = PriceList.of("CNY", [("A", "99.99")], manual_price_tolerance=Decimal(15))
+        _, price_floor = plist.lookups(at=AT)
+        probe = order(line("1", "A"))
+        floor = price_floor(probe, probe.lines[0])
+        assert floor == cny("85.00")  # 84.9915 rounded up
+        at_floor = order(line("1", "A", unit_price=floor))
+        under = order(line("1", "A", unit_price=cny("84.99")))
+        assert not priced(at_floor, price_list=plist).flags
+        assert priced(under, price_list=plist).flags[0].code == "price.manual_below_list"
+
     def test_a_sku_without_price_is_a_coded_error_naming_every_line(self) -> None:
         o = order(line("1", "X"), line("2", "A"), line("3", "Y"))
         with pytest.raises(MissingPrice) as caught:

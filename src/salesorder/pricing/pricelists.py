@@ -283,12 +283,15 @@ class PriceList:
             at: The pricing instant.
 
         Returns:
-            ``list_price * (1 - manual_price_tolerance/100)``, quantized half-up, or None.
+            ``list_price * (1 - manual_price_tolerance/100)`` rounded up to the minor unit
+            (so a price at or above the floor is exactly a price :func:`price` does not
+            flag), or None.
         """
         listed = self.list_price(order, line, at=at)
         if listed is None:
             return None
-        return (listed * (1 - self.manual_price_tolerance / _HUNDRED)).quantize()
+        floor = listed * (1 - self.manual_price_tolerance / _HUNDRED)
+        return floor.quantize(RoundingMode.CEILING)
 
     def lookups(self, *, at: datetime) -> tuple[PriceLookup, PriceLookup]:
         """``(list_price, price_floor)`` bound to ``at``, as the validation rules take them.
