@@ -121,18 +121,18 @@ def split_units(units: int, weights: Sequence[int]) -> list[int]:
     weight_sum = sum(weights)
     sign = -1 if units < 0 else 1
     units = abs(units)
-    floors: list[int] = []
-    remainders: list[int] = []
-    for weight in weights:
-        whole, rest = divmod(units * weight, weight_sum)
-        floors.append(whole)
-        remainders.append(rest)
+    floors = [units * weight // weight_sum for weight in weights]
     leftover = units - sum(floors)
     if leftover:
-        ranked = sorted(range(len(floors)), key=lambda i: (-remainders[i], i))
+        remainders = [
+            units * weight - floor * weight_sum
+            for weight, floor in zip(weights, floors, strict=True)
+        ]
+        # A reverse sort is still stable: equal remainders keep the earlier weight first.
+        ranked = sorted(range(len(floors)), key=remainders.__getitem__, reverse=True)
         for index in ranked[:leftover]:
             floors[index] += 1
-    return [sign * part for part in floors] if sign < 0 else floors
+    return [-part for part in floors] if sign < 0 else floors
 
 
 _NEW: Final = object.__new__
