@@ -208,11 +208,6 @@ COUPON_DUPLICATE = define_code(
     en="Coupon {coupon} was entered more than once.",
     zh="优惠券 {coupon} 重复输入。",
 )
-COUPON_NOT_APPLICABLE = define_code(
-    "coupon.not_applicable",
-    en="Coupon {coupon} gives nothing on this order ({reason}).",
-    zh="优惠券 {coupon} 对本订单无效({reason})。",
-)
 
 # -- adjustment reasons (explain() shows these) ---------------------------------------------------
 
