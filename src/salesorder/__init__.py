@@ -24,6 +24,7 @@ from salesorder.order import (
     OrderLine,
     OrderType,
 )
+from salesorder.pricing import PriceBreakdown, PriceList, TaxPolicy, price
 from salesorder.schema import OrderDraft
 from salesorder.validation import Issue, ValidationReport, validate
 
@@ -46,11 +47,15 @@ __all__ = [
     "OrderDraft",
     "OrderLine",
     "OrderType",
+    "PriceBreakdown",
+    "PriceList",
     "RoundingMode",
     "RoundingPolicy",
     "SalesOrderError",
+    "TaxPolicy",
     "ValidationReport",
     "__version__",
     "allocate",
+    "price",
     "validate",
 ]

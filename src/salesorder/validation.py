@@ -38,6 +38,7 @@ from pydantic import BaseModel
 from salesorder.errors import SalesOrderError, define_code, render_message
 from salesorder.money import Money
 from salesorder.order import InvoiceKind, Order, OrderLine, OrderType
+from salesorder.pricing.errors import PRICE_MISSING
 from salesorder.schema import DEFAULT_LIMITS, Limits, OrderDraft, to_order
 from salesorder.tax_id import is_valid_uscc
 
@@ -265,11 +266,6 @@ STOCK_SHORT = define_code(
     "stock.short",
     en="SKU {sku}: {requested} requested, only {available} available.",
     zh="商品 {sku}:需求 {requested},仅有 {available} 可用。",
-)
-PRICE_MISSING = define_code(
-    "price.missing",
-    en="No unit price: none was entered and the price list has none for this SKU.",
-    zh="没有单价:既未手工录入,价目表中也没有该商品的价格。",
 )
 PRICE_BELOW_FLOOR = define_code(
     "price.below_floor",
@@ -813,7 +809,13 @@ def _price_missing(order: Order, context: ValidationContext) -> Iterator[Issue]:
         return
     for index, price in _unit_prices(order, context):
         if price is None:
-            yield _issue(PRICE_MISSING, f"/lines/{index}/unit_price")
+            line = order.lines[index]
+            yield _issue(
+                PRICE_MISSING,
+                f"/lines/{index}/unit_price",
+                sku=line.sku,
+                line_id=line.line_id,
+            )
 
 
 @rule("price.below_floor", description="A unit price under the floor needs approval.")
