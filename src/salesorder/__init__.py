@@ -11,6 +11,7 @@ from salesorder.errors import (
     InsufficientStock,
     SalesOrderError,
 )
+from salesorder.lifecycle import ApprovalPolicy, OrderLifecycle, Status
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (
     Address,
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Address",
+    "ApprovalPolicy",
     "ConcurrencyConflict",
     "Contact",
     "CurrencyMismatch",
@@ -39,11 +41,13 @@ __all__ = [
     "InvoiceKind",
     "Money",
     "Order",
+    "OrderLifecycle",
     "OrderLine",
     "OrderType",
     "RoundingMode",
     "RoundingPolicy",
     "SalesOrderError",
+    "Status",
     "__version__",
     "allocate",
 ]
