@@ -12,6 +12,7 @@ from salesorder.errors import (
     SalesOrderError,
 )
 from salesorder.lifecycle import ApprovalPolicy, OrderLifecycle, Status
+import salesorder.sla  # noqa: F401  (registers the SLA error codes)
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (
     Address,

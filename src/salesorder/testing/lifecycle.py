@@ -105,8 +105,9 @@ def flat_pricing(
     order_discount: Money | None = None,
     flags: Sequence[FakeFlag] = (),
 ) -> FakeBreakdown:
-    """Price an order simply: each line at its ``unit_price`` (or ``unit_price``), less an
-    order discount split over lines by :func:`~salesorder.money.allocate`.
+    """Price an order simply: each line at its own or the given unit price, less a discount.
+
+    The order discount is split over lines by :func:`~salesorder.money.allocate`.
 
     Args:
         order: The order.
@@ -118,9 +119,7 @@ def flat_pricing(
         A breakdown whose line grosses sum exactly to the grand total.
     """
     default = unit_price or Money.of(10, order.currency)
-    amounts = [
-        ((line.unit_price or default) * line.quantity).quantize() for line in order.lines
-    ]
+    amounts = [((line.unit_price or default) * line.quantity).quantize() for line in order.lines]
     gross = list(amounts)
     if order_discount is not None and any(amount.amount > 0 for amount in amounts):
         shares = allocate(order_discount, [a.amount for a in amounts])
