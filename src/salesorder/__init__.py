@@ -4,6 +4,7 @@ The public surface is curated here; everything else lives in its module
 (``salesorder.money``, ``salesorder.pricing``, ...) with the same names.
 """
 
+from salesorder import sla as _sla  # noqa: F401  (registers the SLA error codes)
 from salesorder.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
@@ -12,7 +13,6 @@ from salesorder.errors import (
     SalesOrderError,
 )
 from salesorder.lifecycle import ApprovalPolicy, OrderLifecycle, Status
-import salesorder.sla  # noqa: F401  (registers the SLA error codes)
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (
     Address,
