@@ -4,7 +4,9 @@ Run: ``/work/venv/bin/python benchmarks/bench_lifecycle.py`` (one command, ratio
 
 Budgets:
 * applying one guarded transition costs at most 10x a plain dict-based transition table
-  doing the same checks and the same record keeping (audit entry, domain event);
+  doing the same checks and the same record keeping the requirements ask of every
+  transition (audit entry, domain event); the ratio against the checks alone, without
+  any record, is printed for information.
 * 100 000 orders in memory cost at most 1.5x the same orders without any lifecycle.
 
 For comparison it also prints what python-statemachine costs per bound instance.
@@ -132,20 +134,48 @@ def floor_apply(
     if event == "hold":
         target, held = Status.ON_HOLD, source
         fact: Any = OrderHeld(
-            occurred_at=at, order_id=order.id, actor=actor, source=source.value, target=target.value
+            occurred_at=at,
+            event_id=f"{order.id}:{len(order.audit)}:0",
+            order_id=order.id,
+            actor=actor,
+            source=source,
+            target=target,
         )
     else:
         target, held = order.held_from, None  # type: ignore[assignment]
         if target not in HOLDABLE:  # the guard: was held from a status it can return to
             raise ValueError(event)
         fact = OrderResumed(
-            occurred_at=at, order_id=order.id, actor=actor, source=source.value, target=target.value
+            occurred_at=at,
+            event_id=f"{order.id}:{len(order.audit)}:0",
+            order_id=order.id,
+            actor=actor,
+            source=source,
+            target=target,
         )
     entry = AuditEntry(at, actor, event, source, target, None, order.revision)
     order.held_from = held
     order.status = target
     order.audit = (*order.audit, entry)
     return (fact,)
+
+
+def floor_checks_only(order: Order, event: str, *, key: str | None = None) -> None:
+    """The same checks, without the audit entry and the domain event the spec requires."""
+    if key is not None:
+        for known, _, _ in order.idempotency:
+            if known == key:
+                return
+    source = order.status
+    if source in ARCHIVED or (source, event) not in FLOOR_TABLE:
+        raise ValueError(event)
+    if event == "hold":
+        order.held_from, order.status = source, Status.ON_HOLD
+    else:
+        target = order.held_from
+        if target not in HOLDABLE:
+            raise ValueError(event)
+        order.held_from, order.status = None, target  # type: ignore[assignment]
 
 
 def floor_bare(order: Any, event: str) -> None:
@@ -188,6 +218,12 @@ def floor_run(orders: list[Order]) -> None:
     for order in orders:
         floor_apply(order, "hold", actor="u", at=AT)
         floor_apply(order, "resume", actor="u", at=AT)
+
+
+def checks_run(orders: list[Order]) -> None:
+    for order in orders:
+        floor_checks_only(order, "hold")
+        floor_checks_only(order, "resume")
 
 
 def bare_run(orders: list[Order]) -> None:
@@ -244,15 +280,21 @@ def main() -> int:
 
     library = best_per_op(library_run, TRANSITION_ORDERS)
     floor = best_per_op(floor_run, TRANSITION_ORDERS)
+    checks = best_per_op(checks_run, TRANSITION_ORDERS)
     bare = best_per_op(bare_run, TRANSITION_ORDERS)
     ratio = library / floor
     print()
     print("transition (hold then resume, guarded; per transition, best of 5):")
     print(f"  library (table compiled from OrderLifecycle): {library * 1e6:8.2f} us")
     print(f"  floor: dict table, same checks and records:   {floor * 1e6:8.2f} us")
+    print(f"  dict table, same checks, no audit/event:       {checks * 1e6:8.2f} us")
     print(f"  bare dict lookup + status write (scale only):  {bare * 1e6:8.2f} us")
     verdict = "OK" if ratio <= TRANSITION_BUDGET else "OVER BUDGET"
     print(f"  ratio library/floor: {ratio:.2f}x (budget {TRANSITION_BUDGET:.0f}x) {verdict}")
+    print(
+        f"  for information: library / checks without records {library / checks:.1f}x; "
+        "creating the audit entry, event and result (frozen attrs) is most of the cost"
+    )
 
     bare_orders, bare_bytes = traced(lambda: [build(BareOrder, i) for i in range(MEMORY_ORDERS)])
     del bare_orders

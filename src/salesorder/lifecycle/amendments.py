@@ -25,7 +25,6 @@ from salesorder.lifecycle.codes import AMENDMENT_INVALID, QUANTITY_NOT_POSITIVE,
 from salesorder.lifecycle.engine import (
     TransitionResult,
     _check_event,
-    _common,
     _fire,
     _operation_id,
     _Plan,
@@ -343,6 +342,16 @@ def amend(
     old_quantities = {line.line_id: line.quantity for line in order.lines}
 
     def effect(target: Status) -> Mapping[str, Any]:
+        plan.facts.append(
+            (
+                OrderAmended,
+                {
+                    "changes": preview.changes,
+                    "previous_revision": order.revision,
+                    "needs_approval": target is Status.PENDING_APPROVAL,
+                },
+            )
+        )
         if target is Status.PENDING_APPROVAL:
             extra: dict[str, Any] = {
                 "approval_round": order.approval_round + 1,
@@ -372,14 +381,6 @@ def amend(
         }
 
     plan.effect = effect
-    plan.events = lambda context: _common(order, plan, at, actor)(
-        OrderAmended,
-        {
-            "changes": preview.changes,
-            "previous_revision": order.revision,
-            "needs_approval": context["target"] is Status.PENDING_APPROVAL,
-        },
-    )(context)
     return _fire(plan, "amend", actor=actor, at=at, key=idempotency_key)
 
 

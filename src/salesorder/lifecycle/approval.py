@@ -28,7 +28,6 @@ from salesorder.lifecycle.codes import (
 from salesorder.lifecycle.engine import (
     TransitionResult,
     _check_event,
-    _common,
     _fire,
     _Plan,
     _require_reason,
@@ -94,9 +93,7 @@ def submit(
         plan.changes["revisions"] = (
             Revision(order.revision, order.lines, at, actor, (), order.requested_delivery_date),
         )
-    plan.events = _common(order, plan, at, actor)(
-        OrderSubmitted, {"required_levels": tuple(level for level, _ in required)}
-    )
+    plan.facts = [(OrderSubmitted, {"required_levels": tuple(level for level, _ in required)})]
     return _fire(plan, "submit", actor=actor, at=at, key=idempotency_key)
 
 
@@ -142,9 +139,7 @@ def approve(
     signature = Approval(level, actor, at, required[level], order.approval_round, comment)
     plan = _Plan(order, changes={"approvals": (*order.approvals, signature)}, reason=level)
     fully = has_all_approvals(plan)
-    plan.events = _common(order, plan, at, actor)(
-        OrderApproved, {"level": level, "fully_approved": fully}
-    )
+    plan.facts = [(OrderApproved, {"level": level, "fully_approved": fully})]
     return _fire(plan, "approve", actor=actor, at=at, key=idempotency_key)
 
 
@@ -178,5 +173,5 @@ def reject(
     if not codes:
         raise RuleViolation(REASON_REQUIRED, params={"event": "reject"})
     plan = _Plan(order, changes={"required_approvals": ()}, reason=",".join(codes))
-    plan.events = _common(order, plan, at, actor)(OrderRejected, {"reasons": codes})
+    plan.facts = [(OrderRejected, {"reasons": codes})]
     return _fire(plan, "reject", actor=actor, at=at, key=idempotency_key)

@@ -25,7 +25,6 @@ from salesorder.lifecycle.engine import (
     TransitionResult,
     _check_amount,
     _check_event,
-    _common,
     _fire,
     _Plan,
     _quantities,
@@ -100,10 +99,17 @@ def invoice(
     plan.changes = {"invoices": (*order.invoices, record)}
     if updated:
         plan.changes["ledgers"] = _with_ledgers(plan, updated)
-    plan.events = _common(order, plan, at, actor)(
-        OrderInvoiced,
-        {"invoice_id": record.invoice_id, "kind": kind_value, "amount": amount, "lines": frozen},
-    )
+    plan.facts = [
+        (
+            OrderInvoiced,
+            {
+                "invoice_id": record.invoice_id,
+                "kind": kind_value,
+                "amount": amount,
+                "lines": frozen,
+            },
+        )
+    ]
     return _fire(plan, "invoice", actor=actor, at=at, key=idempotency_key)
 
 
@@ -140,9 +146,7 @@ def record_payment(
     _check_amount(order, amount)
     record = Payment(payment_id or new_id(), PaymentKind.PAYMENT, amount, at, reference)
     plan = _Plan(order, changes={"payments": (*order.payments, record)})
-    plan.events = _common(order, plan, at, actor)(
-        PaymentRecorded, {"payment_id": record.payment_id, "amount": amount}
-    )
+    plan.facts = [(PaymentRecorded, {"payment_id": record.payment_id, "amount": amount})]
     return _fire(plan, "record_payment", actor=actor, at=at, key=idempotency_key)
 
 
@@ -182,7 +186,5 @@ def record_refund(
         raise RuleViolation(REFUND_EXCEEDS, params={"amount": amount, "paid": paid})
     record = Payment(payment_id or new_id(), PaymentKind.REFUND, amount, at, reference)
     plan = _Plan(order, changes={"payments": (*order.payments, record)})
-    plan.events = _common(order, plan, at, actor)(
-        RefundRecorded, {"payment_id": record.payment_id, "amount": amount}
-    )
+    plan.facts = [(RefundRecorded, {"payment_id": record.payment_id, "amount": amount})]
     return _fire(plan, "record_refund", actor=actor, at=at, key=idempotency_key)

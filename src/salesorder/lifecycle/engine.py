@@ -20,9 +20,7 @@ from salesorder.errors import (
     InvalidOrder,
     RuleViolation,
 )
-from salesorder.events import (
-    DomainEvent,
-)
+from salesorder.events import DomainEvent, OrderEvent
 from salesorder.lifecycle.codes import (
     AMOUNT_NOT_POSITIVE,
     ARCHIVED_CODE,
@@ -104,7 +102,9 @@ class _Plan:
     # Runs once the target is known, before any write; may raise (order unchanged)
     # and may return more changes (e.g. the backorder a reservation left).
     effect: Callable[[Status], Mapping[str, Any]] | None = None
-    events: Callable[[dict[str, Any]], tuple[DomainEvent, ...]] | None = None
+    # The domain events to emit: (event class, its own fields); the fields every order
+    # event shares are filled in by _fire. An effect may add or complete them.
+    facts: list[tuple[type[OrderEvent], dict[str, Any]]] = attrs.Factory(list)
 
     def get(self, name: str) -> Any:
         return self.changes[name] if name in self.changes else getattr(self.order, name)
@@ -258,20 +258,38 @@ def _fire(
     target: Status | None = None
     refusal: str | None = None
     for candidate, guards in _TABLE[(source, event)]:
-        failed = next((guard for guard in guards if not guard(plan)), None)
-        if failed is None:
+        for guard in guards:
+            if not guard(plan):
+                refusal = refusal or _GUARD_REFUSALS.get(guard.__name__)
+                break
+        else:
             target = candidate
             break
-        refusal = refusal or _GUARD_REFUSALS.get(failed.__name__)
     if target is None:
         params = {"payment": payment_status(order).value}
         raise IllegalTransition(state=source.value, event=event, code=refusal, params=params)
     changes = plan.changes
     if plan.effect is not None:
-        changes = {**changes, **plan.effect(target)}
+        changes.update(plan.effect(target))
     revision = changes.get("revision", order.revision)
-    context = {"source": source, "target": target, "revision": revision, "changes": changes}
-    events = plan.events(context) if plan.events is not None else ()
+    sequence = len(order.audit)
+    # Event ids are derived from the order's history (order id, transition number,
+    # event number): unique, cheaper than a uuid, and a replayed command yields the
+    # same ids, which makes de-duplication downstream trivial.
+    events = tuple(
+        cls(
+            occurred_at=at,
+            event_id=f"{order.id}:{sequence}:{index}",
+            order_id=order.id,
+            actor=actor,
+            # Status is a StrEnum: the member is the string, without an enum lookup.
+            source=source,
+            target=target,
+            revision=revision,
+            **fields,
+        )
+        for index, (cls, fields) in enumerate(plan.facts)
+    )
     entry = AuditEntry(at, actor, event, source, target, plan.reason, revision)
     result = TransitionResult(order.id, event, source, target, revision, events)
     # Everything is decided: write.
@@ -282,32 +300,6 @@ def _fire(
     if key is not None:
         order.idempotency = (*order.idempotency, (key, event, result))
     return result
-
-
-def _common(
-    order: Order, plan: _Plan, at: datetime, actor: str
-) -> Callable[[type[Any], dict[str, Any]], Callable[[dict[str, Any]], tuple[DomainEvent, ...]]]:
-    """Factory of event builders that fill the fields every order event shares."""
-
-    def builder(
-        cls: type[Any], fields: dict[str, Any]
-    ) -> Callable[[dict[str, Any]], tuple[DomainEvent, ...]]:
-        def build(context: dict[str, Any]) -> tuple[DomainEvent, ...]:
-            return (
-                cls(
-                    occurred_at=at,
-                    order_id=order.id,
-                    actor=actor,
-                    source=context["source"].value,
-                    target=context["target"].value,
-                    revision=context["revision"],
-                    **fields,
-                ),
-            )
-
-        return build
-
-    return builder
 
 
 def _operation_id(order: Order, event: str, key: str | None) -> str:

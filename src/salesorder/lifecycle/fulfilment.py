@@ -20,7 +20,6 @@ from salesorder.errors import (
     Shortfall,
 )
 from salesorder.events import (
-    DomainEvent,
     OrderCancelled,
     OrderClosed,
     OrderCompleted,
@@ -34,7 +33,6 @@ from salesorder.lifecycle.codes import DELIVER_EXCEEDS, SHIP_EXCEEDS, SHIP_NEEDS
 from salesorder.lifecycle.engine import (
     TransitionResult,
     _check_event,
-    _common,
     _fire,
     _operation_id,
     _Plan,
@@ -51,7 +49,6 @@ from salesorder.records import (
     ZERO,
     Delivery,
     LineLedger,
-    LineQuantities,
     Shipment,
     Status,
     line_quantities,
@@ -120,18 +117,10 @@ def confirm(
                 for line in order.lines
             ),
         )
-        held["backordered"] = line_quantities(backordered)
+        plan.facts.append((OrderConfirmed, {"backordered": line_quantities(backordered)}))
         return {"ledgers": ledgers}
 
-    held: dict[str, LineQuantities] = {}
     plan.effect = effect
-
-    def events(context: dict[str, Any]) -> tuple[DomainEvent, ...]:
-        return _common(order, plan, at, actor)(
-            OrderConfirmed, {"backordered": held["backordered"]}
-        )(context)
-
-    plan.events = events
     return _fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
 
 
@@ -231,15 +220,17 @@ def ship(
         return {}
 
     plan.effect = effect
-    plan.events = _common(order, plan, at, actor)(
-        OrderShipped,
-        {
-            "shipment_id": record.shipment_id,
-            "lines": frozen,
-            "carrier": carrier,
-            "tracking_number": tracking_number,
-        },
-    )
+    plan.facts = [
+        (
+            OrderShipped,
+            {
+                "shipment_id": record.shipment_id,
+                "lines": frozen,
+                "carrier": carrier,
+                "tracking_number": tracking_number,
+            },
+        )
+    ]
     return _fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
 
 
@@ -291,9 +282,7 @@ def deliver(
         "ledgers": _with_ledgers(plan, updated),
         "deliveries": (*order.deliveries, record),
     }
-    plan.events = _common(order, plan, at, actor)(
-        OrderDelivered, {"delivery_id": record.delivery_id, "lines": frozen}
-    )
+    plan.facts = [(OrderDelivered, {"delivery_id": record.delivery_id, "lines": frozen})]
     return _fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
 
 
@@ -313,7 +302,7 @@ def complete(
     if (first := _check_event(order, "complete", idempotency_key)) is not None:
         return first
     plan = _Plan(order)
-    plan.events = _common(order, plan, at, actor)(OrderCompleted, {})
+    plan.facts = [(OrderCompleted, {})]
     return _fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
 
 
@@ -364,7 +353,7 @@ def cancel(
         return {"held_from": None}
 
     plan.effect = effect
-    plan.events = _common(order, plan, at, actor)(OrderCancelled, {"reason": reason})
+    plan.facts = [(OrderCancelled, {"reason": reason})]
     return _fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
 
 
@@ -410,9 +399,7 @@ def close(
         return {}
 
     plan.effect = effect
-    plan.events = _common(order, plan, at, actor)(
-        OrderClosed, {"reason": reason, "undelivered": undelivered}
-    )
+    plan.facts = [(OrderClosed, {"reason": reason, "undelivered": undelivered})]
     return _fire(plan, "close", actor=actor, at=at, key=idempotency_key)
 
 
@@ -432,7 +419,7 @@ def hold(
     if (first := _check_event(order, "hold", idempotency_key)) is not None:
         return first
     plan = _Plan(order, changes={"held_from": order.status}, reason=reason)
-    plan.events = _common(order, plan, at, actor)(OrderHeld, {"reason": reason})
+    plan.facts = [(OrderHeld, {"reason": reason})]
     return _fire(plan, "hold", actor=actor, at=at, key=idempotency_key)
 
 
@@ -447,5 +434,5 @@ def resume(
     if (first := _check_event(order, "resume", idempotency_key)) is not None:
         return first
     plan = _Plan(order, changes={"held_from": None})
-    plan.events = _common(order, plan, at, actor)(OrderResumed, {})
+    plan.facts = [(OrderResumed, {})]
     return _fire(plan, "resume", actor=actor, at=at, key=idempotency_key)

@@ -18,7 +18,6 @@ from salesorder.errors import (
     RuleViolation,
 )
 from salesorder.events import (
-    DomainEvent,
     RefundDue,
     ReturnApproved,
     ReturnReceived,
@@ -34,7 +33,6 @@ from salesorder.lifecycle.codes import (
 from salesorder.lifecycle.engine import (
     TransitionResult,
     _check_event,
-    _common,
     _fire,
     _operation_id,
     _Plan,
@@ -134,10 +132,12 @@ def request_return(
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
     record = ReturnRecord(identifier, ReturnKind(kind), frozen, reason)
     plan = _Plan(order, changes={"returns": (*order.returns, record)}, reason=reason)
-    plan.events = _common(order, plan, at, actor)(
-        ReturnRequested,
-        {"return_id": identifier, "kind": record.kind.value, "lines": frozen, "reason": reason},
-    )
+    plan.facts = [
+        (
+            ReturnRequested,
+            {"return_id": identifier, "kind": record.kind.value, "lines": frozen, "reason": reason},
+        )
+    ]
     return _fire(plan, "request_return", actor=actor, at=at, key=idempotency_key)
 
 
@@ -159,7 +159,7 @@ def approve_return(
     i, record = _return(order, return_id, ReturnState.REQUESTED)
     approved = attrs.evolve(record, state=ReturnState.APPROVED)
     plan = _Plan(order, changes={"returns": _replace(order.returns, i, approved)})
-    plan.events = _common(order, plan, at, actor)(ReturnApproved, {"return_id": return_id})
+    plan.facts = [(ReturnApproved, {"return_id": return_id})]
     return _fire(plan, "approve_return", actor=actor, at=at, key=idempotency_key)
 
 
@@ -253,16 +253,12 @@ def receive_return(
         return {}
 
     plan.effect = effect
-    common = _common(order, plan, at, actor)
-
-    def events(context: dict[str, Any]) -> tuple[DomainEvent, ...]:
-        built = common(
+    plan.facts = [
+        (
             ReturnReceived,
             {"return_id": return_id, "disposition": received.disposition, "lines": record.lines},
-        )(context)
-        if refund:
-            built += common(RefundDue, {"return_id": return_id, "amount": refund})(context)
-        return built
-
-    plan.events = events
+        )
+    ]
+    if refund:
+        plan.facts.append((RefundDue, {"return_id": return_id, "amount": refund}))
     return _fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key)
