@@ -1259,3 +1259,159 @@ class TestAuditAndIdempotency:
         result = lc.complete(order, actor="u", at=T)
         assert "某公司" not in repr(result)
         assert "某公司" not in repr(order)
+
+
+def each_command_once() -> list[tuple[str, Any]]:
+    """One call of every command along a path that makes each of them legal in turn."""
+    hook = stock()
+    pricing = flat_pricing
+    return [
+        (
+            "submit",
+            lambda o, k: lc.submit(
+                o,
+                actor="s",
+                at=T,
+                report=FakeReport(),
+                breakdown=pricing(o),
+                policy=FINANCE_FROM_50,
+                idempotency_key=k,
+            ),
+        ),
+        ("reject", lambda o, k: lc.reject(o, reasons=["x"], actor="b", at=T, idempotency_key=k)),
+        (
+            "submit",
+            lambda o, k: lc.submit(
+                o,
+                actor="s",
+                at=T,
+                report=FakeReport(),
+                breakdown=pricing(o),
+                policy=FINANCE_FROM_50,
+                idempotency_key=k,
+            ),
+        ),
+        (
+            "approve",
+            lambda o, k: lc.approve(o, level="finance", actor="c", at=T, idempotency_key=k),
+        ),
+        (
+            "amend",
+            lambda o, k: lc.amend(
+                o,
+                [lc.ChangeDeliveryDate(T.date())],
+                pricing=pricing,
+                policy=NO_APPROVAL,
+                actor="s",
+                at=T,
+                reservations=hook,
+                idempotency_key=k,
+            ),
+        ),
+        (
+            "confirm",
+            lambda o, k: lc.confirm(o, actor="s", at=T, reservations=hook, idempotency_key=k),
+        ),
+        ("hold", lambda o, k: lc.hold(o, actor="s", at=T, idempotency_key=k)),
+        ("resume", lambda o, k: lc.resume(o, actor="s", at=T, idempotency_key=k)),
+        (
+            "ship",
+            lambda o, k: lc.ship(
+                o,
+                lines={"1": D(3), "2": D(2)},
+                actor="w",
+                at=T,
+                reservations=hook,
+                idempotency_key=k,
+            ),
+        ),
+        (
+            "deliver",
+            lambda o, k: lc.deliver(
+                o, lines={"1": D(3), "2": D(2)}, actor="d", at=T, idempotency_key=k
+            ),
+        ),
+        (
+            "request_return",
+            lambda o, k: lc.request_return(
+                o,
+                kind=ReturnKind.RETURN,
+                lines={"1": D(1)},
+                reason="x",
+                actor="c",
+                at=T,
+                return_id="R",
+                idempotency_key=k,
+            ),
+        ),
+        (
+            "approve_return",
+            lambda o, k: lc.approve_return(o, return_id="R", actor="c", at=T, idempotency_key=k),
+        ),
+        (
+            "receive_return",
+            lambda o, k: lc.receive_return(
+                o,
+                return_id="R",
+                disposition=StockDisposition.RESTOCK,
+                actor="w",
+                at=T,
+                reservations=hook,
+                breakdown=pricing(o),
+                idempotency_key=k,
+            ),
+        ),
+        (
+            "invoice",
+            lambda o, k: lc.invoice(
+                o,
+                kind="general",
+                amount=cny(60),
+                lines={"1": D(2), "2": D(2)},
+                actor="f",
+                at=T,
+                idempotency_key=k,
+            ),
+        ),
+        (
+            "record_payment",
+            lambda o, k: lc.record_payment(o, amount=cny(70), actor="f", at=T, idempotency_key=k),
+        ),
+        (
+            "record_refund",
+            lambda o, k: lc.record_refund(o, amount=cny(10), actor="f", at=T, idempotency_key=k),
+        ),
+        ("complete", lambda o, k: lc.complete(o, actor="f", at=T, idempotency_key=k)),
+    ]
+
+
+class TestEveryCommandIsIdempotent:
+    def test_second_call_with_the_same_key_changes_nothing(self) -> None:
+        order = make_order()
+        for index, (event, command) in enumerate(each_command_once()):
+            key = f"key-{index}"
+            first = command(order, key)
+            assert first.event == event
+            before = snapshot(order)
+            assert command(order, key) is first
+            assert snapshot(order) == before
+        assert order.status is Status.COMPLETED
+        assert lc.replay(order.audit) is Status.COMPLETED
+
+    def test_event_ids_are_unique_and_derived_from_history(self) -> None:
+        order = make_order()
+        ids = [
+            event.event_id
+            for _, command in each_command_once()
+            for event in command(order, None).events
+        ]
+        assert len(ids) == len(set(ids))
+        assert ids[0] == "SO-1:0:0"
+
+
+class TestMemoryDesign:
+    def test_fresh_orders_share_empty_lifecycle_records(self) -> None:
+        first, second = make_order(), make_order()
+        assert first.audit is second.audit == ()
+        assert first.ledgers is second.ledgers == ()
+        assert not hasattr(first, "__dict__")
