@@ -446,6 +446,13 @@ def _follow_reservations(
 def revision_lines(order: Order, number: int) -> tuple[OrderLine, ...]:
     """The lines of ``order`` at revision ``number``.
 
+    Args:
+        order: The order.
+        number: A revision number (1 is the order as first submitted).
+
+    Returns:
+        The lines as they were at that revision.
+
     Raises:
         NotFound: if the order has no such revision.
     """

@@ -68,8 +68,8 @@ def submit(
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result, with ``OrderSubmitted`` (and ``OrderApproved`` style
-        information when no approval is needed: the target is then ``approved``).
+        The transition result with ``OrderSubmitted`` (its ``required_levels``); the
+        target is ``approved`` when no approval is needed, else ``pending_approval``.
 
     Raises:
         IllegalTransition: if the order is not a draft.

@@ -294,6 +294,15 @@ def complete(
 ) -> TransitionResult:
     """Complete a delivered, fully invoiced and exactly paid order; it is archived.
 
+    Args:
+        order: The order.
+        actor: Who issues the command.
+        at: When.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderCompleted``.
+
     Raises:
         IllegalTransition: not delivered (``lifecycle.illegal_transition``), not fully
             invoiced (``lifecycle.complete.not_invoiced``) or not exactly paid
@@ -413,6 +422,16 @@ def hold(
 ) -> TransitionResult:
     """Put an order on hold; :func:`resume` returns it to the status it had.
 
+    Args:
+        order: The order.
+        actor: Who issues the command.
+        at: When.
+        reason: Reason code, if any.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderHeld``.
+
     Raises:
         IllegalTransition: from draft, on hold or archived orders.
     """
@@ -427,6 +446,15 @@ def resume(
     order: Order, *, actor: str, at: datetime, idempotency_key: str | None = None
 ) -> TransitionResult:
     """Resume a held order to the status it was held from.
+
+    Args:
+        order: The order.
+        actor: Who issues the command.
+        at: When.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderResumed``.
 
     Raises:
         IllegalTransition: if the order is not on hold.

@@ -151,6 +151,16 @@ def approve_return(
 ) -> TransitionResult:
     """Approve a requested return.
 
+    Args:
+        order: The order.
+        return_id: A requested return.
+        actor: Who approves.
+        at: When.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``ReturnApproved``.
+
     Raises:
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``.
     """
@@ -169,6 +179,14 @@ def refund_for(order: Order, lines: LineQuantities, *, breakdown: ReturnPricing)
     Each line's ``gross`` is split over its units by :func:`~salesorder.money.allocate`;
     the refund for ``q`` units after ``r`` already returned is ``share(r + q) - share(r)``,
     so successive returns of a line add up exactly to its gross.
+
+    Args:
+        order: The order (its ``returned`` ledger gives the units already returned).
+        lines: Quantities returned now, per line.
+        breakdown: The order's priced lines.
+
+    Returns:
+        The refund, in the order currency.
 
     Raises:
         RuleViolation: ``lifecycle.return.not_priced`` if a line is not in ``breakdown``.
