@@ -12,10 +12,14 @@ from hypothesis import strategies as st
 
 from salesorder.money import Money, minor_unit
 
+# -- lifecycle strategies (salesorder.testing._lifecycle) --
+from salesorder.testing._lifecycle import orders_in_lifecycle
+
 __all__ = [
     "amounts",
     "currencies",
     "money",
+    "orders_in_lifecycle",
 ]
 
 #: Common currencies with 0, 2 and 3 decimal minor units.
