@@ -74,6 +74,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def run(self, call: Callable[[str | None], lc.TransitionResult], key: str | None) -> None:
         self.clock += timedelta(minutes=7)
         before = snapshot(self.order)
+        stock_before = (dict(self.stock.available), dict(self.stock.reserved))
         known = {k: result for k, _, result in self.order.idempotency}
         status_before = self.order.status
         refusal: SalesOrderError | None = None
@@ -86,10 +87,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             if isinstance(refusal, IllegalTransition):
                 assert refusal.state == status_before.value
             assert snapshot(self.order) == before, f"refused {refusal.code} changed the order"
+            assert (self.stock.available, self.stock.reserved) == stock_before
             return
         if key is not None and key in known:
             assert result is known[key]
             assert snapshot(self.order) == before
+            assert (self.stock.available, self.stock.reserved) == stock_before
             return
         self.applied += 1
         event(f"reached {self.order.status.value}")
@@ -524,6 +527,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             x.line_id in {line.line_id for line in self.order.lines} for x in self.order.ledgers
         )
         assert min(self.stock.available.values(), default=Decimal(0)) >= 0
+
+    @invariant()
+    def ledgers_agree_with_the_stock_hook(self) -> None:
+        for (_, line_id), reserved in self.stock.reserved.items():
+            assert self.order.ledger(line_id).reserved == reserved, line_id
 
     @invariant()
     def derived_statuses_agree_with_quantities(self) -> None:
