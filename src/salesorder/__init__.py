@@ -5,6 +5,7 @@ The public surface is curated here; everything else lives in its module
 """
 
 from salesorder import documents as _documents  # noqa: F401  (registers its error codes)
+from salesorder import sla as _sla  # noqa: F401  (registers the SLA error codes)
 from salesorder.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
@@ -12,6 +13,7 @@ from salesorder.errors import (
     InsufficientStock,
     SalesOrderError,
 )
+from salesorder.lifecycle import ApprovalPolicy, OrderLifecycle, Status
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (
     Address,
@@ -32,6 +34,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Address",
+    "ApprovalPolicy",
     "ConcurrencyConflict",
     "Contact",
     "CurrencyMismatch",
@@ -45,6 +48,7 @@ __all__ = [
     "Money",
     "Order",
     "OrderDraft",
+    "OrderLifecycle",
     "OrderLine",
     "OrderType",
     "PriceBreakdown",
@@ -52,6 +56,7 @@ __all__ = [
     "RoundingMode",
     "RoundingPolicy",
     "SalesOrderError",
+    "Status",
     "TaxPolicy",
     "ValidationReport",
     "__version__",

@@ -8,6 +8,9 @@ this module is the one public place to import them from.
 
 from __future__ import annotations
 
+# -- lifecycle (salesorder.lifecycle) ----------------------------------------------------------
+from salesorder.testing._lifecycle import orders_in_lifecycle
+
 # -- money ------------------------------------------------------------------------------------
 from salesorder.testing._money import COMMON_CURRENCIES, amounts, currencies, money
 
@@ -47,6 +50,7 @@ __all__ = [
     "money",
     "order_drafts",
     "order_lines",
+    "orders_in_lifecycle",
     "price_lists",
     "priceable_orders",
     "pricing_inputs",
