@@ -140,9 +140,10 @@ _EXACT: Final = decimal.Context(prec=decimal.MAX_PREC, traps=[decimal.Inexact])
 
 
 class AnalyticsError(SalesOrderError, ValueError):
-    """Input that a KPI cannot be computed from (unpriced or undated order, bad period...)."""
+    """Input that a KPI cannot be computed from (unpriced or undated order, bad period...).
 
-    default_code = PERIOD_INVALID
+    Always raised with one of the ``analytics.*`` codes of this module.
+    """
 
 
 # -- options ----------------------------------------------------------------------------------
@@ -185,6 +186,7 @@ class Dimension(enum.StrEnum):
     """What to group by."""
 
     PERIOD = "period"
+    """Calendar period of the order (see :class:`Grouping`)."""
     CUSTOMER = "customer"
     """``Order.customer.id``."""
     PRODUCT = "product"
@@ -451,7 +453,7 @@ def _round_half_up(value: Fraction, places: int) -> Decimal:
     whole, rest = divmod(scaled.numerator, scaled.denominator)
     if 2 * rest >= scaled.denominator:
         whole += 1
-    sign = "-" if value < 0 else ""
+    sign = "-" if value < 0 and whole else ""  # no negative zero
     return Decimal(f"{sign}{whole}E-{places}")
 
 

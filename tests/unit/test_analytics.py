@@ -146,6 +146,15 @@ class TestSalesSummary:
         summary = an.sales_summary(orders, currency="JPY")
         assert summary.average_order_value == Money("1", "JPY")
 
+    def test_tiny_negative_average_rounds_to_plain_zero(self) -> None:
+        orders = [make_order("a", "0.01", refunds=["0.02"]), make_order("b", "0.00")]
+        # (-0.01 + 0) / 2 = -0.005 -> -0.01 half away from zero; / 3 -> 0.00, not -0.00
+        assert an.sales_summary(orders, currency="CNY").average_order_value == cny("-0.01")
+        orders.append(make_order("c", "0.00"))
+        average = an.sales_summary(orders, currency="CNY").average_order_value
+        assert average is not None
+        assert str(average.amount) == "0.00"
+
     def test_no_sales_has_zero_total_and_no_average(self) -> None:
         summary = an.sales_summary([make_order("d", status=S.DRAFT)], currency="CNY")
         assert summary == an.SalesSummary(0, cny("0"), None)
