@@ -291,6 +291,10 @@ class Order:
         held_from: The status an ``on_hold`` order resumes to.
         grand_total: Amount due for the order (tax included), from the price
             breakdown given on submit or amendment; None before.
+        line_totals: Gross amount of each line (tax included, after discounts, as
+            priced), as ``(line_id, amount)`` pairs set from the price breakdown when
+            the order is priced; empty before. Analytics splits sales per product by
+            these amounts (by quantity x unit price when empty).
         approval_round: Number of submissions so far (a rejection starts a new round).
         required_approvals: Levels that must sign in the current round, with reason codes.
         approvals: Every approval given, all rounds.
@@ -329,6 +333,7 @@ class Order:
     status: Status = attrs.field(default=Status.DRAFT, kw_only=True)
     held_from: Status | None = attrs.field(default=None, kw_only=True)
     grand_total: Money | None = attrs.field(default=None, kw_only=True)
+    line_totals: tuple[tuple[str, Money], ...] = attrs.field(default=(), kw_only=True, repr=False)
     approval_round: int = attrs.field(default=0, kw_only=True)
     required_approvals: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
         default=(), kw_only=True
