@@ -4,6 +4,9 @@ The public surface is curated here; everything else lives in its module
 (``salesorder.money``, ``salesorder.pricing``, ...) with the same names.
 """
 
+from salesorder import analytics as _analytics  # noqa: F401  (registers its error codes)
+from salesorder import documents as _documents  # noqa: F401  (registers its error codes)
+from salesorder import sla as _sla  # noqa: F401  (registers the SLA error codes)
 from salesorder.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
@@ -11,6 +14,7 @@ from salesorder.errors import (
     InsufficientStock,
     SalesOrderError,
 )
+from salesorder.lifecycle import ApprovalPolicy, OrderLifecycle, Status
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (
     Address,
@@ -23,11 +27,15 @@ from salesorder.order import (
     OrderLine,
     OrderType,
 )
+from salesorder.pricing import PriceBreakdown, PriceList, TaxPolicy, price
+from salesorder.schema import OrderDraft
+from salesorder.validation import Issue, ValidationReport, validate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Address",
+    "ApprovalPolicy",
     "ConcurrencyConflict",
     "Contact",
     "CurrencyMismatch",
@@ -37,13 +45,23 @@ __all__ = [
     "InsufficientStock",
     "InvoiceInfo",
     "InvoiceKind",
+    "Issue",
     "Money",
     "Order",
+    "OrderDraft",
+    "OrderLifecycle",
     "OrderLine",
     "OrderType",
+    "PriceBreakdown",
+    "PriceList",
     "RoundingMode",
     "RoundingPolicy",
     "SalesOrderError",
+    "Status",
+    "TaxPolicy",
+    "ValidationReport",
     "__version__",
     "allocate",
+    "price",
+    "validate",
 ]

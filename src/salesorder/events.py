@@ -15,9 +15,33 @@ from typing import Any
 
 import attrs
 
+from salesorder.money import Money
 from salesorder.order import new_id
+from salesorder.records import LineQuantities
 
-__all__ = ["DomainEvent"]
+__all__ = [
+    "DomainEvent",
+    "OrderAmended",
+    "OrderApproved",
+    "OrderCancelled",
+    "OrderClosed",
+    "OrderCompleted",
+    "OrderConfirmed",
+    "OrderDelivered",
+    "OrderEvent",
+    "OrderHeld",
+    "OrderInvoiced",
+    "OrderRejected",
+    "OrderResumed",
+    "OrderShipped",
+    "OrderSubmitted",
+    "PaymentRecorded",
+    "RefundDue",
+    "RefundRecorded",
+    "ReturnApproved",
+    "ReturnReceived",
+    "ReturnRequested",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -58,3 +82,173 @@ def _jsonable(value: Any) -> Any:
         items = [_jsonable(v) for v in value]
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
     return str(value)
+
+
+# -- order lifecycle events (emitted by salesorder.lifecycle, one or more per transition) ----
+
+
+@attrs.frozen(kw_only=True)
+class OrderEvent(DomainEvent):
+    """Base of the events of one order's lifecycle.
+
+    Attributes:
+        order_id: The order.
+        actor: User id of whoever issued the command.
+        source: Status before the transition.
+        target: Status after the transition.
+        revision: Business revision of the order after the transition.
+    """
+
+    order_id: str
+    actor: str
+    source: str
+    target: str
+    revision: int = 1
+
+
+@attrs.frozen(kw_only=True)
+class OrderSubmitted(OrderEvent):
+    """The order was submitted; ``required_levels`` must approve (none: approved at once)."""
+
+    required_levels: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class OrderApproved(OrderEvent):
+    """One approval level signed; ``fully_approved`` once every required level has."""
+
+    level: str
+    fully_approved: bool
+
+
+@attrs.frozen(kw_only=True)
+class OrderRejected(OrderEvent):
+    """The order was rejected back to draft, with reason codes."""
+
+    reasons: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class OrderConfirmed(OrderEvent):
+    """The order was confirmed; ``backordered`` lists quantities confirmed without stock."""
+
+    backordered: LineQuantities = ()
+
+
+@attrs.frozen(kw_only=True)
+class OrderShipped(OrderEvent):
+    """Goods left the warehouse (partial or full shipment)."""
+
+    shipment_id: str
+    lines: LineQuantities
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrderDelivered(OrderEvent):
+    """The customer signed for goods (签收)."""
+
+    delivery_id: str
+    lines: LineQuantities
+
+
+@attrs.frozen(kw_only=True)
+class OrderInvoiced(OrderEvent):
+    """An invoice was issued."""
+
+    invoice_id: str
+    kind: str
+    amount: Money
+    lines: LineQuantities
+
+
+@attrs.frozen(kw_only=True)
+class PaymentRecorded(OrderEvent):
+    """Money was received from the customer."""
+
+    payment_id: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class RefundRecorded(OrderEvent):
+    """Money was paid back to the customer."""
+
+    payment_id: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class OrderCompleted(OrderEvent):
+    """The order was delivered, invoiced and paid, and is now archived."""
+
+
+@attrs.frozen(kw_only=True)
+class OrderCancelled(OrderEvent):
+    """The order was cancelled (撤单) with a reason code; reservations were released."""
+
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class OrderHeld(OrderEvent):
+    """The order was put on hold."""
+
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OrderResumed(OrderEvent):
+    """The order left hold for the status it was held from."""
+
+
+@attrs.frozen(kw_only=True)
+class OrderAmended(OrderEvent):
+    """An amendment (改单) was applied; the revision was raised."""
+
+    changes: tuple[str, ...]
+    previous_revision: int
+    needs_approval: bool
+
+
+@attrs.frozen(kw_only=True)
+class OrderClosed(OrderEvent):
+    """The order was short-closed with ``undelivered`` quantities left."""
+
+    reason: str
+    undelivered: LineQuantities
+
+
+@attrs.frozen(kw_only=True)
+class ReturnRequested(OrderEvent):
+    """A return, exchange or repair was requested against delivered lines."""
+
+    return_id: str
+    kind: str
+    lines: LineQuantities
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ReturnApproved(OrderEvent):
+    """A return request was approved."""
+
+    return_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ReturnReceived(OrderEvent):
+    """Returned goods arrived and were restocked or scrapped."""
+
+    return_id: str
+    disposition: str
+    lines: LineQuantities
+
+
+@attrs.frozen(kw_only=True)
+class RefundDue(OrderEvent):
+    """Money is owed back to the customer for a received return."""
+
+    return_id: str
+    amount: Money

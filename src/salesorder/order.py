@@ -24,6 +24,18 @@ from decimal import Decimal
 import attrs
 
 from salesorder.money import Money
+from salesorder.records import (
+    Approval,
+    AuditEntry,
+    Delivery,
+    Invoice,
+    LineLedger,
+    Payment,
+    ReturnRecord,
+    Revision,
+    Shipment,
+    Status,
+)
 
 __all__ = [
     "Address",
@@ -38,6 +50,7 @@ __all__ = [
     "OrderType",
     "PaymentMethod",
     "PaymentTerms",
+    "Status",
     "new_id",
 ]
 
@@ -274,6 +287,29 @@ class Order:
         revision: Business revision, raised by each applied amendment.
         version: Storage version for optimistic concurrency.
         created_at: When the order was entered.
+        status: Lifecycle status; changed only by :mod:`salesorder.lifecycle`.
+        held_from: The status an ``on_hold`` order resumes to.
+        grand_total: Amount due for the order (tax included), from the price
+            breakdown given on submit or amendment; None before.
+        line_totals: Gross amount of each line (tax included, after discounts, as
+            priced), as ``(line_id, amount)`` pairs set from the price breakdown when
+            the order is priced; empty before. Analytics splits sales per product by
+            these amounts (by quantity x unit price when empty).
+        approval_round: Number of submissions so far (a rejection starts a new round).
+        required_approvals: Levels that must sign in the current round, with reason codes.
+        approvals: Every approval given, all rounds.
+        ledgers: Per-line quantity ledgers; a line without one has all zero quantities.
+        shipments: Shipments (发货), in order.
+        deliveries: Deliveries (签收), in order.
+        invoices: Invoices issued.
+        payments: Payments received and refunds paid.
+        returns: Return, exchange and repair requests.
+        revisions: Snapshots of earlier revisions' lines (改单历史).
+        audit: One entry per transition (who, when, from, to, event, reason, revision).
+        idempotency: ``(key, event, result)`` of commands that carried an idempotency key.
+
+    The lifecycle fields default to shared empty tuples, so an order on which nothing
+    happened costs only their slots.
     """
 
     id: str
@@ -294,6 +330,26 @@ class Order:
     revision: int = 1
     version: int = 0
     created_at: datetime | None = None
+    status: Status = attrs.field(default=Status.DRAFT, kw_only=True)
+    held_from: Status | None = attrs.field(default=None, kw_only=True)
+    grand_total: Money | None = attrs.field(default=None, kw_only=True)
+    line_totals: tuple[tuple[str, Money], ...] = attrs.field(default=(), kw_only=True, repr=False)
+    approval_round: int = attrs.field(default=0, kw_only=True)
+    required_approvals: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
+        default=(), kw_only=True
+    )
+    approvals: tuple[Approval, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    ledgers: tuple[LineLedger, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    shipments: tuple[Shipment, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    deliveries: tuple[Delivery, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    invoices: tuple[Invoice, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    payments: tuple[Payment, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    returns: tuple[ReturnRecord, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    revisions: tuple[Revision, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    audit: tuple[AuditEntry, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    idempotency: tuple[tuple[str, str, object], ...] = attrs.field(
+        default=(), kw_only=True, repr=False
+    )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Order):
@@ -313,6 +369,13 @@ class Order:
             if candidate.line_id == line_id:
                 return candidate
         raise KeyError(line_id)
+
+    def ledger(self, line_id: str) -> LineLedger:
+        """The quantity ledger of ``line_id`` (all zero when nothing happened to it yet)."""
+        for candidate in self.ledgers:
+            if candidate.line_id == line_id:
+                return candidate
+        return LineLedger(line_id)
 
     def quantities_by_sku(self) -> dict[str, Decimal]:
         """Ordered quantity per SKU, lines of the same SKU added together."""

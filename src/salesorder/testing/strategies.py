@@ -1,74 +1,61 @@
 """Hypothesis strategies for property-checking order invariants in your own tests.
 
 Every strategy returns values that the library accepts (valid currencies, bounded
-amounts), so failures point at the property under test, not at the generator.
+amounts, orders valid under the default rules), so failures point at the property
+under test, not at the generator. Each area keeps its strategies in a private module;
+this module is the one public place to import them from.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+# -- lifecycle (salesorder.lifecycle) ----------------------------------------------------------
+from salesorder.testing._lifecycle import orders_in_lifecycle
 
-from hypothesis import strategies as st
+# -- money ------------------------------------------------------------------------------------
+from salesorder.testing._money import COMMON_CURRENCIES, amounts, currencies, money
 
-from salesorder.money import Money, minor_unit
+# -- order payloads (validation) --------------------------------------------------------------
+from salesorder.testing._orders import (
+    DRAFT_CONTEXT,
+    DRAFT_TODAY,
+    defective_payloads,
+    order_drafts,
+    order_lines,
+    unified_social_credit_codes,
+)
+
+# -- pricing (salesorder.pricing) -------------------------------------------------------------
+from salesorder.testing._pricing import (
+    PRICING_AT,
+    PricingInput,
+    charges,
+    price_lists,
+    priceable_orders,
+    pricing_inputs,
+    promotions,
+    rounding_policies,
+    tax_policies,
+)
 
 __all__ = [
+    "COMMON_CURRENCIES",
+    "DRAFT_CONTEXT",
+    "DRAFT_TODAY",
+    "PRICING_AT",
+    "PricingInput",
     "amounts",
+    "charges",
     "currencies",
+    "defective_payloads",
     "money",
+    "order_drafts",
+    "order_lines",
+    "orders_in_lifecycle",
+    "price_lists",
+    "priceable_orders",
+    "pricing_inputs",
+    "promotions",
+    "rounding_policies",
+    "tax_policies",
+    "unified_social_credit_codes",
 ]
-
-#: Common currencies with 0, 2 and 3 decimal minor units.
-COMMON_CURRENCIES = ("CNY", "USD", "EUR", "JPY", "KRW", "GBP", "HKD", "KWD", "BHD")
-
-
-def currencies() -> st.SearchStrategy[str]:
-    """ISO 4217 codes with 0, 2 and 3 minor-unit digits (CNY first, so it shrinks there)."""
-    return st.sampled_from(COMMON_CURRENCIES)
-
-
-def amounts(
-    *,
-    places: int = 2,
-    min_value: Decimal | int = 0,
-    max_value: Decimal | int = 10**9,
-) -> st.SearchStrategy[Decimal]:
-    """Decimals with exactly ``places`` decimals between the bounds."""
-    return st.decimals(
-        min_value=Decimal(min_value),
-        max_value=Decimal(max_value),
-        places=places,
-        allow_nan=False,
-        allow_infinity=False,
-    )
-
-
-@st.composite
-def _money(
-    draw: st.DrawFn,
-    currency: str | None,
-    min_value: Decimal | int,
-    max_value: Decimal | int,
-    quantized: bool,
-) -> Money:
-    code = currency if currency is not None else draw(currencies())
-    places = minor_unit(code) if quantized else minor_unit(code) + 3
-    return Money(draw(amounts(places=places, min_value=min_value, max_value=max_value)), code)
-
-
-def money(
-    *,
-    currency: str | None = None,
-    min_value: Decimal | int = 0,
-    max_value: Decimal | int = 10**9,
-    quantized: bool = True,
-) -> st.SearchStrategy[Money]:
-    """Money in ``currency`` (or any of :func:`currencies`) between the bounds.
-
-    Args:
-        currency: Fix the currency; None draws one.
-        min_value: Smallest amount (may be negative).
-        max_value: Largest amount.
-        quantized: Whole minor units only (default); False adds up to 3 more decimals.
-    """
-    return _money(currency, min_value, max_value, quantized)

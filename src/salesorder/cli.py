@@ -1,0 +1,144 @@
+"""The ``salesorder`` command: validate order files, print the JSON Schema.
+
+Exit codes: 0 every file is valid, 1 some file has errors, 2 usage error (bad
+option, missing or unreadable file). Bad input never produces a traceback.
+
+Each subcommand is one function that adds its parser and sets its handler; to add
+one, write such a function and list it in :data:`SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Final, TextIO
+
+from salesorder.schema import order_json_schema
+from salesorder.validation import ValidationContext, ValidationReport, validate
+
+__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+
+EXIT_OK: Final = 0
+EXIT_INVALID: Final = 1
+EXIT_USAGE: Final = 2
+
+Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+class _UsageError(Exception):
+    """Raised by argparse instead of exiting, so that :func:`main` returns 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(message)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"not a date (YYYY-MM-DD): {text[:20]!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _print_text(name: str, report: ValidationReport, locale: str, out: TextIO) -> None:
+    if not report.issues:
+        print(f"{name}: OK", file=out)
+        return
+    status = "OK" if report.ok else "INVALID"
+    print(f"{name}: {status}", file=out)
+    for issue in report.issues:
+        where = issue.path or "/"
+        print(
+            f"  {issue.severity.value:8s} {where}  [{issue.code}] {issue.message(locale)}",
+            file=out,
+        )
+
+
+def _run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    payloads: list[tuple[str, bytes]] = []
+    for name in args.files:
+        try:
+            payloads.append((name, Path(name).read_bytes()))
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            print(f"salesorder validate: cannot read {name}: {reason}", file=err)
+            return EXIT_USAGE
+    context = ValidationContext(today=args.today)
+    results = [(name, validate(data, context=context)) for name, data in payloads]
+    if args.format == "json":
+        document = [{"file": name, **report.to_dict(args.locale)} for name, report in results]
+        print(json.dumps(document, ensure_ascii=False, indent=2), file=out)
+    else:
+        for name, report in results:
+            _print_text(name, report, args.locale, out)
+    return EXIT_OK if all(report.ok for _, report in results) else EXIT_INVALID
+
+
+def add_validate(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add ``salesorder validate FILE... [--locale] [--format] [--today]``."""
+    parser = commands.add_parser("validate", help="validate order JSON files")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="order JSON file(s)")
+    parser.add_argument("--locale", choices=("en", "zh_CN"), default="en")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--today",
+        type=_iso_date,
+        default=None,
+        help="business date for the delivery-date rule (skipped when absent)",
+    )
+    parser.set_defaults(handler=_run_validate)
+
+
+def _run_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    print(json.dumps(order_json_schema(), ensure_ascii=False, indent=2), file=out)
+    return EXIT_OK
+
+
+def add_schema(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add ``salesorder schema``: print the JSON Schema of an order payload."""
+    parser = commands.add_parser("schema", help="print the JSON Schema of an order")
+    parser.set_defaults(handler=_run_schema)
+
+
+#: One function per subcommand, called in this order to build the parser.
+SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], ...]] = (
+    add_validate,
+    add_schema,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand of :data:`SUBCOMMANDS`."""
+    parser = _Parser(prog="salesorder", description="Sales order management tools.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in SUBCOMMANDS:
+        add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Returns:
+        The exit code: 0 valid, 1 invalid, 2 usage error.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as error:
+        parser.print_usage(sys.stderr)
+        print(f"salesorder: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as done:  # --help and --version exit through argparse
+        return done.code if isinstance(done.code, int) else EXIT_OK
+    handler: Handler = args.handler
+    return handler(args, sys.stdout, sys.stderr)

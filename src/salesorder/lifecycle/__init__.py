@@ -1,0 +1,147 @@
+"""The order lifecycle (R6, R7, R8, R12, R13, R14): one strict state machine and its commands.
+
+:class:`OrderLifecycle` (python-statemachine) is the single declarative source of the
+states, events, transitions and guard names; the docs' diagram is generated from it
+(:func:`lifecycle_mermaid`). No order carries a machine instance: at import the class
+definition is compiled into a transition table (:data:`TRANSITIONS`), and the command
+functions (:func:`submit`, :func:`approve`, :func:`ship`, ...) apply it to the plain
+:class:`~salesorder.order.Order` aggregate. Guards are pure predicates named like English
+(``is_fully_shipped``, ``has_all_approvals``).
+
+Modules: ``machine`` (the declaration, the compiled table, the diagram), ``engine``
+(guards, plans, applying a transition, audit replay), ``policies`` (approval and
+behaviour switches), ``hooks`` (protocols of pricing, validation and stock),
+``statuses`` (derived statuses), ``approval``, ``fulfilment``, ``billing``,
+``amendments`` and ``returns`` (the commands), ``codes`` (error codes). Every public
+name is importable from ``salesorder.lifecycle``.
+
+Invariants:
+
+* The status changes only through a transition of the table; an event with no
+  transition from the current status raises :class:`~salesorder.errors.IllegalTransition`.
+* A refused command (illegal event, failed check, failing stock hook) leaves the order
+  exactly as it was: every check runs and every hook is called before the first write.
+* Per line: ``shipped <= ordered``, ``delivered <= shipped``, ``returned <= delivered``.
+* Every transition appends one audit entry and emits at least one past-tense domain event;
+  the audit trail replays from ``draft`` to the current status (:func:`replay`).
+* Archived orders (completed, cancelled, closed) refuse every command.
+* A command repeated with the same idempotency key returns the first result and does
+  nothing else.
+* Derived statuses (:func:`fulfilment_status`, :func:`billing_status`,
+  :func:`payment_status`) are pure functions of the exact ledgers; nothing stores them.
+"""
+
+from salesorder.lifecycle.amendments import (
+    AddLine,
+    AmendmentPreview,
+    Change,
+    ChangeDeliveryDate,
+    ChangePrice,
+    ChangeQuantity,
+    RemoveLine,
+    amend,
+    preview_amendment,
+    revision_lines,
+)
+from salesorder.lifecycle.approval import approve, reject, submit
+from salesorder.lifecycle.billing import invoice, record_payment, record_refund
+from salesorder.lifecycle.engine import GUARDS, TransitionResult, replay
+from salesorder.lifecycle.fulfilment import (
+    cancel,
+    close,
+    complete,
+    confirm,
+    deliver,
+    hold,
+    resume,
+    ship,
+)
+from salesorder.lifecycle.hooks import (
+    PricedLine,
+    PriceFlag,
+    PriceSummary,
+    ReasonIssue,
+    ReservationOutcome,
+    ReturnPricing,
+    StockReservations,
+    ValidationSummary,
+)
+from salesorder.lifecycle.machine import (
+    EVENTS,
+    TRANSITIONS,
+    OrderLifecycle,
+    Transition,
+    lifecycle_mermaid,
+)
+from salesorder.lifecycle.policies import ApprovalPolicy, LifecyclePolicy
+from salesorder.lifecycle.returns import approve_return, receive_return, refund_for, request_return
+from salesorder.lifecycle.statuses import (
+    BillingStatus,
+    FulfilmentStatus,
+    PaymentStatus,
+    amount_due,
+    billing_status,
+    fulfilment_status,
+    net_paid,
+    payment_status,
+)
+from salesorder.records import ARCHIVED, Status
+
+__all__ = [
+    "ARCHIVED",
+    "EVENTS",
+    "GUARDS",
+    "TRANSITIONS",
+    "AddLine",
+    "AmendmentPreview",
+    "ApprovalPolicy",
+    "BillingStatus",
+    "Change",
+    "ChangeDeliveryDate",
+    "ChangePrice",
+    "ChangeQuantity",
+    "FulfilmentStatus",
+    "LifecyclePolicy",
+    "OrderLifecycle",
+    "PaymentStatus",
+    "PriceFlag",
+    "PriceSummary",
+    "PricedLine",
+    "ReasonIssue",
+    "RemoveLine",
+    "ReservationOutcome",
+    "ReturnPricing",
+    "Status",
+    "StockReservations",
+    "Transition",
+    "TransitionResult",
+    "ValidationSummary",
+    "amend",
+    "amount_due",
+    "approve",
+    "approve_return",
+    "billing_status",
+    "cancel",
+    "close",
+    "complete",
+    "confirm",
+    "deliver",
+    "fulfilment_status",
+    "hold",
+    "invoice",
+    "lifecycle_mermaid",
+    "net_paid",
+    "payment_status",
+    "preview_amendment",
+    "receive_return",
+    "record_payment",
+    "record_refund",
+    "refund_for",
+    "reject",
+    "replay",
+    "request_return",
+    "resume",
+    "revision_lines",
+    "ship",
+    "submit",
+]

@@ -1,0 +1,177 @@
+"""Submission, approval and rejection (R6).
+
+Invariants: an order reaches ``approved`` only when every level the policy required in
+the current round has signed; each signature records who, when, which level and why; a
+rejection starts a new round, in which earlier signatures do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from salesorder.errors import (
+    RuleViolation,
+)
+from salesorder.events import (
+    OrderApproved,
+    OrderRejected,
+    OrderSubmitted,
+)
+from salesorder.lifecycle.codes import (
+    APPROVAL_ALREADY_GIVEN,
+    APPROVAL_NOT_REQUIRED,
+    APPROVAL_SAME_ACTOR,
+    NO_PRICE,
+    REASON_REQUIRED,
+)
+from salesorder.lifecycle.engine import (
+    TransitionResult,
+    _check_event,
+    _fire,
+    _Plan,
+    _require_reason,
+    has_all_approvals,
+)
+from salesorder.lifecycle.hooks import PriceSummary, ValidationSummary
+from salesorder.lifecycle.policies import DEFAULT_POLICY, ApprovalPolicy, LifecyclePolicy
+from salesorder.order import Order
+from salesorder.records import (
+    Approval,
+    Revision,
+)
+
+__all__ = ["approve", "reject", "submit"]
+
+# -- commands: approval -----------------------------------------------------------------------
+
+
+def submit(
+    order: Order,
+    *,
+    actor: str,
+    at: datetime,
+    report: ValidationSummary,
+    breakdown: PriceSummary,
+    policy: ApprovalPolicy,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Submit a draft for review (提交审核); with nothing to approve it is approved at once.
+
+    Args:
+        order: A draft order.
+        actor: Who submits.
+        at: When.
+        report: Its validation report (``needs_approval`` is read).
+        breakdown: Its price breakdown; its ``grand_total`` becomes the amount due.
+        policy: Decides the approval levels.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderSubmitted`` (its ``required_levels``); the
+        target is ``approved`` when no approval is needed, else ``pending_approval``.
+
+    Raises:
+        IllegalTransition: if the order is not a draft.
+        RuleViolation: ``lifecycle.submit.not_priced`` without lines or in another currency.
+    """
+    if (first := _check_event(order, "submit", idempotency_key)) is not None:
+        return first
+    total = breakdown.grand_total
+    if not order.lines or total.currency != order.currency:
+        raise RuleViolation(
+            NO_PRICE, params={"currency": total.currency, "expected": order.currency}
+        )
+    required = policy.requirements(order, report=report, breakdown=breakdown)
+    plan = _Plan(order, needs_approval=bool(required))
+    plan.changes = {
+        "grand_total": total,
+        "approval_round": order.approval_round + 1,
+        "required_approvals": required,
+    }
+    if not order.revisions:
+        plan.changes["revisions"] = (
+            Revision(order.revision, order.lines, at, actor, (), order.requested_delivery_date),
+        )
+    plan.facts = [(OrderSubmitted, {"required_levels": tuple(level for level, _ in required)})]
+    return _fire(plan, "submit", actor=actor, at=at, key=idempotency_key)
+
+
+def approve(
+    order: Order,
+    *,
+    level: str,
+    actor: str,
+    at: datetime,
+    comment: str | None = None,
+    policy: LifecyclePolicy = DEFAULT_POLICY,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Sign one required approval level; the order is approved once every level has signed.
+
+    Args:
+        order: An order pending approval.
+        level: The level signing.
+        actor: The approver's user id.
+        at: When.
+        comment: Optional note (no personal data).
+        policy: ``separate_approvers`` refuses one person signing two levels.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result (target ``approved`` or still ``pending_approval``).
+
+    Raises:
+        IllegalTransition: if the order is not pending approval.
+        RuleViolation: ``lifecycle.approval.level_not_required``,
+            ``lifecycle.approval.already_given`` or ``lifecycle.approval.same_actor``.
+    """
+    if (first := _check_event(order, "approve", idempotency_key)) is not None:
+        return first
+    required = dict(order.required_approvals)
+    if level not in required:
+        raise RuleViolation(APPROVAL_NOT_REQUIRED, params={"level": level})
+    current = [a for a in order.approvals if a.round == order.approval_round]
+    if any(a.level == level for a in current):
+        raise RuleViolation(APPROVAL_ALREADY_GIVEN, params={"level": level})
+    if policy.separate_approvers and any(a.actor == actor for a in current):
+        raise RuleViolation(APPROVAL_SAME_ACTOR)
+    signature = Approval(level, actor, at, required[level], order.approval_round, comment)
+    plan = _Plan(order, changes={"approvals": (*order.approvals, signature)}, reason=level)
+    fully = has_all_approvals(plan)
+    plan.facts = [(OrderApproved, {"level": level, "fully_approved": fully})]
+    return _fire(plan, "approve", actor=actor, at=at, key=idempotency_key)
+
+
+def reject(
+    order: Order,
+    *,
+    reasons: Sequence[str],
+    actor: str,
+    at: datetime,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Reject an order back to draft for correction (驳回), with reason codes.
+
+    Args:
+        order: An order pending approval.
+        reasons: One or more reason codes.
+        actor: The approver.
+        at: When.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result (target ``draft``).
+
+    Raises:
+        IllegalTransition: if the order is not pending approval.
+        RuleViolation: ``lifecycle.reason_required`` without reasons.
+    """
+    if (first := _check_event(order, "reject", idempotency_key)) is not None:
+        return first
+    codes = tuple(_require_reason(reason, "reject") for reason in reasons)
+    if not codes:
+        raise RuleViolation(REASON_REQUIRED, params={"event": "reject"})
+    plan = _Plan(order, changes={"required_approvals": ()}, reason=",".join(codes))
+    plan.facts = [(OrderRejected, {"reasons": codes})]
+    return _fire(plan, "reject", actor=actor, at=at, key=idempotency_key)

@@ -1,0 +1,371 @@
+"""Applying a transition: guards, plans, the compiled table, audit replay.
+
+Invariants: a command first computes a plan (all checks), then picks the first
+transition whose guards hold, then calls the stock hook, and only then writes the
+order — so a refusal anywhere leaves it unchanged; every write appends exactly one
+audit entry; a repeated idempotency key returns the stored result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from salesorder.errors import (
+    IllegalTransition,
+    InvalidOrder,
+    RuleViolation,
+)
+from salesorder.events import DomainEvent, OrderEvent
+from salesorder.lifecycle.codes import (
+    AMOUNT_NOT_POSITIVE,
+    ARCHIVED_CODE,
+    CANCEL_AFTER_SHIPMENT,
+    IDEMPOTENCY_REUSED,
+    NOT_INVOICED,
+    NOT_PAID,
+    NOTHING_GIVEN,
+    NOTHING_UNDELIVERED,
+    QUANTITY_NOT_POSITIVE,
+    REASON_REQUIRED,
+    REPLAY_BROKEN,
+    UNKNOWN_LINE,
+)
+from salesorder.lifecycle.machine import TRANSITIONS, Transition
+from salesorder.lifecycle.statuses import (
+    BillingStatus,
+    amount_due,
+    billing_status,
+    net_paid,
+    payment_status,
+)
+from salesorder.money import Money, to_decimal
+from salesorder.order import Order, OrderLine
+from salesorder.records import (
+    ARCHIVED,
+    AuditEntry,
+    LineLedger,
+    Status,
+)
+
+__all__ = [
+    "GUARDS",
+    "Guard",
+    "TransitionResult",
+    "has_all_approvals",
+    "has_nothing_shipped",
+    "has_undelivered_quantities",
+    "is_fully_delivered",
+    "is_fully_invoiced",
+    "is_fully_paid",
+    "is_fully_shipped",
+    "needs_approval",
+    "replay",
+]
+
+# -- results and plans ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class TransitionResult:
+    """What a command did.
+
+    Attributes:
+        order_id: The order.
+        event: The event applied.
+        source: Status before.
+        target: Status after.
+        revision: The order's revision after.
+        events: Domain events emitted, to be recorded with the change (outbox).
+    """
+
+    order_id: str
+    event: str
+    source: Status
+    target: Status
+    revision: int
+    events: tuple[DomainEvent, ...]
+
+
+@attrs.define(slots=True)
+class _Plan:
+    """Everything a command will change, computed before anything is written."""
+
+    order: Order
+    changes: dict[str, Any] = attrs.Factory(dict)
+    needs_approval: bool = False
+    reason: str | None = None
+    # Runs once the target is known, before any write; may raise (order unchanged)
+    # and may return more changes (e.g. the backorder a reservation left).
+    effect: Callable[[Status], Mapping[str, Any]] | None = None
+    # The domain events to emit: (event class, its own fields); the fields every order
+    # event shares are filled in by _fire. An effect may add or complete them.
+    facts: list[tuple[type[OrderEvent], dict[str, Any]]] = attrs.Factory(list)
+
+    def get(self, name: str) -> Any:
+        return self.changes[name] if name in self.changes else getattr(self.order, name)
+
+    def ledger(self, line_id: str) -> LineLedger:
+        for candidate in self.get("ledgers"):
+            if candidate.line_id == line_id:
+                return candidate  # type: ignore[no-any-return]
+        return LineLedger(line_id)
+
+
+Guard = Callable[[_Plan], bool]
+
+
+def _all_lines(plan: _Plan, test: Callable[[OrderLine, LineLedger], bool]) -> bool:
+    return all(test(line, plan.ledger(line.line_id)) for line in plan.get("lines"))
+
+
+def needs_approval(plan: _Plan) -> bool:
+    """The order (as submitted or amended) needs at least one approval."""
+    return plan.needs_approval
+
+
+def has_all_approvals(plan: _Plan) -> bool:
+    """Every level required in the current round has signed."""
+    round_ = plan.get("approval_round")
+    signed = {a.level for a in plan.get("approvals") if a.round == round_}
+    return all(level in signed for level, _ in plan.get("required_approvals"))
+
+
+def is_fully_shipped(plan: _Plan) -> bool:
+    """Every line has shipped its ordered quantity."""
+    return _all_lines(plan, lambda line, ledger: ledger.shipped >= line.quantity)
+
+
+def is_fully_delivered(plan: _Plan) -> bool:
+    """Every line has been signed for in full."""
+    return _all_lines(plan, lambda line, ledger: ledger.delivered >= line.quantity)
+
+
+def is_fully_invoiced(plan: _Plan) -> bool:
+    """Every line is invoiced for its ordered quantity less returns."""
+    return billing_status(plan.order) is BillingStatus.FULL
+
+
+def is_fully_paid(plan: _Plan) -> bool:
+    """Net money received equals the amount due (nothing owed either way)."""
+    return net_paid(plan.order) == amount_due(plan.order)
+
+
+def has_nothing_shipped(plan: _Plan) -> bool:
+    """No quantity of any line has left the warehouse."""
+    return all(not ledger.shipped for ledger in plan.order.ledgers)
+
+
+def has_undelivered_quantities(plan: _Plan) -> bool:
+    """Some ordered quantity has not been signed for."""
+    return not is_fully_delivered(plan)
+
+
+def _held_from(status: Status) -> Guard:
+    def guard(plan: _Plan) -> bool:
+        return plan.order.held_from is status
+
+    guard.__name__ = f"was_held_from_{status.value}"
+    guard.__doc__ = f"The order was put on hold from ``{status.value}``."
+    return guard
+
+
+GUARDS: Final[dict[str, Guard]] = {
+    guard.__name__: guard
+    for guard in (
+        needs_approval,
+        has_all_approvals,
+        is_fully_shipped,
+        is_fully_delivered,
+        is_fully_invoiced,
+        is_fully_paid,
+        has_nothing_shipped,
+        has_undelivered_quantities,
+        *(_held_from(status) for status in Status),
+    )
+}
+"""Guard predicates by the name the machine uses."""
+
+# When no transition's guards hold, the first failing guard says why.
+_GUARD_REFUSALS: Final[dict[str, str]] = {
+    "is_fully_invoiced": NOT_INVOICED,
+    "is_fully_paid": NOT_PAID,
+    "has_nothing_shipped": CANCEL_AFTER_SHIPMENT,
+    "has_undelivered_quantities": NOTHING_UNDELIVERED,
+}
+
+
+def _build_table(
+    rows: tuple[Transition, ...],
+) -> dict[tuple[Status, str], tuple[tuple[Status, tuple[Guard, ...]], ...]]:
+    table: dict[tuple[Status, str], list[tuple[Status, tuple[Guard, ...]]]] = {}
+    for row in rows:
+        guards = tuple(GUARDS[name] for name in row.guards)  # KeyError: a guard is missing
+        table.setdefault((row.source, row.event), []).append((row.target, guards))
+    for key, candidates in table.items():
+        # Candidates are tried in declaration order: an unguarded one must come last,
+        # or the ones after it could never be taken.
+        if any(not guards for _, guards in candidates[:-1]):
+            msg = f"unreachable transition after an unguarded one for {key}"
+            raise TypeError(msg)
+    return {key: tuple(value) for key, value in table.items()}
+
+
+_TABLE: Final = _build_table(TRANSITIONS)
+
+
+# -- the engine -------------------------------------------------------------------------------
+
+
+def _refuse(order: Order, event: str) -> IllegalTransition:
+    code = None
+    if event == "cancel" and any(ledger.shipped for ledger in order.ledgers):
+        code = CANCEL_AFTER_SHIPMENT
+    return IllegalTransition(state=order.status.value, event=event, code=code)
+
+
+def _check_event(order: Order, event: str, key: str | None) -> TransitionResult | None:
+    """Return the first result of a repeated idempotency key; refuse impossible events."""
+    if key is not None:
+        for known, first_event, result in order.idempotency:
+            if known == key:
+                if first_event != event:
+                    raise RuleViolation(
+                        IDEMPOTENCY_REUSED, params={"first": first_event, "event": event}
+                    )
+                return result  # type: ignore[return-value]
+    if order.status in ARCHIVED:
+        raise IllegalTransition(state=order.status.value, event=event, code=ARCHIVED_CODE)
+    if (order.status, event) not in _TABLE:
+        raise _refuse(order, event)
+    return None
+
+
+def _fire(
+    plan: _Plan,
+    event: str,
+    *,
+    actor: str,
+    at: datetime,
+    key: str | None,
+) -> TransitionResult:
+    order = plan.order
+    source = order.status
+    target: Status | None = None
+    refusal: str | None = None
+    for candidate, guards in _TABLE[(source, event)]:
+        for guard in guards:
+            if not guard(plan):
+                refusal = refusal or _GUARD_REFUSALS.get(guard.__name__)
+                break
+        else:
+            target = candidate
+            break
+    if target is None:
+        params = {"payment": payment_status(order).value}
+        raise IllegalTransition(state=source.value, event=event, code=refusal, params=params)
+    changes = plan.changes
+    if plan.effect is not None:
+        changes.update(plan.effect(target))
+    revision = changes.get("revision", order.revision)
+    sequence = len(order.audit)
+    # Event ids are derived from the order's history (order id, transition number,
+    # event number): unique, cheaper than a uuid, and a replayed command yields the
+    # same ids, which makes de-duplication downstream trivial.
+    events = tuple(
+        cls(
+            occurred_at=at,
+            event_id=f"{order.id}:{sequence}:{index}",
+            order_id=order.id,
+            actor=actor,
+            # Status is a StrEnum: the member is the string, without an enum lookup.
+            source=source,
+            target=target,
+            revision=revision,
+            **fields,
+        )
+        for index, (cls, fields) in enumerate(plan.facts)
+    )
+    entry = AuditEntry(at, actor, event, source, target, plan.reason, revision)
+    result = TransitionResult(order.id, event, source, target, revision, events)
+    # Everything is decided: write.
+    for name, value in changes.items():
+        setattr(order, name, value)
+    order.status = target
+    order.audit = (*order.audit, entry)
+    if key is not None:
+        order.idempotency = (*order.idempotency, (key, event, result))
+    return result
+
+
+def _operation_id(order: Order, event: str, key: str | None) -> str:
+    # Stable for a given order history, so a retried hook call can be de-duplicated.
+    return key if key is not None else f"{order.id}:{len(order.audit)}:{event}"
+
+
+def _with_ledgers(plan: _Plan, updated: Iterable[LineLedger]) -> tuple[LineLedger, ...]:
+    by_line = {ledger.line_id: ledger for ledger in plan.get("ledgers")}
+    for ledger in updated:
+        by_line[ledger.line_id] = ledger
+    order_of = {line.line_id: i for i, line in enumerate(plan.get("lines"))}
+    kept = [ledger for ledger in by_line.values() if ledger.line_id in order_of]
+    return tuple(sorted(kept, key=lambda ledger: order_of[ledger.line_id]))
+
+
+def _quantities(
+    order: Order, lines: Mapping[str, Decimal], event: str
+) -> dict[str, tuple[OrderLine, Decimal]]:
+    if not lines:
+        raise RuleViolation(NOTHING_GIVEN, params={"event": event})
+    checked: dict[str, tuple[OrderLine, Decimal]] = {}
+    for line_id, quantity in lines.items():
+        try:
+            line = order.line(line_id)
+        except KeyError:
+            raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id}) from None
+        # Floats and bools are refused (FloatRefused / TypeError), ints and text converted.
+        value = to_decimal(quantity, what="quantity")
+        if value <= 0:
+            raise RuleViolation(QUANTITY_NOT_POSITIVE, params={"line_id": line_id})
+        checked[line_id] = (line, value)
+    return checked
+
+
+def _require_reason(reason: str | None, event: str) -> str:
+    if not reason or not reason.strip():
+        raise RuleViolation(REASON_REQUIRED, params={"event": event})
+    return reason
+
+
+def _check_amount(order: Order, amount: Money) -> None:
+    if not isinstance(amount, Money) or amount.currency != order.currency or amount.amount <= 0:
+        raise RuleViolation(AMOUNT_NOT_POSITIVE, params={"currency": order.currency})
+
+
+# -- audit replay and the diagram -------------------------------------------------------------
+
+
+def replay(entries: Sequence[AuditEntry]) -> Status:
+    """Replay an audit trail from ``draft`` through the transition table.
+
+    Args:
+        entries: Audit entries in order.
+
+    Returns:
+        The status the trail ends in.
+
+    Raises:
+        InvalidOrder: ``lifecycle.audit.broken`` if an entry does not follow the one before
+            or is not a transition of the table.
+    """
+    state = Status.DRAFT
+    for index, entry in enumerate(entries):
+        known = any(target is entry.target for target, _ in _TABLE.get((state, entry.event), ()))
+        if entry.source is not state or not known:
+            raise InvalidOrder(REPLAY_BROKEN, params={"index": index})
+        state = entry.target
+    return state

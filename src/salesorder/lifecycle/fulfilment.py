@@ -1,0 +1,466 @@
+"""Confirmation, shipment, delivery, hold/resume, cancellation, short-close, completion.
+
+Invariants: per line ``shipped <= ordered`` and ``delivered <= shipped``; reservations
+are released when an order is cancelled or closed; nothing is cancelled once anything
+shipped (``lifecycle.cancel_after_shipment``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from salesorder.errors import (
+    InsufficientStock,
+    RuleViolation,
+    Shortfall,
+)
+from salesorder.events import (
+    OrderCancelled,
+    OrderClosed,
+    OrderCompleted,
+    OrderConfirmed,
+    OrderDelivered,
+    OrderHeld,
+    OrderResumed,
+    OrderShipped,
+)
+from salesorder.lifecycle.codes import DELIVER_EXCEEDS, SHIP_EXCEEDS, SHIP_NEEDS_PAYMENT
+from salesorder.lifecycle.engine import (
+    TransitionResult,
+    _check_event,
+    _fire,
+    _operation_id,
+    _Plan,
+    _quantities,
+    _require_reason,
+    _with_ledgers,
+)
+from salesorder.lifecycle.hooks import StockReservations
+from salesorder.lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
+from salesorder.lifecycle.statuses import net_paid
+from salesorder.money import Money
+from salesorder.order import Order, new_id
+from salesorder.records import (
+    ZERO,
+    Delivery,
+    LineLedger,
+    Shipment,
+    Status,
+    line_quantities,
+)
+
+__all__ = ["cancel", "close", "complete", "confirm", "deliver", "hold", "resume", "ship"]
+
+# -- commands: stock --------------------------------------------------------------------------
+
+
+def confirm(
+    order: Order,
+    *,
+    actor: str,
+    at: datetime,
+    reservations: StockReservations | None,
+    policy: LifecyclePolicy = DEFAULT_POLICY,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Confirm an approved order, reserving its stock through ``reservations``.
+
+    Args:
+        order: An approved order.
+        actor: Who confirms.
+        at: When.
+        reservations: The stock hook; None when the host does not manage stock
+            (every quantity then counts as reserved).
+        policy: ``allow_backorder`` confirms a short order with backorder.
+        idempotency_key: Repeat protection (also the hook's operation id).
+
+    Returns:
+        The transition result with ``OrderConfirmed`` (its ``backordered`` quantities).
+
+    Raises:
+        IllegalTransition: if the order is not approved.
+        InsufficientStock: stock is short and backorder is not allowed.
+    """
+    if (first := _check_event(order, "confirm", idempotency_key)) is not None:
+        return first
+    plan = _Plan(order)
+    wanted = {line.line_id: line.quantity for line in order.lines}
+    operation = _operation_id(order, "confirm", idempotency_key)
+
+    def effect(_target: Status) -> Mapping[str, Any]:
+        backordered: Mapping[str, Decimal] = {}
+        if reservations is not None:
+            outcome = reservations.reserve(
+                order,
+                lines=wanted,
+                allow_backorder=policy.allow_backorder,
+                operation_id=operation,
+            )
+            backordered = {k: v for k, v in outcome.backordered.items() if v}
+            if backordered and not policy.allow_backorder:
+                # The hook broke its contract; undo and refuse like it should have.
+                reservations.release(order.id, lines=None, operation_id=operation + ":undo")
+                raise InsufficientStock(_shortfalls(order, backordered))
+        ledgers = _with_ledgers(
+            plan,
+            (
+                attrs.evolve(
+                    plan.ledger(line.line_id),
+                    reserved=line.quantity - backordered.get(line.line_id, ZERO),
+                    backordered=backordered.get(line.line_id, ZERO),
+                )
+                for line in order.lines
+            ),
+        )
+        plan.facts.append((OrderConfirmed, {"backordered": line_quantities(backordered)}))
+        return {"ledgers": ledgers}
+
+    plan.effect = effect
+    return _fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
+
+
+def _shortfalls(order: Order, backordered: Mapping[str, Decimal]) -> tuple[Shortfall, ...]:
+    by_sku: dict[str, tuple[Decimal, Decimal]] = {}
+    for line in order.lines:
+        missing = backordered.get(line.line_id, ZERO)
+        requested, available = by_sku.get(line.sku, (ZERO, ZERO))
+        by_sku[line.sku] = (requested + line.quantity, available + line.quantity - missing)
+    return tuple(
+        Shortfall(sku, requested, available)
+        for sku, (requested, available) in sorted(by_sku.items())
+        if available < requested
+    )
+
+
+def _paid_enough_to_ship(order: Order) -> None:
+    total = order.grand_total if order.grand_total is not None else Money.zero(order.currency)
+    share = order.payment_terms.prepayment_percent or Decimal(100)
+    required = (total * share * Decimal("0.01")).quantize()
+    paid = net_paid(order)
+    if paid < required:
+        raise RuleViolation(SHIP_NEEDS_PAYMENT, params={"paid": paid, "required": required})
+
+
+def ship(
+    order: Order,
+    *,
+    lines: Mapping[str, Decimal],
+    actor: str,
+    at: datetime,
+    reservations: StockReservations | None,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
+    shipment_id: str | None = None,
+    policy: LifecyclePolicy = DEFAULT_POLICY,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Record a shipment (发货) of line quantities, partial or full.
+
+    Args:
+        order: A confirmed or partially shipped order.
+        lines: Quantity per line id, each positive and at most what is left to ship.
+        actor: Who ships.
+        at: When.
+        reservations: The stock hook (its ``commit`` is called); None without stock.
+        carrier: Carrier code.
+        tracking_number: Carrier's tracking number.
+        shipment_id: Identifier; a new one when None.
+        policy: ``ship_only_after_payment`` requires the prepayment first.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result (``partially_shipped`` or ``shipped``) with ``OrderShipped``.
+
+    Raises:
+        IllegalTransition: if the order cannot ship now.
+        RuleViolation: ``lifecycle.ship.exceeds_remaining``, ``lifecycle.unknown_line``,
+            ``lifecycle.quantity.not_positive``, ``lifecycle.ship.payment_required``.
+    """
+    if (first := _check_event(order, "ship", idempotency_key)) is not None:
+        return first
+    checked = _quantities(order, lines, "ship")
+    if policy.ship_only_after_payment:
+        _paid_enough_to_ship(order)
+    plan = _Plan(order)
+    updated = []
+    for line_id, (line, quantity) in checked.items():
+        ledger = order.ledger(line_id)
+        remaining = line.quantity - ledger.shipped
+        if quantity > remaining:
+            raise RuleViolation(
+                SHIP_EXCEEDS,
+                params={"line_id": line_id, "quantity": quantity, "remaining": remaining},
+            )
+        from_reserved = min(ledger.reserved, quantity)
+        from_backorder = min(ledger.backordered, quantity - from_reserved)
+        updated.append(
+            attrs.evolve(
+                ledger,
+                shipped=ledger.shipped + quantity,
+                reserved=ledger.reserved - from_reserved,
+                backordered=ledger.backordered - from_backorder,
+            )
+        )
+    frozen = line_quantities({k: q for k, (_, q) in checked.items()})
+    record = Shipment(shipment_id or new_id(), frozen, at, carrier, tracking_number)
+    plan.changes = {
+        "ledgers": _with_ledgers(plan, updated),
+        "shipments": (*order.shipments, record),
+    }
+    operation = _operation_id(order, "ship", idempotency_key)
+
+    def effect(_target: Status) -> Mapping[str, Any]:
+        if reservations is not None:
+            reservations.commit(order.id, lines=dict(frozen), operation_id=operation)
+        return {}
+
+    plan.effect = effect
+    plan.facts = [
+        (
+            OrderShipped,
+            {
+                "shipment_id": record.shipment_id,
+                "lines": frozen,
+                "carrier": carrier,
+                "tracking_number": tracking_number,
+            },
+        )
+    ]
+    return _fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
+
+
+def deliver(
+    order: Order,
+    *,
+    lines: Mapping[str, Decimal],
+    actor: str,
+    at: datetime,
+    proof: str | None = None,
+    delivery_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Record that the customer signed for shipped quantities (签收).
+
+    Args:
+        order: A partially shipped or shipped order.
+        lines: Quantity per line, each at most shipped minus delivered.
+        actor: Who records it.
+        at: When the customer signed.
+        proof: Reference of the proof of delivery (not a name).
+        delivery_id: Identifier; a new one when None.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result (``delivered`` once every ordered quantity is signed for).
+
+    Raises:
+        IllegalTransition: if nothing can be delivered now.
+        RuleViolation: ``lifecycle.deliver.exceeds_shipped`` and line quantity codes.
+    """
+    if (first := _check_event(order, "deliver", idempotency_key)) is not None:
+        return first
+    checked = _quantities(order, lines, "deliver")
+    plan = _Plan(order)
+    updated = []
+    for line_id, (_, quantity) in checked.items():
+        ledger = order.ledger(line_id)
+        remaining = ledger.shipped - ledger.delivered
+        if quantity > remaining:
+            raise RuleViolation(
+                DELIVER_EXCEEDS,
+                params={"line_id": line_id, "quantity": quantity, "remaining": remaining},
+            )
+        updated.append(attrs.evolve(ledger, delivered=ledger.delivered + quantity))
+    frozen = line_quantities({k: q for k, (_, q) in checked.items()})
+    record = Delivery(delivery_id or new_id(), frozen, at, proof)
+    plan.changes = {
+        "ledgers": _with_ledgers(plan, updated),
+        "deliveries": (*order.deliveries, record),
+    }
+    plan.facts = [(OrderDelivered, {"delivery_id": record.delivery_id, "lines": frozen})]
+    return _fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
+
+
+# -- commands: ending -------------------------------------------------------------------------
+
+
+def complete(
+    order: Order, *, actor: str, at: datetime, idempotency_key: str | None = None
+) -> TransitionResult:
+    """Complete a delivered, fully invoiced and exactly paid order; it is archived.
+
+    Args:
+        order: The order.
+        actor: Who issues the command.
+        at: When.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderCompleted``.
+
+    Raises:
+        IllegalTransition: not delivered (``lifecycle.illegal_transition``), not fully
+            invoiced (``lifecycle.complete.not_invoiced``) or not exactly paid
+            (``lifecycle.complete.not_paid``).
+    """
+    if (first := _check_event(order, "complete", idempotency_key)) is not None:
+        return first
+    plan = _Plan(order)
+    plan.facts = [(OrderCompleted, {})]
+    return _fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
+
+
+def _reserved(order: Order) -> dict[str, Decimal]:
+    return {ledger.line_id: ledger.reserved for ledger in order.ledgers if ledger.reserved}
+
+
+def _without_reservations(order: Order) -> tuple[LineLedger, ...]:
+    return tuple(attrs.evolve(ledger, reserved=ZERO, backordered=ZERO) for ledger in order.ledgers)
+
+
+def cancel(
+    order: Order,
+    *,
+    reason: str,
+    actor: str,
+    at: datetime,
+    reservations: StockReservations | None,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Cancel an order (撤单) before anything ships, releasing its reservations.
+
+    Args:
+        order: An order from which nothing has shipped.
+        reason: Reason code, e.g. ``customer_request``.
+        actor: Who cancels.
+        at: When.
+        reservations: The stock hook (its ``release`` is called); None without stock.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderCancelled``.
+
+    Raises:
+        IllegalTransition: ``lifecycle.cancel_after_shipment`` once goods have left.
+        RuleViolation: ``lifecycle.reason_required``.
+    """
+    if (first := _check_event(order, "cancel", idempotency_key)) is not None:
+        return first
+    _require_reason(reason, "cancel")
+    plan = _Plan(order, changes={"ledgers": _without_reservations(order)}, reason=reason)
+    reserved = _reserved(order)
+    operation = _operation_id(order, "cancel", idempotency_key)
+
+    def effect(_target: Status) -> Mapping[str, Any]:
+        if reservations is not None and reserved:
+            reservations.release(order.id, lines=None, operation_id=operation)
+        return {"held_from": None}
+
+    plan.effect = effect
+    plan.facts = [(OrderCancelled, {"reason": reason})]
+    return _fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
+
+
+def close(
+    order: Order,
+    *,
+    reason: str,
+    actor: str,
+    at: datetime,
+    reservations: StockReservations | None,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Short-close an order with quantities left undelivered; remaining stock is released.
+
+    Args:
+        order: A partially shipped or shipped order with undelivered quantities.
+        reason: Reason code, e.g. ``customer_accepts_partial``.
+        actor: Who closes.
+        at: When.
+        reservations: The stock hook (``release`` of what is still reserved).
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderClosed`` (the undelivered quantities).
+
+    Raises:
+        IllegalTransition: ``lifecycle.close.nothing_undelivered`` when all was delivered.
+        RuleViolation: ``lifecycle.reason_required``.
+    """
+    if (first := _check_event(order, "close", idempotency_key)) is not None:
+        return first
+    _require_reason(reason, "close")
+    plan = _Plan(order, changes={"ledgers": _without_reservations(order)}, reason=reason)
+    reserved = _reserved(order)
+    undelivered = line_quantities(
+        {line.line_id: line.quantity - order.ledger(line.line_id).delivered for line in order.lines}
+    )
+    operation = _operation_id(order, "close", idempotency_key)
+
+    def effect(_target: Status) -> Mapping[str, Any]:
+        if reservations is not None and reserved:
+            reservations.release(order.id, lines=reserved, operation_id=operation)
+        return {}
+
+    plan.effect = effect
+    plan.facts = [(OrderClosed, {"reason": reason, "undelivered": undelivered})]
+    return _fire(plan, "close", actor=actor, at=at, key=idempotency_key)
+
+
+def hold(
+    order: Order,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None = None,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Put an order on hold; :func:`resume` returns it to the status it had.
+
+    Args:
+        order: The order.
+        actor: Who issues the command.
+        at: When.
+        reason: Reason code, if any.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderHeld``.
+
+    Raises:
+        IllegalTransition: from draft, on hold or archived orders.
+    """
+    if (first := _check_event(order, "hold", idempotency_key)) is not None:
+        return first
+    plan = _Plan(order, changes={"held_from": order.status}, reason=reason)
+    plan.facts = [(OrderHeld, {"reason": reason})]
+    return _fire(plan, "hold", actor=actor, at=at, key=idempotency_key)
+
+
+def resume(
+    order: Order, *, actor: str, at: datetime, idempotency_key: str | None = None
+) -> TransitionResult:
+    """Resume a held order to the status it was held from.
+
+    Args:
+        order: The order.
+        actor: Who issues the command.
+        at: When.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``OrderResumed``.
+
+    Raises:
+        IllegalTransition: if the order is not on hold.
+    """
+    if (first := _check_event(order, "resume", idempotency_key)) is not None:
+        return first
+    plan = _Plan(order, changes={"held_from": None})
+    plan.facts = [(OrderResumed, {})]
+    return _fire(plan, "resume", actor=actor, at=at, key=idempotency_key)

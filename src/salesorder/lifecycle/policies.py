@@ -1,0 +1,98 @@
+"""Approval policy and behaviour switches of the lifecycle.
+
+Invariant: policies are frozen values; ``ApprovalPolicy.requirements`` is a pure
+function of the order, its validation report and its price breakdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import attrs
+
+from salesorder.lifecycle.hooks import PriceSummary, ReasonIssue, ValidationSummary
+from salesorder.money import Money
+from salesorder.order import Order, OrderType
+
+__all__ = ["DEFAULT_POLICY", "ApprovalPolicy", "LifecyclePolicy"]
+
+# -- policies ---------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ApprovalPolicy:
+    """Decides whether an order needs approval and which levels must sign (审批策略).
+
+    Attributes:
+        amount_levels: ``(threshold, level)`` pairs: an order whose grand total is at
+            least ``threshold`` needs ``level``.
+        reason_levels: ``(code, level)`` pairs for validation issue and price flag codes;
+            codes not listed go to ``default_level``.
+        default_level: Level for reasons not in ``reason_levels``.
+        new_customer_level: Level for a new customer's order (None: no approval).
+        order_type_levels: ``(order type, level)`` pairs.
+    """
+
+    amount_levels: tuple[tuple[Money, str], ...] = ()
+    reason_levels: tuple[tuple[str, str], ...] = ()
+    default_level: str = "sales_manager"
+    new_customer_level: str | None = "sales_manager"
+    order_type_levels: tuple[tuple[OrderType, str], ...] = ()
+
+    def requirements(
+        self, order: Order, *, report: ValidationSummary, breakdown: PriceSummary
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Which levels must approve ``order`` and why.
+
+        Args:
+            order: The order.
+            report: Its validation report (only ``needs_approval`` is read).
+            breakdown: Its price breakdown (``grand_total`` and ``flags``).
+
+        Returns:
+            ``(level, reason codes)`` pairs sorted by level; empty when no approval is needed.
+        """
+        reasons: dict[str, list[str]] = {}
+        by_code = dict(self.reason_levels)
+
+        def need(level: str, reason: str) -> None:
+            bucket = reasons.setdefault(level, [])
+            if reason not in bucket:
+                bucket.append(reason)
+
+        for threshold, level in self.amount_levels:
+            if breakdown.grand_total >= threshold:
+                need(level, "approval.amount_over_threshold")
+        for item in (*report.needs_approval, *breakdown.flags):
+            need(by_code.get(item.code, self.default_level), item.code)
+        if order.customer.is_new and self.new_customer_level is not None:
+            need(self.new_customer_level, "approval.new_customer")
+        for order_type, level in self.order_type_levels:
+            if order.order_type is order_type:
+                need(level, f"approval.order_type.{order_type.value}")
+        return tuple((level, tuple(codes)) for level, codes in sorted(reasons.items()))
+
+
+@attrs.frozen(kw_only=True)
+class LifecyclePolicy:
+    """Switches that change how commands behave.
+
+    Attributes:
+        allow_backorder: Confirm an order whose stock is short, leaving quantities on
+            backorder, instead of refusing with ``InsufficientStock``.
+        ship_only_after_payment: Refuse shipments until the prepayment share of the
+            payment terms (100 % when the terms ask none) has been received.
+        separate_approvers: Refuse one person signing two levels of the same round.
+    """
+
+    allow_backorder: bool = False
+    ship_only_after_payment: bool = False
+    separate_approvers: bool = True
+
+
+DEFAULT_POLICY: Final = LifecyclePolicy()
+
+
+class _EmptyReport:
+    needs_approval: Sequence[ReasonIssue] = ()

@@ -1,0 +1,282 @@
+"""Returns, exchanges and repairs after delivery (R12), with exact refunds.
+
+Invariants: per line ``returned <= delivered``, counting open requests; a refund is the
+customer's actual payment for the units (gross after discounts, tax included) split with
+:func:`~salesorder.money.allocate`, so successive returns of a line sum exactly to its gross.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from salesorder.errors import (
+    RuleViolation,
+)
+from salesorder.events import (
+    RefundDue,
+    ReturnApproved,
+    ReturnReceived,
+    ReturnRequested,
+)
+from salesorder.lifecycle.codes import (
+    RETURN_DUPLICATE,
+    RETURN_EXCEEDS,
+    RETURN_NOT_FOUND,
+    RETURN_NOT_PRICED,
+    RETURN_WRONG_STATE,
+)
+from salesorder.lifecycle.engine import (
+    TransitionResult,
+    _check_event,
+    _fire,
+    _operation_id,
+    _Plan,
+    _quantities,
+    _require_reason,
+    _with_ledgers,
+)
+from salesorder.lifecycle.hooks import PricedLine, ReturnPricing, StockReservations
+from salesorder.money import Money, allocate
+from salesorder.order import Order, new_id
+from salesorder.records import (
+    ZERO,
+    LineQuantities,
+    ReturnKind,
+    ReturnRecord,
+    ReturnState,
+    Status,
+    StockDisposition,
+    line_quantities,
+)
+
+__all__ = ["approve_return", "receive_return", "refund_for", "request_return"]
+
+# -- returns and after-sales ------------------------------------------------------------------
+
+
+def _return(order: Order, return_id: str, expected: ReturnState) -> tuple[int, ReturnRecord]:
+    for i, record in enumerate(order.returns):
+        if record.return_id == return_id:
+            if record.state is not expected:
+                raise RuleViolation(
+                    RETURN_WRONG_STATE,
+                    params={
+                        "return_id": return_id,
+                        "state": record.state.value,
+                        "expected": expected.value,
+                    },
+                )
+            return i, record
+    raise RuleViolation(RETURN_NOT_FOUND, params={"return_id": return_id})
+
+
+def _replace(records: tuple[ReturnRecord, ...], i: int, record: ReturnRecord) -> Any:
+    return (*records[:i], record, *records[i + 1 :])
+
+
+def request_return(
+    order: Order,
+    *,
+    kind: ReturnKind,
+    lines: Mapping[str, Decimal],
+    reason: str,
+    actor: str,
+    at: datetime,
+    return_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Request a return, exchange or repair (售后申请) against delivered quantities.
+
+    Args:
+        order: An order with delivered quantities.
+        kind: Return, exchange or repair.
+        lines: Quantities per line, at most delivered minus returned and already requested.
+        reason: Reason code, e.g. ``damaged``.
+        actor: Who requests.
+        at: When.
+        return_id: Identifier; a new one when None.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``ReturnRequested``.
+
+    Raises:
+        RuleViolation: ``lifecycle.return.exceeds_delivered``, ``lifecycle.return.duplicate``,
+            ``lifecycle.reason_required`` and line quantity codes.
+    """
+    if (first := _check_event(order, "request_return", idempotency_key)) is not None:
+        return first
+    _require_reason(reason, "request_return")
+    checked = _quantities(order, lines, "request_return")
+    identifier = return_id or new_id()
+    if any(r.return_id == identifier for r in order.returns):
+        raise RuleViolation(RETURN_DUPLICATE, params={"return_id": identifier})
+    open_quantities: dict[str, Decimal] = {}
+    for record in order.returns:
+        if record.state is not ReturnState.RECEIVED:
+            for line_id, quantity in record.lines:
+                open_quantities[line_id] = open_quantities.get(line_id, ZERO) + quantity
+    for line_id, (_, quantity) in checked.items():
+        ledger = order.ledger(line_id)
+        remaining = ledger.delivered - ledger.returned - open_quantities.get(line_id, ZERO)
+        if quantity > remaining:
+            raise RuleViolation(
+                RETURN_EXCEEDS,
+                params={"line_id": line_id, "quantity": quantity, "remaining": remaining},
+            )
+    frozen = line_quantities({k: q for k, (_, q) in checked.items()})
+    record = ReturnRecord(identifier, ReturnKind(kind), frozen, reason)
+    plan = _Plan(order, changes={"returns": (*order.returns, record)}, reason=reason)
+    plan.facts = [
+        (
+            ReturnRequested,
+            {"return_id": identifier, "kind": record.kind.value, "lines": frozen, "reason": reason},
+        )
+    ]
+    return _fire(plan, "request_return", actor=actor, at=at, key=idempotency_key)
+
+
+def approve_return(
+    order: Order,
+    *,
+    return_id: str,
+    actor: str,
+    at: datetime,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Approve a requested return.
+
+    Args:
+        order: The order.
+        return_id: A requested return.
+        actor: Who approves.
+        at: When.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``ReturnApproved``.
+
+    Raises:
+        RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``.
+    """
+    if (first := _check_event(order, "approve_return", idempotency_key)) is not None:
+        return first
+    i, record = _return(order, return_id, ReturnState.REQUESTED)
+    approved = attrs.evolve(record, state=ReturnState.APPROVED)
+    plan = _Plan(order, changes={"returns": _replace(order.returns, i, approved)})
+    plan.facts = [(ReturnApproved, {"return_id": return_id})]
+    return _fire(plan, "approve_return", actor=actor, at=at, key=idempotency_key)
+
+
+def refund_for(order: Order, lines: LineQuantities, *, breakdown: ReturnPricing) -> Money:
+    """What the customer paid for ``lines`` (their share of discounts and tax included).
+
+    Each line's ``gross`` is split over its units by :func:`~salesorder.money.allocate`;
+    the refund for ``q`` units after ``r`` already returned is ``share(r + q) - share(r)``,
+    so successive returns of a line add up exactly to its gross.
+
+    Args:
+        order: The order (its ``returned`` ledger gives the units already returned).
+        lines: Quantities returned now, per line.
+        breakdown: The order's priced lines.
+
+    Returns:
+        The refund, in the order currency.
+
+    Raises:
+        RuleViolation: ``lifecycle.return.not_priced`` if a line is not in ``breakdown``.
+    """
+    priced = {line.line_id: line for line in breakdown.lines}
+    refund = Money.zero(order.currency)
+    for line_id, quantity in lines:
+        line = priced.get(line_id)
+        if line is None:
+            raise RuleViolation(RETURN_NOT_PRICED, params={"line_id": line_id})
+        before = order.ledger(line_id).returned
+        refund = refund + _share(line, before + quantity) - _share(line, before)
+    return refund
+
+
+def _share(line: PricedLine, units: Decimal) -> Money:
+    if units >= line.quantity:
+        return line.gross.quantize()
+    return allocate(line.gross, [units, line.quantity - units])[0]
+
+
+def receive_return(
+    order: Order,
+    *,
+    return_id: str,
+    disposition: StockDisposition,
+    actor: str,
+    at: datetime,
+    reservations: StockReservations | None,
+    breakdown: ReturnPricing | None = None,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Receive approved returned goods: restock or scrap them, and compute the refund due.
+
+    Args:
+        order: The order.
+        return_id: An approved return.
+        disposition: Restock or scrap (through the stock hook's ``restock``).
+        actor: Who receives.
+        at: When.
+        reservations: The stock hook; None without stock.
+        breakdown: The order's price breakdown (needed for a ``return``'s refund).
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``ReturnReceived`` and, for a refund, ``RefundDue``.
+
+    Raises:
+        RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``,
+            ``lifecycle.return.not_priced``.
+    """
+    if (first := _check_event(order, "receive_return", idempotency_key)) is not None:
+        return first
+    i, record = _return(order, return_id, ReturnState.APPROVED)
+    refund = Money.zero(order.currency)
+    if record.kind is ReturnKind.RETURN:
+        if breakdown is None:
+            raise RuleViolation(RETURN_NOT_PRICED, params={"line_id": record.lines[0][0]})
+        refund = refund_for(order, record.lines, breakdown=breakdown)
+    received = attrs.evolve(
+        record, state=ReturnState.RECEIVED, disposition=StockDisposition(disposition), refund=refund
+    )
+    plan = _Plan(order)
+    updated = [
+        attrs.evolve(order.ledger(line_id), returned=order.ledger(line_id).returned + quantity)
+        for line_id, quantity in record.lines
+    ]
+    plan.changes = {
+        "returns": _replace(order.returns, i, received),
+        "ledgers": _with_ledgers(plan, updated),
+    }
+    operation = _operation_id(order, "receive_return", idempotency_key)
+
+    def effect(_target: Status) -> Mapping[str, Any]:
+        if reservations is not None:
+            reservations.restock(
+                order.id,
+                lines=dict(record.lines),
+                disposition=StockDisposition(disposition),
+                operation_id=operation,
+            )
+        return {}
+
+    plan.effect = effect
+    plan.facts = [
+        (
+            ReturnReceived,
+            {"return_id": return_id, "disposition": received.disposition, "lines": record.lines},
+        )
+    ]
+    if refund:
+        plan.facts.append((RefundDue, {"return_id": return_id, "amount": refund}))
+    return _fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key)

@@ -1,0 +1,142 @@
+"""Derived statuses: fulfilment, billing and payment, from the exact ledgers.
+
+Invariant: nothing here is stored; every status is a pure function of the order's
+per-line ``Decimal`` quantities and its recorded payments.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from salesorder.money import Money
+from salesorder.order import Order
+from salesorder.records import (
+    PaymentKind,
+)
+
+__all__ = [
+    "BillingStatus",
+    "FulfilmentStatus",
+    "PaymentStatus",
+    "amount_due",
+    "billing_status",
+    "fulfilment_status",
+    "net_paid",
+    "payment_status",
+]
+
+# -- derived statuses -------------------------------------------------------------------------
+
+
+class FulfilmentStatus(enum.StrEnum):
+    """How much of the order has shipped."""
+
+    NONE = "none"
+    PARTIAL = "partial"
+    FULL = "full"
+
+
+class BillingStatus(enum.StrEnum):
+    """How much of the billable quantity (ordered minus returned) has been invoiced."""
+
+    NONE = "none"
+    PARTIAL = "partial"
+    FULL = "full"
+
+
+class PaymentStatus(enum.StrEnum):
+    """Money received against the amount due."""
+
+    UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    OVERPAID = "overpaid"
+    REFUNDED = "refunded"
+
+
+def fulfilment_status(order: Order) -> FulfilmentStatus:
+    """Shipped against ordered quantities, per line.
+
+    Args:
+        order: The order.
+
+    Returns:
+        ``none`` when nothing shipped, ``full`` when every line shipped in full.
+    """
+    shipped_any = False
+    full = True
+    for line in order.lines:
+        shipped = order.ledger(line.line_id).shipped
+        shipped_any = shipped_any or shipped > 0
+        full = full and shipped >= line.quantity
+    if not shipped_any:
+        return FulfilmentStatus.NONE
+    return FulfilmentStatus.FULL if full else FulfilmentStatus.PARTIAL
+
+
+def billing_status(order: Order) -> BillingStatus:
+    """Invoiced against billable quantities (ordered minus returned), per line.
+
+    Amount-only invoices (advance invoices) count in the invoiced amount, not here.
+
+    Args:
+        order: The order.
+
+    Returns:
+        ``none`` when no quantity was invoiced, ``full`` when every line is.
+    """
+    invoiced_any = False
+    full = True
+    for line in order.lines:
+        ledger = order.ledger(line.line_id)
+        invoiced_any = invoiced_any or ledger.invoiced > 0
+        full = full and ledger.invoiced >= line.quantity - ledger.returned
+    if not invoiced_any:
+        return BillingStatus.NONE
+    return BillingStatus.FULL if full else BillingStatus.PARTIAL
+
+
+def _sum(amounts: Iterable[Money], currency: str) -> Money:
+    total = Money.zero(currency)
+    for amount in amounts:
+        total = total + amount
+    return total
+
+
+def net_paid(order: Order) -> Money:
+    """Payments received minus refunds paid, in the order currency."""
+    paid = _sum((p.amount for p in order.payments if p.kind is PaymentKind.PAYMENT), order.currency)
+    refunded = _sum(
+        (p.amount for p in order.payments if p.kind is PaymentKind.REFUND), order.currency
+    )
+    return paid - refunded
+
+
+def amount_due(order: Order) -> Money:
+    """The order total less the refunds owed for received returns (zero before pricing)."""
+    total = order.grand_total if order.grand_total is not None else Money.zero(order.currency)
+    credited = _sum((r.refund for r in order.returns if r.refund is not None), order.currency)
+    return total - credited
+
+
+def payment_status(order: Order) -> PaymentStatus:
+    """Money received against :func:`amount_due`.
+
+    Args:
+        order: The order.
+
+    Returns:
+        ``unpaid`` (nothing received), ``refunded`` (everything received paid back),
+        otherwise ``partially_paid``, ``paid`` or ``overpaid`` by the net received.
+    """
+    if not any(p.kind is PaymentKind.PAYMENT for p in order.payments):
+        return PaymentStatus.UNPAID
+    net = net_paid(order)
+    refunded_any = any(p.kind is PaymentKind.REFUND for p in order.payments)
+    if refunded_any and not net:
+        return PaymentStatus.REFUNDED
+    due = amount_due(order)
+    if net < due:
+        return PaymentStatus.PARTIALLY_PAID
+    return PaymentStatus.PAID if net == due else PaymentStatus.OVERPAID

@@ -1,0 +1,100 @@
+"""Exact, explainable, pure pricing (R4, R5): price lists, promotions, coupons, charges, tax.
+
+:func:`price` turns an :class:`~salesorder.order.Order`, a :class:`PriceList`, promotions,
+coupons, a :class:`TaxPolicy` and an instant ``at`` into a :class:`PriceBreakdown`.
+
+Invariants (property-tested in ``tests/property/test_pricing_properties.py``):
+
+* pure: same inputs, same output; no clock, no settings;
+* ``grand_total`` equals the sum of its parts to the minor unit; allocated order discounts
+  and document tax sum exactly to their totals;
+* no line, charge or total below zero; every amount quantized to the currency;
+* totals do not depend on the order of the lines;
+* with tax-inclusive prices ``net + tax == gross`` on every line.
+
+The package is split by concern: :mod:`.pricelists`, :mod:`.promotions`, :mod:`.tax`,
+:mod:`.breakdown`, :mod:`.engine`, :mod:`.errors`; every public name is importable from
+``salesorder.pricing``.
+"""
+
+from salesorder.pricing.breakdown import (
+    Adjustment,
+    AppliedPromotion,
+    ChargePrice,
+    LinePrice,
+    PriceBreakdown,
+    PriceFlag,
+    Rejection,
+)
+from salesorder.pricing.engine import price
+from salesorder.pricing.errors import InvalidPricing, MissingPrice, PricingError, UnknownTaxCode
+from salesorder.pricing.pricelists import Markup, MarkupBase, PriceEntry, PriceList, PriceLookup
+from salesorder.pricing.promotions import (
+    Benefit,
+    BundlePrice,
+    BuyGet,
+    Charge,
+    ChargeKind,
+    ChargeOff,
+    Conditions,
+    Coupon,
+    CouponRedemptions,
+    FreeGift,
+    LineAmountOff,
+    LinePercentOff,
+    OrderAmountOff,
+    OrderPercentOff,
+    Per,
+    Promotion,
+    RedemptionCounts,
+    Stacking,
+    StackingPolicy,
+    Target,
+    ThresholdOff,
+    ThresholdTier,
+)
+from salesorder.pricing.tax import CHINA_VAT_RATES, TaxPolicy
+
+__all__ = [
+    "CHINA_VAT_RATES",
+    "Adjustment",
+    "AppliedPromotion",
+    "Benefit",
+    "BundlePrice",
+    "BuyGet",
+    "Charge",
+    "ChargeKind",
+    "ChargeOff",
+    "ChargePrice",
+    "Conditions",
+    "Coupon",
+    "CouponRedemptions",
+    "FreeGift",
+    "InvalidPricing",
+    "LineAmountOff",
+    "LinePercentOff",
+    "LinePrice",
+    "Markup",
+    "MarkupBase",
+    "MissingPrice",
+    "OrderAmountOff",
+    "OrderPercentOff",
+    "Per",
+    "PriceBreakdown",
+    "PriceEntry",
+    "PriceFlag",
+    "PriceList",
+    "PriceLookup",
+    "PricingError",
+    "Promotion",
+    "RedemptionCounts",
+    "Rejection",
+    "Stacking",
+    "StackingPolicy",
+    "Target",
+    "TaxPolicy",
+    "ThresholdOff",
+    "ThresholdTier",
+    "UnknownTaxCode",
+    "price",
+]

@@ -1,0 +1,510 @@
+"""The result of pricing: every amount, how it came to be, and what was refused.
+
+Invariants (checked by ``tests/property/test_pricing_properties.py``):
+
+* every Money is in :attr:`PriceBreakdown.currency` and quantized to its minor unit;
+* per line and charge: ``extended - discount`` is the price-basis amount (the net with
+  exclusive prices, the gross with inclusive prices), ``net + tax == gross``, nothing is
+  negative;
+* ``grand_total == net_total + tax_total == Σ line gross + Σ charge gross``
+  ``== subtotal + charges_total - discount_total (+ tax_total with exclusive prices)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+
+from salesorder.errors import render_message
+from salesorder.money import Money
+
+__all__ = [
+    "Adjustment",
+    "AppliedPromotion",
+    "ChargePrice",
+    "LinePrice",
+    "PriceBreakdown",
+    "PriceFlag",
+    "Rejection",
+]
+
+
+def _params(value: Mapping[str, str] | None) -> Mapping[str, str]:
+    return dict(value or {})
+
+
+@attrs.frozen
+class Adjustment:
+    """One amount taken off a line or charge.
+
+    Attributes:
+        promotion_id: The promotion, or None for a manual discount.
+        kind: What kind of discount (``line_percent``, ``threshold``, ``manual``...).
+        amount: The amount off (positive).
+        reason: Dotted reason code (``discount.<kind>``), rendered by :meth:`message`.
+        params: Parameters of the reason message.
+        coupon: The coupon code that unlocked it, if any.
+    """
+
+    promotion_id: str | None
+    kind: str
+    amount: Money
+    reason: str
+    # No converter: the engine passes one dict per promotion, shared and never mutated.
+    params: Mapping[str, str] = attrs.field(factory=dict, hash=False)
+    coupon: str | None = None
+
+    def message(self, locale: str = "en") -> str:
+        """The reason in ``locale`` (``en`` or ``zh_CN``)."""
+        return render_message(self.reason, self.params, locale)
+
+
+#: One adjustment as stored: (promotion id, kind, amount, reason code, params, coupon).
+AdjustmentRow = tuple[str | None, str, Decimal, str, Mapping[str, str], str | None]
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    # Amounts on a breakdown were quantized by the engine: no need to validate again.
+    return Money._exact(amount, currency)
+
+
+class _Amounts:
+    """Money views over the Decimal amounts a priced line or charge stores.
+
+    A breakdown keeps its amounts as quantized Decimals and builds Money (and
+    Adjustment objects) when they are read: a 20-line order would otherwise build
+    some 250 objects that most callers never look at (see ``bench_pricing.py``).
+    """
+
+    __slots__ = ()
+    currency: str
+    _adjustments: tuple[AdjustmentRow, ...]
+    _discount: Decimal
+    _net: Decimal
+    _tax: Decimal
+    _gross: Decimal
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """Every discount, in the order applied."""
+        currency = self.currency
+        return tuple(
+            Adjustment(promotion_id, kind, _money(amount, currency), reason, params, coupon)
+            for promotion_id, kind, amount, reason, params, coupon in self._adjustments
+        )
+
+    @property
+    def discount(self) -> Money:
+        """Sum of the adjustments."""
+        return _money(self._discount, self.currency)
+
+    @property
+    def net(self) -> Money:
+        """Amount before tax."""
+        return _money(self._net, self.currency)
+
+    @property
+    def tax(self) -> Money:
+        """Tax."""
+        return _money(self._tax, self.currency)
+
+    @property
+    def gross(self) -> Money:
+        """``net + tax``."""
+        return _money(self._gross, self.currency)
+
+
+@attrs.frozen(repr=False)
+class LinePrice(_Amounts):
+    """How one line was priced.
+
+    Amounts are stored as quantized Decimals (the ``*_amount`` constructor arguments)
+    and read as Money through the properties below.
+
+    Attributes:
+        line_id: The order line (``gift:<promotion id>`` for a gift line).
+        sku: The SKU.
+        quantity: The quantity.
+        currency: Currency of every amount.
+        tax_code: Effective tax code.
+        tax_rate: Rate of that code (fraction).
+        is_gift: Whether a promotion added the line as a free gift.
+        list_price: Unit price from the price list, or None when there is none.
+        unit_price: Unit price used (the manual price when the line has one).
+        extended: ``unit_price * quantity``, quantized.
+        adjustments: Every discount on the line, in the order applied.
+        discount: Sum of the adjustments.
+        net: Amount before tax.
+        tax: Tax on the line.
+        gross: ``net + tax``.
+    """
+
+    line_id: str
+    sku: str
+    quantity: Decimal
+    currency: str
+    tax_code: str
+    tax_rate: Decimal
+    is_gift: bool
+    _list_price: Decimal | None
+    _unit_price: Decimal
+    _extended: Decimal
+    # Rows hold their params dicts (shared, never mutated): equal, but not hashed.
+    _adjustments: tuple[AdjustmentRow, ...] = attrs.field(hash=False)
+    _discount: Decimal
+    _net: Decimal
+    _tax: Decimal
+    _gross: Decimal
+
+    @property
+    def list_price(self) -> Money | None:
+        """Unit price from the price list, or None."""
+        return None if self._list_price is None else _money(self._list_price, self.currency)
+
+    @property
+    def unit_price(self) -> Money:
+        """Unit price used."""
+        return _money(self._unit_price, self.currency)
+
+    @property
+    def extended(self) -> Money:
+        """``unit_price * quantity``, quantized."""
+        return _money(self._extended, self.currency)
+
+    def __repr__(self) -> str:
+        return (
+            f"LinePrice(line_id={self.line_id!r}, sku={self.sku!r}, quantity={self.quantity}, "
+            f"unit_price={self.unit_price!r}, net={self.net!r}, tax={self.tax!r}, "
+            f"gross={self.gross!r})"
+        )
+
+
+@attrs.frozen(repr=False)
+class ChargePrice(_Amounts):
+    """How one shipping or handling charge was priced.
+
+    Attributes:
+        charge_id: The charge's id.
+        kind: ``shipping`` or ``handling``.
+        currency: Currency of every amount.
+        tax_code: Effective tax code.
+        tax_rate: Rate (fraction).
+        amount: The charge before discounts.
+        adjustments: Discounts on the charge.
+        discount: Sum of the adjustments.
+        net: Amount before tax.
+        tax: Tax on the charge.
+        gross: ``net + tax``.
+    """
+
+    charge_id: str
+    kind: str
+    currency: str
+    tax_code: str
+    tax_rate: Decimal
+    _amount: Decimal
+    _adjustments: tuple[AdjustmentRow, ...] = attrs.field(hash=False)
+    _discount: Decimal
+    _net: Decimal
+    _tax: Decimal
+    _gross: Decimal
+
+    @property
+    def amount(self) -> Money:
+        """The charge before discounts."""
+        return _money(self._amount, self.currency)
+
+    def __repr__(self) -> str:
+        return (
+            f"ChargePrice(charge_id={self.charge_id!r}, amount={self.amount!r}, "
+            f"net={self.net!r}, tax={self.tax!r}, gross={self.gross!r})"
+        )
+
+
+@attrs.frozen
+class AppliedPromotion:
+    """A promotion that gave a discount.
+
+    Attributes:
+        promotion_id: The promotion.
+        name: Its name.
+        amount: What it took off in total.
+        unused: What it asked for but could not give (amounts at zero, or the cap).
+        code: ``promotion.applied``, ``promotion.partially_applied`` or ``promotion.cap_reached``.
+        coupon: The coupon code that unlocked it, if any.
+    """
+
+    promotion_id: str
+    name: str
+    amount: Money
+    unused: Money
+    code: str
+    coupon: str | None = None
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Message parameters (built on demand: most callers never render them)."""
+        return {
+            "promotion_id": self.promotion_id,
+            "amount": str(self.amount),
+            "applied": str(self.amount),
+            "requested": str(self.amount + self.unused),
+            "unused": str(self.unused),
+        }
+
+    def message(self, locale: str = "en") -> str:
+        """Why it applied as it did, in ``locale``."""
+        return render_message(self.code, self.params, locale)
+
+
+@attrs.frozen
+class Rejection:
+    """A promotion or coupon that gave nothing, with a coded reason.
+
+    Attributes:
+        kind: ``promotion`` or ``coupon``.
+        id: The promotion id or the coupon code.
+        code: Dotted reason code (``coupon.expired``, ``promotion.excluded``...).
+        params: Message parameters.
+    """
+
+    kind: str
+    id: str
+    code: str
+    params: Mapping[str, str] = attrs.field(factory=dict, converter=_params, hash=False)
+
+    def message(self, locale: str = "en") -> str:
+        """The reason in ``locale`` (``en`` or ``zh_CN``)."""
+        return render_message(self.code, self.params, locale)
+
+
+@attrs.frozen
+class PriceFlag:
+    """Something a person must approve: a manual price or discount beyond policy.
+
+    Attributes:
+        code: ``price.manual_below_list`` or ``price.discount_beyond_policy``.
+        line_id: The line concerned.
+        params: Message parameters (amounts, percentages, threshold).
+    """
+
+    code: str
+    line_id: str
+    params: Mapping[str, str] = attrs.field(factory=dict, converter=_params, hash=False)
+
+    def message(self, locale: str = "en") -> str:
+        """The flag in ``locale`` (``en`` or ``zh_CN``)."""
+        return render_message(self.code, self.params, locale)
+
+
+_LABELS = {
+    "en": {
+        "title": "Price breakdown ({currency}, prices {basis} tax)",
+        "incl": "including",
+        "excl": "excluding",
+        "head": ("line", "SKU", "qty", "list", "unit", "amount", "discount", "net", "tax", "gross"),
+        "charges": "Charges",
+        "charge_head": ("charge", "amount", "discount", "net", "tax", "gross"),
+        "subtotal": "Subtotal",
+        "discount_total": "Discounts",
+        "charges_total": "Charges",
+        "net_total": "Net total",
+        "tax_total": "Tax",
+        "grand_total": "Grand total",
+        "applied": "Applied promotions",
+        "rejected": "Not applied",
+        "flags": "Needs approval",
+        "manual": "manual",
+        "none": "-",
+    },
+    "zh": {
+        "title": "价格明细({currency},价格{basis}税)",
+        "incl": "含",
+        "excl": "不含",
+        "head": (
+            "行",
+            "商品",
+            "数量",
+            "目录价",
+            "单价",
+            "金额",
+            "优惠",
+            "不含税",
+            "税额",
+            "价税合计",
+        ),
+        "charges": "费用",
+        "charge_head": ("费用", "金额", "优惠", "不含税", "税额", "价税合计"),
+        "subtotal": "小计",
+        "discount_total": "优惠合计",
+        "charges_total": "费用合计",
+        "net_total": "不含税合计",
+        "tax_total": "税额合计",
+        "grand_total": "价税合计",
+        "applied": "已应用的促销",
+        "rejected": "未应用",
+        "flags": "需审批",
+        "manual": "手工",
+        "none": "-",
+    },
+}
+
+
+def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    ]
+
+
+def _note(
+    adjustment: Adjustment,
+    labels: Mapping[str, object],
+    locale: str,
+    fmt: Callable[[Money | None], str],
+) -> str:
+    source = adjustment.promotion_id or str(labels["manual"])
+    coupon = f" [{adjustment.coupon}]" if adjustment.coupon else ""
+    return f"    - {source}{coupon}: {adjustment.message(locale)}: -{fmt(adjustment.amount)}"
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal.
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+@attrs.frozen
+class PriceBreakdown:
+    """The priced order: lines, charges, totals, promotions applied and refused, flags.
+
+    Attributes:
+        currency: Currency of every amount.
+        prices_include_tax: Whether unit prices and charges were gross.
+        lines: One :class:`LinePrice` per order line (order of the order), then gift lines.
+        charges: One :class:`ChargePrice` per charge.
+        subtotal: Σ line ``extended`` (before discounts).
+        discount_total: Σ discounts on lines and charges.
+        charges_total: Σ charge amounts before discounts.
+        net_total: Σ nets.
+        tax_total: Σ taxes.
+        grand_total: ``net_total + tax_total``, what the customer pays.
+        applied: Promotions that gave something.
+        rejected: Promotions and coupons that gave nothing, with reasons.
+        flags: Manual prices and discounts beyond policy (for the approval policy).
+    """
+
+    currency: str
+    prices_include_tax: bool
+    lines: tuple[LinePrice, ...]
+    charges: tuple[ChargePrice, ...]
+    subtotal: Money
+    discount_total: Money
+    charges_total: Money
+    net_total: Money
+    tax_total: Money
+    grand_total: Money
+    applied: tuple[AppliedPromotion, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+    flags: tuple[PriceFlag, ...] = ()
+
+    @property
+    def needs_approval(self) -> bool:
+        """Whether any flag asks for approval."""
+        return bool(self.flags)
+
+    def line(self, line_id: str) -> LinePrice:
+        """The priced line with ``line_id``.
+
+        Raises:
+            KeyError: if there is no such line.
+        """
+        for candidate in self.lines:
+            if candidate.line_id == line_id:
+                return candidate
+        raise KeyError(line_id)
+
+    def explain(self, locale: str = "en") -> str:
+        """A readable table of how each amount came to be.
+
+        Args:
+            locale: ``en`` or ``zh_CN``.
+
+        Returns:
+            Multi-line text: lines with their adjustments, charges, totals, promotions
+            applied and refused, flags.
+        """
+        chinese = locale.replace("-", "_").lower().startswith("zh")
+        labels = _LABELS["zh" if chinese else "en"]
+        fmt_locale = "zh_CN" if chinese else "en_US"
+
+        def fmt(money: Money | None) -> str:
+            return str(labels["none"]) if money is None else money.format(fmt_locale)
+
+        basis = labels["incl"] if self.prices_include_tax else labels["excl"]
+        out = [str(labels["title"]).format(currency=self.currency, basis=basis), ""]
+        rows: list[tuple[str, ...]] = [tuple(labels["head"])]
+        notes: list[list[str]] = [[]]
+        for line in self.lines:
+            rate = f"{(line.tax_rate * 100).normalize():f}%"
+            rows.append(
+                (
+                    line.line_id,
+                    line.sku,
+                    f"{line.quantity:f}",
+                    fmt(line.list_price),
+                    fmt(line.unit_price),
+                    fmt(line.extended),
+                    fmt(line.discount),
+                    fmt(line.net),
+                    f"{fmt(line.tax)} ({line.tax_code} {rate})",
+                    fmt(line.gross),
+                )
+            )
+            notes.append([_note(a, labels, locale, fmt) for a in line.adjustments])
+        for row, row_notes in zip(_table(rows), notes, strict=True):
+            out.append(row)
+            out.extend(row_notes)
+        if self.charges:
+            out.extend(["", str(labels["charges"])])
+            charge_rows: list[tuple[str, ...]] = [tuple(labels["charge_head"])]
+            notes = [[]]
+            for charge in self.charges:
+                charge_rows.append(
+                    (charge.charge_id, fmt(charge.amount), fmt(charge.discount),
+                     fmt(charge.net), fmt(charge.tax), fmt(charge.gross))
+                )  # fmt: skip
+                notes.append([_note(a, labels, locale, fmt) for a in charge.adjustments])
+            for row, row_notes in zip(_table(charge_rows), notes, strict=True):
+                out.append(row)
+                out.extend(row_notes)
+        out.append("")
+        totals = [
+            (str(labels[name]), fmt(getattr(self, name)))
+            for name in (
+                "subtotal",
+                "discount_total",
+                "charges_total",
+                "net_total",
+                "tax_total",
+                "grand_total",
+            )
+        ]
+        out.extend(_table(totals))
+        if self.applied:
+            out.extend(["", str(labels["applied"])])
+            for applied in self.applied:
+                coupon = f" [{applied.coupon}]" if applied.coupon else ""
+                out.append(f"  {applied.promotion_id}{coupon}: {applied.message(locale)}")
+        if self.rejected:
+            out.extend(["", str(labels["rejected"])])
+            out.extend(
+                f"  {item.kind} {item.id}: [{item.code}] {item.message(locale)}"
+                for item in self.rejected
+            )
+        if self.flags:
+            out.extend(["", str(labels["flags"])])
+            out.extend(f"  [{flag.code}] {flag.message(locale)}" for flag in self.flags)
+        return "\n".join(out) + "\n"

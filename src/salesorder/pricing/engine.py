@@ -1,0 +1,783 @@
+"""``price()``: the pure pricing function (R4, R5).
+
+Order of work, each step documented in ``docs/pricing.md``:
+
+1. unit prices: the manual ``OrderLine.unit_price`` if any (flagged when under the list
+   price by more than the list's tolerance), else the price list (see
+   :mod:`~salesorder.pricing.pricelists` for precedence); no price raises
+   :class:`~salesorder.pricing.MissingPrice`; ``extended = quantize(unit * quantity)``;
+2. manual discounts: ``OrderLine.requested_discount`` percent off the line (flagged when
+   beyond the list's ``manual_discount_limit``);
+3. coupons are checked (unknown, validity, usage limits, minimum spend) and unlock their
+   promotions;
+4. promotions: inactive or customer-ineligible ones are rejected; within a ``group`` only
+   the best for the customer survives; exclusive promotions compete with the stack of
+   stackable ones and the best total for the customer wins; the survivors apply in
+   ``(priority, id)`` order, each on the amounts left by the previous ones, under the cap
+   of the :class:`~salesorder.pricing.StackingPolicy`;
+5. tax per line or per document (:class:`~salesorder.money.RoundingPolicy` scope).
+
+Invariants: pure (same inputs, same output; time is the ``at`` argument); amounts are
+Decimals quantized to the currency inside, wrapped in Money once at the end; nothing goes
+below zero; whatever a promotion cannot give is reported as unused or rejected.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+from salesorder.errors import CurrencyMismatch
+from salesorder.money import Money, RoundingPolicy, RoundingScope, minor_unit
+from salesorder.order import Order, OrderLine
+from salesorder.pricing import errors as codes
+from salesorder.pricing._state import Context, LineState, wrap
+from salesorder.pricing.breakdown import (
+    AppliedPromotion,
+    ChargePrice,
+    LinePrice,
+    PriceBreakdown,
+    PriceFlag,
+    Rejection,
+)
+from salesorder.pricing.errors import InvalidPricing, MissingPrice
+from salesorder.pricing.pricelists import PriceList
+from salesorder.pricing.promotions import (
+    Charge,
+    ChargeOff,
+    Coupon,
+    CouponRedemptions,
+    FreeGift,
+    NotApplicable,
+    Promotion,
+    Stacking,
+    StackingPolicy,
+    Target,
+)
+from salesorder.pricing.tax import TaxPolicy
+
+__all__ = ["price"]
+
+_ZERO: Final = Decimal(0)
+_HUNDRED: Final = Decimal(100)
+#: Division context for tax extraction; local, so a caller's decimal context cannot change results.
+_DIVIDE: Final = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
+_PERCENT_PLACES: Final = Decimal("0.01")
+_DEFAULT_TAX: Final = TaxPolicy()
+
+#: A promotion in play and the coupon code that unlocked it (None: automatic).
+_Candidate = tuple[Promotion, str | None]
+
+
+class _Run:
+    """The outcome of applying one sequence of promotions to copies of the lines."""
+
+    __slots__ = ("applied", "charges", "gifts", "lines", "rejected", "total")
+
+    def __init__(self, lines: list[LineState], charges: list[LineState], *, in_place: bool) -> None:
+        # One run prices the lines in place; competing runs (groups, exclusives) work on copies.
+        self.lines = lines if in_place else [line.clone() for line in lines]
+        self.charges = charges if in_place else [charge.clone() for charge in charges]
+        self.gifts: list[LineState] = []
+        self.applied: list[AppliedPromotion] = []
+        self.rejected: list[Rejection] = []
+        self.total = _ZERO
+
+
+def _rejection(candidate: _Candidate, code: str, params: dict[str, str] | None = None) -> Rejection:
+    promotion, coupon = candidate
+    merged = {"promotion_id": promotion.id, **(params or {})}
+    if coupon is not None:
+        merged["coupon"] = coupon
+        return Rejection("coupon", coupon, code, merged)
+    return Rejection("promotion", promotion.id, code, merged)
+
+
+def price(
+    order: Order,
+    *,
+    price_list: PriceList,
+    promotions: Iterable[Promotion] = (),
+    coupons: Iterable[str] = (),
+    coupon_book: Iterable[Coupon] = (),
+    tax: TaxPolicy = _DEFAULT_TAX,
+    at: datetime,
+    rounding: RoundingPolicy = RoundingPolicy(),  # noqa: B008 (frozen value, safe default)
+    redemptions: CouponRedemptions | None = None,
+    charges: Iterable[Charge] = (),
+    stacking: StackingPolicy = StackingPolicy(),  # noqa: B008 (frozen value, safe default)
+) -> PriceBreakdown:
+    """Price ``order``: unit prices, discounts, promotions, coupons, charges and tax.
+
+    Args:
+        order: The order to price (its customer selects customer and tier prices).
+        price_list: Where unit prices come from.
+        promotions: Automatic promotions in force (inactive ones are reported, not errors).
+        coupons: Coupon codes the customer entered.
+        coupon_book: Every known coupon (codes not in it are ``coupon.unknown``).
+        tax: Rates and price basis (China VAT, exclusive prices by default).
+        at: The pricing instant (validity of prices, promotions and coupons).
+        rounding: Rounding mode and scope (tax per line or per document).
+        redemptions: Redemption counts for coupons with usage limits.
+        charges: Shipping and handling charges.
+        stacking: Cap on the total promotion discount.
+
+    Returns:
+        The :class:`~salesorder.pricing.PriceBreakdown`.
+
+    Raises:
+        MissingPrice: a line has neither a manual price nor a list price.
+        UnknownTaxCode: a line, gift or charge names a code the policy lacks.
+        CurrencyMismatch: the price list, a manual price or a charge is in another currency.
+        InvalidPricing: a negative quantity or price, or a requested discount beyond 0..100.
+    """
+    currency = order.currency
+    if price_list.currency != currency:
+        raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
+    ctx = Context(currency, minor_unit(currency), rounding.mode)
+    flags: list[PriceFlag] = []
+    lines = _line_states(order, price_list=price_list, tax=tax, at=at, ctx=ctx, flags=flags)
+    # Work in line-id order: allocation ties then fall the same way however the order
+    # lists its lines, so no total depends on line order. The breakdown restores it.
+    lines.sort(key=_by_line_id)
+    charge_states = _charge_states(charges, tax, ctx)
+    subtotal = sum((line.extended for line in lines), _ZERO)
+    charges_amount = sum((charge.extended for charge in charge_states), _ZERO)
+
+    rejected: list[Rejection] = []
+    candidates = _accepted_coupons(
+        order,
+        entered=coupons,
+        book=coupon_book,
+        at=at,
+        redemptions=redemptions,
+        subtotal=subtotal,
+        currency=currency,
+        rejected=rejected,
+    )
+    candidates = [(promotion, None) for promotion in promotions] + candidates
+    candidates = _eligible(order, candidates, at, rejected)
+
+    cap: Decimal | None = None
+    if stacking.max_discount is not None:
+        cap = ctx.q(stacking.max_discount.amount)
+    if stacking.max_discount_percent is not None:
+        by_percent = ctx.q((subtotal + charges_amount) * stacking.max_discount_percent / _HUNDRED)
+        cap = by_percent if cap is None else min(cap, by_percent)
+
+    env = _Env(order=order, price_list=price_list, tax=tax, at=at, ctx=ctx)
+    candidates = _best_of_groups(
+        candidates, lines=lines, charges=charge_states, env=env, rejected=rejected
+    )
+    run = _best_scenario(
+        candidates, lines=lines, charges=charge_states, env=env, cap=cap, rejected=rejected
+    )
+    rejected.extend(run.rejected)
+
+    every = [*run.lines, *run.gifts, *run.charges]
+    taxes = _taxes(every, ctx, include=tax.prices_include_tax, per_document=(
+        rounding.scope is RoundingScope.DOCUMENT))  # fmt: skip
+    return _breakdown(
+        run,
+        taxes=taxes,
+        ctx=ctx,
+        include=tax.prices_include_tax,
+        flags=flags,
+        rejected=rejected,
+        charges_amount=charges_amount,
+    )
+
+
+def _by_line_id(state: LineState) -> str:
+    return state.line_id
+
+
+def _line_states(
+    order: Order,
+    *,
+    price_list: PriceList,
+    tax: TaxPolicy,
+    at: datetime,
+    ctx: Context,
+    flags: list[PriceFlag],
+) -> list[LineState]:
+    customer = order.customer
+    currency = ctx.currency
+    tolerance = price_list.manual_price_tolerance
+    limit = price_list.manual_discount_limit
+    missing: list[tuple[str, str]] = []
+    states: list[LineState] = []
+    quantum, mode = ctx.quantum, ctx.mode
+    rates: dict[str | None, tuple[str, Decimal]] = {}
+    lookup = price_list.unit_price_of
+    customer_id, customer_tier = customer.id, customer.tier
+    for position, line in enumerate(order.lines):
+        quantity = line.quantity
+        if quantity < 0:
+            raise InvalidPricing(f"line {line.line_id} has a negative quantity")
+        listed = lookup(
+            line.sku, quantity=quantity, at=at, customer_id=customer_id, tier=customer_tier
+        )
+        manual = line.unit_price
+        if manual is not None:
+            if manual.currency != currency:
+                raise CurrencyMismatch(params={"left": currency, "right": manual.currency})
+            unit = _manual_unit(line, manual, listed, tolerance=tolerance, flags=flags)
+        elif listed is None:
+            missing.append((line.line_id, line.sku))
+            continue
+        else:
+            unit = listed
+        resolved = rates.get(line.tax_code)
+        if resolved is None:
+            resolved = rates[line.tax_code] = tax.resolve(line.tax_code, line_id=line.line_id)
+        tax_code, rate = resolved
+        state = LineState(
+            line.line_id,
+            line.sku,
+            line.name,
+            quantity,
+            unit,
+            (unit * quantity).quantize(quantum, rounding=mode),
+            listed,
+            tax_code,
+            rate,
+            line.category,
+            line.tags,
+            position,
+        )
+        if line.requested_discount:
+            _manual_discount(state, line, limit=limit, ctx=ctx, flags=flags)
+        states.append(state)
+    if missing:
+        raise MissingPrice(tuple(missing))
+    return states
+
+
+def _manual_unit(
+    line: OrderLine,
+    manual: Money,
+    listed: Decimal | None,
+    *,
+    tolerance: Decimal,
+    flags: list[PriceFlag],
+) -> Decimal:
+    unit = manual.amount
+    if unit < 0:
+        raise InvalidPricing(f"line {line.line_id} has a negative unit price")
+    if listed and unit < listed * (1 - tolerance / _HUNDRED):
+        drop = ((listed - unit) / listed * _HUNDRED).quantize(_PERCENT_PLACES)
+        params = {
+            "line_id": line.line_id,
+            "sku": line.sku,
+            "unit_price": str(manual),
+            "list_price": f"{listed} {manual.currency}",
+            "percent": str(drop),
+            "threshold": str(tolerance),
+        }
+        flags.append(PriceFlag(codes.FLAG_MANUAL_PRICE_BELOW_LIST, line.line_id, params))
+    return unit
+
+
+def _manual_discount(
+    state: LineState, line: OrderLine, *, limit: Decimal, ctx: Context, flags: list[PriceFlag]
+) -> None:
+    requested = line.requested_discount
+    assert requested is not None  # noqa: S101 (the caller checked)
+    if not _ZERO <= requested <= _HUNDRED:
+        raise InvalidPricing(f"line {line.line_id} asks for a discount beyond 0..100")
+    off = min(ctx.q(state.extended * requested / _HUNDRED), state.extended)
+    state.net -= off
+    state.adjustments.append(
+        (None, "manual", off, codes.REASON_MANUAL, {"percent": str(requested)}, None)
+    )
+    if requested > limit:
+        params = {
+            "line_id": line.line_id,
+            "sku": line.sku,
+            "percent": str(requested),
+            "threshold": str(limit),
+        }
+        flags.append(PriceFlag(codes.FLAG_DISCOUNT_BEYOND_POLICY, line.line_id, params))
+
+
+def _charge_states(charges: Iterable[Charge], tax: TaxPolicy, ctx: Context) -> list[LineState]:
+    states: list[LineState] = []
+    for position, charge in enumerate(charges):
+        if charge.amount.currency != ctx.currency:
+            raise CurrencyMismatch(params={"left": ctx.currency, "right": charge.amount.currency})
+        tax_code, rate = tax.resolve(charge.tax_code, line_id=charge.id)
+        amount = ctx.q(charge.amount.amount)
+        states.append(
+            LineState(
+                line_id=charge.id,
+                sku=str(charge.kind),
+                name=str(charge.kind),
+                quantity=Decimal(1),
+                unit_price=amount,
+                extended=amount,
+                list_price=None,
+                tax_code=tax_code,
+                rate=rate,
+                category=None,
+                tags=frozenset(),
+                position=position,
+            )
+        )
+    return states
+
+
+def _accepted_coupons(
+    order: Order,
+    *,
+    entered: Iterable[str],
+    book: Iterable[Coupon],
+    at: datetime,
+    redemptions: CouponRedemptions | None,
+    subtotal: Decimal,
+    currency: str,
+    rejected: list[Rejection],
+) -> list[_Candidate]:
+    known = {coupon.code: coupon for coupon in book}
+    seen: set[str] = set()
+    accepted: list[_Candidate] = []
+    customer_id = order.customer.id
+    for raw in entered:
+        code = str(raw).strip().upper()
+        params = {"coupon": code}
+        coupon = known.get(code)
+        reason: str | None = None
+        if code in seen:
+            reason = codes.COUPON_DUPLICATE
+        elif coupon is None:
+            reason = codes.COUPON_UNKNOWN
+        elif coupon.valid_from is not None and at < coupon.valid_from:
+            reason = codes.COUPON_NOT_YET_VALID
+        elif coupon.valid_until is not None and at >= coupon.valid_until:
+            reason = codes.COUPON_EXPIRED
+        elif (coupon.usage_limit is not None or coupon.per_customer_limit is not None) and (
+            redemptions is None
+        ):
+            reason = codes.COUPON_USAGE_UNKNOWN
+        elif coupon.usage_limit is not None and (
+            redemptions is not None and redemptions.count(code) >= coupon.usage_limit
+        ):
+            reason = codes.COUPON_USAGE_LIMIT
+            params["limit"] = str(coupon.usage_limit)
+        elif (
+            coupon.per_customer_limit is not None
+            and redemptions is not None
+            and redemptions.count_for_customer(code, customer_id) >= coupon.per_customer_limit
+        ):
+            reason = codes.COUPON_CUSTOMER_LIMIT
+            params["limit"] = str(coupon.per_customer_limit)
+        elif coupon.min_spend is not None and subtotal < coupon.min_spend.amount:
+            reason = codes.COUPON_MIN_SPEND
+            params["required"] = str(coupon.min_spend)
+            params["actual"] = f"{subtotal} {currency}"
+        seen.add(code)
+        if reason is not None:
+            rejected.append(Rejection("coupon", code, reason, params))
+        else:
+            assert coupon is not None  # noqa: S101 (unknown codes were rejected above)
+            accepted.append((coupon.promotion, code))
+    return accepted
+
+
+def _eligible(
+    order: Order, candidates: list[_Candidate], at: datetime, rejected: list[Rejection]
+) -> list[_Candidate]:
+    customer = order.customer
+    kept: list[_Candidate] = []
+    for candidate in candidates:
+        promotion = candidate[0]
+        conditions = promotion.conditions
+        for currency in promotion.currencies - {order.currency}:
+            # A promotion in another currency is a configuration error, not "no benefit".
+            raise CurrencyMismatch(params={"left": order.currency, "right": currency})
+        if not promotion.is_valid_at(at):
+            rejected.append(_rejection(candidate, codes.PROMOTION_NOT_ACTIVE))
+        elif (conditions.customer_tiers and customer.tier not in conditions.customer_tiers) or (
+            conditions.customer_ids and customer.id not in conditions.customer_ids
+        ):
+            rejected.append(_rejection(candidate, codes.PROMOTION_CUSTOMER))
+        else:
+            kept.append(candidate)
+    return kept
+
+
+class _Env:
+    """What every promotion step reads: the order, the price list, tax, instant, context."""
+
+    __slots__ = ("at", "ctx", "order", "price_list", "tax")
+
+    def __init__(
+        self, *, order: Order, price_list: PriceList, tax: TaxPolicy, at: datetime, ctx: Context
+    ) -> None:
+        self.order = order
+        self.price_list = price_list
+        self.tax = tax
+        self.at = at
+        self.ctx = ctx
+
+
+def _order_key(candidate: _Candidate) -> tuple[int, str, str]:
+    return (candidate[0].priority, candidate[0].id, candidate[1] or "")
+
+
+def _best_of_groups(
+    candidates: list[_Candidate],
+    *,
+    lines: list[LineState],
+    charges: list[LineState],
+    env: _Env,
+    rejected: list[Rejection],
+) -> list[_Candidate]:
+    groups: dict[str, list[_Candidate]] = {}
+    for candidate in candidates:
+        if candidate[0].group is not None:
+            groups.setdefault(candidate[0].group, []).append(candidate)
+    losers: set[int] = set()
+    for group, members in groups.items():
+        if len(members) < 2:
+            continue
+        # Best for the customer: each member alone on the undiscounted lines, no cap.
+        scored = sorted(
+            members,
+            key=lambda c: (-_apply([c], lines=lines, charges=charges, env=env, cap=None).total,
+                           *_order_key(c)),
+        )  # fmt: skip
+        winner = scored[0][0].id
+        for loser in scored[1:]:
+            losers.add(id(loser))
+            rejected.append(
+                _rejection(loser, codes.PROMOTION_NOT_BEST, {"group": group, "winner": winner})
+            )
+    return [candidate for candidate in candidates if id(candidate) not in losers]
+
+
+def _best_scenario(
+    candidates: list[_Candidate],
+    *,
+    lines: list[LineState],
+    charges: list[LineState],
+    env: _Env,
+    cap: Decimal | None,
+    rejected: list[Rejection],
+) -> _Run:
+    exclusive = sorted(
+        (c for c in candidates if c[0].stacking is Stacking.EXCLUSIVE), key=_order_key
+    )
+    stack = [c for c in candidates if c[0].stacking is not Stacking.EXCLUSIVE]
+    if not exclusive:
+        return _apply(stack, lines=lines, charges=charges, env=env, cap=cap, in_place=True)
+    scenarios = ([stack] if stack else []) + [[c] for c in exclusive]
+    runs = [_apply(s, lines=lines, charges=charges, env=env, cap=cap) for s in scenarios]
+    # Best for the customer; ties go to the earlier scenario (the stack, then by priority).
+    best = max(range(len(runs)), key=lambda i: (runs[i].total, -i))
+    winner = ", ".join(a.promotion_id for a in runs[best].applied) or "-"
+    for index, scenario in enumerate(scenarios):
+        if index != best:
+            rejected.extend(
+                _rejection(c, codes.PROMOTION_EXCLUDED, {"winner": winner}) for c in scenario
+            )
+    return runs[best]
+
+
+def _unmet(candidate: _Candidate, eligible: list[LineState], ctx: Context) -> Rejection | None:
+    conditions = candidate[0].conditions
+    if conditions.min_spend is not None:
+        spend = sum((line.net for line in eligible), _ZERO)
+        if spend < conditions.min_spend.amount:
+            params = {"required": str(conditions.min_spend), "actual": f"{spend} {ctx.currency}"}
+            return _rejection(candidate, codes.PROMOTION_MIN_SPEND, params)
+    if conditions.min_quantity is not None:
+        quantity = sum((line.quantity for line in eligible), _ZERO)
+        if quantity < conditions.min_quantity:
+            params = {"required": str(conditions.min_quantity), "actual": str(quantity)}
+            return _rejection(candidate, codes.PROMOTION_MIN_QUANTITY, params)
+    return None
+
+
+def _apply(
+    candidates: Sequence[_Candidate],
+    *,
+    lines: list[LineState],
+    charges: list[LineState],
+    env: _Env,
+    cap: Decimal | None,
+    in_place: bool = False,
+) -> _Run:
+    run = _Run(lines, charges, in_place=in_place)
+    left = cap
+    for candidate in sorted(candidates, key=_order_key):
+        promotion = candidate[0]
+        benefit = promotion.benefit
+        target = promotion.target
+        eligible = _eligible_lines(target, run.lines)
+        conditions = promotion.conditions
+        if conditions.min_spend is not None or conditions.min_quantity is not None:
+            refusal = _unmet(candidate, eligible, env.ctx)
+            if refusal is not None:
+                run.rejected.append(refusal)
+                continue
+        if isinstance(benefit, FreeGift):
+            _add_gift(run, candidate, benefit, env)
+            continue
+        if isinstance(benefit, ChargeOff):
+            recipients = [c for c in run.charges if c.sku == benefit.kind and c.net > 0]
+        else:
+            recipients = [line for line in eligible if line.net > 0]
+        if not recipients:
+            run.rejected.append(_rejection(candidate, codes.PROMOTION_NO_LINES))
+            continue
+        given = _give(run, candidate, recipients, env.ctx, left)
+        if left is not None:
+            left -= given
+    return run
+
+
+def _eligible_lines(target: Target, lines: list[LineState]) -> list[LineState]:
+    # Target.matches, inlined: this runs once per promotion per line.
+    skus, categories, tags = target.skus, target.categories, target.tags
+    if not (skus or categories or tags):
+        return lines
+    return [
+        line
+        for line in lines
+        if line.sku in skus
+        or line.category in categories
+        or (tags and not tags.isdisjoint(line.tags))
+    ]
+
+
+def _give(
+    run: _Run,
+    candidate: _Candidate,
+    recipients: list[LineState],
+    ctx: Context,
+    left: Decimal | None,
+) -> Decimal:
+    promotion, coupon = candidate
+    try:
+        amounts, requested, reason, params = promotion.benefit.compute(  # type: ignore[union-attr]
+            recipients, ctx, once=promotion.once_per_order
+        )
+    except NotApplicable as refusal:
+        run.rejected.append(_rejection(candidate, refusal.code, refusal.params))
+        return _ZERO
+    kind = reason.partition(".")[2]
+    # Never below zero: clamp to what each line still holds; the rest is unused.
+    asked = sum(amounts, _ZERO)
+    if left is None or asked <= left:
+        # Common path: the cap cannot bite, so clamp and apply in one pass.
+        given = _ZERO
+        promotion_id = promotion.id
+        for amount, recipient in zip(amounts, recipients, strict=True):
+            if amount:
+                net = recipient.net
+                # An explicit test, not min(): this loop is the hot path of price().
+                if amount > net:  # noqa: PLR1730
+                    amount = net  # noqa: PLW2901 (the clamped value is the point)
+                recipient.net = net - amount
+                recipient.adjustments.append((promotion_id, kind, amount, reason, params, coupon))
+                given += amount
+        unused = max(requested, asked) - given
+        code = codes.PROMOTION_PARTIAL if unused else codes.PROMOTION_APPLIED
+        return _record(run, candidate, given, unused, code, currency=ctx.currency)
+    clamped = [min(a, r.net) for a, r in zip(amounts, recipients, strict=True)]
+    given = sum(clamped, _ZERO)
+    unused = max(requested, asked) - given
+    code = codes.PROMOTION_PARTIAL if unused else codes.PROMOTION_APPLIED
+    if given > left:
+        unused += given - left
+        weights = [ctx.units(a) for a in clamped]
+        clamped = ctx.split(left, weights) if left else [_ZERO] * len(clamped)
+        given = left
+        code = codes.PROMOTION_CAP_REACHED
+    for recipient, amount in zip(recipients, clamped, strict=True):
+        if amount:
+            recipient.net -= amount
+            recipient.adjustments.append((promotion.id, kind, amount, reason, params, coupon))
+    return _record(run, candidate, given, unused, code, currency=ctx.currency)
+
+
+def _record(
+    run: _Run, candidate: _Candidate, given: Decimal, unused: Decimal, code: str, *, currency: str
+) -> Decimal:
+    promotion, coupon = candidate
+    if not given:
+        no_use = codes.PROMOTION_CAP_REACHED if code == codes.PROMOTION_CAP_REACHED else (
+            codes.PROMOTION_NO_BENEFIT)  # fmt: skip
+        run.rejected.append(_rejection(candidate, no_use, {"unused": f"{unused} {currency}"}))
+        return _ZERO
+    run.total += given
+    run.applied.append(
+        AppliedPromotion(
+            promotion.id,
+            promotion.name,
+            wrap(given, currency),
+            wrap(unused, currency),
+            code,
+            coupon,
+        )
+    )
+    return given
+
+
+def _add_gift(run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env) -> None:
+    ctx = env.ctx
+    promotion, coupon = candidate
+    customer = env.order.customer
+    listed = env.price_list.unit_price_of(
+        gift.sku, quantity=gift.quantity, at=env.at, customer_id=customer.id, tier=customer.tier
+    )
+    unit = listed if listed is not None else _ZERO
+    line_id = f"gift:{promotion.id}"
+    tax_code, rate = env.tax.resolve(gift.tax_code, line_id=line_id)
+    state = LineState(
+        line_id=line_id,
+        sku=gift.sku,
+        name=gift.name or gift.sku,
+        quantity=gift.quantity,
+        unit_price=unit,
+        extended=ctx.q(unit * gift.quantity),
+        list_price=listed,
+        tax_code=tax_code,
+        rate=rate,
+        category=None,
+        tags=frozenset(),
+        position=len(run.gifts),
+        is_gift=True,
+    )
+    # A gift is its full value off; it is not counted against the discount cap.
+    if state.extended:
+        state.adjustments.append(
+            (promotion.id, "gift", state.extended, codes.REASON_GIFT, {}, coupon)
+        )
+        state.net = _ZERO
+    run.gifts.append(state)
+    run.applied.append(
+        AppliedPromotion(
+            promotion.id,
+            promotion.name,
+            wrap(state.extended, ctx.currency),
+            wrap(_ZERO * ctx.quantum, ctx.currency),
+            codes.PROMOTION_APPLIED,
+            coupon,
+        )
+    )
+
+
+def _taxes(
+    states: list[LineState], ctx: Context, *, include: bool, per_document: bool
+) -> list[Decimal]:
+    if include:
+        exact = [
+            _DIVIDE.divide(state.net * state.rate, 1 + state.rate) if state.rate else _ZERO
+            for state in states
+        ]
+    elif not per_document:
+        quantum, mode = ctx.quantum, ctx.mode
+        return [(state.net * state.rate).quantize(quantum, rounding=mode) for state in states]
+    else:
+        exact = [state.net * state.rate for state in states]
+    if not per_document:
+        quantum, mode = ctx.quantum, ctx.mode
+        return [amount.quantize(quantum, rounding=mode) for amount in exact]
+    total = ctx.q(sum(exact, _ZERO))
+    if not total:
+        return [_ZERO * ctx.quantum] * len(states)
+    # Integer weights proportional to the exact taxes (12 extra places: far below a cent).
+    scale = ctx.places + 12
+    return ctx.split(total, [int(amount.scaleb(scale)) for amount in exact])
+
+
+def _breakdown(
+    run: _Run,
+    *,
+    taxes: list[Decimal],
+    ctx: Context,
+    include: bool,
+    flags: list[PriceFlag],
+    rejected: list[Rejection],
+    charges_amount: Decimal,
+) -> PriceBreakdown:
+    currency = ctx.currency
+    exact = wrap
+    priced_lines: list[LinePrice] = []
+    priced_charges: list[ChargePrice] = []
+    subtotal = discount_total = net_total = tax_total = _ZERO
+    goods = len(run.lines) + len(run.gifts)
+    for index, state in enumerate([*run.lines, *run.gifts, *run.charges]):
+        tax_amount = taxes[index]
+        if include:
+            gross = state.net
+            net = gross - tax_amount
+        else:
+            net = state.net
+            gross = net + tax_amount
+        discount = state.extended - state.net
+        discount_total += discount
+        net_total += net
+        tax_total += tax_amount
+        if index < goods:
+            subtotal += state.extended
+            priced_lines.append(
+                LinePrice(
+                    state.line_id,
+                    state.sku,
+                    state.quantity,
+                    currency,
+                    state.tax_code,
+                    state.rate,
+                    state.is_gift,
+                    state.list_price,
+                    state.unit_price,
+                    state.extended,
+                    tuple(state.adjustments),
+                    discount,
+                    net,
+                    tax_amount,
+                    gross,
+                )
+            )
+        else:
+            priced_charges.append(
+                ChargePrice(
+                    state.line_id,
+                    state.sku,
+                    currency,
+                    state.tax_code,
+                    state.rate,
+                    state.extended,
+                    tuple(state.adjustments),
+                    discount,
+                    net,
+                    tax_amount,
+                    gross,
+                )
+            )
+    # Back to the order's own line order (pricing ran in line-id order); gifts stay last.
+    count = len(run.lines)
+    ordered = sorted(range(count), key=lambda i: run.lines[i].position)
+    priced_lines[:count] = [priced_lines[i] for i in ordered]
+    zero = _ZERO * ctx.quantum
+    return PriceBreakdown(
+        currency=currency,
+        prices_include_tax=include,
+        lines=tuple(priced_lines),
+        charges=tuple(priced_charges),
+        subtotal=exact(subtotal + zero, currency),
+        discount_total=exact(discount_total + zero, currency),
+        charges_total=exact(charges_amount + zero, currency),
+        net_total=exact(net_total + zero, currency),
+        tax_total=exact(tax_total + zero, currency),
+        grand_total=exact(net_total + tax_total + zero, currency),
+        applied=tuple(run.applied),
+        rejected=tuple(rejected),
+        flags=tuple(flags),
+    )

@@ -1,0 +1,695 @@
+"""Promotions, coupons, charges and the stacking policy (pure data plus exact benefit math).
+
+A :class:`Promotion` has an id, a name, a validity window, a :class:`Target` (which lines),
+:class:`Conditions` (customer, minimum spend, minimum quantity), a ``priority`` (lower runs
+first), a stacking rule (stackable or exclusive, optionally in a mutually exclusive ``group``)
+and one benefit:
+
+============================  ===============================================================
+benefit                       effect
+============================  ===============================================================
+:class:`LinePercentOff`       percent off each eligible line
+:class:`LineAmountOff`        fixed amount off per unit or per line of each eligible line
+:class:`OrderPercentOff`      percent off the eligible lines together, allocated over them
+:class:`OrderAmountOff`       fixed amount off the eligible lines, allocated over them
+:class:`ThresholdOff`         满减 tiers: spend 1000 get 100 off, spend 2000 get 250 off
+:class:`BuyGet`               buy N get M (cheapest units free, or a percent off them)
+:class:`BundlePrice`          fixed-price bundles: 3 for 100
+:class:`FreeGift`             a free gift line
+:class:`ChargeOff`            percent or amount off a shipping or handling charge
+============================  ===============================================================
+
+Invariants:
+
+* percentages are within 0..100, counts are positive, amounts are non-negative;
+* a benefit never asks for more than the amounts it works on (allocations are split in
+  proportion to current line amounts, so no line can go below zero); whatever it cannot
+  use is reported by :func:`~salesorder.pricing.price` as unused, never silently dropped;
+* every computed amount is a whole number of minor units.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from salesorder.money import Money
+from salesorder.order import CustomerTier
+from salesorder.pricing import errors as codes
+from salesorder.pricing._state import Context, LineState
+from salesorder.pricing.errors import InvalidPricing
+
+__all__ = [
+    "Benefit",
+    "BundlePrice",
+    "BuyGet",
+    "Charge",
+    "ChargeKind",
+    "ChargeOff",
+    "Conditions",
+    "Coupon",
+    "CouponRedemptions",
+    "FreeGift",
+    "LineAmountOff",
+    "LinePercentOff",
+    "OrderAmountOff",
+    "OrderPercentOff",
+    "Per",
+    "Promotion",
+    "RedemptionCounts",
+    "Stacking",
+    "StackingPolicy",
+    "Target",
+    "ThresholdOff",
+    "ThresholdTier",
+]
+
+_HUNDRED = Decimal(100)
+_ZERO = Decimal(0)
+
+
+def _percent(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("percentages must be Decimal, not float")
+    number = Decimal(value)
+    if not number.is_finite() or not 0 <= number <= _HUNDRED:
+        raise InvalidPricing(f"percentage {value} is not within 0..100")
+    return number
+
+
+def _quantity(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("quantities must be Decimal, not float")
+    number = Decimal(value)
+    if not number.is_finite() or number < 0:
+        raise InvalidPricing(f"quantity {value} must be a non-negative number")
+    return number
+
+
+def _positive_count(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidPricing(f"{attribute.name} must be a positive whole number")
+
+
+def _non_negative_money(_instance: object, attribute: attrs.Attribute[Money], value: Money) -> None:
+    if value.amount < 0:
+        raise InvalidPricing(f"{attribute.name} must not be negative")
+
+
+class NotApplicable(Exception):
+    """A benefit's own condition is not met; carries the rejection code and params."""
+
+    def __init__(self, code: str, params: Mapping[str, str]) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = dict(params)
+
+
+#: What a benefit computes: an amount off per working line (aligned), the amount it
+#: asked for in total, the reason code and its parameters.
+Outcome = tuple[list[Decimal], Decimal, str, dict[str, str]]
+
+
+class Per(enum.StrEnum):
+    """What a fixed line amount is counted per."""
+
+    UNIT = "unit"
+    LINE = "line"
+
+
+class ChargeKind(enum.StrEnum):
+    """Kinds of order charge."""
+
+    SHIPPING = "shipping"
+    HANDLING = "handling"
+
+
+def _by_value_desc(lines: list[LineState]) -> list[int]:
+    # Unit value desc, then SKU and line id: a total order independent of line order.
+    return sorted(
+        range(len(lines)),
+        key=lambda i: (-(lines[i].net / lines[i].quantity), lines[i].sku, lines[i].line_id),
+    )
+
+
+def _whole_units(line: LineState) -> int:
+    return int(line.quantity.to_integral_value(rounding=ROUND_FLOOR)) if line.quantity > 0 else 0
+
+
+@attrs.frozen
+class LinePercentOff:
+    """Percent off every eligible line.
+
+    Attributes:
+        percent: 0..100.
+    """
+
+    percent: Decimal = attrs.field(converter=_percent)
+
+    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`)."""
+        factor = self.percent / _HUNDRED
+        quantum, mode = ctx.quantum, ctx.mode
+        amounts = [(line.net * factor).quantize(quantum, rounding=mode) for line in lines]
+        if once:
+            amounts = _only_best(amounts, lines)
+        return (
+            amounts,
+            sum(amounts, _ZERO),
+            codes.REASON_LINE_PERCENT,
+            {"percent": str(self.percent)},
+        )
+
+
+def _only_best(amounts: list[Decimal], lines: list[LineState]) -> list[Decimal]:
+    # "Once per order": keep the largest amount (ties: smallest line id), zero the rest.
+    if not amounts:
+        return amounts
+    best = min(range(len(amounts)), key=lambda i: (-amounts[i], lines[i].line_id))
+    return [amount if i == best else _ZERO for i, amount in enumerate(amounts)]
+
+
+@attrs.frozen
+class LineAmountOff:
+    """A fixed amount off every eligible line, per unit or per line.
+
+    Attributes:
+        amount: Amount off.
+        per: Per unit (times the quantity) or once per line.
+    """
+
+    amount: Money = attrs.field(validator=_non_negative_money)
+    per: Per = Per.UNIT
+
+    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`)."""
+        off = self.amount.amount
+        if self.per is Per.UNIT:
+            quantum, mode = ctx.quantum, ctx.mode
+            amounts = [(off * line.quantity).quantize(quantum, rounding=mode) for line in lines]
+        else:
+            amounts = [ctx.q(off) for _ in lines]
+        if once:
+            amounts = _only_best(amounts, lines)
+        params = {
+            "amount": str(self.amount),
+            "per": str(self.per),
+            "per_zh": "件" if self.per is Per.UNIT else "行",
+        }
+        return amounts, sum(amounts, _ZERO), codes.REASON_LINE_AMOUNT, params
+
+
+def _allocated(
+    total: Decimal, lines: list[LineState], ctx: Context
+) -> tuple[list[Decimal], Decimal]:
+    # Allocate over current line amounts; never more than they hold (the rest is unused).
+    scale = ctx.scale
+    weights = [int(line.net * scale) for line in lines]
+    available = ctx.amount(sum(weights))
+    usable = min(total, available)
+    if not usable:
+        return [_ZERO] * len(lines), total
+    return ctx.split(usable, weights), total
+
+
+@attrs.frozen
+class OrderPercentOff:
+    """Percent off the eligible lines together, allocated over them exactly.
+
+    Attributes:
+        percent: 0..100.
+    """
+
+    percent: Decimal = attrs.field(converter=_percent)
+
+    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`)."""
+        total = ctx.q(sum((line.net for line in lines), _ZERO) * self.percent / _HUNDRED)
+        amounts, requested = _allocated(total, lines, ctx)
+        return amounts, requested, codes.REASON_ORDER_PERCENT, {"percent": str(self.percent)}
+
+
+@attrs.frozen
+class OrderAmountOff:
+    """A fixed amount off the eligible lines, allocated over them exactly.
+
+    Attributes:
+        amount: Amount off the order.
+    """
+
+    amount: Money = attrs.field(validator=_non_negative_money)
+
+    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`)."""
+        amounts, requested = _allocated(ctx.q(self.amount.amount), lines, ctx)
+        return amounts, requested, codes.REASON_ORDER_AMOUNT, {"amount": str(self.amount)}
+
+
+@attrs.frozen
+class ThresholdTier:
+    """One 满减 tier: spend at least ``threshold``, get ``amount`` off.
+
+    Attributes:
+        threshold: Minimum eligible amount.
+        amount: Amount off once the threshold is reached.
+    """
+
+    threshold: Money = attrs.field(validator=_non_negative_money)
+    amount: Money = attrs.field(validator=_non_negative_money)
+
+
+def _tiers(value: Iterable[ThresholdTier]) -> tuple[ThresholdTier, ...]:
+    tiers = tuple(value)
+    if not tiers:
+        raise InvalidPricing("a threshold promotion needs at least one tier")
+    return tuple(sorted(tiers, key=lambda tier: tier.threshold.amount))
+
+
+@attrs.frozen
+class ThresholdOff:
+    """满减: the highest tier whose threshold the eligible lines reach, allocated over them.
+
+    Attributes:
+        tiers: The tiers (any order; the highest reached applies).
+    """
+
+    tiers: tuple[ThresholdTier, ...] = attrs.field(converter=_tiers)
+
+    @classmethod
+    def of(
+        cls, currency: str, *pairs: tuple[Decimal | int | str, Decimal | int | str]
+    ) -> ThresholdOff:
+        """Tiers from ``(threshold, amount)`` pairs in ``currency``, e.g. ``(1000, 100)``."""
+        return cls(tuple(ThresholdTier(Money(t, currency), Money(a, currency)) for t, a in pairs))
+
+    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`).
+
+        Raises:
+            NotApplicable: when no tier is reached.
+        """
+        spend = sum((line.net for line in lines), _ZERO)
+        reached = [tier for tier in self.tiers if tier.threshold.amount <= spend]
+        if not reached:
+            lowest = self.tiers[0].threshold
+            raise NotApplicable(
+                codes.PROMOTION_MIN_SPEND,
+                {"required": str(lowest), "actual": f"{spend} {ctx.currency}"},
+            )
+        tier = reached[-1]
+        amounts, requested = _allocated(ctx.q(tier.amount.amount), lines, ctx)
+        params = {"threshold": str(tier.threshold), "amount": str(tier.amount)}
+        return amounts, requested, codes.REASON_THRESHOLD, params
+
+
+@attrs.frozen
+class BuyGet:
+    """Buy ``buy``, get ``get``: the cheapest units are free (or ``percent`` off).
+
+    Every group of ``buy + get`` eligible units makes ``get`` of the cheapest units free.
+    Units are whole; fractional quantities count their whole part.
+
+    Attributes:
+        buy: Units to pay for per group.
+        get: Units discounted per group.
+        percent: Discount on the cheapest units (100: free).
+    """
+
+    buy: int = attrs.field(validator=_positive_count)
+    get: int = attrs.field(validator=_positive_count)
+    percent: Decimal = attrs.field(default=_HUNDRED, converter=_percent)
+
+    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`).
+
+        Raises:
+            NotApplicable: when there are fewer than ``buy + get`` units.
+        """
+        units = [_whole_units(line) for line in lines]
+        groups = sum(units) // (self.buy + self.get)
+        if once:
+            groups = min(groups, 1)
+        if not groups:
+            raise NotApplicable(
+                codes.PROMOTION_MIN_QUANTITY,
+                {"required": str(self.buy + self.get), "actual": str(sum(units))},
+            )
+        free = groups * self.get
+        amounts = [_ZERO] * len(lines)
+        factor = self.percent / _HUNDRED
+        # The cheapest units: walk the lines from the lowest current unit value.
+        for index in reversed(_by_value_desc(lines)):
+            if not free:
+                break
+            take = min(free, units[index])
+            line = lines[index]
+            amounts[index] = ctx.q(line.net * take / line.quantity * factor)
+            free -= take
+        params = {"buy": str(self.buy), "get": str(self.get), "percent": str(self.percent)}
+        return amounts, sum(amounts, _ZERO), codes.REASON_BUY_GET, params
+
+
+@attrs.frozen
+class BundlePrice:
+    """Fixed-price bundles: every ``quantity`` eligible units cost ``price`` together.
+
+    The most valuable units go into bundles first (best for the customer); the discount
+    is what the bundled units would have cost minus the bundle prices, allocated over the
+    bundled lines by their bundled value.
+
+    Attributes:
+        quantity: Units per bundle.
+        price: Price of one bundle.
+    """
+
+    quantity: int = attrs.field(validator=_positive_count)
+    price: Money = attrs.field(validator=_non_negative_money)
+
+    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`).
+
+        Raises:
+            NotApplicable: when there are fewer than ``quantity`` units.
+        """
+        units = [_whole_units(line) for line in lines]
+        bundles = sum(units) // self.quantity
+        if once:
+            bundles = min(bundles, 1)
+        if not bundles:
+            raise NotApplicable(
+                codes.PROMOTION_MIN_QUANTITY,
+                {"required": str(self.quantity), "actual": str(sum(units))},
+            )
+        left = bundles * self.quantity
+        values = [_ZERO] * len(lines)
+        for index in _by_value_desc(lines):
+            if not left:
+                break
+            take = min(left, units[index])
+            line = lines[index]
+            values[index] = ctx.q(line.net * take / line.quantity)
+            left -= take
+        discount = sum(values, _ZERO) - ctx.q(self.price.amount * bundles)
+        params = {"quantity": str(self.quantity), "price": str(self.price)}
+        if discount <= 0:
+            return [_ZERO] * len(lines), _ZERO, codes.REASON_BUNDLE, params
+        amounts = ctx.split(discount, [ctx.units(value) for value in values])
+        return amounts, discount, codes.REASON_BUNDLE, params
+
+
+@attrs.frozen
+class FreeGift:
+    """A free gift line added to the order (priced at its list price, then 100 % off).
+
+    Attributes:
+        sku: The gift's SKU.
+        quantity: Gift quantity.
+        name: Name shown on the breakdown.
+        tax_code: Tax code of the gift line (None: the policy default).
+    """
+
+    sku: str
+    quantity: Decimal = attrs.field(default=Decimal(1), converter=_quantity)
+    name: str = ""
+    tax_code: str | None = None
+
+
+@attrs.frozen
+class ChargeOff:
+    """Percent or amount off the order's charges of one kind (e.g. free shipping).
+
+    Attributes:
+        kind: Shipping or handling.
+        percent: Percent off (100: free); exclusive with ``amount``.
+        amount: Amount off, allocated over the charges of that kind.
+    """
+
+    kind: ChargeKind = ChargeKind.SHIPPING
+    percent: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_percent)
+    )
+    amount: Money | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.percent is None) == (self.amount is None):
+            raise InvalidPricing("a charge discount needs exactly one of percent and amount")
+        if self.amount is not None and self.amount.amount < 0:
+            raise InvalidPricing("amount must not be negative")
+
+    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+        """Amounts off each charge (see :class:`Benefit`)."""
+        params = {
+            "charge": str(self.kind),
+            "charge_zh": "运费" if self.kind is ChargeKind.SHIPPING else "手续费",
+        }
+        if self.percent is not None:
+            factor = self.percent / _HUNDRED
+            amounts = [ctx.q(line.net * factor) for line in lines]
+            return amounts, sum(amounts, _ZERO), codes.REASON_CHARGE, params
+        assert self.amount is not None  # noqa: S101 (checked at construction)
+        amounts, requested = _allocated(ctx.q(self.amount.amount), lines, ctx)
+        return amounts, requested, codes.REASON_CHARGE, params
+
+
+#: Every benefit a promotion can give.
+Benefit = (
+    LinePercentOff
+    | LineAmountOff
+    | OrderPercentOff
+    | OrderAmountOff
+    | ThresholdOff
+    | BuyGet
+    | BundlePrice
+    | FreeGift
+    | ChargeOff
+)
+
+
+def _frozen_strs(value: str | Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset((value,))
+    return frozenset(value)
+
+
+@attrs.frozen
+class Target:
+    """Which lines a promotion works on: any of the SKUs, categories or tags; empty: all.
+
+    Attributes:
+        skus: SKUs.
+        categories: Product categories (``OrderLine.category``).
+        tags: Product tags (``OrderLine.tags``); one shared tag is enough.
+    """
+
+    skus: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
+    categories: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
+
+    @property
+    def is_everything(self) -> bool:
+        """Whether the target selects every line."""
+        return not (self.skus or self.categories or self.tags)
+
+    def matches(self, line: LineState) -> bool:
+        """Whether ``line`` is eligible."""
+        if line.is_gift:
+            return False
+        if self.is_everything:
+            return True
+        return (
+            line.sku in self.skus
+            or (line.category is not None and line.category in self.categories)
+            or not self.tags.isdisjoint(line.tags)
+        )
+
+
+@attrs.frozen
+class Conditions:
+    """When a promotion applies, beyond its validity window.
+
+    Attributes:
+        min_spend: Minimum current amount of the eligible lines.
+        min_quantity: Minimum total quantity of the eligible lines.
+        customer_tiers: Only for these tiers (empty: any) — customer-tier discounts.
+        customer_ids: Only for these customers (empty: any).
+    """
+
+    min_spend: Money | None = None
+    min_quantity: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_quantity)
+    )
+    customer_tiers: frozenset[CustomerTier] = attrs.field(default=frozenset(), converter=frozenset)
+    customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
+
+
+class Stacking(enum.StrEnum):
+    """How a promotion combines with others."""
+
+    STACKABLE = "stackable"
+    """Combines with every other stackable promotion (in priority order)."""
+    EXCLUSIVE = "exclusive"
+    """Applies alone: it wins only if it is better for the customer than all the rest."""
+
+
+def _amounts_of(benefit: object) -> list[Money]:
+    if isinstance(benefit, ThresholdOff):
+        return [m for tier in benefit.tiers for m in (tier.threshold, tier.amount)]
+    return [getattr(benefit, name) for name in ("amount", "price")
+            if isinstance(getattr(benefit, name, None), Money)]  # fmt: skip
+
+
+@attrs.frozen
+class Promotion:
+    """A promotion (促销活动).
+
+    Attributes:
+        id: Stable identifier (appears on adjustments and rejections).
+        name: Name for people.
+        benefit: What it gives.
+        target: Which lines it works on (and whose amounts its conditions measure).
+        conditions: Customer, minimum spend, minimum quantity.
+        valid_from: First valid instant (inclusive); None: open.
+        valid_until: First instant no longer valid (exclusive); None: open.
+        priority: Lower runs first; later promotions work on already discounted amounts.
+        stacking: Stackable or exclusive.
+        group: Mutually exclusive group: of the promotions sharing a group, only the one
+            best for the customer applies.
+        once_per_order: Apply the benefit once only (one line, one group, one bundle).
+    """
+
+    id: str
+    name: str
+    benefit: Benefit
+    target: Target = Target()
+    conditions: Conditions = Conditions()
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    priority: int = 100
+    stacking: Stacking = Stacking.STACKABLE
+    group: str | None = None
+    once_per_order: bool = False
+    _currencies: frozenset[str] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def is_valid_at(self, at: datetime) -> bool:
+        """Whether ``at`` is in the validity window."""
+        return (self.valid_from is None or self.valid_from <= at) and (
+            self.valid_until is None or at < self.valid_until
+        )
+
+    @property
+    def currencies(self) -> frozenset[str]:
+        """Currencies of every amount in the promotion (empty when it has none)."""
+        return self._currencies
+
+    def __attrs_post_init__(self) -> None:
+        # Computed once: price() checks it for every promotion on every call.
+        amounts = _amounts_of(self.benefit)
+        if self.conditions.min_spend is not None:
+            amounts.append(self.conditions.min_spend)
+        object.__setattr__(self, "_currencies", frozenset(m.currency for m in amounts))
+
+
+def _coupon_code(code: str) -> str:
+    return str(code).strip().upper()
+
+
+@attrs.frozen
+class Coupon:
+    """A coupon code (优惠券) bound to a promotion.
+
+    Codes compare case-insensitively, ignoring surrounding spaces.
+
+    Attributes:
+        code: The code customers enter.
+        promotion: The promotion it unlocks.
+        valid_from: First valid instant (inclusive); None: open.
+        valid_until: First instant no longer valid (exclusive); None: open.
+        min_spend: Minimum order subtotal (before any discount).
+        usage_limit: Most redemptions in total (None: unlimited).
+        per_customer_limit: Most redemptions per customer (None: unlimited).
+    """
+
+    code: str = attrs.field(converter=_coupon_code)
+    promotion: Promotion
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    min_spend: Money | None = None
+    usage_limit: int | None = None
+    per_customer_limit: int | None = None
+
+
+@runtime_checkable
+class CouponRedemptions(Protocol):
+    """How many times a coupon has been redeemed (the coupon ledger port implements it)."""
+
+    def count(self, code: str) -> int:
+        """Redemptions of ``code`` by anyone."""
+        ...
+
+    def count_for_customer(self, code: str, customer_id: str) -> int:
+        """Redemptions of ``code`` by ``customer_id``."""
+        ...
+
+
+@attrs.frozen
+class RedemptionCounts:
+    """A fixed, in-memory :class:`CouponRedemptions` (tests, examples, batch pricing).
+
+    Attributes:
+        totals: Redemptions per code.
+        by_customer: Redemptions per ``(code, customer_id)``.
+    """
+
+    totals: Mapping[str, int] = attrs.field(factory=dict, hash=False)
+    by_customer: Mapping[tuple[str, str], int] = attrs.field(factory=dict, hash=False)
+
+    def count(self, code: str) -> int:
+        """Redemptions of ``code`` by anyone."""
+        return self.totals.get(code, 0)
+
+    def count_for_customer(self, code: str, customer_id: str) -> int:
+        """Redemptions of ``code`` by ``customer_id``."""
+        return self.by_customer.get((code, customer_id), 0)
+
+
+@attrs.frozen
+class Charge:
+    """A shipping or handling charge on the order (运费 / 手续费).
+
+    Attributes:
+        kind: Shipping or handling.
+        amount: The charge before promotions (gross when prices include tax).
+        charge_id: Identifier on the breakdown; defaults to the kind.
+        tax_code: Tax code (None: the policy default).
+    """
+
+    kind: ChargeKind
+    amount: Money = attrs.field(validator=_non_negative_money)
+    charge_id: str | None = None
+    tax_code: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The id shown on the breakdown."""
+        return self.charge_id or str(self.kind)
+
+
+@attrs.frozen
+class StackingPolicy:
+    """Limits on what promotions may give together.
+
+    Attributes:
+        max_discount: Cap on the total promotion discount (manual discounts and gifts
+            are not counted).
+        max_discount_percent: Cap as a percentage of the subtotal plus charges.
+    """
+
+    max_discount: Money | None = None
+    max_discount_percent: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_percent)
+    )

@@ -1,0 +1,308 @@
+"""What happened to an order: its status, per-line quantity ledgers and the audit trail (R7, R14).
+
+These frozen values are stored on the :class:`~salesorder.order.Order` aggregate and
+changed only by :mod:`salesorder.lifecycle`, which replaces them whole (never mutates
+them) after every check of a command has passed.
+
+Invariants (kept by the lifecycle, checked by its stateful property test):
+
+* per line, ``shipped <= ordered``, ``delivered <= shipped``, ``returned <= delivered``,
+  ``reserved + backordered <= ordered``, every quantity an exact ``Decimal`` >= 0;
+* the audit trail replays from ``draft`` to the current status;
+* nothing here holds customer personal data (R20): actors are user ids, reasons are codes.
+
+Memory: an order on which nothing happened holds only empty tuples (shared singletons),
+so the lifecycle adds a few pointer-sized slots to each order and no per-order objects.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+from salesorder.money import Money
+
+if TYPE_CHECKING:
+    from salesorder.order import OrderLine
+
+__all__ = [
+    "Approval",
+    "AuditEntry",
+    "Delivery",
+    "Invoice",
+    "LineLedger",
+    "LineQuantities",
+    "Payment",
+    "PaymentKind",
+    "ReturnKind",
+    "ReturnRecord",
+    "ReturnState",
+    "Revision",
+    "Shipment",
+    "Status",
+    "StockDisposition",
+]
+
+ZERO = Decimal(0)
+
+LineQuantities = tuple[tuple[str, Decimal], ...]
+"""Quantities per line id, as a sorted tuple of ``(line_id, quantity)`` pairs (hashable)."""
+
+
+class Status(enum.StrEnum):
+    """Lifecycle status of an order; changed only by :mod:`salesorder.lifecycle`."""
+
+    DRAFT = "draft"
+    """Entered, editable, not yet submitted (创建)."""
+    PENDING_APPROVAL = "pending_approval"
+    """Submitted, waiting for the approvals the policy requires (待审核)."""
+    APPROVED = "approved"
+    """Every required approval given (已审核)."""
+    CONFIRMED = "confirmed"
+    """Confirmed to the customer, stock reserved or backordered (已确认)."""
+    PARTIALLY_SHIPPED = "partially_shipped"
+    """Some quantities shipped (部分发货)."""
+    SHIPPED = "shipped"
+    """Every ordered quantity shipped (已发货)."""
+    DELIVERED = "delivered"
+    """Every ordered quantity signed for (已签收)."""
+    COMPLETED = "completed"
+    """Delivered, invoiced and paid; archived (已完成)."""
+    CANCELLED = "cancelled"
+    """Cancelled before anything shipped; archived (已取消)."""
+    ON_HOLD = "on_hold"
+    """Held; resumes to the status it was held from (已挂起)."""
+    CLOSED = "closed"
+    """Short-closed with quantities left undelivered; archived (已关闭)."""
+
+
+ARCHIVED = frozenset({Status.COMPLETED, Status.CANCELLED, Status.CLOSED})
+"""Statuses in which an order refuses every further change."""
+
+
+def line_quantities(quantities: Mapping[str, Decimal]) -> LineQuantities:
+    """Freeze a mapping of line id to quantity into a sorted tuple, dropping zeros."""
+    return tuple(sorted((k, v) for k, v in quantities.items() if v))
+
+
+@attrs.frozen(slots=True)
+class LineLedger:
+    """Exact quantities of one order line at each stage (no stored percentages).
+
+    Attributes:
+        line_id: The line.
+        reserved: Quantity reserved in stock for the line and not yet shipped.
+        backordered: Quantity confirmed without stock (backorder), not yet shipped.
+        shipped: Quantity that left the warehouse.
+        delivered: Quantity signed for by the customer (签收).
+        invoiced: Quantity invoiced.
+        returned: Quantity returned and received back.
+    """
+
+    line_id: str
+    reserved: Decimal = ZERO
+    backordered: Decimal = ZERO
+    shipped: Decimal = ZERO
+    delivered: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    returned: Decimal = ZERO
+
+
+@attrs.frozen(slots=True)
+class AuditEntry:
+    """One transition of an order: who, when, from, to, which event, why, at which revision.
+
+    Attributes:
+        at: When (caller's clock).
+        actor: User id of whoever issued the command.
+        event: The lifecycle event name, e.g. ``confirm``.
+        source: Status before.
+        target: Status after.
+        reason: Reason code or short note (never personal data), if any.
+        revision: Business revision of the order after the transition.
+    """
+
+    at: datetime
+    actor: str
+    event: str
+    source: Status
+    target: Status
+    reason: str | None = None
+    revision: int = 1
+
+
+@attrs.frozen(slots=True)
+class Approval:
+    """A signature at one approval level.
+
+    Attributes:
+        level: Approval level, e.g. ``sales_manager``, ``finance``.
+        actor: User id of the approver.
+        at: When it was given.
+        reasons: Codes of the reasons that made this level necessary.
+        round: Submission round it belongs to (a rejection starts a new round).
+        comment: Optional note from the approver (no personal data).
+    """
+
+    level: str
+    actor: str
+    at: datetime
+    reasons: tuple[str, ...] = ()
+    round: int = 1
+    comment: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Shipment:
+    """Goods that left the warehouse (发货).
+
+    Attributes:
+        shipment_id: Identifier of the shipment.
+        lines: Quantities shipped per line.
+        at: When.
+        carrier: Carrier code or name, e.g. ``SF``.
+        tracking_number: Carrier's tracking number.
+    """
+
+    shipment_id: str
+    lines: LineQuantities
+    at: datetime
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Delivery:
+    """Goods signed for by the customer (签收).
+
+    Attributes:
+        delivery_id: Identifier of the delivery.
+        lines: Quantities delivered per line.
+        at: When.
+        proof: Reference of the proof of delivery (signature image id...), not a name.
+    """
+
+    delivery_id: str
+    lines: LineQuantities
+    at: datetime
+    proof: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Invoice:
+    """An invoice issued for quantities of lines, or for an amount only (e.g. advance invoice).
+
+    Attributes:
+        invoice_id: Identifier (or official number) of the invoice.
+        kind: ``general`` (普通发票) or ``vat_special`` (增值税专用发票).
+        amount: Invoiced amount, tax included.
+        lines: Invoiced quantities per line (empty for an amount-only invoice).
+        at: When it was issued.
+    """
+
+    invoice_id: str
+    kind: str
+    amount: Money
+    lines: LineQuantities
+    at: datetime
+
+
+class PaymentKind(enum.StrEnum):
+    """Money received from, or paid back to, the customer."""
+
+    PAYMENT = "payment"
+    REFUND = "refund"
+
+
+@attrs.frozen(slots=True)
+class Payment:
+    """Money received (``payment``) or paid back (``refund``).
+
+    Attributes:
+        payment_id: Identifier of the payment.
+        kind: Payment or refund.
+        amount: Positive amount.
+        at: When.
+        reference: Bank or gateway reference.
+    """
+
+    payment_id: str
+    kind: PaymentKind
+    amount: Money
+    at: datetime
+    reference: str | None = None
+
+
+class ReturnKind(enum.StrEnum):
+    """What the customer asks for after sale (售后)."""
+
+    RETURN = "return"
+    """Goods back, money back (退货退款)."""
+    EXCHANGE = "exchange"
+    """Goods back, replacement goods out (换货) on an ``exchange`` order."""
+    REPAIR = "repair"
+    """Goods back for repair, then out again (维修); no refund."""
+
+
+class ReturnState(enum.StrEnum):
+    """Progress of a return request."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    RECEIVED = "received"
+
+
+class StockDisposition(enum.StrEnum):
+    """What the warehouse does with goods received back."""
+
+    RESTOCK = "restock"
+    SCRAP = "scrap"
+
+
+@attrs.frozen(slots=True)
+class ReturnRecord:
+    """A return, exchange or repair request against delivered lines.
+
+    Attributes:
+        return_id: Identifier of the request.
+        kind: Return, exchange or repair.
+        lines: Quantities per line.
+        reason: Reason code, e.g. ``damaged``.
+        state: Requested, approved or received.
+        disposition: Restock or scrap, once received.
+        refund: Amount owed back to the customer, once received (zero for exchange/repair).
+    """
+
+    return_id: str
+    kind: ReturnKind
+    lines: LineQuantities
+    reason: str
+    state: ReturnState = ReturnState.REQUESTED
+    disposition: StockDisposition | None = None
+    refund: Money | None = None
+
+
+@attrs.frozen(slots=True)
+class Revision:
+    """A snapshot of an order's lines at one business revision (改单历史).
+
+    Attributes:
+        number: The revision number.
+        lines: The lines as they were at this revision.
+        at: When this revision came into force.
+        actor: Who made it (the creator for revision 1).
+        changes: Short codes of the changes that produced it (empty for revision 1).
+        requested_delivery_date: The requested delivery date at this revision.
+    """
+
+    number: int
+    lines: tuple[OrderLine, ...]
+    at: datetime | None
+    actor: str | None
+    changes: tuple[str, ...] = ()
+    requested_delivery_date: date | None = None

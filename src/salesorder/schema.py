@@ -1,0 +1,465 @@
+"""The gate: pydantic v2 models of an incoming order (``OrderDraft``) and their conversion.
+
+Untrusted JSON (or a dict) is parsed here into :class:`OrderDraft`, then turned into
+the attrs domain objects of :mod:`salesorder.order` by one named function,
+:func:`to_order`. Business rules never see these models.
+
+Invariants:
+
+* every model forbids unknown fields (``extra="forbid"``) and hides input values in
+  its errors (``hide_input_in_errors``), so no personal data leaks through an error;
+* money, quantities and percentages are exact ``Decimal``: given as JSON strings or
+  integers; a binary ``float`` is refused (code ``decimal.float_refused``);
+  :func:`salesorder.validation.validate` re-reads JSON text that holds number literals
+  with a fraction from their exact text, never through a binary float;
+* NaN, infinities, more than :attr:`Limits.max_decimal_places` decimals, more than
+  :attr:`Limits.max_decimal_digits` digits or magnitudes of 10**15 and more are refused
+  before any arithmetic;
+* enum values are exactly those of :mod:`salesorder.order`.
+
+This module and :mod:`salesorder.validation` are the only ones importing pydantic.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Final
+
+import attrs
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    Strict,
+    StrictBool,
+    ValidationInfo,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from salesorder.money import MAX_DECIMAL_PLACES, Money, is_currency
+from salesorder.order import (
+    Address,
+    Channel,
+    Contact,
+    Customer,
+    CustomerTier,
+    InvoiceInfo,
+    InvoiceKind,
+    Order,
+    OrderLine,
+    OrderType,
+    PaymentMethod,
+    PaymentTerms,
+    new_id,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "AddressDraft",
+    "ContactDraft",
+    "CustomerDraft",
+    "InvoiceDraft",
+    "Limits",
+    "LineDraft",
+    "OrderDraft",
+    "PaymentTermsDraft",
+    "order_json_schema",
+    "to_order",
+]
+
+
+def _positive(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value <= 0:
+        msg = f"{attribute.name} must be positive"
+        raise ValueError(msg)
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """Bounds that keep a hostile payload cheap to refuse (R20).
+
+    Attributes:
+        max_bytes: Largest JSON payload in bytes, checked before parsing.
+        max_depth: Deepest bracket nesting of JSON text, checked by a scan before parsing.
+        max_lines: Most order lines.
+        max_string_length: Longest short text (names, SKUs, phones...), in characters.
+            The schema's own caps are those of :data:`DEFAULT_LIMITS`; smaller values
+            tighten them at validation time.
+        max_text_length: Longest free text (notes, street, terms description).
+        max_decimal_digits: Most significant digits of an amount or quantity.
+        max_decimal_places: Most decimal places of an amount or quantity.
+        max_quantity: Largest absolute quantity of a line.
+    """
+
+    max_bytes: int = attrs.field(default=1_000_000, validator=_positive)
+    max_depth: int = attrs.field(default=32, validator=_positive)
+    max_lines: int = attrs.field(default=1000, validator=_positive)
+    max_string_length: int = attrs.field(default=200, validator=_positive)
+    max_text_length: int = attrs.field(default=2000, validator=_positive)
+    max_decimal_digits: int = attrs.field(default=30, validator=_positive)
+    max_decimal_places: int = attrs.field(default=12, validator=_positive)
+    max_quantity: Decimal = attrs.field(
+        default=Decimal(10) ** 9, converter=Decimal, validator=_positive
+    )
+
+
+#: The limits used when none are given.
+DEFAULT_LIMITS: Final = Limits()
+#: Magnitudes of 10**15 and more are refused (as :data:`salesorder.money.MAX_AMOUNT`).
+_MAX_ADJUSTED: Final = 15
+#: Longest decimal text looked at; anything longer is refused before ``Decimal()`` sees it.
+_MAX_DECIMAL_TEXT: Final = 64
+
+
+def _limits(info: ValidationInfo) -> Limits:
+    context = info.context
+    if isinstance(context, Mapping):
+        limits = context.get("limits")
+        if isinstance(limits, Limits):
+            return limits
+    return DEFAULT_LIMITS
+
+
+def _number(value: Any) -> Decimal:
+    """The Decimal of a str, int or Decimal; refuse floats, bools and anything else."""
+    kind = type(value)
+    if kind is str:
+        text = value.strip()
+        if len(text) > _MAX_DECIMAL_TEXT:
+            raise PydanticCustomError("decimal.out_of_range", "out of range")
+        try:
+            return Decimal(text)
+        except decimal.InvalidOperation:
+            raise PydanticCustomError("decimal.invalid", "not a number") from None
+    if kind is int:
+        if value.bit_length() > 64:
+            raise PydanticCustomError("decimal.out_of_range", "out of range")
+        return Decimal(value)
+    if kind is Decimal:
+        return value  # type: ignore[no-any-return]
+    if kind is float:
+        raise PydanticCustomError("decimal.float_refused", "float refused")
+    raise PydanticCustomError("decimal.invalid", "not a number")
+
+
+def _decimal(value: Any, info: ValidationInfo) -> Decimal:
+    """Parse an exact, finite decimal within the limits."""
+    number = _number(value)
+    if not number.is_finite():
+        raise PydanticCustomError("decimal.invalid", "not finite")
+    if not number:
+        return number
+    if number.adjusted() >= _MAX_ADJUSTED:
+        raise PydanticCustomError("decimal.out_of_range", "out of range")
+    limits = _limits(info)
+    max_places = min(limits.max_decimal_places, MAX_DECIMAL_PLACES)
+    too_precise = {"max_places": max_places}
+    _, digits, exponent = number.as_tuple()
+    if isinstance(exponent, int) and exponent < -max_places:
+        # Trailing zeros carry no precision ("1.5000000000000"): drop them before judging.
+        number = number.normalize()
+        _, digits, exponent = number.as_tuple()
+        if isinstance(exponent, int) and exponent < -max_places:
+            raise PydanticCustomError("decimal.too_precise", "too precise", too_precise)
+    if len(digits) > limits.max_decimal_digits:
+        raise PydanticCustomError("decimal.too_precise", "too precise", too_precise)
+    return number
+
+
+def _quantity(value: Any, info: ValidationInfo) -> Decimal:
+    number = _decimal(value, info)
+    limit = _limits(info).max_quantity
+    if abs(number) > limit:
+        raise PydanticCustomError("quantity.out_of_range", "out of range", {"max": str(limit)})
+    return number
+
+
+def _percent(value: Any, info: ValidationInfo) -> Decimal:
+    number = _decimal(value, info)
+    if not 0 <= number <= 100:
+        raise PydanticCustomError("percent.out_of_range", "out of range")
+    return number
+
+
+def _currency(value: Any) -> str:
+    if type(value) is not str:
+        raise PydanticCustomError("field.type", "expected a string", {"expected": "string"})
+    if len(value) != 3 or not is_currency(value):
+        raise PydanticCustomError("currency.unknown", "unknown currency")
+    return value
+
+
+def _day(value: Any) -> date:
+    """A calendar date: a ``date`` (not a datetime) or ``YYYY-MM-DD`` text; never a number."""
+    if type(value) is date:
+        return value
+    if type(value) is str and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("date.invalid", "not a date")
+
+
+_DECIMAL_JSON: Final = {
+    "anyOf": [
+        {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
+        {"type": "integer"},
+    ],
+    "description": 'An exact decimal, preferably as a string ("12.50"); floats are refused.',
+}
+
+# Serialised as exact strings ("12.50"), the same form the schema asks for.
+_AS_TEXT: Final = PlainSerializer(str, return_type=str, when_used="json")
+Amount = Annotated[Decimal, PlainValidator(_decimal), _AS_TEXT, WithJsonSchema(_DECIMAL_JSON)]
+Quantity = Annotated[Decimal, PlainValidator(_quantity), _AS_TEXT, WithJsonSchema(_DECIMAL_JSON)]
+Percent = Annotated[
+    Decimal,
+    PlainValidator(_percent),
+    _AS_TEXT,
+    WithJsonSchema({**_DECIMAL_JSON, "description": "A percentage from 0 to 100, exact."}),
+]
+CurrencyCode = Annotated[
+    str,
+    PlainValidator(_currency),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"}),
+]
+Identifier = Annotated[str, Field(min_length=1, max_length=64)]
+Name = Annotated[str, Field(min_length=1, max_length=DEFAULT_LIMITS.max_string_length)]
+ShortText = Annotated[str, Field(max_length=DEFAULT_LIMITS.max_string_length)]
+LongText = Annotated[str, Field(max_length=DEFAULT_LIMITS.max_text_length)]
+Phone = Annotated[str, Field(min_length=1, max_length=40)]
+Email = Annotated[str, Field(min_length=1, max_length=254)]
+Country = Annotated[str, Field(pattern="^[A-Z]{2}$")]
+Day = Annotated[
+    date,
+    PlainValidator(_day),
+    PlainSerializer(date.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+
+
+class _Draft(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        allow_inf_nan=False,
+        hide_input_in_errors=True,
+        use_enum_values=False,
+    )
+
+
+class ContactDraft(_Draft):
+    """A contact person: name, phone, e-mail."""
+
+    name: Name
+    phone: Phone | None = None
+    email: Email | None = None
+
+
+class AddressDraft(_Draft):
+    """A postal address; ``country`` is ISO 3166-1 alpha-2 (``CN``)."""
+
+    country: Country = "CN"
+    province: ShortText | None = None
+    city: Name
+    district: ShortText | None = None
+    street: Annotated[str, Field(min_length=1, max_length=DEFAULT_LIMITS.max_text_length)]
+    postal_code: Annotated[str, Field(max_length=16)] | None = None
+    recipient: ShortText | None = None
+    phone: Phone | None = None
+
+
+class CustomerDraft(_Draft):
+    """The customer as the order names it."""
+
+    id: Identifier
+    name: Name
+    tier: CustomerTier = CustomerTier.REGULAR
+    contact: ContactDraft | None = None
+    address: AddressDraft | None = None
+    is_new: StrictBool = False
+
+
+class InvoiceDraft(_Draft):
+    """Invoice request: kind and the buyer's invoice details (开票信息)."""
+
+    kind: InvoiceKind = InvoiceKind.NONE
+    title: ShortText | None = None
+    tax_id: Annotated[str, Field(max_length=32)] | None = None
+    bank_name: ShortText | None = None
+    bank_account: Annotated[str, Field(max_length=64)] | None = None
+    registered_address: LongText | None = None
+    registered_phone: Phone | None = None
+    email: Email | None = None
+
+
+class PaymentTermsDraft(_Draft):
+    """Payment method and terms."""
+
+    method: PaymentMethod = PaymentMethod.BANK_TRANSFER
+    due_days: Annotated[int, Strict(), Field(ge=0, le=3650)] = 0
+    prepayment_percent: Percent = Decimal(0)
+    description: ShortText | None = None
+
+
+class LineDraft(_Draft):
+    """One order line as entered. Amounts are in the order currency unless ``currency`` says."""
+
+    line_id: Identifier | None = None
+    sku: Identifier
+    name: Name
+    specification: ShortText | None = None
+    quantity: Quantity
+    unit: Annotated[str, Field(min_length=1, max_length=16)] = "pcs"
+    unit_price: Amount | None = None
+    currency: CurrencyCode | None = None
+    requested_discount: Percent | None = None
+    tax_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
+    category: ShortText | None = None
+    tags: Annotated[frozenset[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = (
+        frozenset()
+    )
+
+
+class OrderDraft(_Draft):
+    """An order as entered (订单录入), before any business rule has looked at it."""
+
+    number: Identifier | None = None
+    customer: CustomerDraft
+    currency: CurrencyCode
+    lines: list[LineDraft]
+    order_type: OrderType = OrderType.STANDARD
+    channel: Channel = Channel.OTHER
+    billing_address: AddressDraft | None = None
+    shipping_address: AddressDraft | None = None
+    payment_terms: PaymentTermsDraft = PaymentTermsDraft()
+    requested_delivery_date: Day | None = None
+    invoice: InvoiceDraft = InvoiceDraft()
+    salesperson: Identifier | None = None
+    notes: LongText | None = None
+    external_ref: Identifier | None = None
+
+
+def order_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of :class:`OrderDraft`, for clients and other services."""
+    return OrderDraft.model_json_schema()
+
+
+def _address(draft: AddressDraft | None) -> Address | None:
+    if draft is None:
+        return None
+    return Address(
+        country=draft.country,
+        city=draft.city,
+        street=draft.street,
+        province=draft.province,
+        district=draft.district,
+        postal_code=draft.postal_code,
+        recipient=draft.recipient,
+        phone=draft.phone,
+    )
+
+
+def _money(amount: Decimal, currency: str) -> Money:
+    # The draft's validators already enforce Money's invariants (finite, < 10**15, at most
+    # MAX_DECIMAL_PLACES decimals, a known upper-case currency): skip parsing them again.
+    return Money._exact(amount, currency)
+
+
+def _line(draft: LineDraft, index: int, currency: str) -> OrderLine:
+    price = draft.unit_price
+    return OrderLine(
+        line_id=draft.line_id if draft.line_id is not None else str(index + 1),
+        sku=draft.sku,
+        name=draft.name,
+        quantity=draft.quantity,
+        unit=draft.unit,
+        unit_price=None if price is None else _money(price, draft.currency or currency),
+        specification=draft.specification,
+        requested_discount=draft.requested_discount,
+        tax_code=draft.tax_code,
+        category=draft.category,
+        tags=draft.tags,
+    )
+
+
+def to_order(
+    draft: OrderDraft,
+    *,
+    order_id: str | None = None,
+    number: str | None = None,
+    created_at: datetime | None = None,
+) -> Order:
+    """Turn a parsed draft into the domain :class:`~salesorder.order.Order`.
+
+    Lines without a ``line_id`` get their 1-based position as id. Nothing is
+    checked here beyond what the draft already guarantees: business rules run on
+    the result (:func:`salesorder.validation.validate`).
+
+    Args:
+        draft: The parsed draft.
+        order_id: Internal id to use; a new random id by default.
+        number: Order number; the draft's ``number`` by default.
+        created_at: When the order was entered (the caller's clock).
+
+    Returns:
+        A new order at revision 1, version 0.
+
+    Raises:
+        InvalidMoney: if an amount is outside what :class:`~salesorder.money.Money` accepts
+            (only possible with a draft built around the model's validators).
+    """
+    source = draft.customer
+    contact = source.contact
+    customer = Customer(
+        id=source.id,
+        name=source.name,
+        tier=source.tier,
+        contact=None
+        if contact is None
+        else Contact(name=contact.name, phone=contact.phone, email=contact.email),
+        address=_address(source.address),
+        is_new=source.is_new,
+    )
+    invoice = draft.invoice
+    terms = draft.payment_terms
+    currency = draft.currency
+    return Order(
+        id=order_id if order_id is not None else new_id(),
+        number=number if number is not None else draft.number,
+        customer=customer,
+        currency=currency,
+        lines=tuple(_line(line, index, currency) for index, line in enumerate(draft.lines)),
+        order_type=draft.order_type,
+        channel=draft.channel,
+        billing_address=_address(draft.billing_address),
+        shipping_address=_address(draft.shipping_address),
+        payment_terms=PaymentTerms(
+            method=terms.method,
+            due_days=terms.due_days,
+            prepayment_percent=terms.prepayment_percent,
+            description=terms.description,
+        ),
+        requested_delivery_date=draft.requested_delivery_date,
+        invoice=InvoiceInfo(
+            kind=invoice.kind,
+            title=invoice.title,
+            tax_id=invoice.tax_id,
+            bank_name=invoice.bank_name,
+            bank_account=invoice.bank_account,
+            registered_address=invoice.registered_address,
+            registered_phone=invoice.registered_phone,
+            email=invoice.email,
+        ),
+        salesperson=draft.salesperson,
+        notes=draft.notes,
+        external_ref=draft.external_ref,
+        created_at=created_at,
+    )

@@ -1,0 +1,146 @@
+"""Pricing invariants over generated orders, price lists, promotions and tax policies."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salesorder.money import Money, RoundingScope, allocate
+from salesorder.pricing import PriceBreakdown, price
+from salesorder.pricing._state import split_units
+from salesorder.testing.strategies import PricingInput, pricing_inputs
+
+
+def priced(case: PricingInput) -> PriceBreakdown:
+    return price(case.order, **case.price_kwargs())  # type: ignore[arg-type]
+
+
+def every_amount(breakdown: PriceBreakdown) -> list[Money]:
+    amounts = [
+        breakdown.subtotal,
+        breakdown.discount_total,
+        breakdown.charges_total,
+        breakdown.net_total,
+        breakdown.tax_total,
+        breakdown.grand_total,
+    ]
+    for line in breakdown.lines:
+        amounts += [line.unit_price, line.extended, line.discount, line.net, line.tax, line.gross]
+        amounts += [a.amount for a in line.adjustments]
+    for charge in breakdown.charges:
+        amounts += [charge.amount, charge.discount, charge.net, charge.tax, charge.gross]
+        amounts += [a.amount for a in charge.adjustments]
+    for applied in breakdown.applied:
+        amounts += [applied.amount, applied.unused]
+    return amounts
+
+
+def check_grand_total_is_the_sum_of_its_parts(b: PriceBreakdown) -> None:
+    zero = Money.zero(b.currency)
+    parts = [*b.lines, *b.charges]
+    assert b.grand_total == b.net_total + b.tax_total
+    assert b.grand_total == sum((p.gross for p in parts), zero)
+    assert b.net_total == sum((p.net for p in parts), zero)
+    assert b.tax_total == sum((p.tax for p in parts), zero)
+    assert b.subtotal == sum((line.extended for line in b.lines), zero)
+    assert b.charges_total == sum((c.amount for c in b.charges), zero)
+    assert b.discount_total == sum((p.discount for p in parts), zero)
+    basis = b.subtotal + b.charges_total - b.discount_total
+    assert b.grand_total == (basis if b.prices_include_tax else basis + b.tax_total)
+
+
+def check_each_line_reconciles_and_adjustments_add_up(b: PriceBreakdown) -> None:
+    zero = Money.zero(b.currency)
+    for line in b.lines:
+        assert line.net + line.tax == line.gross
+        assert line.discount == sum((a.amount for a in line.adjustments), zero)
+        after = line.gross if b.prices_include_tax else line.net
+        assert line.extended - line.discount == after
+    for charge in b.charges:
+        assert charge.net + charge.tax == charge.gross
+        assert charge.discount == sum((a.amount for a in charge.adjustments), zero)
+        after = charge.gross if b.prices_include_tax else charge.net
+        assert charge.amount - charge.discount == after
+
+
+def check_allocated_discounts_sum_exactly_to_each_promotion(b: PriceBreakdown) -> None:
+    given_by: dict[str, Money] = {}
+    for part in [*b.lines, *b.charges]:
+        for adjustment in part.adjustments:
+            if adjustment.promotion_id is not None:
+                key = adjustment.promotion_id
+                given_by[key] = given_by.get(key, Money.zero(b.currency)) + adjustment.amount
+    assert given_by == {a.promotion_id: a.amount for a in b.applied if a.amount}
+
+
+@given(pricing_inputs())
+def test_document_tax_is_the_rounded_exact_total(case: PricingInput) -> None:
+    case = attrs.evolve(case, rounding=attrs.evolve(case.rounding, scope=RoundingScope.DOCUMENT))
+    b = priced(case)
+    exact = Decimal(0)
+    for part in [*b.lines, *b.charges]:
+        rate = part.tax_rate
+        if b.prices_include_tax:
+            exact += part.gross.amount * rate / (1 + rate)
+        else:
+            exact += part.net.amount * rate
+    quantum = Decimal(1).scaleb(-Money.zero(b.currency).minor_unit)
+    expected = exact.quantize(quantum, rounding=case.rounding.mode.value)
+    # Inclusive extraction divides; allow one unit where a tie is blurred by the quotient.
+    assert abs(b.tax_total.amount - expected) <= (quantum if b.prices_include_tax else 0)
+    assert b.tax_total == sum((p.tax for p in [*b.lines, *b.charges]), Money.zero(b.currency))
+
+
+def check_every_amount_is_quantized_and_not_negative(b: PriceBreakdown) -> None:
+    for amount in every_amount(b):
+        assert amount.currency == b.currency
+        assert amount.is_quantized(), amount
+        assert amount.amount >= 0, amount
+
+
+# One generated case feeds several checks: generating inputs costs more than pricing them.
+@given(pricing_inputs())
+def test_breakdown_reconciles_to_the_minor_unit(case: PricingInput) -> None:
+    b = priced(case)
+    check_grand_total_is_the_sum_of_its_parts(b)
+    check_each_line_reconciles_and_adjustments_add_up(b)
+    check_allocated_discounts_sum_exactly_to_each_promotion(b)
+    check_every_amount_is_quantized_and_not_negative(b)
+
+
+@given(pricing_inputs(), st.randoms(use_true_random=False))
+def test_totals_do_not_depend_on_line_order(case: PricingInput, rnd: random.Random) -> None:
+    b = priced(case)
+    lines = list(case.order.lines)
+    rnd.shuffle(lines)
+    shuffled = attrs.evolve(case.order, lines=tuple(lines))
+    again = price(shuffled, **case.price_kwargs())  # type: ignore[arg-type]
+    for name in ("subtotal", "discount_total", "charges_total", "tax_total", "grand_total"):
+        assert getattr(again, name) == getattr(b, name), name
+    assert {line.line_id: line.gross for line in again.lines} == {
+        line.line_id: line.gross for line in b.lines
+    }
+
+
+@given(pricing_inputs())
+def test_pricing_is_idempotent(case: PricingInput) -> None:
+    first = priced(case)
+    assert priced(case) == first
+    assert [line.line_id for line in first.lines[: len(case.order.lines)]] == [
+        line.line_id for line in case.order.lines
+    ]
+
+
+@given(
+    st.integers(min_value=-(10**9), max_value=10**9),
+    st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=30).filter(any),
+)
+def test_integer_split_matches_money_allocate(units: int, weights: list[int]) -> None:
+    expected = allocate(Money(Decimal(units).scaleb(-2), "CNY"), weights)
+    assert [Decimal(u).scaleb(-2) for u in split_units(units, weights)] == [
+        m.amount for m in expected
+    ]

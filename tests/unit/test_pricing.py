@@ -1,0 +1,714 @@
+"""Pricing by hand-computed figures: price lists, every promotion kind, stacking, coupons, tax."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from salesorder.errors import CurrencyMismatch
+from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope
+from salesorder.order import Customer, CustomerTier, Order, OrderLine
+from salesorder.pricing import (
+    BundlePrice,
+    BuyGet,
+    Charge,
+    ChargeKind,
+    ChargeOff,
+    Conditions,
+    Coupon,
+    CouponRedemptions,
+    FreeGift,
+    InvalidPricing,
+    LineAmountOff,
+    LinePercentOff,
+    Markup,
+    MarkupBase,
+    MissingPrice,
+    OrderAmountOff,
+    OrderPercentOff,
+    Per,
+    PriceBreakdown,
+    PriceEntry,
+    PriceList,
+    Promotion,
+    RedemptionCounts,
+    Stacking,
+    StackingPolicy,
+    Target,
+    TaxPolicy,
+    ThresholdOff,
+    UnknownTaxCode,
+    price,
+)
+
+AT = datetime(2026, 11, 1, 10, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def cny(amount: str | int) -> Money:
+    return Money(amount, "CNY")
+
+
+def line(line_id: str, sku: str, quantity: int | str = 1, **options: object) -> OrderLine:
+    return OrderLine(line_id, sku, sku.lower(), Decimal(quantity), **options)  # type: ignore[arg-type]
+
+
+def order(
+    *lines: OrderLine, tier: CustomerTier = CustomerTier.REGULAR, customer: str = "C-1"
+) -> Order:
+    return Order(
+        id="o-1", customer=Customer(id=customer, name="-", tier=tier), currency="CNY", lines=lines
+    )
+
+
+LIST = PriceList.of("CNY", [("A", "100.00"), ("B", "50.00"), ("C", "40.00"), ("G", "5.00")])
+VAT0 = TaxPolicy(default_code="VAT0")
+
+
+def priced(o: Order, *promotions: Promotion, **options: object) -> PriceBreakdown:
+    options.setdefault("tax", VAT0)
+    options.setdefault("price_list", LIST)
+    return price(o, promotions=promotions, at=AT, **options)  # type: ignore[arg-type]
+
+
+def promo(pid: str, benefit: object, **options: object) -> Promotion:
+    return Promotion(pid, pid, benefit, **options)  # type: ignore[arg-type]
+
+
+def codes_of(b: PriceBreakdown) -> dict[str, str]:
+    return {r.id: r.code for r in b.rejected}
+
+
+class TestPriceListPrecedence:
+    entries = (
+        PriceEntry("A", cny(100)),
+        PriceEntry("A", cny(90), min_quantity=Decimal(10)),
+        PriceEntry("A", cny(80), tier=CustomerTier.VIP),
+        PriceEntry("A", cny(75), tier=CustomerTier.VIP, min_quantity=Decimal(10)),
+        PriceEntry("A", cny(70), customer_id="C-9"),
+        PriceEntry("A", cny(60), valid_from=AT + DAY),
+        PriceEntry("A", cny(1), customer_id="C-8", valid_until=AT),
+    )
+    plist = PriceList("CNY", entries)
+
+    @pytest.mark.parametrize(
+        ("customer", "tier", "quantity", "expected"),
+        [
+            ("C-1", CustomerTier.REGULAR, 1, "100"),
+            ("C-1", CustomerTier.REGULAR, 10, "90"),
+            ("C-1", CustomerTier.VIP, 1, "80"),
+            ("C-1", CustomerTier.VIP, 12, "75"),
+            ("C-9", CustomerTier.VIP, 12, "70"),
+            ("C-8", CustomerTier.REGULAR, 1, "100"),
+        ],
+    )
+    def test_customer_beats_tier_beats_default_and_highest_break_wins(
+        self, customer: str, tier: CustomerTier, quantity: int, expected: str
+    ) -> None:
+        o = order(line("1", "A", quantity), tier=tier, customer=customer)
+        assert self.plist.list_price(o, o.lines[0], at=AT) == cny(expected)
+        assert priced(o, price_list=self.plist).line("1").unit_price == cny(expected)
+
+    def test_an_entry_valid_later_is_ignored_now_and_used_then(self) -> None:
+        o = order(line("1", "A"))
+        assert self.plist.list_price(o, o.lines[0], at=AT + 2 * DAY) == cny(60)
+
+    def test_latest_start_wins_a_tie(self) -> None:
+        plist = PriceList(
+            "CNY",
+            (
+                PriceEntry("A", cny(10), valid_from=AT - 5 * DAY),
+                PriceEntry("A", cny(9), valid_from=AT - DAY),
+            ),
+        )
+        o = order(line("1", "A"))
+        assert plist.list_price(o, o.lines[0], at=AT) == cny(9)
+
+    def test_lookups_bind_the_instant_for_validation_rules(self) -> None:
+        plist = PriceList.of("CNY", [("A", "100.00")], manual_price_tolerance=Decimal(15))
+        list_price, price_floor = plist.lookups(at=AT)
+        o = order(line("1", "A"), line("2", "X"))
+        assert list_price(o, o.lines[0]) == cny("100.00")
+        assert price_floor(o, o.lines[0]) == cny("85.00")
+        assert list_price(o, o.lines[1]) is None
+        assert price_floor(o, o.lines[1]) is None
+
+    def test_the_floor_agrees_with_the_manual_price_flag(self) -> None:
+        plist = PriceList.of("CNY", [("A", "99.99")], manual_price_tolerance=Decimal(15))
+        _, price_floor = plist.lookups(at=AT)
+        probe = order(line("1", "A"))
+        floor = price_floor(probe, probe.lines[0])
+        assert floor == cny("85.00")  # 84.9915 rounded up
+        at_floor = order(line("1", "A", unit_price=floor))
+        under = order(line("1", "A", unit_price=cny("84.99")))
+        assert not priced(at_floor, price_list=plist).flags
+        assert priced(under, price_list=plist).flags[0].code == "price.manual_below_list"
+
+    def test_a_sku_without_price_is_a_coded_error_naming_every_line(self) -> None:
+        o = order(line("1", "X"), line("2", "A"), line("3", "Y"))
+        with pytest.raises(MissingPrice) as caught:
+            priced(o)
+        assert caught.value.code == "price.missing"
+        assert caught.value.missing == (("1", "X"), ("3", "Y"))
+        assert "X" in str(caught.value)
+        assert "没有价格" in caught.value.message("zh_CN")
+
+    def test_markup_on_cost_and_on_list(self) -> None:
+        on_cost = PriceEntry("A", cost=cny(80), markup=Markup(percent=Decimal(25)))
+        on_list = PriceEntry(
+            "B", cny("50.00"), markup=Markup(MarkupBase.LIST, Decimal(10), cny("0.99"))
+        )
+        assert on_cost.price == cny("100.00")
+        assert on_list.price == cny("55.99")
+        plist = PriceList("CNY", (on_cost, on_list))
+        b = priced(order(line("1", "A", 2), line("2", "B")), price_list=plist)
+        assert b.subtotal == cny("255.99")
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: PriceEntry("A", cny(1), customer_id="C", tier=CustomerTier.VIP),
+            lambda: PriceEntry("A", cny(1), min_quantity=Decimal(-1)),
+            lambda: PriceEntry("A"),
+            lambda: PriceEntry("A", markup=Markup()),
+            lambda: PriceEntry("A", cny(-1)),
+            lambda: PriceList("CNY", (PriceEntry("A", Money(1, "USD")),)),
+        ],
+    )
+    def test_malformed_entries_are_refused(self, make: object) -> None:
+        with pytest.raises(InvalidPricing):
+            make()  # type: ignore[operator]
+
+    def test_a_price_list_in_another_currency_is_refused(self) -> None:
+        with pytest.raises(CurrencyMismatch):
+            priced(order(line("1", "A")), price_list=PriceList.of("USD", [("A", 1)]))
+
+
+class TestManualPricesAndDiscounts:
+    def test_manual_price_is_kept_and_flagged_beyond_tolerance(self) -> None:
+        plist = PriceList.of("CNY", [("A", "100.00")], manual_price_tolerance=Decimal(10))
+        o = order(line("1", "A", unit_price=cny(85)), line("2", "A", unit_price=cny(95)))
+        b = priced(o, price_list=plist)
+        assert b.line("1").unit_price == cny(85)
+        assert b.line("1").list_price == cny(100)
+        assert [(f.code, f.line_id) for f in b.flags] == [("price.manual_below_list", "1")]
+        assert b.flags[0].params["percent"] == "15.00"
+        assert b.needs_approval
+
+    def test_manual_price_without_list_entry_is_accepted_unflagged(self) -> None:
+        b = priced(order(line("1", "NEW", 2, unit_price=cny("9.99"))))
+        assert b.line("1").list_price is None
+        assert b.grand_total == cny("19.98")
+        assert not b.flags
+
+    def test_requested_discount_is_a_manual_adjustment_flagged_beyond_the_limit(self) -> None:
+        b = priced(order(line("1", "B", 4, requested_discount=Decimal(15))))
+        priced_line = b.line("1")
+        assert priced_line.discount == cny("30.00")
+        assert priced_line.adjustments[0].promotion_id is None
+        assert priced_line.adjustments[0].kind == "manual"
+        assert [f.code for f in b.flags] == ["price.discount_beyond_policy"]
+        assert not priced(order(line("1", "B", requested_discount=Decimal(10)))).flags
+
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            line("1", "A", requested_discount=Decimal(120)),
+            line("1", "A", -1),
+            line("1", "A", unit_price=cny(-1)),
+        ],
+    )
+    def test_impossible_line_values_are_refused(self, bad: OrderLine) -> None:
+        with pytest.raises(InvalidPricing):
+            priced(order(bad))
+
+    def test_manual_price_in_another_currency_is_refused(self) -> None:
+        with pytest.raises(CurrencyMismatch):
+            priced(order(line("1", "A", unit_price=Money(1, "USD"))))
+
+
+class TestLinePromotions:
+    def test_percent_off_the_targeted_lines(self) -> None:
+        p = promo("P", LinePercentOff(Decimal(10)), target=Target(skus={"A"}))
+        b = priced(order(line("1", "A", 3), line("2", "B")), p)
+        assert b.line("1").discount == cny(30)
+        assert b.line("2").discount == cny(0)
+        assert b.grand_total == cny(320)
+
+    def test_amount_off_per_unit_and_per_line(self) -> None:
+        per_unit = promo("U", LineAmountOff(cny(5), per=Per.UNIT), target=Target(categories={"x"}))
+        per_line = promo("L", LineAmountOff(cny(5), per=Per.LINE), target=Target(tags={"t"}))
+        o = order(line("1", "A", 3, category="x"), line("2", "B", 3, tags=frozenset({"t"})))
+        b = priced(o, per_unit, per_line)
+        assert b.line("1").discount == cny(15)
+        assert b.line("2").discount == cny(5)
+
+    def test_once_per_order_applies_to_the_best_line_only(self) -> None:
+        p = promo("P", LineAmountOff(cny(5), per=Per.LINE), once_per_order=True)
+        b = priced(order(line("1", "A"), line("2", "B"), line("3", "C")), p)
+        assert b.discount_total == cny(5)
+        assert b.line("1").discount == cny(5)
+
+    def test_customer_tier_discount_only_for_that_tier(self) -> None:
+        p = promo(
+            "VIP",
+            LinePercentOff(Decimal(5)),
+            conditions=Conditions(customer_tiers={CustomerTier.VIP}),
+        )
+        vip = priced(order(line("1", "A"), tier=CustomerTier.VIP), p)
+        regular = priced(order(line("1", "A")), p)
+        assert vip.discount_total == cny(5)
+        assert regular.discount_total == cny(0)
+        assert codes_of(regular) == {"VIP": "promotion.customer_not_eligible"}
+
+    def test_minimum_quantity_condition(self) -> None:
+        p = promo("Q", LinePercentOff(Decimal(10)), conditions=Conditions(min_quantity=Decimal(5)))
+        assert priced(order(line("1", "B", 5)), p).discount_total == cny(25)
+        refused = priced(order(line("1", "B", 4)), p)
+        assert codes_of(refused) == {"Q": "promotion.min_quantity"}
+
+    def test_a_promotion_with_no_eligible_line_is_reported(self) -> None:
+        p = promo("P", LinePercentOff(Decimal(10)), target=Target(skus={"Z"}))
+        assert codes_of(priced(order(line("1", "A")), p)) == {"P": "promotion.no_eligible_lines"}
+
+    def test_inactive_promotions_are_reported_not_applied(self) -> None:
+        expired = promo("E", LinePercentOff(Decimal(10)), valid_until=AT)
+        future = promo("F", LinePercentOff(Decimal(10)), valid_from=AT + DAY)
+        b = priced(order(line("1", "A")), expired, future)
+        assert b.discount_total == cny(0)
+        assert codes_of(b) == {"E": "promotion.not_active", "F": "promotion.not_active"}
+
+
+class TestOrderPromotions:
+    def test_percent_off_the_order_is_allocated_exactly(self) -> None:
+        p = promo("P", OrderPercentOff(Decimal(10)))
+        b = priced(order(line("1", "A"), line("2", "B", 4)), p)
+        assert (b.line("1").discount, b.line("2").discount) == (cny(10), cny(20))
+
+    def test_amount_off_splits_by_largest_remainder(self) -> None:
+        p = promo("P", OrderAmountOff(cny(10)))
+        b = priced(order(line("1", "A"), line("2", "A"), line("3", "A")), p)
+        assert [x.discount for x in b.lines] == [cny("3.34"), cny("3.33"), cny("3.33")]
+
+    @pytest.mark.parametrize(
+        ("quantity", "off"), [(9, None), (10, "100"), (19, "100"), (20, "250"), (30, "250")]
+    )
+    def test_threshold_tiers_pick_the_highest_reached(self, quantity: int, off: str | None) -> None:
+        p = promo("MJ", ThresholdOff.of("CNY", (1000, 100), (2000, 250)))
+        b = priced(order(line("1", "A", quantity)), p)
+        if off is None:
+            assert codes_of(b) == {"MJ": "promotion.min_spend"}
+            assert b.discount_total == cny(0)
+        else:
+            assert b.discount_total == cny(off)
+
+    def test_an_order_discount_larger_than_the_order_is_partly_used_and_reported(self) -> None:
+        b = priced(order(line("1", "A"), line("2", "B")), promo("BIG", OrderAmountOff(cny(500))))
+        assert b.grand_total == cny(0)
+        (applied,) = b.applied
+        assert (applied.amount, applied.unused) == (cny(150), cny(350))
+        assert applied.code == "promotion.partially_applied"
+        assert "150.00 CNY of 500.00 CNY" in applied.message()
+
+
+class TestQuantityPromotions:
+    def test_buy_two_get_one_free_frees_the_cheapest(self) -> None:
+        p = promo("B2G1", BuyGet(2, 1))
+        b = priced(order(line("1", "A", 2), line("2", "B", 1)), p)
+        assert b.line("2").discount == cny(50)
+        assert b.grand_total == cny(200)
+
+    def test_buy_get_counts_whole_groups_and_can_give_a_percentage(self) -> None:
+        p = promo("B1H", BuyGet(1, 1, Decimal(50)))
+        b = priced(order(line("1", "A", 3), line("2", "B", 2)), p)
+        # 5 units: 2 groups; cheapest 2 units are the two B at 50 -> 50 % off each.
+        assert b.line("2").discount == cny(50)
+        assert b.line("1").discount == cny(0)
+
+    def test_buy_get_with_too_few_units_is_reported(self) -> None:
+        b = priced(order(line("1", "A", 2)), promo("B2G1", BuyGet(2, 1)))
+        assert codes_of(b) == {"B2G1": "promotion.min_quantity"}
+
+    def test_three_for_one_hundred(self) -> None:
+        p = promo("3FOR100", BundlePrice(3, cny(100)))
+        b = priced(order(line("1", "C", 4)), p)
+        # 3 of 4 units at 40 -> 120 becomes 100: 20 off.
+        assert b.discount_total == cny(20)
+        assert b.grand_total == cny(140)
+
+    def test_a_bundle_dearer_than_the_units_gives_nothing(self) -> None:
+        b = priced(order(line("1", "G", 3)), promo("3FOR100", BundlePrice(3, cny(100))))
+        assert codes_of(b) == {"3FOR100": "promotion.no_benefit"}
+
+    def test_a_free_gift_line_is_added_at_zero(self) -> None:
+        b = priced(order(line("1", "A")), promo("GIFT", FreeGift("G", Decimal(2), name="mug")))
+        gift = b.line("gift:GIFT")
+        assert gift.is_gift
+        assert (gift.extended, gift.discount, gift.gross) == (cny(10), cny(10), cny(0))
+        assert b.grand_total == cny(100)
+
+
+class TestCharges:
+    def test_shipping_is_charged_taxed_and_can_be_free_above_a_spend(self) -> None:
+        free = promo(
+            "FREESHIP",
+            ChargeOff(ChargeKind.SHIPPING, percent=Decimal(100)),
+            conditions=Conditions(min_spend=cny(150)),
+        )
+        ship = Charge(ChargeKind.SHIPPING, cny(20))
+        handling = Charge(ChargeKind.HANDLING, cny(10), tax_code="VAT6")
+        tax = TaxPolicy()
+        small = priced(order(line("1", "A")), free, charges=[ship, handling], tax=tax)
+        assert small.charges_total == cny(30)
+        assert small.charges[0].tax == cny("2.60")
+        assert small.charges[1].tax == cny("0.60")
+        assert small.grand_total == cny("146.20")  # 100 + 13 + 20 + 2.60 + 10 + 0.60
+        assert codes_of(small) == {"FREESHIP": "promotion.min_spend"}
+        large = priced(order(line("1", "A", 2)), free, charges=[ship], tax=tax)
+        assert large.charges[0].gross == cny(0)
+        assert large.charges[0].adjustments[0].promotion_id == "FREESHIP"
+
+    def test_amount_off_handling(self) -> None:
+        p = promo("H", ChargeOff(ChargeKind.HANDLING, amount=cny(15)))
+        b = priced(order(line("1", "A")), p, charges=[Charge(ChargeKind.HANDLING, cny(10))])
+        assert b.charges[0].net == cny(0)
+        assert b.applied[0].unused == cny(5)
+
+    def test_a_charge_discount_needs_exactly_one_of_percent_and_amount(self) -> None:
+        with pytest.raises(InvalidPricing):
+            ChargeOff(ChargeKind.SHIPPING)
+        with pytest.raises(InvalidPricing):
+            ChargeOff(ChargeKind.SHIPPING, percent=Decimal(1), amount=cny(1))
+
+    def test_a_charge_in_another_currency_is_refused(self) -> None:
+        with pytest.raises(CurrencyMismatch):
+            priced(order(line("1", "A")), charges=[Charge(ChargeKind.SHIPPING, Money(1, "USD"))])
+
+
+class TestStacking:
+    def test_priority_order_decides_what_each_promotion_works_on(self) -> None:
+        percent = promo("PCT", OrderPercentOff(Decimal(10)), priority=1)
+        amount = promo("AMT", OrderAmountOff(cny(50)), priority=2)
+        b = priced(order(line("1", "A", 5)), percent, amount)
+        assert b.discount_total == cny(100)  # 10 % of 500 = 50, then 50 off 450
+        first_amount = promo("AMT", OrderAmountOff(cny(50)), priority=0)
+        b = priced(order(line("1", "A", 5)), percent, first_amount)
+        assert b.discount_total == cny(95)  # 50 off 500, then 10 % of 450 = 45
+
+    def test_an_exclusive_promotion_wins_only_when_better_for_the_customer(self) -> None:
+        small = promo("X", OrderPercentOff(Decimal(5)), stacking=Stacking.EXCLUSIVE)
+        big = promo("Y", OrderPercentOff(Decimal(30)), stacking=Stacking.EXCLUSIVE)
+        a = promo("S1", LinePercentOff(Decimal(10)))
+        c = promo("S2", OrderAmountOff(cny(20)))
+        b = priced(order(line("1", "A", 2)), small, a, c)
+        assert b.discount_total == cny(40)  # stack: 20 + 20 beats 10
+        assert codes_of(b) == {"X": "promotion.excluded"}
+        b = priced(order(line("1", "A", 2)), small, big, a, c)
+        assert b.discount_total == cny(60)
+        assert codes_of(b) == {
+            "X": "promotion.excluded",
+            "S1": "promotion.excluded",
+            "S2": "promotion.excluded",
+        }
+        assert "Y" in b.rejected[0].message()
+
+    def test_only_the_best_of_a_group_applies(self) -> None:
+        g1 = promo("G1", LinePercentOff(Decimal(10)), group="season")
+        g2 = promo("G2", OrderAmountOff(cny(15)), group="season")
+        other = promo("O", LineAmountOff(cny(1)))
+        b = priced(order(line("1", "A")), g1, g2, other)
+        assert [a.promotion_id for a in b.applied] == ["G2", "O"]
+        assert codes_of(b) == {"G1": "promotion.not_best"}
+        assert b.discount_total == cny(16)
+
+    def test_the_cap_limits_the_total_and_reports_what_is_left(self) -> None:
+        p1 = promo("P1", OrderAmountOff(cny(40)), priority=1)
+        p2 = promo("P2", OrderAmountOff(cny(30)), priority=2)
+        p3 = promo("P3", OrderAmountOff(cny(5)), priority=3)
+        b = priced(
+            order(line("1", "A"), line("2", "B")),
+            p1,
+            p2,
+            p3,
+            stacking=StackingPolicy(max_discount=cny(50)),
+        )
+        assert b.discount_total == cny(50)
+        assert [(a.promotion_id, a.amount, a.unused, a.code) for a in b.applied] == [
+            ("P1", cny(40), cny(0), "promotion.applied"),
+            ("P2", cny(10), cny(20), "promotion.cap_reached"),
+        ]
+        assert codes_of(b) == {"P3": "promotion.cap_reached"}
+
+    def test_the_cap_as_a_percentage_of_the_subtotal(self) -> None:
+        p = promo("P", OrderPercentOff(Decimal(50)))
+        b = priced(
+            order(line("1", "A")), p, stacking=StackingPolicy(max_discount_percent=Decimal(20))
+        )
+        assert b.discount_total == cny(20)
+
+    def test_no_line_goes_below_zero_when_line_discounts_exceed_it(self) -> None:
+        p = promo("P", LineAmountOff(cny(30), per=Per.UNIT))
+        b = priced(order(line("1", "G", 2), line("2", "A")), p)
+        assert b.line("1").net == cny(0)
+        assert b.line("2").discount == cny(30)
+        assert b.applied[0].unused == cny(50)  # 60 asked of a 10 line
+
+
+class TestCoupons:
+    promotion = promo("C10", OrderAmountOff(cny(10)))
+    book = (
+        Coupon("save10", promotion, min_spend=cny(100)),
+        Coupon("OLD", promotion, valid_until=AT),
+        Coupon("SOON", promotion, valid_from=AT + DAY),
+        Coupon("LIMITED", promotion, usage_limit=100),
+        Coupon("ONCE", promotion, per_customer_limit=1),
+    )
+
+    def run(self, *codes: str, redemptions: CouponRedemptions | None = None) -> PriceBreakdown:
+        return priced(
+            order(line("1", "A")), coupons=codes, coupon_book=self.book, redemptions=redemptions
+        )
+
+    def test_a_valid_coupon_unlocks_its_promotion(self) -> None:
+        b = self.run(" Save10 ")
+        assert b.discount_total == cny(10)
+        assert b.applied[0].coupon == "SAVE10"
+        assert b.line("1").adjustments[0].coupon == "SAVE10"
+
+    @pytest.mark.parametrize(
+        ("code", "reason"),
+        [
+            ("NOPE", "coupon.unknown"),
+            ("OLD", "coupon.expired"),
+            ("SOON", "coupon.not_yet_valid"),
+            ("LIMITED", "coupon.usage_unknown"),
+        ],
+    )
+    def test_rejections_carry_a_coded_bilingual_reason(self, code: str, reason: str) -> None:
+        b = self.run(code)
+        (rejection,) = b.rejected
+        assert (rejection.kind, rejection.id, rejection.code) == ("coupon", code, reason)
+        assert code in rejection.message("en")
+        assert code in rejection.message("zh_CN")
+        assert rejection.message("en") != rejection.message("zh_CN")
+
+    def test_minimum_spend(self) -> None:
+        b = priced(order(line("1", "B")), coupons=["SAVE10"], coupon_book=self.book)
+        assert codes_of(b) == {"SAVE10": "coupon.min_spend"}
+
+    def test_usage_limits_are_checked_through_the_redemption_lookup(self) -> None:
+        used_up = RedemptionCounts(totals={"LIMITED": 100})
+        assert codes_of(self.run("LIMITED", redemptions=used_up)) == {
+            "LIMITED": "coupon.usage_limit"
+        }
+        assert self.run("LIMITED", redemptions=RedemptionCounts()).discount_total == cny(10)
+        mine = RedemptionCounts(by_customer={("ONCE", "C-1"): 1})
+        assert codes_of(self.run("ONCE", redemptions=mine)) == {"ONCE": "coupon.customer_limit"}
+        assert isinstance(mine, CouponRedemptions)
+
+    def test_the_same_code_twice_counts_once(self) -> None:
+        b = self.run("SAVE10", "save10")
+        assert b.discount_total == cny(10)
+        assert codes_of(b) == {"SAVE10": "coupon.duplicate"}
+
+    def test_a_coupon_whose_promotion_gives_nothing_is_reported_as_the_coupon(self) -> None:
+        book = (Coupon("VIPONLY", promo("V", LinePercentOff(Decimal(5)),
+                conditions=Conditions(customer_tiers={CustomerTier.VIP}))),)  # fmt: skip
+        b = priced(order(line("1", "A")), coupons=["VIPONLY"], coupon_book=book)
+        assert [(r.kind, r.id, r.code) for r in b.rejected] == [
+            ("coupon", "VIPONLY", "promotion.customer_not_eligible")
+        ]
+
+
+class TestTax:
+    def test_exclusive_prices_add_thirteen_percent_per_line(self) -> None:
+        b = price(order(line("1", "A"), line("2", "C")), price_list=LIST, at=AT)
+        assert (b.line("1").tax, b.line("2").tax) == (cny("13.00"), cny("5.20"))
+        assert b.grand_total == cny("158.20")
+
+    def test_rates_by_tax_code(self) -> None:
+        o = order(line("1", "A", tax_code="VAT9"), line("2", "A", tax_code="VAT6"))
+        b = price(o, price_list=LIST, at=AT)
+        assert [x.tax for x in b.lines] == [cny(9), cny(6)]
+        assert [x.tax_code for x in b.lines] == ["VAT9", "VAT6"]
+
+    def test_per_line_and_per_document_rounding_differ_and_both_reconcile(self) -> None:
+        plist = PriceList.of("CNY", [("S", "0.05")])
+        o = order(line("1", "S"), line("2", "S"), line("3", "S"))
+        per_line = price(o, price_list=plist, at=AT)
+        per_doc = price(
+            o, price_list=plist, at=AT, rounding=RoundingPolicy(scope=RoundingScope.DOCUMENT)
+        )
+        # 0.0065 per line rounds to 0.01 three times; the document's 0.0195 rounds to 0.02.
+        assert per_line.tax_total == cny("0.03")
+        assert per_doc.tax_total == cny("0.02")
+        assert [x.tax for x in per_doc.lines] == [cny("0.01"), cny("0.01"), cny("0.00")]
+
+    def test_inclusive_prices_extract_net_and_tax(self) -> None:
+        plist = PriceList.of("CNY", [("A", "113.00"), ("B", "10.00")])
+        tax = TaxPolicy(prices_include_tax=True)
+        b = price(order(line("1", "A"), line("2", "B")), price_list=plist, at=AT, tax=tax)
+        assert (b.line("1").net, b.line("1").tax, b.line("1").gross) == (
+            cny(100), cny(13), cny(113),
+        )  # fmt: skip
+        assert (b.line("2").net, b.line("2").tax) == (cny("8.85"), cny("1.15"))
+        assert b.grand_total == cny(123)
+        assert b.subtotal == cny(123)
+
+    def test_rounding_mode_applies(self) -> None:
+        plist = PriceList.of("CNY", [("S", "0.05")])
+        b = price(
+            order(line("1", "S")),
+            price_list=plist,
+            at=AT,
+            rounding=RoundingPolicy(mode=RoundingMode.DOWN),
+        )
+        assert b.tax_total == cny(0)
+
+    def test_unknown_tax_codes_are_coded_errors(self) -> None:
+        with pytest.raises(UnknownTaxCode) as caught:
+            price(order(line("1", "A", tax_code="VAT99")), price_list=LIST, at=AT)
+        assert caught.value.code == "price.tax_code.unknown"
+        with pytest.raises(UnknownTaxCode):
+            TaxPolicy(default_code="GST")
+
+    def test_custom_rates(self) -> None:
+        tax = TaxPolicy(rates={"STD": "0.2"}, default_code="STD")
+        assert tax.resolve(None) == ("STD", Decimal("0.2"))
+        with pytest.raises(InvalidPricing):
+            TaxPolicy(rates={"STD": "-0.2"}, default_code="STD")
+        with pytest.raises(TypeError):
+            TaxPolicy(rates={"STD": 0.2}, default_code="STD")  # type: ignore[dict-item]
+        assert TaxPolicy.china_vat(default_code="VAT6").resolve(None)[1] == Decimal("0.06")
+
+
+class TestBreakdown:
+    def test_line_lookup(self) -> None:
+        b = priced(order(line("1", "A")))
+        assert b.line("1").sku == "A"
+        with pytest.raises(KeyError):
+            b.line("nope")
+        assert "LinePrice(line_id='1'" in repr(b.line("1"))
+
+    def test_explain_shows_how_each_amount_came_to_be_in_both_languages(self) -> None:
+        b = price(
+            order(line("1", "A", 3), line("2", "B", requested_discount=Decimal(20))),
+            price_list=LIST,
+            at=AT,
+            promotions=[Promotion("MJ", "满减", ThresholdOff.of("CNY", (300, 30)))],
+            charges=[Charge(ChargeKind.SHIPPING, cny(10))],
+            coupons=["NOPE"],
+        )
+        english = b.explain()
+        chinese = b.explain("zh_CN")
+        assert "CN¥350.00" in english  # subtotal
+        assert "spend 300 CNY" in english
+        assert "coupon.unknown" in english
+        assert "discount.manual" not in english  # reasons are rendered, not codes
+        assert "manual discount 20%" in english
+        assert "¥350.00" in chinese
+        assert "满 300 CNY 减 30 CNY" in chinese
+        assert "需审批" in chinese
+        assert "价税合计" in chinese
+        free = promo("SHIP", ChargeOff(ChargeKind.SHIPPING, amount=cny(4)))
+        ship = Charge(ChargeKind.SHIPPING, cny(10))
+        shipped = priced(order(line("1", "A")), free, charges=[ship])
+        assert "运费优惠" in shipped.explain("zh_CN")
+        assert "off the shipping charge" in shipped.explain()
+
+
+class TestPromotionDefinitions:
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: LinePercentOff(Decimal(101)),
+            lambda: OrderPercentOff(Decimal(-1)),
+            lambda: BuyGet(0, 1),
+            lambda: BuyGet(True, 1),  # type: ignore[arg-type]
+            lambda: BundlePrice(3, cny(-1)),
+            lambda: OrderAmountOff(cny(-5)),
+            lambda: ThresholdOff(()),
+            lambda: ChargeOff(ChargeKind.SHIPPING, amount=cny(-1)),
+        ],
+    )
+    def test_nonsense_is_refused_at_construction(self, make: object) -> None:
+        with pytest.raises(InvalidPricing):
+            make()  # type: ignore[operator]
+
+    def test_float_percentages_are_refused(self) -> None:
+        with pytest.raises(TypeError):
+            LinePercentOff(0.1)  # type: ignore[arg-type]
+
+    def test_targets_match_by_sku_category_or_tag(self) -> None:
+        from salesorder.pricing._state import LineState
+
+        def state(
+            sku: str, category: str | None, tags: frozenset[str], *, gift: bool = False
+        ) -> LineState:
+            zero = Decimal(0)
+            return LineState("1", sku, sku, Decimal(1), zero, zero, None, "VAT0", zero,
+                             category, tags, 0, is_gift=gift)  # fmt: skip
+
+        target = Target(skus="A", categories={"tea"}, tags={"sale"})
+        assert target.skus == frozenset({"A"})
+        assert not target.is_everything
+        assert target.matches(state("A", None, frozenset()))
+        assert target.matches(state("B", "tea", frozenset()))
+        assert target.matches(state("B", None, frozenset({"sale"})))
+        assert not target.matches(state("B", "cups", frozenset({"new"})))
+        assert Target().matches(state("B", None, frozenset()))
+        assert not Target().matches(state("B", None, frozenset(), gift=True))
+
+    def test_bundles_need_enough_units(self) -> None:
+        b = priced(order(line("1", "C", 2)), promo("3FOR100", BundlePrice(3, cny(100))))
+        assert codes_of(b) == {"3FOR100": "promotion.min_quantity"}
+
+    def test_once_per_order_limits_groups_and_bundles(self) -> None:
+        b2g1 = promo("B", BuyGet(1, 1), once_per_order=True)
+        b = priced(order(line("1", "C", 6)), b2g1)
+        assert b.discount_total == cny(40)
+        bundle = promo("N", BundlePrice(2, cny(60)), once_per_order=True)
+        assert priced(order(line("1", "C", 6)), bundle).discount_total == cny(20)
+        pct = promo("P", LinePercentOff(Decimal(10)), once_per_order=True)
+        assert priced(order(line("1", "A"), line("2", "B")), pct).discount_total == cny(10)
+
+    def test_order_discounts_on_lines_already_at_zero_are_reported(self) -> None:
+        free = promo("FREE", LinePercentOff(Decimal(100)), priority=1)
+        more = promo("MORE", OrderAmountOff(cny(5)), priority=2)
+        b = priced(order(line("1", "A")), free, more)
+        assert codes_of(b) == {"MORE": "promotion.no_eligible_lines"}
+        zero = promo("ZERO", OrderPercentOff(Decimal(0)))
+        assert codes_of(priced(order(line("1", "A")), zero)) == {"ZERO": "promotion.no_benefit"}
+
+
+class TestCurrencies:
+    def test_a_promotion_in_another_currency_is_refused(self) -> None:
+        usd = promo("U", ThresholdOff.of("USD", (10, 1)))
+        with pytest.raises(CurrencyMismatch):
+            priced(order(line("1", "A")), usd)
+        spend = promo(
+            "S", LinePercentOff(Decimal(1)), conditions=Conditions(min_spend=Money(1, "USD"))
+        )
+        with pytest.raises(CurrencyMismatch):
+            priced(order(line("1", "A")), spend)
+        assert promo("B", BundlePrice(2, cny(1))).currencies == frozenset({"CNY"})
+        assert promo("P", LinePercentOff(Decimal(1))).currencies == frozenset()
+
+    def test_float_and_negative_quantities_are_refused(self) -> None:
+        with pytest.raises(TypeError):
+            FreeGift("G", 1.0)  # type: ignore[arg-type]
+        with pytest.raises(InvalidPricing):
+            Conditions(min_quantity=Decimal(-1))
+
+
+class TestBreakdownValues:
+    def test_breakdowns_are_hashable_values(self) -> None:
+        p = promo("P", OrderPercentOff(Decimal(10)))
+        ship = Charge(ChargeKind.SHIPPING, cny(5))
+        first = priced(order(line("1", "A", requested_discount=Decimal(5))), p, charges=[ship])
+        again = priced(order(line("1", "A", requested_discount=Decimal(5))), p, charges=[ship])
+        assert first == again
+        assert hash(first) == hash(again)
+        assert "ChargePrice(charge_id='shipping'" in repr(first.charges[0])

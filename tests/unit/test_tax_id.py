@@ -1,0 +1,63 @@
+"""Unified social credit codes: both check characters of GB 32100-2015."""
+
+from __future__ import annotations
+
+import pytest
+
+from salesorder.tax_id import USCC_ALPHABET, is_valid_uscc, make_uscc, organization_check_character
+
+
+class TestIsValidUscc:
+    @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L"])
+    def test_published_codes_are_valid(self, code: str) -> None:
+        assert is_valid_uscc(code)
+
+    def test_every_single_character_change_is_detected(self) -> None:
+        code = make_uscc("91310115MA1H7Q5R")
+        for position in range(18):
+            for symbol in USCC_ALPHABET:
+                if symbol != code[position]:
+                    changed = code[:position] + symbol + code[position + 1 :]
+                    assert not is_valid_uscc(changed), changed
+
+    @pytest.mark.parametrize(
+        "code",
+        [
+            "",
+            "91350100M000100Y4",
+            "91350100M000100Y431",
+            "91350100m000100y43",
+            "9135010OM000100Y43",
+            "9A350100M000100Y43",
+        ],
+    )
+    def test_malformed_codes(self, code: str) -> None:
+        assert not is_valid_uscc(code)
+
+    def test_non_strings(self) -> None:
+        assert not is_valid_uscc(123)  # type: ignore[arg-type]
+
+    def test_organization_check_can_be_skipped(self) -> None:
+        # A wrong 17th character with the 18th recomputed passes only the mod-31 check.
+        body = "91310115MA1H7Q5R0"
+        from salesorder.tax_id import _check_31
+
+        code = body + _check_31(body)
+        assert not is_valid_uscc(code)
+        assert is_valid_uscc(code, check_organization_code=False)
+
+
+class TestCheckCharacters:
+    def test_organization_code_examples(self) -> None:
+        # GB 11714 worked example: D2143569 -> X
+        assert organization_check_character("D2143569") == "X"
+        assert organization_check_character("M000100Y") == "4"
+
+    def test_make_uscc_refuses_bad_prefixes(self) -> None:
+        for prefix in ("", "913101", "91310115MA1H7Q5I", "9131A115MA1H7Q5R"):
+            with pytest.raises(ValueError, match="16 characters"):
+                make_uscc(prefix)
+
+    def test_eleven_maps_to_zero(self) -> None:
+        # find a body whose weighted sum is 0 mod 11
+        assert organization_check_character("00000000") == "0"
