@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import importlib
 import types
 import typing
 from collections.abc import Mapping
@@ -27,9 +28,13 @@ from typing import Any, TypeVar
 
 import attrs
 
+from salesorder.events import DomainEvent, event_types
 from salesorder.money import Money
 
-__all__ = ["decode", "encode"]
+__all__ = ["EVENT_TYPE_KEY", "decode", "encode"]
+
+#: Key naming the concrete class of a stored event.
+EVENT_TYPE_KEY = "type"
 
 T = TypeVar("T")
 
@@ -47,11 +52,15 @@ def encode(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if attrs.has(type(value)):
-        return {
+        data = {
             field.name: encode(getattr(value, field.name))
             for field in attrs.fields(type(value))
             if field.init or not field.name.startswith("_")
         }
+        if isinstance(value, DomainEvent):
+            # Events are stored polymorphically: the type name picks the class back.
+            data[EVENT_TYPE_KEY] = value.name
+        return data
     if isinstance(value, Mapping):
         return {str(encode(k)): encode(v) for k, v in value.items()}
     if isinstance(value, frozenset | set):
@@ -64,7 +73,15 @@ def encode(value: Any) -> Any:
 
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    try:
+        return typing.get_type_hints(cls)
+    except NameError:
+        # Modules that import a type only for type checking (to avoid an import cycle)
+        # leave a forward reference; resolve it among the domain modules' names.
+        namespace: dict[str, Any] = {}
+        for module in ("salesorder.order", "salesorder.records", "salesorder.events"):
+            namespace.update(vars(importlib.import_module(module)))
+        return typing.get_type_hints(cls, localns=namespace)
 
 
 def decode(target: Any, data: Any) -> Any:
@@ -115,6 +132,14 @@ def decode(target: Any, data: Any) -> Any:
     raise TypeError(msg)
 
 
+def _event_class(base: type, name: object) -> type:
+    found = event_types().get(str(name))
+    if found is None or not issubclass(found, base):
+        msg = f"unknown event type {name!r}"
+        raise TypeError(msg)
+    return found
+
+
 def _decode_class(target: type, data: Any) -> Any:
     if target is Money:
         return Money(data["amount"], data["currency"])
@@ -139,6 +164,8 @@ def _decode_class(target: type, data: Any) -> Any:
     if attrs.has(target):
         if not isinstance(data, Mapping):
             raise TypeError(f"expected an object for {target.__name__}")
+        if issubclass(target, DomainEvent) and EVENT_TYPE_KEY in data:
+            target = _event_class(target, data[EVENT_TYPE_KEY])
         hints = _hints(target)
         kwargs: dict[str, Any] = {}
         late: dict[str, Any] = {}

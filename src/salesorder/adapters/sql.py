@@ -20,7 +20,9 @@ migrations.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -32,7 +34,7 @@ from sqlalchemy.pool import StaticPool
 
 from salesorder.codec import decode, encode
 from salesorder.errors import ConcurrencyConflict, NotFound
-from salesorder.events import DomainEvent
+from salesorder.events import DomainEvent, event_types
 from salesorder.order import Order
 from salesorder.ports import OutboxEntry
 
@@ -44,7 +46,6 @@ __all__ = [
     "SqlOutbox",
     "SqlUnitOfWork",
     "create_schema",
-    "event_types",
 ]
 
 METADATA = sa.MetaData()
@@ -105,18 +106,6 @@ coupons_table = sa.Table(
 def create_schema(engine: Engine) -> None:
     """Create every table and index that does not exist yet (safe to run repeatedly)."""
     METADATA.create_all(engine)
-
-
-def event_types() -> dict[str, type[DomainEvent]]:
-    """Every loaded :class:`DomainEvent` subclass by name, for decoding outbox rows."""
-    found: dict[str, type[DomainEvent]] = {}
-    pending: list[type[DomainEvent]] = [DomainEvent]
-    while pending:
-        cls = pending.pop()
-        for sub in cls.__subclasses__():
-            found.setdefault(sub.__name__, sub)
-            pending.append(sub)
-    return found
 
 
 def _order_row(order: Order) -> dict[str, Any]:
@@ -385,23 +374,39 @@ class SqlDatabase:
                 engine = sa.create_engine(url)
         self.engine = engine
         self.tenant_id = tenant_id
+        # SQLite has one writer at a time, and the embedded in-memory database is one
+        # shared connection: units of work in this process take turns.
+        self._turns: threading.RLock | None = (
+            threading.RLock() if engine.dialect.name == "sqlite" else None
+        )
 
     def for_tenant(self, tenant_id: str) -> SqlDatabase:
         """The same database seen by another tenant."""
-        return SqlDatabase(engine=self.engine, tenant_id=tenant_id)
+        other = SqlDatabase(engine=self.engine, tenant_id=tenant_id)
+        other._turns = self._turns
+        return other
 
     def create_schema(self) -> None:
         """Create the tables (idempotent)."""
-        create_schema(self.engine)
+        with self._turn():
+            create_schema(self.engine)
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        if self._turns is None:
+            yield
+            return
+        with self._turns:
+            yield
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work (use it as a context manager)."""
-        return SqlUnitOfWork(self.engine, tenant_id=self.tenant_id)
+        return SqlUnitOfWork(self.engine, tenant_id=self.tenant_id, turns=self._turns)
 
     def next_number(self, *, at: datetime, prefix: str = "SO", width: int = 6) -> str:
         """The next order number of ``at``'s month, from an atomically updated counter row."""
         period = at.strftime("%Y%m")
-        with self.engine.begin() as connection:
+        with self._turn(), self.engine.begin() as connection:
             value = _increment(connection, self.tenant_id, prefix, period)
         return f"{prefix}-{period}-{value:0{width}d}"
 
@@ -438,14 +443,24 @@ def _increment(connection: Connection, tenant_id: str, name: str, period: str) -
 class SqlUnitOfWork:
     """One transaction: orders, outbox and coupons commit or roll back together."""
 
-    def __init__(self, engine: Engine, *, tenant_id: str) -> None:
+    def __init__(
+        self, engine: Engine, *, tenant_id: str, turns: threading.RLock | None = None
+    ) -> None:
         self._engine = engine
         self.tenant_id = tenant_id
+        self._turns = turns
         self._connection: Connection | None = None
         self._committed = False
 
     def __enter__(self) -> Self:
-        connection = self._engine.connect()
+        if self._turns is not None:
+            self._turns.acquire()
+        try:
+            connection = self._engine.connect()
+        except BaseException:
+            if self._turns is not None:
+                self._turns.release()
+            raise
         connection.begin()
         self._connection = connection
         self._committed = False
@@ -469,6 +484,8 @@ class SqlUnitOfWork:
         finally:
             connection.close()
             self._connection = None
+            if self._turns is not None:
+                self._turns.release()
 
     @property
     def connection(self) -> Connection:
