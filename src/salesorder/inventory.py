@@ -157,6 +157,10 @@ class InvalidAllocation(SalesOrderError, ValueError):
 
 # --------------------------------------------------------------------------- quantities
 
+# Quantities already validated (bounded, so untrusted input cannot grow it without limit).
+_CHECKED: set[Decimal] = set()
+_CHECKED_LIMIT: Final = 4096
+
 
 def to_quantity(value: object, *, what: str = "quantity") -> Decimal:
     """Convert an int, str or Decimal to an exact, non-negative stock quantity.
@@ -172,6 +176,9 @@ def to_quantity(value: object, *, what: str = "quantity") -> Decimal:
         FloatRefused: for a ``float``.
         InvalidQuantity: for a negative, non-finite, unparseable or absurd value.
     """
+    if type(value) is Decimal and value.is_finite() and value in _CHECKED:
+        # Hot path: real quantities repeat (1, 2, 10...), and each was checked once.
+        return value
     if isinstance(value, float):
         raise FloatRefused
     try:
@@ -184,6 +191,8 @@ def to_quantity(value: object, *, what: str = "quantity") -> Decimal:
         ) from None
     if number < 0:
         raise InvalidQuantity(params={"what": what, "reason": "must not be negative"})
+    if len(_CHECKED) < _CHECKED_LIMIT:
+        _CHECKED.add(number)
     return number
 
 
@@ -805,6 +814,63 @@ def plan_allocation(
 
 # --------------------------------------------------------------------------- ledger
 
+# The ledger keeps its state as tuples of atoms (str, Decimal, datetime, None), so that
+# snapshots are free (tuples are immutable) and the cyclic garbage collector can stop
+# tracking them. Public values (Reservation, Movement, events) are built on the way out.
+#   allocation: (location, quantity)
+#   line:       (line_id, sku, quantity, allocations, backordered, committed, released)
+#   state:      (order_id, created_at, expires_at, expired, lines)
+_Alloc = tuple[str, Decimal]
+_Line = tuple[str, str, Decimal, tuple[_Alloc, ...], Decimal, Decimal, Decimal]
+_State = tuple[str, datetime, "datetime | None", bool, tuple[_Line, ...]]
+# A journal entry: kind, sku, location, on-hand delta, reserved delta, order id,
+# reservation id, operation id, actor, reason, at.
+_Entry = tuple[
+    str,
+    str,
+    str,
+    Decimal,
+    Decimal,
+    "str | None",
+    "str | None",
+    str,
+    "str | None",
+    "str | None",
+    datetime,
+]
+
+_RECEIVED: Final = MovementKind.RECEIVED.value
+_ADJUSTED: Final = MovementKind.ADJUSTED.value
+_RESERVED: Final = MovementKind.RESERVED.value
+_RELEASED: Final = MovementKind.RELEASED.value
+_COMMITTED: Final = MovementKind.COMMITTED.value
+_RESTOCKED: Final = MovementKind.RESTOCKED.value
+_TRANSFERRED_OUT: Final = MovementKind.TRANSFERRED_OUT.value
+_TRANSFERRED_IN: Final = MovementKind.TRANSFERRED_IN.value
+_EXPIRED: Final = MovementKind.EXPIRED.value
+
+_EVENT_TYPES: Final[dict[str, type[DomainEvent]]] = {
+    cls.__name__: cls
+    for cls in (
+        StockReceived,
+        StockAdjusted,
+        StockReserved,
+        StockBackorderFilled,
+        StockReleased,
+        StockCommitted,
+        StockRestocked,
+        StockTransferred,
+        ReservationExpired,
+        LowStockDetected,
+        SafetyStockBreached,
+        ExcessStockDetected,
+    )
+}
+_EVENT_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    name: tuple(f.name for f in attrs.fields(cls) if f.name not in {"occurred_at", "event_id"})
+    for name, cls in _EVENT_TYPES.items()
+}
+
 
 class _Cell:
     """The mutable state of one (SKU, location); only the ledger touches it."""
@@ -819,20 +885,32 @@ class _Cell:
         self.max_level: Decimal | None = None
 
 
-# A journal entry as stored: cheap to append, turned into Movement on demand.
-_Entry = tuple[
-    MovementKind,
-    str,
-    str,
-    Decimal,
-    Decimal,
-    "str | None",
-    "str | None",
-    str,
-    "str | None",
-    "str | None",
-    datetime,
-]
+def _public(reservation_id: str, state: _State) -> Reservation:
+    """The frozen Reservation for an internal state."""
+    order_id, created_at, expires_at, expired, lines = state
+    return Reservation(
+        reservation_id,
+        order_id,
+        tuple(
+            ReservedLine(
+                line_id,
+                sku,
+                quantity,
+                tuple([Allocation(sku, location, q) for location, q in allocations]),
+                backordered,
+                committed,
+                released,
+            )
+            for line_id, sku, quantity, allocations, backordered, committed, released in lines
+        ),
+        created_at,
+        expires_at,
+        expired,
+    )
+
+
+def _is_open(state: _State) -> bool:
+    return any(line[3] or line[4] for line in state[4])
 
 
 def _exceeded(action: str, line_id: str, requested: Decimal, remaining: Decimal) -> RuleViolation:
@@ -851,6 +929,110 @@ def _invalid_request(reason: str) -> RuleViolation:
     return RuleViolation(STOCK_RESERVATION_INVALID, params={"reason": reason})
 
 
+def _is_default(strategy: AllocationStrategy | None) -> bool:
+    return strategy is None or (type(strategy) is FixedPriority and not strategy.locations)
+
+
+def _distribute(
+    request: Sequence[tuple[str, str, Decimal]], served: Mapping[str, list[_Alloc]]
+) -> tuple[_Line, ...]:
+    """Hand each SKU's allocations to its lines in request order; the rest is backordered."""
+    if len(request) == 1:
+        line_id, sku, quantity = request[0]
+        got = served.get(sku, [])
+        allocated = sum((q for _, q in got), ZERO)
+        return ((line_id, sku, quantity, tuple(got), quantity - allocated, ZERO, ZERO),)
+    queues = {sku: list(allocs) for sku, allocs in served.items()}
+    result: list[_Line] = []
+    for line_id, sku, quantity in request:
+        queue = queues.get(sku, [])
+        need = quantity
+        parts: dict[str, Decimal] = {}
+        while need and queue:
+            location, available = queue[0]
+            take = available if available < need else need
+            parts[location] = parts.get(location, ZERO) + take
+            need -= take
+            if take == available:
+                queue.pop(0)
+            else:
+                queue[0] = (location, available - take)
+        result.append((line_id, sku, quantity, tuple(parts.items()), need, ZERO, ZERO))
+    return tuple(result)
+
+
+def _take(
+    lines: tuple[_Line, ...],
+    wanted: Mapping[str, Decimal] | None,
+    *,
+    commit: bool,
+    location: str | None = None,
+) -> tuple[tuple[_Line, ...], list[tuple[str, str, Decimal]], Decimal]:
+    """Remove quantities from lines, validating everything before anything changes.
+
+    ``wanted`` None means everything (all allocated for a commit, all outstanding
+    for a release). A release takes a line's backorder first, then its allocations
+    newest first; a commit takes allocations oldest first (of ``location`` if given).
+
+    Returns:
+        The new lines, the (sku, location, quantity) taken, and the backorder taken.
+    """
+    taken: list[tuple[str, str, Decimal]] = []
+    unbackordered = ZERO
+    new_lines: list[_Line] = []
+    for line in lines:
+        line_id, sku, quantity, allocations, backordered, committed, released = line
+        if wanted is None and location is None:
+            # Everything: the common cancellation and full shipment.
+            moved = ZERO
+            for loc, q in allocations:
+                taken.append((sku, loc, q))
+                moved += q
+            if commit:
+                new_lines.append(
+                    (line_id, sku, quantity, (), backordered, committed + moved, released)
+                )
+            else:
+                unbackordered += backordered
+                new_lines.append(
+                    (line_id, sku, quantity, (), ZERO, committed, released + moved + backordered)
+                )
+            continue
+        if wanted is None:
+            ask = sum((q for loc, q in allocations if loc == location), ZERO)
+        else:
+            ask = wanted.get(line_id, ZERO)
+        if not ask:
+            new_lines.append(line)
+            continue
+        remaining = ask
+        if not commit:
+            take = backordered if backordered < remaining else remaining
+            backordered -= take
+            remaining -= take
+            unbackordered += take
+            order = list(reversed(range(len(allocations))))
+        else:
+            order = [i for i, a in enumerate(allocations) if location is None or a[0] == location]
+        left = [q for _, q in allocations]
+        for index in order:
+            if not remaining:
+                break
+            loc, q = allocations[index]
+            take = q if q < remaining else remaining
+            left[index] -= take
+            remaining -= take
+            taken.append((sku, loc, take))
+        if remaining:
+            raise _exceeded("commit" if commit else "release", line_id, ask, ask - remaining)
+        kept = tuple((loc, rest) for (loc, _), rest in zip(allocations, left, strict=True) if rest)
+        if commit:
+            new_lines.append((line_id, sku, quantity, kept, backordered, committed + ask, released))
+        else:
+            new_lines.append((line_id, sku, quantity, kept, backordered, committed, released + ask))
+    return tuple(new_lines), taken, unbackordered
+
+
 class StockLedger:
     """Pure, in-memory stock per (SKU, location) with reservations and a journal.
 
@@ -858,7 +1040,8 @@ class StockLedger:
     Events are collected as operations happen and handed out by :meth:`drain_events`.
 
     Args:
-        default_strategy: Allocation strategy used when ``reserve`` is given none.
+        default_strategy: Allocation strategy used when ``reserve`` is given none
+            (default: :class:`FixedPriority` in location name order).
     """
 
     __slots__ = (
@@ -872,15 +1055,15 @@ class StockLedger:
         "_reservations",
     )
 
-    def __init__(self, *, default_strategy: AllocationStrategy = DEFAULT_STRATEGY) -> None:
+    def __init__(self, *, default_strategy: AllocationStrategy | None = None) -> None:
         self._cells: dict[tuple[str, str], _Cell] = {}
         self._locations: dict[str, dict[str, _Cell]] = {}
-        self._reservations: dict[str, Reservation] = {}
+        self._reservations: dict[str, _State] = {}
         self._expiring: dict[str, datetime] = {}
-        self._operations: dict[str, tuple[tuple[Any, ...], Any]] = {}
+        self._operations: dict[str, tuple[tuple[Any, ...], str, Any]] = {}
         self._journal: list[_Entry] = []
-        self._pending: list[tuple[type[DomainEvent], datetime, dict[str, Any]]] = []
-        self._default_strategy = default_strategy
+        self._pending: list[tuple[str, datetime, tuple[Any, ...]]] = []
+        self._default_strategy = None if _is_default(default_strategy) else default_strategy
 
     @classmethod
     def from_positions(cls, positions: Iterable[StockPosition], *, at: datetime) -> StockLedger:
@@ -891,7 +1074,7 @@ class StockLedger:
             at: Time of the opening balance.
 
         Returns:
-            The new ledger.
+            The new ledger, with no pending events.
 
         Raises:
             InvalidQuantity: if a position carries reserved stock.
@@ -940,12 +1123,11 @@ class StockLedger:
 
     def positions(self, *, sku: str | None = None) -> tuple[StockPosition, ...]:
         """Every known position (of one SKU if given), sorted by SKU then location."""
-        keys = (
-            sorted(self._cells)
-            if sku is None
-            else sorted((sku, loc) for loc in self._locations.get(sku, {}))
-        )
-        return tuple(self.position(s, loc) for s, loc in keys)
+        if sku is None:
+            keys = sorted(self._cells)
+        else:
+            keys = [(sku, location) for location in self._locations.get(sku, {})]
+        return tuple(self.position(s, location) for s, location in keys)
 
     def available(self, sku: str, *, allow_safety_stock: bool = False) -> Decimal:
         """Total quantity of ``sku`` a reservation could take, over all locations."""
@@ -954,7 +1136,7 @@ class StockLedger:
             free = cell.on_hand - cell.reserved
             if not allow_safety_stock:
                 free -= cell.safety_stock
-            if free > 0:
+            if free > ZERO:
                 total += free
         return total
 
@@ -964,15 +1146,14 @@ class StockLedger:
         Raises:
             NotFound: if there is no such reservation.
         """
-        found = self._reservations.get(reservation_id)
-        if found is None:
-            raise NotFound(params={"entity": "reservation", "id": reservation_id})
-        return found
+        return _public(reservation_id, self._state(reservation_id))
 
     def reservations(self, *, order_id: str | None = None) -> tuple[Reservation, ...]:
         """Every reservation (of one order if given), in creation order."""
         return tuple(
-            r for r in self._reservations.values() if order_id is None or r.order_id == order_id
+            _public(rid, state)
+            for rid, state in self._reservations.items()
+            if order_id is None or state[0] == order_id
         )
 
     def movements(self) -> tuple[Movement, ...]:
@@ -980,7 +1161,7 @@ class StockLedger:
         return tuple(
             Movement(
                 sequence=i,
-                kind=e[0],
+                kind=MovementKind(e[0]),
                 sku=e[1],
                 location=e[2],
                 on_hand_delta=e[3],
@@ -997,7 +1178,7 @@ class StockLedger:
 
     def rebuild_on_hand(self) -> dict[tuple[str, str], Decimal]:
         """On hand per (SKU, location) recomputed from the journal alone."""
-        totals: dict[tuple[str, str], Decimal] = dict.fromkeys(self._cells, ZERO)
+        totals = dict.fromkeys(self._cells, ZERO)
         for entry in self._journal:
             key = (entry[1], entry[2])
             totals[key] = totals.get(key, ZERO) + entry[3]
@@ -1005,7 +1186,7 @@ class StockLedger:
 
     def rebuild_reserved(self) -> dict[tuple[str, str], Decimal]:
         """Reserved per (SKU, location) recomputed from the journal alone."""
-        totals: dict[tuple[str, str], Decimal] = dict.fromkeys(self._cells, ZERO)
+        totals = dict.fromkeys(self._cells, ZERO)
         for entry in self._journal:
             key = (entry[1], entry[2])
             totals[key] = totals.get(key, ZERO) + entry[4]
@@ -1014,9 +1195,27 @@ class StockLedger:
     def drain_events(self) -> list[DomainEvent]:
         """Hand out the events recorded since the last drain, oldest first."""
         pending, self._pending = self._pending, []
-        return [kind(occurred_at=at, **fields) for kind, at, fields in pending]
+        events: list[DomainEvent] = []
+        for name, at, values in pending:
+            fields = dict(zip(_EVENT_FIELDS[name], values, strict=True))
+            if name == "StockReserved":
+                lines = fields.pop("lines")
+                fields["allocations"] = tuple(
+                    Allocation(line[1], location, q) for line in lines for location, q in line[3]
+                )
+                fields["backordered"] = sum((line[4] for line in lines), ZERO)
+            elif "allocations" in fields:
+                fields["allocations"] = tuple(Allocation(*a) for a in fields["allocations"])
+            events.append(_EVENT_TYPES[name](occurred_at=at, **fields))
+        return events
 
     # ---------------------------------------------------------------- internals
+
+    def _state(self, reservation_id: str) -> _State:
+        state = self._reservations.get(reservation_id)
+        if state is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        return state
 
     def _cell(self, sku: str, location: str) -> _Cell:
         cell = self._cells.get((sku, location))
@@ -1024,17 +1223,20 @@ class StockLedger:
             if not sku or not location:
                 raise _invalid_request("SKU and location must not be empty")
             cell = self._cells[(sku, location)] = _Cell()
-            self._locations.setdefault(sku, {})[location] = cell
+            here = self._locations.setdefault(sku, {})
+            here[location] = cell
+            # Keep locations in name order: the default strategy walks them as they are.
+            self._locations[sku] = dict(sorted(here.items()))
         return cell
 
-    def _replay(self, operation_id: str, fingerprint: tuple[Any, ...]) -> Any:
-        """The first result of ``operation_id``, or None if it is new."""
+    def _replay(self, operation_id: str, fingerprint: tuple[Any, ...]) -> tuple[str, Any] | None:
+        """The stored (kind, payload) of ``operation_id``, or None if it is new."""
         seen = self._operations.get(operation_id)
         if seen is None:
             return None
         if seen[0] != fingerprint:
             raise OperationConflict(operation_id)
-        return seen[1]
+        return seen[1], seen[2]
 
     def _alerts(
         self, sku: str, location: str, cell: _Cell, free_before: Decimal, at: datetime
@@ -1045,22 +1247,10 @@ class StockLedger:
             return
         point = cell.reorder_point
         if point is not None and free <= point < free_before:
-            self._pending.append(
-                (
-                    LowStockDetected,
-                    at,
-                    {"sku": sku, "location": location, "free": free, "reorder_point": point},
-                )
-            )
+            self._pending.append(("LowStockDetected", at, (sku, location, free, point)))
         safety = cell.safety_stock
         if free < safety <= free_before:
-            self._pending.append(
-                (
-                    SafetyStockBreached,
-                    at,
-                    {"sku": sku, "location": location, "free": free, "safety_stock": safety},
-                )
-            )
+            self._pending.append(("SafetyStockBreached", at, (sku, location, free, safety)))
 
     def _excess(
         self, sku: str, location: str, cell: _Cell, on_hand_before: Decimal, at: datetime
@@ -1068,13 +1258,7 @@ class StockLedger:
         """Record an alert when on hand crosses the maximum level upwards."""
         level = cell.max_level
         if level is not None and on_hand_before <= level < cell.on_hand:
-            self._pending.append(
-                (
-                    ExcessStockDetected,
-                    at,
-                    {"sku": sku, "location": location, "on_hand": cell.on_hand, "max_level": level},
-                )
-            )
+            self._pending.append(("ExcessStockDetected", at, (sku, location, cell.on_hand, level)))
 
     # ---------------------------------------------------------------- configuration
 
@@ -1091,6 +1275,13 @@ class StockLedger:
 
         Setting is absolute, so repeating it is harmless; it moves no stock and so
         writes no journal entry. Arguments left as None keep their current value.
+
+        Args:
+            sku: Stock keeping unit.
+            location: Location.
+            safety_stock: Quantity kept back from ordinary reservations.
+            reorder_point: Free stock at or below which low stock is reported.
+            max_level: On hand above which excess stock is reported.
 
         Returns:
             The position after the change.
@@ -1111,6 +1302,32 @@ class StockLedger:
         return self.position(sku, location)
 
     # ---------------------------------------------------------------- movements of on hand
+
+    def _increase(
+        self,
+        kind: str,
+        sku: str,
+        location: str,
+        quantity: Decimal,
+        *,
+        order_id: str | None,
+        operation_id: str,
+        actor: str | None,
+        reason: str | None,
+        at: datetime,
+    ) -> _Cell:
+        cell = self._cell(sku, location)
+        before = cell.on_hand
+        cell.on_hand = before + quantity
+        self._journal.append(
+            (kind, sku, location, quantity, ZERO, order_id, None, operation_id, actor, reason, at)
+        )
+        if kind == _RECEIVED:
+            self._pending.append(("StockReceived", at, (sku, location, quantity)))
+        else:
+            self._pending.append(("StockRestocked", at, (sku, location, quantity, order_id)))
+        self._excess(sku, location, cell, before, at)
+        return cell
 
     def receive(
         self,
@@ -1145,29 +1362,20 @@ class StockLedger:
         fingerprint = ("receive", sku, location, q)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
-        cell = self._cell(sku, location)
-        before = cell.on_hand
-        cell.on_hand = before + q
-        self._journal.append(
-            (
-                MovementKind.RECEIVED,
-                sku,
-                location,
-                q,
-                ZERO,
-                None,
-                None,
-                operation_id,
-                actor,
-                reason,
-                at,
-            )
+            return seen[1]  # type: ignore[no-any-return]
+        self._increase(
+            _RECEIVED,
+            sku,
+            location,
+            q,
+            order_id=None,
+            operation_id=operation_id,
+            actor=actor,
+            reason=reason,
+            at=at,
         )
-        self._pending.append((StockReceived, at, {"sku": sku, "location": location, "quantity": q}))
-        self._excess(sku, location, cell, before, at)
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, result)
+        self._operations[operation_id] = (fingerprint, "value", result)
         return result
 
     def restock(
@@ -1205,35 +1413,20 @@ class StockLedger:
         fingerprint = ("restock", sku, location, q, order_id)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
-        cell = self._cell(sku, location)
-        before = cell.on_hand
-        cell.on_hand = before + q
-        self._journal.append(
-            (
-                MovementKind.RESTOCKED,
-                sku,
-                location,
-                q,
-                ZERO,
-                order_id,
-                None,
-                operation_id,
-                actor,
-                reason,
-                at,
-            )
+            return seen[1]  # type: ignore[no-any-return]
+        self._increase(
+            _RESTOCKED,
+            sku,
+            location,
+            q,
+            order_id=order_id,
+            operation_id=operation_id,
+            actor=actor,
+            reason=reason,
+            at=at,
         )
-        self._pending.append(
-            (
-                StockRestocked,
-                at,
-                {"sku": sku, "location": location, "quantity": q, "order_id": order_id},
-            )
-        )
-        self._excess(sku, location, cell, before, at)
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, result)
+        self._operations[operation_id] = (fingerprint, "value", result)
         return result
 
     def adjust(
@@ -1270,7 +1463,7 @@ class StockLedger:
         fingerprint = ("adjust", sku, location, q, reason)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
+            return seen[1]  # type: ignore[no-any-return]
         existing = self._cells.get((sku, location))
         if existing is not None and q < existing.reserved:
             raise RuleViolation(
@@ -1288,31 +1481,13 @@ class StockLedger:
         delta = q - before
         cell.on_hand = q
         self._journal.append(
-            (
-                MovementKind.ADJUSTED,
-                sku,
-                location,
-                delta,
-                ZERO,
-                None,
-                None,
-                operation_id,
-                actor,
-                reason,
-                at,
-            )
+            (_ADJUSTED, sku, location, delta, ZERO, None, None, operation_id, actor, reason, at)
         )
-        self._pending.append(
-            (
-                StockAdjusted,
-                at,
-                {"sku": sku, "location": location, "counted": q, "delta": delta, "reason": reason},
-            )
-        )
+        self._pending.append(("StockAdjusted", at, (sku, location, q, delta, reason)))
         self._alerts(sku, location, cell, free_before, at)
         self._excess(sku, location, cell, before, at)
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, result)
+        self._operations[operation_id] = (fingerprint, "value", result)
         return result
 
     def transfer(
@@ -1352,7 +1527,7 @@ class StockLedger:
         fingerprint = ("transfer", sku, source, destination, q)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
+            return seen[1]  # type: ignore[no-any-return]
         if source == destination:
             raise RuleViolation(STOCK_TRANSFER_SAME_LOCATION, params={"location": source})
         src = self._cells.get((sku, source))
@@ -1363,24 +1538,13 @@ class StockLedger:
         dst_before = dst.on_hand
         src.on_hand -= q
         dst.on_hand = dst_before + q
-        self._journal.append(
-            (
-                MovementKind.TRANSFERRED_OUT,
-                sku,
-                source,
-                -q,
-                ZERO,
-                None,
-                None,
-                operation_id,
-                actor,
-                reason,
-                at,
-            )
+        journal = self._journal
+        journal.append(
+            (_TRANSFERRED_OUT, sku, source, -q, ZERO, None, None, operation_id, actor, reason, at)
         )
-        self._journal.append(
+        journal.append(
             (
-                MovementKind.TRANSFERRED_IN,
+                _TRANSFERRED_IN,
                 sku,
                 destination,
                 q,
@@ -1393,24 +1557,46 @@ class StockLedger:
                 at,
             )
         )
-        self._pending.append(
-            (
-                StockTransferred,
-                at,
-                {"sku": sku, "source": source, "destination": destination, "quantity": q},
-            )
-        )
+        self._pending.append(("StockTransferred", at, (sku, source, destination, q)))
         self._alerts(sku, source, src, free, at)
         self._excess(sku, destination, dst, dst_before, at)
         result = (self.position(sku, source), self.position(sku, destination))
-        self._operations[operation_id] = (fingerprint, result)
+        self._operations[operation_id] = (fingerprint, "value", result)
         return result
 
     # ---------------------------------------------------------------- reservations
 
-    def _availability(
-        self, demand: Mapping[str, Decimal], *, allow_safety_stock: bool
-    ) -> dict[str, dict[str, Decimal]]:
+    def _allocate(
+        self,
+        demand: Mapping[str, Decimal],
+        strategy: AllocationStrategy | None,
+        *,
+        allow_safety_stock: bool,
+    ) -> tuple[dict[str, list[_Alloc]], list[Shortfall]]:
+        """Serve ``demand`` from current stock; nothing changes here."""
+        served: dict[str, list[_Alloc]] = {}
+        shortfalls: list[Shortfall] = []
+        if strategy is None:
+            # The default (fixed priority in name order), inlined: the hot path.
+            for sku, quantity in demand.items():
+                remaining = quantity
+                got: list[_Alloc] = []
+                for location, cell in self._locations.get(sku, {}).items():
+                    free = cell.on_hand - cell.reserved
+                    if not allow_safety_stock:
+                        free -= cell.safety_stock
+                    if free <= ZERO:
+                        continue
+                    if free >= remaining:
+                        got.append((location, remaining))
+                        remaining = ZERO
+                        break
+                    got.append((location, free))
+                    remaining -= free
+                served[sku] = got
+                if remaining:
+                    shortfalls.append(Shortfall(sku, quantity, quantity - remaining))
+            return served, shortfalls
         available: dict[str, dict[str, Decimal]] = {}
         for sku in demand:
             here: dict[str, Decimal] = {}
@@ -1418,14 +1604,17 @@ class StockLedger:
                 free = cell.on_hand - cell.reserved
                 if not allow_safety_stock:
                     free -= cell.safety_stock
-                if free > 0:
+                if free > ZERO:
                     here[location] = free
             available[sku] = here
-        return available
+        plan = plan_allocation(demand, available, strategy=strategy, allow_backorder=True)
+        for a in plan.allocations:
+            served.setdefault(a.sku, []).append((a.location, a.quantity))
+        return served, list(plan.shortfalls)
 
     def _apply_reserve(
         self,
-        allocations: Iterable[Allocation],
+        served: Mapping[str, list[_Alloc]],
         *,
         order_id: str,
         reservation_id: str,
@@ -1434,27 +1623,29 @@ class StockLedger:
         at: datetime,
     ) -> None:
         journal = self._journal
-        cells = self._cells
-        for a in allocations:
-            cell = cells[(a.sku, a.location)]
-            free_before = cell.on_hand - cell.reserved
-            cell.reserved += a.quantity
-            journal.append(
-                (
-                    MovementKind.RESERVED,
-                    a.sku,
-                    a.location,
-                    ZERO,
-                    a.quantity,
-                    order_id,
-                    reservation_id,
-                    operation_id,
-                    actor,
-                    None,
-                    at,
+        for sku, allocations in served.items():
+            cells = self._locations[sku]
+            for location, q in allocations:
+                cell = cells[location]
+                free_before = cell.on_hand - cell.reserved
+                cell.reserved += q
+                journal.append(
+                    (
+                        _RESERVED,
+                        sku,
+                        location,
+                        ZERO,
+                        q,
+                        order_id,
+                        reservation_id,
+                        operation_id,
+                        actor,
+                        None,
+                        at,
+                    )
                 )
-            )
-            self._alerts(a.sku, a.location, cell, free_before, at)
+                if cell.reorder_point is not None or cell.safety_stock:
+                    self._alerts(sku, location, cell, free_before, at)
 
     def reserve(
         self,
@@ -1498,13 +1689,23 @@ class StockLedger:
                 line ids, ``stock.reservation.duplicate`` for a reused reservation id.
             OperationConflict: if the operation id was used for something else.
         """
-        lines = tuple(lines)
+        if len(lines) == 1:
+            only = lines[0]
+            request: tuple[tuple[str, str, Decimal], ...] = (
+                (only.line_id, only.sku, only.quantity),
+            )
+            demand = {only.sku: only.quantity}
+        else:
+            request = tuple((line.line_id, line.sku, line.quantity) for line in lines)
+            demand = {}
+            for _, sku, quantity in request:
+                demand[sku] = demand.get(sku, ZERO) + quantity
         rid = operation_id if reservation_id is None else reservation_id
-        chosen = self._default_strategy if strategy is None else strategy
+        chosen = self._default_strategy if _is_default(strategy) else strategy
         fingerprint = (
             "reserve",
             order_id,
-            lines,
+            request,
             chosen,
             allow_backorder,
             allow_safety_stock,
@@ -1513,50 +1714,33 @@ class StockLedger:
         )
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
-        if not lines:
+            return _public(*seen[1])
+        if not request:
             raise _invalid_request("no lines")
+        if len(request) > 1 and len({line[0] for line in request}) != len(request):
+            raise _invalid_request("duplicate line ids")
         if rid in self._reservations:
             raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid})
-        demand: dict[str, Decimal] = {}
-        for line in lines:
-            demand[line.sku] = demand.get(line.sku, ZERO) + line.quantity
-        if len({line.line_id for line in lines}) != len(lines):
-            raise _invalid_request("duplicate line ids")
-        plan = plan_allocation(
-            demand,
-            self._availability(demand, allow_safety_stock=allow_safety_stock),
-            strategy=chosen,
-            allow_backorder=allow_backorder,
-        )
-        reserved_lines = _distribute(lines, plan.allocations)
+        served, shortfalls = self._allocate(demand, chosen, allow_safety_stock=allow_safety_stock)
+        if shortfalls and not allow_backorder:
+            raise InsufficientStock(tuple(shortfalls))
+        # Checked; from here on nothing can fail.
         self._apply_reserve(
-            plan.allocations,
+            served,
             order_id=order_id,
             reservation_id=rid,
             operation_id=operation_id,
             actor=actor,
             at=at,
         )
-        reservation = Reservation(rid, order_id, reserved_lines, at, expires_at)
-        self._reservations[rid] = reservation
+        lines_state = _distribute(request, served)
+        state: _State = (order_id, at, expires_at, False, lines_state)
+        self._reservations[rid] = state
         if expires_at is not None:
             self._expiring[rid] = expires_at
-        backordered = sum((s.missing for s in plan.shortfalls), ZERO)
-        self._pending.append(
-            (
-                StockReserved,
-                at,
-                {
-                    "reservation_id": rid,
-                    "order_id": order_id,
-                    "allocations": plan.allocations,
-                    "backordered": backordered,
-                },
-            )
-        )
-        self._operations[operation_id] = (fingerprint, reservation)
-        return reservation
+        self._pending.append(("StockReserved", at, (rid, order_id, lines_state)))
+        self._operations[operation_id] = (fingerprint, "reservation", (rid, state))
+        return _public(rid, state)
 
     def fill_backorders(
         self,
@@ -1587,87 +1771,92 @@ class StockLedger:
             NotFound: if there is no such reservation.
             OperationConflict: if the operation id was used for something else.
         """
-        chosen = self._default_strategy if strategy is None else strategy
+        chosen = self._default_strategy if _is_default(strategy) else strategy
         fingerprint = ("fill_backorders", reservation_id, chosen, allow_safety_stock)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
-        reservation = self.reservation(reservation_id)
-        waiting = [line for line in reservation.lines if line.backordered]
+            return _public(*seen[1])
+        state = self._state(reservation_id)
+        order_id, created_at, expires_at, expired, lines = state
+        waiting = tuple((line[0], line[1], line[4]) for line in lines if line[4])
         demand: dict[str, Decimal] = {}
-        for line in waiting:
-            demand[line.sku] = demand.get(line.sku, ZERO) + line.backordered
-        plan = plan_allocation(
-            demand,
-            self._availability(demand, allow_safety_stock=allow_safety_stock),
-            strategy=chosen,
-            allow_backorder=True,
-        )
-        requests = tuple(
-            ReservationLine(line.line_id, line.sku, line.backordered) for line in waiting
-        )
-        filled = {line.line_id: line for line in _distribute(requests, plan.allocations)}
-        new_lines = []
-        for line in reservation.lines:
-            got = filled.get(line.line_id)
-            new_lines.append(
-                line
-                if got is None
-                else attrs.evolve(
-                    line,
-                    allocations=_merge(line.allocations + got.allocations),
-                    backordered=got.backordered,
-                )
-            )
+        for _, sku, quantity in waiting:
+            demand[sku] = demand.get(sku, ZERO) + quantity
+        served, _ = self._allocate(demand, chosen, allow_safety_stock=allow_safety_stock)
         self._apply_reserve(
-            plan.allocations,
-            order_id=reservation.order_id,
+            served,
+            order_id=order_id,
             reservation_id=reservation_id,
             operation_id=operation_id,
             actor=actor,
             at=at,
         )
-        updated = attrs.evolve(reservation, lines=tuple(new_lines))
+        filled = {line[0]: line for line in _distribute(waiting, served)} if waiting else {}
+        new_lines: list[_Line] = []
+        for line in lines:
+            got = filled.get(line[0])
+            if got is None:
+                new_lines.append(line)
+                continue
+            merged = dict(line[3])
+            for location, q in got[3]:
+                merged[location] = merged.get(location, ZERO) + q
+            new_lines.append((*line[:3], tuple(merged.items()), got[4], line[5], line[6]))
+        updated: _State = (order_id, created_at, expires_at, expired, tuple(new_lines))
         self._reservations[reservation_id] = updated
-        if plan.allocations:
+        allocations = tuple((sku, loc, q) for sku, got in served.items() for loc, q in got)
+        if allocations:
+            backordered = sum((line[4] for line in new_lines), ZERO)
             self._pending.append(
+                ("StockBackorderFilled", at, (reservation_id, order_id, allocations, backordered))
+            )
+        self._operations[operation_id] = (fingerprint, "reservation", (reservation_id, updated))
+        return _public(reservation_id, updated)
+
+    def _wanted(
+        self, lines: tuple[_Line, ...], requested: Mapping[str, Decimal | int | str] | None
+    ) -> dict[str, Decimal] | None:
+        if requested is None:
+            return None
+        known = {line[0] for line in lines}
+        wanted: dict[str, Decimal] = {}
+        for line_id, quantity in requested.items():
+            if line_id not in known:
+                raise NotFound(params={"entity": "reservation line", "id": line_id})
+            wanted[line_id] = _positive(quantity)
+        return wanted
+
+    def _apply_release(
+        self,
+        reservation_id: str,
+        order_id: str,
+        freed: Iterable[tuple[str, str, Decimal]],
+        *,
+        kind: str,
+        operation_id: str,
+        actor: str | None,
+        reason: str | None,
+        at: datetime,
+    ) -> None:
+        journal = self._journal
+        cells = self._cells
+        for sku, location, q in freed:
+            cells[(sku, location)].reserved -= q
+            journal.append(
                 (
-                    StockBackorderFilled,
+                    kind,
+                    sku,
+                    location,
+                    ZERO,
+                    -q,
+                    order_id,
+                    reservation_id,
+                    operation_id,
+                    actor,
+                    reason,
                     at,
-                    {
-                        "reservation_id": reservation_id,
-                        "order_id": reservation.order_id,
-                        "allocations": plan.allocations,
-                        "backordered": updated.backordered,
-                    },
                 )
             )
-        self._operations[operation_id] = (fingerprint, updated)
-        return updated
-
-    def _requested(
-        self,
-        reservation: Reservation,
-        lines: Mapping[str, Decimal | int | str] | None,
-        *,
-        action: str,
-    ) -> dict[str, Decimal]:
-        """Validated quantity per line id for a release or commit (None: everything)."""
-        if lines is None:
-            if action == "commit":
-                return {
-                    line.line_id: line.allocated for line in reservation.lines if line.allocated
-                }
-            return {
-                line.line_id: line.outstanding for line in reservation.lines if line.outstanding
-            }
-        by_id = {line.line_id: line for line in reservation.lines}
-        result: dict[str, Decimal] = {}
-        for line_id, quantity in lines.items():
-            if line_id not in by_id:
-                raise NotFound(params={"entity": "reservation line", "id": line_id})
-            result[line_id] = _positive(quantity)
-        return result
 
     def release(
         self,
@@ -1697,7 +1886,8 @@ class StockLedger:
 
         Raises:
             NotFound: for an unknown reservation or line.
-            RuleViolation: ``stock.reservation.exceeded`` when releasing more than is outstanding.
+            RuleViolation: ``stock.reservation.exceeded`` when releasing more than is
+                outstanding.
             OperationConflict: if the operation id was used for something else.
         """
         fingerprint = (
@@ -1707,35 +1897,26 @@ class StockLedger:
         )
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
-        reservation = self.reservation(reservation_id)
-        updated, freed, unbackordered = self._take(
-            reservation, self._requested(reservation, lines, action="release"), action="release"
-        )
+            return _public(*seen[1])
+        order_id, created_at, expires_at, expired, current = self._state(reservation_id)
+        new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
         self._apply_release(
-            reservation,
+            reservation_id,
+            order_id,
             freed,
-            kind=MovementKind.RELEASED,
+            kind=_RELEASED,
             operation_id=operation_id,
             actor=actor,
             reason=reason,
             at=at,
         )
+        updated: _State = (order_id, created_at, expires_at, expired, new_lines)
         self._reservations[reservation_id] = updated
         self._pending.append(
-            (
-                StockReleased,
-                at,
-                {
-                    "reservation_id": reservation_id,
-                    "order_id": reservation.order_id,
-                    "allocations": freed,
-                    "backordered": unbackordered,
-                },
-            )
+            ("StockReleased", at, (reservation_id, order_id, tuple(freed), unbackordered))
         )
-        self._operations[operation_id] = (fingerprint, updated)
-        return updated
+        self._operations[operation_id] = (fingerprint, "reservation", (reservation_id, updated))
+        return _public(reservation_id, updated)
 
     def commit(
         self,
@@ -1753,7 +1934,8 @@ class StockLedger:
             reservation_id: The reservation.
             operation_id: Idempotency key.
             at: When.
-            lines: Quantity shipped per line id; None ships everything allocated.
+            lines: Quantity shipped per line id; None ships everything allocated
+                (at ``location`` if given).
             location: Ship only from this location's allocations.
             actor: Who.
 
@@ -1762,7 +1944,8 @@ class StockLedger:
 
         Raises:
             NotFound: for an unknown reservation or line.
-            RuleViolation: ``stock.reservation.exceeded`` when shipping more than is allocated.
+            RuleViolation: ``stock.reservation.exceeded`` when shipping more than is
+                allocated.
             OperationConflict: if the operation id was used for something else.
         """
         fingerprint = (
@@ -1773,31 +1956,25 @@ class StockLedger:
         )
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
-        reservation = self.reservation(reservation_id)
-        wanted = self._requested(reservation, lines, action="commit")
-        if lines is None and location is not None:
-            wanted = {
-                line.line_id: q
-                for line in reservation.lines
-                if (
-                    q := sum((a.quantity for a in line.allocations if a.location == location), ZERO)
-                )
-            }
-        updated, shipped, _ = self._take(reservation, wanted, action="commit", location=location)
+            return _public(*seen[1])
+        order_id, created_at, expires_at, expired, current = self._state(reservation_id)
+        new_lines, shipped, _ = _take(
+            current, self._wanted(current, lines), commit=True, location=location
+        )
         journal = self._journal
-        for a in shipped:
-            cell = self._cells[(a.sku, a.location)]
-            cell.on_hand -= a.quantity
-            cell.reserved -= a.quantity
+        cells = self._cells
+        for sku, loc, q in shipped:
+            cell = cells[(sku, loc)]
+            cell.on_hand -= q
+            cell.reserved -= q
             journal.append(
                 (
-                    MovementKind.COMMITTED,
-                    a.sku,
-                    a.location,
-                    -a.quantity,
-                    -a.quantity,
-                    reservation.order_id,
+                    _COMMITTED,
+                    sku,
+                    loc,
+                    -q,
+                    -q,
+                    order_id,
                     reservation_id,
                     operation_id,
                     actor,
@@ -1805,20 +1982,11 @@ class StockLedger:
                     at,
                 )
             )
+        updated: _State = (order_id, created_at, expires_at, expired, new_lines)
         self._reservations[reservation_id] = updated
-        self._pending.append(
-            (
-                StockCommitted,
-                at,
-                {
-                    "reservation_id": reservation_id,
-                    "order_id": reservation.order_id,
-                    "allocations": shipped,
-                },
-            )
-        )
-        self._operations[operation_id] = (fingerprint, updated)
-        return updated
+        self._pending.append(("StockCommitted", at, (reservation_id, order_id, tuple(shipped))))
+        self._operations[operation_id] = (fingerprint, "reservation", (reservation_id, updated))
+        return _public(reservation_id, updated)
 
     def expire(
         self, now: datetime, *, operation_id: str | None = None, actor: str | None = None
@@ -1832,187 +2000,39 @@ class StockLedger:
 
         Returns:
             The expired reservations (after release), in creation order.
+
+        Raises:
+            OperationConflict: if the operation id was used for something else.
         """
         op = f"expire:{now.isoformat()}" if operation_id is None else operation_id
         fingerprint = ("expire", now)
         seen = self._replay(op, fingerprint)
         if seen is not None:
-            return seen  # type: ignore[no-any-return]
+            return tuple(_public(*item) for item in seen[1])
         due = [rid for rid, when in self._expiring.items() if when <= now]
-        expired: list[Reservation] = []
+        expired: list[tuple[str, _State]] = []
         for rid in due:
             del self._expiring[rid]
-            reservation = self._reservations[rid]
-            if not reservation.is_open:
+            state = self._reservations[rid]
+            if not _is_open(state):
                 continue
-            updated, freed, unbackordered = self._take(
-                reservation, self._requested(reservation, None, action="release"), action="release"
-            )
-            updated = attrs.evolve(updated, expired=True)
+            order_id, created_at, expires_at, _, current = state
+            new_lines, freed, unbackordered = _take(current, None, commit=False)
             self._apply_release(
-                reservation,
+                rid,
+                order_id,
                 freed,
-                kind=MovementKind.EXPIRED,
+                kind=_EXPIRED,
                 operation_id=op,
                 actor=actor,
                 reason="expired",
                 at=now,
             )
+            updated: _State = (order_id, created_at, expires_at, True, new_lines)
             self._reservations[rid] = updated
             self._pending.append(
-                (
-                    ReservationExpired,
-                    now,
-                    {
-                        "reservation_id": rid,
-                        "order_id": reservation.order_id,
-                        "allocations": freed,
-                        "backordered": unbackordered,
-                    },
-                )
+                ("ReservationExpired", now, (rid, order_id, tuple(freed), unbackordered))
             )
-            expired.append(updated)
-        result = tuple(expired)
-        self._operations[op] = (fingerprint, result)
-        return result
-
-    def _apply_release(
-        self,
-        reservation: Reservation,
-        freed: tuple[Allocation, ...],
-        *,
-        kind: MovementKind,
-        operation_id: str,
-        actor: str | None,
-        reason: str | None,
-        at: datetime,
-    ) -> None:
-        journal = self._journal
-        for a in freed:
-            self._cells[(a.sku, a.location)].reserved -= a.quantity
-            journal.append(
-                (
-                    kind,
-                    a.sku,
-                    a.location,
-                    ZERO,
-                    -a.quantity,
-                    reservation.order_id,
-                    reservation.reservation_id,
-                    operation_id,
-                    actor,
-                    reason,
-                    at,
-                )
-            )
-
-    @staticmethod
-    def _take(
-        reservation: Reservation,
-        wanted: Mapping[str, Decimal],
-        *,
-        action: str,
-        location: str | None = None,
-    ) -> tuple[Reservation, tuple[Allocation, ...], Decimal]:
-        """Remove quantities from lines: (updated reservation, allocations taken, backorder taken).
-
-        Pure: validates everything before the caller changes any position.
-        """
-        taken: list[Allocation] = []
-        unbackordered = ZERO
-        new_lines: list[ReservedLine] = []
-        for line in reservation.lines:
-            quantity = wanted.get(line.line_id)
-            if quantity is None:
-                new_lines.append(line)
-                continue
-            remaining = quantity
-            backordered = line.backordered
-            if action == "release":
-                take = min(backordered, remaining)
-                backordered -= take
-                remaining -= take
-                unbackordered += take
-                order = list(reversed(range(len(line.allocations))))
-            else:
-                order = [
-                    i
-                    for i, a in enumerate(line.allocations)
-                    if location is None or a.location == location
-                ]
-            left = [a.quantity for a in line.allocations]
-            for index in order:
-                if not remaining:
-                    break
-                a = line.allocations[index]
-                take = min(a.quantity, remaining)
-                left[index] -= take
-                remaining -= take
-                taken.append(Allocation(a.sku, a.location, take))
-            if remaining:
-                possible = quantity - remaining
-                raise _exceeded(action, line.line_id, quantity, possible)
-            kept = tuple(
-                a if rest == a.quantity else Allocation(a.sku, a.location, rest)
-                for a, rest in zip(line.allocations, left, strict=True)
-                if rest
-            )
-            if action == "release":
-                new_lines.append(
-                    attrs.evolve(
-                        line,
-                        allocations=kept,
-                        backordered=backordered,
-                        released=line.released + quantity,
-                    )
-                )
-            else:
-                new_lines.append(
-                    attrs.evolve(line, allocations=kept, committed=line.committed + quantity)
-                )
-        return attrs.evolve(reservation, lines=tuple(new_lines)), tuple(taken), unbackordered
-
-
-def _merge(allocations: tuple[Allocation, ...]) -> tuple[Allocation, ...]:
-    """Combine allocations of one location (keeps first-seen order)."""
-    merged: dict[str, Allocation] = {}
-    for a in allocations:
-        prior = merged.get(a.location)
-        merged[a.location] = (
-            a if prior is None else Allocation(a.sku, a.location, prior.quantity + a.quantity)
-        )
-    return tuple(merged.values())
-
-
-def _distribute(
-    lines: Sequence[ReservationLine], allocations: Sequence[Allocation]
-) -> tuple[ReservedLine, ...]:
-    """Hand each SKU's allocations to its lines in request order; the rest is backordered."""
-    if len(lines) == 1 and all(a.sku == lines[0].sku for a in allocations):
-        # The common case (one line) needs no splitting.
-        line = lines[0]
-        got = sum((a.quantity for a in allocations), ZERO)
-        return (
-            ReservedLine(
-                line.line_id, line.sku, line.quantity, tuple(allocations), line.quantity - got
-            ),
-        )
-    queues: dict[str, list[list[Any]]] = {}
-    for a in allocations:
-        queues.setdefault(a.sku, []).append([a.location, a.quantity])
-    result: list[ReservedLine] = []
-    for line in lines:
-        queue = queues.get(line.sku, [])
-        need = line.quantity
-        parts: list[Allocation] = []
-        while need and queue:
-            location, quantity = queue[0]
-            take = quantity if quantity < need else need
-            parts.append(Allocation(line.sku, location, take))
-            need -= take
-            if take == quantity:
-                queue.pop(0)
-            else:
-                queue[0][1] = quantity - take
-        result.append(ReservedLine(line.line_id, line.sku, line.quantity, tuple(parts), need))
-    return tuple(result)
+            expired.append((rid, updated))
+        self._operations[op] = (fingerprint, "expired", tuple(expired))
+        return tuple(_public(*item) for item in expired)
