@@ -817,9 +817,9 @@ def plan_allocation(
 # The ledger keeps its state as tuples of atoms (str, Decimal, datetime, None), so that
 # snapshots are free (tuples are immutable) and the cyclic garbage collector can stop
 # tracking them. Public values (Reservation, Movement, events) are built on the way out.
-#   allocation: (location, quantity)
-#   line:       (line_id, sku, quantity, allocations, backordered, committed, released)
-#   state:      (order_id, created_at, expires_at, expired, lines)
+# An allocation is a pair of location and quantity; a line holds line id, SKU, quantity,
+# allocations, backordered, committed and released; a reservation's state holds order
+# id, created at, expires at, the expired flag and the lines.
 _Alloc = tuple[str, Decimal]
 _Line = tuple[str, str, Decimal, tuple[_Alloc, ...], Decimal, Decimal, Decimal]
 _State = tuple[str, datetime, "datetime | None", bool, tuple[_Line, ...]]
@@ -961,6 +961,28 @@ def _distribute(
     return tuple(result)
 
 
+def _take_all(
+    lines: tuple[_Line, ...], *, commit: bool
+) -> tuple[tuple[_Line, ...], list[tuple[str, str, Decimal]], Decimal]:
+    """Everything: the common cancellation and full shipment (see :func:`_take`)."""
+    taken: list[tuple[str, str, Decimal]] = []
+    unbackordered = ZERO
+    new_lines: list[_Line] = []
+    for line_id, sku, quantity, allocations, backordered, committed, released in lines:
+        moved = ZERO
+        for location, q in allocations:
+            taken.append((sku, location, q))
+            moved += q
+        if commit:
+            new_lines.append((line_id, sku, quantity, (), backordered, committed + moved, released))
+        else:
+            unbackordered += backordered
+            new_lines.append(
+                (line_id, sku, quantity, (), ZERO, committed, released + moved + backordered)
+            )
+    return tuple(new_lines), taken, unbackordered
+
+
 def _take(
     lines: tuple[_Line, ...],
     wanted: Mapping[str, Decimal] | None,
@@ -970,34 +992,23 @@ def _take(
 ) -> tuple[tuple[_Line, ...], list[tuple[str, str, Decimal]], Decimal]:
     """Remove quantities from lines, validating everything before anything changes.
 
-    ``wanted`` None means everything (all allocated for a commit, all outstanding
-    for a release). A release takes a line's backorder first, then its allocations
-    newest first; a commit takes allocations oldest first (of ``location`` if given).
+    ``wanted`` None means everything (all allocated for a commit, at ``location`` if
+    given; all outstanding for a release). A release takes a line's backorder first,
+    then its allocations newest first; a commit takes allocations oldest first.
 
     Returns:
         The new lines, the (sku, location, quantity) taken, and the backorder taken.
+
+    Raises:
+        RuleViolation: ``stock.reservation.exceeded`` when a line holds less than asked.
     """
+    if wanted is None and location is None:
+        return _take_all(lines, commit=commit)
     taken: list[tuple[str, str, Decimal]] = []
     unbackordered = ZERO
     new_lines: list[_Line] = []
     for line in lines:
         line_id, sku, quantity, allocations, backordered, committed, released = line
-        if wanted is None and location is None:
-            # Everything: the common cancellation and full shipment.
-            moved = ZERO
-            for loc, q in allocations:
-                taken.append((sku, loc, q))
-                moved += q
-            if commit:
-                new_lines.append(
-                    (line_id, sku, quantity, (), backordered, committed + moved, released)
-                )
-            else:
-                unbackordered += backordered
-                new_lines.append(
-                    (line_id, sku, quantity, (), ZERO, committed, released + moved + backordered)
-                )
-            continue
         if wanted is None:
             ask = sum((q for loc, q in allocations if loc == location), ZERO)
         else:
@@ -1006,23 +1017,21 @@ def _take(
             new_lines.append(line)
             continue
         remaining = ask
-        if not commit:
-            take = backordered if backordered < remaining else remaining
+        if commit:
+            order = [i for i, a in enumerate(allocations) if location is None or a[0] == location]
+        else:
+            take = min(backordered, remaining)
             backordered -= take
             remaining -= take
             unbackordered += take
             order = list(reversed(range(len(allocations))))
-        else:
-            order = [i for i, a in enumerate(allocations) if location is None or a[0] == location]
         left = [q for _, q in allocations]
         for index in order:
-            if not remaining:
-                break
-            loc, q = allocations[index]
-            take = q if q < remaining else remaining
+            take = min(left[index], remaining)
             left[index] -= take
             remaining -= take
-            taken.append((sku, loc, take))
+            if take:
+                taken.append((sku, allocations[index][0], take))
         if remaining:
             raise _exceeded("commit" if commit else "release", line_id, ask, ask - remaining)
         kept = tuple((loc, rest) for (loc, _), rest in zip(allocations, left, strict=True) if rest)
@@ -1196,15 +1205,19 @@ class StockLedger:
         """Hand out the events recorded since the last drain, oldest first."""
         pending, self._pending = self._pending, []
         events: list[DomainEvent] = []
-        for name, at, values in pending:
-            fields = dict(zip(_EVENT_FIELDS[name], values, strict=True))
+        for name, at, recorded in pending:
+            values = recorded
             if name == "StockReserved":
-                lines = fields.pop("lines")
-                fields["allocations"] = tuple(
-                    Allocation(line[1], location, q) for line in lines for location, q in line[3]
+                # Recorded as the reserved lines (cheap on the hot path); summed here.
+                rid, order_id, lines = recorded
+                values = (
+                    rid,
+                    order_id,
+                    tuple((line[1], loc, q) for line in lines for loc, q in line[3]),
+                    sum((line[4] for line in lines), ZERO),
                 )
-                fields["backordered"] = sum((line[4] for line in lines), ZERO)
-            elif "allocations" in fields:
+            fields = dict(zip(_EVENT_FIELDS[name], values, strict=True))
+            if "allocations" in fields:
                 fields["allocations"] = tuple(Allocation(*a) for a in fields["allocations"])
             events.append(_EVENT_TYPES[name](occurred_at=at, **fields))
         return events
@@ -1624,6 +1637,8 @@ class StockLedger:
     ) -> None:
         journal = self._journal
         for sku, allocations in served.items():
+            if not allocations:
+                continue
             cells = self._locations[sku]
             for location, q in allocations:
                 cell = cells[location]

@@ -12,10 +12,15 @@ from hypothesis import strategies as st
 
 from salesorder.money import Money, minor_unit
 
+# --- stock (inventory) strategies live in a private module; re-exported here.
+from salesorder.testing._stock import stock_operations, stock_positions
+
 __all__ = [
     "amounts",
     "currencies",
     "money",
+    "stock_operations",
+    "stock_positions",
 ]
 
 #: Common currencies with 0, 2 and 3 decimal minor units.
