@@ -11,6 +11,7 @@ from salesorder.errors import (
     InsufficientStock,
     SalesOrderError,
 )
+from salesorder.inventory import Reservation, ReservationLine, StockLedger, StockPosition
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (
     Address,
@@ -41,9 +42,13 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderType",
+    "Reservation",
+    "ReservationLine",
     "RoundingMode",
     "RoundingPolicy",
     "SalesOrderError",
+    "StockLedger",
+    "StockPosition",
     "__version__",
     "allocate",
 ]

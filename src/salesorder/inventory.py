@@ -696,9 +696,10 @@ class NearestFirst:
 class FewestShipments:
     """Serve the whole order from as few locations as possible.
 
-    If one location can serve everything, it is used alone. Otherwise locations are
-    chosen greedily: each round takes the location that fully serves the most
-    remaining SKUs (then the most units, then name order) and serves what it can.
+    First, locations are chosen greedily by how many of the remaining SKUs each can
+    serve in full (so if one location can serve everything, it serves everything).
+    What no single location can serve in full is then filled from the locations
+    already chosen first, then from those with the most stock.
 
     Attributes:
         preference: Optional tie-break order of locations (earlier wins).
@@ -711,33 +712,44 @@ class FewestShipments:
         demand: Mapping[str, Decimal],
         available: Mapping[str, Mapping[str, Decimal]],
     ) -> list[Allocation]:
-        """Pick locations greedily by how much of the remaining order each serves."""
+        """Choose locations that serve whole SKUs, then fill the rest."""
         remaining = {sku: q for sku, q in demand.items() if q > 0}
-        locations = sorted({loc for sku in remaining for loc in available.get(sku, {})})
         rank = {loc: i for i, loc in enumerate(self.preference)}
+        locations = sorted(
+            {loc for sku in remaining for loc in available.get(sku, {})},
+            key=lambda loc: (rank.get(loc, len(rank)), loc),
+        )
+        used: list[str] = []
         result: list[Allocation] = []
-        while remaining and locations:
-
-            def score(location: str) -> tuple[int, Decimal, int, str]:
-                full = 0
-                total_units = ZERO
-                for sku, quantity in remaining.items():
-                    here = available.get(sku, {}).get(location, ZERO)
-                    if here >= quantity:
-                        full += 1
-                    total_units += min(here, quantity)
-                return (-full, -total_units, rank.get(location, len(rank)), location)
-
-            best = min(locations, key=score)
-            locations.remove(best)
-            for sku in list(remaining):
-                here = available.get(sku, {}).get(best, ZERO)
-                take = min(here, remaining[sku])
-                if take > 0:
-                    result.append(Allocation(sku, best, take))
-                    remaining[sku] -= take
-                    if not remaining[sku]:
-                        del remaining[sku]
+        while remaining:
+            best: list[str] = []
+            best_location = ""
+            for location in locations:
+                full = [
+                    sku
+                    for sku, quantity in remaining.items()
+                    if available.get(sku, {}).get(location, ZERO) >= quantity
+                ]
+                better = len(full) > len(best) or (
+                    len(full) == len(best)
+                    and full
+                    and location in used
+                    and best_location not in used
+                )
+                if better:
+                    best, best_location = full, location
+            if not best:
+                break
+            result.extend(Allocation(sku, best_location, remaining.pop(sku)) for sku in best)
+            if best_location not in used:
+                used.append(best_location)
+        for sku, quantity in remaining.items():
+            here = available.get(sku, {})
+            order = used + sorted(
+                (loc for loc in here if loc not in used),
+                key=lambda loc: (-here[loc], rank.get(loc, len(rank)), loc),
+            )
+            result.extend(_fill(sku, quantity, order, here))
         return result
 
 
