@@ -1752,6 +1752,8 @@ class StockLedger:
         if shortfalls and not allow_backorder:
             raise InsufficientStock(tuple(shortfalls))
         # Checked; from here on nothing can fail.
+        lines_state = _distribute(request, served)
+        self._pending.append(("StockReserved", at, (rid, order_id, lines_state)))
         self._apply_reserve(
             served,
             order_id=order_id,
@@ -1760,12 +1762,10 @@ class StockLedger:
             actor=actor,
             at=at,
         )
-        lines_state = _distribute(request, served)
         state: _State = (order_id, at, expires_at, False, lines_state)
         self._reservations[rid] = state
         if expires_at is not None:
             self._expiring[rid] = expires_at
-        self._pending.append(("StockReserved", at, (rid, order_id, lines_state)))
         self._operations[operation_id] = (fingerprint, "reservation", (rid, state))
         return _public(rid, state)
 
@@ -1810,14 +1810,6 @@ class StockLedger:
         for _, sku, quantity in waiting:
             demand[sku] = demand.get(sku, ZERO) + quantity
         served, _ = self._allocate(demand, chosen, allow_safety_stock=allow_safety_stock)
-        self._apply_reserve(
-            served,
-            order_id=order_id,
-            reservation_id=reservation_id,
-            operation_id=operation_id,
-            actor=actor,
-            at=at,
-        )
         filled = {line[0]: line for line in _distribute(waiting, served)} if waiting else {}
         new_lines: list[_Line] = []
         for line in lines:
@@ -1837,6 +1829,14 @@ class StockLedger:
             self._pending.append(
                 ("StockBackorderFilled", at, (reservation_id, order_id, allocations, backordered))
             )
+        self._apply_reserve(
+            served,
+            order_id=order_id,
+            reservation_id=reservation_id,
+            operation_id=operation_id,
+            actor=actor,
+            at=at,
+        )
         self._operations[operation_id] = (fingerprint, "reservation", (reservation_id, updated))
         return _public(reservation_id, updated)
 

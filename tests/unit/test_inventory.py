@@ -496,7 +496,7 @@ class TestAlerts:
         assert ledger.drain_events()[-1:] == [] or True
         ledger.reserve("o2", [line("1", "A", 2)], operation_id="y", at=AT)
         events = ledger.drain_events()
-        assert [type(e) for e in events] == [LowStockDetected, StockReserved]
+        assert [type(e) for e in events] == [StockReserved, LowStockDetected]
         ledger.reserve("o3", [line("1", "A", 1)], operation_id="z", at=AT)
         assert not any(isinstance(e, LowStockDetected) for e in ledger.drain_events())
 
