@@ -117,6 +117,11 @@ STOCK_ADJUST_BELOW_RESERVED = define_code(
     "release reservations first.",
     zh="{sku} 在 {location} 的盘点数量 {counted} 低于已预留的 {reserved};请先释放预留。",
 )
+STOCK_POSITION_DUPLICATE = define_code(
+    "stock.position.duplicate",
+    en="The opening position of {sku} at {location} is given more than once.",
+    zh="{sku} 在 {location} 的期初库存重复给出。",
+)
 STOCK_TRANSFER_SAME_LOCATION = define_code(
     "stock.transfer.same_location",
     en="A transfer needs two different locations, got {location} twice.",
@@ -1099,9 +1104,14 @@ class StockLedger:
 
         Raises:
             InvalidQuantity: if a position carries reserved stock.
+            RuleViolation: ``stock.position.duplicate`` if a (SKU, location) repeats.
         """
         ledger = cls()
         for p in positions:
+            if (p.sku, p.location) in ledger._cells:
+                raise RuleViolation(
+                    STOCK_POSITION_DUPLICATE, params={"sku": p.sku, "location": p.location}
+                )
             if p.reserved:
                 raise InvalidQuantity(
                     params={"what": "reserved", "reason": "opening positions cannot be reserved"}

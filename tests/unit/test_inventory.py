@@ -254,6 +254,13 @@ class TestReceiveAndMovements:
         assert ledger.rebuild_on_hand()[("A", "WH1")] == 4
         assert ledger.drain_events() == []
 
+    def test_from_positions_refuses_a_repeated_position(self) -> None:
+        with pytest.raises(RuleViolation) as raised:
+            StockLedger.from_positions(
+                [StockPosition("A", "WH1"), StockPosition("A", "WH1", on_hand=D(1))], at=AT
+            )
+        assert raised.value.code == "stock.position.duplicate"
+
     def test_from_positions_refuses_reserved_stock(self) -> None:
         with pytest.raises(InvalidQuantity):
             StockLedger.from_positions(
