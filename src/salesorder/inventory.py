@@ -30,6 +30,7 @@ Quantities are exact :class:`~decimal.Decimal`; ``float`` is refused with
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -356,25 +357,93 @@ class ReservedLine:
         return self.allocated + self.backordered
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Reservation:
     """Stock promised to one order, per line and per location (a snapshot).
+
+    The ledger builds reservations from its compact internal state; ``lines`` are
+    materialised on first access. Build one yourself with :meth:`from_lines`.
 
     Attributes:
         reservation_id: Identifier (defaults to the reserving operation id).
         order_id: The order it serves.
-        lines: One :class:`ReservedLine` per requested line, in request order.
         created_at: When it was made.
         expires_at: When :meth:`StockLedger.expire` releases it; None never.
         expired: True once released by expiry.
+        lines: One :class:`ReservedLine` per requested line, in request order.
     """
 
     reservation_id: str
     order_id: str
-    lines: tuple[ReservedLine, ...]
     created_at: datetime
-    expires_at: datetime | None = None
-    expired: bool = False
+    expires_at: datetime | None
+    expired: bool
+    # Lines as tuples of atoms: (line_id, sku, quantity, ((location, quantity), ...),
+    # backordered, committed, released). Cheap to build and compare.
+    _state: tuple[tuple[Any, ...], ...] = attrs.field(alias="state")
+
+    @classmethod
+    def from_lines(
+        cls,
+        reservation_id: str,
+        order_id: str,
+        lines: Iterable[ReservedLine],
+        *,
+        created_at: datetime,
+        expires_at: datetime | None = None,
+        expired: bool = False,
+    ) -> Reservation:
+        """A reservation from its lines (for adapters that load reservations).
+
+        Args:
+            reservation_id: Identifier.
+            order_id: The order it serves.
+            lines: The reserved lines.
+            created_at: When it was made.
+            expires_at: When it expires; None never.
+            expired: Whether it was released by expiry.
+
+        Returns:
+            The reservation.
+        """
+        state = tuple(
+            (
+                line.line_id,
+                line.sku,
+                line.quantity,
+                tuple((a.location, a.quantity) for a in line.allocations),
+                line.backordered,
+                line.committed,
+                line.released,
+            )
+            for line in lines
+        )
+        return cls(reservation_id, order_id, created_at, expires_at, expired, state)
+
+    @functools.cached_property
+    def lines(self) -> tuple[ReservedLine, ...]:
+        """One :class:`ReservedLine` per requested line, in request order."""
+        return tuple(
+            ReservedLine(
+                line_id,
+                sku,
+                quantity,
+                tuple([Allocation(sku, location, q) for location, q in allocations]),
+                backordered,
+                committed,
+                released,
+            )
+            for line_id, sku, quantity, allocations, backordered, committed, released in (
+                self._state
+            )
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Reservation(reservation_id={self.reservation_id!r}, order_id={self.order_id!r}, "
+            f"lines={self.lines!r}, created_at={self.created_at!r}, "
+            f"expires_at={self.expires_at!r}, expired={self.expired!r})"
+        )
 
     @property
     def allocations(self) -> tuple[Allocation, ...]:
@@ -384,17 +453,17 @@ class Reservation:
     @property
     def allocated(self) -> Decimal:
         """Total quantity currently reserved by this reservation."""
-        return sum((line.allocated for line in self.lines), ZERO)
+        return sum((q for line in self._state for _, q in line[3]), ZERO)
 
     @property
     def backordered(self) -> Decimal:
         """Total quantity waiting for stock."""
-        return sum((line.backordered for line in self.lines), ZERO)
+        return sum((line[4] for line in self._state), ZERO)
 
     @property
     def is_open(self) -> bool:
         """True while anything is still allocated or backordered."""
-        return any(line.allocations or line.backordered for line in self.lines)
+        return any(line[3] or line[4] for line in self._state)
 
     def line(self, line_id: str) -> ReservedLine:
         """The reserved line with ``line_id``.
@@ -904,26 +973,7 @@ class _Cell:
 
 def _public(reservation_id: str, state: _State) -> Reservation:
     """The frozen Reservation for an internal state."""
-    order_id, created_at, expires_at, expired, lines = state
-    return Reservation(
-        reservation_id,
-        order_id,
-        tuple(
-            ReservedLine(
-                line_id,
-                sku,
-                quantity,
-                tuple([Allocation(sku, location, q) for location, q in allocations]),
-                backordered,
-                committed,
-                released,
-            )
-            for line_id, sku, quantity, allocations, backordered, committed, released in lines
-        ),
-        created_at,
-        expires_at,
-        expired,
-    )
+    return Reservation(reservation_id, state[0], state[1], state[2], state[3], state[4])
 
 
 def _is_open(state: _State) -> bool:
@@ -1086,7 +1136,7 @@ class StockLedger:
         self._locations: dict[str, dict[str, _Cell]] = {}
         self._reservations: dict[str, _State] = {}
         self._expiring: dict[str, datetime] = {}
-        self._operations: dict[str, tuple[tuple[Any, ...], str, Any]] = {}
+        self._operations: dict[str, tuple[tuple[Any, ...], Any, Any]] = {}
         self._journal: list[_Entry] = []
         self._pending: list[tuple[str, datetime, tuple[Any, ...]]] = []
         self._default_strategy = None if _is_default(default_strategy) else default_strategy
@@ -1264,8 +1314,8 @@ class StockLedger:
             self._locations[sku] = dict(sorted(here.items()))
         return cell
 
-    def _replay(self, operation_id: str, fingerprint: tuple[Any, ...]) -> tuple[str, Any] | None:
-        """The stored (kind, payload) of ``operation_id``, or None if it is new."""
+    def _replay(self, operation_id: str, fingerprint: tuple[Any, ...]) -> tuple[Any, Any] | None:
+        """The stored result of ``operation_id`` (two parts), or None if it is new."""
         seen = self._operations.get(operation_id)
         if seen is None:
             return None
@@ -1397,7 +1447,7 @@ class StockLedger:
         fingerprint = ("receive", sku, location, q)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen[1]  # type: ignore[no-any-return]
+            return seen[0]  # type: ignore[no-any-return]
         self._increase(
             _RECEIVED,
             sku,
@@ -1410,7 +1460,7 @@ class StockLedger:
             at=at,
         )
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, "value", result)
+        self._operations[operation_id] = (fingerprint, result, None)
         return result
 
     def restock(
@@ -1448,7 +1498,7 @@ class StockLedger:
         fingerprint = ("restock", sku, location, q, order_id)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen[1]  # type: ignore[no-any-return]
+            return seen[0]  # type: ignore[no-any-return]
         self._increase(
             _RESTOCKED,
             sku,
@@ -1461,7 +1511,7 @@ class StockLedger:
             at=at,
         )
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, "value", result)
+        self._operations[operation_id] = (fingerprint, result, None)
         return result
 
     def adjust(
@@ -1498,7 +1548,7 @@ class StockLedger:
         fingerprint = ("adjust", sku, location, q, reason)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen[1]  # type: ignore[no-any-return]
+            return seen[0]  # type: ignore[no-any-return]
         existing = self._cells.get((sku, location))
         if existing is not None and q < existing.reserved:
             raise RuleViolation(
@@ -1522,7 +1572,7 @@ class StockLedger:
         self._alerts(sku, location, cell, free_before, at)
         self._excess(sku, location, cell, before, at)
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, "value", result)
+        self._operations[operation_id] = (fingerprint, result, None)
         return result
 
     def transfer(
@@ -1562,7 +1612,7 @@ class StockLedger:
         fingerprint = ("transfer", sku, source, destination, q)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return seen[1]  # type: ignore[no-any-return]
+            return seen[0]  # type: ignore[no-any-return]
         if source == destination:
             raise RuleViolation(STOCK_TRANSFER_SAME_LOCATION, params={"location": source})
         src = self._cells.get((sku, source))
@@ -1596,7 +1646,7 @@ class StockLedger:
         self._alerts(sku, source, src, free, at)
         self._excess(sku, destination, dst, dst_before, at)
         result = (self.position(sku, source), self.position(sku, destination))
-        self._operations[operation_id] = (fingerprint, "value", result)
+        self._operations[operation_id] = (fingerprint, result, None)
         return result
 
     # ---------------------------------------------------------------- reservations
@@ -1751,7 +1801,7 @@ class StockLedger:
         )
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return _public(*seen[1])
+            return _public(*seen)
         if not request:
             raise _invalid_request("no lines")
         if len(request) > 1 and len({line[0] for line in request}) != len(request):
@@ -1776,7 +1826,7 @@ class StockLedger:
         self._reservations[rid] = state
         if expires_at is not None:
             self._expiring[rid] = expires_at
-        self._operations[operation_id] = (fingerprint, "reservation", (rid, state))
+        self._operations[operation_id] = (fingerprint, rid, state)
         return _public(rid, state)
 
     def fill_backorders(
@@ -1812,7 +1862,7 @@ class StockLedger:
         fingerprint = ("fill_backorders", reservation_id, chosen, allow_safety_stock)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return _public(*seen[1])
+            return _public(*seen)
         state = self._state(reservation_id)
         order_id, created_at, expires_at, expired, lines = state
         waiting = tuple((line[0], line[1], line[4]) for line in lines if line[4])
@@ -1847,7 +1897,7 @@ class StockLedger:
             actor=actor,
             at=at,
         )
-        self._operations[operation_id] = (fingerprint, "reservation", (reservation_id, updated))
+        self._operations[operation_id] = (fingerprint, reservation_id, updated)
         return _public(reservation_id, updated)
 
     def _wanted(
@@ -1934,7 +1984,7 @@ class StockLedger:
         )
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return _public(*seen[1])
+            return _public(*seen)
         order_id, created_at, expires_at, expired, current = self._state(reservation_id)
         new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
         self._apply_release(
@@ -1952,7 +2002,7 @@ class StockLedger:
         self._pending.append(
             ("StockReleased", at, (reservation_id, order_id, tuple(freed), unbackordered))
         )
-        self._operations[operation_id] = (fingerprint, "reservation", (reservation_id, updated))
+        self._operations[operation_id] = (fingerprint, reservation_id, updated)
         return _public(reservation_id, updated)
 
     def commit(
@@ -1993,7 +2043,7 @@ class StockLedger:
         )
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return _public(*seen[1])
+            return _public(*seen)
         order_id, created_at, expires_at, expired, current = self._state(reservation_id)
         new_lines, shipped, _ = _take(
             current, self._wanted(current, lines), commit=True, location=location
@@ -2022,7 +2072,7 @@ class StockLedger:
         updated: _State = (order_id, created_at, expires_at, expired, new_lines)
         self._reservations[reservation_id] = updated
         self._pending.append(("StockCommitted", at, (reservation_id, order_id, tuple(shipped))))
-        self._operations[operation_id] = (fingerprint, "reservation", (reservation_id, updated))
+        self._operations[operation_id] = (fingerprint, reservation_id, updated)
         return _public(reservation_id, updated)
 
     def expire(
@@ -2045,7 +2095,7 @@ class StockLedger:
         fingerprint = ("expire", now)
         seen = self._replay(op, fingerprint)
         if seen is not None:
-            return tuple(_public(*item) for item in seen[1])
+            return tuple(_public(*item) for item in seen[0])
         due = [rid for rid, when in self._expiring.items() if when <= now]
         expired: list[tuple[str, _State]] = []
         for rid in due:
@@ -2071,5 +2121,5 @@ class StockLedger:
                 ("ReservationExpired", now, (rid, order_id, tuple(freed), unbackordered))
             )
             expired.append((rid, updated))
-        self._operations[op] = (fingerprint, "expired", tuple(expired))
+        self._operations[op] = (fingerprint, tuple(expired), None)
         return tuple(_public(*item) for item in expired)
