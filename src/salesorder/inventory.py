@@ -1138,7 +1138,7 @@ class StockLedger:
         self._expiring: dict[str, datetime] = {}
         self._operations: dict[str, tuple[tuple[Any, ...], Any, Any]] = {}
         self._journal: list[_Entry] = []
-        self._pending: list[tuple[str, datetime, tuple[Any, ...]]] = []
+        self._pending: list[tuple[Any, ...]] = []
         self._default_strategy = None if _is_default(default_strategy) else default_strategy
 
     @classmethod
@@ -1277,8 +1277,8 @@ class StockLedger:
         """Hand out the events recorded since the last drain, oldest first."""
         pending, self._pending = self._pending, []
         events: list[DomainEvent] = []
-        for name, at, recorded in pending:
-            values = recorded
+        for name, at, *recorded in pending:
+            values = tuple(recorded)
             if name == "StockReserved":
                 # Recorded as the reserved lines (cheap on the hot path); summed here.
                 rid, order_id, lines = recorded
@@ -1332,10 +1332,10 @@ class StockLedger:
             return
         point = cell.reorder_point
         if point is not None and free <= point < free_before:
-            self._pending.append(("LowStockDetected", at, (sku, location, free, point)))
+            self._pending.append(("LowStockDetected", at, sku, location, free, point))
         safety = cell.safety_stock
         if free < safety <= free_before:
-            self._pending.append(("SafetyStockBreached", at, (sku, location, free, safety)))
+            self._pending.append(("SafetyStockBreached", at, sku, location, free, safety))
 
     def _excess(
         self, sku: str, location: str, cell: _Cell, on_hand_before: Decimal, at: datetime
@@ -1343,7 +1343,7 @@ class StockLedger:
         """Record an alert when on hand crosses the maximum level upwards."""
         level = cell.max_level
         if level is not None and on_hand_before <= level < cell.on_hand:
-            self._pending.append(("ExcessStockDetected", at, (sku, location, cell.on_hand, level)))
+            self._pending.append(("ExcessStockDetected", at, sku, location, cell.on_hand, level))
 
     # ---------------------------------------------------------------- configuration
 
@@ -1408,9 +1408,9 @@ class StockLedger:
             (kind, sku, location, quantity, ZERO, order_id, None, operation_id, actor, reason, at)
         )
         if kind == _RECEIVED:
-            self._pending.append(("StockReceived", at, (sku, location, quantity)))
+            self._pending.append(("StockReceived", at, sku, location, quantity))
         else:
-            self._pending.append(("StockRestocked", at, (sku, location, quantity, order_id)))
+            self._pending.append(("StockRestocked", at, sku, location, quantity, order_id))
         self._excess(sku, location, cell, before, at)
         return cell
 
@@ -1568,7 +1568,7 @@ class StockLedger:
         self._journal.append(
             (_ADJUSTED, sku, location, delta, ZERO, None, None, operation_id, actor, reason, at)
         )
-        self._pending.append(("StockAdjusted", at, (sku, location, q, delta, reason)))
+        self._pending.append(("StockAdjusted", at, sku, location, q, delta, reason))
         self._alerts(sku, location, cell, free_before, at)
         self._excess(sku, location, cell, before, at)
         result = self.position(sku, location)
@@ -1642,7 +1642,7 @@ class StockLedger:
                 at,
             )
         )
-        self._pending.append(("StockTransferred", at, (sku, source, destination, q)))
+        self._pending.append(("StockTransferred", at, sku, source, destination, q))
         self._alerts(sku, source, src, free, at)
         self._excess(sku, destination, dst, dst_before, at)
         result = (self.position(sku, source), self.position(sku, destination))
@@ -1776,19 +1776,17 @@ class StockLedger:
                 line ids, ``stock.reservation.duplicate`` for a reused reservation id.
             OperationConflict: if the operation id was used for something else.
         """
+        rid = operation_id if reservation_id is None else reservation_id
+        chosen = None if strategy is None or _is_default(strategy) else strategy
+        if chosen is None:
+            chosen = self._default_strategy
         if len(lines) == 1:
             only = lines[0]
             request: tuple[tuple[str, str, Decimal], ...] = (
                 (only.line_id, only.sku, only.quantity),
             )
-            demand = {only.sku: only.quantity}
         else:
             request = tuple((line.line_id, line.sku, line.quantity) for line in lines)
-            demand = {}
-            for _, sku, quantity in request:
-                demand[sku] = demand.get(sku, ZERO) + quantity
-        rid = operation_id if reservation_id is None else reservation_id
-        chosen = self._default_strategy if _is_default(strategy) else strategy
         fingerprint = (
             "reserve",
             order_id,
@@ -1799,35 +1797,114 @@ class StockLedger:
             expires_at,
             rid,
         )
-        seen = self._replay(operation_id, fingerprint)
+        seen = self._operations.get(operation_id)
         if seen is not None:
-            return _public(*seen)
-        if not request:
-            raise _invalid_request("no lines")
-        if len(request) > 1 and len({line[0] for line in request}) != len(request):
-            raise _invalid_request("duplicate line ids")
+            if seen[0] != fingerprint:
+                raise OperationConflict(operation_id)
+            return _public(seen[1], seen[2])
         if rid in self._reservations:
             raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid})
-        served, shortfalls = self._allocate(demand, chosen, allow_safety_stock=allow_safety_stock)
-        if shortfalls and not allow_backorder:
-            raise InsufficientStock(tuple(shortfalls))
-        # Checked; from here on nothing can fail.
-        lines_state = _distribute(request, served)
-        self._pending.append(("StockReserved", at, (rid, order_id, lines_state)))
-        self._apply_reserve(
-            served,
-            order_id=order_id,
-            reservation_id=rid,
-            operation_id=operation_id,
-            actor=actor,
-            at=at,
-        )
+        if len(request) == 1 and chosen is None:
+            lines_state = self._reserve_one(
+                request[0], allow_backorder=allow_backorder, allow_safety_stock=allow_safety_stock
+            )
+            allocations = lines_state[0][3]
+            sku = request[0][1]
+            self._pending.append(("StockReserved", at, rid, order_id, lines_state))
+            journal = self._journal
+            cells = self._locations[sku] if allocations else {}
+            for location, q in allocations:
+                cell = cells[location]
+                free_before = cell.on_hand - cell.reserved
+                cell.reserved += q
+                journal.append(
+                    (
+                        _RESERVED,
+                        sku,
+                        location,
+                        ZERO,
+                        q,
+                        order_id,
+                        rid,
+                        operation_id,
+                        actor,
+                        None,
+                        at,
+                    )
+                )
+                if cell.reorder_point is not None or free_before - q < cell.safety_stock:
+                    self._alerts(sku, location, cell, free_before, at)
+        else:
+            lines_state = self._reserve_many(
+                request,
+                chosen,
+                allow_backorder=allow_backorder,
+                allow_safety_stock=allow_safety_stock,
+            )
+            self._pending.append(("StockReserved", at, rid, order_id, lines_state))
+            for line in lines_state:
+                self._apply_reserve(
+                    {line[1]: list(line[3])},
+                    order_id=order_id,
+                    reservation_id=rid,
+                    operation_id=operation_id,
+                    actor=actor,
+                    at=at,
+                )
         state: _State = (order_id, at, expires_at, False, lines_state)
         self._reservations[rid] = state
         if expires_at is not None:
             self._expiring[rid] = expires_at
         self._operations[operation_id] = (fingerprint, rid, state)
-        return _public(rid, state)
+        return Reservation(rid, order_id, at, expires_at, False, lines_state)
+
+    def _reserve_one(
+        self,
+        request: tuple[str, str, Decimal],
+        *,
+        allow_backorder: bool,
+        allow_safety_stock: bool,
+    ) -> tuple[_Line, ...]:
+        """Plan one line with the default strategy (the hot path); nothing changes here."""
+        line_id, sku, quantity = request
+        remaining = quantity
+        got: list[_Alloc] = []
+        for location, cell in self._locations.get(sku, {}).items():
+            free = cell.on_hand - cell.reserved
+            if not allow_safety_stock:
+                free -= cell.safety_stock
+            if free <= ZERO:
+                continue
+            if free >= remaining:
+                got.append((location, remaining))
+                remaining = ZERO
+                break
+            got.append((location, free))
+            remaining -= free
+        if remaining and not allow_backorder:
+            raise InsufficientStock((Shortfall(sku, quantity, quantity - remaining),))
+        return ((line_id, sku, quantity, tuple(got), remaining, ZERO, ZERO),)
+
+    def _reserve_many(
+        self,
+        request: tuple[tuple[str, str, Decimal], ...],
+        strategy: AllocationStrategy | None,
+        *,
+        allow_backorder: bool,
+        allow_safety_stock: bool,
+    ) -> tuple[_Line, ...]:
+        """Plan several lines (aggregated per SKU) with any strategy; nothing changes here."""
+        if not request:
+            raise _invalid_request("no lines")
+        if len({line[0] for line in request}) != len(request):
+            raise _invalid_request("duplicate line ids")
+        demand: dict[str, Decimal] = {}
+        for _, sku, quantity in request:
+            demand[sku] = demand.get(sku, ZERO) + quantity
+        served, shortfalls = self._allocate(demand, strategy, allow_safety_stock=allow_safety_stock)
+        if shortfalls and not allow_backorder:
+            raise InsufficientStock(tuple(shortfalls))
+        return _distribute(request, served)
 
     def fill_backorders(
         self,
@@ -1887,7 +1964,7 @@ class StockLedger:
         if allocations:
             backordered = sum((line[4] for line in new_lines), ZERO)
             self._pending.append(
-                ("StockBackorderFilled", at, (reservation_id, order_id, allocations, backordered))
+                ("StockBackorderFilled", at, reservation_id, order_id, allocations, backordered)
             )
         self._apply_reserve(
             served,
@@ -2000,7 +2077,7 @@ class StockLedger:
         updated: _State = (order_id, created_at, expires_at, expired, new_lines)
         self._reservations[reservation_id] = updated
         self._pending.append(
-            ("StockReleased", at, (reservation_id, order_id, tuple(freed), unbackordered))
+            ("StockReleased", at, reservation_id, order_id, tuple(freed), unbackordered)
         )
         self._operations[operation_id] = (fingerprint, reservation_id, updated)
         return _public(reservation_id, updated)
@@ -2071,7 +2148,7 @@ class StockLedger:
             )
         updated: _State = (order_id, created_at, expires_at, expired, new_lines)
         self._reservations[reservation_id] = updated
-        self._pending.append(("StockCommitted", at, (reservation_id, order_id, tuple(shipped))))
+        self._pending.append(("StockCommitted", at, reservation_id, order_id, tuple(shipped)))
         self._operations[operation_id] = (fingerprint, reservation_id, updated)
         return _public(reservation_id, updated)
 
@@ -2118,7 +2195,7 @@ class StockLedger:
             updated: _State = (order_id, created_at, expires_at, True, new_lines)
             self._reservations[rid] = updated
             self._pending.append(
-                ("ReservationExpired", now, (rid, order_id, tuple(freed), unbackordered))
+                ("ReservationExpired", now, rid, order_id, tuple(freed), unbackordered)
             )
             expired.append((rid, updated))
         self._operations[op] = (fingerprint, tuple(expired), None)
