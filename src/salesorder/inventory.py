@@ -980,6 +980,49 @@ def _is_open(state: _State) -> bool:
     return any(line[3] or line[4] for line in state[4])
 
 
+# Stored states are packed into one flat tuple of atoms: order id, created at, expires
+# at, expired, then per line: line id, SKU, quantity, backordered, committed, released,
+# the number of allocations and that many (location, quantity) pairs laid flat. Flat
+# tuples of atoms are untracked by the cyclic garbage collector at its first pass, so a
+# ledger with millions of entries does not make every full collection slower.
+_Packed = tuple[Any, ...]
+
+
+def _pack(state: _State) -> _Packed:
+    order_id, created_at, expires_at, expired, lines = state
+    flat: list[Any] = [order_id, created_at, expires_at, expired]
+    for line_id, sku, quantity, allocations, backordered, committed, released in lines:
+        flat += (line_id, sku, quantity, backordered, committed, released, len(allocations))
+        for pair in allocations:
+            flat += pair
+    return tuple(flat)
+
+
+def _unpack(packed: _Packed) -> _State:
+    lines: list[_Line] = []
+    i, end = 4, len(packed)
+    while i < end:
+        line_id, sku, quantity, backordered, committed, released, count = packed[i : i + 7]
+        i += 7
+        pairs = packed[i : i + 2 * count]
+        allocations = tuple(zip(pairs[::2], pairs[1::2], strict=True))
+        i += 2 * count
+        lines.append((line_id, sku, quantity, allocations, backordered, committed, released))
+    return (packed[0], packed[1], packed[2], packed[3], tuple(lines))
+
+
+def _flat_request(lines: Mapping[str, object] | None) -> tuple[Any, ...]:
+    """Per-line quantities laid flat and sorted, for a fingerprint (None: everything)."""
+    if lines is None:
+        return (None,)
+    return tuple(x for item in sorted((k, str(v)) for k, v in lines.items()) for x in item)
+
+
+def _flat(allocations: Iterable[tuple[str, str, Decimal]]) -> tuple[Any, ...]:
+    """(sku, location, quantity) triples laid flat, for event records."""
+    return tuple(x for triple in allocations for x in triple)
+
+
 def _exceeded(action: str, line_id: str, requested: Decimal, remaining: Decimal) -> RuleViolation:
     return RuleViolation(
         STOCK_RESERVATION_EXCEEDED,
@@ -1134,7 +1177,7 @@ class StockLedger:
     def __init__(self, *, default_strategy: AllocationStrategy | None = None) -> None:
         self._cells: dict[tuple[str, str], _Cell] = {}
         self._locations: dict[str, dict[str, _Cell]] = {}
-        self._reservations: dict[str, _State] = {}
+        self._reservations: dict[str, _Packed] = {}
         self._expiring: dict[str, datetime] = {}
         self._operations: dict[str, tuple[tuple[Any, ...], Any, Any]] = {}
         self._journal: list[_Entry] = []
@@ -1232,9 +1275,9 @@ class StockLedger:
     def reservations(self, *, order_id: str | None = None) -> tuple[Reservation, ...]:
         """Every reservation (of one order if given), in creation order."""
         return tuple(
-            _public(rid, state)
-            for rid, state in self._reservations.items()
-            if order_id is None or state[0] == order_id
+            _public(rid, _unpack(packed))
+            for rid, packed in self._reservations.items()
+            if order_id is None or packed[0] == order_id
         )
 
     def movements(self) -> tuple[Movement, ...]:
@@ -1280,27 +1323,32 @@ class StockLedger:
         for name, at, *recorded in pending:
             values = tuple(recorded)
             if name == "StockReserved":
-                # Recorded as the reserved lines (cheap on the hot path); summed here.
-                rid, order_id, lines = recorded
+                # Recorded as the operation id (cheap on the hot path); the reserved
+                # lines are the operation's first result.
+                rid, order_id, operation_id = recorded
+                lines = _unpack(self._operations[operation_id][2])[4]
                 values = (
                     rid,
                     order_id,
-                    tuple((line[1], loc, q) for line in lines for loc, q in line[3]),
+                    tuple(x for line in lines for loc, q in line[3] for x in (line[1], loc, q)),
                     sum((line[4] for line in lines), ZERO),
                 )
             fields = dict(zip(_EVENT_FIELDS[name], values, strict=True))
             if "allocations" in fields:
-                fields["allocations"] = tuple(Allocation(*a) for a in fields["allocations"])
+                flat = fields["allocations"]
+                fields["allocations"] = tuple(
+                    Allocation(flat[i], flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)
+                )
             events.append(_EVENT_TYPES[name](occurred_at=at, **fields))
         return events
 
     # ---------------------------------------------------------------- internals
 
     def _state(self, reservation_id: str) -> _State:
-        state = self._reservations.get(reservation_id)
-        if state is None:
+        packed = self._reservations.get(reservation_id)
+        if packed is None:
             raise NotFound(params={"entity": "reservation", "id": reservation_id})
-        return state
+        return _unpack(packed)
 
     def _cell(self, sku: str, location: str) -> _Cell:
         cell = self._cells.get((sku, location))
@@ -1785,23 +1833,25 @@ class StockLedger:
             request: tuple[tuple[str, str, Decimal], ...] = (
                 (only.line_id, only.sku, only.quantity),
             )
+            flat_request: tuple[Any, ...] = request[0]
         else:
             request = tuple((line.line_id, line.sku, line.quantity) for line in lines)
+            flat_request = tuple(x for triple in request for x in triple)
         fingerprint = (
             "reserve",
             order_id,
-            request,
             chosen,
             allow_backorder,
             allow_safety_stock,
             expires_at,
             rid,
+            *flat_request,
         )
         seen = self._operations.get(operation_id)
         if seen is not None:
             if seen[0] != fingerprint:
                 raise OperationConflict(operation_id)
-            return _public(seen[1], seen[2])
+            return _public(seen[1], _unpack(seen[2]))
         if rid in self._reservations:
             raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid})
         if len(request) == 1 and chosen is None:
@@ -1810,7 +1860,7 @@ class StockLedger:
             )
             allocations = lines_state[0][3]
             sku = request[0][1]
-            self._pending.append(("StockReserved", at, rid, order_id, lines_state))
+            self._pending.append(("StockReserved", at, rid, order_id, operation_id))
             journal = self._journal
             cells = self._locations[sku] if allocations else {}
             for location, q in allocations:
@@ -1841,7 +1891,7 @@ class StockLedger:
                 allow_backorder=allow_backorder,
                 allow_safety_stock=allow_safety_stock,
             )
-            self._pending.append(("StockReserved", at, rid, order_id, lines_state))
+            self._pending.append(("StockReserved", at, rid, order_id, operation_id))
             for line in lines_state:
                 self._apply_reserve(
                     {line[1]: list(line[3])},
@@ -1851,11 +1901,11 @@ class StockLedger:
                     actor=actor,
                     at=at,
                 )
-        state: _State = (order_id, at, expires_at, False, lines_state)
-        self._reservations[rid] = state
+        packed = _pack((order_id, at, expires_at, False, lines_state))
+        self._reservations[rid] = packed
         if expires_at is not None:
             self._expiring[rid] = expires_at
-        self._operations[operation_id] = (fingerprint, rid, state)
+        self._operations[operation_id] = (fingerprint, rid, packed)
         return Reservation(rid, order_id, at, expires_at, False, lines_state)
 
     def _reserve_one(
@@ -1939,7 +1989,7 @@ class StockLedger:
         fingerprint = ("fill_backorders", reservation_id, chosen, allow_safety_stock)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return _public(*seen)
+            return _public(seen[0], _unpack(seen[1]))
         state = self._state(reservation_id)
         order_id, created_at, expires_at, expired, lines = state
         waiting = tuple((line[0], line[1], line[4]) for line in lines if line[4])
@@ -1959,8 +2009,10 @@ class StockLedger:
                 merged[location] = merged.get(location, ZERO) + q
             new_lines.append((*line[:3], tuple(merged.items()), got[4], line[5], line[6]))
         updated: _State = (order_id, created_at, expires_at, expired, tuple(new_lines))
-        self._reservations[reservation_id] = updated
-        allocations = tuple((sku, loc, q) for sku, got in served.items() for loc, q in got)
+        self._reservations[reservation_id] = packed = _pack(updated)
+        allocations = tuple(
+            x for sku, got in served.items() for loc, q in got for x in (sku, loc, q)
+        )
         if allocations:
             backordered = sum((line[4] for line in new_lines), ZERO)
             self._pending.append(
@@ -1974,7 +2026,7 @@ class StockLedger:
             actor=actor,
             at=at,
         )
-        self._operations[operation_id] = (fingerprint, reservation_id, updated)
+        self._operations[operation_id] = (fingerprint, reservation_id, packed)
         return _public(reservation_id, updated)
 
     def _wanted(
@@ -2057,11 +2109,11 @@ class StockLedger:
         fingerprint = (
             "release",
             reservation_id,
-            None if lines is None else tuple(sorted((k, str(v)) for k, v in lines.items())),
+            *_flat_request(lines),
         )
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return _public(*seen)
+            return _public(seen[0], _unpack(seen[1]))
         order_id, created_at, expires_at, expired, current = self._state(reservation_id)
         new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
         self._apply_release(
@@ -2075,11 +2127,11 @@ class StockLedger:
             at=at,
         )
         updated: _State = (order_id, created_at, expires_at, expired, new_lines)
-        self._reservations[reservation_id] = updated
+        self._reservations[reservation_id] = packed = _pack(updated)
         self._pending.append(
-            ("StockReleased", at, reservation_id, order_id, tuple(freed), unbackordered)
+            ("StockReleased", at, reservation_id, order_id, _flat(freed), unbackordered)
         )
-        self._operations[operation_id] = (fingerprint, reservation_id, updated)
+        self._operations[operation_id] = (fingerprint, reservation_id, packed)
         return _public(reservation_id, updated)
 
     def commit(
@@ -2115,12 +2167,12 @@ class StockLedger:
         fingerprint = (
             "commit",
             reservation_id,
-            None if lines is None else tuple(sorted((k, str(v)) for k, v in lines.items())),
             location,
+            *_flat_request(lines),
         )
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return _public(*seen)
+            return _public(seen[0], _unpack(seen[1]))
         order_id, created_at, expires_at, expired, current = self._state(reservation_id)
         new_lines, shipped, _ = _take(
             current, self._wanted(current, lines), commit=True, location=location
@@ -2147,9 +2199,9 @@ class StockLedger:
                 )
             )
         updated: _State = (order_id, created_at, expires_at, expired, new_lines)
-        self._reservations[reservation_id] = updated
-        self._pending.append(("StockCommitted", at, reservation_id, order_id, tuple(shipped)))
-        self._operations[operation_id] = (fingerprint, reservation_id, updated)
+        self._reservations[reservation_id] = packed = _pack(updated)
+        self._pending.append(("StockCommitted", at, reservation_id, order_id, _flat(shipped)))
+        self._operations[operation_id] = (fingerprint, reservation_id, packed)
         return _public(reservation_id, updated)
 
     def expire(
@@ -2177,7 +2229,7 @@ class StockLedger:
         expired: list[tuple[str, _State]] = []
         for rid in due:
             del self._expiring[rid]
-            state = self._reservations[rid]
+            state = _unpack(self._reservations[rid])
             if not _is_open(state):
                 continue
             order_id, created_at, expires_at, _, current = state
@@ -2193,9 +2245,9 @@ class StockLedger:
                 at=now,
             )
             updated: _State = (order_id, created_at, expires_at, True, new_lines)
-            self._reservations[rid] = updated
+            self._reservations[rid] = _pack(updated)
             self._pending.append(
-                ("ReservationExpired", now, rid, order_id, tuple(freed), unbackordered)
+                ("ReservationExpired", now, rid, order_id, _flat(freed), unbackordered)
             )
             expired.append((rid, updated))
         self._operations[op] = (fingerprint, tuple(expired), None)
