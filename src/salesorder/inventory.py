@@ -87,6 +87,9 @@ __all__ = [
 
 ZERO: Final = Decimal(0)
 
+# A reservation's state packed into one flat tuple of atoms (see ``_pack``).
+_Packed = tuple[Any, ...]
+
 STOCK_QUANTITY_INVALID = define_code(
     "stock.quantity.invalid",
     en="Invalid stock quantity for {what}: {reason}.",
@@ -218,6 +221,8 @@ def _quantity(value: object) -> Decimal:
 
 
 def _positive_quantity(value: object) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and value > 0 and value in _CHECKED:
+        return value  # the hot path of ReservationLine
     return _positive(value)
 
 
@@ -378,9 +383,8 @@ class Reservation:
     created_at: datetime
     expires_at: datetime | None
     expired: bool
-    # Lines as tuples of atoms: (line_id, sku, quantity, ((location, quantity), ...),
-    # backordered, committed, released). Cheap to build and compare.
-    _state: tuple[tuple[Any, ...], ...] = attrs.field(alias="state")
+    # The ledger's packed state (see ``_pack``): one flat tuple, cheap to build and compare.
+    _state: tuple[Any, ...] = attrs.field(alias="state")
 
     @classmethod
     def from_lines(
@@ -418,7 +422,8 @@ class Reservation:
             )
             for line in lines
         )
-        return cls(reservation_id, order_id, created_at, expires_at, expired, state)
+        packed = _pack((order_id, created_at, expires_at, expired, state))
+        return cls(reservation_id, order_id, created_at, expires_at, expired, packed)
 
     @functools.cached_property
     def lines(self) -> tuple[ReservedLine, ...]:
@@ -434,7 +439,7 @@ class Reservation:
                 released,
             )
             for line_id, sku, quantity, allocations, backordered, committed, released in (
-                self._state
+                _unpack(self._state)[4]
             )
         )
 
@@ -453,17 +458,17 @@ class Reservation:
     @property
     def allocated(self) -> Decimal:
         """Total quantity currently reserved by this reservation."""
-        return sum((q for line in self._state for _, q in line[3]), ZERO)
+        return sum((q for line in _unpack(self._state)[4] for _, q in line[3]), ZERO)
 
     @property
     def backordered(self) -> Decimal:
         """Total quantity waiting for stock."""
-        return sum((line[4] for line in self._state), ZERO)
+        return sum((line[4] for line in _unpack(self._state)[4]), ZERO)
 
     @property
     def is_open(self) -> bool:
         """True while anything is still allocated or backordered."""
-        return any(line[3] or line[4] for line in self._state)
+        return any(line[3] or line[4] for line in _unpack(self._state)[4])
 
     def line(self, line_id: str) -> ReservedLine:
         """The reserved line with ``line_id``.
@@ -971,9 +976,9 @@ class _Cell:
         self.max_level: Decimal | None = None
 
 
-def _public(reservation_id: str, state: _State) -> Reservation:
-    """The frozen Reservation for an internal state."""
-    return Reservation(reservation_id, state[0], state[1], state[2], state[3], state[4])
+def _public(reservation_id: str, packed: _Packed) -> Reservation:
+    """The frozen Reservation for a packed internal state."""
+    return Reservation(reservation_id, packed[0], packed[1], packed[2], packed[3], packed)
 
 
 def _is_open(state: _State) -> bool:
@@ -985,9 +990,6 @@ def _is_open(state: _State) -> bool:
 # the number of allocations and that many (location, quantity) pairs laid flat. Flat
 # tuples of atoms are untracked by the cyclic garbage collector at its first pass, so a
 # ledger with millions of entries does not make every full collection slower.
-_Packed = tuple[Any, ...]
-
-
 def _pack(state: _State) -> _Packed:
     order_id, created_at, expires_at, expired, lines = state
     flat: list[Any] = [order_id, created_at, expires_at, expired]
@@ -1011,10 +1013,13 @@ def _unpack(packed: _Packed) -> _State:
     return (packed[0], packed[1], packed[2], packed[3], tuple(lines))
 
 
+_EVERYTHING: Final = (None,)
+
+
 def _flat_request(lines: Mapping[str, object] | None) -> tuple[Any, ...]:
     """Per-line quantities laid flat and sorted, for a fingerprint (None: everything)."""
     if lines is None:
-        return (None,)
+        return _EVERYTHING
     return tuple(x for item in sorted((k, str(v)) for k, v in lines.items()) for x in item)
 
 
@@ -1270,12 +1275,15 @@ class StockLedger:
         Raises:
             NotFound: if there is no such reservation.
         """
-        return _public(reservation_id, self._state(reservation_id))
+        packed = self._reservations.get(reservation_id)
+        if packed is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        return _public(reservation_id, packed)
 
     def reservations(self, *, order_id: str | None = None) -> tuple[Reservation, ...]:
         """Every reservation (of one order if given), in creation order."""
         return tuple(
-            _public(rid, _unpack(packed))
+            _public(rid, packed)
             for rid, packed in self._reservations.items()
             if order_id is None or packed[0] == order_id
         )
@@ -1851,7 +1859,7 @@ class StockLedger:
         if seen is not None:
             if seen[0] != fingerprint:
                 raise OperationConflict(operation_id)
-            return _public(seen[1], _unpack(seen[2]))
+            return _public(seen[1], seen[2])
         if rid in self._reservations:
             raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid})
         if len(request) == 1 and chosen is None:
@@ -1906,7 +1914,7 @@ class StockLedger:
         if expires_at is not None:
             self._expiring[rid] = expires_at
         self._operations[operation_id] = (fingerprint, rid, packed)
-        return Reservation(rid, order_id, at, expires_at, False, lines_state)
+        return Reservation(rid, order_id, at, expires_at, False, packed)
 
     def _reserve_one(
         self,
@@ -1989,7 +1997,7 @@ class StockLedger:
         fingerprint = ("fill_backorders", reservation_id, chosen, allow_safety_stock)
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
-            return _public(seen[0], _unpack(seen[1]))
+            return _public(seen[0], seen[1])
         state = self._state(reservation_id)
         order_id, created_at, expires_at, expired, lines = state
         waiting = tuple((line[0], line[1], line[4]) for line in lines if line[4])
@@ -2027,7 +2035,7 @@ class StockLedger:
             at=at,
         )
         self._operations[operation_id] = (fingerprint, reservation_id, packed)
-        return _public(reservation_id, updated)
+        return _public(reservation_id, packed)
 
     def _wanted(
         self, lines: tuple[_Line, ...], requested: Mapping[str, Decimal | int | str] | None
@@ -2106,15 +2114,50 @@ class StockLedger:
                 outstanding.
             OperationConflict: if the operation id was used for something else.
         """
-        fingerprint = (
-            "release",
-            reservation_id,
-            *_flat_request(lines),
-        )
-        seen = self._replay(operation_id, fingerprint)
+        fingerprint = ("release", reservation_id, *_flat_request(lines))
+        seen = self._operations.get(operation_id)
         if seen is not None:
-            return _public(seen[0], _unpack(seen[1]))
-        order_id, created_at, expires_at, expired, current = self._state(reservation_id)
+            if seen[0] != fingerprint:
+                raise OperationConflict(operation_id)
+            return _public(seen[1], seen[2])
+        packed = self._reservations.get(reservation_id)
+        if packed is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        if lines is None and len(packed) == 11 + 2 * packed[10]:
+            # One line, released in full (a cancellation): the hot path, on the packed state.
+            order_id, sku = packed[0], packed[5]
+            journal, cells = self._journal, self._cells
+            moved = ZERO
+            freed_flat: list[Any] = []
+            for i in range(11, len(packed), 2):
+                location, q = packed[i], packed[i + 1]
+                cells[(sku, location)].reserved -= q
+                journal.append(
+                    (
+                        _RELEASED,
+                        sku,
+                        location,
+                        ZERO,
+                        -q,
+                        order_id,
+                        reservation_id,
+                        operation_id,
+                        actor,
+                        reason,
+                        at,
+                    )
+                )
+                moved += q
+                freed_flat += (sku, location, q)
+            backordered = packed[7]
+            packed = (*packed[:7], ZERO, packed[8], packed[9] + moved + backordered, 0)
+            self._reservations[reservation_id] = packed
+            self._pending.append(
+                ("StockReleased", at, reservation_id, order_id, tuple(freed_flat), backordered)
+            )
+            self._operations[operation_id] = (fingerprint, reservation_id, packed)
+            return Reservation(reservation_id, order_id, packed[1], packed[2], packed[3], packed)
+        order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
         self._apply_release(
             reservation_id,
@@ -2132,7 +2175,7 @@ class StockLedger:
             ("StockReleased", at, reservation_id, order_id, _flat(freed), unbackordered)
         )
         self._operations[operation_id] = (fingerprint, reservation_id, packed)
-        return _public(reservation_id, updated)
+        return _public(reservation_id, packed)
 
     def commit(
         self,
@@ -2164,16 +2207,51 @@ class StockLedger:
                 allocated.
             OperationConflict: if the operation id was used for something else.
         """
-        fingerprint = (
-            "commit",
-            reservation_id,
-            location,
-            *_flat_request(lines),
-        )
-        seen = self._replay(operation_id, fingerprint)
+        fingerprint = ("commit", reservation_id, location, *_flat_request(lines))
+        seen = self._operations.get(operation_id)
         if seen is not None:
-            return _public(seen[0], _unpack(seen[1]))
-        order_id, created_at, expires_at, expired, current = self._state(reservation_id)
+            if seen[0] != fingerprint:
+                raise OperationConflict(operation_id)
+            return _public(seen[1], seen[2])
+        packed = self._reservations.get(reservation_id)
+        if packed is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        if lines is None and location is None and len(packed) == 11 + 2 * packed[10]:
+            # One line, shipped in full: the hot path, on the packed state.
+            order_id, sku = packed[0], packed[5]
+            journal, cells = self._journal, self._cells
+            moved = ZERO
+            shipped_flat: list[Any] = []
+            for i in range(11, len(packed), 2):
+                location_i, q = packed[i], packed[i + 1]
+                cell = cells[(sku, location_i)]
+                cell.on_hand -= q
+                cell.reserved -= q
+                journal.append(
+                    (
+                        _COMMITTED,
+                        sku,
+                        location_i,
+                        -q,
+                        -q,
+                        order_id,
+                        reservation_id,
+                        operation_id,
+                        actor,
+                        None,
+                        at,
+                    )
+                )
+                moved += q
+                shipped_flat += (sku, location_i, q)
+            packed = (*packed[:8], packed[8] + moved, packed[9], 0)
+            self._reservations[reservation_id] = packed
+            self._pending.append(
+                ("StockCommitted", at, reservation_id, order_id, tuple(shipped_flat))
+            )
+            self._operations[operation_id] = (fingerprint, reservation_id, packed)
+            return Reservation(reservation_id, order_id, packed[1], packed[2], packed[3], packed)
+        order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, shipped, _ = _take(
             current, self._wanted(current, lines), commit=True, location=location
         )
@@ -2202,7 +2280,7 @@ class StockLedger:
         self._reservations[reservation_id] = packed = _pack(updated)
         self._pending.append(("StockCommitted", at, reservation_id, order_id, _flat(shipped)))
         self._operations[operation_id] = (fingerprint, reservation_id, packed)
-        return _public(reservation_id, updated)
+        return _public(reservation_id, packed)
 
     def expire(
         self, now: datetime, *, operation_id: str | None = None, actor: str | None = None
@@ -2226,7 +2304,7 @@ class StockLedger:
         if seen is not None:
             return tuple(_public(*item) for item in seen[0])
         due = [rid for rid, when in self._expiring.items() if when <= now]
-        expired: list[tuple[str, _State]] = []
+        expired: list[tuple[str, _Packed]] = []
         for rid in due:
             del self._expiring[rid]
             state = _unpack(self._reservations[rid])
@@ -2245,10 +2323,10 @@ class StockLedger:
                 at=now,
             )
             updated: _State = (order_id, created_at, expires_at, True, new_lines)
-            self._reservations[rid] = _pack(updated)
+            self._reservations[rid] = packed = _pack(updated)
             self._pending.append(
                 ("ReservationExpired", now, rid, order_id, _flat(freed), unbackordered)
             )
-            expired.append((rid, updated))
+            expired.append((rid, packed))
         self._operations[op] = (fingerprint, tuple(expired), None)
         return tuple(_public(*item) for item in expired)
