@@ -70,11 +70,11 @@ def run_floor(plan: list[tuple[int, str, Decimal]], skus: int) -> float:
             else:
                 raise RuntimeError("oversold")
         else:
-            key, q = reservations.pop(open_ids.popleft())
+            key, held = reservations.pop(open_ids.popleft())
             cell = stock[key]
-            cell[1] -= q
+            cell[1] -= held
             if kind == 2:
-                cell[0] -= q
+                cell[0] -= held
     return time.perf_counter() - start
 
 
@@ -101,9 +101,8 @@ def run_ledger(plan: list[tuple[int, str, Decimal]], skus: int) -> float:
             commit(open_ids.popleft(), operation_id=op, at=AT)
     elapsed = time.perf_counter() - start
     # Sanity: the ledger agrees with its own journal after the run.
-    assert ledger.rebuild_reserved() == {
-        (p.sku, p.location): p.reserved for p in ledger.positions()
-    }
+    if ledger.rebuild_reserved() != {(p.sku, p.location): p.reserved for p in ledger.positions()}:
+        raise RuntimeError("journal and positions disagree")
     return elapsed
 
 
@@ -111,14 +110,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=1_000_000)
     parser.add_argument("--skus", type=int, default=10_000)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="best of N, floor and ledger alternating"
+    )
     args = parser.parse_args()
     plan = schedule(args.ops, args.skus)
-    floor = run_floor(plan, args.skus)
-    ledger = run_ledger(plan, args.skus)
+    # Alternate the two and keep each one's best run: a shared machine's noise then
+    # hits both alike instead of skewing the ratio.
+    floor = ledger = float("inf")
+    for _ in range(args.repeat):
+        floor = min(floor, run_floor(plan, args.skus))
+        ledger = min(ledger, run_ledger(plan, args.skus))
     floor_rate = args.ops / floor
     ledger_rate = args.ops / ledger
     ratio = ledger_rate / floor_rate
-    print(f"operations: {args.ops:,} over {args.skus:,} SKUs x {len(LOCATIONS)} locations")
+    print(
+        f"operations: {args.ops:,} (reserve 50%, release 25%, commit 25%) over {args.skus:,} SKUs"
+        f" x {len(LOCATIONS)} locations, best of {args.repeat}"
+    )
     print(f"floor  (dict of counters): {floor_rate:>12,.0f} ops/s")
     print(f"ledger (StockLedger)     : {ledger_rate:>12,.0f} ops/s")
     verdict = "OK" if ratio >= 1 / BUDGET else "OVER BUDGET"

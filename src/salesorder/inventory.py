@@ -1790,7 +1790,8 @@ class StockLedger:
                 if cell.reorder_point is not None or cell.safety_stock:
                     self._alerts(sku, location, cell, free_before, at)
 
-    def reserve(
+    # The single-line path is inlined on purpose (benchmarks/bench_inventory.py).
+    def reserve(  # noqa: PLR0912, PLR0915
         self,
         order_id: str,
         lines: Sequence[ReservationLine],
@@ -1838,13 +1839,9 @@ class StockLedger:
             chosen = self._default_strategy
         if len(lines) == 1:
             only = lines[0]
-            request: tuple[tuple[str, str, Decimal], ...] = (
-                (only.line_id, only.sku, only.quantity),
-            )
-            flat_request: tuple[Any, ...] = request[0]
+            flat_request: tuple[Any, ...] = (only.line_id, only.sku, only.quantity)
         else:
-            request = tuple((line.line_id, line.sku, line.quantity) for line in lines)
-            flat_request = tuple(x for triple in request for x in triple)
+            flat_request = tuple(x for ln in lines for x in (ln.line_id, ln.sku, ln.quantity))
         fingerprint = (
             "reserve",
             order_id,
@@ -1862,16 +1859,32 @@ class StockLedger:
             return _public(seen[1], seen[2])
         if rid in self._reservations:
             raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid})
-        if len(request) == 1 and chosen is None:
-            lines_state = self._reserve_one(
-                request[0], allow_backorder=allow_backorder, allow_safety_stock=allow_safety_stock
-            )
-            allocations = lines_state[0][3]
-            sku = request[0][1]
+        if len(flat_request) == 3 and chosen is None:
+            # One line with the default strategy: the hot path, straight to the packed
+            # state (the general path below gives the same result, only slower).
+            line_id, sku, quantity = flat_request
+            remaining = quantity
+            taken: list[Any] = []
+            cells = self._locations.get(sku, {})
+            for location, cell in cells.items():
+                free = cell.on_hand - cell.reserved
+                if not allow_safety_stock:
+                    free -= cell.safety_stock
+                if free <= ZERO:
+                    continue
+                if free >= remaining:
+                    taken += (location, remaining)
+                    remaining = ZERO
+                    break
+                taken += (location, free)
+                remaining -= free
+            if remaining and not allow_backorder:
+                raise InsufficientStock((Shortfall(sku, quantity, quantity - remaining),))
+            # Checked; from here on nothing can fail.
             self._pending.append(("StockReserved", at, rid, order_id, operation_id))
             journal = self._journal
-            cells = self._locations[sku] if allocations else {}
-            for location, q in allocations:
+            for i in range(0, len(taken), 2):
+                location, q = taken[i], taken[i + 1]
                 cell = cells[location]
                 free_before = cell.on_hand - cell.reserved
                 cell.reserved += q
@@ -1892,7 +1905,24 @@ class StockLedger:
                 )
                 if cell.reorder_point is not None or free_before - q < cell.safety_stock:
                     self._alerts(sku, location, cell, free_before, at)
+            packed = (
+                order_id,
+                at,
+                expires_at,
+                False,
+                line_id,
+                sku,
+                quantity,
+                remaining,
+                ZERO,
+                ZERO,
+                len(taken) // 2,
+                *taken,
+            )
         else:
+            request = tuple(
+                zip(flat_request[::3], flat_request[1::3], flat_request[2::3], strict=True)
+            )
             lines_state = self._reserve_many(
                 request,
                 chosen,
@@ -1909,39 +1939,12 @@ class StockLedger:
                     actor=actor,
                     at=at,
                 )
-        packed = _pack((order_id, at, expires_at, False, lines_state))
+            packed = _pack((order_id, at, expires_at, False, lines_state))
         self._reservations[rid] = packed
         if expires_at is not None:
             self._expiring[rid] = expires_at
         self._operations[operation_id] = (fingerprint, rid, packed)
         return Reservation(rid, order_id, at, expires_at, False, packed)
-
-    def _reserve_one(
-        self,
-        request: tuple[str, str, Decimal],
-        *,
-        allow_backorder: bool,
-        allow_safety_stock: bool,
-    ) -> tuple[_Line, ...]:
-        """Plan one line with the default strategy (the hot path); nothing changes here."""
-        line_id, sku, quantity = request
-        remaining = quantity
-        got: list[_Alloc] = []
-        for location, cell in self._locations.get(sku, {}).items():
-            free = cell.on_hand - cell.reserved
-            if not allow_safety_stock:
-                free -= cell.safety_stock
-            if free <= ZERO:
-                continue
-            if free >= remaining:
-                got.append((location, remaining))
-                remaining = ZERO
-                break
-            got.append((location, free))
-            remaining -= free
-        if remaining and not allow_backorder:
-            raise InsufficientStock((Shortfall(sku, quantity, quantity - remaining),))
-        return ((line_id, sku, quantity, tuple(got), remaining, ZERO, ZERO),)
 
     def _reserve_many(
         self,
@@ -2114,7 +2117,11 @@ class StockLedger:
                 outstanding.
             OperationConflict: if the operation id was used for something else.
         """
-        fingerprint = ("release", reservation_id, *_flat_request(lines))
+        fingerprint = (
+            ("release", reservation_id, None)
+            if lines is None
+            else ("release", reservation_id, *_flat_request(lines))
+        )
         seen = self._operations.get(operation_id)
         if seen is not None:
             if seen[0] != fingerprint:
@@ -2207,7 +2214,11 @@ class StockLedger:
                 allocated.
             OperationConflict: if the operation id was used for something else.
         """
-        fingerprint = ("commit", reservation_id, location, *_flat_request(lines))
+        fingerprint = (
+            ("commit", reservation_id, location, None)
+            if lines is None
+            else ("commit", reservation_id, location, *_flat_request(lines))
+        )
         seen = self._operations.get(operation_id)
         if seen is not None:
             if seen[0] != fingerprint:
