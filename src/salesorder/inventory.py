@@ -1013,13 +1013,8 @@ def _unpack(packed: _Packed) -> _State:
     return (packed[0], packed[1], packed[2], packed[3], tuple(lines))
 
 
-_EVERYTHING: Final = (None,)
-
-
-def _flat_request(lines: Mapping[str, object] | None) -> tuple[Any, ...]:
-    """Per-line quantities laid flat and sorted, for a fingerprint (None: everything)."""
-    if lines is None:
-        return _EVERYTHING
+def _flat_request(lines: Mapping[str, object]) -> tuple[Any, ...]:
+    """Per-line quantities laid flat and sorted, for a fingerprint."""
     return tuple(x for item in sorted((k, str(v)) for k, v in lines.items()) for x in item)
 
 
@@ -2137,8 +2132,9 @@ class StockLedger:
             moved = ZERO
             freed_flat: list[Any] = []
             for i in range(11, len(packed), 2):
-                location, q = packed[i], packed[i + 1]
-                cells[(sku, location)].reserved -= q
+                location = packed[i]
+                q = packed[i + 1]
+                cells[sku, location].reserved -= q
                 journal.append(
                     (
                         _RELEASED,

@@ -21,6 +21,7 @@ from salesorder.inventory import (
     MovementKind,
     NearestFirst,
     OperationConflict,
+    Reservation,
     ReservationExpired,
     ReservationLine,
     SafetyStockBreached,
@@ -379,6 +380,25 @@ class TestIdempotency:
         assert raised.value.code == "stock.operation.conflict"
         assert raised.value.operation_id == "r"
 
+    def test_release_and_commit_ids_reused_differently_conflict(self) -> None:
+        ledger = stocked(A_WH1=5)
+        ledger.reserve("o1", [line("1", "A", 2)], operation_id="x", at=AT)
+        ledger.release("x", operation_id="rel", at=AT, lines={"1": 1})
+        with pytest.raises(OperationConflict):
+            ledger.release("x", operation_id="rel", at=AT)
+        ledger.commit("x", operation_id="com", at=AT)
+        with pytest.raises(OperationConflict):
+            ledger.commit("x", operation_id="com", at=AT, location="WH1")
+
+    def test_unknown_reservation_cannot_be_filled_or_shipped(self) -> None:
+        ledger = StockLedger()
+        with pytest.raises(NotFound):
+            ledger.fill_backorders("nope", operation_id="f", at=AT)
+        with pytest.raises(NotFound):
+            ledger.commit("nope", operation_id="c", at=AT)
+        with pytest.raises(NotFound):
+            ledger.reservation("nope")
+
     def test_every_operation_replays(self) -> None:
         ledger = stocked(A_WH1=5)
         ledger.reserve("o1", [line("1", "A", 5)], operation_id="x", at=AT, allow_backorder=True)
@@ -398,6 +418,24 @@ class TestIdempotency:
             journal = ledger.movements()
             assert call() == first
             assert ledger.movements() == journal
+
+
+class TestReservationValue:
+    def test_from_lines_round_trips(self) -> None:
+        made = stocked(A_WH1=2, A_WH2=2).reserve(
+            "o1",
+            [line("1", "A", 3), line("2", "B", 1)],
+            operation_id="x",
+            at=AT,
+            allow_backorder=True,
+        )
+        rebuilt = Reservation.from_lines(
+            made.reservation_id, made.order_id, made.lines, created_at=made.created_at
+        )
+        assert rebuilt == made
+        assert rebuilt.lines[0].outstanding == 3
+        assert "reservation_id='x'" in repr(rebuilt)
+        assert "WH2" in repr(rebuilt)
 
 
 class TestReleaseAndCommit:

@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 from salesorder.money import Money, minor_unit
 
 # --- stock (inventory) strategies live in a private module; re-exported here.
-from salesorder.testing._stock import stock_operations, stock_positions
+from salesorder.testing._stock import run_stock_operations, stock_operations, stock_positions
 
 __all__ = [
     "amounts",
     "currencies",
     "money",
+    "run_stock_operations",
     "stock_operations",
     "stock_positions",
 ]
