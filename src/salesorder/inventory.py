@@ -379,12 +379,28 @@ class Reservation:
     """
 
     reservation_id: str
-    order_id: str
-    created_at: datetime
-    expires_at: datetime | None
-    expired: bool
     # The ledger's packed state (see ``_pack``): one flat tuple, cheap to build and compare.
     _state: tuple[Any, ...] = attrs.field(alias="state")
+
+    @property
+    def order_id(self) -> str:
+        """The order it serves."""
+        return self._state[0]  # type: ignore[no-any-return]
+
+    @property
+    def created_at(self) -> datetime:
+        """When it was made."""
+        return self._state[1]  # type: ignore[no-any-return]
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When :meth:`StockLedger.expire` releases it; None never."""
+        return self._state[2]  # type: ignore[no-any-return]
+
+    @property
+    def expired(self) -> bool:
+        """True once released by expiry."""
+        return self._state[3]  # type: ignore[no-any-return]
 
     @classmethod
     def from_lines(
@@ -422,8 +438,7 @@ class Reservation:
             )
             for line in lines
         )
-        packed = _pack((order_id, created_at, expires_at, expired, state))
-        return cls(reservation_id, order_id, created_at, expires_at, expired, packed)
+        return cls(reservation_id, _pack((order_id, created_at, expires_at, expired, state)))
 
     @functools.cached_property
     def lines(self) -> tuple[ReservedLine, ...]:
@@ -978,7 +993,7 @@ class _Cell:
 
 def _public(reservation_id: str, packed: _Packed) -> Reservation:
     """The frozen Reservation for a packed internal state."""
-    return Reservation(reservation_id, packed[0], packed[1], packed[2], packed[3], packed)
+    return Reservation(reservation_id, packed)
 
 
 def _is_open(state: _State) -> bool:
@@ -1939,7 +1954,7 @@ class StockLedger:
         if expires_at is not None:
             self._expiring[rid] = expires_at
         self._operations[operation_id] = (fingerprint, rid, packed)
-        return Reservation(rid, order_id, at, expires_at, False, packed)
+        return Reservation(rid, packed)
 
     def _reserve_many(
         self,
@@ -2159,7 +2174,7 @@ class StockLedger:
                 ("StockReleased", at, reservation_id, order_id, tuple(freed_flat), backordered)
             )
             self._operations[operation_id] = (fingerprint, reservation_id, packed)
-            return Reservation(reservation_id, order_id, packed[1], packed[2], packed[3], packed)
+            return Reservation(reservation_id, packed)
         order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
         self._apply_release(
@@ -2257,7 +2272,7 @@ class StockLedger:
                 ("StockCommitted", at, reservation_id, order_id, tuple(shipped_flat))
             )
             self._operations[operation_id] = (fingerprint, reservation_id, packed)
-            return Reservation(reservation_id, order_id, packed[1], packed[2], packed[3], packed)
+            return Reservation(reservation_id, packed)
         order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, shipped, _ = _take(
             current, self._wanted(current, lines), commit=True, location=location
