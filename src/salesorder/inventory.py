@@ -34,6 +34,7 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Final, Protocol
 
 import attrs
@@ -991,6 +992,10 @@ class _Cell:
         self.max_level: Decimal | None = None
 
 
+# Read-only stand-in for "no positions yet" (saves building an empty dict per call).
+_NO_CELLS: Final[Mapping[str, _Cell]] = MappingProxyType({})
+
+
 def _public(reservation_id: str, packed: _Packed) -> Reservation:
     """The frozen Reservation for a packed internal state."""
     return Reservation(reservation_id, packed)
@@ -1850,18 +1855,30 @@ class StockLedger:
         if len(lines) == 1:
             only = lines[0]
             flat_request: tuple[Any, ...] = (only.line_id, only.sku, only.quantity)
+            fingerprint: tuple[Any, ...] = (
+                "reserve",
+                order_id,
+                chosen,
+                allow_backorder,
+                allow_safety_stock,
+                expires_at,
+                rid,
+                only.line_id,
+                only.sku,
+                only.quantity,
+            )
         else:
             flat_request = tuple(x for ln in lines for x in (ln.line_id, ln.sku, ln.quantity))
-        fingerprint = (
-            "reserve",
-            order_id,
-            chosen,
-            allow_backorder,
-            allow_safety_stock,
-            expires_at,
-            rid,
-            *flat_request,
-        )
+            fingerprint = (
+                "reserve",
+                order_id,
+                chosen,
+                allow_backorder,
+                allow_safety_stock,
+                expires_at,
+                rid,
+                *flat_request,
+            )
         seen = self._operations.get(operation_id)
         if seen is not None:
             if seen[0] != fingerprint:
@@ -1875,7 +1892,7 @@ class StockLedger:
             line_id, sku, quantity = flat_request
             remaining = quantity
             taken: list[Any] = []
-            cells = self._locations.get(sku, {})
+            cells = self._locations.get(sku, _NO_CELLS)
             for location, cell in cells.items():
                 free = cell.on_hand - cell.reserved
                 if not allow_safety_stock:
@@ -2140,38 +2157,31 @@ class StockLedger:
         packed = self._reservations.get(reservation_id)
         if packed is None:
             raise NotFound(params={"entity": "reservation", "id": reservation_id})
-        if lines is None and len(packed) == 11 + 2 * packed[10]:
-            # One line, released in full (a cancellation): the hot path, on the packed state.
-            order_id, sku = packed[0], packed[5]
-            journal, cells = self._journal, self._cells
-            moved = ZERO
-            freed_flat: list[Any] = []
-            for i in range(11, len(packed), 2):
-                location = packed[i]
-                q = packed[i + 1]
-                cells[sku, location].reserved -= q
-                journal.append(
-                    (
-                        _RELEASED,
-                        sku,
-                        location,
-                        ZERO,
-                        -q,
-                        order_id,
-                        reservation_id,
-                        operation_id,
-                        actor,
-                        reason,
-                        at,
-                    )
+        if lines is None and len(packed) == 13:
+            # One line at one location, released in full (a cancellation): the hot
+            # path, on the packed state (the general path gives the same result).
+            order_id, sku, location, q = packed[0], packed[5], packed[11], packed[12]
+            self._cells[sku, location].reserved -= q
+            self._journal.append(
+                (
+                    _RELEASED,
+                    sku,
+                    location,
+                    ZERO,
+                    -q,
+                    order_id,
+                    reservation_id,
+                    operation_id,
+                    actor,
+                    reason,
+                    at,
                 )
-                moved += q
-                freed_flat += (sku, location, q)
+            )
             backordered = packed[7]
-            packed = (*packed[:7], ZERO, packed[8], packed[9] + moved + backordered, 0)
+            packed = (*packed[:7], ZERO, packed[8], packed[9] + q + backordered, 0)
             self._reservations[reservation_id] = packed
             self._pending.append(
-                ("StockReleased", at, reservation_id, order_id, tuple(freed_flat), backordered)
+                ("StockReleased", at, reservation_id, order_id, (sku, location, q), backordered)
             )
             self._operations[operation_id] = (fingerprint, reservation_id, packed)
             return Reservation(reservation_id, packed)
@@ -2238,38 +2248,32 @@ class StockLedger:
         packed = self._reservations.get(reservation_id)
         if packed is None:
             raise NotFound(params={"entity": "reservation", "id": reservation_id})
-        if lines is None and location is None and len(packed) == 11 + 2 * packed[10]:
-            # One line, shipped in full: the hot path, on the packed state.
-            order_id, sku = packed[0], packed[5]
-            journal, cells = self._journal, self._cells
-            moved = ZERO
-            shipped_flat: list[Any] = []
-            for i in range(11, len(packed), 2):
-                location_i, q = packed[i], packed[i + 1]
-                cell = cells[(sku, location_i)]
-                cell.on_hand -= q
-                cell.reserved -= q
-                journal.append(
-                    (
-                        _COMMITTED,
-                        sku,
-                        location_i,
-                        -q,
-                        -q,
-                        order_id,
-                        reservation_id,
-                        operation_id,
-                        actor,
-                        None,
-                        at,
-                    )
+        if lines is None and location is None and len(packed) == 13:
+            # One line at one location, shipped in full: the hot path, on the packed
+            # state (the general path gives the same result).
+            order_id, sku, location_1, q = packed[0], packed[5], packed[11], packed[12]
+            cell = self._cells[sku, location_1]
+            cell.on_hand -= q
+            cell.reserved -= q
+            self._journal.append(
+                (
+                    _COMMITTED,
+                    sku,
+                    location_1,
+                    -q,
+                    -q,
+                    order_id,
+                    reservation_id,
+                    operation_id,
+                    actor,
+                    None,
+                    at,
                 )
-                moved += q
-                shipped_flat += (sku, location_i, q)
-            packed = (*packed[:8], packed[8] + moved, packed[9], 0)
+            )
+            packed = (*packed[:8], packed[8] + q, packed[9], 0)
             self._reservations[reservation_id] = packed
             self._pending.append(
-                ("StockCommitted", at, reservation_id, order_id, tuple(shipped_flat))
+                ("StockCommitted", at, reservation_id, order_id, (sku, location_1, q))
             )
             self._operations[operation_id] = (fingerprint, reservation_id, packed)
             return Reservation(reservation_id, packed)
