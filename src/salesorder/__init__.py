@@ -14,6 +14,7 @@ from salesorder.errors import (
     InsufficientStock,
     SalesOrderError,
 )
+from salesorder.inventory import Reservation, ReservationLine, StockLedger, StockPosition
 from salesorder.lifecycle import ApprovalPolicy, OrderLifecycle, Status
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (
@@ -54,10 +55,14 @@ __all__ = [
     "OrderType",
     "PriceBreakdown",
     "PriceList",
+    "Reservation",
+    "ReservationLine",
     "RoundingMode",
     "RoundingPolicy",
     "SalesOrderError",
     "Status",
+    "StockLedger",
+    "StockPosition",
     "TaxPolicy",
     "ValidationReport",
     "__version__",

@@ -37,6 +37,9 @@ from salesorder.testing._pricing import (
     tax_policies,
 )
 
+# --- stock (inventory) strategies live in a private module; re-exported here.
+from salesorder.testing._stock import run_stock_operations, stock_operations, stock_positions
+
 __all__ = [
     "COMMON_CURRENCIES",
     "DRAFT_CONTEXT",
@@ -56,6 +59,9 @@ __all__ = [
     "pricing_inputs",
     "promotions",
     "rounding_policies",
+    "run_stock_operations",
+    "stock_operations",
+    "stock_positions",
     "tax_policies",
     "unified_social_credit_codes",
 ]

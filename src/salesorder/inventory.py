@@ -1,0 +1,2358 @@
+"""Stock per (SKU, location): reservation, release, shipment, returns, transfers, alerts.
+
+:class:`StockLedger` is the pure, in-memory stock logic that every storage adapter
+builds on. Time comes in as an argument (``at=``), every mutating operation carries
+an ``operation_id``, and every change is an append-only journal movement.
+
+Invariants (checked after every step by ``tests/property/test_inventory_stateful.py``):
+
+* on hand ≥ 0 and 0 ≤ reserved ≤ on hand, for every (SKU, location);
+* nothing is reserved beyond what was available when it was reserved: a quantity
+  that cannot be served is refused (:class:`~salesorder.errors.InsufficientStock`,
+  one :class:`~salesorder.errors.Shortfall` per SKU) or, when the caller allows
+  it, recorded as *backordered* — never allocated;
+* a reservation is all-or-nothing across the order's lines, and lines of the same
+  SKU are aggregated before the check (two lines of one SKU cannot oversell);
+* for every reserved line: requested = allocated + backordered + committed +
+  released, and the reserved quantity of a position is the sum of the open
+  allocations at it;
+* on hand and reserved can be rebuilt from the journal at any time
+  (:meth:`StockLedger.rebuild_on_hand`, :meth:`StockLedger.rebuild_reserved`);
+* repeating an operation id returns the first result and changes nothing;
+  repeating it with different arguments raises :class:`OperationConflict`;
+* a failed operation changes nothing (no position, journal entry or event).
+
+Quantities are exact :class:`~decimal.Decimal`; ``float`` is refused with
+:class:`~salesorder.errors.FloatRefused`. The ledger is not thread-safe by itself:
+:class:`salesorder.adapters.memory.InMemoryStockStore` serialises access to it.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final, Protocol
+
+import attrs
+
+from salesorder.errors import (
+    FloatRefused,
+    InsufficientStock,
+    InvalidMoney,
+    NotFound,
+    RuleViolation,
+    SalesOrderError,
+    Shortfall,
+    define_code,
+)
+from salesorder.events import DomainEvent
+from salesorder.money import to_decimal
+
+__all__ = [
+    "Allocation",
+    "AllocationPlan",
+    "AllocationStrategy",
+    "ExcessStockDetected",
+    "FewestShipments",
+    "FixedPriority",
+    "InvalidAllocation",
+    "InvalidQuantity",
+    "LowStockDetected",
+    "MostStockFirst",
+    "Movement",
+    "MovementKind",
+    "NearestFirst",
+    "OperationConflict",
+    "Reservation",
+    "ReservationExpired",
+    "ReservationLine",
+    "ReservedLine",
+    "SafetyStockBreached",
+    "StockAdjusted",
+    "StockBackorderFilled",
+    "StockCommitted",
+    "StockLedger",
+    "StockPosition",
+    "StockReceived",
+    "StockReleased",
+    "StockReserved",
+    "StockRestocked",
+    "StockTransferred",
+    "plan_allocation",
+    "to_quantity",
+]
+
+ZERO: Final = Decimal(0)
+
+# A reservation's state packed into one flat tuple of atoms (see ``_pack``).
+_Packed = tuple[Any, ...]
+
+STOCK_QUANTITY_INVALID = define_code(
+    "stock.quantity.invalid",
+    en="Invalid stock quantity for {what}: {reason}.",
+    zh="{what} 的库存数量无效:{reason}。",
+)
+STOCK_OPERATION_CONFLICT = define_code(
+    "stock.operation.conflict",
+    en="Operation {operation_id} was already used for a different request.",
+    zh="操作 {operation_id} 已用于另一个不同的请求。",
+)
+STOCK_RESERVATION_EXCEEDED = define_code(
+    "stock.reservation.exceeded",
+    en="Cannot {action} {requested} of line {line_id}: only {remaining} remain.",
+    zh="无法对订单行 {line_id} {action} {requested}:仅剩 {remaining}。",
+)
+STOCK_RESERVATION_DUPLICATE = define_code(
+    "stock.reservation.duplicate",
+    en="Reservation {reservation_id} already exists.",
+    zh="预留 {reservation_id} 已存在。",
+)
+STOCK_RESERVATION_INVALID = define_code(
+    "stock.reservation.invalid",
+    en="Invalid reservation request: {reason}.",
+    zh="预留请求无效:{reason}。",
+)
+STOCK_ADJUST_BELOW_RESERVED = define_code(
+    "stock.adjust.below_reserved",
+    en="Counted {counted} of {sku} at {location} is below the reserved {reserved}; "
+    "release reservations first.",
+    zh="{sku} 在 {location} 的盘点数量 {counted} 低于已预留的 {reserved};请先释放预留。",
+)
+STOCK_POSITION_DUPLICATE = define_code(
+    "stock.position.duplicate",
+    en="The opening position of {sku} at {location} is given more than once.",
+    zh="{sku} 在 {location} 的期初库存重复给出。",
+)
+STOCK_TRANSFER_SAME_LOCATION = define_code(
+    "stock.transfer.same_location",
+    en="A transfer needs two different locations, got {location} twice.",
+    zh="调拨需要两个不同的库位,但两次都是 {location}。",
+)
+STOCK_STRATEGY_INVALID = define_code(
+    "stock.strategy.invalid",
+    en="The allocation strategy {strategy} returned an invalid allocation: {reason}.",
+    zh="分配策略 {strategy} 返回了无效的分配:{reason}。",
+)
+
+
+class InvalidQuantity(SalesOrderError, ValueError):
+    """A stock quantity that is negative, zero where a positive one is needed, or not a number."""
+
+    default_code = STOCK_QUANTITY_INVALID
+
+
+class OperationConflict(SalesOrderError, ValueError):
+    """An operation id reused for a request with different arguments.
+
+    Attributes:
+        operation_id: The reused id.
+    """
+
+    default_code = STOCK_OPERATION_CONFLICT
+
+    def __init__(self, operation_id: str) -> None:
+        self.operation_id = operation_id
+        super().__init__(params={"operation_id": operation_id})
+
+
+class InvalidAllocation(SalesOrderError, ValueError):
+    """An allocation strategy proposed more than is available or more than was asked."""
+
+    default_code = STOCK_STRATEGY_INVALID
+
+
+# --------------------------------------------------------------------------- quantities
+
+# Quantities already validated (bounded, so untrusted input cannot grow it without limit).
+_CHECKED: set[Decimal] = set()
+_CHECKED_LIMIT: Final = 4096
+
+
+def to_quantity(value: object, *, what: str = "quantity") -> Decimal:
+    """Convert an int, str or Decimal to an exact, non-negative stock quantity.
+
+    Args:
+        value: The value; ``float`` is refused.
+        what: Name of the quantity, used in the error's parameters.
+
+    Returns:
+        The quantity as a Decimal.
+
+    Raises:
+        FloatRefused: for a ``float``.
+        InvalidQuantity: for a negative, non-finite, unparseable or absurd value.
+    """
+    if type(value) is Decimal and value.is_finite() and value in _CHECKED:
+        # Hot path: real quantities repeat (1, 2, 10...), and each was checked once.
+        return value
+    if isinstance(value, float):
+        raise FloatRefused
+    try:
+        number = to_decimal(value, what=what)
+    except InvalidMoney as error:
+        raise InvalidQuantity(params={"what": what, "reason": error.params["reason"]}) from None
+    except TypeError:
+        raise InvalidQuantity(
+            params={"what": what, "reason": f"{type(value).__name__} is not a number"}
+        ) from None
+    if number < 0:
+        raise InvalidQuantity(params={"what": what, "reason": "must not be negative"})
+    if len(_CHECKED) < _CHECKED_LIMIT:
+        _CHECKED.add(number)
+    return number
+
+
+def _positive(value: object, *, what: str = "quantity") -> Decimal:
+    number = to_quantity(value, what=what)
+    if not number:
+        raise InvalidQuantity(params={"what": what, "reason": "must be positive"})
+    return number
+
+
+def _optional_quantity(value: object) -> Decimal | None:
+    return None if value is None else to_quantity(value, what="level")
+
+
+def _quantity(value: object) -> Decimal:
+    return to_quantity(value)
+
+
+def _positive_quantity(value: object) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and value > 0 and value in _CHECKED:
+        return value  # the hot path of ReservationLine
+    return _positive(value)
+
+
+# --------------------------------------------------------------------------- values
+
+
+@attrs.frozen
+class StockPosition:
+    """Stock of one SKU at one location (库存台账的一行).
+
+    Attributes:
+        sku: Stock keeping unit.
+        location: Warehouse or bin.
+        on_hand: Physically present quantity.
+        reserved: Quantity promised to open reservations (≤ on hand).
+        safety_stock: Quantity kept back from ordinary reservations (安全库存).
+        reorder_point: Free stock at or below which a :class:`LowStockDetected` is raised;
+            None for no low-stock alert.
+        max_level: On hand above which an :class:`ExcessStockDetected` is raised;
+            None for no excess alert.
+    """
+
+    sku: str
+    location: str
+    on_hand: Decimal = attrs.field(default=ZERO, converter=_quantity)
+    reserved: Decimal = attrs.field(default=ZERO, converter=_quantity)
+    safety_stock: Decimal = attrs.field(default=ZERO, converter=_quantity)
+    reorder_point: Decimal | None = attrs.field(default=None, converter=_optional_quantity)
+    max_level: Decimal | None = attrs.field(default=None, converter=_optional_quantity)
+
+    def __attrs_post_init__(self) -> None:
+        if self.reserved > self.on_hand:
+            raise InvalidQuantity(params={"what": "reserved", "reason": "must not exceed on hand"})
+
+    @property
+    def free(self) -> Decimal:
+        """On hand minus reserved: what is physically unpromised (safety stock included)."""
+        return self.on_hand - self.reserved
+
+    @property
+    def available(self) -> Decimal:
+        """What an ordinary reservation may take: on hand − reserved − safety stock, ≥ 0."""
+        return self.available_to(allow_safety_stock=False)
+
+    def available_to(self, *, allow_safety_stock: bool) -> Decimal:
+        """What a reservation may take under the caller's policy.
+
+        Args:
+            allow_safety_stock: True lets the reservation dip into safety stock.
+
+        Returns:
+            The available quantity, never negative.
+        """
+        free = self.on_hand - self.reserved
+        if not allow_safety_stock:
+            free -= self.safety_stock
+        return free if free > 0 else ZERO
+
+    @property
+    def is_below_reorder_point(self) -> bool:
+        """True when free stock is at or below the reorder point."""
+        return self.reorder_point is not None and self.free <= self.reorder_point
+
+    @property
+    def is_below_safety_stock(self) -> bool:
+        """True when free stock is below the safety stock."""
+        return self.free < self.safety_stock
+
+    @property
+    def is_excess(self) -> bool:
+        """True when on hand is above the maximum level."""
+        return self.max_level is not None and self.on_hand > self.max_level
+
+
+@attrs.frozen
+class ReservationLine:
+    """One line of a reservation request; the service maps order lines to these.
+
+    Attributes:
+        line_id: The order line's id, unique within the request.
+        sku: Stock keeping unit.
+        quantity: Positive quantity to reserve.
+    """
+
+    line_id: str
+    sku: str
+    quantity: Decimal = attrs.field(converter=_positive_quantity)
+
+
+@attrs.frozen
+class Allocation:
+    """A quantity of one SKU served from one location.
+
+    Attributes:
+        sku: Stock keeping unit.
+        location: Where it is served from.
+        quantity: Positive quantity.
+    """
+
+    sku: str
+    location: str
+    quantity: Decimal
+
+
+@attrs.frozen
+class ReservedLine:
+    """The state of one reserved line.
+
+    ``quantity == allocated + backordered + committed + released`` always holds.
+
+    Attributes:
+        line_id: The order line's id.
+        sku: Stock keeping unit.
+        quantity: Quantity requested.
+        allocations: Open allocations per location (reserved, not yet shipped).
+        backordered: Quantity waiting for stock (not reserved anywhere).
+        committed: Quantity shipped from this reservation.
+        released: Quantity released (cancelled or expired).
+    """
+
+    line_id: str
+    sku: str
+    quantity: Decimal
+    allocations: tuple[Allocation, ...] = ()
+    backordered: Decimal = ZERO
+    committed: Decimal = ZERO
+    released: Decimal = ZERO
+
+    @property
+    def allocated(self) -> Decimal:
+        """Sum of the open allocations."""
+        return sum((a.quantity for a in self.allocations), ZERO)
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Allocated plus backordered: what the reservation still promises."""
+        return self.allocated + self.backordered
+
+
+@attrs.frozen(repr=False)
+class Reservation:
+    """Stock promised to one order, per line and per location (a snapshot).
+
+    The ledger builds reservations from its compact internal state; ``lines`` are
+    materialised on first access. Build one yourself with :meth:`from_lines`.
+
+    Attributes:
+        reservation_id: Identifier (defaults to the reserving operation id).
+        order_id: The order it serves.
+        created_at: When it was made.
+        expires_at: When :meth:`StockLedger.expire` releases it; None never.
+        expired: True once released by expiry.
+        lines: One :class:`ReservedLine` per requested line, in request order.
+    """
+
+    reservation_id: str
+    # The ledger's packed state (see ``_pack``): one flat tuple, cheap to build and compare.
+    _state: tuple[Any, ...] = attrs.field(alias="state")
+
+    @property
+    def order_id(self) -> str:
+        """The order it serves."""
+        return self._state[0]  # type: ignore[no-any-return]
+
+    @property
+    def created_at(self) -> datetime:
+        """When it was made."""
+        return self._state[1]  # type: ignore[no-any-return]
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When :meth:`StockLedger.expire` releases it; None never."""
+        return self._state[2]  # type: ignore[no-any-return]
+
+    @property
+    def expired(self) -> bool:
+        """True once released by expiry."""
+        return self._state[3]  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_lines(
+        cls,
+        reservation_id: str,
+        order_id: str,
+        lines: Iterable[ReservedLine],
+        *,
+        created_at: datetime,
+        expires_at: datetime | None = None,
+        expired: bool = False,
+    ) -> Reservation:
+        """A reservation from its lines (for adapters that load reservations).
+
+        Args:
+            reservation_id: Identifier.
+            order_id: The order it serves.
+            lines: The reserved lines.
+            created_at: When it was made.
+            expires_at: When it expires; None never.
+            expired: Whether it was released by expiry.
+
+        Returns:
+            The reservation.
+        """
+        state = tuple(
+            (
+                line.line_id,
+                line.sku,
+                line.quantity,
+                tuple((a.location, a.quantity) for a in line.allocations),
+                line.backordered,
+                line.committed,
+                line.released,
+            )
+            for line in lines
+        )
+        return cls(reservation_id, _pack((order_id, created_at, expires_at, expired, state)))
+
+    @functools.cached_property
+    def lines(self) -> tuple[ReservedLine, ...]:
+        """One :class:`ReservedLine` per requested line, in request order."""
+        return tuple(
+            ReservedLine(
+                line_id,
+                sku,
+                quantity,
+                tuple([Allocation(sku, location, q) for location, q in allocations]),
+                backordered,
+                committed,
+                released,
+            )
+            for line_id, sku, quantity, allocations, backordered, committed, released in (
+                _unpack(self._state)[4]
+            )
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Reservation(reservation_id={self.reservation_id!r}, order_id={self.order_id!r}, "
+            f"lines={self.lines!r}, created_at={self.created_at!r}, "
+            f"expires_at={self.expires_at!r}, expired={self.expired!r})"
+        )
+
+    @property
+    def allocations(self) -> tuple[Allocation, ...]:
+        """Every open allocation of every line."""
+        return tuple(a for line in self.lines for a in line.allocations)
+
+    @property
+    def allocated(self) -> Decimal:
+        """Total quantity currently reserved by this reservation."""
+        return sum((q for line in _unpack(self._state)[4] for _, q in line[3]), ZERO)
+
+    @property
+    def backordered(self) -> Decimal:
+        """Total quantity waiting for stock."""
+        return sum((line[4] for line in _unpack(self._state)[4]), ZERO)
+
+    @property
+    def is_open(self) -> bool:
+        """True while anything is still allocated or backordered."""
+        return any(line[3] or line[4] for line in _unpack(self._state)[4])
+
+    def line(self, line_id: str) -> ReservedLine:
+        """The reserved line with ``line_id``.
+
+        Raises:
+            NotFound: if the reservation has no such line.
+        """
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise NotFound(params={"entity": "reservation line", "id": line_id})
+
+
+class MovementKind(enum.StrEnum):
+    """What a journal movement records."""
+
+    RECEIVED = "received"
+    ADJUSTED = "adjusted"
+    RESERVED = "reserved"
+    RELEASED = "released"
+    COMMITTED = "committed"
+    RESTOCKED = "restocked"
+    TRANSFERRED_OUT = "transferred_out"
+    TRANSFERRED_IN = "transferred_in"
+    EXPIRED = "expired"
+
+
+@attrs.frozen(kw_only=True)
+class Movement:
+    """One append-only journal entry: a change of on hand and/or reserved at one position.
+
+    Attributes:
+        sequence: Position in the journal, from 0.
+        kind: What happened.
+        sku: Stock keeping unit.
+        location: Where.
+        on_hand_delta: Change of on hand.
+        reserved_delta: Change of reserved.
+        order_id: The order concerned, if any.
+        reservation_id: The reservation concerned, if any.
+        operation_id: The operation that made the change.
+        actor: Who did it (a user or system id), if given.
+        reason: Why (count reason, return reason...), if given.
+        at: When.
+    """
+
+    sequence: int
+    kind: MovementKind
+    sku: str
+    location: str
+    on_hand_delta: Decimal
+    reserved_delta: Decimal
+    order_id: str | None
+    reservation_id: str | None
+    operation_id: str
+    actor: str | None
+    reason: str | None
+    at: datetime
+
+
+# --------------------------------------------------------------------------- events
+
+
+@attrs.frozen(kw_only=True)
+class StockReceived(DomainEvent):
+    """Goods arrived at a location (入库)."""
+
+    sku: str
+    location: str
+    quantity: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class StockAdjusted(DomainEvent):
+    """On hand was corrected by a stock count (盘点)."""
+
+    sku: str
+    location: str
+    counted: Decimal
+    delta: Decimal
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class StockReserved(DomainEvent):
+    """Stock was reserved for an order (allocations, plus any backordered quantity)."""
+
+    reservation_id: str
+    order_id: str
+    allocations: tuple[Allocation, ...]
+    backordered: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class StockBackorderFilled(DomainEvent):
+    """Stock that arrived later was allocated to a backordered reservation."""
+
+    reservation_id: str
+    order_id: str
+    allocations: tuple[Allocation, ...]
+    backordered: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class StockReleased(DomainEvent):
+    """Reserved (or backordered) quantity was given back, e.g. on cancellation."""
+
+    reservation_id: str
+    order_id: str
+    allocations: tuple[Allocation, ...]
+    backordered: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class StockCommitted(DomainEvent):
+    """Reserved stock left the warehouse (shipment): on hand and reserved both went down."""
+
+    reservation_id: str
+    order_id: str
+    allocations: tuple[Allocation, ...]
+
+
+@attrs.frozen(kw_only=True)
+class StockRestocked(DomainEvent):
+    """Returned goods went back on hand (退货入库)."""
+
+    sku: str
+    location: str
+    quantity: Decimal
+    order_id: str | None
+
+
+@attrs.frozen(kw_only=True)
+class StockTransferred(DomainEvent):
+    """Stock moved between two locations (调拨)."""
+
+    sku: str
+    source: str
+    destination: str
+    quantity: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class ReservationExpired(DomainEvent):
+    """A reservation passed its expiry and its stock was released."""
+
+    reservation_id: str
+    order_id: str
+    allocations: tuple[Allocation, ...]
+    backordered: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class LowStockDetected(DomainEvent):
+    """Free stock fell to or below the reorder point (补货提醒)."""
+
+    sku: str
+    location: str
+    free: Decimal
+    reorder_point: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class SafetyStockBreached(DomainEvent):
+    """Free stock fell below the safety stock."""
+
+    sku: str
+    location: str
+    free: Decimal
+    safety_stock: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class ExcessStockDetected(DomainEvent):
+    """On hand rose above the maximum level (积压预警)."""
+
+    sku: str
+    location: str
+    on_hand: Decimal
+    max_level: Decimal
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+class AllocationStrategy(Protocol):
+    """Decides which locations serve an order's demand.
+
+    A strategy is a pure function of the demand and what is available; it may serve
+    less than asked (the rest is a shortfall) but never more than is available at a
+    location or more than is asked — :func:`plan_allocation` checks that.
+    """
+
+    def allocate(
+        self,
+        demand: Mapping[str, Decimal],
+        available: Mapping[str, Mapping[str, Decimal]],
+    ) -> Iterable[Allocation]:
+        """Propose allocations.
+
+        Args:
+            demand: Quantity per SKU (lines of one SKU already aggregated), all positive.
+            available: Per SKU, the quantity available per location (≥ 0).
+
+        Returns:
+            Allocations (SKU, location, positive quantity).
+        """
+        ...
+
+
+def _fill(
+    sku: str, quantity: Decimal, order: Iterable[str], available: Mapping[str, Decimal]
+) -> list[Allocation]:
+    """Serve ``quantity`` greedily from locations in ``order``."""
+    result: list[Allocation] = []
+    remaining = quantity
+    for location in order:
+        here = available.get(location, ZERO)
+        if here <= 0:
+            continue
+        take = here if here < remaining else remaining
+        result.append(Allocation(sku, location, take))
+        remaining -= take
+        if not remaining:
+            break
+    return result
+
+
+@attrs.frozen
+class FixedPriority:
+    """Serve from locations in a fixed order of preference.
+
+    Attributes:
+        locations: Preferred order; locations not listed follow in name order.
+    """
+
+    locations: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    def allocate(
+        self,
+        demand: Mapping[str, Decimal],
+        available: Mapping[str, Mapping[str, Decimal]],
+    ) -> list[Allocation]:
+        """Fill each SKU from the first location that has stock, then the next."""
+        result: list[Allocation] = []
+        for sku, quantity in demand.items():
+            here = available.get(sku, {})
+            if self.locations:
+                listed = [loc for loc in self.locations if loc in here]
+                order = listed + sorted(loc for loc in here if loc not in self.locations)
+            else:
+                order = sorted(here)
+            result.extend(_fill(sku, quantity, order, here))
+        return result
+
+
+@attrs.frozen
+class MostStockFirst:
+    """Serve each SKU from the location with the most available stock first."""
+
+    def allocate(
+        self,
+        demand: Mapping[str, Decimal],
+        available: Mapping[str, Mapping[str, Decimal]],
+    ) -> list[Allocation]:
+        """Fill each SKU from its fullest location, then the next fullest (ties by name)."""
+        result: list[Allocation] = []
+        for sku, quantity in demand.items():
+            here = available.get(sku, {})
+            order = sorted(here, key=lambda loc: (-here[loc], loc))
+            result.extend(_fill(sku, quantity, order, here))
+        return result
+
+
+@attrs.frozen
+class NearestFirst:
+    """Serve from the nearest location first; the caller supplies the distances.
+
+    Attributes:
+        distances: Distance (any unit) per location; locations without a distance
+            come last, in name order.
+    """
+
+    distances: Mapping[str, Decimal | int]
+
+    def allocate(
+        self,
+        demand: Mapping[str, Decimal],
+        available: Mapping[str, Mapping[str, Decimal]],
+    ) -> list[Allocation]:
+        """Fill each SKU from the nearest location, then the next nearest (ties by name)."""
+        result: list[Allocation] = []
+        for sku, quantity in demand.items():
+            here = available.get(sku, {})
+            order = sorted(
+                here,
+                key=lambda loc: (loc not in self.distances, self.distances.get(loc, 0), loc),
+            )
+            result.extend(_fill(sku, quantity, order, here))
+        return result
+
+
+@attrs.frozen
+class FewestShipments:
+    """Serve the whole order from as few locations as possible.
+
+    First, locations are chosen greedily by how many of the remaining SKUs each can
+    serve in full (so if one location can serve everything, it serves everything).
+    What no single location can serve in full is then filled from the locations
+    already chosen first, then from those with the most stock.
+
+    Attributes:
+        preference: Optional tie-break order of locations (earlier wins).
+    """
+
+    preference: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+
+    def allocate(
+        self,
+        demand: Mapping[str, Decimal],
+        available: Mapping[str, Mapping[str, Decimal]],
+    ) -> list[Allocation]:
+        """Choose locations that serve whole SKUs, then fill the rest."""
+        remaining = {sku: q for sku, q in demand.items() if q > 0}
+        rank = {loc: i for i, loc in enumerate(self.preference)}
+        locations = sorted(
+            {loc for sku in remaining for loc in available.get(sku, {})},
+            key=lambda loc: (rank.get(loc, len(rank)), loc),
+        )
+        used: list[str] = []
+        result: list[Allocation] = []
+        while remaining:
+            best: list[str] = []
+            best_location = ""
+            for location in locations:
+                full = [
+                    sku
+                    for sku, quantity in remaining.items()
+                    if available.get(sku, {}).get(location, ZERO) >= quantity
+                ]
+                better = len(full) > len(best) or (
+                    len(full) == len(best)
+                    and full
+                    and location in used
+                    and best_location not in used
+                )
+                if better:
+                    best, best_location = full, location
+            if not best:
+                break
+            result.extend(Allocation(sku, best_location, remaining.pop(sku)) for sku in best)
+            if best_location not in used:
+                used.append(best_location)
+        for sku, quantity in remaining.items():
+            here = available.get(sku, {})
+            order = used + sorted(
+                (loc for loc in here if loc not in used),
+                key=lambda loc: (-here[loc], rank.get(loc, len(rank)), loc),
+            )
+            result.extend(_fill(sku, quantity, order, here))
+        return result
+
+
+DEFAULT_STRATEGY: Final = FixedPriority()
+
+
+@attrs.frozen
+class AllocationPlan:
+    """The checked outcome of allocating a demand.
+
+    Attributes:
+        allocations: What is served from where.
+        shortfalls: Per SKU that is short, requested versus what could be served;
+            empty when everything is served.
+    """
+
+    allocations: tuple[Allocation, ...]
+    shortfalls: tuple[Shortfall, ...] = ()
+
+    @property
+    def is_complete(self) -> bool:
+        """True when nothing is short."""
+        return not self.shortfalls
+
+
+def plan_allocation(
+    demand: Mapping[str, Decimal],
+    available: Mapping[str, Mapping[str, Decimal]],
+    *,
+    strategy: AllocationStrategy = DEFAULT_STRATEGY,
+    allow_backorder: bool = False,
+) -> AllocationPlan:
+    """Allocate a demand to locations: a pure function of positions and request.
+
+    Args:
+        demand: Quantity per SKU (aggregate lines of one SKU first).
+        available: Per SKU, available quantity per location.
+        strategy: Which locations to prefer.
+        allow_backorder: True returns a plan with shortfalls instead of raising.
+
+    Returns:
+        The checked plan.
+
+    Raises:
+        InsufficientStock: if something is short and backorders are not allowed.
+        InvalidAllocation: if the strategy proposes more than available or asked.
+    """
+    proposed = tuple(strategy.allocate(demand, available))
+    served: dict[str, Decimal] = {}
+    used: dict[tuple[str, str], Decimal] = {}
+    for allocation in proposed:
+        sku, location, quantity = allocation.sku, allocation.location, allocation.quantity
+        key = (sku, location)
+        total = used.get(key, ZERO) + quantity
+        if quantity <= 0 or sku not in demand or total > available.get(sku, {}).get(location, ZERO):
+            raise InvalidAllocation(
+                params={"strategy": type(strategy).__name__, "reason": f"{sku} at {location}"}
+            )
+        used[key] = total
+        served[sku] = served.get(sku, ZERO) + quantity
+    shortfalls: list[Shortfall] = []
+    for sku, quantity in demand.items():
+        got = served.get(sku, ZERO)
+        if got > quantity:
+            raise InvalidAllocation(
+                params={"strategy": type(strategy).__name__, "reason": f"{sku} over-served"}
+            )
+        if got < quantity:
+            shortfalls.append(Shortfall(sku, quantity, got))
+    if shortfalls and not allow_backorder:
+        raise InsufficientStock(tuple(shortfalls))
+    return AllocationPlan(proposed, tuple(shortfalls))
+
+
+# --------------------------------------------------------------------------- ledger
+
+# The ledger keeps its state as tuples of atoms (str, Decimal, datetime, None), so that
+# snapshots are free (tuples are immutable) and the cyclic garbage collector can stop
+# tracking them. Public values (Reservation, Movement, events) are built on the way out.
+# An allocation is a pair of location and quantity; a line holds line id, SKU, quantity,
+# allocations, backordered, committed and released; a reservation's state holds order
+# id, created at, expires at, the expired flag and the lines.
+_Alloc = tuple[str, Decimal]
+_Line = tuple[str, str, Decimal, tuple[_Alloc, ...], Decimal, Decimal, Decimal]
+_State = tuple[str, datetime, "datetime | None", bool, tuple[_Line, ...]]
+# A journal entry: kind, sku, location, on-hand delta, reserved delta, order id,
+# reservation id, operation id, actor, reason, at.
+_Entry = tuple[
+    str,
+    str,
+    str,
+    Decimal,
+    Decimal,
+    "str | None",
+    "str | None",
+    str,
+    "str | None",
+    "str | None",
+    datetime,
+]
+
+_RECEIVED: Final = MovementKind.RECEIVED.value
+_ADJUSTED: Final = MovementKind.ADJUSTED.value
+_RESERVED: Final = MovementKind.RESERVED.value
+_RELEASED: Final = MovementKind.RELEASED.value
+_COMMITTED: Final = MovementKind.COMMITTED.value
+_RESTOCKED: Final = MovementKind.RESTOCKED.value
+_TRANSFERRED_OUT: Final = MovementKind.TRANSFERRED_OUT.value
+_TRANSFERRED_IN: Final = MovementKind.TRANSFERRED_IN.value
+_EXPIRED: Final = MovementKind.EXPIRED.value
+
+_EVENT_TYPES: Final[dict[str, type[DomainEvent]]] = {
+    cls.__name__: cls
+    for cls in (
+        StockReceived,
+        StockAdjusted,
+        StockReserved,
+        StockBackorderFilled,
+        StockReleased,
+        StockCommitted,
+        StockRestocked,
+        StockTransferred,
+        ReservationExpired,
+        LowStockDetected,
+        SafetyStockBreached,
+        ExcessStockDetected,
+    )
+}
+_EVENT_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    name: tuple(f.name for f in attrs.fields(cls) if f.name not in {"occurred_at", "event_id"})
+    for name, cls in _EVENT_TYPES.items()
+}
+
+
+class _Cell:
+    """The mutable state of one (SKU, location); only the ledger touches it."""
+
+    __slots__ = ("max_level", "on_hand", "reorder_point", "reserved", "safety_stock")
+
+    def __init__(self) -> None:
+        self.on_hand = ZERO
+        self.reserved = ZERO
+        self.safety_stock = ZERO
+        self.reorder_point: Decimal | None = None
+        self.max_level: Decimal | None = None
+
+
+# Read-only stand-in for "no positions yet" (saves building an empty dict per call).
+_NO_CELLS: Final[Mapping[str, _Cell]] = MappingProxyType({})
+
+
+def _public(reservation_id: str, packed: _Packed) -> Reservation:
+    """The frozen Reservation for a packed internal state."""
+    return Reservation(reservation_id, packed)
+
+
+def _is_open(state: _State) -> bool:
+    return any(line[3] or line[4] for line in state[4])
+
+
+# Stored states are packed into one flat tuple of atoms: order id, created at, expires
+# at, expired, then per line: line id, SKU, quantity, backordered, committed, released,
+# the number of allocations and that many (location, quantity) pairs laid flat. Flat
+# tuples of atoms are untracked by the cyclic garbage collector at its first pass, so a
+# ledger with millions of entries does not make every full collection slower.
+def _pack(state: _State) -> _Packed:
+    order_id, created_at, expires_at, expired, lines = state
+    flat: list[Any] = [order_id, created_at, expires_at, expired]
+    for line_id, sku, quantity, allocations, backordered, committed, released in lines:
+        flat += (line_id, sku, quantity, backordered, committed, released, len(allocations))
+        for pair in allocations:
+            flat += pair
+    return tuple(flat)
+
+
+def _unpack(packed: _Packed) -> _State:
+    lines: list[_Line] = []
+    i, end = 4, len(packed)
+    while i < end:
+        line_id, sku, quantity, backordered, committed, released, count = packed[i : i + 7]
+        i += 7
+        pairs = packed[i : i + 2 * count]
+        allocations = tuple(zip(pairs[::2], pairs[1::2], strict=True))
+        i += 2 * count
+        lines.append((line_id, sku, quantity, allocations, backordered, committed, released))
+    return (packed[0], packed[1], packed[2], packed[3], tuple(lines))
+
+
+def _flat_request(lines: Mapping[str, object]) -> tuple[Any, ...]:
+    """Per-line quantities laid flat and sorted, for a fingerprint."""
+    return tuple(x for item in sorted((k, str(v)) for k, v in lines.items()) for x in item)
+
+
+def _flat(allocations: Iterable[tuple[str, str, Decimal]]) -> tuple[Any, ...]:
+    """(sku, location, quantity) triples laid flat, for event records."""
+    return tuple(x for triple in allocations for x in triple)
+
+
+def _exceeded(action: str, line_id: str, requested: Decimal, remaining: Decimal) -> RuleViolation:
+    return RuleViolation(
+        STOCK_RESERVATION_EXCEEDED,
+        params={
+            "action": action,
+            "line_id": line_id,
+            "requested": str(requested),
+            "remaining": str(remaining),
+        },
+    )
+
+
+def _invalid_request(reason: str) -> RuleViolation:
+    return RuleViolation(STOCK_RESERVATION_INVALID, params={"reason": reason})
+
+
+def _is_default(strategy: AllocationStrategy | None) -> bool:
+    return strategy is None or (type(strategy) is FixedPriority and not strategy.locations)
+
+
+def _distribute(
+    request: Sequence[tuple[str, str, Decimal]], served: Mapping[str, list[_Alloc]]
+) -> tuple[_Line, ...]:
+    """Hand each SKU's allocations to its lines in request order; the rest is backordered."""
+    if len(request) == 1:
+        line_id, sku, quantity = request[0]
+        got = served.get(sku, [])
+        allocated = sum((q for _, q in got), ZERO)
+        return ((line_id, sku, quantity, tuple(got), quantity - allocated, ZERO, ZERO),)
+    queues = {sku: list(allocs) for sku, allocs in served.items()}
+    result: list[_Line] = []
+    for line_id, sku, quantity in request:
+        queue = queues.get(sku, [])
+        need = quantity
+        parts: dict[str, Decimal] = {}
+        while need and queue:
+            location, available = queue[0]
+            take = available if available < need else need
+            parts[location] = parts.get(location, ZERO) + take
+            need -= take
+            if take == available:
+                queue.pop(0)
+            else:
+                queue[0] = (location, available - take)
+        result.append((line_id, sku, quantity, tuple(parts.items()), need, ZERO, ZERO))
+    return tuple(result)
+
+
+def _take_all(
+    lines: tuple[_Line, ...], *, commit: bool
+) -> tuple[tuple[_Line, ...], list[tuple[str, str, Decimal]], Decimal]:
+    """Everything: the common cancellation and full shipment (see :func:`_take`)."""
+    taken: list[tuple[str, str, Decimal]] = []
+    unbackordered = ZERO
+    new_lines: list[_Line] = []
+    for line_id, sku, quantity, allocations, backordered, committed, released in lines:
+        moved = ZERO
+        for location, q in allocations:
+            taken.append((sku, location, q))
+            moved += q
+        if commit:
+            new_lines.append((line_id, sku, quantity, (), backordered, committed + moved, released))
+        else:
+            unbackordered += backordered
+            new_lines.append(
+                (line_id, sku, quantity, (), ZERO, committed, released + moved + backordered)
+            )
+    return tuple(new_lines), taken, unbackordered
+
+
+def _take(
+    lines: tuple[_Line, ...],
+    wanted: Mapping[str, Decimal] | None,
+    *,
+    commit: bool,
+    location: str | None = None,
+) -> tuple[tuple[_Line, ...], list[tuple[str, str, Decimal]], Decimal]:
+    """Remove quantities from lines, validating everything before anything changes.
+
+    ``wanted`` None means everything (all allocated for a commit, at ``location`` if
+    given; all outstanding for a release). A release takes a line's backorder first,
+    then its allocations newest first; a commit takes allocations oldest first.
+
+    Returns:
+        The new lines, the (sku, location, quantity) taken, and the backorder taken.
+
+    Raises:
+        RuleViolation: ``stock.reservation.exceeded`` when a line holds less than asked.
+    """
+    if wanted is None and location is None:
+        return _take_all(lines, commit=commit)
+    taken: list[tuple[str, str, Decimal]] = []
+    unbackordered = ZERO
+    new_lines: list[_Line] = []
+    for line in lines:
+        line_id, sku, quantity, allocations, backordered, committed, released = line
+        if wanted is None:
+            ask = sum((q for loc, q in allocations if loc == location), ZERO)
+        else:
+            ask = wanted.get(line_id, ZERO)
+        if not ask:
+            new_lines.append(line)
+            continue
+        remaining = ask
+        if commit:
+            order = [i for i, a in enumerate(allocations) if location is None or a[0] == location]
+        else:
+            take = min(backordered, remaining)
+            backordered -= take
+            remaining -= take
+            unbackordered += take
+            order = list(reversed(range(len(allocations))))
+        left = [q for _, q in allocations]
+        for index in order:
+            take = min(left[index], remaining)
+            left[index] -= take
+            remaining -= take
+            if take:
+                taken.append((sku, allocations[index][0], take))
+        if remaining:
+            raise _exceeded("commit" if commit else "release", line_id, ask, ask - remaining)
+        kept = tuple((loc, rest) for (loc, _), rest in zip(allocations, left, strict=True) if rest)
+        if commit:
+            new_lines.append((line_id, sku, quantity, kept, backordered, committed + ask, released))
+        else:
+            new_lines.append((line_id, sku, quantity, kept, backordered, committed, released + ask))
+    return tuple(new_lines), taken, unbackordered
+
+
+class StockLedger:
+    """Pure, in-memory stock per (SKU, location) with reservations and a journal.
+
+    Not thread-safe on its own; see :class:`salesorder.adapters.memory.InMemoryStockStore`.
+    Events are collected as operations happen and handed out by :meth:`drain_events`.
+
+    Args:
+        default_strategy: Allocation strategy used when ``reserve`` is given none
+            (default: :class:`FixedPriority` in location name order).
+    """
+
+    __slots__ = (
+        "_cells",
+        "_default_strategy",
+        "_expiring",
+        "_journal",
+        "_locations",
+        "_operations",
+        "_pending",
+        "_reservations",
+    )
+
+    def __init__(self, *, default_strategy: AllocationStrategy | None = None) -> None:
+        self._cells: dict[tuple[str, str], _Cell] = {}
+        self._locations: dict[str, dict[str, _Cell]] = {}
+        self._reservations: dict[str, _Packed] = {}
+        self._expiring: dict[str, datetime] = {}
+        self._operations: dict[str, tuple[tuple[Any, ...], Any, Any]] = {}
+        self._journal: list[_Entry] = []
+        self._pending: list[tuple[Any, ...]] = []
+        self._default_strategy = None if _is_default(default_strategy) else default_strategy
+
+    @classmethod
+    def from_positions(cls, positions: Iterable[StockPosition], *, at: datetime) -> StockLedger:
+        """A ledger whose opening balances are ``positions`` (journalled as receipts).
+
+        Args:
+            positions: Positions without reservations (``reserved`` must be 0).
+            at: Time of the opening balance.
+
+        Returns:
+            The new ledger, with no pending events.
+
+        Raises:
+            InvalidQuantity: if a position carries reserved stock.
+            RuleViolation: ``stock.position.duplicate`` if a (SKU, location) repeats.
+        """
+        ledger = cls()
+        for p in positions:
+            if (p.sku, p.location) in ledger._cells:
+                raise RuleViolation(
+                    STOCK_POSITION_DUPLICATE, params={"sku": p.sku, "location": p.location}
+                )
+            if p.reserved:
+                raise InvalidQuantity(
+                    params={"what": "reserved", "reason": "opening positions cannot be reserved"}
+                )
+            ledger.set_levels(
+                p.sku,
+                p.location,
+                safety_stock=p.safety_stock,
+                reorder_point=p.reorder_point,
+                max_level=p.max_level,
+            )
+            if p.on_hand:
+                ledger.receive(
+                    p.sku,
+                    p.location,
+                    quantity=p.on_hand,
+                    operation_id=f"opening:{p.sku}:{p.location}",
+                    at=at,
+                    reason="opening balance",
+                )
+        ledger._pending.clear()
+        return ledger
+
+    # ---------------------------------------------------------------- reading
+
+    def position(self, sku: str, location: str) -> StockPosition:
+        """The current position of ``sku`` at ``location`` (all zero if never seen)."""
+        cell = self._cells.get((sku, location))
+        if cell is None:
+            return StockPosition(sku, location)
+        return StockPosition(
+            sku,
+            location,
+            cell.on_hand,
+            cell.reserved,
+            cell.safety_stock,
+            cell.reorder_point,
+            cell.max_level,
+        )
+
+    def positions(self, *, sku: str | None = None) -> tuple[StockPosition, ...]:
+        """Every known position (of one SKU if given), sorted by SKU then location."""
+        if sku is None:
+            keys = sorted(self._cells)
+        else:
+            keys = [(sku, location) for location in self._locations.get(sku, {})]
+        return tuple(self.position(s, location) for s, location in keys)
+
+    def available(self, sku: str, *, allow_safety_stock: bool = False) -> Decimal:
+        """Total quantity of ``sku`` a reservation could take, over all locations."""
+        total = ZERO
+        for cell in self._locations.get(sku, {}).values():
+            free = cell.on_hand - cell.reserved
+            if not allow_safety_stock:
+                free -= cell.safety_stock
+            if free > ZERO:
+                total += free
+        return total
+
+    def reservation(self, reservation_id: str) -> Reservation:
+        """The current state of a reservation.
+
+        Raises:
+            NotFound: if there is no such reservation.
+        """
+        packed = self._reservations.get(reservation_id)
+        if packed is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        return _public(reservation_id, packed)
+
+    def reservations(self, *, order_id: str | None = None) -> tuple[Reservation, ...]:
+        """Every reservation (of one order if given), in creation order."""
+        return tuple(
+            _public(rid, packed)
+            for rid, packed in self._reservations.items()
+            if order_id is None or packed[0] == order_id
+        )
+
+    def movements(self) -> tuple[Movement, ...]:
+        """The journal, oldest first."""
+        return tuple(
+            Movement(
+                sequence=i,
+                kind=MovementKind(e[0]),
+                sku=e[1],
+                location=e[2],
+                on_hand_delta=e[3],
+                reserved_delta=e[4],
+                order_id=e[5],
+                reservation_id=e[6],
+                operation_id=e[7],
+                actor=e[8],
+                reason=e[9],
+                at=e[10],
+            )
+            for i, e in enumerate(self._journal)
+        )
+
+    def rebuild_on_hand(self) -> dict[tuple[str, str], Decimal]:
+        """On hand per (SKU, location) recomputed from the journal alone."""
+        totals = dict.fromkeys(self._cells, ZERO)
+        for entry in self._journal:
+            key = (entry[1], entry[2])
+            totals[key] = totals.get(key, ZERO) + entry[3]
+        return totals
+
+    def rebuild_reserved(self) -> dict[tuple[str, str], Decimal]:
+        """Reserved per (SKU, location) recomputed from the journal alone."""
+        totals = dict.fromkeys(self._cells, ZERO)
+        for entry in self._journal:
+            key = (entry[1], entry[2])
+            totals[key] = totals.get(key, ZERO) + entry[4]
+        return totals
+
+    def drain_events(self) -> list[DomainEvent]:
+        """Hand out the events recorded since the last drain, oldest first."""
+        pending, self._pending = self._pending, []
+        events: list[DomainEvent] = []
+        for name, at, *recorded in pending:
+            values = tuple(recorded)
+            if name == "StockReserved":
+                # Recorded as the operation id (cheap on the hot path); the reserved
+                # lines are the operation's first result.
+                rid, order_id, operation_id = recorded
+                lines = _unpack(self._operations[operation_id][2])[4]
+                values = (
+                    rid,
+                    order_id,
+                    tuple(x for line in lines for loc, q in line[3] for x in (line[1], loc, q)),
+                    sum((line[4] for line in lines), ZERO),
+                )
+            fields = dict(zip(_EVENT_FIELDS[name], values, strict=True))
+            if "allocations" in fields:
+                flat = fields["allocations"]
+                fields["allocations"] = tuple(
+                    Allocation(flat[i], flat[i + 1], flat[i + 2]) for i in range(0, len(flat), 3)
+                )
+            events.append(_EVENT_TYPES[name](occurred_at=at, **fields))
+        return events
+
+    # ---------------------------------------------------------------- internals
+
+    def _state(self, reservation_id: str) -> _State:
+        packed = self._reservations.get(reservation_id)
+        if packed is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        return _unpack(packed)
+
+    def _cell(self, sku: str, location: str) -> _Cell:
+        cell = self._cells.get((sku, location))
+        if cell is None:
+            if not sku or not location:
+                raise _invalid_request("SKU and location must not be empty")
+            cell = self._cells[(sku, location)] = _Cell()
+            here = self._locations.setdefault(sku, {})
+            here[location] = cell
+            # Keep locations in name order: the default strategy walks them as they are.
+            self._locations[sku] = dict(sorted(here.items()))
+        return cell
+
+    def _replay(self, operation_id: str, fingerprint: tuple[Any, ...]) -> tuple[Any, Any] | None:
+        """The stored result of ``operation_id`` (two parts), or None if it is new."""
+        seen = self._operations.get(operation_id)
+        if seen is None:
+            return None
+        if seen[0] != fingerprint:
+            raise OperationConflict(operation_id)
+        return seen[1], seen[2]
+
+    def _alerts(
+        self, sku: str, location: str, cell: _Cell, free_before: Decimal, at: datetime
+    ) -> None:
+        """Record alerts when free stock crosses the reorder point or safety stock downwards."""
+        free = cell.on_hand - cell.reserved
+        if free >= free_before:
+            return
+        point = cell.reorder_point
+        if point is not None and free <= point < free_before:
+            self._pending.append(("LowStockDetected", at, sku, location, free, point))
+        safety = cell.safety_stock
+        if free < safety <= free_before:
+            self._pending.append(("SafetyStockBreached", at, sku, location, free, safety))
+
+    def _excess(
+        self, sku: str, location: str, cell: _Cell, on_hand_before: Decimal, at: datetime
+    ) -> None:
+        """Record an alert when on hand crosses the maximum level upwards."""
+        level = cell.max_level
+        if level is not None and on_hand_before <= level < cell.on_hand:
+            self._pending.append(("ExcessStockDetected", at, sku, location, cell.on_hand, level))
+
+    # ---------------------------------------------------------------- configuration
+
+    def set_levels(
+        self,
+        sku: str,
+        location: str,
+        *,
+        safety_stock: Decimal | int | str | None = None,
+        reorder_point: Decimal | int | str | None = None,
+        max_level: Decimal | int | str | None = None,
+    ) -> StockPosition:
+        """Set the safety stock, reorder point and maximum level of a position.
+
+        Setting is absolute, so repeating it is harmless; it moves no stock and so
+        writes no journal entry. Arguments left as None keep their current value.
+
+        Args:
+            sku: Stock keeping unit.
+            location: Location.
+            safety_stock: Quantity kept back from ordinary reservations.
+            reorder_point: Free stock at or below which low stock is reported.
+            max_level: On hand above which excess stock is reported.
+
+        Returns:
+            The position after the change.
+
+        Raises:
+            InvalidQuantity: for a negative or non-numeric level.
+        """
+        safety = None if safety_stock is None else to_quantity(safety_stock, what="safety_stock")
+        point = None if reorder_point is None else to_quantity(reorder_point, what="reorder_point")
+        level = None if max_level is None else to_quantity(max_level, what="max_level")
+        cell = self._cell(sku, location)
+        if safety is not None:
+            cell.safety_stock = safety
+        if point is not None:
+            cell.reorder_point = point
+        if level is not None:
+            cell.max_level = level
+        return self.position(sku, location)
+
+    # ---------------------------------------------------------------- movements of on hand
+
+    def _increase(
+        self,
+        kind: str,
+        sku: str,
+        location: str,
+        quantity: Decimal,
+        *,
+        order_id: str | None,
+        operation_id: str,
+        actor: str | None,
+        reason: str | None,
+        at: datetime,
+    ) -> _Cell:
+        cell = self._cell(sku, location)
+        before = cell.on_hand
+        cell.on_hand = before + quantity
+        self._journal.append(
+            (kind, sku, location, quantity, ZERO, order_id, None, operation_id, actor, reason, at)
+        )
+        if kind == _RECEIVED:
+            self._pending.append(("StockReceived", at, sku, location, quantity))
+        else:
+            self._pending.append(("StockRestocked", at, sku, location, quantity, order_id))
+        self._excess(sku, location, cell, before, at)
+        return cell
+
+    def receive(
+        self,
+        sku: str,
+        location: str,
+        *,
+        quantity: Decimal | int | str,
+        operation_id: str,
+        at: datetime,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StockPosition:
+        """Goods arrive: on hand goes up.
+
+        Args:
+            sku: Stock keeping unit.
+            location: Receiving location.
+            quantity: Positive quantity received.
+            operation_id: Idempotency key.
+            at: When.
+            actor: Who.
+            reason: Why (purchase order, production...).
+
+        Returns:
+            The position after the receipt (the first result on a repeat).
+
+        Raises:
+            InvalidQuantity: for a quantity that is not positive.
+            OperationConflict: if the operation id was used for something else.
+        """
+        q = _positive(quantity)
+        fingerprint = ("receive", sku, location, q)
+        seen = self._replay(operation_id, fingerprint)
+        if seen is not None:
+            return seen[0]  # type: ignore[no-any-return]
+        self._increase(
+            _RECEIVED,
+            sku,
+            location,
+            q,
+            order_id=None,
+            operation_id=operation_id,
+            actor=actor,
+            reason=reason,
+            at=at,
+        )
+        result = self.position(sku, location)
+        self._operations[operation_id] = (fingerprint, result, None)
+        return result
+
+    def restock(
+        self,
+        sku: str,
+        location: str,
+        *,
+        quantity: Decimal | int | str,
+        operation_id: str,
+        at: datetime,
+        order_id: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StockPosition:
+        """Returned goods go back on hand (after-sales).
+
+        Args:
+            sku: Stock keeping unit.
+            location: Location taking the goods back.
+            quantity: Positive quantity returned to stock.
+            operation_id: Idempotency key.
+            at: When.
+            order_id: The order the goods were returned from.
+            actor: Who.
+            reason: Why (return reason).
+
+        Returns:
+            The position after the restock.
+
+        Raises:
+            InvalidQuantity: for a quantity that is not positive.
+            OperationConflict: if the operation id was used for something else.
+        """
+        q = _positive(quantity)
+        fingerprint = ("restock", sku, location, q, order_id)
+        seen = self._replay(operation_id, fingerprint)
+        if seen is not None:
+            return seen[0]  # type: ignore[no-any-return]
+        self._increase(
+            _RESTOCKED,
+            sku,
+            location,
+            q,
+            order_id=order_id,
+            operation_id=operation_id,
+            actor=actor,
+            reason=reason,
+            at=at,
+        )
+        result = self.position(sku, location)
+        self._operations[operation_id] = (fingerprint, result, None)
+        return result
+
+    def adjust(
+        self,
+        sku: str,
+        location: str,
+        *,
+        counted: Decimal | int | str,
+        reason: str,
+        operation_id: str,
+        at: datetime,
+        actor: str | None = None,
+    ) -> StockPosition:
+        """Set on hand to a counted quantity (stock count, damage, loss).
+
+        Args:
+            sku: Stock keeping unit.
+            location: Counted location.
+            counted: The quantity found (≥ 0).
+            reason: Why the count differs (journalled).
+            operation_id: Idempotency key.
+            at: When.
+            actor: Who counted.
+
+        Returns:
+            The position after the adjustment.
+
+        Raises:
+            InvalidQuantity: for a negative count.
+            RuleViolation: ``stock.adjust.below_reserved`` if the count is below reserved.
+            OperationConflict: if the operation id was used for something else.
+        """
+        q = to_quantity(counted, what="counted")
+        fingerprint = ("adjust", sku, location, q, reason)
+        seen = self._replay(operation_id, fingerprint)
+        if seen is not None:
+            return seen[0]  # type: ignore[no-any-return]
+        existing = self._cells.get((sku, location))
+        if existing is not None and q < existing.reserved:
+            raise RuleViolation(
+                STOCK_ADJUST_BELOW_RESERVED,
+                params={
+                    "sku": sku,
+                    "location": location,
+                    "counted": str(q),
+                    "reserved": str(existing.reserved),
+                },
+            )
+        cell = self._cell(sku, location)
+        before = cell.on_hand
+        free_before = before - cell.reserved
+        delta = q - before
+        cell.on_hand = q
+        self._journal.append(
+            (_ADJUSTED, sku, location, delta, ZERO, None, None, operation_id, actor, reason, at)
+        )
+        self._pending.append(("StockAdjusted", at, sku, location, q, delta, reason))
+        self._alerts(sku, location, cell, free_before, at)
+        self._excess(sku, location, cell, before, at)
+        result = self.position(sku, location)
+        self._operations[operation_id] = (fingerprint, result, None)
+        return result
+
+    def transfer(
+        self,
+        sku: str,
+        *,
+        source: str,
+        destination: str,
+        quantity: Decimal | int | str,
+        operation_id: str,
+        at: datetime,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> tuple[StockPosition, StockPosition]:
+        """Move unreserved stock between locations (it may dip into safety stock).
+
+        Args:
+            sku: Stock keeping unit.
+            source: Location giving the stock.
+            destination: Location receiving it.
+            quantity: Positive quantity to move.
+            operation_id: Idempotency key.
+            at: When.
+            actor: Who.
+            reason: Why.
+
+        Returns:
+            The source and destination positions after the transfer.
+
+        Raises:
+            InvalidQuantity: for a quantity that is not positive.
+            InsufficientStock: if the source has less unreserved stock than asked.
+            RuleViolation: ``stock.transfer.same_location`` when source is destination.
+            OperationConflict: if the operation id was used for something else.
+        """
+        q = _positive(quantity)
+        fingerprint = ("transfer", sku, source, destination, q)
+        seen = self._replay(operation_id, fingerprint)
+        if seen is not None:
+            return seen[0]  # type: ignore[no-any-return]
+        if source == destination:
+            raise RuleViolation(STOCK_TRANSFER_SAME_LOCATION, params={"location": source})
+        src = self._cells.get((sku, source))
+        free = ZERO if src is None else src.on_hand - src.reserved
+        if src is None or free < q:
+            raise InsufficientStock((Shortfall(sku, q, free),))
+        dst = self._cell(sku, destination)
+        dst_before = dst.on_hand
+        src.on_hand -= q
+        dst.on_hand = dst_before + q
+        journal = self._journal
+        journal.append(
+            (_TRANSFERRED_OUT, sku, source, -q, ZERO, None, None, operation_id, actor, reason, at)
+        )
+        journal.append(
+            (
+                _TRANSFERRED_IN,
+                sku,
+                destination,
+                q,
+                ZERO,
+                None,
+                None,
+                operation_id,
+                actor,
+                reason,
+                at,
+            )
+        )
+        self._pending.append(("StockTransferred", at, sku, source, destination, q))
+        self._alerts(sku, source, src, free, at)
+        self._excess(sku, destination, dst, dst_before, at)
+        result = (self.position(sku, source), self.position(sku, destination))
+        self._operations[operation_id] = (fingerprint, result, None)
+        return result
+
+    # ---------------------------------------------------------------- reservations
+
+    def _allocate(
+        self,
+        demand: Mapping[str, Decimal],
+        strategy: AllocationStrategy | None,
+        *,
+        allow_safety_stock: bool,
+    ) -> tuple[dict[str, list[_Alloc]], list[Shortfall]]:
+        """Serve ``demand`` from current stock; nothing changes here."""
+        served: dict[str, list[_Alloc]] = {}
+        shortfalls: list[Shortfall] = []
+        if strategy is None:
+            # The default (fixed priority in name order), inlined: the hot path.
+            for sku, quantity in demand.items():
+                remaining = quantity
+                got: list[_Alloc] = []
+                for location, cell in self._locations.get(sku, {}).items():
+                    free = cell.on_hand - cell.reserved
+                    if not allow_safety_stock:
+                        free -= cell.safety_stock
+                    if free <= ZERO:
+                        continue
+                    if free >= remaining:
+                        got.append((location, remaining))
+                        remaining = ZERO
+                        break
+                    got.append((location, free))
+                    remaining -= free
+                served[sku] = got
+                if remaining:
+                    shortfalls.append(Shortfall(sku, quantity, quantity - remaining))
+            return served, shortfalls
+        available: dict[str, dict[str, Decimal]] = {}
+        for sku in demand:
+            here: dict[str, Decimal] = {}
+            for location, cell in self._locations.get(sku, {}).items():
+                free = cell.on_hand - cell.reserved
+                if not allow_safety_stock:
+                    free -= cell.safety_stock
+                if free > ZERO:
+                    here[location] = free
+            available[sku] = here
+        plan = plan_allocation(demand, available, strategy=strategy, allow_backorder=True)
+        for a in plan.allocations:
+            served.setdefault(a.sku, []).append((a.location, a.quantity))
+        return served, list(plan.shortfalls)
+
+    def _apply_reserve(
+        self,
+        served: Mapping[str, list[_Alloc]],
+        *,
+        order_id: str,
+        reservation_id: str,
+        operation_id: str,
+        actor: str | None,
+        at: datetime,
+    ) -> None:
+        journal = self._journal
+        for sku, allocations in served.items():
+            if not allocations:
+                continue
+            cells = self._locations[sku]
+            for location, q in allocations:
+                cell = cells[location]
+                free_before = cell.on_hand - cell.reserved
+                cell.reserved += q
+                journal.append(
+                    (
+                        _RESERVED,
+                        sku,
+                        location,
+                        ZERO,
+                        q,
+                        order_id,
+                        reservation_id,
+                        operation_id,
+                        actor,
+                        None,
+                        at,
+                    )
+                )
+                if cell.reorder_point is not None or cell.safety_stock:
+                    self._alerts(sku, location, cell, free_before, at)
+
+    # The single-line path is inlined on purpose (benchmarks/bench_inventory.py).
+    def reserve(  # noqa: PLR0912, PLR0915
+        self,
+        order_id: str,
+        lines: Sequence[ReservationLine],
+        *,
+        operation_id: str,
+        at: datetime,
+        strategy: AllocationStrategy | None = None,
+        allow_backorder: bool = False,
+        allow_safety_stock: bool = False,
+        expires_at: datetime | None = None,
+        reservation_id: str | None = None,
+        actor: str | None = None,
+    ) -> Reservation:
+        """Reserve stock for an order's lines, all or nothing.
+
+        Lines of one SKU are aggregated before the check, so two lines cannot
+        together take more than is available.
+
+        Args:
+            order_id: The order the stock is for.
+            lines: What to reserve; line ids must be unique.
+            operation_id: Idempotency key.
+            at: When.
+            strategy: Which locations to prefer (default: the ledger's default).
+            allow_backorder: True records what cannot be served as backordered
+                instead of refusing the whole request.
+            allow_safety_stock: True lets the reservation dip into safety stock.
+            expires_at: When :meth:`expire` may release it; None never.
+            reservation_id: Identifier; defaults to ``operation_id``.
+            actor: Who.
+
+        Returns:
+            The reservation (the first result on a repeat).
+
+        Raises:
+            InsufficientStock: if a SKU is short and backorders are not allowed;
+                carries one Shortfall per short SKU.
+            RuleViolation: ``stock.reservation.invalid`` for no lines or duplicate
+                line ids, ``stock.reservation.duplicate`` for a reused reservation id.
+            OperationConflict: if the operation id was used for something else.
+        """
+        rid = operation_id if reservation_id is None else reservation_id
+        chosen = None if strategy is None or _is_default(strategy) else strategy
+        if chosen is None:
+            chosen = self._default_strategy
+        if len(lines) == 1:
+            only = lines[0]
+            flat_request: tuple[Any, ...] = (only.line_id, only.sku, only.quantity)
+            fingerprint: tuple[Any, ...] = (
+                "reserve",
+                order_id,
+                chosen,
+                allow_backorder,
+                allow_safety_stock,
+                expires_at,
+                rid,
+                only.line_id,
+                only.sku,
+                only.quantity,
+            )
+        else:
+            flat_request = tuple(x for ln in lines for x in (ln.line_id, ln.sku, ln.quantity))
+            fingerprint = (
+                "reserve",
+                order_id,
+                chosen,
+                allow_backorder,
+                allow_safety_stock,
+                expires_at,
+                rid,
+                *flat_request,
+            )
+        seen = self._operations.get(operation_id)
+        if seen is not None:
+            if seen[0] != fingerprint:
+                raise OperationConflict(operation_id)
+            return _public(seen[1], seen[2])
+        if rid in self._reservations:
+            raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid})
+        if len(flat_request) == 3 and chosen is None:
+            # One line with the default strategy: the hot path, straight to the packed
+            # state (the general path below gives the same result, only slower).
+            line_id, sku, quantity = flat_request
+            remaining = quantity
+            taken: list[Any] = []
+            cells = self._locations.get(sku, _NO_CELLS)
+            for location, cell in cells.items():
+                free = cell.on_hand - cell.reserved
+                if not allow_safety_stock:
+                    free -= cell.safety_stock
+                if free <= ZERO:
+                    continue
+                if free >= remaining:
+                    taken += (location, remaining)
+                    remaining = ZERO
+                    break
+                taken += (location, free)
+                remaining -= free
+            if remaining and not allow_backorder:
+                raise InsufficientStock((Shortfall(sku, quantity, quantity - remaining),))
+            # Checked; from here on nothing can fail.
+            self._pending.append(("StockReserved", at, rid, order_id, operation_id))
+            journal = self._journal
+            for i in range(0, len(taken), 2):
+                location, q = taken[i], taken[i + 1]
+                cell = cells[location]
+                free_before = cell.on_hand - cell.reserved
+                cell.reserved += q
+                journal.append(
+                    (
+                        _RESERVED,
+                        sku,
+                        location,
+                        ZERO,
+                        q,
+                        order_id,
+                        rid,
+                        operation_id,
+                        actor,
+                        None,
+                        at,
+                    )
+                )
+                if cell.reorder_point is not None or free_before - q < cell.safety_stock:
+                    self._alerts(sku, location, cell, free_before, at)
+            packed = (
+                order_id,
+                at,
+                expires_at,
+                False,
+                line_id,
+                sku,
+                quantity,
+                remaining,
+                ZERO,
+                ZERO,
+                len(taken) // 2,
+                *taken,
+            )
+        else:
+            request = tuple(
+                zip(flat_request[::3], flat_request[1::3], flat_request[2::3], strict=True)
+            )
+            lines_state = self._reserve_many(
+                request,
+                chosen,
+                allow_backorder=allow_backorder,
+                allow_safety_stock=allow_safety_stock,
+            )
+            self._pending.append(("StockReserved", at, rid, order_id, operation_id))
+            for line in lines_state:
+                self._apply_reserve(
+                    {line[1]: list(line[3])},
+                    order_id=order_id,
+                    reservation_id=rid,
+                    operation_id=operation_id,
+                    actor=actor,
+                    at=at,
+                )
+            packed = _pack((order_id, at, expires_at, False, lines_state))
+        self._reservations[rid] = packed
+        if expires_at is not None:
+            self._expiring[rid] = expires_at
+        self._operations[operation_id] = (fingerprint, rid, packed)
+        return Reservation(rid, packed)
+
+    def _reserve_many(
+        self,
+        request: tuple[tuple[str, str, Decimal], ...],
+        strategy: AllocationStrategy | None,
+        *,
+        allow_backorder: bool,
+        allow_safety_stock: bool,
+    ) -> tuple[_Line, ...]:
+        """Plan several lines (aggregated per SKU) with any strategy; nothing changes here."""
+        if not request:
+            raise _invalid_request("no lines")
+        if len({line[0] for line in request}) != len(request):
+            raise _invalid_request("duplicate line ids")
+        demand: dict[str, Decimal] = {}
+        for _, sku, quantity in request:
+            demand[sku] = demand.get(sku, ZERO) + quantity
+        served, shortfalls = self._allocate(demand, strategy, allow_safety_stock=allow_safety_stock)
+        if shortfalls and not allow_backorder:
+            raise InsufficientStock(tuple(shortfalls))
+        return _distribute(request, served)
+
+    def fill_backorders(
+        self,
+        reservation_id: str,
+        *,
+        operation_id: str,
+        at: datetime,
+        strategy: AllocationStrategy | None = None,
+        allow_safety_stock: bool = False,
+        actor: str | None = None,
+    ) -> Reservation:
+        """Allocate stock that is now available to a reservation's backordered lines.
+
+        Serves what it can (partially if need be); the rest stays backordered.
+
+        Args:
+            reservation_id: The reservation.
+            operation_id: Idempotency key.
+            at: When.
+            strategy: Which locations to prefer (default: the ledger's default).
+            allow_safety_stock: True lets it dip into safety stock.
+            actor: Who.
+
+        Returns:
+            The reservation after filling.
+
+        Raises:
+            NotFound: if there is no such reservation.
+            OperationConflict: if the operation id was used for something else.
+        """
+        chosen = self._default_strategy if _is_default(strategy) else strategy
+        fingerprint = ("fill_backorders", reservation_id, chosen, allow_safety_stock)
+        seen = self._replay(operation_id, fingerprint)
+        if seen is not None:
+            return _public(seen[0], seen[1])
+        state = self._state(reservation_id)
+        order_id, created_at, expires_at, expired, lines = state
+        waiting = tuple((line[0], line[1], line[4]) for line in lines if line[4])
+        demand: dict[str, Decimal] = {}
+        for _, sku, quantity in waiting:
+            demand[sku] = demand.get(sku, ZERO) + quantity
+        served, _ = self._allocate(demand, chosen, allow_safety_stock=allow_safety_stock)
+        filled = {line[0]: line for line in _distribute(waiting, served)} if waiting else {}
+        new_lines: list[_Line] = []
+        for line in lines:
+            got = filled.get(line[0])
+            if got is None:
+                new_lines.append(line)
+                continue
+            merged = dict(line[3])
+            for location, q in got[3]:
+                merged[location] = merged.get(location, ZERO) + q
+            new_lines.append((*line[:3], tuple(merged.items()), got[4], line[5], line[6]))
+        updated: _State = (order_id, created_at, expires_at, expired, tuple(new_lines))
+        self._reservations[reservation_id] = packed = _pack(updated)
+        allocations = tuple(
+            x for sku, got in served.items() for loc, q in got for x in (sku, loc, q)
+        )
+        if allocations:
+            backordered = sum((line[4] for line in new_lines), ZERO)
+            self._pending.append(
+                ("StockBackorderFilled", at, reservation_id, order_id, allocations, backordered)
+            )
+        self._apply_reserve(
+            served,
+            order_id=order_id,
+            reservation_id=reservation_id,
+            operation_id=operation_id,
+            actor=actor,
+            at=at,
+        )
+        self._operations[operation_id] = (fingerprint, reservation_id, packed)
+        return _public(reservation_id, packed)
+
+    def _wanted(
+        self, lines: tuple[_Line, ...], requested: Mapping[str, Decimal | int | str] | None
+    ) -> dict[str, Decimal] | None:
+        if requested is None:
+            return None
+        known = {line[0] for line in lines}
+        wanted: dict[str, Decimal] = {}
+        for line_id, quantity in requested.items():
+            if line_id not in known:
+                raise NotFound(params={"entity": "reservation line", "id": line_id})
+            wanted[line_id] = _positive(quantity)
+        return wanted
+
+    def _apply_release(
+        self,
+        reservation_id: str,
+        order_id: str,
+        freed: Iterable[tuple[str, str, Decimal]],
+        *,
+        kind: str,
+        operation_id: str,
+        actor: str | None,
+        reason: str | None,
+        at: datetime,
+    ) -> None:
+        journal = self._journal
+        cells = self._cells
+        for sku, location, q in freed:
+            cells[(sku, location)].reserved -= q
+            journal.append(
+                (
+                    kind,
+                    sku,
+                    location,
+                    ZERO,
+                    -q,
+                    order_id,
+                    reservation_id,
+                    operation_id,
+                    actor,
+                    reason,
+                    at,
+                )
+            )
+
+    def release(
+        self,
+        reservation_id: str,
+        *,
+        operation_id: str,
+        at: datetime,
+        lines: Mapping[str, Decimal | int | str] | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> Reservation:
+        """Give reserved stock back (cancellation, amendment), all or per line.
+
+        A line's backordered quantity is released first, then its allocations, the
+        most recently added location first.
+
+        Args:
+            reservation_id: The reservation.
+            operation_id: Idempotency key.
+            at: When.
+            lines: Quantity to release per line id; None releases everything outstanding.
+            actor: Who.
+            reason: Why.
+
+        Returns:
+            The reservation after the release.
+
+        Raises:
+            NotFound: for an unknown reservation or line.
+            RuleViolation: ``stock.reservation.exceeded`` when releasing more than is
+                outstanding.
+            OperationConflict: if the operation id was used for something else.
+        """
+        fingerprint = (
+            ("release", reservation_id, None)
+            if lines is None
+            else ("release", reservation_id, *_flat_request(lines))
+        )
+        seen = self._operations.get(operation_id)
+        if seen is not None:
+            if seen[0] != fingerprint:
+                raise OperationConflict(operation_id)
+            return _public(seen[1], seen[2])
+        packed = self._reservations.get(reservation_id)
+        if packed is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        if lines is None and len(packed) == 13:
+            # One line at one location, released in full (a cancellation): the hot
+            # path, on the packed state (the general path gives the same result).
+            order_id, sku, location, q = packed[0], packed[5], packed[11], packed[12]
+            self._cells[sku, location].reserved -= q
+            self._journal.append(
+                (
+                    _RELEASED,
+                    sku,
+                    location,
+                    ZERO,
+                    -q,
+                    order_id,
+                    reservation_id,
+                    operation_id,
+                    actor,
+                    reason,
+                    at,
+                )
+            )
+            backordered = packed[7]
+            packed = (*packed[:7], ZERO, packed[8], packed[9] + q + backordered, 0)
+            self._reservations[reservation_id] = packed
+            self._pending.append(
+                ("StockReleased", at, reservation_id, order_id, (sku, location, q), backordered)
+            )
+            self._operations[operation_id] = (fingerprint, reservation_id, packed)
+            return Reservation(reservation_id, packed)
+        order_id, created_at, expires_at, expired, current = _unpack(packed)
+        new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
+        self._apply_release(
+            reservation_id,
+            order_id,
+            freed,
+            kind=_RELEASED,
+            operation_id=operation_id,
+            actor=actor,
+            reason=reason,
+            at=at,
+        )
+        updated: _State = (order_id, created_at, expires_at, expired, new_lines)
+        self._reservations[reservation_id] = packed = _pack(updated)
+        self._pending.append(
+            ("StockReleased", at, reservation_id, order_id, _flat(freed), unbackordered)
+        )
+        self._operations[operation_id] = (fingerprint, reservation_id, packed)
+        return _public(reservation_id, packed)
+
+    def commit(
+        self,
+        reservation_id: str,
+        *,
+        operation_id: str,
+        at: datetime,
+        lines: Mapping[str, Decimal | int | str] | None = None,
+        location: str | None = None,
+        actor: str | None = None,
+    ) -> Reservation:
+        """Ship reserved stock: on hand and reserved both go down.
+
+        Args:
+            reservation_id: The reservation.
+            operation_id: Idempotency key.
+            at: When.
+            lines: Quantity shipped per line id; None ships everything allocated
+                (at ``location`` if given).
+            location: Ship only from this location's allocations.
+            actor: Who.
+
+        Returns:
+            The reservation after the shipment.
+
+        Raises:
+            NotFound: for an unknown reservation or line.
+            RuleViolation: ``stock.reservation.exceeded`` when shipping more than is
+                allocated.
+            OperationConflict: if the operation id was used for something else.
+        """
+        fingerprint = (
+            ("commit", reservation_id, location, None)
+            if lines is None
+            else ("commit", reservation_id, location, *_flat_request(lines))
+        )
+        seen = self._operations.get(operation_id)
+        if seen is not None:
+            if seen[0] != fingerprint:
+                raise OperationConflict(operation_id)
+            return _public(seen[1], seen[2])
+        packed = self._reservations.get(reservation_id)
+        if packed is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        if lines is None and location is None and len(packed) == 13:
+            # One line at one location, shipped in full: the hot path, on the packed
+            # state (the general path gives the same result).
+            order_id, sku, location_1, q = packed[0], packed[5], packed[11], packed[12]
+            cell = self._cells[sku, location_1]
+            cell.on_hand -= q
+            cell.reserved -= q
+            self._journal.append(
+                (
+                    _COMMITTED,
+                    sku,
+                    location_1,
+                    -q,
+                    -q,
+                    order_id,
+                    reservation_id,
+                    operation_id,
+                    actor,
+                    None,
+                    at,
+                )
+            )
+            packed = (*packed[:8], packed[8] + q, packed[9], 0)
+            self._reservations[reservation_id] = packed
+            self._pending.append(
+                ("StockCommitted", at, reservation_id, order_id, (sku, location_1, q))
+            )
+            self._operations[operation_id] = (fingerprint, reservation_id, packed)
+            return Reservation(reservation_id, packed)
+        order_id, created_at, expires_at, expired, current = _unpack(packed)
+        new_lines, shipped, _ = _take(
+            current, self._wanted(current, lines), commit=True, location=location
+        )
+        journal = self._journal
+        cells = self._cells
+        for sku, loc, q in shipped:
+            cell = cells[(sku, loc)]
+            cell.on_hand -= q
+            cell.reserved -= q
+            journal.append(
+                (
+                    _COMMITTED,
+                    sku,
+                    loc,
+                    -q,
+                    -q,
+                    order_id,
+                    reservation_id,
+                    operation_id,
+                    actor,
+                    None,
+                    at,
+                )
+            )
+        updated: _State = (order_id, created_at, expires_at, expired, new_lines)
+        self._reservations[reservation_id] = packed = _pack(updated)
+        self._pending.append(("StockCommitted", at, reservation_id, order_id, _flat(shipped)))
+        self._operations[operation_id] = (fingerprint, reservation_id, packed)
+        return _public(reservation_id, packed)
+
+    def expire(
+        self, now: datetime, *, operation_id: str | None = None, actor: str | None = None
+    ) -> tuple[Reservation, ...]:
+        """Release every open reservation whose expiry is at or before ``now``.
+
+        Args:
+            now: The caller's current time.
+            operation_id: Idempotency key; None derives one from ``now``.
+            actor: Who (usually a scheduler id).
+
+        Returns:
+            The expired reservations (after release), in creation order.
+
+        Raises:
+            OperationConflict: if the operation id was used for something else.
+        """
+        op = f"expire:{now.isoformat()}" if operation_id is None else operation_id
+        fingerprint = ("expire", now)
+        seen = self._replay(op, fingerprint)
+        if seen is not None:
+            return tuple(_public(*item) for item in seen[0])
+        due = [rid for rid, when in self._expiring.items() if when <= now]
+        expired: list[tuple[str, _Packed]] = []
+        for rid in due:
+            del self._expiring[rid]
+            state = _unpack(self._reservations[rid])
+            if not _is_open(state):
+                continue
+            order_id, created_at, expires_at, _, current = state
+            new_lines, freed, unbackordered = _take(current, None, commit=False)
+            self._apply_release(
+                rid,
+                order_id,
+                freed,
+                kind=_EXPIRED,
+                operation_id=op,
+                actor=actor,
+                reason="expired",
+                at=now,
+            )
+            updated: _State = (order_id, created_at, expires_at, True, new_lines)
+            self._reservations[rid] = packed = _pack(updated)
+            self._pending.append(
+                ("ReservationExpired", now, rid, order_id, _flat(freed), unbackordered)
+            )
+            expired.append((rid, packed))
+        self._operations[op] = (fingerprint, tuple(expired), None)
+        return tuple(_public(*item) for item in expired)
