@@ -68,3 +68,44 @@ def test_plan_serves_min_of_demand_and_stock_within_each_location(
     assert {s.sku for s in plan.shortfalls} == {
         sku for sku, q in demand.items() if q > sum(available.get(sku, {}).values(), Decimal(0))
     }
+
+
+@given(
+    positions=st.lists(
+        stock_positions(skus=("A",), locations=LOCATIONS, with_reserved=False),
+        max_size=3,
+        unique_by=lambda p: p.location,
+    ),
+    quantity=st.integers(min_value=1, max_value=150).map(Decimal),
+    allow_backorder=st.booleans(),
+)
+def test_the_inlined_default_path_matches_the_general_path(
+    positions: list[StockPosition], quantity: Decimal, allow_backorder: bool
+) -> None:
+    from datetime import UTC, datetime
+
+    from salesorder.errors import InsufficientStock
+    from salesorder.inventory import ReservationLine, StockLedger
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    outcomes = []
+    # FixedPriority with the locations spelled out takes the general (planned) path.
+    for strategy in (None, FixedPriority(tuple(sorted(LOCATIONS)))):
+        ledger = StockLedger.from_positions(positions, at=at)
+        try:
+            reservation = ledger.reserve(
+                "o",
+                [ReservationLine("1", "A", quantity)],
+                operation_id="r",
+                at=at,
+                strategy=strategy,
+                allow_backorder=allow_backorder,
+            )
+        except InsufficientStock as error:
+            outcomes.append(error.shortfalls)
+            continue
+        released = ledger.release("r", operation_id="rel", at=at)
+        outcomes.append(
+            (reservation.lines, released.lines, ledger.positions(), len(ledger.movements()))
+        )
+    assert outcomes[0] == outcomes[1]

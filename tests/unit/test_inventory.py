@@ -566,3 +566,33 @@ class TestAlerts:
         ledger.receive("A", "WH1", quantity=1, operation_id="r2", at=AT)
         (excess,) = [e for e in ledger.drain_events() if isinstance(e, ExcessStockDetected)]
         assert (excess.on_hand, excess.max_level) == (D(13), D(12))
+
+
+class TestHotPathsMatchGeneralPaths:
+    def test_full_release_equals_release_of_each_line(self) -> None:
+        results = []
+        for lines in (None, {"1": 3}):
+            ledger = stocked(A_WH1=5)
+            ledger.reserve("o1", [line("1", "A", 3)], operation_id="x", at=AT)
+            results.append(
+                (
+                    ledger.release("x", operation_id="r", at=AT, lines=lines).lines,
+                    ledger.positions(),
+                    ledger.rebuild_reserved(),
+                )
+            )
+        assert results[0] == results[1]
+
+    def test_full_commit_equals_commit_of_each_line(self) -> None:
+        results = []
+        for lines in (None, {"1": 3}):
+            ledger = stocked(A_WH1=5)
+            ledger.reserve("o1", [line("1", "A", 3)], operation_id="x", at=AT)
+            results.append(
+                (
+                    ledger.commit("x", operation_id="c", at=AT, lines=lines).lines,
+                    ledger.positions(),
+                    ledger.rebuild_on_hand(),
+                )
+            )
+        assert results[0] == results[1]

@@ -972,6 +972,31 @@ class TestAmend:
             ),
         )
 
+    def test_amendment_below_the_invoiced_quantity_is_refused(self) -> None:
+        order = confirmed()
+        line = order.lines[0]
+        lc.invoice(
+            order,
+            kind="general",
+            amount=cny(10),
+            lines={line.line_id: line.quantity},
+            actor="f",
+            at=T,
+        )
+        refused(
+            order,
+            "lifecycle.amendment.below_progress",
+            lambda: lc.amend(
+                order,
+                [lc.ChangeQuantity(line.line_id, line.quantity / 2)],
+                pricing=reprice,
+                policy=NO_APPROVAL,
+                actor="s",
+                at=T,
+                reservations=None,
+            ),
+        )
+
     def test_draft_is_edited_not_amended(self) -> None:
         order = make_order()
         refused(

@@ -17,6 +17,7 @@ import attrs
 
 from salesorder.errors import (
     RuleViolation,
+    define_code,
 )
 from salesorder.events import (
     OrderAmended,
@@ -208,7 +209,26 @@ def _amended_lines(order: Order, changes: Sequence[Change]) -> tuple[list[OrderL
             delivery = change.requested_delivery_date
     if not lines:
         raise _amend_error("no lines would be left")
+    _check_progress_kept(order, lines)
     return lines, delivery
+
+
+def _check_progress_kept(order: Order, lines: Sequence[OrderLine]) -> None:
+    """No line may drop below what was already shipped or invoiced for it."""
+    final = {line.line_id: line.quantity for line in lines}
+    for ledger in order.ledgers:
+        minimum = max(ledger.shipped, ledger.invoiced)
+        if minimum > 0 and final.get(ledger.line_id, ZERO) < minimum:
+            raise RuleViolation(
+                BELOW_PROGRESS, params={"line_id": ledger.line_id, "minimum": str(minimum)}
+            )
+
+
+BELOW_PROGRESS = define_code(
+    "lifecycle.amendment.below_progress",
+    en="Line {line_id} cannot go below {minimum}: that much is already shipped or invoiced.",
+    zh="订单行 {line_id} 的数量不能低于 {minimum}:该数量已发货或已开票。",
+)
 
 
 def _sku_totals(lines: Iterable[OrderLine]) -> dict[str, Decimal]:
