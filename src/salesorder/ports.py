@@ -30,8 +30,8 @@ from salesorder.order import Order
 __all__ = [
     "Clock",
     "CouponLedger",
+    "CreditControl",
     "CreditLimit",
-    "CreditPolicy",
     "EventPublisher",
     "Notifier",
     "OrderNumbering",
@@ -187,7 +187,7 @@ class CreditLimit:
 
 
 @runtime_checkable
-class CreditPolicy(Protocol):
+class CreditControl(Protocol):
     """The host's credit data. ``None`` means "no limit known": the credit rule is skipped."""
 
     def credit_for(self, customer_id: str) -> CreditLimit | None:
@@ -426,10 +426,25 @@ class UnitOfWork(Protocol):
     without committing, or with an exception, rolls everything back.
     """
 
-    orders: OrderRepository
-    stock: StockStore
-    outbox: Outbox
-    coupons: CouponLedger
+    @property
+    def orders(self) -> OrderRepository:
+        """The orders, inside this change."""
+        ...
+
+    @property
+    def stock(self) -> StockStore:
+        """The stock, inside this change."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox, inside this change."""
+        ...
+
+    @property
+    def coupons(self) -> CouponLedger:
+        """Coupon redemptions, inside this change."""
+        ...
 
     def __enter__(self) -> Self:
         """Begin the change."""

@@ -5,7 +5,7 @@ import pytest
 
 from salesorder.adapters._memory_orders import (
     FixedClock,
-    FixedCreditPolicy,
+    FixedCreditControl,
     MemoryCouponLedger,
     MemoryOrderRepository,
     MemoryOutbox,
@@ -17,8 +17,8 @@ from salesorder.money import Money
 from salesorder.ports import (
     Clock,
     CouponLedger,
+    CreditControl,
     CreditLimit,
-    CreditPolicy,
     OrderNumbering,
     OrderRepository,
     Outbox,
@@ -34,7 +34,7 @@ def test_adapters_satisfy_their_ports() -> None:
     assert isinstance(PatternNumbering(), OrderNumbering)
     assert isinstance(MemoryOrderRepository(), OrderRepository)
     assert isinstance(MemoryOutbox(), Outbox)
-    assert isinstance(FixedCreditPolicy(), CreditPolicy)
+    assert isinstance(FixedCreditControl(), CreditControl)
     assert isinstance(MemoryCouponLedger(), CouponLedger)
 
 
@@ -146,7 +146,7 @@ class TestOutboxUndo:
 
 class TestCreditAndCoupons:
     def test_fixed_credit(self) -> None:
-        credit = FixedCreditPolicy({"C-1": CreditLimit(Money(100, "CNY"), Money(30, "CNY"))})
+        credit = FixedCreditControl({"C-1": CreditLimit(Money(100, "CNY"), Money(30, "CNY"))})
         position = credit.credit_for("C-1")
         assert position is not None
         assert position.headroom == Money(70, "CNY")

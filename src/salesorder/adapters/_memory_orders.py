@@ -24,7 +24,7 @@ from salesorder.ports import CreditLimit, OutboxEntry
 
 __all__ = [
     "FixedClock",
-    "FixedCreditPolicy",
+    "FixedCreditControl",
     "MemoryCouponLedger",
     "MemoryOrderRepository",
     "MemoryOutbox",
@@ -317,7 +317,7 @@ class MemoryOutbox:
             return len(self._entries)
 
 
-class FixedCreditPolicy:
+class FixedCreditControl:
     """Credit limits from a mapping, exposure tracked by the caller.
 
     Args:

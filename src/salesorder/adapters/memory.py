@@ -360,3 +360,35 @@ class InMemoryStockStore:
                 self._ledger = self._saved
             self._tracking = False
             self._saved = None
+
+
+# The rest of the embedded default lives in private modules; this is its public home.
+from salesorder.adapters._memory_database import (  # noqa: E402
+    MemoryDatabase,
+    MemoryIdempotencyKeys,
+    MemoryQuoteRepository,
+    MemoryUnitOfWork,
+)
+from salesorder.adapters._memory_orders import (  # noqa: E402
+    FixedClock,
+    FixedCreditControl,
+    MemoryCouponLedger,
+    MemoryOrderRepository,
+    MemoryOutbox,
+    PatternNumbering,
+    SystemClock,
+)
+
+__all__ += [
+    "FixedClock",
+    "FixedCreditControl",
+    "MemoryCouponLedger",
+    "MemoryDatabase",
+    "MemoryIdempotencyKeys",
+    "MemoryOrderRepository",
+    "MemoryOutbox",
+    "MemoryQuoteRepository",
+    "MemoryUnitOfWork",
+    "PatternNumbering",
+    "SystemClock",
+]
