@@ -30,6 +30,7 @@ from salesorder.order import (
 )
 from salesorder.pricing import PriceBreakdown, PriceList, TaxPolicy, price
 from salesorder.schema import OrderDraft
+from salesorder.service import OrderService
 from salesorder.validation import Issue, ValidationReport, validate
 
 __version__ = "0.1.0"
@@ -52,6 +53,7 @@ __all__ = [
     "OrderDraft",
     "OrderLifecycle",
     "OrderLine",
+    "OrderService",
     "OrderType",
     "PriceBreakdown",
     "PriceList",

@@ -106,8 +106,25 @@ def add_schema(commands: argparse._SubParsersAction[_Parser]) -> None:
     parser.set_defaults(handler=_run_schema)
 
 
+def _run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from salesorder.demo import render_demo, run_demo  # noqa: PLC0415  (only this command)
+
+    print(render_demo(run_demo(), locale=args.locale), file=out)
+    return EXIT_OK
+
+
+def add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add ``salesorder demo [--locale]``: a whole order story on the embedded default."""
+    parser = commands.add_parser(
+        "demo", help="run a realistic order story end to end and print what happened"
+    )
+    parser.add_argument("--locale", choices=("en", "zh_CN"), default="en")
+    parser.set_defaults(handler=_run_demo)
+
+
 #: One function per subcommand, called in this order to build the parser.
 SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], ...]] = (
+    add_demo,
     add_validate,
     add_schema,
 )

@@ -41,6 +41,7 @@ __all__ = [
     "ReturnApproved",
     "ReturnReceived",
     "ReturnRequested",
+    "event_types",
 ]
 
 
@@ -252,3 +253,15 @@ class RefundDue(OrderEvent):
 
     return_id: str
     amount: Money
+
+
+def event_types() -> dict[str, type[DomainEvent]]:
+    """Every loaded :class:`DomainEvent` subclass by class name (for decoding stored events)."""
+    found: dict[str, type[DomainEvent]] = {}
+    pending: list[type[DomainEvent]] = [DomainEvent]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            found.setdefault(sub.__name__, sub)
+            pending.append(sub)
+    return found

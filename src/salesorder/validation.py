@@ -38,6 +38,7 @@ from pydantic import BaseModel
 from salesorder.errors import SalesOrderError, define_code, render_message
 from salesorder.money import Money
 from salesorder.order import InvoiceKind, Order, OrderLine, OrderType
+from salesorder.ports import CreditLimit as CreditStatus
 from salesorder.pricing.errors import PRICE_MISSING
 from salesorder.schema import DEFAULT_LIMITS, Limits, OrderDraft, to_order
 from salesorder.tax_id import is_valid_uscc
@@ -415,19 +416,6 @@ class ValidationReport:
 
 
 # -- context --------------------------------------------------------------------------------
-
-
-@attrs.frozen(kw_only=True)
-class CreditStatus:
-    """A customer's credit position, from the host's credit control.
-
-    Attributes:
-        exposure: Open receivables and orders not yet invoiced.
-        limit: The credit limit, in the same currency as ``exposure``.
-    """
-
-    exposure: Money
-    limit: Money
 
 
 #: Units counted in whole pieces by default.

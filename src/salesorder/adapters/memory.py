@@ -8,6 +8,7 @@ concurrent reservations never oversell.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -45,6 +46,9 @@ class InMemoryStockStore:
         # One lock for the whole ledger: reservations touch several positions at once,
         # and all-or-nothing needs them checked and changed together.
         self._lock = threading.Lock()
+        # Undo support for units of work: the ledger as it was before the first change.
+        self._tracking = False
+        self._saved: StockLedger | None = None
 
     @classmethod
     def from_positions(
@@ -74,6 +78,7 @@ class InMemoryStockStore:
     ) -> StockPosition:
         """Goods arrive: on hand goes up."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.receive(
                 sku,
                 location,
@@ -98,6 +103,7 @@ class InMemoryStockStore:
     ) -> StockPosition:
         """Returned goods go back on hand."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.restock(
                 sku,
                 location,
@@ -122,6 +128,7 @@ class InMemoryStockStore:
     ) -> StockPosition:
         """Set on hand to a counted quantity (never below reserved)."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.adjust(
                 sku,
                 location,
@@ -146,6 +153,7 @@ class InMemoryStockStore:
     ) -> tuple[StockPosition, StockPosition]:
         """Move unreserved stock between two locations."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.transfer(
                 sku,
                 source=source,
@@ -168,6 +176,7 @@ class InMemoryStockStore:
     ) -> StockPosition:
         """Set safety stock, reorder point and maximum level (None keeps the value)."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.set_levels(
                 sku,
                 location,
@@ -192,6 +201,7 @@ class InMemoryStockStore:
     ) -> Reservation:
         """Reserve stock for an order's lines, all or nothing."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.reserve(
                 order_id,
                 lines,
@@ -217,6 +227,7 @@ class InMemoryStockStore:
     ) -> Reservation:
         """Allocate newly available stock to a reservation's backordered lines."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.fill_backorders(
                 reservation_id,
                 operation_id=operation_id,
@@ -238,6 +249,7 @@ class InMemoryStockStore:
     ) -> Reservation:
         """Give reserved (or backordered) quantity back, all or per line."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.release(
                 reservation_id,
                 operation_id=operation_id,
@@ -259,6 +271,7 @@ class InMemoryStockStore:
     ) -> Reservation:
         """Ship reserved stock: on hand and reserved both go down."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.commit(
                 reservation_id,
                 operation_id=operation_id,
@@ -273,6 +286,7 @@ class InMemoryStockStore:
     ) -> tuple[Reservation, ...]:
         """Release every open reservation whose expiry is at or before ``now``."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.expire(now, operation_id=operation_id, actor=actor)
 
     def position(self, sku: str, location: str) -> StockPosition:
@@ -318,4 +332,63 @@ class InMemoryStockStore:
     def drain_events(self) -> list[DomainEvent]:
         """Hand out the events recorded since the last drain, oldest first."""
         with self._lock:
+            self._save_before_change()
             return self._ledger.drain_events()
+
+    # -- unit-of-work support --------------------------------------------------------------
+
+    def _save_before_change(self) -> None:
+        if self._tracking and self._saved is None:
+            self._saved = copy.deepcopy(self._ledger)
+
+    def begin(self) -> None:
+        """Start tracking changes so that :meth:`rollback` can undo them."""
+        with self._lock:
+            self._tracking = True
+            self._saved = None
+
+    def end(self) -> None:
+        """Keep the changes made since :meth:`begin`."""
+        with self._lock:
+            self._tracking = False
+            self._saved = None
+
+    def rollback(self) -> None:
+        """Undo every change since :meth:`begin` (positions, reservations, journal, events)."""
+        with self._lock:
+            if self._saved is not None:
+                self._ledger = self._saved
+            self._tracking = False
+            self._saved = None
+
+
+# The rest of the embedded default lives in private modules; this is its public home.
+from salesorder.adapters._memory_database import (  # noqa: E402
+    MemoryDatabase,
+    MemoryIdempotencyKeys,
+    MemoryQuoteRepository,
+    MemoryUnitOfWork,
+)
+from salesorder.adapters._memory_orders import (  # noqa: E402
+    FixedClock,
+    FixedCreditControl,
+    MemoryCouponLedger,
+    MemoryOrderRepository,
+    MemoryOutbox,
+    PatternNumbering,
+    SystemClock,
+)
+
+__all__ += [
+    "FixedClock",
+    "FixedCreditControl",
+    "MemoryCouponLedger",
+    "MemoryDatabase",
+    "MemoryIdempotencyKeys",
+    "MemoryOrderRepository",
+    "MemoryOutbox",
+    "MemoryQuoteRepository",
+    "MemoryUnitOfWork",
+    "PatternNumbering",
+    "SystemClock",
+]

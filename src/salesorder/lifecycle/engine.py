@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import attrs
 
+from salesorder.codec import decode
 from salesorder.errors import (
     IllegalTransition,
     InvalidOrder,
@@ -237,7 +238,11 @@ def _check_event(order: Order, event: str, key: str | None) -> TransitionResult 
                     raise RuleViolation(
                         IDEMPOTENCY_REUSED, params={"first": first_event, "event": event}
                     )
-                return result  # type: ignore[return-value]
+                if isinstance(result, TransitionResult):
+                    return result
+                # Loaded from storage as plain data (salesorder.codec): rebuild it.
+                rebuilt: TransitionResult = decode(TransitionResult, result)
+                return rebuilt
     if order.status in ARCHIVED:
         raise IllegalTransition(state=order.status.value, event=event, code=ARCHIVED_CODE)
     if (order.status, event) not in _TABLE:

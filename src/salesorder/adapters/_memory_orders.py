@@ -1,0 +1,384 @@
+"""In-memory orders, outbox, numbering, clocks, credit and coupons (the embedded default).
+
+All state of one embedded "database" lives in a :class:`MemoryDatabase`; units of
+work over it are serialised by one re-entrant lock, which makes every use case
+atomic and isolated without any database. Orders are stored as private copies, so a
+caller mutating a loaded order changes nothing until it saves.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+
+import attrs
+
+from salesorder.errors import ConcurrencyConflict, NotFound
+from salesorder.events import DomainEvent
+from salesorder.order import Order
+from salesorder.ports import CreditLimit, OutboxEntry
+
+__all__ = [
+    "FixedClock",
+    "FixedCreditControl",
+    "MemoryCouponLedger",
+    "MemoryOrderRepository",
+    "MemoryOutbox",
+    "PatternNumbering",
+    "SystemClock",
+]
+
+
+def clone_order(order: Order) -> Order:
+    """An independent copy of an order (values are frozen, so only containers are copied)."""
+    return copy.deepcopy(order)
+
+
+class SystemClock:
+    """The system clock, in UTC."""
+
+    def now(self) -> datetime:
+        """The current UTC time."""
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved: for tests, demos and replays.
+
+    Args:
+        at: The time to show (timezone-aware).
+    """
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            msg = "FixedClock needs a timezone-aware datetime"
+            raise ValueError(msg)
+        self._at = at
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """The time set."""
+        with self._lock:
+            return self._at
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move the clock forward by ``delta`` and return the new time."""
+        with self._lock:
+            self._at += delta
+            return self._at
+
+    def set(self, at: datetime) -> None:
+        """Move the clock to ``at``."""
+        with self._lock:
+            self._at = at
+
+
+class PatternNumbering:
+    """Order numbers from a pattern and a per-period counter, e.g. ``SO-202611-000123``.
+
+    Args:
+        prefix: Text before the period, e.g. ``SO``.
+        period_format: ``strftime`` format of the period; the counter restarts each period.
+        width: Digits of the counter.
+        start: First counter value of a period.
+    """
+
+    def __init__(
+        self, *, prefix: str = "SO", period_format: str = "%Y%m", width: int = 6, start: int = 1
+    ) -> None:
+        self._prefix = prefix
+        self._period_format = period_format
+        self._width = width
+        self._start = start
+        self._counters: dict[str, itertools.count[int]] = {}
+        self._lock = threading.Lock()
+
+    def next_number(self, *, at: datetime) -> str:
+        """The next number of the period containing ``at``."""
+        period = at.strftime(self._period_format)
+        with self._lock:
+            counter = self._counters.setdefault(period, itertools.count(self._start))
+            value = next(counter)
+        return f"{self._prefix}-{period}-{value:0{self._width}d}"
+
+
+class MemoryOrderRepository:
+    """Thread-safe in-memory :class:`~salesorder.ports.OrderRepository`.
+
+    Args:
+        lock: Lock shared with the unit of work of the same database.
+    """
+
+    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+        self._lock = lock or threading.RLock()
+        self._orders: dict[str, Order] = {}
+        self._by_number: dict[str, str] = {}
+        # While a unit of work is open: the state of each touched order before it.
+        self._undo: dict[str, Order | None] | None = None
+
+    def _remember(self, order_id: str) -> None:
+        if self._undo is not None and order_id not in self._undo:
+            self._undo[order_id] = self._orders.get(order_id)
+
+    def begin(self) -> None:
+        """Start recording changes so that :meth:`rollback` can undo them."""
+        with self._lock:
+            self._undo = {}
+
+    def end(self) -> None:
+        """Keep the changes made since :meth:`begin`."""
+        with self._lock:
+            self._undo = None
+
+    def rollback(self) -> None:
+        """Undo every change since :meth:`begin`."""
+        with self._lock:
+            for order_id, previous in (self._undo or {}).items():
+                current = self._orders.pop(order_id, None)
+                if current is not None and current.number is not None:
+                    self._by_number.pop(current.number, None)
+                if previous is not None:
+                    self._orders[order_id] = previous
+                    if previous.number is not None:
+                        self._by_number[previous.number] = order_id
+            self._undo = None
+
+    def get(self, order_id: str) -> Order:
+        """A private copy of the stored order."""
+        with self._lock:
+            stored = self._orders.get(order_id)
+            if stored is None:
+                raise NotFound(params={"entity": "order", "id": order_id})
+            return clone_order(stored)
+
+    def add(self, order: Order) -> None:
+        """Store a new order with version 1."""
+        with self._lock:
+            if order.id in self._orders or (
+                order.number is not None and order.number in self._by_number
+            ):
+                raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
+            order.version = 1
+            self._remember(order.id)
+            self._orders[order.id] = clone_order(order)
+            if order.number is not None:
+                self._by_number[order.number] = order.id
+
+    def save(self, order: Order, *, expected_version: int) -> None:
+        """Store ``order`` if the stored version is still ``expected_version``."""
+        with self._lock:
+            stored = self._orders.get(order.id)
+            if stored is None:
+                raise NotFound(params={"entity": "order", "id": order.id})
+            if stored.version != expected_version:
+                raise ConcurrencyConflict(params={"entity": "order", "expected": expected_version})
+            if order.number is not None:
+                owner = self._by_number.get(order.number)
+                if owner is not None and owner != order.id:
+                    raise ConcurrencyConflict(
+                        params={"entity": "order", "expected": expected_version}
+                    )
+            self._remember(order.id)
+            stored_copy = clone_order(order)
+            stored_copy.version = expected_version + 1
+            self._orders[order.id] = stored_copy
+            order.version = expected_version + 1
+            if stored.number != order.number and stored.number is not None:
+                self._by_number.pop(stored.number, None)
+            if order.number is not None:
+                self._by_number[order.number] = order.id
+
+    def find_by_number(self, number: str) -> Order | None:
+        """The order with this number, if any (a private copy)."""
+        with self._lock:
+            order_id = self._by_number.get(number)
+            return None if order_id is None else clone_order(self._orders[order_id])
+
+    def find(
+        self,
+        *,
+        customer_id: str | None = None,
+        status: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+    ) -> Sequence[Order]:
+        """Orders matching every criterion, oldest first (private copies)."""
+        with self._lock:
+            matches = [
+                order
+                for order in self._orders.values()
+                if _matches(order, customer_id, status, created_from, created_to)
+            ]
+            matches.sort(key=_creation_key)
+            return [clone_order(order) for order in matches]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._orders)
+
+    def snapshot(self) -> Mapping[str, Order]:
+        """Every stored order by id (private copies): for tests and replication."""
+        with self._lock:
+            return {order_id: clone_order(order) for order_id, order in self._orders.items()}
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _creation_key(order: Order) -> tuple[datetime, str]:
+    return (order.created_at or _EPOCH, order.id)
+
+
+def _matches(
+    order: Order,
+    customer_id: str | None,
+    status: str | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+) -> bool:
+    if customer_id is not None and order.customer.id != customer_id:
+        return False
+    if status is not None and str(getattr(order, "status", "")) != str(status):
+        return False
+    created = order.created_at
+    if created_from is not None and (created is None or created < created_from):
+        return False
+    return not (created_to is not None and (created is None or created >= created_to))
+
+
+class MemoryOutbox:
+    """Thread-safe in-memory :class:`~salesorder.ports.Outbox`, oldest first."""
+
+    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+        self._lock = lock or threading.RLock()
+        self._entries: dict[str, OutboxEntry] = {}
+        self._order: deque[str] = deque()
+        self._added: list[str] | None = None
+
+    def begin(self) -> None:
+        """Start recording additions so that :meth:`rollback` can undo them."""
+        with self._lock:
+            self._added = []
+
+    def end(self) -> None:
+        """Keep the additions made since :meth:`begin`."""
+        with self._lock:
+            self._added = None
+
+    def rollback(self) -> None:
+        """Forget the events added since :meth:`begin`."""
+        with self._lock:
+            added = set(self._added or ())
+            for event_id in added:
+                self._entries.pop(event_id, None)
+            if added:
+                self._order = deque(e for e in self._order if e not in added)
+            self._added = None
+
+    def add(self, events: Iterable[DomainEvent]) -> None:
+        """Record events (an event id already present is ignored: at most one copy)."""
+        with self._lock:
+            for event in events:
+                if event.event_id not in self._entries:
+                    self._entries[event.event_id] = OutboxEntry(event)
+                    self._order.append(event.event_id)
+                    if self._added is not None:
+                        self._added.append(event.event_id)
+
+    def pending(self, *, limit: int = 100) -> Sequence[OutboxEntry]:
+        """Undelivered entries, oldest first."""
+        with self._lock:
+            return [self._entries[event_id] for event_id in itertools.islice(self._order, limit)]
+
+    def mark_delivered(self, event_ids: Iterable[str]) -> None:
+        """Forget delivered events."""
+        with self._lock:
+            delivered = {event_id for event_id in event_ids if event_id in self._entries}
+            for event_id in delivered:
+                del self._entries[event_id]
+            if delivered:
+                self._order = deque(e for e in self._order if e not in delivered)
+
+    def mark_failed(self, event_id: str, *, error: str) -> None:
+        """Count a failed attempt; the entry stays pending."""
+        with self._lock:
+            entry = self._entries.get(event_id)
+            if entry is not None:
+                self._entries[event_id] = attrs.evolve(
+                    entry, attempts=entry.attempts + 1, last_error=error
+                )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+class FixedCreditControl:
+    """Credit limits from a mapping, exposure tracked by the caller.
+
+    Args:
+        limits: Credit position per customer id; unknown customers have no limit.
+    """
+
+    def __init__(self, limits: Mapping[str, CreditLimit] | None = None) -> None:
+        self._limits = dict(limits or {})
+        self._lock = threading.Lock()
+
+    def credit_for(self, customer_id: str) -> CreditLimit | None:
+        """The configured limit, if any."""
+        with self._lock:
+            return self._limits.get(customer_id)
+
+    def set(self, customer_id: str, credit: CreditLimit) -> None:
+        """Set or replace a customer's credit position."""
+        with self._lock:
+            self._limits[customer_id] = credit
+
+
+class MemoryCouponLedger:
+    """Thread-safe in-memory :class:`~salesorder.ports.CouponLedger`."""
+
+    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+        self._lock = lock or threading.RLock()
+        self._redemptions: list[tuple[str, str, str]] = []
+        self._mark: int | None = None
+
+    def count(self, code: str) -> int:
+        """Redemptions of ``code``."""
+        with self._lock:
+            return sum(1 for redeemed, _, _ in self._redemptions if redeemed == code)
+
+    def count_for_customer(self, code: str, customer_id: str) -> int:
+        """Redemptions of ``code`` by ``customer_id``."""
+        with self._lock:
+            return sum(
+                1
+                for redeemed, customer, _ in self._redemptions
+                if redeemed == code and customer == customer_id
+            )
+
+    def redeem(self, code: str, *, customer_id: str, order_id: str) -> None:
+        """Record a redemption."""
+        with self._lock:
+            self._redemptions.append((code, customer_id, order_id))
+
+    def begin(self) -> None:
+        """Start recording so that :meth:`rollback` can undo redemptions."""
+        with self._lock:
+            self._mark = len(self._redemptions)
+
+    def end(self) -> None:
+        """Keep the redemptions made since :meth:`begin`."""
+        with self._lock:
+            self._mark = None
+
+    def rollback(self) -> None:
+        """Forget redemptions made since :meth:`begin`."""
+        with self._lock:
+            if self._mark is not None:
+                del self._redemptions[self._mark :]
+            self._mark = None

@@ -1,0 +1,510 @@
+"""Reference SQL adapter (SQLAlchemy 2 Core): SQLite embedded, PostgreSQL for scale.
+
+Install with the ``sql`` extra (``pip install "salesorder[sql]"``). Every table is
+keyed by ``tenant_id``, and every statement filters by the tenant the unit of work
+was opened for, so one tenant can never read or change another's data.
+
+* Orders are stored as one JSON document (:mod:`salesorder.codec`) plus indexed
+  columns (number, customer, status, creation time) and a ``version`` column for
+  optimistic concurrency: a save is ``UPDATE ... WHERE version = :expected``, and a
+  stale save raises :class:`~salesorder.errors.ConcurrencyConflict` having written
+  nothing.
+* Events go to an outbox table in the same transaction as the change; a relay
+  (:func:`salesorder.notifications.relay`) delivers them after commit, at least once.
+* Order numbers come from a counter row updated atomically
+  (``UPDATE ... SET value = value + 1 RETURNING value``).
+
+Create the schema with :func:`create_schema` (idempotent); see ``docs/sql.md`` for
+migrations.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+from salesorder.codec import decode, encode
+from salesorder.errors import ConcurrencyConflict, NotFound
+from salesorder.events import DomainEvent, event_types
+from salesorder.order import Order
+from salesorder.ports import OutboxEntry
+
+__all__ = [
+    "METADATA",
+    "SqlCouponLedger",
+    "SqlDatabase",
+    "SqlOrderRepository",
+    "SqlOutbox",
+    "SqlUnitOfWork",
+    "create_schema",
+]
+
+METADATA = sa.MetaData()
+
+orders_table = sa.Table(
+    "so_orders",
+    METADATA,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("number", sa.String(64), nullable=True),
+    sa.Column("customer_id", sa.String(128), nullable=False),
+    sa.Column("status", sa.String(32), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.UniqueConstraint("tenant_id", "number", name="uq_so_orders_number"),
+    sa.Index("ix_so_orders_customer", "tenant_id", "customer_id"),
+    sa.Index("ix_so_orders_status", "tenant_id", "status"),
+    sa.Index("ix_so_orders_created", "tenant_id", "created_at"),
+)
+
+outbox_table = sa.Table(
+    "so_outbox",
+    METADATA,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("event_id", sa.String(64), nullable=False),
+    sa.Column("event_type", sa.String(128), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.String(128), nullable=True),
+    sa.Column("delivered", sa.Boolean, nullable=False, default=False),
+    sa.UniqueConstraint("tenant_id", "event_id", name="uq_so_outbox_event"),
+    sa.Index("ix_so_outbox_pending", "tenant_id", "delivered", "seq"),
+)
+
+sequences_table = sa.Table(
+    "so_sequences",
+    METADATA,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+coupons_table = sa.Table(
+    "so_coupon_redemptions",
+    METADATA,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(128), nullable=False),
+    sa.Column("order_id", sa.String(64), nullable=False),
+    sa.Index("ix_so_coupons_code", "tenant_id", "code"),
+)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table and index that does not exist yet (safe to run repeatedly)."""
+    METADATA.create_all(engine)
+
+
+def _order_row(order: Order) -> dict[str, Any]:
+    status = getattr(order, "status", None)
+    return {
+        "number": order.number,
+        "customer_id": order.customer.id,
+        "status": None if status is None else str(status),
+        "created_at": order.created_at,
+        "document": json.dumps(encode(order), ensure_ascii=False, separators=(",", ":")),
+    }
+
+
+class SqlOrderRepository:
+    """:class:`~salesorder.ports.OrderRepository` on one connection and tenant."""
+
+    def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant = tenant_id
+
+    def _load(self, row: Any) -> Order:
+        order: Order = decode(Order, json.loads(row.document))
+        order.version = row.version
+        return order
+
+    def get(self, order_id: str) -> Order:
+        """The stored order (a fresh object)."""
+        row = self._connection.execute(
+            sa.select(orders_table.c.document, orders_table.c.version).where(
+                orders_table.c.tenant_id == self._tenant, orders_table.c.id == order_id
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(params={"entity": "order", "id": order_id})
+        return self._load(row)
+
+    def add(self, order: Order) -> None:
+        """Insert a new order with version 1."""
+        exists = self._connection.execute(
+            sa.select(sa.func.count())
+            .select_from(orders_table)
+            .where(
+                orders_table.c.tenant_id == self._tenant,
+                sa.or_(
+                    orders_table.c.id == order.id,
+                    sa.and_(
+                        orders_table.c.number.is_not(None),
+                        orders_table.c.number == order.number,
+                    ),
+                ),
+            )
+        ).scalar_one()
+        if exists:
+            raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
+        previous = order.version
+        order.version = 1
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(
+                    orders_table.insert().values(
+                        tenant_id=self._tenant, id=order.id, version=1, **_order_row(order)
+                    )
+                )
+        except sa.exc.IntegrityError:
+            order.version = previous
+            raise ConcurrencyConflict(params={"entity": "order", "expected": 0}) from None
+
+    def save(self, order: Order, *, expected_version: int) -> None:
+        """``UPDATE ... WHERE version = :expected``; nothing written on conflict."""
+        previous = order.version
+        order.version = expected_version + 1
+        try:
+            with self._connection.begin_nested():
+                result = self._connection.execute(
+                    orders_table.update()
+                    .where(
+                        orders_table.c.tenant_id == self._tenant,
+                        orders_table.c.id == order.id,
+                        orders_table.c.version == expected_version,
+                    )
+                    .values(version=expected_version + 1, **_order_row(order))
+                )
+        except sa.exc.IntegrityError:
+            order.version = previous
+            raise ConcurrencyConflict(
+                params={"entity": "order", "expected": expected_version}
+            ) from None
+        if result.rowcount == 1:
+            return
+        order.version = previous
+        exists = self._connection.execute(
+            sa.select(orders_table.c.version).where(
+                orders_table.c.tenant_id == self._tenant, orders_table.c.id == order.id
+            )
+        ).one_or_none()
+        if exists is None:
+            raise NotFound(params={"entity": "order", "id": order.id})
+        raise ConcurrencyConflict(params={"entity": "order", "expected": expected_version})
+
+    def find_by_number(self, number: str) -> Order | None:
+        """The order with this number in this tenant, if any."""
+        row = self._connection.execute(
+            sa.select(orders_table.c.document, orders_table.c.version).where(
+                orders_table.c.tenant_id == self._tenant, orders_table.c.number == number
+            )
+        ).one_or_none()
+        return None if row is None else self._load(row)
+
+    def find(
+        self,
+        *,
+        customer_id: str | None = None,
+        status: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+    ) -> Sequence[Order]:
+        """Orders matching every criterion, oldest first."""
+        query = sa.select(orders_table.c.document, orders_table.c.version).where(
+            orders_table.c.tenant_id == self._tenant
+        )
+        if customer_id is not None:
+            query = query.where(orders_table.c.customer_id == customer_id)
+        if status is not None:
+            query = query.where(orders_table.c.status == str(status))
+        if created_from is not None:
+            query = query.where(orders_table.c.created_at >= created_from)
+        if created_to is not None:
+            query = query.where(orders_table.c.created_at < created_to)
+        query = query.order_by(orders_table.c.created_at, orders_table.c.id)
+        return [self._load(row) for row in self._connection.execute(query)]
+
+
+class SqlOutbox:
+    """:class:`~salesorder.ports.Outbox` table written in the caller's transaction."""
+
+    def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant = tenant_id
+
+    def add(self, events: Iterable[DomainEvent]) -> None:
+        """Insert events; an event id already recorded is skipped."""
+        for event in events:
+            already = self._connection.execute(
+                sa.select(sa.func.count())
+                .select_from(outbox_table)
+                .where(
+                    outbox_table.c.tenant_id == self._tenant,
+                    outbox_table.c.event_id == event.event_id,
+                )
+            ).scalar_one()
+            if already:
+                continue
+            self._connection.execute(
+                outbox_table.insert().values(
+                    tenant_id=self._tenant,
+                    event_id=event.event_id,
+                    event_type=event.name,
+                    payload=json.dumps(encode(event), ensure_ascii=False),
+                    attempts=0,
+                    delivered=False,
+                )
+            )
+
+    def pending(self, *, limit: int = 100) -> Sequence[OutboxEntry]:
+        """Undelivered events, oldest first."""
+        types = event_types()
+        rows = self._connection.execute(
+            sa.select(
+                outbox_table.c.event_type,
+                outbox_table.c.payload,
+                outbox_table.c.attempts,
+                outbox_table.c.last_error,
+            )
+            .where(outbox_table.c.tenant_id == self._tenant, outbox_table.c.delivered.is_(False))
+            .order_by(outbox_table.c.seq)
+            .limit(limit)
+        )
+        entries = []
+        for row in rows:
+            event_type = types.get(row.event_type)
+            if event_type is None:
+                continue  # an event class this process does not know; another relay will.
+            event = decode(event_type, json.loads(row.payload))
+            entries.append(OutboxEntry(event, attempts=row.attempts, last_error=row.last_error))
+        return entries
+
+    def mark_delivered(self, event_ids: Iterable[str]) -> None:
+        """Flag events as delivered."""
+        ids = list(event_ids)
+        if ids:
+            self._connection.execute(
+                outbox_table.update()
+                .where(outbox_table.c.tenant_id == self._tenant, outbox_table.c.event_id.in_(ids))
+                .values(delivered=True)
+            )
+
+    def mark_failed(self, event_id: str, *, error: str) -> None:
+        """Count a failed attempt."""
+        self._connection.execute(
+            outbox_table.update()
+            .where(outbox_table.c.tenant_id == self._tenant, outbox_table.c.event_id == event_id)
+            .values(attempts=outbox_table.c.attempts + 1, last_error=error[:128])
+        )
+
+
+class SqlCouponLedger:
+    """:class:`~salesorder.ports.CouponLedger` table written in the caller's transaction."""
+
+    def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant = tenant_id
+
+    def count(self, code: str) -> int:
+        """Committed and pending redemptions of ``code``."""
+        return int(
+            self._connection.execute(
+                sa.select(sa.func.count())
+                .select_from(coupons_table)
+                .where(coupons_table.c.tenant_id == self._tenant, coupons_table.c.code == code)
+            ).scalar_one()
+        )
+
+    def count_for_customer(self, code: str, customer_id: str) -> int:
+        """Redemptions of ``code`` by ``customer_id``."""
+        return int(
+            self._connection.execute(
+                sa.select(sa.func.count())
+                .select_from(coupons_table)
+                .where(
+                    coupons_table.c.tenant_id == self._tenant,
+                    coupons_table.c.code == code,
+                    coupons_table.c.customer_id == customer_id,
+                )
+            ).scalar_one()
+        )
+
+    def redeem(self, code: str, *, customer_id: str, order_id: str) -> None:
+        """Record a redemption."""
+        self._connection.execute(
+            coupons_table.insert().values(
+                tenant_id=self._tenant, code=code, customer_id=customer_id, order_id=order_id
+            )
+        )
+
+
+class SqlDatabase:
+    """An engine plus the tenant to work for; opens units of work and numbers orders.
+
+    Args:
+        url: SQLAlchemy URL; None for an in-memory SQLite database (embedded default).
+        tenant_id: Tenant whose data this object reads and writes.
+        engine: An existing engine to share (instead of ``url``).
+    """
+
+    def __init__(
+        self, url: str | None = None, *, tenant_id: str = "default", engine: Engine | None = None
+    ) -> None:
+        if engine is None:
+            if url is None:
+                engine = sa.create_engine(
+                    "sqlite+pysqlite://",
+                    poolclass=StaticPool,
+                    connect_args={"check_same_thread": False},
+                )
+            else:
+                engine = sa.create_engine(url)
+        self.engine = engine
+        self.tenant_id = tenant_id
+        # SQLite has one writer at a time, and the embedded in-memory database is one
+        # shared connection: units of work in this process take turns.
+        self._turns: threading.RLock | None = (
+            threading.RLock() if engine.dialect.name == "sqlite" else None
+        )
+
+    def for_tenant(self, tenant_id: str) -> SqlDatabase:
+        """The same database seen by another tenant."""
+        other = SqlDatabase(engine=self.engine, tenant_id=tenant_id)
+        other._turns = self._turns
+        return other
+
+    def create_schema(self) -> None:
+        """Create the tables (idempotent)."""
+        with self._turn():
+            create_schema(self.engine)
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[None]:
+        if self._turns is None:
+            yield
+            return
+        with self._turns:
+            yield
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """A new unit of work (use it as a context manager)."""
+        return SqlUnitOfWork(self.engine, tenant_id=self.tenant_id, turns=self._turns)
+
+    def next_number(self, *, at: datetime, prefix: str = "SO", width: int = 6) -> str:
+        """The next order number of ``at``'s month, from an atomically updated counter row."""
+        period = at.strftime("%Y%m")
+        with self._turn(), self.engine.begin() as connection:
+            value = _increment(connection, self.tenant_id, prefix, period)
+        return f"{prefix}-{period}-{value:0{width}d}"
+
+
+def _increment(connection: Connection, tenant_id: str, name: str, period: str) -> int:
+    key = (
+        sequences_table.c.tenant_id == tenant_id,
+        sequences_table.c.name == name,
+        sequences_table.c.period == period,
+    )
+    for _ in range(2):
+        value = connection.execute(
+            sequences_table.update()
+            .where(*key)
+            .values(value=sequences_table.c.value + 1)
+            .returning(sequences_table.c.value)
+        ).scalar_one_or_none()
+        if value is not None:
+            return int(value)
+        try:
+            with connection.begin_nested():
+                connection.execute(
+                    sequences_table.insert().values(
+                        tenant_id=tenant_id, name=name, period=period, value=1
+                    )
+                )
+        except sa.exc.IntegrityError:
+            continue  # another writer created the row first: increment theirs.
+        return 1
+    msg = "sequence row could not be created or incremented"  # pragma: no cover
+    raise RuntimeError(msg)  # pragma: no cover
+
+
+class SqlUnitOfWork:
+    """One transaction: orders, outbox and coupons commit or roll back together."""
+
+    def __init__(
+        self, engine: Engine, *, tenant_id: str, turns: threading.RLock | None = None
+    ) -> None:
+        self._engine = engine
+        self.tenant_id = tenant_id
+        self._turns = turns
+        self._connection: Connection | None = None
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        if self._turns is not None:
+            self._turns.acquire()
+        try:
+            connection = self._engine.connect()
+        except BaseException:
+            if self._turns is not None:
+                self._turns.release()
+            raise
+        connection.begin()
+        self._connection = connection
+        self._committed = False
+        self.orders = SqlOrderRepository(connection, tenant_id=self.tenant_id)
+        self.outbox = SqlOutbox(connection, tenant_id=self.tenant_id)
+        self.coupons = SqlCouponLedger(connection, tenant_id=self.tenant_id)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        try:
+            if not self._committed:
+                connection.rollback()
+        finally:
+            connection.close()
+            self._connection = None
+            if self._turns is not None:
+                self._turns.release()
+
+    @property
+    def connection(self) -> Connection:
+        """The open connection (for adapters sharing this transaction)."""
+        if self._connection is None:
+            msg = "the unit of work is not open"
+            raise RuntimeError(msg)
+        return self._connection
+
+    def commit(self) -> None:
+        """Commit the transaction."""
+        self.connection.commit()
+        self._committed = True
+
+    def rollback(self) -> None:
+        """Roll the transaction back."""
+        self.connection.rollback()
+
+
+def iter_tables() -> Iterator[sa.Table]:
+    """Every table of the adapter, in creation order."""
+    return iter(METADATA.sorted_tables)

@@ -1,0 +1,410 @@
+"""``salesorder demo``: a realistic order story, end to end, on the embedded default.
+
+Two customers, two warehouses, a price list with a VIP tier price, a 满减 promotion,
+China VAT, and an approval policy by amount and for new customers. The story:
+
+1. a quotation for the tea shop, converted into an order;
+2. order A (tea shop, VIP): 满减 applies; approved by finance (amount over the
+   threshold); confirmed with stock allocated across both warehouses; shipped in two
+   parts; signed for; invoiced; paid in two instalments; two boxes returned damaged,
+   restocked and refunded; completed;
+3. order B (machinery company, new customer, VAT special invoice): approved by the
+   sales manager; confirmed; amended (more bearings) and approved again; then
+   cancelled at the customer's request, releasing its stock.
+
+:func:`run_demo` returns a :class:`DemoResult` with every figure, which the end-to-end
+test checks; :func:`render_demo` prints it in English or Chinese.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from salesorder import analytics
+from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
+from salesorder.documents import Seller
+from salesorder.events import DomainEvent
+from salesorder.inventory import FixedPriority
+from salesorder.lifecycle import ApprovalPolicy, ChangeQuantity
+from salesorder.money import Money
+from salesorder.notifications import RecordingNotifier
+from salesorder.order import CustomerTier, Order
+from salesorder.pricing import PriceEntry, PriceList, Promotion, Target, TaxPolicy, ThresholdOff
+from salesorder.quotes import Quote
+from salesorder.records import Status
+from salesorder.service import OrderService
+
+__all__ = ["DemoResult", "DemoStep", "render_demo", "run_demo"]
+
+#: China Standard Time, for the story's clock.
+CST = timezone(timedelta(hours=8), "CST")
+START = datetime(2026, 11, 23, 9, 0, tzinfo=CST)
+
+
+def cny(amount: str | int) -> Money:
+    """Money in yuan."""
+    return Money(amount, "CNY")
+
+
+SELLER = Seller(
+    name="示例贸易(上海)有限公司",
+    address="上海市浦东新区示例路 88 号",
+    phone="021-5555 0000",
+    tax_id="91310115MA1K4CDE9W",
+    bank_name="示例银行上海分行",
+    bank_account="6222 0000 0000 0000",
+)
+
+
+def demo_price_list() -> PriceList:
+    """Four products, one VIP tier price."""
+    return PriceList(
+        "CNY",
+        (
+            PriceEntry("TEA-LJ-250", cny("128.00")),
+            PriceEntry("TEA-LJ-250", cny("118.00"), tier=CustomerTier.VIP),
+            PriceEntry("CUP-CER-6", cny("86.50")),
+            PriceEntry("BRG-6204", cny("12.80")),
+            PriceEntry("BRG-6204", cny("12.20"), min_quantity=Decimal(500)),
+            PriceEntry("OIL-HM46", cny("31.20")),
+        ),
+        name="2026 price list",
+    )
+
+
+def tea_shop_payload(*, tea: int = 40, cups: int = 6) -> dict[str, Any]:
+    """Order A's payload: a VIP tea shop in Hangzhou (fictitious)."""
+    return {
+        "customer": {
+            "id": "C-10086",
+            "name": "杭州示例茶庄",
+            "tier": "vip",
+            "contact": {"name": "王小明", "phone": "13800000001", "email": "tea@example.cn"},
+        },
+        "currency": "CNY",
+        "channel": "phone",
+        "salesperson": "S-LI",
+        "shipping_address": {
+            "country": "CN",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "street": "示例路 1 号",
+            "recipient": "王小明",
+            "phone": "13800000001",
+        },
+        "payment_terms": {"method": "bank_transfer", "due_days": 30},
+        "requested_delivery_date": "2026-12-05",
+        "lines": [
+            {
+                "line_id": "1",
+                "sku": "TEA-LJ-250",
+                "name": "西湖龙井 250g",
+                "quantity": str(tea),
+                "unit": "盒",
+                "category": "tea",
+            },
+            {
+                "line_id": "2",
+                "sku": "CUP-CER-6",
+                "name": "青瓷茶杯 6只装",
+                "quantity": str(cups),
+                "unit": "套",
+                "category": "teaware",
+            },
+        ],
+    }
+
+
+def machinery_payload() -> dict[str, Any]:
+    """Order B's payload: a new machinery customer asking for a VAT special invoice."""
+    return {
+        "customer": {
+            "id": "C-20240",
+            "name": "上海示例机械有限公司",
+            "is_new": True,
+            "contact": {"name": "陈工", "phone": "13900000002"},
+        },
+        "order_type": "new_customer",
+        "currency": "CNY",
+        "channel": "email",
+        "salesperson": "S-ZHAO",
+        "shipping_address": {
+            "country": "CN",
+            "province": "上海市",
+            "city": "上海市",
+            "street": "示例工业园 5 号",
+        },
+        "invoice": {
+            "kind": "vat_special",
+            "title": "上海示例机械有限公司",
+            "tax_id": "91310000MA1FL8TQ6F",
+            "bank_name": "示例银行",
+            "bank_account": "31001234567890",
+            "registered_address": "上海市示例工业园 5 号",
+            "registered_phone": "021-55550002",
+        },
+        "lines": [
+            {"line_id": "1", "sku": "BRG-6204", "name": "深沟球轴承 6204", "quantity": "200"},
+            {
+                "line_id": "2",
+                "sku": "OIL-HM46",
+                "name": "抗磨液压油 46#",
+                "quantity": "12.5",
+                "unit": "L",
+            },
+        ],
+    }
+
+
+@attrs.frozen
+class DemoStep:
+    """One line of the timeline."""
+
+    at: datetime
+    order: str
+    action: str
+    status: str
+
+
+@attrs.frozen
+class DemoResult:
+    """Everything the demo did, for printing and for the end-to-end test."""
+
+    timeline: tuple[DemoStep, ...]
+    orders: tuple[Order, ...]
+    quotes: tuple[Quote, ...]
+    events: tuple[tuple[DomainEvent, frozenset[str]], ...]
+    printed_order: str
+    stock: tuple[tuple[str, str, Decimal, Decimal], ...]
+    kpis: dict[str, Any]
+
+
+def build_service(
+    clock: FixedClock, notifier: RecordingNotifier
+) -> tuple[OrderService, MemoryDatabase]:
+    """The embedded set-up the demo (and a host's first prototype) uses."""
+    database = MemoryDatabase()
+    service = OrderService(
+        unit_of_work=database.unit_of_work,
+        clock=clock,
+        numbering=PatternNumbering(),
+        quote_numbering=PatternNumbering(prefix="QT"),
+        price_list=demo_price_list(),
+        promotions=(
+            Promotion(
+                "MJ-2026",
+                "满减: 满1000减100, 满3000减300",
+                ThresholdOff.of("CNY", (1000, 100), (3000, 300)),
+                target=Target(categories={"tea", "teaware"}),
+            ),
+        ),
+        tax=TaxPolicy.china_vat(),
+        approval=ApprovalPolicy(
+            amount_levels=((cny(5000), "finance"),),
+            new_customer_level="sales_manager",
+        ),
+        # The attrs converter (tuple) hides the element type from mypy.
+        allocation=FixedPriority(locations=("SH-01", "GZ-02")),  # type: ignore[arg-type]
+        notifier=notifier,
+    )
+    return service, database
+
+
+def _stock(database: MemoryDatabase, at: datetime) -> None:
+    store = database.stock
+    for sku, location, quantity in (
+        ("TEA-LJ-250", "SH-01", 30),
+        ("TEA-LJ-250", "GZ-02", 50),
+        ("CUP-CER-6", "SH-01", 20),
+        ("BRG-6204", "SH-01", 400),
+        ("BRG-6204", "GZ-02", 200),
+        ("OIL-HM46", "GZ-02", 100),
+    ):
+        store.receive(
+            sku, location, quantity=quantity, operation_id=f"open:{sku}:{location}", at=at
+        )
+    store.set_levels("TEA-LJ-250", "SH-01", safety_stock=0, reorder_point=10)
+    store.drain_events()
+
+
+def run_demo() -> DemoResult:  # noqa: PLR0915  (a story reads best as one sequence)
+    """Run the whole story on a fresh embedded database and return what happened."""
+    clock = FixedClock(START)
+    notifier = RecordingNotifier()
+    service, database = build_service(clock, notifier)
+    _stock(database, START)
+    timeline: list[DemoStep] = []
+
+    def step(order_id: str, action: str, hours: float = 1) -> None:
+        order = service.get(order_id)
+        timeline.append(DemoStep(clock.now(), order.number or order.id, action, order.status.value))
+        clock.advance(timedelta(hours=hours))
+
+    # 1. A quotation, converted.
+    offer = service.quote(
+        tea_shop_payload(tea=10, cups=2), actor="S-LI", valid_for=timedelta(days=7)
+    )
+    clock.advance(timedelta(hours=2))
+    quoted = service.convert_quote(offer.quote_id, actor="S-LI")
+    step(quoted.id, f"quote {offer.number} converted into an order")
+    service.cancel(quoted.id, reason="replaced_by_larger_order", actor="S-LI")
+    step(quoted.id, "cancelled: replaced by a larger order")
+
+    # 2. Order A.
+    a = service.enter(tea_shop_payload(), actor="S-LI", idempotency_key="demo-a")
+    step(a.id, "entered (validated, priced, numbered)")
+    service.submit(a.id, actor="S-LI")
+    step(a.id, "submitted: finance must approve (over 5 000)")
+    service.approve(a.id, level="finance", actor="F-ZHOU", comment="within terms")
+    step(a.id, "approved by finance")
+    service.confirm(a.id, actor="S-LI")
+    step(a.id, "confirmed: 30 tea from SH-01, 10 from GZ-02", hours=20)
+    service.ship(
+        a.id, lines={"1": 30, "2": 6}, actor="W-SH", carrier="SF", tracking_number="SF1234567890"
+    )
+    step(a.id, "shipped in part (SF1234567890)", hours=4)
+    service.ship(a.id, lines={"1": 10}, actor="W-GZ", carrier="ZTO", tracking_number="ZT9876543210")
+    step(a.id, "shipped the rest (ZT9876543210)", hours=24)
+    service.deliver(a.id, lines={"1": 40, "2": 6}, actor="W-SH", proof="POD-001")
+    step(a.id, "signed for by the customer")
+    service.invoice(a.id, actor="F-ZHOU")
+    step(a.id, "invoiced")
+    total = service.get(a.id).grand_total or cny(0)
+    first = (total * Decimal("0.5")).quantize()
+    service.record_payment(a.id, amount=first, actor="F-ZHOU", reference="BANK-001")
+    step(a.id, "first instalment received")
+    service.record_payment(a.id, amount=total - first, actor="F-ZHOU", reference="BANK-002")
+    step(a.id, "paid in full")
+    returned = service.request_return(
+        a.id, kind="return", lines={"1": 2}, reason="damaged", actor="CS"
+    )
+    return_id = _return_id(service.get(a.id), returned.events)
+    step(a.id, "return of 2 boxes requested (damaged)")
+    service.approve_return(a.id, return_id=return_id, actor="CS-LEAD")
+    service.receive_return(a.id, return_id=return_id, actor="W-SH", disposition="restock")
+    refund = service.get(a.id).returns[-1].refund or cny(0)
+    step(a.id, f"return received and restocked; refund due {refund}")
+    service.record_refund(a.id, amount=refund, actor="F-ZHOU", reference="BANK-R01")
+    step(a.id, "refund paid")
+    service.complete(a.id, actor="S-LI")
+    step(a.id, "completed and archived")
+
+    # 3. Order B.
+    b = service.enter(machinery_payload(), actor="S-ZHAO")
+    step(b.id, "entered with a VAT special invoice request")
+    service.submit(b.id, actor="S-ZHAO")
+    step(b.id, "submitted: new customer, the sales manager must approve")
+    service.approve(b.id, level="sales_manager", actor="M-WU")
+    step(b.id, "approved by the sales manager")
+    service.confirm(b.id, actor="S-ZHAO")
+    step(b.id, "confirmed: bearings and oil reserved")
+    preview = service.preview_amendment(b.id, [ChangeQuantity("1", Decimal(500))])
+    service.amend(b.id, [ChangeQuantity("1", Decimal(500))], actor="S-ZHAO")
+    step(b.id, f"amended: bearings 200 -> 500 (new total {preview.new_total})")
+    approvers = {"sales_manager": "M-WU", "finance": "F-ZHOU"}
+    for level, _reasons in service.get(b.id).required_approvals:
+        if service.get(b.id).status is Status.PENDING_APPROVAL:
+            service.approve(b.id, level=level, actor=approvers.get(level, "M-WU"))
+            step(b.id, f"amendment approved ({level})")
+    service.cancel(b.id, reason="customer_request", actor="S-ZHAO")
+    step(b.id, "cancelled at the customer's request: stock released")
+
+    orders = tuple(service.find())
+    quotes = tuple(service.quotes())
+    printed = service.print_order(a.id, seller=SELLER, locale="zh_CN")
+    stock = tuple((p.sku, p.location, p.on_hand, p.reserved) for p in database.stock.positions())
+    kpis: dict[str, Any] = {
+        "sales": analytics.sales_summary(orders, currency="CNY"),
+        "by_salesperson": analytics.sales_by(
+            orders, analytics.Grouping(by=analytics.Dimension.SALESPERSON), currency="CNY"
+        ),
+        "quote_conversion": analytics.quote_conversion(quotes, currency="CNY"),
+        "confirm_to_ship": analytics.cycle_times(orders, analytics.CycleSpan.CONFIRM_TO_SHIP),
+    }
+    return DemoResult(
+        timeline=tuple(timeline),
+        orders=orders,
+        quotes=quotes,
+        events=tuple(notifier.sent),
+        printed_order=printed,
+        stock=stock,
+        kpis=kpis,
+    )
+
+
+def _return_id(order: Order, events: tuple[DomainEvent, ...]) -> str:
+    for event in events:
+        found = getattr(event, "return_id", None)
+        if isinstance(found, str):
+            return found
+    return order.returns[-1].return_id
+
+
+def _money(amount: Money | None, locale: str) -> str:
+    return "-" if amount is None else amount.format(locale)
+
+
+def _plain(quantity: Decimal) -> str:
+    return f"{quantity.normalize():f}"
+
+
+_LABELS = {
+    "timeline": ("Timeline", "时间线"),
+    "printed": ("Printed sales order (打单)", "打印的销售订单"),
+    "events": ("Events sent", "已发送的通知事件"),
+    "stock": ("Stock after the story", "库存结果"),
+    "kpis": ("KPIs", "关键指标"),
+    "sales": ("Sales", "销售额"),
+    "orders": ("orders counted", "计入订单数"),
+    "aov": ("average order value", "平均订单金额"),
+    "conversion": ("quote-to-order conversion", "报价转化率"),
+    "cycle": ("confirm to first shipment (mean)", "确认到首次发货(平均)"),
+}
+
+
+def render_demo(result: DemoResult, *, locale: str = "en") -> str:
+    """The demo's report for people, in ``en`` or ``zh_CN``."""
+    chinese = locale.lower().startswith("zh")
+
+    def label(key: str) -> str:
+        english, zh = _LABELS[key]
+        return zh if chinese else english
+
+    out: list[str] = [f"== {label('timeline')}"]
+    for item in result.timeline:
+        when = item.at.astimezone(CST).strftime("%m-%d %H:%M")
+        out.append(f"{when}  {item.order:<18} {item.status:<18} {item.action}")
+    out += ["", f"== {label('printed')}", result.printed_order, "", f"== {label('events')}"]
+    counts: dict[str, int] = {}
+    for event, audiences in result.events:
+        for audience in sorted(audiences):
+            counts[audience] = counts.get(audience, 0) + 1
+        out.append(f"{event.name:<22} -> {', '.join(sorted(audiences))}")
+    out.append("   " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    out += ["", f"== {label('stock')}"]
+    out += [
+        f"{sku:<12} {location:<6} on hand {_plain(on_hand):>6}  reserved {_plain(reserved):>6}"
+        for sku, location, on_hand, reserved in result.stock
+    ]
+    sales = result.kpis["sales"]
+    conversion = result.kpis["quote_conversion"]
+    cycle = result.kpis["confirm_to_ship"]
+    display = "zh_CN" if chinese else "en_US"
+    out += [
+        "",
+        f"== {label('kpis')}",
+        (
+            f"{label('sales')}: {sales.sales.format(display)}  ({label('orders')}: "
+            f"{sales.order_count}, {label('aov')}: {_money(sales.average_order_value, display)})"
+        ),
+        f"{label('conversion')}: {conversion.rate}",
+        f"{label('cycle')}: {cycle.mean if cycle else '-'}",
+    ]
+    for person, summary in result.kpis["by_salesperson"].items():
+        out.append(f"  {person}: {summary.sales.format(display)} ({summary.order_count})")
+    return "\n".join(out)

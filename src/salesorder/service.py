@@ -1,0 +1,945 @@
+"""The order process as one service: one method per use case, on the host's ports.
+
+:class:`OrderService` is where a host application meets the library. It is the only
+layer that loads, saves and publishes: each use case opens one unit of work, loads
+the order, applies a pure lifecycle command (stock goes through the unit of work's
+stock store), saves the order with its expected version, records the events in the
+outbox, and commits — all of it or nothing. Only after the commit are the events
+handed to the notifier; a notifier failure leaves them queued and never undoes the
+change.
+
+Prices are fixed when the order is entered: every later pricing of the order (on
+submit, for returns, for the printed form) prices it at its ``created_at`` with the
+service's price list, so the figures stay the same as long as the price list does.
+
+Every failure is a :class:`~salesorder.errors.SalesOrderError` with a code, raised
+before anything is committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Protocol
+
+import attrs
+
+from salesorder import lifecycle
+from salesorder.documents import Seller, render_html, render_text
+from salesorder.errors import NotFound, ValidationFailed, define_code
+from salesorder.inventory import AllocationStrategy
+from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy, TransitionResult
+from salesorder.money import Money, RoundingPolicy
+from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
+from salesorder.order import InvoiceKind, Order, new_id
+from salesorder.ports import (
+    Clock,
+    CouponLedger,
+    CreditControl,
+    Notifier,
+    OrderNumbering,
+    OrderRepository,
+    Outbox,
+    StockStore,
+)
+from salesorder.pricing import (
+    Charge,
+    Coupon,
+    PriceBreakdown,
+    PriceList,
+    Promotion,
+    StackingPolicy,
+    TaxPolicy,
+    price,
+)
+from salesorder.quotes import Quote
+from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
+from salesorder.sla import DEFAULT_DEADLINES, Breach, BusinessCalendar, Deadline, WeekendCalendar
+from salesorder.stockhook import StoreReservations
+from salesorder.validation import (
+    CreditPolicy,
+    RuleSet,
+    StockPolicy,
+    ValidationContext,
+    ValidationReport,
+    validate,
+)
+
+__all__ = ["IdempotencyKeys", "OrderService", "QuoteRepository", "ServiceUnitOfWork"]
+
+ZERO = Decimal(0)
+
+IDEMPOTENCY_KEY_REUSED = define_code(
+    "service.idempotency_key.reused",
+    en="Idempotency key already used for another {entity}.",
+    zh="幂等键已用于另一个{entity}。",
+)
+
+
+class QuoteRepository(Protocol):
+    """Quotes by id (frozen values; ``put`` is a compare-and-set on the stored value)."""
+
+    def get(self, quote_id: str) -> Quote:
+        """The quote."""
+        ...
+
+    def put(self, quote: Quote, *, expected: Quote | None) -> None:
+        """Store ``quote`` if the stored one is still ``expected``."""
+        ...
+
+    def all(self) -> Sequence[Quote]:
+        """Every quote."""
+        ...
+
+
+class IdempotencyKeys(Protocol):
+    """What keyed creating commands produced (order or quote ids)."""
+
+    def get(self, key: str) -> str | None:
+        """The id ``key`` produced, if any."""
+        ...
+
+    def put(self, key: str, result: str) -> None:
+        """Remember the id ``key`` produced."""
+        ...
+
+
+class ServiceUnitOfWork(Protocol):
+    """What the service needs of a unit of work (the ports plus quotes and keys)."""
+
+    @property
+    def orders(self) -> OrderRepository:
+        """Orders."""
+        ...
+
+    @property
+    def stock(self) -> StockStore:
+        """Stock."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """Events waiting for delivery."""
+        ...
+
+    @property
+    def coupons(self) -> CouponLedger:
+        """Coupon redemptions."""
+        ...
+
+    @property
+    def quotes(self) -> QuoteRepository:
+        """Quotations."""
+        ...
+
+    @property
+    def idempotency(self) -> IdempotencyKeys:
+        """Keys of creating commands."""
+        ...
+
+    def __enter__(self) -> ServiceUnitOfWork:
+        """Begin."""
+        ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back what was not committed."""
+        ...
+
+    def commit(self) -> None:
+        """Commit."""
+        ...
+
+
+@attrs.frozen
+class _LinePaid:
+    """What the customer was charged for a line (a return's refund basis)."""
+
+    line_id: str
+    quantity: Decimal
+    gross: Money
+
+
+@attrs.frozen
+class _ChargedLines:
+    lines: tuple[_LinePaid, ...]
+
+
+class OrderService:
+    """Every step of an order's life, on the host's storage, stock and notifications.
+
+    Args:
+        unit_of_work: Opens a new unit of work (e.g. ``MemoryDatabase.unit_of_work``).
+        clock: Time source.
+        numbering: Order and quote numbers.
+        price_list: Prices.
+        promotions: Active promotions (their own validity windows apply).
+        coupon_book: Known coupons.
+        tax: Tax policy.
+        rounding: Rounding policy.
+        charges: Order charges (shipping, handling) added to every order.
+        stacking: Promotion stacking policy.
+        rules: Validation rules (the defaults when None).
+        credit: The host's credit control (no credit check when None).
+        credit_policy: Whether exceeding the credit limit rejects or needs approval.
+        stock_policy: Whether short stock at entry warns (backorder) or rejects.
+        approval: Who must approve what.
+        policy: Backorder and "ship only after payment" switches.
+        allocation: Allocation strategy for reservations (the store's default when None).
+        calendar: Working calendar for SLAs.
+        deadlines: SLA deadlines.
+        notifier: Where committed events go (none: they stay in the outbox).
+        routing: Which audiences hear about which events.
+        quote_numbering: Numbers for quotes (``numbering`` when None).
+    """
+
+    def __init__(
+        self,
+        *,
+        unit_of_work: Callable[[], ServiceUnitOfWork],
+        clock: Clock,
+        numbering: OrderNumbering,
+        price_list: PriceList,
+        promotions: Sequence[Promotion] = (),
+        coupon_book: Sequence[Coupon] = (),
+        tax: TaxPolicy | None = None,
+        rounding: RoundingPolicy | None = None,
+        charges: Sequence[Charge] = (),
+        stacking: StackingPolicy | None = None,
+        rules: RuleSet | None = None,
+        credit: CreditControl | None = None,
+        credit_policy: CreditPolicy = CreditPolicy.REQUIRE_APPROVAL,
+        stock_policy: StockPolicy = StockPolicy.WARN_BACKORDER,
+        approval: ApprovalPolicy | None = None,
+        policy: LifecyclePolicy | None = None,
+        allocation: AllocationStrategy | None = None,
+        calendar: BusinessCalendar | None = None,
+        deadlines: Sequence[Deadline] = DEFAULT_DEADLINES,
+        notifier: Notifier | None = None,
+        routing: NotificationRouting = DEFAULT_ROUTING,
+        quote_numbering: OrderNumbering | None = None,
+    ) -> None:
+        self._uow = unit_of_work
+        self.clock = clock
+        self._numbering = numbering
+        self._quote_numbering = quote_numbering or numbering
+        self.price_list = price_list
+        self._promotions = tuple(promotions)
+        self._coupon_book = tuple(coupon_book)
+        self._tax = tax or TaxPolicy()
+        self._rounding = rounding or RoundingPolicy()
+        self._charges = tuple(charges)
+        self._stacking = stacking or StackingPolicy()
+        self._rules = rules
+        self._credit = credit
+        self._credit_policy = credit_policy
+        self._stock_policy = stock_policy
+        self.approval = approval or ApprovalPolicy()
+        self.policy = policy or LifecyclePolicy()
+        self._allocation = allocation
+        self.calendar = calendar or WeekendCalendar()
+        self.deadlines = tuple(deadlines)
+        self._notifier = notifier
+        self._routing = routing
+
+    # -- pricing and validation (pure, at the order's own time) ------------------------------
+
+    def price_order(self, order: Order, *, coupons: Iterable[str] = ()) -> PriceBreakdown:
+        """Price ``order`` at its entry time with the service's price list and promotions."""
+        return price(
+            order,
+            price_list=self.price_list,
+            promotions=self._promotions,
+            coupons=coupons,
+            coupon_book=self._coupon_book,
+            tax=self._tax,
+            at=order.created_at or self.clock.now(),
+            rounding=self._rounding,
+            charges=self._charges,
+            stacking=self._stacking,
+        )
+
+    def _context(self, at: datetime, stock: StockStore | None) -> ValidationContext:
+        list_price, price_floor = self.price_list.lookups(at=at)
+        credit = self._credit
+
+        def credit_of(customer_id: str) -> Any:
+            return None if credit is None else credit.credit_for(customer_id)
+
+        def available(sku: str) -> Decimal | None:
+            return None if stock is None else stock.available(sku)
+
+        return ValidationContext(
+            today=at.date(),
+            credit=credit_of if credit is not None else None,
+            credit_policy=self._credit_policy,
+            availability=available if stock is not None else None,
+            stock_policy=self._stock_policy,
+            list_price=list_price,
+            price_floor=price_floor,
+        )
+
+    def check(self, payload: object) -> ValidationReport:
+        """Validate a payload as :meth:`enter` would, without storing anything."""
+        now = self.clock.now()
+        with self._uow() as uow:
+            return validate(payload, rules=self._rules, context=self._context(now, uow.stock))
+
+    # -- entering orders and quotes ---------------------------------------------------------
+
+    def enter(self, payload: object, *, actor: str, idempotency_key: str | None = None) -> Order:
+        """Validate, price and number a new order, and store it as a draft (录单).
+
+        Args:
+            payload: JSON text, a dict or an ``OrderDraft``.
+            actor: Who enters it.
+            idempotency_key: Repeat protection: a repeated key returns the first order.
+
+        Returns:
+            The stored draft order.
+
+        Raises:
+            ValidationFailed: with the report, when the payload has errors.
+            salesorder.pricing.MissingPrice: a line has no price.
+        """
+        now = self.clock.now()
+        with self._uow() as uow:
+            if idempotency_key is not None:
+                known = uow.idempotency.get(f"enter:{idempotency_key}")
+                if known is not None:
+                    return uow.orders.get(known)
+            report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
+            if not report.ok or report.order is None:
+                raise ValidationFailed(report)
+            order = attrs.evolve(
+                report.order,
+                id=new_id(),
+                number=self._numbering.next_number(at=now),
+                created_at=now,
+                salesperson=report.order.salesperson or actor,
+            )
+            breakdown = self.price_order(order)
+            order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+            order.grand_total = breakdown.grand_total
+            uow.orders.add(order)
+            if idempotency_key is not None:
+                uow.idempotency.put(f"enter:{idempotency_key}", order.id)
+            uow.commit()
+        return order
+
+    def quote(
+        self,
+        payload: object,
+        *,
+        actor: str,
+        valid_for: timedelta = timedelta(days=15),
+        idempotency_key: str | None = None,
+    ) -> Quote:
+        """Price a payload as a quotation (报价) valid for ``valid_for``.
+
+        Raises:
+            ValidationFailed: when the payload has errors.
+        """
+        now = self.clock.now()
+        with self._uow() as uow:
+            if idempotency_key is not None:
+                known = uow.idempotency.get(f"quote:{idempotency_key}")
+                if known is not None:
+                    return uow.quotes.get(known)
+            report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
+            if not report.ok or report.order is None:
+                raise ValidationFailed(report)
+            offered = attrs.evolve(
+                report.order,
+                id=new_id(),
+                created_at=now,
+                salesperson=report.order.salesperson or actor,
+            )
+            breakdown = self.price_order(offered)
+            offered.grand_total = breakdown.grand_total
+            offered.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+            quote = Quote(
+                quote_id=new_id(),
+                number=self._quote_numbering.next_number(at=now).replace("SO-", "QT-", 1),
+                order=offered,
+                total=breakdown.grand_total,
+                created_at=now,
+                valid_until=now + valid_for,
+            )
+            uow.quotes.put(quote, expected=None)
+            if idempotency_key is not None:
+                uow.idempotency.put(f"quote:{idempotency_key}", quote.quote_id)
+            uow.commit()
+        return quote
+
+    def convert_quote(
+        self, quote_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> Order:
+        """Turn a valid quote into a draft order at the quoted prices.
+
+        Raises:
+            RuleViolation: ``quote.expired`` or ``quote.not_open``.
+        """
+        now = self.clock.now()
+        with self._uow() as uow:
+            quote = uow.quotes.get(quote_id)
+            if quote.converted_order_id is not None and idempotency_key is not None:
+                known = uow.idempotency.get(f"convert:{idempotency_key}")
+                if known == quote.converted_order_id:
+                    return uow.orders.get(known)
+            quote.check_convertible(now)
+            order = attrs.evolve(
+                quote.order,
+                id=new_id(),
+                number=self._numbering.next_number(at=now),
+                salesperson=quote.order.salesperson or actor,
+            )
+            uow.orders.add(order)
+            uow.quotes.put(quote.converted(order.id), expected=quote)
+            if idempotency_key is not None:
+                uow.idempotency.put(f"convert:{idempotency_key}", order.id)
+            uow.commit()
+        return order
+
+    # -- the lifecycle commands -------------------------------------------------------------
+
+    def _run(
+        self,
+        order_id: str,
+        command: Callable[[Order, ServiceUnitOfWork, datetime], TransitionResult],
+    ) -> TransitionResult:
+        now = self.clock.now()
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+            version = order.version
+            history = len(order.audit)
+            result = command(order, uow, now)
+            if len(order.audit) != history or order.revision != result.revision:
+                uow.orders.save(order, expected_version=version)
+                uow.outbox.add((*result.events, *uow.stock.drain_events()))
+            uow.commit()
+        self.deliver_notifications()
+        return result
+
+    def _hook(self, uow: ServiceUnitOfWork, at: datetime, actor: str) -> StoreReservations:
+        return StoreReservations(uow.stock, at=at, actor=actor, strategy=self._allocation)
+
+    def submit(
+        self, order_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Submit a draft for review; with nothing to approve it is approved at once."""
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            report = ValidationReport(
+                issues=(self._rules or _default_rules()).run(order, self._context(now, uow.stock)),
+                order=order,
+            )
+            if not report.ok:
+                raise ValidationFailed(report)
+            breakdown = self.price_order(order)
+            return lifecycle.submit(
+                order,
+                actor=actor,
+                at=now,
+                report=report,
+                breakdown=breakdown,
+                policy=self.approval,
+                idempotency_key=idempotency_key,
+            )
+
+        return self._run(order_id, command)
+
+    def approve(
+        self,
+        order_id: str,
+        *,
+        level: str,
+        actor: str,
+        comment: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Sign one approval level (审批)."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.approve(
+                order,
+                level=level,
+                actor=actor,
+                at=now,
+                comment=comment,
+                policy=self.policy,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def reject(
+        self,
+        order_id: str,
+        *,
+        reasons: Sequence[str],
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Send an order back to draft with coded reasons (驳回)."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.reject(
+                order, reasons=tuple(reasons), actor=actor, at=now, idempotency_key=idempotency_key
+            ),
+        )
+
+    def confirm(
+        self, order_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Confirm an approved order and reserve its stock (确认 / 备货)."""
+        return self._run(
+            order_id,
+            lambda order, uow, now: lifecycle.confirm(
+                order,
+                actor=actor,
+                at=now,
+                reservations=self._hook(uow, now, actor),
+                policy=self.policy,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def ship(
+        self,
+        order_id: str,
+        *,
+        lines: Mapping[str, Decimal | int | str],
+        actor: str,
+        carrier: str | None = None,
+        tracking_number: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Ship line quantities, partially or fully (发货); stock leaves the warehouse."""
+        quantities = _quantities(lines)
+        return self._run(
+            order_id,
+            lambda order, uow, now: lifecycle.ship(
+                order,
+                lines=quantities,
+                actor=actor,
+                at=now,
+                reservations=self._hook(uow, now, actor),
+                carrier=carrier,
+                tracking_number=tracking_number,
+                policy=self.policy,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def deliver(
+        self,
+        order_id: str,
+        *,
+        lines: Mapping[str, Decimal | int | str],
+        actor: str,
+        proof: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Record that the customer signed for line quantities (签收)."""
+        quantities = _quantities(lines)
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.deliver(
+                order,
+                lines=quantities,
+                actor=actor,
+                at=now,
+                proof=proof,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def invoice(
+        self,
+        order_id: str,
+        *,
+        actor: str,
+        kind: InvoiceKind | str | None = None,
+        lines: Mapping[str, Decimal | int | str] | None = None,
+        amount: Money | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Issue an invoice (开票) for line quantities (all remaining by default).
+
+        The amount defaults to the priced gross of the invoiced quantities; the kind
+        to the order's invoice request (general when the order asked for none).
+        """
+
+        def command(order: Order, _uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            quantities = (
+                _quantities(lines)
+                if lines is not None
+                else {
+                    line.line_id: line.quantity - order.ledger(line.line_id).invoiced
+                    for line in order.lines
+                    if line.quantity > order.ledger(line.line_id).invoiced
+                }
+            )
+            due = amount if amount is not None else _charged(order, quantities)
+            requested = order.invoice.kind
+            chosen = kind or (
+                requested if requested is not InvoiceKind.NONE else InvoiceKind.GENERAL
+            )
+            return lifecycle.invoice(
+                order,
+                kind=chosen,
+                amount=due,
+                lines=quantities,
+                actor=actor,
+                at=now,
+                idempotency_key=idempotency_key,
+            )
+
+        return self._run(order_id, command)
+
+    def record_payment(
+        self,
+        order_id: str,
+        *,
+        amount: Money,
+        actor: str,
+        reference: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Record money received (收款), partial or full."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.record_payment(
+                order,
+                amount=amount,
+                actor=actor,
+                at=now,
+                reference=reference,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def record_refund(
+        self,
+        order_id: str,
+        *,
+        amount: Money,
+        actor: str,
+        reference: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Record money paid back to the customer (退款)."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.record_refund(
+                order,
+                amount=amount,
+                actor=actor,
+                at=now,
+                reference=reference,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def complete(
+        self, order_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Complete a delivered, invoiced and paid order; it is archived (归档)."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.complete(
+                order, actor=actor, at=now, idempotency_key=idempotency_key
+            ),
+        )
+
+    def cancel(
+        self, order_id: str, *, reason: str, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Cancel (撤单) before anything shipped; reserved stock is released."""
+        return self._run(
+            order_id,
+            lambda order, uow, now: lifecycle.cancel(
+                order,
+                reason=reason,
+                actor=actor,
+                at=now,
+                reservations=self._hook(uow, now, actor),
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def close(
+        self, order_id: str, *, reason: str, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Short-close an order with undelivered quantities; their reservations are released."""
+        return self._run(
+            order_id,
+            lambda order, uow, now: lifecycle.close(
+                order,
+                reason=reason,
+                actor=actor,
+                at=now,
+                reservations=self._hook(uow, now, actor),
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def hold(
+        self, order_id: str, *, reason: str, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Put an order on hold (挂起)."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.hold(
+                order, reason=reason, actor=actor, at=now, idempotency_key=idempotency_key
+            ),
+        )
+
+    def resume(
+        self, order_id: str, *, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Resume a held order to the status it was held from."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.resume(
+                order, actor=actor, at=now, idempotency_key=idempotency_key
+            ),
+        )
+
+    def preview_amendment(
+        self, order_id: str, changes: Sequence[lifecycle.Change]
+    ) -> lifecycle.AmendmentPreview:
+        """What an amendment would do: new totals, stock delta, amount due or refundable."""
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+        return lifecycle.preview_amendment(order, changes, pricing=self.price_order)
+
+    def amend(
+        self,
+        order_id: str,
+        changes: Sequence[lifecycle.Change],
+        *,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Apply an amendment (改单): a new revision, back through approval if needed."""
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            result = lifecycle.amend(
+                order,
+                changes,
+                pricing=self.price_order,
+                policy=self.approval,
+                actor=actor,
+                at=now,
+                reservations=self._hook(uow, now, actor),
+                lifecycle_policy=self.policy,
+                idempotency_key=idempotency_key,
+            )
+            breakdown = self.price_order(order)
+            order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+            return result
+
+        return self._run(order_id, command)
+
+    def request_return(
+        self,
+        order_id: str,
+        *,
+        kind: ReturnKind | str,
+        lines: Mapping[str, Decimal | int | str],
+        reason: str,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Request a return, exchange or repair against delivered quantities (售后)."""
+        quantities = _quantities(lines)
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.request_return(
+                order,
+                kind=ReturnKind(kind),
+                lines=quantities,
+                reason=reason,
+                actor=actor,
+                at=now,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def approve_return(
+        self, order_id: str, *, return_id: str, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Approve a return request."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.approve_return(
+                order, return_id=return_id, actor=actor, at=now, idempotency_key=idempotency_key
+            ),
+        )
+
+    def receive_return(
+        self,
+        order_id: str,
+        *,
+        return_id: str,
+        actor: str,
+        disposition: StockDisposition | str = StockDisposition.RESTOCK,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Receive returned goods (restock or scrap) and compute the refund due."""
+        return self._run(
+            order_id,
+            lambda order, uow, now: lifecycle.receive_return(
+                order,
+                return_id=return_id,
+                disposition=StockDisposition(disposition),
+                actor=actor,
+                at=now,
+                reservations=self._hook(uow, now, actor),
+                breakdown=_charged_lines(order),
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> Order:
+        """The order.
+
+        Raises:
+            NotFound: if there is no such order.
+        """
+        with self._uow() as uow:
+            return uow.orders.get(order_id)
+
+    def get_by_number(self, number: str) -> Order:
+        """The order with this number.
+
+        Raises:
+            NotFound: if there is no such order.
+        """
+        with self._uow() as uow:
+            order = uow.orders.find_by_number(number)
+        if order is None:
+            raise NotFound(params={"entity": "order", "id": number})
+        return order
+
+    def find(
+        self,
+        *,
+        customer_id: str | None = None,
+        status: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+    ) -> Sequence[Order]:
+        """Orders by customer, status and creation time, oldest first."""
+        with self._uow() as uow:
+            return uow.orders.find(
+                customer_id=customer_id,
+                status=status,
+                created_from=created_from,
+                created_to=created_to,
+            )
+
+    def quotes(self) -> Sequence[Quote]:
+        """Every quote, oldest first."""
+        with self._uow() as uow:
+            return uow.quotes.all()
+
+    def overdue(self, *, now: datetime | None = None) -> list[tuple[Order, Breach]]:
+        """Every open order past one of its SLA deadlines, with the breach."""
+        moment = now or self.clock.now()
+        from salesorder.sla import overdue  # noqa: PLC0415  (name clash with this method)
+
+        found: list[tuple[Order, Breach]] = []
+        for order in self.find():
+            if order.status in ARCHIVED:
+                continue
+            found.extend(
+                (order, breach)
+                for breach in overdue(
+                    order, moment, calendar=self.calendar, deadlines=self.deadlines
+                )
+            )
+        return found
+
+    def print_order(
+        self,
+        order_id: str,
+        *,
+        seller: Seller,
+        locale: str = "zh_CN",
+        html: bool = False,
+        issued_on: date | None = None,
+    ) -> str:
+        """The printable sales order form (打单), as text or A4 HTML."""
+        order = self.get(order_id)
+        breakdown = self.price_order(order)
+        render = render_html if html else render_text
+        return render(order, breakdown, seller=seller, locale=locale, issued_on=issued_on)
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def deliver_notifications(self) -> RelayResult:
+        """Hand committed events to the notifier (also called after every command)."""
+        if self._notifier is None:
+            return RelayResult(delivered=0, failed=0)
+        with self._uow() as uow:
+            result = relay(uow.outbox, self._notifier, routing=self._routing)
+            uow.commit()
+        return result
+
+
+def _default_rules() -> RuleSet:
+    from salesorder.validation import default_rules  # noqa: PLC0415
+
+    return default_rules()
+
+
+def _quantities(lines: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:
+    from salesorder.money import to_decimal  # noqa: PLC0415
+
+    return {line_id: to_decimal(q, what="quantity") for line_id, q in lines.items()}
+
+
+def _charged_lines(order: Order) -> _ChargedLines:
+    totals = dict(order.line_totals)
+    return _ChargedLines(
+        tuple(
+            _LinePaid(line.line_id, line.quantity, totals[line.line_id])
+            for line in order.lines
+            if line.line_id in totals
+        )
+    )
+
+
+def _charged(order: Order, quantities: Mapping[str, Decimal]) -> Money:
+    """What invoicing ``quantities`` should bill.
+
+    Invoicing everything still uninvoiced bills the rest of the grand total (so the
+    invoices of an order always add up to it exactly, charges included); a part bills
+    each line's priced gross in proportion to the quantity.
+    """
+    zero = Money.zero(order.currency)
+    remaining = {
+        line.line_id: line.quantity - order.ledger(line.line_id).invoiced for line in order.lines
+    }
+    if order.grand_total is not None and all(
+        quantities.get(line_id, ZERO) >= left for line_id, left in remaining.items()
+    ):
+        billed = sum((invoice.amount for invoice in order.invoices), zero)
+        return max(order.grand_total - billed, zero)
+    totals = dict(order.line_totals)
+    amount = zero
+    for line in order.lines:
+        quantity = quantities.get(line.line_id)
+        if quantity and line.line_id in totals and line.quantity:
+            amount += totals[line.line_id] * (quantity / line.quantity)
+    return amount.quantize()

@@ -1,0 +1,220 @@
+"""The lifecycle's stock hook implemented on a :class:`~salesorder.ports.StockStore`.
+
+The lifecycle speaks in order lines (``reserve(order, lines={line_id: qty})``); a stock
+store speaks in reservations of (SKU, location) allocations. :class:`StoreReservations`
+translates between them for one command at one time:
+
+* ``reserve`` makes one reservation per confirmation, all or nothing, with the
+  configured allocation strategy; its id is the command's operation id;
+* ``release`` and ``commit`` spread the line quantities over the order's open
+  reservations, oldest first; a shipment of backordered quantities first fills the
+  backorder from stock that has arrived since (else ``InsufficientStock``);
+* ``restock`` puts returned goods back at the location they were reserved from.
+
+Every store call carries an operation id derived from the command's, so a retried
+command changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from salesorder.errors import InsufficientStock, Shortfall
+from salesorder.inventory import AllocationStrategy, Reservation, ReservationLine
+from salesorder.order import Order
+from salesorder.ports import StockStore
+from salesorder.records import StockDisposition
+
+__all__ = ["ReservationResult", "StoreReservations"]
+
+ZERO = Decimal(0)
+
+
+@attrs.frozen
+class ReservationResult:
+    """What a reservation served, in the lifecycle's terms.
+
+    Attributes:
+        reservation: The store's reservation.
+        backordered: Quantity per line id waiting for stock.
+    """
+
+    reservation: Reservation
+    backordered: Mapping[str, Decimal]
+
+
+class StoreReservations:
+    """The lifecycle's ``StockReservations`` hook over a stock store, for one command.
+
+    Args:
+        store: The stock store (inside the command's unit of work).
+        at: The command's time.
+        actor: Who issued the command.
+        strategy: Allocation strategy for reservations (the store's default when None).
+        allow_safety_stock: Whether reservations may dip into safety stock.
+    """
+
+    def __init__(
+        self,
+        store: StockStore,
+        *,
+        at: datetime,
+        actor: str | None = None,
+        strategy: AllocationStrategy | None = None,
+        allow_safety_stock: bool = False,
+    ) -> None:
+        self._store = store
+        self._at = at
+        self._actor = actor
+        self._strategy = strategy
+        self._allow_safety_stock = allow_safety_stock
+
+    def reserve(
+        self,
+        order: Order,
+        *,
+        lines: Mapping[str, Decimal],
+        allow_backorder: bool,
+        operation_id: str,
+    ) -> ReservationResult:
+        """Reserve the given line quantities of ``order`` in one all-or-nothing reservation."""
+        request = [
+            ReservationLine(line_id, order.line(line_id).sku, quantity)
+            for line_id, quantity in lines.items()
+            if quantity > 0
+        ]
+        reservation = self._store.reserve(
+            order.id,
+            request,
+            operation_id=operation_id,
+            at=self._at,
+            strategy=self._strategy,
+            allow_backorder=allow_backorder,
+            allow_safety_stock=self._allow_safety_stock,
+            actor=self._actor,
+        )
+        backordered = {
+            line.line_id: line.backordered for line in reservation.lines if line.backordered
+        }
+        return ReservationResult(reservation, backordered)
+
+    def _open(self, order_id: str) -> list[Reservation]:
+        found = [r for r in self._store.reservations(order_id=order_id) if r.is_open]
+        return sorted(found, key=lambda r: (r.created_at, r.reservation_id))
+
+    def release(
+        self, order_id: str, *, lines: Mapping[str, Decimal] | None, operation_id: str
+    ) -> None:
+        """Release ``lines`` (everything when None) from the order's open reservations."""
+        for reservation in self._open(order_id):
+            if lines is None:
+                share = None
+            else:
+                share = _take(reservation, lines, lambda ln: ln.allocated + ln.backordered)
+                if not share:
+                    continue
+                lines = _minus(lines, share)
+            self._store.release(
+                reservation.reservation_id,
+                operation_id=f"{operation_id}:{reservation.reservation_id}",
+                at=self._at,
+                lines=share,
+                actor=self._actor,
+            )
+
+    def commit(self, order_id: str, *, lines: Mapping[str, Decimal], operation_id: str) -> None:
+        """Ship ``lines`` from the order's reservations, filling backorders first if needed."""
+        remaining = dict(lines)
+        for reservation in self._open(order_id):
+            current = reservation
+            wanted = _take(current, remaining, lambda ln: ln.allocated + ln.backordered)
+            if not wanted:
+                continue
+            if any(
+                wanted[ln.line_id] > ln.allocated for ln in current.lines if ln.line_id in wanted
+            ):
+                current = self._store.fill_backorders(
+                    current.reservation_id,
+                    operation_id=f"{operation_id}:{current.reservation_id}:fill",
+                    at=self._at,
+                    strategy=self._strategy,
+                    allow_safety_stock=self._allow_safety_stock,
+                    actor=self._actor,
+                )
+                short = [
+                    Shortfall(ln.sku, wanted[ln.line_id], ln.allocated)
+                    for ln in current.lines
+                    if ln.line_id in wanted and wanted[ln.line_id] > ln.allocated
+                ]
+                if short:
+                    raise InsufficientStock(tuple(short))
+            self._store.commit(
+                current.reservation_id,
+                operation_id=f"{operation_id}:{current.reservation_id}",
+                at=self._at,
+                lines=wanted,
+                actor=self._actor,
+            )
+            remaining = _minus(remaining, wanted)
+
+    def restock(
+        self,
+        order_id: str,
+        *,
+        lines: Mapping[str, Decimal],
+        disposition: StockDisposition,
+        operation_id: str,
+    ) -> None:
+        """Put returned goods back on hand where they came from; scrapped goods stay out."""
+        if disposition is not StockDisposition.RESTOCK:
+            return
+        origin: dict[str, tuple[str, str]] = {}
+        for reservation in self._store.reservations(order_id=order_id):
+            for line in reservation.lines:
+                location = line.allocations[0].location if line.allocations else None
+                if location is None:
+                    location = self._first_location(line.sku)
+                origin.setdefault(line.line_id, (line.sku, location))
+        for line_id, quantity in sorted(lines.items()):
+            if line_id not in origin or quantity <= 0:
+                continue
+            sku, location = origin[line_id]
+            self._store.restock(
+                sku,
+                location,
+                quantity=quantity,
+                operation_id=f"{operation_id}:{line_id}",
+                at=self._at,
+                order_id=order_id,
+                actor=self._actor,
+                reason="return",
+            )
+
+    def _first_location(self, sku: str) -> str:
+        positions = self._store.positions(sku=sku)
+        return min(p.location for p in positions) if positions else "returns"
+
+
+def _take(
+    reservation: Reservation,
+    wanted: Mapping[str, Decimal],
+    capacity: object,
+) -> dict[str, Decimal]:
+    share: dict[str, Decimal] = {}
+    for line in reservation.lines:
+        quantity = wanted.get(line.line_id, ZERO)
+        if quantity <= 0:
+            continue
+        room = capacity(line)  # type: ignore[operator]
+        take = min(quantity, room)
+        if take > 0:
+            share[line.line_id] = take
+    return share
+
+
+def _minus(left: Mapping[str, Decimal], right: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    return {k: v - right.get(k, ZERO) for k, v in left.items() if v - right.get(k, ZERO) > 0}

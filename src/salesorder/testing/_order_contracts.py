@@ -1,0 +1,248 @@
+"""Contract suites for order repositories and outboxes (re-exported by ``contracts``)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from salesorder.errors import ConcurrencyConflict, NotFound
+from salesorder.events import DomainEvent
+from salesorder.money import Money
+from salesorder.order import Customer, Order, OrderLine, new_id
+from salesorder.ports import OrderRepository, Outbox
+
+__all__ = ["OrderRepositoryContract", "OutboxContract", "sample_order"]
+
+_T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def sample_order(
+    *,
+    customer_id: str = "C-001",
+    number: str | None = None,
+    created_at: datetime = _T0,
+    lines: int = 2,
+) -> Order:
+    """A small valid order for contract tests (no personal data of real people)."""
+    return Order(
+        id=new_id(),
+        number=number,
+        customer=Customer(id=customer_id, name="Test Customer Ltd."),
+        currency="CNY",
+        lines=tuple(
+            OrderLine(
+                line_id=str(i + 1),
+                sku=f"SKU-{i + 1}",
+                name=f"Item {i + 1}",
+                quantity=Decimal(i + 1),
+                unit_price=Money("10.00", "CNY"),
+            )
+            for i in range(lines)
+        ),
+        created_at=created_at,
+    )
+
+
+class OrderRepositoryContract:
+    """Tests every :class:`~salesorder.ports.OrderRepository` must pass.
+
+    Subclass it in your test suite and implement :meth:`make_repository` to return
+    a fresh, empty repository::
+
+        class TestMyRepository(OrderRepositoryContract):
+            def make_repository(self):
+                return MyRepository(connection_for_tests())
+    """
+
+    def make_repository(self) -> OrderRepository:
+        """Return a new, empty repository (override)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def test_added_order_can_be_read_back(self) -> None:
+        repo = self.make_repository()
+        order = sample_order(number="SO-1")
+        repo.add(order)
+        loaded = repo.get(order.id)
+        assert loaded.id == order.id
+        assert loaded.number == "SO-1"
+        assert loaded.lines == order.lines
+        assert loaded.version == 1
+
+    def test_unknown_id_raises_not_found(self) -> None:
+        with pytest.raises(NotFound):
+            self.make_repository().get("missing")
+
+    def test_adding_the_same_id_twice_is_a_conflict(self) -> None:
+        repo = self.make_repository()
+        order = sample_order()
+        repo.add(order)
+        with pytest.raises(ConcurrencyConflict):
+            repo.add(order)
+
+    def test_adding_a_duplicate_number_is_a_conflict(self) -> None:
+        repo = self.make_repository()
+        repo.add(sample_order(number="SO-DUP"))
+        with pytest.raises(ConcurrencyConflict):
+            repo.add(sample_order(number="SO-DUP"))
+
+    def test_loaded_order_is_a_private_copy(self) -> None:
+        repo = self.make_repository()
+        order = sample_order()
+        repo.add(order)
+        loaded = repo.get(order.id)
+        loaded.notes = "changed but not saved"
+        assert repo.get(order.id).notes is None
+
+    def test_save_with_current_version_bumps_it(self) -> None:
+        repo = self.make_repository()
+        order = sample_order()
+        repo.add(order)
+        loaded = repo.get(order.id)
+        loaded.salesperson = "S-9"
+        repo.save(loaded, expected_version=1)
+        assert loaded.version == 2
+        again = repo.get(order.id)
+        assert again.salesperson == "S-9"
+        assert again.version == 2
+
+    def test_stale_save_is_refused_and_writes_nothing(self) -> None:
+        repo = self.make_repository()
+        order = sample_order()
+        repo.add(order)
+        first, second = repo.get(order.id), repo.get(order.id)
+        first.salesperson = "S-1"
+        repo.save(first, expected_version=1)
+        second.salesperson = "S-2"
+        with pytest.raises(ConcurrencyConflict):
+            repo.save(second, expected_version=1)
+        assert repo.get(order.id).salesperson == "S-1"
+
+    def test_saving_an_unknown_order_raises_not_found(self) -> None:
+        with pytest.raises(NotFound):
+            self.make_repository().save(sample_order(), expected_version=1)
+
+    def test_two_concurrent_saves_of_one_version_cannot_both_win(self) -> None:
+        repo = self.make_repository()
+        order = sample_order()
+        repo.add(order)
+        copies = [repo.get(order.id) for _ in range(8)]
+        outcomes: list[str] = []
+        barrier = threading.Barrier(len(copies))
+
+        def attempt(index: int) -> None:
+            copies[index].salesperson = f"S-{index}"
+            barrier.wait()
+            try:
+                repo.save(copies[index], expected_version=1)
+            except ConcurrencyConflict:
+                outcomes.append("lost")
+            else:
+                outcomes.append(f"won:{index}")
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(len(copies))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        winners = [o for o in outcomes if o.startswith("won")]
+        assert len(winners) == 1
+        assert outcomes.count("lost") == len(copies) - 1
+        stored = repo.get(order.id)
+        assert stored.version == 2
+        assert f"won:{stored.salesperson.removeprefix('S-')}" == winners[0]  # type: ignore[union-attr]
+
+    def test_find_by_number(self) -> None:
+        repo = self.make_repository()
+        order = sample_order(number="SO-202611-000001")
+        repo.add(order)
+        found = repo.find_by_number("SO-202611-000001")
+        assert found is not None
+        assert found.id == order.id
+        assert repo.find_by_number("SO-NOPE") is None
+
+    def test_find_by_customer_and_date_range(self) -> None:
+        repo = self.make_repository()
+        early = sample_order(customer_id="C-1", created_at=_T0)
+        late = sample_order(customer_id="C-1", created_at=_T0 + timedelta(days=3))
+        other = sample_order(customer_id="C-2", created_at=_T0 + timedelta(days=1))
+        for order in (late, other, early):
+            repo.add(order)
+        assert [o.id for o in repo.find(customer_id="C-1")] == [early.id, late.id]
+        window = repo.find(created_from=_T0 + timedelta(days=1), created_to=_T0 + timedelta(days=3))
+        assert [o.id for o in window] == [other.id]
+        assert [o.id for o in repo.find()] == [early.id, other.id, late.id]
+
+
+@attrs.frozen(kw_only=True)
+class ContractEventRecorded(DomainEvent):
+    """An event used only by the outbox contract suite."""
+
+    sequence: int
+
+
+def _event(sequence: int) -> ContractEventRecorded:
+    return ContractEventRecorded(occurred_at=_T0, sequence=sequence)
+
+
+class OutboxContract:
+    """Tests every :class:`~salesorder.ports.Outbox` must pass.
+
+    Subclass it and implement :meth:`make_outbox` to return a fresh, empty outbox.
+    Outboxes whose ``add`` only takes effect when a unit of work commits should
+    return an object that commits each call (or test through the unit of work).
+    """
+
+    def make_outbox(self) -> Outbox:
+        """Return a new, empty outbox (override)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def test_events_stay_pending_in_order_until_delivered(self) -> None:
+        outbox = self.make_outbox()
+        events = [_event(i) for i in range(5)]
+        outbox.add(events)
+        assert [entry.event.event_id for entry in outbox.pending()] == [e.event_id for e in events]
+        outbox.mark_delivered([events[0].event_id, events[2].event_id])
+        assert [entry.event.event_id for entry in outbox.pending()] == [
+            events[1].event_id,
+            events[3].event_id,
+            events[4].event_id,
+        ]
+
+    def test_pending_respects_the_limit(self) -> None:
+        outbox = self.make_outbox()
+        outbox.add([_event(i) for i in range(5)])
+        assert len(outbox.pending(limit=2)) == 2
+
+    def test_the_same_event_is_recorded_once(self) -> None:
+        outbox = self.make_outbox()
+        event = _event(1)
+        outbox.add([event])
+        outbox.add([event])
+        assert len(outbox.pending()) == 1
+
+    def test_failed_delivery_keeps_the_event_and_counts_attempts(self) -> None:
+        outbox = self.make_outbox()
+        event = _event(1)
+        outbox.add([event])
+        outbox.mark_failed(event.event_id, error="ConnectionError")
+        outbox.mark_failed(event.event_id, error="TimeoutError")
+        (entry,) = outbox.pending()
+        assert entry.attempts == 2
+        assert entry.last_error == "TimeoutError"
+
+    def test_marking_unknown_ids_is_harmless(self) -> None:
+        outbox = self.make_outbox()
+        outbox.mark_delivered(["nope"])
+        outbox.mark_failed("nope", error="X")
+        assert list(outbox.pending()) == []
+
+    def test_events_round_trip_unchanged(self) -> None:
+        outbox = self.make_outbox()
+        event = _event(7)
+        outbox.add([event])
+        (entry,) = outbox.pending()
+        assert entry.event == event

@@ -1,0 +1,12 @@
+from salesorder.adapters._memory_orders import MemoryOrderRepository, MemoryOutbox
+from salesorder.testing._order_contracts import OrderRepositoryContract, OutboxContract
+
+
+class TestMemoryOrderRepository(OrderRepositoryContract):
+    def make_repository(self) -> MemoryOrderRepository:
+        return MemoryOrderRepository()
+
+
+class TestMemoryOutbox(OutboxContract):
+    def make_outbox(self) -> MemoryOutbox:
+        return MemoryOutbox()

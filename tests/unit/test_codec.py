@@ -1,0 +1,99 @@
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from salesorder.codec import decode, encode
+from salesorder.money import Money
+from salesorder.order import (
+    Address,
+    Contact,
+    Customer,
+    CustomerTier,
+    InvoiceInfo,
+    InvoiceKind,
+    Order,
+    OrderLine,
+    PaymentMethod,
+    PaymentTerms,
+)
+
+
+def full_order() -> Order:
+    address = Address(country="CN", city="上海市", street="某路1号", province="上海市")
+    return Order(
+        id="o-1",
+        number="SO-202611-000001",
+        customer=Customer(
+            id="C-1",
+            name="某公司",
+            tier=CustomerTier.VIP,
+            contact=Contact(name="李四", phone="13800000000"),
+            address=address,
+            is_new=True,
+        ),
+        currency="CNY",
+        lines=(
+            OrderLine(
+                "1",
+                "SKU-1",
+                "Widget",
+                Decimal("2.50"),
+                unit="kg",
+                unit_price=Money("9.90", "CNY"),
+                requested_discount=Decimal(5),
+                tags=frozenset({"b", "a"}),
+            ),
+        ),
+        shipping_address=address,
+        payment_terms=PaymentTerms(method=PaymentMethod.ALIPAY, due_days=30),
+        requested_delivery_date=date(2026, 12, 1),
+        invoice=InvoiceInfo(kind=InvoiceKind.VAT_SPECIAL, tax_id="91350100M000100Y43"),
+        created_at=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
+        version=3,
+    )
+
+
+def test_order_round_trips_through_json_text() -> None:
+    order = full_order()
+    data = json.loads(json.dumps(encode(order)))
+    back = decode(Order, data)
+    assert attrs.asdict(back, recurse=False) == attrs.asdict(order, recurse=False)
+
+
+def test_amounts_are_strings_not_floats() -> None:
+    data = encode(full_order())
+    assert data["lines"][0]["quantity"] == "2.50"
+    assert data["lines"][0]["unit_price"] == {"amount": "9.90", "currency": "CNY"}
+    assert data["lines"][0]["tags"] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("target", "data"),
+    [(Decimal, 1.5), (int, "1"), (bool, 1), (Order, []), (str, None)],
+)
+def test_mismatched_data_is_a_type_error(target: type, data: object) -> None:
+    with pytest.raises(TypeError):
+        decode(target, data)
+
+
+def test_containers_and_unions() -> None:
+    assert decode(tuple[int, str], [1, "a"]) == (1, "a")
+    assert decode(list[Decimal], ["1"]) == [Decimal(1)]
+    assert decode(frozenset[str], ["x"]) == frozenset({"x"})
+    assert decode(dict[str, Decimal], {"a": "1"}) == {"a": Decimal(1)}
+    assert decode(int | None, None) is None
+    assert decode(Decimal | None, "2") == Decimal(2)
+    assert decode(object, {"k": 1}) == {"k": 1}
+    with pytest.raises(TypeError):
+        decode(int | None, "x")
+    assert encode({"k": {1, 2}}) == {"k": [1, 2]}
+
+
+def test_unsupported_values_are_refused() -> None:
+    with pytest.raises(TypeError):
+        encode(object())
+    with pytest.raises(TypeError):
+        decode(complex, "1")
