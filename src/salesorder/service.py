@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from types import TracebackType
 from typing import Any, Protocol
 
 import attrs
@@ -36,13 +35,11 @@ from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, Relay
 from salesorder.order import InvoiceKind, Order, new_id
 from salesorder.ports import (
     Clock,
-    CouponLedger,
     CreditControl,
     Notifier,
     OrderNumbering,
-    OrderRepository,
-    Outbox,
     StockStore,
+    UnitOfWork,
 )
 from salesorder.pricing import (
     Charge,
@@ -106,54 +103,17 @@ class IdempotencyKeys(Protocol):
         ...
 
 
-class ServiceUnitOfWork(Protocol):
-    """What the service needs of a unit of work (the ports plus quotes and keys)."""
-
-    @property
-    def orders(self) -> OrderRepository:
-        """Orders."""
-        ...
-
-    @property
-    def stock(self) -> StockStore:
-        """Stock."""
-        ...
-
-    @property
-    def outbox(self) -> Outbox:
-        """Events waiting for delivery."""
-        ...
-
-    @property
-    def coupons(self) -> CouponLedger:
-        """Coupon redemptions."""
-        ...
+class ServiceUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work with what the service needs beyond the ports: quotes and keys."""
 
     @property
     def quotes(self) -> QuoteRepository:
-        """Quotations."""
+        """Quotations, inside this change."""
         ...
 
     @property
     def idempotency(self) -> IdempotencyKeys:
-        """Keys of creating commands."""
-        ...
-
-    def __enter__(self) -> ServiceUnitOfWork:
-        """Begin."""
-        ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Roll back what was not committed."""
-        ...
-
-    def commit(self) -> None:
-        """Commit."""
+        """Results of keyed creating commands, inside this change."""
         ...
 
 
