@@ -109,7 +109,7 @@ def add_schema(commands: argparse._SubParsersAction[_Parser]) -> None:
 def _run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from salesorder.demo import render_demo, run_demo  # noqa: PLC0415  (only this command)
 
-    print(render_demo(run_demo(), locale=args.locale), file=out)
+    print(render_demo(run_demo(args.db), locale=args.locale), file=out)
     return EXIT_OK
 
 
@@ -119,6 +119,12 @@ def add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
         "demo", help="run a realistic order story end to end and print what happened"
     )
     parser.add_argument("--locale", choices=("en", "zh_CN"), default="en")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="run on the SQL adapter at this SQLAlchemy URL (needs salesorder[sql])",
+    )
     parser.set_defaults(handler=_run_demo)
 
 

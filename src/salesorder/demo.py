@@ -18,6 +18,7 @@ test checks; :func:`render_demo` prints it in English or Chinese.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -32,11 +33,12 @@ from salesorder.inventory import FixedPriority
 from salesorder.lifecycle import ApprovalPolicy, ChangeQuantity
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier
-from salesorder.order import CustomerTier, Order
+from salesorder.order import CustomerTier, Order, new_id
+from salesorder.ports import OrderNumbering, StockStore
 from salesorder.pricing import PriceEntry, PriceList, Promotion, Target, TaxPolicy, ThresholdOff
 from salesorder.quotes import Quote
 from salesorder.records import Status
-from salesorder.service import OrderService
+from salesorder.service import OrderService, ServiceUnitOfWork
 
 __all__ = ["DemoResult", "DemoStep", "render_demo", "run_demo"]
 
@@ -185,15 +187,19 @@ class DemoResult:
 
 
 def build_service(
-    clock: FixedClock, notifier: RecordingNotifier
-) -> tuple[OrderService, MemoryDatabase]:
-    """The embedded set-up the demo (and a host's first prototype) uses."""
-    database = MemoryDatabase()
-    service = OrderService(
-        unit_of_work=database.unit_of_work,
+    clock: FixedClock,
+    notifier: RecordingNotifier,
+    *,
+    unit_of_work: Callable[[], ServiceUnitOfWork] | None = None,
+    numbering: OrderNumbering | None = None,
+    quote_numbering: OrderNumbering | None = None,
+) -> OrderService:
+    """The set-up the demo (and a host's first prototype) uses; embedded by default."""
+    return OrderService(
+        unit_of_work=unit_of_work or MemoryDatabase().unit_of_work,
         clock=clock,
-        numbering=PatternNumbering(),
-        quote_numbering=PatternNumbering(prefix="QT"),
+        numbering=numbering or PatternNumbering(),
+        quote_numbering=quote_numbering or PatternNumbering(prefix="QT"),
         price_list=demo_price_list(),
         promotions=(
             Promotion(
@@ -212,11 +218,15 @@ def build_service(
         allocation=FixedPriority(locations=("SH-01", "GZ-02")),  # type: ignore[arg-type]
         notifier=notifier,
     )
-    return service, database
 
 
-def _stock(database: MemoryDatabase, at: datetime) -> None:
-    store = database.stock
+def _stock(unit_of_work: Callable[[], ServiceUnitOfWork], at: datetime) -> None:
+    with unit_of_work() as uow:
+        _receive_opening_stock(uow.stock, at)
+        uow.commit()
+
+
+def _receive_opening_stock(store: StockStore, at: datetime) -> None:
     for sku, location, quantity in (
         ("TEA-LJ-250", "SH-01", 30),
         ("TEA-LJ-250", "GZ-02", 50),
@@ -232,12 +242,33 @@ def _stock(database: MemoryDatabase, at: datetime) -> None:
     store.drain_events()
 
 
-def run_demo() -> DemoResult:  # noqa: PLR0915  (a story reads best as one sequence)
-    """Run the whole story on a fresh embedded database and return what happened."""
+def run_demo(database_url: str | None = None) -> DemoResult:  # noqa: PLR0915  (one story)
+    """Run the whole story and return what happened.
+
+    Args:
+        database_url: None for the embedded default (in memory); a SQLAlchemy URL
+            (``sqlite:///demo.db``, ``postgresql+psycopg://...``) to run it on the
+            reference SQL adapter (extra ``salesorder[sql]``), in a tenant of its own.
+    """
     clock = FixedClock(START)
     notifier = RecordingNotifier()
-    service, database = build_service(clock, notifier)
-    _stock(database, START)
+    if database_url is None:
+        unit_of_work: Callable[[], ServiceUnitOfWork] = MemoryDatabase().unit_of_work
+        service = build_service(clock, notifier, unit_of_work=unit_of_work)
+    else:
+        from salesorder.adapters.sql import SqlDatabase, SqlNumbering  # noqa: PLC0415
+
+        sql = SqlDatabase(database_url, tenant_id=f"demo-{new_id()[:12]}")
+        sql.create_schema()
+        unit_of_work = sql.unit_of_work
+        service = build_service(
+            clock,
+            notifier,
+            unit_of_work=unit_of_work,
+            numbering=SqlNumbering(sql),
+            quote_numbering=SqlNumbering(sql, prefix="QT"),
+        )
+    _stock(unit_of_work, START)
     timeline: list[DemoStep] = []
 
     def step(order_id: str, action: str, hours: float = 1) -> None:
@@ -317,7 +348,8 @@ def run_demo() -> DemoResult:  # noqa: PLR0915  (a story reads best as one seque
     orders = tuple(service.find())
     quotes = tuple(service.quotes())
     printed = service.print_order(a.id, seller=SELLER, locale="zh_CN")
-    stock = tuple((p.sku, p.location, p.on_hand, p.reserved) for p in database.stock.positions())
+    with unit_of_work() as uow:
+        stock = tuple((p.sku, p.location, p.on_hand, p.reserved) for p in uow.stock.positions())
     kpis: dict[str, Any] = {
         "sales": analytics.sales_summary(orders, currency="CNY"),
         "by_salesperson": analytics.sales_by(

@@ -37,13 +37,17 @@ from salesorder.errors import ConcurrencyConflict, NotFound
 from salesorder.events import DomainEvent, event_types
 from salesorder.order import Order
 from salesorder.ports import OutboxEntry
+from salesorder.quotes import Quote
 
 __all__ = [
     "METADATA",
     "SqlCouponLedger",
     "SqlDatabase",
+    "SqlIdempotencyKeys",
+    "SqlNumbering",
     "SqlOrderRepository",
     "SqlOutbox",
+    "SqlQuoteRepository",
     "SqlUnitOfWork",
     "create_schema",
 ]
@@ -100,6 +104,27 @@ coupons_table = sa.Table(
     sa.Column("customer_id", sa.String(128), nullable=False),
     sa.Column("order_id", sa.String(64), nullable=False),
     sa.Index("ix_so_coupons_code", "tenant_id", "code"),
+)
+
+
+quotes_table = sa.Table(
+    "so_quotes",
+    METADATA,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("number", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+)
+
+idempotency_table = sa.Table(
+    "so_idempotency_keys",
+    METADATA,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("result", sa.String(64), nullable=False),
 )
 
 
@@ -351,6 +376,105 @@ class SqlCouponLedger:
         )
 
 
+class SqlQuoteRepository:
+    """Quotes as JSON documents with a revision counter for compare-and-set."""
+
+    def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant = tenant_id
+        # Revision of each quote as loaded, so put(expected=...) can compare and set.
+        self._loaded: dict[str, int] = {}
+
+    def _decode(self, row: Any) -> Quote:
+        quote: Quote = decode(Quote, json.loads(row.document))
+        self._loaded[quote.quote_id] = row.revision
+        return quote
+
+    def get(self, quote_id: str) -> Quote:
+        """The quote."""
+        row = self._connection.execute(
+            sa.select(quotes_table.c.document, quotes_table.c.revision).where(
+                quotes_table.c.tenant_id == self._tenant, quotes_table.c.id == quote_id
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(params={"entity": "quote", "id": quote_id})
+        return self._decode(row)
+
+    def put(self, quote: Quote, *, expected: Quote | None) -> None:
+        """Insert a new quote (``expected`` None) or replace the one loaded as ``expected``."""
+        document = json.dumps(encode(quote), ensure_ascii=False, separators=(",", ":"))
+        if expected is None:
+            try:
+                with self._connection.begin_nested():
+                    self._connection.execute(
+                        quotes_table.insert().values(
+                            tenant_id=self._tenant,
+                            id=quote.quote_id,
+                            number=quote.number,
+                            status=quote.status.value,
+                            created_at=quote.created_at,
+                            revision=1,
+                            document=document,
+                        )
+                    )
+            except sa.exc.IntegrityError:
+                raise ConcurrencyConflict(params={"entity": "quote", "expected": 0}) from None
+            self._loaded[quote.quote_id] = 1
+            return
+        revision = self._loaded.get(expected.quote_id, -1)
+        result = self._connection.execute(
+            quotes_table.update()
+            .where(
+                quotes_table.c.tenant_id == self._tenant,
+                quotes_table.c.id == quote.quote_id,
+                quotes_table.c.revision == revision,
+            )
+            .values(status=quote.status.value, revision=revision + 1, document=document)
+        )
+        if result.rowcount != 1:
+            raise ConcurrencyConflict(params={"entity": "quote", "expected": revision})
+        self._loaded[quote.quote_id] = revision + 1
+
+    def all(self) -> Sequence[Quote]:
+        """Every quote of the tenant, oldest first."""
+        rows = self._connection.execute(
+            sa.select(quotes_table.c.document, quotes_table.c.revision)
+            .where(quotes_table.c.tenant_id == self._tenant)
+            .order_by(quotes_table.c.created_at, quotes_table.c.id)
+        )
+        return [self._decode(row) for row in rows]
+
+
+class SqlIdempotencyKeys:
+    """What keyed creating commands produced, in the caller's transaction."""
+
+    def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        self._connection = connection
+        self._tenant = tenant_id
+
+    def get(self, key: str) -> str | None:
+        """The id ``key`` produced, if any."""
+        found = self._connection.execute(
+            sa.select(idempotency_table.c.result).where(
+                idempotency_table.c.tenant_id == self._tenant, idempotency_table.c.key == key
+            )
+        ).scalar_one_or_none()
+        return None if found is None else str(found)
+
+    def put(self, key: str, result: str) -> None:
+        """Remember ``result``; a key used concurrently by another writer is a conflict."""
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(
+                    idempotency_table.insert().values(
+                        tenant_id=self._tenant, key=key, result=result
+                    )
+                )
+        except sa.exc.IntegrityError:
+            raise ConcurrencyConflict(params={"entity": "idempotency key", "expected": 0}) from None
+
+
 class SqlDatabase:
     """An engine plus the tenant to work for; opens units of work and numbers orders.
 
@@ -411,6 +535,25 @@ class SqlDatabase:
         return f"{prefix}-{period}-{value:0{width}d}"
 
 
+class SqlNumbering:
+    """:class:`~salesorder.ports.OrderNumbering` on a counter row per prefix and month.
+
+    Args:
+        database: The database (its tenant's counters are used).
+        prefix: Number prefix, e.g. ``SO`` or ``QT``.
+        width: Digits of the counter.
+    """
+
+    def __init__(self, database: SqlDatabase, *, prefix: str = "SO", width: int = 6) -> None:
+        self._database = database
+        self._prefix = prefix
+        self._width = width
+
+    def next_number(self, *, at: datetime) -> str:
+        """The next number, e.g. ``SO-202611-000123``; unique across processes."""
+        return self._database.next_number(at=at, prefix=self._prefix, width=self._width)
+
+
 def _increment(connection: Connection, tenant_id: str, name: str, period: str) -> int:
     key = (
         sequences_table.c.tenant_id == tenant_id,
@@ -467,6 +610,8 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(connection, tenant_id=self.tenant_id)
         self.outbox = SqlOutbox(connection, tenant_id=self.tenant_id)
         self.coupons = SqlCouponLedger(connection, tenant_id=self.tenant_id)
+        self.quotes = SqlQuoteRepository(connection, tenant_id=self.tenant_id)
+        self.idempotency = SqlIdempotencyKeys(connection, tenant_id=self.tenant_id)
         return self
 
     def __exit__(
