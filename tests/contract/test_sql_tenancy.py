@@ -78,10 +78,9 @@ def test_a_quote_replaced_since_it_was_loaded_is_a_conflict(sql_database: SqlDat
         loaded = uow.quotes.get("q-1")
         uow.quotes.put(loaded.converted("o-1"), expected=loaded)
         uow.commit()
-    with sql_database.unit_of_work() as uow:
-        # Not loaded in this unit of work: the caller's copy may be stale.
-        with pytest.raises(ConcurrencyConflict):
-            uow.quotes.put(quote.converted("o-2"), expected=quote)
+    # Not loaded in this unit of work: the caller's copy may be stale.
+    with sql_database.unit_of_work() as uow, pytest.raises(ConcurrencyConflict):
+        uow.quotes.put(quote.converted("o-2"), expected=quote)
     with sql_database.unit_of_work() as uow:
         stored = uow.quotes.get("q-1")
         assert stored.converted_order_id == "o-1"
