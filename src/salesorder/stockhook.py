@@ -9,7 +9,8 @@ translates between them for one command at one time:
 * ``release`` and ``commit`` spread the line quantities over the order's open
   reservations, oldest first; a shipment of backordered quantities first fills the
   backorder from stock that has arrived since (else ``InsufficientStock``);
-* ``restock`` puts returned goods back at the location they were reserved from.
+* ``restock`` puts returned goods back at the location they were reserved from (for
+  a fully shipped line: the first location it was shipped from, per the journal).
 
 Every store call carries an operation id derived from the command's, so a retried
 command changes nothing twice.
@@ -24,7 +25,12 @@ from decimal import Decimal
 import attrs
 
 from salesorder.errors import InsufficientStock, Shortfall
-from salesorder.inventory import AllocationStrategy, Reservation, ReservationLine
+from salesorder.inventory import (
+    AllocationStrategy,
+    MovementKind,
+    Reservation,
+    ReservationLine,
+)
 from salesorder.order import Order
 from salesorder.ports import StockStore
 from salesorder.records import StockDisposition
@@ -173,11 +179,16 @@ class StoreReservations:
         if disposition is not StockDisposition.RESTOCK:
             return
         origin: dict[str, tuple[str, str]] = {}
+        shipped_from: dict[str, str] | None = None
         for reservation in self._store.reservations(order_id=order_id):
             for line in reservation.lines:
                 location = line.allocations[0].location if line.allocations else None
                 if location is None:
-                    location = self._first_location(line.sku)
+                    # A fully shipped line keeps no allocations: the journal says where
+                    # its goods left from (read once, only when needed).
+                    if shipped_from is None:
+                        shipped_from = self._shipped_from(order_id)
+                    location = shipped_from.get(line.sku) or self._first_location(line.sku)
                 origin.setdefault(line.line_id, (line.sku, location))
         for line_id, quantity in sorted(lines.items()):
             if line_id not in origin or quantity <= 0:
@@ -193,6 +204,14 @@ class StoreReservations:
                 actor=self._actor,
                 reason="return",
             )
+
+    def _shipped_from(self, order_id: str) -> dict[str, str]:
+        """The first location each SKU of the order was shipped from."""
+        found: dict[str, str] = {}
+        for movement in self._store.movements():
+            if movement.order_id == order_id and movement.kind is MovementKind.COMMITTED:
+                found.setdefault(movement.sku, movement.location)
+        return found
 
     def _first_location(self, sku: str) -> str:
         positions = self._store.positions(sku=sku)

@@ -286,3 +286,9 @@ class StockStoreContract:
         assert sum(granted) <= 100
         assert len(granted) == 100 // 3
         self._assert_consistent(store)
+
+
+# The unit-of-work suite lives in its own module (kept apart for clean merges).
+from salesorder.testing._uow_contracts import UnitOfWorkContract, UnitOfWorkFactory  # noqa: E402
+
+__all__ += ["UnitOfWorkContract", "UnitOfWorkFactory"]
