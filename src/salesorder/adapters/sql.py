@@ -496,6 +496,8 @@ class SqlDatabase:
                 )
             else:
                 engine = sa.create_engine(url)
+        if engine.dialect.name == "sqlite":
+            _take_over_sqlite_transactions(engine)
         self.engine = engine
         self.tenant_id = tenant_id
         # SQLite has one writer at a time, and the embedded in-memory database is one
@@ -533,6 +535,26 @@ class SqlDatabase:
         with self._turn(), self.engine.begin() as connection:
             value = _increment(connection, self.tenant_id, prefix, period)
         return f"{prefix}-{period}-{value:0{width}d}"
+
+
+def _take_over_sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, begin transactions (SQLAlchemy's documented recipe).
+
+    pysqlite's own transaction handling commits when a SAVEPOINT is released, which
+    would make every nested step (``begin_nested``) commit the whole unit of work.
+    """
+    if getattr(engine, "_salesorder_sqlite_recipe", False):
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @sa.event.listens_for(engine, "begin")
+    def _explicit_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    engine._salesorder_sqlite_recipe = True  # type: ignore[attr-defined]
 
 
 class SqlNumbering:

@@ -1,0 +1,20 @@
+"""The unit-of-work contract against the SQL adapter (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from salesorder.testing.contracts import UnitOfWorkContract, UnitOfWorkFactory
+
+pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
+
+from salesorder.adapters.sql import SqlDatabase
+
+
+class TestSqlUnitOfWork(UnitOfWorkContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, sql_database: SqlDatabase) -> None:
+        self.database = sql_database
+
+    def make_unit_of_work_factory(self) -> UnitOfWorkFactory:
+        return self.database.unit_of_work
