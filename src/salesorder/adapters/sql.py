@@ -44,6 +44,7 @@ __all__ = [
     "SqlDatabase",
     "SqlOrderRepository",
     "SqlOutbox",
+    "SqlStockStore",
     "SqlUnitOfWork",
     "create_schema",
 ]
@@ -467,6 +468,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(connection, tenant_id=self.tenant_id)
         self.outbox = SqlOutbox(connection, tenant_id=self.tenant_id)
         self.coupons = SqlCouponLedger(connection, tenant_id=self.tenant_id)
+        self.stock = SqlStockStore(connection, tenant_id=self.tenant_id)
         return self
 
     def __exit__(
@@ -508,3 +510,7 @@ class SqlUnitOfWork:
 def iter_tables() -> Iterator[sa.Table]:
     """Every table of the adapter, in creation order."""
     return iter(METADATA.sorted_tables)
+
+
+# The stock store's tables live on METADATA too; imported last because it needs METADATA.
+from salesorder.adapters._sql_stock import SqlStockStore  # noqa: E402
