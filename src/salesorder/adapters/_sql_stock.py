@@ -566,6 +566,8 @@ class SqlStockStore:
             values["on_hand"] = p.on_hand + sa.literal(on_hand, QUANTITY)
         if reserved:
             values["reserved"] = p.reserved + sa.literal(reserved, QUANTITY)
+        if not values:
+            values["on_hand"] = p.on_hand  # a count that changes nothing still locks the row
         statement = (
             positions_table.update()
             .where(*self._key(sku, location))
