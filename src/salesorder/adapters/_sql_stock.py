@@ -27,6 +27,7 @@ Invariants:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -46,7 +47,6 @@ from salesorder.errors import (
     NotFound,
     RuleViolation,
     Shortfall,
-    define_code,
 )
 from salesorder.events import DomainEvent, event_types
 
@@ -96,12 +96,6 @@ SCALE: Final = 6
 _UNIT: Final = Decimal(1).scaleb(-SCALE)
 _LIMIT: Final = Decimal(10) ** 12
 _DEFAULT: Final = FixedPriority()
-
-STOCK_CONCURRENCY = define_code(
-    "stock.concurrency",
-    en="Stock kept changing during {operation} ({attempts} attempts); retry the unit of work.",
-    zh="{operation} 期间库存持续变化(已尝试 {attempts} 次);请重试该工作单元。",
-)
 
 T = TypeVar("T")
 
@@ -235,14 +229,27 @@ def stock_tables() -> tuple[sa.Table, ...]:
 _RETRYABLE: Final = frozenset({"40001", "40P01"})
 
 
+def _conflict(operation: str) -> ConcurrencyConflict:
+    """``concurrency.conflict`` for stock: the caller retries the whole unit of work.
+
+    (The shared code, not one of this module's own: the error page lists the codes of
+    modules the package imports, and this one needs the optional SQLAlchemy.)
+    """
+    return ConcurrencyConflict(params={"entity": f"stock ({operation})", "expected": "current"})
+
+
 class _Stale(Exception):
     """A conditional update matched no row: the plan was made on stale rows."""
 
 
-def _sqlstate(error: sa.exc.DBAPIError) -> str | None:
+def _is_retryable(error: sa.exc.DBAPIError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite)."""
     original = error.orig
-    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    return None if state is None else str(state)
+    state = getattr(original, "sqlstate", None)
+    if state in _RETRYABLE:
+        return True
+    # SQLite from several processes: another writer holds the file.
+    return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(original)
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -377,6 +384,66 @@ def _position_from(document: dict[str, Any]) -> StockPosition:
     return position
 
 
+# Prepared statements of the hot path (built once; executed with parameters).
+_SEEN: Final = sa.select(operations_table.c.fingerprint, operations_table.c.result).where(
+    operations_table.c.tenant_id == sa.bindparam("t"),
+    operations_table.c.operation_id == sa.bindparam("o"),
+)
+_PLANNED: Final = (
+    sa.select(
+        positions_table.c.sku,
+        positions_table.c.location,
+        positions_table.c.on_hand,
+        positions_table.c.reserved,
+        positions_table.c.safety_stock,
+    )
+    .where(
+        positions_table.c.tenant_id == sa.bindparam("t"),
+        positions_table.c.sku.in_(sa.bindparam("skus", expanding=True)),
+    )
+    .order_by(positions_table.c.sku, positions_table.c.location)
+)
+
+
+@functools.cache
+def _update_statement(on_hand: bool, reserved: bool, condition: str | None) -> Any:
+    """A prepared conditional update of one position (built once, then only executed).
+
+    Conditions: ``available`` (on hand − reserved − safety stock ≥ :q, a reservation),
+    ``free`` (on hand − reserved ≥ :q: dipping into safety stock, a transfer out),
+    ``reserved`` (reserved ≥ :q: a release or shipment), ``count`` (on hand is still
+    :before and reserved ≤ :q: a stock count).
+    """
+    p = positions_table.c
+    q = sa.bindparam("q", type_=QUANTITY)
+    conditions = {
+        None: None,
+        "available": p.on_hand - p.reserved - p.safety_stock >= q,
+        "free": p.on_hand - p.reserved >= q,
+        "reserved": p.reserved >= q,
+        "count": sa.and_(p.on_hand == sa.bindparam("before", type_=QUANTITY), p.reserved <= q),
+    }
+    values: dict[str, Any] = {}
+    if on_hand:
+        values["on_hand"] = p.on_hand + sa.bindparam("dh", type_=QUANTITY)
+    if reserved:
+        values["reserved"] = p.reserved + sa.bindparam("dr", type_=QUANTITY)
+    if not values:
+        values["on_hand"] = p.on_hand  # a count that changes nothing still locks the row
+    statement = (
+        positions_table.update()
+        .where(
+            p.tenant_id == sa.bindparam("t"),
+            p.sku == sa.bindparam("s"),
+            p.location == sa.bindparam("l"),
+        )
+        .values(**values)
+        .returning(p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level)
+    )
+    where = conditions[condition]
+    return statement if where is None else statement.where(where)
+
+
 class SqlStockStore:
     """:class:`~salesorder.ports.StockStore` on one connection (transaction) and tenant.
 
@@ -390,7 +457,7 @@ class SqlStockStore:
         default_strategy: Strategy used when ``reserve`` is given none (default:
             :class:`~salesorder.inventory.FixedPriority` in location name order).
         attempts: How many times a stale plan is re-made before
-            :class:`~salesorder.errors.ConcurrencyConflict` (``stock.concurrency``).
+            :class:`~salesorder.errors.ConcurrencyConflict` (``concurrency.conflict``).
     """
 
     def __init__(
@@ -422,23 +489,14 @@ class SqlStockStore:
             except _Stale:
                 continue
             except sa.exc.DBAPIError as error:
-                if _sqlstate(error) in _RETRYABLE:
-                    raise ConcurrencyConflict(
-                        STOCK_CONCURRENCY, params={"operation": operation, "attempts": 1}
-                    ) from None
+                if _is_retryable(error):
+                    raise _conflict(operation) from None
                 raise
-        raise ConcurrencyConflict(
-            STOCK_CONCURRENCY, params={"operation": operation, "attempts": self._attempts}
-        )
+        raise _conflict(operation)
 
     def _replay(self, operation_id: str, fingerprint: str) -> Any | None:
         """The stored result of ``operation_id``, or None if it is new."""
-        o = operations_table.c
-        row = self._connection.execute(
-            sa.select(o.fingerprint, o.result).where(
-                o.tenant_id == self._tenant, o.operation_id == operation_id
-            )
-        ).one_or_none()
+        row = self._connection.execute(_SEEN, {"t": self._tenant, "o": operation_id}).one_or_none()
         if row is None:
             return None
         if row.fingerprint != fingerprint:
@@ -462,12 +520,13 @@ class SqlStockStore:
         def attempt() -> T:
             document, result = work()
             self._connection.execute(
-                operations_table.insert().values(
-                    tenant_id=self._tenant,
-                    operation_id=operation_id,
-                    fingerprint=text,
-                    result=_dumps(document),
-                )
+                operations_table.insert(),
+                {
+                    "tenant_id": self._tenant,
+                    "operation_id": operation_id,
+                    "fingerprint": text,
+                    "result": _dumps(document),
+                },
             )
             return result
 
@@ -556,30 +615,30 @@ class SqlStockStore:
         *,
         on_hand: Decimal = ZERO,
         reserved: Decimal = ZERO,
-        condition: sa.ColumnElement[bool] | None = None,
+        condition: str | None = None,
+        limit: Decimal = ZERO,
+        before: Decimal = ZERO,
         create: bool = False,
     ) -> Any | None:
-        """One conditional update of a position; the row after it, or None if no row matched."""
-        p = positions_table.c
-        values: dict[str, Any] = {}
-        if on_hand:
-            values["on_hand"] = p.on_hand + sa.literal(on_hand, QUANTITY)
-        if reserved:
-            values["reserved"] = p.reserved + sa.literal(reserved, QUANTITY)
-        if not values:
-            values["on_hand"] = p.on_hand  # a count that changes nothing still locks the row
-        statement = (
-            positions_table.update()
-            .where(*self._key(sku, location))
-            .values(**values)
-            .returning(p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level)
-        )
-        if condition is not None:
-            statement = statement.where(condition)
-        row = self._connection.execute(statement).one_or_none()
+        """One conditional update of a position; the row after it, or None if no row matched.
+
+        ``condition`` names one of the prepared conditions (see ``_update_statement``);
+        ``limit`` is its quantity and ``before`` the on hand it expects.
+        """
+        statement = _update_statement(bool(on_hand), bool(reserved), condition)
+        params = {
+            "t": self._tenant,
+            "s": sku,
+            "l": location,
+            "dh": on_hand,
+            "dr": reserved,
+            "q": limit,
+            "before": before,
+        }
+        row = self._connection.execute(statement, params).one_or_none()
         if row is None and create:
             self._ensure(sku, location)
-            row = self._connection.execute(statement).one_or_none()
+            row = self._connection.execute(statement, params).one_or_none()
         return row
 
     @staticmethod
@@ -924,17 +983,15 @@ class SqlStockStore:
                         "reserved": str(before.reserved),
                     },
                 )
-            p = positions_table.c
             delta = q - before.on_hand
             # Conditional on the on hand just read: a concurrent change makes it stale.
             row = self._change(
                 sku,
                 location,
                 on_hand=delta,
-                condition=sa.and_(
-                    p.on_hand == sa.literal(before.on_hand, QUANTITY),
-                    p.reserved <= sa.literal(q, QUANTITY),
-                ),
+                condition="count",
+                limit=q,
+                before=before.on_hand,
                 create=not before.on_hand and not before.reserved,
             )
             if row is None:
@@ -997,17 +1054,11 @@ class SqlStockStore:
         def work() -> tuple[Any, tuple[StockPosition, StockPosition]]:
             if source == destination:
                 raise RuleViolation(STOCK_TRANSFER_SAME_LOCATION, params={"location": source})
-            p = positions_table.c
             rows: dict[str, Any] = {}
             # Positions in (SKU, location) order, like every other operation.
             for location in sorted((source, destination)):
                 if location == source:
-                    row = self._change(
-                        sku,
-                        source,
-                        on_hand=-q,
-                        condition=p.on_hand - p.reserved >= sa.literal(q, QUANTITY),
-                    )
+                    row = self._change(sku, source, on_hand=-q, condition="free", limit=q)
                     if row is None:
                         free = self.position(sku, source).free
                         raise InsufficientStock((Shortfall(sku, q, free),))
@@ -1072,12 +1123,7 @@ class SqlStockStore:
         allow_backorder: bool,
     ) -> dict[str, list[tuple[str, Decimal]]]:
         """Plan ``demand`` on the positions as they are now (the ledger's planning)."""
-        p = positions_table.c
-        rows = self._connection.execute(
-            sa.select(p.sku, p.location, p.on_hand, p.reserved, p.safety_stock)
-            .where(p.tenant_id == self._tenant, p.sku.in_(sorted(demand)))
-            .order_by(p.sku, p.location)
-        )
+        rows = self._connection.execute(_PLANNED, {"t": self._tenant, "skus": sorted(demand)})
         available: dict[str, dict[str, Decimal]] = {sku: {} for sku in demand}
         for row in rows:
             free = row.on_hand - row.reserved
@@ -1104,16 +1150,13 @@ class SqlStockStore:
         at: datetime,
     ) -> list[DomainEvent]:
         """Reserve each (SKU, location) total by one conditional update, in key order."""
-        p = positions_table.c
         totals: dict[tuple[str, str], Decimal] = {}
         for sku, location, q in taken:
             totals[(sku, location)] = totals.get((sku, location), ZERO) + q
         alerts: list[DomainEvent] = []
+        condition = "free" if allow_safety_stock else "available"
         for (sku, location), q in sorted(totals.items()):
-            free = p.on_hand - p.reserved
-            if not allow_safety_stock:
-                free = free - p.safety_stock
-            row = self._change(sku, location, reserved=q, condition=free >= sa.literal(q, QUANTITY))
+            row = self._change(sku, location, reserved=q, condition=condition, limit=q)
             if row is None:
                 raise _Stale  # someone took it since the plan: re-plan.
             alerts += self._alerts(sku, location, row, row.on_hand - row.reserved + q, at)
@@ -1121,7 +1164,6 @@ class SqlStockStore:
 
     def _release_rows(self, taken: Iterable[tuple[str, str, Decimal]], *, ship: bool) -> None:
         """Give back (or ship) each (SKU, location) total by one conditional update."""
-        p = positions_table.c
         totals: dict[tuple[str, str], Decimal] = {}
         for sku, location, q in taken:
             totals[(sku, location)] = totals.get((sku, location), ZERO) + q
@@ -1131,7 +1173,8 @@ class SqlStockStore:
                 location,
                 on_hand=-q if ship else ZERO,
                 reserved=-q,
-                condition=p.reserved >= sa.literal(q, QUANTITY),
+                condition="reserved",
+                limit=q,
             )
             if row is None:  # pragma: no cover - the reservation row guards its stock
                 raise _Stale
@@ -1176,7 +1219,7 @@ class SqlStockStore:
             RuleViolation: ``stock.reservation.invalid`` for no lines or duplicate line
                 ids, ``stock.reservation.duplicate`` for a reused reservation id.
             OperationConflict: if the operation id was used for something else.
-            ConcurrencyConflict: ``stock.concurrency`` if the stock kept changing.
+            ConcurrencyConflict: ``concurrency.conflict`` if the stock kept changing.
         """
         rid = operation_id if reservation_id is None else reservation_id
         chosen = None if _is_default(strategy) else strategy
@@ -1251,20 +1294,21 @@ class SqlStockStore:
 
     def _insert_reservation(self, reservation_id: str, state: _State) -> None:
         try:
-            with self._connection.begin_nested():
-                self._connection.execute(
-                    reservations_table.insert().values(
-                        tenant_id=self._tenant,
-                        reservation_id=reservation_id,
-                        order_id=state.order_id,
-                        expires_key=None
-                        if state.expires_at is None
-                        else _expiry_key(state.expires_at),
-                        is_open=state.is_open,
-                        version=1,
-                        document=_dumps(state.document()),
-                    )
-                )
+            # No savepoint of its own: the operation's savepoint rolls the error back.
+            self._connection.execute(
+                reservations_table.insert(),
+                {
+                    "tenant_id": self._tenant,
+                    "reservation_id": reservation_id,
+                    "order_id": state.order_id,
+                    "expires_key": None
+                    if state.expires_at is None
+                    else _expiry_key(state.expires_at),
+                    "is_open": state.is_open,
+                    "version": 1,
+                    "document": _dumps(state.document()),
+                },
+            )
         except sa.exc.IntegrityError:
             raise RuleViolation(
                 STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id}
