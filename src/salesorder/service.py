@@ -27,7 +27,7 @@ import attrs
 
 from salesorder import lifecycle
 from salesorder.documents import Seller, render_html, render_text
-from salesorder.errors import NotFound, ValidationFailed, define_code
+from salesorder.errors import NotFound, ValidationFailed
 from salesorder.inventory import AllocationStrategy
 from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy, TransitionResult
 from salesorder.money import Money, RoundingPolicy
@@ -67,12 +67,6 @@ from salesorder.validation import (
 __all__ = ["IdempotencyKeys", "OrderService", "QuoteRepository", "ServiceUnitOfWork"]
 
 ZERO = Decimal(0)
-
-IDEMPOTENCY_KEY_REUSED = define_code(
-    "service.idempotency_key.reused",
-    en="Idempotency key already used for another {entity}.",
-    zh="幂等键已用于另一个{entity}。",
-)
 
 
 class QuoteRepository(Protocol):

@@ -72,9 +72,10 @@ class TestDemoStory:
             (sku, location): (on_hand, reserved)
             for sku, location, on_hand, reserved in result.stock
         }
-        # Tea: 30 shipped from SH-01, 10 from GZ-02, 2 returned boxes restocked.
-        assert stock[("TEA-LJ-250", "SH-01")] == (0, 0)
-        assert stock[("TEA-LJ-250", "GZ-02")] == (42, 0)
+        # Tea: 30 shipped from SH-01, 10 from GZ-02; the 2 returned boxes go back to
+        # SH-01, where they were shipped from.
+        assert stock[("TEA-LJ-250", "SH-01")] == (2, 0)
+        assert stock[("TEA-LJ-250", "GZ-02")] == (40, 0)
         assert stock[("CUP-CER-6", "SH-01")] == (14, 0)
         # Order B was cancelled: everything it reserved is free again.
         assert stock[("BRG-6204", "SH-01")] == (400, 0)

@@ -130,7 +130,8 @@ def make_world(*, notifier: Any = None) -> World:
     """A fresh world; ``notifier`` replaces the recording one (any object with ``notify``)."""
     clock = FixedClock(START)
     chosen = RecordingNotifier() if notifier is None else notifier
-    service, database = build_service(clock, chosen)
+    database = MemoryDatabase()
+    service = build_service(clock, chosen, unit_of_work=database.unit_of_work)
     stock_up(database)
     return World(service, database, clock, chosen)
 

@@ -34,8 +34,13 @@ __all__ = [
 
 
 def clone_order(order: Order) -> Order:
-    """An independent copy of an order (values are frozen, so only containers are copied)."""
-    return copy.deepcopy(order)
+    """An independent copy of an order.
+
+    A shallow copy is enough: every field of the aggregate is an immutable value
+    (frozen attrs objects, tuples, strings, Decimals) that the lifecycle replaces
+    rather than mutates, so only the aggregate shell itself must not be shared.
+    """
+    return copy.copy(order)
 
 
 class SystemClock:

@@ -48,6 +48,7 @@ __all__ = [
     "SqlOrderRepository",
     "SqlOutbox",
     "SqlQuoteRepository",
+    "SqlStockStore",
     "SqlUnitOfWork",
     "create_schema",
 ]
@@ -634,6 +635,7 @@ class SqlUnitOfWork:
         self.coupons = SqlCouponLedger(connection, tenant_id=self.tenant_id)
         self.quotes = SqlQuoteRepository(connection, tenant_id=self.tenant_id)
         self.idempotency = SqlIdempotencyKeys(connection, tenant_id=self.tenant_id)
+        self.stock = SqlStockStore(connection, tenant_id=self.tenant_id)
         return self
 
     def __exit__(
@@ -675,3 +677,7 @@ class SqlUnitOfWork:
 def iter_tables() -> Iterator[sa.Table]:
     """Every table of the adapter, in creation order."""
     return iter(METADATA.sorted_tables)
+
+
+# The stock store's tables live on METADATA too; imported last because it needs METADATA.
+from salesorder.adapters._sql_stock import SqlStockStore  # noqa: E402

@@ -288,7 +288,19 @@ class StockStoreContract:
         self._assert_consistent(store)
 
 
-# The unit-of-work suite lives in its own module (kept apart for clean merges).
+# The order, outbox and unit-of-work suites live in their own modules; this is their
+# public home.
+from salesorder.testing._order_contracts import (  # noqa: E402
+    OrderRepositoryContract,
+    OutboxContract,
+    sample_order,
+)
 from salesorder.testing._uow_contracts import UnitOfWorkContract, UnitOfWorkFactory  # noqa: E402
 
-__all__ += ["UnitOfWorkContract", "UnitOfWorkFactory"]
+__all__ += [
+    "OrderRepositoryContract",
+    "OutboxContract",
+    "UnitOfWorkContract",
+    "UnitOfWorkFactory",
+    "sample_order",
+]

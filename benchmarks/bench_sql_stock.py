@@ -1,0 +1,214 @@
+"""Reservations per second of the SQL stock store against the conditional-update floor.
+
+The floor is the one statement a reservation cannot do without, issued by hand through
+the same engine and driver, one transaction per reservation::
+
+    UPDATE so_stock_positions SET reserved = reserved + :q
+    WHERE tenant_id = :t AND sku = :s AND location = :l
+      AND on_hand - reserved - safety_stock >= :q
+
+The adapter does a whole reservation per unit of work: idempotency check, planning
+read, that conditional update, the reservation row, the journal row, the event and
+the idempotency record, in a savepoint. Both run in the same process (and, for the
+4-process figures, in 4 spawned processes) on the same rows.
+
+SQLite runs on a file (WAL) so that 4 processes can share it; PostgreSQL runs when
+``SALESORDER_TEST_POSTGRES_URL`` is set (``.ci/start-postgres``).
+
+A second figure, "by hand", issues the writes a durable, idempotent, journalled
+reservation needs (the conditional update, the reservation row, the journal row,
+the idempotency row) as raw SQL in one transaction: the overhead of the adapter
+itself (planning read, savepoint, event row, Python) is adapter versus by hand.
+
+Budget: adapter throughput >= 1/2 of the floor.
+
+Run: /work/venv/bin/python benchmarks/bench_sql_stock.py [--ops N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import sqlalchemy as sa
+
+from salesorder.adapters.sql import SqlDatabase
+from salesorder.errors import ConcurrencyConflict
+from salesorder.inventory import ReservationLine
+
+BUDGET = 2.0  # the adapter may be at most 2x slower than the floor
+SKUS = ("B-1", "B-2", "B-3", "B-4")
+LOCATION = "WH"
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+PROCESSES = 4
+FLOOR = sa.text(
+    "UPDATE so_stock_positions SET reserved = reserved + :q "
+    "WHERE tenant_id = :t AND sku = :s AND location = :l "
+    "AND on_hand - reserved - safety_stock >= :q"
+)
+
+
+def _database(url: str, tenant: str) -> SqlDatabase:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _wal(connection: object, _record: object) -> None:
+            cursor = connection.cursor()  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return SqlDatabase(engine=engine, tenant_id=tenant)
+    return SqlDatabase(url, tenant_id=tenant)
+
+
+def _floor(url: str, tenant: str, ops: int, seed: int) -> int:
+    database = _database(url, tenant)
+    rng = random.Random(seed)
+    # One unit of quantity; SQLite stores millionths (see salesorder.adapters._sql_stock).
+    unit = 1_000_000 if url.startswith("sqlite") else 1
+    done = 0
+    for _ in range(ops):
+        params = {"q": unit, "t": tenant, "s": rng.choice(SKUS), "l": LOCATION}
+        while True:
+            try:
+                with database.engine.begin() as connection:
+                    done += connection.execute(FLOOR, params).rowcount
+                break
+            except sa.exc.OperationalError:
+                continue  # SQLite busy: another process writes; try again
+    database.engine.dispose()
+    return done
+
+
+RESERVATION_BY_HAND = (
+    sa.text(
+        "INSERT INTO so_stock_reservations "
+        "(tenant_id, reservation_id, order_id, is_open, version, document) "
+        "VALUES (:t, :r, 'o', true, 1, '{}')"
+    ),
+    sa.text(
+        "INSERT INTO so_stock_movements (tenant_id, kind, sku, location, on_hand_delta, "
+        "reserved_delta, operation_id, at) VALUES (:t, 'reserved', :s, :l, 0, :q, :r, 'now')"
+    ),
+    sa.text(
+        "INSERT INTO so_stock_operations (tenant_id, operation_id, fingerprint, result) "
+        "VALUES (:t, :r, '[]', '{}')"
+    ),
+)
+
+
+def _by_hand(url: str, tenant: str, ops: int, seed: int) -> int:
+    """The writes a durable, idempotent, journalled reservation needs, as raw SQL."""
+    database = _database(url, tenant)
+    rng = random.Random(seed)
+    unit = 1_000_000 if url.startswith("sqlite") else 1
+    done = 0
+    for n in range(ops):
+        params = {"q": unit, "t": tenant, "s": rng.choice(SKUS), "l": LOCATION}
+        params["r"] = f"hand-{seed}-{n}"
+        while True:
+            try:
+                with database.engine.begin() as connection:
+                    if connection.execute(FLOOR, params).rowcount:
+                        for statement in RESERVATION_BY_HAND:
+                            connection.execute(statement, params)
+                        done += 1
+                break
+            except sa.exc.OperationalError:
+                continue
+    database.engine.dispose()
+    return done
+
+
+def _adapter(url: str, tenant: str, ops: int, seed: int) -> int:
+    database = _database(url, tenant)
+    rng = random.Random(seed)
+    one = Decimal(1)
+    done = 0
+    for n in range(ops):
+        lines = [ReservationLine("1", rng.choice(SKUS), one)]
+        while True:
+            try:
+                with database.unit_of_work() as uow:
+                    uow.stock.reserve("o", lines, operation_id=f"{seed}-{n}", at=AT)
+                    uow.commit()
+                break
+            except ConcurrencyConflict:
+                continue  # the unit of work is retried, as a service would
+            except sa.exc.OperationalError:
+                continue  # SQLite busy outside the store's savepoint
+        done += 1
+    database.engine.dispose()
+    return done
+
+
+def _prepare(url: str) -> str:
+    tenant = f"bench-{uuid.uuid4().hex[:10]}"
+    database = _database(url, tenant)
+    database.create_schema()
+    with database.unit_of_work() as uow:
+        for sku in SKUS:
+            uow.stock.receive(sku, LOCATION, quantity=10**9, operation_id=f"in-{sku}", at=AT)
+        uow.commit()
+    database.engine.dispose()
+    return tenant
+
+
+def _rate(url: str, job: object, ops: int, processes: int) -> float:
+    tenant = _prepare(url)
+    if processes == 1:
+        start = time.perf_counter()
+        done = job(url, tenant, ops, 0)  # type: ignore[operator]
+        return done / (time.perf_counter() - start)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        pool.starmap(_floor, [(url, tenant, 1, 100 + i) for i in range(processes)])  # warm up
+        start = time.perf_counter()
+        counts = pool.starmap(job, [(url, tenant, ops // processes, i) for i in range(processes)])
+        elapsed = time.perf_counter() - start
+    return sum(counts) / elapsed
+
+
+def main() -> None:
+    """Print reservations per second, floor versus adapter, and the ratio vs the budget."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ops", type=int, default=2000)
+    args = parser.parse_args()
+    targets = []
+    with tempfile.TemporaryDirectory() as folder:
+        targets.append(("SQLite (file, WAL)", f"sqlite+pysqlite:///{folder}/bench.db"))
+        postgres = os.environ.get("SALESORDER_TEST_POSTGRES_URL")
+        if postgres:
+            targets.append(("PostgreSQL", postgres))
+        else:
+            print("PostgreSQL skipped: SALESORDER_TEST_POSTGRES_URL is not set")
+        for name, url in targets:
+            for processes in (1, PROCESSES):
+                floor = _rate(url, _floor, args.ops, processes)
+                by_hand = _rate(url, _by_hand, args.ops, processes)
+                adapter = _rate(url, _adapter, args.ops, processes)
+                ratio = floor / adapter
+                verdict = "OK" if ratio <= BUDGET else "OVER BUDGET"
+                print(
+                    f"{name:18} {processes} proc: floor (1 UPDATE) {floor:6.0f}/s  "
+                    f"by hand (4 writes) {by_hand:6.0f}/s  adapter {adapter:6.0f}/s  "
+                    f"adapter/floor 1/{ratio:.1f} (budget 1/{BUDGET:.0f}) {verdict}; "
+                    f"adapter/by hand 1/{by_hand / adapter:.1f}"
+                )
+
+
+if __name__ == "__main__":
+    main()

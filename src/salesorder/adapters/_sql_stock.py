@@ -1,0 +1,1637 @@
+"""SQL stock store: :class:`~salesorder.ports.StockStore` on SQLAlchemy 2 Core.
+
+:class:`SqlStockStore` works on the caller's connection and transaction (the unit of
+work commits). Every table is keyed by ``tenant_id``. The semantics are those of
+:class:`salesorder.inventory.StockLedger`; the allocation planning (strategies,
+aggregation per SKU, shortfalls) and the per-line bookkeeping of releases and
+shipments are the ledger module's pure functions, reused here.
+
+Invariants:
+
+* Every change of a position is ONE conditional ``UPDATE`` whose ``WHERE`` clause
+  re-checks the condition on the row as it is now (``on_hand - reserved -
+  safety_stock >= :q`` for a reservation, ``reserved >= :q`` for a release...), never
+  a read-modify-write. "0 rows updated" means the plan is stale: the attempt is
+  rolled back to its savepoint and re-planned from fresh rows (bounded), or the
+  operation fails with :class:`~salesorder.inventory.InsufficientStock`.
+* Each operation runs in one SAVEPOINT: positions, reservation, journal rows,
+  events and the idempotency record change together or not at all, and a failed
+  operation leaves the caller's transaction usable and unchanged.
+* Rows are locked in one global order — operation row, reservation rows, then
+  positions sorted by (SKU, location) — so two operations cannot deadlock each
+  other. A reservation row carries a ``version``; its update is conditional too.
+* ``0 <= reserved <= on_hand`` is also a ``CHECK`` constraint of the table.
+* Quantities are exact: ``NUMERIC(24, 6)`` on PostgreSQL, integers of millionths on
+  SQLite (which has no exact decimal type); more than 6 decimals is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Dialect
+
+# sql.py imports this module at its end, once METADATA exists: import SqlStockStore
+# from salesorder.adapters.sql.
+from salesorder.adapters.sql import METADATA
+from salesorder.codec import decode, encode
+from salesorder.errors import (
+    ConcurrencyConflict,
+    InsufficientStock,
+    NotFound,
+    RuleViolation,
+    Shortfall,
+)
+from salesorder.events import DomainEvent, event_types
+
+# The ledger's pure bookkeeping (which line gets which allocation, what a release or a
+# shipment takes from which line): shared so that both stores behave identically.
+from salesorder.inventory import (
+    STOCK_ADJUST_BELOW_RESERVED,
+    STOCK_RESERVATION_DUPLICATE,
+    STOCK_RESERVATION_INVALID,
+    STOCK_TRANSFER_SAME_LOCATION,
+    Allocation,
+    AllocationStrategy,
+    ExcessStockDetected,
+    FixedPriority,
+    InvalidQuantity,
+    LowStockDetected,
+    Movement,
+    MovementKind,
+    OperationConflict,
+    Reservation,
+    ReservationExpired,
+    ReservationLine,
+    ReservedLine,
+    SafetyStockBreached,
+    StockAdjusted,
+    StockBackorderFilled,
+    StockCommitted,
+    StockPosition,
+    StockReceived,
+    StockReleased,
+    StockReserved,
+    StockRestocked,
+    StockTransferred,
+    _distribute,
+    _is_default,
+    _take,
+    plan_allocation,
+    to_quantity,
+)
+
+__all__ = ["SqlStockStore", "stock_tables"]
+
+ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
+#: Decimal places a stored quantity may have.
+SCALE: Final = 6
+_UNIT: Final = Decimal(1).scaleb(-SCALE)
+_LIMIT: Final = Decimal(10) ** 12
+_DEFAULT: Final = FixedPriority()
+
+T = TypeVar("T")
+
+
+def _clean(value: Decimal) -> Decimal:
+    """Drop the storage's trailing zeros: 5.000000 reads back as 5."""
+    if value == value.to_integral_value():
+        return value.quantize(_ONE) + 0
+    return value.normalize()
+
+
+def _stored(value: Decimal, *, what: str = "quantity") -> Decimal:
+    """Refuse what the columns cannot hold exactly."""
+    if value != value.quantize(_UNIT) or abs(value) >= _LIMIT:
+        raise InvalidQuantity(
+            params={"what": what, "reason": f"needs at most {SCALE} decimals and < 10^12"}
+        )
+    return value
+
+
+class Quantity(sa.types.TypeDecorator[Decimal]):
+    """An exact quantity: NUMERIC on PostgreSQL, an integer of millionths on SQLite."""
+
+    impl = sa.Numeric(24, SCALE)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        """BIGINT on SQLite (whose NUMERIC is a binary float), NUMERIC elsewhere."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.Numeric(24, SCALE, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        """Scale to an integer on SQLite."""
+        if value is None or dialect.name != "sqlite":
+            return value
+        return int(Decimal(value).scaleb(SCALE))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        """A clean Decimal (no storage zeros)."""
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return _clean(Decimal(int(value)).scaleb(-SCALE))
+        return _clean(Decimal(value))
+
+
+QUANTITY: Final = Quantity()
+
+positions_table = sa.Table(
+    "so_stock_positions",
+    METADATA,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("sku", sa.String(128), primary_key=True),
+    sa.Column("location", sa.String(128), primary_key=True),
+    sa.Column("on_hand", QUANTITY, nullable=False),
+    sa.Column("reserved", QUANTITY, nullable=False),
+    sa.Column("safety_stock", QUANTITY, nullable=False),
+    sa.Column("reorder_point", QUANTITY, nullable=True),
+    sa.Column("max_level", QUANTITY, nullable=True),
+    sa.CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="ck_so_stock_reserved"),
+)
+
+reservations_table = sa.Table(
+    "so_stock_reservations",
+    METADATA,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("reservation_id", sa.String(128), nullable=False),
+    sa.Column("order_id", sa.String(128), nullable=False),
+    # UTC, fixed width ISO text: sorts like the instants it stands for.
+    sa.Column("expires_key", sa.String(32), nullable=True),
+    sa.Column("is_open", sa.Boolean, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.UniqueConstraint("tenant_id", "reservation_id", name="uq_so_stock_reservation"),
+    sa.Index("ix_so_stock_reservations_order", "tenant_id", "order_id"),
+    sa.Index("ix_so_stock_reservations_expiry", "tenant_id", "is_open", "expires_key"),
+)
+
+movements_table = sa.Table(
+    "so_stock_movements",
+    METADATA,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("sku", sa.String(128), nullable=False),
+    sa.Column("location", sa.String(128), nullable=False),
+    sa.Column("on_hand_delta", QUANTITY, nullable=False),
+    sa.Column("reserved_delta", QUANTITY, nullable=False),
+    sa.Column("order_id", sa.String(128), nullable=True),
+    sa.Column("reservation_id", sa.String(128), nullable=True),
+    sa.Column("operation_id", sa.String(128), nullable=False),
+    sa.Column("actor", sa.String(128), nullable=True),
+    sa.Column("reason", sa.String(256), nullable=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Index("ix_so_stock_movements_tenant", "tenant_id", "seq"),
+)
+
+operations_table = sa.Table(
+    "so_stock_operations",
+    METADATA,
+    sa.Column("tenant_id", sa.String(64), primary_key=True),
+    sa.Column("operation_id", sa.String(128), primary_key=True),
+    sa.Column("fingerprint", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+)
+
+stock_events_table = sa.Table(
+    "so_stock_events",
+    METADATA,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("tenant_id", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Index("ix_so_stock_events_tenant", "tenant_id", "seq"),
+)
+
+
+def stock_tables() -> tuple[sa.Table, ...]:
+    """The stock store's tables (created by :func:`salesorder.adapters.sql.create_schema`)."""
+    return (
+        positions_table,
+        reservations_table,
+        movements_table,
+        operations_table,
+        stock_events_table,
+    )
+
+
+# PostgreSQL SQLSTATEs worth a retry of the whole unit of work.
+_RETRYABLE: Final = frozenset({"40001", "40P01"})
+
+
+def _conflict(operation: str) -> ConcurrencyConflict:
+    """``concurrency.conflict`` for stock: the caller retries the whole unit of work.
+
+    (The shared code, not one of this module's own: the error page lists the codes of
+    modules the package imports, and this one needs the optional SQLAlchemy.)
+    """
+    return ConcurrencyConflict(params={"entity": f"stock ({operation})", "expected": "current"})
+
+
+class _Stale(Exception):
+    """A conditional update matched no row: the plan was made on stale rows."""
+
+
+def _is_retryable(error: sa.exc.DBAPIError) -> bool:
+    """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite)."""
+    original = error.orig
+    state = getattr(original, "sqlstate", None)
+    if state in _RETRYABLE:
+        return True
+    # SQLite from several processes: another writer holds the file.
+    return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(original)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def _expiry_key(at: datetime) -> str:
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at.isoformat(timespec="microseconds")
+
+
+def _text(value: Decimal) -> str:
+    """Canonical text of a quantity, for fingerprints (3 and 3.0 are the same request)."""
+    return format(value.normalize(), "f")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+# A reservation line in the ledger's tuple form (see salesorder.inventory).
+_Line = tuple[str, str, Decimal, tuple[tuple[str, Decimal], ...], Decimal, Decimal, Decimal]
+
+
+def _lines_document(lines: Iterable[_Line]) -> list[Any]:
+    return [
+        [line_id, sku, str(q), [[loc, str(a)] for loc, a in allocs], str(b), str(c), str(r)]
+        for line_id, sku, q, allocs, b, c, r in lines
+    ]
+
+
+def _lines_from(document: list[Any]) -> tuple[_Line, ...]:
+    return tuple(
+        (
+            line_id,
+            sku,
+            Decimal(q),
+            tuple((loc, Decimal(a)) for loc, a in allocs),
+            Decimal(b),
+            Decimal(c),
+            Decimal(r),
+        )
+        for line_id, sku, q, allocs, b, c, r in document
+    )
+
+
+class _State:
+    """A loaded reservation: its row version and its state in the ledger's tuple form."""
+
+    __slots__ = ("created_at", "expired", "expires_at", "lines", "order_id", "version")
+
+    def __init__(
+        self,
+        *,
+        order_id: str,
+        created_at: datetime,
+        expires_at: datetime | None,
+        expired: bool,
+        lines: tuple[_Line, ...],
+        version: int = 1,
+    ) -> None:
+        self.order_id = order_id
+        self.created_at = created_at
+        self.expires_at = expires_at
+        self.expired = expired
+        self.lines = lines
+        self.version = version
+
+    @classmethod
+    def load(cls, document: str, version: int) -> _State:
+        data = json.loads(document)
+        expires = data["expires_at"]
+        return cls(
+            order_id=data["order_id"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            expires_at=None if expires is None else datetime.fromisoformat(expires),
+            expired=data["expired"],
+            lines=_lines_from(data["lines"]),
+            version=version,
+        )
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": _iso(self.expires_at),
+            "expired": self.expired,
+            "lines": _lines_document(self.lines),
+        }
+
+    @property
+    def is_open(self) -> bool:
+        return any(line[3] or line[4] for line in self.lines)
+
+    def public(self, reservation_id: str) -> Reservation:
+        return Reservation.from_lines(
+            reservation_id,
+            self.order_id,
+            (
+                ReservedLine(
+                    line_id,
+                    sku,
+                    q,
+                    tuple(Allocation(sku, loc, a) for loc, a in allocs),
+                    b,
+                    c,
+                    r,
+                )
+                for line_id, sku, q, allocs, b, c, r in self.lines
+            ),
+            created_at=self.created_at,
+            expires_at=self.expires_at,
+            expired=self.expired,
+        )
+
+
+def _reservation_document(reservation_id: str, state: _State) -> dict[str, Any]:
+    return {"id": reservation_id, **state.document()}
+
+
+def _reservation_from(document: dict[str, Any]) -> Reservation:
+    return _State.load(json.dumps(document), 0).public(document["id"])
+
+
+def _position_document(position: StockPosition) -> dict[str, Any]:
+    return encode(position)  # type: ignore[no-any-return]
+
+
+def _position_from(document: dict[str, Any]) -> StockPosition:
+    position: StockPosition = decode(StockPosition, document)
+    return position
+
+
+# Prepared statements of the hot path (built once; executed with parameters).
+_SEEN: Final = sa.select(operations_table.c.fingerprint, operations_table.c.result).where(
+    operations_table.c.tenant_id == sa.bindparam("t"),
+    operations_table.c.operation_id == sa.bindparam("o"),
+)
+_PLANNED: Final = (
+    sa.select(
+        positions_table.c.sku,
+        positions_table.c.location,
+        positions_table.c.on_hand,
+        positions_table.c.reserved,
+        positions_table.c.safety_stock,
+    )
+    .where(
+        positions_table.c.tenant_id == sa.bindparam("t"),
+        positions_table.c.sku.in_(sa.bindparam("skus", expanding=True)),
+    )
+    .order_by(positions_table.c.sku, positions_table.c.location)
+)
+
+
+@functools.cache
+def _update_statement(on_hand: bool, reserved: bool, condition: str | None) -> Any:
+    """A prepared conditional update of one position (built once, then only executed).
+
+    Conditions: ``available`` (on hand − reserved − safety stock ≥ :q, a reservation),
+    ``free`` (on hand − reserved ≥ :q: dipping into safety stock, a transfer out),
+    ``reserved`` (reserved ≥ :q: a release or shipment), ``count`` (on hand is still
+    :before and reserved ≤ :q: a stock count).
+    """
+    p = positions_table.c
+    q = sa.bindparam("q", type_=QUANTITY)
+    conditions = {
+        None: None,
+        "available": p.on_hand - p.reserved - p.safety_stock >= q,
+        "free": p.on_hand - p.reserved >= q,
+        "reserved": p.reserved >= q,
+        "count": sa.and_(p.on_hand == sa.bindparam("before", type_=QUANTITY), p.reserved <= q),
+    }
+    values: dict[str, Any] = {}
+    if on_hand:
+        values["on_hand"] = p.on_hand + sa.bindparam("dh", type_=QUANTITY)
+    if reserved:
+        values["reserved"] = p.reserved + sa.bindparam("dr", type_=QUANTITY)
+    if not values:
+        values["on_hand"] = p.on_hand  # a count that changes nothing still locks the row
+    statement = (
+        positions_table.update()
+        .where(
+            p.tenant_id == sa.bindparam("t"),
+            p.sku == sa.bindparam("s"),
+            p.location == sa.bindparam("l"),
+        )
+        .values(**values)
+        .returning(p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level)
+    )
+    where = conditions[condition]
+    return statement if where is None else statement.where(where)
+
+
+class SqlStockStore:
+    """:class:`~salesorder.ports.StockStore` on one connection (transaction) and tenant.
+
+    The store never commits: the unit of work that owns ``connection`` does. Each
+    operation runs in a savepoint, so a refused operation changes nothing and the
+    transaction goes on.
+
+    Args:
+        connection: An open connection inside a transaction.
+        tenant_id: Tenant whose stock this store reads and writes.
+        default_strategy: Strategy used when ``reserve`` is given none (default:
+            :class:`~salesorder.inventory.FixedPriority` in location name order).
+        attempts: How many times a stale plan is re-made before
+            :class:`~salesorder.errors.ConcurrencyConflict` (``concurrency.conflict``).
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        tenant_id: str,
+        default_strategy: AllocationStrategy | None = None,
+        attempts: int = 8,
+    ) -> None:
+        self._connection = connection
+        self._tenant = tenant_id
+        self._default_strategy = None if _is_default(default_strategy) else default_strategy
+        self._attempts = attempts
+        self._is_sqlite = connection.dialect.name == "sqlite"
+
+    # ---------------------------------------------------------------- plumbing
+
+    def _key(self, sku: str, location: str) -> tuple[sa.ColumnElement[bool], ...]:
+        p = positions_table.c
+        return (p.tenant_id == self._tenant, p.sku == sku, p.location == location)
+
+    def _attempt(self, operation: str, work: Callable[[], T]) -> T:
+        """Run ``work`` in a savepoint; re-run it when its plan went stale."""
+        for _ in range(self._attempts):
+            try:
+                with self._connection.begin_nested():
+                    return work()
+            except _Stale:
+                continue
+            except sa.exc.DBAPIError as error:
+                if _is_retryable(error):
+                    raise _conflict(operation) from None
+                raise
+        raise _conflict(operation)
+
+    def _replay(self, operation_id: str, fingerprint: str) -> Any | None:
+        """The stored result of ``operation_id``, or None if it is new."""
+        row = self._connection.execute(_SEEN, {"t": self._tenant, "o": operation_id}).one_or_none()
+        if row is None:
+            return None
+        if row.fingerprint != fingerprint:
+            raise OperationConflict(operation_id)
+        return json.loads(row.result)
+
+    def _once(
+        self,
+        operation: str,
+        operation_id: str,
+        fingerprint: Sequence[Any],
+        work: Callable[[], tuple[Any, T]],
+        read: Callable[[Any], T],
+    ) -> T:
+        """Run an idempotent operation: replay it, or do it and record its result."""
+        text = _dumps(list(fingerprint))
+        seen = self._replay(operation_id, text)
+        if seen is not None:
+            return read(seen)
+
+        def attempt() -> T:
+            document, result = work()
+            self._connection.execute(
+                operations_table.insert(),
+                {
+                    "tenant_id": self._tenant,
+                    "operation_id": operation_id,
+                    "fingerprint": text,
+                    "result": _dumps(document),
+                },
+            )
+            return result
+
+        try:
+            return self._attempt(operation, attempt)
+        except sa.exc.IntegrityError:
+            # A concurrent call with the same operation id committed first: replay it.
+            seen = self._replay(operation_id, text)
+            if seen is None:
+                raise
+            return read(seen)
+
+    def _journal(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        for row in rows:
+            row["tenant_id"] = self._tenant
+        self._connection.execute(movements_table.insert(), rows)
+
+    def _emit(self, events: Sequence[DomainEvent]) -> None:
+        if events:
+            self._connection.execute(
+                stock_events_table.insert(),
+                [{"tenant_id": self._tenant, "payload": _dumps(encode(e))} for e in events],
+            )
+
+    @staticmethod
+    def _movement(
+        kind: MovementKind,
+        sku: str,
+        location: str,
+        on_hand: Decimal,
+        reserved: Decimal,
+        *,
+        operation_id: str,
+        at: datetime,
+        order_id: str | None = None,
+        reservation_id: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:
+        return {
+            "kind": kind.value,
+            "sku": sku,
+            "location": location,
+            "on_hand_delta": on_hand,
+            "reserved_delta": reserved,
+            "order_id": order_id,
+            "reservation_id": reservation_id,
+            "operation_id": operation_id,
+            "actor": actor,
+            "reason": reason,
+            "at": at.isoformat(),
+        }
+
+    def _ensure(self, sku: str, location: str) -> None:
+        """Create the zero row of a position if it does not exist yet."""
+        if not sku or not location:
+            raise RuleViolation(
+                STOCK_RESERVATION_INVALID, params={"reason": "SKU and location must not be empty"}
+            )
+        exists = self._connection.execute(
+            sa.select(positions_table.c.sku).where(*self._key(sku, location))
+        ).one_or_none()
+        if exists is not None:
+            return
+        try:
+            with self._connection.begin_nested():
+                self._connection.execute(
+                    positions_table.insert().values(
+                        tenant_id=self._tenant,
+                        sku=sku,
+                        location=location,
+                        on_hand=ZERO,
+                        reserved=ZERO,
+                        safety_stock=ZERO,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            pass  # created concurrently: the row is there, which is all we need.
+
+    def _change(
+        self,
+        sku: str,
+        location: str,
+        *,
+        on_hand: Decimal = ZERO,
+        reserved: Decimal = ZERO,
+        condition: str | None = None,
+        limit: Decimal = ZERO,
+        before: Decimal = ZERO,
+        create: bool = False,
+    ) -> Any | None:
+        """One conditional update of a position; the row after it, or None if no row matched.
+
+        ``condition`` names one of the prepared conditions (see ``_update_statement``);
+        ``limit`` is its quantity and ``before`` the on hand it expects.
+        """
+        statement = _update_statement(bool(on_hand), bool(reserved), condition)
+        params = {
+            "t": self._tenant,
+            "s": sku,
+            "l": location,
+            "dh": on_hand,
+            "dr": reserved,
+            "q": limit,
+            "before": before,
+        }
+        row = self._connection.execute(statement, params).one_or_none()
+        if row is None and create:
+            self._ensure(sku, location)
+            row = self._connection.execute(statement, params).one_or_none()
+        return row
+
+    @staticmethod
+    def _alerts(
+        sku: str, location: str, row: Any, free_before: Decimal, at: datetime
+    ) -> list[DomainEvent]:
+        """Alerts when free stock crosses the reorder point or safety stock downwards."""
+        free = row.on_hand - row.reserved
+        if free >= free_before:
+            return []
+        events: list[DomainEvent] = []
+        point = row.reorder_point
+        if point is not None and free <= point < free_before:
+            events.append(
+                LowStockDetected(
+                    occurred_at=at, sku=sku, location=location, free=free, reorder_point=point
+                )
+            )
+        safety = row.safety_stock
+        if free < safety <= free_before:
+            events.append(
+                SafetyStockBreached(
+                    occurred_at=at, sku=sku, location=location, free=free, safety_stock=safety
+                )
+            )
+        return events
+
+    @staticmethod
+    def _excess(
+        sku: str, location: str, row: Any, on_hand_before: Decimal, at: datetime
+    ) -> list[DomainEvent]:
+        level = row.max_level
+        if level is not None and on_hand_before <= level < row.on_hand:
+            return [
+                ExcessStockDetected(
+                    occurred_at=at, sku=sku, location=location, on_hand=row.on_hand, max_level=level
+                )
+            ]
+        return []
+
+    @staticmethod
+    def _position(sku: str, location: str, row: Any) -> StockPosition:
+        return StockPosition(
+            sku,
+            location,
+            row.on_hand,
+            row.reserved,
+            row.safety_stock,
+            row.reorder_point,
+            row.max_level,
+        )
+
+    # ---------------------------------------------------------------- reading
+
+    def position(self, sku: str, location: str) -> StockPosition:
+        """The current position (all zero if never seen)."""
+        p = positions_table.c
+        row = self._connection.execute(
+            sa.select(p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level).where(
+                *self._key(sku, location)
+            )
+        ).one_or_none()
+        return StockPosition(sku, location) if row is None else self._position(sku, location, row)
+
+    def positions(self, *, sku: str | None = None) -> tuple[StockPosition, ...]:
+        """Every known position (of one SKU if given), sorted by SKU then location."""
+        p = positions_table.c
+        query = sa.select(
+            p.sku, p.location, p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level
+        ).where(p.tenant_id == self._tenant)
+        if sku is not None:
+            query = query.where(p.sku == sku)
+        rows = self._connection.execute(query.order_by(p.sku, p.location))
+        return tuple(self._position(row.sku, row.location, row) for row in rows)
+
+    def available(self, sku: str, *, allow_safety_stock: bool = False) -> Decimal:
+        """Total quantity of ``sku`` a reservation could take now."""
+        positions = self.positions(sku=sku)
+        return sum((p.available_to(allow_safety_stock=allow_safety_stock) for p in positions), ZERO)
+
+    def _load(self, reservation_id: str) -> _State:
+        r = reservations_table.c
+        row = self._connection.execute(
+            sa.select(r.document, r.version).where(
+                r.tenant_id == self._tenant, r.reservation_id == reservation_id
+            )
+        ).one_or_none()
+        if row is None:
+            raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        return _State.load(row.document, row.version)
+
+    def reservation(self, reservation_id: str) -> Reservation:
+        """The current state of a reservation (NotFound if unknown)."""
+        return self._load(reservation_id).public(reservation_id)
+
+    def reservations(self, *, order_id: str | None = None) -> tuple[Reservation, ...]:
+        """Every reservation (of one order if given), in creation order."""
+        r = reservations_table.c
+        query = sa.select(r.reservation_id, r.document, r.version).where(
+            r.tenant_id == self._tenant
+        )
+        if order_id is not None:
+            query = query.where(r.order_id == order_id)
+        rows = self._connection.execute(query.order_by(r.seq))
+        return tuple(
+            _State.load(row.document, row.version).public(row.reservation_id) for row in rows
+        )
+
+    def movements(self) -> tuple[Movement, ...]:
+        """The journal, oldest first (``sequence`` counts from 0 per tenant)."""
+        m = movements_table.c
+        rows = self._connection.execute(
+            sa.select(movements_table).where(m.tenant_id == self._tenant).order_by(m.seq)
+        )
+        return tuple(
+            Movement(
+                sequence=i,
+                kind=MovementKind(row.kind),
+                sku=row.sku,
+                location=row.location,
+                on_hand_delta=row.on_hand_delta,
+                reserved_delta=row.reserved_delta,
+                order_id=row.order_id,
+                reservation_id=row.reservation_id,
+                operation_id=row.operation_id,
+                actor=row.actor,
+                reason=row.reason,
+                at=datetime.fromisoformat(row.at),
+            )
+            for i, row in enumerate(rows)
+        )
+
+    def _rebuild(self, column: sa.Column[Decimal]) -> dict[tuple[str, str], Decimal]:
+        p, m = positions_table.c, movements_table.c
+        totals = {
+            (row.sku, row.location): ZERO
+            for row in self._connection.execute(
+                sa.select(p.sku, p.location).where(p.tenant_id == self._tenant)
+            )
+        }
+        rows = self._connection.execute(
+            sa.select(m.sku, m.location, sa.func.sum(column).label("total"))
+            .where(m.tenant_id == self._tenant)
+            .group_by(m.sku, m.location)
+        )
+        for row in rows:
+            totals[(row.sku, row.location)] = row.total
+        return totals
+
+    def rebuild_on_hand(self) -> dict[tuple[str, str], Decimal]:
+        """On hand per (SKU, location) recomputed from the journal alone."""
+        return self._rebuild(movements_table.c.on_hand_delta)
+
+    def rebuild_reserved(self) -> dict[tuple[str, str], Decimal]:
+        """Reserved per (SKU, location) recomputed from the journal alone."""
+        return self._rebuild(movements_table.c.reserved_delta)
+
+    def drain_events(self) -> list[DomainEvent]:
+        """Hand out (and delete) the events recorded since the last drain, oldest first.
+
+        ``DELETE ... RETURNING``: two concurrent drains never hand out the same event.
+        """
+        e = stock_events_table.c
+        rows = self._connection.execute(
+            stock_events_table.delete()
+            .where(e.tenant_id == self._tenant)
+            .returning(e.seq, e.payload)
+        ).all()
+        types = event_types()
+        events: list[DomainEvent] = []
+        for row in sorted(rows, key=lambda row: row.seq):
+            data = json.loads(row.payload)
+            events.append(decode(types[data["type"]], data))
+        return events
+
+    # ---------------------------------------------------------------- configuration
+
+    def set_levels(
+        self,
+        sku: str,
+        location: str,
+        *,
+        safety_stock: Decimal | int | str | None = None,
+        reorder_point: Decimal | int | str | None = None,
+        max_level: Decimal | int | str | None = None,
+    ) -> StockPosition:
+        """Set safety stock, reorder point and maximum level (None keeps the value).
+
+        Raises:
+            InvalidQuantity: for a negative or non-numeric level.
+        """
+        values: dict[str, Decimal] = {}
+        for name, value in (
+            ("safety_stock", safety_stock),
+            ("reorder_point", reorder_point),
+            ("max_level", max_level),
+        ):
+            if value is not None:
+                values[name] = _stored(to_quantity(value, what=name), what=name)
+        self._ensure(sku, location)
+        if values:
+            self._connection.execute(
+                positions_table.update().where(*self._key(sku, location)).values(**values)
+            )
+        return self.position(sku, location)
+
+    # ---------------------------------------------------------------- on hand
+
+    def _increase(
+        self,
+        kind: MovementKind,
+        sku: str,
+        location: str,
+        quantity: Decimal,
+        *,
+        order_id: str | None,
+        operation_id: str,
+        at: datetime,
+        actor: str | None,
+        reason: str | None,
+    ) -> tuple[Any, StockPosition]:
+        row = self._change(sku, location, on_hand=quantity, create=True)
+        if row is None:  # pragma: no cover - positions are never deleted
+            raise _Stale
+        self._journal(
+            [
+                self._movement(
+                    kind,
+                    sku,
+                    location,
+                    quantity,
+                    ZERO,
+                    operation_id=operation_id,
+                    at=at,
+                    order_id=order_id,
+                    actor=actor,
+                    reason=reason,
+                )
+            ]
+        )
+        event: DomainEvent
+        if kind is MovementKind.RECEIVED:
+            event = StockReceived(occurred_at=at, sku=sku, location=location, quantity=quantity)
+        else:
+            event = StockRestocked(
+                occurred_at=at, sku=sku, location=location, quantity=quantity, order_id=order_id
+            )
+        self._emit([event, *self._excess(sku, location, row, row.on_hand - quantity, at)])
+        position = self._position(sku, location, row)
+        return _position_document(position), position
+
+    def receive(
+        self,
+        sku: str,
+        location: str,
+        *,
+        quantity: Decimal | int | str,
+        operation_id: str,
+        at: datetime,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StockPosition:
+        """Goods arrive: on hand goes up (see :meth:`StockLedger.receive`)."""
+        q = _positive(quantity)
+        return self._once(
+            "receive",
+            operation_id,
+            ("receive", sku, location, _text(q)),
+            lambda: self._increase(
+                MovementKind.RECEIVED,
+                sku,
+                location,
+                q,
+                order_id=None,
+                operation_id=operation_id,
+                at=at,
+                actor=actor,
+                reason=reason,
+            ),
+            _position_from,
+        )
+
+    def restock(
+        self,
+        sku: str,
+        location: str,
+        *,
+        quantity: Decimal | int | str,
+        operation_id: str,
+        at: datetime,
+        order_id: str | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> StockPosition:
+        """Returned goods go back on hand (see :meth:`StockLedger.restock`)."""
+        q = _positive(quantity)
+        return self._once(
+            "restock",
+            operation_id,
+            ("restock", sku, location, _text(q), order_id),
+            lambda: self._increase(
+                MovementKind.RESTOCKED,
+                sku,
+                location,
+                q,
+                order_id=order_id,
+                operation_id=operation_id,
+                at=at,
+                actor=actor,
+                reason=reason,
+            ),
+            _position_from,
+        )
+
+    def adjust(
+        self,
+        sku: str,
+        location: str,
+        *,
+        counted: Decimal | int | str,
+        reason: str,
+        operation_id: str,
+        at: datetime,
+        actor: str | None = None,
+    ) -> StockPosition:
+        """Set on hand to a counted quantity, never below reserved (see :meth:`StockLedger.adjust`).
+
+        Raises:
+            RuleViolation: ``stock.adjust.below_reserved`` if the count is below reserved.
+        """
+        q = _stored(to_quantity(counted, what="counted"), what="counted")
+
+        def work() -> tuple[Any, StockPosition]:
+            before = self.position(sku, location)
+            if q < before.reserved:
+                raise RuleViolation(
+                    STOCK_ADJUST_BELOW_RESERVED,
+                    params={
+                        "sku": sku,
+                        "location": location,
+                        "counted": str(q),
+                        "reserved": str(before.reserved),
+                    },
+                )
+            delta = q - before.on_hand
+            # Conditional on the on hand just read: a concurrent change makes it stale.
+            row = self._change(
+                sku,
+                location,
+                on_hand=delta,
+                condition="count",
+                limit=q,
+                before=before.on_hand,
+                create=not before.on_hand and not before.reserved,
+            )
+            if row is None:
+                raise _Stale
+            self._journal(
+                [
+                    self._movement(
+                        MovementKind.ADJUSTED,
+                        sku,
+                        location,
+                        delta,
+                        ZERO,
+                        operation_id=operation_id,
+                        at=at,
+                        actor=actor,
+                        reason=reason,
+                    )
+                ]
+            )
+            self._emit(
+                [
+                    StockAdjusted(
+                        occurred_at=at,
+                        sku=sku,
+                        location=location,
+                        counted=q,
+                        delta=delta,
+                        reason=reason,
+                    ),
+                    *self._alerts(sku, location, row, before.free, at),
+                    *self._excess(sku, location, row, before.on_hand, at),
+                ]
+            )
+            position = self._position(sku, location, row)
+            return _position_document(position), position
+
+        fingerprint = ("adjust", sku, location, _text(q), reason)
+        return self._once("adjust", operation_id, fingerprint, work, _position_from)
+
+    def transfer(
+        self,
+        sku: str,
+        *,
+        source: str,
+        destination: str,
+        quantity: Decimal | int | str,
+        operation_id: str,
+        at: datetime,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> tuple[StockPosition, StockPosition]:
+        """Move unreserved stock between two locations (see :meth:`StockLedger.transfer`).
+
+        Raises:
+            InsufficientStock: if the source has less unreserved stock than asked.
+            RuleViolation: ``stock.transfer.same_location`` when source is destination.
+        """
+        q = _positive(quantity)
+
+        def work() -> tuple[Any, tuple[StockPosition, StockPosition]]:
+            if source == destination:
+                raise RuleViolation(STOCK_TRANSFER_SAME_LOCATION, params={"location": source})
+            rows: dict[str, Any] = {}
+            # Positions in (SKU, location) order, like every other operation.
+            for location in sorted((source, destination)):
+                if location == source:
+                    row = self._change(sku, source, on_hand=-q, condition="free", limit=q)
+                    if row is None:
+                        free = self.position(sku, source).free
+                        raise InsufficientStock((Shortfall(sku, q, free),))
+                else:
+                    row = self._change(sku, destination, on_hand=q, create=True)
+                rows[location] = row
+            src, dst = rows[source], rows[destination]
+            self._journal(
+                [
+                    self._movement(
+                        MovementKind.TRANSFERRED_OUT,
+                        sku,
+                        source,
+                        -q,
+                        ZERO,
+                        operation_id=operation_id,
+                        at=at,
+                        actor=actor,
+                        reason=reason,
+                    ),
+                    self._movement(
+                        MovementKind.TRANSFERRED_IN,
+                        sku,
+                        destination,
+                        q,
+                        ZERO,
+                        operation_id=operation_id,
+                        at=at,
+                        actor=actor,
+                        reason=reason,
+                    ),
+                ]
+            )
+            self._emit(
+                [
+                    StockTransferred(
+                        occurred_at=at, sku=sku, source=source, destination=destination, quantity=q
+                    ),
+                    *self._alerts(sku, source, src, src.on_hand - src.reserved + q, at),
+                    *self._excess(sku, destination, dst, dst.on_hand - q, at),
+                ]
+            )
+            result = (self._position(sku, source, src), self._position(sku, destination, dst))
+            return [_position_document(r) for r in result], result
+
+        return self._once(
+            "transfer",
+            operation_id,
+            ("transfer", sku, source, destination, _text(q)),
+            work,
+            lambda docs: (_position_from(docs[0]), _position_from(docs[1])),
+        )
+
+    # ---------------------------------------------------------------- reservations
+
+    def _served(
+        self,
+        demand: Mapping[str, Decimal],
+        strategy: AllocationStrategy | None,
+        *,
+        allow_safety_stock: bool,
+        allow_backorder: bool,
+    ) -> dict[str, list[tuple[str, Decimal]]]:
+        """Plan ``demand`` on the positions as they are now (the ledger's planning)."""
+        rows = self._connection.execute(_PLANNED, {"t": self._tenant, "skus": sorted(demand)})
+        available: dict[str, dict[str, Decimal]] = {sku: {} for sku in demand}
+        for row in rows:
+            free = row.on_hand - row.reserved
+            if not allow_safety_stock:
+                free -= row.safety_stock
+            if free > 0:
+                available[row.sku][row.location] = free
+        plan = plan_allocation(
+            demand,
+            available,
+            strategy=_DEFAULT if strategy is None else strategy,
+            allow_backorder=allow_backorder,
+        )
+        served: dict[str, list[tuple[str, Decimal]]] = {}
+        for a in plan.allocations:
+            served.setdefault(a.sku, []).append((a.location, a.quantity))
+        return served
+
+    def _reserve_rows(
+        self,
+        taken: Iterable[tuple[str, str, Decimal]],
+        *,
+        allow_safety_stock: bool,
+        at: datetime,
+    ) -> list[DomainEvent]:
+        """Reserve each (SKU, location) total by one conditional update, in key order."""
+        totals: dict[tuple[str, str], Decimal] = {}
+        for sku, location, q in taken:
+            totals[(sku, location)] = totals.get((sku, location), ZERO) + q
+        alerts: list[DomainEvent] = []
+        condition = "free" if allow_safety_stock else "available"
+        for (sku, location), q in sorted(totals.items()):
+            row = self._change(sku, location, reserved=q, condition=condition, limit=q)
+            if row is None:
+                raise _Stale  # someone took it since the plan: re-plan.
+            alerts += self._alerts(sku, location, row, row.on_hand - row.reserved + q, at)
+        return alerts
+
+    def _release_rows(self, taken: Iterable[tuple[str, str, Decimal]], *, ship: bool) -> None:
+        """Give back (or ship) each (SKU, location) total by one conditional update."""
+        totals: dict[tuple[str, str], Decimal] = {}
+        for sku, location, q in taken:
+            totals[(sku, location)] = totals.get((sku, location), ZERO) + q
+        for (sku, location), q in sorted(totals.items()):
+            row = self._change(
+                sku,
+                location,
+                on_hand=-q if ship else ZERO,
+                reserved=-q,
+                condition="reserved",
+                limit=q,
+            )
+            if row is None:  # pragma: no cover - the reservation row guards its stock
+                raise _Stale
+
+    def _save(self, reservation_id: str, state: _State) -> None:
+        """Store a changed reservation if nobody changed it since it was read."""
+        r = reservations_table.c
+        updated = self._connection.execute(
+            reservations_table.update()
+            .where(
+                r.tenant_id == self._tenant,
+                r.reservation_id == reservation_id,
+                r.version == state.version,
+            )
+            .values(
+                document=_dumps(state.document()),
+                is_open=state.is_open,
+                version=state.version + 1,
+            )
+        )
+        if updated.rowcount != 1:
+            raise _Stale
+
+    def reserve(
+        self,
+        order_id: str,
+        lines: Sequence[ReservationLine],
+        *,
+        operation_id: str,
+        at: datetime,
+        strategy: AllocationStrategy | None = None,
+        allow_backorder: bool = False,
+        allow_safety_stock: bool = False,
+        expires_at: datetime | None = None,
+        reservation_id: str | None = None,
+        actor: str | None = None,
+    ) -> Reservation:
+        """Reserve stock for an order's lines, all or nothing (see :meth:`StockLedger.reserve`).
+
+        Raises:
+            InsufficientStock: if a SKU is short and backorders are not allowed.
+            RuleViolation: ``stock.reservation.invalid`` for no lines or duplicate line
+                ids, ``stock.reservation.duplicate`` for a reused reservation id.
+            OperationConflict: if the operation id was used for something else.
+            ConcurrencyConflict: ``concurrency.conflict`` if the stock kept changing.
+        """
+        rid = operation_id if reservation_id is None else reservation_id
+        chosen = None if _is_default(strategy) else strategy
+        if chosen is None:
+            chosen = self._default_strategy
+        request = tuple((ln.line_id, ln.sku, _stored(ln.quantity)) for ln in lines)
+        fingerprint = [
+            "reserve",
+            order_id,
+            None if chosen is None else repr(chosen),
+            allow_backorder,
+            allow_safety_stock,
+            _iso(expires_at),
+            rid,
+            *(x for line_id, sku, q in request for x in (line_id, sku, _text(q))),
+        ]
+
+        def work() -> tuple[Any, Reservation]:
+            if not request:
+                raise RuleViolation(STOCK_RESERVATION_INVALID, params={"reason": "no lines"})
+            if len({line[0] for line in request}) != len(request):
+                raise RuleViolation(
+                    STOCK_RESERVATION_INVALID, params={"reason": "duplicate line ids"}
+                )
+            demand: dict[str, Decimal] = {}
+            for _, sku, q in request:
+                demand[sku] = demand.get(sku, ZERO) + q
+            served = self._served(
+                demand,
+                chosen,
+                allow_safety_stock=allow_safety_stock,
+                allow_backorder=allow_backorder,
+            )
+            state = _State(
+                order_id=order_id,
+                created_at=at,
+                expires_at=expires_at,
+                expired=False,
+                lines=_distribute(request, served),
+            )
+            self._insert_reservation(rid, state)
+            taken = [(sku, loc, q) for _, sku, _, allocs, *_ in state.lines for loc, q in allocs]
+            alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
+            self._journal(
+                [
+                    self._movement(
+                        MovementKind.RESERVED,
+                        sku,
+                        loc,
+                        ZERO,
+                        q,
+                        operation_id=operation_id,
+                        at=at,
+                        order_id=order_id,
+                        reservation_id=rid,
+                        actor=actor,
+                    )
+                    for sku, loc, q in taken
+                ]
+            )
+            reserved = StockReserved(
+                occurred_at=at,
+                reservation_id=rid,
+                order_id=order_id,
+                allocations=tuple(Allocation(*t) for t in taken),
+                backordered=sum((line[4] for line in state.lines), ZERO),
+            )
+            self._emit([reserved, *alerts])
+            return _reservation_document(rid, state), state.public(rid)
+
+        return self._once("reserve", operation_id, fingerprint, work, _reservation_from)
+
+    def _insert_reservation(self, reservation_id: str, state: _State) -> None:
+        try:
+            # No savepoint of its own: the operation's savepoint rolls the error back.
+            self._connection.execute(
+                reservations_table.insert(),
+                {
+                    "tenant_id": self._tenant,
+                    "reservation_id": reservation_id,
+                    "order_id": state.order_id,
+                    "expires_key": None
+                    if state.expires_at is None
+                    else _expiry_key(state.expires_at),
+                    "is_open": state.is_open,
+                    "version": 1,
+                    "document": _dumps(state.document()),
+                },
+            )
+        except sa.exc.IntegrityError:
+            raise RuleViolation(
+                STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id}
+            ) from None
+
+    def fill_backorders(
+        self,
+        reservation_id: str,
+        *,
+        operation_id: str,
+        at: datetime,
+        strategy: AllocationStrategy | None = None,
+        allow_safety_stock: bool = False,
+        actor: str | None = None,
+    ) -> Reservation:
+        """Allocate newly available stock to backordered lines (as the ledger does).
+
+        Raises:
+            NotFound: if there is no such reservation.
+            OperationConflict: if the operation id was used for something else.
+        """
+        chosen = self._default_strategy if _is_default(strategy) else strategy
+        fingerprint = [
+            "fill_backorders",
+            reservation_id,
+            None if chosen is None else repr(chosen),
+            allow_safety_stock,
+        ]
+
+        def work() -> tuple[Any, Reservation]:
+            state = self._load(reservation_id)
+            waiting = tuple((line[0], line[1], line[4]) for line in state.lines if line[4])
+            demand: dict[str, Decimal] = {}
+            for _, sku, q in waiting:
+                demand[sku] = demand.get(sku, ZERO) + q
+            served = (
+                self._served(
+                    demand, chosen, allow_safety_stock=allow_safety_stock, allow_backorder=True
+                )
+                if demand
+                else {}
+            )
+            filled = {line[0]: line for line in _distribute(waiting, served)} if waiting else {}
+            new_lines: list[_Line] = []
+            for line in state.lines:
+                got = filled.get(line[0])
+                if got is None:
+                    new_lines.append(line)
+                    continue
+                merged = dict(line[3])
+                for location, q in got[3]:
+                    merged[location] = merged.get(location, ZERO) + q
+                new_lines.append((*line[:3], tuple(merged.items()), got[4], line[5], line[6]))
+            state.lines = tuple(new_lines)
+            self._save(reservation_id, state)
+            taken = [(sku, loc, q) for sku, got in served.items() for loc, q in got]
+            alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
+            events: list[DomainEvent] = []
+            if taken:
+                self._journal(
+                    [
+                        self._movement(
+                            MovementKind.RESERVED,
+                            sku,
+                            loc,
+                            ZERO,
+                            q,
+                            operation_id=operation_id,
+                            at=at,
+                            order_id=state.order_id,
+                            reservation_id=reservation_id,
+                            actor=actor,
+                        )
+                        for sku, loc, q in taken
+                    ]
+                )
+                events.append(
+                    StockBackorderFilled(
+                        occurred_at=at,
+                        reservation_id=reservation_id,
+                        order_id=state.order_id,
+                        allocations=tuple(Allocation(*t) for t in taken),
+                        backordered=sum((line[4] for line in new_lines), ZERO),
+                    )
+                )
+            self._emit([*events, *alerts])
+            return _reservation_document(reservation_id, state), state.public(reservation_id)
+
+        return self._once("fill_backorders", operation_id, fingerprint, work, _reservation_from)
+
+    def _wanted(
+        self, state: _State, requested: Mapping[str, Decimal | int | str] | None
+    ) -> dict[str, Decimal] | None:
+        if requested is None:
+            return None
+        known = {line[0] for line in state.lines}
+        wanted: dict[str, Decimal] = {}
+        for line_id, quantity in requested.items():
+            if line_id not in known:
+                raise NotFound(params={"entity": "reservation line", "id": line_id})
+            wanted[line_id] = _positive(quantity)
+        return wanted
+
+    def _give_back(
+        self,
+        reservation_id: str,
+        *,
+        operation_id: str,
+        at: datetime,
+        lines: Mapping[str, Decimal | int | str] | None,
+        ship: bool,
+        location: str | None,
+        actor: str | None,
+        reason: str | None,
+    ) -> tuple[Any, Reservation]:
+        """Release or ship: the reservation row first, then the positions it frees."""
+        state = self._load(reservation_id)
+        new_lines, taken, unbackordered = _take(
+            state.lines, self._wanted(state, lines), commit=ship, location=location
+        )
+        state.lines = new_lines
+        self._save(reservation_id, state)
+        self._release_rows(taken, ship=ship)
+        kind = MovementKind.COMMITTED if ship else MovementKind.RELEASED
+        if taken:
+            self._journal(
+                [
+                    self._movement(
+                        kind,
+                        sku,
+                        loc,
+                        -q if ship else ZERO,
+                        -q,
+                        operation_id=operation_id,
+                        at=at,
+                        order_id=state.order_id,
+                        reservation_id=reservation_id,
+                        actor=actor,
+                        reason=reason,
+                    )
+                    for sku, loc, q in taken
+                ]
+            )
+        allocations = tuple(Allocation(*t) for t in taken)
+        event: DomainEvent
+        if ship:
+            event = StockCommitted(
+                occurred_at=at,
+                reservation_id=reservation_id,
+                order_id=state.order_id,
+                allocations=allocations,
+            )
+        else:
+            event = StockReleased(
+                occurred_at=at,
+                reservation_id=reservation_id,
+                order_id=state.order_id,
+                allocations=allocations,
+                backordered=unbackordered,
+            )
+        self._emit([event])
+        return _reservation_document(reservation_id, state), state.public(reservation_id)
+
+    def release(
+        self,
+        reservation_id: str,
+        *,
+        operation_id: str,
+        at: datetime,
+        lines: Mapping[str, Decimal | int | str] | None = None,
+        actor: str | None = None,
+        reason: str | None = None,
+    ) -> Reservation:
+        """Give reserved (or backordered) quantity back, all or per line.
+
+        Raises:
+            NotFound: for an unknown reservation or line.
+            RuleViolation: ``stock.reservation.exceeded`` when releasing more than is
+                outstanding.
+            OperationConflict: if the operation id was used for something else.
+        """
+        fingerprint = ["release", reservation_id, _request(lines)]
+        return self._once(
+            "release",
+            operation_id,
+            fingerprint,
+            lambda: self._give_back(
+                reservation_id,
+                operation_id=operation_id,
+                at=at,
+                lines=lines,
+                ship=False,
+                location=None,
+                actor=actor,
+                reason=reason,
+            ),
+            _reservation_from,
+        )
+
+    def commit(
+        self,
+        reservation_id: str,
+        *,
+        operation_id: str,
+        at: datetime,
+        lines: Mapping[str, Decimal | int | str] | None = None,
+        location: str | None = None,
+        actor: str | None = None,
+    ) -> Reservation:
+        """Ship reserved stock: on hand and reserved both go down.
+
+        Raises:
+            NotFound: for an unknown reservation or line.
+            RuleViolation: ``stock.reservation.exceeded`` when shipping more than is
+                allocated.
+            OperationConflict: if the operation id was used for something else.
+        """
+        fingerprint = ["commit", reservation_id, location, _request(lines)]
+        return self._once(
+            "commit",
+            operation_id,
+            fingerprint,
+            lambda: self._give_back(
+                reservation_id,
+                operation_id=operation_id,
+                at=at,
+                lines=lines,
+                ship=True,
+                location=location,
+                actor=actor,
+                reason=None,
+            ),
+            _reservation_from,
+        )
+
+    def expire(
+        self, now: datetime, *, operation_id: str | None = None, actor: str | None = None
+    ) -> tuple[Reservation, ...]:
+        """Release every open reservation whose expiry is at or before ``now``.
+
+        Reservation rows are updated first (creation order), then the positions in
+        (SKU, location) order, as everywhere else.
+
+        Raises:
+            OperationConflict: if the operation id was used for something else.
+        """
+        op = f"expire:{now.isoformat()}" if operation_id is None else operation_id
+        r = reservations_table.c
+
+        def work() -> tuple[Any, tuple[Reservation, ...]]:
+            rows = self._connection.execute(
+                sa.select(r.reservation_id, r.document, r.version)
+                .where(
+                    r.tenant_id == self._tenant,
+                    r.is_open.is_(True),
+                    r.expires_key <= _expiry_key(now),
+                )
+                .order_by(r.seq)
+            ).all()
+            freed_all: list[tuple[str, str, Decimal]] = []
+            journal: list[dict[str, Any]] = []
+            events: list[DomainEvent] = []
+            expired: list[tuple[str, _State]] = []
+            for row in rows:
+                state = _State.load(row.document, row.version)
+                new_lines, freed, unbackordered = _take(state.lines, None, commit=False)
+                state.lines = new_lines
+                state.expired = True
+                self._save(row.reservation_id, state)
+                freed_all += freed
+                journal += [
+                    self._movement(
+                        MovementKind.EXPIRED,
+                        sku,
+                        loc,
+                        ZERO,
+                        -q,
+                        operation_id=op,
+                        at=now,
+                        order_id=state.order_id,
+                        reservation_id=row.reservation_id,
+                        actor=actor,
+                        reason="expired",
+                    )
+                    for sku, loc, q in freed
+                ]
+                events.append(
+                    ReservationExpired(
+                        occurred_at=now,
+                        reservation_id=row.reservation_id,
+                        order_id=state.order_id,
+                        allocations=tuple(Allocation(*t) for t in freed),
+                        backordered=unbackordered,
+                    )
+                )
+                expired.append((row.reservation_id, state))
+            self._release_rows(freed_all, ship=False)
+            if journal:
+                self._journal(journal)
+            self._emit(events)
+            return (
+                [_reservation_document(rid, state) for rid, state in expired],
+                tuple(state.public(rid) for rid, state in expired),
+            )
+
+        return self._once(
+            "expire",
+            op,
+            ["expire", now.isoformat()],
+            work,
+            lambda docs: tuple(_reservation_from(d) for d in docs),
+        )
+
+
+def _positive(value: object) -> Decimal:
+    number = _stored(to_quantity(value))
+    if not number:
+        raise InvalidQuantity(params={"what": "quantity", "reason": "must be positive"})
+    return number
+
+
+def _request(lines: Mapping[str, Decimal | int | str] | None) -> list[str] | None:
+    """Per-line quantities in a canonical order, for a fingerprint."""
+    if lines is None:
+        return None
+    return [x for k, v in sorted(lines.items()) for x in (k, str(v))]
