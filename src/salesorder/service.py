@@ -13,7 +13,9 @@ submit, for returns, for the printed form) prices it at its ``created_at`` with 
 service's price list, so the figures stay the same as long as the price list does.
 
 Every failure is a :class:`~salesorder.errors.SalesOrderError` with a code, raised
-before anything is committed.
+before anything is committed. Order and quote numbers are drawn before the unit of
+work opens, so a numbering port with a transaction of its own (a database sequence)
+never waits on the change; like a sequence, a refused entry leaves a gap.
 """
 
 from __future__ import annotations
@@ -263,6 +265,7 @@ class OrderService:
             salesorder.pricing.MissingPrice: a line has no price.
         """
         now = self.clock.now()
+        number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
                 known = uow.idempotency.get(f"enter:{idempotency_key}")
@@ -274,7 +277,7 @@ class OrderService:
             order = attrs.evolve(
                 report.order,
                 id=new_id(),
-                number=self._numbering.next_number(at=now),
+                number=number,
                 created_at=now,
                 salesperson=report.order.salesperson or actor,
             )
@@ -301,6 +304,7 @@ class OrderService:
             ValidationFailed: when the payload has errors.
         """
         now = self.clock.now()
+        number = self._quote_numbering.next_number(at=now).replace("SO-", "QT-", 1)
         with self._uow() as uow:
             if idempotency_key is not None:
                 known = uow.idempotency.get(f"quote:{idempotency_key}")
@@ -320,7 +324,7 @@ class OrderService:
             offered.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             quote = Quote(
                 quote_id=new_id(),
-                number=self._quote_numbering.next_number(at=now).replace("SO-", "QT-", 1),
+                number=number,
                 order=offered,
                 total=breakdown.grand_total,
                 created_at=now,
@@ -341,6 +345,7 @@ class OrderService:
             RuleViolation: ``quote.expired`` or ``quote.not_open``.
         """
         now = self.clock.now()
+        number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             quote = uow.quotes.get(quote_id)
             if quote.converted_order_id is not None and idempotency_key is not None:
@@ -351,7 +356,7 @@ class OrderService:
             order = attrs.evolve(
                 quote.order,
                 id=new_id(),
-                number=self._numbering.next_number(at=now),
+                number=number,
                 salesperson=quote.order.salesperson or actor,
             )
             uow.orders.add(order)

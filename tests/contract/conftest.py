@@ -42,3 +42,9 @@ def sql_database(request: pytest.FixtureRequest) -> Iterator[object]:
     assert isinstance(database.engine, sqlalchemy.engine.Engine)
     yield database
     database.engine.dispose()
+
+
+@pytest.fixture
+def postgres_database_url() -> str:
+    """The PostgreSQL test server's URL (skips or fails as documented above)."""
+    return postgres_url()
