@@ -169,7 +169,8 @@ class DemoStep:
 
     at: datetime
     order: str
-    action: str
+    action: tuple[str, str]
+    """What happened, in English and in Chinese."""
     status: str
 
 
@@ -271,7 +272,7 @@ def run_demo(database_url: str | None = None) -> DemoResult:  # noqa: PLR0915  (
     _stock(unit_of_work, START)
     timeline: list[DemoStep] = []
 
-    def step(order_id: str, action: str, hours: float = 1) -> None:
+    def step(order_id: str, action: tuple[str, str], hours: float = 1) -> None:
         order = service.get(order_id)
         timeline.append(DemoStep(clock.now(), order.number or order.id, action, order.status.value))
         clock.advance(timedelta(hours=hours))
@@ -282,68 +283,92 @@ def run_demo(database_url: str | None = None) -> DemoResult:  # noqa: PLR0915  (
     )
     clock.advance(timedelta(hours=2))
     quoted = service.convert_quote(offer.quote_id, actor="S-LI")
-    step(quoted.id, f"quote {offer.number} converted into an order")
+    step(
+        quoted.id,
+        (f"quote {offer.number} converted into an order", f"报价单 {offer.number} 转为订单"),
+    )
     service.cancel(quoted.id, reason="replaced_by_larger_order", actor="S-LI")
-    step(quoted.id, "cancelled: replaced by a larger order")
+    step(quoted.id, ("cancelled: replaced by a larger order", "撤单:由更大的订单取代"))
 
     # 2. Order A.
     a = service.enter(tea_shop_payload(), actor="S-LI", idempotency_key="demo-a")
-    step(a.id, "entered (validated, priced, numbered)")
+    step(a.id, ("entered (validated, priced, numbered)", "录单(已校验、定价、编号)"))
     service.submit(a.id, actor="S-LI")
-    step(a.id, "submitted: finance must approve (over 5 000)")
+    step(
+        a.id, ("submitted: finance must approve (over 5 000)", "提交审核:金额超过 5000,需财务审批")
+    )
     service.approve(a.id, level="finance", actor="F-ZHOU", comment="within terms")
-    step(a.id, "approved by finance")
+    step(a.id, ("approved by finance", "财务审批通过"))
     service.confirm(a.id, actor="S-LI")
-    step(a.id, "confirmed: 30 tea from SH-01, 10 from GZ-02", hours=20)
+    step(
+        a.id,
+        (
+            "confirmed: 30 tea from SH-01, 10 from GZ-02",
+            "确认订单:茶叶 30 盒由 SH-01、10 盒由 GZ-02 备货",
+        ),
+        hours=20,
+    )
     service.ship(
         a.id, lines={"1": 30, "2": 6}, actor="W-SH", carrier="SF", tracking_number="SF1234567890"
     )
-    step(a.id, "shipped in part (SF1234567890)", hours=4)
+    step(a.id, ("shipped in part (SF1234567890)", "部分发货(顺丰 SF1234567890)"), hours=4)
     service.ship(a.id, lines={"1": 10}, actor="W-GZ", carrier="ZTO", tracking_number="ZT9876543210")
-    step(a.id, "shipped the rest (ZT9876543210)", hours=24)
+    step(a.id, ("shipped the rest (ZT9876543210)", "余量发货(中通 ZT9876543210)"), hours=24)
     service.deliver(a.id, lines={"1": 40, "2": 6}, actor="W-SH", proof="POD-001")
-    step(a.id, "signed for by the customer")
+    step(a.id, ("signed for by the customer", "客户签收"))
     service.invoice(a.id, actor="F-ZHOU")
-    step(a.id, "invoiced")
+    step(a.id, ("invoiced", "已开票"))
     total = service.get(a.id).grand_total or cny(0)
     first = (total * Decimal("0.5")).quantize()
     service.record_payment(a.id, amount=first, actor="F-ZHOU", reference="BANK-001")
-    step(a.id, "first instalment received")
+    step(a.id, ("first instalment received", "收到首期款"))
     service.record_payment(a.id, amount=total - first, actor="F-ZHOU", reference="BANK-002")
-    step(a.id, "paid in full")
+    step(a.id, ("paid in full", "全额收款"))
     returned = service.request_return(
         a.id, kind="return", lines={"1": 2}, reason="damaged", actor="CS"
     )
     return_id = _return_id(service.get(a.id), returned.events)
-    step(a.id, "return of 2 boxes requested (damaged)")
+    step(a.id, ("return of 2 boxes requested (damaged)", "申请退货 2 盒(破损)"))
     service.approve_return(a.id, return_id=return_id, actor="CS-LEAD")
     service.receive_return(a.id, return_id=return_id, actor="W-SH", disposition="restock")
     refund = service.get(a.id).returns[-1].refund or cny(0)
-    step(a.id, f"return received and restocked; refund due {refund}")
+    step(a.id, (f"return received and restocked; refund due {refund}", f"退货入库;应退款 {refund}"))
     service.record_refund(a.id, amount=refund, actor="F-ZHOU", reference="BANK-R01")
-    step(a.id, "refund paid")
+    step(a.id, ("refund paid", "已退款"))
     service.complete(a.id, actor="S-LI")
-    step(a.id, "completed and archived")
+    step(a.id, ("completed and archived", "订单完成并归档"))
 
     # 3. Order B.
     b = service.enter(machinery_payload(), actor="S-ZHAO")
-    step(b.id, "entered with a VAT special invoice request")
+    step(b.id, ("entered with a VAT special invoice request", "录单(要求开具增值税专用发票)"))
     service.submit(b.id, actor="S-ZHAO")
-    step(b.id, "submitted: new customer, the sales manager must approve")
+    step(
+        b.id,
+        (
+            "submitted: new customer, the sales manager must approve",
+            "提交审核:新客户,需销售经理审批",
+        ),
+    )
     service.approve(b.id, level="sales_manager", actor="M-WU")
-    step(b.id, "approved by the sales manager")
+    step(b.id, ("approved by the sales manager", "销售经理审批通过"))
     service.confirm(b.id, actor="S-ZHAO")
-    step(b.id, "confirmed: bearings and oil reserved")
+    step(b.id, ("confirmed: bearings and oil reserved", "确认订单:轴承和液压油已预留"))
     preview = service.preview_amendment(b.id, [ChangeQuantity("1", Decimal(500))])
     service.amend(b.id, [ChangeQuantity("1", Decimal(500))], actor="S-ZHAO")
-    step(b.id, f"amended: bearings 200 -> 500 (new total {preview.new_total})")
+    step(
+        b.id,
+        (
+            f"amended: bearings 200 -> 500 (new total {preview.new_total})",
+            f"改单:轴承 200 -> 500(新总额 {preview.new_total})",
+        ),
+    )
     approvers = {"sales_manager": "M-WU", "finance": "F-ZHOU"}
     for level, _reasons in service.get(b.id).required_approvals:
         if service.get(b.id).status is Status.PENDING_APPROVAL:
             service.approve(b.id, level=level, actor=approvers.get(level, "M-WU"))
-            step(b.id, f"amendment approved ({level})")
+            step(b.id, (f"amendment approved ({level})", f"改单审批通过({level})"))
     service.cancel(b.id, reason="customer_request", actor="S-ZHAO")
-    step(b.id, "cancelled at the customer's request: stock released")
+    step(b.id, ("cancelled at the customer's request: stock released", "应客户要求撤单:释放库存"))
 
     orders = tuple(service.find())
     quotes = tuple(service.quotes())
@@ -410,7 +435,8 @@ def render_demo(result: DemoResult, *, locale: str = "en") -> str:
     out: list[str] = [f"== {label('timeline')}"]
     for item in result.timeline:
         when = item.at.astimezone(CST).strftime("%m-%d %H:%M")
-        out.append(f"{when}  {item.order:<18} {item.status:<18} {item.action}")
+        action = item.action[1] if chinese else item.action[0]
+        out.append(f"{when}  {item.order:<18} {item.status:<18} {action}")
     out += ["", f"== {label('printed')}", result.printed_order, "", f"== {label('events')}"]
     counts: dict[str, int] = {}
     for event, audiences in result.events:
