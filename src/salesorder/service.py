@@ -20,6 +20,7 @@ never waits on the change; like a sequence, a refused entry leaves a gap.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -65,6 +66,8 @@ from salesorder.validation import (
     ValidationReport,
     validate,
 )
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["IdempotencyKeys", "OrderService", "QuoteRepository", "ServiceUnitOfWork"]
 
@@ -383,7 +386,7 @@ class OrderService:
                 uow.orders.save(order, expected_version=version)
                 uow.outbox.add((*result.events, *uow.stock.drain_events()))
             uow.commit()
-        self.deliver_notifications()
+        self._deliver_after_commit()
         return result
 
     def _hook(self, uow: ServiceUnitOfWork, at: datetime, actor: str) -> StoreReservations:
@@ -845,6 +848,14 @@ class OrderService:
         return render(order, breakdown, seller=seller, locale=locale, issued_on=issued_on)
 
     # -- notifications ----------------------------------------------------------------------
+
+    def _deliver_after_commit(self) -> None:
+        # The command has committed: a failure to deliver now (notifier or outbox down)
+        # must not turn it into an error. The events stay queued for the next relay.
+        try:
+            self.deliver_notifications()
+        except Exception as error:
+            _log.warning("notification relay failed after commit: %s", type(error).__name__)
 
     def deliver_notifications(self) -> RelayResult:
         """Hand committed events to the notifier (also called after every command)."""
