@@ -268,6 +268,8 @@ class OrderService:
             salesorder.pricing.MissingPrice: a line has no price.
         """
         now = self.clock.now()
+        if idempotency_key is not None and (first := self._known_order(f"enter:{idempotency_key}")):
+            return first
         number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
@@ -293,6 +295,11 @@ class OrderService:
             uow.commit()
         return order
 
+    def _known_order(self, key: str) -> Order | None:
+        with self._uow() as uow:
+            known = uow.idempotency.get(key)
+            return None if known is None else uow.orders.get(known)
+
     def quote(
         self,
         payload: object,
@@ -307,6 +314,11 @@ class OrderService:
             ValidationFailed: when the payload has errors.
         """
         now = self.clock.now()
+        if idempotency_key is not None:
+            with self._uow() as uow:
+                known_quote = uow.idempotency.get(f"quote:{idempotency_key}")
+                if known_quote is not None:
+                    return uow.quotes.get(known_quote)
         number = self._quote_numbering.next_number(at=now).replace("SO-", "QT-", 1)
         with self._uow() as uow:
             if idempotency_key is not None:
