@@ -33,6 +33,9 @@ SKUS = ("HOT-1", "HOT-2", "HOT-3")
 LOCATIONS = ("WH1", "WH2")
 STOCK = 40
 WORKERS = 4
+#: The issue asks for at least 4 processes x 2 000 operations on PostgreSQL.
+OPERATIONS_PER_PROCESS = 2000
+OPERATIONS_PER_THREAD = 2000
 
 
 @pytest.fixture
@@ -171,7 +174,10 @@ class TestPostgresProcesses:
         with context.Pool(WORKERS) as pool:
             accounts = pool.starmap(
                 _process_worker,
-                [(url, postgres_database.tenant_id, worker, 500) for worker in range(WORKERS)],
+                [
+                    (url, postgres_database.tenant_id, worker, OPERATIONS_PER_PROCESS)
+                    for worker in range(WORKERS)
+                ],
             )
         _check(postgres_database, accounts)
 
@@ -185,7 +191,7 @@ class TestSqliteThreads:
         guard = threading.Lock()
 
         def run(worker: int) -> None:
-            account = _work(database, worker, 400)
+            account = _work(database, worker, OPERATIONS_PER_THREAD)
             with guard:
                 accounts.append(account)
 
