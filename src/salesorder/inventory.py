@@ -20,7 +20,10 @@ Invariants (checked after every step by ``tests/property/test_inventory_stateful
   (:meth:`StockLedger.rebuild_on_hand`, :meth:`StockLedger.rebuild_reserved`);
 * repeating an operation id returns the first result and changes nothing;
   repeating it with different arguments raises :class:`OperationConflict`;
-* a failed operation changes nothing (no position, journal entry or event).
+* a failed operation changes nothing (no position, journal entry or event);
+* :meth:`StockLedger.rollback_to` a savepoint restores exactly the observable state
+  at the savepoint (positions, reservations, journal, operation ids, expiry index,
+  pending events), at a cost proportional to the changes since.
 
 Quantities are exact :class:`~decimal.Decimal`; ``float`` is refused with
 :class:`~salesorder.errors.FloatRefused`. The ledger is not thread-safe by itself:
