@@ -230,12 +230,6 @@ def _quantity(value: object) -> Decimal:
     return to_quantity(value)
 
 
-def _positive_quantity(value: object) -> Decimal:
-    if type(value) is Decimal and value.is_finite() and value > 0 and value in _CHECKED:
-        return value  # the hot path of ReservationLine
-    return _positive(value)
-
-
 # --------------------------------------------------------------------------- values
 
 
@@ -307,7 +301,7 @@ class StockPosition:
         return self.max_level is not None and self.on_hand > self.max_level
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class ReservationLine:
     """One line of a reservation request; the service maps order lines to these.
 
@@ -319,7 +313,28 @@ class ReservationLine:
 
     line_id: str
     sku: str
-    quantity: Decimal = attrs.field(converter=_positive_quantity)
+    quantity: Decimal
+
+    def __init__(self, line_id: str, sku: str, quantity: Decimal | int | str) -> None:
+        # Written by hand: attrs' frozen __init__ costs three times as much, and every
+        # reservation request builds these (benchmarks/bench_inventory.py).
+        if not (
+            type(quantity) is Decimal
+            and quantity.is_finite()
+            and quantity > 0
+            and quantity in _CHECKED
+        ):
+            quantity = _positive(quantity)
+        _set_line_id(self, line_id)
+        _set_line_sku(self, sku)
+        _set_line_quantity(self, quantity)
+
+
+# Slot setters of the frozen classes built on hot paths (what attrs' __init__ does,
+# without its per-call lookups).
+_set_line_id = ReservationLine.__dict__["line_id"].__set__
+_set_line_sku = ReservationLine.__dict__["sku"].__set__
+_set_line_quantity = ReservationLine.__dict__["quantity"].__set__
 
 
 @attrs.frozen
@@ -1045,9 +1060,17 @@ def _cell_undo(cell: _Cell) -> tuple[Any, ...]:
     )
 
 
+_new_object = object.__new__
+_set_reservation_id = Reservation.__dict__["reservation_id"].__set__
+_set_reservation_state = Reservation.__dict__["_state"].__set__
+
+
 def _public(reservation_id: str, packed: _Packed) -> Reservation:
-    """The frozen Reservation for a packed internal state."""
-    return Reservation(reservation_id, packed)
+    """The frozen Reservation for a packed internal state (attrs' __init__, faster)."""
+    reservation: Reservation = _new_object(Reservation)
+    _set_reservation_id(reservation, reservation_id)
+    _set_reservation_state(reservation, packed)
+    return reservation
 
 
 def _is_open(state: _State) -> bool:
@@ -2229,7 +2252,7 @@ class StockLedger:
         )
         if len(records) >= _CHUNK:
             self._seal()
-        return Reservation(rid, packed)
+        return _public(rid, packed)
 
     def _reserve_spread(
         self,
@@ -2542,7 +2565,7 @@ class StockLedger:
             records.append(("release", reservation_id, None, reservation_id, packed))
             if len(records) >= _CHUNK:
                 self._seal()
-            return Reservation(reservation_id, packed)
+            return _public(reservation_id, packed)
         order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
         self._apply_release(
@@ -2668,7 +2691,7 @@ class StockLedger:
             records.append(("commit", reservation_id, None, None, reservation_id, packed))
             if len(records) >= _CHUNK:
                 self._seal()
-            return Reservation(reservation_id, packed)
+            return _public(reservation_id, packed)
         order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, shipped, _ = _take(
             current, self._wanted(current, lines), commit=True, location=location
