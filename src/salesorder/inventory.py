@@ -1283,8 +1283,9 @@ class StockLedger:
         self._record_chunks: list[tuple[tuple[Any, ...], ...]] = []
         self._journal: list[_Entry] = []
         self._journal_chunks: list[tuple[_Entry, ...]] = []
-        self._pending: list[tuple[Any, ...]] = []
-        self._pending_chunks: list[tuple[tuple[Any, ...], ...]] = []
+        # Pending events: tuples (event name first), journal entries or operation ids.
+        self._pending: list[Any] = []
+        self._pending_chunks: list[tuple[Any, ...]] = []
         # The undo log while a savepoint is open; None (the usual case) records nothing.
         self._undo: list[tuple[Any, ...]] | None = None
         self._default_strategy = None if _is_default(default_strategy) else default_strategy
@@ -1432,26 +1433,31 @@ class StockLedger:
         if self._undo is not None:
             self._undo.append((_UNDO_DRAINED, chunks, pending))
         events: list[DomainEvent] = []
-        for kind, at, *recorded in itertools.chain(*chunks, pending):
-            name, values = kind, tuple(recorded)
-            if kind == "_Released1":
-                # The hot paths record one allocation laid flat (one tuple less).
-                rid, order_id, sku, location, q, backordered = recorded
-                name, values = "StockReleased", (rid, order_id, (sku, location, q), backordered)
-            elif kind == "_Committed1":
-                rid, order_id, sku, location, q = recorded
-                name, values = "StockCommitted", (rid, order_id, (sku, location, q))
-            elif kind == "StockReserved":
-                # Recorded as the operation id (cheap on the hot path); the reserved
-                # lines are the operation's first result.
-                rid, order_id, operation_id = recorded
-                lines = _unpack(self._record(self._operations[operation_id])[-1])[4]
-                values = (
+        # The hot paths record no tuple of their own (fewer objects for the garbage
+        # collector): a reservation records its operation id, whose record holds the
+        # reserved lines; a one-allocation shipment or release records its journal entry.
+        for entry in itertools.chain(*chunks, pending):
+            if type(entry) is str:
+                record = self._record(self._operations[entry])
+                rid, packed = record[-2], record[-1]
+                order_id, at, _, _, lines = _unpack(packed)
+                name = "StockReserved"
+                values: tuple[Any, ...] = (
                     rid,
                     order_id,
                     tuple(x for line in lines for loc, q in line[3] for x in (line[1], loc, q)),
                     sum((line[4] for line in lines), ZERO),
                 )
+            elif entry[0] == _COMMITTED:
+                at = entry[10]
+                name, values = "StockCommitted", (entry[6], entry[5], (*entry[1:3], -entry[4]))
+            elif entry[0] == _RELEASED:
+                at = entry[10]
+                name = "StockReleased"
+                values = (entry[6], entry[5], (*entry[1:3], -entry[4]), ZERO)
+            else:
+                name, at, *recorded = entry
+                values = tuple(recorded)
             fields = dict(zip(_EVENT_FIELDS[name], values, strict=True))
             if "allocations" in fields:
                 flat = fields["allocations"]
@@ -2112,7 +2118,7 @@ class StockLedger:
         if single:
             only = lines[0]
             line_id, sku, quantity = only.line_id, only.sku, only.quantity
-            flat_request: tuple[Any, ...] = (line_id, sku, quantity)
+            flat_request: tuple[Any, ...] = ()
         else:
             flat_request = tuple(x for ln in lines for x in (ln.line_id, ln.sku, ln.quantity))
         index = self._operations.get(operation_id)
@@ -2125,7 +2131,7 @@ class StockLedger:
                 allow_safety_stock,
                 expires_at,
                 rid,
-                *flat_request,
+                *((line_id, sku, quantity) if single else flat_request),
             )
             record = self._record(index)
             if record[:-2] != fingerprint:
@@ -2170,7 +2176,7 @@ class StockLedger:
                         at,
                     )
                 )
-                self._pending.append(("StockReserved", at, rid, order_id, operation_id))
+                self._pending.append(operation_id)
                 # Without safety stock allowed, what stays free is ≥ the safety stock.
                 if first.reorder_point is not None or (
                     allow_safety_stock and free - quantity < first.safety_stock
@@ -2207,8 +2213,12 @@ class StockLedger:
                     actor=actor,
                 )
         else:
-            request = tuple(
-                zip(flat_request[::3], flat_request[1::3], flat_request[2::3], strict=True)
+            request = (
+                ((line_id, sku, quantity),)
+                if single
+                else tuple(
+                    zip(flat_request[::3], flat_request[1::3], flat_request[2::3], strict=True)
+                )
             )
             lines_state = self._reserve_many(
                 request,
@@ -2216,7 +2226,7 @@ class StockLedger:
                 allow_backorder=allow_backorder,
                 allow_safety_stock=allow_safety_stock,
             )
-            self._pending.append(("StockReserved", at, rid, order_id, operation_id))
+            self._pending.append(operation_id)
             for line in lines_state:
                 self._apply_reserve(
                     {line[1]: list(line[3])},
@@ -2236,20 +2246,39 @@ class StockLedger:
                 undo.append((_UNDO_EXPIRING_ADDED, rid))
         self._operations[operation_id] = len(self._operations)
         records = self._records
-        records.append(
-            (
-                "reserve",
-                order_id,
-                chosen,
-                allow_backorder,
-                allow_safety_stock,
-                expires_at,
-                rid,
-                *flat_request,
-                rid,
-                packed,
+        if single:
+            # Built in one go (an unpacked request would cost a list and a tuple more).
+            records.append(
+                (
+                    "reserve",
+                    order_id,
+                    chosen,
+                    allow_backorder,
+                    allow_safety_stock,
+                    expires_at,
+                    rid,
+                    line_id,
+                    sku,
+                    quantity,
+                    rid,
+                    packed,
+                )
             )
-        )
+        else:
+            records.append(
+                (
+                    "reserve",
+                    order_id,
+                    chosen,
+                    allow_backorder,
+                    allow_safety_stock,
+                    expires_at,
+                    rid,
+                    *flat_request,
+                    rid,
+                    packed,
+                )
+            )
         if len(records) >= _CHUNK:
             self._seal()
         return _public(rid, packed)
@@ -2288,7 +2317,7 @@ class StockLedger:
         if remaining and not allow_backorder:
             raise InsufficientStock((Shortfall(sku, quantity, quantity - remaining),))
         # Checked; from here on nothing can fail.
-        self._pending.append(("StockReserved", at, rid, order_id, operation_id))
+        self._pending.append(operation_id)
         journal = self._journal
         for i in range(0, len(taken), 2):
             location, q = taken[i], taken[i + 1]
@@ -2528,21 +2557,20 @@ class StockLedger:
                 undo.append(_cell_undo(cell))
                 undo.append((_UNDO_RESERVATION, reservation_id, packed))
             cell.reserved -= q
-            self._journal.append(
-                (
-                    _RELEASED,
-                    sku,
-                    location,
-                    ZERO,
-                    -q,
-                    order_id,
-                    reservation_id,
-                    operation_id,
-                    actor,
-                    reason,
-                    at,
-                )
+            entry = (
+                _RELEASED,
+                sku,
+                location,
+                ZERO,
+                -q,
+                order_id,
+                reservation_id,
+                operation_id,
+                actor,
+                reason,
+                at,
             )
+            self._journal.append(entry)
             packed = (
                 order_id,
                 created_at,
@@ -2557,9 +2585,19 @@ class StockLedger:
                 0,
             )
             self._reservations[reservation_id] = packed
-            self._pending.append(
-                ("_Released1", at, reservation_id, order_id, sku, location, q, backordered)
-            )
+            if backordered:
+                self._pending.append(
+                    (
+                        "StockReleased",
+                        at,
+                        reservation_id,
+                        order_id,
+                        (sku, location, q),
+                        backordered,
+                    )
+                )
+            else:
+                self._pending.append(entry)  # the event is read from the journal entry
             self._operations[operation_id] = len(self._operations)
             records = self._records
             records.append(("release", reservation_id, None, reservation_id, packed))
@@ -2656,21 +2694,20 @@ class StockLedger:
                 undo.append((_UNDO_RESERVATION, reservation_id, packed))
             cell.on_hand -= q
             cell.reserved -= q
-            self._journal.append(
-                (
-                    _COMMITTED,
-                    sku,
-                    location_1,
-                    -q,
-                    -q,
-                    order_id,
-                    reservation_id,
-                    operation_id,
-                    actor,
-                    None,
-                    at,
-                )
+            entry = (
+                _COMMITTED,
+                sku,
+                location_1,
+                -q,
+                -q,
+                order_id,
+                reservation_id,
+                operation_id,
+                actor,
+                None,
+                at,
             )
+            self._journal.append(entry)
             packed = (
                 order_id,
                 created_at,
@@ -2685,7 +2722,7 @@ class StockLedger:
                 0,
             )
             self._reservations[reservation_id] = packed
-            self._pending.append(("_Committed1", at, reservation_id, order_id, sku, location_1, q))
+            self._pending.append(entry)  # the event is read from the journal entry
             self._operations[operation_id] = len(self._operations)
             records = self._records
             records.append(("commit", reservation_id, None, None, reservation_id, packed))
