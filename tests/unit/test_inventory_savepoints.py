@@ -134,3 +134,30 @@ class TestStoreUnitOfWork:
         store.end()
         store.rollback()
         assert store.position("SKU-A", "WH-1").on_hand == 8
+
+
+class TestSealedChunks:
+    def test_old_operations_replay_after_their_records_are_sealed(self) -> None:
+        ledger = stocked()
+        first = ledger.reserve("o1", [ReservationLine("1", "SKU-A", 1)], operation_id="r0", at=AT)
+        for n in range(1, 2100):  # reserve, ship or release: every hot path seals chunks
+            if n % 3 == 0:
+                ledger.receive("SKU-A", "WH-1", quantity=2, operation_id=f"in-{n}x", at=AT)
+            elif n % 3 == 1:
+                ledger.reserve(
+                    "o1", [ReservationLine("1", "SKU-A", 1)], operation_id=f"r{n}", at=AT
+                )
+                ledger.commit(f"r{n}", operation_id=f"c{n}", at=AT)
+            else:
+                ledger.reserve(
+                    "o1", [ReservationLine("1", "SKU-A", 1)], operation_id=f"r{n}", at=AT
+                )
+                ledger.release(f"r{n}", operation_id=f"x{n}", at=AT)
+        again = ledger.reserve("o1", [ReservationLine("1", "SKU-A", 1)], operation_id="r0", at=AT)
+        assert again == first
+        assert ledger.commit("r1", operation_id="c1", at=AT).reservation_id == "r1"
+        events = ledger.drain_events()
+        assert len(events) == len(ledger.movements())
+        assert ledger.rebuild_on_hand() == {
+            (p.sku, p.location): p.on_hand for p in ledger.positions()
+        }

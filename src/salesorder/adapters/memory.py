@@ -3,7 +3,9 @@
 Invariants: every method of :class:`InMemoryStockStore` runs under one lock, so each
 operation of the underlying :class:`~salesorder.inventory.StockLedger` is atomic with
 respect to every other thread; a reader never sees a half-applied reservation, and
-concurrent reservations never oversell.
+concurrent reservations never oversell. Between :meth:`InMemoryStockStore.begin` and
+:meth:`~InMemoryStockStore.rollback` the ledger records an undo log (one unit of work at
+a time), so a rollback restores exactly the state at ``begin`` in O(changes).
 """
 
 from __future__ import annotations
