@@ -20,7 +20,10 @@ Invariants (checked after every step by ``tests/property/test_inventory_stateful
   (:meth:`StockLedger.rebuild_on_hand`, :meth:`StockLedger.rebuild_reserved`);
 * repeating an operation id returns the first result and changes nothing;
   repeating it with different arguments raises :class:`OperationConflict`;
-* a failed operation changes nothing (no position, journal entry or event).
+* a failed operation changes nothing (no position, journal entry or event);
+* :meth:`StockLedger.rollback_to` a savepoint restores exactly the observable state
+  at the savepoint (positions, reservations, journal, operation ids, expiry index,
+  pending events), at a cost proportional to the changes since.
 
 Quantities are exact :class:`~decimal.Decimal`; ``float`` is refused with
 :class:`~salesorder.errors.FloatRefused`. The ledger is not thread-safe by itself:
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -132,6 +136,11 @@ STOCK_TRANSFER_SAME_LOCATION = define_code(
     en="A transfer needs two different locations, got {location} twice.",
     zh="调拨需要两个不同的库位,但两次都是 {location}。",
 )
+STOCK_SAVEPOINT_UNKNOWN = define_code(
+    "stock.savepoint.unknown",
+    en="Savepoint {savepoint} is not open on this stock ledger.",
+    zh="库存台账上没有打开的保存点 {savepoint}。",
+)
 STOCK_STRATEGY_INVALID = define_code(
     "stock.strategy.invalid",
     en="The allocation strategy {strategy} returned an invalid allocation: {reason}.",
@@ -221,12 +230,6 @@ def _quantity(value: object) -> Decimal:
     return to_quantity(value)
 
 
-def _positive_quantity(value: object) -> Decimal:
-    if type(value) is Decimal and value.is_finite() and value > 0 and value in _CHECKED:
-        return value  # the hot path of ReservationLine
-    return _positive(value)
-
-
 # --------------------------------------------------------------------------- values
 
 
@@ -298,7 +301,7 @@ class StockPosition:
         return self.max_level is not None and self.on_hand > self.max_level
 
 
-@attrs.frozen
+@attrs.frozen(init=False)
 class ReservationLine:
     """One line of a reservation request; the service maps order lines to these.
 
@@ -310,7 +313,28 @@ class ReservationLine:
 
     line_id: str
     sku: str
-    quantity: Decimal = attrs.field(converter=_positive_quantity)
+    quantity: Decimal
+
+    def __init__(self, line_id: str, sku: str, quantity: Decimal | int | str) -> None:
+        # Written by hand: attrs' frozen __init__ costs three times as much, and every
+        # reservation request builds these (benchmarks/bench_inventory.py).
+        if not (
+            type(quantity) is Decimal
+            and quantity.is_finite()
+            and quantity > 0
+            and quantity in _CHECKED
+        ):
+            quantity = _positive(quantity)
+        _set_line_id(self, line_id)
+        _set_line_sku(self, sku)
+        _set_line_quantity(self, quantity)
+
+
+# Slot setters of the frozen classes built on hot paths (what attrs' __init__ does,
+# without its per-call lookups).
+_set_line_id = ReservationLine.__dict__["line_id"].__set__
+_set_line_sku = ReservationLine.__dict__["sku"].__set__
+_set_line_quantity = ReservationLine.__dict__["quantity"].__set__
 
 
 @attrs.frozen
@@ -995,10 +1019,58 @@ class _Cell:
 # Read-only stand-in for "no positions yet" (saves building an empty dict per call).
 _NO_CELLS: Final[Mapping[str, _Cell]] = MappingProxyType({})
 
+# The journal, the pending events and the operation records grow with every operation.
+# Each is kept as a short list being filled plus a list of sealed, immutable chunks of
+# _CHUNK items: a chunk of atoms-only tuples is untracked by the cyclic garbage
+# collector, so a full collection visits a thousand chunks instead of a million
+# entries. Operation ids map to the int index of their record (ints are not tracked,
+# so that dict is not traversed either).
+_CHUNK: Final = 1024
+
+
+def _truncate(chunks: list[tuple[Any, ...]], current: list[Any], sealed: int, kept: int) -> None:
+    """Cut a chunked sequence back to ``sealed`` chunks plus ``kept`` items in ``current``."""
+    if len(chunks) > sealed:
+        # The list that was current at the savepoint was sealed since; take it back.
+        current[:] = chunks[sealed][:kept]
+        del chunks[sealed:]
+    else:
+        del current[kept:]
+
+
+# Undo-log entries (see StockLedger.savepoint): a tag, then what to restore.
+_UNDO_MARK: Final = 0  # counts of journal, pending events and operations at a savepoint
+_UNDO_CELL: Final = 1  # a cell's five fields before a change
+_UNDO_NEW_CELL: Final = 2  # a cell created: its key and the SKU's previous location map
+_UNDO_RESERVATION: Final = 3  # a reservation's previous packed state (None: it was new)
+_UNDO_EXPIRING_ADDED: Final = 4  # a reservation id added to the expiry index
+_UNDO_EXPIRING: Final = 5  # the expiry index replaced as a whole (by expire)
+_UNDO_DRAINED: Final = 6  # the pending events handed out by drain_events
+
+
+def _cell_undo(cell: _Cell) -> tuple[Any, ...]:
+    return (
+        _UNDO_CELL,
+        cell,
+        cell.on_hand,
+        cell.reserved,
+        cell.safety_stock,
+        cell.reorder_point,
+        cell.max_level,
+    )
+
+
+_new_object = object.__new__
+_set_reservation_id = Reservation.__dict__["reservation_id"].__set__
+_set_reservation_state = Reservation.__dict__["_state"].__set__
+
 
 def _public(reservation_id: str, packed: _Packed) -> Reservation:
-    """The frozen Reservation for a packed internal state."""
-    return Reservation(reservation_id, packed)
+    """The frozen Reservation for a packed internal state (attrs' __init__, faster)."""
+    reservation: Reservation = _new_object(Reservation)
+    _set_reservation_id(reservation, reservation_id)
+    _set_reservation_state(reservation, packed)
+    return reservation
 
 
 def _is_open(state: _State) -> bool:
@@ -1188,10 +1260,15 @@ class StockLedger:
         "_default_strategy",
         "_expiring",
         "_journal",
+        "_journal_chunks",
         "_locations",
         "_operations",
         "_pending",
+        "_pending_chunks",
+        "_record_chunks",
+        "_records",
         "_reservations",
+        "_undo",
     )
 
     def __init__(self, *, default_strategy: AllocationStrategy | None = None) -> None:
@@ -1199,9 +1276,18 @@ class StockLedger:
         self._locations: dict[str, dict[str, _Cell]] = {}
         self._reservations: dict[str, _Packed] = {}
         self._expiring: dict[str, datetime] = {}
-        self._operations: dict[str, tuple[tuple[Any, ...], Any, Any]] = {}
+        # Operation id -> index of its record; a record is the operation's fingerprint
+        # followed by the two parts of its first result.
+        self._operations: dict[str, int] = {}
+        self._records: list[tuple[Any, ...]] = []
+        self._record_chunks: list[tuple[tuple[Any, ...], ...]] = []
         self._journal: list[_Entry] = []
-        self._pending: list[tuple[Any, ...]] = []
+        self._journal_chunks: list[tuple[_Entry, ...]] = []
+        # Pending events: tuples (event name first), journal entries or operation ids.
+        self._pending: list[Any] = []
+        self._pending_chunks: list[tuple[Any, ...]] = []
+        # The undo log while a savepoint is open; None (the usual case) records nothing.
+        self._undo: list[tuple[Any, ...]] | None = None
         self._default_strategy = None if _is_default(default_strategy) else default_strategy
 
     @classmethod
@@ -1246,6 +1332,7 @@ class StockLedger:
                     reason="opening balance",
                 )
         ledger._pending.clear()
+        ledger._pending_chunks.clear()
         return ledger
 
     # ---------------------------------------------------------------- reading
@@ -1320,13 +1407,13 @@ class StockLedger:
                 reason=e[9],
                 at=e[10],
             )
-            for i, e in enumerate(self._journal)
+            for i, e in enumerate(self._entries())
         )
 
     def rebuild_on_hand(self) -> dict[tuple[str, str], Decimal]:
         """On hand per (SKU, location) recomputed from the journal alone."""
         totals = dict.fromkeys(self._cells, ZERO)
-        for entry in self._journal:
+        for entry in self._entries():
             key = (entry[1], entry[2])
             totals[key] = totals.get(key, ZERO) + entry[3]
         return totals
@@ -1334,28 +1421,43 @@ class StockLedger:
     def rebuild_reserved(self) -> dict[tuple[str, str], Decimal]:
         """Reserved per (SKU, location) recomputed from the journal alone."""
         totals = dict.fromkeys(self._cells, ZERO)
-        for entry in self._journal:
+        for entry in self._entries():
             key = (entry[1], entry[2])
             totals[key] = totals.get(key, ZERO) + entry[4]
         return totals
 
     def drain_events(self) -> list[DomainEvent]:
         """Hand out the events recorded since the last drain, oldest first."""
-        pending, self._pending = self._pending, []
+        chunks, pending = self._pending_chunks, self._pending
+        self._pending_chunks, self._pending = [], []
+        if self._undo is not None:
+            self._undo.append((_UNDO_DRAINED, chunks, pending))
         events: list[DomainEvent] = []
-        for name, at, *recorded in pending:
-            values = tuple(recorded)
-            if name == "StockReserved":
-                # Recorded as the operation id (cheap on the hot path); the reserved
-                # lines are the operation's first result.
-                rid, order_id, operation_id = recorded
-                lines = _unpack(self._operations[operation_id][2])[4]
-                values = (
+        # The hot paths record no tuple of their own (fewer objects for the garbage
+        # collector): a reservation records its operation id, whose record holds the
+        # reserved lines; a one-allocation shipment or release records its journal entry.
+        for entry in itertools.chain(*chunks, pending):
+            if type(entry) is str:
+                record = self._record(self._operations[entry])
+                rid, packed = record[-2], record[-1]
+                order_id, at, _, _, lines = _unpack(packed)
+                name = "StockReserved"
+                values: tuple[Any, ...] = (
                     rid,
                     order_id,
                     tuple(x for line in lines for loc, q in line[3] for x in (line[1], loc, q)),
                     sum((line[4] for line in lines), ZERO),
                 )
+            elif entry[0] == _COMMITTED:
+                at = entry[10]
+                name, values = "StockCommitted", (entry[6], entry[5], (*entry[1:3], -entry[4]))
+            elif entry[0] == _RELEASED:
+                at = entry[10]
+                name = "StockReleased"
+                values = (entry[6], entry[5], (*entry[1:3], -entry[4]), ZERO)
+            else:
+                name, at, *recorded = entry
+                values = tuple(recorded)
             fields = dict(zip(_EVENT_FIELDS[name], values, strict=True))
             if "allocations" in fields:
                 flat = fields["allocations"]
@@ -1374,25 +1476,183 @@ class StockLedger:
         return _unpack(packed)
 
     def _cell(self, sku: str, location: str) -> _Cell:
+        """The cell of (sku, location), created if new; logged for undo when recording."""
         cell = self._cells.get((sku, location))
         if cell is None:
             if not sku or not location:
                 raise _invalid_request("SKU and location must not be empty")
+            previous = self._locations.get(sku)
             cell = self._cells[(sku, location)] = _Cell()
-            here = self._locations.setdefault(sku, {})
+            here = {} if previous is None else dict(previous)
             here[location] = cell
             # Keep locations in name order: the default strategy walks them as they are.
+            # A new dict each time, so the previous one can be put back by an undo.
             self._locations[sku] = dict(sorted(here.items()))
+            if self._undo is not None:
+                self._undo.append((_UNDO_NEW_CELL, (sku, location), sku, previous))
+        elif self._undo is not None:
+            self._undo.append(_cell_undo(cell))
         return cell
+
+    def _touch(self, cell: _Cell) -> None:
+        """Log a cell's fields before it changes, when recording for undo."""
+        if self._undo is not None:
+            self._undo.append(_cell_undo(cell))
+
+    def _put_reservation(self, reservation_id: str, packed: _Packed) -> None:
+        """Store a reservation's new state, logging the previous one when recording."""
+        if self._undo is not None:
+            self._undo.append(
+                (_UNDO_RESERVATION, reservation_id, self._reservations.get(reservation_id))
+            )
+        self._reservations[reservation_id] = packed
+
+    def _entries(self) -> Iterable[_Entry]:
+        """The journal's entries, oldest first."""
+        return itertools.chain(*self._journal_chunks, self._journal)
+
+    def _record(self, index: int) -> tuple[Any, ...]:
+        """The record of the operation at ``index`` (records are chunked by _CHUNK)."""
+        chunk, offset = divmod(index, _CHUNK)
+        if chunk < len(self._record_chunks):
+            return self._record_chunks[chunk][offset]
+        return self._records[offset]
+
+    def _remember(self, operation_id: str, record: tuple[Any, ...]) -> None:
+        """Store an operation's record (its fingerprint, then the two result parts)."""
+        self._operations[operation_id] = len(self._operations)
+        self._records.append(record)
+        if len(self._records) >= _CHUNK:
+            self._seal()
+
+    def _seal(self) -> None:
+        """Turn the full record list, the journal and the pending events into chunks."""
+        self._record_chunks.append(tuple(self._records))
+        self._records.clear()
+        if self._journal:
+            self._journal_chunks.append(tuple(self._journal))
+            self._journal.clear()
+        if self._pending:
+            self._pending_chunks.append(tuple(self._pending))
+            self._pending.clear()
 
     def _replay(self, operation_id: str, fingerprint: tuple[Any, ...]) -> tuple[Any, Any] | None:
         """The stored result of ``operation_id`` (two parts), or None if it is new."""
-        seen = self._operations.get(operation_id)
-        if seen is None:
+        index = self._operations.get(operation_id)
+        if index is None:
             return None
-        if seen[0] != fingerprint:
+        record = self._record(index)
+        if record[:-2] != fingerprint:
             raise OperationConflict(operation_id)
-        return seen[1], seen[2]
+        return record[-2], record[-1]
+
+    # ---------------------------------------------------------------- savepoints
+
+    def savepoint(self) -> int:
+        """Start recording changes so that :meth:`rollback_to` can undo them.
+
+        Recording costs O(changes): the previous value of every cell field and
+        reservation touched, and the lengths of the journal, the pending events and
+        the operation records at the savepoint. Nothing is recorded while no
+        savepoint is open. Savepoints nest (a stack); a store usually holds one at a
+        time, for the unit of work in progress.
+
+        Returns:
+            The savepoint, for :meth:`rollback_to` or :meth:`release_savepoint`.
+        """
+        if self._undo is None:
+            self._undo = []
+        self._undo.append(
+            (
+                _UNDO_MARK,
+                len(self._journal_chunks),
+                len(self._journal),
+                len(self._pending_chunks),
+                len(self._pending),
+                len(self._operations),
+            )
+        )
+        return len(self._undo) - 1
+
+    def _check_savepoint(self, savepoint: int) -> list[tuple[Any, ...]]:
+        undo = self._undo
+        if undo is None or not 0 <= savepoint < len(undo) or undo[savepoint][0] != _UNDO_MARK:
+            raise RuleViolation(STOCK_SAVEPOINT_UNKNOWN, params={"savepoint": savepoint})
+        return undo
+
+    def release_savepoint(self, savepoint: int) -> None:
+        """Keep the changes made since ``savepoint``; stop recording if it is the outermost.
+
+        Args:
+            savepoint: A savepoint returned by :meth:`savepoint`.
+
+        Raises:
+            RuleViolation: ``stock.savepoint.unknown`` for a savepoint not open.
+        """
+        self._check_savepoint(savepoint)
+        if savepoint == 0:
+            self._undo = None
+
+    def rollback_to(self, savepoint: int) -> None:
+        """Undo every change since ``savepoint``, exactly: as if nothing had happened.
+
+        Positions, levels, reservations, the expiry index, the journal, the pending
+        events (drained ones come back) and the operation ids all return to their
+        state at the savepoint. The savepoint is closed; recording stops if it was the
+        outermost.
+
+        Args:
+            savepoint: A savepoint returned by :meth:`savepoint`.
+
+        Raises:
+            RuleViolation: ``stock.savepoint.unknown`` for a savepoint not open.
+        """
+        undo = self._check_savepoint(savepoint)
+        for entry in reversed(undo[savepoint:]):
+            self._undo_one(entry)
+        del undo[savepoint:]
+        if savepoint == 0:
+            self._undo = None
+
+    def _undo_one(self, entry: tuple[Any, ...]) -> None:
+        tag = entry[0]
+        if tag == _UNDO_CELL:
+            (
+                _,
+                cell,
+                cell.on_hand,
+                cell.reserved,
+                cell.safety_stock,
+                cell.reorder_point,
+                cell.max_level,
+            ) = entry
+        elif tag == _UNDO_RESERVATION:
+            _, rid, previous = entry
+            if previous is None:
+                del self._reservations[rid]
+            else:
+                self._reservations[rid] = previous
+        elif tag == _UNDO_NEW_CELL:
+            _, key, sku, previous = entry
+            del self._cells[key]
+            if previous is None:
+                del self._locations[sku]
+            else:
+                self._locations[sku] = previous
+        elif tag == _UNDO_EXPIRING_ADDED:
+            del self._expiring[entry[1]]
+        elif tag == _UNDO_EXPIRING:
+            self._expiring = entry[1]
+        elif tag == _UNDO_DRAINED:
+            _, self._pending_chunks, self._pending = entry
+        else:  # _UNDO_MARK
+            _, journal_chunks, journal, pending_chunks, pending, operations = entry
+            _truncate(self._journal_chunks, self._journal, journal_chunks, journal)
+            _truncate(self._pending_chunks, self._pending, pending_chunks, pending)
+            _truncate(self._record_chunks, self._records, *divmod(operations, _CHUNK))
+            ops = self._operations
+            for _ in range(len(ops) - operations):
+                ops.popitem()
 
     def _alerts(
         self, sku: str, location: str, cell: _Cell, free_before: Decimal, at: datetime
@@ -1531,7 +1791,7 @@ class StockLedger:
             at=at,
         )
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, result, None)
+        self._remember(operation_id, (*fingerprint, result, None))
         return result
 
     def restock(
@@ -1582,7 +1842,7 @@ class StockLedger:
             at=at,
         )
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, result, None)
+        self._remember(operation_id, (*fingerprint, result, None))
         return result
 
     def adjust(
@@ -1643,7 +1903,7 @@ class StockLedger:
         self._alerts(sku, location, cell, free_before, at)
         self._excess(sku, location, cell, before, at)
         result = self.position(sku, location)
-        self._operations[operation_id] = (fingerprint, result, None)
+        self._remember(operation_id, (*fingerprint, result, None))
         return result
 
     def transfer(
@@ -1691,6 +1951,7 @@ class StockLedger:
         if src is None or free < q:
             raise InsufficientStock((Shortfall(sku, q, free),))
         dst = self._cell(sku, destination)
+        self._touch(src)
         dst_before = dst.on_hand
         src.on_hand -= q
         dst.on_hand = dst_before + q
@@ -1717,7 +1978,7 @@ class StockLedger:
         self._alerts(sku, source, src, free, at)
         self._excess(sku, destination, dst, dst_before, at)
         result = (self.position(sku, source), self.position(sku, destination))
-        self._operations[operation_id] = (fingerprint, result, None)
+        self._remember(operation_id, (*fingerprint, result, None))
         return result
 
     # ---------------------------------------------------------------- reservations
@@ -1785,6 +2046,7 @@ class StockLedger:
             cells = self._locations[sku]
             for location, q in allocations:
                 cell = cells[location]
+                self._touch(cell)
                 free_before = cell.on_hand - cell.reserved
                 cell.reserved += q
                 journal.append(
@@ -1852,23 +2114,15 @@ class StockLedger:
         chosen = None if strategy is None or _is_default(strategy) else strategy
         if chosen is None:
             chosen = self._default_strategy
-        if len(lines) == 1:
+        single = len(lines) == 1
+        if single:
             only = lines[0]
-            flat_request: tuple[Any, ...] = (only.line_id, only.sku, only.quantity)
-            fingerprint: tuple[Any, ...] = (
-                "reserve",
-                order_id,
-                chosen,
-                allow_backorder,
-                allow_safety_stock,
-                expires_at,
-                rid,
-                only.line_id,
-                only.sku,
-                only.quantity,
-            )
+            line_id, sku, quantity = only.line_id, only.sku, only.quantity
+            flat_request: tuple[Any, ...] = ()
         else:
             flat_request = tuple(x for ln in lines for x in (ln.line_id, ln.sku, ln.quantity))
+        index = self._operations.get(operation_id)
+        if index is not None:
             fingerprint = (
                 "reserve",
                 order_id,
@@ -1877,51 +2131,43 @@ class StockLedger:
                 allow_safety_stock,
                 expires_at,
                 rid,
-                *flat_request,
+                *((line_id, sku, quantity) if single else flat_request),
             )
-        seen = self._operations.get(operation_id)
-        if seen is not None:
-            if seen[0] != fingerprint:
+            record = self._record(index)
+            if record[:-2] != fingerprint:
                 raise OperationConflict(operation_id)
-            return _public(seen[1], seen[2])
-        if rid in self._reservations:
+            return _public(record[-2], record[-1])
+        reservations = self._reservations
+        if rid in reservations:
             raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid})
-        if len(flat_request) == 3 and chosen is None:
+        undo = self._undo
+        if single and chosen is None:
             # One line with the default strategy: the hot path, straight to the packed
             # state (the general path below gives the same result, only slower).
-            line_id, sku, quantity = flat_request
-            remaining = quantity
-            taken: list[Any] = []
             cells = self._locations.get(sku, _NO_CELLS)
-            for location, cell in cells.items():
+            first: _Cell | None = None
+            location = ""
+            for here, cell in cells.items():
                 free = cell.on_hand - cell.reserved
                 if not allow_safety_stock:
                     free -= cell.safety_stock
-                if free <= ZERO:
-                    continue
-                if free >= remaining:
-                    taken += (location, remaining)
-                    remaining = ZERO
+                if free > ZERO:
+                    if free >= quantity:
+                        first, location = cell, here
                     break
-                taken += (location, free)
-                remaining -= free
-            if remaining and not allow_backorder:
-                raise InsufficientStock((Shortfall(sku, quantity, quantity - remaining),))
-            # Checked; from here on nothing can fail.
-            self._pending.append(("StockReserved", at, rid, order_id, operation_id))
-            journal = self._journal
-            for i in range(0, len(taken), 2):
-                location, q = taken[i], taken[i + 1]
-                cell = cells[location]
-                free_before = cell.on_hand - cell.reserved
-                cell.reserved += q
-                journal.append(
+            if first is not None:
+                # The first location with stock serves it all: the commonest case.
+                if undo is not None:
+                    undo.append(_cell_undo(first))
+                reserved = first.reserved
+                first.reserved = reserved + quantity
+                self._journal.append(
                     (
                         _RESERVED,
                         sku,
                         location,
                         ZERO,
-                        q,
+                        quantity,
                         order_id,
                         rid,
                         operation_id,
@@ -1930,25 +2176,49 @@ class StockLedger:
                         at,
                     )
                 )
-                if cell.reorder_point is not None or free_before - q < cell.safety_stock:
-                    self._alerts(sku, location, cell, free_before, at)
-            packed = (
-                order_id,
-                at,
-                expires_at,
-                False,
-                line_id,
-                sku,
-                quantity,
-                remaining,
-                ZERO,
-                ZERO,
-                len(taken) // 2,
-                *taken,
-            )
+                self._pending.append(operation_id)
+                # Without safety stock allowed, what stays free is ≥ the safety stock.
+                if first.reorder_point is not None or (
+                    allow_safety_stock and free - quantity < first.safety_stock
+                ):
+                    self._alerts(sku, location, first, first.on_hand - reserved, at)
+                packed: _Packed = (
+                    order_id,
+                    at,
+                    expires_at,
+                    False,
+                    line_id,
+                    sku,
+                    quantity,
+                    ZERO,
+                    ZERO,
+                    ZERO,
+                    1,
+                    location,
+                    quantity,
+                )
+            else:
+                packed = self._reserve_spread(
+                    cells,
+                    order_id,
+                    line_id,
+                    sku,
+                    quantity,
+                    rid=rid,
+                    operation_id=operation_id,
+                    at=at,
+                    expires_at=expires_at,
+                    allow_backorder=allow_backorder,
+                    allow_safety_stock=allow_safety_stock,
+                    actor=actor,
+                )
         else:
-            request = tuple(
-                zip(flat_request[::3], flat_request[1::3], flat_request[2::3], strict=True)
+            request = (
+                ((line_id, sku, quantity),)
+                if single
+                else tuple(
+                    zip(flat_request[::3], flat_request[1::3], flat_request[2::3], strict=True)
+                )
             )
             lines_state = self._reserve_many(
                 request,
@@ -1956,7 +2226,7 @@ class StockLedger:
                 allow_backorder=allow_backorder,
                 allow_safety_stock=allow_safety_stock,
             )
-            self._pending.append(("StockReserved", at, rid, order_id, operation_id))
+            self._pending.append(operation_id)
             for line in lines_state:
                 self._apply_reserve(
                     {line[1]: list(line[3])},
@@ -1967,11 +2237,113 @@ class StockLedger:
                     at=at,
                 )
             packed = _pack((order_id, at, expires_at, False, lines_state))
-        self._reservations[rid] = packed
+        if undo is not None:
+            undo.append((_UNDO_RESERVATION, rid, None))
+        reservations[rid] = packed
         if expires_at is not None:
             self._expiring[rid] = expires_at
-        self._operations[operation_id] = (fingerprint, rid, packed)
-        return Reservation(rid, packed)
+            if undo is not None:
+                undo.append((_UNDO_EXPIRING_ADDED, rid))
+        self._operations[operation_id] = len(self._operations)
+        records = self._records
+        if single:
+            # Built in one go (an unpacked request would cost a list and a tuple more).
+            records.append(
+                (
+                    "reserve",
+                    order_id,
+                    chosen,
+                    allow_backorder,
+                    allow_safety_stock,
+                    expires_at,
+                    rid,
+                    line_id,
+                    sku,
+                    quantity,
+                    rid,
+                    packed,
+                )
+            )
+        else:
+            records.append(
+                (
+                    "reserve",
+                    order_id,
+                    chosen,
+                    allow_backorder,
+                    allow_safety_stock,
+                    expires_at,
+                    rid,
+                    *flat_request,
+                    rid,
+                    packed,
+                )
+            )
+        if len(records) >= _CHUNK:
+            self._seal()
+        return _public(rid, packed)
+
+    def _reserve_spread(
+        self,
+        cells: Mapping[str, _Cell],
+        order_id: str,
+        line_id: str,
+        sku: str,
+        quantity: Decimal,
+        *,
+        rid: str,
+        operation_id: str,
+        at: datetime,
+        expires_at: datetime | None,
+        allow_backorder: bool,
+        allow_safety_stock: bool,
+        actor: str | None,
+    ) -> _Packed:
+        """One line, default strategy, over several locations or backordered in part."""
+        remaining = quantity
+        taken: list[Any] = []
+        for location, cell in cells.items():
+            free = cell.on_hand - cell.reserved
+            if not allow_safety_stock:
+                free -= cell.safety_stock
+            if free <= ZERO:
+                continue
+            if free >= remaining:
+                taken += (location, remaining)
+                remaining = ZERO
+                break
+            taken += (location, free)
+            remaining -= free
+        if remaining and not allow_backorder:
+            raise InsufficientStock((Shortfall(sku, quantity, quantity - remaining),))
+        # Checked; from here on nothing can fail.
+        self._pending.append(operation_id)
+        journal = self._journal
+        for i in range(0, len(taken), 2):
+            location, q = taken[i], taken[i + 1]
+            cell = cells[location]
+            self._touch(cell)
+            free_before = cell.on_hand - cell.reserved
+            cell.reserved += q
+            journal.append(
+                (_RESERVED, sku, location, ZERO, q, order_id, rid, operation_id, actor, None, at)
+            )
+            if cell.reorder_point is not None or free_before - q < cell.safety_stock:
+                self._alerts(sku, location, cell, free_before, at)
+        return (
+            order_id,
+            at,
+            expires_at,
+            False,
+            line_id,
+            sku,
+            quantity,
+            remaining,
+            ZERO,
+            ZERO,
+            len(taken) // 2,
+            *taken,
+        )
 
     def _reserve_many(
         self,
@@ -2047,7 +2419,8 @@ class StockLedger:
                 merged[location] = merged.get(location, ZERO) + q
             new_lines.append((*line[:3], tuple(merged.items()), got[4], line[5], line[6]))
         updated: _State = (order_id, created_at, expires_at, expired, tuple(new_lines))
-        self._reservations[reservation_id] = packed = _pack(updated)
+        packed = _pack(updated)
+        self._put_reservation(reservation_id, packed)
         allocations = tuple(
             x for sku, got in served.items() for loc, q in got for x in (sku, loc, q)
         )
@@ -2064,7 +2437,7 @@ class StockLedger:
             actor=actor,
             at=at,
         )
-        self._operations[operation_id] = (fingerprint, reservation_id, packed)
+        self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return _public(reservation_id, packed)
 
     def _wanted(
@@ -2095,7 +2468,9 @@ class StockLedger:
         journal = self._journal
         cells = self._cells
         for sku, location, q in freed:
-            cells[(sku, location)].reserved -= q
+            cell = cells[(sku, location)]
+            self._touch(cell)
+            cell.reserved -= q
             journal.append(
                 (
                     kind,
@@ -2149,42 +2524,86 @@ class StockLedger:
             if lines is None
             else ("release", reservation_id, *_flat_request(lines))
         )
-        seen = self._operations.get(operation_id)
-        if seen is not None:
-            if seen[0] != fingerprint:
+        index = self._operations.get(operation_id)
+        if index is not None:
+            record = self._record(index)
+            if record[:-2] != fingerprint:
                 raise OperationConflict(operation_id)
-            return _public(seen[1], seen[2])
+            return _public(record[-2], record[-1])
         packed = self._reservations.get(reservation_id)
         if packed is None:
             raise NotFound(params={"entity": "reservation", "id": reservation_id})
         if lines is None and len(packed) == 13:
             # One line at one location, released in full (a cancellation): the hot
             # path, on the packed state (the general path gives the same result).
-            order_id, sku, location, q = packed[0], packed[5], packed[11], packed[12]
-            self._cells[sku, location].reserved -= q
-            self._journal.append(
-                (
-                    _RELEASED,
-                    sku,
-                    location,
-                    ZERO,
-                    -q,
-                    order_id,
-                    reservation_id,
-                    operation_id,
-                    actor,
-                    reason,
-                    at,
-                )
+            (
+                order_id,
+                created_at,
+                expires_at,
+                expired,
+                line_id,
+                sku,
+                quantity,
+                backordered,
+                committed,
+                released,
+                _,
+                location,
+                q,
+            ) = packed
+            cell = self._cells[sku, location]
+            undo = self._undo
+            if undo is not None:
+                undo.append(_cell_undo(cell))
+                undo.append((_UNDO_RESERVATION, reservation_id, packed))
+            cell.reserved -= q
+            entry = (
+                _RELEASED,
+                sku,
+                location,
+                ZERO,
+                -q,
+                order_id,
+                reservation_id,
+                operation_id,
+                actor,
+                reason,
+                at,
             )
-            backordered = packed[7]
-            packed = (*packed[:7], ZERO, packed[8], packed[9] + q + backordered, 0)
+            self._journal.append(entry)
+            packed = (
+                order_id,
+                created_at,
+                expires_at,
+                expired,
+                line_id,
+                sku,
+                quantity,
+                ZERO,
+                committed,
+                released + q + backordered,
+                0,
+            )
             self._reservations[reservation_id] = packed
-            self._pending.append(
-                ("StockReleased", at, reservation_id, order_id, (sku, location, q), backordered)
-            )
-            self._operations[operation_id] = (fingerprint, reservation_id, packed)
-            return Reservation(reservation_id, packed)
+            if backordered:
+                self._pending.append(
+                    (
+                        "StockReleased",
+                        at,
+                        reservation_id,
+                        order_id,
+                        (sku, location, q),
+                        backordered,
+                    )
+                )
+            else:
+                self._pending.append(entry)  # the event is read from the journal entry
+            self._operations[operation_id] = len(self._operations)
+            records = self._records
+            records.append(("release", reservation_id, None, reservation_id, packed))
+            if len(records) >= _CHUNK:
+                self._seal()
+            return _public(reservation_id, packed)
         order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
         self._apply_release(
@@ -2198,11 +2617,12 @@ class StockLedger:
             at=at,
         )
         updated: _State = (order_id, created_at, expires_at, expired, new_lines)
-        self._reservations[reservation_id] = packed = _pack(updated)
+        packed = _pack(updated)
+        self._put_reservation(reservation_id, packed)
         self._pending.append(
             ("StockReleased", at, reservation_id, order_id, _flat(freed), unbackordered)
         )
-        self._operations[operation_id] = (fingerprint, reservation_id, packed)
+        self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return _public(reservation_id, packed)
 
     def commit(
@@ -2240,43 +2660,75 @@ class StockLedger:
             if lines is None
             else ("commit", reservation_id, location, *_flat_request(lines))
         )
-        seen = self._operations.get(operation_id)
-        if seen is not None:
-            if seen[0] != fingerprint:
+        index = self._operations.get(operation_id)
+        if index is not None:
+            record = self._record(index)
+            if record[:-2] != fingerprint:
                 raise OperationConflict(operation_id)
-            return _public(seen[1], seen[2])
+            return _public(record[-2], record[-1])
         packed = self._reservations.get(reservation_id)
         if packed is None:
             raise NotFound(params={"entity": "reservation", "id": reservation_id})
+        undo = self._undo
         if lines is None and location is None and len(packed) == 13:
             # One line at one location, shipped in full: the hot path, on the packed
             # state (the general path gives the same result).
-            order_id, sku, location_1, q = packed[0], packed[5], packed[11], packed[12]
+            (
+                order_id,
+                created_at,
+                expires_at,
+                expired,
+                line_id,
+                sku,
+                quantity,
+                backordered,
+                committed,
+                released,
+                _,
+                location_1,
+                q,
+            ) = packed
             cell = self._cells[sku, location_1]
+            if undo is not None:
+                undo.append(_cell_undo(cell))
+                undo.append((_UNDO_RESERVATION, reservation_id, packed))
             cell.on_hand -= q
             cell.reserved -= q
-            self._journal.append(
-                (
-                    _COMMITTED,
-                    sku,
-                    location_1,
-                    -q,
-                    -q,
-                    order_id,
-                    reservation_id,
-                    operation_id,
-                    actor,
-                    None,
-                    at,
-                )
+            entry = (
+                _COMMITTED,
+                sku,
+                location_1,
+                -q,
+                -q,
+                order_id,
+                reservation_id,
+                operation_id,
+                actor,
+                None,
+                at,
             )
-            packed = (*packed[:8], packed[8] + q, packed[9], 0)
+            self._journal.append(entry)
+            packed = (
+                order_id,
+                created_at,
+                expires_at,
+                expired,
+                line_id,
+                sku,
+                quantity,
+                backordered,
+                committed + q,
+                released,
+                0,
+            )
             self._reservations[reservation_id] = packed
-            self._pending.append(
-                ("StockCommitted", at, reservation_id, order_id, (sku, location_1, q))
-            )
-            self._operations[operation_id] = (fingerprint, reservation_id, packed)
-            return Reservation(reservation_id, packed)
+            self._pending.append(entry)  # the event is read from the journal entry
+            self._operations[operation_id] = len(self._operations)
+            records = self._records
+            records.append(("commit", reservation_id, None, None, reservation_id, packed))
+            if len(records) >= _CHUNK:
+                self._seal()
+            return _public(reservation_id, packed)
         order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, shipped, _ = _take(
             current, self._wanted(current, lines), commit=True, location=location
@@ -2285,6 +2737,8 @@ class StockLedger:
         cells = self._cells
         for sku, loc, q in shipped:
             cell = cells[(sku, loc)]
+            if undo is not None:
+                undo.append(_cell_undo(cell))
             cell.on_hand -= q
             cell.reserved -= q
             journal.append(
@@ -2303,9 +2757,10 @@ class StockLedger:
                 )
             )
         updated: _State = (order_id, created_at, expires_at, expired, new_lines)
-        self._reservations[reservation_id] = packed = _pack(updated)
+        packed = _pack(updated)
+        self._put_reservation(reservation_id, packed)
         self._pending.append(("StockCommitted", at, reservation_id, order_id, _flat(shipped)))
-        self._operations[operation_id] = (fingerprint, reservation_id, packed)
+        self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return _public(reservation_id, packed)
 
     def expire(
@@ -2330,9 +2785,14 @@ class StockLedger:
         if seen is not None:
             return tuple(_public(*item) for item in seen[0])
         due = [rid for rid, when in self._expiring.items() if when <= now]
+        if due:
+            # A new index rather than deletions: an undo puts the old one back as it
+            # was, order included (expire walks the whole index anyway).
+            if self._undo is not None:
+                self._undo.append((_UNDO_EXPIRING, self._expiring))
+            self._expiring = {rid: w for rid, w in self._expiring.items() if w > now}
         expired: list[tuple[str, _Packed]] = []
         for rid in due:
-            del self._expiring[rid]
             state = _unpack(self._reservations[rid])
             if not _is_open(state):
                 continue
@@ -2349,10 +2809,11 @@ class StockLedger:
                 at=now,
             )
             updated: _State = (order_id, created_at, expires_at, True, new_lines)
-            self._reservations[rid] = packed = _pack(updated)
+            packed = _pack(updated)
+            self._put_reservation(rid, packed)
             self._pending.append(
                 ("ReservationExpired", now, rid, order_id, _flat(freed), unbackordered)
             )
             expired.append((rid, packed))
-        self._operations[op] = (fingerprint, tuple(expired), None)
+        self._remember(op, (*fingerprint, tuple(expired), None))
         return tuple(_public(*item) for item in expired)

@@ -3,12 +3,13 @@
 Invariants: every method of :class:`InMemoryStockStore` runs under one lock, so each
 operation of the underlying :class:`~salesorder.inventory.StockLedger` is atomic with
 respect to every other thread; a reader never sees a half-applied reservation, and
-concurrent reservations never oversell.
+concurrent reservations never oversell. Between :meth:`InMemoryStockStore.begin` and
+:meth:`~InMemoryStockStore.rollback` the ledger records an undo log (one unit of work at
+a time), so a rollback restores exactly the state at ``begin`` in O(changes).
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -46,9 +47,8 @@ class InMemoryStockStore:
         # One lock for the whole ledger: reservations touch several positions at once,
         # and all-or-nothing needs them checked and changed together.
         self._lock = threading.Lock()
-        # Undo support for units of work: the ledger as it was before the first change.
-        self._tracking = False
-        self._saved: StockLedger | None = None
+        # The ledger's savepoint of the open unit of work (one at a time), if any.
+        self._savepoint: int | None = None
 
     @classmethod
     def from_positions(
@@ -78,7 +78,6 @@ class InMemoryStockStore:
     ) -> StockPosition:
         """Goods arrive: on hand goes up."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.receive(
                 sku,
                 location,
@@ -103,7 +102,6 @@ class InMemoryStockStore:
     ) -> StockPosition:
         """Returned goods go back on hand."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.restock(
                 sku,
                 location,
@@ -128,7 +126,6 @@ class InMemoryStockStore:
     ) -> StockPosition:
         """Set on hand to a counted quantity (never below reserved)."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.adjust(
                 sku,
                 location,
@@ -153,7 +150,6 @@ class InMemoryStockStore:
     ) -> tuple[StockPosition, StockPosition]:
         """Move unreserved stock between two locations."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.transfer(
                 sku,
                 source=source,
@@ -176,7 +172,6 @@ class InMemoryStockStore:
     ) -> StockPosition:
         """Set safety stock, reorder point and maximum level (None keeps the value)."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.set_levels(
                 sku,
                 location,
@@ -201,7 +196,6 @@ class InMemoryStockStore:
     ) -> Reservation:
         """Reserve stock for an order's lines, all or nothing."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.reserve(
                 order_id,
                 lines,
@@ -227,7 +221,6 @@ class InMemoryStockStore:
     ) -> Reservation:
         """Allocate newly available stock to a reservation's backordered lines."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.fill_backorders(
                 reservation_id,
                 operation_id=operation_id,
@@ -249,7 +242,6 @@ class InMemoryStockStore:
     ) -> Reservation:
         """Give reserved (or backordered) quantity back, all or per line."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.release(
                 reservation_id,
                 operation_id=operation_id,
@@ -271,7 +263,6 @@ class InMemoryStockStore:
     ) -> Reservation:
         """Ship reserved stock: on hand and reserved both go down."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.commit(
                 reservation_id,
                 operation_id=operation_id,
@@ -286,7 +277,6 @@ class InMemoryStockStore:
     ) -> tuple[Reservation, ...]:
         """Release every open reservation whose expiry is at or before ``now``."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.expire(now, operation_id=operation_id, actor=actor)
 
     def position(self, sku: str, location: str) -> StockPosition:
@@ -332,34 +322,40 @@ class InMemoryStockStore:
     def drain_events(self) -> list[DomainEvent]:
         """Hand out the events recorded since the last drain, oldest first."""
         with self._lock:
-            self._save_before_change()
             return self._ledger.drain_events()
 
     # -- unit-of-work support --------------------------------------------------------------
 
-    def _save_before_change(self) -> None:
-        if self._tracking and self._saved is None:
-            self._saved = copy.deepcopy(self._ledger)
-
     def begin(self) -> None:
-        """Start tracking changes so that :meth:`rollback` can undo them."""
+        """Start recording changes so that :meth:`rollback` can undo them.
+
+        One unit of work at a time: calling it again keeps the changes recorded so
+        far and starts a new batch. Recording costs O(changes), not O(ledger size)
+        (see :meth:`StockLedger.savepoint`).
+        """
         with self._lock:
-            self._tracking = True
-            self._saved = None
+            if self._savepoint is not None:
+                self._ledger.release_savepoint(self._savepoint)
+            self._savepoint = self._ledger.savepoint()
 
     def end(self) -> None:
-        """Keep the changes made since :meth:`begin`."""
+        """Keep the changes made since :meth:`begin` and stop recording."""
         with self._lock:
-            self._tracking = False
-            self._saved = None
+            if self._savepoint is not None:
+                self._ledger.release_savepoint(self._savepoint)
+                self._savepoint = None
 
     def rollback(self) -> None:
-        """Undo every change since :meth:`begin` (positions, reservations, journal, events)."""
+        """Undo every change since :meth:`begin`, exactly, and stop recording.
+
+        Positions, levels, reservations, the journal, operation ids, expiry
+        bookkeeping and pending events (drained ones included) are as they were.
+        Without an open :meth:`begin` it does nothing.
+        """
         with self._lock:
-            if self._saved is not None:
-                self._ledger = self._saved
-            self._tracking = False
-            self._saved = None
+            if self._savepoint is not None:
+                self._ledger.rollback_to(self._savepoint)
+                self._savepoint = None
 
 
 # The rest of the embedded default lives in private modules; this is its public home.
