@@ -27,14 +27,16 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
 # sql.py imports this module at its end, once METADATA exists: import SqlStockStore
@@ -46,6 +48,7 @@ from salesorder.errors import (
     InsufficientStock,
     NotFound,
     RuleViolation,
+    SalesOrderError,
     Shortfall,
 )
 from salesorder.events import DomainEvent, event_types
@@ -242,6 +245,10 @@ class _Stale(Exception):
     """A conditional update matched no row: the plan was made on stale rows."""
 
 
+class _Replay(Exception):
+    """The operation id is recorded already: roll back and replay its result."""
+
+
 def _is_retryable(error: sa.exc.DBAPIError) -> bool:
     """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite)."""
     original = error.orig
@@ -389,6 +396,11 @@ _SEEN: Final = sa.select(operations_table.c.fingerprint, operations_table.c.resu
     operations_table.c.tenant_id == sa.bindparam("t"),
     operations_table.c.operation_id == sa.bindparam("o"),
 )
+_RECORD_SQLITE: Final = (
+    sqlite.insert(operations_table)
+    .on_conflict_do_nothing()
+    .returning(operations_table.c.operation_id)
+)
 _PLANNED: Final = (
     sa.select(
         positions_table.c.sku,
@@ -473,6 +485,9 @@ class SqlStockStore:
         self._default_strategy = None if _is_default(default_strategy) else default_strategy
         self._attempts = attempts
         self._is_sqlite = connection.dialect.name == "sqlite"
+        # Journal rows and events of the running attempt, written by _record.
+        self._moves: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
 
     # ---------------------------------------------------------------- plumbing
 
@@ -483,20 +498,31 @@ class SqlStockStore:
     def _attempt(self, operation: str, work: Callable[[], T]) -> T:
         """Run ``work`` in a savepoint; re-run it when its plan went stale."""
         for _ in range(self._attempts):
+            self._moves = []
+            self._events = []
             try:
-                with self._connection.begin_nested():
+                with self._guard(operation), self._connection.begin_nested():
                     return work()
             except _Stale:
                 continue
-            except sa.exc.DBAPIError as error:
-                if _is_retryable(error):
-                    raise _conflict(operation) from None
-                raise
         raise _conflict(operation)
 
-    def _replay(self, operation_id: str, fingerprint: str) -> Any | None:
+    @contextlib.contextmanager
+    def _guard(self, operation: str) -> Iterator[None]:
+        """Turn a deadlock, serialization failure or busy database into a conflict."""
+        try:
+            yield
+        except sa.exc.DBAPIError as error:
+            if _is_retryable(error):
+                raise _conflict(operation) from None
+            raise
+
+    def _replay(self, operation: str, operation_id: str, fingerprint: str) -> Any | None:
         """The stored result of ``operation_id``, or None if it is new."""
-        row = self._connection.execute(_SEEN, {"t": self._tenant, "o": operation_id}).one_or_none()
+        with self._guard(operation):
+            row = self._connection.execute(
+                _SEEN, {"t": self._tenant, "o": operation_id}
+            ).one_or_none()
         if row is None:
             return None
         if row.fingerprint != fingerprint:
@@ -511,47 +537,78 @@ class SqlStockStore:
         work: Callable[[], tuple[Any, T]],
         read: Callable[[Any], T],
     ) -> T:
-        """Run an idempotent operation: replay it, or do it and record its result."""
+        """Run an idempotent operation: do it and record its result, or replay it.
+
+        No look-up first: the record is inserted last with ``ON CONFLICT DO NOTHING``;
+        when the operation id is already recorded (or the work is refused, which a
+        replay of an earlier success may be) the savepoint is rolled back and the
+        stored result is read instead.
+        """
         text = _dumps(list(fingerprint))
-        seen = self._replay(operation_id, text)
-        if seen is not None:
-            return read(seen)
 
         def attempt() -> T:
             document, result = work()
-            self._connection.execute(
-                operations_table.insert(),
-                {
-                    "tenant_id": self._tenant,
-                    "operation_id": operation_id,
-                    "fingerprint": text,
-                    "result": _dumps(document),
-                },
-            )
+            if not self._record(operation_id, text, _dumps(document)):
+                raise _Replay
             return result
 
         try:
             return self._attempt(operation, attempt)
-        except sa.exc.IntegrityError:
-            # A concurrent call with the same operation id committed first: replay it.
-            seen = self._replay(operation_id, text)
+        except (_Replay, sa.exc.IntegrityError):
+            # Recorded before (or by a concurrent call that committed first): replay it.
+            seen = self._replay(operation, operation_id, text)
             if seen is None:
-                raise
+                raise _conflict(operation) from None
+            return read(seen)
+        except SalesOrderError as error:
+            # A refusal of a replayed operation (its stock is gone, its reservation
+            # exists...) is not the answer: the recorded result is.
+            seen = self._replay(operation, operation_id, text)
+            if seen is None:
+                raise error from None
             return read(seen)
 
-    def _journal(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        for row in rows:
+    def _record(self, operation_id: str, fingerprint: str, result: str) -> bool:
+        """Write the operation's journal rows, events and idempotency record.
+
+        On PostgreSQL that is ONE statement (the journal and event inserts ride along
+        as data-modifying CTEs); elsewhere three. Returns False (and inserts no
+        record) when the operation id is already recorded.
+        """
+        record = {
+            "tenant_id": self._tenant,
+            "operation_id": operation_id,
+            "fingerprint": fingerprint,
+            "result": result,
+        }
+        moves, events = self._moves, self._events
+        for row in moves:
             row["tenant_id"] = self._tenant
-        self._connection.execute(movements_table.insert(), rows)
+        name = self._connection.dialect.name
+        if name == "postgresql":
+            statement = postgresql.insert(operations_table).values(record)
+            if moves:
+                statement = statement.add_cte(movements_table.insert().values(moves).cte("m"))
+            if events:
+                statement = statement.add_cte(stock_events_table.insert().values(events).cte("e"))
+            inserted = statement.on_conflict_do_nothing().returning(operations_table.c.operation_id)
+            return self._connection.execute(inserted).first() is not None
+        if moves:
+            self._connection.execute(movements_table.insert(), moves)
+        if events:
+            self._connection.execute(stock_events_table.insert(), events)
+        if name == "sqlite":
+            return self._connection.execute(_RECORD_SQLITE, record).first() is not None
+        self._connection.execute(operations_table.insert(), record)  # pragma: no cover
+        return True  # pragma: no cover - IntegrityError stands for "recorded"
+
+    def _journal(self, rows: list[dict[str, Any]]) -> None:
+        """Queue journal rows: :meth:`_record` writes them with the operation."""
+        self._moves += rows
 
     def _emit(self, events: Sequence[DomainEvent]) -> None:
-        if events:
-            self._connection.execute(
-                stock_events_table.insert(),
-                [{"tenant_id": self._tenant, "payload": _dumps(encode(e))} for e in events],
-            )
+        """Queue events: :meth:`_record` writes them with the operation."""
+        self._events += [{"tenant_id": self._tenant, "payload": _dumps(encode(e))} for e in events]
 
     @staticmethod
     def _movement(
@@ -838,12 +895,13 @@ class SqlStockStore:
         ):
             if value is not None:
                 values[name] = _stored(to_quantity(value, what=name), what=name)
-        self._ensure(sku, location)
-        if values:
-            self._connection.execute(
-                positions_table.update().where(*self._key(sku, location)).values(**values)
-            )
-        return self.position(sku, location)
+        with self._guard("set_levels"):
+            self._ensure(sku, location)
+            if values:
+                self._connection.execute(
+                    positions_table.update().where(*self._key(sku, location)).values(**values)
+                )
+            return self.position(sku, location)
 
     # ---------------------------------------------------------------- on hand
 
