@@ -418,6 +418,39 @@ _PLANNED: Final = (
 
 
 @functools.cache
+def _pg_record(dialect: Dialect, moves: int, events: int, *, reservation: bool) -> str:
+    """The PostgreSQL record statement for a shape, compiled once to driver SQL.
+
+    (SQLAlchemy does not cache statements with data-modifying CTEs: compiling one
+    per call cost more than the round trips it saves.)
+
+    ``INSERT`` of the idempotency record ``ON CONFLICT DO NOTHING RETURNING``, with the
+    journal rows, the events and a new reservation row as data-modifying CTEs.
+    """
+
+    def row(table: sa.Table, prefix: str) -> dict[str, Any]:
+        return {
+            c.name: sa.bindparam(f"{prefix}_{c.name}", type_=c.type)
+            for c in table.columns
+            if c.name != "seq"
+        }
+
+    statement = postgresql.insert(operations_table).values(row(operations_table, "o"))
+    if moves:
+        rows = [row(movements_table, f"m{i}") for i in range(moves)]
+        statement = statement.add_cte(movements_table.insert().values(rows).cte("m"))
+    if events:
+        rows = [row(stock_events_table, f"e{i}") for i in range(events)]
+        statement = statement.add_cte(stock_events_table.insert().values(rows).cte("e"))
+    if reservation:
+        statement = statement.add_cte(
+            reservations_table.insert().values(row(reservations_table, "r")).cte("r")
+        )
+    recorded = statement.on_conflict_do_nothing().returning(operations_table.c.operation_id)
+    return str(recorded.compile(dialect=dialect))
+
+
+@functools.cache
 def _update_statement(on_hand: bool, reserved: bool, condition: str | None) -> Any:
     """A prepared conditional update of one position (built once, then only executed).
 
@@ -488,6 +521,8 @@ class SqlStockStore:
         # Journal rows and events of the running attempt, written by _record.
         self._moves: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
+        # A new reservation row written by _record (PostgreSQL), after the positions.
+        self._fresh: dict[str, Any] | None = None
 
     # ---------------------------------------------------------------- plumbing
 
@@ -500,6 +535,7 @@ class SqlStockStore:
         for _ in range(self._attempts):
             self._moves = []
             self._events = []
+            self._fresh = None
             try:
                 with self._guard(operation), self._connection.begin_nested():
                     return work()
@@ -586,13 +622,25 @@ class SqlStockStore:
             row["tenant_id"] = self._tenant
         name = self._connection.dialect.name
         if name == "postgresql":
-            statement = postgresql.insert(operations_table).values(record)
-            if moves:
-                statement = statement.add_cte(movements_table.insert().values(moves).cte("m"))
-            if events:
-                statement = statement.add_cte(stock_events_table.insert().values(events).cte("e"))
-            inserted = statement.on_conflict_do_nothing().returning(operations_table.c.operation_id)
-            return self._connection.execute(inserted).first() is not None
+            fresh = self._fresh
+            params = {f"o_{k}": v for k, v in record.items()}
+            for i, row in enumerate(moves):
+                params.update({f"m{i}_{k}": v for k, v in row.items()})
+            for i, row in enumerate(events):
+                params.update({f"e{i}_{k}": v for k, v in row.items()})
+            if fresh is not None:
+                params.update({f"r_{k}": v for k, v in fresh.items()})
+            statement = _pg_record(
+                self._connection.dialect, len(moves), len(events), reservation=fresh is not None
+            )
+            try:
+                return self._connection.exec_driver_sql(statement, params).first() is not None
+            except sa.exc.IntegrityError:
+                if fresh is None:  # pragma: no cover - nothing else is unique
+                    raise
+                raise RuleViolation(
+                    STOCK_RESERVATION_DUPLICATE, params={"reservation_id": fresh["reservation_id"]}
+                ) from None
         if moves:
             self._connection.execute(movements_table.insert(), moves)
         if events:
@@ -1351,22 +1399,24 @@ class SqlStockStore:
         return self._once("reserve", operation_id, fingerprint, work, _reservation_from)
 
     def _insert_reservation(self, reservation_id: str, state: _State) -> None:
+        row = {
+            "tenant_id": self._tenant,
+            "reservation_id": reservation_id,
+            "order_id": state.order_id,
+            "expires_key": None if state.expires_at is None else _expiry_key(state.expires_at),
+            "is_open": state.is_open,
+            "version": 1,
+            "document": _dumps(state.document()),
+        }
+        if self._connection.dialect.name == "postgresql":
+            # Written with the journal by _record: one round trip fewer. Nobody else
+            # can hold a row that does not exist yet, so inserting it after the
+            # positions keeps the lock order deadlock-free.
+            self._fresh = row
+            return
         try:
             # No savepoint of its own: the operation's savepoint rolls the error back.
-            self._connection.execute(
-                reservations_table.insert(),
-                {
-                    "tenant_id": self._tenant,
-                    "reservation_id": reservation_id,
-                    "order_id": state.order_id,
-                    "expires_key": None
-                    if state.expires_at is None
-                    else _expiry_key(state.expires_at),
-                    "is_open": state.is_open,
-                    "version": 1,
-                    "document": _dumps(state.document()),
-                },
-            )
+            self._connection.execute(reservations_table.insert(), row)
         except sa.exc.IntegrityError:
             raise RuleViolation(
                 STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id}
