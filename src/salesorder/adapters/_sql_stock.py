@@ -17,9 +17,14 @@ Invariants:
 * Each operation runs in one SAVEPOINT: positions, reservation, journal rows,
   events and the idempotency record change together or not at all, and a failed
   operation leaves the caller's transaction usable and unchanged.
-* Rows are locked in one global order — operation row, reservation rows, then
-  positions sorted by (SKU, location) — so two operations cannot deadlock each
-  other. A reservation row carries a ``version``; its update is conditional too.
+* Rows are locked in one global order — existing reservation rows, positions sorted
+  by (SKU, location), then new rows (a new reservation, the operation record), which
+  nobody else can hold — so two operations cannot deadlock each other. A
+  reservation row carries a ``version``; its update is conditional too.
+* The idempotency record is inserted last, ``ON CONFLICT DO NOTHING``: a recorded
+  operation id rolls the attempt back and replays the stored result. Every retryable
+  database error (deadlock, serialization failure, busy SQLite file) becomes
+  ``concurrency.conflict``.
 * ``0 <= reserved <= on_hand`` is also a ``CHECK`` constraint of the table.
 * Quantities are exact: ``NUMERIC(24, 6)`` on PostgreSQL, integers of millionths on
   SQLite (which has no exact decimal type); more than 6 decimals is refused.
