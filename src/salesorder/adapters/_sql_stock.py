@@ -595,11 +595,16 @@ class SqlStockStore:
 
         try:
             return self._attempt(operation, attempt)
-        except (_Replay, sa.exc.IntegrityError):
+        except _Replay:
             # Recorded before (or by a concurrent call that committed first): replay it.
             seen = self._replay(operation, operation_id, text)
             if seen is None:
                 raise _conflict(operation) from None
+            return read(seen)
+        except sa.exc.IntegrityError:  # pragma: no cover - other dialects' record insert
+            seen = self._replay(operation, operation_id, text)
+            if seen is None:
+                raise
             return read(seen)
         except SalesOrderError as error:
             # A refusal of a replayed operation (its stock is gone, its reservation
