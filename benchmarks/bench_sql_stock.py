@@ -7,9 +7,11 @@ the same engine and driver, one transaction per reservation::
     WHERE tenant_id = :t AND sku = :s AND location = :l
       AND on_hand - reserved - safety_stock >= :q
 
-The adapter does a whole reservation per unit of work: idempotency check, planning
-read, that conditional update, the reservation row, the journal row, the event and
-the idempotency record, in a savepoint. Both run in the same process (and, for the
+The adapter does a whole reservation per unit of work: planning read, that
+conditional update, the reservation row, the journal row, the event and the
+idempotency record (``ON CONFLICT DO NOTHING``, no look-up first), in a savepoint.
+On PostgreSQL the last four are one statement (data-modifying CTEs).
+Both run in the same process (and, for the
 4-process figures, in 4 spawned processes) on the same rows.
 
 SQLite runs on a file (WAL) so that 4 processes can share it; PostgreSQL runs when

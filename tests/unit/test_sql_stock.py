@@ -224,20 +224,57 @@ class TestConcurrencyPlumbing:
         with pytest.raises(sa.exc.OperationalError):
             store.receive("A", "W", quantity=1, operation_id="r2", at=AT)
 
-    def test_same_operation_committed_concurrently_is_replayed(self, database: SqlDatabase) -> None:
+    def test_same_operation_committed_before_is_replayed_by_its_record(
+        self, database: SqlDatabase
+    ) -> None:
         with database.unit_of_work() as uow:
             uow.stock.receive("A", "W", quantity=4, operation_id="r", at=AT)
             uow.commit()
         with database.unit_of_work() as uow:
             store = uow.stock
-            real = store._replay
-            calls = []
-
-            def first_miss(operation_id: str, fingerprint: str) -> Any:
-                calls.append(operation_id)
-                return None if len(calls) == 1 else real(operation_id, fingerprint)
-
-            store._replay = first_miss  # type: ignore[method-assign]
             replayed = store.receive("A", "W", quantity=4, operation_id="r", at=AT)
             assert replayed.on_hand == 4
             assert store.position("A", "W").on_hand == 4
+            assert len(store.movements()) == 1
+            assert len(store.drain_events()) == 1  # the first call's only
+
+    def test_a_refused_replay_returns_the_recorded_result(self, store: SqlStockStore) -> None:
+        store.receive("A", "W", quantity=2, operation_id="r", at=AT)
+        first = store.reserve("o", [_line("1", "A", 2)], operation_id="x", at=AT)
+        # The stock is gone now: doing it again would be refused, replaying is not.
+        assert store.reserve("o", [_line("1", "A", 2)], operation_id="x", at=AT) == first
+        assert store.position("A", "W").reserved == 2
+
+    def test_a_busy_database_in_the_replay_check_is_a_concurrency_conflict(
+        self, store: SqlStockStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        store.receive("A", "W", quantity=2, operation_id="r", at=AT)
+        real = store._connection.execute
+
+        def locked(statement: Any, *args: Any, **kwargs: Any) -> Any:
+            if statement is _sql_stock._SEEN:
+                raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
+            return real(statement, *args, **kwargs)
+
+        monkeypatch.setattr(store._connection, "execute", locked)
+        with pytest.raises(ConcurrencyConflict) as raised:
+            store.receive("A", "W", quantity=2, operation_id="r", at=AT)
+        assert raised.value.code == "concurrency.conflict"
+
+    def test_a_busy_database_when_setting_levels_is_a_concurrency_conflict(
+        self, store: SqlStockStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def locked(*args: Any, **kwargs: Any) -> None:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+        monkeypatch.setattr(store, "_ensure", locked)
+        with pytest.raises(ConcurrencyConflict):
+            store.set_levels("A", "W", safety_stock=1)
+
+    def test_a_record_that_vanished_is_a_concurrency_conflict(
+        self, store: SqlStockStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(store, "_record", lambda *args: False)
+        with pytest.raises(ConcurrencyConflict):
+            store.receive("A", "W", quantity=2, operation_id="r", at=AT)
+        assert store.position("A", "W").on_hand == 0

@@ -17,9 +17,14 @@ Invariants:
 * Each operation runs in one SAVEPOINT: positions, reservation, journal rows,
   events and the idempotency record change together or not at all, and a failed
   operation leaves the caller's transaction usable and unchanged.
-* Rows are locked in one global order — operation row, reservation rows, then
-  positions sorted by (SKU, location) — so two operations cannot deadlock each
-  other. A reservation row carries a ``version``; its update is conditional too.
+* Rows are locked in one global order — existing reservation rows, positions sorted
+  by (SKU, location), then new rows (a new reservation, the operation record), which
+  nobody else can hold — so two operations cannot deadlock each other. A
+  reservation row carries a ``version``; its update is conditional too.
+* The idempotency record is inserted last, ``ON CONFLICT DO NOTHING``: a recorded
+  operation id rolls the attempt back and replays the stored result. Every retryable
+  database error (deadlock, serialization failure, busy SQLite file) becomes
+  ``concurrency.conflict``.
 * ``0 <= reserved <= on_hand`` is also a ``CHECK`` constraint of the table.
 * Quantities are exact: ``NUMERIC(24, 6)`` on PostgreSQL, integers of millionths on
   SQLite (which has no exact decimal type); more than 6 decimals is refused.
@@ -27,14 +32,16 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
 # sql.py imports this module at its end, once METADATA exists: import SqlStockStore
@@ -46,6 +53,7 @@ from salesorder.errors import (
     InsufficientStock,
     NotFound,
     RuleViolation,
+    SalesOrderError,
     Shortfall,
 )
 from salesorder.events import DomainEvent, event_types
@@ -242,6 +250,10 @@ class _Stale(Exception):
     """A conditional update matched no row: the plan was made on stale rows."""
 
 
+class _Replay(Exception):
+    """The operation id is recorded already: roll back and replay its result."""
+
+
 def _is_retryable(error: sa.exc.DBAPIError) -> bool:
     """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite)."""
     original = error.orig
@@ -389,6 +401,11 @@ _SEEN: Final = sa.select(operations_table.c.fingerprint, operations_table.c.resu
     operations_table.c.tenant_id == sa.bindparam("t"),
     operations_table.c.operation_id == sa.bindparam("o"),
 )
+_RECORD_SQLITE: Final = (
+    sqlite.insert(operations_table)
+    .on_conflict_do_nothing()
+    .returning(operations_table.c.operation_id)
+)
 _PLANNED: Final = (
     sa.select(
         positions_table.c.sku,
@@ -403,6 +420,39 @@ _PLANNED: Final = (
     )
     .order_by(positions_table.c.sku, positions_table.c.location)
 )
+
+
+@functools.cache
+def _pg_record(dialect: Dialect, moves: int, events: int, *, reservation: bool) -> str:
+    """The PostgreSQL record statement for a shape, compiled once to driver SQL.
+
+    (SQLAlchemy does not cache statements with data-modifying CTEs: compiling one
+    per call cost more than the round trips it saves.)
+
+    ``INSERT`` of the idempotency record ``ON CONFLICT DO NOTHING RETURNING``, with the
+    journal rows, the events and a new reservation row as data-modifying CTEs.
+    """
+
+    def row(table: sa.Table, prefix: str) -> dict[str, Any]:
+        return {
+            c.name: sa.bindparam(f"{prefix}_{c.name}", type_=c.type)
+            for c in table.columns
+            if c.name != "seq"
+        }
+
+    statement = postgresql.insert(operations_table).values(row(operations_table, "o"))
+    if moves:
+        rows = [row(movements_table, f"m{i}") for i in range(moves)]
+        statement = statement.add_cte(movements_table.insert().values(rows).cte("m"))
+    if events:
+        rows = [row(stock_events_table, f"e{i}") for i in range(events)]
+        statement = statement.add_cte(stock_events_table.insert().values(rows).cte("e"))
+    if reservation:
+        statement = statement.add_cte(
+            reservations_table.insert().values(row(reservations_table, "r")).cte("r")
+        )
+    recorded = statement.on_conflict_do_nothing().returning(operations_table.c.operation_id)
+    return str(recorded.compile(dialect=dialect))
 
 
 @functools.cache
@@ -473,6 +523,11 @@ class SqlStockStore:
         self._default_strategy = None if _is_default(default_strategy) else default_strategy
         self._attempts = attempts
         self._is_sqlite = connection.dialect.name == "sqlite"
+        # Journal rows and events of the running attempt, written by _record.
+        self._moves: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+        # A new reservation row written by _record (PostgreSQL), after the positions.
+        self._fresh: dict[str, Any] | None = None
 
     # ---------------------------------------------------------------- plumbing
 
@@ -483,20 +538,32 @@ class SqlStockStore:
     def _attempt(self, operation: str, work: Callable[[], T]) -> T:
         """Run ``work`` in a savepoint; re-run it when its plan went stale."""
         for _ in range(self._attempts):
+            self._moves = []
+            self._events = []
+            self._fresh = None
             try:
-                with self._connection.begin_nested():
+                with self._guard(operation), self._connection.begin_nested():
                     return work()
             except _Stale:
                 continue
-            except sa.exc.DBAPIError as error:
-                if _is_retryable(error):
-                    raise _conflict(operation) from None
-                raise
         raise _conflict(operation)
 
-    def _replay(self, operation_id: str, fingerprint: str) -> Any | None:
+    @contextlib.contextmanager
+    def _guard(self, operation: str) -> Iterator[None]:
+        """Turn a deadlock, serialization failure or busy database into a conflict."""
+        try:
+            yield
+        except sa.exc.DBAPIError as error:
+            if _is_retryable(error):
+                raise _conflict(operation) from None
+            raise
+
+    def _replay(self, operation: str, operation_id: str, fingerprint: str) -> Any | None:
         """The stored result of ``operation_id``, or None if it is new."""
-        row = self._connection.execute(_SEEN, {"t": self._tenant, "o": operation_id}).one_or_none()
+        with self._guard(operation):
+            row = self._connection.execute(
+                _SEEN, {"t": self._tenant, "o": operation_id}
+            ).one_or_none()
         if row is None:
             return None
         if row.fingerprint != fingerprint:
@@ -511,47 +578,95 @@ class SqlStockStore:
         work: Callable[[], tuple[Any, T]],
         read: Callable[[Any], T],
     ) -> T:
-        """Run an idempotent operation: replay it, or do it and record its result."""
+        """Run an idempotent operation: do it and record its result, or replay it.
+
+        No look-up first: the record is inserted last with ``ON CONFLICT DO NOTHING``;
+        when the operation id is already recorded (or the work is refused, which a
+        replay of an earlier success may be) the savepoint is rolled back and the
+        stored result is read instead.
+        """
         text = _dumps(list(fingerprint))
-        seen = self._replay(operation_id, text)
-        if seen is not None:
-            return read(seen)
 
         def attempt() -> T:
             document, result = work()
-            self._connection.execute(
-                operations_table.insert(),
-                {
-                    "tenant_id": self._tenant,
-                    "operation_id": operation_id,
-                    "fingerprint": text,
-                    "result": _dumps(document),
-                },
-            )
+            if not self._record(operation_id, text, _dumps(document)):
+                raise _Replay
             return result
 
         try:
             return self._attempt(operation, attempt)
-        except sa.exc.IntegrityError:
-            # A concurrent call with the same operation id committed first: replay it.
-            seen = self._replay(operation_id, text)
+        except _Replay:
+            # Recorded before (or by a concurrent call that committed first): replay it.
+            seen = self._replay(operation, operation_id, text)
+            if seen is None:
+                raise _conflict(operation) from None
+            return read(seen)
+        except sa.exc.IntegrityError:  # pragma: no cover - other dialects' record insert
+            seen = self._replay(operation, operation_id, text)
             if seen is None:
                 raise
             return read(seen)
+        except SalesOrderError as error:
+            # A refusal of a replayed operation (its stock is gone, its reservation
+            # exists...) is not the answer: the recorded result is.
+            seen = self._replay(operation, operation_id, text)
+            if seen is None:
+                raise error from None
+            return read(seen)
+
+    def _record(self, operation_id: str, fingerprint: str, result: str) -> bool:
+        """Write the operation's journal rows, events and idempotency record.
+
+        On PostgreSQL that is ONE statement (the journal and event inserts ride along
+        as data-modifying CTEs); elsewhere three. Returns False (and inserts no
+        record) when the operation id is already recorded.
+        """
+        record = {
+            "tenant_id": self._tenant,
+            "operation_id": operation_id,
+            "fingerprint": fingerprint,
+            "result": result,
+        }
+        moves, events = self._moves, self._events
+        for row in moves:
+            row["tenant_id"] = self._tenant
+        name = self._connection.dialect.name
+        if name == "postgresql":
+            fresh = self._fresh
+            params = {f"o_{k}": v for k, v in record.items()}
+            for i, row in enumerate(moves):
+                params.update({f"m{i}_{k}": v for k, v in row.items()})
+            for i, row in enumerate(events):
+                params.update({f"e{i}_{k}": v for k, v in row.items()})
+            if fresh is not None:
+                params.update({f"r_{k}": v for k, v in fresh.items()})
+            statement = _pg_record(
+                self._connection.dialect, len(moves), len(events), reservation=fresh is not None
+            )
+            try:
+                return self._connection.exec_driver_sql(statement, params).first() is not None
+            except sa.exc.IntegrityError:
+                if fresh is None:  # pragma: no cover - nothing else is unique
+                    raise
+                raise RuleViolation(
+                    STOCK_RESERVATION_DUPLICATE, params={"reservation_id": fresh["reservation_id"]}
+                ) from None
+        if moves:
+            self._connection.execute(movements_table.insert(), moves)
+        if events:
+            self._connection.execute(stock_events_table.insert(), events)
+        if name == "sqlite":
+            return self._connection.execute(_RECORD_SQLITE, record).first() is not None
+        self._connection.execute(operations_table.insert(), record)  # pragma: no cover
+        return True  # pragma: no cover - IntegrityError stands for "recorded"
 
     def _journal(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        for row in rows:
-            row["tenant_id"] = self._tenant
-        self._connection.execute(movements_table.insert(), rows)
+        """Queue journal rows: :meth:`_record` writes them with the operation."""
+        self._moves += rows
 
     def _emit(self, events: Sequence[DomainEvent]) -> None:
-        if events:
-            self._connection.execute(
-                stock_events_table.insert(),
-                [{"tenant_id": self._tenant, "payload": _dumps(encode(e))} for e in events],
-            )
+        """Queue events: :meth:`_record` writes them with the operation."""
+        self._events += [{"tenant_id": self._tenant, "payload": _dumps(encode(e))} for e in events]
 
     @staticmethod
     def _movement(
@@ -838,12 +953,13 @@ class SqlStockStore:
         ):
             if value is not None:
                 values[name] = _stored(to_quantity(value, what=name), what=name)
-        self._ensure(sku, location)
-        if values:
-            self._connection.execute(
-                positions_table.update().where(*self._key(sku, location)).values(**values)
-            )
-        return self.position(sku, location)
+        with self._guard("set_levels"):
+            self._ensure(sku, location)
+            if values:
+                self._connection.execute(
+                    positions_table.update().where(*self._key(sku, location)).values(**values)
+                )
+            return self.position(sku, location)
 
     # ---------------------------------------------------------------- on hand
 
@@ -1293,22 +1409,24 @@ class SqlStockStore:
         return self._once("reserve", operation_id, fingerprint, work, _reservation_from)
 
     def _insert_reservation(self, reservation_id: str, state: _State) -> None:
+        row = {
+            "tenant_id": self._tenant,
+            "reservation_id": reservation_id,
+            "order_id": state.order_id,
+            "expires_key": None if state.expires_at is None else _expiry_key(state.expires_at),
+            "is_open": state.is_open,
+            "version": 1,
+            "document": _dumps(state.document()),
+        }
+        if self._connection.dialect.name == "postgresql":
+            # Written with the journal by _record: one round trip fewer. Nobody else
+            # can hold a row that does not exist yet, so inserting it after the
+            # positions keeps the lock order deadlock-free.
+            self._fresh = row
+            return
         try:
             # No savepoint of its own: the operation's savepoint rolls the error back.
-            self._connection.execute(
-                reservations_table.insert(),
-                {
-                    "tenant_id": self._tenant,
-                    "reservation_id": reservation_id,
-                    "order_id": state.order_id,
-                    "expires_key": None
-                    if state.expires_at is None
-                    else _expiry_key(state.expires_at),
-                    "is_open": state.is_open,
-                    "version": 1,
-                    "document": _dumps(state.document()),
-                },
-            )
+            self._connection.execute(reservations_table.insert(), row)
         except sa.exc.IntegrityError:
             raise RuleViolation(
                 STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id}
