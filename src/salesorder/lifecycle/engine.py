@@ -68,10 +68,54 @@ __all__ = [
     "replay",
 ]
 
+# -- building frozen records without attrs' generated __init__ --------------------------------
+
+_new = object.__new__
+
+
+def _maker(cls: type[Any], *, keywords: bool = False) -> Callable[..., Any]:
+    """A positional constructor for a slotted attrs class, for the hot path of ``_fire``.
+
+    attrs' frozen ``__init__`` looks each slot up by name through ``object.__setattr__``;
+    calling the slots' own descriptors directly builds the same object (same fields, same
+    equality, same repr) in about half the time. Only classes without validators,
+    converters or ``__attrs_post_init__`` qualify, checked here at import.
+    """
+    fields = attrs.fields(cls)
+    if hasattr(cls, "__attrs_post_init__") or any(
+        field.validator is not None or field.converter is not None for field in fields
+    ):  # pragma: no cover - a guard against a future change of the records
+        msg = f"{cls.__name__} cannot be built without its __init__"
+        raise TypeError(msg)
+    setters = []
+    for field in fields:
+        owner = next(klass for klass in cls.__mro__ if field.name in vars(klass))
+        setters.append(vars(owner)[field.name].__set__)
+    names = [field.name for field in fields]
+    namespace: dict[str, Any] = {"_new": _new, "_cls": cls}
+    if keywords:
+        # Keyword-only, defaults from the class (a factory default must be passed).
+        parameters = []
+        for i, field in enumerate(fields):
+            if field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                parameters.append(field.name)
+            else:
+                namespace[f"_d{i}"] = field.default
+                parameters.append(f"{field.name}=_d{i}")
+        arguments = "*, " + ", ".join(parameters)
+    else:
+        arguments = ", ".join(names)  # every field, in order, no defaults
+    body = "".join(f"    _s{i}(o, {name})\n" for i, name in enumerate(names))
+    source = f"def make({arguments}):\n    o = _new(_cls)\n{body}    return o\n"
+    namespace.update({f"_s{i}": setter for i, setter in enumerate(setters)})
+    exec(source, namespace)  # noqa: S102 - generated from attrs' own field list, as attrs does
+    return namespace["make"]  # type: ignore[no-any-return]
+
+
 # -- results and plans ------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class TransitionResult:
     """What a command did.
 
@@ -82,6 +126,11 @@ class TransitionResult:
         target: Status after.
         revision: The order's revision after.
         events: Domain events emitted, to be recorded with the change (outbox).
+
+    A command builds its domain events on the first read of ``events`` (then keeps
+    them): their ids come from the order's history, so they are the same whenever they
+    are built, and a caller that does not read them does not pay for them. Equality,
+    ``repr``, hashing and encoding read ``events`` like any field.
     """
 
     order_id: str
@@ -90,6 +139,58 @@ class TransitionResult:
     target: Status
     revision: int
     events: tuple[DomainEvent, ...]
+
+
+# Pending events of a result built by a command: (facts, occurred at, actor, sequence).
+_Pending = tuple[Sequence[tuple[type[OrderEvent], dict[str, Any]]], datetime, str, int]
+_PENDING: Final = "_pending_events"
+
+
+def _events(result: TransitionResult) -> tuple[DomainEvent, ...]:
+    """``TransitionResult.events``: the stored tuple, built from the pending facts once."""
+    stored = result.__dict__
+    try:
+        return stored["events"]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    facts, at, actor, sequence = stored[_PENDING]
+    order_id, source, target, revision = (
+        result.order_id,
+        result.source,
+        result.target,
+        result.revision,
+    )
+    built: list[DomainEvent] = []
+    for index, (cls, fields) in enumerate(facts):
+        make = _EVENT_MAKERS.get(cls)
+        if make is None:
+            make = _EVENT_MAKERS[cls] = _maker(cls, keywords=True)
+        built.append(
+            make(
+                occurred_at=at,
+                # Event ids are derived from the order's history (order id, transition
+                # number, event number): unique, cheaper than a uuid, and a replayed
+                # command yields the same ids, which makes de-duplication trivial.
+                event_id=f"{order_id}:{sequence}:{index}",
+                order_id=order_id,
+                actor=actor,
+                # Status is a StrEnum: the member is the string, without an enum lookup.
+                source=source,
+                target=target,
+                revision=revision,
+                **fields,
+            )
+        )
+    events = stored.setdefault("events", tuple(built))  # a concurrent first read: one wins
+    stored.pop(_PENDING, None)
+    return events  # type: ignore[no-any-return]
+
+
+# attrs writes fields straight into the instance dict, so the property serves reads only.
+setattr(TransitionResult, "events", property(_events, doc="Domain events emitted."))  # noqa: B010
+
+
+_EVENT_MAKERS: dict[type[OrderEvent], Callable[..., DomainEvent]] = {}
 
 
 @attrs.define(slots=True)
@@ -250,6 +351,57 @@ def _check_event(order: Order, event: str, key: str | None) -> TransitionResult 
     return None
 
 
+_FIXED: Final[dict[tuple[Status, str], Status]] = {
+    key: candidates[0][0]
+    for key, candidates in _TABLE.items()
+    if len(candidates) == 1 and not candidates[0][1]
+}
+"""Transitions with one unguarded candidate: the target without any guard call."""
+
+_HELD_FROM_GUARDS: Final[dict[Guard, Status]] = {
+    GUARDS[f"was_held_from_{status.value}"]: status for status in Status
+}
+
+_BY_HELD_FROM: Final[dict[tuple[Status, str], dict[Status, Status]]] = {
+    key: {_HELD_FROM_GUARDS[guards[0]]: target for target, guards in candidates}
+    for key, candidates in _TABLE.items()
+    if all(len(guards) == 1 and guards[0] in _HELD_FROM_GUARDS for _, guards in candidates)
+}
+"""Transitions chosen by ``held_from`` alone (``resume``): one dict lookup, same answer
+as trying each candidate's ``was_held_from_*`` guard in declaration order (the guards
+test distinct statuses, so at most one holds)."""
+
+
+def _select(plan: _Plan | None, order: Order, event: str) -> Status:
+    """The target of the first candidate whose guards hold; raise if none does.
+
+    ``plan`` may be None for a command that changes nothing a guard reads besides the
+    order's own status and ``held_from``; it is built only if a general guard must run.
+    """
+    source = order.status
+    key = (source, event)
+    target = _FIXED.get(key)
+    if target is not None:
+        return target
+    by_held = _BY_HELD_FROM.get(key)
+    if by_held is not None:
+        target = by_held.get(order.held_from)  # type: ignore[arg-type]
+        if target is not None:
+            return target
+    if plan is None:
+        plan = _Plan(order)
+    refusal: str | None = None
+    for candidate, guards in _TABLE[key]:
+        for guard in guards:
+            if not guard(plan):
+                refusal = refusal or _GUARD_REFUSALS.get(guard.__name__)
+                break
+        else:
+            return candidate
+    params = {"payment": payment_status(order).value}
+    raise IllegalTransition(state=source.value, event=event, code=refusal, params=params)
+
+
 def _fire(
     plan: _Plan,
     event: str,
@@ -259,49 +411,81 @@ def _fire(
     key: str | None,
 ) -> TransitionResult:
     order = plan.order
-    source = order.status
-    target: Status | None = None
-    refusal: str | None = None
-    for candidate, guards in _TABLE[(source, event)]:
-        for guard in guards:
-            if not guard(plan):
-                refusal = refusal or _GUARD_REFUSALS.get(guard.__name__)
-                break
-        else:
-            target = candidate
-            break
-    if target is None:
-        params = {"payment": payment_status(order).value}
-        raise IllegalTransition(state=source.value, event=event, code=refusal, params=params)
+    target = _select(plan, order, event)
     changes = plan.changes
     if plan.effect is not None:
         changes.update(plan.effect(target))
-    revision = changes.get("revision", order.revision)
-    sequence = len(order.audit)
-    # Event ids are derived from the order's history (order id, transition number,
-    # event number): unique, cheaper than a uuid, and a replayed command yields the
-    # same ids, which makes de-duplication downstream trivial.
-    events = tuple(
-        cls(
-            occurred_at=at,
-            event_id=f"{order.id}:{sequence}:{index}",
-            order_id=order.id,
-            actor=actor,
-            # Status is a StrEnum: the member is the string, without an enum lookup.
-            source=source,
-            target=target,
-            revision=revision,
-            **fields,
-        )
-        for index, (cls, fields) in enumerate(plan.facts)
+    return _write(
+        order,
+        event,
+        target,
+        changes,
+        reason=plan.reason,
+        facts=plan.facts,
+        actor=actor,
+        at=at,
+        key=key,
     )
-    entry = AuditEntry(at, actor, event, source, target, plan.reason, revision)
-    result = TransitionResult(order.id, event, source, target, revision, events)
+
+
+def _fire_plain(
+    order: Order,
+    event: str,
+    changes: dict[str, Any],
+    facts: Sequence[tuple[type[OrderEvent], dict[str, Any]]],
+    *,
+    reason: str | None,
+    actor: str,
+    at: datetime,
+    key: str | None,
+) -> TransitionResult:
+    """:func:`_fire` for a command without an effect whose guards read only the order."""
+    transition = (order.status, event)
+    if transition not in _FIXED and transition not in _BY_HELD_FROM:
+        # A general guard may read the planned changes: go through a plan.
+        plan = _Plan(order, changes=changes, reason=reason, facts=list(facts))
+        return _fire(plan, event, actor=actor, at=at, key=key)
+    target = _select(None, order, event)
+    return _write(
+        order, event, target, changes, reason=reason, facts=facts, actor=actor, at=at, key=key
+    )
+
+
+_make_audit_entry: Final = _maker(AuditEntry)
+
+
+def _write(
+    order: Order,
+    event: str,
+    target: Status,
+    changes: dict[str, Any],
+    *,
+    reason: str | None,
+    facts: Sequence[tuple[type[OrderEvent], dict[str, Any]]],
+    actor: str,
+    at: datetime,
+    key: str | None,
+) -> TransitionResult:
+    """Build the records of a decided transition, then write them to the order."""
+    source = order.status
+    revision = changes.get("revision", order.revision)
+    audit = order.audit
+    entry = _make_audit_entry(at, actor, event, source, target, reason, revision)
+    # The result is built the way attrs' __init__ would (fields in the instance dict),
+    # with the pending facts in place of the events (built on first read).
+    result: TransitionResult = _new(TransitionResult)
+    stored = result.__dict__
+    stored["order_id"] = order.id
+    stored["event"] = event
+    stored["source"] = source
+    stored["target"] = target
+    stored["revision"] = revision
+    stored[_PENDING] = (tuple(facts), at, actor, len(audit))
     # Everything is decided: write.
     for name, value in changes.items():
         setattr(order, name, value)
     order.status = target
-    order.audit = (*order.audit, entry)
+    order.audit = (*audit, entry)
     if key is not None:
         order.idempotency = (*order.idempotency, (key, event, result))
     return result

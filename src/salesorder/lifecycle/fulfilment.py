@@ -34,6 +34,7 @@ from salesorder.lifecycle.engine import (
     TransitionResult,
     _check_event,
     _fire,
+    _fire_plain,
     _operation_id,
     _Plan,
     _quantities,
@@ -437,9 +438,16 @@ def hold(
     """
     if (first := _check_event(order, "hold", idempotency_key)) is not None:
         return first
-    plan = _Plan(order, changes={"held_from": order.status}, reason=reason)
-    plan.facts = [(OrderHeld, {"reason": reason})]
-    return _fire(plan, "hold", actor=actor, at=at, key=idempotency_key)
+    return _fire_plain(
+        order,
+        "hold",
+        {"held_from": order.status},
+        ((OrderHeld, {"reason": reason}),),
+        reason=reason,
+        actor=actor,
+        at=at,
+        key=idempotency_key,
+    )
 
 
 def resume(
@@ -461,6 +469,13 @@ def resume(
     """
     if (first := _check_event(order, "resume", idempotency_key)) is not None:
         return first
-    plan = _Plan(order, changes={"held_from": None})
-    plan.facts = [(OrderResumed, {})]
-    return _fire(plan, "resume", actor=actor, at=at, key=idempotency_key)
+    return _fire_plain(
+        order,
+        "resume",
+        {"held_from": None},
+        ((OrderResumed, {}),),
+        reason=None,
+        actor=actor,
+        at=at,
+        key=idempotency_key,
+    )
