@@ -142,7 +142,8 @@ class TransitionResult:
 
 
 # Pending events of a result built by a command: (facts, occurred at, actor, sequence).
-_Pending = tuple[Sequence[tuple[type[OrderEvent], dict[str, Any]]], datetime, str, int]
+_Facts = tuple[tuple[type[OrderEvent], dict[str, Any]], ...]
+_Pending = tuple[_Facts, datetime, str, int]
 _PENDING: Final = "_pending_events"
 
 
@@ -372,24 +373,14 @@ as trying each candidate's ``was_held_from_*`` guard in declaration order (the g
 test distinct statuses, so at most one holds)."""
 
 
-def _select(plan: _Plan | None, order: Order, event: str) -> Status:
-    """The target of the first candidate whose guards hold; raise if none does.
-
-    ``plan`` may be None for a command that changes nothing a guard reads besides the
-    order's own status and ``held_from``; it is built only if a general guard must run.
-    """
+def _select(plan: _Plan, event: str) -> Status:
+    """The target of the first candidate whose guards hold; raise if none does."""
+    order = plan.order
     source = order.status
     key = (source, event)
     target = _FIXED.get(key)
     if target is not None:
         return target
-    by_held = _BY_HELD_FROM.get(key)
-    if by_held is not None:
-        target = by_held.get(order.held_from)  # type: ignore[arg-type]
-        if target is not None:
-            return target
-    if plan is None:
-        plan = _Plan(order)
     refusal: str | None = None
     for candidate, guards in _TABLE[key]:
         for guard in guards:
@@ -411,7 +402,7 @@ def _fire(
     key: str | None,
 ) -> TransitionResult:
     order = plan.order
-    target = _select(plan, order, event)
+    target = _select(plan, event)
     changes = plan.changes
     if plan.effect is not None:
         changes.update(plan.effect(target))
@@ -421,7 +412,7 @@ def _fire(
         target,
         changes,
         reason=plan.reason,
-        facts=plan.facts,
+        facts=tuple(plan.facts),
         actor=actor,
         at=at,
         key=key,
@@ -432,26 +423,39 @@ def _fire_plain(
     order: Order,
     event: str,
     changes: dict[str, Any],
-    facts: Sequence[tuple[type[OrderEvent], dict[str, Any]]],
+    facts: _Facts,
     *,
     reason: str | None,
     actor: str,
     at: datetime,
     key: str | None,
 ) -> TransitionResult:
-    """:func:`_fire` for a command without an effect whose guards read only the order."""
+    """:func:`_fire` for a command without an effect, checks included.
+
+    Same checks, same order, same outcome as ``_check_event`` then ``_fire`` with a
+    plan; a transition whose target is fixed or chosen by ``held_from`` alone skips the
+    plan (no guard reads it). ``changes`` is not modified; ``facts`` must be final.
+    """
+    if key is not None and (first := _check_event(order, event, key)) is not None:
+        return first
     transition = (order.status, event)
-    if transition not in _FIXED and transition not in _BY_HELD_FROM:
-        # A general guard may read the planned changes: go through a plan.
-        plan = _Plan(order, changes=changes, reason=reason, facts=list(facts))
-        return _fire(plan, event, actor=actor, at=at, key=key)
-    target = _select(None, order, event)
+    target = _FIXED.get(transition)
+    if target is None:
+        by_held = _BY_HELD_FROM.get(transition)
+        target = None if by_held is None else by_held.get(order.held_from)  # type: ignore[arg-type]
+        if target is None:
+            # Refused, or a guard reads the planned changes: the general path.
+            if key is None:
+                _check_event(order, event, key)
+            plan = _Plan(order, changes=dict(changes), reason=reason, facts=list(facts))
+            return _fire(plan, event, actor=actor, at=at, key=key)
     return _write(
         order, event, target, changes, reason=reason, facts=facts, actor=actor, at=at, key=key
     )
 
 
 _make_audit_entry: Final = _maker(AuditEntry)
+_set_instance_dict: Final = vars(TransitionResult)["__dict__"].__set__
 
 
 def _write(
@@ -461,7 +465,7 @@ def _write(
     changes: dict[str, Any],
     *,
     reason: str | None,
-    facts: Sequence[tuple[type[OrderEvent], dict[str, Any]]],
+    facts: _Facts,
     actor: str,
     at: datetime,
     key: str | None,
@@ -474,13 +478,17 @@ def _write(
     # The result is built the way attrs' __init__ would (fields in the instance dict),
     # with the pending facts in place of the events (built on first read).
     result: TransitionResult = _new(TransitionResult)
-    stored = result.__dict__
-    stored["order_id"] = order.id
-    stored["event"] = event
-    stored["source"] = source
-    stored["target"] = target
-    stored["revision"] = revision
-    stored[_PENDING] = (tuple(facts), at, actor, len(audit))
+    _set_instance_dict(
+        result,
+        {
+            "order_id": order.id,
+            "event": event,
+            "source": source,
+            "target": target,
+            "revision": revision,
+            _PENDING: (facts, at, actor, len(audit)),
+        },
+    )
     # Everything is decided: write.
     for name, value in changes.items():
         setattr(order, name, value)

@@ -436,8 +436,6 @@ def hold(
     Raises:
         IllegalTransition: from draft, on hold or archived orders.
     """
-    if (first := _check_event(order, "hold", idempotency_key)) is not None:
-        return first
     return _fire_plain(
         order,
         "hold",
@@ -467,8 +465,6 @@ def resume(
     Raises:
         IllegalTransition: if the order is not on hold.
     """
-    if (first := _check_event(order, "resume", idempotency_key)) is not None:
-        return first
     return _fire_plain(
         order,
         "resume",
