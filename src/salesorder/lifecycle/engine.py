@@ -73,41 +73,56 @@ __all__ = [
 _new = object.__new__
 
 
-def _maker(cls: type[Any], *, keywords: bool = False) -> Callable[..., Any]:
-    """A positional constructor for a slotted attrs class, for the hot path of ``_fire``.
+_SHARED: Final = ("occurred_at", "event_id", "order_id", "actor", "source", "target", "revision")
+"""The fields every order event shares, in attrs' order, filled in by the engine."""
+
+
+def _maker(cls: type[Any], *, event: bool = False) -> Callable[..., Any]:
+    """A constructor for a slotted attrs class, for the hot path of a transition.
 
     attrs' frozen ``__init__`` looks each slot up by name through ``object.__setattr__``;
     calling the slots' own descriptors directly builds the same object (same fields, same
-    equality, same repr) in about half the time. Only classes without validators,
-    converters or ``__attrs_post_init__`` qualify, checked here at import.
+    equality, same repr) in about two thirds of the time. Only classes without
+    validators, converters or ``__attrs_post_init__`` qualify, checked when made.
+
+    Args:
+        cls: The class.
+        event: For an :class:`OrderEvent`: the constructor takes the shared fields
+            positionally, then one dict of the event's own fields (defaults from the
+            class), instead of every field positionally.
+
+    Returns:
+        The constructor.
     """
     fields = attrs.fields(cls)
-    if hasattr(cls, "__attrs_post_init__") or any(
-        field.validator is not None or field.converter is not None for field in fields
+    names = [field.name for field in fields]
+    if (
+        hasattr(cls, "__attrs_post_init__")
+        or any(field.validator is not None or field.converter is not None for field in fields)
+        or (event and tuple(names[: len(_SHARED)]) != _SHARED)
     ):  # pragma: no cover - a guard against a future change of the records
         msg = f"{cls.__name__} cannot be built without its __init__"
         raise TypeError(msg)
-    setters = []
-    for field in fields:
-        owner = next(klass for klass in cls.__mro__ if field.name in vars(klass))
-        setters.append(vars(owner)[field.name].__set__)
-    names = [field.name for field in fields]
     namespace: dict[str, Any] = {"_new": _new, "_cls": cls}
-    if keywords:
-        # Keyword-only, defaults from the class (a factory default must be passed).
-        parameters = []
-        for i, field in enumerate(fields):
+    values = list(names)
+    arguments = ", ".join(names)  # every field, in order
+    if event:
+        arguments = ", ".join((*_SHARED, "own"))
+        namespace["_own"] = frozenset(names[len(_SHARED) :])
+        for i, field in enumerate(fields[len(_SHARED) :], start=len(_SHARED)):
             if field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-                parameters.append(field.name)
+                values[i] = f"own[{field.name!r}]"
             else:
                 namespace[f"_d{i}"] = field.default
-                parameters.append(f"{field.name}=_d{i}")
-        arguments = "*, " + ", ".join(parameters)
-    else:
-        arguments = ", ".join(names)  # every field, in order, no defaults
-    body = "".join(f"    _s{i}(o, {name})\n" for i, name in enumerate(names))
-    source = f"def make({arguments}):\n    o = _new(_cls)\n{body}    return o\n"
-    namespace.update({f"_s{i}": setter for i, setter in enumerate(setters)})
+                values[i] = f"own.get({field.name!r}, _d{i})"
+    for i, field in enumerate(fields):
+        owner = next(klass for klass in cls.__mro__ if field.name in vars(klass))
+        namespace[f"_s{i}"] = vars(owner)[field.name].__set__
+    check = "    if not own.keys() <= _own: raise TypeError(sorted(own.keys() - _own))\n"
+    body = "".join(f"    _s{i}(o, {value})\n" for i, value in enumerate(values))
+    source = (
+        f"def make({arguments}):\n{check if event else ''}    o = _new(_cls)\n{body}    return o\n"
+    )
     exec(source, namespace)  # noqa: S102 - generated from attrs' own field list, as attrs does
     return namespace["make"]  # type: ignore[no-any-return]
 
@@ -165,23 +180,13 @@ def _events(result: TransitionResult) -> tuple[DomainEvent, ...]:
     for index, (cls, fields) in enumerate(facts):
         make = _EVENT_MAKERS.get(cls)
         if make is None:
-            make = _EVENT_MAKERS[cls] = _maker(cls, keywords=True)
-        built.append(
-            make(
-                occurred_at=at,
-                # Event ids are derived from the order's history (order id, transition
-                # number, event number): unique, cheaper than a uuid, and a replayed
-                # command yields the same ids, which makes de-duplication trivial.
-                event_id=f"{order_id}:{sequence}:{index}",
-                order_id=order_id,
-                actor=actor,
-                # Status is a StrEnum: the member is the string, without an enum lookup.
-                source=source,
-                target=target,
-                revision=revision,
-                **fields,
-            )
-        )
+            make = _EVENT_MAKERS[cls] = _maker(cls, event=True)
+        # Event ids are derived from the order's history (order id, transition number,
+        # event number): unique, cheaper than a uuid, and a replayed command yields the
+        # same ids, which makes de-duplication downstream trivial. Status is a StrEnum:
+        # the member is the string, without an enum lookup.
+        event_id = f"{order_id}:{sequence}:{index}"
+        built.append(make(at, event_id, order_id, actor, source, target, revision, fields))
     events = stored.setdefault("events", tuple(built))  # a concurrent first read: one wins
     stored.pop(_PENDING, None)
     return events  # type: ignore[no-any-return]
@@ -406,17 +411,7 @@ def _fire(
     changes = plan.changes
     if plan.effect is not None:
         changes.update(plan.effect(target))
-    return _write(
-        order,
-        event,
-        target,
-        changes,
-        reason=plan.reason,
-        facts=tuple(plan.facts),
-        actor=actor,
-        at=at,
-        key=key,
-    )
+    return _write(order, event, target, changes, plan.reason, tuple(plan.facts), actor, at, key)
 
 
 def _fire_plain(
@@ -449,21 +444,18 @@ def _fire_plain(
                 _check_event(order, event, key)
             plan = _Plan(order, changes=dict(changes), reason=reason, facts=list(facts))
             return _fire(plan, event, actor=actor, at=at, key=key)
-    return _write(
-        order, event, target, changes, reason=reason, facts=facts, actor=actor, at=at, key=key
-    )
+    return _write(order, event, target, changes, reason, facts, actor, at, key)
 
 
 _make_audit_entry: Final = _maker(AuditEntry)
 _set_instance_dict: Final = vars(TransitionResult)["__dict__"].__set__
 
 
-def _write(
+def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are cheaper
     order: Order,
     event: str,
     target: Status,
     changes: dict[str, Any],
-    *,
     reason: str | None,
     facts: _Facts,
     actor: str,
