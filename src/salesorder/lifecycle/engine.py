@@ -3,7 +3,9 @@
 Invariants: a command first computes a plan (all checks), then picks the first
 transition whose guards hold, then calls the stock hook, and only then writes the
 order — so a refusal anywhere leaves it unchanged; every write appends exactly one
-audit entry; a repeated idempotency key returns the stored result.
+audit entry; a repeated idempotency key returns the stored result; a result's domain
+events are built on the first read of ``TransitionResult.events`` from values fixed at
+the transition, so they are the same whenever they are read.
 """
 
 from __future__ import annotations
