@@ -4,9 +4,11 @@ Run: ``/work/venv/bin/python benchmarks/bench_lifecycle.py`` (one command, ratio
 
 Budgets:
 * applying one guarded transition costs at most 10x a plain dict-based transition table
-  doing the same checks and the same record keeping the requirements ask of every
-  transition (audit entry, domain event); the ratio against the checks alone, without
-  any record, is printed for information.
+  doing the same checks: checked both against a table that also keeps the records the
+  requirements ask of every transition (audit entry, domain event) and against the
+  checks alone, without any record. The library builds a result's domain events on the
+  first read of ``TransitionResult.events``; the cost with the events read is printed
+  for information.
 * 100 000 orders in memory cost at most 1.5x the same orders without any lifecycle.
 
 For comparison it also prints what python-statemachine costs per bound instance.
@@ -214,6 +216,13 @@ def library_run(orders: list[Order]) -> None:
         lc.resume(order, actor="u", at=AT)
 
 
+def library_events_run(orders: list[Order]) -> None:
+    # The service's path: every result's events are read (recorded in the outbox).
+    for order in orders:
+        lc.hold(order, actor="u", at=AT).events  # noqa: B018
+        lc.resume(order, actor="u", at=AT).events  # noqa: B018
+
+
 def floor_run(orders: list[Order]) -> None:
     for order in orders:
         floor_apply(order, "hold", actor="u", at=AT)
@@ -279,23 +288,31 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}")
 
     library = best_per_op(library_run, TRANSITION_ORDERS)
+    with_events = best_per_op(library_events_run, TRANSITION_ORDERS)
     floor = best_per_op(floor_run, TRANSITION_ORDERS)
     checks = best_per_op(checks_run, TRANSITION_ORDERS)
     bare = best_per_op(bare_run, TRANSITION_ORDERS)
     ratio = library / floor
+    checks_ratio = library / checks
     print()
     print("transition (hold then resume, guarded; per transition, best of 5):")
     print(f"  library (table compiled from OrderLifecycle): {library * 1e6:8.2f} us")
+    print(f"  library, result.events read as well:          {with_events * 1e6:8.2f} us")
     print(f"  floor: dict table, same checks and records:   {floor * 1e6:8.2f} us")
     print(f"  dict table, same checks, no audit/event:       {checks * 1e6:8.2f} us")
     print(f"  bare dict lookup + status write (scale only):  {bare * 1e6:8.2f} us")
     verdict = "OK" if ratio <= TRANSITION_BUDGET else "OVER BUDGET"
     print(f"  ratio library/floor: {ratio:.2f}x (budget {TRANSITION_BUDGET:.0f}x) {verdict}")
+    verdict = "OK" if checks_ratio <= TRANSITION_BUDGET else "OVER BUDGET"
     print(
-        f"  for information: library / checks without records {library / checks:.1f}x; "
-        "creating the audit entry, event and result (frozen attrs) is most of the cost"
+        f"  ratio library/checks without records: {checks_ratio:.2f}x "
+        f"(budget {TRANSITION_BUDGET:.0f}x) {verdict}"
     )
-
+    print(
+        f"  for information: with events read, {with_events / floor:.2f}x the floor with "
+        f"records and {with_events / checks:.1f}x the checks alone (events are built on "
+        "first read of TransitionResult.events; the audit entry and result always)"
+    )
     bare_orders, bare_bytes = traced(lambda: [build(BareOrder, i) for i in range(MEMORY_ORDERS)])
     del bare_orders
     orders, order_bytes = traced(lambda: [build(Order, i) for i in range(MEMORY_ORDERS)])
@@ -331,7 +348,8 @@ def main() -> int:
     times = transition / library
     print(f"  one transition:     {transition * 1e6:8.1f} us ({times:.1f}x the library)")
     print(f"  100,000 orders would need {memory * MEMORY_ORDERS / 1e9:.1f} GB of machines")
-    failed = ratio > TRANSITION_BUDGET or memory_ratio > MEMORY_BUDGET
+    failed = ratio > TRANSITION_BUDGET or checks_ratio > TRANSITION_BUDGET
+    failed = failed or memory_ratio > MEMORY_BUDGET
     return 1 if failed else 0
 
 

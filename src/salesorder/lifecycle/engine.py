@@ -3,7 +3,9 @@
 Invariants: a command first computes a plan (all checks), then picks the first
 transition whose guards hold, then calls the stock hook, and only then writes the
 order — so a refusal anywhere leaves it unchanged; every write appends exactly one
-audit entry; a repeated idempotency key returns the stored result.
+audit entry; a repeated idempotency key returns the stored result; a result's domain
+events are built on the first read of ``TransitionResult.events`` from values fixed at
+the transition, so they are the same whenever they are read.
 """
 
 from __future__ import annotations
@@ -68,10 +70,69 @@ __all__ = [
     "replay",
 ]
 
+# -- building frozen records without attrs' generated __init__ --------------------------------
+
+_new = object.__new__
+
+
+_SHARED: Final = ("occurred_at", "event_id", "order_id", "actor", "source", "target", "revision")
+"""The fields every order event shares, in attrs' order, filled in by the engine."""
+
+
+def _maker(cls: type[Any], *, event: bool = False) -> Callable[..., Any]:
+    """A constructor for a slotted attrs class, for the hot path of a transition.
+
+    attrs' frozen ``__init__`` looks each slot up by name through ``object.__setattr__``;
+    calling the slots' own descriptors directly builds the same object (same fields, same
+    equality, same repr) in about two thirds of the time. Only classes without
+    validators, converters or ``__attrs_post_init__`` qualify, checked when made.
+
+    Args:
+        cls: The class.
+        event: For an :class:`OrderEvent`: the constructor takes the shared fields
+            positionally, then one dict of the event's own fields (defaults from the
+            class), instead of every field positionally.
+
+    Returns:
+        The constructor.
+    """
+    fields = attrs.fields(cls)
+    names = [field.name for field in fields]
+    if (
+        hasattr(cls, "__attrs_post_init__")
+        or any(field.validator is not None or field.converter is not None for field in fields)
+        or (event and tuple(names[: len(_SHARED)]) != _SHARED)
+    ):  # pragma: no cover - a guard against a future change of the records
+        msg = f"{cls.__name__} cannot be built without its __init__"
+        raise TypeError(msg)
+    namespace: dict[str, Any] = {"_new": _new, "_cls": cls}
+    values = list(names)
+    arguments = ", ".join(names)  # every field, in order
+    if event:
+        arguments = ", ".join((*_SHARED, "own"))
+        namespace["_own"] = frozenset(names[len(_SHARED) :])
+        for i, field in enumerate(fields[len(_SHARED) :], start=len(_SHARED)):
+            if field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                values[i] = f"own[{field.name!r}]"
+            else:
+                namespace[f"_d{i}"] = field.default
+                values[i] = f"own.get({field.name!r}, _d{i})"
+    for i, field in enumerate(fields):
+        owner = next(klass for klass in cls.__mro__ if field.name in vars(klass))
+        namespace[f"_s{i}"] = vars(owner)[field.name].__set__
+    check = "    if not own.keys() <= _own: raise TypeError(sorted(own.keys() - _own))\n"
+    body = "".join(f"    _s{i}(o, {value})\n" for i, value in enumerate(values))
+    source = (
+        f"def make({arguments}):\n{check if event else ''}    o = _new(_cls)\n{body}    return o\n"
+    )
+    exec(source, namespace)  # noqa: S102 - generated from attrs' own field list, as attrs does
+    return namespace["make"]  # type: ignore[no-any-return]
+
+
 # -- results and plans ------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class TransitionResult:
     """What a command did.
 
@@ -82,6 +143,11 @@ class TransitionResult:
         target: Status after.
         revision: The order's revision after.
         events: Domain events emitted, to be recorded with the change (outbox).
+
+    A command builds its domain events on the first read of ``events`` (then keeps
+    them): their ids come from the order's history, so they are the same whenever they
+    are built, and a caller that does not read them does not pay for them. Equality,
+    ``repr``, hashing and encoding read ``events`` like any field.
     """
 
     order_id: str
@@ -90,6 +156,49 @@ class TransitionResult:
     target: Status
     revision: int
     events: tuple[DomainEvent, ...]
+
+
+# Pending events of a result built by a command: (facts, occurred at, actor, sequence).
+_Facts = tuple[tuple[type[OrderEvent], dict[str, Any]], ...]
+_Pending = tuple[_Facts, datetime, str, int]
+_PENDING: Final = "_pending_events"
+
+
+def _events(result: TransitionResult) -> tuple[DomainEvent, ...]:
+    """``TransitionResult.events``: the stored tuple, built from the pending facts once."""
+    stored = result.__dict__
+    try:
+        return stored["events"]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    facts, at, actor, sequence = stored[_PENDING]
+    order_id, source, target, revision = (
+        result.order_id,
+        result.source,
+        result.target,
+        result.revision,
+    )
+    built: list[DomainEvent] = []
+    for index, (cls, fields) in enumerate(facts):
+        make = _EVENT_MAKERS.get(cls)
+        if make is None:
+            make = _EVENT_MAKERS[cls] = _maker(cls, event=True)
+        # Event ids are derived from the order's history (order id, transition number,
+        # event number): unique, cheaper than a uuid, and a replayed command yields the
+        # same ids, which makes de-duplication downstream trivial. Status is a StrEnum:
+        # the member is the string, without an enum lookup.
+        event_id = f"{order_id}:{sequence}:{index}"
+        built.append(make(at, event_id, order_id, actor, source, target, revision, fields))
+    events = stored.setdefault("events", tuple(built))  # a concurrent first read: one wins
+    stored.pop(_PENDING, None)
+    return events  # type: ignore[no-any-return]
+
+
+# attrs writes fields straight into the instance dict, so the property serves reads only.
+setattr(TransitionResult, "events", property(_events, doc="Domain events emitted."))  # noqa: B010
+
+
+_EVENT_MAKERS: dict[type[OrderEvent], Callable[..., DomainEvent]] = {}
 
 
 @attrs.define(slots=True)
@@ -250,6 +359,47 @@ def _check_event(order: Order, event: str, key: str | None) -> TransitionResult 
     return None
 
 
+_FIXED: Final[dict[tuple[Status, str], Status]] = {
+    key: candidates[0][0]
+    for key, candidates in _TABLE.items()
+    if len(candidates) == 1 and not candidates[0][1]
+}
+"""Transitions with one unguarded candidate: the target without any guard call."""
+
+_HELD_FROM_GUARDS: Final[dict[Guard, Status]] = {
+    GUARDS[f"was_held_from_{status.value}"]: status for status in Status
+}
+
+_BY_HELD_FROM: Final[dict[tuple[Status, str], dict[Status, Status]]] = {
+    key: {_HELD_FROM_GUARDS[guards[0]]: target for target, guards in candidates}
+    for key, candidates in _TABLE.items()
+    if all(len(guards) == 1 and guards[0] in _HELD_FROM_GUARDS for _, guards in candidates)
+}
+"""Transitions chosen by ``held_from`` alone (``resume``): one dict lookup, same answer
+as trying each candidate's ``was_held_from_*`` guard in declaration order (the guards
+test distinct statuses, so at most one holds)."""
+
+
+def _select(plan: _Plan, event: str) -> Status:
+    """The target of the first candidate whose guards hold; raise if none does."""
+    order = plan.order
+    source = order.status
+    key = (source, event)
+    target = _FIXED.get(key)
+    if target is not None:
+        return target
+    refusal: str | None = None
+    for candidate, guards in _TABLE[key]:
+        for guard in guards:
+            if not guard(plan):
+                refusal = refusal or _GUARD_REFUSALS.get(guard.__name__)
+                break
+        else:
+            return candidate
+    params = {"payment": payment_status(order).value}
+    raise IllegalTransition(state=source.value, event=event, code=refusal, params=params)
+
+
 def _fire(
     plan: _Plan,
     event: str,
@@ -259,49 +409,85 @@ def _fire(
     key: str | None,
 ) -> TransitionResult:
     order = plan.order
-    source = order.status
-    target: Status | None = None
-    refusal: str | None = None
-    for candidate, guards in _TABLE[(source, event)]:
-        for guard in guards:
-            if not guard(plan):
-                refusal = refusal or _GUARD_REFUSALS.get(guard.__name__)
-                break
-        else:
-            target = candidate
-            break
-    if target is None:
-        params = {"payment": payment_status(order).value}
-        raise IllegalTransition(state=source.value, event=event, code=refusal, params=params)
+    target = _select(plan, event)
     changes = plan.changes
     if plan.effect is not None:
         changes.update(plan.effect(target))
+    return _write(order, event, target, changes, plan.reason, tuple(plan.facts), actor, at, key)
+
+
+def _fire_plain(
+    order: Order,
+    event: str,
+    changes: dict[str, Any],
+    facts: _Facts,
+    *,
+    reason: str | None,
+    actor: str,
+    at: datetime,
+    key: str | None,
+) -> TransitionResult:
+    """:func:`_fire` for a command without an effect, checks included.
+
+    Same checks, same order, same outcome as ``_check_event`` then ``_fire`` with a
+    plan; a transition whose target is fixed or chosen by ``held_from`` alone skips the
+    plan (no guard reads it). ``changes`` is not modified; ``facts`` must be final.
+    """
+    if key is not None and (first := _check_event(order, event, key)) is not None:
+        return first
+    transition = (order.status, event)
+    target = _FIXED.get(transition)
+    if target is None:
+        by_held = _BY_HELD_FROM.get(transition)
+        target = None if by_held is None else by_held.get(order.held_from)  # type: ignore[arg-type]
+        if target is None:
+            # Refused, or a guard reads the planned changes: the general path.
+            if key is None:
+                _check_event(order, event, key)
+            plan = _Plan(order, changes=dict(changes), reason=reason, facts=list(facts))
+            return _fire(plan, event, actor=actor, at=at, key=key)
+    return _write(order, event, target, changes, reason, facts, actor, at, key)
+
+
+_make_audit_entry: Final = _maker(AuditEntry)
+_set_instance_dict: Final = vars(TransitionResult)["__dict__"].__set__
+
+
+def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are cheaper
+    order: Order,
+    event: str,
+    target: Status,
+    changes: dict[str, Any],
+    reason: str | None,
+    facts: _Facts,
+    actor: str,
+    at: datetime,
+    key: str | None,
+) -> TransitionResult:
+    """Build the records of a decided transition, then write them to the order."""
+    source = order.status
     revision = changes.get("revision", order.revision)
-    sequence = len(order.audit)
-    # Event ids are derived from the order's history (order id, transition number,
-    # event number): unique, cheaper than a uuid, and a replayed command yields the
-    # same ids, which makes de-duplication downstream trivial.
-    events = tuple(
-        cls(
-            occurred_at=at,
-            event_id=f"{order.id}:{sequence}:{index}",
-            order_id=order.id,
-            actor=actor,
-            # Status is a StrEnum: the member is the string, without an enum lookup.
-            source=source,
-            target=target,
-            revision=revision,
-            **fields,
-        )
-        for index, (cls, fields) in enumerate(plan.facts)
+    audit = order.audit
+    entry = _make_audit_entry(at, actor, event, source, target, reason, revision)
+    # The result is built the way attrs' __init__ would (fields in the instance dict),
+    # with the pending facts in place of the events (built on first read).
+    result: TransitionResult = _new(TransitionResult)
+    _set_instance_dict(
+        result,
+        {
+            "order_id": order.id,
+            "event": event,
+            "source": source,
+            "target": target,
+            "revision": revision,
+            _PENDING: (facts, at, actor, len(audit)),
+        },
     )
-    entry = AuditEntry(at, actor, event, source, target, plan.reason, revision)
-    result = TransitionResult(order.id, event, source, target, revision, events)
     # Everything is decided: write.
     for name, value in changes.items():
         setattr(order, name, value)
     order.status = target
-    order.audit = (*order.audit, entry)
+    order.audit = (*audit, entry)
     if key is not None:
         order.idempotency = (*order.idempotency, (key, event, result))
     return result

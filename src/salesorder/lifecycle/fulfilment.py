@@ -34,6 +34,7 @@ from salesorder.lifecycle.engine import (
     TransitionResult,
     _check_event,
     _fire,
+    _fire_plain,
     _operation_id,
     _Plan,
     _quantities,
@@ -435,11 +436,16 @@ def hold(
     Raises:
         IllegalTransition: from draft, on hold or archived orders.
     """
-    if (first := _check_event(order, "hold", idempotency_key)) is not None:
-        return first
-    plan = _Plan(order, changes={"held_from": order.status}, reason=reason)
-    plan.facts = [(OrderHeld, {"reason": reason})]
-    return _fire(plan, "hold", actor=actor, at=at, key=idempotency_key)
+    return _fire_plain(
+        order,
+        "hold",
+        {"held_from": order.status},
+        ((OrderHeld, {"reason": reason}),),
+        reason=reason,
+        actor=actor,
+        at=at,
+        key=idempotency_key,
+    )
 
 
 def resume(
@@ -459,8 +465,13 @@ def resume(
     Raises:
         IllegalTransition: if the order is not on hold.
     """
-    if (first := _check_event(order, "resume", idempotency_key)) is not None:
-        return first
-    plan = _Plan(order, changes={"held_from": None})
-    plan.facts = [(OrderResumed, {})]
-    return _fire(plan, "resume", actor=actor, at=at, key=idempotency_key)
+    return _fire_plain(
+        order,
+        "resume",
+        {"held_from": None},
+        ((OrderResumed, {}),),
+        reason=None,
+        actor=actor,
+        at=at,
+        key=idempotency_key,
+    )
