@@ -35,7 +35,7 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -1281,8 +1281,8 @@ class StockLedger:
         self._operations: dict[str, int] = {}
         self._records: list[tuple[Any, ...]] = []
         self._record_chunks: list[tuple[tuple[Any, ...], ...]] = []
-        self._journal: list[_Entry] = []
-        self._journal_chunks: list[tuple[_Entry, ...]] = []
+        self._journal: list[_Entry | str] = []  # str: see _entries
+        self._journal_chunks: list[tuple[_Entry | str, ...]] = []
         # Pending events: tuples (event name first), journal entries or operation ids.
         self._pending: list[Any] = []
         self._pending_chunks: list[tuple[Any, ...]] = []
@@ -1507,9 +1507,31 @@ class StockLedger:
             )
         self._reservations[reservation_id] = packed
 
-    def _entries(self) -> Iterable[_Entry]:
-        """The journal's entries, oldest first."""
-        return itertools.chain(*self._journal_chunks, self._journal)
+    def _entries(self) -> Iterator[_Entry]:
+        """The journal's entries, oldest first.
+
+        A one-location reservation without actor is journalled as its operation id;
+        its entry is rebuilt here from the operation's record (its first result).
+        """
+        for entry in itertools.chain(*self._journal_chunks, self._journal):
+            if isinstance(entry, str):
+                record = self._record(self._operations[entry])
+                packed = record[-1]
+                yield (
+                    _RESERVED,
+                    packed[5],
+                    packed[11],
+                    ZERO,
+                    packed[12],
+                    packed[0],
+                    record[-2],
+                    entry,
+                    None,
+                    None,
+                    packed[1],
+                )
+            else:
+                yield entry
 
     def _record(self, index: int) -> tuple[Any, ...]:
         """The record of the operation at ``index`` (records are chunked by _CHUNK)."""
@@ -2164,21 +2186,26 @@ class StockLedger:
                     undo.append(_cell_undo(first))
                 reserved = first.reserved
                 first.reserved = reserved + quantity
-                self._journal.append(
-                    (
-                        _RESERVED,
-                        sku,
-                        location,
-                        ZERO,
-                        quantity,
-                        order_id,
-                        rid,
-                        operation_id,
-                        actor,
-                        None,
-                        at,
+                if actor is None:
+                    # The entry is rebuilt from the operation's record when read (see
+                    # _entries): a str is not tracked by the garbage collector, a tuple is.
+                    self._journal.append(operation_id)
+                else:
+                    self._journal.append(
+                        (
+                            _RESERVED,
+                            sku,
+                            location,
+                            ZERO,
+                            quantity,
+                            order_id,
+                            rid,
+                            operation_id,
+                            actor,
+                            None,
+                            at,
+                        )
                     )
-                )
                 self._pending.append(operation_id)
                 # Without safety stock allowed, what stays free is ≥ the safety stock.
                 if first.reorder_point is not None or (

@@ -596,3 +596,33 @@ class TestHotPathsMatchGeneralPaths:
                 )
             )
         assert results[0] == results[1]
+
+    def test_journal_of_a_one_location_reservation_is_complete(self) -> None:
+        ledger = stocked(A_WH1=5)
+        ledger.reserve("o1", [line("1", "A", 3)], operation_id="x", at=AT)
+        ledger.reserve("o2", [line("1", "A", 1)], operation_id="y", at=AT, actor="ann")
+        later = AT + timedelta(hours=1)
+        ledger.reserve("o3", [line("1", "A", 1)], operation_id="z", at=later, reservation_id="r3")
+        got = [
+            (
+                m.kind,
+                m.sku,
+                m.location,
+                m.on_hand_delta,
+                m.reserved_delta,
+                m.order_id,
+                m.reservation_id,
+                m.operation_id,
+                m.actor,
+                m.reason,
+                m.at,
+            )
+            for m in ledger.movements()[1:]
+        ]
+        kind = MovementKind.RESERVED
+        assert got == [
+            (kind, "A", "WH1", D(0), D(3), "o1", "x", "x", None, None, AT),
+            (kind, "A", "WH1", D(0), D(1), "o2", "y", "y", "ann", None, AT),
+            (kind, "A", "WH1", D(0), D(1), "o3", "r3", "z", None, None, later),
+        ]
+        assert ledger.rebuild_reserved() == {("A", "WH1"): D(5)}
