@@ -1110,6 +1110,24 @@ def _flat_request(lines: Mapping[str, object]) -> tuple[Any, ...]:
     return tuple(x for item in sorted((k, str(v)) for k, v in lines.items()) for x in item)
 
 
+def _release_fingerprint(
+    reservation_id: str, lines: Mapping[str, object] | None
+) -> tuple[Any, ...]:
+    """What identifies a release request (built only when needed: not on the hot path)."""
+    if lines is None:
+        return ("release", reservation_id, None)
+    return ("release", reservation_id, *_flat_request(lines))
+
+
+def _commit_fingerprint(
+    reservation_id: str, location: str | None, lines: Mapping[str, object] | None
+) -> tuple[Any, ...]:
+    """What identifies a commit request (built only when needed: not on the hot path)."""
+    if lines is None:
+        return ("commit", reservation_id, location, None)
+    return ("commit", reservation_id, location, *_flat_request(lines))
+
+
 def _flat(allocations: Iterable[tuple[str, str, Decimal]]) -> tuple[Any, ...]:
     """(sku, location, quantity) triples laid flat, for event records."""
     return tuple(x for triple in allocations for x in triple)
@@ -2553,15 +2571,10 @@ class StockLedger:
                 outstanding.
             OperationConflict: if the operation id was used for something else.
         """
-        fingerprint = (
-            ("release", reservation_id, None)
-            if lines is None
-            else ("release", reservation_id, *_flat_request(lines))
-        )
         index = self._operations.get(operation_id)
         if index is not None:
             record = self._record(index)
-            if record[:-2] != fingerprint:
+            if record[:-2] != _release_fingerprint(reservation_id, lines):
                 raise OperationConflict(operation_id)
             return _public(record[-2], record[-1])
         packed = self._reservations.get(reservation_id)
@@ -2664,6 +2677,7 @@ class StockLedger:
         self._pending.append(
             ("StockReleased", at, reservation_id, order_id, _flat(freed), unbackordered)
         )
+        fingerprint = _release_fingerprint(reservation_id, lines)
         self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return _public(reservation_id, packed)
 
@@ -2697,15 +2711,10 @@ class StockLedger:
                 allocated.
             OperationConflict: if the operation id was used for something else.
         """
-        fingerprint = (
-            ("commit", reservation_id, location, None)
-            if lines is None
-            else ("commit", reservation_id, location, *_flat_request(lines))
-        )
         index = self._operations.get(operation_id)
         if index is not None:
             record = self._record(index)
-            if record[:-2] != fingerprint:
+            if record[:-2] != _commit_fingerprint(reservation_id, location, lines):
                 raise OperationConflict(operation_id)
             return _public(record[-2], record[-1])
         packed = self._reservations.get(reservation_id)
@@ -2736,12 +2745,13 @@ class StockLedger:
                 undo.append((_UNDO_RESERVATION, reservation_id, packed))
             cell.on_hand -= q
             cell.reserved -= q
+            minus = -q
             entry = (
                 _COMMITTED,
                 sku,
                 location_1,
-                -q,
-                -q,
+                minus,
+                minus,
                 order_id,
                 reservation_id,
                 operation_id,
@@ -2806,6 +2816,7 @@ class StockLedger:
         packed = _pack(updated)
         self._put_reservation(reservation_id, packed)
         self._pending.append(("StockCommitted", at, reservation_id, order_id, _flat(shipped)))
+        fingerprint = _commit_fingerprint(reservation_id, location, lines)
         self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return _public(reservation_id, packed)
 
