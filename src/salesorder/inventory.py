@@ -1299,8 +1299,10 @@ class StockLedger:
         self._operations: dict[str, int] = {}
         self._records: list[tuple[Any, ...]] = []
         self._record_chunks: list[tuple[tuple[Any, ...], ...]] = []
-        self._journal: list[_Entry | str] = []  # str: see _entries
-        self._journal_chunks: list[tuple[_Entry | str, ...]] = []
+        # Entries: _Entry, a hot release or shipment's _Entry + its packed result, or an
+        # operation id (see _entries and _record).
+        self._journal: list[tuple[Any, ...] | str] = []
+        self._journal_chunks: list[tuple[tuple[Any, ...] | str, ...]] = []
         # Pending events: tuples (event name first), journal entries or operation ids.
         self._pending: list[Any] = []
         self._pending_chunks: list[tuple[Any, ...]] = []
@@ -1555,8 +1557,17 @@ class StockLedger:
         """The record of the operation at ``index`` (records are chunked by _CHUNK)."""
         chunk, offset = divmod(index, _CHUNK)
         if chunk < len(self._record_chunks):
-            return self._record_chunks[chunk][offset]
-        return self._records[offset]
+            record = self._record_chunks[chunk][offset]
+        else:
+            record = self._records[offset]
+        # A hot release or shipment stores its journal entry, which carries the
+        # packed result last: rebuild the usual record (fingerprint, then result).
+        kind = record[0]
+        if kind == _RELEASED:
+            return ("release", record[6], None, record[6], record[11])
+        if kind == _COMMITTED:
+            return ("commit", record[6], None, None, record[6], record[11])
+        return record
 
     def _remember(self, operation_id: str, record: tuple[Any, ...]) -> None:
         """Store an operation's record (its fingerprint, then the two result parts)."""
@@ -2608,20 +2619,6 @@ class StockLedger:
             now_released = released + q if released else q
             if backordered:
                 now_released += backordered
-            entry = (
-                _RELEASED,
-                sku,
-                location,
-                ZERO,
-                -q,
-                order_id,
-                reservation_id,
-                operation_id,
-                actor,
-                reason,
-                at,
-            )
-            self._journal.append(entry)
             packed = (
                 order_id,
                 created_at,
@@ -2635,6 +2632,23 @@ class StockLedger:
                 now_released,
                 0,
             )
+            # The packed result rides on the journal entry, which is also the
+            # operation's record (see _record): no tuple of its own for either.
+            entry = (
+                _RELEASED,
+                sku,
+                location,
+                ZERO,
+                -q,
+                order_id,
+                reservation_id,
+                operation_id,
+                actor,
+                reason,
+                at,
+                packed,
+            )
+            self._journal.append(entry)
             self._reservations[reservation_id] = packed
             if backordered:
                 self._pending.append(
@@ -2651,7 +2665,7 @@ class StockLedger:
                 self._pending.append(entry)  # the event is read from the journal entry
             self._operations[operation_id] = len(self._operations)
             records = self._records
-            records.append(("release", reservation_id, None, reservation_id, packed))
+            records.append(entry)
             if len(records) >= _CHUNK:
                 self._seal()
             # _public, inlined on this hot path (one Python call fewer).
@@ -2746,20 +2760,7 @@ class StockLedger:
             cell.on_hand -= q
             cell.reserved -= q
             minus = -q
-            entry = (
-                _COMMITTED,
-                sku,
-                location_1,
-                minus,
-                minus,
-                order_id,
-                reservation_id,
-                operation_id,
-                actor,
-                None,
-                at,
-            )
-            self._journal.append(entry)
+            # The packed result rides on the journal entry (see the release hot path).
             packed = (
                 order_id,
                 created_at,
@@ -2773,11 +2774,26 @@ class StockLedger:
                 released,
                 0,
             )
+            entry = (
+                _COMMITTED,
+                sku,
+                location_1,
+                minus,
+                minus,
+                order_id,
+                reservation_id,
+                operation_id,
+                actor,
+                None,
+                at,
+                packed,
+            )
+            self._journal.append(entry)
             self._reservations[reservation_id] = packed
             self._pending.append(entry)  # the event is read from the journal entry
             self._operations[operation_id] = len(self._operations)
             records = self._records
-            records.append(("commit", reservation_id, None, None, reservation_id, packed))
+            records.append(entry)
             if len(records) >= _CHUNK:
                 self._seal()
             # _public, inlined on this hot path (one Python call fewer).

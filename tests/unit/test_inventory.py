@@ -626,3 +626,20 @@ class TestHotPathsMatchGeneralPaths:
             (kind, "A", "WH1", D(0), D(1), "o3", "r3", "z", None, None, later),
         ]
         assert ledger.rebuild_reserved() == {("A", "WH1"): D(5)}
+
+    def test_repeated_hot_release_and_commit_replay_their_first_result(self) -> None:
+        ledger = stocked(A_WH1=5)
+        ledger.reserve("o1", [line("1", "A", 2)], operation_id="x", at=AT)
+        ledger.reserve("o2", [line("1", "A", 1)], operation_id="y", at=AT)
+        released = ledger.release("x", operation_id="r", at=AT)
+        shipped = ledger.commit("y", operation_id="c", at=AT)
+        assert ledger.release("x", operation_id="r", at=AT) == released
+        assert ledger.commit("y", operation_id="c", at=AT) == shipped
+        assert (released.lines[0].released, shipped.lines[0].committed) == (D(2), D(1))
+        with pytest.raises(OperationConflict):
+            ledger.release("x", operation_id="r", at=AT, lines={"1": 1})
+        with pytest.raises(OperationConflict):
+            ledger.commit("y", operation_id="c", at=AT, location="WH1")
+        with pytest.raises(OperationConflict):
+            ledger.commit("x", operation_id="r", at=AT)
+        assert [m.reserved_delta for m in ledger.movements()[1:]] == [D(2), D(1), D(-2), D(-1)]
