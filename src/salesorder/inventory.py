@@ -35,7 +35,7 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -1110,6 +1110,24 @@ def _flat_request(lines: Mapping[str, object]) -> tuple[Any, ...]:
     return tuple(x for item in sorted((k, str(v)) for k, v in lines.items()) for x in item)
 
 
+def _release_fingerprint(
+    reservation_id: str, lines: Mapping[str, object] | None
+) -> tuple[Any, ...]:
+    """What identifies a release request (built only when needed: not on the hot path)."""
+    if lines is None:
+        return ("release", reservation_id, None)
+    return ("release", reservation_id, *_flat_request(lines))
+
+
+def _commit_fingerprint(
+    reservation_id: str, location: str | None, lines: Mapping[str, object] | None
+) -> tuple[Any, ...]:
+    """What identifies a commit request (built only when needed: not on the hot path)."""
+    if lines is None:
+        return ("commit", reservation_id, location, None)
+    return ("commit", reservation_id, location, *_flat_request(lines))
+
+
 def _flat(allocations: Iterable[tuple[str, str, Decimal]]) -> tuple[Any, ...]:
     """(sku, location, quantity) triples laid flat, for event records."""
     return tuple(x for triple in allocations for x in triple)
@@ -1281,8 +1299,10 @@ class StockLedger:
         self._operations: dict[str, int] = {}
         self._records: list[tuple[Any, ...]] = []
         self._record_chunks: list[tuple[tuple[Any, ...], ...]] = []
-        self._journal: list[_Entry] = []
-        self._journal_chunks: list[tuple[_Entry, ...]] = []
+        # Entries: _Entry, a hot release or shipment's _Entry + its packed result, or an
+        # operation id (see _entries and _record).
+        self._journal: list[tuple[Any, ...] | str] = []
+        self._journal_chunks: list[tuple[tuple[Any, ...] | str, ...]] = []
         # Pending events: tuples (event name first), journal entries or operation ids.
         self._pending: list[Any] = []
         self._pending_chunks: list[tuple[Any, ...]] = []
@@ -1507,16 +1527,47 @@ class StockLedger:
             )
         self._reservations[reservation_id] = packed
 
-    def _entries(self) -> Iterable[_Entry]:
-        """The journal's entries, oldest first."""
-        return itertools.chain(*self._journal_chunks, self._journal)
+    def _entries(self) -> Iterator[_Entry]:
+        """The journal's entries, oldest first.
+
+        A one-location reservation without actor is journalled as its operation id;
+        its entry is rebuilt here from the operation's record (its first result).
+        """
+        for entry in itertools.chain(*self._journal_chunks, self._journal):
+            if isinstance(entry, str):
+                record = self._record(self._operations[entry])
+                packed = record[-1]
+                yield (
+                    _RESERVED,
+                    packed[5],
+                    packed[11],
+                    ZERO,
+                    packed[12],
+                    packed[0],
+                    record[-2],
+                    entry,
+                    None,
+                    None,
+                    packed[1],
+                )
+            else:
+                yield entry
 
     def _record(self, index: int) -> tuple[Any, ...]:
         """The record of the operation at ``index`` (records are chunked by _CHUNK)."""
         chunk, offset = divmod(index, _CHUNK)
         if chunk < len(self._record_chunks):
-            return self._record_chunks[chunk][offset]
-        return self._records[offset]
+            record = self._record_chunks[chunk][offset]
+        else:
+            record = self._records[offset]
+        # A hot release or shipment stores its journal entry, which carries the
+        # packed result last: rebuild the usual record (fingerprint, then result).
+        kind = record[0]
+        if kind == _RELEASED:
+            return ("release", record[6], None, record[6], record[11])
+        if kind == _COMMITTED:
+            return ("commit", record[6], None, None, record[6], record[11])
+        return record
 
     def _remember(self, operation_id: str, record: tuple[Any, ...]) -> None:
         """Store an operation's record (its fingerprint, then the two result parts)."""
@@ -2151,9 +2202,12 @@ class StockLedger:
                 free = cell.on_hand - cell.reserved
                 if not allow_safety_stock:
                     free -= cell.safety_stock
+                # quantity > 0, so "free >= quantity" implies stock here; tested first
+                # as the commonest case (one Decimal comparison fewer).
+                if free >= quantity:
+                    first, location = cell, here
+                    break
                 if free > ZERO:
-                    if free >= quantity:
-                        first, location = cell, here
                     break
             if first is not None:
                 # The first location with stock serves it all: the commonest case.
@@ -2161,21 +2215,26 @@ class StockLedger:
                     undo.append(_cell_undo(first))
                 reserved = first.reserved
                 first.reserved = reserved + quantity
-                self._journal.append(
-                    (
-                        _RESERVED,
-                        sku,
-                        location,
-                        ZERO,
-                        quantity,
-                        order_id,
-                        rid,
-                        operation_id,
-                        actor,
-                        None,
-                        at,
+                if actor is None:
+                    # The entry is rebuilt from the operation's record when read (see
+                    # _entries): a str is not tracked by the garbage collector, a tuple is.
+                    self._journal.append(operation_id)
+                else:
+                    self._journal.append(
+                        (
+                            _RESERVED,
+                            sku,
+                            location,
+                            ZERO,
+                            quantity,
+                            order_id,
+                            rid,
+                            operation_id,
+                            actor,
+                            None,
+                            at,
+                        )
                     )
-                )
                 self._pending.append(operation_id)
                 # Without safety stock allowed, what stays free is ≥ the safety stock.
                 if first.reorder_point is not None or (
@@ -2281,7 +2340,11 @@ class StockLedger:
             )
         if len(records) >= _CHUNK:
             self._seal()
-        return _public(rid, packed)
+        # _public, inlined on this hot path (one Python call fewer).
+        result: Reservation = _new_object(Reservation)
+        _set_reservation_id(result, rid)
+        _set_reservation_state(result, packed)
+        return result
 
     def _reserve_spread(
         self,
@@ -2519,15 +2582,10 @@ class StockLedger:
                 outstanding.
             OperationConflict: if the operation id was used for something else.
         """
-        fingerprint = (
-            ("release", reservation_id, None)
-            if lines is None
-            else ("release", reservation_id, *_flat_request(lines))
-        )
         index = self._operations.get(operation_id)
         if index is not None:
             record = self._record(index)
-            if record[:-2] != fingerprint:
+            if record[:-2] != _release_fingerprint(reservation_id, lines):
                 raise OperationConflict(operation_id)
             return _public(record[-2], record[-1])
         packed = self._reservations.get(reservation_id)
@@ -2557,6 +2615,25 @@ class StockLedger:
                 undo.append(_cell_undo(cell))
                 undo.append((_UNDO_RESERVATION, reservation_id, packed))
             cell.reserved -= q
+            # Additions of zero skipped (the usual case): Decimal arithmetic is dear.
+            now_released = released + q if released else q
+            if backordered:
+                now_released += backordered
+            packed = (
+                order_id,
+                created_at,
+                expires_at,
+                expired,
+                line_id,
+                sku,
+                quantity,
+                ZERO,
+                committed,
+                now_released,
+                0,
+            )
+            # The packed result rides on the journal entry, which is also the
+            # operation's record (see _record): no tuple of its own for either.
             entry = (
                 _RELEASED,
                 sku,
@@ -2569,21 +2646,9 @@ class StockLedger:
                 actor,
                 reason,
                 at,
+                packed,
             )
             self._journal.append(entry)
-            packed = (
-                order_id,
-                created_at,
-                expires_at,
-                expired,
-                line_id,
-                sku,
-                quantity,
-                ZERO,
-                committed,
-                released + q + backordered,
-                0,
-            )
             self._reservations[reservation_id] = packed
             if backordered:
                 self._pending.append(
@@ -2600,10 +2665,14 @@ class StockLedger:
                 self._pending.append(entry)  # the event is read from the journal entry
             self._operations[operation_id] = len(self._operations)
             records = self._records
-            records.append(("release", reservation_id, None, reservation_id, packed))
+            records.append(entry)
             if len(records) >= _CHUNK:
                 self._seal()
-            return _public(reservation_id, packed)
+            # _public, inlined on this hot path (one Python call fewer).
+            result: Reservation = _new_object(Reservation)
+            _set_reservation_id(result, reservation_id)
+            _set_reservation_state(result, packed)
+            return result
         order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, freed, unbackordered = _take(current, self._wanted(current, lines), commit=False)
         self._apply_release(
@@ -2622,6 +2691,7 @@ class StockLedger:
         self._pending.append(
             ("StockReleased", at, reservation_id, order_id, _flat(freed), unbackordered)
         )
+        fingerprint = _release_fingerprint(reservation_id, lines)
         self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return _public(reservation_id, packed)
 
@@ -2655,15 +2725,10 @@ class StockLedger:
                 allocated.
             OperationConflict: if the operation id was used for something else.
         """
-        fingerprint = (
-            ("commit", reservation_id, location, None)
-            if lines is None
-            else ("commit", reservation_id, location, *_flat_request(lines))
-        )
         index = self._operations.get(operation_id)
         if index is not None:
             record = self._record(index)
-            if record[:-2] != fingerprint:
+            if record[:-2] != _commit_fingerprint(reservation_id, location, lines):
                 raise OperationConflict(operation_id)
             return _public(record[-2], record[-1])
         packed = self._reservations.get(reservation_id)
@@ -2694,20 +2759,8 @@ class StockLedger:
                 undo.append((_UNDO_RESERVATION, reservation_id, packed))
             cell.on_hand -= q
             cell.reserved -= q
-            entry = (
-                _COMMITTED,
-                sku,
-                location_1,
-                -q,
-                -q,
-                order_id,
-                reservation_id,
-                operation_id,
-                actor,
-                None,
-                at,
-            )
-            self._journal.append(entry)
+            minus = -q
+            # The packed result rides on the journal entry (see the release hot path).
             packed = (
                 order_id,
                 created_at,
@@ -2717,18 +2770,37 @@ class StockLedger:
                 sku,
                 quantity,
                 backordered,
-                committed + q,
+                committed + q if committed else q,
                 released,
                 0,
             )
+            entry = (
+                _COMMITTED,
+                sku,
+                location_1,
+                minus,
+                minus,
+                order_id,
+                reservation_id,
+                operation_id,
+                actor,
+                None,
+                at,
+                packed,
+            )
+            self._journal.append(entry)
             self._reservations[reservation_id] = packed
             self._pending.append(entry)  # the event is read from the journal entry
             self._operations[operation_id] = len(self._operations)
             records = self._records
-            records.append(("commit", reservation_id, None, None, reservation_id, packed))
+            records.append(entry)
             if len(records) >= _CHUNK:
                 self._seal()
-            return _public(reservation_id, packed)
+            # _public, inlined on this hot path (one Python call fewer).
+            result: Reservation = _new_object(Reservation)
+            _set_reservation_id(result, reservation_id)
+            _set_reservation_state(result, packed)
+            return result
         order_id, created_at, expires_at, expired, current = _unpack(packed)
         new_lines, shipped, _ = _take(
             current, self._wanted(current, lines), commit=True, location=location
@@ -2760,6 +2832,7 @@ class StockLedger:
         packed = _pack(updated)
         self._put_reservation(reservation_id, packed)
         self._pending.append(("StockCommitted", at, reservation_id, order_id, _flat(shipped)))
+        fingerprint = _commit_fingerprint(reservation_id, location, lines)
         self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return _public(reservation_id, packed)
 

@@ -596,3 +596,50 @@ class TestHotPathsMatchGeneralPaths:
                 )
             )
         assert results[0] == results[1]
+
+    def test_journal_of_a_one_location_reservation_is_complete(self) -> None:
+        ledger = stocked(A_WH1=5)
+        ledger.reserve("o1", [line("1", "A", 3)], operation_id="x", at=AT)
+        ledger.reserve("o2", [line("1", "A", 1)], operation_id="y", at=AT, actor="ann")
+        later = AT + timedelta(hours=1)
+        ledger.reserve("o3", [line("1", "A", 1)], operation_id="z", at=later, reservation_id="r3")
+        got = [
+            (
+                m.kind,
+                m.sku,
+                m.location,
+                m.on_hand_delta,
+                m.reserved_delta,
+                m.order_id,
+                m.reservation_id,
+                m.operation_id,
+                m.actor,
+                m.reason,
+                m.at,
+            )
+            for m in ledger.movements()[1:]
+        ]
+        kind = MovementKind.RESERVED
+        assert got == [
+            (kind, "A", "WH1", D(0), D(3), "o1", "x", "x", None, None, AT),
+            (kind, "A", "WH1", D(0), D(1), "o2", "y", "y", "ann", None, AT),
+            (kind, "A", "WH1", D(0), D(1), "o3", "r3", "z", None, None, later),
+        ]
+        assert ledger.rebuild_reserved() == {("A", "WH1"): D(5)}
+
+    def test_repeated_hot_release_and_commit_replay_their_first_result(self) -> None:
+        ledger = stocked(A_WH1=5)
+        ledger.reserve("o1", [line("1", "A", 2)], operation_id="x", at=AT)
+        ledger.reserve("o2", [line("1", "A", 1)], operation_id="y", at=AT)
+        released = ledger.release("x", operation_id="r", at=AT)
+        shipped = ledger.commit("y", operation_id="c", at=AT)
+        assert ledger.release("x", operation_id="r", at=AT) == released
+        assert ledger.commit("y", operation_id="c", at=AT) == shipped
+        assert (released.lines[0].released, shipped.lines[0].committed) == (D(2), D(1))
+        with pytest.raises(OperationConflict):
+            ledger.release("x", operation_id="r", at=AT, lines={"1": 1})
+        with pytest.raises(OperationConflict):
+            ledger.commit("y", operation_id="c", at=AT, location="WH1")
+        with pytest.raises(OperationConflict):
+            ledger.commit("x", operation_id="r", at=AT)
+        assert [m.reserved_delta for m in ledger.movements()[1:]] == [D(2), D(1), D(-2), D(-1)]
