@@ -394,7 +394,8 @@ class OrderService:
             version = order.version
             history = len(order.audit)
             result = command(order, uow, now)
-            if len(order.audit) != history or order.revision != result.revision:
+            # Every lifecycle change appends an audit entry; a repeated key appends none.
+            if len(order.audit) != history:
                 uow.orders.save(order, expected_version=version)
                 uow.outbox.add((*result.events, *uow.stock.drain_events()))
             uow.commit()

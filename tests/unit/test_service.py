@@ -944,6 +944,17 @@ class TestIdempotencyKeys:
         run(order_id, "key-2")
         assert world.state() != after_first
 
+    def test_an_old_key_repeated_after_an_amendment_changes_nothing(self, world: World) -> None:
+        order = world.approved()
+        world.service.confirm(order.id, actor="S-LI", idempotency_key="confirm-1")
+        world.service.amend(order.id, [ChangeQuantity("1", Decimal(3))], actor="S-LI")
+        assert world.service.get(order.id).revision == 2
+        before = world.state()
+        version = world.service.get(order.id).version
+        world.service.confirm(order.id, actor="S-LI", idempotency_key="confirm-1")
+        assert world.state() == before
+        assert world.service.get(order.id).version == version
+
     def test_a_repeated_payment_is_recorded_once(self, world: World) -> None:
         order = world.delivered()
         for _ in range(3):
