@@ -33,7 +33,7 @@ from salesorder.documents import Seller, render_html, render_text
 from salesorder.errors import NotFound, ValidationFailed
 from salesorder.inventory import AllocationStrategy
 from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy, TransitionResult
-from salesorder.money import Money, RoundingPolicy
+from salesorder.money import Money, RoundingPolicy, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
 from salesorder.order import InvoiceKind, Order, new_id
 from salesorder.ports import (
@@ -56,7 +56,14 @@ from salesorder.pricing import (
 )
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
-from salesorder.sla import DEFAULT_DEADLINES, Breach, BusinessCalendar, Deadline, WeekendCalendar
+from salesorder.sla import (
+    DEFAULT_DEADLINES,
+    Breach,
+    BusinessCalendar,
+    Deadline,
+    WeekendCalendar,
+)
+from salesorder.sla import overdue as sla_overdue
 from salesorder.stockhook import StoreReservations
 from salesorder.validation import (
     CreditPolicy,
@@ -64,6 +71,7 @@ from salesorder.validation import (
     StockPolicy,
     ValidationContext,
     ValidationReport,
+    default_rules,
     validate,
 )
 
@@ -195,7 +203,8 @@ class OrderService:
         self._rounding = rounding or RoundingPolicy()
         self._charges = tuple(charges)
         self._stacking = stacking or StackingPolicy()
-        self._rules = rules
+        # Built once: submit re-runs the rules on the stored order.
+        self._rules = rules or default_rules()
         self._credit = credit
         self._credit_policy = credit_policy
         self._stock_policy = stock_policy
@@ -412,7 +421,7 @@ class OrderService:
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
             report = ValidationReport(
-                issues=(self._rules or _default_rules()).run(order, self._context(now, uow.stock)),
+                issues=self._rules.run(order, self._context(now, uow.stock)),
                 order=order,
             )
             if not report.ok:
@@ -831,15 +840,13 @@ class OrderService:
     def overdue(self, *, now: datetime | None = None) -> list[tuple[Order, Breach]]:
         """Every open order past one of its SLA deadlines, with the breach."""
         moment = now or self.clock.now()
-        from salesorder.sla import overdue  # noqa: PLC0415  (name clash with this method)
-
         found: list[tuple[Order, Breach]] = []
         for order in self.find():
             if order.status in ARCHIVED:
                 continue
             found.extend(
                 (order, breach)
-                for breach in overdue(
+                for breach in sla_overdue(
                     order, moment, calendar=self.calendar, deadlines=self.deadlines
                 )
             )
@@ -880,15 +887,7 @@ class OrderService:
         return result
 
 
-def _default_rules() -> RuleSet:
-    from salesorder.validation import default_rules  # noqa: PLC0415
-
-    return default_rules()
-
-
 def _quantities(lines: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:
-    from salesorder.money import to_decimal  # noqa: PLC0415
-
     return {line_id: to_decimal(q, what="quantity") for line_id, q in lines.items()}
 
 

@@ -120,7 +120,7 @@ class StoreReservations:
             if lines is None:
                 share = None
             else:
-                share = _take(reservation, lines, lambda ln: ln.allocated + ln.backordered)
+                share = _take(reservation, lines)
                 if not share:
                     continue
                 lines = _minus(lines, share)
@@ -137,7 +137,7 @@ class StoreReservations:
         remaining = dict(lines)
         for reservation in self._open(order_id):
             current = reservation
-            wanted = _take(current, remaining, lambda ln: ln.allocated + ln.backordered)
+            wanted = _take(current, remaining)
             if not wanted:
                 continue
             if any(
@@ -218,18 +218,14 @@ class StoreReservations:
         return min(p.location for p in positions) if positions else "returns"
 
 
-def _take(
-    reservation: Reservation,
-    wanted: Mapping[str, Decimal],
-    capacity: object,
-) -> dict[str, Decimal]:
+def _take(reservation: Reservation, wanted: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """The part of ``wanted`` this reservation still holds (allocated or backordered)."""
     share: dict[str, Decimal] = {}
     for line in reservation.lines:
         quantity = wanted.get(line.line_id, ZERO)
         if quantity <= 0:
             continue
-        room = capacity(line)  # type: ignore[operator]
-        take = min(quantity, room)
+        take = min(quantity, line.allocated + line.backordered)
         if take > 0:
             share[line.line_id] = take
     return share
