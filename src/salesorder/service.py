@@ -163,7 +163,8 @@ class OrderService:
         deadlines: SLA deadlines.
         notifier: Where committed events go (none: they stay in the outbox).
         routing: Which audiences hear about which events.
-        quote_numbering: Numbers for quotes (``numbering`` when None).
+        quote_numbering: Numbers for quotes, e.g. ``PatternNumbering(prefix="QT")``;
+            when None, quotes take numbers from ``numbering`` (one shared series).
     """
 
     def __init__(
@@ -328,7 +329,7 @@ class OrderService:
                 known_quote = uow.idempotency.get(f"quote:{idempotency_key}")
                 if known_quote is not None:
                     return uow.quotes.get(known_quote)
-        number = self._quote_numbering.next_number(at=now).replace("SO-", "QT-", 1)
+        number = self._quote_numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
                 known = uow.idempotency.get(f"quote:{idempotency_key}")
