@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from salesorder.adapters._memory_orders import (
     MemoryCouponLedger,
@@ -22,6 +22,9 @@ from salesorder.adapters._memory_orders import (
 )
 from salesorder.errors import ConcurrencyConflict, NotFound
 from salesorder.quotes import Quote
+
+if TYPE_CHECKING:
+    from salesorder.adapters.memory import InMemoryStockStore
 
 __all__ = [
     "MemoryDatabase",
@@ -135,8 +138,9 @@ class MemoryDatabase:
         stock: The stock store; a new empty :class:`InMemoryStockStore` by default.
     """
 
-    def __init__(self, *, stock: object | None = None) -> None:
-        from salesorder.adapters.memory import InMemoryStockStore  # noqa: PLC0415  (cycle)
+    def __init__(self, *, stock: InMemoryStockStore | None = None) -> None:
+        # memory.py re-exports this module, so its store is imported here, not at the top.
+        from salesorder.adapters.memory import InMemoryStockStore  # noqa: PLC0415
 
         self.lock = threading.RLock()
         self.orders = MemoryOrderRepository(lock=self.lock)
@@ -144,7 +148,7 @@ class MemoryDatabase:
         self.outbox = MemoryOutbox(lock=self.lock)
         self.coupons = MemoryCouponLedger(lock=self.lock)
         self.idempotency = MemoryIdempotencyKeys(lock=self.lock)
-        self.stock = stock if isinstance(stock, InMemoryStockStore) else InMemoryStockStore()
+        self.stock = stock if stock is not None else InMemoryStockStore()
 
     def parts(self) -> tuple[_Undoable, ...]:
         """Every part a unit of work must be able to undo."""
