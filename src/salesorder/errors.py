@@ -394,3 +394,11 @@ define_code(
     en="The {entity} was changed by someone else (expected version {expected}).",
     zh="{entity} 已被他人修改(期望版本 {expected})。",
 )
+#: A unit of work whose transaction the database aborted (after a deadlock, say) is
+#: refused at commit instead of "committing" nothing; raised as ConcurrencyConflict.
+STORAGE_TRANSACTION_ABORTED: Final = define_code(
+    "storage.transaction_aborted",
+    en="The database aborted this unit of work's transaction after an earlier error; "
+    "nothing was committed: roll back and retry.",
+    zh="数据库已因先前的错误中止此工作单元的事务,没有任何内容被提交:请回滚后重试。",
+)

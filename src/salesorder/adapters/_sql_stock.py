@@ -14,13 +14,25 @@ Invariants:
   a read-modify-write. "0 rows updated" means the plan is stale: the attempt is
   rolled back to its savepoint and re-planned from fresh rows (bounded), or the
   operation fails with :class:`~salesorder.inventory.InsufficientStock`.
-* Each operation runs in one SAVEPOINT: positions, reservation, journal rows,
-  events and the idempotency record change together or not at all, and a failed
-  operation leaves the caller's transaction usable and unchanged.
+* Positions, reservation, journal rows, events and the idempotency record change
+  together or not at all, and a refused operation leaves the caller's transaction
+  usable and unchanged. Each operation runs in one SAVEPOINT, except a reservation
+  on PostgreSQL: there it is one statement (data-modifying CTEs chained so that each
+  step runs only if the one before succeeded), and the store undoes the positions it
+  took when a later step refuses — exact, since the transaction still holds those
+  rows. That saves the SAVEPOINT and RELEASE round trips: a reservation is the
+  transaction's BEGIN and COMMIT plus two statements, the plan and the write.
 * Rows are locked in one global order — existing reservation rows, positions sorted
   by (SKU, location), then new rows (a new reservation, the operation record), which
-  nobody else can hold — so two operations cannot deadlock each other. A
-  reservation row carries a ``version``; its update is conditional too.
+  nobody else can hold — so two operations cannot deadlock each other. On
+  PostgreSQL a reservation plans on rows it locks (``FOR UPDATE`` in that order), so
+  its plan cannot go stale. A reservation row carries a ``version``; its update is
+  conditional too.
+* A deadlock with a unit of work that holds other rows (several operations in one
+  transaction) is still possible; it becomes ``concurrency.conflict``. Where no
+  savepoint protected the transaction, PostgreSQL has aborted it, and
+  ``SqlUnitOfWork.commit`` refuses with ``storage.transaction_aborted`` rather than
+  letting the server turn the COMMIT into a silent rollback.
 * The idempotency record is inserted last, ``ON CONFLICT DO NOTHING``: a recorded
   operation id rolls the attempt back and replays the stored result. Every retryable
   database error (deadlock, serialization failure, busy SQLite file) becomes
@@ -406,6 +418,14 @@ _RECORD_SQLITE: Final = (
     .on_conflict_do_nothing()
     .returning(operations_table.c.operation_id)
 )
+_RECORD_POSTGRESQL: Final = (
+    postgresql.insert(operations_table)
+    .on_conflict_do_nothing()
+    .returning(operations_table.c.operation_id)
+)
+#: Rows (journal rows, events, positions) one PostgreSQL statement may carry; beyond
+#: it, statement by statement (a statement holds at most 65 535 parameters).
+_ONE_STATEMENT_ROWS: Final = 256
 _PLANNED: Final = (
     sa.select(
         positions_table.c.sku,
@@ -422,15 +442,24 @@ _PLANNED: Final = (
 )
 
 
-@functools.cache
-def _pg_record(dialect: Dialect, moves: int, events: int, *, reservation: bool) -> str:
+# PostgreSQL plans on locked rows (``FOR UPDATE`` after ``ORDER BY``: locked in key
+# order, the same global order every operation follows), so the conditional updates
+# that follow find what the plan saw and a plan never goes stale. A stale plan would
+# be worse than a wait: the failed update may keep its row locked (PostgreSQL locks a
+# row it re-checks after a concurrent change), and a re-plan that takes another row
+# while holding it can deadlock.
+_PLANNED_LOCKED: Final = _PLANNED.with_for_update()
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_record(dialect: Dialect, moves: int, events: int) -> str:
     """The PostgreSQL record statement for a shape, compiled once to driver SQL.
 
     (SQLAlchemy does not cache statements with data-modifying CTEs: compiling one
     per call cost more than the round trips it saves.)
 
     ``INSERT`` of the idempotency record ``ON CONFLICT DO NOTHING RETURNING``, with the
-    journal rows, the events and a new reservation row as data-modifying CTEs.
+    journal rows and the events as data-modifying CTEs.
     """
 
     def row(table: sa.Table, prefix: str) -> dict[str, Any]:
@@ -447,10 +476,6 @@ def _pg_record(dialect: Dialect, moves: int, events: int, *, reservation: bool) 
     if events:
         rows = [row(stock_events_table, f"e{i}") for i in range(events)]
         statement = statement.add_cte(stock_events_table.insert().values(rows).cte("e"))
-    if reservation:
-        statement = statement.add_cte(
-            reservations_table.insert().values(row(reservations_table, "r")).cte("r")
-        )
     recorded = statement.on_conflict_do_nothing().returning(operations_table.c.operation_id)
     return str(recorded.compile(dialect=dialect))
 
@@ -494,6 +519,113 @@ def _update_statement(on_hand: bool, reserved: bool, condition: str | None) -> A
     return statement if where is None else statement.where(where)
 
 
+# The columns a changed position row returns (for alerts and the caller's result).
+_POSITION_COLUMNS: Final = "on_hand, reserved, safety_stock, reorder_point, max_level"
+
+
+def _v(name: str) -> str:
+    """A text parameter in a select list, typed like the columns it is compared with.
+
+    (PostgreSQL refuses one parameter deduced as ``text`` in one place and as
+    ``character varying`` in another.)
+    """
+    return f"CAST(%({name})s AS VARCHAR)"
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_reserve(positions: int, moves: int, *, allow_safety_stock: bool) -> str:
+    """A whole reservation as ONE PostgreSQL statement, for a shape (compiled once).
+
+    Data-modifying CTEs chained by their ``RETURNING`` output, so that each runs only
+    when the one before it succeeded, in this order (also the lock order):
+
+    ``u0 .. uN``  the conditional update of each position, sorted by (SKU, location);
+                  ``u0`` only if the operation id is not recorded yet;
+    ``r``         the reservation row (``ON CONFLICT DO NOTHING``: a taken id is a no-op);
+    ``o``         the idempotency record (``ON CONFLICT DO NOTHING``);
+    ``m``, ``e``  the journal rows and the ``StockReserved`` event, once ``o`` is in.
+
+    A refusal never raises: the statement reports ``recorded``, ``created``, ``seen``
+    (recorded before it started) and one row per position it updated, and the caller
+    gives back what a refused statement took (``_pg_unreserve``). Hence no savepoint,
+    which saves two of the six round trips a reservation took.
+    """
+    available = "on_hand - reserved" if allow_safety_stock else "on_hand - reserved - safety_stock"
+    recorded = "SELECT 1 FROM so_stock_operations WHERE tenant_id = %(t)s AND operation_id = %(o)s"
+    ctes = []
+    gate = f"NOT EXISTS ({recorded})"
+    for i in range(positions):
+        ctes.append(
+            f"u{i} AS (UPDATE so_stock_positions SET reserved = reserved + %(q{i})s"
+            f" WHERE tenant_id = %(t)s AND sku = %(s{i})s AND location = %(l{i})s"
+            f" AND {available} >= %(q{i})s AND {gate} RETURNING {_POSITION_COLUMNS})"
+        )
+        gate = f"EXISTS (SELECT 1 FROM u{i})"
+    ctes.append(
+        "r AS (INSERT INTO so_stock_reservations"
+        " (tenant_id, reservation_id, order_id, expires_key, is_open, version, document)"
+        f" SELECT {_v('t')}, {_v('r')}, {_v('order')}, {_v('expires')}, %(open)s, 1, %(document)s"
+        f" WHERE {gate} ON CONFLICT (tenant_id, reservation_id) DO NOTHING RETURNING 1)"
+    )
+    ctes.append(
+        "o AS (INSERT INTO so_stock_operations (tenant_id, operation_id, fingerprint, result)"
+        f" SELECT {_v('t')}, {_v('o')}, %(fingerprint)s, %(result)s WHERE EXISTS (SELECT 1 FROM r)"
+        " ON CONFLICT (tenant_id, operation_id) DO NOTHING RETURNING 1)"
+    )
+    if moves:
+        rows = ", ".join(
+            f"(%(ms{i})s, %(ml{i})s, CAST(%(mq{i})s AS NUMERIC))" for i in range(moves)
+        )
+        ctes.append(
+            "m AS (INSERT INTO so_stock_movements (tenant_id, kind, sku, location,"
+            " on_hand_delta, reserved_delta, order_id, reservation_id, operation_id, actor, at)"
+            f" SELECT {_v('t')}, %(kind)s, v.sku, v.location, 0, v.q, {_v('order')}, {_v('r')},"
+            f" {_v('o')}, {_v('actor')}, %(at)s FROM (VALUES {rows}) AS v (sku, location, q)"
+            " WHERE EXISTS (SELECT 1 FROM o))"
+        )
+    ctes.append(
+        "e AS (INSERT INTO so_stock_events (tenant_id, payload)"
+        f" SELECT {_v('t')}, %(event)s WHERE EXISTS (SELECT 1 FROM o))"
+    )
+    flags = (
+        "(SELECT count(*) FROM o) AS recorded, (SELECT count(*) FROM r) AS created,"
+        f" EXISTS ({recorded}) AS seen"
+    )
+    if not positions:
+        return f"WITH {', '.join(ctes)} SELECT {flags}, NULL AS k"
+    applied = " UNION ALL ".join(
+        f"SELECT {i} AS k, {_POSITION_COLUMNS} FROM u{i}" for i in range(positions)
+    )
+    return (
+        f"WITH {', '.join(ctes)} SELECT {flags}, a.*"
+        f" FROM (SELECT 1) AS one LEFT JOIN ({applied}) AS a ON true ORDER BY a.k"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_unreserve(positions: int) -> str:
+    """Give back what a refused one-statement reservation took (rows it still locks)."""
+    rows = ", ".join(f"(%(s{i})s, %(l{i})s, CAST(%(q{i})s AS NUMERIC))" for i in range(positions))
+    return (
+        "UPDATE so_stock_positions AS p SET reserved = p.reserved - v.q"
+        f" FROM (VALUES {rows}) AS v (sku, location, q)"
+        " WHERE p.tenant_id = %(t)s AND p.sku = v.sku AND p.location = v.location"
+    )
+
+
+class _PositionRow:
+    """A position row read by driver SQL, with the quantities the Quantity type would give."""
+
+    __slots__ = ("max_level", "on_hand", "reorder_point", "reserved", "safety_stock")
+
+    def __init__(self, row: Any) -> None:
+        self.on_hand = _clean(row.on_hand)
+        self.reserved = _clean(row.reserved)
+        self.safety_stock = _clean(row.safety_stock)
+        self.reorder_point = None if row.reorder_point is None else _clean(row.reorder_point)
+        self.max_level = None if row.max_level is None else _clean(row.max_level)
+
+
 class SqlStockStore:
     """:class:`~salesorder.ports.StockStore` on one connection (transaction) and tenant.
 
@@ -526,8 +658,10 @@ class SqlStockStore:
         # Journal rows and events of the running attempt, written by _record.
         self._moves: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
-        # A new reservation row written by _record (PostgreSQL), after the positions.
-        self._fresh: dict[str, Any] | None = None
+        # The running operation's fingerprint, for work that records itself.
+        self._fingerprint = ""
+        # PostgreSQL reserves in one statement (see _pg_reserve).
+        self._one_statement = connection.dialect.name == "postgresql"
 
     # ---------------------------------------------------------------- plumbing
 
@@ -535,15 +669,21 @@ class SqlStockStore:
         p = positions_table.c
         return (p.tenant_id == self._tenant, p.sku == sku, p.location == location)
 
-    def _attempt(self, operation: str, work: Callable[[], T]) -> T:
-        """Run ``work`` in a savepoint; re-run it when its plan went stale."""
+    def _attempt(self, operation: str, work: Callable[[], T], *, savepoint: bool = True) -> T:
+        """Run ``work`` in a savepoint; re-run it when its plan went stale.
+
+        ``savepoint=False`` is for work that undoes its own refused attempts (the
+        one-statement reservation): it saves the SAVEPOINT and RELEASE round trips.
+        """
         for _ in range(self._attempts):
             self._moves = []
             self._events = []
-            self._fresh = None
             try:
-                with self._guard(operation), self._connection.begin_nested():
-                    return work()
+                with self._guard(operation):
+                    if not savepoint:
+                        return work()
+                    with self._connection.begin_nested():
+                        return work()
             except _Stale:
                 continue
         raise _conflict(operation)
@@ -577,6 +717,8 @@ class SqlStockStore:
         fingerprint: Sequence[Any],
         work: Callable[[], tuple[Any, T]],
         read: Callable[[Any], T],
+        *,
+        records_itself: bool = False,
     ) -> T:
         """Run an idempotent operation: do it and record its result, or replay it.
 
@@ -584,17 +726,23 @@ class SqlStockStore:
         when the operation id is already recorded (or the work is refused, which a
         replay of an earlier success may be) the savepoint is rolled back and the
         stored result is read instead.
+
+        ``records_itself``: ``work`` writes the record (with ``self._fingerprint``) and
+        undoes its own refused attempts, so it runs without a savepoint.
         """
         text = _dumps(list(fingerprint))
+        self._fingerprint = text
 
         def attempt() -> T:
             document, result = work()
+            if records_itself:
+                return result
             if not self._record(operation_id, text, _dumps(document)):
                 raise _Replay
             return result
 
         try:
-            return self._attempt(operation, attempt)
+            return self._attempt(operation, attempt, savepoint=not records_itself)
         except _Replay:
             # Recorded before (or by a concurrent call that committed first): replay it.
             seen = self._replay(operation, operation_id, text)
@@ -602,6 +750,15 @@ class SqlStockStore:
                 raise _conflict(operation) from None
             return read(seen)
         except sa.exc.IntegrityError:  # pragma: no cover - other dialects' record insert
+            seen = self._replay(operation, operation_id, text)
+            if seen is None:
+                raise
+            return read(seen)
+        except ConcurrencyConflict:
+            if records_itself:
+                # Without a savepoint, the database error behind it aborted the
+                # transaction: nothing more can be read in it.
+                raise
             seen = self._replay(operation, operation_id, text)
             if seen is None:
                 raise
@@ -631,32 +788,22 @@ class SqlStockStore:
         for row in moves:
             row["tenant_id"] = self._tenant
         name = self._connection.dialect.name
-        if name == "postgresql":
-            fresh = self._fresh
+        if name == "postgresql" and len(moves) + len(events) <= _ONE_STATEMENT_ROWS:
             params = {f"o_{k}": v for k, v in record.items()}
             for i, row in enumerate(moves):
                 params.update({f"m{i}_{k}": v for k, v in row.items()})
             for i, row in enumerate(events):
                 params.update({f"e{i}_{k}": v for k, v in row.items()})
-            if fresh is not None:
-                params.update({f"r_{k}": v for k, v in fresh.items()})
-            statement = _pg_record(
-                self._connection.dialect, len(moves), len(events), reservation=fresh is not None
-            )
-            try:
-                return self._connection.exec_driver_sql(statement, params).first() is not None
-            except sa.exc.IntegrityError:
-                if fresh is None:  # pragma: no cover - nothing else is unique
-                    raise
-                raise RuleViolation(
-                    STOCK_RESERVATION_DUPLICATE, params={"reservation_id": fresh["reservation_id"]}
-                ) from None
+            statement = _pg_record(self._connection.dialect, len(moves), len(events))
+            return self._connection.exec_driver_sql(statement, params).first() is not None
         if moves:
             self._connection.execute(movements_table.insert(), moves)
         if events:
             self._connection.execute(stock_events_table.insert(), events)
         if name == "sqlite":
             return self._connection.execute(_RECORD_SQLITE, record).first() is not None
+        if name == "postgresql":
+            return self._connection.execute(_RECORD_POSTGRESQL, record).first() is not None
         self._connection.execute(operations_table.insert(), record)  # pragma: no cover
         return True  # pragma: no cover - IntegrityError stands for "recorded"
 
@@ -1239,7 +1386,8 @@ class SqlStockStore:
         allow_backorder: bool,
     ) -> dict[str, list[tuple[str, Decimal]]]:
         """Plan ``demand`` on the positions as they are now (the ledger's planning)."""
-        rows = self._connection.execute(_PLANNED, {"t": self._tenant, "skus": sorted(demand)})
+        planned = _PLANNED_LOCKED if self._one_statement else _PLANNED
+        rows = self._connection.execute(planned, {"t": self._tenant, "skus": sorted(demand)})
         available: dict[str, dict[str, Decimal]] = {sku: {} for sku in demand}
         for row in rows:
             free = row.on_hand - row.reserved
@@ -1376,26 +1524,7 @@ class SqlStockStore:
                 expired=False,
                 lines=_distribute(request, served),
             )
-            self._insert_reservation(rid, state)
             taken = [(sku, loc, q) for _, sku, _, allocs, *_ in state.lines for loc, q in allocs]
-            alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
-            self._journal(
-                [
-                    self._movement(
-                        MovementKind.RESERVED,
-                        sku,
-                        loc,
-                        ZERO,
-                        q,
-                        operation_id=operation_id,
-                        at=at,
-                        order_id=order_id,
-                        reservation_id=rid,
-                        actor=actor,
-                    )
-                    for sku, loc, q in taken
-                ]
-            )
             reserved = StockReserved(
                 occurred_at=at,
                 reservation_id=rid,
@@ -1403,10 +1532,156 @@ class SqlStockStore:
                 allocations=tuple(Allocation(*t) for t in taken),
                 backordered=sum((line[4] for line in state.lines), ZERO),
             )
-            self._emit([reserved, *alerts])
-            return _reservation_document(rid, state), state.public(rid)
+            document = _reservation_document(rid, state)
+            write = functools.partial(
+                self._write_reservation,
+                rid,
+                state,
+                taken,
+                reserved,
+                operation_id=operation_id,
+                at=at,
+                actor=actor,
+                allow_safety_stock=allow_safety_stock,
+            )
+            if not self._one_statement:
+                write()
+            elif len(taken) <= _ONE_STATEMENT_ROWS:
+                self._reserve_at_once(rid, state, taken, reserved, document, **write.keywords)
+            else:
+                # Too big for one statement's parameters: statement by statement, in a
+                # savepoint (the work records itself on this path).
+                with self._connection.begin_nested():
+                    write()
+                    if not self._record(operation_id, self._fingerprint, _dumps(document)):
+                        raise _Replay
+            return document, state.public(rid)
 
-        return self._once("reserve", operation_id, fingerprint, work, _reservation_from)
+        return self._once(
+            "reserve",
+            operation_id,
+            fingerprint,
+            work,
+            _reservation_from,
+            records_itself=self._one_statement,
+        )
+
+    def _write_reservation(
+        self,
+        reservation_id: str,
+        state: _State,
+        taken: Sequence[tuple[str, str, Decimal]],
+        reserved: StockReserved,
+        *,
+        operation_id: str,
+        at: datetime,
+        actor: str | None,
+        allow_safety_stock: bool,
+    ) -> None:
+        """Write a planned reservation statement by statement (the record is queued)."""
+        self._insert_reservation(reservation_id, state)
+        alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
+        self._journal(
+            [
+                self._movement(
+                    MovementKind.RESERVED,
+                    sku,
+                    loc,
+                    ZERO,
+                    q,
+                    operation_id=operation_id,
+                    at=at,
+                    order_id=state.order_id,
+                    reservation_id=reservation_id,
+                    actor=actor,
+                )
+                for sku, loc, q in taken
+            ]
+        )
+        self._emit([reserved, *alerts])
+
+    def _reserve_at_once(
+        self,
+        reservation_id: str,
+        state: _State,
+        taken: Sequence[tuple[str, str, Decimal]],
+        reserved: StockReserved,
+        document: dict[str, Any],
+        *,
+        operation_id: str,
+        at: datetime,
+        actor: str | None,
+        allow_safety_stock: bool,
+    ) -> None:
+        """Write a planned reservation in one statement (PostgreSQL, see ``_pg_reserve``).
+
+        The plan was read with its rows locked (``_served``), so the updates find the
+        stock the plan saw; the statement is still conditional, never trusting that.
+
+        Raises:
+            _Stale: a position did not have the planned stock (what was taken is given
+                back first).
+            _Replay: the operation id is recorded (before, or concurrently).
+            RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
+        """
+        totals: dict[tuple[str, str], Decimal] = {}
+        for sku, location, q in taken:
+            totals[(sku, location)] = totals.get((sku, location), ZERO) + q
+        keys = sorted(totals)
+        params: dict[str, Any] = {
+            "t": self._tenant,
+            "o": operation_id,
+            "r": reservation_id,
+            "order": state.order_id,
+            "expires": None if state.expires_at is None else _expiry_key(state.expires_at),
+            "open": state.is_open,
+            "document": _dumps(state.document()),
+            "fingerprint": self._fingerprint,
+            "result": _dumps(document),
+            "kind": MovementKind.RESERVED.value,
+            "actor": actor,
+            "at": at.isoformat(),
+            "event": _dumps(encode(reserved)),
+        }
+        for i, key in enumerate(keys):
+            params[f"s{i}"], params[f"l{i}"] = key
+            params[f"q{i}"] = totals[key]
+        for i, (sku, location, q) in enumerate(taken):
+            params[f"ms{i}"] = sku
+            params[f"ml{i}"] = location
+            params[f"mq{i}"] = q
+        statement = _pg_reserve(len(keys), len(taken), allow_safety_stock=allow_safety_stock)
+        rows = self._connection.exec_driver_sql(statement, params).all()
+        outcome = rows[0]
+        applied = len(rows) if outcome.k is not None else 0
+        if outcome.recorded:
+            alerts: list[DomainEvent] = []
+            for row, key in zip(rows if keys else (), keys, strict=True):
+                after = _PositionRow(row)
+                free_before = after.on_hand - after.reserved + totals[key]
+                alerts += self._alerts(*key, after, free_before, at)
+            if alerts:
+                self._emit(alerts)
+                self._connection.execute(stock_events_table.insert(), self._events)
+            return
+        # Refused: give back what the statement took (this transaction still holds
+        # those rows, so the undo is exact), then say why.
+        if applied:
+            self._connection.exec_driver_sql(_pg_unreserve(applied), params)
+        if outcome.created:
+            r = reservations_table.c
+            self._connection.execute(
+                reservations_table.delete().where(
+                    r.tenant_id == self._tenant, r.reservation_id == reservation_id
+                )
+            )
+        if outcome.seen:
+            raise _Replay
+        if applied < len(keys):
+            raise _Stale  # pragma: no cover - the plan's rows are locked
+        if outcome.created:
+            raise _Replay  # recorded by a concurrent call that committed first
+        raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id})
 
     def _insert_reservation(self, reservation_id: str, state: _State) -> None:
         row = {
@@ -1418,12 +1693,6 @@ class SqlStockStore:
             "version": 1,
             "document": _dumps(state.document()),
         }
-        if self._connection.dialect.name == "postgresql":
-            # Written with the journal by _record: one round trip fewer. Nobody else
-            # can hold a row that does not exist yet, so inserting it after the
-            # positions keeps the lock order deadlock-free.
-            self._fresh = row
-            return
         try:
             # No savepoint of its own: the operation's savepoint rolls the error back.
             self._connection.execute(reservations_table.insert(), row)

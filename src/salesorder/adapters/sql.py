@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from salesorder.codec import decode, encode
-from salesorder.errors import ConcurrencyConflict, NotFound
+from salesorder.errors import STORAGE_TRANSACTION_ABORTED, ConcurrencyConflict, NotFound
 from salesorder.events import DomainEvent, event_types
 from salesorder.order import Order
 from salesorder.ports import OutboxEntry
@@ -665,13 +665,30 @@ class SqlUnitOfWork:
         return self._connection
 
     def commit(self) -> None:
-        """Commit the transaction."""
-        self.connection.commit()
+        """Commit the transaction.
+
+        Raises:
+            ConcurrencyConflict: ``storage.transaction_aborted`` if the database aborted
+                the transaction after an earlier error (PostgreSQL then answers COMMIT
+                with a silent rollback); nothing is committed, roll back and retry.
+        """
+        connection = self.connection
+        if _transaction_aborted(connection):
+            connection.rollback()
+            raise ConcurrencyConflict(STORAGE_TRANSACTION_ABORTED)
+        connection.commit()
         self._committed = True
 
     def rollback(self) -> None:
         """Roll the transaction back."""
         self.connection.rollback()
+
+
+def _transaction_aborted(connection: Connection) -> bool:
+    """Whether the server has aborted the open transaction (psycopg's status INERROR)."""
+    info = getattr(connection.connection.driver_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    return status is not None and status.name == "INERROR"
 
 
 def iter_tables() -> Iterator[sa.Table]:

@@ -1,0 +1,264 @@
+"""PostgreSQL reservations in one statement: what the round trips saved must not cost.
+
+On PostgreSQL, ``SqlStockStore.reserve`` plans on locked rows and writes the whole
+reservation (positions, reservation row, record, journal, event) in one statement
+without a savepoint; a refusal is undone by the store itself. These tests pin the
+cases the shared contract cannot reach from one connection: a concurrent call with
+the same operation id, a deadlock, and a unit of work whose transaction the server
+aborted.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
+
+import sqlalchemy as sa
+
+from salesorder.adapters.sql import SqlDatabase
+from salesorder.errors import ConcurrencyConflict, RuleViolation
+from salesorder.inventory import (
+    LowStockDetected,
+    MovementKind,
+    OperationConflict,
+    ReservationLine,
+    StockReserved,
+)
+
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def database(postgres_database_url: str) -> Iterator[SqlDatabase]:
+    database = SqlDatabase(postgres_database_url, tenant_id=f"t-{uuid.uuid4().hex[:12]}")
+    database.create_schema()
+    with database.unit_of_work() as uow:
+        for sku, location in (("A", "W1"), ("A", "W2"), ("B", "W1")):
+            operation = f"in-{sku}-{location}"
+            uow.stock.receive(sku, location, quantity=10, operation_id=operation, at=AT)
+        uow.commit()
+    yield database
+    database.engine.dispose()
+
+
+def _line(line_id: str, sku: str, quantity: int) -> ReservationLine:
+    return ReservationLine(line_id, sku, Decimal(quantity))
+
+
+def _reserved(database: SqlDatabase) -> dict[tuple[str, str], Decimal]:
+    with database.unit_of_work() as uow:
+        return {(p.sku, p.location): p.reserved for p in uow.stock.positions()}
+
+
+class TestStatements:
+    def test_a_reservation_is_a_locked_plan_and_one_write(self, database: SqlDatabase) -> None:
+        seen: list[str] = []
+
+        def record(_c: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            seen.append(statement.split(maxsplit=1)[0].upper())
+
+        sa.event.listen(database.engine, "before_cursor_execute", record)
+        with database.unit_of_work() as uow:
+            uow.stock.reserve(
+                "o1", [_line("1", "A", 12), _line("2", "B", 1)], operation_id="r1", at=AT
+            )
+            uow.commit()
+        sa.event.remove(database.engine, "before_cursor_execute", record)
+        # No SAVEPOINT, no RELEASE: the plan's SELECT ... FOR UPDATE and one WITH.
+        assert seen == ["SELECT", "WITH"]
+        assert _reserved(database) == {
+            ("A", "W1"): Decimal(10),
+            ("A", "W2"): Decimal(2),
+            ("B", "W1"): Decimal(1),
+        }
+
+    def test_journal_event_and_alert_are_written_in_order(self, database: SqlDatabase) -> None:
+        with database.unit_of_work() as uow:
+            uow.stock.set_levels("B", "W1", reorder_point=5)
+            uow.stock.drain_events()
+            reservation = uow.stock.reserve(
+                "o1", [_line("1", "B", 6)], operation_id="r1", at=AT, actor="clerk"
+            )
+            events = uow.stock.drain_events()
+            moves = [m for m in uow.stock.movements() if m.operation_id == "r1"]
+            uow.commit()
+        assert [type(e) for e in events] == [StockReserved, LowStockDetected]
+        assert events[1].free == Decimal(4)
+        assert [(m.kind, m.sku, m.reserved_delta, m.actor) for m in moves] == [
+            (MovementKind.RESERVED, "B", Decimal(6), "clerk")
+        ]
+        assert [a.quantity for a in reservation.lines[0].allocations] == [Decimal(6)]
+
+
+class TestLargeReservations:
+    def test_more_lines_than_one_statement_carries_go_statement_by_statement(
+        self, database: SqlDatabase
+    ) -> None:
+        lines = 300
+        with database.unit_of_work() as uow:
+            for n in range(lines):
+                uow.stock.receive(f"S{n:03}", "W", quantity=2, operation_id=f"in{n}", at=AT)
+            uow.commit()
+        wanted = [_line(str(n), f"S{n:03}", 1) for n in range(lines)]
+        with database.unit_of_work() as uow:
+            reservation = uow.stock.reserve("big", wanted, operation_id="big", at=AT)
+            assert uow.stock.reserve("big", wanted, operation_id="big", at=AT) == reservation
+            released = uow.stock.release("big", operation_id="rel", at=AT)
+            uow.commit()
+        assert len(reservation.lines) == len(released.lines) == lines
+        with database.unit_of_work() as uow:
+            kinds = [m.kind for m in uow.stock.movements() if m.sku.startswith("S")]
+            assert all(p.reserved == 0 for p in uow.stock.positions() if p.sku.startswith("S"))
+        assert kinds.count(MovementKind.RESERVED) == kinds.count(MovementKind.RELEASED) == lines
+
+
+class TestRefusalsUndoThemselves:
+    def test_a_taken_reservation_id_changes_nothing_and_the_work_goes_on(
+        self, database: SqlDatabase
+    ) -> None:
+        with database.unit_of_work() as uow:
+            uow.stock.reserve("o1", [_line("1", "A", 1)], operation_id="r1", at=AT)
+            with pytest.raises(RuleViolation) as refused:
+                uow.stock.reserve(
+                    "o2", [_line("1", "B", 2)], operation_id="r2", reservation_id="r1", at=AT
+                )
+            assert refused.value.code == "stock.reservation.duplicate"
+            uow.stock.reserve("o3", [_line("1", "B", 3)], operation_id="r3", at=AT)
+            uow.commit()
+        assert _reserved(database)[("B", "W1")] == Decimal(3)
+        with database.unit_of_work() as uow:
+            assert [m.operation_id for m in uow.stock.movements()].count("r2") == 0
+            assert {r.order_id for r in uow.stock.reservations()} == {"o1", "o3"}
+
+    def test_a_replay_in_the_same_unit_of_work_reserves_once(self, database: SqlDatabase) -> None:
+        with database.unit_of_work() as uow:
+            first = uow.stock.reserve("o1", [_line("1", "A", 4)], operation_id="r1", at=AT)
+            again = uow.stock.reserve("o1", [_line("1", "A", 4)], operation_id="r1", at=AT)
+            uow.commit()
+        assert again == first
+        assert _reserved(database)[("A", "W1")] == Decimal(4)
+
+
+def _race(database: SqlDatabase, second: dict[str, Any]) -> tuple[Any, Any]:
+    """Reserve ``r1`` uncommitted, start ``second`` (it waits on the record), then commit.
+
+    Returns the first call's result and the second call's result or error.
+    """
+    outcome: dict[str, Any] = {}
+    started = threading.Event()
+
+    def run() -> None:
+        with database.unit_of_work() as uow:
+            started.set()
+            try:
+                outcome["result"] = uow.stock.reserve(at=AT, **second)
+                uow.commit()
+            except Exception as error:  # handed to the test thread
+                outcome["result"] = error
+
+    with database.unit_of_work() as uow:
+        first = uow.stock.reserve("o1", [_line("1", "A", 4)], operation_id="r1", at=AT)
+        worker = threading.Thread(target=run)
+        worker.start()
+        started.wait()
+        worker.join(timeout=0.5)  # it is now blocked on this transaction's record
+        assert worker.is_alive()
+        uow.commit()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    return first, outcome["result"]
+
+
+class TestSameOperationAtOnce:
+    def test_the_second_call_replays_the_first(self, database: SqlDatabase) -> None:
+        first, second = _race(
+            database,
+            {"order_id": "o1", "lines": [_line("1", "A", 4)], "operation_id": "r1"},
+        )
+        assert second == first
+        assert _reserved(database)[("A", "W1")] == Decimal(4)
+
+    def test_a_different_request_under_the_same_id_is_refused_and_undone(
+        self, database: SqlDatabase
+    ) -> None:
+        # Another SKU, so the second call is not held up by the first one's plan: it
+        # writes B, then finds the operation id recorded and gives B back.
+        _first, second = _race(
+            database,
+            {
+                "order_id": "o1",
+                "lines": [_line("1", "B", 5)],
+                "operation_id": "r1",
+                "reservation_id": "other",
+            },
+        )
+        assert isinstance(second, OperationConflict)
+        reserved = _reserved(database)
+        assert (reserved[("A", "W1")], reserved[("B", "W1")]) == (Decimal(4), Decimal(0))
+        with database.unit_of_work() as uow:
+            assert [r.reservation_id for r in uow.stock.reservations()] == ["r1"]
+
+
+class TestAbortedTransactions:
+    def test_commit_after_a_database_error_is_refused_and_commits_nothing(
+        self, database: SqlDatabase
+    ) -> None:
+        with database.unit_of_work() as uow:
+            uow.stock.reserve("o1", [_line("1", "A", 1)], operation_id="r1", at=AT)
+            with pytest.raises(sa.exc.DataError):
+                uow.connection.exec_driver_sql("SELECT 1 / 0")
+            with pytest.raises(ConcurrencyConflict) as refused:
+                uow.commit()
+        assert refused.value.code == "storage.transaction_aborted"
+        assert _reserved(database)[("A", "W1")] == Decimal(0)
+
+    def test_a_deadlock_in_a_reservation_is_a_conflict_and_its_unit_of_work_cannot_commit(
+        self, database: SqlDatabase
+    ) -> None:
+        # Two units of work each hold one SKU and reach for the other's: PostgreSQL
+        # aborts one of them. No savepoint protects that transaction, so its commit
+        # must be refused, not turned into a silent rollback.
+        barrier = threading.Barrier(2, timeout=30)
+        results: dict[str, list[Any]] = {}
+
+        def run(name: str, mine: str, theirs: str) -> None:
+            results[name] = []
+            with database.unit_of_work() as uow:
+                uow.stock.reserve(name, [_line("1", mine, 1)], operation_id=f"{name}-1", at=AT)
+                barrier.wait()
+                try:
+                    uow.stock.reserve(
+                        name, [_line("1", theirs, 1)], operation_id=f"{name}-2", at=AT
+                    )
+                except ConcurrencyConflict as error:
+                    results[name].append(error.code)
+                try:
+                    uow.commit()
+                    results[name].append("committed")
+                except ConcurrencyConflict as error:
+                    results[name].append(error.code)
+
+        threads = [
+            threading.Thread(target=run, args=("x", "A", "B")),
+            threading.Thread(target=run, args=("y", "B", "A")),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(results.values()) == [
+            ["committed"],
+            ["concurrency.conflict", "storage.transaction_aborted"],
+        ]
+        loser = next(name for name, seen in results.items() if seen != ["committed"])
+        with database.unit_of_work() as uow:
+            assert {r.order_id for r in uow.stock.reservations()} == ({"x", "y"} - {loser})
+        assert sum(_reserved(database).values()) == Decimal(2)
