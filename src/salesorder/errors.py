@@ -394,3 +394,12 @@ define_code(
     en="The {entity} was changed by someone else (expected version {expected}).",
     zh="{entity} 已被他人修改(期望版本 {expected})。",
 )
+# Raised by storage adapters (the SQL adapter's bounded text columns) before they
+# write; defined here because the adapters need an optional dependency and the error
+# page lists only the modules the package imports. The value itself is never a
+# parameter: it may be personal data.
+STORAGE_VALUE_TOO_LONG = define_code(
+    "storage.value_too_long",
+    en="The {field} is longer than the {limit} characters the storage holds.",
+    zh="{field} 超过了存储允许的 {limit} 个字符。",
+)
