@@ -478,3 +478,11 @@ def test_events_may_come_from_a_one_shot_iterable(sql_database: SqlDatabase) -> 
         uow.commit()
     with sql_database.unit_of_work() as uow:
         assert [e.event for e in uow.outbox.pending()] == events
+
+
+def test_a_limit_can_only_come_from_bounded_text_columns() -> None:
+    from salesorder.adapters.sql import _Bound, outbox_table
+
+    with pytest.raises(TypeError):
+        _Bound("payload", outbox_table.c.payload)
+    assert _Bound("event", outbox_table.c.event_id, outbox_table.c.event_type).limit == 64
