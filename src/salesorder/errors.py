@@ -402,3 +402,12 @@ STORAGE_TRANSACTION_ABORTED: Final = define_code(
     "nothing was committed: roll back and retry.",
     zh="数据库已因先前的错误中止此工作单元的事务,没有任何内容被提交:请回滚后重试。",
 )
+# Raised by storage adapters (the SQL adapter's bounded text columns) before they
+# write; defined here because the adapters need an optional dependency and the error
+# page lists only the modules the package imports. The value itself is never a
+# parameter: it may be personal data.
+STORAGE_VALUE_TOO_LONG: Final = define_code(
+    "storage.value_too_long",
+    en="The {field} is longer than the {limit} characters the storage holds.",
+    zh="{field} 超过了存储允许的 {limit} 个字符。",
+)

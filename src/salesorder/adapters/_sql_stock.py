@@ -38,6 +38,8 @@ Invariants:
   database error (deadlock, serialization failure, busy SQLite file) becomes
   ``concurrency.conflict``.
 * ``0 <= reserved <= on_hand`` is also a ``CHECK`` constraint of the table.
+* Identifiers and texts longer than their ``VARCHAR`` column are refused with
+  ``storage.value_too_long`` before any statement runs (the SQL adapter's ``_fit``).
 * Quantities are exact: ``NUMERIC(24, 6)`` on PostgreSQL, integers of millionths on
   SQLite (which has no exact decimal type); more than 6 decimals is refused.
 """
@@ -58,7 +60,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 # sql.py imports this module at its end, once METADATA exists: import SqlStockStore
 # from salesorder.adapters.sql.
-from salesorder.adapters.sql import METADATA
+from salesorder.adapters.sql import METADATA, _Bound, _fit
 from salesorder.codec import decode, encode
 from salesorder.errors import (
     ConcurrencyConflict,
@@ -232,6 +234,52 @@ stock_events_table = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Index("ix_so_stock_events_tenant", "tenant_id", "seq"),
 )
+
+
+_TENANT: Final = _Bound(
+    "tenant_id",
+    positions_table.c.tenant_id,
+    reservations_table.c.tenant_id,
+    movements_table.c.tenant_id,
+    operations_table.c.tenant_id,
+    stock_events_table.c.tenant_id,
+)
+_SKU: Final = _Bound("sku", positions_table.c.sku, movements_table.c.sku)
+_LOCATION: Final = _Bound("location", positions_table.c.location, movements_table.c.location)
+_ORDER_ID: Final = _Bound("order_id", reservations_table.c.order_id, movements_table.c.order_id)
+_RESERVATION_ID: Final = _Bound(
+    "reservation_id", reservations_table.c.reservation_id, movements_table.c.reservation_id
+)
+_OPERATION_ID: Final = _Bound(
+    "operation_id", operations_table.c.operation_id, movements_table.c.operation_id
+)
+_ACTOR: Final = _Bound("actor", movements_table.c.actor)
+_REASON: Final = _Bound("reason", movements_table.c.reason)
+
+
+def _fit_move(sku: str, location: str, operation_id: str, actor: str | None) -> None:
+    """Refuse what a journal row of ``sku`` at ``location`` cannot hold."""
+    _fit(sku, _SKU)
+    _fit(location, _LOCATION)
+    _fit(operation_id, _OPERATION_ID)
+    _fit(actor, _ACTOR)
+
+
+def _fit_reserve(
+    order_id: str,
+    lines: Sequence[ReservationLine],
+    *,
+    reservation_id: str,
+    operation_id: str,
+    actor: str | None,
+) -> None:
+    """Refuse what a new reservation's rows cannot hold."""
+    _fit(order_id, _ORDER_ID)
+    _fit(operation_id, _OPERATION_ID)
+    _fit(reservation_id, _RESERVATION_ID)
+    _fit(actor, _ACTOR)
+    for line in lines:
+        _fit(line.sku, _SKU)
 
 
 def stock_tables() -> tuple[sa.Table, ...]:
@@ -640,6 +688,11 @@ class SqlStockStore:
             :class:`~salesorder.inventory.FixedPriority` in location name order).
         attempts: How many times a stale plan is re-made before
             :class:`~salesorder.errors.ConcurrencyConflict` (``concurrency.conflict``).
+
+    Every writing operation also raises
+    :class:`~salesorder.errors.RuleViolation` ``storage.value_too_long`` (having
+    written nothing) for a SKU, location, order id, reservation id, operation id,
+    actor or reason longer than its column; so does a tenant id too long here.
     """
 
     def __init__(
@@ -650,6 +703,7 @@ class SqlStockStore:
         default_strategy: AllocationStrategy | None = None,
         attempts: int = 8,
     ) -> None:
+        _fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
         self._default_strategy = None if _is_default(default_strategy) else default_strategy
@@ -1092,6 +1146,8 @@ class SqlStockStore:
         Raises:
             InvalidQuantity: for a negative or non-numeric level.
         """
+        _fit(sku, _SKU)
+        _fit(location, _LOCATION)
         values: dict[str, Decimal] = {}
         for name, value in (
             ("safety_stock", safety_stock),
@@ -1165,6 +1221,8 @@ class SqlStockStore:
         reason: str | None = None,
     ) -> StockPosition:
         """Goods arrive: on hand goes up (see :meth:`StockLedger.receive`)."""
+        _fit_move(sku, location, operation_id, actor)
+        _fit(reason, _REASON)
         q = _positive(quantity)
         return self._once(
             "receive",
@@ -1197,6 +1255,9 @@ class SqlStockStore:
         reason: str | None = None,
     ) -> StockPosition:
         """Returned goods go back on hand (see :meth:`StockLedger.restock`)."""
+        _fit_move(sku, location, operation_id, actor)
+        _fit(order_id, _ORDER_ID)
+        _fit(reason, _REASON)
         q = _positive(quantity)
         return self._once(
             "restock",
@@ -1232,6 +1293,8 @@ class SqlStockStore:
         Raises:
             RuleViolation: ``stock.adjust.below_reserved`` if the count is below reserved.
         """
+        _fit_move(sku, location, operation_id, actor)
+        _fit(reason, _REASON)
         q = _stored(to_quantity(counted, what="counted"), what="counted")
 
         def work() -> tuple[Any, StockPosition]:
@@ -1312,6 +1375,9 @@ class SqlStockStore:
             InsufficientStock: if the source has less unreserved stock than asked.
             RuleViolation: ``stock.transfer.same_location`` when source is destination.
         """
+        _fit_move(sku, source, operation_id, actor)
+        _fit(destination, _LOCATION)
+        _fit(reason, _REASON)
         q = _positive(quantity)
 
         def work() -> tuple[Any, tuple[StockPosition, StockPosition]]:
@@ -1486,6 +1552,7 @@ class SqlStockStore:
             ConcurrencyConflict: ``concurrency.conflict`` if the stock kept changing.
         """
         rid = operation_id if reservation_id is None else reservation_id
+        _fit_reserve(order_id, lines, reservation_id=rid, operation_id=operation_id, actor=actor)
         chosen = None if _is_default(strategy) else strategy
         if chosen is None:
             chosen = self._default_strategy
@@ -1717,6 +1784,9 @@ class SqlStockStore:
             NotFound: if there is no such reservation.
             OperationConflict: if the operation id was used for something else.
         """
+        _fit(reservation_id, _RESERVATION_ID)
+        _fit(operation_id, _OPERATION_ID)
+        _fit(actor, _ACTOR)
         chosen = self._default_strategy if _is_default(strategy) else strategy
         fingerprint = [
             "fill_backorders",
@@ -1877,6 +1947,10 @@ class SqlStockStore:
                 outstanding.
             OperationConflict: if the operation id was used for something else.
         """
+        _fit(reservation_id, _RESERVATION_ID)
+        _fit(operation_id, _OPERATION_ID)
+        _fit(actor, _ACTOR)
+        _fit(reason, _REASON)
         fingerprint = ["release", reservation_id, _request(lines)]
         return self._once(
             "release",
@@ -1913,6 +1987,10 @@ class SqlStockStore:
                 allocated.
             OperationConflict: if the operation id was used for something else.
         """
+        _fit(reservation_id, _RESERVATION_ID)
+        _fit(operation_id, _OPERATION_ID)
+        _fit(location, _LOCATION)
+        _fit(actor, _ACTOR)
         fingerprint = ["commit", reservation_id, location, _request(lines)]
         return self._once(
             "commit",
@@ -1943,6 +2021,8 @@ class SqlStockStore:
             OperationConflict: if the operation id was used for something else.
         """
         op = f"expire:{now.isoformat()}" if operation_id is None else operation_id
+        _fit(op, _OPERATION_ID)
+        _fit(actor, _ACTOR)
         r = reservations_table.c
 
         def work() -> tuple[Any, tuple[Reservation, ...]]:

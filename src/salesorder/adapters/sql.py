@@ -13,6 +13,11 @@ was opened for, so one tenant can never read or change another's data.
   (:func:`salesorder.notifications.relay`) delivers them after commit, at least once.
 * Order numbers come from a counter row updated atomically
   (``UPDATE ... SET value = value + 1 RETURNING value``).
+* Identifiers live in bounded ``VARCHAR`` columns. Every write checks each bounded
+  value against its column's length before any statement runs: a
+  value too long is refused with ``storage.value_too_long`` on every backend (SQLite
+  would store it, PostgreSQL would abort the caller's transaction), nothing is
+  written and the unit of work stays usable.
 
 Create the schema with :func:`create_schema` (idempotent); see ``docs/sql.md`` for
 migrations.
@@ -26,14 +31,20 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Final, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from salesorder.codec import decode, encode
-from salesorder.errors import STORAGE_TRANSACTION_ABORTED, ConcurrencyConflict, NotFound
+from salesorder.errors import (
+    STORAGE_TRANSACTION_ABORTED,
+    STORAGE_VALUE_TOO_LONG,
+    ConcurrencyConflict,
+    NotFound,
+    RuleViolation,
+)
 from salesorder.events import DomainEvent, event_types
 from salesorder.order import Order
 from salesorder.ports import OutboxEntry
@@ -129,9 +140,79 @@ idempotency_table = sa.Table(
 )
 
 
+class _Bound:
+    """A bounded text column as a write checks it: the field named in errors and its limit.
+
+    Args:
+        field: What the value is, as the error names it (never the value itself).
+        columns: Every column the value is stored in; the shortest one is the limit.
+    """
+
+    __slots__ = ("field", "limit")
+
+    def __init__(self, field: str, *columns: sa.Column[Any]) -> None:
+        lengths = [getattr(column.type, "length", None) for column in columns]
+        if not lengths or None in lengths:
+            msg = f"{field}: every column must be a bounded String"
+            raise TypeError(msg)
+        self.field: Final = field
+        self.limit: Final[int] = min(length for length in lengths if length is not None)
+
+
+def _fit(value: str | None, bound: _Bound) -> None:
+    """Refuse a value its column cannot hold, before any statement runs.
+
+    One ``len()``: the check sits on every write path, the hot ones included.
+
+    Args:
+        value: The value about to be stored (None: nothing to check).
+        bound: The column it goes to.
+
+    Raises:
+        RuleViolation: ``storage.value_too_long`` (params ``field`` and ``limit``).
+    """
+    if value is not None and len(value) > bound.limit:
+        raise RuleViolation(
+            STORAGE_VALUE_TOO_LONG, params={"field": bound.field, "limit": bound.limit}
+        )
+
+
+_TENANT: Final = _Bound(
+    "tenant_id",
+    orders_table.c.tenant_id,
+    outbox_table.c.tenant_id,
+    sequences_table.c.tenant_id,
+    coupons_table.c.tenant_id,
+    quotes_table.c.tenant_id,
+    idempotency_table.c.tenant_id,
+)
+_ORDER_ID: Final = _Bound("order_id", orders_table.c.id)
+_ORDER_NUMBER: Final = _Bound("order_number", orders_table.c.number)
+_CUSTOMER_ID: Final = _Bound("customer_id", orders_table.c.customer_id)
+_EVENT_ID: Final = _Bound("event_id", outbox_table.c.event_id)
+_EVENT_TYPE: Final = _Bound("event_type", outbox_table.c.event_type)
+_COUPON_CODE: Final = _Bound("coupon_code", coupons_table.c.code)
+_COUPON_CUSTOMER: Final = _Bound("customer_id", coupons_table.c.customer_id)
+_COUPON_ORDER: Final = _Bound("order_id", coupons_table.c.order_id)
+_QUOTE_ID: Final = _Bound("quote_id", quotes_table.c.id)
+_QUOTE_NUMBER: Final = _Bound("quote_number", quotes_table.c.number)
+_IDEMPOTENCY_KEY: Final = _Bound("idempotency_key", idempotency_table.c.key)
+_IDEMPOTENCY_RESULT: Final = _Bound("idempotency_result", idempotency_table.c.result)
+_PREFIX: Final = _Bound("number_prefix", sequences_table.c.name)
+# Not refused but cut: a delivery error is a diagnostic, not a value the caller chose.
+_LAST_ERROR: Final = _Bound("last_error", outbox_table.c.last_error)
+
+
 def create_schema(engine: Engine) -> None:
     """Create every table and index that does not exist yet (safe to run repeatedly)."""
     METADATA.create_all(engine)
+
+
+def _fit_order(order: Order) -> None:
+    """Refuse an order whose indexed columns cannot hold its values."""
+    _fit(order.id, _ORDER_ID)
+    _fit(order.number, _ORDER_NUMBER)
+    _fit(order.customer.id, _CUSTOMER_ID)
 
 
 def _order_row(order: Order) -> dict[str, Any]:
@@ -149,6 +230,7 @@ class SqlOrderRepository:
     """:class:`~salesorder.ports.OrderRepository` on one connection and tenant."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        _fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -169,7 +251,14 @@ class SqlOrderRepository:
         return self._load(row)
 
     def add(self, order: Order) -> None:
-        """Insert a new order with version 1."""
+        """Insert a new order with version 1.
+
+        Raises:
+            ConcurrencyConflict: if the id or the number is taken.
+            RuleViolation: ``storage.value_too_long`` for an id, number or customer id
+                longer than its column.
+        """
+        _fit_order(order)
         exists = self._connection.execute(
             sa.select(sa.func.count())
             .select_from(orders_table)
@@ -200,7 +289,15 @@ class SqlOrderRepository:
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0}) from None
 
     def save(self, order: Order, *, expected_version: int) -> None:
-        """``UPDATE ... WHERE version = :expected``; nothing written on conflict."""
+        """``UPDATE ... WHERE version = :expected``; nothing written on conflict.
+
+        Raises:
+            ConcurrencyConflict: if the stored version is not ``expected_version``.
+            NotFound: if there is no such order.
+            RuleViolation: ``storage.value_too_long`` for a number or customer id
+                longer than its column.
+        """
+        _fit_order(order)
         previous = order.version
         order.version = expected_version + 1
         try:
@@ -268,11 +365,21 @@ class SqlOutbox:
     """:class:`~salesorder.ports.Outbox` table written in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        _fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
     def add(self, events: Iterable[DomainEvent]) -> None:
-        """Insert events; an event id already recorded is skipped."""
+        """Insert events; an event id already recorded is skipped.
+
+        Raises:
+            RuleViolation: ``storage.value_too_long`` for an event id or type longer
+                than its column (no event of the batch is written).
+        """
+        events = list(events)
+        for event in events:
+            _fit(event.event_id, _EVENT_ID)
+            _fit(event.name, _EVENT_TYPE)
         for event in events:
             already = self._connection.execute(
                 sa.select(sa.func.count())
@@ -333,7 +440,7 @@ class SqlOutbox:
         self._connection.execute(
             outbox_table.update()
             .where(outbox_table.c.tenant_id == self._tenant, outbox_table.c.event_id == event_id)
-            .values(attempts=outbox_table.c.attempts + 1, last_error=error[:128])
+            .values(attempts=outbox_table.c.attempts + 1, last_error=error[: _LAST_ERROR.limit])
         )
 
 
@@ -341,6 +448,7 @@ class SqlCouponLedger:
     """:class:`~salesorder.ports.CouponLedger` table written in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        _fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -369,7 +477,14 @@ class SqlCouponLedger:
         )
 
     def redeem(self, code: str, *, customer_id: str, order_id: str) -> None:
-        """Record a redemption."""
+        """Record a redemption.
+
+        Raises:
+            RuleViolation: ``storage.value_too_long`` for a value longer than its column.
+        """
+        _fit(code, _COUPON_CODE)
+        _fit(customer_id, _COUPON_CUSTOMER)
+        _fit(order_id, _COUPON_ORDER)
         self._connection.execute(
             coupons_table.insert().values(
                 tenant_id=self._tenant, code=code, customer_id=customer_id, order_id=order_id
@@ -381,6 +496,7 @@ class SqlQuoteRepository:
     """Quotes as JSON documents with a revision counter for compare-and-set."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        _fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
         # Revision of each quote as loaded, so put(expected=...) can compare and set.
@@ -403,7 +519,15 @@ class SqlQuoteRepository:
         return self._decode(row)
 
     def put(self, quote: Quote, *, expected: Quote | None) -> None:
-        """Insert a new quote (``expected`` None) or replace the one loaded as ``expected``."""
+        """Insert a new quote (``expected`` None) or replace the one loaded as ``expected``.
+
+        Raises:
+            ConcurrencyConflict: if the quote exists already, or changed since loaded.
+            RuleViolation: ``storage.value_too_long`` for an id or number longer than
+                its column.
+        """
+        _fit(quote.quote_id, _QUOTE_ID)
+        _fit(quote.number, _QUOTE_NUMBER)
         document = json.dumps(encode(quote), ensure_ascii=False, separators=(",", ":"))
         if expected is None:
             try:
@@ -451,6 +575,7 @@ class SqlIdempotencyKeys:
     """What keyed creating commands produced, in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
+        _fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -464,7 +589,15 @@ class SqlIdempotencyKeys:
         return None if found is None else str(found)
 
     def put(self, key: str, result: str) -> None:
-        """Remember ``result``; a key used concurrently by another writer is a conflict."""
+        """Remember ``result``; a key used concurrently by another writer is a conflict.
+
+        Raises:
+            ConcurrencyConflict: if another writer recorded ``key`` first.
+            RuleViolation: ``storage.value_too_long`` for a key or result longer than
+                its column.
+        """
+        _fit(key, _IDEMPOTENCY_KEY)
+        _fit(result, _IDEMPOTENCY_RESULT)
         try:
             with self._connection.begin_nested():
                 self._connection.execute(
@@ -483,11 +616,16 @@ class SqlDatabase:
         url: SQLAlchemy URL; None for an in-memory SQLite database (embedded default).
         tenant_id: Tenant whose data this object reads and writes.
         engine: An existing engine to share (instead of ``url``).
+
+    Raises:
+        RuleViolation: ``storage.value_too_long`` for a tenant id longer than the
+            ``tenant_id`` columns (64 characters).
     """
 
     def __init__(
         self, url: str | None = None, *, tenant_id: str = "default", engine: Engine | None = None
     ) -> None:
+        _fit(tenant_id, _TENANT)
         if engine is None:
             if url is None:
                 engine = sa.create_engine(
@@ -508,7 +646,11 @@ class SqlDatabase:
         )
 
     def for_tenant(self, tenant_id: str) -> SqlDatabase:
-        """The same database seen by another tenant."""
+        """The same database seen by another tenant.
+
+        Raises:
+            RuleViolation: ``storage.value_too_long`` for a tenant id too long.
+        """
         other = SqlDatabase(engine=self.engine, tenant_id=tenant_id)
         other._turns = self._turns
         return other
@@ -531,7 +673,13 @@ class SqlDatabase:
         return SqlUnitOfWork(self.engine, tenant_id=self.tenant_id, turns=self._turns)
 
     def next_number(self, *, at: datetime, prefix: str = "SO", width: int = 6) -> str:
-        """The next order number of ``at``'s month, from an atomically updated counter row."""
+        """The next order number of ``at``'s month, from an atomically updated counter row.
+
+        Raises:
+            RuleViolation: ``storage.value_too_long`` for a prefix longer than the
+                counter's name column.
+        """
+        _fit(prefix, _PREFIX)
         period = at.strftime("%Y%m")
         with self._turn(), self.engine.begin() as connection:
             value = _increment(connection, self.tenant_id, prefix, period)
@@ -565,9 +713,14 @@ class SqlNumbering:
         database: The database (its tenant's counters are used).
         prefix: Number prefix, e.g. ``SO`` or ``QT``.
         width: Digits of the counter.
+
+    Raises:
+        RuleViolation: ``storage.value_too_long`` for a prefix longer than the
+            counter's name column.
     """
 
     def __init__(self, database: SqlDatabase, *, prefix: str = "SO", width: int = 6) -> None:
+        _fit(prefix, _PREFIX)
         self._database = database
         self._prefix = prefix
         self._width = width
@@ -612,6 +765,7 @@ class SqlUnitOfWork:
     def __init__(
         self, engine: Engine, *, tenant_id: str, turns: threading.RLock | None = None
     ) -> None:
+        _fit(tenant_id, _TENANT)
         self._engine = engine
         self.tenant_id = tenant_id
         self._turns = turns
