@@ -26,6 +26,8 @@ import sqlalchemy as sa
 from salesorder.adapters.sql import SqlDatabase
 from salesorder.errors import ConcurrencyConflict, RuleViolation
 from salesorder.inventory import (
+    FixedPriority,
+    InsufficientStock,
     LowStockDetected,
     MovementKind,
     OperationConflict,
@@ -58,20 +60,37 @@ def _reserved(database: SqlDatabase) -> dict[tuple[str, str], Decimal]:
         return {(p.sku, p.location): p.reserved for p in uow.stock.positions()}
 
 
+class _Statements:
+    """The first word of every statement the engine runs while open."""
+
+    def __init__(self, database: SqlDatabase) -> None:
+        self.engine = database.engine
+        self.seen: list[str] = []
+
+    def _record(self, _c: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.seen.append(statement.split(maxsplit=1)[0].upper())
+
+    def __enter__(self) -> list[str]:
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self.seen
+
+    def __exit__(self, *_exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def _reserve(
+    database: SqlDatabase, operation: str, lines: list[ReservationLine], **how: Any
+) -> Any:
+    with database.unit_of_work() as uow:
+        reservation = uow.stock.reserve("o", lines, operation_id=operation, at=AT, **how)
+        uow.commit()
+    return reservation
+
+
 class TestStatements:
     def test_a_reservation_is_a_locked_plan_and_one_write(self, database: SqlDatabase) -> None:
-        seen: list[str] = []
-
-        def record(_c: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            seen.append(statement.split(maxsplit=1)[0].upper())
-
-        sa.event.listen(database.engine, "before_cursor_execute", record)
-        with database.unit_of_work() as uow:
-            uow.stock.reserve(
-                "o1", [_line("1", "A", 12), _line("2", "B", 1)], operation_id="r1", at=AT
-            )
-            uow.commit()
-        sa.event.remove(database.engine, "before_cursor_execute", record)
+        with _Statements(database) as seen:
+            _reserve(database, "r1", [_line("1", "A", 12), _line("2", "B", 1)])
         # No SAVEPOINT, no RELEASE: the plan's SELECT ... FOR UPDATE and one WITH.
         assert seen == ["SELECT", "WITH"]
         assert _reserved(database) == {
@@ -96,6 +115,50 @@ class TestStatements:
             (MovementKind.RESERVED, "B", Decimal(6), "clerk")
         ]
         assert [a.quantity for a in reservation.lines[0].allocations] == [Decimal(6)]
+
+
+class TestLocationMemo:
+    """SKUs at one location are reserved without the planning read (one statement)."""
+
+    def test_a_known_single_location_sku_needs_no_plan(self, database: SqlDatabase) -> None:
+        _reserve(database, "r1", [_line("1", "B", 1)])  # planned: now B is known
+        with _Statements(database) as seen:
+            reservation = _reserve(database, "r2", [_line("1", "B", 2)])
+        assert seen == ["WITH"]
+        assert [(a.location, a.quantity) for a in reservation.lines[0].allocations] == [
+            ("W1", Decimal(2))
+        ]
+        assert _reserved(database)[("B", "W1")] == Decimal(3)
+
+    def test_a_new_location_sorted_first_is_served_first_as_planned(
+        self, database: SqlDatabase
+    ) -> None:
+        _reserve(database, "r1", [_line("1", "B", 1)])
+        with database.unit_of_work() as uow:
+            uow.stock.receive("B", "W0", quantity=5, operation_id="in-B-W0", at=AT)
+            uow.commit()
+        with _Statements(database) as seen:
+            reservation = _reserve(database, "r2", [_line("1", "B", 2)])
+        # The memo's statement refused (W1 is no longer B's only position): re-planned.
+        assert seen == ["WITH", "SELECT", "WITH"]
+        assert [a.location for a in reservation.lines[0].allocations] == ["W0"]
+        assert _reserved(database)[("B", "W1")] == Decimal(1)
+
+    def test_short_stock_at_the_known_location_is_planned_and_refused(
+        self, database: SqlDatabase
+    ) -> None:
+        _reserve(database, "r1", [_line("1", "B", 1)])
+        with pytest.raises(InsufficientStock):
+            _reserve(database, "r2", [_line("1", "B", 10)])
+        backordered = _reserve(database, "r3", [_line("1", "B", 10)], allow_backorder=True)
+        assert backordered.lines[0].backordered == Decimal(1)
+        assert _reserved(database)[("B", "W1")] == Decimal(10)
+
+    def test_a_chosen_strategy_is_always_planned(self, database: SqlDatabase) -> None:
+        _reserve(database, "r1", [_line("1", "B", 1)])
+        with _Statements(database) as seen:
+            _reserve(database, "r2", [_line("1", "B", 1)], strategy=FixedPriority(("W1",)))
+        assert seen == ["SELECT", "WITH"]
 
 
 class TestLargeReservations:

@@ -49,7 +49,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
@@ -474,6 +474,8 @@ _RECORD_POSTGRESQL: Final = (
 #: Rows (journal rows, events, positions) one PostgreSQL statement may carry; beyond
 #: it, statement by statement (a statement holds at most 65 535 parameters).
 _ONE_STATEMENT_ROWS: Final = 256
+#: SKUs a location memo holds before it starts over (it is only a hint).
+_MEMO_LIMIT: Final = 100_000
 _PLANNED: Final = (
     sa.select(
         positions_table.c.sku,
@@ -581,7 +583,9 @@ def _v(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _pg_reserve(positions: int, moves: int, *, allow_safety_stock: bool) -> str:
+def _pg_reserve(
+    positions: int, moves: int, *, allow_safety_stock: bool, only_position: bool
+) -> str:
     """A whole reservation as ONE PostgreSQL statement, for a shape (compiled once).
 
     Data-modifying CTEs chained by their ``RETURNING`` output, so that each runs only
@@ -593,6 +597,9 @@ def _pg_reserve(positions: int, moves: int, *, allow_safety_stock: bool) -> str:
     ``o``         the idempotency record (``ON CONFLICT DO NOTHING``);
     ``m``, ``e``  the journal rows and the ``StockReserved`` event, once ``o`` is in.
 
+    ``only_position``: each update also requires its position to be the SKU's only
+    one (a reservation planned from ``SqlStockStore``'s location memo).
+
     A refusal never raises: the statement reports ``recorded``, ``created``, ``seen``
     (recorded before it started) and one row per position it updated, and the caller
     gives back what a refused statement took (``_pg_unreserve``). Hence no savepoint,
@@ -603,10 +610,17 @@ def _pg_reserve(positions: int, moves: int, *, allow_safety_stock: bool) -> str:
     ctes = []
     gate = f"NOT EXISTS ({recorded})"
     for i in range(positions):
+        alone = (
+            " AND NOT EXISTS (SELECT 1 FROM so_stock_positions AS other"
+            f" WHERE other.tenant_id = %(t)s AND other.sku = %(s{i})s"
+            f" AND other.location <> %(l{i})s)"
+            if only_position
+            else ""
+        )
         ctes.append(
             f"u{i} AS (UPDATE so_stock_positions SET reserved = reserved + %(q{i})s"
             f" WHERE tenant_id = %(t)s AND sku = %(s{i})s AND location = %(l{i})s"
-            f" AND {available} >= %(q{i})s AND {gate} RETURNING {_POSITION_COLUMNS})"
+            f" AND {available} >= %(q{i})s AND {gate}{alone} RETURNING {_POSITION_COLUMNS})"
         )
         gate = f"EXISTS (SELECT 1 FROM u{i})"
     ctes.append(
@@ -688,6 +702,13 @@ class SqlStockStore:
             :class:`~salesorder.inventory.FixedPriority` in location name order).
         attempts: How many times a stale plan is re-made before
             :class:`~salesorder.errors.ConcurrencyConflict` (``concurrency.conflict``).
+        location_memo: Where to remember, across units of work, the SKUs stocked at
+            exactly one location (SKU to location). On PostgreSQL a reservation of
+            such SKUs with the default strategy skips the planning read: its one
+            statement checks the memo against the rows (still one location, enough
+            free stock) and falls back to planning when it is out of date. Share one
+            dict per database and tenant (:class:`SqlDatabase` does); default: a new
+            one for this store.
 
     Every writing operation also raises
     :class:`~salesorder.errors.RuleViolation` ``storage.value_too_long`` (having
@@ -702,8 +723,10 @@ class SqlStockStore:
         tenant_id: str,
         default_strategy: AllocationStrategy | None = None,
         attempts: int = 8,
+        location_memo: MutableMapping[str, str] | None = None,
     ) -> None:
         _fit(tenant_id, _TENANT)
+        self._memo: MutableMapping[str, str] = {} if location_memo is None else location_memo
         self._connection = connection
         self._tenant = tenant_id
         self._default_strategy = None if _is_default(default_strategy) else default_strategy
@@ -1455,12 +1478,16 @@ class SqlStockStore:
         planned = _PLANNED_LOCKED if self._one_statement else _PLANNED
         rows = self._connection.execute(planned, {"t": self._tenant, "skus": sorted(demand)})
         available: dict[str, dict[str, Decimal]] = {sku: {} for sku in demand}
+        locations: dict[str, list[str]] = {sku: [] for sku in demand}
         for row in rows:
+            locations[row.sku].append(row.location)
             free = row.on_hand - row.reserved
             if not allow_safety_stock:
                 free -= row.safety_stock
             if free > 0:
                 available[row.sku][row.location] = free
+        if self._one_statement:
+            self._remember(locations)
         plan = plan_allocation(
             demand,
             available,
@@ -1471,6 +1498,25 @@ class SqlStockStore:
         for a in plan.allocations:
             served.setdefault(a.sku, []).append((a.location, a.quantity))
         return served
+
+    def _remember(self, locations: Mapping[str, list[str]]) -> None:
+        """Note which SKUs have exactly one position (the memo is a hint, never trusted)."""
+        memo = self._memo
+        if len(memo) > _MEMO_LIMIT:
+            memo.clear()
+        for sku, found in locations.items():
+            if len(found) == 1:
+                memo[sku] = found[0]
+            else:
+                memo.pop(sku, None)
+
+    def _single_locations(self, demand: Mapping[str, Decimal]) -> dict[str, str] | None:
+        """The one location of every demanded SKU if the memo knows them all, else None."""
+        memo = self._memo
+        found = {sku: memo.get(sku) for sku in demand}
+        if None in found.values():
+            return None
+        return found  # type: ignore[return-value]
 
     def _reserve_rows(
         self,
@@ -1578,12 +1624,20 @@ class SqlStockStore:
             demand: dict[str, Decimal] = {}
             for _, sku, q in request:
                 demand[sku] = demand.get(sku, ZERO) + q
-            served = self._served(
-                demand,
-                chosen,
-                allow_safety_stock=allow_safety_stock,
-                allow_backorder=allow_backorder,
+            # SKUs at one location, with the default strategy: the plan is "all of it
+            # there" if the stock is there, which the write itself checks.
+            single = (
+                self._single_locations(demand) if self._one_statement and chosen is None else None
             )
+            if single is not None:
+                served = {sku: [(single[sku], q)] for sku, q in demand.items()}
+            else:
+                served = self._served(
+                    demand,
+                    chosen,
+                    allow_safety_stock=allow_safety_stock,
+                    allow_backorder=allow_backorder,
+                )
             state = _State(
                 order_id=order_id,
                 created_at=at,
@@ -1614,7 +1668,15 @@ class SqlStockStore:
             if not self._one_statement:
                 write()
             elif len(taken) <= _ONE_STATEMENT_ROWS:
-                self._reserve_at_once(rid, state, taken, reserved, document, **write.keywords)
+                self._reserve_at_once(
+                    rid,
+                    state,
+                    taken,
+                    reserved,
+                    document,
+                    unplanned=single is not None,
+                    **write.keywords,
+                )
             else:
                 # Too big for one statement's parameters: statement by statement, in a
                 # savepoint (the work records itself on this path).
@@ -1675,19 +1737,23 @@ class SqlStockStore:
         reserved: StockReserved,
         document: dict[str, Any],
         *,
+        unplanned: bool,
         operation_id: str,
         at: datetime,
         actor: str | None,
         allow_safety_stock: bool,
     ) -> None:
-        """Write a planned reservation in one statement (PostgreSQL, see ``_pg_reserve``).
+        """Write a reservation in one statement (PostgreSQL, see ``_pg_reserve``).
 
-        The plan was read with its rows locked (``_served``), so the updates find the
-        stock the plan saw; the statement is still conditional, never trusting that.
+        Planned: the plan was read with its rows locked (``_served``), so the updates
+        find the stock the plan saw; the statement is still conditional, never
+        trusting that. ``unplanned``: every SKU is taken whole from the one location
+        the memo knows; the statement also checks that it is still the SKU's only
+        position, and a miss forgets the memo and re-plans.
 
         Raises:
-            _Stale: a position did not have the planned stock (what was taken is given
-                back first).
+            _Stale: a position did not have the stock (what was taken is given back
+                first).
             _Replay: the operation id is recorded (before, or concurrently).
             RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
         """
@@ -1717,7 +1783,9 @@ class SqlStockStore:
             params[f"ms{i}"] = sku
             params[f"ml{i}"] = location
             params[f"mq{i}"] = q
-        statement = _pg_reserve(len(keys), len(taken), allow_safety_stock=allow_safety_stock)
+        statement = _pg_reserve(
+            len(keys), len(taken), allow_safety_stock=allow_safety_stock, only_position=unplanned
+        )
         rows = self._connection.exec_driver_sql(statement, params).all()
         outcome = rows[0]
         applied = len(rows) if outcome.k is not None else 0
@@ -1745,7 +1813,10 @@ class SqlStockStore:
         if outcome.seen:
             raise _Replay
         if applied < len(keys):
-            raise _Stale  # pragma: no cover - the plan's rows are locked
+            if not unplanned:  # pragma: no cover - the plan's rows are locked
+                raise _Stale
+            self._memo.pop(keys[applied][0], None)
+            raise _Stale  # the memo was out of date, or the stock is short: plan.
         if outcome.created:
             raise _Replay  # recorded by a concurrent call that committed first
         raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id})
