@@ -18,3 +18,12 @@ class TestSqlUnitOfWork(UnitOfWorkContract):
 
     def make_unit_of_work_factory(self) -> UnitOfWorkFactory:
         return self.database.unit_of_work
+
+
+def test_a_database_other_than_sqlite_or_postgresql_is_refused() -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine("sqlite+pysqlite://")
+    engine.dialect.name = "mysql"  # what a MySQL engine reports
+    with pytest.raises(ValueError, match="SQLite and PostgreSQL, not mysql"):
+        SqlDatabase(engine=engine)

@@ -34,6 +34,7 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
@@ -201,6 +202,16 @@ _IDEMPOTENCY_RESULT: Final = _Bound("idempotency_result", idempotency_table.c.re
 _PREFIX: Final = _Bound("number_prefix", sequences_table.c.name)
 # Not refused but cut: a delivery error is a diagnostic, not a value the caller chose.
 _LAST_ERROR: Final = _Bound("last_error", outbox_table.c.last_error)
+
+
+_OUTBOX_INSERT: Final = {
+    "postgresql": postgresql.insert(outbox_table).on_conflict_do_nothing(
+        index_elements=["tenant_id", "event_id"]
+    ),
+    "sqlite": sqlite.insert(outbox_table).on_conflict_do_nothing(
+        index_elements=["tenant_id", "event_id"]
+    ),
+}
 
 
 def create_schema(engine: Engine) -> None:
@@ -380,27 +391,21 @@ class SqlOutbox:
         for event in events:
             _fit(event.event_id, _EVENT_ID)
             _fit(event.name, _EVENT_TYPE)
-        for event in events:
-            already = self._connection.execute(
-                sa.select(sa.func.count())
-                .select_from(outbox_table)
-                .where(
-                    outbox_table.c.tenant_id == self._tenant,
-                    outbox_table.c.event_id == event.event_id,
-                )
-            ).scalar_one()
-            if already:
-                continue
-            self._connection.execute(
-                outbox_table.insert().values(
-                    tenant_id=self._tenant,
-                    event_id=event.event_id,
-                    event_type=event.name,
-                    payload=json.dumps(encode(event), ensure_ascii=False),
-                    attempts=0,
-                    delivered=False,
-                )
-            )
+        if not events:
+            return
+        rows = [
+            {
+                "tenant_id": self._tenant,
+                "event_id": event.event_id,
+                "event_type": event.name,
+                "payload": json.dumps(encode(event), ensure_ascii=False),
+                "attempts": 0,
+                "delivered": False,
+            }
+            for event in events
+        ]
+        # One statement for the batch; a recorded event id is skipped by the unique key.
+        self._connection.execute(_OUTBOX_INSERT[self._connection.dialect.name], rows)
 
     def pending(self, *, limit: int = 100) -> Sequence[OutboxEntry]:
         """Undelivered events, oldest first."""
@@ -620,6 +625,8 @@ class SqlDatabase:
     Raises:
         RuleViolation: ``storage.value_too_long`` for a tenant id longer than the
             ``tenant_id`` columns (64 characters).
+        ValueError: for a database other than SQLite or PostgreSQL (the adapter
+            relies on their ``ON CONFLICT`` and ``RETURNING``).
     """
 
     def __init__(
@@ -635,6 +642,9 @@ class SqlDatabase:
                 )
             else:
                 engine = sa.create_engine(url)
+        if engine.dialect.name not in _OUTBOX_INSERT:
+            msg = f"the SQL adapter supports SQLite and PostgreSQL, not {engine.dialect.name}"
+            raise ValueError(msg)
         if engine.dialect.name == "sqlite":
             _take_over_sqlite_transactions(engine)
         self.engine = engine

@@ -224,6 +224,12 @@ class OutboxContract:
         outbox.add([event])
         assert len(outbox.pending()) == 1
 
+    def test_the_same_event_twice_in_one_batch_is_recorded_once(self) -> None:
+        outbox = self.make_outbox()
+        first, second = _event(1), _event(2)
+        outbox.add([first, second, first])
+        assert [e.event.event_id for e in outbox.pending()] == [first.event_id, second.event_id]
+
     def test_failed_delivery_keeps_the_event_and_counts_attempts(self) -> None:
         outbox = self.make_outbox()
         event = _event(1)
