@@ -19,8 +19,10 @@ was opened for, so one tenant can never read or change another's data.
   would store it, PostgreSQL would abort the caller's transaction), nothing is
   written and the unit of work stays usable.
 
-Create the schema with :func:`create_schema` (idempotent); see ``docs/sql.md`` for
-migrations.
+Create the schema with :func:`create_schema` (idempotent). Every table is named
+``so_...`` and defined on :data:`METADATA`; a host that migrates with Alembic points
+``target_metadata`` at it and passes :func:`include_in_migrations` as ``include_name``
+and :func:`render_in_migrations` as ``render_item`` (see ``docs/sql.md``).
 """
 
 from __future__ import annotations
@@ -28,10 +30,10 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Literal, Self
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -53,6 +55,7 @@ from salesorder.quotes import Quote
 
 __all__ = [
     "METADATA",
+    "Quantity",
     "SqlCouponLedger",
     "SqlDatabase",
     "SqlIdempotencyKeys",
@@ -63,9 +66,13 @@ __all__ = [
     "SqlStockStore",
     "SqlUnitOfWork",
     "create_schema",
+    "include_in_migrations",
+    "render_in_migrations",
 ]
 
 METADATA = sa.MetaData()
+# Every table of METADATA starts with it; include_in_migrations relies on that.
+_TABLE_PREFIX: Final = "so_"
 
 orders_table = sa.Table(
     "so_orders",
@@ -217,6 +224,57 @@ _OUTBOX_INSERT: Final = {
 def create_schema(engine: Engine) -> None:
     """Create every table and index that does not exist yet (safe to run repeatedly)."""
     METADATA.create_all(engine)
+
+
+def include_in_migrations(
+    name: str | None, type_: str, parent_names: Mapping[Any, str | None]
+) -> bool:
+    """Alembic's ``include_name`` hook: compare this adapter's ``so_`` tables only.
+
+    Tables without the prefix belong to the host; without this filter,
+    ``alembic revision --autogenerate`` against :data:`METADATA` would propose to drop
+    them. A table the library stops defining keeps its prefix, so its removal still
+    shows. Everything inside an included table (columns, indexes, constraints) is
+    compared; of schemas, only the connection's default one, where
+    :func:`create_schema` puts the tables.
+
+    Args:
+        name: The reflected object's name (``None`` for the default schema).
+        type_: What Alembic reflected: ``"schema"``, ``"table"``, ``"column"``,
+            ``"index"``, ``"unique_constraint"``...
+        parent_names: Alembic's names of the enclosing objects; not needed, since an
+            object inside a table is compared exactly when its table is.
+
+    Returns:
+        Whether Alembic should compare the object with :data:`METADATA`.
+    """
+    if type_ == "schema":
+        return name is None
+    if type_ == "table":
+        return name is not None and name.startswith(_TABLE_PREFIX)
+    return True
+
+
+def render_in_migrations(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Alembic's ``render_item`` hook: write the stock quantity type as ``Quantity()``.
+
+    Autogenerate writes a custom type by its defining (private) module's path and
+    imports nothing for it, so a revision adding a quantity column would not run. This
+    writes ``Quantity()`` and adds ``from salesorder.adapters.sql import Quantity`` to
+    the revision's imports; everything else is left to Alembic.
+
+    Args:
+        type_: What Alembic is rendering: ``"type"``, ``"column"``, ``"server_default"``...
+        obj: The object to render.
+        autogen_context: Alembic's ``AutogenContext``; its ``imports`` gain the import.
+
+    Returns:
+        The quantity type's source, or ``False`` to let Alembic render the object.
+    """
+    if type_ == "type" and isinstance(obj, Quantity):
+        autogen_context.imports.add("from salesorder.adapters.sql import Quantity")
+        return "Quantity()"
+    return False
 
 
 def _fit_order(order: Order) -> None:
@@ -883,4 +941,4 @@ def iter_tables() -> Iterator[sa.Table]:
 
 
 # The stock store's tables live on METADATA too; imported last because it needs METADATA.
-from salesorder.adapters._sql_stock import SqlStockStore  # noqa: E402
+from salesorder.adapters._sql_stock import Quantity, SqlStockStore  # noqa: E402
