@@ -691,9 +691,10 @@ class _PositionRow:
 class SqlStockStore:
     """:class:`~salesorder.ports.StockStore` on one connection (transaction) and tenant.
 
-    The store never commits: the unit of work that owns ``connection`` does. Each
-    operation runs in a savepoint, so a refused operation changes nothing and the
-    transaction goes on.
+    The store never commits: the unit of work that owns ``connection`` does. A refused
+    operation changes nothing and the transaction goes on: each operation runs in a
+    savepoint, except a reservation on PostgreSQL, which is one statement that the
+    store undoes itself (see the module docstring).
 
     Args:
         connection: An open connection inside a transaction.
