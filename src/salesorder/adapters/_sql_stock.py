@@ -1070,6 +1070,15 @@ class SqlStockStore:
             raise NotFound(params={"entity": "reservation", "id": reservation_id})
         return _State.load(row.document, row.version)
 
+    def _reservation_exists(self, reservation_id: str) -> bool:
+        r = reservations_table.c
+        found = self._connection.execute(
+            sa.select(r.reservation_id).where(
+                r.tenant_id == self._tenant, r.reservation_id == reservation_id
+            )
+        ).first()
+        return found is not None
+
     def reservation(self, reservation_id: str) -> Reservation:
         """The current state of a reservation (NotFound if unknown)."""
         return self._load(reservation_id).public(reservation_id)
@@ -1615,7 +1624,7 @@ class SqlStockStore:
             *(x for line_id, sku, q in request for x in (line_id, sku, _text(q))),
         ]
 
-        def work() -> tuple[Any, Reservation]:
+        def plan() -> tuple[dict[str, list[tuple[str, Decimal]]], bool]:
             if not request:
                 raise RuleViolation(STOCK_RESERVATION_INVALID, params={"reason": "no lines"})
             if len({line[0] for line in request}) != len(request):
@@ -1631,14 +1640,27 @@ class SqlStockStore:
                 self._single_locations(demand) if self._one_statement and chosen is None else None
             )
             if single is not None:
-                served = {sku: [(single[sku], q)] for sku, q in demand.items()}
-            else:
-                served = self._served(
-                    demand,
-                    chosen,
-                    allow_safety_stock=allow_safety_stock,
-                    allow_backorder=allow_backorder,
-                )
+                return {sku: [(single[sku], q)] for sku, q in demand.items()}, True
+            served = self._served(
+                demand,
+                chosen,
+                allow_safety_stock=allow_safety_stock,
+                allow_backorder=allow_backorder,
+            )
+            return served, False
+
+        def work() -> tuple[Any, Reservation]:
+            try:
+                served, unplanned = plan()
+            except SalesOrderError:
+                # The ledger refuses a reused reservation id before it looks at the
+                # lines or the stock; the write only finds it later, so look here
+                # (on the refusal path only: a success costs no extra statement).
+                if self._reservation_exists(rid):
+                    raise RuleViolation(
+                        STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid}
+                    ) from None
+                raise
             state = _State(
                 order_id=order_id,
                 created_at=at,
@@ -1675,7 +1697,7 @@ class SqlStockStore:
                     taken,
                     reserved,
                     document,
-                    unplanned=single is not None,
+                    unplanned=unplanned,
                     **write.keywords,
                 )
             else:
