@@ -2082,7 +2082,7 @@ class StockLedger:
 
     def _apply_reserve(
         self,
-        served: Mapping[str, list[_Alloc]],
+        served: Iterable[tuple[str, Sequence[_Alloc]]],
         *,
         order_id: str,
         reservation_id: str,
@@ -2091,14 +2091,17 @@ class StockLedger:
         at: datetime,
     ) -> None:
         journal = self._journal
-        for sku, allocations in served.items():
+        # Alerts compare each position before and after the whole reservation (a
+        # position several allocations share is not judged between them).
+        before: dict[tuple[str, str], Decimal] = {}
+        for sku, allocations in served:
             if not allocations:
-                continue
+                continue  # all backordered: the SKU may have no position at all
             cells = self._locations[sku]
             for location, q in allocations:
                 cell = cells[location]
                 self._touch(cell)
-                free_before = cell.on_hand - cell.reserved
+                before.setdefault((sku, location), cell.on_hand - cell.reserved)
                 cell.reserved += q
                 journal.append(
                     (
@@ -2115,8 +2118,10 @@ class StockLedger:
                         at,
                     )
                 )
-                if cell.reorder_point is not None or cell.safety_stock:
-                    self._alerts(sku, location, cell, free_before, at)
+        for (sku, location), free_before in before.items():
+            cell = self._locations[sku][location]
+            if cell.reorder_point is not None or cell.safety_stock:
+                self._alerts(sku, location, cell, free_before, at)
 
     # The single-line path is inlined on purpose (benchmarks/bench_inventory.py).
     def reserve(  # noqa: PLR0912, PLR0915
@@ -2286,15 +2291,14 @@ class StockLedger:
                 allow_safety_stock=allow_safety_stock,
             )
             self._pending.append(operation_id)
-            for line in lines_state:
-                self._apply_reserve(
-                    {line[1]: list(line[3])},
-                    order_id=order_id,
-                    reservation_id=rid,
-                    operation_id=operation_id,
-                    actor=actor,
-                    at=at,
-                )
+            self._apply_reserve(
+                ((line[1], line[3]) for line in lines_state),
+                order_id=order_id,
+                reservation_id=rid,
+                operation_id=operation_id,
+                actor=actor,
+                at=at,
+            )
             packed = _pack((order_id, at, expires_at, False, lines_state))
         if undo is not None:
             undo.append((_UNDO_RESERVATION, rid, None))
@@ -2493,7 +2497,7 @@ class StockLedger:
                 ("StockBackorderFilled", at, reservation_id, order_id, allocations, backordered)
             )
         self._apply_reserve(
-            served,
+            served.items(),
             order_id=order_id,
             reservation_id=reservation_id,
             operation_id=operation_id,

@@ -698,23 +698,9 @@ def test_an_event_added_again_after_delivery_is_not_pending_again(database: Any)
     assert _pending_ids(database) == []
 
 
-LEDGER_ALERTS_BETWEEN_LINES = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "StockLedger (the in-memory store) applies a reservation line by line and "
-        "evaluates the reorder-point alert after each line: with two lines of one SKU "
-        "at one location (8 on hand, reorder point 3, lines of 5 and 3) its "
-        "LowStockDetected says free=3, the free stock between the lines, which no "
-        "reader ever sees; the SQL store reports free=0, the free stock after the "
-        "reservation. The fix belongs in salesorder.inventory (StockLedger.reserve's "
-        "several-lines path), not in an adapter."
-    ),
-)
-
-
 @pytest.mark.parametrize(
     "database",
-    [pytest.param("memory", marks=LEDGER_ALERTS_BETWEEN_LINES), "sqlite", "postgresql"],
+    ["memory", "sqlite", "postgresql"],
     indirect=True,
 )
 def test_a_low_stock_alert_of_a_reservation_reports_the_free_stock_after_it(
