@@ -2092,7 +2092,8 @@ class StockLedger:
     ) -> None:
         journal = self._journal
         # Alerts compare each position before and after the whole reservation (a
-        # position several allocations share is not judged between them).
+        # position several allocations share is not judged between them), and come
+        # in (SKU, location) order, the SQL store's lock order.
         before: dict[tuple[str, str], Decimal] = {}
         for sku, allocations in served:
             if not allocations:
@@ -2118,7 +2119,7 @@ class StockLedger:
                         at,
                     )
                 )
-        for (sku, location), free_before in before.items():
+        for (sku, location), free_before in sorted(before.items()):
             cell = self._locations[sku][location]
             if cell.reorder_point is not None or cell.safety_stock:
                 self._alerts(sku, location, cell, free_before, at)
