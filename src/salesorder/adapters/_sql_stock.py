@@ -832,16 +832,11 @@ class SqlStockStore:
             if seen is None:
                 raise
             return read(seen)
-        except ConcurrencyConflict:
-            if records_itself:
+        except SalesOrderError as error:
+            if records_itself and isinstance(error, ConcurrencyConflict):
                 # Without a savepoint, the database error behind it aborted the
                 # transaction: nothing more can be read in it.
                 raise
-            seen = self._replay(operation, operation_id, text)
-            if seen is None:
-                raise
-            return read(seen)
-        except SalesOrderError as error:
             # A refusal of a replayed operation (its stock is gone, its reservation
             # exists...) is not the answer: the recorded result is.
             seen = self._replay(operation, operation_id, text)
@@ -1522,11 +1517,13 @@ class SqlStockStore:
 
     def _single_locations(self, demand: Mapping[str, Decimal]) -> dict[str, str] | None:
         """The one location of every demanded SKU if the memo knows them all, else None."""
-        memo = self._memo
-        found = {sku: memo.get(sku) for sku in demand}
-        if None in found.values():
-            return None
-        return found  # type: ignore[return-value]
+        found: dict[str, str] = {}
+        for sku in demand:
+            location = self._memo.get(sku)
+            if location is None:
+                return None
+            found[sku] = location
+        return found
 
     def _reserve_rows(
         self,
@@ -1791,7 +1788,7 @@ class SqlStockStore:
             "order": state.order_id,
             "expires": None if state.expires_at is None else _expiry_key(state.expires_at),
             "open": state.is_open,
-            "document": _dumps(state.document()),
+            "document": _dumps({k: v for k, v in document.items() if k != "id"}),
             "fingerprint": self._fingerprint,
             "result": _dumps(document),
             "kind": MovementKind.RESERVED.value,
