@@ -1,35 +1,36 @@
-"""Reservations per second of the SQL stock store against the conditional-update floor.
+"""Reservations per second of the SQL stock store against conditional-update floors.
 
-The floor is the one statement a reservation cannot do without, issued by hand through
-the same engine and driver, one transaction per reservation::
+The issue's budget: the adapter reaches at least 1/2 of "the conditional-update floor
+(the same SQL issued by hand)". Two floors are measured, each in the same run, one
+transaction per reservation, and the adapter is judged against both:
 
-    UPDATE so_stock_positions SET reserved = reserved + :q
-    WHERE tenant_id = :t AND sku = :s AND location = :l
-      AND on_hand - reserved - safety_stock >= :q
+* **bare floor**: the one statement a reservation cannot do without, issued by hand
+  through a plain engine::
 
-The adapter does a whole reservation per unit of work: planning read, that
-conditional update, the reservation row, the journal row, the event and the
-idempotency record (``ON CONFLICT DO NOTHING``, no look-up first). On SQLite that is
-statement by statement in a savepoint; on PostgreSQL the plan is read with its rows
-locked and everything else is ONE statement (data-modifying CTEs), no savepoint.
-Both run in the same process (and, for the 4-process figures, in 4 spawned
-processes) on the same rows.
+      UPDATE so_stock_positions SET reserved = reserved + :q
+      WHERE tenant_id = :t AND sku = :s AND location = :l
+        AND on_hand - reserved - safety_stock >= :q
+
+* **same-SQL floor** ("own SQL by hand"): the adapter's own statements of a
+  reservation, recorded once per SKU and replayed by hand with a new operation id
+  each time, on an engine set up like the adapter's. Adapter versus this floor is the
+  cost of the library itself (Python, planning, documents, events) over its SQL.
+
+A third figure, "by hand (4 writes)", issues the writes any durable, idempotent,
+journalled reservation needs (the conditional update, the reservation row, the
+journal row, the idempotency row) as raw SQL: bare floor versus it is what
+durability costs in the database, whatever the library.
+
+The adapter does a whole reservation per unit of work: the conditional update, the
+reservation row, the journal row, the event and the idempotency record, with no
+savepoint. On PostgreSQL that is one statement (data-modifying CTEs) after a plan read
+with its rows locked; on SQLite, one statement per table. SKUs stocked at one location
+skip the plan (the location memo), as in this benchmark after the first reservation.
 
 SQLite runs on a file (WAL) so that 4 processes can share it; PostgreSQL runs when
-``SALESORDER_TEST_POSTGRES_URL`` is set (``.ci/start-postgres``).
-
-Two more figures place the adapter between the floor and the database's own work:
-"by hand" issues the writes a durable, idempotent, journalled reservation needs
-(the conditional update, the reservation row, the journal row, the idempotency row)
-as raw SQL, one statement each, in one transaction; "own SQL by hand" replays the
-adapter's own statements of a reservation, recorded once per SKU, with a new
-operation id each time: adapter versus own SQL is the cost of the library itself
-(Python, planning, documents, events) over the SQL it sends.
-
-Budget: adapter throughput >= 1/2 of the floor.
-
-Each setup is measured ``--rounds`` times (floor, by hand, adapter back to back); the
-figures are medians and the verdict is on the median per-round ratio.
+``SALESORDER_TEST_POSTGRES_URL`` is set (``.ci/start-postgres``). Each setup is
+measured ``--rounds`` times (all four back to back); the figures are medians and each
+verdict is on the median of the per-round ratios.
 
 Run: python benchmarks/bench_sql_stock.py [--ops N] [--rounds R]
 """
@@ -161,7 +162,9 @@ def _own_sql(url: str, tenant: str, ops: int, seed: int) -> int:
     """The adapter's own statements of a (warm) reservation, captured, replayed by hand.
 
     Per SKU, one reservation warms the store up and the next one's statements are
-    recorded (transaction control aside); each replay swaps in a new operation id.
+    recorded; each replay swaps in a new operation id. The replay runs on an engine
+    set up as the adapter's (on SQLite its transactions begin IMMEDIATE), so that the
+    transaction control is the same too.
     """
     database = _database(url, tenant)
     recorded: dict[str, list[tuple[str, Any]]] = {}
@@ -171,7 +174,7 @@ def _own_sql(url: str, tenant: str, ops: int, seed: int) -> int:
 
         def capture(*args: Any, into: list[tuple[str, Any]] = statements) -> None:
             statement, params = args[2], args[3]
-            if statement.split(maxsplit=1)[0].upper() not in {"BEGIN", "SAVEPOINT", "RELEASE"}:
+            if statement.split(maxsplit=1)[0].upper() != "BEGIN":  # the engine begins
                 into.append((statement, params))
 
         for step in ("warm", "seen"):
@@ -184,7 +187,7 @@ def _own_sql(url: str, tenant: str, ops: int, seed: int) -> int:
         sa.event.remove(database.engine, "before_cursor_execute", capture)
         recorded[sku] = statements
     database.engine.dispose()
-    engine = _engine(url)
+    engine = _database(url, tenant).engine
     rng = random.Random(seed)
     done = 0
     for n in range(ops):
@@ -280,21 +283,24 @@ def main() -> None:
                     )
                     for _ in range(args.rounds)
                 ]
-                ratios = sorted(floor / adapter for floor, _, _, adapter in rounds)
-                ratio = statistics.median(ratios)
+                bare = statistics.median(floor / adapter for floor, _, _, adapter in rounds)
+                same = statistics.median(own / adapter for _, _, own, adapter in rounds)
                 floor, by_hand, own, adapter = (
                     statistics.median(column) for column in zip(*rounds, strict=True)
                 )
-                verdict = "OK" if ratio <= BUDGET else "OVER BUDGET"
                 print(
                     f"{name:18} {processes} proc: floor (1 UPDATE) {floor:6.0f}/s  "
                     f"by hand (4 writes) {by_hand:6.0f}/s  own SQL by hand {own:6.0f}/s  "
                     f"adapter {adapter:6.0f}/s\n"
-                    f"{'':27}adapter/floor 1/{ratio:.2f} (budget 1/{BUDGET:.0f}) {verdict}; "
-                    f"rounds 1/{', 1/'.join(f'{r:.2f}' for r in ratios)}; "
-                    f"by hand/floor 1/{floor / by_hand:.2f}; "
-                    f"adapter/own SQL 1/{own / adapter:.2f}"
+                    f"{'':27}adapter/bare floor 1/{bare:.2f} {_verdict(bare)}; "
+                    f"adapter/same-SQL floor 1/{same:.2f} {_verdict(same)} "
+                    f"(budget 1/{BUDGET:.0f}); by hand/bare floor 1/{floor / by_hand:.2f}; "
+                    f"rounds (bare) 1/{', 1/'.join(f'{f / a:.2f}' for f, _, _, a in rounds)}"
                 )
+
+
+def _verdict(ratio: float) -> str:
+    return "OK" if ratio <= BUDGET else "OVER BUDGET"
 
 
 if __name__ == "__main__":

@@ -199,7 +199,22 @@ class TestConcurrencyPlumbing:
 
         monkeypatch.setattr(store, "_change", stale)
         with pytest.raises(ConcurrencyConflict):
+            store.transfer("A", source="W", destination="V", quantity=1, operation_id="x", at=AT)
+
+    def test_a_reservation_planned_on_stock_that_is_never_there_is_a_conflict(
+        self, store: SqlStockStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        store.receive("A", "W", quantity=4, operation_id="r", at=AT)
+        store.reserve("o", [_line("1", "A", 4)], operation_id="all", at=AT)
+
+        def stale_plan(demand: Any, *args: Any, **kwargs: Any) -> Any:
+            return {sku: [("W", q)] for sku, q in demand.items()}
+
+        monkeypatch.setattr(store, "_served", stale_plan)
+        with pytest.raises(ConcurrencyConflict):
             store.reserve("o", [_line("1", "A", 1)], operation_id="x", at=AT)
+        assert store.position("A", "W").reserved == 4
+        assert [m.operation_id for m in store.movements()] == ["r", "all"]
 
     def test_a_deadlock_becomes_a_concurrency_conflict(
         self, store: SqlStockStore, monkeypatch: pytest.MonkeyPatch

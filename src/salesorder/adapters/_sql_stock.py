@@ -60,7 +60,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 # sql.py imports this module at its end, once METADATA exists: import SqlStockStore
 # from salesorder.adapters.sql.
-from salesorder.adapters.sql import METADATA, _Bound, _fit
+from salesorder.adapters.sql import _INTERRUPTED_WRITE, METADATA, _Bound, _fit
 from salesorder.codec import decode, encode
 from salesorder.errors import (
     ConcurrencyConflict,
@@ -675,6 +675,88 @@ def _pg_unreserve(positions: int) -> str:
     )
 
 
+def _sqlite_available(allow_safety_stock: bool) -> str:
+    return "on_hand - reserved" if allow_safety_stock else "on_hand - reserved - safety_stock"
+
+
+# A reservation on SQLite, statement by statement in driver SQL (see
+# SqlStockStore._reserve_in_steps). Quantities are integers of millionths there.
+_SQLITE_RECORD: Final = (
+    "INSERT INTO so_stock_operations (tenant_id, operation_id, fingerprint, result)"
+    " VALUES (:t, :o, :fingerprint, :result) ON CONFLICT DO NOTHING RETURNING 1"
+)
+_SQLITE_UNRECORD: Final = (
+    "DELETE FROM so_stock_operations WHERE tenant_id = :t AND operation_id = :o"
+)
+_SQLITE_TAKE: Final = {
+    (safety, alone): (
+        "UPDATE so_stock_positions SET reserved = reserved + :q"
+        " WHERE tenant_id = :t AND sku = :s AND location = :l"
+        f" AND {_sqlite_available(safety)} >= :q"
+        + (
+            " AND NOT EXISTS (SELECT 1 FROM so_stock_positions AS other"
+            " WHERE other.tenant_id = :t AND other.sku = :s AND other.location <> :l)"
+            if alone
+            else ""
+        )
+        + f" RETURNING {_POSITION_COLUMNS}"
+    )
+    for safety in (False, True)
+    for alone in (False, True)
+}
+_SQLITE_GIVE_BACK: Final = (
+    "UPDATE so_stock_positions SET reserved = reserved - :q"
+    " WHERE tenant_id = :t AND sku = :s AND location = :l"
+)
+_SQLITE_RESERVATION: Final = (
+    "INSERT INTO so_stock_reservations"
+    " (tenant_id, reservation_id, order_id, expires_key, is_open, version, document)"
+    " VALUES (:t, :r, :order, :expires, :open, 1, :document)"
+    " ON CONFLICT (tenant_id, reservation_id) DO NOTHING RETURNING 1"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_journal(moves: int) -> str:
+    """One ``INSERT`` of a reservation's journal rows, for a number of rows."""
+    rows = ", ".join(
+        f"(:t, :kind, :ms{i}, :ml{i}, 0, :mq{i}, :order, :r, :o, :actor, :at)" for i in range(moves)
+    )
+    return (
+        "INSERT INTO so_stock_movements (tenant_id, kind, sku, location, on_hand_delta,"
+        f" reserved_delta, order_id, reservation_id, operation_id, actor, at) VALUES {rows}"
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_events(events: int) -> str:
+    """One ``INSERT`` of an operation's events, for a number of events."""
+    rows = ", ".join(f"(:t, :e{i})" for i in range(events))
+    return f"INSERT INTO so_stock_events (tenant_id, payload) VALUES {rows}"
+
+
+def _from_millionths(value: int) -> Decimal:
+    return _clean(Decimal(value).scaleb(-SCALE))
+
+
+def _millionths(value: Decimal) -> int:
+    return int(value.scaleb(SCALE))
+
+
+class _SqlitePositionRow:
+    """A position row read by driver SQL on SQLite (integers of millionths)."""
+
+    __slots__ = ("max_level", "on_hand", "reorder_point", "reserved", "safety_stock")
+
+    def __init__(self, row: Any) -> None:
+        on_hand, reserved, safety_stock, reorder_point, max_level = row
+        self.on_hand = _from_millionths(on_hand)
+        self.reserved = _from_millionths(reserved)
+        self.safety_stock = _from_millionths(safety_stock)
+        self.reorder_point = None if reorder_point is None else _from_millionths(reorder_point)
+        self.max_level = None if max_level is None else _from_millionths(max_level)
+
+
 class _PositionRow:
     """A position row read by driver SQL, with the quantities the Quantity type would give."""
 
@@ -758,10 +840,17 @@ class SqlStockStore:
             self._events = []
             try:
                 with self._guard(operation):
-                    if not savepoint:
+                    if savepoint:
+                        with self._connection.begin_nested():
+                            return work()
+                    try:
                         return work()
-                    with self._connection.begin_nested():
-                        return work()
+                    except sa.exc.DBAPIError:
+                        # No savepoint to roll back to: what the work wrote before the
+                        # error stays in the transaction (PostgreSQL aborts it, SQLite
+                        # does not), so its commit must be refused.
+                        self._connection.info[_INTERRUPTED_WRITE] = True
+                        raise
             except _Stale:
                 continue
         raise _conflict(operation)
@@ -827,11 +916,13 @@ class SqlStockStore:
             if seen is None:
                 raise _conflict(operation) from None
             return read(seen)
-        except sa.exc.IntegrityError:  # pragma: no cover - other dialects' record insert
-            seen = self._replay(operation, operation_id, text)
-            if seen is None:
+        except sa.exc.IntegrityError:
+            # Without a savepoint, the error ends the operation half-done: the caller
+            # must see it (its unit of work cannot commit). With one, it is another
+            # dialect's record insert finding the operation id taken.
+            if records_itself or (seen := self._replay(operation, operation_id, text)) is None:
                 raise
-            return read(seen)
+            return read(seen)  # pragma: no cover - SQLite and PostgreSQL never get here
         except SalesOrderError as error:
             if records_itself and isinstance(error, ConcurrencyConflict):
                 # Without a savepoint, the database error behind it aborted the
@@ -1491,8 +1582,7 @@ class SqlStockStore:
                 free -= row.safety_stock
             if free > 0:
                 available[row.sku][row.location] = free
-        if self._one_statement:
-            self._remember(locations)
+        self._remember(locations)
         plan = plan_allocation(
             demand,
             available,
@@ -1634,7 +1724,9 @@ class SqlStockStore:
             # SKUs at one location, with the default strategy: the plan is "all of it
             # there" if the stock is there, which the write itself checks.
             single = (
-                self._single_locations(demand) if self._one_statement and chosen is None else None
+                self._single_locations(demand)
+                if chosen is None and len(demand) <= _ONE_STATEMENT_ROWS
+                else None
             )
             if single is not None:
                 return {sku: [(single[sku], q)] for sku, q in demand.items()}, True
@@ -1685,34 +1777,21 @@ class SqlStockStore:
                 actor=actor,
                 allow_safety_stock=allow_safety_stock,
             )
-            if not self._one_statement:
-                write()
-            elif len(taken) <= _ONE_STATEMENT_ROWS:
-                self._reserve_at_once(
-                    rid,
-                    state,
-                    taken,
-                    reserved,
-                    document,
-                    unplanned=unplanned,
-                    **write.keywords,
-                )
-            else:
+            if len(taken) > _ONE_STATEMENT_ROWS:
                 # Too big for one statement's parameters: statement by statement, in a
-                # savepoint (the work records itself on this path).
+                # savepoint (never planned from the memo, see plan()).
                 with self._connection.begin_nested():
                     write()
                     if not self._record(operation_id, self._fingerprint, _dumps(document)):
                         raise _Replay
+            else:
+                at_once = self._reserve_at_once if self._one_statement else self._reserve_in_steps
+                keywords = write.keywords
+                at_once(rid, state, taken, reserved, document, unplanned=unplanned, **keywords)
             return document, state.public(rid)
 
         return self._once(
-            "reserve",
-            operation_id,
-            fingerprint,
-            work,
-            _reservation_from,
-            records_itself=self._one_statement,
+            "reserve", operation_id, fingerprint, work, _reservation_from, records_itself=True
         )
 
     def _write_reservation(
@@ -1840,6 +1919,88 @@ class SqlStockStore:
         if outcome.created:
             raise _Replay  # recorded by a concurrent call that committed first
         raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id})
+
+    def _reserve_in_steps(
+        self,
+        reservation_id: str,
+        state: _State,
+        taken: Sequence[tuple[str, str, Decimal]],
+        reserved: StockReserved,
+        document: dict[str, Any],
+        *,
+        unplanned: bool,
+        operation_id: str,
+        at: datetime,
+        actor: str | None,
+        allow_safety_stock: bool,
+    ) -> None:
+        """Write a reservation on SQLite: one statement per table, no savepoint.
+
+        SQLite has one writer: from its first write on, this transaction holds the
+        database's write lock, so nothing changes under it and giving back what a
+        refused attempt took is exact. The record goes first (a replay then costs one
+        statement and nothing to undo), then the conditional updates in key order
+        (``unplanned``: each also requires its position to be the SKU's only one), the
+        reservation row, and the journal rows and events, which nothing refuses.
+
+        Raises:
+            _Stale: a position did not have the stock (the memo is forgotten).
+            _Replay: the operation id is recorded.
+            RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
+        """
+        totals: dict[tuple[str, str], Decimal] = {}
+        for sku, location, q in taken:
+            totals[(sku, location)] = totals.get((sku, location), ZERO) + q
+        execute = self._connection.exec_driver_sql
+        params: dict[str, Any] = {
+            "t": self._tenant,
+            "o": operation_id,
+            "r": reservation_id,
+            "order": state.order_id,
+            "fingerprint": self._fingerprint,
+            "result": _dumps(document),
+        }
+        if execute(_SQLITE_RECORD, params).first() is None:
+            raise _Replay
+        take = _SQLITE_TAKE[(allow_safety_stock, unplanned)]
+        applied: list[dict[str, Any]] = []
+        alerts: list[DomainEvent] = []
+        for (sku, location), q in sorted(totals.items()):
+            key = {"t": self._tenant, "s": sku, "l": location, "q": _millionths(q)}
+            row = execute(take, key).first()
+            if row is None:
+                self._give_back_steps(applied, params)
+                # Short, or the memo is out of date (or, in a transaction the host
+                # began, the plan): plan again on the rows as they are now.
+                self._memo.pop(sku, None)
+                raise _Stale
+            applied.append(key)
+            after = _SqlitePositionRow(row)
+            alerts += self._alerts(sku, location, after, after.on_hand - after.reserved + q, at)
+        params["expires"] = None if state.expires_at is None else _expiry_key(state.expires_at)
+        params["open"] = state.is_open
+        params["document"] = _dumps({k: v for k, v in document.items() if k != "id"})
+        if execute(_SQLITE_RESERVATION, params).first() is None:
+            self._give_back_steps(applied, params)
+            raise RuleViolation(
+                STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id}
+            )
+        params.update(kind=MovementKind.RESERVED.value, actor=actor, at=at.isoformat())
+        for i, (sku, location, q) in enumerate(taken):
+            params[f"ms{i}"] = sku
+            params[f"ml{i}"] = location
+            params[f"mq{i}"] = _millionths(q)
+        if taken:
+            execute(_sqlite_journal(len(taken)), params)
+        events = [reserved, *alerts]
+        payloads = {f"e{i}": _dumps(encode(event)) for i, event in enumerate(events)}
+        execute(_sqlite_events(len(events)), {"t": self._tenant, **payloads})
+
+    def _give_back_steps(self, applied: list[dict[str, Any]], params: dict[str, Any]) -> None:
+        """Undo a refused ``_reserve_in_steps``: its updates and its record."""
+        for key in applied:
+            self._connection.exec_driver_sql(_SQLITE_GIVE_BACK, key)
+        self._connection.exec_driver_sql(_SQLITE_UNRECORD, params)
 
     def _insert_reservation(self, reservation_id: str, state: _State) -> None:
         row = {

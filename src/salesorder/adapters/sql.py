@@ -73,6 +73,9 @@ __all__ = [
 METADATA = sa.MetaData()
 # Every table of METADATA starts with it; include_in_migrations relies on that.
 _TABLE_PREFIX: Final = "so_"
+# Set in a driver connection's info when a store's write without a savepoint failed
+# half-way: the unit of work then refuses to commit (storage.transaction_aborted).
+_INTERRUPTED_WRITE: Final = "salesorder.interrupted_write"
 
 orders_table = sa.Table(
     "so_orders",
@@ -869,6 +872,8 @@ class SqlUnitOfWork:
             if self._turns is not None:
                 self._turns.release()
             raise
+        # The flag lives on the driver connection, which the pool hands out again.
+        connection.info.pop(_INTERRUPTED_WRITE, None)
         connection.begin()
         self._connection = connection
         self._committed = False
@@ -918,7 +923,7 @@ class SqlUnitOfWork:
         """
         connection = self.connection
         if _transaction_aborted(connection):
-            connection.rollback()
+            self.rollback()
             raise ConcurrencyConflict(STORAGE_TRANSACTION_ABORTED)
         connection.commit()
         self._committed = True
@@ -926,10 +931,17 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Roll the transaction back."""
         self.connection.rollback()
+        self.connection.info.pop(_INTERRUPTED_WRITE, None)
 
 
 def _transaction_aborted(connection: Connection) -> bool:
-    """Whether the server has aborted the open transaction (psycopg's status INERROR)."""
+    """Whether the open transaction must not commit.
+
+    The server has aborted it (psycopg's status INERROR), or a store's write without
+    a savepoint failed half-way (``_INTERRUPTED_WRITE``).
+    """
+    if connection.info.get(_INTERRUPTED_WRITE):
+        return True
     info = getattr(connection.connection.driver_connection, "info", None)
     status = getattr(info, "transaction_status", None)
     return status is not None and status.name == "INERROR"

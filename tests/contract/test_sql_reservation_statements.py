@@ -1,11 +1,13 @@
-"""PostgreSQL reservations in one statement: what the round trips saved must not cost.
+"""Reservations without a savepoint: what the round trips saved must not cost.
 
 On PostgreSQL, ``SqlStockStore.reserve`` plans on locked rows and writes the whole
-reservation (positions, reservation row, record, journal, event) in one statement
-without a savepoint; a refusal is undone by the store itself. These tests pin the
-cases the shared contract cannot reach from one connection: a concurrent call with
-the same operation id, a deadlock, and a unit of work whose transaction the server
-aborted.
+reservation (positions, reservation row, record, journal, event) in one statement;
+on SQLite it writes one statement per table. Neither uses a savepoint: a refusal is
+undone by the store itself, and SKUs stocked at one location are reserved without
+the planning read (the location memo). These tests pin the statements, the memo, the
+undo, and the cases the shared contract cannot reach from one connection: a
+concurrent call with the same operation id, a deadlock, a unit of work whose
+transaction the server aborted, and a write that fails half-way.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,17 +41,35 @@ from salesorder.inventory import (
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def database(postgres_database_url: str) -> Iterator[SqlDatabase]:
-    database = SqlDatabase(postgres_database_url, tenant_id=f"t-{uuid.uuid4().hex[:12]}")
+def _stocked(database: SqlDatabase) -> SqlDatabase:
     database.create_schema()
     with database.unit_of_work() as uow:
         for sku, location in (("A", "W1"), ("A", "W2"), ("B", "W1")):
             operation = f"in-{sku}-{location}"
             uow.stock.receive(sku, location, quantity=10, operation_id=operation, at=AT)
         uow.commit()
-    yield database
+    return database
+
+
+@pytest.fixture
+def postgres(postgres_database_url: str) -> Iterator[SqlDatabase]:
+    database = SqlDatabase(postgres_database_url, tenant_id=f"t-{uuid.uuid4().hex[:12]}")
+    yield _stocked(database)
     database.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlDatabase]:
+    if request.param == "postgresql":
+        yield request.getfixturevalue("postgres")
+        return
+    database = SqlDatabase(f"sqlite:///{tmp_path / 'stock.db'}", tenant_id="t")
+    yield _stocked(database)
+    database.engine.dispose()
+
+
+def _is_sqlite(database: SqlDatabase) -> bool:
+    return database.engine.dialect.name == "sqlite"
 
 
 def _line(line_id: str, sku: str, quantity: int) -> ReservationLine:
@@ -88,11 +109,17 @@ def _reserve(
 
 
 class TestStatements:
-    def test_a_reservation_is_a_locked_plan_and_one_write(self, database: SqlDatabase) -> None:
+    def test_a_reservation_is_a_plan_and_its_writes_without_a_savepoint(
+        self, database: SqlDatabase
+    ) -> None:
         with _Statements(database) as seen:
             _reserve(database, "r1", [_line("1", "A", 12), _line("2", "B", 1)])
-        # No SAVEPOINT, no RELEASE: the plan's SELECT ... FOR UPDATE and one WITH.
-        assert seen == ["SELECT", "WITH"]
+        if _is_sqlite(database):
+            # The record, three positions, the reservation, the journal, the event.
+            assert seen == ["BEGIN", "SELECT", "INSERT", *["UPDATE"] * 3, *["INSERT"] * 3]
+        else:
+            # The plan's SELECT ... FOR UPDATE and one WITH.
+            assert seen == ["SELECT", "WITH"]
         assert _reserved(database) == {
             ("A", "W1"): Decimal(10),
             ("A", "W2"): Decimal(2),
@@ -117,6 +144,11 @@ class TestStatements:
         assert [a.quantity for a in reservation.lines[0].allocations] == [Decimal(6)]
 
 
+# A one-line reservation on SQLite without its plan: BEGIN, the record, the
+# position, the reservation, the journal, the event.
+_WRITE_SQLITE = ["BEGIN", "INSERT", "UPDATE", "INSERT", "INSERT", "INSERT"]
+
+
 class TestLocationMemo:
     """SKUs at one location are reserved without the planning read (one statement)."""
 
@@ -124,7 +156,7 @@ class TestLocationMemo:
         _reserve(database, "r1", [_line("1", "B", 1)])  # planned: now B is known
         with _Statements(database) as seen:
             reservation = _reserve(database, "r2", [_line("1", "B", 2)])
-        assert seen == ["WITH"]
+        assert seen == (_WRITE_SQLITE if _is_sqlite(database) else ["WITH"])
         assert [(a.location, a.quantity) for a in reservation.lines[0].allocations] == [
             ("W1", Decimal(2))
         ]
@@ -139,8 +171,12 @@ class TestLocationMemo:
             uow.commit()
         with _Statements(database) as seen:
             reservation = _reserve(database, "r2", [_line("1", "B", 2)])
-        # The memo's statement refused (W1 is no longer B's only position): re-planned.
-        assert seen == ["WITH", "SELECT", "WITH"]
+        # The memo's write refused (W1 is no longer B's only position): re-planned.
+        if _is_sqlite(database):
+            # Nothing taken, so only the record is undone (DELETE) before the plan.
+            assert seen == ["BEGIN", "INSERT", "UPDATE", "DELETE", "SELECT", *_WRITE_SQLITE[1:]]
+        else:
+            assert seen == ["WITH", "SELECT", "WITH"]
         assert [a.location for a in reservation.lines[0].allocations] == ["W0"]
         assert _reserved(database)[("B", "W1")] == Decimal(1)
 
@@ -154,11 +190,34 @@ class TestLocationMemo:
         assert backordered.lines[0].backordered == Decimal(1)
         assert _reserved(database)[("B", "W1")] == Decimal(10)
 
+    def test_a_refusal_after_some_positions_gives_them_back(self, database: SqlDatabase) -> None:
+        with database.unit_of_work() as uow:
+            uow.stock.receive("C", "W1", quantity=1, operation_id="in-C-W1", at=AT)
+            uow.commit()
+        _reserve(database, "r1", [_line("1", "B", 1), _line("2", "C", 1)])  # both known now
+        with database.unit_of_work() as uow:
+            uow.stock.receive("C", "W1", quantity=1, operation_id="in-C-W1-2", at=AT)
+            with pytest.raises(InsufficientStock):
+                # B is taken first (key order), then C is short: B must come back.
+                uow.stock.reserve(
+                    "o", [_line("1", "B", 2), _line("2", "C", 5)], operation_id="r2", at=AT
+                )
+            uow.stock.reserve("o", [_line("1", "C", 1)], operation_id="r3", at=AT)
+            uow.commit()
+        reserved = _reserved(database)
+        assert (reserved[("B", "W1")], reserved[("C", "W1")]) == (Decimal(1), Decimal(2))
+        with database.unit_of_work() as uow:
+            assert "r2" not in {m.operation_id for m in uow.stock.movements()}
+            assert {r.reservation_id for r in uow.stock.reservations()} == {"r1", "r3"}
+
     def test_a_chosen_strategy_is_always_planned(self, database: SqlDatabase) -> None:
         _reserve(database, "r1", [_line("1", "B", 1)])
         with _Statements(database) as seen:
             _reserve(database, "r2", [_line("1", "B", 1)], strategy=FixedPriority(("W1",)))
-        assert seen == ["SELECT", "WITH"]
+        if _is_sqlite(database):
+            assert seen == ["BEGIN", "SELECT", *_WRITE_SQLITE[1:]]
+        else:
+            assert seen == ["SELECT", "WITH"]
 
 
 class TestLargeReservations:
@@ -210,7 +269,7 @@ class TestRefusalsUndoThemselves:
         assert _reserved(database)[("A", "W1")] == Decimal(4)
 
 
-def _race(database: SqlDatabase, second: dict[str, Any]) -> tuple[Any, Any]:
+def _race(postgres: SqlDatabase, second: dict[str, Any]) -> tuple[Any, Any]:
     """Reserve ``r1`` uncommitted, start ``second`` (it waits on the record), then commit.
 
     Returns the first call's result and the second call's result or error.
@@ -219,7 +278,7 @@ def _race(database: SqlDatabase, second: dict[str, Any]) -> tuple[Any, Any]:
     started = threading.Event()
 
     def run() -> None:
-        with database.unit_of_work() as uow:
+        with postgres.unit_of_work() as uow:
             started.set()
             try:
                 outcome["result"] = uow.stock.reserve(at=AT, **second)
@@ -227,7 +286,7 @@ def _race(database: SqlDatabase, second: dict[str, Any]) -> tuple[Any, Any]:
             except Exception as error:  # handed to the test thread
                 outcome["result"] = error
 
-    with database.unit_of_work() as uow:
+    with postgres.unit_of_work() as uow:
         first = uow.stock.reserve("o1", [_line("1", "A", 4)], operation_id="r1", at=AT)
         worker = threading.Thread(target=run)
         worker.start()
@@ -241,21 +300,21 @@ def _race(database: SqlDatabase, second: dict[str, Any]) -> tuple[Any, Any]:
 
 
 class TestSameOperationAtOnce:
-    def test_the_second_call_replays_the_first(self, database: SqlDatabase) -> None:
+    def test_the_second_call_replays_the_first(self, postgres: SqlDatabase) -> None:
         first, second = _race(
-            database,
+            postgres,
             {"order_id": "o1", "lines": [_line("1", "A", 4)], "operation_id": "r1"},
         )
         assert second == first
-        assert _reserved(database)[("A", "W1")] == Decimal(4)
+        assert _reserved(postgres)[("A", "W1")] == Decimal(4)
 
     def test_a_different_request_under_the_same_id_is_refused_and_undone(
-        self, database: SqlDatabase
+        self, postgres: SqlDatabase
     ) -> None:
         # Another SKU, so the second call is not held up by the first one's plan: it
         # writes B, then finds the operation id recorded and gives B back.
         _first, second = _race(
-            database,
+            postgres,
             {
                 "order_id": "o1",
                 "lines": [_line("1", "B", 5)],
@@ -264,27 +323,27 @@ class TestSameOperationAtOnce:
             },
         )
         assert isinstance(second, OperationConflict)
-        reserved = _reserved(database)
+        reserved = _reserved(postgres)
         assert (reserved[("A", "W1")], reserved[("B", "W1")]) == (Decimal(4), Decimal(0))
-        with database.unit_of_work() as uow:
+        with postgres.unit_of_work() as uow:
             assert [r.reservation_id for r in uow.stock.reservations()] == ["r1"]
 
 
 class TestAbortedTransactions:
     def test_commit_after_a_database_error_is_refused_and_commits_nothing(
-        self, database: SqlDatabase
+        self, postgres: SqlDatabase
     ) -> None:
-        with database.unit_of_work() as uow:
+        with postgres.unit_of_work() as uow:
             uow.stock.reserve("o1", [_line("1", "A", 1)], operation_id="r1", at=AT)
             with pytest.raises(sa.exc.DataError):
                 uow.connection.exec_driver_sql("SELECT 1 / 0")
             with pytest.raises(ConcurrencyConflict) as refused:
                 uow.commit()
         assert refused.value.code == "storage.transaction_aborted"
-        assert _reserved(database)[("A", "W1")] == Decimal(0)
+        assert _reserved(postgres)[("A", "W1")] == Decimal(0)
 
     def test_a_deadlock_in_a_reservation_is_a_conflict_and_its_unit_of_work_cannot_commit(
-        self, database: SqlDatabase
+        self, postgres: SqlDatabase
     ) -> None:
         # Two units of work each hold one SKU and reach for the other's: PostgreSQL
         # aborts one of them. No savepoint protects that transaction, so its commit
@@ -294,7 +353,7 @@ class TestAbortedTransactions:
 
         def run(name: str, mine: str, theirs: str) -> None:
             results[name] = []
-            with database.unit_of_work() as uow:
+            with postgres.unit_of_work() as uow:
                 uow.stock.reserve(name, [_line("1", mine, 1)], operation_id=f"{name}-1", at=AT)
                 barrier.wait()
                 try:
@@ -322,6 +381,37 @@ class TestAbortedTransactions:
             ["concurrency.conflict", "storage.transaction_aborted"],
         ]
         loser = next(name for name, seen in results.items() if seen != ["committed"])
-        with database.unit_of_work() as uow:
+        with postgres.unit_of_work() as uow:
             assert {r.order_id for r in uow.stock.reservations()} == ({"x", "y"} - {loser})
-        assert sum(_reserved(database).values()) == Decimal(2)
+        assert sum(_reserved(postgres).values()) == Decimal(2)
+
+
+class TestInterruptedWrites:
+    def test_a_write_failing_half_way_leaves_a_unit_of_work_that_cannot_commit(
+        self, tmp_path: Path
+    ) -> None:
+        # SQLite keeps the statements before the failed one in the transaction (no
+        # savepoint to roll back to): the unit of work must refuse to commit them.
+        database = _stocked(SqlDatabase(f"sqlite:///{tmp_path / 'stock.db'}", tenant_id="t"))
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "CREATE TRIGGER no_room BEFORE INSERT ON so_stock_events"
+                " BEGIN SELECT RAISE(ABORT, 'no room'); END"
+            )
+        with database.unit_of_work() as uow:
+            with pytest.raises(sa.exc.IntegrityError):
+                uow.stock.reserve("o", [_line("1", "A", 1)], operation_id="r1", at=AT)
+            with pytest.raises(ConcurrencyConflict) as refused:
+                uow.commit()
+        assert refused.value.code == "storage.transaction_aborted"
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TRIGGER no_room")
+        assert _reserved(database)[("A", "W1")] == Decimal(0)
+        with database.unit_of_work() as uow:
+            assert uow.stock.reservations() == ()
+            assert "r1" not in {m.operation_id for m in uow.stock.movements()}
+            # The refusal is not carried over to the next unit of work.
+            uow.stock.reserve("o", [_line("1", "A", 1)], operation_id="r1", at=AT)
+            uow.commit()
+        assert _reserved(database)[("A", "W1")] == Decimal(1)
+        database.engine.dispose()
