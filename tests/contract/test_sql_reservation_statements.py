@@ -242,6 +242,25 @@ class TestLargeReservations:
         assert kinds.count(MovementKind.RESERVED) == kinds.count(MovementKind.RELEASED) == lines
 
 
+    def test_a_large_reservation_is_planned_even_when_its_skus_are_remembered(
+        self, database: SqlDatabase
+    ) -> None:
+        lines = 300
+        with database.unit_of_work() as uow:
+            for n in range(lines):
+                uow.stock.receive(f"S{n:03}", "W", quantity=2, operation_id=f"in{n}", at=AT)
+            uow.commit()
+        wanted = [_line(str(n), f"S{n:03}", 1) for n in range(lines)]
+        _reserve(database, "first", wanted)  # every SKU is remembered at W now
+        with database.unit_of_work() as uow:
+            uow.stock.receive("S000", "V", quantity=1, operation_id="in-V", at=AT)
+            uow.commit()
+        second = _reserve(database, "second", wanted)
+        # FixedPriority serves S000 from V (sorted first), not from the remembered W.
+        assert [a.location for a in second.lines[0].allocations] == ["V"]
+        assert _reserved(database)[("S000", "W")] == Decimal(1)
+
+
 class TestRefusalsUndoThemselves:
     def test_a_taken_reservation_id_changes_nothing_and_the_work_goes_on(
         self, database: SqlDatabase

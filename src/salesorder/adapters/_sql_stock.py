@@ -16,12 +16,12 @@ Invariants:
   operation fails with :class:`~salesorder.inventory.InsufficientStock`.
 * Positions, reservation, journal rows, events and the idempotency record change
   together or not at all, and a refused operation leaves the caller's transaction
-  usable and unchanged. Each operation runs in one SAVEPOINT, except a reservation
-  on PostgreSQL: there it is one statement (data-modifying CTEs chained so that each
-  step runs only if the one before succeeded), and the store undoes the positions it
-  took when a later step refuses — exact, since the transaction still holds those
-  rows. That saves the SAVEPOINT and RELEASE round trips: a reservation is the
-  transaction's BEGIN and COMMIT plus two statements, the plan and the write.
+  usable and unchanged. Each operation runs in one SAVEPOINT, except a reservation,
+  whose store undoes what it took when a later step refuses — exact, since the
+  transaction still holds those rows (PostgreSQL) or the database's one write lock
+  (SQLite). On PostgreSQL the reservation is one statement (data-modifying CTEs
+  chained so that each step runs only if the one before succeeded); on SQLite one
+  driver-SQL statement per table. That saves the SAVEPOINT and RELEASE round trips.
 * Rows are locked in one global order — existing reservation rows, positions sorted
   by (SKU, location), then new rows (a new reservation, the operation record), which
   nobody else can hold — so two operations cannot deadlock each other. On
@@ -30,11 +30,14 @@ Invariants:
   conditional too.
 * A deadlock with a unit of work that holds other rows (several operations in one
   transaction) is still possible; it becomes ``concurrency.conflict``. Where no
-  savepoint protected the transaction, PostgreSQL has aborted it, and
-  ``SqlUnitOfWork.commit`` refuses with ``storage.transaction_aborted`` rather than
+  savepoint protected the transaction, a database error may leave the work
+  half-done: PostgreSQL has aborted the transaction, and on SQLite the store marks
+  the connection. ``SqlUnitOfWork.commit`` then refuses with
+  ``storage.transaction_aborted``, rather than committing half a reservation or
   letting the server turn the COMMIT into a silent rollback.
-* The idempotency record is inserted last, ``ON CONFLICT DO NOTHING``: a recorded
-  operation id rolls the attempt back and replays the stored result. Every retryable
+* The idempotency record is inserted ``ON CONFLICT DO NOTHING`` (last, except in a
+  SQLite reservation, where it goes first): a recorded operation id undoes the
+  attempt and replays the stored result. Every retryable
   database error (deadlock, serialization failure, busy SQLite file) becomes
   ``concurrency.conflict``.
 * ``0 <= reserved <= on_hand`` is also a ``CHECK`` constraint of the table.
@@ -775,8 +778,8 @@ class SqlStockStore:
 
     The store never commits: the unit of work that owns ``connection`` does. A refused
     operation changes nothing and the transaction goes on: each operation runs in a
-    savepoint, except a reservation on PostgreSQL, which is one statement that the
-    store undoes itself (see the module docstring).
+    savepoint, except a reservation, which the store undoes itself (see the module
+    docstring).
 
     Args:
         connection: An open connection inside a transaction.
@@ -832,8 +835,8 @@ class SqlStockStore:
     def _attempt(self, operation: str, work: Callable[[], T], *, savepoint: bool = True) -> T:
         """Run ``work`` in a savepoint; re-run it when its plan went stale.
 
-        ``savepoint=False`` is for work that undoes its own refused attempts (the
-        one-statement reservation): it saves the SAVEPOINT and RELEASE round trips.
+        ``savepoint=False`` is for work that undoes its own refused attempts (a
+        reservation): it saves the SAVEPOINT and RELEASE round trips.
         """
         for _ in range(self._attempts):
             self._moves = []
@@ -925,8 +928,9 @@ class SqlStockStore:
             return read(seen)  # pragma: no cover - SQLite and PostgreSQL never get here
         except SalesOrderError as error:
             if records_itself and isinstance(error, ConcurrencyConflict):
-                # Without a savepoint, the database error behind it aborted the
-                # transaction: nothing more can be read in it.
+                # Without a savepoint, the database error behind it may have left
+                # the work half-done (PostgreSQL aborted the transaction): nothing
+                # more can be read or trusted in it.
                 raise
             # A refusal of a replayed operation (its stock is gone, its reservation
             # exists...) is not the answer: the recorded result is.
