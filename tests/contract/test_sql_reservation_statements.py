@@ -241,7 +241,6 @@ class TestLargeReservations:
             assert all(p.reserved == 0 for p in uow.stock.positions() if p.sku.startswith("S"))
         assert kinds.count(MovementKind.RESERVED) == kinds.count(MovementKind.RELEASED) == lines
 
-
     def test_a_large_reservation_is_planned_even_when_its_skus_are_remembered(
         self, database: SqlDatabase
     ) -> None:
