@@ -576,6 +576,11 @@ def _update_statement(on_hand: bool, reserved: bool, condition: str | None) -> A
 _POSITION_COLUMNS: Final = "on_hand, reserved, safety_stock, reorder_point, max_level"
 
 
+def _available(allow_safety_stock: bool) -> str:
+    """What a reservation may take from a position row, as SQL."""
+    return "on_hand - reserved" if allow_safety_stock else "on_hand - reserved - safety_stock"
+
+
 def _v(name: str) -> str:
     """A text parameter in a select list, typed like the columns it is compared with.
 
@@ -608,7 +613,7 @@ def _pg_reserve(
     gives back what a refused statement took (``_pg_unreserve``). Hence no savepoint,
     which saves two of the six round trips a reservation took.
     """
-    available = "on_hand - reserved" if allow_safety_stock else "on_hand - reserved - safety_stock"
+    available = _available(allow_safety_stock)
     recorded = "SELECT 1 FROM so_stock_operations WHERE tenant_id = %(t)s AND operation_id = %(o)s"
     ctes = []
     gate = f"NOT EXISTS ({recorded})"
@@ -678,10 +683,6 @@ def _pg_unreserve(positions: int) -> str:
     )
 
 
-def _sqlite_available(allow_safety_stock: bool) -> str:
-    return "on_hand - reserved" if allow_safety_stock else "on_hand - reserved - safety_stock"
-
-
 # A reservation on SQLite, statement by statement in driver SQL (see
 # SqlStockStore._reserve_in_steps). Quantities are integers of millionths there.
 _SQLITE_RECORD: Final = (
@@ -695,7 +696,7 @@ _SQLITE_TAKE: Final = {
     (safety, alone): (
         "UPDATE so_stock_positions SET reserved = reserved + :q"
         " WHERE tenant_id = :t AND sku = :s AND location = :l"
-        f" AND {_sqlite_available(safety)} >= :q"
+        f" AND {_available(safety)} >= :q"
         + (
             " AND NOT EXISTS (SELECT 1 FROM so_stock_positions AS other"
             " WHERE other.tenant_id = :t AND other.sku = :s AND other.location <> :l)"
@@ -746,31 +747,29 @@ def _millionths(value: Decimal) -> int:
     return int(value.scaleb(SCALE))
 
 
-class _SqlitePositionRow:
-    """A position row read by driver SQL on SQLite (integers of millionths)."""
-
-    __slots__ = ("max_level", "on_hand", "reorder_point", "reserved", "safety_stock")
-
-    def __init__(self, row: Any) -> None:
-        on_hand, reserved, safety_stock, reorder_point, max_level = row
-        self.on_hand = _from_millionths(on_hand)
-        self.reserved = _from_millionths(reserved)
-        self.safety_stock = _from_millionths(safety_stock)
-        self.reorder_point = None if reorder_point is None else _from_millionths(reorder_point)
-        self.max_level = None if max_level is None else _from_millionths(max_level)
-
-
 class _PositionRow:
-    """A position row read by driver SQL, with the quantities the Quantity type would give."""
+    """A position row read by driver SQL, with the quantities the Quantity type would give.
+
+    ``read`` turns a stored quantity into a clean Decimal: the default for
+    PostgreSQL's NUMERIC, ``_from_millionths`` for SQLite's integers.
+    """
 
     __slots__ = ("max_level", "on_hand", "reorder_point", "reserved", "safety_stock")
 
-    def __init__(self, row: Any) -> None:
-        self.on_hand = _clean(row.on_hand)
-        self.reserved = _clean(row.reserved)
-        self.safety_stock = _clean(row.safety_stock)
-        self.reorder_point = None if row.reorder_point is None else _clean(row.reorder_point)
-        self.max_level = None if row.max_level is None else _clean(row.max_level)
+    def __init__(self, row: Any, read: Callable[[Any], Decimal] = _clean) -> None:
+        self.on_hand = read(row.on_hand)
+        self.reserved = read(row.reserved)
+        self.safety_stock = read(row.safety_stock)
+        self.reorder_point = None if row.reorder_point is None else read(row.reorder_point)
+        self.max_level = None if row.max_level is None else read(row.max_level)
+
+
+def _totals(taken: Iterable[tuple[str, str, Decimal]]) -> dict[tuple[str, str], Decimal]:
+    """Quantities per (SKU, location), in key order: the order rows are locked in."""
+    totals: dict[tuple[str, str], Decimal] = {}
+    for sku, location, q in taken:
+        totals[(sku, location)] = totals.get((sku, location), ZERO) + q
+    return dict(sorted(totals.items()))
 
 
 class SqlStockStore:
@@ -789,10 +788,10 @@ class SqlStockStore:
         attempts: How many times a stale plan is re-made before
             :class:`~salesorder.errors.ConcurrencyConflict` (``concurrency.conflict``).
         location_memo: Where to remember, across units of work, the SKUs stocked at
-            exactly one location (SKU to location). On PostgreSQL a reservation of
-            such SKUs with the default strategy skips the planning read: its one
-            statement checks the memo against the rows (still one location, enough
-            free stock) and falls back to planning when it is out of date. Share one
+            exactly one location (SKU to location). A reservation of such SKUs with
+            the default strategy skips the planning read: its conditional updates
+            check the memo against the rows (still one location, enough free stock)
+            and it falls back to planning when the memo is out of date. Share one
             dict per database and tenant (:class:`SqlDatabase` does); default: a new
             one for this store.
 
@@ -1627,12 +1626,9 @@ class SqlStockStore:
         at: datetime,
     ) -> list[DomainEvent]:
         """Reserve each (SKU, location) total by one conditional update, in key order."""
-        totals: dict[tuple[str, str], Decimal] = {}
-        for sku, location, q in taken:
-            totals[(sku, location)] = totals.get((sku, location), ZERO) + q
         alerts: list[DomainEvent] = []
         condition = "free" if allow_safety_stock else "available"
-        for (sku, location), q in sorted(totals.items()):
+        for (sku, location), q in _totals(taken).items():
             row = self._change(sku, location, reserved=q, condition=condition, limit=q)
             if row is None:
                 raise _Stale  # someone took it since the plan: re-plan.
@@ -1641,10 +1637,7 @@ class SqlStockStore:
 
     def _release_rows(self, taken: Iterable[tuple[str, str, Decimal]], *, ship: bool) -> None:
         """Give back (or ship) each (SKU, location) total by one conditional update."""
-        totals: dict[tuple[str, str], Decimal] = {}
-        for sku, location, q in taken:
-            totals[(sku, location)] = totals.get((sku, location), ZERO) + q
-        for (sku, location), q in sorted(totals.items()):
+        for (sku, location), q in _totals(taken).items():
             row = self._change(
                 sku,
                 location,
@@ -1860,10 +1853,8 @@ class SqlStockStore:
             _Replay: the operation id is recorded (before, or concurrently).
             RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
         """
-        totals: dict[tuple[str, str], Decimal] = {}
-        for sku, location, q in taken:
-            totals[(sku, location)] = totals.get((sku, location), ZERO) + q
-        keys = sorted(totals)
+        totals = _totals(taken)
+        keys = list(totals)
         params: dict[str, Any] = {
             "t": self._tenant,
             "o": operation_id,
@@ -1952,9 +1943,6 @@ class SqlStockStore:
             _Replay: the operation id is recorded.
             RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
         """
-        totals: dict[tuple[str, str], Decimal] = {}
-        for sku, location, q in taken:
-            totals[(sku, location)] = totals.get((sku, location), ZERO) + q
         execute = self._connection.exec_driver_sql
         params: dict[str, Any] = {
             "t": self._tenant,
@@ -1969,7 +1957,7 @@ class SqlStockStore:
         take = _SQLITE_TAKE[(allow_safety_stock, unplanned)]
         applied: list[dict[str, Any]] = []
         alerts: list[DomainEvent] = []
-        for (sku, location), q in sorted(totals.items()):
+        for (sku, location), q in _totals(taken).items():
             key = {"t": self._tenant, "s": sku, "l": location, "q": _millionths(q)}
             row = execute(take, key).first()
             if row is None:
@@ -1979,7 +1967,7 @@ class SqlStockStore:
                 self._memo.pop(sku, None)
                 raise _Stale
             applied.append(key)
-            after = _SqlitePositionRow(row)
+            after = _PositionRow(row, _from_millionths)
             alerts += self._alerts(sku, location, after, after.on_hand - after.reserved + q, at)
         params["expires"] = None if state.expires_at is None else _expiry_key(state.expires_at)
         params["open"] = state.is_open
