@@ -433,3 +433,22 @@ class TestInterruptedWrites:
             uow.commit()
         assert _reserved(database)[("A", "W1")] == Decimal(1)
         database.engine.dispose()
+
+    def test_any_error_half_way_leaves_a_unit_of_work_that_cannot_commit(
+        self, database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def broken(value: object) -> object:
+            raise MemoryError
+
+        with database.unit_of_work() as uow:
+            # The event is encoded after the positions are taken on SQLite.
+            monkeypatch.setattr("salesorder.adapters._sql_stock.encode", broken)
+            with pytest.raises(MemoryError):
+                uow.stock.reserve("o", [_line("1", "A", 1)], operation_id="r1", at=AT)
+            monkeypatch.undo()
+            with pytest.raises(ConcurrencyConflict) as refused:
+                uow.commit()
+        assert refused.value.code == "storage.transaction_aborted"
+        assert _reserved(database)[("A", "W1")] == Decimal(0)
+        with database.unit_of_work() as uow:
+            assert uow.stock.reservations() == ()

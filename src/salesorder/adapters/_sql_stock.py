@@ -847,10 +847,13 @@ class SqlStockStore:
                             return work()
                     try:
                         return work()
-                    except sa.exc.DBAPIError:
+                    except (_Stale, _Replay, SalesOrderError):
+                        raise  # refusals: the work has undone itself
+                    except BaseException:
                         # No savepoint to roll back to: what the work wrote before the
-                        # error stays in the transaction (PostgreSQL aborts it, SQLite
-                        # does not), so its commit must be refused.
+                        # error stays in the transaction (a database error makes
+                        # PostgreSQL abort it, SQLite does not), so its commit must
+                        # be refused.
                         self._connection.info[_INTERRUPTED_WRITE] = True
                         raise
             except _Stale:
