@@ -778,7 +778,11 @@ class SqlStockStore:
     The store never commits: the unit of work that owns ``connection`` does. A refused
     operation changes nothing and the transaction goes on: each operation runs in a
     savepoint, except a reservation, which the store undoes itself (see the module
-    docstring).
+    docstring). An error that is not a refusal (a database error, any exception)
+    may leave a reservation half-written: roll the transaction back.
+    :class:`~salesorder.adapters.sql.SqlUnitOfWork` refuses to commit it
+    (``storage.transaction_aborted``); a host that owns the connection must not
+    commit it either.
 
     Args:
         connection: An open connection inside a transaction.
