@@ -55,7 +55,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -770,6 +770,22 @@ def _totals(taken: Iterable[tuple[str, str, Decimal]]) -> dict[tuple[str, str], 
     for sku, location, q in taken:
         totals[(sku, location)] = totals.get((sku, location), ZERO) + q
     return dict(sorted(totals.items()))
+
+
+class _NewReservation(NamedTuple):
+    """A planned reservation, ready to be written."""
+
+    reservation_id: str
+    operation_id: str
+    state: _State
+    taken: list[tuple[str, str, Decimal]]
+    event: StockReserved
+    document: dict[str, Any]
+    at: datetime
+    actor: str | None
+    allow_safety_stock: bool
+    # Planned from the location memo, not from a read of the rows.
+    unplanned: bool
 
 
 class SqlStockStore:
@@ -1762,57 +1778,44 @@ class SqlStockStore:
                 lines=_distribute(request, served),
             )
             taken = [(sku, loc, q) for _, sku, _, allocs, *_ in state.lines for loc, q in allocs]
-            reserved = StockReserved(
-                occurred_at=at,
+            new = _NewReservation(
                 reservation_id=rid,
-                order_id=order_id,
-                allocations=tuple(Allocation(*t) for t in taken),
-                backordered=sum((line[4] for line in state.lines), ZERO),
-            )
-            document = _reservation_document(rid, state)
-            write = functools.partial(
-                self._write_reservation,
-                rid,
-                state,
-                taken,
-                reserved,
                 operation_id=operation_id,
+                state=state,
+                taken=taken,
+                event=StockReserved(
+                    occurred_at=at,
+                    reservation_id=rid,
+                    order_id=order_id,
+                    allocations=tuple(Allocation(*t) for t in taken),
+                    backordered=sum((line[4] for line in state.lines), ZERO),
+                ),
+                document=_reservation_document(rid, state),
                 at=at,
                 actor=actor,
                 allow_safety_stock=allow_safety_stock,
+                unplanned=unplanned,
             )
             if len(taken) > _ONE_STATEMENT_ROWS:
                 # Too big for one statement's parameters: statement by statement, in a
                 # savepoint (never planned from the memo, see plan()).
                 with self._connection.begin_nested():
-                    write()
-                    if not self._record(operation_id, self._fingerprint, _dumps(document)):
-                        raise _Replay
+                    self._write_reservation(new)
+            elif self._one_statement:
+                self._reserve_at_once(new)
             else:
-                at_once = self._reserve_at_once if self._one_statement else self._reserve_in_steps
-                keywords = write.keywords
-                at_once(rid, state, taken, reserved, document, unplanned=unplanned, **keywords)
-            return document, state.public(rid)
+                self._reserve_in_steps(new)
+            return new.document, state.public(rid)
 
         return self._once(
             "reserve", operation_id, fingerprint, work, _reservation_from, records_itself=True
         )
 
-    def _write_reservation(
-        self,
-        reservation_id: str,
-        state: _State,
-        taken: Sequence[tuple[str, str, Decimal]],
-        reserved: StockReserved,
-        *,
-        operation_id: str,
-        at: datetime,
-        actor: str | None,
-        allow_safety_stock: bool,
-    ) -> None:
-        """Write a planned reservation statement by statement (the record is queued)."""
-        self._insert_reservation(reservation_id, state)
-        alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
+    def _write_reservation(self, new: _NewReservation) -> None:
+        """Write a planned reservation statement by statement, the record last."""
+        reservation_id, operation_id, at = new.reservation_id, new.operation_id, new.at
+        self._insert_reservation(reservation_id, new.state)
+        alerts = self._reserve_rows(new.taken, allow_safety_stock=new.allow_safety_stock, at=at)
         self._journal(
             [
                 self._movement(
@@ -1823,29 +1826,36 @@ class SqlStockStore:
                     q,
                     operation_id=operation_id,
                     at=at,
-                    order_id=state.order_id,
+                    order_id=new.state.order_id,
                     reservation_id=reservation_id,
-                    actor=actor,
+                    actor=new.actor,
                 )
-                for sku, loc, q in taken
+                for sku, loc, q in new.taken
             ]
         )
-        self._emit([reserved, *alerts])
+        self._emit([new.event, *alerts])
+        if not self._record(operation_id, self._fingerprint, _dumps(new.document)):
+            raise _Replay
 
-    def _reserve_at_once(
-        self,
-        reservation_id: str,
-        state: _State,
-        taken: Sequence[tuple[str, str, Decimal]],
-        reserved: StockReserved,
-        document: dict[str, Any],
-        *,
-        unplanned: bool,
-        operation_id: str,
-        at: datetime,
-        actor: str | None,
-        allow_safety_stock: bool,
-    ) -> None:
+    def _reservation_params(self, new: _NewReservation) -> dict[str, Any]:
+        """The statement parameters both dialects' reservation writes share."""
+        state, document = new.state, new.document
+        return {
+            "t": self._tenant,
+            "o": new.operation_id,
+            "r": new.reservation_id,
+            "order": state.order_id,
+            "expires": None if state.expires_at is None else _expiry_key(state.expires_at),
+            "open": state.is_open,
+            "document": _dumps({k: v for k, v in document.items() if k != "id"}),
+            "fingerprint": self._fingerprint,
+            "result": _dumps(document),
+            "kind": MovementKind.RESERVED.value,
+            "actor": new.actor,
+            "at": new.at.isoformat(),
+        }
+
+    def _reserve_at_once(self, new: _NewReservation) -> None:
         """Write a reservation in one statement (PostgreSQL, see ``_pg_reserve``).
 
         Planned: the plan was read with its rows locked (``_served``), so the updates
@@ -1860,23 +1870,11 @@ class SqlStockStore:
             _Replay: the operation id is recorded (before, or concurrently).
             RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
         """
+        reservation_id, taken, unplanned = new.reservation_id, new.taken, new.unplanned
         totals = _totals(taken)
         keys = list(totals)
-        params: dict[str, Any] = {
-            "t": self._tenant,
-            "o": operation_id,
-            "r": reservation_id,
-            "order": state.order_id,
-            "expires": None if state.expires_at is None else _expiry_key(state.expires_at),
-            "open": state.is_open,
-            "document": _dumps({k: v for k, v in document.items() if k != "id"}),
-            "fingerprint": self._fingerprint,
-            "result": _dumps(document),
-            "kind": MovementKind.RESERVED.value,
-            "actor": actor,
-            "at": at.isoformat(),
-            "event": _dumps(encode(reserved)),
-        }
+        params = self._reservation_params(new)
+        params["event"] = _dumps(encode(new.event))
         for i, key in enumerate(keys):
             params[f"s{i}"], params[f"l{i}"] = key
             params[f"q{i}"] = totals[key]
@@ -1885,7 +1883,10 @@ class SqlStockStore:
             params[f"ml{i}"] = location
             params[f"mq{i}"] = q
         statement = _pg_reserve(
-            len(keys), len(taken), allow_safety_stock=allow_safety_stock, only_position=unplanned
+            len(keys),
+            len(taken),
+            allow_safety_stock=new.allow_safety_stock,
+            only_position=unplanned,
         )
         rows = self._connection.exec_driver_sql(statement, params).all()
         outcome = rows[0]
@@ -1895,7 +1896,7 @@ class SqlStockStore:
             for row, key in zip(rows if keys else (), keys, strict=True):
                 after = _PositionRow(row)
                 free_before = after.on_hand - after.reserved + totals[key]
-                alerts += self._alerts(*key, after, free_before, at)
+                alerts += self._alerts(*key, after, free_before, new.at)
             if alerts:
                 self._emit(alerts)
                 self._connection.execute(stock_events_table.insert(), self._events)
@@ -1922,20 +1923,7 @@ class SqlStockStore:
             raise _Replay  # recorded by a concurrent call that committed first
         raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id})
 
-    def _reserve_in_steps(
-        self,
-        reservation_id: str,
-        state: _State,
-        taken: Sequence[tuple[str, str, Decimal]],
-        reserved: StockReserved,
-        document: dict[str, Any],
-        *,
-        unplanned: bool,
-        operation_id: str,
-        at: datetime,
-        actor: str | None,
-        allow_safety_stock: bool,
-    ) -> None:
+    def _reserve_in_steps(self, new: _NewReservation) -> None:
         """Write a reservation on SQLite: one statement per table, no savepoint.
 
         SQLite has one writer: from its first write on, this transaction holds the
@@ -1951,20 +1939,13 @@ class SqlStockStore:
             RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
         """
         execute = self._connection.exec_driver_sql
-        params: dict[str, Any] = {
-            "t": self._tenant,
-            "o": operation_id,
-            "r": reservation_id,
-            "order": state.order_id,
-            "fingerprint": self._fingerprint,
-            "result": _dumps(document),
-        }
+        params = self._reservation_params(new)
         if execute(_SQLITE_RECORD, params).first() is None:
             raise _Replay
-        take = _SQLITE_TAKE[(allow_safety_stock, unplanned)]
+        take = _SQLITE_TAKE[(new.allow_safety_stock, new.unplanned)]
         applied: list[dict[str, Any]] = []
         alerts: list[DomainEvent] = []
-        for (sku, location), q in _totals(taken).items():
+        for (sku, location), q in _totals(new.taken).items():
             key = {"t": self._tenant, "s": sku, "l": location, "q": _millionths(q)}
             row = execute(take, key).first()
             if row is None:
@@ -1975,23 +1956,20 @@ class SqlStockStore:
                 raise _Stale
             applied.append(key)
             after = _PositionRow(row, _from_millionths)
-            alerts += self._alerts(sku, location, after, after.on_hand - after.reserved + q, at)
-        params["expires"] = None if state.expires_at is None else _expiry_key(state.expires_at)
-        params["open"] = state.is_open
-        params["document"] = _dumps({k: v for k, v in document.items() if k != "id"})
+            free_before = after.on_hand - after.reserved + q
+            alerts += self._alerts(sku, location, after, free_before, new.at)
         if execute(_SQLITE_RESERVATION, params).first() is None:
             self._give_back_steps(applied, params)
             raise RuleViolation(
-                STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id}
+                STOCK_RESERVATION_DUPLICATE, params={"reservation_id": new.reservation_id}
             )
-        params.update(kind=MovementKind.RESERVED.value, actor=actor, at=at.isoformat())
-        for i, (sku, location, q) in enumerate(taken):
+        for i, (sku, location, q) in enumerate(new.taken):
             params[f"ms{i}"] = sku
             params[f"ml{i}"] = location
             params[f"mq{i}"] = _millionths(q)
-        if taken:
-            execute(_sqlite_journal(len(taken)), params)
-        events = [reserved, *alerts]
+        if new.taken:
+            execute(_sqlite_journal(len(new.taken)), params)
+        events = [new.event, *alerts]
         payloads = {f"e{i}": _dumps(encode(event)) for i, event in enumerate(events)}
         execute(_sqlite_events(len(events)), {"t": self._tenant, **payloads})
 
