@@ -220,16 +220,21 @@ class TestLocationMemo:
             assert seen == ["SELECT", "WITH"]
 
 
+def _many_skus(database: SqlDatabase, count: int = 300) -> list[ReservationLine]:
+    """Stock ``count`` SKUs (2 each at W); one line of 1 of each: too many for one statement."""
+    with database.unit_of_work() as uow:
+        for n in range(count):
+            uow.stock.receive(f"S{n:03}", "W", quantity=2, operation_id=f"in{n}", at=AT)
+        uow.commit()
+    return [_line(str(n), f"S{n:03}", 1) for n in range(count)]
+
+
 class TestLargeReservations:
     def test_more_lines_than_one_statement_carries_go_statement_by_statement(
         self, database: SqlDatabase
     ) -> None:
-        lines = 300
-        with database.unit_of_work() as uow:
-            for n in range(lines):
-                uow.stock.receive(f"S{n:03}", "W", quantity=2, operation_id=f"in{n}", at=AT)
-            uow.commit()
-        wanted = [_line(str(n), f"S{n:03}", 1) for n in range(lines)]
+        wanted = _many_skus(database)
+        lines = len(wanted)
         with database.unit_of_work() as uow:
             reservation = uow.stock.reserve("big", wanted, operation_id="big", at=AT)
             assert uow.stock.reserve("big", wanted, operation_id="big", at=AT) == reservation
@@ -244,12 +249,7 @@ class TestLargeReservations:
     def test_a_large_reservation_is_planned_even_when_its_skus_are_remembered(
         self, database: SqlDatabase
     ) -> None:
-        lines = 300
-        with database.unit_of_work() as uow:
-            for n in range(lines):
-                uow.stock.receive(f"S{n:03}", "W", quantity=2, operation_id=f"in{n}", at=AT)
-            uow.commit()
-        wanted = [_line(str(n), f"S{n:03}", 1) for n in range(lines)]
+        wanted = _many_skus(database)
         _reserve(database, "first", wanted)  # every SKU is remembered at W now
         with database.unit_of_work() as uow:
             uow.stock.receive("S000", "V", quantity=1, operation_id="in-V", at=AT)
