@@ -259,6 +259,31 @@ class TestLargeReservations:
         assert [a.location for a in second.lines[0].allocations] == ["V"]
         assert _reserved(database)[("S000", "W")] == Decimal(1)
 
+    def test_a_large_reservation_refused_on_its_record_or_its_stock_changes_nothing(
+        self, database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        wanted = _many_skus(database)
+        with database.unit_of_work() as uow:
+            first = uow.stock.reserve("big", wanted, operation_id="big", at=AT)
+            # The same operation id for another reservation: refused at its record.
+            with pytest.raises(OperationConflict):
+                uow.stock.reserve("big", wanted, operation_id="big", reservation_id="b2", at=AT)
+            # A plan that never matches the rows: re-planned until it gives up.
+            monkeypatch.setattr(
+                uow.stock,
+                "_served",
+                lambda demand, *a, **k: {s: [("V", q)] for s, q in demand.items()},
+            )
+            with pytest.raises(ConcurrencyConflict):
+                uow.stock.reserve("big", wanted, operation_id="big-3", at=AT)
+            uow.commit()
+        with database.unit_of_work() as uow:
+            assert [r.reservation_id for r in uow.stock.reservations()] == [first.reservation_id]
+            assert all(p.reserved == 1 for p in uow.stock.positions() if p.sku.startswith("S"))
+            operations = {m.operation_id for m in uow.stock.movements()}
+            assert "big" in operations
+            assert "big-3" not in operations
+
 
 class TestRefusalsUndoThemselves:
     def test_a_taken_reservation_id_changes_nothing_and_the_work_goes_on(
