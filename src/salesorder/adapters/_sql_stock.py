@@ -1816,26 +1816,46 @@ class SqlStockStore:
         reservation_id, operation_id, at = new.reservation_id, new.operation_id, new.at
         self._insert_reservation(reservation_id, new.state)
         alerts = self._reserve_rows(new.taken, allow_safety_stock=new.allow_safety_stock, at=at)
+        self._journal_reserved(
+            new.taken,
+            operation_id=operation_id,
+            at=at,
+            order_id=new.state.order_id,
+            reservation_id=reservation_id,
+            actor=new.actor,
+        )
+        self._emit([new.event, *alerts])
+        if not self._record(operation_id, self._fingerprint, _dumps(new.document)):
+            raise _Replay
+
+    def _journal_reserved(
+        self,
+        taken: Iterable[tuple[str, str, Decimal]],
+        *,
+        operation_id: str,
+        at: datetime,
+        order_id: str,
+        reservation_id: str,
+        actor: str | None,
+    ) -> None:
+        """Queue a ``reserved`` journal row per (SKU, location, quantity) taken."""
         self._journal(
             [
                 self._movement(
                     MovementKind.RESERVED,
                     sku,
-                    loc,
+                    location,
                     ZERO,
                     q,
                     operation_id=operation_id,
                     at=at,
-                    order_id=new.state.order_id,
+                    order_id=order_id,
                     reservation_id=reservation_id,
-                    actor=new.actor,
+                    actor=actor,
                 )
-                for sku, loc, q in new.taken
+                for sku, location, q in taken
             ]
         )
-        self._emit([new.event, *alerts])
-        if not self._record(operation_id, self._fingerprint, _dumps(new.document)):
-            raise _Replay
 
     def _reservation_params(self, new: _NewReservation) -> dict[str, Any]:
         """The statement parameters both dialects' reservation writes share."""
@@ -2054,22 +2074,13 @@ class SqlStockStore:
             alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
             events: list[DomainEvent] = []
             if taken:
-                self._journal(
-                    [
-                        self._movement(
-                            MovementKind.RESERVED,
-                            sku,
-                            loc,
-                            ZERO,
-                            q,
-                            operation_id=operation_id,
-                            at=at,
-                            order_id=state.order_id,
-                            reservation_id=reservation_id,
-                            actor=actor,
-                        )
-                        for sku, loc, q in taken
-                    ]
+                self._journal_reserved(
+                    taken,
+                    operation_id=operation_id,
+                    at=at,
+                    order_id=state.order_id,
+                    reservation_id=reservation_id,
+                    actor=actor,
                 )
                 events.append(
                     StockBackorderFilled(
