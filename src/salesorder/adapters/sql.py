@@ -900,6 +900,7 @@ class SqlUnitOfWork:
             if not self._committed:
                 connection.rollback()
         finally:
+            connection.info.pop(_INTERRUPTED_WRITE, None)
             connection.close()
             self._connection = None
             if self._turns is not None:
