@@ -26,8 +26,9 @@ Invariants:
   by (SKU, location), then new rows (a new reservation, the operation record), which
   nobody else can hold — so two operations cannot deadlock each other. On
   PostgreSQL a reservation plans on rows it locks (``FOR UPDATE`` in that order), so
-  its plan cannot go stale. A reservation row carries a ``version``; its update is
-  conditional too.
+  its plan cannot go stale. (SQLite locks the whole database for its one writer, so
+  the order is moot there: a SQLite reservation writes its new record first.) A
+  reservation row carries a ``version``; its update is conditional too.
 * A deadlock with a unit of work that holds other rows (several operations in one
   transaction) is still possible; it becomes ``concurrency.conflict``. Where no
   savepoint protected the transaction, a database error may leave the work
