@@ -35,11 +35,11 @@ import attrs
 import pydantic
 from pydantic import BaseModel
 
+from salesorder._pricing.errors import PRICE_MISSING
 from salesorder.errors import SalesOrderError, define_code, render_message
 from salesorder.money import Money
 from salesorder.order import InvoiceKind, Order, OrderLine, OrderType
 from salesorder.ports import CreditLimit as CreditStatus
-from salesorder.pricing.errors import PRICE_MISSING
 from salesorder.schema import DEFAULT_LIMITS, Limits, OrderDraft, to_order
 from salesorder.tax_id import is_valid_uscc
 

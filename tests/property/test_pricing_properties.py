@@ -9,9 +9,9 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from salesorder._pricing._state import split_units
 from salesorder.money import Money, RoundingScope, allocate
 from salesorder.pricing import PriceBreakdown, price
-from salesorder.pricing._state import split_units
 from salesorder.testing.strategies import PricingInput, pricing_inputs
 
 

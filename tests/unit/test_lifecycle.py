@@ -10,6 +10,8 @@ import attrs
 import pytest
 
 from salesorder import lifecycle as lc
+from salesorder._lifecycle import engine
+from salesorder._lifecycle.engine import _TABLE, _build_table, _check_event, _Plan
 from salesorder.errors import (
     FloatRefused,
     IllegalTransition,
@@ -18,8 +20,6 @@ from salesorder.errors import (
     NotFound,
     RuleViolation,
 )
-from salesorder.lifecycle import engine
-from salesorder.lifecycle.engine import _TABLE, _build_table, _check_event, _Plan
 from salesorder.money import Money
 from salesorder.order import Customer, Order, OrderLine, OrderType
 from salesorder.records import (

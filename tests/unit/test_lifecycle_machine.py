@@ -8,7 +8,7 @@ import pytest
 from statemachine.exceptions import TransitionNotAllowed
 
 from salesorder import lifecycle as lc
-from salesorder.lifecycle.engine import _TABLE
+from salesorder._lifecycle.engine import _TABLE
 from salesorder.records import Status
 
 

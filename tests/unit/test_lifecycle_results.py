@@ -11,10 +11,10 @@ import attrs
 import pytest
 
 from salesorder import lifecycle as lc
+from salesorder._lifecycle import engine
 from salesorder.codec import decode, encode
 from salesorder.errors import IllegalTransition
 from salesorder.events import OrderHeld, OrderResumed
-from salesorder.lifecycle import engine
 from salesorder.order import Customer, Order, OrderLine
 from salesorder.records import AuditEntry, Status
 

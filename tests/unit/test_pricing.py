@@ -642,7 +642,7 @@ class TestPromotionDefinitions:
             LinePercentOff(0.1)  # type: ignore[arg-type]
 
     def test_targets_match_by_sku_category_or_tag(self) -> None:
-        from salesorder.pricing._state import LineState
+        from salesorder._pricing._state import LineState
 
         def state(
             sku: str, category: str | None, tags: frozenset[str], *, gift: bool = False

@@ -13,6 +13,7 @@ from decimal import Decimal
 import attrs
 from hypothesis import strategies as st
 
+from salesorder._pricing.tax import CHINA_VAT_RATES
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope, minor_unit
 from salesorder.order import Customer, CustomerTier, Order, OrderLine
 from salesorder.pricing import (
@@ -38,7 +39,6 @@ from salesorder.pricing import (
     ThresholdOff,
     ThresholdTier,
 )
-from salesorder.pricing.tax import CHINA_VAT_RATES
 
 __all__ = [
     "PRICING_AT",

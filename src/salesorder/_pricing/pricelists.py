@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from salesorder._pricing.errors import InvalidPricing
 from salesorder.money import Money, RoundingMode, minor_unit
 from salesorder.order import CustomerTier
-from salesorder.pricing.errors import InvalidPricing
 
 if TYPE_CHECKING:
     from salesorder.order import Order, OrderLine

@@ -8,12 +8,13 @@ functions (:func:`submit`, :func:`approve`, :func:`ship`, ...) apply it to the p
 :class:`~salesorder.order.Order` aggregate. Guards are pure predicates named like English
 (``is_fully_shipped``, ``has_all_approvals``).
 
-Modules: ``machine`` (the declaration, the compiled table, the diagram), ``engine``
-(guards, plans, applying a transition, audit replay), ``policies`` (approval and
-behaviour switches), ``hooks`` (protocols of pricing, validation and stock),
-``statuses`` (derived statuses), ``approval``, ``fulfilment``, ``billing``,
-``amendments`` and ``returns`` (the commands), ``codes`` (error codes). Every public
-name is importable from ``salesorder.lifecycle``.
+This module is the public face; the implementation lives in the private package
+``salesorder._lifecycle``, split by concern: the declaration and compiled table
+(``machine``), guards, plans and applying a transition (``engine``), approval and
+behaviour switches (``policies``), derived statuses (``statuses``), the commands
+(``approval``, ``fulfilment``, ``billing``, ``amendments``, ``returns``) and the error
+codes (``codes``). Import every name from ``salesorder.lifecycle``: the private paths
+may change.
 
 Invariants:
 
@@ -31,7 +32,7 @@ Invariants:
   :func:`payment_status`) are pure functions of the exact ledgers; nothing stores them.
 """
 
-from salesorder.lifecycle.amendments import (
+from salesorder._lifecycle.amendments import (
     AddLine,
     AmendmentPreview,
     Change,
@@ -43,10 +44,10 @@ from salesorder.lifecycle.amendments import (
     preview_amendment,
     revision_lines,
 )
-from salesorder.lifecycle.approval import approve, reject, submit
-from salesorder.lifecycle.billing import invoice, record_payment, record_refund
-from salesorder.lifecycle.engine import GUARDS, TransitionResult, replay
-from salesorder.lifecycle.fulfilment import (
+from salesorder._lifecycle.approval import approve, reject, submit
+from salesorder._lifecycle.billing import invoice, record_payment, record_refund
+from salesorder._lifecycle.engine import GUARDS, TransitionResult, replay
+from salesorder._lifecycle.fulfilment import (
     cancel,
     close,
     complete,
@@ -56,7 +57,7 @@ from salesorder.lifecycle.fulfilment import (
     resume,
     ship,
 )
-from salesorder.lifecycle.hooks import (
+from salesorder._lifecycle.hooks import (
     PricedLine,
     PriceFlag,
     PriceSummary,
@@ -66,16 +67,16 @@ from salesorder.lifecycle.hooks import (
     StockReservations,
     ValidationSummary,
 )
-from salesorder.lifecycle.machine import (
+from salesorder._lifecycle.machine import (
     EVENTS,
     TRANSITIONS,
     OrderLifecycle,
     Transition,
     lifecycle_mermaid,
 )
-from salesorder.lifecycle.policies import ApprovalPolicy, LifecyclePolicy
-from salesorder.lifecycle.returns import approve_return, receive_return, refund_for, request_return
-from salesorder.lifecycle.statuses import (
+from salesorder._lifecycle.policies import ApprovalPolicy, LifecyclePolicy
+from salesorder._lifecycle.returns import approve_return, receive_return, refund_for, request_return
+from salesorder._lifecycle.statuses import (
     BillingStatus,
     FulfilmentStatus,
     PaymentStatus,

@@ -12,16 +12,8 @@ from decimal import Decimal
 
 import attrs
 
-from salesorder.errors import (
-    RuleViolation,
-)
-from salesorder.events import (
-    OrderInvoiced,
-    PaymentRecorded,
-    RefundRecorded,
-)
-from salesorder.lifecycle.codes import INVOICE_EXCEEDS, INVOICE_KIND, REFUND_EXCEEDS
-from salesorder.lifecycle.engine import (
+from salesorder._lifecycle.codes import INVOICE_EXCEEDS, INVOICE_KIND, REFUND_EXCEEDS
+from salesorder._lifecycle.engine import (
     TransitionResult,
     _check_amount,
     _check_event,
@@ -30,7 +22,15 @@ from salesorder.lifecycle.engine import (
     _quantities,
     _with_ledgers,
 )
-from salesorder.lifecycle.statuses import net_paid
+from salesorder._lifecycle.statuses import net_paid
+from salesorder.errors import (
+    RuleViolation,
+)
+from salesorder.events import (
+    OrderInvoiced,
+    PaymentRecorded,
+    RefundRecorded,
+)
 from salesorder.money import Money
 from salesorder.order import InvoiceKind, Order, new_id
 from salesorder.records import (

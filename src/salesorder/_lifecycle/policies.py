@@ -11,7 +11,7 @@ from typing import Final
 
 import attrs
 
-from salesorder.lifecycle.hooks import PriceSummary, ReasonIssue, ValidationSummary
+from salesorder._lifecycle.hooks import PriceSummary, ReasonIssue, ValidationSummary
 from salesorder.money import Money
 from salesorder.order import Order, OrderType
 

@@ -4,7 +4,7 @@ Order of work, each step documented in ``docs/pricing.md``:
 
 1. unit prices: the manual ``OrderLine.unit_price`` if any (flagged when under the list
    price by more than the list's tolerance), else the price list (see
-   :mod:`~salesorder.pricing.pricelists` for precedence); no price raises
+   :mod:`~salesorder._pricing.pricelists` for precedence); no price raises
    :class:`~salesorder.pricing.MissingPrice`; ``extended = quantize(unit * quantity)``;
 2. manual discounts: ``OrderLine.requested_discount`` percent off the line (flagged when
    beyond the list's ``manual_discount_limit``);
@@ -30,12 +30,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
-from salesorder.errors import CurrencyMismatch
-from salesorder.money import Money, RoundingPolicy, RoundingScope, minor_unit
-from salesorder.order import Order, OrderLine
-from salesorder.pricing import errors as codes
-from salesorder.pricing._state import Context, LineState, wrap
-from salesorder.pricing.breakdown import (
+from salesorder._pricing import errors as codes
+from salesorder._pricing._state import Context, LineState, wrap
+from salesorder._pricing.breakdown import (
     AppliedPromotion,
     ChargePrice,
     LinePrice,
@@ -43,9 +40,9 @@ from salesorder.pricing.breakdown import (
     PriceFlag,
     Rejection,
 )
-from salesorder.pricing.errors import InvalidPricing, MissingPrice
-from salesorder.pricing.pricelists import PriceList
-from salesorder.pricing.promotions import (
+from salesorder._pricing.errors import InvalidPricing, MissingPrice
+from salesorder._pricing.pricelists import PriceList
+from salesorder._pricing.promotions import (
     Charge,
     ChargeOff,
     Coupon,
@@ -57,7 +54,10 @@ from salesorder.pricing.promotions import (
     StackingPolicy,
     Target,
 )
-from salesorder.pricing.tax import TaxPolicy
+from salesorder._pricing.tax import TaxPolicy
+from salesorder.errors import CurrencyMismatch
+from salesorder.money import Money, RoundingPolicy, RoundingScope, minor_unit
+from salesorder.order import Order, OrderLine
 
 __all__ = ["price"]
 

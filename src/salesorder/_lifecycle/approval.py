@@ -10,6 +10,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from salesorder._lifecycle.codes import (
+    APPROVAL_ALREADY_GIVEN,
+    APPROVAL_NOT_REQUIRED,
+    APPROVAL_SAME_ACTOR,
+    NO_PRICE,
+    REASON_REQUIRED,
+)
+from salesorder._lifecycle.engine import (
+    TransitionResult,
+    _check_event,
+    _fire,
+    _Plan,
+    _require_reason,
+    has_all_approvals,
+)
+from salesorder._lifecycle.hooks import PriceSummary, ValidationSummary
+from salesorder._lifecycle.policies import DEFAULT_POLICY, ApprovalPolicy, LifecyclePolicy
 from salesorder.errors import (
     RuleViolation,
 )
@@ -18,23 +35,6 @@ from salesorder.events import (
     OrderRejected,
     OrderSubmitted,
 )
-from salesorder.lifecycle.codes import (
-    APPROVAL_ALREADY_GIVEN,
-    APPROVAL_NOT_REQUIRED,
-    APPROVAL_SAME_ACTOR,
-    NO_PRICE,
-    REASON_REQUIRED,
-)
-from salesorder.lifecycle.engine import (
-    TransitionResult,
-    _check_event,
-    _fire,
-    _Plan,
-    _require_reason,
-    has_all_approvals,
-)
-from salesorder.lifecycle.hooks import PriceSummary, ValidationSummary
-from salesorder.lifecycle.policies import DEFAULT_POLICY, ApprovalPolicy, LifecyclePolicy
 from salesorder.order import Order
 from salesorder.records import (
     Approval,

@@ -15,15 +15,8 @@ from typing import Any
 
 import attrs
 
-from salesorder.errors import (
-    RuleViolation,
-    define_code,
-)
-from salesorder.events import (
-    OrderAmended,
-)
-from salesorder.lifecycle.codes import AMENDMENT_INVALID, QUANTITY_NOT_POSITIVE, UNKNOWN_LINE
-from salesorder.lifecycle.engine import (
+from salesorder._lifecycle.codes import AMENDMENT_INVALID, QUANTITY_NOT_POSITIVE, UNKNOWN_LINE
+from salesorder._lifecycle.engine import (
     TransitionResult,
     _check_event,
     _fire,
@@ -31,15 +24,22 @@ from salesorder.lifecycle.engine import (
     _Plan,
     _with_ledgers,
 )
-from salesorder.lifecycle.fulfilment import _reserved, _without_reservations
-from salesorder.lifecycle.hooks import PriceSummary, StockReservations, ValidationSummary
-from salesorder.lifecycle.policies import (
+from salesorder._lifecycle.fulfilment import _reserved, _without_reservations
+from salesorder._lifecycle.hooks import PriceSummary, StockReservations, ValidationSummary
+from salesorder._lifecycle.policies import (
     DEFAULT_POLICY,
     ApprovalPolicy,
     LifecyclePolicy,
     _EmptyReport,
 )
-from salesorder.lifecycle.statuses import net_paid
+from salesorder._lifecycle.statuses import net_paid
+from salesorder.errors import (
+    RuleViolation,
+    define_code,
+)
+from salesorder.events import (
+    OrderAmended,
+)
 from salesorder.money import Money
 from salesorder.order import Order, OrderLine
 from salesorder.records import (

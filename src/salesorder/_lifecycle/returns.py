@@ -14,23 +14,14 @@ from typing import Any
 
 import attrs
 
-from salesorder.errors import (
-    RuleViolation,
-)
-from salesorder.events import (
-    RefundDue,
-    ReturnApproved,
-    ReturnReceived,
-    ReturnRequested,
-)
-from salesorder.lifecycle.codes import (
+from salesorder._lifecycle.codes import (
     RETURN_DUPLICATE,
     RETURN_EXCEEDS,
     RETURN_NOT_FOUND,
     RETURN_NOT_PRICED,
     RETURN_WRONG_STATE,
 )
-from salesorder.lifecycle.engine import (
+from salesorder._lifecycle.engine import (
     TransitionResult,
     _check_event,
     _fire,
@@ -40,7 +31,16 @@ from salesorder.lifecycle.engine import (
     _require_reason,
     _with_ledgers,
 )
-from salesorder.lifecycle.hooks import PricedLine, ReturnPricing, StockReservations
+from salesorder._lifecycle.hooks import PricedLine, ReturnPricing, StockReservations
+from salesorder.errors import (
+    RuleViolation,
+)
+from salesorder.events import (
+    RefundDue,
+    ReturnApproved,
+    ReturnReceived,
+    ReturnRequested,
+)
 from salesorder.money import Money, allocate
 from salesorder.order import Order, new_id
 from salesorder.records import (

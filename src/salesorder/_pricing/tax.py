@@ -17,7 +17,7 @@ from typing import Final
 
 import attrs
 
-from salesorder.pricing.errors import InvalidPricing, UnknownTaxCode
+from salesorder._pricing.errors import InvalidPricing, UnknownTaxCode
 
 __all__ = ["CHINA_VAT_RATES", "TaxPolicy"]
 

@@ -17,14 +17,7 @@ from typing import Any, Final
 
 import attrs
 
-from salesorder.codec import decode
-from salesorder.errors import (
-    IllegalTransition,
-    InvalidOrder,
-    RuleViolation,
-)
-from salesorder.events import DomainEvent, OrderEvent
-from salesorder.lifecycle.codes import (
+from salesorder._lifecycle.codes import (
     AMOUNT_NOT_POSITIVE,
     ARCHIVED_CODE,
     CANCEL_AFTER_SHIPMENT,
@@ -38,14 +31,21 @@ from salesorder.lifecycle.codes import (
     REPLAY_BROKEN,
     UNKNOWN_LINE,
 )
-from salesorder.lifecycle.machine import TRANSITIONS, Transition
-from salesorder.lifecycle.statuses import (
+from salesorder._lifecycle.machine import TRANSITIONS, Transition
+from salesorder._lifecycle.statuses import (
     BillingStatus,
     amount_due,
     billing_status,
     net_paid,
     payment_status,
 )
+from salesorder.codec import decode
+from salesorder.errors import (
+    IllegalTransition,
+    InvalidOrder,
+    RuleViolation,
+)
+from salesorder.events import DomainEvent, OrderEvent
 from salesorder.money import Money, to_decimal
 from salesorder.order import Order, OrderLine
 from salesorder.records import (

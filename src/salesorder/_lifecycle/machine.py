@@ -1,7 +1,7 @@
 """The declaration: :class:`OrderLifecycle`, its compiled table, and its diagram.
 
 Invariants: :data:`TRANSITIONS` is computed from the class at import and never edited;
-every guard name it mentions has a predicate in :mod:`salesorder.lifecycle.engine`
+every guard name it mentions has a predicate in :mod:`salesorder._lifecycle.engine`
 (checked at import); the Mermaid diagram is generated from the same table.
 """
 

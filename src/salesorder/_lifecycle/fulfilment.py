@@ -14,6 +14,21 @@ from typing import Any
 
 import attrs
 
+from salesorder._lifecycle.codes import DELIVER_EXCEEDS, SHIP_EXCEEDS, SHIP_NEEDS_PAYMENT
+from salesorder._lifecycle.engine import (
+    TransitionResult,
+    _check_event,
+    _fire,
+    _fire_plain,
+    _operation_id,
+    _Plan,
+    _quantities,
+    _require_reason,
+    _with_ledgers,
+)
+from salesorder._lifecycle.hooks import StockReservations
+from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
+from salesorder._lifecycle.statuses import net_paid
 from salesorder.errors import (
     InsufficientStock,
     RuleViolation,
@@ -29,21 +44,6 @@ from salesorder.events import (
     OrderResumed,
     OrderShipped,
 )
-from salesorder.lifecycle.codes import DELIVER_EXCEEDS, SHIP_EXCEEDS, SHIP_NEEDS_PAYMENT
-from salesorder.lifecycle.engine import (
-    TransitionResult,
-    _check_event,
-    _fire,
-    _fire_plain,
-    _operation_id,
-    _Plan,
-    _quantities,
-    _require_reason,
-    _with_ledgers,
-)
-from salesorder.lifecycle.hooks import StockReservations
-from salesorder.lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
-from salesorder.lifecycle.statuses import net_paid
 from salesorder.money import Money
 from salesorder.order import Order, new_id
 from salesorder.records import (

@@ -12,12 +12,13 @@ Invariants (property-tested in ``tests/property/test_pricing_properties.py``):
 * totals do not depend on the order of the lines;
 * with tax-inclusive prices ``net + tax == gross`` on every line.
 
-The package is split by concern: :mod:`.pricelists`, :mod:`.promotions`, :mod:`.tax`,
-:mod:`.breakdown`, :mod:`.engine`, :mod:`.errors`; every public name is importable from
-``salesorder.pricing``.
+This module is the public face; the implementation lives in the private package
+``salesorder._pricing``, split by concern (price lists, promotions, tax, the breakdown,
+the engine, the errors). Import every name from ``salesorder.pricing``: the private
+paths may change.
 """
 
-from salesorder.pricing.breakdown import (
+from salesorder._pricing.breakdown import (
     Adjustment,
     AppliedPromotion,
     ChargePrice,
@@ -26,10 +27,10 @@ from salesorder.pricing.breakdown import (
     PriceFlag,
     Rejection,
 )
-from salesorder.pricing.engine import price
-from salesorder.pricing.errors import InvalidPricing, MissingPrice, PricingError, UnknownTaxCode
-from salesorder.pricing.pricelists import Markup, MarkupBase, PriceEntry, PriceList, PriceLookup
-from salesorder.pricing.promotions import (
+from salesorder._pricing.engine import price
+from salesorder._pricing.errors import InvalidPricing, MissingPrice, PricingError, UnknownTaxCode
+from salesorder._pricing.pricelists import Markup, MarkupBase, PriceEntry, PriceList, PriceLookup
+from salesorder._pricing.promotions import (
     Benefit,
     BundlePrice,
     BuyGet,
@@ -53,7 +54,7 @@ from salesorder.pricing.promotions import (
     ThresholdOff,
     ThresholdTier,
 )
-from salesorder.pricing.tax import CHINA_VAT_RATES, TaxPolicy
+from salesorder._pricing.tax import CHINA_VAT_RATES, TaxPolicy
 
 __all__ = [
     "CHINA_VAT_RATES",

@@ -38,11 +38,11 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from salesorder._pricing import errors as codes
+from salesorder._pricing._state import Context, LineState
+from salesorder._pricing.errors import InvalidPricing
 from salesorder.money import Money
 from salesorder.order import CustomerTier
-from salesorder.pricing import errors as codes
-from salesorder.pricing._state import Context, LineState
-from salesorder.pricing.errors import InvalidPricing
 
 __all__ = [
     "Benefit",
