@@ -39,7 +39,7 @@ import babel.dates
 import babel.numbers
 
 from salesorder.errors import SalesOrderError, define_code
-from salesorder.money import Money, RoundingMode, to_decimal
+from salesorder.money import Money, RoundingMode, in_exact_context, to_decimal
 from salesorder.order import Address, InvoiceKind, Order, OrderLine, PaymentMethod
 
 __all__ = [
@@ -152,6 +152,7 @@ def _as_amount(amount: Money | Decimal | int | str) -> Decimal:
     return to_decimal(amount)
 
 
+@in_exact_context
 def rmb_upper(amount: Money | Decimal | int | str) -> str:
     """Write a CNY amount in Chinese financial capitals (人民币大写).
 
@@ -755,6 +756,7 @@ def _text_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
     return [line(columns), rule, *(line(row) for row in rows)]
 
 
+@in_exact_context
 def render_text(
     order: Order,
     breakdown: PriceBreakdownView,
@@ -847,6 +849,7 @@ def _html_fields(fields: Sequence[_Field], *, css_class: str = "fields") -> str:
     return f'<table class="{css_class}"><tbody>{rows}</tbody></table>'
 
 
+@in_exact_context
 def render_html(
     order: Order,
     breakdown: PriceBreakdownView,

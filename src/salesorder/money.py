@@ -17,10 +17,10 @@ from __future__ import annotations
 import decimal
 import enum
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, SupportsIndex
+from typing import Final, ParamSpec, SupportsIndex, TypeVar
 
 import attrs
 import babel
@@ -43,6 +43,7 @@ __all__ = [
     "RoundingScope",
     "allocate",
     "format_money",
+    "in_exact_context",
     "is_currency",
     "minor_unit",
     "to_decimal",
@@ -60,6 +61,35 @@ _EXACT: Final = decimal.Context(
     rounding=decimal.ROUND_HALF_EVEN,
     traps=[decimal.InvalidOperation, decimal.Overflow, decimal.DivisionByZero],
 )
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def in_exact_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``function`` in the library's own decimal context, whatever the caller's is.
+
+    Python's decimal arithmetic rounds to the *current thread's* context: a host that set
+    ``decimal.getcontext().prec = 9``, a truncating rounding or an ``Inexact`` trap would
+    otherwise change totals or make a computation raise. Every public entry point that
+    computes with plain ``Decimal`` (pricing, tax, allocation of discounts) is wrapped in
+    this, so its results are the same in any ambient context. :class:`Money` arithmetic
+    needs no wrapper: it names the context explicitly.
+
+    Args:
+        function: The computation.
+
+    Returns:
+        The same function, run under an 80-digit, half-even context that traps invalid
+        operations, overflow and division by zero.
+    """
+
+    @functools.wraps(function)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with decimal.localcontext(_EXACT):
+            return function(*args, **kwargs)
+
+    return run
 
 
 class RoundingMode(enum.Enum):
@@ -360,6 +390,7 @@ def _locale(identifier: str) -> babel.Locale:
     return babel.Locale.parse(identifier.replace("-", "_"))
 
 
+@in_exact_context
 def format_money(
     money: Money,
     locale: str = "en_US",

@@ -56,7 +56,7 @@ from salesorder._pricing.promotions import (
 )
 from salesorder._pricing.tax import TaxPolicy
 from salesorder.errors import CurrencyMismatch
-from salesorder.money import Money, RoundingPolicy, RoundingScope, minor_unit
+from salesorder.money import Money, RoundingPolicy, RoundingScope, in_exact_context, minor_unit
 from salesorder.order import Order, OrderLine
 
 __all__ = ["price"]
@@ -96,6 +96,7 @@ def _rejection(candidate: _Candidate, code: str, params: dict[str, str] | None =
     return Rejection("promotion", promotion.id, code, merged)
 
 
+@in_exact_context
 def price(
     order: Order,
     *,
