@@ -9,6 +9,12 @@ without I, O, S, V, Z):
   mod-11 check character over the first eight;
 * 18: the mod-31 check character over the first seventeen.
 
+Beyond the check characters, a code must have the structure the standard fixes: a
+registration authority of :data:`USCC_CATEGORIES`, an organisation category that
+authority issues, and an administrative division that is not all zeros and starts with
+a province of GB/T 2260 (or ``10``, the national level). Without those rules a code of
+eighteen zeros would pass, since both of its check characters are right.
+
 Invariants: :func:`make_uscc` always returns a code that :func:`is_valid_uscc`
 accepts, and changing any single character of a valid code makes it invalid.
 """
@@ -16,9 +22,17 @@ accepts, and changing any single character of a valid code makes it invalid.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
-__all__ = ["USCC_ALPHABET", "is_valid_uscc", "make_uscc", "organization_check_character"]
+__all__ = [
+    "USCC_ALPHABET",
+    "USCC_CATEGORIES",
+    "is_valid_uscc",
+    "make_uscc",
+    "organization_check_character",
+]
 
 #: The 31 symbols of GB 32100-2015, in value order (0-30).
 USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -26,6 +40,33 @@ _VALUE: Final = {symbol: value for value, symbol in enumerate(USCC_ALPHABET)}
 #: Weight of position i is 3**i mod 31.
 _WEIGHTS_31: Final = tuple(pow(3, i, 31) for i in range(17))
 _WEIGHTS_11: Final = (3, 7, 9, 10, 5, 8, 4, 2)
+#: Organisation categories (2nd character) per registration authority (1st character):
+#: 1 机构编制, 2 外交, 3 司法行政, 4 文化, 5 民政, 6 旅游, 7 宗教, 8 工会, 9 市场监管 (工商),
+#: A 中央军委改革和编制办公室, N 农业农村, Y 其他.
+USCC_CATEGORIES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        "1": frozenset("1239"),
+        "2": frozenset("19"),
+        "3": frozenset("123459"),
+        "4": frozenset("19"),
+        "5": frozenset("1239"),
+        "6": frozenset("129"),
+        "7": frozenset("129"),
+        "8": frozenset("19"),
+        "9": frozenset("123"),
+        "A": frozenset("19"),
+        "N": frozenset("1239"),
+        "Y": frozenset("1"),
+    }
+)
+#: First two digits of a GB/T 2260 division: the provinces, and 10 for national registrations.
+_PROVINCES: Final = frozenset(
+    str(number)
+    # By region: national level and North (1x), Northeast (2x), East (3x), South Central
+    # (4x), Southwest (5x), Northwest (6x), Taiwan (71), Hong Kong and Macao (81, 82).
+    for first, last in ((10, 15), (21, 23), (31, 37), (41, 46), (50, 54), (61, 65), (71, 71))
+    for number in range(first, last + 1)
+) | {"81", "82"}
 _SHAPE: Final = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 
 
@@ -68,6 +109,8 @@ def is_valid_uscc(code: str, *, check_organization_code: bool = True) -> bool:
     """
     if not isinstance(code, str) or len(code) != 18 or not _SHAPE.fullmatch(code):
         return False
+    if not _has_structure(code):
+        return False
     if check_organization_code:
         organization = code[8:16]
         if not all(symbol.isdigit() or "A" <= symbol <= "Z" for symbol in organization):
@@ -75,6 +118,16 @@ def is_valid_uscc(code: str, *, check_organization_code: bool = True) -> bool:
         if organization_check_character(organization) != code[16]:
             return False
     return _check_31(code[:17]) == code[17]
+
+
+def _has_structure(code: str) -> bool:
+    """Authority, its category, and a real administrative division (GB 32100-2015 §4)."""
+    division = code[2:8]
+    return (
+        code[1] in USCC_CATEGORIES.get(code[0], ())
+        and division != "000000"
+        and division[:2] in _PROVINCES
+    )
 
 
 def make_uscc(prefix: str) -> str:
@@ -88,10 +141,14 @@ def make_uscc(prefix: str) -> str:
         The 18-character code.
 
     Raises:
-        ValueError: if ``prefix`` does not have that shape.
+        ValueError: if ``prefix`` does not have that shape, or its authority, category or
+            division is not one the standard allows.
     """
     if len(prefix) != 16 or not _SHAPE.fullmatch(prefix + "00"):
         msg = "prefix must be 16 characters: 2 code symbols, 6 digits, 8 code symbols"
+        raise ValueError(msg)
+    if not _has_structure(prefix):
+        msg = "prefix must start with a known authority, its category and a real division"
         raise ValueError(msg)
     org_check = organization_check_character(prefix[8:])
     body = prefix + org_check

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from salesorder.tax_id import USCC_ALPHABET, is_valid_uscc, make_uscc, organization_check_character
+from salesorder.tax_id import (
+    USCC_ALPHABET,
+    USCC_CATEGORIES,
+    _check_31,
+    is_valid_uscc,
+    make_uscc,
+    organization_check_character,
+)
 
 
 class TestIsValidUscc:
@@ -34,14 +41,45 @@ class TestIsValidUscc:
     def test_malformed_codes(self, code: str) -> None:
         assert not is_valid_uscc(code)
 
+    @pytest.mark.parametrize(
+        ("prefix", "wrong"),
+        [
+            ("00000000", "no authority 0"),
+            ("B1310115", "no authority B"),
+            ("94310115", "market regulation issues categories 1-3 only"),
+            ("Y2310115", "'other' issues category 1 only"),
+            ("91000000", "division of zeros"),
+            ("91990115", "no province 99"),
+            ("91000115", "no province 00"),
+        ],
+    )
+    def test_the_structure_of_the_standard_is_checked(self, prefix: str, wrong: str) -> None:
+        body = prefix + "MA1H7Q5R"
+        code = body + organization_check_character(body[8:])
+        code += _check_31(code)
+        assert is_valid_uscc(code, check_organization_code=False) is False, wrong
+        with pytest.raises(ValueError, match="authority"):
+            make_uscc(body)
+
+    def test_eighteen_zeros_are_refused(self) -> None:
+        # Both check characters of 000000000000000000 are right; the structure is not.
+        assert _check_31("0" * 17) == "0"
+        assert organization_check_character("00000000") == "0"
+        assert not is_valid_uscc("0" * 18)
+
+    @pytest.mark.parametrize(
+        "head",
+        sorted(a + c for a, categories in USCC_CATEGORIES.items() for c in categories),
+    )
+    def test_every_authority_and_category_of_the_standard_is_accepted(self, head: str) -> None:
+        assert is_valid_uscc(make_uscc(head + "100000" + "MA1H7Q5R"))
+
     def test_non_strings(self) -> None:
         assert not is_valid_uscc(123)  # type: ignore[arg-type]
 
     def test_organization_check_can_be_skipped(self) -> None:
         # A wrong 17th character with the 18th recomputed passes only the mod-31 check.
         body = "91310115MA1H7Q5R0"
-        from salesorder.tax_id import _check_31
-
         code = body + _check_31(body)
         assert not is_valid_uscc(code)
         assert is_valid_uscc(code, check_organization_code=False)

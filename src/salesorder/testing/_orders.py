@@ -21,7 +21,7 @@ from typing import Any, Final
 from hypothesis import strategies as st
 
 from salesorder.order import Channel, CustomerTier, OrderType, PaymentMethod
-from salesorder.tax_id import USCC_ALPHABET, make_uscc
+from salesorder.tax_id import USCC_ALPHABET, USCC_CATEGORIES, make_uscc
 from salesorder.validation import ValidationContext
 
 __all__ = [
@@ -45,17 +45,21 @@ _WORDS: Final = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwx
 
 
 def unified_social_credit_codes() -> st.SearchStrategy[str]:
-    """Valid unified social credit codes (both check characters right)."""
+    """Valid unified social credit codes: the standard's structure, both check characters."""
     symbol = st.sampled_from(USCC_ALPHABET)
-    digit = st.sampled_from("0123456789")
+    head = st.sampled_from(
+        sorted(
+            authority + category
+            for authority, categories in USCC_CATEGORIES.items()
+            for category in categories
+        )
+    )
+    province = st.sampled_from(["11", "31", "44", "50", "65", "81", "10"])
     return st.builds(
-        lambda head, division, body: make_uscc(head + division + body),
-        st.text(alphabet=st.sampled_from("123456789ANY"), min_size=1, max_size=1).flatmap(
-            lambda first: st.text(alphabet=symbol, min_size=1, max_size=1).map(
-                lambda second: first + second
-            )
-        ),
-        st.text(alphabet=digit, min_size=6, max_size=6),
+        lambda head, province, county, body: make_uscc(head + province + county + body),
+        head,
+        province,
+        st.text(alphabet=st.sampled_from("0123456789"), min_size=4, max_size=4),
         st.text(alphabet=symbol, min_size=8, max_size=8),
     )
 
