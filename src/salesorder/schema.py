@@ -258,9 +258,9 @@ class _Draft(BaseModel):
 class ContactDraft(_Draft):
     """A contact person: name, phone, e-mail."""
 
-    name: Name
-    phone: Phone | None = None
-    email: Email | None = None
+    name: Name = Field(repr=False)
+    phone: Phone | None = Field(default=None, repr=False)
+    email: Email | None = Field(default=None, repr=False)
 
 
 class AddressDraft(_Draft):
@@ -269,21 +269,23 @@ class AddressDraft(_Draft):
     country: Country = "CN"
     province: ShortText | None = None
     city: Name
-    district: ShortText | None = None
-    street: Annotated[str, Field(min_length=1, max_length=DEFAULT_LIMITS.max_text_length)]
-    postal_code: Annotated[str, Field(max_length=16)] | None = None
-    recipient: ShortText | None = None
-    phone: Phone | None = None
+    district: ShortText | None = Field(default=None, repr=False)
+    street: Annotated[str, Field(min_length=1, max_length=DEFAULT_LIMITS.max_text_length)] = Field(
+        repr=False
+    )
+    postal_code: Annotated[str, Field(max_length=16)] | None = Field(default=None, repr=False)
+    recipient: ShortText | None = Field(default=None, repr=False)
+    phone: Phone | None = Field(default=None, repr=False)
 
 
 class CustomerDraft(_Draft):
     """The customer as the order names it."""
 
     id: Identifier
-    name: Name
+    name: Name = Field(repr=False)
     tier: CustomerTier = CustomerTier.REGULAR
-    contact: ContactDraft | None = None
-    address: AddressDraft | None = None
+    contact: ContactDraft | None = Field(default=None, repr=False)
+    address: AddressDraft | None = Field(default=None, repr=False)
     is_new: StrictBool = False
 
 
@@ -291,13 +293,13 @@ class InvoiceDraft(_Draft):
     """Invoice request: kind and the buyer's invoice details (开票信息)."""
 
     kind: InvoiceKind = InvoiceKind.NONE
-    title: ShortText | None = None
-    tax_id: Annotated[str, Field(max_length=32)] | None = None
-    bank_name: ShortText | None = None
-    bank_account: Annotated[str, Field(max_length=64)] | None = None
-    registered_address: LongText | None = None
-    registered_phone: Phone | None = None
-    email: Email | None = None
+    title: ShortText | None = Field(default=None, repr=False)
+    tax_id: Annotated[str, Field(max_length=32)] | None = Field(default=None, repr=False)
+    bank_name: ShortText | None = Field(default=None, repr=False)
+    bank_account: Annotated[str, Field(max_length=64)] | None = Field(default=None, repr=False)
+    registered_address: LongText | None = Field(default=None, repr=False)
+    registered_phone: Phone | None = Field(default=None, repr=False)
+    email: Email | None = Field(default=None, repr=False)
 
 
 class PaymentTermsDraft(_Draft):
@@ -337,13 +339,13 @@ class OrderDraft(_Draft):
     lines: list[LineDraft]
     order_type: OrderType = OrderType.STANDARD
     channel: Channel = Channel.OTHER
-    billing_address: AddressDraft | None = None
-    shipping_address: AddressDraft | None = None
+    billing_address: AddressDraft | None = Field(default=None, repr=False)
+    shipping_address: AddressDraft | None = Field(default=None, repr=False)
     payment_terms: PaymentTermsDraft = PaymentTermsDraft()
     requested_delivery_date: Day | None = None
-    invoice: InvoiceDraft = InvoiceDraft()
+    invoice: InvoiceDraft = Field(default=InvoiceDraft(), repr=False)
     salesperson: Identifier | None = None
-    notes: LongText | None = None
+    notes: LongText | None = Field(default=None, repr=False)
     external_ref: Identifier | None = None
 
 

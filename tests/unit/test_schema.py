@@ -38,6 +38,53 @@ class TestOrderDraft:
             OrderDraft.model_validate(data)
         assert "13800138000" not in str(caught.value)
 
+    def test_reprs_carry_no_personal_data(self) -> None:
+        data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+        personal = {
+            "customer name": "Zhang Wei Trading",
+            "contact name": "Li Na",
+            "contact phone": "13912345678",
+            "contact email": "li.na@example.com",
+            "street": "88 Secret Road",
+            "recipient": "Wang Fang",
+            "tax id": "91310115MA1H7Q5R00",
+            "bank account": "6222020200112233",
+            "notes": "call Li Na before noon",
+        }
+        data["customer"]["name"] = personal["customer name"]
+        data["customer"]["contact"] = {
+            "name": personal["contact name"],
+            "phone": personal["contact phone"],
+            "email": personal["contact email"],
+        }
+        address = {
+            "city": "Shanghai",
+            "street": personal["street"],
+            "recipient": personal["recipient"],
+            "phone": personal["contact phone"],
+        }
+        data["customer"]["address"] = address
+        data["shipping_address"] = address
+        data["billing_address"] = address
+        data["invoice"] = {
+            "kind": "vat_special",
+            "title": personal["customer name"],
+            "tax_id": personal["tax id"],
+            "bank_name": "Bank",
+            "bank_account": personal["bank account"],
+            "registered_address": personal["street"],
+            "registered_phone": personal["contact phone"],
+        }
+        data["notes"] = personal["notes"]
+        draft = OrderDraft.model_validate(data)
+        texts = [repr(draft), str(draft), repr(draft.customer), str(draft.customer.contact)]
+        texts += [repr(draft.shipping_address), repr(draft.invoice), repr(draft.customer.address)]
+        for what, value in personal.items():
+            for text in texts:
+                assert value not in text, what
+        assert "Shanghai" in repr(draft.shipping_address)  # what is not personal still shows
+        assert draft.customer.id in repr(draft)
+
     def test_python_floats_are_refused(self) -> None:
         data = json.loads(EXAMPLE.read_text(encoding="utf-8"))
         data["lines"][0]["unit_price"] = 0.1
