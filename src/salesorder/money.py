@@ -5,7 +5,9 @@ Invariants (checked by ``tests/property/test_money_properties.py``):
 * an amount is a finite :class:`~decimal.Decimal` within :data:`MAX_AMOUNT` and with at
   most :data:`MAX_DECIMAL_PLACES` decimal places; ``float`` is refused with ``TypeError``;
 * ``+``, ``-`` and ordering only combine amounts of one currency
-  (:class:`~salesorder.errors.CurrencyMismatch` otherwise); arithmetic is exact;
+  (:class:`~salesorder.errors.CurrencyMismatch` otherwise); arithmetic is exact, and a
+  result beyond :data:`MAX_AMOUNT` is refused (:class:`~salesorder.errors.InvalidMoney`),
+  so no Money exists that a store could not read back;
 * :meth:`Money.quantize` rounds to the currency's minor unit from CLDR
   (JPY 0, CNY 2, KWD 3) with an explicit :class:`RoundingMode`;
 * :func:`allocate` splits an amount into whole minor units that sum exactly to it,
@@ -53,6 +55,8 @@ __all__ = [
 MAX_AMOUNT: Final = Decimal(10) ** 15
 #: Most decimal places accepted on input; intermediate results may carry more.
 MAX_DECIMAL_PLACES: Final = 12
+#: ``Decimal.adjusted()`` of the smallest amount out of range.
+_MAX_ADJUSTED: Final = MAX_AMOUNT.adjusted()
 
 
 #: Arithmetic context wide enough that no product or sum of accepted amounts rounds.
@@ -196,7 +200,7 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
         raise TypeError(msg)
     if not number.is_finite():
         raise InvalidMoney(params={"reason": f"{what} must be finite"})
-    if number and number.adjusted() >= MAX_AMOUNT.adjusted():
+    if number and number.adjusted() >= _MAX_ADJUSTED:
         raise InvalidMoney(params={"reason": f"{what} is out of range"})
     exponent = int(number.as_tuple().exponent)
     if exponent < -MAX_DECIMAL_PLACES:
@@ -243,7 +247,10 @@ class Money:
 
     @classmethod
     def _exact(cls, amount: Decimal, currency: str) -> Money:
-        # Results of arithmetic on valid Money are valid by construction; skip re-parsing.
+        # Results of arithmetic on valid Money are finite and exact by construction; only
+        # their magnitude can grow past what a store reads back (2000 x 999,999,999,999.99).
+        if amount and amount.adjusted() >= _MAX_ADJUSTED:
+            raise InvalidMoney(params={"reason": "the result is out of range"})
         money = object.__new__(cls)
         object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", currency)

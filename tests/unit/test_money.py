@@ -90,6 +90,31 @@ class TestConstruction:
 
 
 class TestArithmetic:
+    def test_adding_a_number_to_money_is_refused(self) -> None:
+        with pytest.raises(TypeError):
+            _ = 5 + Money("1", "CNY")  # type: ignore[operator]
+        with pytest.raises(TypeError):
+            _ = Money("1", "CNY") + 5  # type: ignore[operator]
+        assert 0 + Money("1", "CNY") == Money("1", "CNY")  # sum()'s start
+
+    def test_a_result_beyond_the_largest_amount_is_refused(self) -> None:
+        # 2000 x 999,999,999,999.99 could not be read back by any store.
+        price = Money("999999999999.99", "CNY")
+        with pytest.raises(InvalidMoney, match="out of range") as caught:
+            _ = price * 2000
+        assert caught.value.code == "money.invalid_amount"
+        largest = Money("999999999999999.99", "CNY")
+        with pytest.raises(InvalidMoney):
+            _ = largest + Money("0.01", "CNY")
+        with pytest.raises(InvalidMoney):
+            _ = -largest - Money("0.01", "CNY")
+        assert largest + Money("0.00", "CNY") == largest
+        assert largest * 0 == Money.zero("CNY")
+
+    def test_every_result_reads_back(self) -> None:
+        result = Money("999999999999.99", "CNY") * 999
+        assert Money(str(result.amount), "CNY") == result
+
     def test_addition_subtraction_negation(self) -> None:
         a, b = Money("10.10", "CNY"), Money("0.95", "CNY")
         assert a + b == Money("11.05", "CNY")
