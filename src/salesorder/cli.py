@@ -3,6 +3,12 @@
 Exit codes: 0 every file is valid, 1 some file has errors, 2 usage error (bad
 option, missing or unreadable file). Bad input never produces a traceback.
 
+Hostile files are handled as such: at most one byte more than the payload limit is
+read from a file (``/dev/zero`` is refused as too large, not loaded), and control and
+bidirectional-override characters that a payload carries into a message (a SKU, say)
+are printed escaped, so they cannot move the cursor, recolour the terminal or reorder
+the text a reader sees.
+
 Each subcommand is one function that adds its parser and sets its handler; to add
 one, write such a function and list it in :data:`SUBCOMMANDS`.
 """
@@ -11,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Final, TextIO
 
-from salesorder.schema import order_json_schema
+from salesorder.schema import DEFAULT_LIMITS, order_json_schema
 from salesorder.validation import ValidationContext, ValidationReport, validate
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
@@ -27,6 +34,28 @@ EXIT_INVALID: Final = 1
 EXIT_USAGE: Final = 2
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+# Characters a terminal acts on rather than shows: C0 and C1 controls (ESC starts colour
+# and cursor sequences) and the bidirectional marks, embeddings, overrides and isolates.
+_NOT_ESCAPED_BY_JSON: Final = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_UNSAFE: Final = re.compile(f"[\x00-\x1f{_NOT_ESCAPED_BY_JSON}]")
+_UNSAFE_IN_JSON: Final = re.compile(f"[{_NOT_ESCAPED_BY_JSON}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _shown(text: str) -> str:
+    """``text`` with every character a terminal would act on written as an escape."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _read_at_most(name: str, limit: int) -> bytes:
+    """The file's first ``limit + 1`` bytes: enough for validation to refuse it as too large."""
+    with Path(name).open("rb") as file:
+        return file.read(limit + 1)
 
 
 class _UsageError(Exception):
@@ -47,33 +76,34 @@ def _iso_date(text: str) -> date:
 
 
 def _print_text(name: str, report: ValidationReport, locale: str, out: TextIO) -> None:
+    name = _shown(name)
     if not report.issues:
         print(f"{name}: OK", file=out)
         return
     status = "OK" if report.ok else "INVALID"
     print(f"{name}: {status}", file=out)
     for issue in report.issues:
-        where = issue.path or "/"
-        print(
-            f"  {issue.severity.value:8s} {where}  [{issue.code}] {issue.message(locale)}",
-            file=out,
-        )
+        where = _shown(issue.path or "/")
+        message = _shown(issue.message(locale))
+        print(f"  {issue.severity.value:8s} {where}  [{issue.code}] {message}", file=out)
 
 
 def _run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     payloads: list[tuple[str, bytes]] = []
     for name in args.files:
         try:
-            payloads.append((name, Path(name).read_bytes()))
+            payloads.append((name, _read_at_most(name, DEFAULT_LIMITS.max_bytes)))
         except OSError as error:
             reason = error.strerror or type(error).__name__
-            print(f"salesorder validate: cannot read {name}: {reason}", file=err)
+            print(f"salesorder validate: cannot read {_shown(name)}: {reason}", file=err)
             return EXIT_USAGE
     context = ValidationContext(today=args.today)
     results = [(name, validate(data, context=context)) for name, data in payloads]
     if args.format == "json":
         document = [{"file": name, **report.to_dict(args.locale)} for name, report in results]
-        print(json.dumps(document, ensure_ascii=False, indent=2), file=out)
+        # json.dumps escapes the C0 controls in strings itself; the rest, the JSON way.
+        text = json.dumps(document, ensure_ascii=False, indent=2)
+        print(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text), file=out)
     else:
         for name, report in results:
             _print_text(name, report, args.locale, out)

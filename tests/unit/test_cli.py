@@ -60,6 +60,50 @@ class TestValidateCommand:
         assert "payload.malformed_json" in capsys.readouterr().out
 
 
+class TestHostileFiles:
+    EVIL_SKU = "EVIL\x1b[31m\u202eX\x9b"
+
+    def _evil(self, tmp_path: Path) -> str:
+        data = json.loads(Path(STANDARD).read_text(encoding="utf-8"))
+        data["lines"][0]["sku"] = data["lines"][1]["sku"] = self.EVIL_SKU
+        path = tmp_path / "evil.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return str(path)
+
+    def test_control_and_bidi_characters_are_printed_escaped(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["validate", self._evil(tmp_path)]) == 0
+        out = capsys.readouterr().out
+        assert "line.sku.duplicate" in out
+        assert "\x1b" not in out
+        assert "\u202e" not in out
+        assert "\x9b" not in out
+        assert "EVIL\\x1b[31m\\u202eX\\x9b" in out
+
+    def test_json_output_escapes_them_and_stays_json(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        main(["validate", self._evil(tmp_path), "--format", "json"])
+        out = capsys.readouterr().out
+        assert not any(character in out for character in "\x1b\u202e\x9b")
+        (report,) = json.loads(out)
+        assert report["issues"][0]["params"]["sku"] == self.EVIL_SKU
+
+    @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+    def test_an_endless_file_is_refused_as_too_large_without_reading_it_all(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["validate", "/dev/zero"]) == 1
+        assert "payload.too_large" in capsys.readouterr().out
+
+    def test_a_file_name_is_printed_escaped(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["validate", str(tmp_path / "no\x1bsuch.json")]) == 2
+        assert "\x1b" not in capsys.readouterr().err
+
+
 class TestUsageErrors:
     def test_missing_file_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["validate", "no-such-file.json"]) == 2
