@@ -12,8 +12,14 @@ from typing import Any
 
 import pytest
 
-from salesorder import errors
-from salesorder.errors import InvalidOrder, define_code, error_codes
+from salesorder.errors import (
+    InvalidOrder,
+    define_code,
+    error_codes,
+    errors_markdown,
+    register_codes,
+    render_message,
+)
 from salesorder.money import Money
 from salesorder.order import Order, OrderLine
 from salesorder.schema import Limits, OrderDraft
@@ -627,9 +633,7 @@ class TestRuleSets:
         rules = default_rules().regrade("line.sku.duplicate", Severity.ERROR)
         assert not validate(line(1, sku="A"), rules=rules).ok
 
-    def test_user_rule_with_its_own_code(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        # a private copy of the registry: docs/errors.md lists the library's codes only
-        monkeypatch.setattr(errors, "_REGISTRY", dict(errors._REGISTRY))
+    def test_user_rule_with_its_own_code(self) -> None:
         code = define_code(
             "custom.po_required",
             en="A purchase order reference is required.",
@@ -650,7 +654,13 @@ class TestRuleSets:
         assert validate(payload(external_ref="PO-1"), rules=rules).ok
         with pytest.raises(ValueError, match="already"):
             rules.add(po_required)
+        # the host's code renders from its constant alone; registering it also makes it
+        # render from a plain string (an issue read back from storage) and lists it
+        assert render_message("custom.po_required", locale="zh_CN") == "custom.po_required"
+        register_codes(code)
         assert "custom.po_required" in error_codes()
+        assert render_message("custom.po_required", locale="zh_CN") == "必须提供采购订单号。"
+        assert "custom.po_required" not in errors_markdown()
 
     def test_empty_rule_set_checks_shape_only(self) -> None:
         assert validate(line(quantity="0"), rules=RuleSet()).ok
