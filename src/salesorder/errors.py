@@ -109,12 +109,13 @@ _CODE_MODULES: Final = (
     "salesorder._lifecycle.amendments",
     "salesorder._lifecycle.codes",
     "salesorder._pricing.errors",
+    "salesorder._validation.payload",
+    "salesorder._validation.rules",
     "salesorder.analytics",
     "salesorder.documents",
     "salesorder.inventory",
     "salesorder.quotes",
     "salesorder.sla",
-    "salesorder.validation",
 )
 
 
