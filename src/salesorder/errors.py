@@ -106,12 +106,12 @@ SUPPORTED_LOCALES: Final = ("en", "zh_CN")
 #: when it is first asked for.
 _CODE_MODULES: Final = (
     "salesorder.errors",
+    "salesorder._analytics.common",
     "salesorder._lifecycle.amendments",
     "salesorder._lifecycle.codes",
     "salesorder._pricing.errors",
     "salesorder._validation.payload",
     "salesorder._validation.rules",
-    "salesorder.analytics",
     "salesorder.documents",
     "salesorder.inventory",
     "salesorder.quotes",
