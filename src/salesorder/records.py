@@ -27,6 +27,8 @@ import attrs
 from salesorder.money import Money
 
 __all__ = [
+    "ARCHIVED",
+    "ZERO",
     "Approval",
     "AuditEntry",
     "Delivery",
@@ -41,6 +43,7 @@ __all__ = [
     "Shipment",
     "Status",
     "StockDisposition",
+    "line_quantities",
 ]
 
 ZERO = Decimal(0)
