@@ -4,9 +4,6 @@ The public surface is curated here; everything else lives in its module
 (``salesorder.money``, ``salesorder.pricing``, ...) with the same names.
 """
 
-from salesorder import analytics as _analytics  # noqa: F401  (registers its error codes)
-from salesorder import documents as _documents  # noqa: F401  (registers its error codes)
-from salesorder import sla as _sla  # noqa: F401  (registers the SLA error codes)
 from salesorder.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,

@@ -27,7 +27,7 @@ from typing import Final, TextIO
 from salesorder.schema import DEFAULT_LIMITS, order_json_schema
 from salesorder.validation import ValidationContext, ValidationReport, validate
 
-__all__ = ["SUBCOMMANDS", "build_parser", "main"]
+__all__ = ["SUBCOMMANDS", "add_demo", "add_schema", "add_validate", "build_parser", "main"]
 
 EXIT_OK: Final = 0
 EXIT_INVALID: Final = 1

@@ -40,7 +40,19 @@ from salesorder.quotes import Quote
 from salesorder.records import Status
 from salesorder.service import OrderService, ServiceUnitOfWork
 
-__all__ = ["DemoResult", "DemoStep", "render_demo", "run_demo"]
+__all__ = [
+    "CST",
+    "START",
+    "DemoResult",
+    "DemoStep",
+    "build_service",
+    "cny",
+    "demo_price_list",
+    "machinery_payload",
+    "render_demo",
+    "run_demo",
+    "tea_shop_payload",
+]
 
 #: China Standard Time, for the story's clock.
 CST = timezone(timedelta(hours=8), "CST")

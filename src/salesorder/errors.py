@@ -2,12 +2,41 @@
 
 Every problem salesorder reports, whether raised as an exception or collected as
 a validation :class:`~salesorder.validation.Issue`, carries a stable dotted
-``code`` registered here once, with an English and a Simplified Chinese message
-template. Modules define their codes with :func:`define_code` next to the code
-that uses them; the registry stays one (``docs/errors.md`` is generated from it
-and a test keeps the two in step).
+``code`` with an English and a Simplified Chinese message template.
 
-The exception tree::
+How codes are defined, and how the catalogue is filled
+------------------------------------------------------
+
+A code is a constant of the module that raises it, made by :func:`define_code`::
+
+    CALENDAR_INVALID: Final = define_code("sla.calendar.invalid", en="...", zh="...")
+
+:func:`define_code` is a pure function: it returns an :class:`ErrorCode`, which *is*
+the code string (``CALENDAR_INVALID == "sla.calendar.invalid"``, so it travels
+wherever a code travels: exceptions, issues, JSON, the database) and carries its two
+message templates. Importing a module therefore changes no global state, and an
+error renders its message from the code it was raised with, whatever was imported
+before.
+
+The catalogue (:func:`error_codes`, which ``docs/errors.md`` is generated from, and
+the lookup :func:`render_message` needs for a code read back as a plain string) is
+collected from the constants of the modules named in ``_CODE_MODULES`` below, loaded
+by name the first time the catalogue is asked for. We chose this over registration
+at import time (a module's import used to fill a global registry, and the package
+imported modules only for that effect): now the list of places that define codes is
+written down once, the catalogue is complete whatever the host imported, and the
+bottom layer gains no import edge towards the modules above it (the names are
+loaded lazily, so no import cycle either). ``tests/unit/test_errors.py`` fails when
+a module defines a code constant that the catalogue does not list, and
+``tests/docs/test_errors_page.py`` when ``docs/errors.md`` is stale.
+
+A host defines its own codes the same way; :func:`register_codes` adds them to the
+catalogue, so that they also render from plain strings (issues read back from
+storage) and appear in :func:`error_codes`. The generated page lists the library's
+codes only.
+
+The exception tree (every class the library raises; module in brackets when it is
+not this one)::
 
     SalesOrderError                      base of everything the library raises
      ├── InvalidMoney (ValueError)       bad amount: NaN, infinity, absurd exponent, bad text
@@ -21,7 +50,17 @@ The exception tree::
      ├── IllegalTransition               a lifecycle event not allowed from the current state
      ├── RuleViolation                   a business rule refuses a command (carries the issues)
      ├── InsufficientStock               reservation cannot be served; carries shortfalls
-     └── ConcurrencyConflict             a save against a stale version
+     ├── ConcurrencyConflict             a save against a stale version
+     ├── PricingError (ValueError)       [pricing] a pricing input that cannot be priced
+     │    ├── MissingPrice               a line with no manual price and no price-list entry
+     │    ├── UnknownTaxCode             a tax code the tax policy has no rate for
+     │    └── InvalidPricing             a malformed price entry, promotion or policy
+     ├── InvalidQuantity (ValueError)    [inventory] a negative, zero or non-numeric quantity
+     ├── OperationConflict (ValueError)  [inventory] an operation id reused for another request
+     ├── InvalidAllocation (ValueError)  [inventory] a strategy allocated more than it may
+     ├── CalendarError                   [sla] a business calendar cannot answer
+     ├── DocumentError (ValueError)      [documents] a document or RMB capitals cannot be made
+     └── AnalyticsError (ValueError)     [analytics] input a KPI cannot be computed from
 
 Messages never contain customer personal data: parameters are codes, paths,
 quantities and identifiers, never names, phones, addresses or tax ids.
@@ -29,9 +68,11 @@ quantities and identifiers, never names, phones, addresses or tax ids.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import string
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, Self
 
 import attrs
 
@@ -54,30 +95,71 @@ __all__ = [
     "define_code",
     "error_codes",
     "errors_markdown",
+    "register_codes",
     "render_message",
 ]
 
 SUPPORTED_LOCALES: Final = ("en", "zh_CN")
 
+#: Every module that defines library codes (module-level :class:`ErrorCode` constants).
+#: Named, not imported: they all import this module, and the catalogue needs them only
+#: when it is first asked for.
+_CODE_MODULES: Final = (
+    "salesorder.errors",
+    "salesorder._analytics.common",
+    "salesorder._lifecycle.amendments",
+    "salesorder._lifecycle.codes",
+    "salesorder._pricing.errors",
+    "salesorder._validation.payload",
+    "salesorder._validation.rules",
+    "salesorder.documents",
+    "salesorder.inventory",
+    "salesorder.quotes",
+    "salesorder.sla",
+)
 
-@attrs.frozen
-class ErrorCode:
-    """A registered problem code with its bilingual message templates.
+
+class ErrorCode(str):
+    """A problem code: the stable dotted string itself, carrying its message templates.
+
+    Equal to (and hashed as) its code string, so it can stand wherever a code is
+    expected. Made by :func:`define_code`; treat it as a constant.
 
     Attributes:
-        code: Stable dotted identifier, e.g. ``line.quantity.not_positive``.
         en: English message template (``str.format`` fields from the parameters).
         zh: Simplified Chinese message template with the same fields.
     """
 
-    code: str
     en: str
     zh: str
+
+    def __new__(cls, code: str, en: str, zh: str) -> Self:
+        """Check the code's shape and attach its templates (see :func:`define_code`)."""
+        if not code or code != code.strip().lower() or " " in code or "." not in code:
+            msg = f"error code must be dotted lowercase without spaces: {code!r}"
+            raise ValueError(msg)
+        entry = super().__new__(cls, code)
+        entry.en = en
+        entry.zh = zh
+        return entry
+
+    @property
+    def code(self) -> str:
+        """The code as a plain string, e.g. ``line.quantity.not_positive``."""
+        return str(self)
 
     def render(self, params: Mapping[str, Any], locale: str = "en") -> str:
         """Fill the template for ``locale`` with ``params``; unknown fields stay visible."""
         template = self.zh if _is_chinese(locale) else self.en
         return string.Formatter().vformat(template, (), _LenientParams(params))
+
+    def same_messages(self, other: ErrorCode) -> bool:
+        """Whether ``other`` is this code with the same two templates."""
+        return str(self) == str(other) and (self.en, self.zh) == (other.en, other.zh)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Codes cross process boundaries inside pickled exceptions.
+        return (ErrorCode, (str(self), self.en, self.zh))
 
 
 class _LenientParams(dict[str, Any]):
@@ -87,18 +169,15 @@ class _LenientParams(dict[str, Any]):
         return "{" + key + "}"
 
 
-_REGISTRY: dict[str, ErrorCode] = {}
-
-
 def _is_chinese(locale: str) -> bool:
     return locale.replace("-", "_").lower().startswith("zh")
 
 
-def define_code(code: str, *, en: str, zh: str) -> str:
-    """Register a problem code once and return it, for use as a module constant.
+def define_code(code: str, *, en: str, zh: str) -> ErrorCode:
+    """Make a problem code with its two messages, for use as a module constant.
 
-    Registering the same code again with identical messages is a no-op (module
-    reloads); with different messages it is a programming error.
+    Pure: nothing is registered. The library's catalogue collects the constants of
+    the modules it lists; a host adds its own with :func:`register_codes`.
 
     Args:
         code: Dotted lowercase identifier, e.g. ``money.float_refused``.
@@ -106,40 +185,72 @@ def define_code(code: str, *, en: str, zh: str) -> str:
         zh: Simplified Chinese message template.
 
     Returns:
-        The code itself.
+        The code, equal to ``code``, carrying its messages.
 
     Raises:
-        ValueError: if the code is malformed or registered with other messages.
+        ValueError: if the code is malformed.
     """
-    if not code or code != code.strip().lower() or " " in code or "." not in code:
-        msg = f"error code must be dotted lowercase without spaces: {code!r}"
+    return ErrorCode(code, en, zh)
+
+
+def _merge(catalogue: dict[str, ErrorCode], entry: ErrorCode) -> None:
+    existing = catalogue.get(entry.code)
+    if existing is not None and not existing.same_messages(entry):
+        msg = f"error code {entry.code!r} is defined twice with different messages"
         raise ValueError(msg)
-    entry = ErrorCode(code, en, zh)
-    existing = _REGISTRY.get(code)
-    if existing is not None and existing != entry:
-        msg = f"error code {code!r} is already registered with other messages"
-        raise ValueError(msg)
-    _REGISTRY[code] = entry
-    return code
+    catalogue[entry.code] = entry
+
+
+@functools.cache
+def _library_codes() -> Mapping[str, ErrorCode]:
+    catalogue: dict[str, ErrorCode] = {}
+    for name in _CODE_MODULES:
+        for value in vars(importlib.import_module(name)).values():
+            if isinstance(value, ErrorCode):
+                _merge(catalogue, value)
+    return dict(sorted(catalogue.items()))
+
+
+# Codes a host added with register_codes(); the library's own are never stored here.
+_host_codes: dict[str, ErrorCode] = {}
+
+
+def register_codes(*codes: ErrorCode) -> None:
+    """Add a host's own codes to the catalogue (idempotent).
+
+    Needed only for codes that must render when read back as plain strings (issues
+    loaded from storage) or be listed by :func:`error_codes`; a code raised or issued
+    as its :class:`ErrorCode` constant renders without it.
+
+    Raises:
+        ValueError: if a code is already known with other messages.
+    """
+    for entry in codes:
+        known = _library_codes().get(entry.code) or _host_codes.get(entry.code)
+        if known is not None and not known.same_messages(entry):
+            msg = f"error code {entry.code!r} is already registered with other messages"
+            raise ValueError(msg)
+    for entry in codes:
+        _host_codes[entry.code] = entry
 
 
 def error_codes() -> Mapping[str, ErrorCode]:
-    """Every registered code, sorted by code (a read-only view)."""
-    return dict(sorted(_REGISTRY.items()))
+    """Every known code (the library's and those a host registered), sorted by code."""
+    return dict(sorted({**_host_codes, **_library_codes()}.items()))
 
 
 def render_message(code: str, params: Mapping[str, Any] | None = None, locale: str = "en") -> str:
-    """Render the message of a registered code; an unregistered code renders as itself."""
-    entry = _REGISTRY.get(code)
+    """Render the message of a code; an unknown plain string renders as itself."""
+    entry = (
+        code if isinstance(code, ErrorCode) else _library_codes().get(code) or _host_codes.get(code)
+    )
     if entry is None:
         return code
     return entry.render(params or {}, locale)
 
 
 def errors_markdown() -> str:
-    """The ``docs/errors.md`` page, generated from the registry."""
-    import salesorder  # noqa: F401, PLC0415  (importing the package registers every code)
-
+    """The ``docs/errors.md`` page, generated from the library's codes."""
     lines = [
         "# Error and issue codes",
         "",
@@ -151,11 +262,88 @@ def errors_markdown() -> str:
         "| code | English | 中文 |",
         "|---|---|---|",
     ]
-    for entry in error_codes().values():
+    for entry in _library_codes().values():
         en = entry.en.replace("|", "\\|")
         zh = entry.zh.replace("|", "\\|")
         lines.append(f"| `{entry.code}` | {en} | {zh} |")
     return "\n".join(lines) + "\n"
+
+
+# -- the codes of the exceptions below, and of the storage adapters -------------------------
+
+ERROR_UNSPECIFIED: Final = define_code(
+    "error.unspecified", en="An unspecified error occurred.", zh="发生未指明的错误。"
+)
+MONEY_INVALID_AMOUNT: Final = define_code(
+    "money.invalid_amount",
+    en="Not a valid money amount: {reason}.",
+    zh="金额无效:{reason}。",
+)
+MONEY_FLOAT_REFUSED: Final = define_code(
+    "money.float_refused",
+    en="Money amounts must not be floats; pass a Decimal, int or string.",
+    zh="金额不能使用浮点数;请传入 Decimal、整数或字符串。",
+)
+MONEY_UNKNOWN_CURRENCY: Final = define_code(
+    "money.unknown_currency",
+    en="Unknown currency code {currency}.",
+    zh="未知的币种代码 {currency}。",
+)
+MONEY_CURRENCY_MISMATCH: Final = define_code(
+    "money.currency_mismatch",
+    en="Cannot combine amounts in {left} and {right}.",
+    zh="不能混合不同币种的金额:{left} 与 {right}。",
+)
+MONEY_ALLOCATION_INVALID_WEIGHTS: Final = define_code(
+    "money.allocation.invalid_weights",
+    en="Cannot split an amount by these weights: {reason}.",
+    zh="无法按这些权重分摊金额:{reason}。",
+)
+ORDER_INVALID: Final = define_code(
+    "order.invalid", en="Invalid order data: {reason}.", zh="订单数据无效:{reason}。"
+)
+VALIDATION_FAILED: Final = define_code(
+    "validation.failed",
+    en="The order did not pass validation ({count} errors).",
+    zh="订单未通过校验(共 {count} 个错误)。",
+)
+ENTITY_NOT_FOUND: Final = define_code(
+    "entity.not_found", en="{entity} {id} does not exist.", zh="{entity} {id} 不存在。"
+)
+LIFECYCLE_ILLEGAL_TRANSITION: Final = define_code(
+    "lifecycle.illegal_transition",
+    en="Event '{event}' is not allowed while the order is '{state}'.",
+    zh="订单处于“{state}”状态时不允许执行“{event}”。",
+)
+RULE_VIOLATION: Final = define_code(
+    "rule.violation", en="A business rule refused the command.", zh="业务规则拒绝了该操作。"
+)
+STOCK_INSUFFICIENT: Final = define_code(
+    "stock.insufficient",
+    en="Not enough stock for {count} SKU(s): {skus}.",
+    zh="{count} 个商品库存不足:{skus}。",
+)
+CONCURRENCY_CONFLICT: Final = define_code(
+    "concurrency.conflict",
+    en="The {entity} was changed by someone else (expected version {expected}).",
+    zh="{entity} 已被他人修改(期望版本 {expected})。",
+)
+#: A unit of work whose transaction the database aborted (after a deadlock, say) is
+#: refused at commit instead of "committing" nothing; raised as ConcurrencyConflict.
+STORAGE_TRANSACTION_ABORTED: Final = define_code(
+    "storage.transaction_aborted",
+    en="The database aborted this unit of work's transaction after an earlier error; "
+    "nothing was committed: roll back and retry.",
+    zh="数据库已因先前的错误中止此工作单元的事务,没有任何内容被提交:请回滚后重试。",
+)
+# Raised by storage adapters (the SQL adapter's bounded text columns) before they
+# write; defined here because the adapters need an optional dependency, which the
+# catalogue must not. The value itself is never a parameter: it may be personal data.
+STORAGE_VALUE_TOO_LONG: Final = define_code(
+    "storage.value_too_long",
+    en="The {field} is longer than the {limit} characters the storage holds.",
+    zh="{field} 超过了存储允许的 {limit} 个字符。",
+)
 
 
 class SalesOrderError(Exception):
@@ -167,7 +355,7 @@ class SalesOrderError(Exception):
         path: JSON pointer of the field concerned, when there is one.
     """
 
-    default_code: ClassVar[str] = "error.unspecified"
+    default_code: ClassVar[str] = ERROR_UNSPECIFIED
 
     def __init__(
         self,
@@ -201,45 +389,40 @@ def _rebuild_error(cls: type[SalesOrderError], state: dict[str, Any]) -> SalesOr
     return error
 
 
-ERROR_UNSPECIFIED = define_code(
-    "error.unspecified", en="An unspecified error occurred.", zh="发生未指明的错误。"
-)
-
-
 class InvalidMoney(SalesOrderError, ValueError):
     """An amount that cannot be money: NaN, infinity, absurd exponent, unparseable text."""
 
-    default_code = "money.invalid_amount"
+    default_code = MONEY_INVALID_AMOUNT
 
 
 class FloatRefused(SalesOrderError, TypeError):
     """A ``float`` where an exact amount or quantity is expected."""
 
-    default_code = "money.float_refused"
+    default_code = MONEY_FLOAT_REFUSED
 
 
 class UnknownCurrency(SalesOrderError, ValueError):
     """A currency code that is not an ISO 4217 code known to CLDR."""
 
-    default_code = "money.unknown_currency"
+    default_code = MONEY_UNKNOWN_CURRENCY
 
 
 class CurrencyMismatch(SalesOrderError, ValueError):
     """Arithmetic or comparison between amounts of different currencies."""
 
-    default_code = "money.currency_mismatch"
+    default_code = MONEY_CURRENCY_MISMATCH
 
 
 class AllocationError(SalesOrderError, ValueError):
     """A split that cannot be made: negative, empty or all-zero weights."""
 
-    default_code = "money.allocation.invalid_weights"
+    default_code = MONEY_ALLOCATION_INVALID_WEIGHTS
 
 
 class InvalidOrder(SalesOrderError, ValueError):
     """A domain object constructed with values that break its own invariants."""
 
-    default_code = "order.invalid"
+    default_code = ORDER_INVALID
 
 
 class ValidationFailed(SalesOrderError, ValueError):
@@ -249,7 +432,7 @@ class ValidationFailed(SalesOrderError, ValueError):
         report: The :class:`~salesorder.validation.ValidationReport` with every issue.
     """
 
-    default_code = "validation.failed"
+    default_code = VALIDATION_FAILED
 
     def __init__(self, report: Any, *, code: str | None = None) -> None:
         self.report = report
@@ -260,7 +443,7 @@ class ValidationFailed(SalesOrderError, ValueError):
 class NotFound(SalesOrderError, LookupError):
     """An entity looked up by id or number does not exist."""
 
-    default_code = "entity.not_found"
+    default_code = ENTITY_NOT_FOUND
 
 
 class IllegalTransition(SalesOrderError):
@@ -271,7 +454,7 @@ class IllegalTransition(SalesOrderError):
         event: The event that was refused.
     """
 
-    default_code = "lifecycle.illegal_transition"
+    default_code = LIFECYCLE_ILLEGAL_TRANSITION
 
     def __init__(
         self,
@@ -289,7 +472,7 @@ class IllegalTransition(SalesOrderError):
 class RuleViolation(SalesOrderError):
     """A business rule refuses a command; ``issues`` lists why."""
 
-    default_code = "rule.violation"
+    default_code = RULE_VIOLATION
 
     def __init__(
         self,
@@ -330,7 +513,7 @@ class InsufficientStock(SalesOrderError):
         shortfalls: One :class:`Shortfall` per SKU that is short.
     """
 
-    default_code = "stock.insufficient"
+    default_code = STOCK_INSUFFICIENT
 
     def __init__(self, shortfalls: tuple[Shortfall, ...], *, code: str | None = None) -> None:
         self.shortfalls = tuple(shortfalls)
@@ -341,73 +524,4 @@ class InsufficientStock(SalesOrderError):
 class ConcurrencyConflict(SalesOrderError):
     """A save against a version that another writer has already replaced."""
 
-    default_code = "concurrency.conflict"
-
-
-define_code(
-    "money.invalid_amount",
-    en="Not a valid money amount: {reason}.",
-    zh="金额无效:{reason}。",
-)
-define_code(
-    "money.float_refused",
-    en="Money amounts must not be floats; pass a Decimal, int or string.",
-    zh="金额不能使用浮点数;请传入 Decimal、整数或字符串。",
-)
-define_code(
-    "money.unknown_currency",
-    en="Unknown currency code {currency}.",
-    zh="未知的币种代码 {currency}。",
-)
-define_code(
-    "money.currency_mismatch",
-    en="Cannot combine amounts in {left} and {right}.",
-    zh="不能混合不同币种的金额:{left} 与 {right}。",
-)
-define_code(
-    "money.allocation.invalid_weights",
-    en="Cannot split an amount by these weights: {reason}.",
-    zh="无法按这些权重分摊金额:{reason}。",
-)
-define_code("order.invalid", en="Invalid order data: {reason}.", zh="订单数据无效:{reason}。")
-define_code(
-    "validation.failed",
-    en="The order did not pass validation ({count} errors).",
-    zh="订单未通过校验(共 {count} 个错误)。",
-)
-define_code("entity.not_found", en="{entity} {id} does not exist.", zh="{entity} {id} 不存在。")
-define_code(
-    "lifecycle.illegal_transition",
-    en="Event '{event}' is not allowed while the order is '{state}'.",
-    zh="订单处于“{state}”状态时不允许执行“{event}”。",
-)
-define_code(
-    "rule.violation", en="A business rule refused the command.", zh="业务规则拒绝了该操作。"
-)
-define_code(
-    "stock.insufficient",
-    en="Not enough stock for {count} SKU(s): {skus}.",
-    zh="{count} 个商品库存不足:{skus}。",
-)
-define_code(
-    "concurrency.conflict",
-    en="The {entity} was changed by someone else (expected version {expected}).",
-    zh="{entity} 已被他人修改(期望版本 {expected})。",
-)
-#: A unit of work whose transaction the database aborted (after a deadlock, say) is
-#: refused at commit instead of "committing" nothing; raised as ConcurrencyConflict.
-STORAGE_TRANSACTION_ABORTED: Final = define_code(
-    "storage.transaction_aborted",
-    en="The database aborted this unit of work's transaction after an earlier error; "
-    "nothing was committed: roll back and retry.",
-    zh="数据库已因先前的错误中止此工作单元的事务,没有任何内容被提交:请回滚后重试。",
-)
-# Raised by storage adapters (the SQL adapter's bounded text columns) before they
-# write; defined here because the adapters need an optional dependency and the error
-# page lists only the modules the package imports. The value itself is never a
-# parameter: it may be personal data.
-STORAGE_VALUE_TOO_LONG: Final = define_code(
-    "storage.value_too_long",
-    en="The {field} is longer than the {limit} characters the storage holds.",
-    zh="{field} 超过了存储允许的 {limit} 个字符。",
-)
+    default_code = CONCURRENCY_CONFLICT

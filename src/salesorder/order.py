@@ -32,7 +32,6 @@ from salesorder.records import (
     LineLedger,
     Payment,
     ReturnRecord,
-    Revision,
     Shipment,
     Status,
 )
@@ -50,6 +49,7 @@ __all__ = [
     "OrderType",
     "PaymentMethod",
     "PaymentTerms",
+    "Revision",
     "Status",
     "new_id",
 ]
@@ -260,6 +260,27 @@ class OrderLine:
     tax_code: str | None = None
     category: str | None = None
     tags: frozenset[str] = frozenset()
+
+
+@attrs.frozen(slots=True)
+class Revision:
+    """A snapshot of an order's lines at one business revision (改单历史).
+
+    Attributes:
+        number: The revision number.
+        lines: The lines as they were at this revision.
+        at: When this revision came into force.
+        actor: Who made it (the creator for revision 1).
+        changes: Short codes of the changes that produced it (empty for revision 1).
+        requested_delivery_date: The requested delivery date at this revision.
+    """
+
+    number: int
+    lines: tuple[OrderLine, ...]
+    at: datetime | None
+    actor: str | None
+    changes: tuple[str, ...] = ()
+    requested_delivery_date: date | None = None
 
 
 @attrs.define(eq=False)

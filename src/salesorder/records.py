@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import attrs
 
 from salesorder.money import Money
 
-if TYPE_CHECKING:
-    from salesorder.order import OrderLine
-
 __all__ = [
+    "ARCHIVED",
+    "ZERO",
     "Approval",
     "AuditEntry",
     "Delivery",
@@ -42,10 +40,10 @@ __all__ = [
     "ReturnKind",
     "ReturnRecord",
     "ReturnState",
-    "Revision",
     "Shipment",
     "Status",
     "StockDisposition",
+    "line_quantities",
 ]
 
 ZERO = Decimal(0)
@@ -285,24 +283,3 @@ class ReturnRecord:
     state: ReturnState = ReturnState.REQUESTED
     disposition: StockDisposition | None = None
     refund: Money | None = None
-
-
-@attrs.frozen(slots=True)
-class Revision:
-    """A snapshot of an order's lines at one business revision (改单历史).
-
-    Attributes:
-        number: The revision number.
-        lines: The lines as they were at this revision.
-        at: When this revision came into force.
-        actor: Who made it (the creator for revision 1).
-        changes: Short codes of the changes that produced it (empty for revision 1).
-        requested_delivery_date: The requested delivery date at this revision.
-    """
-
-    number: int
-    lines: tuple[OrderLine, ...]
-    at: datetime | None
-    actor: str | None
-    changes: tuple[str, ...] = ()
-    requested_delivery_date: date | None = None

@@ -1,5 +1,5 @@
-from salesorder.adapters._memory_orders import MemoryOrderRepository, MemoryOutbox
-from salesorder.testing._order_contracts import OrderRepositoryContract, OutboxContract
+from salesorder.adapters.memory import MemoryOrderRepository, MemoryOutbox
+from salesorder.testing.contracts import OrderRepositoryContract, OutboxContract
 
 
 class TestMemoryOrderRepository(OrderRepositoryContract):

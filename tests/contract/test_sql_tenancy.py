@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from salesorder.errors import NotFound
-from salesorder.testing._order_contracts import _event, sample_order
+from salesorder.testing.contracts import sample_event, sample_order
 
 pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
 
@@ -41,7 +41,7 @@ def test_orders_of_one_tenant_are_invisible_to_another(sql_database: SqlDatabase
 def test_outbox_quotes_keys_and_numbers_are_per_tenant(sql_database: SqlDatabase) -> None:
     mine, theirs = sql_database, sql_database.for_tenant(sql_database.tenant_id + "-other")
     with mine.unit_of_work() as uow:
-        uow.outbox.add([_event(1)])
+        uow.outbox.add([sample_event(1)])
         uow.idempotency.put("enter:k1", "order-1")
         uow.coupons.redeem("SAVE", customer_id="C-1", order_id="o-1")
         uow.commit()

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from salesorder.adapters._memory_orders import (
+from salesorder.adapters.memory import (
     FixedClock,
     FixedCreditControl,
     MemoryCouponLedger,
@@ -23,7 +23,7 @@ from salesorder.ports import (
     OrderRepository,
     Outbox,
 )
-from salesorder.testing._order_contracts import sample_order
+from salesorder.testing.contracts import sample_event, sample_order
 
 AT = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
@@ -130,16 +130,14 @@ class TestRepositoryUndo:
 
 class TestOutboxUndo:
     def test_rollback_forgets_events_added_since_begin(self) -> None:
-        from salesorder.testing._order_contracts import _event
-
         outbox = MemoryOutbox()
-        outbox.add([_event(1)])
+        outbox.add([sample_event(1)])
         outbox.begin()
-        outbox.add([_event(2)])
+        outbox.add([sample_event(2)])
         outbox.rollback()
         assert [e.event.sequence for e in outbox.pending()] == [1]  # type: ignore[attr-defined]
         outbox.begin()
-        outbox.add([_event(3)])
+        outbox.add([sample_event(3)])
         outbox.end()
         assert len(outbox) == 2
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import attrs
 
-from salesorder.adapters._memory_orders import MemoryOutbox
+from salesorder.adapters.memory import MemoryOutbox
 from salesorder.events import DomainEvent
 from salesorder.notifications import (
     DEFAULT_ROUTING,

@@ -12,8 +12,13 @@ from typing import Any
 
 import pytest
 
-from salesorder import errors
-from salesorder.errors import InvalidOrder, define_code, error_codes
+from salesorder.errors import (
+    define_code,
+    error_codes,
+    errors_markdown,
+    register_codes,
+    render_message,
+)
 from salesorder.money import Money
 from salesorder.order import Order, OrderLine
 from salesorder.schema import Limits, OrderDraft
@@ -627,9 +632,7 @@ class TestRuleSets:
         rules = default_rules().regrade("line.sku.duplicate", Severity.ERROR)
         assert not validate(line(1, sku="A"), rules=rules).ok
 
-    def test_user_rule_with_its_own_code(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        # a private copy of the registry: docs/errors.md lists the library's codes only
-        monkeypatch.setattr(errors, "_REGISTRY", dict(errors._REGISTRY))
+    def test_user_rule_with_its_own_code(self) -> None:
         code = define_code(
             "custom.po_required",
             en="A purchase order reference is required.",
@@ -650,7 +653,13 @@ class TestRuleSets:
         assert validate(payload(external_ref="PO-1"), rules=rules).ok
         with pytest.raises(ValueError, match="already"):
             rules.add(po_required)
+        # the host's code renders from its constant alone; registering it also makes it
+        # render from a plain string (an issue read back from storage) and lists it
+        assert render_message("custom.po_required", locale="zh_CN") == "custom.po_required"
+        register_codes(code)
         assert "custom.po_required" in error_codes()
+        assert render_message("custom.po_required", locale="zh_CN") == "必须提供采购订单号。"
+        assert "custom.po_required" not in errors_markdown()
 
     def test_empty_rule_set_checks_shape_only(self) -> None:
         assert validate(line(quantity="0"), rules=RuleSet()).ok
@@ -704,21 +713,8 @@ class TestIssuesAndReports:
         issue = only(validate(payload(**{"a/b~c": 1})))
         assert issue.path == "/a~1b~0c"
 
-    def test_conversion_failure_is_an_issue(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        def broken(draft: OrderDraft) -> Order:
-            raise InvalidOrder(params={"reason": "test"})
-
-        monkeypatch.setattr("salesorder.validation.to_order", broken)
-        assert codes(validate(payload())) == ["order.conversion_failed"]
-
 
 class TestOddCorners:
-    def test_unmapped_pydantic_errors_become_field_invalid(self) -> None:
-        from salesorder.validation import _translate
-
-        issue = _translate({"type": "something_new", "loc": ("a", 0), "msg": "x"})
-        assert (issue.code, issue.path) == ("field.invalid", "/a/0")
-
     def test_tags_must_be_an_array(self) -> None:
         assert codes(validate(line(tags="gift"))) == ["field.type"]
         assert codes(validate(line(tags=[f"t{i}" for i in range(51)]))) == ["field.too_long"]

@@ -41,11 +41,10 @@ from salesorder.events import (
     OrderAmended,
 )
 from salesorder.money import Money
-from salesorder.order import Order, OrderLine
+from salesorder.order import Order, OrderLine, Revision
 from salesorder.records import (
     ZERO,
     LineLedger,
-    Revision,
     Status,
 )
 

@@ -35,10 +35,9 @@ from salesorder.events import (
     OrderRejected,
     OrderSubmitted,
 )
-from salesorder.order import Order
+from salesorder.order import Order, Revision
 from salesorder.records import (
     Approval,
-    Revision,
 )
 
 __all__ = ["approve", "reject", "submit"]

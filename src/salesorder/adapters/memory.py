@@ -1,5 +1,13 @@
 """In-memory adapters: thread-safe implementations of the ports, the embedded default.
 
+A :class:`MemoryDatabase` holds orders, quotes, stock, the outbox, coupon redemptions
+and idempotency keys (the repositories live in private modules; this is their public
+home). A :class:`MemoryUnitOfWork` takes the database's lock for its whole duration
+(units of work run one at a time, so each use case is isolated) and records what it
+changes in every part; leaving it without :meth:`~MemoryUnitOfWork.commit` undoes all
+of it. Readers outside a unit of work take the same lock, so they never see a change
+half made.
+
 Invariants: every method of :class:`InMemoryStockStore` runs under one lock, so each
 operation of the underlying :class:`~salesorder.inventory.StockLedger` is atomic with
 respect to every other thread; a reader never sees a half-applied reservation, and
@@ -14,7 +22,19 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from types import TracebackType
+from typing import Protocol, Self
 
+from salesorder.adapters._memory_orders import (
+    FixedClock,
+    FixedCreditControl,
+    MemoryCouponLedger,
+    MemoryOrderRepository,
+    MemoryOutbox,
+    PatternNumbering,
+    SystemClock,
+)
+from salesorder.adapters._memory_quotes import MemoryIdempotencyKeys, MemoryQuoteRepository
 from salesorder.events import DomainEvent
 from salesorder.inventory import (
     AllocationStrategy,
@@ -25,7 +45,20 @@ from salesorder.inventory import (
     StockPosition,
 )
 
-__all__ = ["InMemoryStockStore"]
+__all__ = [
+    "FixedClock",
+    "FixedCreditControl",
+    "InMemoryStockStore",
+    "MemoryCouponLedger",
+    "MemoryDatabase",
+    "MemoryIdempotencyKeys",
+    "MemoryOrderRepository",
+    "MemoryOutbox",
+    "MemoryQuoteRepository",
+    "MemoryUnitOfWork",
+    "PatternNumbering",
+    "SystemClock",
+]
 
 
 class InMemoryStockStore:
@@ -358,33 +391,79 @@ class InMemoryStockStore:
                 self._savepoint = None
 
 
-# The rest of the embedded default lives in private modules; this is its public home.
-from salesorder.adapters._memory_database import (  # noqa: E402
-    MemoryDatabase,
-    MemoryIdempotencyKeys,
-    MemoryQuoteRepository,
-    MemoryUnitOfWork,
-)
-from salesorder.adapters._memory_orders import (  # noqa: E402
-    FixedClock,
-    FixedCreditControl,
-    MemoryCouponLedger,
-    MemoryOrderRepository,
-    MemoryOutbox,
-    PatternNumbering,
-    SystemClock,
-)
+class _Undoable(Protocol):
+    def begin(self) -> None: ...
+    def end(self) -> None: ...
+    def rollback(self) -> None: ...
 
-__all__ += [
-    "FixedClock",
-    "FixedCreditControl",
-    "MemoryCouponLedger",
-    "MemoryDatabase",
-    "MemoryIdempotencyKeys",
-    "MemoryOrderRepository",
-    "MemoryOutbox",
-    "MemoryQuoteRepository",
-    "MemoryUnitOfWork",
-    "PatternNumbering",
-    "SystemClock",
-]
+
+class MemoryDatabase:
+    """Everything the embedded default stores, behind one re-entrant lock.
+
+    Args:
+        stock: The stock store; a new empty :class:`InMemoryStockStore` by default.
+    """
+
+    def __init__(self, *, stock: InMemoryStockStore | None = None) -> None:
+        self.lock = threading.RLock()
+        self.orders = MemoryOrderRepository(lock=self.lock)
+        self.quotes = MemoryQuoteRepository(lock=self.lock)
+        self.outbox = MemoryOutbox(lock=self.lock)
+        self.coupons = MemoryCouponLedger(lock=self.lock)
+        self.idempotency = MemoryIdempotencyKeys(lock=self.lock)
+        self.stock = stock if stock is not None else InMemoryStockStore()
+
+    def parts(self) -> tuple[_Undoable, ...]:
+        """Every part a unit of work must be able to undo."""
+        return (self.orders, self.quotes, self.outbox, self.coupons, self.idempotency, self.stock)
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        """A new unit of work over this database."""
+        return MemoryUnitOfWork(self)
+
+
+class MemoryUnitOfWork:
+    """All-or-nothing over a :class:`MemoryDatabase`; see the module docstring."""
+
+    def __init__(self, database: MemoryDatabase) -> None:
+        self._database = database
+        self.orders = database.orders
+        self.quotes = database.quotes
+        self.stock = database.stock
+        self.outbox = database.outbox
+        self.coupons = database.coupons
+        self.idempotency = database.idempotency
+        self._open = False
+
+    def __enter__(self) -> Self:
+        self._database.lock.acquire()
+        self._open = True
+        for part in self._database.parts():
+            part.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+            for part in self._database.parts():
+                part.end()
+        finally:
+            self._open = False
+            self._database.lock.release()
+
+    def commit(self) -> None:
+        """Keep every change made so far; later changes form a new, undoable batch."""
+        for part in self._database.parts():
+            part.end()
+            part.begin()
+
+    def rollback(self) -> None:
+        """Undo every change since the last commit."""
+        for part in self._database.parts():
+            part.rollback()
+            part.begin()

@@ -67,6 +67,7 @@ __all__ = [
     "SqlUnitOfWork",
     "create_schema",
     "include_in_migrations",
+    "iter_tables",
     "render_in_migrations",
 ]
 

@@ -15,7 +15,13 @@ from salesorder.money import Money
 from salesorder.order import Customer, Order, OrderLine, new_id
 from salesorder.ports import OrderRepository, Outbox
 
-__all__ = ["OrderRepositoryContract", "OutboxContract", "sample_order"]
+__all__ = [
+    "ContractEventRecorded",
+    "OrderRepositoryContract",
+    "OutboxContract",
+    "sample_event",
+    "sample_order",
+]
 
 _T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -184,7 +190,8 @@ class ContractEventRecorded(DomainEvent):
     sequence: int
 
 
-def _event(sequence: int) -> ContractEventRecorded:
+def sample_event(sequence: int) -> ContractEventRecorded:
+    """A distinct event for outbox tests: events with different ``sequence`` differ."""
     return ContractEventRecorded(occurred_at=_T0, sequence=sequence)
 
 
@@ -202,7 +209,7 @@ class OutboxContract:
 
     def test_events_stay_pending_in_order_until_delivered(self) -> None:
         outbox = self.make_outbox()
-        events = [_event(i) for i in range(5)]
+        events = [sample_event(i) for i in range(5)]
         outbox.add(events)
         assert [entry.event.event_id for entry in outbox.pending()] == [e.event_id for e in events]
         outbox.mark_delivered([events[0].event_id, events[2].event_id])
@@ -214,25 +221,25 @@ class OutboxContract:
 
     def test_pending_respects_the_limit(self) -> None:
         outbox = self.make_outbox()
-        outbox.add([_event(i) for i in range(5)])
+        outbox.add([sample_event(i) for i in range(5)])
         assert len(outbox.pending(limit=2)) == 2
 
     def test_the_same_event_is_recorded_once(self) -> None:
         outbox = self.make_outbox()
-        event = _event(1)
+        event = sample_event(1)
         outbox.add([event])
         outbox.add([event])
         assert len(outbox.pending()) == 1
 
     def test_the_same_event_twice_in_one_batch_is_recorded_once(self) -> None:
         outbox = self.make_outbox()
-        first, second = _event(1), _event(2)
+        first, second = sample_event(1), sample_event(2)
         outbox.add([first, second, first])
         assert [e.event.event_id for e in outbox.pending()] == [first.event_id, second.event_id]
 
     def test_failed_delivery_keeps_the_event_and_counts_attempts(self) -> None:
         outbox = self.make_outbox()
-        event = _event(1)
+        event = sample_event(1)
         outbox.add([event])
         outbox.mark_failed(event.event_id, error="ConnectionError")
         outbox.mark_failed(event.event_id, error="TimeoutError")
@@ -248,7 +255,7 @@ class OutboxContract:
 
     def test_events_round_trip_unchanged(self) -> None:
         outbox = self.make_outbox()
-        event = _event(7)
+        event = sample_event(7)
         outbox.add([event])
         (entry,) = outbox.pending()
         assert entry.event == event

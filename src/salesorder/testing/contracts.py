@@ -291,16 +291,20 @@ class StockStoreContract:
 # The order, outbox and unit-of-work suites live in their own modules; this is their
 # public home.
 from salesorder.testing._order_contracts import (  # noqa: E402
+    ContractEventRecorded,
     OrderRepositoryContract,
     OutboxContract,
+    sample_event,
     sample_order,
 )
 from salesorder.testing._uow_contracts import UnitOfWorkContract, UnitOfWorkFactory  # noqa: E402
 
 __all__ += [
+    "ContractEventRecorded",
     "OrderRepositoryContract",
     "OutboxContract",
     "UnitOfWorkContract",
     "UnitOfWorkFactory",
+    "sample_event",
     "sample_order",
 ]

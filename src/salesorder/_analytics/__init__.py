@@ -1,0 +1,1 @@
+"""The implementation of :mod:`salesorder.analytics` (private: import from there)."""

@@ -1,0 +1,194 @@
+"""Cycle times (order to confirmation, shipment, delivery ...) and SLA compliance.
+
+Invariants: durations are exact integer microseconds (half-up where a mean or median falls
+between two); a stay that has not ended is measured up to the time passed in.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from fractions import Fraction
+
+from salesorder._analytics.common import (
+    ComplianceStats,
+    CycleTimeStats,
+    Grouping,
+    entered_at,
+    exact_ratio,
+    first_time,
+    micros,
+    round_half_up,
+)
+from salesorder._analytics.sales import order_keys
+from salesorder.order import Order
+from salesorder.records import Status
+from salesorder.sla import DEFAULT_DEADLINES, BusinessCalendar, Deadline
+
+# -- cycle times --------------------------------------------------------------------------------
+
+
+class CycleSpan(enum.StrEnum):
+    """Intervals of the order process measured from the audit trail."""
+
+    SUBMIT_TO_APPROVE = "submit_to_approve"
+    """First ``submit`` to first entering ``approved`` (zero when approved on submission)."""
+    CONFIRM_TO_SHIP = "confirm_to_ship"
+    """First ``confirm`` to the first ``ship`` (first shipment)."""
+    SHIP_TO_DELIVER = "ship_to_deliver"
+    """First ``ship`` to entering ``delivered`` (everything signed for)."""
+    ORDER_TO_COMPLETE = "order_to_complete"
+    """``created_at`` (else the first audit entry) to entering ``completed``."""
+
+
+def cycle_time(order: Order, span: CycleSpan) -> timedelta | None:
+    """How long ``order`` took over ``span``, from its audit trail.
+
+    Args:
+        order: The order.
+        span: The interval.
+
+    Returns:
+        The duration, or None when the order has not reached both ends.
+    """
+    if span is CycleSpan.SUBMIT_TO_APPROVE:
+        start, end = first_time(order, "submit"), entered_at(order, Status.APPROVED)
+    elif span is CycleSpan.CONFIRM_TO_SHIP:
+        start, end = first_time(order, "confirm"), first_time(order, "ship")
+    elif span is CycleSpan.SHIP_TO_DELIVER:
+        start, end = first_time(order, "ship"), entered_at(order, Status.DELIVERED)
+    else:
+        start = order.created_at or (order.audit[0].at if order.audit else None)
+        end = entered_at(order, Status.COMPLETED)
+    if start is None or end is None:
+        return None
+    return end - start
+
+
+def _stats(durations: Sequence[timedelta]) -> CycleTimeStats:
+    values = sorted(micros(d) for d in durations)
+    n = len(values)
+    middle = Fraction(values[(n - 1) // 2] + values[n // 2], 2)
+
+    def exact(value: Fraction) -> timedelta:
+        return timedelta(microseconds=int(round_half_up(value, 0)))
+
+    return CycleTimeStats(
+        count=n,
+        mean=exact(Fraction(sum(values), n)),
+        median=exact(middle),
+        p90=timedelta(microseconds=values[(9 * n + 9) // 10 - 1]),
+        max=timedelta(microseconds=values[-1]),
+    )
+
+
+def cycle_times(orders: Iterable[Order], span: CycleSpan) -> CycleTimeStats | None:
+    """Count, mean, median, p90 and max of :func:`cycle_time` over ``orders``.
+
+    Orders that have not reached both ends of the span are left out (whatever their
+    status: filter cancelled orders first if they should not count).
+
+    Args:
+        orders: Any orders.
+        span: The interval.
+
+    Returns:
+        The statistics, or None when no order has the interval.
+    """
+    durations = [d for d in (cycle_time(order, span) for order in orders) if d is not None]
+    return _stats(durations) if durations else None
+
+
+def cycle_times_by(
+    orders: Iterable[Order], span: CycleSpan, grouping: Grouping
+) -> dict[str, CycleTimeStats]:
+    """:func:`cycle_times` per group (by product: every order with a line of the SKU).
+
+    Args:
+        orders: Any orders.
+        span: The interval.
+        grouping: Dimension (and period, basis, timezone for periods).
+
+    Returns:
+        Statistics per group key, sorted; groups without a measured order are absent.
+
+    Raises:
+        AnalyticsError: ``analytics.order.undated`` when grouping by period and a
+            measured order lacks the basis time.
+    """
+    groups: dict[str, list[timedelta]] = {}
+    for order in orders:
+        duration = cycle_time(order, span)
+        if duration is None:
+            continue
+        for key in order_keys(order, grouping):
+            groups.setdefault(key, []).append(duration)
+    return {key: _stats(groups[key]) for key in sorted(groups)}
+
+
+# -- service levels -----------------------------------------------------------------------------
+
+
+def _stays(order: Order, status: Status) -> list[tuple[datetime, datetime | None]]:
+    """Each stay of the order in ``status``: (entered, left or None while still in it)."""
+    stays: list[tuple[datetime, datetime | None]] = []
+    entered: datetime | None = None
+    for entry in order.audit:
+        if entry.source is entry.target:
+            continue
+        if entry.target is status:
+            entered = entry.at
+        elif entry.source is status and entered is not None:
+            stays.append((entered, entry.at))
+            entered = None
+    if entered is not None:
+        stays.append((entered, None))
+    return stays
+
+
+def sla_compliance(
+    orders: Iterable[Order],
+    now: datetime,
+    *,
+    calendar: BusinessCalendar,
+    deadlines: Sequence[Deadline] = DEFAULT_DEADLINES,
+) -> dict[str, ComplianceStats]:
+    """Share of orders that met each deadline (review, shipment...) of :mod:`salesorder.sla`.
+
+    For each deadline, every stay of an order in the deadline's status (from the audit
+    trail: entering it to leaving it) must end by :meth:`~salesorder.sla.Deadline.due`.
+    An order met the deadline when all its stays did, missed it when one ended late or
+    is still open past due at ``now``; otherwise (open, not yet due) it is pending.
+    Orders that never entered the status are not counted.
+
+    Args:
+        orders: Any orders.
+        now: The current time (the caller's clock), for stays still open.
+        calendar: Working days and hours.
+        deadlines: The service levels.
+
+    Returns:
+        Statistics per deadline name, sorted by name.
+    """
+    tally = {deadline.name: [0, 0, 0] for deadline in deadlines}
+    for order in orders:
+        for deadline in deadlines:
+            stays = _stays(order, deadline.status)
+            if not stays:
+                continue
+            outcome = 0  # met
+            for entered, left in stays:
+                due = deadline.due(entered, calendar=calendar)
+                if (left if left is not None else now) > due:
+                    outcome = 1  # missed
+                    break
+                if left is None:
+                    outcome = 2  # pending
+            tally[deadline.name][outcome] += 1
+    return {
+        name: ComplianceStats(
+            name, met, missed, pending, exact_ratio(met, met + missed) if met + missed else None
+        )
+        for name, (met, missed, pending) in sorted(tally.items())
+    }

@@ -1,0 +1,1 @@
+"""The implementation of :mod:`salesorder.validation` (private: import from there)."""
