@@ -115,6 +115,9 @@ DEFAULT_LIMITS: Final = Limits()
 _MAX_ADJUSTED: Final = 15
 #: Longest decimal text looked at; anything longer is refused before ``Decimal()`` sees it.
 _MAX_DECIMAL_TEXT: Final = 64
+#: Wide enough that normalizing any accepted literal never rounds, whatever the caller's
+#: decimal context says.
+_NORMALIZE: Final = decimal.Context(prec=_MAX_DECIMAL_TEXT, traps=[decimal.InvalidOperation])
 
 
 def _limits(info: ValidationInfo) -> Limits:
@@ -163,7 +166,7 @@ def _decimal(value: Any, info: ValidationInfo) -> Decimal:
     _, digits, exponent = number.as_tuple()
     if isinstance(exponent, int) and exponent < -max_places:
         # Trailing zeros carry no precision ("1.5000000000000"): drop them before judging.
-        number = number.normalize()
+        number = number.normalize(_NORMALIZE)
         _, digits, exponent = number.as_tuple()
         if isinstance(exponent, int) and exponent < -max_places:
             raise PydanticCustomError("decimal.too_precise", "too precise", too_precise)
@@ -175,7 +178,7 @@ def _decimal(value: Any, info: ValidationInfo) -> Decimal:
 def _quantity(value: Any, info: ValidationInfo) -> Decimal:
     number = _decimal(value, info)
     limit = _limits(info).max_quantity
-    if abs(number) > limit:
+    if number.copy_abs() > limit:
         raise PydanticCustomError("quantity.out_of_range", "out of range", {"max": str(limit)})
     return number
 

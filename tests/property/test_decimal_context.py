@@ -8,6 +8,7 @@ the two results must be identical, and no ``decimal`` signal may escape.
 from __future__ import annotations
 
 import decimal
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -21,7 +22,16 @@ from salesorder import Money, allocate
 from salesorder.documents import rmb_upper
 from salesorder.order import Customer, Order, OrderLine
 from salesorder.pricing import PriceList, TaxPolicy, price
-from salesorder.testing.strategies import PRICING_AT, PricingInput, money, pricing_inputs
+from salesorder.testing.strategies import (
+    DRAFT_CONTEXT,
+    PRICING_AT,
+    PricingInput,
+    defective_payloads,
+    money,
+    order_drafts,
+    pricing_inputs,
+)
+from salesorder.validation import validate
 
 T = TypeVar("T")
 
@@ -111,3 +121,25 @@ def test_amounts_in_chinese_capitals_ignore_the_ambient_context(amount: Decimal)
 def test_formatting_money_ignores_the_ambient_context() -> None:
     amount = Money("7243459.285", "CNY")
     same_everywhere(lambda: (amount.format("zh_CN"), amount.format("en_US")))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.one_of(order_drafts(), defective_payloads().map(lambda case: case[0])))
+def test_validation_ignores_the_ambient_context(payload: dict[str, object]) -> None:
+    text = json.dumps(payload)
+
+    def run() -> object:
+        report = validate(text, context=DRAFT_CONTEXT)
+        # The order's id is drawn anew each time; its contents must not differ.
+        order = report.order
+        return report.to_dict("en"), None if order is None else (order.lines, order.customer)
+
+    same_everywhere(run)
+
+
+def test_a_quantity_just_over_the_limit_is_refused_in_any_context() -> None:
+    # With six digits and truncation, abs(1000000000.5) would round to the limit itself.
+    payload = json.dumps({"lines": [{"quantity": "1000000000.5"}], "currency": "CNY"})
+    report = same_everywhere(lambda: validate(payload).to_dict("en"))
+    codes = {(issue["path"], issue["code"]) for issue in report["issues"]}
+    assert ("/lines/0/quantity", "quantity.out_of_range") in codes

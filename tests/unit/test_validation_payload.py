@@ -37,3 +37,47 @@ def test_the_schemas_own_error_types_become_their_code_constants() -> None:
     assert issue.code == "decimal.invalid"
     assert isinstance(issue.code, ErrorCode)
     assert issue.message("zh_CN") == issue.code.render({}, "zh_CN") != issue.message("en")
+
+
+class TestAbsurdNumberLiterals:
+    """Exponents beyond what ``Decimal`` can hold are refused at their path, never raised."""
+
+    @pytest.mark.parametrize(
+        ("payload", "path", "code"),
+        [
+            (
+                b'{"lines":[{"quantity":1e9999999999999999999}]}',
+                "/lines/0/quantity",
+                "decimal.out_of_range",
+            ),
+            (
+                b'{"lines":[{"unit_price":1E+9999999999999999999}]}',
+                "/lines/0/unit_price",
+                "decimal.out_of_range",
+            ),
+            (
+                b'{"lines":[{"quantity":-1e9999999999999999999}]}',
+                "/lines/0/quantity",
+                "decimal.out_of_range",
+            ),
+            (
+                b'{"payment_terms":{"prepayment_percent":-1e-9999999999999999999}}',
+                "/payment_terms/prepayment_percent",
+                "decimal.too_precise",
+            ),
+        ],
+    )
+    def test_an_absurd_exponent_is_an_issue_at_its_path(
+        self, payload: bytes, path: str, code: str
+    ) -> None:
+        report = validate(payload)
+        assert not report.ok
+        assert (path, code) in {(issue.path, issue.code) for issue in report.issues}
+
+    def test_a_zero_with_an_absurd_exponent_is_zero(self) -> None:
+        assert payload_gate._json_decimal("0e99999999999999999999") == 0
+        assert payload_gate._json_decimal("-0.0E-99999999999999999999") == 0
+
+    def test_ordinary_literals_stay_exact(self) -> None:
+        assert str(payload_gate._json_decimal("12.50")) == "12.50"
+        assert str(payload_gate._json_decimal("1e3")) == "1E+3"

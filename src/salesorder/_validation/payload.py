@@ -8,6 +8,7 @@ every pydantic error is translated to one of the codes below.
 
 from __future__ import annotations
 
+import decimal
 import enum
 import itertools
 import json
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from salesorder._validation.report import Issue, Severity, ValidationReport
 from salesorder._validation.rules import RuleSet, ValidationContext, default_rules
 from salesorder.errors import ErrorCode, SalesOrderError, define_code
+from salesorder.money import in_exact_context
 from salesorder.schema import DEFAULT_LIMITS, Limits, OrderDraft, to_order
 
 __all__ = ["validate"]
@@ -333,7 +335,7 @@ def _parse_json(  # noqa: PLR0911  (one exit per refusal)
             return None, tuple(_translate(item) for item in errors)
     # A number literal with a fraction or exponent: read it again from its exact text.
     try:
-        document = json.loads(data, parse_float=Decimal)
+        document = json.loads(data, parse_float=_json_decimal)
     except (ValueError, RecursionError):  # pragma: no cover  (pydantic parsed it already)
         return None, (_issue(PAYLOAD_MALFORMED, ""),)
     if not isinstance(document, dict):  # pragma: no cover  (the top level was an object)
@@ -341,6 +343,26 @@ def _parse_json(  # noqa: PLR0911  (one exit per refusal)
     return OrderDraft.model_validate(document, context=context), ()
 
 
+def _json_decimal(literal: str) -> Decimal:
+    """The exact Decimal of a JSON number literal that has a fraction or an exponent.
+
+    ``Decimal()`` cannot hold an exponent of 19 digits (``1e9999999999999999999``). Such
+    a literal becomes a stand-in with the same sign on the same side of every limit:
+    ``1E+100`` for a huge one, ``1E-100`` for a tiny non-zero one, zero for a zero, so
+    the schema refuses it at its own path (out of range, too precise) as it would the
+    true value, instead of the parser raising.
+    """
+    try:
+        return Decimal(literal)
+    except decimal.InvalidOperation:
+        mantissa, _, exponent = literal.lower().partition("e")
+        if not any(digit in "123456789" for digit in mantissa):
+            return Decimal(0)
+        sign = "-" if mantissa.startswith("-") else ""
+        return Decimal(f"{sign}1E-100" if exponent.startswith("-") else f"{sign}1E+100")
+
+
+@in_exact_context
 def validate(
     payload: object,
     *,
