@@ -49,6 +49,7 @@ from salesorder.order import new_id
 from salesorder.pricing import PriceEntry, PriceList, TaxPolicy, price
 from salesorder.records import Status
 from salesorder.service import OrderService
+from salesorder.settings import PolicySettings, PricingSettings
 from salesorder.stockhook import StoreReservations
 from salesorder.validation import ValidationContext, validate
 
@@ -156,10 +157,8 @@ def make_service() -> OrderService:
         unit_of_work=database.unit_of_work,
         clock=FixedClock(START),
         numbering=PatternNumbering(),
-        price_list=PRICE_LIST,
-        tax=TAX,
-        approval=APPROVAL,
-        policy=POLICY,
+        pricing_settings=PricingSettings(price_list=PRICE_LIST, tax=TAX),
+        policy_settings=PolicySettings(approval_policy=APPROVAL, lifecycle_policy=POLICY),
         notifier=RecordingNotifier(),
     )
 
