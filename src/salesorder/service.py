@@ -140,9 +140,8 @@ class OrderService:
         self._credit_policy = policies.credit_policy
         self._stock_policy = policies.stock_policy
         self._allocation = policies.allocation
-        # The lifecycle commands read these two names (see the command methods).
-        self.approval = policies.approval_policy
-        self.policy = policies.lifecycle_policy
+        self._approval_policy = policies.approval_policy
+        self._lifecycle_policy = policies.lifecycle_policy
         self._calendar = service_levels.calendar
         self._deadlines = service_levels.deadlines
 
@@ -363,7 +362,7 @@ class OrderService:
                 at=now,
                 report=report,
                 breakdown=breakdown,
-                policy=self.approval,
+                approval_policy=self._approval_policy,
                 idempotency_key=idempotency_key,
             )
 
@@ -387,7 +386,7 @@ class OrderService:
                 actor=actor,
                 at=now,
                 comment=comment,
-                policy=self.policy,
+                lifecycle_policy=self._lifecycle_policy,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -419,7 +418,7 @@ class OrderService:
                 actor=actor,
                 at=now,
                 reservations=self._hook(uow, now, actor),
-                policy=self.policy,
+                lifecycle_policy=self._lifecycle_policy,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -446,7 +445,7 @@ class OrderService:
                 reservations=self._hook(uow, now, actor),
                 carrier=carrier,
                 tracking_number=tracking_number,
-                policy=self.policy,
+                lifecycle_policy=self._lifecycle_policy,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -649,11 +648,11 @@ class OrderService:
                 order,
                 changes,
                 pricing=self.price_order,
-                policy=self.approval,
+                approval_policy=self._approval_policy,
                 actor=actor,
                 at=now,
                 reservations=self._hook(uow, now, actor),
-                lifecycle_policy=self.policy,
+                lifecycle_policy=self._lifecycle_policy,
                 idempotency_key=idempotency_key,
             )
             breakdown = self.price_order(order)
