@@ -46,7 +46,7 @@ from salesorder.ports import (
 from salesorder.pricing import PriceBreakdown, price
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
-from salesorder.settings import PolicySettings, PricingSettings, SlaSettings
+from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
 from salesorder.stockhook import StoreReservations
@@ -94,6 +94,10 @@ class OrderService:
         quote_numbering: Numbers for quotes, e.g. ``PatternNumbering(prefix="QT")``;
             when None, quotes take numbers from ``numbering`` (one shared series).
 
+    Raises:
+        InvalidSettings: a settings argument that is not the settings value it names
+            (e.g. a ``PriceList`` given as ``pricing_settings``).
+
     Attributes:
         clock: The time source.
         pricing_settings: The pricing settings the service was built with.
@@ -115,9 +119,12 @@ class OrderService:
         routing: NotificationRouting = DEFAULT_ROUTING,
         quote_numbering: OrderNumbering | None = None,
     ) -> None:
-        # Built here, not as defaults: default_rules() builds a fresh rule set.
-        policies = policy_settings or PolicySettings()
-        service_levels = sla_settings or SlaSettings()
+        # Defaults are built per service rather than at import (they build the rule set).
+        policies = PolicySettings() if policy_settings is None else policy_settings
+        service_levels = SlaSettings() if sla_settings is None else sla_settings
+        _check_settings("pricing_settings", pricing_settings, PricingSettings)
+        _check_settings("policy_settings", policies, PolicySettings)
+        _check_settings("sla_settings", service_levels, SlaSettings)
         self.clock = clock
         self.pricing_settings = pricing_settings
         self.policy_settings = policies
@@ -814,6 +821,12 @@ class OrderService:
             result = relay(uow.outbox, self._notifier, routing=self._routing)
             uow.commit()
         return result
+
+
+def _check_settings(name: str, value: object, expected: type[object]) -> None:
+    # A wrong value here would only fail at the first order, far from the mistake.
+    if not isinstance(value, expected):
+        raise InvalidSettings(name, f"expected {expected.__name__}, got {type(value).__name__}")
 
 
 def _quantities(lines: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:

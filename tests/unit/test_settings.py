@@ -176,6 +176,17 @@ class TestTheServiceUsesItsSettings:
         assert service.policy_settings is policies
         assert service.sla_settings is service_levels
 
+    def test_a_value_that_is_not_the_settings_it_names_is_refused(self) -> None:
+        with pytest.raises(InvalidSettings) as raised:
+            service_with(pricing_settings=demo_price_list())
+        assert raised.value.setting == "pricing_settings"
+        with pytest.raises(InvalidSettings) as raised:
+            service_with(policy_settings=ApprovalPolicy())
+        assert raised.value.setting == "policy_settings"
+        with pytest.raises(InvalidSettings) as raised:
+            service_with(sla_settings=DEFAULT_DEADLINES)
+        assert raised.value.setting == "sla_settings"
+
     def test_order_charges_are_priced_into_every_order(self) -> None:
         plain, _ = service_with()
         charged, _ = service_with(
