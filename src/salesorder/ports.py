@@ -20,13 +20,15 @@ the module that calls it, beside its built-in implementations:
   pure :func:`~salesorder.pricing.price` reads; the port a host implements is
   :class:`CouponLedger`, which extends it with ``redeem``, so the two cannot drift.
 * :class:`~salesorder.validation.Rule` (a business rule) belongs to the validation
-  gate: its signature is made of validation types, and the core must not import the
-  gate.
+  gate: its signature is made of the gate's own types (``ValidationContext``,
+  ``Issue``), and the gate imports this module (``CreditLimit``), so moving it here
+  would make a cycle and pull pydantic below the service.
 * :class:`~salesorder.sla.BusinessCalendar` (working days and hours) is the SLA
   module's: a pure question about dates.
 
 Layering: this module imports core types only (money, order, events, inventory,
-pricing, quotes); no core module imports it.
+pricing, quotes) and never the service, the adapters or the validation gate; a core
+module may import a port from here only where that makes no import cycle.
 """
 
 from __future__ import annotations
