@@ -49,6 +49,7 @@ from salesorder.order import new_id
 from salesorder.pricing import PriceEntry, PriceList, TaxPolicy, price
 from salesorder.records import Status
 from salesorder.service import OrderService
+from salesorder.settings import PolicySettings, PricingSettings
 from salesorder.stockhook import StoreReservations
 from salesorder.validation import ValidationContext, validate
 
@@ -135,11 +136,25 @@ def floor_round() -> float:
         order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
         order.grand_total = breakdown.grand_total
         hook = StoreReservations(ledger, at=now, actor="bench")
-        lc.submit(order, actor="bench", at=now, report=report, breakdown=breakdown, policy=APPROVAL)
-        lc.approve(order, level="finance", actor="bench", at=now, policy=POLICY)
-        lc.confirm(order, actor="bench", at=now, reservations=hook, policy=POLICY)
+        lc.submit(
+            order,
+            actor="bench",
+            at=now,
+            report=report,
+            breakdown=breakdown,
+            approval_policy=APPROVAL,
+        )
+        lc.approve(order, level="finance", actor="bench", at=now, lifecycle_policy=POLICY)
+        lc.confirm(order, actor="bench", at=now, reservations=hook, lifecycle_policy=POLICY)
         everything = {line.line_id: line.quantity for line in order.lines}
-        lc.ship(order, lines=everything, actor="bench", at=now, reservations=hook, policy=POLICY)
+        lc.ship(
+            order,
+            lines=everything,
+            actor="bench",
+            at=now,
+            reservations=hook,
+            lifecycle_policy=POLICY,
+        )
         lc.deliver(order, lines=everything, actor="bench", at=now)
         ledger.drain_events()
         if order.status is not Status.DELIVERED:
@@ -156,10 +171,8 @@ def make_service() -> OrderService:
         unit_of_work=database.unit_of_work,
         clock=FixedClock(START),
         numbering=PatternNumbering(),
-        price_list=PRICE_LIST,
-        tax=TAX,
-        approval=APPROVAL,
-        policy=POLICY,
+        pricing_settings=PricingSettings(price_list=PRICE_LIST, tax=TAX),
+        policy_settings=PolicySettings(approval_policy=APPROVAL, lifecycle_policy=POLICY),
         notifier=RecordingNotifier(),
     )
 

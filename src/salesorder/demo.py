@@ -34,11 +34,12 @@ from salesorder.lifecycle import ApprovalPolicy, ChangeQuantity
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier
 from salesorder.order import CustomerTier, Order, new_id
-from salesorder.ports import OrderNumbering, StockStore
+from salesorder.ports import OrderNumbering, ServiceUnitOfWork, StockStore
 from salesorder.pricing import PriceEntry, PriceList, Promotion, Target, TaxPolicy, ThresholdOff
 from salesorder.quotes import Quote
 from salesorder.records import Status
-from salesorder.service import OrderService, ServiceUnitOfWork
+from salesorder.service import OrderService
+from salesorder.settings import PolicySettings, PricingSettings
 
 __all__ = [
     "CST",
@@ -213,22 +214,26 @@ def build_service(
         clock=clock,
         numbering=numbering or PatternNumbering(),
         quote_numbering=quote_numbering or PatternNumbering(prefix="QT"),
-        price_list=demo_price_list(),
-        promotions=(
-            Promotion(
-                "MJ-2026",
-                "满减: 满1000减100, 满3000减300",
-                ThresholdOff.of("CNY", (1000, 100), (3000, 300)),
-                target=Target(categories={"tea", "teaware"}),
+        pricing_settings=PricingSettings(
+            price_list=demo_price_list(),
+            promotions=(
+                Promotion(
+                    "MJ-2026",
+                    "满减: 满1000减100, 满3000减300",
+                    ThresholdOff.of("CNY", (1000, 100), (3000, 300)),
+                    target=Target(categories={"tea", "teaware"}),
+                ),
             ),
+            tax=TaxPolicy.china_vat(),
         ),
-        tax=TaxPolicy.china_vat(),
-        approval=ApprovalPolicy(
-            amount_levels=((cny(5000), "finance"),),
-            new_customer_level="sales_manager",
+        policy_settings=PolicySettings(
+            approval_policy=ApprovalPolicy(
+                amount_levels=((cny(5000), "finance"),),
+                new_customer_level="sales_manager",
+            ),
+            # The attrs converter (tuple) hides the element type from mypy.
+            allocation=FixedPriority(locations=("SH-01", "GZ-02")),  # type: ignore[arg-type]
         ),
-        # The attrs converter (tuple) hides the element type from mypy.
-        allocation=FixedPriority(locations=("SH-01", "GZ-02")),  # type: ignore[arg-type]
         notifier=notifier,
     )
 

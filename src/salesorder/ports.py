@@ -1,9 +1,34 @@
 """Ports: the small protocols a host application implements to plug in its infrastructure.
 
-The library never does I/O itself. Storage, stock, notifications, time, numbering,
-credit, calendars and coupon redemptions come in through these protocols. In-memory
-implementations live in :mod:`salesorder.adapters.memory` (the embedded default),
-and :mod:`salesorder.testing.contracts` holds test suites any implementation must pass.
+The library never does I/O itself. Storage (orders, quotes, idempotency keys, the
+outbox, coupon redemptions, all inside one unit of work), stock, notifications, time,
+numbering and credit data come in through these protocols, and every one of them is
+here, with its contract in its docstring. In-memory implementations live in
+:mod:`salesorder.adapters.memory` (the embedded default), and
+:mod:`salesorder.testing.contracts` holds test suites any implementation must pass.
+
+What is a port, and what is not. A port is infrastructure the host owns: state that
+outlives a call, or something the library cannot compute (the time, the next number,
+a customer's credit). A *strategy* is a pure decision a caller may swap; it stays in
+the module that calls it, beside its built-in implementations:
+
+* :class:`~salesorder.inventory.AllocationStrategy` (which locations serve a
+  reservation) is the stock kernel's: :func:`~salesorder.inventory.plan_allocation`
+  calls it, and this module imports inventory types, so it could not move here
+  without a cycle.
+* :class:`~salesorder.pricing.CouponRedemptions` (redemption counts) is what the
+  pure :func:`~salesorder.pricing.price` reads; the port a host implements is
+  :class:`CouponLedger`, which extends it with ``redeem``, so the two cannot drift.
+* :class:`~salesorder.validation.Rule` (a business rule) belongs to the validation
+  gate: its signature is made of the gate's own types (``ValidationContext``,
+  ``Issue``), and the gate imports this module (``CreditLimit``), so moving it here
+  would make a cycle and pull pydantic below the service.
+* :class:`~salesorder.sla.BusinessCalendar` (working days and hours) is the SLA
+  module's: a pure question about dates.
+
+Layering: this module imports core types only (money, order, events, inventory,
+pricing, quotes) and never the service, the adapters or the validation gate; a core
+module may import a port from here only where that makes no import cycle.
 """
 
 from __future__ import annotations
@@ -26,6 +51,8 @@ from salesorder.inventory import (
 )
 from salesorder.money import Money
 from salesorder.order import Order
+from salesorder.pricing import CouponRedemptions
+from salesorder.quotes import Quote
 
 __all__ = [
     "Clock",
@@ -33,11 +60,14 @@ __all__ = [
     "CreditControl",
     "CreditLimit",
     "EventPublisher",
+    "IdempotencyKeys",
     "Notifier",
     "OrderNumbering",
     "OrderRepository",
     "Outbox",
     "OutboxEntry",
+    "QuoteRepository",
+    "ServiceUnitOfWork",
     "StockStore",
     "UnitOfWork",
 ]
@@ -196,20 +226,15 @@ class CreditControl(Protocol):
 
 
 @runtime_checkable
-class CouponLedger(Protocol):
+class CouponLedger(CouponRedemptions, Protocol):
     """Coupon redemptions, for usage limits (total and per customer).
+
+    The counting side is :class:`~salesorder.pricing.CouponRedemptions`, what pricing
+    reads; a ledger adds ``redeem``.
 
     Contract: ``redeem`` is part of the unit of work; counts include every committed
     redemption.
     """
-
-    def count(self, code: str) -> int:
-        """Redemptions of ``code`` so far."""
-        ...
-
-    def count_for_customer(self, code: str, customer_id: str) -> int:
-        """Redemptions of ``code`` by one customer."""
-        ...
 
     def redeem(self, code: str, *, customer_id: str, order_id: str) -> None:
         """Record a redemption."""
@@ -465,4 +490,74 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Discard the change."""
+        ...
+
+
+# -- what the service needs beyond the core ports: quotes and idempotency keys ---------------
+
+
+@runtime_checkable
+class QuoteRepository(Protocol):
+    """Where quotations live (frozen :class:`~salesorder.quotes.Quote` values).
+
+    Contract:
+
+    * ``put(quote, expected=None)`` stores a new quote; ``put(quote, expected=old)``
+      replaces the stored quote only if it is still ``old`` (compare-and-set). When the
+      stored value is not ``expected`` (a quote already stored under a new id, or
+      changed since it was read) it raises :class:`~salesorder.errors.ConcurrencyConflict`
+      and writes nothing: two conversions of one quote can never both win.
+    * ``put`` is part of the unit of work: rolled back with it.
+    * ``get`` of an unknown id raises :class:`~salesorder.errors.NotFound`.
+    """
+
+    def get(self, quote_id: str) -> Quote:
+        """The quote with ``quote_id``."""
+        ...
+
+    def put(self, quote: Quote, *, expected: Quote | None) -> None:
+        """Store ``quote`` if the stored one is still ``expected`` (None: a new quote)."""
+        ...
+
+    def all(self) -> Sequence[Quote]:
+        """Every quote, oldest first."""
+        ...
+
+
+@runtime_checkable
+class IdempotencyKeys(Protocol):
+    """What keyed creating commands produced (order or quote ids), for repeat protection.
+
+    Contract: ``put`` is part of the unit of work (rolled back with it), so a key is
+    remembered exactly when what it produced is stored. A key is written once: a
+    second ``put`` of a known key raises :class:`~salesorder.errors.ConcurrencyConflict`
+    (two concurrent commands with one key cannot both create). ``get`` of an unknown
+    key returns None.
+    """
+
+    def get(self, key: str) -> str | None:
+        """The id ``key`` produced, if any."""
+        ...
+
+    def put(self, key: str, result: str) -> None:
+        """Remember the id ``key`` produced."""
+        ...
+
+
+class ServiceUnitOfWork(UnitOfWork, Protocol):
+    """The unit of work :class:`~salesorder.service.OrderService` opens.
+
+    A :class:`UnitOfWork` that also carries the quotes and the idempotency keys,
+    committed and rolled back together with the orders, stock, outbox and coupons.
+    Checked by :class:`salesorder.testing.contracts.UnitOfWorkContract`.
+    """
+
+    @property
+    def quotes(self) -> QuoteRepository:
+        """Quotations, inside this change."""
+        ...
+
+    @property
+    def idempotency(self) -> IdempotencyKeys:
+        """Results of keyed creating commands, inside this change."""
         ...

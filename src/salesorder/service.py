@@ -24,16 +24,15 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 
 from salesorder import lifecycle
 from salesorder.documents import Seller, render_html, render_text
 from salesorder.errors import NotFound, ValidationFailed
-from salesorder.inventory import AllocationStrategy
-from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy, TransitionResult
-from salesorder.money import Money, RoundingPolicy, to_decimal
+from salesorder.lifecycle import TransitionResult
+from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
 from salesorder.order import InvoiceKind, Order, new_id
 from salesorder.ports import (
@@ -41,87 +40,23 @@ from salesorder.ports import (
     CreditControl,
     Notifier,
     OrderNumbering,
+    ServiceUnitOfWork,
     StockStore,
-    UnitOfWork,
 )
-from salesorder.pricing import (
-    Charge,
-    Coupon,
-    PriceBreakdown,
-    PriceList,
-    Promotion,
-    StackingPolicy,
-    TaxPolicy,
-    price,
-)
+from salesorder.pricing import PriceBreakdown, price
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
-from salesorder.sla import (
-    DEFAULT_DEADLINES,
-    Breach,
-    BusinessCalendar,
-    Deadline,
-    WeekendCalendar,
-)
+from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
+from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
 from salesorder.stockhook import StoreReservations
-from salesorder.validation import (
-    CreditPolicy,
-    RuleSet,
-    StockPolicy,
-    ValidationContext,
-    ValidationReport,
-    default_rules,
-    validate,
-)
+from salesorder.validation import ValidationContext, ValidationReport, validate
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["IdempotencyKeys", "OrderService", "QuoteRepository", "ServiceUnitOfWork"]
+__all__ = ["OrderService"]
 
 ZERO = Decimal(0)
-
-
-class QuoteRepository(Protocol):
-    """Quotes by id (frozen values; ``put`` is a compare-and-set on the stored value)."""
-
-    def get(self, quote_id: str) -> Quote:
-        """The quote."""
-        ...
-
-    def put(self, quote: Quote, *, expected: Quote | None) -> None:
-        """Store ``quote`` if the stored one is still ``expected``."""
-        ...
-
-    def all(self) -> Sequence[Quote]:
-        """Every quote."""
-        ...
-
-
-class IdempotencyKeys(Protocol):
-    """What keyed creating commands produced (order or quote ids)."""
-
-    def get(self, key: str) -> str | None:
-        """The id ``key`` produced, if any."""
-        ...
-
-    def put(self, key: str, result: str) -> None:
-        """Remember the id ``key`` produced."""
-        ...
-
-
-class ServiceUnitOfWork(UnitOfWork, Protocol):
-    """A unit of work with what the service needs beyond the ports: quotes and keys."""
-
-    @property
-    def quotes(self) -> QuoteRepository:
-        """Quotations, inside this change."""
-        ...
-
-    @property
-    def idempotency(self) -> IdempotencyKeys:
-        """Results of keyed creating commands, inside this change."""
-        ...
 
 
 @attrs.frozen
@@ -141,30 +76,33 @@ class _ChargedLines:
 class OrderService:
     """Every step of an order's life, on the host's storage, stock and notifications.
 
+    The host's ports are keyword arguments; how the service prices, decides and keeps
+    time comes in three frozen values from :mod:`salesorder.settings`.
+
     Args:
         unit_of_work: Opens a new unit of work (e.g. ``MemoryDatabase.unit_of_work``).
         clock: Time source.
-        numbering: Order and quote numbers.
-        price_list: Prices.
-        promotions: Active promotions (their own validity windows apply).
-        coupon_book: Known coupons.
-        tax: Tax policy.
-        rounding: Rounding policy.
-        charges: Order charges (shipping, handling) added to every order.
-        stacking: Promotion stacking policy.
-        rules: Validation rules (the defaults when None).
+        numbering: Order numbers (and quote numbers unless ``quote_numbering`` is given).
+        pricing_settings: Price list, promotions, coupons, tax, rounding, charges and
+            stacking.
+        policy_settings: Validation rules, credit, stock, approval and lifecycle
+            policies, allocation strategy (all defaults when omitted).
+        sla_settings: Working calendar and SLA deadlines (defaults when omitted).
         credit: The host's credit control (no credit check when None).
-        credit_policy: Whether exceeding the credit limit rejects or needs approval.
-        stock_policy: Whether short stock at entry warns (backorder) or rejects.
-        approval: Who must approve what.
-        policy: Backorder and "ship only after payment" switches.
-        allocation: Allocation strategy for reservations (the store's default when None).
-        calendar: Working calendar for SLAs.
-        deadlines: SLA deadlines.
         notifier: Where committed events go (none: they stay in the outbox).
         routing: Which audiences hear about which events.
         quote_numbering: Numbers for quotes, e.g. ``PatternNumbering(prefix="QT")``;
             when None, quotes take numbers from ``numbering`` (one shared series).
+
+    Raises:
+        InvalidSettings: a settings argument that is not the settings value it names
+            (e.g. a ``PriceList`` given as ``pricing_settings``).
+
+    Attributes:
+        clock: The time source.
+        pricing_settings: The pricing settings the service was built with.
+        policy_settings: The policy settings the service was built with.
+        sla_settings: The SLA settings the service was built with.
     """
 
     def __init__(
@@ -173,49 +111,46 @@ class OrderService:
         unit_of_work: Callable[[], ServiceUnitOfWork],
         clock: Clock,
         numbering: OrderNumbering,
-        price_list: PriceList,
-        promotions: Sequence[Promotion] = (),
-        coupon_book: Sequence[Coupon] = (),
-        tax: TaxPolicy | None = None,
-        rounding: RoundingPolicy | None = None,
-        charges: Sequence[Charge] = (),
-        stacking: StackingPolicy | None = None,
-        rules: RuleSet | None = None,
+        pricing_settings: PricingSettings,
+        policy_settings: PolicySettings | None = None,
+        sla_settings: SlaSettings | None = None,
         credit: CreditControl | None = None,
-        credit_policy: CreditPolicy = CreditPolicy.REQUIRE_APPROVAL,
-        stock_policy: StockPolicy = StockPolicy.WARN_BACKORDER,
-        approval: ApprovalPolicy | None = None,
-        policy: LifecyclePolicy | None = None,
-        allocation: AllocationStrategy | None = None,
-        calendar: BusinessCalendar | None = None,
-        deadlines: Sequence[Deadline] = DEFAULT_DEADLINES,
         notifier: Notifier | None = None,
         routing: NotificationRouting = DEFAULT_ROUTING,
         quote_numbering: OrderNumbering | None = None,
     ) -> None:
-        self._uow = unit_of_work
+        # Defaults are built per service rather than at import (they build the rule set).
+        policies = PolicySettings() if policy_settings is None else policy_settings
+        service_levels = SlaSettings() if sla_settings is None else sla_settings
+        _check_settings("pricing_settings", pricing_settings, PricingSettings)
+        _check_settings("policy_settings", policies, PolicySettings)
+        _check_settings("sla_settings", service_levels, SlaSettings)
         self.clock = clock
+        self.pricing_settings = pricing_settings
+        self.policy_settings = policies
+        self.sla_settings = service_levels
+        self._uow = unit_of_work
         self._numbering = numbering
         self._quote_numbering = quote_numbering or numbering
-        self.price_list = price_list
-        self._promotions = tuple(promotions)
-        self._coupon_book = tuple(coupon_book)
-        self._tax = tax or TaxPolicy()
-        self._rounding = rounding or RoundingPolicy()
-        self._charges = tuple(charges)
-        self._stacking = stacking or StackingPolicy()
-        # Built once: submit re-runs the rules on the stored order.
-        self._rules = rules or default_rules()
         self._credit = credit
-        self._credit_policy = credit_policy
-        self._stock_policy = stock_policy
-        self.approval = approval or ApprovalPolicy()
-        self.policy = policy or LifecyclePolicy()
-        self._allocation = allocation
-        self.calendar = calendar or WeekendCalendar()
-        self.deadlines = tuple(deadlines)
         self._notifier = notifier
         self._routing = routing
+        # The settings are unpacked once into the names the use cases read.
+        self._price_list = pricing_settings.price_list
+        self._promotions = pricing_settings.promotions
+        self._coupon_book = pricing_settings.coupon_book
+        self._tax = pricing_settings.tax
+        self._rounding = pricing_settings.rounding
+        self._charges = pricing_settings.charges
+        self._stacking = pricing_settings.stacking
+        self._rules = policies.rules
+        self._credit_policy = policies.credit_policy
+        self._stock_policy = policies.stock_policy
+        self._allocation = policies.allocation
+        self._approval_policy = policies.approval_policy
+        self._lifecycle_policy = policies.lifecycle_policy
+        self._calendar = service_levels.calendar
+        self._deadlines = service_levels.deadlines
 
     # -- pricing and validation (pure, at the order's own time) ------------------------------
 
@@ -223,7 +158,7 @@ class OrderService:
         """Price ``order`` at its entry time with the service's price list and promotions."""
         return price(
             order,
-            price_list=self.price_list,
+            price_list=self._price_list,
             promotions=self._promotions,
             coupons=coupons,
             coupon_book=self._coupon_book,
@@ -235,7 +170,7 @@ class OrderService:
         )
 
     def _context(self, at: datetime, stock: StockStore | None) -> ValidationContext:
-        list_price, price_floor = self.price_list.lookups(at=at)
+        list_price, price_floor = self._price_list.lookups(at=at)
         credit = self._credit
 
         def credit_of(customer_id: str) -> Any:
@@ -434,7 +369,7 @@ class OrderService:
                 at=now,
                 report=report,
                 breakdown=breakdown,
-                policy=self.approval,
+                approval_policy=self._approval_policy,
                 idempotency_key=idempotency_key,
             )
 
@@ -458,7 +393,7 @@ class OrderService:
                 actor=actor,
                 at=now,
                 comment=comment,
-                policy=self.policy,
+                lifecycle_policy=self._lifecycle_policy,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -490,7 +425,7 @@ class OrderService:
                 actor=actor,
                 at=now,
                 reservations=self._hook(uow, now, actor),
-                policy=self.policy,
+                lifecycle_policy=self._lifecycle_policy,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -517,7 +452,7 @@ class OrderService:
                 reservations=self._hook(uow, now, actor),
                 carrier=carrier,
                 tracking_number=tracking_number,
-                policy=self.policy,
+                lifecycle_policy=self._lifecycle_policy,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -720,11 +655,11 @@ class OrderService:
                 order,
                 changes,
                 pricing=self.price_order,
-                policy=self.approval,
+                approval_policy=self._approval_policy,
                 actor=actor,
                 at=now,
                 reservations=self._hook(uow, now, actor),
-                lifecycle_policy=self.policy,
+                lifecycle_policy=self._lifecycle_policy,
                 idempotency_key=idempotency_key,
             )
             breakdown = self.price_order(order)
@@ -848,7 +783,7 @@ class OrderService:
             found.extend(
                 (order, breach)
                 for breach in sla_overdue(
-                    order, moment, calendar=self.calendar, deadlines=self.deadlines
+                    order, moment, calendar=self._calendar, deadlines=self._deadlines
                 )
             )
         return found
@@ -886,6 +821,12 @@ class OrderService:
             result = relay(uow.outbox, self._notifier, routing=self._routing)
             uow.commit()
         return result
+
+
+def _check_settings(name: str, value: object, expected: type[object]) -> None:
+    # A wrong value here would only fail at the first order, far from the mistake.
+    if not isinstance(value, expected):
+        raise InvalidSettings(name, f"expected {expected.__name__}, got {type(value).__name__}")
 
 
 def _quantities(lines: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:

@@ -77,7 +77,7 @@ def submitted(policy: lc.ApprovalPolicy = NO_APPROVAL, **kwargs: Any) -> Order:
         at=T,
         report=FakeReport(),
         breakdown=flat_pricing(order, order_discount=cny(7)),
-        policy=policy,
+        approval_policy=policy,
     )
     return order
 
@@ -230,7 +230,7 @@ class TestSubmit:
             at=T,
             report=FakeReport(),
             breakdown=flat_pricing(order),
-            policy=NO_APPROVAL,
+            approval_policy=NO_APPROVAL,
         )
         assert (result.source, result.target) == (Status.DRAFT, Status.APPROVED)
         assert order.status is Status.APPROVED
@@ -257,7 +257,7 @@ class TestSubmit:
                 at=T,
                 report=FakeReport(),
                 breakdown=FakeBreakdown(Money(1, "USD")),
-                policy=NO_APPROVAL,
+                approval_policy=NO_APPROVAL,
             ),
         )
 
@@ -272,7 +272,7 @@ class TestSubmit:
                 at=T,
                 report=FakeReport(),
                 breakdown=FakeBreakdown(cny(1)),
-                policy=NO_APPROVAL,
+                approval_policy=NO_APPROVAL,
             ),
         )
 
@@ -322,8 +322,8 @@ class TestApprove:
     def test_one_person_may_sign_two_levels_when_policy_allows(self) -> None:
         order = submitted(FINANCE_FROM_50, is_new=True)
         lax = lc.LifecyclePolicy(separate_approvers=False)
-        lc.approve(order, level="finance", actor="cfo", at=T, policy=lax)
-        lc.approve(order, level="sales_manager", actor="cfo", at=T, policy=lax)
+        lc.approve(order, level="finance", actor="cfo", at=T, lifecycle_policy=lax)
+        lc.approve(order, level="sales_manager", actor="cfo", at=T, lifecycle_policy=lax)
         assert order.status is Status.APPROVED
 
 
@@ -354,7 +354,7 @@ class TestReject:
             at=T,
             report=FakeReport(),
             breakdown=flat_pricing(order),
-            policy=FINANCE_FROM_50,
+            approval_policy=FINANCE_FROM_50,
         )
         result = lc.approve(order, level="sales_manager", actor="boss", at=T)
         assert result.target is Status.PENDING_APPROVAL
@@ -389,7 +389,7 @@ class TestConfirm:
             actor="u",
             at=T,
             reservations=hook,
-            policy=lc.LifecyclePolicy(allow_backorder=True),
+            lifecycle_policy=lc.LifecyclePolicy(allow_backorder=True),
         )
         assert result.events[0].backordered == (("1", D(2)),)  # type: ignore[attr-defined]
         assert order.ledger("1") == LineLedger("1", reserved=D(1), backordered=D(2))
@@ -476,11 +476,18 @@ class TestShip:
             order,
             "lifecycle.ship.payment_required",
             lambda: lc.ship(
-                order, lines={"1": D(1)}, actor="w", at=T, reservations=None, policy=policy
+                order,
+                lines={"1": D(1)},
+                actor="w",
+                at=T,
+                reservations=None,
+                lifecycle_policy=policy,
             ),
         )
         lc.record_payment(order, amount=cny(63), actor="fin", at=T)
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None, policy=policy)
+        lc.ship(
+            order, lines={"1": D(1)}, actor="w", at=T, reservations=None, lifecycle_policy=policy
+        )
         assert order.status is Status.PARTIALLY_SHIPPED
 
     def test_prepayment_share_is_enough_to_ship(self) -> None:
@@ -493,7 +500,7 @@ class TestShip:
             actor="w",
             at=T,
             reservations=None,
-            policy=lc.LifecyclePolicy(ship_only_after_payment=True),
+            lifecycle_policy=lc.LifecyclePolicy(ship_only_after_payment=True),
         )
         assert order.status is Status.PARTIALLY_SHIPPED
 
@@ -505,7 +512,7 @@ class TestShip:
             actor="u",
             at=T,
             reservations=hook,
-            policy=lc.LifecyclePolicy(allow_backorder=True),
+            lifecycle_policy=lc.LifecyclePolicy(allow_backorder=True),
         )
         lc.ship(order, lines={"1": D(3)}, actor="w", at=T, reservations=hook)
         assert order.ledger("1") == LineLedger("1", shipped=D(3))
@@ -816,7 +823,7 @@ class TestAmend:
             order,
             [lc.ChangeQuantity("1", D(5))],
             pricing=reprice,
-            policy=NO_APPROVAL,
+            approval_policy=NO_APPROVAL,
             actor="sales",
             at=T,
             reservations=None,
@@ -840,7 +847,7 @@ class TestAmend:
             order,
             [lc.ChangeQuantity("2", D(10))],
             pricing=reprice,
-            policy=FINANCE_FROM_50,
+            approval_policy=FINANCE_FROM_50,
             actor="sales",
             at=T,
             reservations=hook,
@@ -859,7 +866,7 @@ class TestAmend:
             order,
             [lc.ChangeDeliveryDate(T.date())],
             pricing=lambda o: FakeBreakdown(cny(1000)),
-            policy=FINANCE_FROM_50,
+            approval_policy=FINANCE_FROM_50,
             actor="sales",
             at=T,
             reservations=None,
@@ -875,7 +882,7 @@ class TestAmend:
             order,
             [lc.ChangeQuantity("1", D(1)), lc.RemoveLine("2"), lc.AddLine(new_line)],
             pricing=reprice,
-            policy=NO_APPROVAL,
+            approval_policy=NO_APPROVAL,
             actor="sales",
             at=T,
             reservations=hook,
@@ -896,7 +903,7 @@ class TestAmend:
                 order,
                 [lc.ChangeQuantity("1", D(4))],
                 pricing=reprice,
-                policy=NO_APPROVAL,
+                approval_policy=NO_APPROVAL,
                 actor="s",
                 at=T,
                 reservations=hook,
@@ -911,7 +918,7 @@ class TestAmend:
             order,
             [lc.ChangeQuantity("1", D(4))],
             pricing=reprice,
-            policy=NO_APPROVAL,
+            approval_policy=NO_APPROVAL,
             actor="s",
             at=T,
             reservations=hook,
@@ -922,7 +929,7 @@ class TestAmend:
             order,
             [lc.ChangeQuantity("1", D(2))],
             pricing=reprice,
-            policy=NO_APPROVAL,
+            approval_policy=NO_APPROVAL,
             actor="s",
             at=T,
             reservations=hook,
@@ -965,7 +972,7 @@ class TestAmend:
                 order,
                 changes,
                 pricing=reprice,
-                policy=NO_APPROVAL,
+                approval_policy=NO_APPROVAL,
                 actor="s",
                 at=T,
                 reservations=None,
@@ -990,7 +997,7 @@ class TestAmend:
                 order,
                 [lc.ChangeQuantity(line.line_id, line.quantity / 2)],
                 pricing=reprice,
-                policy=NO_APPROVAL,
+                approval_policy=NO_APPROVAL,
                 actor="s",
                 at=T,
                 reservations=None,
@@ -1006,7 +1013,7 @@ class TestAmend:
                 order,
                 [lc.ChangeQuantity("1", D(1))],
                 pricing=reprice,
-                policy=NO_APPROVAL,
+                approval_policy=NO_APPROVAL,
                 actor="s",
                 at=T,
                 reservations=None,
@@ -1020,7 +1027,7 @@ class TestAmend:
             order,
             [lc.ChangeQuantity("1", D(30))],
             pricing=reprice,
-            policy=FINANCE_FROM_50,
+            approval_policy=FINANCE_FROM_50,
             actor="s",
             at=T,
             reservations=None,
@@ -1299,7 +1306,7 @@ def each_command_once() -> list[tuple[str, Any]]:
                 at=T,
                 report=FakeReport(),
                 breakdown=pricing(o),
-                policy=FINANCE_FROM_50,
+                approval_policy=FINANCE_FROM_50,
                 idempotency_key=k,
             ),
         ),
@@ -1312,7 +1319,7 @@ def each_command_once() -> list[tuple[str, Any]]:
                 at=T,
                 report=FakeReport(),
                 breakdown=pricing(o),
-                policy=FINANCE_FROM_50,
+                approval_policy=FINANCE_FROM_50,
                 idempotency_key=k,
             ),
         ),
@@ -1326,7 +1333,7 @@ def each_command_once() -> list[tuple[str, Any]]:
                 o,
                 [lc.ChangeDeliveryDate(T.date())],
                 pricing=pricing,
-                policy=NO_APPROVAL,
+                approval_policy=NO_APPROVAL,
                 actor="s",
                 at=T,
                 reservations=hook,

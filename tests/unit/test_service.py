@@ -779,7 +779,7 @@ class TestNotifications:
             unit_of_work=world.database.unit_of_work,
             clock=world.clock,
             numbering=world.service._numbering,
-            price_list=world.service.price_list,
+            pricing_settings=world.service.pricing_settings,
         )
         order = service.enter(tea_shop_payload(tea=1, cups=1), actor="S-LI")
         service.submit(order.id, actor="S-LI")

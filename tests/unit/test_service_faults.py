@@ -34,6 +34,7 @@ from salesorder.notifications import RecordingNotifier
 from salesorder.order import Order
 from salesorder.pricing import PriceBreakdown, Promotion, Target, TaxPolicy, ThresholdOff
 from salesorder.service import OrderService
+from salesorder.settings import PolicySettings, PricingSettings
 
 OPENING_STOCK = (
     ("TEA-LJ-250", "SH-01", 30),
@@ -160,19 +161,23 @@ def make_rig(*, allow_backorder: bool = False) -> Rig:
         clock=clock,
         numbering=PatternNumbering(),
         quote_numbering=PatternNumbering(prefix="QT"),
-        price_list=demo_price_list(),
-        promotions=(
-            Promotion(
-                "MJ-2026",
-                "满减",
-                ThresholdOff.of("CNY", (1000, 100), (3000, 300)),
-                target=Target(categories={"tea", "teaware"}),
+        pricing_settings=PricingSettings(
+            price_list=demo_price_list(),
+            promotions=(
+                Promotion(
+                    "MJ-2026",
+                    "满减",
+                    ThresholdOff.of("CNY", (1000, 100), (3000, 300)),
+                    target=Target(categories={"tea", "teaware"}),
+                ),
             ),
+            tax=TaxPolicy.china_vat(),
         ),
-        tax=TaxPolicy.china_vat(),
-        approval=ApprovalPolicy(amount_levels=((cny(5000), "finance"),)),
-        policy=LifecyclePolicy(allow_backorder=allow_backorder),
-        allocation=FixedPriority(locations=("SH-01", "GZ-02")),  # type: ignore[arg-type]
+        policy_settings=PolicySettings(
+            approval_policy=ApprovalPolicy(amount_levels=((cny(5000), "finance"),)),
+            lifecycle_policy=LifecyclePolicy(allow_backorder=allow_backorder),
+            allocation=FixedPriority(locations=("SH-01", "GZ-02")),  # type: ignore[arg-type]
+        ),
         notifier=RecordingNotifier(),
     )
     pricing = service.price_order

@@ -285,7 +285,7 @@ def amend(
     changes: Sequence[Change],
     *,
     pricing: Callable[[Order], PriceSummary],
-    policy: ApprovalPolicy,
+    approval_policy: ApprovalPolicy,
     actor: str,
     at: datetime,
     reservations: StockReservations | None,
@@ -295,7 +295,7 @@ def amend(
 ) -> TransitionResult:
     """Apply an amendment (改单) to an approved or confirmed order; the revision is raised.
 
-    When the amended order needs approval under ``policy`` and the amendment changes
+    When the amended order needs approval under ``approval_policy`` and the amendment changes
     more than the delivery date, the order goes back to ``pending_approval`` (a
     confirmed order's reservations are released; confirming again reserves anew).
     Otherwise it keeps its status and a confirmed order's reservations follow the
@@ -305,7 +305,7 @@ def amend(
         order: An approved or confirmed order.
         changes: The changes.
         pricing: Prices the amended order.
-        policy: Approval policy for the amended order.
+        approval_policy: Approval policy for the amended order.
         actor: Who amends.
         at: When.
         reservations: The stock hook; None without stock.
@@ -327,7 +327,7 @@ def amend(
     candidate = attrs.evolve(
         order, lines=preview.lines, requested_delivery_date=preview.requested_delivery_date
     )
-    required = policy.requirements(
+    required = approval_policy.requirements(
         candidate, report=report or _EmptyReport(), breakdown=preview.breakdown
     )
     money_or_goods = any(not isinstance(c, ChangeDeliveryDate) for c in changes)

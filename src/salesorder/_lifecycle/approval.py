@@ -52,7 +52,7 @@ def submit(
     at: datetime,
     report: ValidationSummary,
     breakdown: PriceSummary,
-    policy: ApprovalPolicy,
+    approval_policy: ApprovalPolicy,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Submit a draft for review (提交审核); with nothing to approve it is approved at once.
@@ -63,7 +63,7 @@ def submit(
         at: When.
         report: Its validation report (``needs_approval`` is read).
         breakdown: Its price breakdown; its ``grand_total`` becomes the amount due.
-        policy: Decides the approval levels.
+        approval_policy: Decides the approval levels.
         idempotency_key: Repeat protection.
 
     Returns:
@@ -81,7 +81,7 @@ def submit(
         raise RuleViolation(
             NO_PRICE, params={"currency": total.currency, "expected": order.currency}
         )
-    required = policy.requirements(order, report=report, breakdown=breakdown)
+    required = approval_policy.requirements(order, report=report, breakdown=breakdown)
     plan = _Plan(order, needs_approval=bool(required))
     plan.changes = {
         "grand_total": total,
@@ -103,7 +103,7 @@ def approve(
     actor: str,
     at: datetime,
     comment: str | None = None,
-    policy: LifecyclePolicy = DEFAULT_POLICY,
+    lifecycle_policy: LifecyclePolicy = DEFAULT_POLICY,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Sign one required approval level; the order is approved once every level has signed.
@@ -114,7 +114,7 @@ def approve(
         actor: The approver's user id.
         at: When.
         comment: Optional note (no personal data).
-        policy: ``separate_approvers`` refuses one person signing two levels.
+        lifecycle_policy: ``separate_approvers`` refuses one person signing two levels.
         idempotency_key: Repeat protection.
 
     Returns:
@@ -133,7 +133,7 @@ def approve(
     current = [a for a in order.approvals if a.round == order.approval_round]
     if any(a.level == level for a in current):
         raise RuleViolation(APPROVAL_ALREADY_GIVEN, params={"level": level})
-    if policy.separate_approvers and any(a.actor == actor for a in current):
+    if lifecycle_policy.separate_approvers and any(a.actor == actor for a in current):
         raise RuleViolation(APPROVAL_SAME_ACTOR)
     signature = Approval(level, actor, at, required[level], order.approval_round, comment)
     plan = _Plan(order, changes={"approvals": (*order.approvals, signature)}, reason=level)

@@ -66,7 +66,7 @@ def confirm(
     actor: str,
     at: datetime,
     reservations: StockReservations | None,
-    policy: LifecyclePolicy = DEFAULT_POLICY,
+    lifecycle_policy: LifecyclePolicy = DEFAULT_POLICY,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Confirm an approved order, reserving its stock through ``reservations``.
@@ -77,7 +77,7 @@ def confirm(
         at: When.
         reservations: The stock hook; None when the host does not manage stock
             (every quantity then counts as reserved).
-        policy: ``allow_backorder`` confirms a short order with backorder.
+        lifecycle_policy: ``allow_backorder`` confirms a short order with backorder.
         idempotency_key: Repeat protection (also the hook's operation id).
 
     Returns:
@@ -99,11 +99,11 @@ def confirm(
             outcome = reservations.reserve(
                 order,
                 lines=wanted,
-                allow_backorder=policy.allow_backorder,
+                allow_backorder=lifecycle_policy.allow_backorder,
                 operation_id=operation,
             )
             backordered = {k: v for k, v in outcome.backordered.items() if v}
-            if backordered and not policy.allow_backorder:
+            if backordered and not lifecycle_policy.allow_backorder:
                 # The hook broke its contract; undo and refuse like it should have.
                 reservations.release(order.id, lines=None, operation_id=operation + ":undo")
                 raise InsufficientStock(_shortfalls(order, backordered))
@@ -157,7 +157,7 @@ def ship(
     carrier: str | None = None,
     tracking_number: str | None = None,
     shipment_id: str | None = None,
-    policy: LifecyclePolicy = DEFAULT_POLICY,
+    lifecycle_policy: LifecyclePolicy = DEFAULT_POLICY,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Record a shipment (发货) of line quantities, partial or full.
@@ -171,7 +171,7 @@ def ship(
         carrier: Carrier code.
         tracking_number: Carrier's tracking number.
         shipment_id: Identifier; a new one when None.
-        policy: ``ship_only_after_payment`` requires the prepayment first.
+        lifecycle_policy: ``ship_only_after_payment`` requires the prepayment first.
         idempotency_key: Repeat protection.
 
     Returns:
@@ -185,7 +185,7 @@ def ship(
     if (first := _check_event(order, "ship", idempotency_key)) is not None:
         return first
     checked = _quantities(order, lines, "ship")
-    if policy.ship_only_after_payment:
+    if lifecycle_policy.ship_only_after_payment:
         _paid_enough_to_ship(order)
     plan = _Plan(order)
     updated = []

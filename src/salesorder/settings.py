@@ -1,0 +1,264 @@
+"""How an :class:`~salesorder.service.OrderService` prices, decides and keeps time.
+
+A service is configured with three frozen values besides its ports:
+
+* :class:`PricingSettings`: the price list, promotions, coupons, tax, rounding,
+  order charges and promotion stacking every order is priced with;
+* :class:`PolicySettings`: the validation rules and the credit, stock, approval and
+  lifecycle policies, and the allocation strategy for reservations;
+* :class:`SlaSettings`: the working calendar and the service-level deadlines.
+
+Ports (unit of work, clock, numbering, notifier, credit control) are not settings:
+they are the host's infrastructure and stay keyword arguments of the service.
+
+Invariants:
+
+* every setting is keyword-only, has a default where one makes sense, and is checked
+  when the value is built: a wrong type or an inconsistent combination raises
+  :class:`InvalidSettings` (or the pricing error the first priced order would have
+  raised) there, never at the first order;
+* a parameter name means the same thing everywhere in the library: ``approval_policy``
+  is always an :class:`~salesorder.lifecycle.ApprovalPolicy`, ``lifecycle_policy`` a
+  :class:`~salesorder.lifecycle.LifecyclePolicy`, ``credit_policy`` a
+  :class:`~salesorder.validation.CreditPolicy`, and the pricing fields are named as
+  the keyword arguments of :func:`salesorder.pricing.price`.
+
+Exception (under :class:`~salesorder.errors.SalesOrderError`)::
+
+    InvalidSettings (ValueError)     a setting of the wrong type, or settings that contradict
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Final
+
+import attrs
+
+from salesorder.errors import CurrencyMismatch, SalesOrderError, define_code
+from salesorder.inventory import AllocationStrategy
+from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy
+from salesorder.money import RoundingPolicy
+from salesorder.pricing import (
+    Charge,
+    Coupon,
+    InvalidPricing,
+    PriceList,
+    Promotion,
+    StackingPolicy,
+    TaxPolicy,
+)
+from salesorder.sla import DEFAULT_DEADLINES, BusinessCalendar, Deadline, WeekendCalendar
+from salesorder.validation import CreditPolicy, RuleSet, StockPolicy, default_rules
+
+__all__ = ["InvalidSettings", "PolicySettings", "PricingSettings", "SlaSettings"]
+
+SETTINGS_INVALID: Final = define_code(
+    "settings.invalid",
+    en="Invalid setting {setting}: {reason}.",
+    zh="配置项 {setting} 无效:{reason}。",
+)
+
+
+class InvalidSettings(SalesOrderError, ValueError):
+    """A service setting of the wrong type, or settings that contradict each other.
+
+    Attributes:
+        setting: The setting's name, e.g. ``approval_policy``.
+    """
+
+    default_code = SETTINGS_INVALID
+
+    def __init__(self, setting: str, reason: str) -> None:
+        self.setting = setting
+        super().__init__(params={"setting": setting, "reason": reason})
+
+
+def _of_type(expected: type[Any]) -> Any:
+    """An attrs validator: the value is an ``expected`` (an easy mix-up, named in the error)."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, expected):
+            raise InvalidSettings(
+                attribute.name,
+                f"expected {expected.__name__}, got {type(value).__name__}",
+            )
+
+    return check
+
+
+def _items_of_type(expected: type[Any]) -> Any:
+    """An attrs validator: every item of the tuple is an ``expected``."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+        for item in value:
+            if not isinstance(item, expected):
+                raise InvalidSettings(
+                    attribute.name,
+                    f"expected {expected.__name__} items, got {type(item).__name__}",
+                )
+
+    return check
+
+
+# Typed converters: attrs' mypy plugin cannot infer an element type through ``tuple``.
+def _promotions(items: Iterable[Promotion]) -> tuple[Promotion, ...]:
+    return tuple(items)
+
+
+def _coupons(items: Iterable[Coupon]) -> tuple[Coupon, ...]:
+    return tuple(items)
+
+
+def _charges(items: Iterable[Charge]) -> tuple[Charge, ...]:
+    return tuple(items)
+
+
+def _deadlines(items: Iterable[Deadline]) -> tuple[Deadline, ...]:
+    return tuple(items)
+
+
+def _unique(what: str, keys: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            raise InvalidPricing(f"{what} {key} is given twice")
+        seen.add(key)
+
+
+@attrs.frozen(kw_only=True)
+class PricingSettings:
+    """What every order of the service is priced with.
+
+    The fields are the keyword arguments of :func:`salesorder.pricing.price` that do
+    not depend on the order; the service prices each order at its ``created_at``.
+
+    Attributes:
+        price_list: Where unit prices come from (its currency is the service's).
+        promotions: Automatic promotions (their own validity windows apply).
+        coupon_book: Every coupon a customer may enter.
+        tax: Tax rates and price basis (China VAT, exclusive prices by default).
+        rounding: Rounding mode and scope.
+        charges: Shipping and handling charges added to every order.
+        stacking: Cap on the total promotion discount.
+
+    Raises:
+        InvalidSettings: a field of the wrong type.
+        salesorder.pricing.InvalidPricing: two promotions with one id, two coupons with
+            one code, or two charges with one id.
+        salesorder.errors.CurrencyMismatch: a charge in another currency than the price list.
+        salesorder.pricing.UnknownTaxCode: a charge's tax code the tax policy has no rate for.
+    """
+
+    price_list: PriceList = attrs.field(validator=_of_type(PriceList))
+    promotions: tuple[Promotion, ...] = attrs.field(
+        default=(), converter=_promotions, validator=_items_of_type(Promotion)
+    )
+    coupon_book: tuple[Coupon, ...] = attrs.field(
+        default=(), converter=_coupons, validator=_items_of_type(Coupon)
+    )
+    tax: TaxPolicy = attrs.field(factory=TaxPolicy, validator=_of_type(TaxPolicy))
+    rounding: RoundingPolicy = attrs.field(
+        factory=RoundingPolicy, validator=_of_type(RoundingPolicy)
+    )
+    charges: tuple[Charge, ...] = attrs.field(
+        default=(), converter=_charges, validator=_items_of_type(Charge)
+    )
+    stacking: StackingPolicy = attrs.field(
+        factory=StackingPolicy, validator=_of_type(StackingPolicy)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        # Each of these would fail (or, for duplicates, silently pick one) at the first
+        # order priced; refusing them here makes a bad set-up fail at start-up instead.
+        _unique("promotion", (promotion.id for promotion in self.promotions))
+        _unique("coupon", (coupon.code for coupon in self.coupon_book))
+        _unique("charge", (charge.id for charge in self.charges))
+        for charge in self.charges:
+            if charge.amount.currency != self.price_list.currency:
+                raise CurrencyMismatch(
+                    params={"left": self.price_list.currency, "right": charge.amount.currency}
+                )
+            self.tax.resolve(charge.tax_code)
+
+
+@attrs.frozen(kw_only=True)
+class PolicySettings:
+    """The rules and policies the service decides with.
+
+    Attributes:
+        rules: Validation rules run on entry and again on submit (the built-in rules
+            by default; see :func:`salesorder.validation.default_rules`).
+        credit_policy: Whether an order over the credit limit is rejected or needs approval.
+        stock_policy: Whether short stock at entry warns (backorder) or rejects.
+        approval_policy: Who must approve what (submit and amend).
+        lifecycle_policy: Backorder, "ship only after payment" and "separate approvers"
+            switches (approve, confirm, ship and amend).
+        allocation: Which locations serve a reservation (the stock store's default
+            when None).
+
+    Raises:
+        InvalidSettings: a field of the wrong type, e.g. a ``LifecyclePolicy`` given as
+            ``approval_policy``.
+    """
+
+    rules: RuleSet = attrs.field(factory=default_rules, validator=_of_type(RuleSet))
+    credit_policy: CreditPolicy = attrs.field(
+        default=CreditPolicy.REQUIRE_APPROVAL, validator=_of_type(CreditPolicy)
+    )
+    stock_policy: StockPolicy = attrs.field(
+        default=StockPolicy.WARN_BACKORDER, validator=_of_type(StockPolicy)
+    )
+    approval_policy: ApprovalPolicy = attrs.field(
+        factory=ApprovalPolicy, validator=_of_type(ApprovalPolicy)
+    )
+    lifecycle_policy: LifecyclePolicy = attrs.field(
+        factory=LifecyclePolicy, validator=_of_type(LifecyclePolicy)
+    )
+    allocation: AllocationStrategy | None = attrs.field(default=None)
+
+    @allocation.validator
+    def _check_allocation(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        # AllocationStrategy is a structural protocol (not runtime-checkable): check its method.
+        if value is not None and not callable(getattr(value, "allocate", None)):
+            raise InvalidSettings(
+                attribute.name, f"expected an AllocationStrategy, got {type(value).__name__}"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class SlaSettings:
+    """The working calendar and the deadlines :meth:`OrderService.overdue` checks.
+
+    Attributes:
+        calendar: Working days and hours (Monday to Friday, 9:00 to 18:00 by default;
+            :class:`~salesorder.sla.ChinaCalendar` knows the public holidays).
+        deadlines: How long an order may stay in a status (review within 4 working
+            hours, shipping within 3 working days by default).
+
+    Raises:
+        InvalidSettings: a deadline that is not a ``Deadline``, a calendar without
+            ``is_working_day``, or two deadlines with one name.
+    """
+
+    calendar: BusinessCalendar = attrs.field(factory=WeekendCalendar)
+    deadlines: tuple[Deadline, ...] = attrs.field(
+        default=DEFAULT_DEADLINES, converter=_deadlines, validator=_items_of_type(Deadline)
+    )
+
+    @calendar.validator
+    def _check_calendar(self, attribute: attrs.Attribute[Any], value: object) -> None:
+        # BusinessCalendar is a structural protocol (not runtime-checkable): check its method.
+        if not callable(getattr(value, "is_working_day", None)):
+            raise InvalidSettings(
+                attribute.name, f"expected a BusinessCalendar, got {type(value).__name__}"
+            )
+
+    @deadlines.validator
+    def _check_unique_names(
+        self, attribute: attrs.Attribute[Any], value: tuple[Deadline, ...]
+    ) -> None:
+        names = [deadline.name for deadline in value]
+        if len(set(names)) != len(names):
+            # A breach is reported by deadline name: two deadlines of one name are ambiguous.
+            raise InvalidSettings(attribute.name, "two deadlines share one name")
