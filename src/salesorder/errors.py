@@ -60,6 +60,7 @@ not this one)::
      ├── InvalidAllocation (ValueError)  [inventory] a strategy allocated more than it may
      ├── CalendarError                   [sla] a business calendar cannot answer
      ├── DocumentError (ValueError)      [documents] a document or RMB capitals cannot be made
+     ├── InvalidSettings (ValueError)    [settings] a service setting of the wrong kind or value
      └── AnalyticsError (ValueError)     [analytics] input a KPI cannot be computed from
 
 Messages never contain customer personal data: parameters are codes, paths,
@@ -115,6 +116,7 @@ _CODE_MODULES: Final = (
     "salesorder.documents",
     "salesorder.inventory",
     "salesorder.quotes",
+    "salesorder.settings",
     "salesorder.sla",
 )
 
