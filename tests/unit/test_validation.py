@@ -602,7 +602,7 @@ class TestStockRule:
 class TestRuleSets:
     def test_default_rules_have_unique_names(self) -> None:
         names = default_rules().names
-        assert len(names) == len(set(names)) == 16
+        assert len(names) == len(set(names)) == 17
         assert all(isinstance(item, Rule) for item in default_rules().rules)
 
     def test_disable_and_enable(self) -> None:

@@ -81,3 +81,35 @@ class TestAbsurdNumberLiterals:
     def test_ordinary_literals_stay_exact(self) -> None:
         assert str(payload_gate._json_decimal("12.50")) == "12.50"
         assert str(payload_gate._json_decimal("1e3")) == "1E+3"
+
+
+class TestAmountsAStoreCanReadBack:
+    """Quantity x price beyond what Money holds is refused at the gate, with a code."""
+
+    def _payload(self, *lines: tuple[str, str]) -> dict[str, object]:
+        return {
+            "customer": {"id": "C-1", "name": "Example Ltd"},
+            "currency": "CNY",
+            "lines": [
+                {"sku": f"SKU-{i}", "name": "Goods", "quantity": q, "unit_price": p}
+                for i, (q, p) in enumerate(lines)
+            ],
+        }
+
+    def test_a_line_too_large_is_refused(self) -> None:
+        report = validate(self._payload(("2000", "999999999999.99")))
+        assert ("/lines/0", "line.amount.out_of_range") in {
+            (issue.path, issue.code) for issue in report.errors
+        }
+        assert report.order is not None
+        assert not report.ok
+
+    def test_lines_that_add_up_too_far_are_refused(self) -> None:
+        report = validate(self._payload(("1000", "600000000000"), ("1000", "600000000000")))
+        assert [(issue.path, issue.code) for issue in report.errors] == [
+            ("/lines", "order.amount.out_of_range")
+        ]
+
+    def test_the_largest_order_that_fits_is_accepted(self) -> None:
+        report = validate(self._payload(("1000", "999999999999.99")))
+        assert report.ok, report.errors

@@ -20,7 +20,7 @@ import attrs
 from salesorder._pricing.errors import PRICE_MISSING
 from salesorder._validation.report import Issue, Severity
 from salesorder.errors import define_code
-from salesorder.money import Money
+from salesorder.money import MAX_AMOUNT, Money
 from salesorder.order import InvoiceKind, Order, OrderLine, OrderType
 from salesorder.ports import CreditLimit as CreditStatus
 from salesorder.schema import DEFAULT_LIMITS, Limits
@@ -142,6 +142,16 @@ STOCK_SHORT = define_code(
     "stock.short",
     en="SKU {sku}: {requested} requested, only {available} available.",
     zh="商品 {sku}:需求 {requested},仅有 {available} 可用。",
+)
+LINE_AMOUNT_OUT_OF_RANGE = define_code(
+    "line.amount.out_of_range",
+    en="Quantity times unit price must stay below {max}.",
+    zh="数量乘以单价必须小于 {max}。",
+)
+ORDER_AMOUNT_OUT_OF_RANGE = define_code(
+    "order.amount.out_of_range",
+    en="The lines of the order add up to {max} or more; split the order.",
+    zh="订单各行金额合计达到或超过 {max};请拆分订单。",
 )
 PRICE_BELOW_FLOOR = define_code(
     "price.below_floor",
@@ -378,6 +388,29 @@ def _prices(order: Order, context: ValidationContext) -> Iterator[Issue]:
             yield _issue(PRICE_NEGATIVE, f"/lines/{index}/unit_price")
         elif not price.amount and not free_allowed:
             yield _issue(PRICE_ZERO, f"/lines/{index}/unit_price")
+
+
+@rule(
+    "order.amount",
+    description="Every line amount and their sum stay below the largest amount money holds.",
+)
+def _amounts_in_range(order: Order, context: ValidationContext) -> Iterator[Issue]:
+    # Money refuses an amount of MAX_AMOUNT or more (no store could read it back), so an
+    # order whose lines reach it could never be priced or stored: say so at the gate.
+    # Tax can still lift a total just under the limit over it; pricing then refuses the
+    # order with money.invalid_amount before anything is written.
+    limit = f"{MAX_AMOUNT:,}"
+    total = Decimal(0)
+    for index, line in enumerate(order.lines):
+        price = line.unit_price
+        if price is None:
+            continue
+        amount = line.quantity.copy_abs() * price.amount.copy_abs()
+        if amount >= MAX_AMOUNT:
+            yield _issue(LINE_AMOUNT_OUT_OF_RANGE, f"/lines/{index}", max=limit)
+        total += amount
+    if total >= MAX_AMOUNT:
+        yield _issue(ORDER_AMOUNT_OUT_OF_RANGE, "/lines", max=limit)
 
 
 @rule("line.currency.mismatch", description="Every line is priced in the order currency.")
@@ -627,6 +660,7 @@ _BUILT_IN: Final[tuple[Rule, ...]] = (
     _line_ids_unique,
     _quantities,
     _prices,
+    _amounts_in_range,
     _one_currency,
     _duplicate_skus,
     _delivery_date,
@@ -646,7 +680,8 @@ def default_rules() -> RuleSet:
     """The built-in rules, all enabled, with their default severities.
 
     Names: ``order.lines.empty``, ``line.id.duplicate``, ``line.quantity``, ``line.price``,
-    ``line.currency.mismatch``, ``line.sku.duplicate``, ``order.delivery_date.in_past``,
+    ``order.amount``, ``line.currency.mismatch``, ``line.sku.duplicate``,
+    ``order.delivery_date.in_past``,
     ``sample.quantity.exceeds``, ``new_customer.phone.missing``, ``invoice``,
     ``phone.invalid``, ``email.invalid``, ``price.missing``, ``price.below_floor``,
     ``credit.limit_exceeded``, ``stock``.
