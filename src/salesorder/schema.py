@@ -61,6 +61,7 @@ from salesorder.order import (
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "STORABLE_TEXT",
     "AddressDraft",
     "ContactDraft",
     "CustomerDraft",
@@ -233,12 +234,19 @@ CurrencyCode = Annotated[
     PlainValidator(_currency),
     WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"}),
 ]
-Identifier = Annotated[str, Field(min_length=1, max_length=64)]
-Name = Annotated[str, Field(min_length=1, max_length=DEFAULT_LIMITS.max_string_length)]
-ShortText = Annotated[str, Field(max_length=DEFAULT_LIMITS.max_string_length)]
-LongText = Annotated[str, Field(max_length=DEFAULT_LIMITS.max_text_length)]
-Phone = Annotated[str, Field(min_length=1, max_length=40)]
-Email = Annotated[str, Field(min_length=1, max_length=254)]
+#: Text a database can store: everything but NUL (PostgreSQL's text refuses it). Lone
+#: surrogates are refused by the parser itself (``field.type``, ``payload.malformed_json``).
+STORABLE_TEXT: Final = r"^[^\x00]*$"
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=STORABLE_TEXT)]
+Name = Annotated[
+    str, Field(min_length=1, max_length=DEFAULT_LIMITS.max_string_length, pattern=STORABLE_TEXT)
+]
+ShortText = Annotated[
+    str, Field(max_length=DEFAULT_LIMITS.max_string_length, pattern=STORABLE_TEXT)
+]
+LongText = Annotated[str, Field(max_length=DEFAULT_LIMITS.max_text_length, pattern=STORABLE_TEXT)]
+Phone = Annotated[str, Field(min_length=1, max_length=40, pattern=STORABLE_TEXT)]
+Email = Annotated[str, Field(min_length=1, max_length=254, pattern=STORABLE_TEXT)]
 Country = Annotated[str, Field(pattern="^[A-Z]{2}$")]
 Day = Annotated[
     date,
@@ -273,10 +281,12 @@ class AddressDraft(_Draft):
     province: ShortText | None = None
     city: Name
     district: ShortText | None = Field(default=None, repr=False)
-    street: Annotated[str, Field(min_length=1, max_length=DEFAULT_LIMITS.max_text_length)] = Field(
-        repr=False
+    street: Annotated[
+        str, Field(min_length=1, max_length=DEFAULT_LIMITS.max_text_length, pattern=STORABLE_TEXT)
+    ] = Field(repr=False)
+    postal_code: Annotated[str, Field(max_length=16, pattern=STORABLE_TEXT)] | None = Field(
+        default=None, repr=False
     )
-    postal_code: Annotated[str, Field(max_length=16)] | None = Field(default=None, repr=False)
     recipient: ShortText | None = Field(default=None, repr=False)
     phone: Phone | None = Field(default=None, repr=False)
 
@@ -297,9 +307,13 @@ class InvoiceDraft(_Draft):
 
     kind: InvoiceKind = InvoiceKind.NONE
     title: ShortText | None = Field(default=None, repr=False)
-    tax_id: Annotated[str, Field(max_length=32)] | None = Field(default=None, repr=False)
+    tax_id: Annotated[str, Field(max_length=32, pattern=STORABLE_TEXT)] | None = Field(
+        default=None, repr=False
+    )
     bank_name: ShortText | None = Field(default=None, repr=False)
-    bank_account: Annotated[str, Field(max_length=64)] | None = Field(default=None, repr=False)
+    bank_account: Annotated[str, Field(max_length=64, pattern=STORABLE_TEXT)] | None = Field(
+        default=None, repr=False
+    )
     registered_address: LongText | None = Field(default=None, repr=False)
     registered_phone: Phone | None = Field(default=None, repr=False)
     email: Email | None = Field(default=None, repr=False)
@@ -322,15 +336,17 @@ class LineDraft(_Draft):
     name: Name
     specification: ShortText | None = None
     quantity: Quantity
-    unit: Annotated[str, Field(min_length=1, max_length=16)] = "pcs"
+    unit: Annotated[str, Field(min_length=1, max_length=16, pattern=STORABLE_TEXT)] = "pcs"
     unit_price: Amount | None = None
     currency: CurrencyCode | None = None
     requested_discount: Percent | None = None
-    tax_code: Annotated[str, Field(min_length=1, max_length=32)] | None = None
-    category: ShortText | None = None
-    tags: Annotated[frozenset[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = (
-        frozenset()
+    tax_code: Annotated[str, Field(min_length=1, max_length=32, pattern=STORABLE_TEXT)] | None = (
+        None
     )
+    category: ShortText | None = None
+    tags: Annotated[
+        frozenset[Annotated[str, Field(max_length=64, pattern=STORABLE_TEXT)]], Field(max_length=50)
+    ] = frozenset()
 
 
 class OrderDraft(_Draft):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import ClassVar
+
 import pytest
 
 from salesorder._validation import payload as payload_gate
 from salesorder._validation.payload import _translate
 from salesorder.errors import ErrorCode, InvalidOrder
 from salesorder.order import Order
-from salesorder.schema import OrderDraft
+from salesorder.schema import STORABLE_TEXT, OrderDraft, order_json_schema
 from salesorder.validation import validate
 
 VALID = {
@@ -113,3 +117,39 @@ class TestAmountsAStoreCanReadBack:
     def test_the_largest_order_that_fits_is_accepted(self) -> None:
         report = validate(self._payload(("1000", "999999999999.99")))
         assert report.ok, report.errors
+
+
+class TestTextADatabaseCanStore:
+    PAYLOAD: ClassVar[dict[str, object]] = {
+        "customer": {"id": "C-1", "name": "Example Ltd"},
+        "currency": "CNY",
+        "lines": [{"sku": "TEA-1", "name": "Tea", "quantity": "1", "unit_price": "1.00"}],
+    }
+
+    @pytest.mark.parametrize("as_json", [False, True])
+    @pytest.mark.parametrize(
+        ("where", "path"),
+        [
+            (("lines", 0, "sku"), "/lines/0/sku"),
+            (("customer", "name"), "/customer/name"),
+            (("lines", 0, "unit"), "/lines/0/unit"),
+        ],
+    )
+    def test_a_nul_character_is_refused_with_its_code(
+        self, where: tuple[str | int, ...], path: str, as_json: bool
+    ) -> None:
+        payload = json.loads(json.dumps(self.PAYLOAD))
+        target = payload
+        for key in where[:-1]:
+            target = target[key]
+        target[where[-1]] = "A\x00B"
+        report = validate(json.dumps(payload) if as_json else payload)
+        assert [(issue.path, issue.code) for issue in report.errors] == [
+            (path, "text.not_storable")
+        ]
+
+    def test_the_json_schema_says_the_same(self) -> None:
+        line = order_json_schema()["$defs"]["LineDraft"]["properties"]["sku"]
+        assert line["pattern"] == STORABLE_TEXT
+        assert re.fullmatch(STORABLE_TEXT, "A\x00B") is None
+        assert re.fullmatch(STORABLE_TEXT, "茶-1 ✓") is not None

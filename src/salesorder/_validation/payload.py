@@ -23,7 +23,7 @@ from salesorder._validation.report import Issue, Severity, ValidationReport
 from salesorder._validation.rules import RuleSet, ValidationContext, default_rules
 from salesorder.errors import ErrorCode, SalesOrderError, define_code
 from salesorder.money import in_exact_context
-from salesorder.schema import DEFAULT_LIMITS, Limits, OrderDraft, to_order
+from salesorder.schema import DEFAULT_LIMITS, STORABLE_TEXT, Limits, OrderDraft, to_order
 
 __all__ = ["validate"]
 
@@ -116,6 +116,11 @@ CURRENCY_UNKNOWN = define_code(
     "currency.unknown",
     en="Not a known ISO 4217 currency code.",
     zh="不是已知的 ISO 4217 币种代码。",
+)
+TEXT_NOT_STORABLE = define_code(
+    "text.not_storable",
+    en="The text contains a NUL character, which cannot be stored.",
+    zh="文本包含无法存储的 NUL 字符。",
 )
 ORDER_CONVERSION = define_code(
     "order.conversion_failed",
@@ -251,6 +256,8 @@ def _translate(error: Mapping[str, Any]) -> Issue:  # noqa: PLR0911  (a lookup t
     if own is not None:
         params = {key: str(value) for key, value in context.items()}
         return Issue(own, path, Severity.ERROR, params)
+    if kind == "string_pattern_mismatch" and context.get("pattern") == STORABLE_TEXT:
+        return Issue(TEXT_NOT_STORABLE, path)
     simple = _SIMPLE_TYPES.get(kind)
     if simple is not None:
         return Issue(simple, path)
@@ -262,6 +269,7 @@ def _translate(error: Mapping[str, Any]) -> Issue:  # noqa: PLR0911  (a lookup t
         return Issue(FIELD_TOO_LONG, path, Severity.ERROR, {"max": limit})
     if kind in {"string_too_short", "too_short"}:
         return Issue(FIELD_EMPTY, path)
+
     if kind in {"enum", "literal_error"}:
         return Issue(
             FIELD_CHOICE, path, Severity.ERROR, {"choices": str(context.get("expected", ""))}
