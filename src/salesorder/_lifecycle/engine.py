@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import attrs
 
@@ -70,70 +70,82 @@ __all__ = [
     "replay",
 ]
 
-# -- building frozen records without attrs' generated __init__ --------------------------------
-
-_new = object.__new__
-
-
-_SHARED: Final = ("occurred_at", "event_id", "order_id", "actor", "source", "target", "revision")
-"""The fields every order event shares, in attrs' order, filled in by the engine."""
-
-
-def _maker(cls: type[Any], *, event: bool = False) -> Callable[..., Any]:
-    """A constructor for a slotted attrs class, for the hot path of a transition.
-
-    attrs' frozen ``__init__`` looks each slot up by name through ``object.__setattr__``;
-    calling the slots' own descriptors directly builds the same object (same fields, same
-    equality, same repr) in about two thirds of the time. Only classes without
-    validators, converters or ``__attrs_post_init__`` qualify, checked when made.
-
-    Args:
-        cls: The class.
-        event: For an :class:`OrderEvent`: the constructor takes the shared fields
-            positionally, then one dict of the event's own fields (defaults from the
-            class), instead of every field positionally.
-
-    Returns:
-        The constructor.
-    """
-    fields = attrs.fields(cls)
-    names = [field.name for field in fields]
-    if (
-        hasattr(cls, "__attrs_post_init__")
-        or any(field.validator is not None or field.converter is not None for field in fields)
-        or (event and tuple(names[: len(_SHARED)]) != _SHARED)
-    ):  # pragma: no cover - a guard against a future change of the records
-        msg = f"{cls.__name__} cannot be built without its __init__"
-        raise TypeError(msg)
-    namespace: dict[str, Any] = {"_new": _new, "_cls": cls}
-    values = list(names)
-    arguments = ", ".join(names)  # every field, in order
-    if event:
-        arguments = ", ".join((*_SHARED, "own"))
-        namespace["_own"] = frozenset(names[len(_SHARED) :])
-        for i, field in enumerate(fields[len(_SHARED) :], start=len(_SHARED)):
-            if field.default is attrs.NOTHING or isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-                values[i] = f"own[{field.name!r}]"
-            else:
-                namespace[f"_d{i}"] = field.default
-                values[i] = f"own.get({field.name!r}, _d{i})"
-    for i, field in enumerate(fields):
-        owner = next(klass for klass in cls.__mro__ if field.name in vars(klass))
-        namespace[f"_s{i}"] = vars(owner)[field.name].__set__
-    check = "    if not own.keys() <= _own: raise TypeError(sorted(own.keys() - _own))\n"
-    body = "".join(f"    _s{i}(o, {value})\n" for i, value in enumerate(values))
-    source = (
-        f"def make({arguments}):\n{check if event else ''}    o = _new(_cls)\n{body}    return o\n"
-    )
-    exec(source, namespace)  # noqa: S102 - generated from attrs' own field list, as attrs does
-    return namespace["make"]  # type: ignore[no-any-return]
-
-
 # -- results and plans ------------------------------------------------------------------------
 
 
+# The domain events a command emits, as (event class, its own fields); the fields every
+# order event shares are filled in when the events are built.
+_Facts = tuple[tuple[type[OrderEvent], dict[str, Any]], ...]
+# What a result needs to build its events later: (facts, occurred at, actor, sequence).
+_Pending = tuple[_Facts, datetime, str, int]
+
+
+def _build_events(result: TransitionResult, pending: _Pending) -> tuple[DomainEvent, ...]:
+    facts, at, actor, sequence = pending
+    order_id = result.order_id
+    shared: dict[str, Any] = {
+        "occurred_at": at,
+        "order_id": order_id,
+        "actor": actor,
+        "source": result.source,
+        "target": result.target,
+        "revision": result.revision,
+    }
+    # Event ids are derived from the order's history (order id, transition number,
+    # event number): unique, cheaper than a uuid, and a replayed command yields the
+    # same ids, which makes de-duplication downstream trivial.
+    return tuple(
+        cls(event_id=f"{order_id}:{sequence}:{index}", **shared, **fields)
+        for index, (cls, fields) in enumerate(facts)
+    )
+
+
+class _EventsBuiltOnRead:
+    """The ``events`` of a :class:`TransitionResult`, built from the pending facts once.
+
+    A data descriptor (it wins over the instance dict on reads); attrs' own ``__init__``
+    of a frozen dict class writes the field straight into the instance dict, where the
+    first read finds either the events or, from a command, the pending
+    ``(facts, at, actor, sequence)`` tuple, and replaces the latter with the events. The
+    two cannot be confused: the items of built events are events, never tuples.
+    """
+
+    @overload
+    def __get__(self, result: None, owner: type[Any] | None = None) -> _EventsBuiltOnRead: ...
+
+    @overload
+    def __get__(
+        self, result: TransitionResult, owner: type[Any] | None = None
+    ) -> tuple[DomainEvent, ...]: ...
+
+    def __get__(
+        self, result: TransitionResult | None, owner: type[Any] | None = None
+    ) -> tuple[DomainEvent, ...] | _EventsBuiltOnRead:
+        if result is None:
+            return self
+        stored = result.__dict__
+        events = stored["events"]
+        if events and type(events[0]) is tuple:  # pending: (facts, at, actor, sequence)
+            events = stored["events"] = _build_events(result, events)
+        return events  # type: ignore[no-any-return]
+
+    def __set__(self, result: TransitionResult, value: object) -> None:
+        # Never reached through the frozen class's own __setattr__, which refuses first.
+        raise attrs.exceptions.FrozenInstanceError
+
+
+class _ResultEvents:
+    """Base of :class:`TransitionResult` that holds the ``events`` descriptor.
+
+    On a base class, so that attrs keeps it (attrs removes what the decorated class
+    itself defines under a field's name).
+    """
+
+    events = _EventsBuiltOnRead()
+
+
 @attrs.frozen(slots=False)
-class TransitionResult:
+class TransitionResult(_ResultEvents):
     """What a command did.
 
     Attributes:
@@ -156,49 +168,6 @@ class TransitionResult:
     target: Status
     revision: int
     events: tuple[DomainEvent, ...]
-
-
-# Pending events of a result built by a command: (facts, occurred at, actor, sequence).
-_Facts = tuple[tuple[type[OrderEvent], dict[str, Any]], ...]
-_Pending = tuple[_Facts, datetime, str, int]
-_PENDING: Final = "_pending_events"
-
-
-def _events(result: TransitionResult) -> tuple[DomainEvent, ...]:
-    """``TransitionResult.events``: the stored tuple, built from the pending facts once."""
-    stored = result.__dict__
-    try:
-        return stored["events"]  # type: ignore[no-any-return]
-    except KeyError:
-        pass
-    facts, at, actor, sequence = stored[_PENDING]
-    order_id, source, target, revision = (
-        result.order_id,
-        result.source,
-        result.target,
-        result.revision,
-    )
-    built: list[DomainEvent] = []
-    for index, (cls, fields) in enumerate(facts):
-        make = _EVENT_MAKERS.get(cls)
-        if make is None:
-            make = _EVENT_MAKERS[cls] = _maker(cls, event=True)
-        # Event ids are derived from the order's history (order id, transition number,
-        # event number): unique, cheaper than a uuid, and a replayed command yields the
-        # same ids, which makes de-duplication downstream trivial. Status is a StrEnum:
-        # the member is the string, without an enum lookup.
-        event_id = f"{order_id}:{sequence}:{index}"
-        built.append(make(at, event_id, order_id, actor, source, target, revision, fields))
-    events = stored.setdefault("events", tuple(built))  # a concurrent first read: one wins
-    stored.pop(_PENDING, None)
-    return events  # type: ignore[no-any-return]
-
-
-# attrs writes fields straight into the instance dict, so the property serves reads only.
-setattr(TransitionResult, "events", property(_events, doc="Domain events emitted."))  # noqa: B010
-
-
-_EVENT_MAKERS: dict[type[OrderEvent], Callable[..., DomainEvent]] = {}
 
 
 @attrs.define(slots=True)
@@ -416,12 +385,11 @@ def _fire(
     return _write(order, event, target, changes, plan.reason, tuple(plan.facts), actor, at, key)
 
 
-def _fire_plain(
+def _fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     order: Order,
     event: str,
     changes: dict[str, Any],
     facts: _Facts,
-    *,
     reason: str | None,
     actor: str,
     at: datetime,
@@ -449,10 +417,6 @@ def _fire_plain(
     return _write(order, event, target, changes, reason, facts, actor, at, key)
 
 
-_make_audit_entry: Final = _maker(AuditEntry)
-_set_instance_dict: Final = vars(TransitionResult)["__dict__"].__set__
-
-
 def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are cheaper
     order: Order,
     event: str,
@@ -468,21 +432,10 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     source = order.status
     revision = changes.get("revision", order.revision)
     audit = order.audit
-    entry = _make_audit_entry(at, actor, event, source, target, reason, revision)
-    # The result is built the way attrs' __init__ would (fields in the instance dict),
-    # with the pending facts in place of the events (built on first read).
-    result: TransitionResult = _new(TransitionResult)
-    _set_instance_dict(
-        result,
-        {
-            "order_id": order.id,
-            "event": event,
-            "source": source,
-            "target": target,
-            "revision": revision,
-            _PENDING: (facts, at, actor, len(audit)),
-        },
-    )
+    entry = AuditEntry(at, actor, event, source, target, reason, revision)
+    # The events are built on the first read of result.events (see _EventsBuiltOnRead).
+    pending: _Pending = (facts, at, actor, len(audit))
+    result = TransitionResult(order.id, event, source, target, revision, pending)  # type: ignore[arg-type]
     # Everything is decided: write.
     for name, value in changes.items():
         setattr(order, name, value)

@@ -441,10 +441,10 @@ def hold(
         "hold",
         {"held_from": order.status},
         ((OrderHeld, {"reason": reason}),),
-        reason=reason,
-        actor=actor,
-        at=at,
-        key=idempotency_key,
+        reason,
+        actor,
+        at,
+        idempotency_key,
     )
 
 
@@ -470,8 +470,8 @@ def resume(
         "resume",
         {"held_from": None},
         ((OrderResumed, {}),),
-        reason=None,
-        actor=actor,
-        at=at,
-        key=idempotency_key,
+        None,
+        actor,
+        at,
+        idempotency_key,
     )
