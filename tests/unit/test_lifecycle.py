@@ -11,7 +11,7 @@ import pytest
 
 from salesorder import lifecycle as lc
 from salesorder._lifecycle import engine
-from salesorder._lifecycle.engine import _TABLE, _build_table, _check_event, _Plan
+from salesorder._lifecycle.engine import TABLE, Plan, build_table, check_event
 from salesorder.errors import (
     FloatRefused,
     IllegalTransition,
@@ -127,11 +127,11 @@ class TestMachineDefinition:
             lc.Transition("x", Status.DRAFT, Status.APPROVED, ("needs_approval",)),
         )
         with pytest.raises(TypeError):
-            _build_table(rows)
+            build_table(rows)
 
     def test_unknown_guard_name_is_rejected(self) -> None:
         with pytest.raises(KeyError):
-            _build_table((lc.Transition("x", Status.DRAFT, Status.DRAFT, ("is_sunny",)),))
+            build_table((lc.Transition("x", Status.DRAFT, Status.DRAFT, ("is_sunny",)),))
 
     def test_archived_statuses_are_the_final_states(self) -> None:
         finals = {state.value for state in lc.OrderLifecycle.states if state.final}
@@ -152,7 +152,7 @@ class TestIllegalEvents:
             (status, event)
             for status in Status
             for event in lc.EVENTS
-            if (status, event) not in _TABLE
+            if (status, event) not in TABLE
         ],
     )
     def test_event_without_transition_is_refused(self, status: Status, event: str) -> None:
@@ -160,7 +160,7 @@ class TestIllegalEvents:
         order.status = status
         before = snapshot(order)
         with pytest.raises(IllegalTransition) as info:
-            _check_event(order, event, None)
+            check_event(order, event, None)
         assert info.value.state == status.value
         assert info.value.event == event
         expected = "lifecycle.archived" if status in lc.ARCHIVED else "lifecycle.illegal_transition"
@@ -358,7 +358,7 @@ class TestReject:
         )
         result = lc.approve(order, level="sales_manager", actor="boss", at=T)
         assert result.target is Status.PENDING_APPROVAL
-        assert not engine.has_all_approvals(_Plan(order))
+        assert not engine.has_all_approvals(Plan(order))
 
 
 class TestConfirm:
@@ -770,39 +770,39 @@ class TestClose:
 class TestGuards:
     def test_is_fully_shipped(self) -> None:
         order = confirmed()
-        assert not engine.is_fully_shipped(_Plan(order))
-        assert engine.is_fully_shipped(_Plan(shipped()))
+        assert not engine.is_fully_shipped(Plan(order))
+        assert engine.is_fully_shipped(Plan(shipped()))
 
     def test_is_fully_delivered_and_has_undelivered(self) -> None:
         order = shipped()
-        assert not engine.is_fully_delivered(_Plan(order))
-        assert engine.has_undelivered_quantities(_Plan(order))
-        assert engine.is_fully_delivered(_Plan(delivered()))
+        assert not engine.is_fully_delivered(Plan(order))
+        assert engine.has_undelivered_quantities(Plan(order))
+        assert engine.is_fully_delivered(Plan(delivered()))
 
     def test_has_nothing_shipped(self) -> None:
-        assert engine.has_nothing_shipped(_Plan(confirmed()))
-        assert not engine.has_nothing_shipped(_Plan(shipped()))
+        assert engine.has_nothing_shipped(Plan(confirmed()))
+        assert not engine.has_nothing_shipped(Plan(shipped()))
 
     def test_is_fully_invoiced_and_paid(self) -> None:
         order = delivered()
-        assert not engine.is_fully_invoiced(_Plan(order))
-        assert not engine.is_fully_paid(_Plan(order))
+        assert not engine.is_fully_invoiced(Plan(order))
+        assert not engine.is_fully_paid(Plan(order))
         settle(order)
-        assert engine.is_fully_invoiced(_Plan(order))
-        assert engine.is_fully_paid(_Plan(order))
+        assert engine.is_fully_invoiced(Plan(order))
+        assert engine.is_fully_paid(Plan(order))
 
     def test_needs_approval_and_has_all_approvals(self) -> None:
         order = submitted(FINANCE_FROM_50)
-        assert engine.needs_approval(_Plan(order, needs_approval=True))
-        assert not engine.has_all_approvals(_Plan(order))
+        assert engine.needs_approval(Plan(order, needs_approval=True))
+        assert not engine.has_all_approvals(Plan(order))
         lc.approve(order, level="finance", actor="cfo", at=T)
-        assert engine.has_all_approvals(_Plan(order))
+        assert engine.has_all_approvals(Plan(order))
 
     def test_was_held_from(self) -> None:
         order = confirmed()
         lc.hold(order, actor="u", at=T)
-        assert lc.GUARDS["was_held_from_confirmed"](_Plan(order))
-        assert not lc.GUARDS["was_held_from_approved"](_Plan(order))
+        assert lc.GUARDS["was_held_from_confirmed"](Plan(order))
+        assert not lc.GUARDS["was_held_from_approved"](Plan(order))
 
 
 def reprice(order: Order) -> FakeBreakdown:

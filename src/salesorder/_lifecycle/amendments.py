@@ -17,20 +17,20 @@ import attrs
 
 from salesorder._lifecycle.codes import AMENDMENT_INVALID, QUANTITY_NOT_POSITIVE, UNKNOWN_LINE
 from salesorder._lifecycle.engine import (
+    Plan,
     TransitionResult,
-    _check_event,
-    _fire,
-    _operation_id,
-    _Plan,
-    _with_ledgers,
+    check_event,
+    fire,
+    operation_id_for,
+    with_ledgers,
 )
-from salesorder._lifecycle.fulfilment import _reserved, _without_reservations
+from salesorder._lifecycle.fulfilment import reserved_quantities, without_reservations
 from salesorder._lifecycle.hooks import PriceSummary, StockReservations, ValidationSummary
 from salesorder._lifecycle.policies import (
     DEFAULT_POLICY,
     ApprovalPolicy,
+    EmptyReport,
     LifecyclePolicy,
-    _EmptyReport,
 )
 from salesorder._lifecycle.statuses import net_paid
 from salesorder.errors import (
@@ -322,21 +322,21 @@ def amend(
         RuleViolation: invalid changes (see :func:`preview_amendment`).
         InsufficientStock: added quantities cannot be reserved.
     """
-    if (first := _check_event(order, "amend", idempotency_key)) is not None:
+    if (first := check_event(order, "amend", idempotency_key)) is not None:
         return first
     preview = preview_amendment(order, changes, pricing=pricing)
     candidate = attrs.evolve(
         order, lines=preview.lines, requested_delivery_date=preview.requested_delivery_date
     )
     required = policy.requirements(
-        candidate, report=report or _EmptyReport(), breakdown=preview.breakdown
+        candidate, report=report or EmptyReport(), breakdown=preview.breakdown
     )
     money_or_goods = any(not isinstance(c, ChangeDeliveryDate) for c in changes)
     revision = order.revision + 1
     history = order.revisions or (
         Revision(order.revision, order.lines, None, None, (), order.requested_delivery_date),
     )
-    plan = _Plan(
+    plan = Plan(
         order,
         needs_approval=bool(required) and money_or_goods,
         reason=",".join(preview.changes),
@@ -358,7 +358,7 @@ def amend(
             ),
         ),
     }
-    operation = _operation_id(order, "amend", idempotency_key)
+    operation = operation_id_for(order, "amend", idempotency_key)
     old_quantities = {line.line_id: line.quantity for line in order.lines}
 
     def effect(target: Status) -> Mapping[str, Any]:
@@ -378,18 +378,18 @@ def amend(
                 "required_approvals": required,
             }
             if order.status is Status.CONFIRMED:
-                if reservations is not None and _reserved(order):
+                if reservations is not None and reserved_quantities(order):
                     reservations.release(order.id, lines=None, operation_id=operation)
                 extra["ledgers"] = tuple(
                     ledger
-                    for ledger in _without_reservations(order)
+                    for ledger in without_reservations(order)
                     if ledger.line_id in {line.line_id for line in preview.lines}
                 )
             else:
-                extra["ledgers"] = _with_ledgers(plan, ())
+                extra["ledgers"] = with_ledgers(plan, ())
             return extra
         if order.status is not Status.CONFIRMED:
-            return {"ledgers": _with_ledgers(plan, ())}
+            return {"ledgers": with_ledgers(plan, ())}
         return {
             "ledgers": _follow_reservations(
                 plan,
@@ -401,11 +401,11 @@ def amend(
         }
 
     plan.effect = effect
-    return _fire(plan, "amend", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "amend", actor=actor, at=at, key=idempotency_key)
 
 
 def _follow_reservations(
-    plan: _Plan,
+    plan: Plan,
     old_quantities: Mapping[str, Decimal],
     reservations: StockReservations | None,
     operation: str,
@@ -460,7 +460,7 @@ def _follow_reservations(
                 backordered=ledger.backordered + short,
             )
         )
-    return _with_ledgers(plan, updated)
+    return with_ledgers(plan, updated)
 
 
 def revision_lines(order: Order, number: int) -> tuple[OrderLine, ...]:

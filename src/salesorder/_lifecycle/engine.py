@@ -55,10 +55,20 @@ from salesorder.records import (
     Status,
 )
 
+# Module-public helpers (Plan, fire, check_event...) serve the command modules of this
+# private package; the face (salesorder.lifecycle) does not export them.
 __all__ = [
     "GUARDS",
+    "TABLE",
     "Guard",
+    "Plan",
     "TransitionResult",
+    "build_table",
+    "check_amount",
+    "check_event",
+    "checked_quantities",
+    "fire",
+    "fire_plain",
     "has_all_approvals",
     "has_nothing_shipped",
     "has_undelivered_quantities",
@@ -67,7 +77,10 @@ __all__ = [
     "is_fully_paid",
     "is_fully_shipped",
     "needs_approval",
+    "operation_id_for",
     "replay",
+    "require_reason",
+    "with_ledgers",
 ]
 
 # -- results and plans ------------------------------------------------------------------------
@@ -171,7 +184,7 @@ class TransitionResult(_ResultEvents):
 
 
 @attrs.define(slots=True)
-class _Plan:
+class Plan:
     """Everything a command will change, computed before anything is written."""
 
     order: Order
@@ -182,7 +195,7 @@ class _Plan:
     # and may return more changes (e.g. the backorder a reservation left).
     effect: Callable[[Status], Mapping[str, Any]] | None = None
     # The domain events to emit: (event class, its own fields); the fields every order
-    # event shares are filled in by _fire. An effect may add or complete them.
+    # event shares are filled in by fire. An effect may add or complete them.
     facts: list[tuple[type[OrderEvent], dict[str, Any]]] = attrs.Factory(list)
 
     def get(self, name: str) -> Any:
@@ -195,57 +208,57 @@ class _Plan:
         return LineLedger(line_id)
 
 
-Guard = Callable[[_Plan], bool]
+Guard = Callable[[Plan], bool]
 
 
-def _all_lines(plan: _Plan, test: Callable[[OrderLine, LineLedger], bool]) -> bool:
+def _all_lines(plan: Plan, test: Callable[[OrderLine, LineLedger], bool]) -> bool:
     return all(test(line, plan.ledger(line.line_id)) for line in plan.get("lines"))
 
 
-def needs_approval(plan: _Plan) -> bool:
+def needs_approval(plan: Plan) -> bool:
     """The order (as submitted or amended) needs at least one approval."""
     return plan.needs_approval
 
 
-def has_all_approvals(plan: _Plan) -> bool:
+def has_all_approvals(plan: Plan) -> bool:
     """Every level required in the current round has signed."""
     round_ = plan.get("approval_round")
     signed = {a.level for a in plan.get("approvals") if a.round == round_}
     return all(level in signed for level, _ in plan.get("required_approvals"))
 
 
-def is_fully_shipped(plan: _Plan) -> bool:
+def is_fully_shipped(plan: Plan) -> bool:
     """Every line has shipped its ordered quantity."""
     return _all_lines(plan, lambda line, ledger: ledger.shipped >= line.quantity)
 
 
-def is_fully_delivered(plan: _Plan) -> bool:
+def is_fully_delivered(plan: Plan) -> bool:
     """Every line has been signed for in full."""
     return _all_lines(plan, lambda line, ledger: ledger.delivered >= line.quantity)
 
 
-def is_fully_invoiced(plan: _Plan) -> bool:
+def is_fully_invoiced(plan: Plan) -> bool:
     """Every line is invoiced for its ordered quantity less returns."""
     return billing_status(plan.order) is BillingStatus.FULL
 
 
-def is_fully_paid(plan: _Plan) -> bool:
+def is_fully_paid(plan: Plan) -> bool:
     """Net money received equals the amount due (nothing owed either way)."""
     return net_paid(plan.order) == amount_due(plan.order)
 
 
-def has_nothing_shipped(plan: _Plan) -> bool:
+def has_nothing_shipped(plan: Plan) -> bool:
     """No quantity of any line has left the warehouse."""
     return all(not ledger.shipped for ledger in plan.order.ledgers)
 
 
-def has_undelivered_quantities(plan: _Plan) -> bool:
+def has_undelivered_quantities(plan: Plan) -> bool:
     """Some ordered quantity has not been signed for."""
     return not is_fully_delivered(plan)
 
 
 def _held_from(status: Status) -> Guard:
-    def guard(plan: _Plan) -> bool:
+    def guard(plan: Plan) -> bool:
         return plan.order.held_from is status
 
     guard.__name__ = f"was_held_from_{status.value}"
@@ -278,9 +291,10 @@ _GUARD_REFUSALS: Final[dict[str, str]] = {
 }
 
 
-def _build_table(
+def build_table(
     rows: tuple[Transition, ...],
 ) -> dict[tuple[Status, str], tuple[tuple[Status, tuple[Guard, ...]], ...]]:
+    """The transition table: candidates ``(target, guards)`` per (source, event)."""
     table: dict[tuple[Status, str], list[tuple[Status, tuple[Guard, ...]]]] = {}
     for row in rows:
         guards = tuple(GUARDS[name] for name in row.guards)  # KeyError: a guard is missing
@@ -294,7 +308,7 @@ def _build_table(
     return {key: tuple(value) for key, value in table.items()}
 
 
-_TABLE: Final = _build_table(TRANSITIONS)
+TABLE: Final = build_table(TRANSITIONS)
 
 
 # -- the engine -------------------------------------------------------------------------------
@@ -307,7 +321,7 @@ def _refuse(order: Order, event: str) -> IllegalTransition:
     return IllegalTransition(state=order.status.value, event=event, code=code)
 
 
-def _check_event(order: Order, event: str, key: str | None) -> TransitionResult | None:
+def check_event(order: Order, event: str, key: str | None) -> TransitionResult | None:
     """Return the first result of a repeated idempotency key; refuse impossible events."""
     if key is not None:
         for known, first_event, result in order.idempotency:
@@ -323,14 +337,14 @@ def _check_event(order: Order, event: str, key: str | None) -> TransitionResult 
                 return rebuilt
     if order.status in ARCHIVED:
         raise IllegalTransition(state=order.status.value, event=event, code=ARCHIVED_CODE)
-    if (order.status, event) not in _TABLE:
+    if (order.status, event) not in TABLE:
         raise _refuse(order, event)
     return None
 
 
 _FIXED: Final[dict[tuple[Status, str], Status]] = {
     key: candidates[0][0]
-    for key, candidates in _TABLE.items()
+    for key, candidates in TABLE.items()
     if len(candidates) == 1 and not candidates[0][1]
 }
 """Transitions with one unguarded candidate: the target without any guard call."""
@@ -341,7 +355,7 @@ _HELD_FROM_GUARDS: Final[dict[Guard, Status]] = {
 
 _BY_HELD_FROM: Final[dict[tuple[Status, str], dict[Status, Status]]] = {
     key: {_HELD_FROM_GUARDS[guards[0]]: target for target, guards in candidates}
-    for key, candidates in _TABLE.items()
+    for key, candidates in TABLE.items()
     if all(len(guards) == 1 and guards[0] in _HELD_FROM_GUARDS for _, guards in candidates)
 }
 """Transitions chosen by ``held_from`` alone (``resume``): one dict lookup, same answer
@@ -349,7 +363,7 @@ as trying each candidate's ``was_held_from_*`` guard in declaration order (the g
 test distinct statuses, so at most one holds)."""
 
 
-def _select(plan: _Plan, event: str) -> Status:
+def _select(plan: Plan, event: str) -> Status:
     """The target of the first candidate whose guards hold; raise if none does."""
     order = plan.order
     source = order.status
@@ -358,7 +372,7 @@ def _select(plan: _Plan, event: str) -> Status:
     if target is not None:
         return target
     refusal: str | None = None
-    for candidate, guards in _TABLE[key]:
+    for candidate, guards in TABLE[key]:
         for guard in guards:
             if not guard(plan):
                 refusal = refusal or _GUARD_REFUSALS.get(guard.__name__)
@@ -369,14 +383,15 @@ def _select(plan: _Plan, event: str) -> Status:
     raise IllegalTransition(state=source.value, event=event, code=refusal, params=params)
 
 
-def _fire(
-    plan: _Plan,
+def fire(
+    plan: Plan,
     event: str,
     *,
     actor: str,
     at: datetime,
     key: str | None,
 ) -> TransitionResult:
+    """Select the target of a planned command, run its effect, then write the order."""
     order = plan.order
     target = _select(plan, event)
     changes = plan.changes
@@ -385,7 +400,7 @@ def _fire(
     return _write(order, event, target, changes, plan.reason, tuple(plan.facts), actor, at, key)
 
 
-def _fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
+def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     order: Order,
     event: str,
     changes: dict[str, Any],
@@ -395,13 +410,13 @@ def _fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheape
     at: datetime,
     key: str | None,
 ) -> TransitionResult:
-    """:func:`_fire` for a command without an effect, checks included.
+    """:func:`fire` for a command without an effect, checks included.
 
-    Same checks, same order, same outcome as ``_check_event`` then ``_fire`` with a
+    Same checks, same order, same outcome as ``check_event`` then ``fire`` with a
     plan; a transition whose target is fixed or chosen by ``held_from`` alone skips the
     plan (no guard reads it). ``changes`` is not modified; ``facts`` must be final.
     """
-    if key is not None and (first := _check_event(order, event, key)) is not None:
+    if key is not None and (first := check_event(order, event, key)) is not None:
         return first
     transition = (order.status, event)
     target = _FIXED.get(transition)
@@ -411,9 +426,9 @@ def _fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheape
         if target is None:
             # Refused, or a guard reads the planned changes: the general path.
             if key is None:
-                _check_event(order, event, key)
-            plan = _Plan(order, changes=dict(changes), reason=reason, facts=list(facts))
-            return _fire(plan, event, actor=actor, at=at, key=key)
+                check_event(order, event, key)
+            plan = Plan(order, changes=dict(changes), reason=reason, facts=list(facts))
+            return fire(plan, event, actor=actor, at=at, key=key)
     return _write(order, event, target, changes, reason, facts, actor, at, key)
 
 
@@ -446,12 +461,14 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     return result
 
 
-def _operation_id(order: Order, event: str, key: str | None) -> str:
+def operation_id_for(order: Order, event: str, key: str | None) -> str:
+    """The id of a command's stock operation."""
     # Stable for a given order history, so a retried hook call can be de-duplicated.
     return key if key is not None else f"{order.id}:{len(order.audit)}:{event}"
 
 
-def _with_ledgers(plan: _Plan, updated: Iterable[LineLedger]) -> tuple[LineLedger, ...]:
+def with_ledgers(plan: Plan, updated: Iterable[LineLedger]) -> tuple[LineLedger, ...]:
+    """The plan's ledgers with ``updated`` replacing theirs, in line order."""
     by_line = {ledger.line_id: ledger for ledger in plan.get("ledgers")}
     for ledger in updated:
         by_line[ledger.line_id] = ledger
@@ -460,9 +477,10 @@ def _with_ledgers(plan: _Plan, updated: Iterable[LineLedger]) -> tuple[LineLedge
     return tuple(sorted(kept, key=lambda ledger: order_of[ledger.line_id]))
 
 
-def _quantities(
+def checked_quantities(
     order: Order, lines: Mapping[str, Decimal], event: str
 ) -> dict[str, tuple[OrderLine, Decimal]]:
+    """Line quantities of a command, each a known line and a positive quantity."""
     if not lines:
         raise RuleViolation(NOTHING_GIVEN, params={"event": event})
     checked: dict[str, tuple[OrderLine, Decimal]] = {}
@@ -479,13 +497,15 @@ def _quantities(
     return checked
 
 
-def _require_reason(reason: str | None, event: str) -> str:
+def require_reason(reason: str | None, event: str) -> str:
+    """Refuse a missing reason (``lifecycle.reason_required``)."""
     if not reason or not reason.strip():
         raise RuleViolation(REASON_REQUIRED, params={"event": event})
     return reason
 
 
-def _check_amount(order: Order, amount: Money) -> None:
+def check_amount(order: Order, amount: Money) -> None:
+    """Refuse an amount that is not positive or in another currency."""
     if not isinstance(amount, Money) or amount.currency != order.currency or amount.amount <= 0:
         raise RuleViolation(AMOUNT_NOT_POSITIVE, params={"currency": order.currency})
 
@@ -508,7 +528,7 @@ def replay(entries: Sequence[AuditEntry]) -> Status:
     """
     state = Status.DRAFT
     for index, entry in enumerate(entries):
-        known = any(target is entry.target for target, _ in _TABLE.get((state, entry.event), ()))
+        known = any(target is entry.target for target, _ in TABLE.get((state, entry.event), ()))
         if entry.source is not state or not known:
             raise InvalidOrder(REPLAY_BROKEN, params={"index": index})
         state = entry.target

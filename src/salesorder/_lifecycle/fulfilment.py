@@ -16,15 +16,15 @@ import attrs
 
 from salesorder._lifecycle.codes import DELIVER_EXCEEDS, SHIP_EXCEEDS, SHIP_NEEDS_PAYMENT
 from salesorder._lifecycle.engine import (
+    Plan,
     TransitionResult,
-    _check_event,
-    _fire,
-    _fire_plain,
-    _operation_id,
-    _Plan,
-    _quantities,
-    _require_reason,
-    _with_ledgers,
+    check_event,
+    checked_quantities,
+    fire,
+    fire_plain,
+    operation_id_for,
+    require_reason,
+    with_ledgers,
 )
 from salesorder._lifecycle.hooks import StockReservations
 from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
@@ -55,7 +55,18 @@ from salesorder.records import (
     line_quantities,
 )
 
-__all__ = ["cancel", "close", "complete", "confirm", "deliver", "hold", "resume", "ship"]
+__all__ = [
+    "cancel",
+    "close",
+    "complete",
+    "confirm",
+    "deliver",
+    "hold",
+    "reserved_quantities",
+    "resume",
+    "ship",
+    "without_reservations",
+]
 
 # -- commands: stock --------------------------------------------------------------------------
 
@@ -87,11 +98,11 @@ def confirm(
         IllegalTransition: if the order is not approved.
         InsufficientStock: stock is short and backorder is not allowed.
     """
-    if (first := _check_event(order, "confirm", idempotency_key)) is not None:
+    if (first := check_event(order, "confirm", idempotency_key)) is not None:
         return first
-    plan = _Plan(order)
+    plan = Plan(order)
     wanted = {line.line_id: line.quantity for line in order.lines}
-    operation = _operation_id(order, "confirm", idempotency_key)
+    operation = operation_id_for(order, "confirm", idempotency_key)
 
     def effect(_target: Status) -> Mapping[str, Any]:
         backordered: Mapping[str, Decimal] = {}
@@ -107,7 +118,7 @@ def confirm(
                 # The hook broke its contract; undo and refuse like it should have.
                 reservations.release(order.id, lines=None, operation_id=operation + ":undo")
                 raise InsufficientStock(_shortfalls(order, backordered))
-        ledgers = _with_ledgers(
+        ledgers = with_ledgers(
             plan,
             (
                 attrs.evolve(
@@ -122,7 +133,7 @@ def confirm(
         return {"ledgers": ledgers}
 
     plan.effect = effect
-    return _fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
 
 
 def _shortfalls(order: Order, backordered: Mapping[str, Decimal]) -> tuple[Shortfall, ...]:
@@ -182,12 +193,12 @@ def ship(
         RuleViolation: ``lifecycle.ship.exceeds_remaining``, ``lifecycle.unknown_line``,
             ``lifecycle.quantity.not_positive``, ``lifecycle.ship.payment_required``.
     """
-    if (first := _check_event(order, "ship", idempotency_key)) is not None:
+    if (first := check_event(order, "ship", idempotency_key)) is not None:
         return first
-    checked = _quantities(order, lines, "ship")
+    checked = checked_quantities(order, lines, "ship")
     if policy.ship_only_after_payment:
         _paid_enough_to_ship(order)
-    plan = _Plan(order)
+    plan = Plan(order)
     updated = []
     for line_id, (line, quantity) in checked.items():
         ledger = order.ledger(line_id)
@@ -210,10 +221,10 @@ def ship(
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
     record = Shipment(shipment_id or new_id(), frozen, at, carrier, tracking_number)
     plan.changes = {
-        "ledgers": _with_ledgers(plan, updated),
+        "ledgers": with_ledgers(plan, updated),
         "shipments": (*order.shipments, record),
     }
-    operation = _operation_id(order, "ship", idempotency_key)
+    operation = operation_id_for(order, "ship", idempotency_key)
 
     def effect(_target: Status) -> Mapping[str, Any]:
         if reservations is not None:
@@ -232,7 +243,7 @@ def ship(
             },
         )
     ]
-    return _fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
 
 
 def deliver(
@@ -263,10 +274,10 @@ def deliver(
         IllegalTransition: if nothing can be delivered now.
         RuleViolation: ``lifecycle.deliver.exceeds_shipped`` and line quantity codes.
     """
-    if (first := _check_event(order, "deliver", idempotency_key)) is not None:
+    if (first := check_event(order, "deliver", idempotency_key)) is not None:
         return first
-    checked = _quantities(order, lines, "deliver")
-    plan = _Plan(order)
+    checked = checked_quantities(order, lines, "deliver")
+    plan = Plan(order)
     updated = []
     for line_id, (_, quantity) in checked.items():
         ledger = order.ledger(line_id)
@@ -280,11 +291,11 @@ def deliver(
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
     record = Delivery(delivery_id or new_id(), frozen, at, proof)
     plan.changes = {
-        "ledgers": _with_ledgers(plan, updated),
+        "ledgers": with_ledgers(plan, updated),
         "deliveries": (*order.deliveries, record),
     }
     plan.facts = [(OrderDelivered, {"delivery_id": record.delivery_id, "lines": frozen})]
-    return _fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
 
 
 # -- commands: ending -------------------------------------------------------------------------
@@ -309,18 +320,20 @@ def complete(
             invoiced (``lifecycle.complete.not_invoiced``) or not exactly paid
             (``lifecycle.complete.not_paid``).
     """
-    if (first := _check_event(order, "complete", idempotency_key)) is not None:
+    if (first := check_event(order, "complete", idempotency_key)) is not None:
         return first
-    plan = _Plan(order)
+    plan = Plan(order)
     plan.facts = [(OrderCompleted, {})]
-    return _fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
 
 
-def _reserved(order: Order) -> dict[str, Decimal]:
+def reserved_quantities(order: Order) -> dict[str, Decimal]:
+    """Quantity per line still reserved in stock (lines without any left out)."""
     return {ledger.line_id: ledger.reserved for ledger in order.ledgers if ledger.reserved}
 
 
-def _without_reservations(order: Order) -> tuple[LineLedger, ...]:
+def without_reservations(order: Order) -> tuple[LineLedger, ...]:
+    """The order's ledgers with nothing reserved or backordered any more."""
     return tuple(attrs.evolve(ledger, reserved=ZERO, backordered=ZERO) for ledger in order.ledgers)
 
 
@@ -350,12 +363,12 @@ def cancel(
         IllegalTransition: ``lifecycle.cancel_after_shipment`` once goods have left.
         RuleViolation: ``lifecycle.reason_required``.
     """
-    if (first := _check_event(order, "cancel", idempotency_key)) is not None:
+    if (first := check_event(order, "cancel", idempotency_key)) is not None:
         return first
-    _require_reason(reason, "cancel")
-    plan = _Plan(order, changes={"ledgers": _without_reservations(order)}, reason=reason)
-    reserved = _reserved(order)
-    operation = _operation_id(order, "cancel", idempotency_key)
+    require_reason(reason, "cancel")
+    plan = Plan(order, changes={"ledgers": without_reservations(order)}, reason=reason)
+    reserved = reserved_quantities(order)
+    operation = operation_id_for(order, "cancel", idempotency_key)
 
     def effect(_target: Status) -> Mapping[str, Any]:
         if reservations is not None and reserved:
@@ -364,7 +377,7 @@ def cancel(
 
     plan.effect = effect
     plan.facts = [(OrderCancelled, {"reason": reason})]
-    return _fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
 
 
 def close(
@@ -393,15 +406,15 @@ def close(
         IllegalTransition: ``lifecycle.close.nothing_undelivered`` when all was delivered.
         RuleViolation: ``lifecycle.reason_required``.
     """
-    if (first := _check_event(order, "close", idempotency_key)) is not None:
+    if (first := check_event(order, "close", idempotency_key)) is not None:
         return first
-    _require_reason(reason, "close")
-    plan = _Plan(order, changes={"ledgers": _without_reservations(order)}, reason=reason)
-    reserved = _reserved(order)
+    require_reason(reason, "close")
+    plan = Plan(order, changes={"ledgers": without_reservations(order)}, reason=reason)
+    reserved = reserved_quantities(order)
     undelivered = line_quantities(
         {line.line_id: line.quantity - order.ledger(line.line_id).delivered for line in order.lines}
     )
-    operation = _operation_id(order, "close", idempotency_key)
+    operation = operation_id_for(order, "close", idempotency_key)
 
     def effect(_target: Status) -> Mapping[str, Any]:
         if reservations is not None and reserved:
@@ -410,7 +423,7 @@ def close(
 
     plan.effect = effect
     plan.facts = [(OrderClosed, {"reason": reason, "undelivered": undelivered})]
-    return _fire(plan, "close", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "close", actor=actor, at=at, key=idempotency_key)
 
 
 def hold(
@@ -436,7 +449,7 @@ def hold(
     Raises:
         IllegalTransition: from draft, on hold or archived orders.
     """
-    return _fire_plain(
+    return fire_plain(
         order,
         "hold",
         {"held_from": order.status},
@@ -465,7 +478,7 @@ def resume(
     Raises:
         IllegalTransition: if the order is not on hold.
     """
-    return _fire_plain(
+    return fire_plain(
         order,
         "resume",
         {"held_from": None},

@@ -22,14 +22,14 @@ from salesorder._lifecycle.codes import (
     RETURN_WRONG_STATE,
 )
 from salesorder._lifecycle.engine import (
+    Plan,
     TransitionResult,
-    _check_event,
-    _fire,
-    _operation_id,
-    _Plan,
-    _quantities,
-    _require_reason,
-    _with_ledgers,
+    check_event,
+    checked_quantities,
+    fire,
+    operation_id_for,
+    require_reason,
+    with_ledgers,
 )
 from salesorder._lifecycle.hooks import PricedLine, ReturnPricing, StockReservations
 from salesorder.errors import (
@@ -109,10 +109,10 @@ def request_return(
         RuleViolation: ``lifecycle.return.exceeds_delivered``, ``lifecycle.return.duplicate``,
             ``lifecycle.reason_required`` and line quantity codes.
     """
-    if (first := _check_event(order, "request_return", idempotency_key)) is not None:
+    if (first := check_event(order, "request_return", idempotency_key)) is not None:
         return first
-    _require_reason(reason, "request_return")
-    checked = _quantities(order, lines, "request_return")
+    require_reason(reason, "request_return")
+    checked = checked_quantities(order, lines, "request_return")
     identifier = return_id or new_id()
     if any(r.return_id == identifier for r in order.returns):
         raise RuleViolation(RETURN_DUPLICATE, params={"return_id": identifier})
@@ -131,14 +131,14 @@ def request_return(
             )
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
     record = ReturnRecord(identifier, ReturnKind(kind), frozen, reason)
-    plan = _Plan(order, changes={"returns": (*order.returns, record)}, reason=reason)
+    plan = Plan(order, changes={"returns": (*order.returns, record)}, reason=reason)
     plan.facts = [
         (
             ReturnRequested,
             {"return_id": identifier, "kind": record.kind.value, "lines": frozen, "reason": reason},
         )
     ]
-    return _fire(plan, "request_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "request_return", actor=actor, at=at, key=idempotency_key)
 
 
 def approve_return(
@@ -164,13 +164,13 @@ def approve_return(
     Raises:
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``.
     """
-    if (first := _check_event(order, "approve_return", idempotency_key)) is not None:
+    if (first := check_event(order, "approve_return", idempotency_key)) is not None:
         return first
     i, record = _return(order, return_id, ReturnState.REQUESTED)
     approved = attrs.evolve(record, state=ReturnState.APPROVED)
-    plan = _Plan(order, changes={"returns": _replace(order.returns, i, approved)})
+    plan = Plan(order, changes={"returns": _replace(order.returns, i, approved)})
     plan.facts = [(ReturnApproved, {"return_id": return_id})]
-    return _fire(plan, "approve_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "approve_return", actor=actor, at=at, key=idempotency_key)
 
 
 def refund_for(order: Order, lines: LineQuantities, *, breakdown: ReturnPricing) -> Money:
@@ -238,7 +238,7 @@ def receive_return(
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``,
             ``lifecycle.return.not_priced``.
     """
-    if (first := _check_event(order, "receive_return", idempotency_key)) is not None:
+    if (first := check_event(order, "receive_return", idempotency_key)) is not None:
         return first
     i, record = _return(order, return_id, ReturnState.APPROVED)
     refund = Money.zero(order.currency)
@@ -249,16 +249,16 @@ def receive_return(
     received = attrs.evolve(
         record, state=ReturnState.RECEIVED, disposition=StockDisposition(disposition), refund=refund
     )
-    plan = _Plan(order)
+    plan = Plan(order)
     updated = [
         attrs.evolve(order.ledger(line_id), returned=order.ledger(line_id).returned + quantity)
         for line_id, quantity in record.lines
     ]
     plan.changes = {
         "returns": _replace(order.returns, i, received),
-        "ledgers": _with_ledgers(plan, updated),
+        "ledgers": with_ledgers(plan, updated),
     }
-    operation = _operation_id(order, "receive_return", idempotency_key)
+    operation = operation_id_for(order, "receive_return", idempotency_key)
 
     def effect(_target: Status) -> Mapping[str, Any]:
         if reservations is not None:
@@ -279,4 +279,4 @@ def receive_return(
     ]
     if refund:
         plan.facts.append((RefundDue, {"return_id": return_id, "amount": refund}))
-    return _fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key)
