@@ -135,7 +135,9 @@ def floor_round() -> float:
         order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
         order.grand_total = breakdown.grand_total
         hook = StoreReservations(ledger, at=now, actor="bench")
-        lc.submit(order, actor="bench", at=now, report=report, breakdown=breakdown, policy=APPROVAL)
+        lc.submit(
+            order, actor="bench", at=now, report=report, breakdown=breakdown, approval=APPROVAL
+        )
         lc.approve(order, level="finance", actor="bench", at=now, policy=POLICY)
         lc.confirm(order, actor="bench", at=now, reservations=hook, policy=POLICY)
         everything = {line.line_id: line.quantity for line in order.lines}

@@ -22,7 +22,7 @@ result: lc.TransitionResult = lc.submit(
     at=at,
     report=FakeReport(),
     breakdown=flat_pricing(order),
-    policy=ApprovalPolicy(),
+    approval=ApprovalPolicy(),
 )
 target: Status = result.target
 lc.confirm(order, actor="u", at=at, reservations=stock)

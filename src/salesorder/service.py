@@ -434,7 +434,7 @@ class OrderService:
                 at=now,
                 report=report,
                 breakdown=breakdown,
-                policy=self.approval,
+                approval=self.approval,
                 idempotency_key=idempotency_key,
             )
 
@@ -720,11 +720,11 @@ class OrderService:
                 order,
                 changes,
                 pricing=self.price_order,
-                policy=self.approval,
+                approval=self.approval,
                 actor=actor,
                 at=now,
                 reservations=self._hook(uow, now, actor),
-                lifecycle_policy=self.policy,
+                policy=self.policy,
                 idempotency_key=idempotency_key,
             )
             breakdown = self.price_order(order)

@@ -122,7 +122,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 at=self.clock,
                 report=report,
                 breakdown=breakdown,
-                policy=policy,
+                approval=policy,
                 idempotency_key=k,
             )
             if k is None or result.event == "submit":
@@ -372,7 +372,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 self.order,
                 [change],
                 pricing=flat_pricing,
-                policy=policy,
+                approval=policy,
                 actor="s",
                 at=self.clock,
                 reservations=self.stock,

@@ -141,7 +141,7 @@ class TestOverdue:
             at=at(20, 16),
             report=FakeReport(),
             breakdown=flat_pricing(order),
-            policy=lc.ApprovalPolicy(),
+            approval=lc.ApprovalPolicy(),
         )
         assert overdue(order, at(23, 11), calendar=CAL) == ()
         (breach,) = overdue(order, at(23, 11, 30), calendar=CAL)
@@ -163,7 +163,7 @@ class TestOverdue:
             at=at(23, 9),
             report=FakeReport(),
             breakdown=flat_pricing(order),
-            policy=lc.ApprovalPolicy(),
+            approval=lc.ApprovalPolicy(),
         )
         lc.confirm(order, actor="s", at=at(23, 10), reservations=None)
         assert overdue(order, at(26, 10), calendar=CAL) == ()

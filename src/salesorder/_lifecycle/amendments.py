@@ -286,17 +286,17 @@ def amend(
     changes: Sequence[Change],
     *,
     pricing: Callable[[Order], PriceSummary],
-    policy: ApprovalPolicy,
+    approval: ApprovalPolicy,
     actor: str,
     at: datetime,
     reservations: StockReservations | None,
     report: ValidationSummary | None = None,
-    lifecycle_policy: LifecyclePolicy = DEFAULT_POLICY,
+    policy: LifecyclePolicy = DEFAULT_POLICY,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Apply an amendment (改单) to an approved or confirmed order; the revision is raised.
 
-    When the amended order needs approval under ``policy`` and the amendment changes
+    When the amended order needs approval under ``approval`` and the amendment changes
     more than the delivery date, the order goes back to ``pending_approval`` (a
     confirmed order's reservations are released; confirming again reserves anew).
     Otherwise it keeps its status and a confirmed order's reservations follow the
@@ -306,12 +306,12 @@ def amend(
         order: An approved or confirmed order.
         changes: The changes.
         pricing: Prices the amended order.
-        policy: Approval policy for the amended order.
+        approval: Approval policy for the amended order.
         actor: Who amends.
         at: When.
         reservations: The stock hook; None without stock.
         report: Validation report of the amended order (none: no issues).
-        lifecycle_policy: ``allow_backorder`` for added quantities.
+        policy: ``allow_backorder`` for added quantities.
         idempotency_key: Repeat protection.
 
     Returns:
@@ -328,7 +328,7 @@ def amend(
     candidate = attrs.evolve(
         order, lines=preview.lines, requested_delivery_date=preview.requested_delivery_date
     )
-    required = policy.requirements(
+    required = approval.requirements(
         candidate, report=report or EmptyReport(), breakdown=preview.breakdown
     )
     money_or_goods = any(not isinstance(c, ChangeDeliveryDate) for c in changes)
@@ -396,7 +396,7 @@ def amend(
                 old_quantities,
                 reservations,
                 operation,
-                allow_backorder=lifecycle_policy.allow_backorder,
+                allow_backorder=policy.allow_backorder,
             )
         }
 

@@ -53,7 +53,7 @@ def submit(
     at: datetime,
     report: ValidationSummary,
     breakdown: PriceSummary,
-    policy: ApprovalPolicy,
+    approval: ApprovalPolicy,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Submit a draft for review (提交审核); with nothing to approve it is approved at once.
@@ -64,7 +64,7 @@ def submit(
         at: When.
         report: Its validation report (``needs_approval`` is read).
         breakdown: Its price breakdown; its ``grand_total`` becomes the amount due.
-        policy: Decides the approval levels.
+        approval: Decides the approval levels.
         idempotency_key: Repeat protection.
 
     Returns:
@@ -82,7 +82,7 @@ def submit(
         raise RuleViolation(
             NO_PRICE, params={"currency": total.currency, "expected": order.currency}
         )
-    required = policy.requirements(order, report=report, breakdown=breakdown)
+    required = approval.requirements(order, report=report, breakdown=breakdown)
     plan = Plan(order, needs_approval=bool(required))
     plan.changes = {
         "grand_total": total,

@@ -33,7 +33,7 @@ def _advance(order: Order, step: str, at: datetime) -> None:
             at=at,
             report=FakeReport(),
             breakdown=flat_pricing(order),
-            policy=lc.ApprovalPolicy(new_customer_level=None),
+            approval=lc.ApprovalPolicy(new_customer_level=None),
         )
     elif step == "confirm":
         lc.confirm(order, actor="sales", at=at, reservations=None)
