@@ -29,6 +29,7 @@ from salesorder.records import (
     Status,
     StockDisposition,
 )
+from salesorder.stockhook import run_with_stock
 from salesorder.testing.lifecycle import (
     FakeBreakdown,
     FakeFlag,
@@ -84,13 +85,29 @@ def submitted(policy: lc.ApprovalPolicy = NO_APPROVAL, **kwargs: Any) -> Order:
 
 def confirmed(hook: FakeStock | None = None) -> Order:
     order = submitted()
-    lc.confirm(order, actor="sales", at=T, reservations=hook)
+    if hook is None:  # a host without stock: every quantity counts as reserved
+        lc.confirm(order, actor="sales", at=T)
+        return order
+    run_with_stock(
+        order,
+        lambda target, backordered: lc.confirm(
+            target, actor="sales", at=T, backordered=backordered
+        ),
+        hook,
+        reserves=True,
+    )
     return order
 
 
 def shipped(hook: FakeStock | None = None) -> Order:
     order = confirmed(hook)
-    lc.ship(order, lines={"1": D(3), "2": D(2)}, actor="wh", at=T, reservations=hook)
+    lines = {"1": D(3), "2": D(2)}
+    if hook is None:
+        lc.ship(order, lines=lines, actor="wh", at=T)
+        return order
+    run_with_stock(
+        order, lambda target, _backordered: lc.ship(target, lines=lines, actor="wh", at=T), hook
+    )
     return order
 
 
@@ -172,7 +189,7 @@ class TestIllegalEvents:
         refused(
             order,
             "lifecycle.illegal_transition",
-            lambda: lc.confirm(order, actor="u", at=T, reservations=None),
+            lambda: lc.confirm(order, actor="u", at=T),
             kind=IllegalTransition,
         )
 
@@ -376,7 +393,14 @@ class TestConfirm:
         refused(
             order,
             "stock.insufficient",
-            lambda: lc.confirm(order, actor="u", at=T, reservations=hook),
+            lambda: run_with_stock(
+                order,
+                lambda target, backordered: lc.confirm(
+                    target, actor="u", at=T, backordered=backordered
+                ),
+                hook,
+                reserves=True,
+            ),
             kind=InsufficientStock,
         )
         assert hook.available["SKU-A"] == D(1)
@@ -384,30 +408,50 @@ class TestConfirm:
     def test_shortfall_is_backordered_when_policy_allows(self) -> None:
         hook = FakeStock({"SKU-A": D(1), "SKU-B": D(100)})
         order = submitted()
-        result = lc.confirm(
+        result = run_with_stock(
             order,
-            actor="u",
-            at=T,
-            reservations=hook,
-            policy=lc.LifecyclePolicy(allow_backorder=True),
+            lambda target, backordered: lc.confirm(
+                target,
+                actor="u",
+                at=T,
+                policy=lc.LifecyclePolicy(allow_backorder=True),
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert result.events[0].backordered == (("1", D(2)),)  # type: ignore[attr-defined]
         assert order.ledger("1") == LineLedger("1", reserved=D(1), backordered=D(2))
 
-    def test_hook_that_backorders_without_permission_is_undone(self) -> None:
-        class Sloppy(FakeStock):
-            def reserve(self, order: Order, **kwargs: Any) -> Any:
-                return super().reserve(order, **{**kwargs, "allow_backorder": True})
-
-        hook = Sloppy({"SKU-A": D(1), "SKU-B": D(100)})
+    def test_backorder_given_without_permission_is_refused(self) -> None:
         order = submitted()
         refused(
             order,
             "stock.insufficient",
-            lambda: lc.confirm(order, actor="u", at=T, reservations=hook),
+            lambda: lc.confirm(order, actor="u", at=T, backordered={"1": D(2)}),
             kind=InsufficientStock,
         )
-        assert hook.available == {"SKU-A": D(1), "SKU-B": D(100)}
+        with pytest.raises(InsufficientStock) as info:
+            lc.confirm(order, actor="u", at=T, backordered={"1": D(2)})
+        assert [(s.sku, s.requested, s.available) for s in info.value.shortfalls] == [
+            ("SKU-A", D(3), D(1))
+        ]
+
+    def test_backorder_of_an_unknown_line_is_refused(self) -> None:
+        order = submitted()
+        policy = lc.LifecyclePolicy(allow_backorder=True)
+        refused(
+            order,
+            "lifecycle.unknown_line",
+            lambda: lc.confirm(order, actor="u", at=T, backordered={"9": D(1)}, policy=policy),
+        )
+
+    def test_confirm_asks_to_reserve_every_line(self) -> None:
+        order = submitted()
+        result = lc.confirm(order, actor="u", at=T, idempotency_key="k")
+        assert result.stock == (
+            lc.StockRequest(lc.StockAction.RESERVE, order.id, (("1", D(3)), ("2", D(2))), "k"),
+        )
 
     def test_without_a_hook_every_quantity_counts_as_reserved(self) -> None:
         order = confirmed(None)
@@ -418,14 +462,12 @@ class TestShip:
     def test_partial_shipment_moves_to_partially_shipped(self) -> None:
         hook = stock()
         order = confirmed(hook)
-        result = lc.ship(
+        result = run_with_stock(
             order,
-            lines={"1": D(1)},
-            actor="wh",
-            at=T,
-            reservations=hook,
-            carrier="SF",
-            tracking_number="SF123",
+            lambda target, _backordered: lc.ship(
+                target, lines={"1": D(1)}, actor="wh", at=T, carrier="SF", tracking_number="SF123"
+            ),
+            hook,
         )
         assert result.target is Status.PARTIALLY_SHIPPED
         assert order.shipments[0].tracking_number == "SF123"
@@ -435,18 +477,18 @@ class TestShip:
 
     def test_last_shipment_moves_to_shipped(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(3)}, actor="wh", at=T, reservations=None)
-        result = lc.ship(order, lines={"2": D(2)}, actor="wh", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(3)}, actor="wh", at=T)
+        result = lc.ship(order, lines={"2": D(2)}, actor="wh", at=T)
         assert result.target is Status.SHIPPED
         assert lc.fulfilment_status(order) is lc.FulfilmentStatus.FULL
 
     def test_shipping_more_than_left_is_refused(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(2)}, actor="wh", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(2)}, actor="wh", at=T)
         refused(
             order,
             "lifecycle.ship.exceeds_remaining",
-            lambda: lc.ship(order, lines={"1": D(2)}, actor="wh", at=T, reservations=None),
+            lambda: lc.ship(order, lines={"1": D(2)}, actor="wh", at=T),
         )
 
     @pytest.mark.parametrize(
@@ -460,14 +502,12 @@ class TestShip:
     )
     def test_bad_quantities_are_refused(self, lines: dict[str, D], code: str) -> None:
         order = confirmed()
-        refused(
-            order, code, lambda: lc.ship(order, lines=lines, actor="w", at=T, reservations=None)
-        )
+        refused(order, code, lambda: lc.ship(order, lines=lines, actor="w", at=T))
 
     def test_float_quantity_is_refused(self) -> None:
         order = confirmed()
         with pytest.raises(FloatRefused):
-            lc.ship(order, lines={"1": 1.0}, actor="w", at=T, reservations=None)  # type: ignore[dict-item]
+            lc.ship(order, lines={"1": 1.0}, actor="w", at=T)  # type: ignore[dict-item]
 
     def test_ship_only_after_payment_refuses_unpaid_order(self) -> None:
         order = confirmed()
@@ -475,12 +515,10 @@ class TestShip:
         refused(
             order,
             "lifecycle.ship.payment_required",
-            lambda: lc.ship(
-                order, lines={"1": D(1)}, actor="w", at=T, reservations=None, policy=policy
-            ),
+            lambda: lc.ship(order, lines={"1": D(1)}, actor="w", at=T, policy=policy),
         )
         lc.record_payment(order, amount=cny(63), actor="fin", at=T)
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None, policy=policy)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, policy=policy)
         assert order.status is Status.PARTIALLY_SHIPPED
 
     def test_prepayment_share_is_enough_to_ship(self) -> None:
@@ -492,7 +530,6 @@ class TestShip:
             lines={"1": D(1)},
             actor="w",
             at=T,
-            reservations=None,
             policy=lc.LifecyclePolicy(ship_only_after_payment=True),
         )
         assert order.status is Status.PARTIALLY_SHIPPED
@@ -500,14 +537,23 @@ class TestShip:
     def test_backordered_quantity_ships_from_the_backorder(self) -> None:
         hook = FakeStock({"SKU-A": D(1), "SKU-B": D(100)})
         order = submitted()
-        lc.confirm(
+        run_with_stock(
             order,
-            actor="u",
-            at=T,
-            reservations=hook,
-            policy=lc.LifecyclePolicy(allow_backorder=True),
+            lambda target, backordered: lc.confirm(
+                target,
+                actor="u",
+                at=T,
+                policy=lc.LifecyclePolicy(allow_backorder=True),
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
-        lc.ship(order, lines={"1": D(3)}, actor="w", at=T, reservations=hook)
+        run_with_stock(
+            order,
+            lambda target, _backordered: lc.ship(target, lines={"1": D(3)}, actor="w", at=T),
+            hook,
+        )
         assert order.ledger("1") == LineLedger("1", shipped=D(3))
 
 
@@ -524,13 +570,13 @@ class TestDeliver:
 
     def test_delivery_of_a_partial_shipment_stays_partially_shipped(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(3)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(3)}, actor="w", at=T)
         result = lc.deliver(order, lines={"1": D(3)}, actor="d", at=T)
         assert result.target is Status.PARTIALLY_SHIPPED
 
     def test_delivering_more_than_shipped_is_refused(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T)
         refused(
             order,
             "lifecycle.deliver.exceeds_shipped",
@@ -654,35 +700,41 @@ class TestCancel:
         if status is Status.APPROVED:
             lc.approve(order, level="finance", actor="cfo", at=T)
         assert order.status is status
-        result = lc.cancel(order, reason="customer_request", actor="u", at=T, reservations=None)
+        result = lc.cancel(order, reason="customer_request", actor="u", at=T)
         assert result.target is Status.CANCELLED
         assert result.events[0].reason == "customer_request"  # type: ignore[attr-defined]
 
     def test_cancel_releases_reservations(self) -> None:
         hook = stock()
         order = confirmed(hook)
-        lc.cancel(order, reason="customer_request", actor="u", at=T, reservations=hook)
+        run_with_stock(
+            order,
+            lambda target, _backordered: lc.cancel(
+                target, reason="customer_request", actor="u", at=T
+            ),
+            hook,
+        )
         assert hook.available == {"SKU-A": D(100), "SKU-B": D(100)}
         assert order.ledger("1").reserved == 0
 
     def test_cancel_after_shipment_is_refused(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T)
         refused(
             order,
             "lifecycle.cancel_after_shipment",
-            lambda: lc.cancel(order, reason="x", actor="u", at=T, reservations=None),
+            lambda: lc.cancel(order, reason="x", actor="u", at=T),
             kind=IllegalTransition,
         )
 
     def test_cancel_of_a_held_order_that_shipped_is_refused(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T)
         lc.hold(order, actor="u", at=T, reason="dispute")
         refused(
             order,
             "lifecycle.cancel_after_shipment",
-            lambda: lc.cancel(order, reason="x", actor="u", at=T, reservations=None),
+            lambda: lc.cancel(order, reason="x", actor="u", at=T),
             kind=IllegalTransition,
         )
 
@@ -690,7 +742,9 @@ class TestCancel:
         hook = stock()
         order = confirmed(hook)
         lc.hold(order, actor="u", at=T)
-        lc.cancel(order, reason="x", actor="u", at=T, reservations=hook)
+        run_with_stock(
+            order, lambda target, _backordered: lc.cancel(target, reason="x", actor="u", at=T), hook
+        )
         assert order.status is Status.CANCELLED
         assert order.held_from is None
         assert hook.available["SKU-A"] == D(100)
@@ -700,7 +754,7 @@ class TestCancel:
         refused(
             order,
             "lifecycle.reason_required",
-            lambda: lc.cancel(order, reason="", actor="u", at=T, reservations=None),
+            lambda: lc.cancel(order, reason="", actor="u", at=T),
         )
 
 
@@ -720,7 +774,7 @@ class TestHoldAndResume:
 
     def test_resume_to_partially_shipped(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T)
         lc.hold(order, actor="u", at=T)
         lc.resume(order, actor="u", at=T)
         assert order.status is Status.PARTIALLY_SHIPPED
@@ -739,9 +793,17 @@ class TestClose:
     def test_close_short_ships_and_releases_the_rest(self) -> None:
         hook = stock()
         order = confirmed(hook)
-        lc.ship(order, lines={"1": D(2)}, actor="w", at=T, reservations=hook)
-        result = lc.close(
-            order, reason="customer_accepts_partial", actor="u", at=T, reservations=hook
+        run_with_stock(
+            order,
+            lambda target, _backordered: lc.ship(target, lines={"1": D(2)}, actor="w", at=T),
+            hook,
+        )
+        result = run_with_stock(
+            order,
+            lambda target, _backordered: lc.close(
+                target, reason="customer_accepts_partial", actor="u", at=T
+            ),
+            hook,
         )
         assert result.target is Status.CLOSED
         assert result.events[0].undelivered == (("1", D(3)), ("2", D(2)))  # type: ignore[attr-defined]
@@ -753,7 +815,7 @@ class TestClose:
         refused(
             order,
             "lifecycle.reason_required",
-            lambda: lc.close(order, reason=" ", actor="u", at=T, reservations=None),
+            lambda: lc.close(order, reason=" ", actor="u", at=T),
         )
 
     def test_nothing_undelivered_refuses_close(self) -> None:
@@ -762,7 +824,7 @@ class TestClose:
         refused(
             order,
             "lifecycle.close.nothing_undelivered",
-            lambda: lc.close(order, reason="x", actor="u", at=T, reservations=None),
+            lambda: lc.close(order, reason="x", actor="u", at=T),
             kind=IllegalTransition,
         )
 
@@ -819,7 +881,6 @@ class TestAmend:
             approval=NO_APPROVAL,
             actor="sales",
             at=T,
-            reservations=None,
         )
         assert result.target is Status.APPROVED
         assert order.revision == 2
@@ -836,20 +897,32 @@ class TestAmend:
     def test_amendment_needing_approval_goes_back_to_pending(self) -> None:
         hook = stock()
         order = confirmed(hook)
-        result = lc.amend(
+        result = run_with_stock(
             order,
-            [lc.ChangeQuantity("2", D(10))],
-            pricing=reprice,
-            approval=FINANCE_FROM_50,
-            actor="sales",
-            at=T,
-            reservations=hook,
+            lambda target, backordered: lc.amend(
+                target,
+                [lc.ChangeQuantity("2", D(10))],
+                pricing=reprice,
+                approval=FINANCE_FROM_50,
+                actor="sales",
+                at=T,
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert result.target is Status.PENDING_APPROVAL
         assert hook.available == {"SKU-A": D(100), "SKU-B": D(100)}
         assert order.required_approvals == (("finance", ("approval.amount_over_threshold",)),)
         lc.approve(order, level="finance", actor="cfo", at=T)
-        lc.confirm(order, actor="sales", at=T, reservations=hook)
+        run_with_stock(
+            order,
+            lambda target, backordered: lc.confirm(
+                target, actor="sales", at=T, backordered=backordered
+            ),
+            hook,
+            reserves=True,
+        )
         assert hook.available == {"SKU-A": D(97), "SKU-B": D(90)}
 
     def test_delivery_date_change_needs_no_reapproval(self) -> None:
@@ -862,7 +935,6 @@ class TestAmend:
             approval=FINANCE_FROM_50,
             actor="sales",
             at=T,
-            reservations=None,
         )
         assert result.target is Status.APPROVED
         assert order.requested_delivery_date == T.date()
@@ -871,14 +943,19 @@ class TestAmend:
         hook = stock()
         order = confirmed(hook)
         new_line = OrderLine("3", "SKU-A", "Widget", D(4), unit_price=cny(1))
-        lc.amend(
+        run_with_stock(
             order,
-            [lc.ChangeQuantity("1", D(1)), lc.RemoveLine("2"), lc.AddLine(new_line)],
-            pricing=reprice,
-            approval=NO_APPROVAL,
-            actor="sales",
-            at=T,
-            reservations=hook,
+            lambda target, backordered: lc.amend(
+                target,
+                [lc.ChangeQuantity("1", D(1)), lc.RemoveLine("2"), lc.AddLine(new_line)],
+                pricing=reprice,
+                approval=NO_APPROVAL,
+                actor="sales",
+                at=T,
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert order.status is Status.CONFIRMED
         assert hook.available == {"SKU-A": D(95), "SKU-B": D(100)}
@@ -892,14 +969,19 @@ class TestAmend:
         refused(
             order,
             "stock.insufficient",
-            lambda: lc.amend(
+            lambda: run_with_stock(
                 order,
-                [lc.ChangeQuantity("1", D(4))],
-                pricing=reprice,
-                approval=NO_APPROVAL,
-                actor="s",
-                at=T,
-                reservations=hook,
+                lambda target, backordered: lc.amend(
+                    target,
+                    [lc.ChangeQuantity("1", D(4))],
+                    pricing=reprice,
+                    approval=NO_APPROVAL,
+                    actor="s",
+                    at=T,
+                    backordered=backordered,
+                ),
+                hook,
+                reserves=True,
             ),
             kind=InsufficientStock,
         )
@@ -907,25 +989,35 @@ class TestAmend:
     def test_amendment_backorders_when_policy_allows(self) -> None:
         hook = FakeStock({"SKU-A": D(3), "SKU-B": D(2)})
         order = confirmed(hook)
-        lc.amend(
+        run_with_stock(
             order,
-            [lc.ChangeQuantity("1", D(4))],
-            pricing=reprice,
-            approval=NO_APPROVAL,
-            actor="s",
-            at=T,
-            reservations=hook,
-            policy=lc.LifecyclePolicy(allow_backorder=True),
+            lambda target, backordered: lc.amend(
+                target,
+                [lc.ChangeQuantity("1", D(4))],
+                pricing=reprice,
+                approval=NO_APPROVAL,
+                actor="s",
+                at=T,
+                policy=lc.LifecyclePolicy(allow_backorder=True),
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert order.ledger("1") == LineLedger("1", reserved=D(3), backordered=D(1))
-        lc.amend(
+        run_with_stock(
             order,
-            [lc.ChangeQuantity("1", D(2))],
-            pricing=reprice,
-            approval=NO_APPROVAL,
-            actor="s",
-            at=T,
-            reservations=hook,
+            lambda target, backordered: lc.amend(
+                target,
+                [lc.ChangeQuantity("1", D(2))],
+                pricing=reprice,
+                approval=NO_APPROVAL,
+                actor="s",
+                at=T,
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert order.ledger("1") == LineLedger("1", reserved=D(2))
         assert hook.available["SKU-A"] == D(1)
@@ -968,7 +1060,6 @@ class TestAmend:
                 approval=NO_APPROVAL,
                 actor="s",
                 at=T,
-                reservations=None,
             ),
         )
 
@@ -993,7 +1084,6 @@ class TestAmend:
                 approval=NO_APPROVAL,
                 actor="s",
                 at=T,
-                reservations=None,
             ),
         )
 
@@ -1009,7 +1099,6 @@ class TestAmend:
                 approval=NO_APPROVAL,
                 actor="s",
                 at=T,
-                reservations=None,
             ),
             kind=IllegalTransition,
         )
@@ -1023,7 +1112,6 @@ class TestAmend:
             approval=FINANCE_FROM_50,
             actor="s",
             at=T,
-            reservations=None,
         )
         assert order.status is Status.PENDING_APPROVAL
         assert order.approval_round == 2
@@ -1045,14 +1133,17 @@ class TestReturns:
             return_id="R1",
         )
         lc.approve_return(order, return_id="R1", actor="cs", at=T)
-        result = lc.receive_return(
+        result = run_with_stock(
             order,
-            return_id="R1",
-            disposition=StockDisposition.RESTOCK,
-            actor="wh",
-            at=T,
-            reservations=hook,
-            breakdown=breakdown,
+            lambda target, _backordered: lc.receive_return(
+                target,
+                return_id="R1",
+                disposition=StockDisposition.RESTOCK,
+                actor="wh",
+                at=T,
+                breakdown=breakdown,
+            ),
+            hook,
         )
         assert [e.name for e in result.events] == ["ReturnReceived", "RefundDue"]
         assert result.events[1].amount == cny("9.29")  # type: ignore[attr-defined]
@@ -1082,7 +1173,6 @@ class TestReturns:
                 disposition=StockDisposition.SCRAP,
                 actor="w",
                 at=T,
-                reservations=None,
                 breakdown=breakdown,
             )
             total = total + order.returns[-1].refund  # type: ignore[operator]
@@ -1101,13 +1191,12 @@ class TestReturns:
             return_id="E",
         )
         lc.approve_return(order, return_id="E", actor="c", at=T)
-        result = lc.receive_return(
+        result = run_with_stock(
             order,
-            return_id="E",
-            disposition=StockDisposition.SCRAP,
-            actor="w",
-            at=T,
-            reservations=hook,
+            lambda target, _backordered: lc.receive_return(
+                target, return_id="E", disposition=StockDisposition.SCRAP, actor="w", at=T
+            ),
+            hook,
         )
         assert [e.name for e in result.events] == ["ReturnReceived"]
         assert hook.calls[-1] == ("restock:scrap", "SO-1", {"2": D(1)})
@@ -1164,7 +1253,6 @@ class TestReturns:
                 disposition=StockDisposition.RESTOCK,
                 actor="w",
                 at=T,
-                reservations=None,
             ),
         )
         lc.approve_return(order, return_id="R", actor="c", at=T)
@@ -1177,7 +1265,6 @@ class TestReturns:
                 disposition=StockDisposition.RESTOCK,
                 actor="w",
                 at=T,
-                reservations=None,
             ),
         )
         refused(
@@ -1189,7 +1276,6 @@ class TestReturns:
                 disposition=StockDisposition.RESTOCK,
                 actor="w",
                 at=T,
-                reservations=None,
                 breakdown=FakeBreakdown(cny(1)),
             ),
         )
@@ -1219,7 +1305,6 @@ class TestReturns:
             disposition=StockDisposition.RESTOCK,
             actor="w",
             at=T,
-            reservations=None,
             breakdown=flat_pricing(order, order_discount=cny(7)),
         )
         lc.invoice(order, kind="general", amount=cny(1), lines={"1": D(3)}, actor="f", at=T)
@@ -1270,13 +1355,8 @@ class TestAuditAndIdempotency:
 
     def test_repeated_key_works_even_after_archive(self) -> None:
         order = make_order()
-        first = lc.cancel(
-            order, reason="x", actor="u", at=T, reservations=None, idempotency_key="c"
-        )
-        assert (
-            lc.cancel(order, reason="x", actor="u", at=T, reservations=None, idempotency_key="c")
-            is first
-        )
+        first = lc.cancel(order, reason="x", actor="u", at=T, idempotency_key="c")
+        assert lc.cancel(order, reason="x", actor="u", at=T, idempotency_key="c") is first
 
     def test_events_never_carry_customer_names(self) -> None:
         order = delivered()
@@ -1322,32 +1402,43 @@ def each_command_once() -> list[tuple[str, Any]]:
         ),
         (
             "amend",
-            lambda o, k: lc.amend(
+            lambda o, k: run_with_stock(
                 o,
-                [lc.ChangeDeliveryDate(T.date())],
-                pricing=pricing,
-                approval=NO_APPROVAL,
-                actor="s",
-                at=T,
-                reservations=hook,
-                idempotency_key=k,
+                lambda target, backordered: lc.amend(
+                    target,
+                    [lc.ChangeDeliveryDate(T.date())],
+                    pricing=pricing,
+                    approval=NO_APPROVAL,
+                    actor="s",
+                    at=T,
+                    idempotency_key=k,
+                    backordered=backordered,
+                ),
+                hook,
+                reserves=True,
             ),
         ),
         (
             "confirm",
-            lambda o, k: lc.confirm(o, actor="s", at=T, reservations=hook, idempotency_key=k),
+            lambda o, k: run_with_stock(
+                o,
+                lambda target, backordered: lc.confirm(
+                    target, actor="s", at=T, idempotency_key=k, backordered=backordered
+                ),
+                hook,
+                reserves=True,
+            ),
         ),
         ("hold", lambda o, k: lc.hold(o, actor="s", at=T, idempotency_key=k)),
         ("resume", lambda o, k: lc.resume(o, actor="s", at=T, idempotency_key=k)),
         (
             "ship",
-            lambda o, k: lc.ship(
+            lambda o, k: run_with_stock(
                 o,
-                lines={"1": D(3), "2": D(2)},
-                actor="w",
-                at=T,
-                reservations=hook,
-                idempotency_key=k,
+                lambda target, _backordered: lc.ship(
+                    target, lines={"1": D(3), "2": D(2)}, actor="w", at=T, idempotency_key=k
+                ),
+                hook,
             ),
         ),
         (
@@ -1375,15 +1466,18 @@ def each_command_once() -> list[tuple[str, Any]]:
         ),
         (
             "receive_return",
-            lambda o, k: lc.receive_return(
+            lambda o, k: run_with_stock(
                 o,
-                return_id="R",
-                disposition=StockDisposition.RESTOCK,
-                actor="w",
-                at=T,
-                reservations=hook,
-                breakdown=pricing(o),
-                idempotency_key=k,
+                lambda target, _backordered: lc.receive_return(
+                    target,
+                    return_id="R",
+                    disposition=StockDisposition.RESTOCK,
+                    actor="w",
+                    at=T,
+                    breakdown=pricing(o),
+                    idempotency_key=k,
+                ),
+                hook,
             ),
         ),
         (

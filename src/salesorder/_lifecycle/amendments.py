@@ -3,7 +3,7 @@
 Invariants: an amendment either applies whole or not at all; it raises ``revision`` by
 one and appends a snapshot of the new lines to ``order.revisions`` (revision 1 is
 snapshotted on first need), so every revision's lines stay readable; a confirmed order
-that keeps its status has reservations that follow its quantities.
+that keeps its status asks for reservations that follow its quantities.
 """
 
 from __future__ import annotations
@@ -24,8 +24,12 @@ from salesorder._lifecycle.engine import (
     operation_id_for,
     with_ledgers,
 )
-from salesorder._lifecycle.fulfilment import reserved_quantities, without_reservations
-from salesorder._lifecycle.hooks import PriceSummary, StockReservations, ValidationSummary
+from salesorder._lifecycle.fulfilment import (
+    reserved_quantities,
+    shortfalls,
+    without_reservations,
+)
+from salesorder._lifecycle.hooks import PriceSummary, ValidationSummary
 from salesorder._lifecycle.policies import (
     DEFAULT_POLICY,
     ApprovalPolicy,
@@ -33,7 +37,9 @@ from salesorder._lifecycle.policies import (
     LifecyclePolicy,
 )
 from salesorder._lifecycle.statuses import net_paid
+from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
+    InsufficientStock,
     RuleViolation,
     define_code,
 )
@@ -47,6 +53,7 @@ from salesorder.records import (
     LineLedger,
     Revision,
     Status,
+    line_quantities,
 )
 
 __all__ = [
@@ -289,7 +296,7 @@ def amend(
     approval: ApprovalPolicy,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
+    backordered: Mapping[str, Decimal] | None = None,
     report: ValidationSummary | None = None,
     policy: LifecyclePolicy = DEFAULT_POLICY,
     idempotency_key: str | None = None,
@@ -298,9 +305,11 @@ def amend(
 
     When the amended order needs approval under ``approval`` and the amendment changes
     more than the delivery date, the order goes back to ``pending_approval`` (a
-    confirmed order's reservations are released; confirming again reserves anew).
-    Otherwise it keeps its status and a confirmed order's reservations follow the
-    quantity changes through ``reservations``.
+    confirmed order asks for its reservations to be released; confirming again
+    reserves anew). Otherwise it keeps its status and a confirmed order's reservations
+    follow the quantity changes: the result asks to ``reserve`` the added quantities
+    (``backordered`` says what that reservation could not serve, as for
+    :func:`confirm`) and to ``release`` the removed ones.
 
     Args:
         order: An approved or confirmed order.
@@ -309,18 +318,18 @@ def amend(
         approval: Approval policy for the amended order.
         actor: Who amends.
         at: When.
-        reservations: The stock hook; None without stock.
+        backordered: Of the added quantities, what the reservation could not serve.
         report: Validation report of the amended order (none: no issues).
         policy: ``allow_backorder`` for added quantities.
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``OrderAmended``.
+        The transition result with ``OrderAmended`` and its stock requests.
 
     Raises:
         IllegalTransition: if the order is not approved or confirmed.
         RuleViolation: invalid changes (see :func:`preview_amendment`).
-        InsufficientStock: added quantities cannot be reserved.
+        InsufficientStock: added quantities are backordered and backorder is not allowed.
     """
     if (first := check_event(order, "amend", idempotency_key)) is not None:
         return first
@@ -378,8 +387,8 @@ def amend(
                 "required_approvals": required,
             }
             if order.status is Status.CONFIRMED:
-                if reservations is not None and reserved_quantities(order):
-                    reservations.release(order.id, lines=None, operation_id=operation)
+                if reserved_quantities(order):
+                    plan.stock.append(StockRequest(StockAction.RELEASE, order.id, None, operation))
                 extra["ledgers"] = tuple(
                     ledger
                     for ledger in without_reservations(order)
@@ -394,7 +403,7 @@ def amend(
             "ledgers": _follow_reservations(
                 plan,
                 old_quantities,
-                reservations,
+                backordered or {},
                 operation,
                 allow_backorder=policy.allow_backorder,
             )
@@ -407,12 +416,12 @@ def amend(
 def _follow_reservations(
     plan: Plan,
     old_quantities: Mapping[str, Decimal],
-    reservations: StockReservations | None,
+    backordered: Mapping[str, Decimal],
     operation: str,
     *,
     allow_backorder: bool,
 ) -> tuple[LineLedger, ...]:
-    """Reserve added and release removed quantities of a confirmed order's amendment."""
+    """Ask to reserve added and release removed quantities of a confirmed order's amendment."""
     order = plan.order
     more: dict[str, Decimal] = {}
     less: dict[str, Decimal] = {}
@@ -440,24 +449,37 @@ def _follow_reservations(
         reserved = order.ledger(line_id).reserved
         if reserved:
             less[line_id] = reserved
-    backordered: Mapping[str, Decimal] = {}
-    if reservations is not None:
-        if more:
-            candidate = attrs.evolve(order, lines=plan.get("lines"))
-            outcome = reservations.reserve(
-                candidate, lines=more, allow_backorder=allow_backorder, operation_id=operation
+    short = {k: v for k, v in backordered.items() if v}
+    if short.keys() - more.keys():
+        (line_id, *_) = sorted(short.keys() - more.keys())
+        raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id})
+    if short and not allow_backorder:
+        candidate = attrs.evolve(order, lines=plan.get("lines"))
+        raise InsufficientStock(shortfalls(candidate, short, more))
+    if more:
+        plan.stock.append(
+            StockRequest(
+                StockAction.RESERVE,
+                order.id,
+                line_quantities(more),
+                operation,
+                allow_backorder=allow_backorder,
             )
-            backordered = outcome.backordered
-        if less:
-            reservations.release(order.id, lines=less, operation_id=operation + ":release")
+        )
+    if less:
+        plan.stock.append(
+            StockRequest(
+                StockAction.RELEASE, order.id, line_quantities(less), operation + ":release"
+            )
+        )
     for line_id, quantity in more.items():
         ledger = plan.ledger(line_id)
-        short = backordered.get(line_id, ZERO)
+        missing = short.get(line_id, ZERO)
         updated.append(
             attrs.evolve(
                 ledger,
-                reserved=ledger.reserved + quantity - short,
-                backordered=ledger.backordered + short,
+                reserved=ledger.reserved + quantity - missing,
+                backordered=ledger.backordered + missing,
             )
         )
     return with_ledgers(plan, updated)

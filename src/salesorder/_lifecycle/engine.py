@@ -1,11 +1,13 @@
 """Applying a transition: guards, plans, the compiled table, audit replay.
 
 Invariants: a command first computes a plan (all checks), then picks the first
-transition whose guards hold, then calls the stock hook, and only then writes the
-order — so a refusal anywhere leaves it unchanged; every write appends exactly one
-audit entry; a repeated idempotency key returns the stored result; a result's domain
-events are built on the first read of ``TransitionResult.events`` from values fixed at
-the transition, so they are the same whenever they are read.
+transition whose guards hold, then completes the plan for that target, and only then
+writes the order — so a refusal anywhere leaves it unchanged; no step calls a port (the
+stock a command needs is a request on its result, see ``_lifecycle.stock``); every
+write appends exactly one audit entry; a repeated idempotency key returns the stored
+result; a result's domain events are built on the first read of
+``TransitionResult.events`` from values fixed at the transition, so they are the same
+whenever they are read.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from salesorder._lifecycle.statuses import (
     net_paid,
     payment_status,
 )
+from salesorder._lifecycle.stock import StockRequest
 from salesorder.codec import decode
 from salesorder.errors import (
     IllegalTransition,
@@ -168,6 +171,8 @@ class TransitionResult(_ResultEvents):
         target: Status after.
         revision: The order's revision after.
         events: Domain events emitted, to be recorded with the change (outbox).
+        stock: The stock requests the command needs, in order, for the host to carry
+            out with the order's save (empty for a command that moves no goods).
 
     A command builds its domain events on the first read of ``events`` (then keeps
     them): their ids come from the order's history, so they are the same whenever they
@@ -181,6 +186,7 @@ class TransitionResult(_ResultEvents):
     target: Status
     revision: int
     events: tuple[DomainEvent, ...]
+    stock: tuple[StockRequest, ...] = ()
 
 
 @attrs.define(slots=True)
@@ -192,8 +198,10 @@ class Plan:
     needs_approval: bool = False
     reason: str | None = None
     # Runs once the target is known, before any write; may raise (order unchanged)
-    # and may return more changes (e.g. the backorder a reservation left).
+    # and may return more changes (e.g. an amendment's ledgers depend on its target).
     effect: Callable[[Status], Mapping[str, Any]] | None = None
+    # The stock requests of the command (an effect may add them).
+    stock: list[StockRequest] = attrs.Factory(list)
     # The domain events to emit: (event class, its own fields); the fields every order
     # event shares are filled in by fire. An effect may add or complete them.
     facts: list[tuple[type[OrderEvent], dict[str, Any]]] = attrs.Factory(list)
@@ -391,13 +399,14 @@ def fire(
     at: datetime,
     key: str | None,
 ) -> TransitionResult:
-    """Select the target of a planned command, run its effect, then write the order."""
+    """Select the target of a planned command, complete the plan for it, write the order."""
     order = plan.order
     target = _select(plan, event)
     changes = plan.changes
     if plan.effect is not None:
         changes.update(plan.effect(target))
-    return _write(order, event, target, changes, plan.reason, tuple(plan.facts), actor, at, key)
+    facts, stock = tuple(plan.facts), tuple(plan.stock)
+    return _write(order, event, target, changes, plan.reason, facts, actor, at, key, stock)
 
 
 def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
@@ -442,6 +451,7 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     actor: str,
     at: datetime,
     key: str | None,
+    stock: tuple[StockRequest, ...] = (),
 ) -> TransitionResult:
     """Build the records of a decided transition, then write them to the order."""
     source = order.status
@@ -450,7 +460,7 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     entry = AuditEntry(at, actor, event, source, target, reason, revision)
     # The events are built on the first read of result.events (see _EventsBuiltOnRead).
     pending: _Pending = (facts, at, actor, len(audit))
-    result = TransitionResult(order.id, event, source, target, revision, pending)  # type: ignore[arg-type]
+    result = TransitionResult(order.id, event, source, target, revision, pending, stock)  # type: ignore[arg-type]
     # Everything is decided: write.
     for name, value in changes.items():
         setattr(order, name, value)
@@ -462,8 +472,8 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
 
 
 def operation_id_for(order: Order, event: str, key: str | None) -> str:
-    """The id of a command's stock operation."""
-    # Stable for a given order history, so a retried hook call can be de-duplicated.
+    """The id of a command's stock request."""
+    # Stable for a given order history, so a retried stock step can be de-duplicated.
     return key if key is not None else f"{order.id}:{len(order.audit)}:{event}"
 
 

@@ -1,8 +1,8 @@
 """Confirmation, shipment, delivery, hold/resume, cancellation, short-close, completion.
 
-Invariants: per line ``shipped <= ordered`` and ``delivered <= shipped``; reservations
-are released when an order is cancelled or closed; nothing is cancelled once anything
-shipped (``lifecycle.cancel_after_shipment``).
+Invariants: per line ``shipped <= ordered`` and ``delivered <= shipped``; a cancelled or
+closed order asks for its reservations to be released (a stock request on the result);
+nothing is cancelled once anything shipped (``lifecycle.cancel_after_shipment``).
 """
 
 from __future__ import annotations
@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
-from salesorder._lifecycle.codes import DELIVER_EXCEEDS, SHIP_EXCEEDS, SHIP_NEEDS_PAYMENT
+from salesorder._lifecycle.codes import (
+    DELIVER_EXCEEDS,
+    SHIP_EXCEEDS,
+    SHIP_NEEDS_PAYMENT,
+    UNKNOWN_LINE,
+)
 from salesorder._lifecycle.engine import (
     Plan,
     TransitionResult,
@@ -26,9 +30,9 @@ from salesorder._lifecycle.engine import (
     require_reason,
     with_ledgers,
 )
-from salesorder._lifecycle.hooks import StockReservations
 from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
 from salesorder._lifecycle.statuses import net_paid
+from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
     InsufficientStock,
     RuleViolation,
@@ -51,7 +55,6 @@ from salesorder.records import (
     Delivery,
     LineLedger,
     Shipment,
-    Status,
     line_quantities,
 )
 
@@ -65,6 +68,7 @@ __all__ = [
     "reserved_quantities",
     "resume",
     "ship",
+    "shortfalls",
     "without_reservations",
 ]
 
@@ -76,72 +80,88 @@ def confirm(
     *,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
+    backordered: Mapping[str, Decimal] | None = None,
     policy: LifecyclePolicy = DEFAULT_POLICY,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
-    """Confirm an approved order, reserving its stock through ``reservations``.
+    """Confirm an approved order; its lines are reserved but for what stock could not serve.
+
+    The stock decision is an input: the host reserves the order's lines first (the
+    ``reserve`` request on the result says which, with its operation id) and passes
+    what the reservation left on backorder; nothing given means everything is reserved
+    (also for a host that does not manage stock).
 
     Args:
         order: An approved order.
         actor: Who confirms.
         at: When.
-        reservations: The stock hook; None when the host does not manage stock
-            (every quantity then counts as reserved).
+        backordered: Quantity per line id the reservation could not serve.
         policy: ``allow_backorder`` confirms a short order with backorder.
-        idempotency_key: Repeat protection (also the hook's operation id).
+        idempotency_key: Repeat protection (also the stock request's operation id).
 
     Returns:
-        The transition result with ``OrderConfirmed`` (its ``backordered`` quantities).
+        The transition result with ``OrderConfirmed`` (its ``backordered`` quantities)
+        and the ``reserve`` stock request of every line.
 
     Raises:
         IllegalTransition: if the order is not approved.
-        InsufficientStock: stock is short and backorder is not allowed.
+        InsufficientStock: something is backordered and backorder is not allowed.
+        RuleViolation: ``lifecycle.unknown_line`` for a backordered line not in the order.
     """
     if (first := check_event(order, "confirm", idempotency_key)) is not None:
         return first
+    short = {line_id: quantity for line_id, quantity in (backordered or {}).items() if quantity}
+    for line_id in short:
+        if all(line.line_id != line_id for line in order.lines):
+            raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id})
+    if short and not policy.allow_backorder:
+        raise InsufficientStock(shortfalls(order, short))
     plan = Plan(order)
-    wanted = {line.line_id: line.quantity for line in order.lines}
-    operation = operation_id_for(order, "confirm", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        backordered: Mapping[str, Decimal] = {}
-        if reservations is not None:
-            outcome = reservations.reserve(
-                order,
-                lines=wanted,
-                allow_backorder=policy.allow_backorder,
-                operation_id=operation,
-            )
-            backordered = {k: v for k, v in outcome.backordered.items() if v}
-            if backordered and not policy.allow_backorder:
-                # The hook broke its contract; undo and refuse like it should have.
-                reservations.release(order.id, lines=None, operation_id=operation + ":undo")
-                raise InsufficientStock(_shortfalls(order, backordered))
-        ledgers = with_ledgers(
+    plan.changes = {
+        "ledgers": with_ledgers(
             plan,
             (
                 attrs.evolve(
                     plan.ledger(line.line_id),
-                    reserved=line.quantity - backordered.get(line.line_id, ZERO),
-                    backordered=backordered.get(line.line_id, ZERO),
+                    reserved=line.quantity - short.get(line.line_id, ZERO),
+                    backordered=short.get(line.line_id, ZERO),
                 )
                 for line in order.lines
             ),
         )
-        plan.facts.append((OrderConfirmed, {"backordered": line_quantities(backordered)}))
-        return {"ledgers": ledgers}
-
-    plan.effect = effect
+    }
+    plan.facts = [(OrderConfirmed, {"backordered": line_quantities(short)})]
+    plan.stock = [
+        StockRequest(
+            StockAction.RESERVE,
+            order.id,
+            line_quantities({line.line_id: line.quantity for line in order.lines}),
+            operation_id_for(order, "confirm", idempotency_key),
+            allow_backorder=policy.allow_backorder,
+        )
+    ]
     return fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
 
 
-def _shortfalls(order: Order, backordered: Mapping[str, Decimal]) -> tuple[Shortfall, ...]:
+def shortfalls(
+    order: Order, backordered: Mapping[str, Decimal], wanted: Mapping[str, Decimal] | None = None
+) -> tuple[Shortfall, ...]:
+    """Per SKU, what was wanted and what stock served, given what was left on backorder.
+
+    Args:
+        order: The order (its lines give the SKUs).
+        backordered: Quantity per line that stock could not serve.
+        wanted: Quantity per line asked for (default: every line's quantity).
+    """
+    asked = wanted if wanted is not None else {line.line_id: line.quantity for line in order.lines}
     by_sku: dict[str, tuple[Decimal, Decimal]] = {}
     for line in order.lines:
+        if line.line_id not in asked:
+            continue
+        quantity = asked[line.line_id]
         missing = backordered.get(line.line_id, ZERO)
         requested, available = by_sku.get(line.sku, (ZERO, ZERO))
-        by_sku[line.sku] = (requested + line.quantity, available + line.quantity - missing)
+        by_sku[line.sku] = (requested + quantity, available + quantity - missing)
     return tuple(
         Shortfall(sku, requested, available)
         for sku, (requested, available) in sorted(by_sku.items())
@@ -164,7 +184,6 @@ def ship(
     lines: Mapping[str, Decimal],
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
     carrier: str | None = None,
     tracking_number: str | None = None,
     shipment_id: str | None = None,
@@ -178,7 +197,6 @@ def ship(
         lines: Quantity per line id, each positive and at most what is left to ship.
         actor: Who ships.
         at: When.
-        reservations: The stock hook (its ``commit`` is called); None without stock.
         carrier: Carrier code.
         tracking_number: Carrier's tracking number.
         shipment_id: Identifier; a new one when None.
@@ -186,7 +204,8 @@ def ship(
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result (``partially_shipped`` or ``shipped``) with ``OrderShipped``.
+        The transition result (``partially_shipped`` or ``shipped``) with ``OrderShipped``
+        and the ``commit`` stock request of the shipped quantities.
 
     Raises:
         IllegalTransition: if the order cannot ship now.
@@ -225,13 +244,7 @@ def ship(
         "shipments": (*order.shipments, record),
     }
     operation = operation_id_for(order, "ship", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        if reservations is not None:
-            reservations.commit(order.id, lines=dict(frozen), operation_id=operation)
-        return {}
-
-    plan.effect = effect
+    plan.stock = [StockRequest(StockAction.COMMIT, order.id, frozen, operation)]
     plan.facts = [
         (
             OrderShipped,
@@ -343,7 +356,6 @@ def cancel(
     reason: str,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Cancel an order (撤单) before anything ships, releasing its reservations.
@@ -353,11 +365,11 @@ def cancel(
         reason: Reason code, e.g. ``customer_request``.
         actor: Who cancels.
         at: When.
-        reservations: The stock hook (its ``release`` is called); None without stock.
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``OrderCancelled``.
+        The transition result with ``OrderCancelled`` and, when something is reserved,
+        the ``release`` stock request of everything the order holds.
 
     Raises:
         IllegalTransition: ``lifecycle.cancel_after_shipment`` once goods have left.
@@ -366,16 +378,14 @@ def cancel(
     if (first := check_event(order, "cancel", idempotency_key)) is not None:
         return first
     require_reason(reason, "cancel")
-    plan = Plan(order, changes={"ledgers": without_reservations(order)}, reason=reason)
-    reserved = reserved_quantities(order)
-    operation = operation_id_for(order, "cancel", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        if reservations is not None and reserved:
-            reservations.release(order.id, lines=None, operation_id=operation)
-        return {"held_from": None}
-
-    plan.effect = effect
+    plan = Plan(
+        order,
+        changes={"ledgers": without_reservations(order), "held_from": None},
+        reason=reason,
+    )
+    if reserved_quantities(order):
+        operation = operation_id_for(order, "cancel", idempotency_key)
+        plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderCancelled, {"reason": reason})]
     return fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
 
@@ -386,7 +396,6 @@ def close(
     reason: str,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Short-close an order with quantities left undelivered; remaining stock is released.
@@ -396,11 +405,11 @@ def close(
         reason: Reason code, e.g. ``customer_accepts_partial``.
         actor: Who closes.
         at: When.
-        reservations: The stock hook (``release`` of what is still reserved).
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``OrderClosed`` (the undelivered quantities).
+        The transition result with ``OrderClosed`` (the undelivered quantities) and,
+        when something is still reserved, its ``release`` stock request.
 
     Raises:
         IllegalTransition: ``lifecycle.close.nothing_undelivered`` when all was delivered.
@@ -414,14 +423,11 @@ def close(
     undelivered = line_quantities(
         {line.line_id: line.quantity - order.ledger(line.line_id).delivered for line in order.lines}
     )
-    operation = operation_id_for(order, "close", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        if reservations is not None and reserved:
-            reservations.release(order.id, lines=reserved, operation_id=operation)
-        return {}
-
-    plan.effect = effect
+    if reserved:
+        operation = operation_id_for(order, "close", idempotency_key)
+        plan.stock = [
+            StockRequest(StockAction.RELEASE, order.id, line_quantities(reserved), operation)
+        ]
     plan.facts = [(OrderClosed, {"reason": reason, "undelivered": undelivered})]
     return fire(plan, "close", actor=actor, at=at, key=idempotency_key)
 

@@ -31,7 +31,8 @@ from salesorder._lifecycle.engine import (
     require_reason,
     with_ledgers,
 )
-from salesorder._lifecycle.hooks import PricedLine, ReturnPricing, StockReservations
+from salesorder._lifecycle.hooks import PricedLine, ReturnPricing
+from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
     RuleViolation,
 )
@@ -49,7 +50,6 @@ from salesorder.records import (
     ReturnKind,
     ReturnRecord,
     ReturnState,
-    Status,
     StockDisposition,
     line_quantities,
 )
@@ -215,7 +215,6 @@ def receive_return(
     disposition: StockDisposition,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
     breakdown: ReturnPricing | None = None,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
@@ -224,15 +223,15 @@ def receive_return(
     Args:
         order: The order.
         return_id: An approved return.
-        disposition: Restock or scrap (through the stock hook's ``restock``).
+        disposition: Restock or scrap (the ``restock`` stock request carries it).
         actor: Who receives.
         at: When.
-        reservations: The stock hook; None without stock.
         breakdown: The order's price breakdown (needed for a ``return``'s refund).
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``ReturnReceived`` and, for a refund, ``RefundDue``.
+        The transition result with ``ReturnReceived`` and, for a refund, ``RefundDue``;
+        its ``restock`` stock request takes the goods back (or writes them off).
 
     Raises:
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``,
@@ -258,19 +257,15 @@ def receive_return(
         "returns": _replace(order.returns, i, received),
         "ledgers": with_ledgers(plan, updated),
     }
-    operation = operation_id_for(order, "receive_return", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        if reservations is not None:
-            reservations.restock(
-                order.id,
-                lines=dict(record.lines),
-                disposition=StockDisposition(disposition),
-                operation_id=operation,
-            )
-        return {}
-
-    plan.effect = effect
+    plan.stock = [
+        StockRequest(
+            StockAction.RESTOCK,
+            order.id,
+            record.lines,
+            operation_id_for(order, "receive_return", idempotency_key),
+            disposition=received.disposition,
+        )
+    ]
     plan.facts = [
         (
             ReturnReceived,
