@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Final
 
 import attrs
 
@@ -44,6 +45,7 @@ from salesorder.events import (
     OrderCompleted,
     OrderConfirmed,
     OrderDelivered,
+    OrderEvent,
     OrderHeld,
     OrderResumed,
     OrderShipped,
@@ -432,6 +434,13 @@ def close(
     return fire(plan, "close", actor=actor, at=at, key=idempotency_key)
 
 
+# The facts of hold (without a reason) and resume, shared: facts are never modified.
+_HELD_WITHOUT_REASON: Final[tuple[tuple[type[OrderEvent], dict[str, Any]], ...]] = (
+    (OrderHeld, {"reason": None}),
+)
+_RESUMED: Final[tuple[tuple[type[OrderEvent], dict[str, Any]], ...]] = ((OrderResumed, {}),)
+
+
 def hold(
     order: Order,
     *,
@@ -455,11 +464,12 @@ def hold(
     Raises:
         IllegalTransition: from draft, on hold or archived orders.
     """
+    facts = _HELD_WITHOUT_REASON if reason is None else ((OrderHeld, {"reason": reason}),)
     return fire_plain(
         order,
         "hold",
-        {"held_from": order.status},
-        ((OrderHeld, {"reason": reason}),),
+        order.status,
+        facts,
         reason,
         actor,
         at,
@@ -487,8 +497,8 @@ def resume(
     return fire_plain(
         order,
         "resume",
-        {"held_from": None},
-        ((OrderResumed, {}),),
+        None,
+        _RESUMED,
         None,
         actor,
         at,
