@@ -72,6 +72,17 @@ class TestEventsBuiltOnFirstRead:
         assert hash(rebuilt) == hash(result)
         assert repr(rebuilt) == repr(result)
 
+    def test_stock_requests_survive_encoding(self) -> None:
+        order = confirmed_order()
+        shipped = lc.ship(order, lines={"1": Decimal(1)}, actor="w", at=T, idempotency_key="s")
+        assert shipped.stock[0].action is lc.StockAction.COMMIT
+        order = confirmed_order()
+        order.ledgers = (attrs.evolve(order.ledger("1"), reserved=Decimal(1)),)
+        cancelled = lc.cancel(order, reason="customer_request", actor="u", at=T)
+        assert cancelled.stock[0].lines is None  # a release of everything the order holds
+        for result in (shipped, cancelled):
+            assert decode(lc.TransitionResult, encode(result)) == result
+
     def test_repr_shows_the_events(self) -> None:
         result = lc.resume(lc_held(), actor="u", at=T)
         assert "OrderResumed(" in repr(result)
