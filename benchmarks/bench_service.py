@@ -9,8 +9,9 @@ version, record the events in the outbox, commit, relay to the notifier).
 
 The floor: the same work with no service around it — ``validate()`` of the payload with
 the same context, ``price()``, and the lifecycle command functions applied directly to
-the ``Order``, their stock hook being ``StoreReservations`` over a bare ``StockLedger``
-(reserve on confirm, commit on ship). No copies, no versions, no outbox, no relay.
+the ``Order``, their stock requests carried out by ``StoreReservations`` over a bare
+``StockLedger`` (reserve, then confirm with what it left on backorder; ship, then commit
+what it asks). No copies, no trial run, no versions, no outbox, no relay.
 
 Budget: the service costs at most 3x the floor. Rounds alternate (floor, library) on a
 fresh stock position set each, and the best of ``ROUNDS`` is kept, so that a shared,
@@ -50,7 +51,7 @@ from salesorder.pricing import PriceEntry, PriceList, TaxPolicy, price
 from salesorder.records import Status
 from salesorder.service import OrderService
 from salesorder.settings import PolicySettings, PricingSettings
-from salesorder.stockhook import StoreReservations
+from salesorder.stockhook import StoreReservations, carry_out
 from salesorder.validation import ValidationContext, validate
 
 BUDGET = 3.0
@@ -145,16 +146,19 @@ def floor_round() -> float:
             approval_policy=APPROVAL,
         )
         lc.approve(order, level="finance", actor="bench", at=now, lifecycle_policy=POLICY)
-        lc.confirm(order, actor="bench", at=now, reservations=hook, lifecycle_policy=POLICY)
-        everything = {line.line_id: line.quantity for line in order.lines}
-        lc.ship(
-            order,
-            lines=everything,
-            actor="bench",
-            at=now,
-            reservations=hook,
-            lifecycle_policy=POLICY,
+        # The pure parts without the service's trial run: reserve, then confirm with
+        # what the reservation left on backorder; ship, then commit what it asks.
+        wanted = {line.line_id: line.quantity for line in order.lines}
+        outcome = hook.reserve(
+            order, lines=wanted, allow_backorder=False, operation_id=f"{order.id}:confirm"
         )
+        lc.confirm(
+            order, actor="bench", at=now, lifecycle_policy=POLICY, backordered=outcome.backordered
+        )
+        everything = {line.line_id: line.quantity for line in order.lines}
+        shipped = lc.ship(order, lines=everything, actor="bench", at=now, lifecycle_policy=POLICY)
+        for request in shipped.stock:
+            carry_out(request, hook, order=order)
         lc.deliver(order, lines=everything, actor="bench", at=now)
         ledger.drain_events()
         if order.status is not Status.DELIVERED:

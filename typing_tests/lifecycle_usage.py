@@ -6,6 +6,7 @@ from decimal import Decimal
 from salesorder import ApprovalPolicy, Customer, Money, Order, OrderLine, Status
 from salesorder import lifecycle as lc
 from salesorder.sla import WeekendCalendar, overdue
+from salesorder.stockhook import run_with_stock
 from salesorder.testing.lifecycle import FakeReport, FakeStock, flat_pricing
 
 at = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -25,7 +26,16 @@ result: lc.TransitionResult = lc.submit(
     approval_policy=ApprovalPolicy(),
 )
 target: Status = result.target
-lc.confirm(order, actor="u", at=at, reservations=stock)
-shipped = lc.ship(order, lines={"1": Decimal(1)}, actor="u", at=at, reservations=stock)
+run_with_stock(
+    order,
+    lambda target, backordered: lc.confirm(target, actor="u", at=at, backordered=backordered),
+    stock,
+    reserves=True,
+)
+shipped = run_with_stock(
+    order,
+    lambda target, _backordered: lc.ship(target, lines={"1": Decimal(1)}, actor="u", at=at),
+    stock,
+)
 status: lc.PaymentStatus = lc.payment_status(order)
 late = overdue(order, at, calendar=WeekendCalendar())

@@ -12,16 +12,23 @@ This module is the public face; the implementation lives in the private package
 ``salesorder._lifecycle``, split by concern: the declaration and compiled table
 (``machine``), guards, plans and applying a transition (``engine``), approval and
 behaviour switches (``policies``), derived statuses (``statuses``), the commands
-(``approval``, ``fulfilment``, ``billing``, ``amendments``, ``returns``) and the error
-codes (``codes``). Import every name from ``salesorder.lifecycle``: the private paths
+(``approval``, ``fulfilment``, ``billing``, ``amendments``, ``returns``), the stock
+requests (``stock``), the read-only views of pricing and validation results (``hooks``)
+and the error codes (``codes``). Import every name from ``salesorder.lifecycle``: the private paths
 may change.
 
 Invariants:
 
 * The status changes only through a transition of the table; an event with no
   transition from the current status raises :class:`~salesorder.errors.IllegalTransition`.
-* A refused command (illegal event, failed check, failing stock hook) leaves the order
-  exactly as it was: every check runs and every hook is called before the first write.
+* A refused command (illegal event, failed check) leaves the order exactly as it was:
+  every check runs before the first write.
+* The lifecycle calls no port. A command that moves goods returns the stock requests it
+  needs (:attr:`TransitionResult.stock`: reserve, release, commit, restock, each with
+  its operation id); ``confirm`` and ``amend`` take the stock decision as an input
+  (``backordered``: what the reservation could not serve). The host carries the
+  requests out with the order's save, in one transaction (``OrderService`` does), so a
+  refused stock step saves nothing.
 * Per line: ``shipped <= ordered``, ``delivered <= shipped``, ``returned <= delivered``.
 * Every transition appends one audit entry and emits at least one past-tense domain event;
   the audit trail replays from ``draft`` to the current status (:func:`replay`).
@@ -62,9 +69,7 @@ from salesorder._lifecycle.hooks import (
     PriceFlag,
     PriceSummary,
     ReasonIssue,
-    ReservationOutcome,
     ReturnPricing,
-    StockReservations,
     ValidationSummary,
 )
 from salesorder._lifecycle.machine import (
@@ -86,6 +91,7 @@ from salesorder._lifecycle.statuses import (
     net_paid,
     payment_status,
 )
+from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.records import ARCHIVED, Status
 
 __all__ = [
@@ -110,10 +116,10 @@ __all__ = [
     "PricedLine",
     "ReasonIssue",
     "RemoveLine",
-    "ReservationOutcome",
     "ReturnPricing",
     "Status",
-    "StockReservations",
+    "StockAction",
+    "StockRequest",
     "Transition",
     "TransitionResult",
     "ValidationSummary",

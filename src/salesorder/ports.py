@@ -53,6 +53,7 @@ from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.pricing import CouponRedemptions
 from salesorder.quotes import Quote
+from salesorder.records import StockDisposition
 
 __all__ = [
     "Clock",
@@ -62,11 +63,13 @@ __all__ = [
     "EventPublisher",
     "IdempotencyKeys",
     "Notifier",
+    "OrderLineStock",
     "OrderNumbering",
     "OrderRepository",
     "Outbox",
     "OutboxEntry",
     "QuoteRepository",
+    "ReservationOutcome",
     "ServiceUnitOfWork",
     "StockStore",
     "UnitOfWork",
@@ -441,6 +444,75 @@ class StockStore(Protocol):
 
     def drain_events(self) -> list[DomainEvent]:
         """Hand out the events recorded since the last drain, oldest first."""
+        ...
+
+
+# -- the lifecycle's stock requests, in order-line terms ----------------------------------------
+
+
+class ReservationOutcome(Protocol):
+    """What a reservation served: quantities per line left on backorder."""
+
+    @property
+    def backordered(self) -> Mapping[str, Decimal]:
+        """Quantity per line id that could not be reserved (only with ``allow_backorder``)."""
+        ...
+
+
+class OrderLineStock(Protocol):
+    """Stock spoken in order lines: what carries out the lifecycle's stock requests.
+
+    The lifecycle calls no port: its commands return :class:`~salesorder.lifecycle.StockRequest`
+    values (reserve, release, commit, restock, in order lines) and
+    :func:`salesorder.stockhook.run_with_stock` carries them out through this protocol,
+    in the transaction that saves the order. :class:`salesorder.stockhook.StoreReservations`
+    implements it over a :class:`StockStore`; a host with its own stock may implement it
+    instead (and :class:`salesorder.testing.lifecycle.FakeStock` does, for tests).
+
+    Contract: each call is atomic (all of it or nothing) and idempotent per
+    ``operation_id``: a call repeated with an operation id already applied changes
+    nothing and reports what the first one did.
+    """
+
+    def reserve(
+        self,
+        order: Order,
+        *,
+        lines: Mapping[str, Decimal],
+        allow_backorder: bool,
+        operation_id: str,
+    ) -> ReservationOutcome:
+        """Reserve ``lines`` of ``order`` (its lines give the SKUs).
+
+        Raises:
+            InsufficientStock: if stock is short and ``allow_backorder`` is false
+                (then nothing is reserved).
+        """
+        ...
+
+    def release(
+        self, order_id: str, *, lines: Mapping[str, Decimal] | None, operation_id: str
+    ) -> None:
+        """Release reservations of ``lines`` (all of the order's when None)."""
+        ...
+
+    def commit(self, order_id: str, *, lines: Mapping[str, Decimal], operation_id: str) -> None:
+        """Turn reserved quantities into shipped stock (goods leave the warehouse).
+
+        Raises:
+            InsufficientStock: backordered quantities to ship have no stock yet.
+        """
+        ...
+
+    def restock(
+        self,
+        order_id: str,
+        *,
+        lines: Mapping[str, Decimal],
+        disposition: StockDisposition,
+        operation_id: str,
+    ) -> None:
+        """Take returned goods back: into available stock (restock) or written off (scrap)."""
         ...
 
 

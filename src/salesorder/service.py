@@ -2,9 +2,11 @@
 
 :class:`OrderService` is where a host application meets the library. It is the only
 layer that loads, saves and publishes: each use case opens one unit of work, loads
-the order, applies a pure lifecycle command (stock goes through the unit of work's
-stock store), saves the order with its expected version, records the events in the
-outbox, and commits — all of it or nothing. Only after the commit are the events
+the order, applies a pure lifecycle command, carries out the stock requests the command
+returns through the unit of work's stock store (:func:`~salesorder.stockhook.run_with_stock`),
+saves the order with its expected version, records the events in the outbox, and
+commits — all of it or nothing: a refused stock step leaves the unit of work before
+the save, and order and stock stay as they were. Only after the commit are the events
 handed to the notifier; a notifier failure leaves them queued and never undoes the
 change.
 
@@ -49,7 +51,7 @@ from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
-from salesorder.stockhook import StoreReservations
+from salesorder.stockhook import StoreReservations, run_with_stock
 from salesorder.validation import ValidationContext, ValidationReport, validate
 
 _log = logging.getLogger(__name__)
@@ -420,13 +422,18 @@ class OrderService:
         """Confirm an approved order and reserve its stock (确认 / 备货)."""
         return self._run(
             order_id,
-            lambda order, uow, now: lifecycle.confirm(
+            lambda order, uow, now: run_with_stock(
                 order,
-                actor=actor,
-                at=now,
-                reservations=self._hook(uow, now, actor),
-                lifecycle_policy=self._lifecycle_policy,
-                idempotency_key=idempotency_key,
+                lambda order, backordered: lifecycle.confirm(
+                    order,
+                    actor=actor,
+                    at=now,
+                    backordered=backordered,
+                    lifecycle_policy=self._lifecycle_policy,
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
+                reserves=True,
             ),
         )
 
@@ -444,16 +451,19 @@ class OrderService:
         quantities = _quantities(lines)
         return self._run(
             order_id,
-            lambda order, uow, now: lifecycle.ship(
+            lambda order, uow, now: run_with_stock(
                 order,
-                lines=quantities,
-                actor=actor,
-                at=now,
-                reservations=self._hook(uow, now, actor),
-                carrier=carrier,
-                tracking_number=tracking_number,
-                lifecycle_policy=self._lifecycle_policy,
-                idempotency_key=idempotency_key,
+                lambda order, _backordered: lifecycle.ship(
+                    order,
+                    lines=quantities,
+                    actor=actor,
+                    at=now,
+                    carrier=carrier,
+                    tracking_number=tracking_number,
+                    lifecycle_policy=self._lifecycle_policy,
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
             ),
         )
 
@@ -584,13 +594,16 @@ class OrderService:
         """Cancel (撤单) before anything shipped; reserved stock is released."""
         return self._run(
             order_id,
-            lambda order, uow, now: lifecycle.cancel(
+            lambda order, uow, now: run_with_stock(
                 order,
-                reason=reason,
-                actor=actor,
-                at=now,
-                reservations=self._hook(uow, now, actor),
-                idempotency_key=idempotency_key,
+                lambda order, _backordered: lifecycle.cancel(
+                    order,
+                    reason=reason,
+                    actor=actor,
+                    at=now,
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
             ),
         )
 
@@ -600,13 +613,16 @@ class OrderService:
         """Short-close an order with undelivered quantities; their reservations are released."""
         return self._run(
             order_id,
-            lambda order, uow, now: lifecycle.close(
+            lambda order, uow, now: run_with_stock(
                 order,
-                reason=reason,
-                actor=actor,
-                at=now,
-                reservations=self._hook(uow, now, actor),
-                idempotency_key=idempotency_key,
+                lambda order, _backordered: lifecycle.close(
+                    order,
+                    reason=reason,
+                    actor=actor,
+                    at=now,
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
             ),
         )
 
@@ -651,16 +667,21 @@ class OrderService:
         """Apply an amendment (改单): a new revision, back through approval if needed."""
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
-            result = lifecycle.amend(
+            result = run_with_stock(
                 order,
-                changes,
-                pricing=self.price_order,
-                approval_policy=self._approval_policy,
-                actor=actor,
-                at=now,
-                reservations=self._hook(uow, now, actor),
-                lifecycle_policy=self._lifecycle_policy,
-                idempotency_key=idempotency_key,
+                lambda order, backordered: lifecycle.amend(
+                    order,
+                    changes,
+                    pricing=self.price_order,
+                    approval_policy=self._approval_policy,
+                    actor=actor,
+                    at=now,
+                    backordered=backordered,
+                    lifecycle_policy=self._lifecycle_policy,
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
+                reserves=True,
             )
             breakdown = self.price_order(order)
             order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
@@ -716,15 +737,18 @@ class OrderService:
         """Receive returned goods (restock or scrap) and compute the refund due."""
         return self._run(
             order_id,
-            lambda order, uow, now: lifecycle.receive_return(
+            lambda order, uow, now: run_with_stock(
                 order,
-                return_id=return_id,
-                disposition=StockDisposition(disposition),
-                actor=actor,
-                at=now,
-                reservations=self._hook(uow, now, actor),
-                breakdown=_charged_lines(order),
-                idempotency_key=idempotency_key,
+                lambda order, _backordered: lifecycle.receive_return(
+                    order,
+                    return_id=return_id,
+                    disposition=StockDisposition(disposition),
+                    actor=actor,
+                    at=now,
+                    breakdown=_charged_lines(order),
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
             ),
         )
 

@@ -1,4 +1,12 @@
-"""The lifecycle's stock hook implemented on a :class:`~salesorder.ports.StockStore`.
+"""Carrying out the lifecycle's stock requests on a :class:`~salesorder.ports.StockStore`.
+
+The lifecycle calls no port: a command returns the stock requests it needs
+(:class:`~salesorder.lifecycle.StockRequest`), and takes the stock decision it depends
+on as an input (``confirm``/``amend``: what a reservation left on backorder).
+:func:`run_with_stock` runs a command and carries its requests out through an
+:class:`~salesorder.ports.OrderLineStock`, the way ``OrderService`` does inside its unit
+of work (load, run, stock, save, commit): if a stock step refuses, the exception leaves
+the unit of work before anything is saved, and the store's changes roll back with it.
 
 The lifecycle speaks in order lines (``reserve(order, lines={line_id: qty})``); a stock
 store speaks in reservations of (SKU, location) allocations. :class:`StoreReservations`
@@ -18,7 +26,8 @@ command changes nothing twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,11 +40,12 @@ from salesorder.inventory import (
     Reservation,
     ReservationLine,
 )
+from salesorder.lifecycle import StockAction, StockRequest, TransitionResult
 from salesorder.order import Order
-from salesorder.ports import StockStore
+from salesorder.ports import OrderLineStock, StockStore
 from salesorder.records import StockDisposition
 
-__all__ = ["ReservationResult", "StoreReservations"]
+__all__ = ["ReservationResult", "StoreReservations", "carry_out", "run_with_stock"]
 
 ZERO = Decimal(0)
 
@@ -54,7 +64,7 @@ class ReservationResult:
 
 
 class StoreReservations:
-    """The lifecycle's ``StockReservations`` hook over a stock store, for one command.
+    """:class:`~salesorder.ports.OrderLineStock` over a stock store, for one command.
 
     Args:
         store: The stock store (inside the command's unit of work).
@@ -216,6 +226,95 @@ class StoreReservations:
     def _first_location(self, sku: str) -> str:
         positions = self._store.positions(sku=sku)
         return min(p.location for p in positions) if positions else "returns"
+
+
+def carry_out(
+    request: StockRequest, stock: OrderLineStock, *, order: Order
+) -> Mapping[str, Decimal]:
+    """Carry out one stock request of a lifecycle command.
+
+    Args:
+        request: The request.
+        stock: Stock in order-line terms (e.g. :class:`StoreReservations`).
+        order: The order as the command left it (a reservation reads its lines' SKUs).
+
+    Returns:
+        For a reservation, the quantity per line it left on backorder; else empty.
+
+    Raises:
+        InsufficientStock: the stock step is refused (nothing of it is done).
+    """
+    lines = dict(request.lines) if request.lines is not None else None
+    operation_id = request.operation_id
+    if request.action is StockAction.RESERVE:
+        outcome = stock.reserve(
+            order,
+            lines=lines or {},
+            allow_backorder=request.allow_backorder,
+            operation_id=operation_id,
+        )
+        return {line_id: quantity for line_id, quantity in outcome.backordered.items() if quantity}
+    if request.action is StockAction.RELEASE:
+        stock.release(request.order_id, lines=lines, operation_id=operation_id)
+    elif request.action is StockAction.COMMIT:
+        stock.commit(request.order_id, lines=lines or {}, operation_id=operation_id)
+    else:
+        disposition = request.disposition or StockDisposition.RESTOCK
+        stock.restock(
+            request.order_id, lines=lines or {}, disposition=disposition, operation_id=operation_id
+        )
+    return {}
+
+
+def run_with_stock(
+    order: Order,
+    command: Callable[[Order, Mapping[str, Decimal] | None], TransitionResult],
+    stock: OrderLineStock,
+    *,
+    reserves: bool = False,
+) -> TransitionResult:
+    """Run a lifecycle command on ``order`` and carry out its stock requests.
+
+    A command that ``reserves`` (``confirm``, ``amend``) takes the reservation's outcome
+    as an input: it is first run on a copy of the order to learn what it reserves (or
+    to be refused, with the order and stock untouched), the reservation is made, and
+    the command runs on ``order`` with what the reservation left on backorder. The
+    other requests (release, commit, restock) are carried out after the command, in
+    its order. A repeated idempotency key changes nothing and carries out nothing.
+
+    Call it inside the transaction that saves the order: when a stock step refuses
+    after the command, ``order`` has changed in memory, and the transaction must save
+    nothing (``OrderService`` loads a fresh copy of the order in each unit of work).
+
+    Args:
+        order: The order.
+        command: Runs the lifecycle command on an order, given the backordered
+            quantities (None: the command is planned without a reservation yet).
+        stock: Stock in order-line terms (e.g. :class:`StoreReservations`).
+        reserves: Whether the command reserves stock.
+
+    Returns:
+        The command's result.
+
+    Raises:
+        InsufficientStock: a stock step is refused.
+    """
+    history = len(order.audit)
+    backordered: dict[str, Decimal] | None = None
+    if reserves:
+        trial = copy.copy(order)
+        planned = command(trial, None)
+        if len(trial.audit) != history:  # a repeated key reserves nothing again
+            backordered = {}
+            for request in planned.stock:
+                if request.action is StockAction.RESERVE:
+                    backordered.update(carry_out(request, stock, order=trial))
+    result = command(order, backordered)
+    if len(order.audit) != history:
+        for request in result.stock:
+            if request.action is not StockAction.RESERVE:
+                carry_out(request, stock, order=order)
+    return result
 
 
 def _take(reservation: Reservation, wanted: Mapping[str, Decimal]) -> dict[str, Decimal]:

@@ -28,7 +28,7 @@ def test_audit_replays_and_statuses_agree(order: Order) -> None:
 @given(orders_in_lifecycle(statuses=(Status.SHIPPED, Status.DELIVERED)))
 def test_shipped_orders_refuse_cancel(order: Order) -> None:
     with pytest.raises(IllegalTransition) as info:
-        lc.cancel(order, reason="x", actor="u", at=order.audit[-1].at, reservations=None)
+        lc.cancel(order, reason="x", actor="u", at=order.audit[-1].at)
     assert info.value.code == "lifecycle.cancel_after_shipment"
 
 

@@ -23,6 +23,7 @@ from salesorder.errors import IllegalTransition, SalesOrderError
 from salesorder.money import Money
 from salesorder.order import Customer, Order, OrderLine
 from salesorder.records import ReturnKind, ReturnState, Status, StockDisposition
+from salesorder.stockhook import run_with_stock
 from salesorder.testing.lifecycle import FakeIssue, FakeReport, FakeStock, flat_pricing
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -155,13 +156,18 @@ class LifecycleMachine(RuleBasedStateMachine):
     def confirm(self, backorder: bool, key: str | None) -> None:
         policy = lc.LifecyclePolicy(allow_backorder=backorder)
         self.run(
-            lambda k: lc.confirm(
+            lambda k: run_with_stock(
                 self.order,
-                actor="s",
-                at=self.clock,
-                reservations=self.stock,
-                lifecycle_policy=policy,
-                idempotency_key=k,
+                lambda target, backordered: lc.confirm(
+                    target,
+                    actor="s",
+                    at=self.clock,
+                    lifecycle_policy=policy,
+                    idempotency_key=k,
+                    backordered=backordered,
+                ),
+                self.stock,
+                reserves=True,
             ),
             key,
         )
@@ -174,16 +180,19 @@ class LifecycleMachine(RuleBasedStateMachine):
     def ship(self, lines: dict[str, Decimal], after_payment: bool, key: str | None) -> None:
         policy = lc.LifecyclePolicy(ship_only_after_payment=after_payment)
         self.run(
-            lambda k: lc.ship(
+            lambda k: run_with_stock(
                 self.order,
-                lines=lines,
-                actor="wh",
-                at=self.clock,
-                reservations=self.stock,
-                carrier="SF",
-                tracking_number="T",
-                lifecycle_policy=policy,
-                idempotency_key=k,
+                lambda target, _backordered: lc.ship(
+                    target,
+                    lines=lines,
+                    actor="wh",
+                    at=self.clock,
+                    carrier="SF",
+                    tracking_number="T",
+                    lifecycle_policy=policy,
+                    idempotency_key=k,
+                ),
+                self.stock,
             ),
             key,
         )
@@ -219,13 +228,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             if line.quantity > self.order.ledger(line.line_id).shipped
         }
         self.run(
-            lambda k: lc.ship(
+            lambda k: run_with_stock(
                 self.order,
-                lines=lines,
-                actor="wh",
-                at=self.clock,
-                reservations=self.stock,
-                idempotency_key=k,
+                lambda target, _backordered: lc.ship(
+                    target, lines=lines, actor="wh", at=self.clock, idempotency_key=k
+                ),
+                self.stock,
             ),
             key,
         )
@@ -314,13 +322,12 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(reason=st.sampled_from(["customer_request", *[""] * 9]), key=keys)
     def cancel(self, reason: str, key: str | None) -> None:
         self.run(
-            lambda k: lc.cancel(
+            lambda k: run_with_stock(
                 self.order,
-                reason=reason,
-                actor="u",
-                at=self.clock,
-                reservations=self.stock,
-                idempotency_key=k,
+                lambda target, _backordered: lc.cancel(
+                    target, reason=reason, actor="u", at=self.clock, idempotency_key=k
+                ),
+                self.stock,
             ),
             key,
         )
@@ -328,13 +335,12 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(reason=st.sampled_from(["partial_ok", *[""] * 4]), key=keys)
     def close(self, reason: str, key: str | None) -> None:
         self.run(
-            lambda k: lc.close(
+            lambda k: run_with_stock(
                 self.order,
-                reason=reason,
-                actor="u",
-                at=self.clock,
-                reservations=self.stock,
-                idempotency_key=k,
+                lambda target, _backordered: lc.close(
+                    target, reason=reason, actor="u", at=self.clock, idempotency_key=k
+                ),
+                self.stock,
             ),
             key,
         )
@@ -368,15 +374,20 @@ class LifecycleMachine(RuleBasedStateMachine):
         policy = lc.ApprovalPolicy(amount_levels=amount_levels, new_customer_level=None)
 
         def call(k: str | None) -> lc.TransitionResult:
-            result = lc.amend(
+            result = run_with_stock(
                 self.order,
-                [change],
-                pricing=flat_pricing,
-                approval_policy=policy,
-                actor="s",
-                at=self.clock,
-                reservations=self.stock,
-                idempotency_key=k,
+                lambda target, backordered: lc.amend(
+                    target,
+                    [change],
+                    pricing=flat_pricing,
+                    approval_policy=policy,
+                    actor="s",
+                    at=self.clock,
+                    idempotency_key=k,
+                    backordered=backordered,
+                ),
+                self.stock,
+                reserves=True,
             )
             self.breakdown = flat_pricing(self.order)
             return result
@@ -420,15 +431,18 @@ class LifecycleMachine(RuleBasedStateMachine):
     )
     def receive_return(self, index: int, disposition: StockDisposition, key: str | None) -> None:
         self.run(
-            lambda k: lc.receive_return(
+            lambda k: run_with_stock(
                 self.order,
-                return_id=f"R{index}",
-                disposition=disposition,
-                actor="wh",
-                at=self.clock,
-                reservations=self.stock,
-                breakdown=self.breakdown,
-                idempotency_key=k,
+                lambda target, _backordered: lc.receive_return(
+                    target,
+                    return_id=f"R{index}",
+                    disposition=disposition,
+                    actor="wh",
+                    at=self.clock,
+                    breakdown=self.breakdown,
+                    idempotency_key=k,
+                ),
+                self.stock,
             ),
             key,
         )

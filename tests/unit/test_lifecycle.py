@@ -11,7 +11,7 @@ import pytest
 
 from salesorder import lifecycle as lc
 from salesorder._lifecycle import engine
-from salesorder._lifecycle.engine import _TABLE, _build_table, _check_event, _Plan
+from salesorder._lifecycle.engine import TABLE, Plan, build_table, check_event
 from salesorder.errors import (
     FloatRefused,
     IllegalTransition,
@@ -29,6 +29,7 @@ from salesorder.records import (
     Status,
     StockDisposition,
 )
+from salesorder.stockhook import run_with_stock
 from salesorder.testing.lifecycle import (
     FakeBreakdown,
     FakeFlag,
@@ -84,13 +85,29 @@ def submitted(policy: lc.ApprovalPolicy = NO_APPROVAL, **kwargs: Any) -> Order:
 
 def confirmed(hook: FakeStock | None = None) -> Order:
     order = submitted()
-    lc.confirm(order, actor="sales", at=T, reservations=hook)
+    if hook is None:  # a host without stock: every quantity counts as reserved
+        lc.confirm(order, actor="sales", at=T)
+        return order
+    run_with_stock(
+        order,
+        lambda target, backordered: lc.confirm(
+            target, actor="sales", at=T, backordered=backordered
+        ),
+        hook,
+        reserves=True,
+    )
     return order
 
 
 def shipped(hook: FakeStock | None = None) -> Order:
     order = confirmed(hook)
-    lc.ship(order, lines={"1": D(3), "2": D(2)}, actor="wh", at=T, reservations=hook)
+    lines = {"1": D(3), "2": D(2)}
+    if hook is None:
+        lc.ship(order, lines=lines, actor="wh", at=T)
+        return order
+    run_with_stock(
+        order, lambda target, _backordered: lc.ship(target, lines=lines, actor="wh", at=T), hook
+    )
     return order
 
 
@@ -127,11 +144,11 @@ class TestMachineDefinition:
             lc.Transition("x", Status.DRAFT, Status.APPROVED, ("needs_approval",)),
         )
         with pytest.raises(TypeError):
-            _build_table(rows)
+            build_table(rows)
 
     def test_unknown_guard_name_is_rejected(self) -> None:
         with pytest.raises(KeyError):
-            _build_table((lc.Transition("x", Status.DRAFT, Status.DRAFT, ("is_sunny",)),))
+            build_table((lc.Transition("x", Status.DRAFT, Status.DRAFT, ("is_sunny",)),))
 
     def test_archived_statuses_are_the_final_states(self) -> None:
         finals = {state.value for state in lc.OrderLifecycle.states if state.final}
@@ -152,7 +169,7 @@ class TestIllegalEvents:
             (status, event)
             for status in Status
             for event in lc.EVENTS
-            if (status, event) not in _TABLE
+            if (status, event) not in TABLE
         ],
     )
     def test_event_without_transition_is_refused(self, status: Status, event: str) -> None:
@@ -160,7 +177,7 @@ class TestIllegalEvents:
         order.status = status
         before = snapshot(order)
         with pytest.raises(IllegalTransition) as info:
-            _check_event(order, event, None)
+            check_event(order, event, None)
         assert info.value.state == status.value
         assert info.value.event == event
         expected = "lifecycle.archived" if status in lc.ARCHIVED else "lifecycle.illegal_transition"
@@ -172,7 +189,7 @@ class TestIllegalEvents:
         refused(
             order,
             "lifecycle.illegal_transition",
-            lambda: lc.confirm(order, actor="u", at=T, reservations=None),
+            lambda: lc.confirm(order, actor="u", at=T),
             kind=IllegalTransition,
         )
 
@@ -358,7 +375,7 @@ class TestReject:
         )
         result = lc.approve(order, level="sales_manager", actor="boss", at=T)
         assert result.target is Status.PENDING_APPROVAL
-        assert not engine.has_all_approvals(_Plan(order))
+        assert not engine.has_all_approvals(Plan(order))
 
 
 class TestConfirm:
@@ -376,7 +393,14 @@ class TestConfirm:
         refused(
             order,
             "stock.insufficient",
-            lambda: lc.confirm(order, actor="u", at=T, reservations=hook),
+            lambda: run_with_stock(
+                order,
+                lambda target, backordered: lc.confirm(
+                    target, actor="u", at=T, backordered=backordered
+                ),
+                hook,
+                reserves=True,
+            ),
             kind=InsufficientStock,
         )
         assert hook.available["SKU-A"] == D(1)
@@ -384,30 +408,52 @@ class TestConfirm:
     def test_shortfall_is_backordered_when_policy_allows(self) -> None:
         hook = FakeStock({"SKU-A": D(1), "SKU-B": D(100)})
         order = submitted()
-        result = lc.confirm(
+        result = run_with_stock(
             order,
-            actor="u",
-            at=T,
-            reservations=hook,
-            lifecycle_policy=lc.LifecyclePolicy(allow_backorder=True),
+            lambda target, backordered: lc.confirm(
+                target,
+                actor="u",
+                at=T,
+                lifecycle_policy=lc.LifecyclePolicy(allow_backorder=True),
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert result.events[0].backordered == (("1", D(2)),)  # type: ignore[attr-defined]
         assert order.ledger("1") == LineLedger("1", reserved=D(1), backordered=D(2))
 
-    def test_hook_that_backorders_without_permission_is_undone(self) -> None:
-        class Sloppy(FakeStock):
-            def reserve(self, order: Order, **kwargs: Any) -> Any:
-                return super().reserve(order, **{**kwargs, "allow_backorder": True})
-
-        hook = Sloppy({"SKU-A": D(1), "SKU-B": D(100)})
+    def test_backorder_given_without_permission_is_refused(self) -> None:
         order = submitted()
         refused(
             order,
             "stock.insufficient",
-            lambda: lc.confirm(order, actor="u", at=T, reservations=hook),
+            lambda: lc.confirm(order, actor="u", at=T, backordered={"1": D(2)}),
             kind=InsufficientStock,
         )
-        assert hook.available == {"SKU-A": D(1), "SKU-B": D(100)}
+        with pytest.raises(InsufficientStock) as info:
+            lc.confirm(order, actor="u", at=T, backordered={"1": D(2)})
+        assert [(s.sku, s.requested, s.available) for s in info.value.shortfalls] == [
+            ("SKU-A", D(3), D(1))
+        ]
+
+    def test_backorder_of_an_unknown_line_is_refused(self) -> None:
+        order = submitted()
+        policy = lc.LifecyclePolicy(allow_backorder=True)
+        refused(
+            order,
+            "lifecycle.unknown_line",
+            lambda: lc.confirm(
+                order, actor="u", at=T, backordered={"9": D(1)}, lifecycle_policy=policy
+            ),
+        )
+
+    def test_confirm_asks_to_reserve_every_line(self) -> None:
+        order = submitted()
+        result = lc.confirm(order, actor="u", at=T, idempotency_key="k")
+        assert result.stock == (
+            lc.StockRequest(lc.StockAction.RESERVE, order.id, (("1", D(3)), ("2", D(2))), "k"),
+        )
 
     def test_without_a_hook_every_quantity_counts_as_reserved(self) -> None:
         order = confirmed(None)
@@ -418,14 +464,12 @@ class TestShip:
     def test_partial_shipment_moves_to_partially_shipped(self) -> None:
         hook = stock()
         order = confirmed(hook)
-        result = lc.ship(
+        result = run_with_stock(
             order,
-            lines={"1": D(1)},
-            actor="wh",
-            at=T,
-            reservations=hook,
-            carrier="SF",
-            tracking_number="SF123",
+            lambda target, _backordered: lc.ship(
+                target, lines={"1": D(1)}, actor="wh", at=T, carrier="SF", tracking_number="SF123"
+            ),
+            hook,
         )
         assert result.target is Status.PARTIALLY_SHIPPED
         assert order.shipments[0].tracking_number == "SF123"
@@ -435,18 +479,18 @@ class TestShip:
 
     def test_last_shipment_moves_to_shipped(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(3)}, actor="wh", at=T, reservations=None)
-        result = lc.ship(order, lines={"2": D(2)}, actor="wh", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(3)}, actor="wh", at=T)
+        result = lc.ship(order, lines={"2": D(2)}, actor="wh", at=T)
         assert result.target is Status.SHIPPED
         assert lc.fulfilment_status(order) is lc.FulfilmentStatus.FULL
 
     def test_shipping_more_than_left_is_refused(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(2)}, actor="wh", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(2)}, actor="wh", at=T)
         refused(
             order,
             "lifecycle.ship.exceeds_remaining",
-            lambda: lc.ship(order, lines={"1": D(2)}, actor="wh", at=T, reservations=None),
+            lambda: lc.ship(order, lines={"1": D(2)}, actor="wh", at=T),
         )
 
     @pytest.mark.parametrize(
@@ -460,14 +504,12 @@ class TestShip:
     )
     def test_bad_quantities_are_refused(self, lines: dict[str, D], code: str) -> None:
         order = confirmed()
-        refused(
-            order, code, lambda: lc.ship(order, lines=lines, actor="w", at=T, reservations=None)
-        )
+        refused(order, code, lambda: lc.ship(order, lines=lines, actor="w", at=T))
 
     def test_float_quantity_is_refused(self) -> None:
         order = confirmed()
         with pytest.raises(FloatRefused):
-            lc.ship(order, lines={"1": 1.0}, actor="w", at=T, reservations=None)  # type: ignore[dict-item]
+            lc.ship(order, lines={"1": 1.0}, actor="w", at=T)  # type: ignore[dict-item]
 
     def test_ship_only_after_payment_refuses_unpaid_order(self) -> None:
         order = confirmed()
@@ -475,19 +517,10 @@ class TestShip:
         refused(
             order,
             "lifecycle.ship.payment_required",
-            lambda: lc.ship(
-                order,
-                lines={"1": D(1)},
-                actor="w",
-                at=T,
-                reservations=None,
-                lifecycle_policy=policy,
-            ),
+            lambda: lc.ship(order, lines={"1": D(1)}, actor="w", at=T, lifecycle_policy=policy),
         )
         lc.record_payment(order, amount=cny(63), actor="fin", at=T)
-        lc.ship(
-            order, lines={"1": D(1)}, actor="w", at=T, reservations=None, lifecycle_policy=policy
-        )
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, lifecycle_policy=policy)
         assert order.status is Status.PARTIALLY_SHIPPED
 
     def test_prepayment_share_is_enough_to_ship(self) -> None:
@@ -499,7 +532,6 @@ class TestShip:
             lines={"1": D(1)},
             actor="w",
             at=T,
-            reservations=None,
             lifecycle_policy=lc.LifecyclePolicy(ship_only_after_payment=True),
         )
         assert order.status is Status.PARTIALLY_SHIPPED
@@ -507,14 +539,23 @@ class TestShip:
     def test_backordered_quantity_ships_from_the_backorder(self) -> None:
         hook = FakeStock({"SKU-A": D(1), "SKU-B": D(100)})
         order = submitted()
-        lc.confirm(
+        run_with_stock(
             order,
-            actor="u",
-            at=T,
-            reservations=hook,
-            lifecycle_policy=lc.LifecyclePolicy(allow_backorder=True),
+            lambda target, backordered: lc.confirm(
+                target,
+                actor="u",
+                at=T,
+                lifecycle_policy=lc.LifecyclePolicy(allow_backorder=True),
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
-        lc.ship(order, lines={"1": D(3)}, actor="w", at=T, reservations=hook)
+        run_with_stock(
+            order,
+            lambda target, _backordered: lc.ship(target, lines={"1": D(3)}, actor="w", at=T),
+            hook,
+        )
         assert order.ledger("1") == LineLedger("1", shipped=D(3))
 
 
@@ -531,13 +572,13 @@ class TestDeliver:
 
     def test_delivery_of_a_partial_shipment_stays_partially_shipped(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(3)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(3)}, actor="w", at=T)
         result = lc.deliver(order, lines={"1": D(3)}, actor="d", at=T)
         assert result.target is Status.PARTIALLY_SHIPPED
 
     def test_delivering_more_than_shipped_is_refused(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T)
         refused(
             order,
             "lifecycle.deliver.exceeds_shipped",
@@ -661,35 +702,41 @@ class TestCancel:
         if status is Status.APPROVED:
             lc.approve(order, level="finance", actor="cfo", at=T)
         assert order.status is status
-        result = lc.cancel(order, reason="customer_request", actor="u", at=T, reservations=None)
+        result = lc.cancel(order, reason="customer_request", actor="u", at=T)
         assert result.target is Status.CANCELLED
         assert result.events[0].reason == "customer_request"  # type: ignore[attr-defined]
 
     def test_cancel_releases_reservations(self) -> None:
         hook = stock()
         order = confirmed(hook)
-        lc.cancel(order, reason="customer_request", actor="u", at=T, reservations=hook)
+        run_with_stock(
+            order,
+            lambda target, _backordered: lc.cancel(
+                target, reason="customer_request", actor="u", at=T
+            ),
+            hook,
+        )
         assert hook.available == {"SKU-A": D(100), "SKU-B": D(100)}
         assert order.ledger("1").reserved == 0
 
     def test_cancel_after_shipment_is_refused(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T)
         refused(
             order,
             "lifecycle.cancel_after_shipment",
-            lambda: lc.cancel(order, reason="x", actor="u", at=T, reservations=None),
+            lambda: lc.cancel(order, reason="x", actor="u", at=T),
             kind=IllegalTransition,
         )
 
     def test_cancel_of_a_held_order_that_shipped_is_refused(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T)
         lc.hold(order, actor="u", at=T, reason="dispute")
         refused(
             order,
             "lifecycle.cancel_after_shipment",
-            lambda: lc.cancel(order, reason="x", actor="u", at=T, reservations=None),
+            lambda: lc.cancel(order, reason="x", actor="u", at=T),
             kind=IllegalTransition,
         )
 
@@ -697,7 +744,9 @@ class TestCancel:
         hook = stock()
         order = confirmed(hook)
         lc.hold(order, actor="u", at=T)
-        lc.cancel(order, reason="x", actor="u", at=T, reservations=hook)
+        run_with_stock(
+            order, lambda target, _backordered: lc.cancel(target, reason="x", actor="u", at=T), hook
+        )
         assert order.status is Status.CANCELLED
         assert order.held_from is None
         assert hook.available["SKU-A"] == D(100)
@@ -707,7 +756,7 @@ class TestCancel:
         refused(
             order,
             "lifecycle.reason_required",
-            lambda: lc.cancel(order, reason="", actor="u", at=T, reservations=None),
+            lambda: lc.cancel(order, reason="", actor="u", at=T),
         )
 
 
@@ -727,7 +776,7 @@ class TestHoldAndResume:
 
     def test_resume_to_partially_shipped(self) -> None:
         order = confirmed()
-        lc.ship(order, lines={"1": D(1)}, actor="w", at=T, reservations=None)
+        lc.ship(order, lines={"1": D(1)}, actor="w", at=T)
         lc.hold(order, actor="u", at=T)
         lc.resume(order, actor="u", at=T)
         assert order.status is Status.PARTIALLY_SHIPPED
@@ -746,9 +795,17 @@ class TestClose:
     def test_close_short_ships_and_releases_the_rest(self) -> None:
         hook = stock()
         order = confirmed(hook)
-        lc.ship(order, lines={"1": D(2)}, actor="w", at=T, reservations=hook)
-        result = lc.close(
-            order, reason="customer_accepts_partial", actor="u", at=T, reservations=hook
+        run_with_stock(
+            order,
+            lambda target, _backordered: lc.ship(target, lines={"1": D(2)}, actor="w", at=T),
+            hook,
+        )
+        result = run_with_stock(
+            order,
+            lambda target, _backordered: lc.close(
+                target, reason="customer_accepts_partial", actor="u", at=T
+            ),
+            hook,
         )
         assert result.target is Status.CLOSED
         assert result.events[0].undelivered == (("1", D(3)), ("2", D(2)))  # type: ignore[attr-defined]
@@ -760,7 +817,7 @@ class TestClose:
         refused(
             order,
             "lifecycle.reason_required",
-            lambda: lc.close(order, reason=" ", actor="u", at=T, reservations=None),
+            lambda: lc.close(order, reason=" ", actor="u", at=T),
         )
 
     def test_nothing_undelivered_refuses_close(self) -> None:
@@ -769,7 +826,7 @@ class TestClose:
         refused(
             order,
             "lifecycle.close.nothing_undelivered",
-            lambda: lc.close(order, reason="x", actor="u", at=T, reservations=None),
+            lambda: lc.close(order, reason="x", actor="u", at=T),
             kind=IllegalTransition,
         )
 
@@ -777,39 +834,39 @@ class TestClose:
 class TestGuards:
     def test_is_fully_shipped(self) -> None:
         order = confirmed()
-        assert not engine.is_fully_shipped(_Plan(order))
-        assert engine.is_fully_shipped(_Plan(shipped()))
+        assert not engine.is_fully_shipped(Plan(order))
+        assert engine.is_fully_shipped(Plan(shipped()))
 
     def test_is_fully_delivered_and_has_undelivered(self) -> None:
         order = shipped()
-        assert not engine.is_fully_delivered(_Plan(order))
-        assert engine.has_undelivered_quantities(_Plan(order))
-        assert engine.is_fully_delivered(_Plan(delivered()))
+        assert not engine.is_fully_delivered(Plan(order))
+        assert engine.has_undelivered_quantities(Plan(order))
+        assert engine.is_fully_delivered(Plan(delivered()))
 
     def test_has_nothing_shipped(self) -> None:
-        assert engine.has_nothing_shipped(_Plan(confirmed()))
-        assert not engine.has_nothing_shipped(_Plan(shipped()))
+        assert engine.has_nothing_shipped(Plan(confirmed()))
+        assert not engine.has_nothing_shipped(Plan(shipped()))
 
     def test_is_fully_invoiced_and_paid(self) -> None:
         order = delivered()
-        assert not engine.is_fully_invoiced(_Plan(order))
-        assert not engine.is_fully_paid(_Plan(order))
+        assert not engine.is_fully_invoiced(Plan(order))
+        assert not engine.is_fully_paid(Plan(order))
         settle(order)
-        assert engine.is_fully_invoiced(_Plan(order))
-        assert engine.is_fully_paid(_Plan(order))
+        assert engine.is_fully_invoiced(Plan(order))
+        assert engine.is_fully_paid(Plan(order))
 
     def test_needs_approval_and_has_all_approvals(self) -> None:
         order = submitted(FINANCE_FROM_50)
-        assert engine.needs_approval(_Plan(order, needs_approval=True))
-        assert not engine.has_all_approvals(_Plan(order))
+        assert engine.needs_approval(Plan(order, needs_approval=True))
+        assert not engine.has_all_approvals(Plan(order))
         lc.approve(order, level="finance", actor="cfo", at=T)
-        assert engine.has_all_approvals(_Plan(order))
+        assert engine.has_all_approvals(Plan(order))
 
     def test_was_held_from(self) -> None:
         order = confirmed()
         lc.hold(order, actor="u", at=T)
-        assert lc.GUARDS["was_held_from_confirmed"](_Plan(order))
-        assert not lc.GUARDS["was_held_from_approved"](_Plan(order))
+        assert lc.GUARDS["was_held_from_confirmed"](Plan(order))
+        assert not lc.GUARDS["was_held_from_approved"](Plan(order))
 
 
 def reprice(order: Order) -> FakeBreakdown:
@@ -826,7 +883,6 @@ class TestAmend:
             approval_policy=NO_APPROVAL,
             actor="sales",
             at=T,
-            reservations=None,
         )
         assert result.target is Status.APPROVED
         assert order.revision == 2
@@ -843,20 +899,32 @@ class TestAmend:
     def test_amendment_needing_approval_goes_back_to_pending(self) -> None:
         hook = stock()
         order = confirmed(hook)
-        result = lc.amend(
+        result = run_with_stock(
             order,
-            [lc.ChangeQuantity("2", D(10))],
-            pricing=reprice,
-            approval_policy=FINANCE_FROM_50,
-            actor="sales",
-            at=T,
-            reservations=hook,
+            lambda target, backordered: lc.amend(
+                target,
+                [lc.ChangeQuantity("2", D(10))],
+                pricing=reprice,
+                approval_policy=FINANCE_FROM_50,
+                actor="sales",
+                at=T,
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert result.target is Status.PENDING_APPROVAL
         assert hook.available == {"SKU-A": D(100), "SKU-B": D(100)}
         assert order.required_approvals == (("finance", ("approval.amount_over_threshold",)),)
         lc.approve(order, level="finance", actor="cfo", at=T)
-        lc.confirm(order, actor="sales", at=T, reservations=hook)
+        run_with_stock(
+            order,
+            lambda target, backordered: lc.confirm(
+                target, actor="sales", at=T, backordered=backordered
+            ),
+            hook,
+            reserves=True,
+        )
         assert hook.available == {"SKU-A": D(97), "SKU-B": D(90)}
 
     def test_delivery_date_change_needs_no_reapproval(self) -> None:
@@ -869,7 +937,6 @@ class TestAmend:
             approval_policy=FINANCE_FROM_50,
             actor="sales",
             at=T,
-            reservations=None,
         )
         assert result.target is Status.APPROVED
         assert order.requested_delivery_date == T.date()
@@ -878,14 +945,19 @@ class TestAmend:
         hook = stock()
         order = confirmed(hook)
         new_line = OrderLine("3", "SKU-A", "Widget", D(4), unit_price=cny(1))
-        lc.amend(
+        run_with_stock(
             order,
-            [lc.ChangeQuantity("1", D(1)), lc.RemoveLine("2"), lc.AddLine(new_line)],
-            pricing=reprice,
-            approval_policy=NO_APPROVAL,
-            actor="sales",
-            at=T,
-            reservations=hook,
+            lambda target, backordered: lc.amend(
+                target,
+                [lc.ChangeQuantity("1", D(1)), lc.RemoveLine("2"), lc.AddLine(new_line)],
+                pricing=reprice,
+                approval_policy=NO_APPROVAL,
+                actor="sales",
+                at=T,
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert order.status is Status.CONFIRMED
         assert hook.available == {"SKU-A": D(95), "SKU-B": D(100)}
@@ -899,14 +971,19 @@ class TestAmend:
         refused(
             order,
             "stock.insufficient",
-            lambda: lc.amend(
+            lambda: run_with_stock(
                 order,
-                [lc.ChangeQuantity("1", D(4))],
-                pricing=reprice,
-                approval_policy=NO_APPROVAL,
-                actor="s",
-                at=T,
-                reservations=hook,
+                lambda target, backordered: lc.amend(
+                    target,
+                    [lc.ChangeQuantity("1", D(4))],
+                    pricing=reprice,
+                    approval_policy=NO_APPROVAL,
+                    actor="s",
+                    at=T,
+                    backordered=backordered,
+                ),
+                hook,
+                reserves=True,
             ),
             kind=InsufficientStock,
         )
@@ -914,25 +991,35 @@ class TestAmend:
     def test_amendment_backorders_when_policy_allows(self) -> None:
         hook = FakeStock({"SKU-A": D(3), "SKU-B": D(2)})
         order = confirmed(hook)
-        lc.amend(
+        run_with_stock(
             order,
-            [lc.ChangeQuantity("1", D(4))],
-            pricing=reprice,
-            approval_policy=NO_APPROVAL,
-            actor="s",
-            at=T,
-            reservations=hook,
-            lifecycle_policy=lc.LifecyclePolicy(allow_backorder=True),
+            lambda target, backordered: lc.amend(
+                target,
+                [lc.ChangeQuantity("1", D(4))],
+                pricing=reprice,
+                approval_policy=NO_APPROVAL,
+                actor="s",
+                at=T,
+                lifecycle_policy=lc.LifecyclePolicy(allow_backorder=True),
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert order.ledger("1") == LineLedger("1", reserved=D(3), backordered=D(1))
-        lc.amend(
+        run_with_stock(
             order,
-            [lc.ChangeQuantity("1", D(2))],
-            pricing=reprice,
-            approval_policy=NO_APPROVAL,
-            actor="s",
-            at=T,
-            reservations=hook,
+            lambda target, backordered: lc.amend(
+                target,
+                [lc.ChangeQuantity("1", D(2))],
+                pricing=reprice,
+                approval_policy=NO_APPROVAL,
+                actor="s",
+                at=T,
+                backordered=backordered,
+            ),
+            hook,
+            reserves=True,
         )
         assert order.ledger("1") == LineLedger("1", reserved=D(2))
         assert hook.available["SKU-A"] == D(1)
@@ -975,7 +1062,6 @@ class TestAmend:
                 approval_policy=NO_APPROVAL,
                 actor="s",
                 at=T,
-                reservations=None,
             ),
         )
 
@@ -1000,7 +1086,6 @@ class TestAmend:
                 approval_policy=NO_APPROVAL,
                 actor="s",
                 at=T,
-                reservations=None,
             ),
         )
 
@@ -1016,7 +1101,6 @@ class TestAmend:
                 approval_policy=NO_APPROVAL,
                 actor="s",
                 at=T,
-                reservations=None,
             ),
             kind=IllegalTransition,
         )
@@ -1030,7 +1114,6 @@ class TestAmend:
             approval_policy=FINANCE_FROM_50,
             actor="s",
             at=T,
-            reservations=None,
         )
         assert order.status is Status.PENDING_APPROVAL
         assert order.approval_round == 2
@@ -1052,14 +1135,17 @@ class TestReturns:
             return_id="R1",
         )
         lc.approve_return(order, return_id="R1", actor="cs", at=T)
-        result = lc.receive_return(
+        result = run_with_stock(
             order,
-            return_id="R1",
-            disposition=StockDisposition.RESTOCK,
-            actor="wh",
-            at=T,
-            reservations=hook,
-            breakdown=breakdown,
+            lambda target, _backordered: lc.receive_return(
+                target,
+                return_id="R1",
+                disposition=StockDisposition.RESTOCK,
+                actor="wh",
+                at=T,
+                breakdown=breakdown,
+            ),
+            hook,
         )
         assert [e.name for e in result.events] == ["ReturnReceived", "RefundDue"]
         assert result.events[1].amount == cny("9.29")  # type: ignore[attr-defined]
@@ -1089,7 +1175,6 @@ class TestReturns:
                 disposition=StockDisposition.SCRAP,
                 actor="w",
                 at=T,
-                reservations=None,
                 breakdown=breakdown,
             )
             total = total + order.returns[-1].refund  # type: ignore[operator]
@@ -1108,13 +1193,12 @@ class TestReturns:
             return_id="E",
         )
         lc.approve_return(order, return_id="E", actor="c", at=T)
-        result = lc.receive_return(
+        result = run_with_stock(
             order,
-            return_id="E",
-            disposition=StockDisposition.SCRAP,
-            actor="w",
-            at=T,
-            reservations=hook,
+            lambda target, _backordered: lc.receive_return(
+                target, return_id="E", disposition=StockDisposition.SCRAP, actor="w", at=T
+            ),
+            hook,
         )
         assert [e.name for e in result.events] == ["ReturnReceived"]
         assert hook.calls[-1] == ("restock:scrap", "SO-1", {"2": D(1)})
@@ -1171,7 +1255,6 @@ class TestReturns:
                 disposition=StockDisposition.RESTOCK,
                 actor="w",
                 at=T,
-                reservations=None,
             ),
         )
         lc.approve_return(order, return_id="R", actor="c", at=T)
@@ -1184,7 +1267,6 @@ class TestReturns:
                 disposition=StockDisposition.RESTOCK,
                 actor="w",
                 at=T,
-                reservations=None,
             ),
         )
         refused(
@@ -1196,7 +1278,6 @@ class TestReturns:
                 disposition=StockDisposition.RESTOCK,
                 actor="w",
                 at=T,
-                reservations=None,
                 breakdown=FakeBreakdown(cny(1)),
             ),
         )
@@ -1226,7 +1307,6 @@ class TestReturns:
             disposition=StockDisposition.RESTOCK,
             actor="w",
             at=T,
-            reservations=None,
             breakdown=flat_pricing(order, order_discount=cny(7)),
         )
         lc.invoice(order, kind="general", amount=cny(1), lines={"1": D(3)}, actor="f", at=T)
@@ -1277,13 +1357,8 @@ class TestAuditAndIdempotency:
 
     def test_repeated_key_works_even_after_archive(self) -> None:
         order = make_order()
-        first = lc.cancel(
-            order, reason="x", actor="u", at=T, reservations=None, idempotency_key="c"
-        )
-        assert (
-            lc.cancel(order, reason="x", actor="u", at=T, reservations=None, idempotency_key="c")
-            is first
-        )
+        first = lc.cancel(order, reason="x", actor="u", at=T, idempotency_key="c")
+        assert lc.cancel(order, reason="x", actor="u", at=T, idempotency_key="c") is first
 
     def test_events_never_carry_customer_names(self) -> None:
         order = delivered()
@@ -1329,32 +1404,43 @@ def each_command_once() -> list[tuple[str, Any]]:
         ),
         (
             "amend",
-            lambda o, k: lc.amend(
+            lambda o, k: run_with_stock(
                 o,
-                [lc.ChangeDeliveryDate(T.date())],
-                pricing=pricing,
-                approval_policy=NO_APPROVAL,
-                actor="s",
-                at=T,
-                reservations=hook,
-                idempotency_key=k,
+                lambda target, backordered: lc.amend(
+                    target,
+                    [lc.ChangeDeliveryDate(T.date())],
+                    pricing=pricing,
+                    approval_policy=NO_APPROVAL,
+                    actor="s",
+                    at=T,
+                    idempotency_key=k,
+                    backordered=backordered,
+                ),
+                hook,
+                reserves=True,
             ),
         ),
         (
             "confirm",
-            lambda o, k: lc.confirm(o, actor="s", at=T, reservations=hook, idempotency_key=k),
+            lambda o, k: run_with_stock(
+                o,
+                lambda target, backordered: lc.confirm(
+                    target, actor="s", at=T, idempotency_key=k, backordered=backordered
+                ),
+                hook,
+                reserves=True,
+            ),
         ),
         ("hold", lambda o, k: lc.hold(o, actor="s", at=T, idempotency_key=k)),
         ("resume", lambda o, k: lc.resume(o, actor="s", at=T, idempotency_key=k)),
         (
             "ship",
-            lambda o, k: lc.ship(
+            lambda o, k: run_with_stock(
                 o,
-                lines={"1": D(3), "2": D(2)},
-                actor="w",
-                at=T,
-                reservations=hook,
-                idempotency_key=k,
+                lambda target, _backordered: lc.ship(
+                    target, lines={"1": D(3), "2": D(2)}, actor="w", at=T, idempotency_key=k
+                ),
+                hook,
             ),
         ),
         (
@@ -1382,15 +1468,18 @@ def each_command_once() -> list[tuple[str, Any]]:
         ),
         (
             "receive_return",
-            lambda o, k: lc.receive_return(
+            lambda o, k: run_with_stock(
                 o,
-                return_id="R",
-                disposition=StockDisposition.RESTOCK,
-                actor="w",
-                at=T,
-                reservations=hook,
-                breakdown=pricing(o),
-                idempotency_key=k,
+                lambda target, _backordered: lc.receive_return(
+                    target,
+                    return_id="R",
+                    disposition=StockDisposition.RESTOCK,
+                    actor="w",
+                    at=T,
+                    breakdown=pricing(o),
+                    idempotency_key=k,
+                ),
+                hook,
             ),
         ),
         (

@@ -8,7 +8,7 @@ import pytest
 from statemachine.exceptions import TransitionNotAllowed
 
 from salesorder import lifecycle as lc
-from salesorder._lifecycle.engine import _TABLE
+from salesorder._lifecycle.engine import TABLE
 from salesorder.records import Status
 
 
@@ -33,7 +33,7 @@ for _name in lc.GUARDS:
 
 
 def table_target(status: Status, event: str, *, truth: bool, held_from: Status) -> Status | None:
-    for target, guards in _TABLE.get((status, event), ()):
+    for target, guards in TABLE.get((status, event), ()):
         names = [guard.__name__ for guard in guards]
         if all(
             (held_from.value == n.removeprefix("was_held_from_"))

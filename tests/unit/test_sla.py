@@ -165,10 +165,10 @@ class TestOverdue:
             breakdown=flat_pricing(order),
             approval_policy=lc.ApprovalPolicy(),
         )
-        lc.confirm(order, actor="s", at=at(23, 10), reservations=None)
+        lc.confirm(order, actor="s", at=at(23, 10))
         assert overdue(order, at(26, 10), calendar=CAL) == ()
         assert [b.deadline for b in overdue(order, at(26, 10, 1), calendar=CAL)] == ["ship"]
-        lc.ship(order, lines={"1": Decimal(1)}, actor="w", at=at(27, 9), reservations=None)
+        lc.ship(order, lines={"1": Decimal(1)}, actor="w", at=at(27, 9))
         assert overdue(order, at(30, 10), calendar=CAL) == ()
         assert due_at(order, DEFAULT_DEADLINES[1], calendar=CAL) is None
 

@@ -3,7 +3,7 @@
 Invariants: an amendment either applies whole or not at all; it raises ``revision`` by
 one and appends a snapshot of the new lines to ``order.revisions`` (revision 1 is
 snapshotted on first need), so every revision's lines stay readable; a confirmed order
-that keeps its status has reservations that follow its quantities.
+that keeps its status asks for reservations that follow its quantities.
 """
 
 from __future__ import annotations
@@ -17,23 +17,29 @@ import attrs
 
 from salesorder._lifecycle.codes import AMENDMENT_INVALID, QUANTITY_NOT_POSITIVE, UNKNOWN_LINE
 from salesorder._lifecycle.engine import (
+    Plan,
     TransitionResult,
-    _check_event,
-    _fire,
-    _operation_id,
-    _Plan,
-    _with_ledgers,
+    check_event,
+    fire,
+    operation_id_for,
+    with_ledgers,
 )
-from salesorder._lifecycle.fulfilment import _reserved, _without_reservations
-from salesorder._lifecycle.hooks import PriceSummary, StockReservations, ValidationSummary
+from salesorder._lifecycle.fulfilment import (
+    reserved_quantities,
+    shortfalls,
+    without_reservations,
+)
+from salesorder._lifecycle.hooks import PriceSummary, ValidationSummary
 from salesorder._lifecycle.policies import (
     DEFAULT_POLICY,
     ApprovalPolicy,
+    EmptyReport,
     LifecyclePolicy,
-    _EmptyReport,
 )
 from salesorder._lifecycle.statuses import net_paid
+from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
+    InsufficientStock,
     RuleViolation,
     define_code,
 )
@@ -46,6 +52,7 @@ from salesorder.records import (
     ZERO,
     LineLedger,
     Status,
+    line_quantities,
 )
 
 __all__ = [
@@ -288,7 +295,7 @@ def amend(
     approval_policy: ApprovalPolicy,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
+    backordered: Mapping[str, Decimal] | None = None,
     report: ValidationSummary | None = None,
     lifecycle_policy: LifecyclePolicy = DEFAULT_POLICY,
     idempotency_key: str | None = None,
@@ -297,9 +304,11 @@ def amend(
 
     When the amended order needs approval under ``approval_policy`` and the amendment changes
     more than the delivery date, the order goes back to ``pending_approval`` (a
-    confirmed order's reservations are released; confirming again reserves anew).
-    Otherwise it keeps its status and a confirmed order's reservations follow the
-    quantity changes through ``reservations``.
+    confirmed order asks for its reservations to be released; confirming again
+    reserves anew). Otherwise it keeps its status and a confirmed order's reservations
+    follow the quantity changes: the result asks to ``reserve`` the added quantities
+    (``backordered`` says what that reservation could not serve, as for
+    :func:`confirm`) and to ``release`` the removed ones.
 
     Args:
         order: An approved or confirmed order.
@@ -308,34 +317,34 @@ def amend(
         approval_policy: Approval policy for the amended order.
         actor: Who amends.
         at: When.
-        reservations: The stock hook; None without stock.
+        backordered: Of the added quantities, what the reservation could not serve.
         report: Validation report of the amended order (none: no issues).
         lifecycle_policy: ``allow_backorder`` for added quantities.
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``OrderAmended``.
+        The transition result with ``OrderAmended`` and its stock requests.
 
     Raises:
         IllegalTransition: if the order is not approved or confirmed.
         RuleViolation: invalid changes (see :func:`preview_amendment`).
-        InsufficientStock: added quantities cannot be reserved.
+        InsufficientStock: added quantities are backordered and backorder is not allowed.
     """
-    if (first := _check_event(order, "amend", idempotency_key)) is not None:
+    if (first := check_event(order, "amend", idempotency_key)) is not None:
         return first
     preview = preview_amendment(order, changes, pricing=pricing)
     candidate = attrs.evolve(
         order, lines=preview.lines, requested_delivery_date=preview.requested_delivery_date
     )
     required = approval_policy.requirements(
-        candidate, report=report or _EmptyReport(), breakdown=preview.breakdown
+        candidate, report=report or EmptyReport(), breakdown=preview.breakdown
     )
     money_or_goods = any(not isinstance(c, ChangeDeliveryDate) for c in changes)
     revision = order.revision + 1
     history = order.revisions or (
         Revision(order.revision, order.lines, None, None, (), order.requested_delivery_date),
     )
-    plan = _Plan(
+    plan = Plan(
         order,
         needs_approval=bool(required) and money_or_goods,
         reason=",".join(preview.changes),
@@ -357,7 +366,7 @@ def amend(
             ),
         ),
     }
-    operation = _operation_id(order, "amend", idempotency_key)
+    operation = operation_id_for(order, "amend", idempotency_key)
     old_quantities = {line.line_id: line.quantity for line in order.lines}
 
     def effect(target: Status) -> Mapping[str, Any]:
@@ -377,41 +386,41 @@ def amend(
                 "required_approvals": required,
             }
             if order.status is Status.CONFIRMED:
-                if reservations is not None and _reserved(order):
-                    reservations.release(order.id, lines=None, operation_id=operation)
+                if reserved_quantities(order):
+                    plan.stock.append(StockRequest(StockAction.RELEASE, order.id, None, operation))
                 extra["ledgers"] = tuple(
                     ledger
-                    for ledger in _without_reservations(order)
+                    for ledger in without_reservations(order)
                     if ledger.line_id in {line.line_id for line in preview.lines}
                 )
             else:
-                extra["ledgers"] = _with_ledgers(plan, ())
+                extra["ledgers"] = with_ledgers(plan, ())
             return extra
         if order.status is not Status.CONFIRMED:
-            return {"ledgers": _with_ledgers(plan, ())}
+            return {"ledgers": with_ledgers(plan, ())}
         return {
             "ledgers": _follow_reservations(
                 plan,
                 old_quantities,
-                reservations,
+                backordered or {},
                 operation,
                 allow_backorder=lifecycle_policy.allow_backorder,
             )
         }
 
     plan.effect = effect
-    return _fire(plan, "amend", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "amend", actor=actor, at=at, key=idempotency_key)
 
 
 def _follow_reservations(
-    plan: _Plan,
+    plan: Plan,
     old_quantities: Mapping[str, Decimal],
-    reservations: StockReservations | None,
+    backordered: Mapping[str, Decimal],
     operation: str,
     *,
     allow_backorder: bool,
 ) -> tuple[LineLedger, ...]:
-    """Reserve added and release removed quantities of a confirmed order's amendment."""
+    """Ask to reserve added and release removed quantities of a confirmed order's amendment."""
     order = plan.order
     more: dict[str, Decimal] = {}
     less: dict[str, Decimal] = {}
@@ -439,27 +448,40 @@ def _follow_reservations(
         reserved = order.ledger(line_id).reserved
         if reserved:
             less[line_id] = reserved
-    backordered: Mapping[str, Decimal] = {}
-    if reservations is not None:
-        if more:
-            candidate = attrs.evolve(order, lines=plan.get("lines"))
-            outcome = reservations.reserve(
-                candidate, lines=more, allow_backorder=allow_backorder, operation_id=operation
+    short = {k: v for k, v in backordered.items() if v}
+    if short.keys() - more.keys():
+        (line_id, *_) = sorted(short.keys() - more.keys())
+        raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id})
+    if short and not allow_backorder:
+        candidate = attrs.evolve(order, lines=plan.get("lines"))
+        raise InsufficientStock(shortfalls(candidate, short, more))
+    if more:
+        plan.stock.append(
+            StockRequest(
+                StockAction.RESERVE,
+                order.id,
+                line_quantities(more),
+                operation,
+                allow_backorder=allow_backorder,
             )
-            backordered = outcome.backordered
-        if less:
-            reservations.release(order.id, lines=less, operation_id=operation + ":release")
+        )
+    if less:
+        plan.stock.append(
+            StockRequest(
+                StockAction.RELEASE, order.id, line_quantities(less), operation + ":release"
+            )
+        )
     for line_id, quantity in more.items():
         ledger = plan.ledger(line_id)
-        short = backordered.get(line_id, ZERO)
+        missing = short.get(line_id, ZERO)
         updated.append(
             attrs.evolve(
                 ledger,
-                reserved=ledger.reserved + quantity - short,
-                backordered=ledger.backordered + short,
+                reserved=ledger.reserved + quantity - missing,
+                backordered=ledger.backordered + missing,
             )
         )
-    return _with_ledgers(plan, updated)
+    return with_ledgers(plan, updated)
 
 
 def revision_lines(order: Order, number: int) -> tuple[OrderLine, ...]:

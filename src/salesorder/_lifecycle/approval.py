@@ -18,12 +18,12 @@ from salesorder._lifecycle.codes import (
     REASON_REQUIRED,
 )
 from salesorder._lifecycle.engine import (
+    Plan,
     TransitionResult,
-    _check_event,
-    _fire,
-    _Plan,
-    _require_reason,
+    check_event,
+    fire,
     has_all_approvals,
+    require_reason,
 )
 from salesorder._lifecycle.hooks import PriceSummary, ValidationSummary
 from salesorder._lifecycle.policies import DEFAULT_POLICY, ApprovalPolicy, LifecyclePolicy
@@ -74,7 +74,7 @@ def submit(
         IllegalTransition: if the order is not a draft.
         RuleViolation: ``lifecycle.submit.not_priced`` without lines or in another currency.
     """
-    if (first := _check_event(order, "submit", idempotency_key)) is not None:
+    if (first := check_event(order, "submit", idempotency_key)) is not None:
         return first
     total = breakdown.grand_total
     if not order.lines or total.currency != order.currency:
@@ -82,7 +82,7 @@ def submit(
             NO_PRICE, params={"currency": total.currency, "expected": order.currency}
         )
     required = approval_policy.requirements(order, report=report, breakdown=breakdown)
-    plan = _Plan(order, needs_approval=bool(required))
+    plan = Plan(order, needs_approval=bool(required))
     plan.changes = {
         "grand_total": total,
         "approval_round": order.approval_round + 1,
@@ -93,7 +93,7 @@ def submit(
             Revision(order.revision, order.lines, at, actor, (), order.requested_delivery_date),
         )
     plan.facts = [(OrderSubmitted, {"required_levels": tuple(level for level, _ in required)})]
-    return _fire(plan, "submit", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "submit", actor=actor, at=at, key=idempotency_key)
 
 
 def approve(
@@ -125,7 +125,7 @@ def approve(
         RuleViolation: ``lifecycle.approval.level_not_required``,
             ``lifecycle.approval.already_given`` or ``lifecycle.approval.same_actor``.
     """
-    if (first := _check_event(order, "approve", idempotency_key)) is not None:
+    if (first := check_event(order, "approve", idempotency_key)) is not None:
         return first
     required = dict(order.required_approvals)
     if level not in required:
@@ -136,10 +136,10 @@ def approve(
     if lifecycle_policy.separate_approvers and any(a.actor == actor for a in current):
         raise RuleViolation(APPROVAL_SAME_ACTOR)
     signature = Approval(level, actor, at, required[level], order.approval_round, comment)
-    plan = _Plan(order, changes={"approvals": (*order.approvals, signature)}, reason=level)
+    plan = Plan(order, changes={"approvals": (*order.approvals, signature)}, reason=level)
     fully = has_all_approvals(plan)
     plan.facts = [(OrderApproved, {"level": level, "fully_approved": fully})]
-    return _fire(plan, "approve", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "approve", actor=actor, at=at, key=idempotency_key)
 
 
 def reject(
@@ -166,11 +166,11 @@ def reject(
         IllegalTransition: if the order is not pending approval.
         RuleViolation: ``lifecycle.reason_required`` without reasons.
     """
-    if (first := _check_event(order, "reject", idempotency_key)) is not None:
+    if (first := check_event(order, "reject", idempotency_key)) is not None:
         return first
-    codes = tuple(_require_reason(reason, "reject") for reason in reasons)
+    codes = tuple(require_reason(reason, "reject") for reason in reasons)
     if not codes:
         raise RuleViolation(REASON_REQUIRED, params={"event": "reject"})
-    plan = _Plan(order, changes={"required_approvals": ()}, reason=",".join(codes))
+    plan = Plan(order, changes={"required_approvals": ()}, reason=",".join(codes))
     plan.facts = [(OrderRejected, {"reasons": codes})]
-    return _fire(plan, "reject", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "reject", actor=actor, at=at, key=idempotency_key)

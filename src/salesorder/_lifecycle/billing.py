@@ -14,13 +14,13 @@ import attrs
 
 from salesorder._lifecycle.codes import INVOICE_EXCEEDS, INVOICE_KIND, REFUND_EXCEEDS
 from salesorder._lifecycle.engine import (
+    Plan,
     TransitionResult,
-    _check_amount,
-    _check_event,
-    _fire,
-    _Plan,
-    _quantities,
-    _with_ledgers,
+    check_amount,
+    check_event,
+    checked_quantities,
+    fire,
+    with_ledgers,
 )
 from salesorder._lifecycle.statuses import net_paid
 from salesorder.errors import (
@@ -76,15 +76,15 @@ def invoice(
         RuleViolation: ``lifecycle.invoice.kind_invalid``, ``lifecycle.amount.not_positive``,
             ``lifecycle.invoice.exceeds_billable`` and line quantity codes.
     """
-    if (first := _check_event(order, "invoice", idempotency_key)) is not None:
+    if (first := check_event(order, "invoice", idempotency_key)) is not None:
         return first
     kind_value = str(getattr(kind, "value", kind))
     if kind_value not in (InvoiceKind.GENERAL.value, InvoiceKind.VAT_SPECIAL.value):
         raise RuleViolation(INVOICE_KIND, params={"kind": kind_value})
-    _check_amount(order, amount)
-    plan = _Plan(order)
+    check_amount(order, amount)
+    plan = Plan(order)
     updated = []
-    checked = _quantities(order, lines, "invoice") if lines else {}
+    checked = checked_quantities(order, lines, "invoice") if lines else {}
     for line_id, (line, quantity) in checked.items():
         ledger = order.ledger(line_id)
         remaining = line.quantity - ledger.returned - ledger.invoiced
@@ -98,7 +98,7 @@ def invoice(
     record = Invoice(invoice_id or new_id(), kind_value, amount, frozen, at)
     plan.changes = {"invoices": (*order.invoices, record)}
     if updated:
-        plan.changes["ledgers"] = _with_ledgers(plan, updated)
+        plan.changes["ledgers"] = with_ledgers(plan, updated)
     plan.facts = [
         (
             OrderInvoiced,
@@ -110,7 +110,7 @@ def invoice(
             },
         )
     ]
-    return _fire(plan, "invoice", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "invoice", actor=actor, at=at, key=idempotency_key)
 
 
 def record_payment(
@@ -141,13 +141,13 @@ def record_payment(
         IllegalTransition: if the order cannot take payments now.
         RuleViolation: ``lifecycle.amount.not_positive``.
     """
-    if (first := _check_event(order, "record_payment", idempotency_key)) is not None:
+    if (first := check_event(order, "record_payment", idempotency_key)) is not None:
         return first
-    _check_amount(order, amount)
+    check_amount(order, amount)
     record = Payment(payment_id or new_id(), PaymentKind.PAYMENT, amount, at, reference)
-    plan = _Plan(order, changes={"payments": (*order.payments, record)})
+    plan = Plan(order, changes={"payments": (*order.payments, record)})
     plan.facts = [(PaymentRecorded, {"payment_id": record.payment_id, "amount": amount})]
-    return _fire(plan, "record_payment", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "record_payment", actor=actor, at=at, key=idempotency_key)
 
 
 def record_refund(
@@ -178,13 +178,13 @@ def record_refund(
         IllegalTransition: if the order cannot take refunds now.
         RuleViolation: ``lifecycle.amount.not_positive``, ``lifecycle.refund.exceeds_paid``.
     """
-    if (first := _check_event(order, "record_refund", idempotency_key)) is not None:
+    if (first := check_event(order, "record_refund", idempotency_key)) is not None:
         return first
-    _check_amount(order, amount)
+    check_amount(order, amount)
     paid = net_paid(order)
     if amount > paid:
         raise RuleViolation(REFUND_EXCEEDS, params={"amount": amount, "paid": paid})
     record = Payment(payment_id or new_id(), PaymentKind.REFUND, amount, at, reference)
-    plan = _Plan(order, changes={"payments": (*order.payments, record)})
+    plan = Plan(order, changes={"payments": (*order.payments, record)})
     plan.facts = [(RefundRecorded, {"payment_id": record.payment_id, "amount": amount})]
-    return _fire(plan, "record_refund", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "record_refund", actor=actor, at=at, key=idempotency_key)

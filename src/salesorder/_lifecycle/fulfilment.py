@@ -1,8 +1,8 @@
 """Confirmation, shipment, delivery, hold/resume, cancellation, short-close, completion.
 
-Invariants: per line ``shipped <= ordered`` and ``delivered <= shipped``; reservations
-are released when an order is cancelled or closed; nothing is cancelled once anything
-shipped (``lifecycle.cancel_after_shipment``).
+Invariants: per line ``shipped <= ordered`` and ``delivered <= shipped``; a cancelled or
+closed order asks for its reservations to be released (a stock request on the result);
+nothing is cancelled once anything shipped (``lifecycle.cancel_after_shipment``).
 """
 
 from __future__ import annotations
@@ -10,25 +10,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
-from salesorder._lifecycle.codes import DELIVER_EXCEEDS, SHIP_EXCEEDS, SHIP_NEEDS_PAYMENT
-from salesorder._lifecycle.engine import (
-    TransitionResult,
-    _check_event,
-    _fire,
-    _fire_plain,
-    _operation_id,
-    _Plan,
-    _quantities,
-    _require_reason,
-    _with_ledgers,
+from salesorder._lifecycle.codes import (
+    DELIVER_EXCEEDS,
+    SHIP_EXCEEDS,
+    SHIP_NEEDS_PAYMENT,
+    UNKNOWN_LINE,
 )
-from salesorder._lifecycle.hooks import StockReservations
+from salesorder._lifecycle.engine import (
+    Plan,
+    TransitionResult,
+    check_event,
+    checked_quantities,
+    fire,
+    fire_plain,
+    operation_id_for,
+    require_reason,
+    with_ledgers,
+)
 from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
 from salesorder._lifecycle.statuses import net_paid
+from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
     InsufficientStock,
     RuleViolation,
@@ -40,6 +45,7 @@ from salesorder.events import (
     OrderCompleted,
     OrderConfirmed,
     OrderDelivered,
+    OrderEvent,
     OrderHeld,
     OrderResumed,
     OrderShipped,
@@ -51,11 +57,22 @@ from salesorder.records import (
     Delivery,
     LineLedger,
     Shipment,
-    Status,
     line_quantities,
 )
 
-__all__ = ["cancel", "close", "complete", "confirm", "deliver", "hold", "resume", "ship"]
+__all__ = [
+    "cancel",
+    "close",
+    "complete",
+    "confirm",
+    "deliver",
+    "hold",
+    "reserved_quantities",
+    "resume",
+    "ship",
+    "shortfalls",
+    "without_reservations",
+]
 
 # -- commands: stock --------------------------------------------------------------------------
 
@@ -65,72 +82,88 @@ def confirm(
     *,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
+    backordered: Mapping[str, Decimal] | None = None,
     lifecycle_policy: LifecyclePolicy = DEFAULT_POLICY,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
-    """Confirm an approved order, reserving its stock through ``reservations``.
+    """Confirm an approved order; its lines are reserved but for what stock could not serve.
+
+    The stock decision is an input: the host reserves the order's lines first (the
+    ``reserve`` request on the result says which, with its operation id) and passes
+    what the reservation left on backorder; nothing given means everything is reserved
+    (also for a host that does not manage stock).
 
     Args:
         order: An approved order.
         actor: Who confirms.
         at: When.
-        reservations: The stock hook; None when the host does not manage stock
-            (every quantity then counts as reserved).
+        backordered: Quantity per line id the reservation could not serve.
         lifecycle_policy: ``allow_backorder`` confirms a short order with backorder.
-        idempotency_key: Repeat protection (also the hook's operation id).
+        idempotency_key: Repeat protection (also the stock request's operation id).
 
     Returns:
-        The transition result with ``OrderConfirmed`` (its ``backordered`` quantities).
+        The transition result with ``OrderConfirmed`` (its ``backordered`` quantities)
+        and the ``reserve`` stock request of every line.
 
     Raises:
         IllegalTransition: if the order is not approved.
-        InsufficientStock: stock is short and backorder is not allowed.
+        InsufficientStock: something is backordered and backorder is not allowed.
+        RuleViolation: ``lifecycle.unknown_line`` for a backordered line not in the order.
     """
-    if (first := _check_event(order, "confirm", idempotency_key)) is not None:
+    if (first := check_event(order, "confirm", idempotency_key)) is not None:
         return first
-    plan = _Plan(order)
-    wanted = {line.line_id: line.quantity for line in order.lines}
-    operation = _operation_id(order, "confirm", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        backordered: Mapping[str, Decimal] = {}
-        if reservations is not None:
-            outcome = reservations.reserve(
-                order,
-                lines=wanted,
-                allow_backorder=lifecycle_policy.allow_backorder,
-                operation_id=operation,
-            )
-            backordered = {k: v for k, v in outcome.backordered.items() if v}
-            if backordered and not lifecycle_policy.allow_backorder:
-                # The hook broke its contract; undo and refuse like it should have.
-                reservations.release(order.id, lines=None, operation_id=operation + ":undo")
-                raise InsufficientStock(_shortfalls(order, backordered))
-        ledgers = _with_ledgers(
+    short = {line_id: quantity for line_id, quantity in (backordered or {}).items() if quantity}
+    for line_id in short:
+        if all(line.line_id != line_id for line in order.lines):
+            raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id})
+    if short and not lifecycle_policy.allow_backorder:
+        raise InsufficientStock(shortfalls(order, short))
+    plan = Plan(order)
+    plan.changes = {
+        "ledgers": with_ledgers(
             plan,
             (
                 attrs.evolve(
                     plan.ledger(line.line_id),
-                    reserved=line.quantity - backordered.get(line.line_id, ZERO),
-                    backordered=backordered.get(line.line_id, ZERO),
+                    reserved=line.quantity - short.get(line.line_id, ZERO),
+                    backordered=short.get(line.line_id, ZERO),
                 )
                 for line in order.lines
             ),
         )
-        plan.facts.append((OrderConfirmed, {"backordered": line_quantities(backordered)}))
-        return {"ledgers": ledgers}
+    }
+    plan.facts = [(OrderConfirmed, {"backordered": line_quantities(short)})]
+    plan.stock = [
+        StockRequest(
+            StockAction.RESERVE,
+            order.id,
+            line_quantities({line.line_id: line.quantity for line in order.lines}),
+            operation_id_for(order, "confirm", idempotency_key),
+            allow_backorder=lifecycle_policy.allow_backorder,
+        )
+    ]
+    return fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
 
-    plan.effect = effect
-    return _fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
 
+def shortfalls(
+    order: Order, backordered: Mapping[str, Decimal], wanted: Mapping[str, Decimal] | None = None
+) -> tuple[Shortfall, ...]:
+    """Per SKU, what was wanted and what stock served, given what was left on backorder.
 
-def _shortfalls(order: Order, backordered: Mapping[str, Decimal]) -> tuple[Shortfall, ...]:
+    Args:
+        order: The order (its lines give the SKUs).
+        backordered: Quantity per line that stock could not serve.
+        wanted: Quantity per line asked for (default: every line's quantity).
+    """
+    asked = wanted if wanted is not None else {line.line_id: line.quantity for line in order.lines}
     by_sku: dict[str, tuple[Decimal, Decimal]] = {}
     for line in order.lines:
+        if line.line_id not in asked:
+            continue
+        quantity = asked[line.line_id]
         missing = backordered.get(line.line_id, ZERO)
         requested, available = by_sku.get(line.sku, (ZERO, ZERO))
-        by_sku[line.sku] = (requested + line.quantity, available + line.quantity - missing)
+        by_sku[line.sku] = (requested + quantity, available + quantity - missing)
     return tuple(
         Shortfall(sku, requested, available)
         for sku, (requested, available) in sorted(by_sku.items())
@@ -153,7 +186,6 @@ def ship(
     lines: Mapping[str, Decimal],
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
     carrier: str | None = None,
     tracking_number: str | None = None,
     shipment_id: str | None = None,
@@ -167,7 +199,6 @@ def ship(
         lines: Quantity per line id, each positive and at most what is left to ship.
         actor: Who ships.
         at: When.
-        reservations: The stock hook (its ``commit`` is called); None without stock.
         carrier: Carrier code.
         tracking_number: Carrier's tracking number.
         shipment_id: Identifier; a new one when None.
@@ -175,19 +206,20 @@ def ship(
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result (``partially_shipped`` or ``shipped``) with ``OrderShipped``.
+        The transition result (``partially_shipped`` or ``shipped``) with ``OrderShipped``
+        and the ``commit`` stock request of the shipped quantities.
 
     Raises:
         IllegalTransition: if the order cannot ship now.
         RuleViolation: ``lifecycle.ship.exceeds_remaining``, ``lifecycle.unknown_line``,
             ``lifecycle.quantity.not_positive``, ``lifecycle.ship.payment_required``.
     """
-    if (first := _check_event(order, "ship", idempotency_key)) is not None:
+    if (first := check_event(order, "ship", idempotency_key)) is not None:
         return first
-    checked = _quantities(order, lines, "ship")
+    checked = checked_quantities(order, lines, "ship")
     if lifecycle_policy.ship_only_after_payment:
         _paid_enough_to_ship(order)
-    plan = _Plan(order)
+    plan = Plan(order)
     updated = []
     for line_id, (line, quantity) in checked.items():
         ledger = order.ledger(line_id)
@@ -210,17 +242,11 @@ def ship(
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
     record = Shipment(shipment_id or new_id(), frozen, at, carrier, tracking_number)
     plan.changes = {
-        "ledgers": _with_ledgers(plan, updated),
+        "ledgers": with_ledgers(plan, updated),
         "shipments": (*order.shipments, record),
     }
-    operation = _operation_id(order, "ship", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        if reservations is not None:
-            reservations.commit(order.id, lines=dict(frozen), operation_id=operation)
-        return {}
-
-    plan.effect = effect
+    operation = operation_id_for(order, "ship", idempotency_key)
+    plan.stock = [StockRequest(StockAction.COMMIT, order.id, frozen, operation)]
     plan.facts = [
         (
             OrderShipped,
@@ -232,7 +258,7 @@ def ship(
             },
         )
     ]
-    return _fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
 
 
 def deliver(
@@ -263,10 +289,10 @@ def deliver(
         IllegalTransition: if nothing can be delivered now.
         RuleViolation: ``lifecycle.deliver.exceeds_shipped`` and line quantity codes.
     """
-    if (first := _check_event(order, "deliver", idempotency_key)) is not None:
+    if (first := check_event(order, "deliver", idempotency_key)) is not None:
         return first
-    checked = _quantities(order, lines, "deliver")
-    plan = _Plan(order)
+    checked = checked_quantities(order, lines, "deliver")
+    plan = Plan(order)
     updated = []
     for line_id, (_, quantity) in checked.items():
         ledger = order.ledger(line_id)
@@ -280,11 +306,11 @@ def deliver(
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
     record = Delivery(delivery_id or new_id(), frozen, at, proof)
     plan.changes = {
-        "ledgers": _with_ledgers(plan, updated),
+        "ledgers": with_ledgers(plan, updated),
         "deliveries": (*order.deliveries, record),
     }
     plan.facts = [(OrderDelivered, {"delivery_id": record.delivery_id, "lines": frozen})]
-    return _fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
 
 
 # -- commands: ending -------------------------------------------------------------------------
@@ -309,18 +335,20 @@ def complete(
             invoiced (``lifecycle.complete.not_invoiced``) or not exactly paid
             (``lifecycle.complete.not_paid``).
     """
-    if (first := _check_event(order, "complete", idempotency_key)) is not None:
+    if (first := check_event(order, "complete", idempotency_key)) is not None:
         return first
-    plan = _Plan(order)
+    plan = Plan(order)
     plan.facts = [(OrderCompleted, {})]
-    return _fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
 
 
-def _reserved(order: Order) -> dict[str, Decimal]:
+def reserved_quantities(order: Order) -> dict[str, Decimal]:
+    """Quantity per line still reserved in stock (lines without any left out)."""
     return {ledger.line_id: ledger.reserved for ledger in order.ledgers if ledger.reserved}
 
 
-def _without_reservations(order: Order) -> tuple[LineLedger, ...]:
+def without_reservations(order: Order) -> tuple[LineLedger, ...]:
+    """The order's ledgers with nothing reserved or backordered any more."""
     return tuple(attrs.evolve(ledger, reserved=ZERO, backordered=ZERO) for ledger in order.ledgers)
 
 
@@ -330,7 +358,6 @@ def cancel(
     reason: str,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Cancel an order (撤单) before anything ships, releasing its reservations.
@@ -340,31 +367,29 @@ def cancel(
         reason: Reason code, e.g. ``customer_request``.
         actor: Who cancels.
         at: When.
-        reservations: The stock hook (its ``release`` is called); None without stock.
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``OrderCancelled``.
+        The transition result with ``OrderCancelled`` and, when something is reserved,
+        the ``release`` stock request of everything the order holds.
 
     Raises:
         IllegalTransition: ``lifecycle.cancel_after_shipment`` once goods have left.
         RuleViolation: ``lifecycle.reason_required``.
     """
-    if (first := _check_event(order, "cancel", idempotency_key)) is not None:
+    if (first := check_event(order, "cancel", idempotency_key)) is not None:
         return first
-    _require_reason(reason, "cancel")
-    plan = _Plan(order, changes={"ledgers": _without_reservations(order)}, reason=reason)
-    reserved = _reserved(order)
-    operation = _operation_id(order, "cancel", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        if reservations is not None and reserved:
-            reservations.release(order.id, lines=None, operation_id=operation)
-        return {"held_from": None}
-
-    plan.effect = effect
+    require_reason(reason, "cancel")
+    plan = Plan(
+        order,
+        changes={"ledgers": without_reservations(order), "held_from": None},
+        reason=reason,
+    )
+    if reserved_quantities(order):
+        operation = operation_id_for(order, "cancel", idempotency_key)
+        plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderCancelled, {"reason": reason})]
-    return _fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
 
 
 def close(
@@ -373,7 +398,6 @@ def close(
     reason: str,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Short-close an order with quantities left undelivered; remaining stock is released.
@@ -383,34 +407,38 @@ def close(
         reason: Reason code, e.g. ``customer_accepts_partial``.
         actor: Who closes.
         at: When.
-        reservations: The stock hook (``release`` of what is still reserved).
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``OrderClosed`` (the undelivered quantities).
+        The transition result with ``OrderClosed`` (the undelivered quantities) and,
+        when something is still reserved, its ``release`` stock request.
 
     Raises:
         IllegalTransition: ``lifecycle.close.nothing_undelivered`` when all was delivered.
         RuleViolation: ``lifecycle.reason_required``.
     """
-    if (first := _check_event(order, "close", idempotency_key)) is not None:
+    if (first := check_event(order, "close", idempotency_key)) is not None:
         return first
-    _require_reason(reason, "close")
-    plan = _Plan(order, changes={"ledgers": _without_reservations(order)}, reason=reason)
-    reserved = _reserved(order)
+    require_reason(reason, "close")
+    plan = Plan(order, changes={"ledgers": without_reservations(order)}, reason=reason)
+    reserved = reserved_quantities(order)
     undelivered = line_quantities(
         {line.line_id: line.quantity - order.ledger(line.line_id).delivered for line in order.lines}
     )
-    operation = _operation_id(order, "close", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        if reservations is not None and reserved:
-            reservations.release(order.id, lines=reserved, operation_id=operation)
-        return {}
-
-    plan.effect = effect
+    if reserved:
+        operation = operation_id_for(order, "close", idempotency_key)
+        plan.stock = [
+            StockRequest(StockAction.RELEASE, order.id, line_quantities(reserved), operation)
+        ]
     plan.facts = [(OrderClosed, {"reason": reason, "undelivered": undelivered})]
-    return _fire(plan, "close", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "close", actor=actor, at=at, key=idempotency_key)
+
+
+# The facts of hold (without a reason) and resume, shared: facts are never modified.
+_HELD_WITHOUT_REASON: Final[tuple[tuple[type[OrderEvent], dict[str, Any]], ...]] = (
+    (OrderHeld, {"reason": None}),
+)
+_RESUMED: Final[tuple[tuple[type[OrderEvent], dict[str, Any]], ...]] = ((OrderResumed, {}),)
 
 
 def hold(
@@ -436,15 +464,16 @@ def hold(
     Raises:
         IllegalTransition: from draft, on hold or archived orders.
     """
-    return _fire_plain(
+    facts = _HELD_WITHOUT_REASON if reason is None else ((OrderHeld, {"reason": reason}),)
+    return fire_plain(
         order,
         "hold",
-        {"held_from": order.status},
-        ((OrderHeld, {"reason": reason}),),
-        reason=reason,
-        actor=actor,
-        at=at,
-        key=idempotency_key,
+        order.status,
+        facts,
+        reason,
+        actor,
+        at,
+        idempotency_key,
     )
 
 
@@ -465,13 +494,13 @@ def resume(
     Raises:
         IllegalTransition: if the order is not on hold.
     """
-    return _fire_plain(
+    return fire_plain(
         order,
         "resume",
-        {"held_from": None},
-        ((OrderResumed, {}),),
-        reason=None,
-        actor=actor,
-        at=at,
-        key=idempotency_key,
+        None,
+        _RESUMED,
+        None,
+        actor,
+        at,
+        idempotency_key,
     )

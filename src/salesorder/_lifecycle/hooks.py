@@ -1,34 +1,32 @@
-"""Protocols of the collaborators the lifecycle calls or reads.
+"""Read-only structural views of the collaborators' results the lifecycle reads.
 
-Validation, pricing and inventory are separate modules; the lifecycle depends only on
-these small protocols (attributes it reads, methods it calls), so any implementation
-— or a test fake from :mod:`salesorder.testing.lifecycle` — fits.
+Validation and pricing are separate modules; the lifecycle depends only on these small
+protocols (the attributes it reads of a validation report or a price breakdown), so any
+implementation — or a test fake from :mod:`salesorder.testing.lifecycle` — fits. They
+are views, not ports: a host implements nothing here, and the lifecycle calls nothing
+through them. Stock, the one collaborator with effects, is not called at all: a command
+returns the stock requests it needs (:mod:`salesorder._lifecycle.stock`); the host's
+stock port is :class:`~salesorder.ports.StockStore`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Protocol
 
 from salesorder.money import Money
-from salesorder.order import Order
-from salesorder.records import (
-    StockDisposition,
-)
 
 __all__ = [
     "PriceFlag",
     "PriceSummary",
     "PricedLine",
     "ReasonIssue",
-    "ReservationOutcome",
     "ReturnPricing",
-    "StockReservations",
     "ValidationSummary",
 ]
 
-# -- protocols of collaborators (filled by pricing, validation, inventory) ---------------------
+# -- views of collaborators' results (filled by pricing and validation) ----------------------
 
 
 class ReasonIssue(Protocol):
@@ -102,57 +100,4 @@ class ReturnPricing(Protocol):
     @property
     def lines(self) -> Sequence[PricedLine]:
         """The priced lines."""
-        ...
-
-
-class ReservationOutcome(Protocol):
-    """What a reservation served: quantities per line left on backorder."""
-
-    @property
-    def backordered(self) -> Mapping[str, Decimal]:
-        """Quantity per line id that could not be reserved (only with ``allow_backorder``)."""
-        ...
-
-
-class StockReservations(Protocol):
-    """The stock hook the lifecycle calls; the inventory module implements it.
-
-    Each call must be atomic and idempotent per ``operation_id``.
-    """
-
-    def reserve(
-        self,
-        order: Order,
-        *,
-        lines: Mapping[str, Decimal],
-        allow_backorder: bool,
-        operation_id: str,
-    ) -> ReservationOutcome:
-        """Reserve ``lines`` of ``order``.
-
-        Raises:
-            InsufficientStock: if stock is short and ``allow_backorder`` is false
-                (then nothing is reserved).
-        """
-        ...
-
-    def release(
-        self, order_id: str, *, lines: Mapping[str, Decimal] | None, operation_id: str
-    ) -> None:
-        """Release reservations of ``lines`` (all of the order's when None)."""
-        ...
-
-    def commit(self, order_id: str, *, lines: Mapping[str, Decimal], operation_id: str) -> None:
-        """Turn reserved quantities into shipped stock (goods leave the warehouse)."""
-        ...
-
-    def restock(
-        self,
-        order_id: str,
-        *,
-        lines: Mapping[str, Decimal],
-        disposition: StockDisposition,
-        operation_id: str,
-    ) -> None:
-        """Take returned goods back: into available stock (restock) or written off (scrap)."""
         ...

@@ -15,7 +15,7 @@ from salesorder._lifecycle.hooks import PriceSummary, ReasonIssue, ValidationSum
 from salesorder.money import Money
 from salesorder.order import Order, OrderType
 
-__all__ = ["DEFAULT_POLICY", "ApprovalPolicy", "LifecyclePolicy"]
+__all__ = ["DEFAULT_POLICY", "ApprovalPolicy", "EmptyReport", "LifecyclePolicy"]
 
 # -- policies ---------------------------------------------------------------------------------
 
@@ -94,5 +94,7 @@ class LifecyclePolicy:
 DEFAULT_POLICY: Final = LifecyclePolicy()
 
 
-class _EmptyReport:
+class EmptyReport:
+    """A validation summary without any issue (an amendment given no report)."""
+
     needs_approval: Sequence[ReasonIssue] = ()

@@ -22,16 +22,17 @@ from salesorder._lifecycle.codes import (
     RETURN_WRONG_STATE,
 )
 from salesorder._lifecycle.engine import (
+    Plan,
     TransitionResult,
-    _check_event,
-    _fire,
-    _operation_id,
-    _Plan,
-    _quantities,
-    _require_reason,
-    _with_ledgers,
+    check_event,
+    checked_quantities,
+    fire,
+    operation_id_for,
+    require_reason,
+    with_ledgers,
 )
-from salesorder._lifecycle.hooks import PricedLine, ReturnPricing, StockReservations
+from salesorder._lifecycle.hooks import PricedLine, ReturnPricing
+from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
     RuleViolation,
 )
@@ -49,7 +50,6 @@ from salesorder.records import (
     ReturnKind,
     ReturnRecord,
     ReturnState,
-    Status,
     StockDisposition,
     line_quantities,
 )
@@ -109,10 +109,10 @@ def request_return(
         RuleViolation: ``lifecycle.return.exceeds_delivered``, ``lifecycle.return.duplicate``,
             ``lifecycle.reason_required`` and line quantity codes.
     """
-    if (first := _check_event(order, "request_return", idempotency_key)) is not None:
+    if (first := check_event(order, "request_return", idempotency_key)) is not None:
         return first
-    _require_reason(reason, "request_return")
-    checked = _quantities(order, lines, "request_return")
+    require_reason(reason, "request_return")
+    checked = checked_quantities(order, lines, "request_return")
     identifier = return_id or new_id()
     if any(r.return_id == identifier for r in order.returns):
         raise RuleViolation(RETURN_DUPLICATE, params={"return_id": identifier})
@@ -131,14 +131,14 @@ def request_return(
             )
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
     record = ReturnRecord(identifier, ReturnKind(kind), frozen, reason)
-    plan = _Plan(order, changes={"returns": (*order.returns, record)}, reason=reason)
+    plan = Plan(order, changes={"returns": (*order.returns, record)}, reason=reason)
     plan.facts = [
         (
             ReturnRequested,
             {"return_id": identifier, "kind": record.kind.value, "lines": frozen, "reason": reason},
         )
     ]
-    return _fire(plan, "request_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "request_return", actor=actor, at=at, key=idempotency_key)
 
 
 def approve_return(
@@ -164,13 +164,13 @@ def approve_return(
     Raises:
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``.
     """
-    if (first := _check_event(order, "approve_return", idempotency_key)) is not None:
+    if (first := check_event(order, "approve_return", idempotency_key)) is not None:
         return first
     i, record = _return(order, return_id, ReturnState.REQUESTED)
     approved = attrs.evolve(record, state=ReturnState.APPROVED)
-    plan = _Plan(order, changes={"returns": _replace(order.returns, i, approved)})
+    plan = Plan(order, changes={"returns": _replace(order.returns, i, approved)})
     plan.facts = [(ReturnApproved, {"return_id": return_id})]
-    return _fire(plan, "approve_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "approve_return", actor=actor, at=at, key=idempotency_key)
 
 
 def refund_for(order: Order, lines: LineQuantities, *, breakdown: ReturnPricing) -> Money:
@@ -215,7 +215,6 @@ def receive_return(
     disposition: StockDisposition,
     actor: str,
     at: datetime,
-    reservations: StockReservations | None,
     breakdown: ReturnPricing | None = None,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
@@ -224,21 +223,21 @@ def receive_return(
     Args:
         order: The order.
         return_id: An approved return.
-        disposition: Restock or scrap (through the stock hook's ``restock``).
+        disposition: Restock or scrap (the ``restock`` stock request carries it).
         actor: Who receives.
         at: When.
-        reservations: The stock hook; None without stock.
         breakdown: The order's price breakdown (needed for a ``return``'s refund).
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``ReturnReceived`` and, for a refund, ``RefundDue``.
+        The transition result with ``ReturnReceived`` and, for a refund, ``RefundDue``;
+        its ``restock`` stock request takes the goods back (or writes them off).
 
     Raises:
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``,
             ``lifecycle.return.not_priced``.
     """
-    if (first := _check_event(order, "receive_return", idempotency_key)) is not None:
+    if (first := check_event(order, "receive_return", idempotency_key)) is not None:
         return first
     i, record = _return(order, return_id, ReturnState.APPROVED)
     refund = Money.zero(order.currency)
@@ -249,28 +248,24 @@ def receive_return(
     received = attrs.evolve(
         record, state=ReturnState.RECEIVED, disposition=StockDisposition(disposition), refund=refund
     )
-    plan = _Plan(order)
+    plan = Plan(order)
     updated = [
         attrs.evolve(order.ledger(line_id), returned=order.ledger(line_id).returned + quantity)
         for line_id, quantity in record.lines
     ]
     plan.changes = {
         "returns": _replace(order.returns, i, received),
-        "ledgers": _with_ledgers(plan, updated),
+        "ledgers": with_ledgers(plan, updated),
     }
-    operation = _operation_id(order, "receive_return", idempotency_key)
-
-    def effect(_target: Status) -> Mapping[str, Any]:
-        if reservations is not None:
-            reservations.restock(
-                order.id,
-                lines=dict(record.lines),
-                disposition=StockDisposition(disposition),
-                operation_id=operation,
-            )
-        return {}
-
-    plan.effect = effect
+    plan.stock = [
+        StockRequest(
+            StockAction.RESTOCK,
+            order.id,
+            record.lines,
+            operation_id_for(order, "receive_return", idempotency_key),
+            disposition=received.disposition,
+        )
+    ]
     plan.facts = [
         (
             ReturnReceived,
@@ -279,4 +274,4 @@ def receive_return(
     ]
     if refund:
         plan.facts.append((RefundDue, {"return_id": return_id, "amount": refund}))
-    return _fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key)

@@ -36,9 +36,9 @@ def _advance(order: Order, step: str, at: datetime) -> None:
             approval_policy=lc.ApprovalPolicy(new_customer_level=None),
         )
     elif step == "confirm":
-        lc.confirm(order, actor="sales", at=at, reservations=None)
+        lc.confirm(order, actor="sales", at=at)
     elif step == "ship":
-        lc.ship(order, lines=everything, actor="warehouse", at=at, reservations=None)
+        lc.ship(order, lines=everything, actor="warehouse", at=at)
     elif step == "deliver":
         lc.deliver(order, lines=everything, actor="courier", at=at)
     elif step == "settle":
@@ -83,7 +83,7 @@ def orders_in_lifecycle(draw: st.DrawFn, *, statuses: tuple[Status, ...] | None 
         at += timedelta(hours=1)
         _advance(order, step, at)
     if order.status in (Status.DRAFT, Status.APPROVED) and draw(st.booleans()):
-        lc.cancel(order, reason="customer_request", actor="sales", at=at, reservations=None)
+        lc.cancel(order, reason="customer_request", actor="sales", at=at)
     if statuses is not None:
         assume(order.status in statuses)
     return order

@@ -1,9 +1,11 @@
 """Fakes for testing code that drives the order lifecycle (no pricing, validation or inventory).
 
-``FakeReport``, ``FakeBreakdown`` and ``FakeStock`` satisfy the small protocols of
-:mod:`salesorder.lifecycle`. ``FakeStock`` keeps available quantities per SKU, is
-idempotent per ``operation_id`` and records every call, so tests can assert the hook
-was (or was not) called.
+``FakeReport`` and ``FakeBreakdown`` satisfy the read-only views of
+:mod:`salesorder.lifecycle`; ``FakeStock`` is an :class:`~salesorder.ports.OrderLineStock`
+that carries out the lifecycle's stock requests (through
+:func:`salesorder.stockhook.run_with_stock` or ``carry_out``). It keeps available
+quantities per SKU, is idempotent per ``operation_id`` and records every call, so tests
+can assert which stock steps were (or were not) carried out.
 
 Invariant of ``FakeStock``: ``available`` never goes negative; a refused reservation
 changes nothing.
@@ -147,7 +149,7 @@ class FakeReservation:
 
 @attrs.define
 class FakeStock:
-    """An in-memory stock hook recording every call.
+    """In-memory stock in order-line terms, recording every call.
 
     Attributes:
         available: Available quantity per SKU.
