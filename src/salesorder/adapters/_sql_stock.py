@@ -43,7 +43,7 @@ Invariants:
   ``concurrency.conflict``.
 * ``0 <= reserved <= on_hand`` is also a ``CHECK`` constraint of the table.
 * Identifiers and texts longer than their ``VARCHAR`` column are refused with
-  ``storage.value_too_long`` before any statement runs (the SQL adapter's ``_fit``).
+  ``storage.value_too_long`` before any statement runs (``_sql_schema.fit``).
 * Quantities are exact: ``NUMERIC(24, 6)`` on PostgreSQL, integers of millionths on
   SQLite (which has no exact decimal type); more than 6 decimals is refused.
 """
@@ -62,9 +62,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 
-# sql.py imports this module at its end, once METADATA exists: import SqlStockStore
-# from salesorder.adapters.sql.
-from salesorder.adapters.sql import _INTERRUPTED_WRITE, METADATA, _Bound, _fit
+from salesorder.adapters._sql_schema import INTERRUPTED_WRITE, METADATA, Bound, fit
 from salesorder.codec import decode, encode
 from salesorder.errors import (
     ConcurrencyConflict,
@@ -240,7 +238,7 @@ stock_events_table = sa.Table(
 )
 
 
-_TENANT: Final = _Bound(
+_TENANT: Final = Bound(
     "tenant_id",
     positions_table.c.tenant_id,
     reservations_table.c.tenant_id,
@@ -248,25 +246,25 @@ _TENANT: Final = _Bound(
     operations_table.c.tenant_id,
     stock_events_table.c.tenant_id,
 )
-_SKU: Final = _Bound("sku", positions_table.c.sku, movements_table.c.sku)
-_LOCATION: Final = _Bound("location", positions_table.c.location, movements_table.c.location)
-_ORDER_ID: Final = _Bound("order_id", reservations_table.c.order_id, movements_table.c.order_id)
-_RESERVATION_ID: Final = _Bound(
+_SKU: Final = Bound("sku", positions_table.c.sku, movements_table.c.sku)
+_LOCATION: Final = Bound("location", positions_table.c.location, movements_table.c.location)
+_ORDER_ID: Final = Bound("order_id", reservations_table.c.order_id, movements_table.c.order_id)
+_RESERVATION_ID: Final = Bound(
     "reservation_id", reservations_table.c.reservation_id, movements_table.c.reservation_id
 )
-_OPERATION_ID: Final = _Bound(
+_OPERATION_ID: Final = Bound(
     "operation_id", operations_table.c.operation_id, movements_table.c.operation_id
 )
-_ACTOR: Final = _Bound("actor", movements_table.c.actor)
-_REASON: Final = _Bound("reason", movements_table.c.reason)
+_ACTOR: Final = Bound("actor", movements_table.c.actor)
+_REASON: Final = Bound("reason", movements_table.c.reason)
 
 
 def _fit_move(sku: str, location: str, operation_id: str, actor: str | None) -> None:
     """Refuse what a journal row of ``sku`` at ``location`` cannot hold."""
-    _fit(sku, _SKU)
-    _fit(location, _LOCATION)
-    _fit(operation_id, _OPERATION_ID)
-    _fit(actor, _ACTOR)
+    fit(sku, _SKU)
+    fit(location, _LOCATION)
+    fit(operation_id, _OPERATION_ID)
+    fit(actor, _ACTOR)
 
 
 def _fit_reserve(
@@ -278,12 +276,12 @@ def _fit_reserve(
     actor: str | None,
 ) -> None:
     """Refuse what a new reservation's rows cannot hold."""
-    _fit(order_id, _ORDER_ID)
-    _fit(operation_id, _OPERATION_ID)
-    _fit(reservation_id, _RESERVATION_ID)
-    _fit(actor, _ACTOR)
+    fit(order_id, _ORDER_ID)
+    fit(operation_id, _OPERATION_ID)
+    fit(reservation_id, _RESERVATION_ID)
+    fit(actor, _ACTOR)
     for line in lines:
-        _fit(line.sku, _SKU)
+        fit(line.sku, _SKU)
 
 
 def stock_tables() -> tuple[sa.Table, ...]:
@@ -831,7 +829,7 @@ class SqlStockStore:
         attempts: int = 8,
         location_memo: MutableMapping[str, str] | None = None,
     ) -> None:
-        _fit(tenant_id, _TENANT)
+        fit(tenant_id, _TENANT)
         self._memo: MutableMapping[str, str] = {} if location_memo is None else location_memo
         self._connection = connection
         self._tenant = tenant_id
@@ -875,7 +873,7 @@ class SqlStockStore:
                         # error stays in the transaction (a database error makes
                         # PostgreSQL abort it, SQLite does not), so its commit must
                         # be refused.
-                        self._connection.info[_INTERRUPTED_WRITE] = True
+                        self._connection.info[INTERRUPTED_WRITE] = True
                         raise
             except _Stale:
                 continue
@@ -1292,8 +1290,8 @@ class SqlStockStore:
         Raises:
             InvalidQuantity: for a negative or non-numeric level.
         """
-        _fit(sku, _SKU)
-        _fit(location, _LOCATION)
+        fit(sku, _SKU)
+        fit(location, _LOCATION)
         values: dict[str, Decimal] = {}
         for name, value in (
             ("safety_stock", safety_stock),
@@ -1368,7 +1366,7 @@ class SqlStockStore:
     ) -> StockPosition:
         """Goods arrive: on hand goes up (see :meth:`StockLedger.receive`)."""
         _fit_move(sku, location, operation_id, actor)
-        _fit(reason, _REASON)
+        fit(reason, _REASON)
         q = _positive(quantity)
         return self._once(
             "receive",
@@ -1402,8 +1400,8 @@ class SqlStockStore:
     ) -> StockPosition:
         """Returned goods go back on hand (see :meth:`StockLedger.restock`)."""
         _fit_move(sku, location, operation_id, actor)
-        _fit(order_id, _ORDER_ID)
-        _fit(reason, _REASON)
+        fit(order_id, _ORDER_ID)
+        fit(reason, _REASON)
         q = _positive(quantity)
         return self._once(
             "restock",
@@ -1440,7 +1438,7 @@ class SqlStockStore:
             RuleViolation: ``stock.adjust.below_reserved`` if the count is below reserved.
         """
         _fit_move(sku, location, operation_id, actor)
-        _fit(reason, _REASON)
+        fit(reason, _REASON)
         q = _stored(to_quantity(counted, what="counted"), what="counted")
 
         def work() -> tuple[Any, StockPosition]:
@@ -1522,8 +1520,8 @@ class SqlStockStore:
             RuleViolation: ``stock.transfer.same_location`` when source is destination.
         """
         _fit_move(sku, source, operation_id, actor)
-        _fit(destination, _LOCATION)
-        _fit(reason, _REASON)
+        fit(destination, _LOCATION)
+        fit(reason, _REASON)
         q = _positive(quantity)
 
         def work() -> tuple[Any, tuple[StockPosition, StockPosition]]:
@@ -2034,9 +2032,9 @@ class SqlStockStore:
             NotFound: if there is no such reservation.
             OperationConflict: if the operation id was used for something else.
         """
-        _fit(reservation_id, _RESERVATION_ID)
-        _fit(operation_id, _OPERATION_ID)
-        _fit(actor, _ACTOR)
+        fit(reservation_id, _RESERVATION_ID)
+        fit(operation_id, _OPERATION_ID)
+        fit(actor, _ACTOR)
         chosen = self._default_strategy if _is_default(strategy) else strategy
         fingerprint = [
             "fill_backorders",
@@ -2188,10 +2186,10 @@ class SqlStockStore:
                 outstanding.
             OperationConflict: if the operation id was used for something else.
         """
-        _fit(reservation_id, _RESERVATION_ID)
-        _fit(operation_id, _OPERATION_ID)
-        _fit(actor, _ACTOR)
-        _fit(reason, _REASON)
+        fit(reservation_id, _RESERVATION_ID)
+        fit(operation_id, _OPERATION_ID)
+        fit(actor, _ACTOR)
+        fit(reason, _REASON)
         fingerprint = ["release", reservation_id, _request(lines)]
         return self._once(
             "release",
@@ -2228,10 +2226,10 @@ class SqlStockStore:
                 allocated.
             OperationConflict: if the operation id was used for something else.
         """
-        _fit(reservation_id, _RESERVATION_ID)
-        _fit(operation_id, _OPERATION_ID)
-        _fit(location, _LOCATION)
-        _fit(actor, _ACTOR)
+        fit(reservation_id, _RESERVATION_ID)
+        fit(operation_id, _OPERATION_ID)
+        fit(location, _LOCATION)
+        fit(actor, _ACTOR)
         fingerprint = ["commit", reservation_id, location, _request(lines)]
         return self._once(
             "commit",
@@ -2262,8 +2260,8 @@ class SqlStockStore:
             OperationConflict: if the operation id was used for something else.
         """
         op = f"expire:{now.isoformat()}" if operation_id is None else operation_id
-        _fit(op, _OPERATION_ID)
-        _fit(actor, _ACTOR)
+        fit(op, _OPERATION_ID)
+        fit(actor, _ACTOR)
         r = reservations_table.c
 
         def work() -> tuple[Any, tuple[Reservation, ...]]:
