@@ -7,6 +7,7 @@ The public surface is curated here; everything else lives in its module
 from salesorder import analytics as _analytics  # noqa: F401  (registers its error codes)
 from salesorder import documents as _documents  # noqa: F401  (registers its error codes)
 from salesorder import sla as _sla  # noqa: F401  (registers the SLA error codes)
+from salesorder.adapters.memory import StockLedger
 from salesorder.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
@@ -14,7 +15,7 @@ from salesorder.errors import (
     InsufficientStock,
     SalesOrderError,
 )
-from salesorder.inventory import Reservation, ReservationLine, StockLedger, StockPosition
+from salesorder.inventory import Reservation, ReservationLine, StockPosition
 from salesorder.lifecycle import ApprovalPolicy, OrderLifecycle, Status
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (

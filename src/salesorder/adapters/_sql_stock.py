@@ -2,9 +2,14 @@
 
 :class:`SqlStockStore` works on the caller's connection and transaction (the unit of
 work commits). Every table is keyed by ``tenant_id``. The semantics are those of
-:class:`salesorder.inventory.StockLedger`; the allocation planning (strategies,
-aggregation per SKU, shortfalls) and the per-line bookkeeping of releases and
-shipments are the ledger module's pure functions, reused here.
+:class:`salesorder.adapters.memory.StockLedger`, and every stock rule is the stock
+kernel's (:mod:`salesorder.inventory`): allocation planning (strategies, aggregation
+per SKU, shortfalls), distribution to lines, backorder filling, what a release or
+shipment takes from which line, transfers, counts and alerts. This store loads what
+an operation concerns, asks the kernel, and applies the answer with conditional
+statements; where a hot statement must encode a rule (availability in the
+conditional ``UPDATE`` of a reservation, free stock in a transfer's), the kernel's
+function defines the rule and the statement is its documented application.
 
 Invariants:
 
@@ -66,27 +71,20 @@ from salesorder.adapters._sql_schema import INTERRUPTED_WRITE, METADATA, Bound, 
 from salesorder.codec import decode, encode
 from salesorder.errors import (
     ConcurrencyConflict,
-    InsufficientStock,
     NotFound,
     RuleViolation,
     SalesOrderError,
-    Shortfall,
 )
 from salesorder.events import DomainEvent, event_types
 
-# The ledger's pure bookkeeping (which line gets which allocation, what a release or a
-# shipment takes from which line): shared so that both stores behave identically.
+# The stock kernel: every stock rule (see its docstring); this store applies them.
 from salesorder.inventory import (
-    STOCK_ADJUST_BELOW_RESERVED,
     STOCK_RESERVATION_DUPLICATE,
     STOCK_RESERVATION_INVALID,
-    STOCK_TRANSFER_SAME_LOCATION,
     Allocation,
     AllocationStrategy,
-    ExcessStockDetected,
     FixedPriority,
     InvalidQuantity,
-    LowStockDetected,
     Movement,
     MovementKind,
     OperationConflict,
@@ -94,7 +92,6 @@ from salesorder.inventory import (
     ReservationExpired,
     ReservationLine,
     ReservedLine,
-    SafetyStockBreached,
     StockAdjusted,
     StockBackorderFilled,
     StockCommitted,
@@ -104,10 +101,19 @@ from salesorder.inventory import (
     StockReserved,
     StockRestocked,
     StockTransferred,
-    _distribute,
-    _is_default,
-    _take,
+    backordered_demand,
+    check_stock_count,
+    check_transfer,
+    distribute_allocations,
+    excess_stock_alerts,
+    falling_stock_alerts,
+    fill_backorder_lines,
+    is_default_strategy,
     plan_allocation,
+    requested_quantities,
+    reservation_demand,
+    reservation_is_open,
+    take_from_lines,
     to_quantity,
 )
 
@@ -417,7 +423,9 @@ class _State:
 
     @property
     def is_open(self) -> bool:
-        return any(line[3] or line[4] for line in self.lines)
+        return reservation_is_open(
+            (self.order_id, self.created_at, self.expires_at, self.expired, self.lines)
+        )
 
     def public(self, reservation_id: str) -> Reservation:
         return Reservation.from_lines(
@@ -833,7 +841,7 @@ class SqlStockStore:
         self._memo: MutableMapping[str, str] = {} if location_memo is None else location_memo
         self._connection = connection
         self._tenant = tenant_id
-        self._default_strategy = None if _is_default(default_strategy) else default_strategy
+        self._default_strategy = None if is_default_strategy(default_strategy) else default_strategy
         self._attempts = attempts
         self._is_sqlite = connection.dialect.name == "sqlite"
         # Journal rows and events of the running attempt, written by _record.
@@ -1093,44 +1101,6 @@ class SqlStockStore:
         return row
 
     @staticmethod
-    def _alerts(
-        sku: str, location: str, row: Any, free_before: Decimal, at: datetime
-    ) -> list[DomainEvent]:
-        """Alerts when free stock crosses the reorder point or safety stock downwards."""
-        free = row.on_hand - row.reserved
-        if free >= free_before:
-            return []
-        events: list[DomainEvent] = []
-        point = row.reorder_point
-        if point is not None and free <= point < free_before:
-            events.append(
-                LowStockDetected(
-                    occurred_at=at, sku=sku, location=location, free=free, reorder_point=point
-                )
-            )
-        safety = row.safety_stock
-        if free < safety <= free_before:
-            events.append(
-                SafetyStockBreached(
-                    occurred_at=at, sku=sku, location=location, free=free, safety_stock=safety
-                )
-            )
-        return events
-
-    @staticmethod
-    def _excess(
-        sku: str, location: str, row: Any, on_hand_before: Decimal, at: datetime
-    ) -> list[DomainEvent]:
-        level = row.max_level
-        if level is not None and on_hand_before <= level < row.on_hand:
-            return [
-                ExcessStockDetected(
-                    occurred_at=at, sku=sku, location=location, on_hand=row.on_hand, max_level=level
-                )
-            ]
-        return []
-
-    @staticmethod
     def _position(sku: str, location: str, row: Any) -> StockPosition:
         return StockPosition(
             sku,
@@ -1349,7 +1319,7 @@ class SqlStockStore:
             event = StockRestocked(
                 occurred_at=at, sku=sku, location=location, quantity=quantity, order_id=order_id
             )
-        self._emit([event, *self._excess(sku, location, row, row.on_hand - quantity, at)])
+        self._emit([event, *excess_stock_alerts(sku, location, row, row.on_hand - quantity, at)])
         position = self._position(sku, location, row)
         return _position_document(position), position
 
@@ -1443,16 +1413,7 @@ class SqlStockStore:
 
         def work() -> tuple[Any, StockPosition]:
             before = self.position(sku, location)
-            if q < before.reserved:
-                raise RuleViolation(
-                    STOCK_ADJUST_BELOW_RESERVED,
-                    params={
-                        "sku": sku,
-                        "location": location,
-                        "counted": str(q),
-                        "reserved": str(before.reserved),
-                    },
-                )
+            check_stock_count(sku, location, counted=q, reserved=before.reserved)
             delta = q - before.on_hand
             # Conditional on the on hand just read: a concurrent change makes it stale.
             row = self._change(
@@ -1491,8 +1452,8 @@ class SqlStockStore:
                         delta=delta,
                         reason=reason,
                     ),
-                    *self._alerts(sku, location, row, before.free, at),
-                    *self._excess(sku, location, row, before.on_hand, at),
+                    *falling_stock_alerts(sku, location, row, before.free, at),
+                    *excess_stock_alerts(sku, location, row, before.on_hand, at),
                 ]
             )
             position = self._position(sku, location, row)
@@ -1526,15 +1487,25 @@ class SqlStockStore:
 
         def work() -> tuple[Any, tuple[StockPosition, StockPosition]]:
             if source == destination:
-                raise RuleViolation(STOCK_TRANSFER_SAME_LOCATION, params={"location": source})
+                check_transfer(
+                    sku, source=source, destination=destination, quantity=q, source_free=ZERO
+                )
             rows: dict[str, Any] = {}
             # Positions in (SKU, location) order, like every other operation.
             for location in sorted((source, destination)):
                 if location == source:
+                    # check_transfer's rule as one conditional update: free >= q.
                     row = self._change(sku, source, on_hand=-q, condition="free", limit=q)
                     if row is None:
                         free = self.position(sku, source).free
-                        raise InsufficientStock((Shortfall(sku, q, free),))
+                        check_transfer(
+                            sku,
+                            source=source,
+                            destination=destination,
+                            quantity=q,
+                            source_free=free,
+                        )
+                        raise _Stale  # pragma: no cover - the row changed between the two
                 else:
                     row = self._change(sku, destination, on_hand=q, create=True)
                 rows[location] = row
@@ -1570,8 +1541,8 @@ class SqlStockStore:
                     StockTransferred(
                         occurred_at=at, sku=sku, source=source, destination=destination, quantity=q
                     ),
-                    *self._alerts(sku, source, src, src.on_hand - src.reserved + q, at),
-                    *self._excess(sku, destination, dst, dst.on_hand - q, at),
+                    *falling_stock_alerts(sku, source, src, src.on_hand - src.reserved + q, at),
+                    *excess_stock_alerts(sku, destination, dst, dst.on_hand - q, at),
                 ]
             )
             result = (self._position(sku, source, src), self._position(sku, destination, dst))
@@ -1654,7 +1625,7 @@ class SqlStockStore:
             row = self._change(sku, location, reserved=q, condition=condition, limit=q)
             if row is None:
                 raise _Stale  # someone took it since the plan: re-plan.
-            alerts += self._alerts(sku, location, row, row.on_hand - row.reserved + q, at)
+            alerts += falling_stock_alerts(sku, location, row, row.on_hand - row.reserved + q, at)
         return alerts
 
     def _release_rows(self, taken: Iterable[tuple[str, str, Decimal]], *, ship: bool) -> None:
@@ -1715,7 +1686,7 @@ class SqlStockStore:
         """
         rid = operation_id if reservation_id is None else reservation_id
         _fit_reserve(order_id, lines, reservation_id=rid, operation_id=operation_id, actor=actor)
-        chosen = None if _is_default(strategy) else strategy
+        chosen = None if is_default_strategy(strategy) else strategy
         if chosen is None:
             chosen = self._default_strategy
         request = tuple((ln.line_id, ln.sku, _stored(ln.quantity)) for ln in lines)
@@ -1731,15 +1702,7 @@ class SqlStockStore:
         ]
 
         def plan() -> tuple[dict[str, list[tuple[str, Decimal]]], bool]:
-            if not request:
-                raise RuleViolation(STOCK_RESERVATION_INVALID, params={"reason": "no lines"})
-            if len({line[0] for line in request}) != len(request):
-                raise RuleViolation(
-                    STOCK_RESERVATION_INVALID, params={"reason": "duplicate line ids"}
-                )
-            demand: dict[str, Decimal] = {}
-            for _, sku, q in request:
-                demand[sku] = demand.get(sku, ZERO) + q
+            demand = reservation_demand(request)
             # SKUs at one location, with the default strategy: the plan is "all of it
             # there" if the stock is there, which the write itself checks.
             single = (
@@ -1774,7 +1737,7 @@ class SqlStockStore:
                 created_at=at,
                 expires_at=expires_at,
                 expired=False,
-                lines=_distribute(request, served),
+                lines=distribute_allocations(request, served),
             )
             taken = [(sku, loc, q) for _, sku, _, allocs, *_ in state.lines for loc, q in allocs]
             new = _NewReservation(
@@ -1915,7 +1878,7 @@ class SqlStockStore:
             for row, key in zip(rows if keys else (), keys, strict=True):
                 after = _PositionRow(row)
                 free_before = after.on_hand - after.reserved + totals[key]
-                alerts += self._alerts(*key, after, free_before, new.at)
+                alerts += falling_stock_alerts(*key, after, free_before, new.at)
             if alerts:
                 self._emit(alerts)
                 self._connection.execute(stock_events_table.insert(), self._events)
@@ -1976,7 +1939,7 @@ class SqlStockStore:
             applied.append(key)
             after = _PositionRow(row, _from_millionths)
             free_before = after.on_hand - after.reserved + q
-            alerts += self._alerts(sku, location, after, free_before, new.at)
+            alerts += falling_stock_alerts(sku, location, after, free_before, new.at)
         if execute(_SQLITE_RESERVATION, params).first() is None:
             self._give_back_steps(applied, params)
             raise RuleViolation(
@@ -2035,7 +1998,7 @@ class SqlStockStore:
         fit(reservation_id, _RESERVATION_ID)
         fit(operation_id, _OPERATION_ID)
         fit(actor, _ACTOR)
-        chosen = self._default_strategy if _is_default(strategy) else strategy
+        chosen = self._default_strategy if is_default_strategy(strategy) else strategy
         fingerprint = [
             "fill_backorders",
             reservation_id,
@@ -2045,10 +2008,7 @@ class SqlStockStore:
 
         def work() -> tuple[Any, Reservation]:
             state = self._load(reservation_id)
-            waiting = tuple((line[0], line[1], line[4]) for line in state.lines if line[4])
-            demand: dict[str, Decimal] = {}
-            for _, sku, q in waiting:
-                demand[sku] = demand.get(sku, ZERO) + q
+            _, demand = backordered_demand(state.lines)
             served = (
                 self._served(
                     demand, chosen, allow_safety_stock=allow_safety_stock, allow_backorder=True
@@ -2056,18 +2016,8 @@ class SqlStockStore:
                 if demand
                 else {}
             )
-            filled = {line[0]: line for line in _distribute(waiting, served)} if waiting else {}
-            new_lines: list[_Line] = []
-            for line in state.lines:
-                got = filled.get(line[0])
-                if got is None:
-                    new_lines.append(line)
-                    continue
-                merged = dict(line[3])
-                for location, q in got[3]:
-                    merged[location] = merged.get(location, ZERO) + q
-                new_lines.append((*line[:3], tuple(merged.items()), got[4], line[5], line[6]))
-            state.lines = tuple(new_lines)
+            new_lines = fill_backorder_lines(state.lines, served)
+            state.lines = new_lines
             self._save(reservation_id, state)
             taken = [(sku, loc, q) for sku, got in served.items() for loc, q in got]
             alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
@@ -2095,19 +2045,6 @@ class SqlStockStore:
 
         return self._once("fill_backorders", operation_id, fingerprint, work, _reservation_from)
 
-    def _wanted(
-        self, state: _State, requested: Mapping[str, Decimal | int | str] | None
-    ) -> dict[str, Decimal] | None:
-        if requested is None:
-            return None
-        known = {line[0] for line in state.lines}
-        wanted: dict[str, Decimal] = {}
-        for line_id, quantity in requested.items():
-            if line_id not in known:
-                raise NotFound(params={"entity": "reservation line", "id": line_id})
-            wanted[line_id] = _positive(quantity)
-        return wanted
-
     def _give_back(
         self,
         reservation_id: str,
@@ -2122,8 +2059,11 @@ class SqlStockStore:
     ) -> tuple[Any, Reservation]:
         """Release or ship: the reservation row first, then the positions it frees."""
         state = self._load(reservation_id)
-        new_lines, taken, unbackordered = _take(
-            state.lines, self._wanted(state, lines), commit=ship, location=location
+        new_lines, taken, unbackordered = take_from_lines(
+            state.lines,
+            _stored_request(requested_quantities(state.lines, lines)),
+            commit=ship,
+            location=location,
         )
         state.lines = new_lines
         self._save(reservation_id, state)
@@ -2280,7 +2220,7 @@ class SqlStockStore:
             expired: list[tuple[str, _State]] = []
             for row in rows:
                 state = _State.load(row.document, row.version)
-                new_lines, freed, unbackordered = _take(state.lines, None, commit=False)
+                new_lines, freed, unbackordered = take_from_lines(state.lines, None, commit=False)
                 state.lines = new_lines
                 state.expired = True
                 self._save(row.reservation_id, state)
@@ -2334,6 +2274,13 @@ def _positive(value: object) -> Decimal:
     if not number:
         raise InvalidQuantity(params={"what": "quantity", "reason": "must be positive"})
     return number
+
+
+def _stored_request(wanted: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+    """Checked per-line quantities, refused if a column cannot store them exactly."""
+    if wanted is None:
+        return None
+    return {line_id: _stored(quantity) for line_id, quantity in wanted.items()}
 
 
 def _request(lines: Mapping[str, Decimal | int | str] | None) -> list[str] | None:

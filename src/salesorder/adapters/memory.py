@@ -1,7 +1,7 @@
 """In-memory adapters: thread-safe implementations of the ports, the embedded default.
 
 Invariants: every method of :class:`InMemoryStockStore` runs under one lock, so each
-operation of the underlying :class:`~salesorder.inventory.StockLedger` is atomic with
+operation of the underlying :class:`StockLedger` is atomic with
 respect to every other thread; a reader never sees a half-applied reservation, and
 concurrent reservations never oversell. Between :meth:`InMemoryStockStore.begin` and
 :meth:`~InMemoryStockStore.rollback` the ledger records an undo log (one unit of work at
@@ -15,17 +15,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from salesorder.adapters._memory_stock import StockLedger
 from salesorder.events import DomainEvent
 from salesorder.inventory import (
     AllocationStrategy,
     Movement,
     Reservation,
     ReservationLine,
-    StockLedger,
     StockPosition,
 )
 
-__all__ = ["InMemoryStockStore"]
+__all__ = ["InMemoryStockStore", "StockLedger"]
 
 
 class InMemoryStockStore:
