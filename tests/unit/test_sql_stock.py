@@ -195,7 +195,7 @@ class TestConcurrencyPlumbing:
         store.receive("A", "W", quantity=4, operation_id="r", at=AT)
 
         def stale(*args: Any, **kwargs: Any) -> None:
-            raise _sql_stock._Stale
+            raise _sql_stock.Stale
 
         monkeypatch.setattr(store, "_change", stale)
         with pytest.raises(ConcurrencyConflict):
@@ -267,7 +267,7 @@ class TestConcurrencyPlumbing:
         real = store._connection.execute
 
         def locked(statement: Any, *args: Any, **kwargs: Any) -> Any:
-            if statement is _sql_stock._SEEN:
+            if statement is _sql_stock.SEEN:
                 raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
             return real(statement, *args, **kwargs)
 

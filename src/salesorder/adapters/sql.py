@@ -48,7 +48,8 @@ from salesorder.adapters._sql_schema import (
     Bound,
     fit,
 )
-from salesorder.adapters._sql_stock import Quantity, SqlStockStore
+from salesorder.adapters._sql_stock import SqlStockStore
+from salesorder.adapters._sql_stock_tables import Quantity
 from salesorder.codec import decode, encode
 from salesorder.errors import (
     STORAGE_TRANSACTION_ABORTED,
