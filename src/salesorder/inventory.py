@@ -13,7 +13,10 @@ in-memory engine behind ``InMemoryStockStore``), ``SqlStockStore``, or a host's 
 * filling backorders: :func:`backordered_demand`, :func:`fill_backorder_lines`;
 * what a release, shipment or expiry takes from which line (backorder first, then
   the newest allocation for a release; oldest first for a shipment):
-  :func:`requested_quantities`, :func:`take_from_lines`;
+  :func:`requested_quantities`, :func:`take_from_lines`, and the whole change of
+  each (new state, positions, movement kind, event) as one decision value,
+  :class:`GiveBack`, from :func:`decide_release`, :func:`decide_commit` and
+  :func:`decide_expiry`;
 * transfers and stock counts: :func:`check_transfer`, :func:`check_stock_count`;
 * alerts: :func:`falling_stock_alerts`, :func:`excess_stock_alerts`.
 
@@ -57,6 +60,12 @@ from salesorder._inventory.allocation import (
     MostStockFirst,
     NearestFirst,
     plan_allocation,
+)
+from salesorder._inventory.decisions import (
+    GiveBack,
+    decide_commit,
+    decide_expiry,
+    decide_release,
 )
 from salesorder._inventory.events import (
     ExcessStockDetected,
@@ -138,6 +147,7 @@ __all__ = [
     "ExcessStockDetected",
     "FewestShipments",
     "FixedPriority",
+    "GiveBack",
     "InvalidAllocation",
     "InvalidQuantity",
     "LineState",
@@ -167,6 +177,9 @@ __all__ = [
     "backordered_demand",
     "check_stock_count",
     "check_transfer",
+    "decide_commit",
+    "decide_expiry",
+    "decide_release",
     "distribute_allocations",
     "excess_stock_alerts",
     "falling_stock_alerts",

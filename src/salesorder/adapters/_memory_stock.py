@@ -44,7 +44,6 @@ from salesorder.adapters._memory_ledger_state import (
     Cell,
     cell_undo,
     commit_fingerprint,
-    flat_allocations,
     new_object,
     public_reservation,
     release_fingerprint,
@@ -67,6 +66,9 @@ from salesorder.inventory import (
     ReservationState,
     StockPosition,
     backordered_demand,
+    decide_commit,
+    decide_expiry,
+    decide_release,
     distribute_allocations,
     fill_backorder_lines,
     is_default_strategy,
@@ -75,7 +77,6 @@ from salesorder.inventory import (
     requested_quantities,
     reservation_demand,
     reservation_is_open,
-    take_from_lines,
     unpack_reservation,
 )
 
@@ -762,25 +763,22 @@ class StockLedger(OnHandLedger):
             set_reservation_id(result, reservation_id)
             set_reservation_state(result, packed)
             return result
-        order_id, created_at, expires_at, expired, current = unpack_reservation(packed)
-        wanted = requested_quantities(current, lines)
-        new_lines, freed, unbackordered = take_from_lines(current, wanted, commit=False)
+        state = unpack_reservation(packed)
+        wanted = requested_quantities(state[4], lines)
+        change = decide_release(reservation_id, state, wanted, at=at, reason=reason)
         self._apply_release(
             reservation_id,
-            order_id,
-            freed,
+            state[0],
+            change.taken,
             kind=RELEASED,
             operation_id=operation_id,
             actor=actor,
-            reason=reason,
+            reason=change.reason,
             at=at,
         )
-        updated: ReservationState = (order_id, created_at, expires_at, expired, new_lines)
-        packed = pack_reservation(updated)
+        packed = pack_reservation(change.state)
         self._put_reservation(reservation_id, packed)
-        self._pending.append(
-            ("StockReleased", at, reservation_id, order_id, flat_allocations(freed), unbackordered)
-        )
+        self._pending.append(change.event)
         fingerprint = release_fingerprint(reservation_id, lines)
         self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return public_reservation(reservation_id, packed)
@@ -891,13 +889,13 @@ class StockLedger(OnHandLedger):
             set_reservation_id(result, reservation_id)
             set_reservation_state(result, packed)
             return result
-        order_id, created_at, expires_at, expired, current = unpack_reservation(packed)
-        new_lines, shipped, _ = take_from_lines(
-            current, requested_quantities(current, lines), commit=True, location=location
-        )
+        state = unpack_reservation(packed)
+        order_id = state[0]
+        wanted = requested_quantities(state[4], lines)
+        change = decide_commit(reservation_id, state, wanted, at=at, location=location)
         journal = self._journal
         cells = self._cells
-        for sku, loc, q in shipped:
+        for sku, loc, q in change.taken:
             cell = cells[(sku, loc)]
             if undo is not None:
                 undo.append(cell_undo(cell))
@@ -918,12 +916,9 @@ class StockLedger(OnHandLedger):
                     at,
                 )
             )
-        updated: ReservationState = (order_id, created_at, expires_at, expired, new_lines)
-        packed = pack_reservation(updated)
+        packed = pack_reservation(change.state)
         self._put_reservation(reservation_id, packed)
-        self._pending.append(
-            ("StockCommitted", at, reservation_id, order_id, flat_allocations(shipped))
-        )
+        self._pending.append(change.event)
         fingerprint = commit_fingerprint(reservation_id, location, lines)
         self._remember(operation_id, (*fingerprint, reservation_id, packed))
         return public_reservation(reservation_id, packed)
@@ -961,24 +956,20 @@ class StockLedger(OnHandLedger):
             state = unpack_reservation(self._reservations[rid])
             if not reservation_is_open(state):
                 continue
-            order_id, created_at, expires_at, _, current = state
-            new_lines, freed, unbackordered = take_from_lines(current, None, commit=False)
+            change = decide_expiry(rid, state, now=now)
             self._apply_release(
                 rid,
-                order_id,
-                freed,
+                state[0],
+                change.taken,
                 kind=EXPIRED,
                 operation_id=op,
                 actor=actor,
-                reason="expired",
+                reason=change.reason,
                 at=now,
             )
-            updated: ReservationState = (order_id, created_at, expires_at, True, new_lines)
-            packed = pack_reservation(updated)
+            packed = pack_reservation(change.state)
             self._put_reservation(rid, packed)
-            self._pending.append(
-                ("ReservationExpired", now, rid, order_id, flat_allocations(freed), unbackordered)
-            )
+            self._pending.append(change.event)
             expired.append((rid, packed))
         self._remember(op, (*fingerprint, tuple(expired), None))
         return tuple(public_reservation(*item) for item in expired)

@@ -137,25 +137,26 @@ from salesorder.inventory import (
     STOCK_RESERVATION_INVALID,
     Allocation,
     AllocationStrategy,
+    GiveBack,
     InvalidQuantity,
     Movement,
     MovementKind,
     OperationConflict,
     Reservation,
-    ReservationExpired,
     ReservationLine,
     StockAdjusted,
     StockBackorderFilled,
-    StockCommitted,
     StockPosition,
     StockReceived,
-    StockReleased,
     StockReserved,
     StockRestocked,
     StockTransferred,
     backordered_demand,
     check_stock_count,
     check_transfer,
+    decide_commit,
+    decide_expiry,
+    decide_release,
     distribute_allocations,
     excess_stock_alerts,
     falling_stock_alerts,
@@ -164,7 +165,6 @@ from salesorder.inventory import (
     plan_allocation,
     requested_quantities,
     reservation_demand,
-    take_from_lines,
     to_quantity,
 )
 
@@ -199,6 +199,14 @@ class SqlStockStore:
             and it falls back to planning when the memo is out of date. Share one
             dict per database and tenant (:class:`SqlDatabase` does); default: a new
             one for this store.
+
+    Why this class is long (about 1,450 lines): it is the stock store's SQL, one method
+    per operation of the port plus the machinery every operation shares (savepoint and
+    retry, idempotency record and replay, journal and event rows), and two ways to
+    write a reservation that the budgets need (one PostgreSQL statement; SQLite
+    statements with its own undo). The stock rules are not here: each operation asks
+    the kernel (:mod:`salesorder.inventory`) and applies its answer; tables and
+    prepared statements are in ``_sql_stock_tables``.
 
     Every writing operation also raises
     :class:`~salesorder.errors.RuleViolation` ``storage.value_too_long`` (having
@@ -1438,56 +1446,58 @@ class SqlStockStore:
         actor: str | None,
         reason: str | None,
     ) -> tuple[Any, Reservation]:
-        """Release or ship: the reservation row first, then the positions it frees."""
+        """Release or ship: the kernel decides, then the reservation row, then the positions."""
         state = self._load(reservation_id)
-        new_lines, taken, unbackordered = take_from_lines(
-            state.lines,
-            _stored_request(requested_quantities(state.lines, lines)),
-            commit=ship,
-            location=location,
+        wanted = _stored_request(requested_quantities(state.lines, lines))
+        change = (
+            decide_commit(reservation_id, state.state, wanted, at=at, location=location)
+            if ship
+            else decide_release(reservation_id, state.state, wanted, at=at, reason=reason)
         )
-        state.lines = new_lines
+        state.take_state(change.state)
         self._save(reservation_id, state)
-        self._release_rows(taken, ship=ship)
-        kind = MovementKind.COMMITTED if ship else MovementKind.RELEASED
-        if taken:
+        self._release_rows(change.taken, ship=change.ships)
+        if change.taken:
             self._journal(
-                [
-                    self._movement(
-                        kind,
-                        sku,
-                        loc,
-                        -q if ship else ZERO,
-                        -q,
-                        operation_id=operation_id,
-                        at=at,
-                        order_id=state.order_id,
-                        reservation_id=reservation_id,
-                        actor=actor,
-                        reason=reason,
-                    )
-                    for sku, loc, q in taken
-                ]
+                self._give_back_movements(
+                    reservation_id,
+                    state.order_id,
+                    change,
+                    operation_id=operation_id,
+                    at=at,
+                    actor=actor,
+                )
             )
-        allocations = tuple(Allocation(*t) for t in taken)
-        event: DomainEvent
-        if ship:
-            event = StockCommitted(
-                occurred_at=at,
-                reservation_id=reservation_id,
-                order_id=state.order_id,
-                allocations=allocations,
-            )
-        else:
-            event = StockReleased(
-                occurred_at=at,
-                reservation_id=reservation_id,
-                order_id=state.order_id,
-                allocations=allocations,
-                backordered=unbackordered,
-            )
-        self._emit([event])
+        self._emit([change.event])
         return reservation_document(reservation_id, state), state.public(reservation_id)
+
+    def _give_back_movements(
+        self,
+        reservation_id: str,
+        order_id: str,
+        change: GiveBack,
+        *,
+        operation_id: str,
+        at: datetime,
+        actor: str | None,
+    ) -> list[dict[str, Any]]:
+        """The journal rows of a kernel's release, shipment or expiry decision."""
+        return [
+            self._movement(
+                change.kind,
+                sku,
+                location,
+                -q if change.ships else ZERO,
+                -q,
+                operation_id=operation_id,
+                at=at,
+                order_id=order_id,
+                reservation_id=reservation_id,
+                actor=actor,
+                reason=change.reason,
+            )
+            for sku, location, q in change.taken
+        ]
 
     def release(
         self,
@@ -1601,36 +1611,14 @@ class SqlStockStore:
             expired: list[tuple[str, StoredReservation]] = []
             for row in rows:
                 state = StoredReservation.load(row.document, row.version)
-                new_lines, freed, unbackordered = take_from_lines(state.lines, None, commit=False)
-                state.lines = new_lines
-                state.expired = True
+                change = decide_expiry(row.reservation_id, state.state, now=now)
+                state.take_state(change.state)
                 self._save(row.reservation_id, state)
-                freed_all += freed
-                journal += [
-                    self._movement(
-                        MovementKind.EXPIRED,
-                        sku,
-                        loc,
-                        ZERO,
-                        -q,
-                        operation_id=op,
-                        at=now,
-                        order_id=state.order_id,
-                        reservation_id=row.reservation_id,
-                        actor=actor,
-                        reason="expired",
-                    )
-                    for sku, loc, q in freed
-                ]
-                events.append(
-                    ReservationExpired(
-                        occurred_at=now,
-                        reservation_id=row.reservation_id,
-                        order_id=state.order_id,
-                        allocations=tuple(Allocation(*t) for t in freed),
-                        backordered=unbackordered,
-                    )
+                freed_all += change.taken
+                journal += self._give_back_movements(
+                    row.reservation_id, state.order_id, change, operation_id=op, at=now, actor=actor
                 )
+                events.append(change.event)
                 expired.append((row.reservation_id, state))
             self._release_rows(freed_all, ship=False)
             if journal:

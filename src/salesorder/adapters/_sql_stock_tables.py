@@ -32,6 +32,7 @@ from salesorder.inventory import (
     InvalidQuantity,
     Reservation,
     ReservationLine,
+    ReservationState,
     ReservedLine,
     StockPosition,
     StockReserved,
@@ -410,10 +411,17 @@ class StoredReservation:
         }
 
     @property
+    def state(self) -> ReservationState:
+        """The state the kernel's decisions take."""
+        return (self.order_id, self.created_at, self.expires_at, self.expired, self.lines)
+
+    def take_state(self, state: ReservationState) -> None:
+        """Take the state a kernel decision returned (the row version stays)."""
+        self.order_id, self.created_at, self.expires_at, self.expired, self.lines = state
+
+    @property
     def is_open(self) -> bool:
-        return reservation_is_open(
-            (self.order_id, self.created_at, self.expires_at, self.expired, self.lines)
-        )
+        return reservation_is_open(self.state)
 
     def public(self, reservation_id: str) -> Reservation:
         return Reservation.from_lines(
