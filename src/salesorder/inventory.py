@@ -9,8 +9,11 @@ in-memory engine behind ``InMemoryStockStore``), ``SqlStockStore``, or a host's 
 * what a reservation may take: :meth:`StockPosition.available_to`, per-SKU
   aggregation and request checks (:func:`reservation_demand`), the choice of
   locations (:class:`AllocationStrategy`, :func:`plan_allocation`) and which line gets
-  which allocation (:func:`distribute_allocations`);
-* filling backorders: :func:`backordered_demand`, :func:`fill_backorder_lines`;
+  which allocation (:func:`distribute_allocations`), and the whole new reservation
+  (state, positions taken, event) as one :class:`Allocate` value,
+  :func:`decide_reservation`;
+* filling backorders: :func:`backordered_demand`, :func:`fill_backorder_lines`,
+  :func:`decide_backorder_fill`;
 * what a release, shipment or expiry takes from which line (backorder first, then
   the newest allocation for a release; oldest first for a shipment):
   :func:`requested_quantities`, :func:`take_from_lines`, and the whole change of
@@ -62,10 +65,13 @@ from salesorder._inventory.allocation import (
     plan_allocation,
 )
 from salesorder._inventory.decisions import (
+    Allocate,
     GiveBack,
+    decide_backorder_fill,
     decide_commit,
     decide_expiry,
     decide_release,
+    decide_reservation,
 )
 from salesorder._inventory.events import (
     ExcessStockDetected,
@@ -140,6 +146,7 @@ __all__ = [
     "STOCK_SAVEPOINT_UNKNOWN",
     "STOCK_STRATEGY_INVALID",
     "STOCK_TRANSFER_SAME_LOCATION",
+    "Allocate",
     "Allocation",
     "AllocationPlan",
     "AllocationState",
@@ -177,9 +184,11 @@ __all__ = [
     "backordered_demand",
     "check_stock_count",
     "check_transfer",
+    "decide_backorder_fill",
     "decide_commit",
     "decide_expiry",
     "decide_release",
+    "decide_reservation",
     "distribute_allocations",
     "excess_stock_alerts",
     "falling_stock_alerts",

@@ -5,15 +5,30 @@ Private: import every name from :mod:`salesorder.inventory`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 import attrs
 
-from salesorder._inventory.events import ReservationExpired, StockCommitted, StockReleased
-from salesorder._inventory.rules import take_from_lines
-from salesorder._inventory.values import Allocation, MovementKind, ReservationState
+from salesorder._inventory.events import (
+    ReservationExpired,
+    StockBackorderFilled,
+    StockCommitted,
+    StockReleased,
+    StockReserved,
+)
+from salesorder._inventory.rules import (
+    distribute_allocations,
+    fill_backorder_lines,
+    take_from_lines,
+)
+from salesorder._inventory.values import (
+    Allocation,
+    AllocationState,
+    MovementKind,
+    ReservationState,
+)
 from salesorder.events import DomainEvent
 
 
@@ -47,6 +62,93 @@ class GiveBack:
     def ships(self) -> bool:
         """True when on hand goes down with reserved (a shipment)."""
         return self.kind is MovementKind.COMMITTED
+
+
+@attrs.frozen
+class Allocate:
+    """What a reservation or a backorder fill allocates.
+
+    A store applies it as it is: the reservation's state, then for each taken
+    (SKU, location, quantity), added up per position, one conditional change that
+    requires ``available >= quantity`` (``on_hand - reserved - safety_stock``, or
+    ``on_hand - reserved`` when safety stock may be used: see
+    :meth:`StockPosition.available_to`) and raises reserved by it, one ``reserved``
+    journal movement, and ``events`` (none when nothing was allocated by a fill).
+
+    Attributes:
+        state: The reservation's state after the change.
+        taken: (SKU, location, quantity) allocated, in line order.
+        events: A :class:`StockReserved`, a :class:`StockBackorderFilled`, or nothing.
+    """
+
+    state: ReservationState
+    taken: tuple[tuple[str, str, Decimal], ...]
+    events: tuple[DomainEvent, ...]
+
+
+def decide_reservation(
+    reservation_id: str,
+    order_id: str,
+    request: Sequence[tuple[str, str, Decimal]],
+    served: Mapping[str, list[AllocationState]],
+    *,
+    at: datetime,
+    expires_at: datetime | None = None,
+) -> Allocate:
+    """A new reservation of ``request`` from what ``served`` allocates per SKU.
+
+    Args:
+        reservation_id: The new reservation's id.
+        order_id: The order it serves.
+        request: (line id, SKU, quantity) per line, checked by :func:`reservation_demand`.
+        served: Per SKU, the (location, quantity) a checked plan allocates
+            (:func:`plan_allocation`); what it does not serve is backordered.
+        at: When (the reservation's creation time).
+        expires_at: When it expires; None never.
+
+    Returns:
+        The change; its one event is a :class:`StockReserved`.
+    """
+    lines = distribute_allocations(request, served)
+    taken = tuple((line[1], location, q) for line in lines for location, q in line[3])
+    event = StockReserved(
+        occurred_at=at,
+        reservation_id=reservation_id,
+        order_id=order_id,
+        allocations=_allocations(taken),
+        backordered=sum((line[4] for line in lines), Decimal(0)),
+    )
+    return Allocate((order_id, at, expires_at, False, lines), taken, (event,))
+
+
+def decide_backorder_fill(
+    reservation_id: str,
+    state: ReservationState,
+    served: Mapping[str, list[AllocationState]],
+    *,
+    at: datetime,
+) -> Allocate:
+    """Allocate ``served`` (planned for :func:`backordered_demand`) to the backordered lines.
+
+    Returns:
+        The change; its one event is a :class:`StockBackorderFilled`, and it has
+        none when nothing could be served.
+    """
+    order_id, created_at, expires_at, expired, lines = state
+    new_lines = fill_backorder_lines(lines, served)
+    taken = tuple((sku, location, q) for sku, got in served.items() for location, q in got)
+    events: tuple[DomainEvent, ...] = ()
+    if taken:
+        events = (
+            StockBackorderFilled(
+                occurred_at=at,
+                reservation_id=reservation_id,
+                order_id=order_id,
+                allocations=_allocations(taken),
+                backordered=sum((line[4] for line in new_lines), Decimal(0)),
+            ),
+        )
+    return Allocate((order_id, created_at, expires_at, expired, new_lines), taken, events)
 
 
 def _allocations(taken: tuple[tuple[str, str, Decimal], ...]) -> tuple[Allocation, ...]:

@@ -63,14 +63,13 @@ from salesorder.inventory import (
     PackedReservation,
     Reservation,
     ReservationLine,
-    ReservationState,
     StockPosition,
     backordered_demand,
+    decide_backorder_fill,
     decide_commit,
     decide_expiry,
     decide_release,
     distribute_allocations,
-    fill_backorder_lines,
     is_default_strategy,
     pack_reservation,
     plan_allocation,
@@ -580,24 +579,15 @@ class StockLedger(OnHandLedger):
         if seen is not None:
             return public_reservation(seen[0], seen[1])
         state = self._state(reservation_id)
-        order_id, created_at, expires_at, expired, lines = state
-        _, demand = backordered_demand(lines)
+        _, demand = backordered_demand(state[4])
         served, _ = self._allocate(demand, chosen, allow_safety_stock=allow_safety_stock)
-        new_lines = fill_backorder_lines(lines, served)
-        updated: ReservationState = (order_id, created_at, expires_at, expired, new_lines)
-        packed = pack_reservation(updated)
+        change = decide_backorder_fill(reservation_id, state, served, at=at)
+        packed = pack_reservation(change.state)
         self._put_reservation(reservation_id, packed)
-        allocations = tuple(
-            x for sku, got in served.items() for loc, q in got for x in (sku, loc, q)
-        )
-        if allocations:
-            backordered = sum((line[4] for line in new_lines), ZERO)
-            self._pending.append(
-                ("StockBackorderFilled", at, reservation_id, order_id, allocations, backordered)
-            )
+        self._pending += change.events
         self._apply_reserve(
             served.items(),
-            order_id=order_id,
+            order_id=state[0],
             reservation_id=reservation_id,
             operation_id=operation_id,
             actor=actor,

@@ -135,7 +135,6 @@ from salesorder.events import DomainEvent, event_types
 from salesorder.inventory import (
     STOCK_RESERVATION_DUPLICATE,
     STOCK_RESERVATION_INVALID,
-    Allocation,
     AllocationStrategy,
     GiveBack,
     InvalidQuantity,
@@ -145,22 +144,20 @@ from salesorder.inventory import (
     Reservation,
     ReservationLine,
     StockAdjusted,
-    StockBackorderFilled,
     StockPosition,
     StockReceived,
-    StockReserved,
     StockRestocked,
     StockTransferred,
     backordered_demand,
     check_stock_count,
     check_transfer,
+    decide_backorder_fill,
     decide_commit,
     decide_expiry,
     decide_release,
-    distribute_allocations,
+    decide_reservation,
     excess_stock_alerts,
     falling_stock_alerts,
-    fill_backorder_lines,
     is_default_strategy,
     plan_allocation,
     requested_quantities,
@@ -1121,26 +1118,23 @@ class SqlStockStore:
                         STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid}
                     ) from None
                 raise
+            change = decide_reservation(
+                rid, order_id, request, served, at=at, expires_at=expires_at
+            )
             state = StoredReservation(
                 order_id=order_id,
                 created_at=at,
                 expires_at=expires_at,
                 expired=False,
-                lines=distribute_allocations(request, served),
+                lines=change.state[4],
             )
-            taken = [(sku, loc, q) for _, sku, _, allocs, *_ in state.lines for loc, q in allocs]
+            taken = list(change.taken)
             new = NewReservation(
                 reservation_id=rid,
                 operation_id=operation_id,
                 state=state,
                 taken=taken,
-                event=StockReserved(
-                    occurred_at=at,
-                    reservation_id=rid,
-                    order_id=order_id,
-                    allocations=tuple(Allocation(*t) for t in taken),
-                    backordered=sum((line[4] for line in state.lines), ZERO),
-                ),
+                event=change.events[0],
                 document=reservation_document(rid, state),
                 at=at,
                 actor=actor,
@@ -1405,12 +1399,11 @@ class SqlStockStore:
                 if demand
                 else {}
             )
-            new_lines = fill_backorder_lines(state.lines, served)
-            state.lines = new_lines
+            change = decide_backorder_fill(reservation_id, state.state, served, at=at)
+            state.take_state(change.state)
             self._save(reservation_id, state)
-            taken = [(sku, loc, q) for sku, got in served.items() for loc, q in got]
+            taken = list(change.taken)
             alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
-            events: list[DomainEvent] = []
             if taken:
                 self._journal_reserved(
                     taken,
@@ -1420,16 +1413,7 @@ class SqlStockStore:
                     reservation_id=reservation_id,
                     actor=actor,
                 )
-                events.append(
-                    StockBackorderFilled(
-                        occurred_at=at,
-                        reservation_id=reservation_id,
-                        order_id=state.order_id,
-                        allocations=tuple(Allocation(*t) for t in taken),
-                        backordered=sum((line[4] for line in new_lines), ZERO),
-                    )
-                )
-            self._emit([*events, *alerts])
+            self._emit([*change.events, *alerts])
             return reservation_document(reservation_id, state), state.public(reservation_id)
 
         return self._once("fill_backorders", operation_id, fingerprint, work, reservation_from)

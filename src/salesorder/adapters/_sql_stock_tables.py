@@ -26,6 +26,7 @@ from salesorder.errors import (
 )
 
 # The stock kernel: every stock rule (see its docstring); this store applies them.
+from salesorder.events import DomainEvent
 from salesorder.inventory import (
     Allocation,
     FixedPriority,
@@ -35,7 +36,6 @@ from salesorder.inventory import (
     ReservationState,
     ReservedLine,
     StockPosition,
-    StockReserved,
     reservation_is_open,
 )
 
@@ -783,7 +783,7 @@ class NewReservation(NamedTuple):
     operation_id: str
     state: StoredReservation
     taken: list[tuple[str, str, Decimal]]
-    event: StockReserved
+    event: DomainEvent
     document: dict[str, Any]
     at: datetime
     actor: str | None
