@@ -20,7 +20,11 @@ in-memory engine behind ``InMemoryStockStore``), ``SqlStockStore``, or a host's 
   each (new state, positions, movement kind, event) as one decision value,
   :class:`GiveBack`, from :func:`decide_release`, :func:`decide_commit` and
   :func:`decide_expiry`;
-* transfers and stock counts: :func:`check_transfer`, :func:`check_stock_count`;
+* receipts, returns to stock, counts and transfers: :func:`check_stock_count`,
+  :func:`check_transfer`, and the whole change of each as one :class:`OnHandChange`
+  value (moves of on hand with the conditions they rely on, movement kinds, event)
+  from :func:`decide_receipt`, :func:`decide_restock`, :func:`decide_count` and
+  :func:`decide_transfer`;
 * alerts: :func:`falling_stock_alerts`, :func:`excess_stock_alerts`.
 
 A reservation's state is one representation, tuples of atoms
@@ -67,11 +71,17 @@ from salesorder._inventory.allocation import (
 from salesorder._inventory.decisions import (
     Allocate,
     GiveBack,
+    OnHandChange,
+    OnHandMove,
     decide_backorder_fill,
     decide_commit,
+    decide_count,
     decide_expiry,
+    decide_receipt,
     decide_release,
     decide_reservation,
+    decide_restock,
+    decide_transfer,
 )
 from salesorder._inventory.events import (
     ExcessStockDetected,
@@ -163,6 +173,8 @@ __all__ = [
     "Movement",
     "MovementKind",
     "NearestFirst",
+    "OnHandChange",
+    "OnHandMove",
     "OperationConflict",
     "PackedReservation",
     "Reservation",
@@ -186,9 +198,13 @@ __all__ = [
     "check_transfer",
     "decide_backorder_fill",
     "decide_commit",
+    "decide_count",
     "decide_expiry",
+    "decide_receipt",
     "decide_release",
     "decide_reservation",
+    "decide_restock",
+    "decide_transfer",
     "distribute_allocations",
     "excess_stock_alerts",
     "falling_stock_alerts",

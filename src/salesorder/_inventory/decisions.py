@@ -13,12 +13,18 @@ import attrs
 
 from salesorder._inventory.events import (
     ReservationExpired,
+    StockAdjusted,
     StockBackorderFilled,
     StockCommitted,
+    StockReceived,
     StockReleased,
     StockReserved,
+    StockRestocked,
+    StockTransferred,
 )
 from salesorder._inventory.rules import (
+    check_stock_count,
+    check_transfer,
     distribute_allocations,
     fill_backorder_lines,
     take_from_lines,
@@ -28,7 +34,9 @@ from salesorder._inventory.values import (
     AllocationState,
     MovementKind,
     ReservationState,
+    StockPosition,
 )
+from salesorder.errors import InsufficientStock, Shortfall
 from salesorder.events import DomainEvent
 
 
@@ -242,3 +250,130 @@ def decide_expiry(reservation_id: str, state: ReservationState, *, now: datetime
     )
     after = (order_id, created_at, expires_at, True, new_lines)
     return GiveBack(after, freed, unbackordered, MovementKind.EXPIRED, "expired", event)
+
+
+@attrs.frozen
+class OnHandMove:
+    """One change of on hand at one position, with the condition it relies on.
+
+    Attributes:
+        kind: The journal movement's kind.
+        sku: Stock keeping unit.
+        location: Location.
+        delta: Change of on hand.
+        requires_free: Free stock (on hand - reserved) the position must still have
+            when the change is applied (a transfer's source), else None. A store
+            that finds less asks :func:`check_transfer` for the error.
+        expects_on_hand: The on hand the decision was made on (a count), else None;
+            a store that finds another on hand decides again.
+    """
+
+    kind: MovementKind
+    sku: str
+    location: str
+    delta: Decimal
+    requires_free: Decimal | None = None
+    expects_on_hand: Decimal | None = None
+
+    def check_free(self, free: Decimal) -> None:
+        """Refuse the move if the position's free stock is below what it requires.
+
+        Raises:
+            InsufficientStock: one :class:`Shortfall` (asked, free) for the SKU.
+        """
+        if self.requires_free is not None and free < self.requires_free:
+            raise InsufficientStock((Shortfall(self.sku, self.requires_free, free),))
+
+
+@attrs.frozen
+class OnHandChange:
+    """What a receipt, a return to stock, a count or a transfer changes.
+
+    A store applies each move (in (SKU, location) order, its lock order) as one
+    conditional change of on hand, journals one movement per move (with
+    ``order_id`` and ``reason``), records ``event``, then the alerts of each position
+    after the change (:func:`falling_stock_alerts`, :func:`excess_stock_alerts`).
+
+    Attributes:
+        moves: The changes of on hand.
+        order_id: The order concerned (a return), else None.
+        reason: Why (journalled).
+        event: The event to record.
+    """
+
+    moves: tuple[OnHandMove, ...]
+    order_id: str | None
+    reason: str | None
+    event: DomainEvent
+
+
+def decide_receipt(
+    sku: str, location: str, quantity: Decimal, *, at: datetime, reason: str | None = None
+) -> OnHandChange:
+    """Goods arrive: on hand goes up by ``quantity`` (positive, :func:`to_positive_quantity`)."""
+    event = StockReceived(occurred_at=at, sku=sku, location=location, quantity=quantity)
+    move = OnHandMove(MovementKind.RECEIVED, sku, location, quantity)
+    return OnHandChange((move,), None, reason, event)
+
+
+def decide_restock(
+    sku: str,
+    location: str,
+    quantity: Decimal,
+    *,
+    at: datetime,
+    order_id: str | None = None,
+    reason: str | None = None,
+) -> OnHandChange:
+    """Returned goods go back on hand (positive ``quantity``)."""
+    event = StockRestocked(
+        occurred_at=at, sku=sku, location=location, quantity=quantity, order_id=order_id
+    )
+    move = OnHandMove(MovementKind.RESTOCKED, sku, location, quantity)
+    return OnHandChange((move,), order_id, reason, event)
+
+
+def decide_count(
+    before: StockPosition, counted: Decimal, *, at: datetime, reason: str
+) -> OnHandChange:
+    """A stock count sets on hand to ``counted``, never below what is reserved.
+
+    Raises:
+        RuleViolation: ``stock.adjust.below_reserved`` (:func:`check_stock_count`).
+    """
+    sku, location = before.sku, before.location
+    check_stock_count(sku, location, counted=counted, reserved=before.reserved)
+    delta = counted - before.on_hand
+    event = StockAdjusted(
+        occurred_at=at, sku=sku, location=location, counted=counted, delta=delta, reason=reason
+    )
+    move = OnHandMove(MovementKind.ADJUSTED, sku, location, delta, expects_on_hand=before.on_hand)
+    return OnHandChange((move,), None, reason, event)
+
+
+def decide_transfer(
+    sku: str,
+    *,
+    source: str,
+    destination: str,
+    quantity: Decimal,
+    at: datetime,
+    reason: str | None = None,
+) -> OnHandChange:
+    """Move free stock between two locations; the source must still have it free.
+
+    Raises:
+        RuleViolation: ``stock.transfer.same_location`` when source is destination.
+    """
+    if source == destination:
+        check_transfer(
+            sku, source=source, destination=destination, quantity=quantity, source_free=quantity
+        )
+    event = StockTransferred(
+        occurred_at=at, sku=sku, source=source, destination=destination, quantity=quantity
+    )
+    moves = (
+        OnHandMove(MovementKind.TRANSFERRED_OUT, sku, source, -quantity, requires_free=quantity),
+        OnHandMove(MovementKind.TRANSFERRED_IN, sku, destination, quantity),
+    )
+    return OnHandChange(moves, None, reason, event)

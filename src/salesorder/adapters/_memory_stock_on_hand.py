@@ -10,19 +10,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from salesorder.adapters._memory_ledger_state import (
-    ADJUSTED,
-    RECEIVED,
-    RESTOCKED,
-    TRANSFERRED_IN,
-    TRANSFERRED_OUT,
     ZERO,
-    Cell,
     LedgerState,
 )
 from salesorder.inventory import (
+    OnHandChange,
     StockPosition,
-    check_stock_count,
-    check_transfer,
+    decide_count,
+    decide_receipt,
+    decide_restock,
+    decide_transfer,
     to_positive_quantity,
     to_quantity,
 )
@@ -35,31 +32,38 @@ class OnHandLedger(LedgerState):
 
     # ---------------------------------------------------------------- movements of on hand
 
-    def _increase(
-        self,
-        kind: str,
-        sku: str,
-        location: str,
-        quantity: Decimal,
-        *,
-        order_id: str | None,
-        operation_id: str,
-        actor: str | None,
-        reason: str | None,
-        at: datetime,
-    ) -> Cell:
-        cell = self._cell(sku, location)
-        before = cell.on_hand
-        cell.on_hand = before + quantity
-        self._journal.append(
-            (kind, sku, location, quantity, ZERO, order_id, None, operation_id, actor, reason, at)
-        )
-        if kind == RECEIVED:
-            self._pending.append(("StockReceived", at, sku, location, quantity))
-        else:
-            self._pending.append(("StockRestocked", at, sku, location, quantity, order_id))
-        self._excess(sku, location, cell, before, at)
-        return cell
+    def _apply_on_hand(
+        self, change: OnHandChange, *, operation_id: str, actor: str | None, at: datetime
+    ) -> None:
+        """Apply a kernel decision on on hand: check every move, then change them all."""
+        for move in change.moves:
+            if move.requires_free is not None:
+                held = self._cells.get((move.sku, move.location))
+                move.check_free(ZERO if held is None else held.on_hand - held.reserved)
+        cells = [self._cell(move.sku, move.location) for move in change.moves]
+        before = [cell.on_hand for cell in cells]
+        journal = self._journal
+        for move, cell in zip(change.moves, cells, strict=True):
+            cell.on_hand += move.delta
+            journal.append(
+                (
+                    move.kind.value,
+                    move.sku,
+                    move.location,
+                    move.delta,
+                    ZERO,
+                    change.order_id,
+                    None,
+                    operation_id,
+                    actor,
+                    change.reason,
+                    at,
+                )
+            )
+        self._pending.append(change.event)
+        for move, cell, on_hand in zip(change.moves, cells, before, strict=True):
+            self._alerts(move.sku, move.location, cell, on_hand - cell.reserved, at)
+            self._excess(move.sku, move.location, cell, on_hand, at)
 
     def receive(
         self,
@@ -95,15 +99,10 @@ class OnHandLedger(LedgerState):
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
             return seen[0]  # type: ignore[no-any-return]
-        self._increase(
-            RECEIVED,
-            sku,
-            location,
-            q,
-            order_id=None,
+        self._apply_on_hand(
+            decide_receipt(sku, location, q, at=at, reason=reason),
             operation_id=operation_id,
             actor=actor,
-            reason=reason,
             at=at,
         )
         result = self.position(sku, location)
@@ -146,15 +145,10 @@ class OnHandLedger(LedgerState):
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
             return seen[0]  # type: ignore[no-any-return]
-        self._increase(
-            RESTOCKED,
-            sku,
-            location,
-            q,
-            order_id=order_id,
+        self._apply_on_hand(
+            decide_restock(sku, location, q, at=at, order_id=order_id, reason=reason),
             operation_id=operation_id,
             actor=actor,
-            reason=reason,
             at=at,
         )
         result = self.position(sku, location)
@@ -196,20 +190,8 @@ class OnHandLedger(LedgerState):
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
             return seen[0]  # type: ignore[no-any-return]
-        existing = self._cells.get((sku, location))
-        if existing is not None:
-            check_stock_count(sku, location, counted=q, reserved=existing.reserved)
-        cell = self._cell(sku, location)
-        before = cell.on_hand
-        free_before = before - cell.reserved
-        delta = q - before
-        cell.on_hand = q
-        self._journal.append(
-            (ADJUSTED, sku, location, delta, ZERO, None, None, operation_id, actor, reason, at)
-        )
-        self._pending.append(("StockAdjusted", at, sku, location, q, delta, reason))
-        self._alerts(sku, location, cell, free_before, at)
-        self._excess(sku, location, cell, before, at)
+        change = decide_count(self.position(sku, location), q, at=at, reason=reason)
+        self._apply_on_hand(change, operation_id=operation_id, actor=actor, at=at)
         result = self.position(sku, location)
         self._remember(operation_id, (*fingerprint, result, None))
         return result
@@ -252,38 +234,10 @@ class OnHandLedger(LedgerState):
         seen = self._replay(operation_id, fingerprint)
         if seen is not None:
             return seen[0]  # type: ignore[no-any-return]
-        src = self._cells.get((sku, source))
-        free = ZERO if src is None else src.on_hand - src.reserved
-        check_transfer(sku, source=source, destination=destination, quantity=q, source_free=free)
-        # check_transfer refused a source without a position: it has no free stock.
-        assert src is not None  # noqa: S101
-        dst = self._cell(sku, destination)
-        self._touch(src)
-        dst_before = dst.on_hand
-        src.on_hand -= q
-        dst.on_hand = dst_before + q
-        journal = self._journal
-        journal.append(
-            (TRANSFERRED_OUT, sku, source, -q, ZERO, None, None, operation_id, actor, reason, at)
+        change = decide_transfer(
+            sku, source=source, destination=destination, quantity=q, at=at, reason=reason
         )
-        journal.append(
-            (
-                TRANSFERRED_IN,
-                sku,
-                destination,
-                q,
-                ZERO,
-                None,
-                None,
-                operation_id,
-                actor,
-                reason,
-                at,
-            )
-        )
-        self._pending.append(("StockTransferred", at, sku, source, destination, q))
-        self._alerts(sku, source, src, free, at)
-        self._excess(sku, destination, dst, dst_before, at)
+        self._apply_on_hand(change, operation_id=operation_id, actor=actor, at=at)
         result = (self.position(sku, source), self.position(sku, destination))
         self._remember(operation_id, (*fingerprint, result, None))
         return result

@@ -140,22 +140,21 @@ from salesorder.inventory import (
     InvalidQuantity,
     Movement,
     MovementKind,
+    OnHandChange,
     OperationConflict,
     Reservation,
     ReservationLine,
-    StockAdjusted,
     StockPosition,
-    StockReceived,
-    StockRestocked,
-    StockTransferred,
     backordered_demand,
-    check_stock_count,
-    check_transfer,
     decide_backorder_fill,
     decide_commit,
+    decide_count,
     decide_expiry,
+    decide_receipt,
     decide_release,
     decide_reservation,
+    decide_restock,
+    decide_transfer,
     excess_stock_alerts,
     falling_stock_alerts,
     is_default_strategy,
@@ -666,47 +665,76 @@ class SqlStockStore:
 
     # ---------------------------------------------------------------- on hand
 
-    def _increase(
-        self,
-        kind: MovementKind,
-        sku: str,
-        location: str,
-        quantity: Decimal,
-        *,
-        order_id: str | None,
-        operation_id: str,
-        at: datetime,
-        actor: str | None,
-        reason: str | None,
-    ) -> tuple[Any, StockPosition]:
-        row = self._change(sku, location, on_hand=quantity, create=True)
-        if row is None:  # pragma: no cover - positions are never deleted
-            raise Stale
+    def _apply_on_hand(
+        self, change: OnHandChange, *, operation_id: str, at: datetime, actor: str | None
+    ) -> dict[str, Any]:
+        """Apply a kernel decision on on hand: one conditional update per move, in key order.
+
+        Returns:
+            The row after the change, per location.
+        """
+        rows: dict[str, Any] = {}
+        for move in sorted(change.moves, key=lambda m: m.location):
+            sku, location = move.sku, move.location
+            if move.requires_free is not None:
+                # OnHandMove.requires_free as a condition of the update: free >= it.
+                row = self._change(
+                    sku, location, on_hand=move.delta, condition="free", limit=move.requires_free
+                )
+                if row is None:
+                    move.check_free(self.position(sku, location).free)
+                    raise Stale  # pragma: no cover - the row changed between the two
+            elif move.expects_on_hand is not None:
+                # A count: conditional on the on hand it was decided on.
+                row = self._change(
+                    sku,
+                    location,
+                    on_hand=move.delta,
+                    condition="count",
+                    limit=move.expects_on_hand + move.delta,
+                    before=move.expects_on_hand,
+                    create=not move.expects_on_hand,
+                )
+                if row is None:
+                    raise Stale
+            else:
+                row = self._change(sku, location, on_hand=move.delta, create=True)
+                if row is None:  # pragma: no cover - positions are never deleted
+                    raise Stale
+            rows[location] = row
         self._journal(
             [
                 self._movement(
-                    kind,
-                    sku,
-                    location,
-                    quantity,
+                    move.kind,
+                    move.sku,
+                    move.location,
+                    move.delta,
                     ZERO,
                     operation_id=operation_id,
                     at=at,
-                    order_id=order_id,
+                    order_id=change.order_id,
                     actor=actor,
-                    reason=reason,
+                    reason=change.reason,
                 )
+                for move in change.moves
             ]
         )
-        event: DomainEvent
-        if kind is MovementKind.RECEIVED:
-            event = StockReceived(occurred_at=at, sku=sku, location=location, quantity=quantity)
-        else:
-            event = StockRestocked(
-                occurred_at=at, sku=sku, location=location, quantity=quantity, order_id=order_id
-            )
-        self._emit([event, *excess_stock_alerts(sku, location, row, row.on_hand - quantity, at)])
-        position = self._position(sku, location, row)
+        events: list[DomainEvent] = [change.event]
+        for move in change.moves:
+            row = rows[move.location]
+            on_hand_before = row.on_hand - move.delta
+            free_before = on_hand_before - row.reserved
+            events += falling_stock_alerts(move.sku, move.location, row, free_before, at)
+            events += excess_stock_alerts(move.sku, move.location, row, on_hand_before, at)
+        self._emit(events)
+        return rows
+
+    def _increase(
+        self, change: OnHandChange, *, operation_id: str, at: datetime, actor: str | None
+    ) -> tuple[Any, StockPosition]:
+        (move,) = change.moves
+        rows = self._apply_on_hand(change, operation_id=operation_id, at=at, actor=actor)
+        position = self._position(move.sku, move.location, rows[move.location])
         return position_document(position), position
 
     def receive(
@@ -729,15 +757,10 @@ class SqlStockStore:
             operation_id,
             ("receive", sku, location, quantity_text(q)),
             lambda: self._increase(
-                MovementKind.RECEIVED,
-                sku,
-                location,
-                q,
-                order_id=None,
+                decide_receipt(sku, location, q, at=at, reason=reason),
                 operation_id=operation_id,
                 at=at,
                 actor=actor,
-                reason=reason,
             ),
             position_from,
         )
@@ -764,15 +787,10 @@ class SqlStockStore:
             operation_id,
             ("restock", sku, location, quantity_text(q), order_id),
             lambda: self._increase(
-                MovementKind.RESTOCKED,
-                sku,
-                location,
-                q,
-                order_id=order_id,
+                decide_restock(sku, location, q, at=at, order_id=order_id, reason=reason),
                 operation_id=operation_id,
                 at=at,
                 actor=actor,
-                reason=reason,
             ),
             position_from,
         )
@@ -798,51 +816,9 @@ class SqlStockStore:
         q = stored_quantity(to_quantity(counted, what="counted"), what="counted")
 
         def work() -> tuple[Any, StockPosition]:
-            before = self.position(sku, location)
-            check_stock_count(sku, location, counted=q, reserved=before.reserved)
-            delta = q - before.on_hand
-            # Conditional on the on hand just read: a concurrent change makes it stale.
-            row = self._change(
-                sku,
-                location,
-                on_hand=delta,
-                condition="count",
-                limit=q,
-                before=before.on_hand,
-                create=not before.on_hand and not before.reserved,
-            )
-            if row is None:
-                raise Stale
-            self._journal(
-                [
-                    self._movement(
-                        MovementKind.ADJUSTED,
-                        sku,
-                        location,
-                        delta,
-                        ZERO,
-                        operation_id=operation_id,
-                        at=at,
-                        actor=actor,
-                        reason=reason,
-                    )
-                ]
-            )
-            self._emit(
-                [
-                    StockAdjusted(
-                        occurred_at=at,
-                        sku=sku,
-                        location=location,
-                        counted=q,
-                        delta=delta,
-                        reason=reason,
-                    ),
-                    *falling_stock_alerts(sku, location, row, before.free, at),
-                    *excess_stock_alerts(sku, location, row, before.on_hand, at),
-                ]
-            )
-            position = self._position(sku, location, row)
+            change = decide_count(self.position(sku, location), q, at=at, reason=reason)
+            rows = self._apply_on_hand(change, operation_id=operation_id, at=at, actor=actor)
+            position = self._position(sku, location, rows[location])
             return position_document(position), position
 
         fingerprint = ("adjust", sku, location, quantity_text(q), reason)
@@ -872,66 +848,14 @@ class SqlStockStore:
         q = _positive(quantity)
 
         def work() -> tuple[Any, tuple[StockPosition, StockPosition]]:
-            if source == destination:
-                check_transfer(
-                    sku, source=source, destination=destination, quantity=q, source_free=ZERO
-                )
-            rows: dict[str, Any] = {}
-            # Positions in (SKU, location) order, like every other operation.
-            for location in sorted((source, destination)):
-                if location == source:
-                    # check_transfer's rule as one conditional update: free >= q.
-                    row = self._change(sku, source, on_hand=-q, condition="free", limit=q)
-                    if row is None:
-                        free = self.position(sku, source).free
-                        check_transfer(
-                            sku,
-                            source=source,
-                            destination=destination,
-                            quantity=q,
-                            source_free=free,
-                        )
-                        raise Stale  # pragma: no cover - the row changed between the two
-                else:
-                    row = self._change(sku, destination, on_hand=q, create=True)
-                rows[location] = row
-            src, dst = rows[source], rows[destination]
-            self._journal(
-                [
-                    self._movement(
-                        MovementKind.TRANSFERRED_OUT,
-                        sku,
-                        source,
-                        -q,
-                        ZERO,
-                        operation_id=operation_id,
-                        at=at,
-                        actor=actor,
-                        reason=reason,
-                    ),
-                    self._movement(
-                        MovementKind.TRANSFERRED_IN,
-                        sku,
-                        destination,
-                        q,
-                        ZERO,
-                        operation_id=operation_id,
-                        at=at,
-                        actor=actor,
-                        reason=reason,
-                    ),
-                ]
+            change = decide_transfer(
+                sku, source=source, destination=destination, quantity=q, at=at, reason=reason
             )
-            self._emit(
-                [
-                    StockTransferred(
-                        occurred_at=at, sku=sku, source=source, destination=destination, quantity=q
-                    ),
-                    *falling_stock_alerts(sku, source, src, src.on_hand - src.reserved + q, at),
-                    *excess_stock_alerts(sku, destination, dst, dst.on_hand - q, at),
-                ]
+            rows = self._apply_on_hand(change, operation_id=operation_id, at=at, actor=actor)
+            result = (
+                self._position(sku, source, rows[source]),
+                self._position(sku, destination, rows[destination]),
             )
-            result = (self._position(sku, source, src), self._position(sku, destination, dst))
             return [position_document(r) for r in result], result
 
         return self._once(
