@@ -235,7 +235,7 @@ def flat_allocations(allocations: Iterable[tuple[str, str, Decimal]]) -> tuple[A
 class LedgerState:
     """The storage of :class:`~salesorder.adapters.memory.StockLedger`: state, reads, undo.
 
-    Its size (about 450 lines) is the storage engine: positions and reservations, the
+    Why it is long (about 460 lines): it is the storage engine: positions and reservations, the
     chunked journal, pending events and records, their reading back (events and journal
     entries rebuilt from compact records), and the undo log. It holds no stock rule.
 

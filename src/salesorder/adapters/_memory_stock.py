@@ -89,7 +89,7 @@ class StockLedger(OnHandLedger):
     Events are collected as operations happen and handed out by :meth:`drain_events`.
     Storage is :class:`LedgerState`, the on-hand operations :class:`OnHandLedger`.
 
-    Why this class is long (about 800 lines): the reservation operations are the
+    Why this class is long (about 900 lines): the reservation operations are the
     library's hot path (``benchmarks/bench_inventory.py`` holds them to at least a
     fifth of a bare dict of counters). ``reserve``, ``release`` and ``commit`` each
     carry an inlined path for the commonest case (one line at one location) next to
