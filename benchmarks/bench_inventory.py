@@ -27,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from salesorder.inventory import ReservationLine, StockLedger
+from salesorder.adapters.memory import StockLedger
+from salesorder.inventory import ReservationLine
 
 BUDGET = 5.0  # the ledger may be at most 5x slower than the floor
 LOCATIONS = ("WH-A", "WH-B", "WH-C")

@@ -41,8 +41,8 @@ from salesorder.adapters.memory import (
     InMemoryStockStore,
     MemoryDatabase,
     PatternNumbering,
+    StockLedger,
 )
-from salesorder.inventory import StockLedger
 from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier

@@ -4,6 +4,7 @@ The public surface is curated here; everything else lives in its module
 (``salesorder.money``, ``salesorder.pricing``, ...) with the same names.
 """
 
+from salesorder.adapters.memory import StockLedger
 from salesorder.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
@@ -11,7 +12,7 @@ from salesorder.errors import (
     InsufficientStock,
     SalesOrderError,
 )
-from salesorder.inventory import Reservation, ReservationLine, StockLedger, StockPosition
+from salesorder.inventory import Reservation, ReservationLine, StockPosition
 from salesorder.lifecycle import ApprovalPolicy, OrderLifecycle, Status
 from salesorder.money import Money, RoundingMode, RoundingPolicy, allocate
 from salesorder.order import (

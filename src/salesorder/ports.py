@@ -249,7 +249,8 @@ class StockStore(Protocol):
     """Stock per (SKU, location), with reservations, a journal and events.
 
     The operations and their semantics are those of
-    :class:`salesorder.inventory.StockLedger`; a store adds durability and safe
+    :class:`salesorder.adapters.memory.StockLedger`, whose rules are the stock kernel's
+    (:mod:`salesorder.inventory`); a store adds durability and safe
     concurrent access. The contract (checked by
     :class:`salesorder.testing.contracts.StockStoreContract`):
 

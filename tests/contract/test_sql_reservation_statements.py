@@ -27,10 +27,9 @@ pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
 import sqlalchemy as sa
 
 from salesorder.adapters.sql import SqlDatabase
-from salesorder.errors import ConcurrencyConflict, RuleViolation
+from salesorder.errors import ConcurrencyConflict, InsufficientStock, RuleViolation
 from salesorder.inventory import (
     FixedPriority,
-    InsufficientStock,
     LowStockDetected,
     MovementKind,
     OperationConflict,

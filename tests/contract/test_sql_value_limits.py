@@ -481,8 +481,9 @@ def test_events_may_come_from_a_one_shot_iterable(sql_database: SqlDatabase) -> 
 
 
 def test_a_limit_can_only_come_from_bounded_text_columns() -> None:
-    from salesorder.adapters.sql import _Bound, outbox_table
+    from salesorder.adapters._sql_schema import Bound
+    from salesorder.adapters.sql import outbox_table
 
     with pytest.raises(TypeError):
-        _Bound("payload", outbox_table.c.payload)
-    assert _Bound("event", outbox_table.c.event_id, outbox_table.c.event_type).limit == 64
+        Bound("payload", outbox_table.c.payload)
+    assert Bound("event", outbox_table.c.event_id, outbox_table.c.event_type).limit == 64

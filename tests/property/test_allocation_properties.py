@@ -84,8 +84,9 @@ def test_the_inlined_default_path_matches_the_general_path(
 ) -> None:
     from datetime import UTC, datetime
 
+    from salesorder.adapters.memory import StockLedger
     from salesorder.errors import InsufficientStock
-    from salesorder.inventory import ReservationLine, StockLedger
+    from salesorder.inventory import ReservationLine
 
     at = datetime(2026, 1, 1, tzinfo=UTC)
     outcomes = []

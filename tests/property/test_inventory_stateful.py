@@ -17,8 +17,9 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from salesorder.adapters.memory import StockLedger
 from salesorder.errors import InsufficientStock, SalesOrderError
-from salesorder.inventory import ReservationLine, StockLedger
+from salesorder.inventory import ReservationLine
 from salesorder.testing._stock import stock_quantities
 
 SKUS = ("A", "B")

@@ -11,9 +11,9 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salesorder.adapters.memory import InMemoryStockStore
+from salesorder.adapters.memory import InMemoryStockStore, StockLedger
 from salesorder.errors import SalesOrderError
-from salesorder.inventory import StockLedger, StockPosition
+from salesorder.inventory import StockPosition
 from salesorder.ports import StockStore
 from salesorder.testing._stock import StockOp, run_stock_operations
 from salesorder.testing.strategies import stock_operations, stock_positions

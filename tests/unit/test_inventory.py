@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from salesorder.adapters.memory import StockLedger
 from salesorder.errors import FloatRefused, InsufficientStock, NotFound, RuleViolation
 from salesorder.inventory import (
     Allocation,
@@ -28,7 +29,6 @@ from salesorder.inventory import (
     StockAdjusted,
     StockBackorderFilled,
     StockCommitted,
-    StockLedger,
     StockPosition,
     StockReceived,
     StockReleased,

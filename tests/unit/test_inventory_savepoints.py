@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from salesorder.adapters.memory import InMemoryStockStore
+from salesorder.adapters.memory import InMemoryStockStore, StockLedger
 from salesorder.errors import RuleViolation
-from salesorder.inventory import ReservationLine, StockLedger
+from salesorder.inventory import ReservationLine
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,6 +14,9 @@ pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
 
 import sqlalchemy as sa
 
+# The SQL stock store's own plumbing (this file tests it): its stale-plan signal and
+# replay query.
+from salesorder.adapters._sql_stock_tables import SEEN, Stale
 from salesorder.adapters.sql import SqlDatabase, SqlStockStore
 from salesorder.errors import ConcurrencyConflict, InsufficientStock, NotFound, RuleViolation
 from salesorder.inventory import (
@@ -27,10 +29,6 @@ from salesorder.inventory import (
     StockAdjusted,
     StockBackorderFilled,
 )
-
-# The module behind SqlStockStore (import it through salesorder.adapters.sql, which
-# defines the shared METADATA first).
-_sql_stock = sys.modules[SqlStockStore.__module__]
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -195,7 +193,7 @@ class TestConcurrencyPlumbing:
         store.receive("A", "W", quantity=4, operation_id="r", at=AT)
 
         def stale(*args: Any, **kwargs: Any) -> None:
-            raise _sql_stock._Stale
+            raise Stale
 
         monkeypatch.setattr(store, "_change", stale)
         with pytest.raises(ConcurrencyConflict):
@@ -267,7 +265,7 @@ class TestConcurrencyPlumbing:
         real = store._connection.execute
 
         def locked(statement: Any, *args: Any, **kwargs: Any) -> Any:
-            if statement is _sql_stock._SEEN:
+            if statement is SEEN:
                 raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
             return real(statement, *args, **kwargs)
 

@@ -2,9 +2,14 @@
 
 :class:`SqlStockStore` works on the caller's connection and transaction (the unit of
 work commits). Every table is keyed by ``tenant_id``. The semantics are those of
-:class:`salesorder.inventory.StockLedger`; the allocation planning (strategies,
-aggregation per SKU, shortfalls) and the per-line bookkeeping of releases and
-shipments are the ledger module's pure functions, reused here.
+:class:`salesorder.adapters.memory.StockLedger`, and every stock rule is the stock
+kernel's (:mod:`salesorder.inventory`): allocation planning (strategies, aggregation
+per SKU, shortfalls), distribution to lines, backorder filling, what a release or
+shipment takes from which line, transfers, counts and alerts. This store loads what
+an operation concerns, asks the kernel, and applies the answer with conditional
+statements; where a hot statement must encode a rule (availability in the
+conditional ``UPDATE`` of a reservation, free stock in a transfer's), the kernel's
+function defines the rule and the statement is its documented application.
 
 Invariants:
 
@@ -43,753 +48,94 @@ Invariants:
   ``concurrency.conflict``.
 * ``0 <= reserved <= on_hand`` is also a ``CHECK`` constraint of the table.
 * Identifiers and texts longer than their ``VARCHAR`` column are refused with
-  ``storage.value_too_long`` before any statement runs (the SQL adapter's ``_fit``).
+  ``storage.value_too_long`` before any statement runs (``_sql_schema.fit``).
 * Quantities are exact: ``NUMERIC(24, 6)`` on PostgreSQL, integers of millionths on
   SQLite (which has no exact decimal type); more than 6 decimals is refused.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final, NamedTuple, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Dialect
 
-# sql.py imports this module at its end, once METADATA exists: import SqlStockStore
-# from salesorder.adapters.sql.
-from salesorder.adapters.sql import _INTERRUPTED_WRITE, METADATA, _Bound, _fit
-from salesorder.codec import decode, encode
+from salesorder.adapters._sql_schema import fit
+from salesorder.adapters._sql_stock_base import SqlStockBase
+from salesorder.adapters._sql_stock_tables import (
+    ACTOR_BOUND,
+    DEFAULT_STRATEGY,
+    LOCATION_BOUND,
+    MEMO_LIMIT,
+    ONE_STATEMENT_ROWS,
+    OPERATION_ID_BOUND,
+    PLANNED,
+    PLANNED_LOCKED,
+    REASON_BOUND,
+    RESERVATION_ID_BOUND,
+    SQLITE_GIVE_BACK,
+    SQLITE_RECORD,
+    SQLITE_RESERVATION,
+    SQLITE_TAKE,
+    SQLITE_UNRECORD,
+    ZERO,
+    NewReservation,
+    PositionRow,
+    Replay,
+    Stale,
+    StoredReservation,
+    compact_json,
+    expiry_key,
+    fit_reserve,
+    from_millionths,
+    iso_or_none,
+    pg_reserve,
+    pg_unreserve,
+    quantity_text,
+    reservation_document,
+    reservation_from,
+    reservations_table,
+    sqlite_events,
+    sqlite_journal,
+    stock_events_table,
+    stored_quantity,
+    to_millionths,
+    totals_by_position,
+)
+from salesorder.codec import encode
 from salesorder.errors import (
-    ConcurrencyConflict,
-    InsufficientStock,
-    NotFound,
     RuleViolation,
     SalesOrderError,
-    Shortfall,
 )
-from salesorder.events import DomainEvent, event_types
+from salesorder.events import DomainEvent
 
-# The ledger's pure bookkeeping (which line gets which allocation, what a release or a
-# shipment takes from which line): shared so that both stores behave identically.
+# The stock kernel: every stock rule (see its docstring); this store applies them.
 from salesorder.inventory import (
-    STOCK_ADJUST_BELOW_RESERVED,
     STOCK_RESERVATION_DUPLICATE,
-    STOCK_RESERVATION_INVALID,
-    STOCK_TRANSFER_SAME_LOCATION,
-    Allocation,
     AllocationStrategy,
-    ExcessStockDetected,
-    FixedPriority,
-    InvalidQuantity,
-    LowStockDetected,
-    Movement,
+    GiveBack,
     MovementKind,
-    OperationConflict,
     Reservation,
-    ReservationExpired,
     ReservationLine,
-    ReservedLine,
-    SafetyStockBreached,
-    StockAdjusted,
-    StockBackorderFilled,
-    StockCommitted,
-    StockPosition,
-    StockReceived,
-    StockReleased,
-    StockReserved,
-    StockRestocked,
-    StockTransferred,
-    _distribute,
-    _is_default,
-    _take,
+    backordered_demand,
+    decide_backorder_fill,
+    decide_commit,
+    decide_expiry,
+    decide_release,
+    decide_reservation,
+    falling_stock_alerts,
+    is_default_strategy,
     plan_allocation,
-    to_quantity,
+    requested_quantities,
+    reservation_demand,
 )
 
-__all__ = ["SqlStockStore", "stock_tables"]
+__all__ = ["SqlStockStore"]
 
-ZERO: Final = Decimal(0)
-_ONE: Final = Decimal(1)
-#: Decimal places a stored quantity may have.
-SCALE: Final = 6
-_UNIT: Final = Decimal(1).scaleb(-SCALE)
-_LIMIT: Final = Decimal(10) ** 12
-_DEFAULT: Final = FixedPriority()
 
-T = TypeVar("T")
-
-
-def _clean(value: Decimal) -> Decimal:
-    """Drop the storage's trailing zeros: 5.000000 reads back as 5."""
-    if value == value.to_integral_value():
-        return value.quantize(_ONE) + 0
-    return value.normalize()
-
-
-def _stored(value: Decimal, *, what: str = "quantity") -> Decimal:
-    """Refuse what the columns cannot hold exactly."""
-    if value != value.quantize(_UNIT) or abs(value) >= _LIMIT:
-        raise InvalidQuantity(
-            params={"what": what, "reason": f"needs at most {SCALE} decimals and < 10^12"}
-        )
-    return value
-
-
-class Quantity(sa.types.TypeDecorator[Decimal]):
-    """An exact quantity: NUMERIC on PostgreSQL, an integer of millionths on SQLite."""
-
-    impl = sa.Numeric(24, SCALE)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
-        """BIGINT on SQLite (whose NUMERIC is a binary float), NUMERIC elsewhere."""
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(sa.BigInteger())
-        return dialect.type_descriptor(sa.Numeric(24, SCALE, asdecimal=True))
-
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
-        """Scale to an integer on SQLite."""
-        if value is None or dialect.name != "sqlite":
-            return value
-        return int(Decimal(value).scaleb(SCALE))
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        """A clean Decimal (no storage zeros)."""
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return _clean(Decimal(int(value)).scaleb(-SCALE))
-        return _clean(Decimal(value))
-
-
-QUANTITY: Final = Quantity()
-
-positions_table = sa.Table(
-    "so_stock_positions",
-    METADATA,
-    sa.Column("tenant_id", sa.String(64), primary_key=True),
-    sa.Column("sku", sa.String(128), primary_key=True),
-    sa.Column("location", sa.String(128), primary_key=True),
-    sa.Column("on_hand", QUANTITY, nullable=False),
-    sa.Column("reserved", QUANTITY, nullable=False),
-    sa.Column("safety_stock", QUANTITY, nullable=False),
-    sa.Column("reorder_point", QUANTITY, nullable=True),
-    sa.Column("max_level", QUANTITY, nullable=True),
-    sa.CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="ck_so_stock_reserved"),
-)
-
-reservations_table = sa.Table(
-    "so_stock_reservations",
-    METADATA,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
-    sa.Column("tenant_id", sa.String(64), nullable=False),
-    sa.Column("reservation_id", sa.String(128), nullable=False),
-    sa.Column("order_id", sa.String(128), nullable=False),
-    # UTC, fixed width ISO text: sorts like the instants it stands for.
-    sa.Column("expires_key", sa.String(32), nullable=True),
-    sa.Column("is_open", sa.Boolean, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("document", sa.Text, nullable=False),
-    sa.UniqueConstraint("tenant_id", "reservation_id", name="uq_so_stock_reservation"),
-    sa.Index("ix_so_stock_reservations_order", "tenant_id", "order_id"),
-    sa.Index("ix_so_stock_reservations_expiry", "tenant_id", "is_open", "expires_key"),
-)
-
-movements_table = sa.Table(
-    "so_stock_movements",
-    METADATA,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
-    sa.Column("tenant_id", sa.String(64), nullable=False),
-    sa.Column("kind", sa.String(32), nullable=False),
-    sa.Column("sku", sa.String(128), nullable=False),
-    sa.Column("location", sa.String(128), nullable=False),
-    sa.Column("on_hand_delta", QUANTITY, nullable=False),
-    sa.Column("reserved_delta", QUANTITY, nullable=False),
-    sa.Column("order_id", sa.String(128), nullable=True),
-    sa.Column("reservation_id", sa.String(128), nullable=True),
-    sa.Column("operation_id", sa.String(128), nullable=False),
-    sa.Column("actor", sa.String(128), nullable=True),
-    sa.Column("reason", sa.String(256), nullable=True),
-    sa.Column("at", sa.String(40), nullable=False),
-    sa.Index("ix_so_stock_movements_tenant", "tenant_id", "seq"),
-)
-
-operations_table = sa.Table(
-    "so_stock_operations",
-    METADATA,
-    sa.Column("tenant_id", sa.String(64), primary_key=True),
-    sa.Column("operation_id", sa.String(128), primary_key=True),
-    sa.Column("fingerprint", sa.Text, nullable=False),
-    sa.Column("result", sa.Text, nullable=False),
-)
-
-stock_events_table = sa.Table(
-    "so_stock_events",
-    METADATA,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
-    sa.Column("tenant_id", sa.String(64), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Index("ix_so_stock_events_tenant", "tenant_id", "seq"),
-)
-
-
-_TENANT: Final = _Bound(
-    "tenant_id",
-    positions_table.c.tenant_id,
-    reservations_table.c.tenant_id,
-    movements_table.c.tenant_id,
-    operations_table.c.tenant_id,
-    stock_events_table.c.tenant_id,
-)
-_SKU: Final = _Bound("sku", positions_table.c.sku, movements_table.c.sku)
-_LOCATION: Final = _Bound("location", positions_table.c.location, movements_table.c.location)
-_ORDER_ID: Final = _Bound("order_id", reservations_table.c.order_id, movements_table.c.order_id)
-_RESERVATION_ID: Final = _Bound(
-    "reservation_id", reservations_table.c.reservation_id, movements_table.c.reservation_id
-)
-_OPERATION_ID: Final = _Bound(
-    "operation_id", operations_table.c.operation_id, movements_table.c.operation_id
-)
-_ACTOR: Final = _Bound("actor", movements_table.c.actor)
-_REASON: Final = _Bound("reason", movements_table.c.reason)
-
-
-def _fit_move(sku: str, location: str, operation_id: str, actor: str | None) -> None:
-    """Refuse what a journal row of ``sku`` at ``location`` cannot hold."""
-    _fit(sku, _SKU)
-    _fit(location, _LOCATION)
-    _fit(operation_id, _OPERATION_ID)
-    _fit(actor, _ACTOR)
-
-
-def _fit_reserve(
-    order_id: str,
-    lines: Sequence[ReservationLine],
-    *,
-    reservation_id: str,
-    operation_id: str,
-    actor: str | None,
-) -> None:
-    """Refuse what a new reservation's rows cannot hold."""
-    _fit(order_id, _ORDER_ID)
-    _fit(operation_id, _OPERATION_ID)
-    _fit(reservation_id, _RESERVATION_ID)
-    _fit(actor, _ACTOR)
-    for line in lines:
-        _fit(line.sku, _SKU)
-
-
-def stock_tables() -> tuple[sa.Table, ...]:
-    """The stock store's tables (created by :func:`salesorder.adapters.sql.create_schema`)."""
-    return (
-        positions_table,
-        reservations_table,
-        movements_table,
-        operations_table,
-        stock_events_table,
-    )
-
-
-# PostgreSQL SQLSTATEs worth a retry of the whole unit of work.
-_RETRYABLE: Final = frozenset({"40001", "40P01"})
-
-
-def _conflict(operation: str) -> ConcurrencyConflict:
-    """``concurrency.conflict`` for stock: the caller retries the whole unit of work.
-
-    (The shared code, not one of this module's own: the error page lists the codes of
-    modules the package imports, and this one needs the optional SQLAlchemy.)
-    """
-    return ConcurrencyConflict(params={"entity": f"stock ({operation})", "expected": "current"})
-
-
-class _Stale(Exception):
-    """A conditional update matched no row: the plan was made on stale rows."""
-
-
-class _Replay(Exception):
-    """The operation id is recorded already: roll back and replay its result."""
-
-
-def _is_retryable(error: sa.exc.DBAPIError) -> bool:
-    """A deadlock or serialization failure (PostgreSQL), or a busy database (SQLite)."""
-    original = error.orig
-    state = getattr(original, "sqlstate", None)
-    if state in _RETRYABLE:
-        return True
-    # SQLite from several processes: another writer holds the file.
-    return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(original)
-
-
-def _iso(at: datetime | None) -> str | None:
-    return None if at is None else at.isoformat()
-
-
-def _expiry_key(at: datetime) -> str:
-    if at.tzinfo is not None:
-        at = at.astimezone(UTC).replace(tzinfo=None)
-    return at.isoformat(timespec="microseconds")
-
-
-def _text(value: Decimal) -> str:
-    """Canonical text of a quantity, for fingerprints (3 and 3.0 are the same request)."""
-    return format(value.normalize(), "f")
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-# A reservation line in the ledger's tuple form (see salesorder.inventory).
-_Line = tuple[str, str, Decimal, tuple[tuple[str, Decimal], ...], Decimal, Decimal, Decimal]
-
-
-def _lines_document(lines: Iterable[_Line]) -> list[Any]:
-    return [
-        [line_id, sku, str(q), [[loc, str(a)] for loc, a in allocs], str(b), str(c), str(r)]
-        for line_id, sku, q, allocs, b, c, r in lines
-    ]
-
-
-def _lines_from(document: list[Any]) -> tuple[_Line, ...]:
-    return tuple(
-        (
-            line_id,
-            sku,
-            Decimal(q),
-            tuple((loc, Decimal(a)) for loc, a in allocs),
-            Decimal(b),
-            Decimal(c),
-            Decimal(r),
-        )
-        for line_id, sku, q, allocs, b, c, r in document
-    )
-
-
-class _State:
-    """A loaded reservation: its row version and its state in the ledger's tuple form."""
-
-    __slots__ = ("created_at", "expired", "expires_at", "lines", "order_id", "version")
-
-    def __init__(
-        self,
-        *,
-        order_id: str,
-        created_at: datetime,
-        expires_at: datetime | None,
-        expired: bool,
-        lines: tuple[_Line, ...],
-        version: int = 1,
-    ) -> None:
-        self.order_id = order_id
-        self.created_at = created_at
-        self.expires_at = expires_at
-        self.expired = expired
-        self.lines = lines
-        self.version = version
-
-    @classmethod
-    def load(cls, document: str, version: int) -> _State:
-        data = json.loads(document)
-        expires = data["expires_at"]
-        return cls(
-            order_id=data["order_id"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            expires_at=None if expires is None else datetime.fromisoformat(expires),
-            expired=data["expired"],
-            lines=_lines_from(data["lines"]),
-            version=version,
-        )
-
-    def document(self) -> dict[str, Any]:
-        return {
-            "order_id": self.order_id,
-            "created_at": self.created_at.isoformat(),
-            "expires_at": _iso(self.expires_at),
-            "expired": self.expired,
-            "lines": _lines_document(self.lines),
-        }
-
-    @property
-    def is_open(self) -> bool:
-        return any(line[3] or line[4] for line in self.lines)
-
-    def public(self, reservation_id: str) -> Reservation:
-        return Reservation.from_lines(
-            reservation_id,
-            self.order_id,
-            (
-                ReservedLine(
-                    line_id,
-                    sku,
-                    q,
-                    tuple(Allocation(sku, loc, a) for loc, a in allocs),
-                    b,
-                    c,
-                    r,
-                )
-                for line_id, sku, q, allocs, b, c, r in self.lines
-            ),
-            created_at=self.created_at,
-            expires_at=self.expires_at,
-            expired=self.expired,
-        )
-
-
-def _reservation_document(reservation_id: str, state: _State) -> dict[str, Any]:
-    return {"id": reservation_id, **state.document()}
-
-
-def _reservation_from(document: dict[str, Any]) -> Reservation:
-    return _State.load(json.dumps(document), 0).public(document["id"])
-
-
-def _position_document(position: StockPosition) -> dict[str, Any]:
-    return encode(position)  # type: ignore[no-any-return]
-
-
-def _position_from(document: dict[str, Any]) -> StockPosition:
-    position: StockPosition = decode(StockPosition, document)
-    return position
-
-
-# Prepared statements of the hot path (built once; executed with parameters).
-_SEEN: Final = sa.select(operations_table.c.fingerprint, operations_table.c.result).where(
-    operations_table.c.tenant_id == sa.bindparam("t"),
-    operations_table.c.operation_id == sa.bindparam("o"),
-)
-_RECORD_SQLITE: Final = (
-    sqlite.insert(operations_table)
-    .on_conflict_do_nothing()
-    .returning(operations_table.c.operation_id)
-)
-_RECORD_POSTGRESQL: Final = (
-    postgresql.insert(operations_table)
-    .on_conflict_do_nothing()
-    .returning(operations_table.c.operation_id)
-)
-#: Rows (journal rows, events, positions) one PostgreSQL statement may carry; beyond
-#: it, statement by statement (a statement holds at most 65 535 parameters).
-_ONE_STATEMENT_ROWS: Final = 256
-#: SKUs a location memo holds before it starts over (it is only a hint).
-_MEMO_LIMIT: Final = 100_000
-_PLANNED: Final = (
-    sa.select(
-        positions_table.c.sku,
-        positions_table.c.location,
-        positions_table.c.on_hand,
-        positions_table.c.reserved,
-        positions_table.c.safety_stock,
-    )
-    .where(
-        positions_table.c.tenant_id == sa.bindparam("t"),
-        positions_table.c.sku.in_(sa.bindparam("skus", expanding=True)),
-    )
-    .order_by(positions_table.c.sku, positions_table.c.location)
-)
-
-
-# PostgreSQL plans on locked rows (``FOR UPDATE`` after ``ORDER BY``: locked in key
-# order, the same global order every operation follows), so the conditional updates
-# that follow find what the plan saw and a plan never goes stale. A stale plan would
-# be worse than a wait: the failed update may keep its row locked (PostgreSQL locks a
-# row it re-checks after a concurrent change), and a re-plan that takes another row
-# while holding it can deadlock.
-_PLANNED_LOCKED: Final = _PLANNED.with_for_update()
-
-
-@functools.lru_cache(maxsize=64)
-def _pg_record(dialect: Dialect, moves: int, events: int) -> str:
-    """The PostgreSQL record statement for a shape, compiled once to driver SQL.
-
-    (SQLAlchemy does not cache statements with data-modifying CTEs: compiling one
-    per call cost more than the round trips it saves.)
-
-    ``INSERT`` of the idempotency record ``ON CONFLICT DO NOTHING RETURNING``, with the
-    journal rows and the events as data-modifying CTEs.
-    """
-
-    def row(table: sa.Table, prefix: str) -> dict[str, Any]:
-        return {
-            c.name: sa.bindparam(f"{prefix}_{c.name}", type_=c.type)
-            for c in table.columns
-            if c.name != "seq"
-        }
-
-    statement = postgresql.insert(operations_table).values(row(operations_table, "o"))
-    if moves:
-        rows = [row(movements_table, f"m{i}") for i in range(moves)]
-        statement = statement.add_cte(movements_table.insert().values(rows).cte("m"))
-    if events:
-        rows = [row(stock_events_table, f"e{i}") for i in range(events)]
-        statement = statement.add_cte(stock_events_table.insert().values(rows).cte("e"))
-    recorded = statement.on_conflict_do_nothing().returning(operations_table.c.operation_id)
-    return str(recorded.compile(dialect=dialect))
-
-
-@functools.cache
-def _update_statement(on_hand: bool, reserved: bool, condition: str | None) -> Any:
-    """A prepared conditional update of one position (built once, then only executed).
-
-    Conditions: ``available`` (on hand − reserved − safety stock ≥ :q, a reservation),
-    ``free`` (on hand − reserved ≥ :q: dipping into safety stock, a transfer out),
-    ``reserved`` (reserved ≥ :q: a release or shipment), ``count`` (on hand is still
-    :before and reserved ≤ :q: a stock count).
-    """
-    p = positions_table.c
-    q = sa.bindparam("q", type_=QUANTITY)
-    conditions = {
-        None: None,
-        "available": p.on_hand - p.reserved - p.safety_stock >= q,
-        "free": p.on_hand - p.reserved >= q,
-        "reserved": p.reserved >= q,
-        "count": sa.and_(p.on_hand == sa.bindparam("before", type_=QUANTITY), p.reserved <= q),
-    }
-    values: dict[str, Any] = {}
-    if on_hand:
-        values["on_hand"] = p.on_hand + sa.bindparam("dh", type_=QUANTITY)
-    if reserved:
-        values["reserved"] = p.reserved + sa.bindparam("dr", type_=QUANTITY)
-    if not values:
-        values["on_hand"] = p.on_hand  # a count that changes nothing still locks the row
-    statement = (
-        positions_table.update()
-        .where(
-            p.tenant_id == sa.bindparam("t"),
-            p.sku == sa.bindparam("s"),
-            p.location == sa.bindparam("l"),
-        )
-        .values(**values)
-        .returning(p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level)
-    )
-    where = conditions[condition]
-    return statement if where is None else statement.where(where)
-
-
-# The columns a changed position row returns (for alerts and the caller's result).
-_POSITION_COLUMNS: Final = "on_hand, reserved, safety_stock, reorder_point, max_level"
-
-
-def _available(allow_safety_stock: bool) -> str:
-    """What a reservation may take from a position row, as SQL."""
-    return "on_hand - reserved" if allow_safety_stock else "on_hand - reserved - safety_stock"
-
-
-def _v(name: str) -> str:
-    """A text parameter in a select list, typed like the columns it is compared with.
-
-    (PostgreSQL refuses one parameter deduced as ``text`` in one place and as
-    ``character varying`` in another.)
-    """
-    return f"CAST(%({name})s AS VARCHAR)"
-
-
-@functools.lru_cache(maxsize=64)
-def _pg_reserve(
-    positions: int, moves: int, *, allow_safety_stock: bool, only_position: bool
-) -> str:
-    """A whole reservation as ONE PostgreSQL statement, for a shape (compiled once).
-
-    Data-modifying CTEs chained by their ``RETURNING`` output, so that each runs only
-    when the one before it succeeded, in this order (also the lock order):
-
-    ``u0 .. uN``  the conditional update of each position, sorted by (SKU, location);
-                  ``u0`` only if the operation id is not recorded yet;
-    ``r``         the reservation row (``ON CONFLICT DO NOTHING``: a taken id is a no-op);
-    ``o``         the idempotency record (``ON CONFLICT DO NOTHING``);
-    ``m``, ``e``  the journal rows and the ``StockReserved`` event, once ``o`` is in.
-
-    ``only_position``: each update also requires its position to be the SKU's only
-    one (a reservation planned from ``SqlStockStore``'s location memo).
-
-    A refusal never raises: the statement reports ``recorded``, ``created``, ``seen``
-    (recorded before it started) and one row per position it updated, and the caller
-    gives back what a refused statement took (``_pg_unreserve``). Hence no savepoint,
-    which saves two of the six round trips a reservation took.
-    """
-    available = _available(allow_safety_stock)
-    recorded = "SELECT 1 FROM so_stock_operations WHERE tenant_id = %(t)s AND operation_id = %(o)s"
-    ctes = []
-    gate = f"NOT EXISTS ({recorded})"
-    for i in range(positions):
-        alone = (
-            " AND NOT EXISTS (SELECT 1 FROM so_stock_positions AS other"
-            f" WHERE other.tenant_id = %(t)s AND other.sku = %(s{i})s"
-            f" AND other.location <> %(l{i})s)"
-            if only_position
-            else ""
-        )
-        ctes.append(
-            f"u{i} AS (UPDATE so_stock_positions SET reserved = reserved + %(q{i})s"
-            f" WHERE tenant_id = %(t)s AND sku = %(s{i})s AND location = %(l{i})s"
-            f" AND {available} >= %(q{i})s AND {gate}{alone} RETURNING {_POSITION_COLUMNS})"
-        )
-        gate = f"EXISTS (SELECT 1 FROM u{i})"
-    ctes.append(
-        "r AS (INSERT INTO so_stock_reservations"
-        " (tenant_id, reservation_id, order_id, expires_key, is_open, version, document)"
-        f" SELECT {_v('t')}, {_v('r')}, {_v('order')}, {_v('expires')}, %(open)s, 1, %(document)s"
-        f" WHERE {gate} ON CONFLICT (tenant_id, reservation_id) DO NOTHING RETURNING 1)"
-    )
-    ctes.append(
-        "o AS (INSERT INTO so_stock_operations (tenant_id, operation_id, fingerprint, result)"
-        f" SELECT {_v('t')}, {_v('o')}, %(fingerprint)s, %(result)s WHERE EXISTS (SELECT 1 FROM r)"
-        " ON CONFLICT (tenant_id, operation_id) DO NOTHING RETURNING 1)"
-    )
-    if moves:
-        rows = ", ".join(
-            f"(%(ms{i})s, %(ml{i})s, CAST(%(mq{i})s AS NUMERIC))" for i in range(moves)
-        )
-        ctes.append(
-            "m AS (INSERT INTO so_stock_movements (tenant_id, kind, sku, location,"
-            " on_hand_delta, reserved_delta, order_id, reservation_id, operation_id, actor, at)"
-            f" SELECT {_v('t')}, %(kind)s, v.sku, v.location, 0, v.q, {_v('order')}, {_v('r')},"
-            f" {_v('o')}, {_v('actor')}, %(at)s FROM (VALUES {rows}) AS v (sku, location, q)"
-            " WHERE EXISTS (SELECT 1 FROM o))"
-        )
-    ctes.append(
-        "e AS (INSERT INTO so_stock_events (tenant_id, payload)"
-        f" SELECT {_v('t')}, %(event)s WHERE EXISTS (SELECT 1 FROM o))"
-    )
-    flags = (
-        "(SELECT count(*) FROM o) AS recorded, (SELECT count(*) FROM r) AS created,"
-        f" EXISTS ({recorded}) AS seen"
-    )
-    if not positions:
-        return f"WITH {', '.join(ctes)} SELECT {flags}, NULL AS k"
-    applied = " UNION ALL ".join(
-        f"SELECT {i} AS k, {_POSITION_COLUMNS} FROM u{i}" for i in range(positions)
-    )
-    return (
-        f"WITH {', '.join(ctes)} SELECT {flags}, a.*"
-        f" FROM (SELECT 1) AS one LEFT JOIN ({applied}) AS a ON true ORDER BY a.k"
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _pg_unreserve(positions: int) -> str:
-    """Give back what a refused one-statement reservation took (rows it still locks)."""
-    rows = ", ".join(f"(%(s{i})s, %(l{i})s, CAST(%(q{i})s AS NUMERIC))" for i in range(positions))
-    return (
-        "UPDATE so_stock_positions AS p SET reserved = p.reserved - v.q"
-        f" FROM (VALUES {rows}) AS v (sku, location, q)"
-        " WHERE p.tenant_id = %(t)s AND p.sku = v.sku AND p.location = v.location"
-    )
-
-
-# A reservation on SQLite, statement by statement in driver SQL (see
-# SqlStockStore._reserve_in_steps). Quantities are integers of millionths there.
-_SQLITE_RECORD: Final = (
-    "INSERT INTO so_stock_operations (tenant_id, operation_id, fingerprint, result)"
-    " VALUES (:t, :o, :fingerprint, :result) ON CONFLICT DO NOTHING RETURNING 1"
-)
-_SQLITE_UNRECORD: Final = (
-    "DELETE FROM so_stock_operations WHERE tenant_id = :t AND operation_id = :o"
-)
-_SQLITE_TAKE: Final = {
-    (safety, alone): (
-        "UPDATE so_stock_positions SET reserved = reserved + :q"
-        " WHERE tenant_id = :t AND sku = :s AND location = :l"
-        f" AND {_available(safety)} >= :q"
-        + (
-            " AND NOT EXISTS (SELECT 1 FROM so_stock_positions AS other"
-            " WHERE other.tenant_id = :t AND other.sku = :s AND other.location <> :l)"
-            if alone
-            else ""
-        )
-        + f" RETURNING {_POSITION_COLUMNS}"
-    )
-    for safety in (False, True)
-    for alone in (False, True)
-}
-_SQLITE_GIVE_BACK: Final = (
-    "UPDATE so_stock_positions SET reserved = reserved - :q"
-    " WHERE tenant_id = :t AND sku = :s AND location = :l"
-)
-_SQLITE_RESERVATION: Final = (
-    "INSERT INTO so_stock_reservations"
-    " (tenant_id, reservation_id, order_id, expires_key, is_open, version, document)"
-    " VALUES (:t, :r, :order, :expires, :open, 1, :document)"
-    " ON CONFLICT (tenant_id, reservation_id) DO NOTHING RETURNING 1"
-)
-
-
-@functools.lru_cache(maxsize=64)
-def _sqlite_journal(moves: int) -> str:
-    """One ``INSERT`` of a reservation's journal rows, for a number of rows."""
-    rows = ", ".join(
-        f"(:t, :kind, :ms{i}, :ml{i}, 0, :mq{i}, :order, :r, :o, :actor, :at)" for i in range(moves)
-    )
-    return (
-        "INSERT INTO so_stock_movements (tenant_id, kind, sku, location, on_hand_delta,"
-        f" reserved_delta, order_id, reservation_id, operation_id, actor, at) VALUES {rows}"
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _sqlite_events(events: int) -> str:
-    """One ``INSERT`` of an operation's events, for a number of events."""
-    rows = ", ".join(f"(:t, :e{i})" for i in range(events))
-    return f"INSERT INTO so_stock_events (tenant_id, payload) VALUES {rows}"
-
-
-def _from_millionths(value: int) -> Decimal:
-    return _clean(Decimal(value).scaleb(-SCALE))
-
-
-def _millionths(value: Decimal) -> int:
-    return int(value.scaleb(SCALE))
-
-
-class _PositionRow:
-    """A position row read by driver SQL, with the quantities the Quantity type would give.
-
-    ``read`` turns a stored quantity into a clean Decimal: the default for
-    PostgreSQL's NUMERIC, ``_from_millionths`` for SQLite's integers.
-    """
-
-    __slots__ = ("max_level", "on_hand", "reorder_point", "reserved", "safety_stock")
-
-    def __init__(self, row: Any, read: Callable[[Any], Decimal] = _clean) -> None:
-        self.on_hand = read(row.on_hand)
-        self.reserved = read(row.reserved)
-        self.safety_stock = read(row.safety_stock)
-        self.reorder_point = None if row.reorder_point is None else read(row.reorder_point)
-        self.max_level = None if row.max_level is None else read(row.max_level)
-
-
-def _totals(taken: Iterable[tuple[str, str, Decimal]]) -> dict[tuple[str, str], Decimal]:
-    """Quantities per (SKU, location), in key order: the order rows are locked in."""
-    totals: dict[tuple[str, str], Decimal] = {}
-    for sku, location, q in taken:
-        totals[(sku, location)] = totals.get((sku, location), ZERO) + q
-    return dict(sorted(totals.items()))
-
-
-class _NewReservation(NamedTuple):
-    """A planned reservation, ready to be written."""
-
-    reservation_id: str
-    operation_id: str
-    state: _State
-    taken: list[tuple[str, str, Decimal]]
-    event: StockReserved
-    document: dict[str, Any]
-    at: datetime
-    actor: str | None
-    allow_safety_stock: bool
-    # Planned from the location memo, not from a read of the rows.
-    unplanned: bool
-
-
-class SqlStockStore:
+class SqlStockStore(SqlStockBase):
     """:class:`~salesorder.ports.StockStore` on one connection (transaction) and tenant.
 
     The store never commits: the unit of work that owns ``connection`` does. A refused
@@ -816,776 +162,19 @@ class SqlStockStore:
             dict per database and tenant (:class:`SqlDatabase` does); default: a new
             one for this store.
 
+    Why this class is long (about 700 lines, plus :class:`SqlStockBase`'s plumbing,
+    reads and on-hand operations): the reservation operations, and two ways to write
+    a reservation that the budgets need (one PostgreSQL statement; SQLite statements
+    with their own undo), with the planning read and the location memo. The stock
+    rules are not here: each operation asks the kernel (:mod:`salesorder.inventory`)
+    and applies its answer; tables and prepared statements are in
+    ``_sql_stock_tables``.
+
     Every writing operation also raises
     :class:`~salesorder.errors.RuleViolation` ``storage.value_too_long`` (having
     written nothing) for a SKU, location, order id, reservation id, operation id,
     actor or reason longer than its column; so does a tenant id too long here.
     """
-
-    def __init__(
-        self,
-        connection: Connection,
-        *,
-        tenant_id: str,
-        default_strategy: AllocationStrategy | None = None,
-        attempts: int = 8,
-        location_memo: MutableMapping[str, str] | None = None,
-    ) -> None:
-        _fit(tenant_id, _TENANT)
-        self._memo: MutableMapping[str, str] = {} if location_memo is None else location_memo
-        self._connection = connection
-        self._tenant = tenant_id
-        self._default_strategy = None if _is_default(default_strategy) else default_strategy
-        self._attempts = attempts
-        self._is_sqlite = connection.dialect.name == "sqlite"
-        # Journal rows and events of the running attempt, written by _record.
-        self._moves: list[dict[str, Any]] = []
-        self._events: list[dict[str, Any]] = []
-        # The running operation's fingerprint, for work that records itself.
-        self._fingerprint = ""
-        # PostgreSQL reserves in one statement (see _pg_reserve).
-        self._one_statement = connection.dialect.name == "postgresql"
-
-    # ---------------------------------------------------------------- plumbing
-
-    def _key(self, sku: str, location: str) -> tuple[sa.ColumnElement[bool], ...]:
-        p = positions_table.c
-        return (p.tenant_id == self._tenant, p.sku == sku, p.location == location)
-
-    def _attempt(self, operation: str, work: Callable[[], T], *, savepoint: bool = True) -> T:
-        """Run ``work`` in a savepoint; re-run it when its plan went stale.
-
-        ``savepoint=False`` is for work that undoes its own refused attempts (a
-        reservation): it saves the SAVEPOINT and RELEASE round trips.
-        """
-        for _ in range(self._attempts):
-            self._moves = []
-            self._events = []
-            try:
-                with self._guard(operation):
-                    if savepoint:
-                        with self._connection.begin_nested():
-                            return work()
-                    try:
-                        return work()
-                    except (_Stale, _Replay, SalesOrderError):
-                        raise  # refusals: the work has undone itself
-                    except BaseException:
-                        # No savepoint to roll back to: what the work wrote before the
-                        # error stays in the transaction (a database error makes
-                        # PostgreSQL abort it, SQLite does not), so its commit must
-                        # be refused.
-                        self._connection.info[_INTERRUPTED_WRITE] = True
-                        raise
-            except _Stale:
-                continue
-        raise _conflict(operation)
-
-    @contextlib.contextmanager
-    def _guard(self, operation: str) -> Iterator[None]:
-        """Turn a deadlock, serialization failure or busy database into a conflict."""
-        try:
-            yield
-        except sa.exc.DBAPIError as error:
-            if _is_retryable(error):
-                raise _conflict(operation) from None
-            raise
-
-    def _replay(self, operation: str, operation_id: str, fingerprint: str) -> Any | None:
-        """The stored result of ``operation_id``, or None if it is new."""
-        with self._guard(operation):
-            row = self._connection.execute(
-                _SEEN, {"t": self._tenant, "o": operation_id}
-            ).one_or_none()
-        if row is None:
-            return None
-        if row.fingerprint != fingerprint:
-            raise OperationConflict(operation_id)
-        return json.loads(row.result)
-
-    def _once(
-        self,
-        operation: str,
-        operation_id: str,
-        fingerprint: Sequence[Any],
-        work: Callable[[], tuple[Any, T]],
-        read: Callable[[Any], T],
-        *,
-        records_itself: bool = False,
-    ) -> T:
-        """Run an idempotent operation: do it and record its result, or replay it.
-
-        No look-up first: the record is inserted last with ``ON CONFLICT DO NOTHING``;
-        when the operation id is already recorded (or the work is refused, which a
-        replay of an earlier success may be) the savepoint is rolled back and the
-        stored result is read instead.
-
-        ``records_itself``: ``work`` writes the record (with ``self._fingerprint``) and
-        undoes its own refused attempts, so it runs without a savepoint.
-        """
-        text = _dumps(list(fingerprint))
-        self._fingerprint = text
-
-        def attempt() -> T:
-            document, result = work()
-            if records_itself:
-                return result
-            if not self._record(operation_id, text, _dumps(document)):
-                raise _Replay
-            return result
-
-        try:
-            return self._attempt(operation, attempt, savepoint=not records_itself)
-        except _Replay:
-            # Recorded before (or by a concurrent call that committed first): replay it.
-            seen = self._replay(operation, operation_id, text)
-            if seen is None:
-                raise _conflict(operation) from None
-            return read(seen)
-        except sa.exc.IntegrityError:
-            # Without a savepoint, the error ends the operation half-done: the caller
-            # must see it (its unit of work cannot commit). With one, it is another
-            # dialect's record insert finding the operation id taken.
-            if records_itself or (seen := self._replay(operation, operation_id, text)) is None:
-                raise
-            return read(seen)  # pragma: no cover - SQLite and PostgreSQL never get here
-        except SalesOrderError as error:
-            if records_itself and isinstance(error, ConcurrencyConflict):
-                # Without a savepoint, the database error behind it may have left
-                # the work half-done (PostgreSQL aborted the transaction): nothing
-                # more can be read or trusted in it.
-                raise
-            # A refusal of a replayed operation (its stock is gone, its reservation
-            # exists...) is not the answer: the recorded result is.
-            seen = self._replay(operation, operation_id, text)
-            if seen is None:
-                raise error from None
-            return read(seen)
-
-    def _record(self, operation_id: str, fingerprint: str, result: str) -> bool:
-        """Write the operation's journal rows, events and idempotency record.
-
-        On PostgreSQL that is ONE statement (the journal and event inserts ride along
-        as data-modifying CTEs); elsewhere three. Returns False (and inserts no
-        record) when the operation id is already recorded.
-        """
-        record = {
-            "tenant_id": self._tenant,
-            "operation_id": operation_id,
-            "fingerprint": fingerprint,
-            "result": result,
-        }
-        moves, events = self._moves, self._events
-        for row in moves:
-            row["tenant_id"] = self._tenant
-        name = self._connection.dialect.name
-        if name == "postgresql" and len(moves) + len(events) <= _ONE_STATEMENT_ROWS:
-            params = {f"o_{k}": v for k, v in record.items()}
-            for i, row in enumerate(moves):
-                params.update({f"m{i}_{k}": v for k, v in row.items()})
-            for i, row in enumerate(events):
-                params.update({f"e{i}_{k}": v for k, v in row.items()})
-            statement = _pg_record(self._connection.dialect, len(moves), len(events))
-            return self._connection.exec_driver_sql(statement, params).first() is not None
-        if moves:
-            self._connection.execute(movements_table.insert(), moves)
-        if events:
-            self._connection.execute(stock_events_table.insert(), events)
-        if name == "sqlite":
-            return self._connection.execute(_RECORD_SQLITE, record).first() is not None
-        if name == "postgresql":
-            return self._connection.execute(_RECORD_POSTGRESQL, record).first() is not None
-        self._connection.execute(operations_table.insert(), record)  # pragma: no cover
-        return True  # pragma: no cover - IntegrityError stands for "recorded"
-
-    def _journal(self, rows: list[dict[str, Any]]) -> None:
-        """Queue journal rows: :meth:`_record` writes them with the operation."""
-        self._moves += rows
-
-    def _emit(self, events: Sequence[DomainEvent]) -> None:
-        """Queue events: :meth:`_record` writes them with the operation."""
-        self._events += [{"tenant_id": self._tenant, "payload": _dumps(encode(e))} for e in events]
-
-    @staticmethod
-    def _movement(
-        kind: MovementKind,
-        sku: str,
-        location: str,
-        on_hand: Decimal,
-        reserved: Decimal,
-        *,
-        operation_id: str,
-        at: datetime,
-        order_id: str | None = None,
-        reservation_id: str | None = None,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> dict[str, Any]:
-        return {
-            "kind": kind.value,
-            "sku": sku,
-            "location": location,
-            "on_hand_delta": on_hand,
-            "reserved_delta": reserved,
-            "order_id": order_id,
-            "reservation_id": reservation_id,
-            "operation_id": operation_id,
-            "actor": actor,
-            "reason": reason,
-            "at": at.isoformat(),
-        }
-
-    def _ensure(self, sku: str, location: str) -> None:
-        """Create the zero row of a position if it does not exist yet."""
-        if not sku or not location:
-            raise RuleViolation(
-                STOCK_RESERVATION_INVALID, params={"reason": "SKU and location must not be empty"}
-            )
-        exists = self._connection.execute(
-            sa.select(positions_table.c.sku).where(*self._key(sku, location))
-        ).one_or_none()
-        if exists is not None:
-            return
-        try:
-            with self._connection.begin_nested():
-                self._connection.execute(
-                    positions_table.insert().values(
-                        tenant_id=self._tenant,
-                        sku=sku,
-                        location=location,
-                        on_hand=ZERO,
-                        reserved=ZERO,
-                        safety_stock=ZERO,
-                    )
-                )
-        except sa.exc.IntegrityError:
-            pass  # created concurrently: the row is there, which is all we need.
-
-    def _change(
-        self,
-        sku: str,
-        location: str,
-        *,
-        on_hand: Decimal = ZERO,
-        reserved: Decimal = ZERO,
-        condition: str | None = None,
-        limit: Decimal = ZERO,
-        before: Decimal = ZERO,
-        create: bool = False,
-    ) -> Any | None:
-        """One conditional update of a position; the row after it, or None if no row matched.
-
-        ``condition`` names one of the prepared conditions (see ``_update_statement``);
-        ``limit`` is its quantity and ``before`` the on hand it expects.
-        """
-        statement = _update_statement(bool(on_hand), bool(reserved), condition)
-        params = {
-            "t": self._tenant,
-            "s": sku,
-            "l": location,
-            "dh": on_hand,
-            "dr": reserved,
-            "q": limit,
-            "before": before,
-        }
-        row = self._connection.execute(statement, params).one_or_none()
-        if row is None and create:
-            self._ensure(sku, location)
-            row = self._connection.execute(statement, params).one_or_none()
-        return row
-
-    @staticmethod
-    def _alerts(
-        sku: str, location: str, row: Any, free_before: Decimal, at: datetime
-    ) -> list[DomainEvent]:
-        """Alerts when free stock crosses the reorder point or safety stock downwards."""
-        free = row.on_hand - row.reserved
-        if free >= free_before:
-            return []
-        events: list[DomainEvent] = []
-        point = row.reorder_point
-        if point is not None and free <= point < free_before:
-            events.append(
-                LowStockDetected(
-                    occurred_at=at, sku=sku, location=location, free=free, reorder_point=point
-                )
-            )
-        safety = row.safety_stock
-        if free < safety <= free_before:
-            events.append(
-                SafetyStockBreached(
-                    occurred_at=at, sku=sku, location=location, free=free, safety_stock=safety
-                )
-            )
-        return events
-
-    @staticmethod
-    def _excess(
-        sku: str, location: str, row: Any, on_hand_before: Decimal, at: datetime
-    ) -> list[DomainEvent]:
-        level = row.max_level
-        if level is not None and on_hand_before <= level < row.on_hand:
-            return [
-                ExcessStockDetected(
-                    occurred_at=at, sku=sku, location=location, on_hand=row.on_hand, max_level=level
-                )
-            ]
-        return []
-
-    @staticmethod
-    def _position(sku: str, location: str, row: Any) -> StockPosition:
-        return StockPosition(
-            sku,
-            location,
-            row.on_hand,
-            row.reserved,
-            row.safety_stock,
-            row.reorder_point,
-            row.max_level,
-        )
-
-    # ---------------------------------------------------------------- reading
-
-    def position(self, sku: str, location: str) -> StockPosition:
-        """The current position (all zero if never seen)."""
-        p = positions_table.c
-        row = self._connection.execute(
-            sa.select(p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level).where(
-                *self._key(sku, location)
-            )
-        ).one_or_none()
-        return StockPosition(sku, location) if row is None else self._position(sku, location, row)
-
-    def positions(self, *, sku: str | None = None) -> tuple[StockPosition, ...]:
-        """Every known position (of one SKU if given), sorted by SKU then location."""
-        p = positions_table.c
-        query = sa.select(
-            p.sku, p.location, p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level
-        ).where(p.tenant_id == self._tenant)
-        if sku is not None:
-            query = query.where(p.sku == sku)
-        rows = self._connection.execute(query.order_by(p.sku, p.location))
-        return tuple(self._position(row.sku, row.location, row) for row in rows)
-
-    def available(self, sku: str, *, allow_safety_stock: bool = False) -> Decimal:
-        """Total quantity of ``sku`` a reservation could take now."""
-        positions = self.positions(sku=sku)
-        return sum((p.available_to(allow_safety_stock=allow_safety_stock) for p in positions), ZERO)
-
-    def _load(self, reservation_id: str) -> _State:
-        r = reservations_table.c
-        row = self._connection.execute(
-            sa.select(r.document, r.version).where(
-                r.tenant_id == self._tenant, r.reservation_id == reservation_id
-            )
-        ).one_or_none()
-        if row is None:
-            raise NotFound(params={"entity": "reservation", "id": reservation_id})
-        return _State.load(row.document, row.version)
-
-    def _reservation_exists(self, reservation_id: str) -> bool:
-        r = reservations_table.c
-        found = self._connection.execute(
-            sa.select(r.reservation_id).where(
-                r.tenant_id == self._tenant, r.reservation_id == reservation_id
-            )
-        ).first()
-        return found is not None
-
-    def reservation(self, reservation_id: str) -> Reservation:
-        """The current state of a reservation (NotFound if unknown)."""
-        return self._load(reservation_id).public(reservation_id)
-
-    def reservations(self, *, order_id: str | None = None) -> tuple[Reservation, ...]:
-        """Every reservation (of one order if given), in creation order."""
-        r = reservations_table.c
-        query = sa.select(r.reservation_id, r.document, r.version).where(
-            r.tenant_id == self._tenant
-        )
-        if order_id is not None:
-            query = query.where(r.order_id == order_id)
-        rows = self._connection.execute(query.order_by(r.seq))
-        return tuple(
-            _State.load(row.document, row.version).public(row.reservation_id) for row in rows
-        )
-
-    def movements(self) -> tuple[Movement, ...]:
-        """The journal, oldest first (``sequence`` counts from 0 per tenant)."""
-        m = movements_table.c
-        rows = self._connection.execute(
-            sa.select(movements_table).where(m.tenant_id == self._tenant).order_by(m.seq)
-        )
-        return tuple(
-            Movement(
-                sequence=i,
-                kind=MovementKind(row.kind),
-                sku=row.sku,
-                location=row.location,
-                on_hand_delta=row.on_hand_delta,
-                reserved_delta=row.reserved_delta,
-                order_id=row.order_id,
-                reservation_id=row.reservation_id,
-                operation_id=row.operation_id,
-                actor=row.actor,
-                reason=row.reason,
-                at=datetime.fromisoformat(row.at),
-            )
-            for i, row in enumerate(rows)
-        )
-
-    def _rebuild(self, column: sa.Column[Decimal]) -> dict[tuple[str, str], Decimal]:
-        p, m = positions_table.c, movements_table.c
-        totals = {
-            (row.sku, row.location): ZERO
-            for row in self._connection.execute(
-                sa.select(p.sku, p.location).where(p.tenant_id == self._tenant)
-            )
-        }
-        rows = self._connection.execute(
-            sa.select(m.sku, m.location, sa.func.sum(column).label("total"))
-            .where(m.tenant_id == self._tenant)
-            .group_by(m.sku, m.location)
-        )
-        for row in rows:
-            totals[(row.sku, row.location)] = row.total
-        return totals
-
-    def rebuild_on_hand(self) -> dict[tuple[str, str], Decimal]:
-        """On hand per (SKU, location) recomputed from the journal alone."""
-        return self._rebuild(movements_table.c.on_hand_delta)
-
-    def rebuild_reserved(self) -> dict[tuple[str, str], Decimal]:
-        """Reserved per (SKU, location) recomputed from the journal alone."""
-        return self._rebuild(movements_table.c.reserved_delta)
-
-    def drain_events(self) -> list[DomainEvent]:
-        """Hand out (and delete) the events recorded since the last drain, oldest first.
-
-        ``DELETE ... RETURNING``: two concurrent drains never hand out the same event.
-        """
-        e = stock_events_table.c
-        rows = self._connection.execute(
-            stock_events_table.delete()
-            .where(e.tenant_id == self._tenant)
-            .returning(e.seq, e.payload)
-        ).all()
-        types = event_types()
-        events: list[DomainEvent] = []
-        for row in sorted(rows, key=lambda row: row.seq):
-            data = json.loads(row.payload)
-            events.append(decode(types[data["type"]], data))
-        return events
-
-    # ---------------------------------------------------------------- configuration
-
-    def set_levels(
-        self,
-        sku: str,
-        location: str,
-        *,
-        safety_stock: Decimal | int | str | None = None,
-        reorder_point: Decimal | int | str | None = None,
-        max_level: Decimal | int | str | None = None,
-    ) -> StockPosition:
-        """Set safety stock, reorder point and maximum level (None keeps the value).
-
-        Raises:
-            InvalidQuantity: for a negative or non-numeric level.
-        """
-        _fit(sku, _SKU)
-        _fit(location, _LOCATION)
-        values: dict[str, Decimal] = {}
-        for name, value in (
-            ("safety_stock", safety_stock),
-            ("reorder_point", reorder_point),
-            ("max_level", max_level),
-        ):
-            if value is not None:
-                values[name] = _stored(to_quantity(value, what=name), what=name)
-        with self._guard("set_levels"):
-            self._ensure(sku, location)
-            if values:
-                self._connection.execute(
-                    positions_table.update().where(*self._key(sku, location)).values(**values)
-                )
-            return self.position(sku, location)
-
-    # ---------------------------------------------------------------- on hand
-
-    def _increase(
-        self,
-        kind: MovementKind,
-        sku: str,
-        location: str,
-        quantity: Decimal,
-        *,
-        order_id: str | None,
-        operation_id: str,
-        at: datetime,
-        actor: str | None,
-        reason: str | None,
-    ) -> tuple[Any, StockPosition]:
-        row = self._change(sku, location, on_hand=quantity, create=True)
-        if row is None:  # pragma: no cover - positions are never deleted
-            raise _Stale
-        self._journal(
-            [
-                self._movement(
-                    kind,
-                    sku,
-                    location,
-                    quantity,
-                    ZERO,
-                    operation_id=operation_id,
-                    at=at,
-                    order_id=order_id,
-                    actor=actor,
-                    reason=reason,
-                )
-            ]
-        )
-        event: DomainEvent
-        if kind is MovementKind.RECEIVED:
-            event = StockReceived(occurred_at=at, sku=sku, location=location, quantity=quantity)
-        else:
-            event = StockRestocked(
-                occurred_at=at, sku=sku, location=location, quantity=quantity, order_id=order_id
-            )
-        self._emit([event, *self._excess(sku, location, row, row.on_hand - quantity, at)])
-        position = self._position(sku, location, row)
-        return _position_document(position), position
-
-    def receive(
-        self,
-        sku: str,
-        location: str,
-        *,
-        quantity: Decimal | int | str,
-        operation_id: str,
-        at: datetime,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> StockPosition:
-        """Goods arrive: on hand goes up (see :meth:`StockLedger.receive`)."""
-        _fit_move(sku, location, operation_id, actor)
-        _fit(reason, _REASON)
-        q = _positive(quantity)
-        return self._once(
-            "receive",
-            operation_id,
-            ("receive", sku, location, _text(q)),
-            lambda: self._increase(
-                MovementKind.RECEIVED,
-                sku,
-                location,
-                q,
-                order_id=None,
-                operation_id=operation_id,
-                at=at,
-                actor=actor,
-                reason=reason,
-            ),
-            _position_from,
-        )
-
-    def restock(
-        self,
-        sku: str,
-        location: str,
-        *,
-        quantity: Decimal | int | str,
-        operation_id: str,
-        at: datetime,
-        order_id: str | None = None,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> StockPosition:
-        """Returned goods go back on hand (see :meth:`StockLedger.restock`)."""
-        _fit_move(sku, location, operation_id, actor)
-        _fit(order_id, _ORDER_ID)
-        _fit(reason, _REASON)
-        q = _positive(quantity)
-        return self._once(
-            "restock",
-            operation_id,
-            ("restock", sku, location, _text(q), order_id),
-            lambda: self._increase(
-                MovementKind.RESTOCKED,
-                sku,
-                location,
-                q,
-                order_id=order_id,
-                operation_id=operation_id,
-                at=at,
-                actor=actor,
-                reason=reason,
-            ),
-            _position_from,
-        )
-
-    def adjust(
-        self,
-        sku: str,
-        location: str,
-        *,
-        counted: Decimal | int | str,
-        reason: str,
-        operation_id: str,
-        at: datetime,
-        actor: str | None = None,
-    ) -> StockPosition:
-        """Set on hand to a counted quantity, never below reserved (see :meth:`StockLedger.adjust`).
-
-        Raises:
-            RuleViolation: ``stock.adjust.below_reserved`` if the count is below reserved.
-        """
-        _fit_move(sku, location, operation_id, actor)
-        _fit(reason, _REASON)
-        q = _stored(to_quantity(counted, what="counted"), what="counted")
-
-        def work() -> tuple[Any, StockPosition]:
-            before = self.position(sku, location)
-            if q < before.reserved:
-                raise RuleViolation(
-                    STOCK_ADJUST_BELOW_RESERVED,
-                    params={
-                        "sku": sku,
-                        "location": location,
-                        "counted": str(q),
-                        "reserved": str(before.reserved),
-                    },
-                )
-            delta = q - before.on_hand
-            # Conditional on the on hand just read: a concurrent change makes it stale.
-            row = self._change(
-                sku,
-                location,
-                on_hand=delta,
-                condition="count",
-                limit=q,
-                before=before.on_hand,
-                create=not before.on_hand and not before.reserved,
-            )
-            if row is None:
-                raise _Stale
-            self._journal(
-                [
-                    self._movement(
-                        MovementKind.ADJUSTED,
-                        sku,
-                        location,
-                        delta,
-                        ZERO,
-                        operation_id=operation_id,
-                        at=at,
-                        actor=actor,
-                        reason=reason,
-                    )
-                ]
-            )
-            self._emit(
-                [
-                    StockAdjusted(
-                        occurred_at=at,
-                        sku=sku,
-                        location=location,
-                        counted=q,
-                        delta=delta,
-                        reason=reason,
-                    ),
-                    *self._alerts(sku, location, row, before.free, at),
-                    *self._excess(sku, location, row, before.on_hand, at),
-                ]
-            )
-            position = self._position(sku, location, row)
-            return _position_document(position), position
-
-        fingerprint = ("adjust", sku, location, _text(q), reason)
-        return self._once("adjust", operation_id, fingerprint, work, _position_from)
-
-    def transfer(
-        self,
-        sku: str,
-        *,
-        source: str,
-        destination: str,
-        quantity: Decimal | int | str,
-        operation_id: str,
-        at: datetime,
-        actor: str | None = None,
-        reason: str | None = None,
-    ) -> tuple[StockPosition, StockPosition]:
-        """Move unreserved stock between two locations (see :meth:`StockLedger.transfer`).
-
-        Raises:
-            InsufficientStock: if the source has less unreserved stock than asked.
-            RuleViolation: ``stock.transfer.same_location`` when source is destination.
-        """
-        _fit_move(sku, source, operation_id, actor)
-        _fit(destination, _LOCATION)
-        _fit(reason, _REASON)
-        q = _positive(quantity)
-
-        def work() -> tuple[Any, tuple[StockPosition, StockPosition]]:
-            if source == destination:
-                raise RuleViolation(STOCK_TRANSFER_SAME_LOCATION, params={"location": source})
-            rows: dict[str, Any] = {}
-            # Positions in (SKU, location) order, like every other operation.
-            for location in sorted((source, destination)):
-                if location == source:
-                    row = self._change(sku, source, on_hand=-q, condition="free", limit=q)
-                    if row is None:
-                        free = self.position(sku, source).free
-                        raise InsufficientStock((Shortfall(sku, q, free),))
-                else:
-                    row = self._change(sku, destination, on_hand=q, create=True)
-                rows[location] = row
-            src, dst = rows[source], rows[destination]
-            self._journal(
-                [
-                    self._movement(
-                        MovementKind.TRANSFERRED_OUT,
-                        sku,
-                        source,
-                        -q,
-                        ZERO,
-                        operation_id=operation_id,
-                        at=at,
-                        actor=actor,
-                        reason=reason,
-                    ),
-                    self._movement(
-                        MovementKind.TRANSFERRED_IN,
-                        sku,
-                        destination,
-                        q,
-                        ZERO,
-                        operation_id=operation_id,
-                        at=at,
-                        actor=actor,
-                        reason=reason,
-                    ),
-                ]
-            )
-            self._emit(
-                [
-                    StockTransferred(
-                        occurred_at=at, sku=sku, source=source, destination=destination, quantity=q
-                    ),
-                    *self._alerts(sku, source, src, src.on_hand - src.reserved + q, at),
-                    *self._excess(sku, destination, dst, dst.on_hand - q, at),
-                ]
-            )
-            result = (self._position(sku, source, src), self._position(sku, destination, dst))
-            return [_position_document(r) for r in result], result
-
-        return self._once(
-            "transfer",
-            operation_id,
-            ("transfer", sku, source, destination, _text(q)),
-            work,
-            lambda docs: (_position_from(docs[0]), _position_from(docs[1])),
-        )
 
     # ---------------------------------------------------------------- reservations
 
@@ -1598,7 +187,7 @@ class SqlStockStore:
         allow_backorder: bool,
     ) -> dict[str, list[tuple[str, Decimal]]]:
         """Plan ``demand`` on the positions as they are now (the ledger's planning)."""
-        planned = _PLANNED_LOCKED if self._one_statement else _PLANNED
+        planned = PLANNED_LOCKED if self._one_statement else PLANNED
         rows = self._connection.execute(planned, {"t": self._tenant, "skus": sorted(demand)})
         available: dict[str, dict[str, Decimal]] = {sku: {} for sku in demand}
         locations: dict[str, list[str]] = {sku: [] for sku in demand}
@@ -1613,7 +202,7 @@ class SqlStockStore:
         plan = plan_allocation(
             demand,
             available,
-            strategy=_DEFAULT if strategy is None else strategy,
+            strategy=DEFAULT_STRATEGY if strategy is None else strategy,
             allow_backorder=allow_backorder,
         )
         served: dict[str, list[tuple[str, Decimal]]] = {}
@@ -1624,7 +213,7 @@ class SqlStockStore:
     def _remember(self, locations: Mapping[str, list[str]]) -> None:
         """Note which SKUs have exactly one position (the memo is a hint, never trusted)."""
         memo = self._memo
-        if len(memo) > _MEMO_LIMIT:
+        if len(memo) > MEMO_LIMIT:
             memo.clear()
         for sku, found in locations.items():
             if len(found) == 1:
@@ -1652,16 +241,16 @@ class SqlStockStore:
         """Reserve each (SKU, location) total by one conditional update, in key order."""
         alerts: list[DomainEvent] = []
         condition = "free" if allow_safety_stock else "available"
-        for (sku, location), q in _totals(taken).items():
+        for (sku, location), q in totals_by_position(taken).items():
             row = self._change(sku, location, reserved=q, condition=condition, limit=q)
             if row is None:
-                raise _Stale  # someone took it since the plan: re-plan.
-            alerts += self._alerts(sku, location, row, row.on_hand - row.reserved + q, at)
+                raise Stale  # someone took it since the plan: re-plan.
+            alerts += falling_stock_alerts(sku, location, row, row.on_hand - row.reserved + q, at)
         return alerts
 
     def _release_rows(self, taken: Iterable[tuple[str, str, Decimal]], *, ship: bool) -> None:
         """Give back (or ship) each (SKU, location) total by one conditional update."""
-        for (sku, location), q in _totals(taken).items():
+        for (sku, location), q in totals_by_position(taken).items():
             row = self._change(
                 sku,
                 location,
@@ -1671,9 +260,9 @@ class SqlStockStore:
                 limit=q,
             )
             if row is None:  # pragma: no cover - the reservation row guards its stock
-                raise _Stale
+                raise Stale
 
-    def _save(self, reservation_id: str, state: _State) -> None:
+    def _save(self, reservation_id: str, state: StoredReservation) -> None:
         """Store a changed reservation if nobody changed it since it was read."""
         r = reservations_table.c
         updated = self._connection.execute(
@@ -1684,13 +273,13 @@ class SqlStockStore:
                 r.version == state.version,
             )
             .values(
-                document=_dumps(state.document()),
+                document=compact_json(state.document()),
                 is_open=state.is_open,
                 version=state.version + 1,
             )
         )
         if updated.rowcount != 1:
-            raise _Stale
+            raise Stale
 
     def reserve(
         self,
@@ -1716,37 +305,29 @@ class SqlStockStore:
             ConcurrencyConflict: ``concurrency.conflict`` if the stock kept changing.
         """
         rid = operation_id if reservation_id is None else reservation_id
-        _fit_reserve(order_id, lines, reservation_id=rid, operation_id=operation_id, actor=actor)
-        chosen = None if _is_default(strategy) else strategy
+        fit_reserve(order_id, lines, reservation_id=rid, operation_id=operation_id, actor=actor)
+        chosen = None if is_default_strategy(strategy) else strategy
         if chosen is None:
             chosen = self._default_strategy
-        request = tuple((ln.line_id, ln.sku, _stored(ln.quantity)) for ln in lines)
+        request = tuple((ln.line_id, ln.sku, stored_quantity(ln.quantity)) for ln in lines)
         fingerprint = [
             "reserve",
             order_id,
             None if chosen is None else repr(chosen),
             allow_backorder,
             allow_safety_stock,
-            _iso(expires_at),
+            iso_or_none(expires_at),
             rid,
-            *(x for line_id, sku, q in request for x in (line_id, sku, _text(q))),
+            *(x for line_id, sku, q in request for x in (line_id, sku, quantity_text(q))),
         ]
 
         def plan() -> tuple[dict[str, list[tuple[str, Decimal]]], bool]:
-            if not request:
-                raise RuleViolation(STOCK_RESERVATION_INVALID, params={"reason": "no lines"})
-            if len({line[0] for line in request}) != len(request):
-                raise RuleViolation(
-                    STOCK_RESERVATION_INVALID, params={"reason": "duplicate line ids"}
-                )
-            demand: dict[str, Decimal] = {}
-            for _, sku, q in request:
-                demand[sku] = demand.get(sku, ZERO) + q
+            demand = reservation_demand(request)
             # SKUs at one location, with the default strategy: the plan is "all of it
             # there" if the stock is there, which the write itself checks.
             single = (
                 self._single_locations(demand)
-                if chosen is None and len(demand) <= _ONE_STATEMENT_ROWS
+                if chosen is None and len(demand) <= ONE_STATEMENT_ROWS
                 else None
             )
             if single is not None:
@@ -1771,33 +352,30 @@ class SqlStockStore:
                         STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid}
                     ) from None
                 raise
-            state = _State(
+            change = decide_reservation(
+                rid, order_id, request, served, at=at, expires_at=expires_at
+            )
+            state = StoredReservation(
                 order_id=order_id,
                 created_at=at,
                 expires_at=expires_at,
                 expired=False,
-                lines=_distribute(request, served),
+                lines=change.state[4],
             )
-            taken = [(sku, loc, q) for _, sku, _, allocs, *_ in state.lines for loc, q in allocs]
-            new = _NewReservation(
+            taken = list(change.taken)
+            new = NewReservation(
                 reservation_id=rid,
                 operation_id=operation_id,
                 state=state,
                 taken=taken,
-                event=StockReserved(
-                    occurred_at=at,
-                    reservation_id=rid,
-                    order_id=order_id,
-                    allocations=tuple(Allocation(*t) for t in taken),
-                    backordered=sum((line[4] for line in state.lines), ZERO),
-                ),
-                document=_reservation_document(rid, state),
+                event=change.events[0],
+                document=reservation_document(rid, state),
                 at=at,
                 actor=actor,
                 allow_safety_stock=allow_safety_stock,
                 unplanned=unplanned,
             )
-            if len(taken) > _ONE_STATEMENT_ROWS:
+            if len(taken) > ONE_STATEMENT_ROWS:
                 # Too big for one statement's parameters: statement by statement, in a
                 # savepoint (never planned from the memo, see plan()).
                 with self._connection.begin_nested():
@@ -1809,10 +387,10 @@ class SqlStockStore:
             return new.document, state.public(rid)
 
         return self._once(
-            "reserve", operation_id, fingerprint, work, _reservation_from, records_itself=True
+            "reserve", operation_id, fingerprint, work, reservation_from, records_itself=True
         )
 
-    def _write_reservation(self, new: _NewReservation) -> None:
+    def _write_reservation(self, new: NewReservation) -> None:
         """Write a planned reservation statement by statement, the record last."""
         reservation_id, operation_id, at = new.reservation_id, new.operation_id, new.at
         self._insert_reservation(reservation_id, new.state)
@@ -1826,8 +404,8 @@ class SqlStockStore:
             actor=new.actor,
         )
         self._emit([new.event, *alerts])
-        if not self._record(operation_id, self._fingerprint, _dumps(new.document)):
-            raise _Replay
+        if not self._record(operation_id, self._fingerprint, compact_json(new.document)):
+            raise Replay
 
     def _journal_reserved(
         self,
@@ -1858,7 +436,7 @@ class SqlStockStore:
             ]
         )
 
-    def _reservation_params(self, new: _NewReservation) -> dict[str, Any]:
+    def _reservation_params(self, new: NewReservation) -> dict[str, Any]:
         """The statement parameters both dialects' reservation writes share."""
         state, document = new.state, new.document
         return {
@@ -1866,18 +444,18 @@ class SqlStockStore:
             "o": new.operation_id,
             "r": new.reservation_id,
             "order": state.order_id,
-            "expires": None if state.expires_at is None else _expiry_key(state.expires_at),
+            "expires": None if state.expires_at is None else expiry_key(state.expires_at),
             "open": state.is_open,
-            "document": _dumps({k: v for k, v in document.items() if k != "id"}),
+            "document": compact_json({k: v for k, v in document.items() if k != "id"}),
             "fingerprint": self._fingerprint,
-            "result": _dumps(document),
+            "result": compact_json(document),
             "kind": MovementKind.RESERVED.value,
             "actor": new.actor,
             "at": new.at.isoformat(),
         }
 
-    def _reserve_at_once(self, new: _NewReservation) -> None:
-        """Write a reservation in one statement (PostgreSQL, see ``_pg_reserve``).
+    def _reserve_at_once(self, new: NewReservation) -> None:
+        """Write a reservation in one statement (PostgreSQL, see ``pg_reserve``).
 
         Planned: the plan was read with its rows locked (``_served``), so the updates
         find the stock the plan saw; the statement is still conditional, never
@@ -1886,16 +464,16 @@ class SqlStockStore:
         position, and a miss forgets the memo and re-plans.
 
         Raises:
-            _Stale: a position did not have the stock (what was taken is given back
+            Stale: a position did not have the stock (what was taken is given back
                 first).
-            _Replay: the operation id is recorded (before, or concurrently).
+            Replay: the operation id is recorded (before, or concurrently).
             RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
         """
         reservation_id, taken, unplanned = new.reservation_id, new.taken, new.unplanned
-        totals = _totals(taken)
+        totals = totals_by_position(taken)
         keys = list(totals)
         params = self._reservation_params(new)
-        params["event"] = _dumps(encode(new.event))
+        params["event"] = compact_json(encode(new.event))
         for i, key in enumerate(keys):
             params[f"s{i}"], params[f"l{i}"] = key
             params[f"q{i}"] = totals[key]
@@ -1903,7 +481,7 @@ class SqlStockStore:
             params[f"ms{i}"] = sku
             params[f"ml{i}"] = location
             params[f"mq{i}"] = q
-        statement = _pg_reserve(
+        statement = pg_reserve(
             len(keys),
             len(taken),
             allow_safety_stock=new.allow_safety_stock,
@@ -1915,9 +493,9 @@ class SqlStockStore:
         if outcome.recorded:
             alerts: list[DomainEvent] = []
             for row, key in zip(rows if keys else (), keys, strict=True):
-                after = _PositionRow(row)
+                after = PositionRow(row)
                 free_before = after.on_hand - after.reserved + totals[key]
-                alerts += self._alerts(*key, after, free_before, new.at)
+                alerts += falling_stock_alerts(*key, after, free_before, new.at)
             if alerts:
                 self._emit(alerts)
                 self._connection.execute(stock_events_table.insert(), self._events)
@@ -1925,7 +503,7 @@ class SqlStockStore:
         # Refused: give back what the statement took (this transaction still holds
         # those rows, so the undo is exact), then say why.
         if applied:
-            self._connection.exec_driver_sql(_pg_unreserve(applied), params)
+            self._connection.exec_driver_sql(pg_unreserve(applied), params)
         if outcome.created:
             r = reservations_table.c
             self._connection.execute(
@@ -1934,17 +512,17 @@ class SqlStockStore:
                 )
             )
         if outcome.seen:
-            raise _Replay
+            raise Replay
         if applied < len(keys):
             if not unplanned:  # pragma: no cover - the plan's rows are locked
-                raise _Stale
+                raise Stale
             self._memo.pop(keys[applied][0], None)
-            raise _Stale  # the memo was out of date, or the stock is short: plan.
+            raise Stale  # the memo was out of date, or the stock is short: plan.
         if outcome.created:
-            raise _Replay  # recorded by a concurrent call that committed first
+            raise Replay  # recorded by a concurrent call that committed first
         raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": reservation_id})
 
-    def _reserve_in_steps(self, new: _NewReservation) -> None:
+    def _reserve_in_steps(self, new: NewReservation) -> None:
         """Write a reservation on SQLite: one statement per table, no savepoint.
 
         SQLite has one writer: from its first write on, this transaction holds the
@@ -1955,31 +533,31 @@ class SqlStockStore:
         reservation row, and the journal rows and events, which nothing refuses.
 
         Raises:
-            _Stale: a position did not have the stock (the memo is forgotten).
-            _Replay: the operation id is recorded.
+            Stale: a position did not have the stock (the memo is forgotten).
+            Replay: the operation id is recorded.
             RuleViolation: ``stock.reservation.duplicate`` for a taken reservation id.
         """
         execute = self._connection.exec_driver_sql
         params = self._reservation_params(new)
-        if execute(_SQLITE_RECORD, params).first() is None:
-            raise _Replay
-        take = _SQLITE_TAKE[(new.allow_safety_stock, new.unplanned)]
+        if execute(SQLITE_RECORD, params).first() is None:
+            raise Replay
+        take = SQLITE_TAKE[(new.allow_safety_stock, new.unplanned)]
         applied: list[dict[str, Any]] = []
         alerts: list[DomainEvent] = []
-        for (sku, location), q in _totals(new.taken).items():
-            key = {"t": self._tenant, "s": sku, "l": location, "q": _millionths(q)}
+        for (sku, location), q in totals_by_position(new.taken).items():
+            key = {"t": self._tenant, "s": sku, "l": location, "q": to_millionths(q)}
             row = execute(take, key).first()
             if row is None:
                 self._give_back_steps(applied, params)
                 # Short, or the memo is out of date (or, in a transaction the host
                 # began, the plan): plan again on the rows as they are now.
                 self._memo.pop(sku, None)
-                raise _Stale
+                raise Stale
             applied.append(key)
-            after = _PositionRow(row, _from_millionths)
+            after = PositionRow(row, from_millionths)
             free_before = after.on_hand - after.reserved + q
-            alerts += self._alerts(sku, location, after, free_before, new.at)
-        if execute(_SQLITE_RESERVATION, params).first() is None:
+            alerts += falling_stock_alerts(sku, location, after, free_before, new.at)
+        if execute(SQLITE_RESERVATION, params).first() is None:
             self._give_back_steps(applied, params)
             raise RuleViolation(
                 STOCK_RESERVATION_DUPLICATE, params={"reservation_id": new.reservation_id}
@@ -1987,28 +565,28 @@ class SqlStockStore:
         for i, (sku, location, q) in enumerate(new.taken):
             params[f"ms{i}"] = sku
             params[f"ml{i}"] = location
-            params[f"mq{i}"] = _millionths(q)
+            params[f"mq{i}"] = to_millionths(q)
         if new.taken:
-            execute(_sqlite_journal(len(new.taken)), params)
+            execute(sqlite_journal(len(new.taken)), params)
         events = [new.event, *alerts]
-        payloads = {f"e{i}": _dumps(encode(event)) for i, event in enumerate(events)}
-        execute(_sqlite_events(len(events)), {"t": self._tenant, **payloads})
+        payloads = {f"e{i}": compact_json(encode(event)) for i, event in enumerate(events)}
+        execute(sqlite_events(len(events)), {"t": self._tenant, **payloads})
 
     def _give_back_steps(self, applied: list[dict[str, Any]], params: dict[str, Any]) -> None:
         """Undo a refused ``_reserve_in_steps``: its updates and its record."""
         for key in applied:
-            self._connection.exec_driver_sql(_SQLITE_GIVE_BACK, key)
-        self._connection.exec_driver_sql(_SQLITE_UNRECORD, params)
+            self._connection.exec_driver_sql(SQLITE_GIVE_BACK, key)
+        self._connection.exec_driver_sql(SQLITE_UNRECORD, params)
 
-    def _insert_reservation(self, reservation_id: str, state: _State) -> None:
+    def _insert_reservation(self, reservation_id: str, state: StoredReservation) -> None:
         row = {
             "tenant_id": self._tenant,
             "reservation_id": reservation_id,
             "order_id": state.order_id,
-            "expires_key": None if state.expires_at is None else _expiry_key(state.expires_at),
+            "expires_key": None if state.expires_at is None else expiry_key(state.expires_at),
             "is_open": state.is_open,
             "version": 1,
-            "document": _dumps(state.document()),
+            "document": compact_json(state.document()),
         }
         try:
             # No savepoint of its own: the operation's savepoint rolls the error back.
@@ -2034,10 +612,10 @@ class SqlStockStore:
             NotFound: if there is no such reservation.
             OperationConflict: if the operation id was used for something else.
         """
-        _fit(reservation_id, _RESERVATION_ID)
-        _fit(operation_id, _OPERATION_ID)
-        _fit(actor, _ACTOR)
-        chosen = self._default_strategy if _is_default(strategy) else strategy
+        fit(reservation_id, RESERVATION_ID_BOUND)
+        fit(operation_id, OPERATION_ID_BOUND)
+        fit(actor, ACTOR_BOUND)
+        chosen = self._default_strategy if is_default_strategy(strategy) else strategy
         fingerprint = [
             "fill_backorders",
             reservation_id,
@@ -2047,10 +625,7 @@ class SqlStockStore:
 
         def work() -> tuple[Any, Reservation]:
             state = self._load(reservation_id)
-            waiting = tuple((line[0], line[1], line[4]) for line in state.lines if line[4])
-            demand: dict[str, Decimal] = {}
-            for _, sku, q in waiting:
-                demand[sku] = demand.get(sku, ZERO) + q
+            _, demand = backordered_demand(state.lines)
             served = (
                 self._served(
                     demand, chosen, allow_safety_stock=allow_safety_stock, allow_backorder=True
@@ -2058,22 +633,11 @@ class SqlStockStore:
                 if demand
                 else {}
             )
-            filled = {line[0]: line for line in _distribute(waiting, served)} if waiting else {}
-            new_lines: list[_Line] = []
-            for line in state.lines:
-                got = filled.get(line[0])
-                if got is None:
-                    new_lines.append(line)
-                    continue
-                merged = dict(line[3])
-                for location, q in got[3]:
-                    merged[location] = merged.get(location, ZERO) + q
-                new_lines.append((*line[:3], tuple(merged.items()), got[4], line[5], line[6]))
-            state.lines = tuple(new_lines)
+            change = decide_backorder_fill(reservation_id, state.state, served, at=at)
+            state.take_state(change.state)
             self._save(reservation_id, state)
-            taken = [(sku, loc, q) for sku, got in served.items() for loc, q in got]
+            taken = list(change.taken)
             alerts = self._reserve_rows(taken, allow_safety_stock=allow_safety_stock, at=at)
-            events: list[DomainEvent] = []
             if taken:
                 self._journal_reserved(
                     taken,
@@ -2083,32 +647,10 @@ class SqlStockStore:
                     reservation_id=reservation_id,
                     actor=actor,
                 )
-                events.append(
-                    StockBackorderFilled(
-                        occurred_at=at,
-                        reservation_id=reservation_id,
-                        order_id=state.order_id,
-                        allocations=tuple(Allocation(*t) for t in taken),
-                        backordered=sum((line[4] for line in new_lines), ZERO),
-                    )
-                )
-            self._emit([*events, *alerts])
-            return _reservation_document(reservation_id, state), state.public(reservation_id)
+            self._emit([*change.events, *alerts])
+            return reservation_document(reservation_id, state), state.public(reservation_id)
 
-        return self._once("fill_backorders", operation_id, fingerprint, work, _reservation_from)
-
-    def _wanted(
-        self, state: _State, requested: Mapping[str, Decimal | int | str] | None
-    ) -> dict[str, Decimal] | None:
-        if requested is None:
-            return None
-        known = {line[0] for line in state.lines}
-        wanted: dict[str, Decimal] = {}
-        for line_id, quantity in requested.items():
-            if line_id not in known:
-                raise NotFound(params={"entity": "reservation line", "id": line_id})
-            wanted[line_id] = _positive(quantity)
-        return wanted
+        return self._once("fill_backorders", operation_id, fingerprint, work, reservation_from)
 
     def _give_back(
         self,
@@ -2122,53 +664,58 @@ class SqlStockStore:
         actor: str | None,
         reason: str | None,
     ) -> tuple[Any, Reservation]:
-        """Release or ship: the reservation row first, then the positions it frees."""
+        """Release or ship: the kernel decides, then the reservation row, then the positions."""
         state = self._load(reservation_id)
-        new_lines, taken, unbackordered = _take(
-            state.lines, self._wanted(state, lines), commit=ship, location=location
+        wanted = _stored_request(requested_quantities(state.lines, lines))
+        change = (
+            decide_commit(reservation_id, state.state, wanted, at=at, location=location)
+            if ship
+            else decide_release(reservation_id, state.state, wanted, at=at, reason=reason)
         )
-        state.lines = new_lines
+        state.take_state(change.state)
         self._save(reservation_id, state)
-        self._release_rows(taken, ship=ship)
-        kind = MovementKind.COMMITTED if ship else MovementKind.RELEASED
-        if taken:
+        self._release_rows(change.taken, ship=change.ships)
+        if change.taken:
             self._journal(
-                [
-                    self._movement(
-                        kind,
-                        sku,
-                        loc,
-                        -q if ship else ZERO,
-                        -q,
-                        operation_id=operation_id,
-                        at=at,
-                        order_id=state.order_id,
-                        reservation_id=reservation_id,
-                        actor=actor,
-                        reason=reason,
-                    )
-                    for sku, loc, q in taken
-                ]
+                self._give_back_movements(
+                    reservation_id,
+                    state.order_id,
+                    change,
+                    operation_id=operation_id,
+                    at=at,
+                    actor=actor,
+                )
             )
-        allocations = tuple(Allocation(*t) for t in taken)
-        event: DomainEvent
-        if ship:
-            event = StockCommitted(
-                occurred_at=at,
+        self._emit([change.event])
+        return reservation_document(reservation_id, state), state.public(reservation_id)
+
+    def _give_back_movements(
+        self,
+        reservation_id: str,
+        order_id: str,
+        change: GiveBack,
+        *,
+        operation_id: str,
+        at: datetime,
+        actor: str | None,
+    ) -> list[dict[str, Any]]:
+        """The journal rows of a kernel's release, shipment or expiry decision."""
+        return [
+            self._movement(
+                change.kind,
+                sku,
+                location,
+                -q if change.ships else ZERO,
+                -q,
+                operation_id=operation_id,
+                at=at,
+                order_id=order_id,
                 reservation_id=reservation_id,
-                order_id=state.order_id,
-                allocations=allocations,
+                actor=actor,
+                reason=change.reason,
             )
-        else:
-            event = StockReleased(
-                occurred_at=at,
-                reservation_id=reservation_id,
-                order_id=state.order_id,
-                allocations=allocations,
-                backordered=unbackordered,
-            )
-        self._emit([event])
-        return _reservation_document(reservation_id, state), state.public(reservation_id)
+            for sku, location, q in change.taken
+        ]
 
     def release(
         self,
@@ -2188,10 +735,10 @@ class SqlStockStore:
                 outstanding.
             OperationConflict: if the operation id was used for something else.
         """
-        _fit(reservation_id, _RESERVATION_ID)
-        _fit(operation_id, _OPERATION_ID)
-        _fit(actor, _ACTOR)
-        _fit(reason, _REASON)
+        fit(reservation_id, RESERVATION_ID_BOUND)
+        fit(operation_id, OPERATION_ID_BOUND)
+        fit(actor, ACTOR_BOUND)
+        fit(reason, REASON_BOUND)
         fingerprint = ["release", reservation_id, _request(lines)]
         return self._once(
             "release",
@@ -2207,7 +754,7 @@ class SqlStockStore:
                 actor=actor,
                 reason=reason,
             ),
-            _reservation_from,
+            reservation_from,
         )
 
     def commit(
@@ -2228,10 +775,10 @@ class SqlStockStore:
                 allocated.
             OperationConflict: if the operation id was used for something else.
         """
-        _fit(reservation_id, _RESERVATION_ID)
-        _fit(operation_id, _OPERATION_ID)
-        _fit(location, _LOCATION)
-        _fit(actor, _ACTOR)
+        fit(reservation_id, RESERVATION_ID_BOUND)
+        fit(operation_id, OPERATION_ID_BOUND)
+        fit(location, LOCATION_BOUND)
+        fit(actor, ACTOR_BOUND)
         fingerprint = ["commit", reservation_id, location, _request(lines)]
         return self._once(
             "commit",
@@ -2247,7 +794,7 @@ class SqlStockStore:
                 actor=actor,
                 reason=None,
             ),
-            _reservation_from,
+            reservation_from,
         )
 
     def expire(
@@ -2262,8 +809,8 @@ class SqlStockStore:
             OperationConflict: if the operation id was used for something else.
         """
         op = f"expire:{now.isoformat()}" if operation_id is None else operation_id
-        _fit(op, _OPERATION_ID)
-        _fit(actor, _ACTOR)
+        fit(op, OPERATION_ID_BOUND)
+        fit(actor, ACTOR_BOUND)
         r = reservations_table.c
 
         def work() -> tuple[Any, tuple[Reservation, ...]]:
@@ -2272,53 +819,31 @@ class SqlStockStore:
                 .where(
                     r.tenant_id == self._tenant,
                     r.is_open.is_(True),
-                    r.expires_key <= _expiry_key(now),
+                    r.expires_key <= expiry_key(now),
                 )
                 .order_by(r.seq)
             ).all()
             freed_all: list[tuple[str, str, Decimal]] = []
             journal: list[dict[str, Any]] = []
             events: list[DomainEvent] = []
-            expired: list[tuple[str, _State]] = []
+            expired: list[tuple[str, StoredReservation]] = []
             for row in rows:
-                state = _State.load(row.document, row.version)
-                new_lines, freed, unbackordered = _take(state.lines, None, commit=False)
-                state.lines = new_lines
-                state.expired = True
+                state = StoredReservation.load(row.document, row.version)
+                change = decide_expiry(row.reservation_id, state.state, now=now)
+                state.take_state(change.state)
                 self._save(row.reservation_id, state)
-                freed_all += freed
-                journal += [
-                    self._movement(
-                        MovementKind.EXPIRED,
-                        sku,
-                        loc,
-                        ZERO,
-                        -q,
-                        operation_id=op,
-                        at=now,
-                        order_id=state.order_id,
-                        reservation_id=row.reservation_id,
-                        actor=actor,
-                        reason="expired",
-                    )
-                    for sku, loc, q in freed
-                ]
-                events.append(
-                    ReservationExpired(
-                        occurred_at=now,
-                        reservation_id=row.reservation_id,
-                        order_id=state.order_id,
-                        allocations=tuple(Allocation(*t) for t in freed),
-                        backordered=unbackordered,
-                    )
+                freed_all += change.taken
+                journal += self._give_back_movements(
+                    row.reservation_id, state.order_id, change, operation_id=op, at=now, actor=actor
                 )
+                events.append(change.event)
                 expired.append((row.reservation_id, state))
             self._release_rows(freed_all, ship=False)
             if journal:
                 self._journal(journal)
             self._emit(events)
             return (
-                [_reservation_document(rid, state) for rid, state in expired],
+                [reservation_document(rid, state) for rid, state in expired],
                 tuple(state.public(rid) for rid, state in expired),
             )
 
@@ -2327,15 +852,15 @@ class SqlStockStore:
             op,
             ["expire", now.isoformat()],
             work,
-            lambda docs: tuple(_reservation_from(d) for d in docs),
+            lambda docs: tuple(reservation_from(d) for d in docs),
         )
 
 
-def _positive(value: object) -> Decimal:
-    number = _stored(to_quantity(value))
-    if not number:
-        raise InvalidQuantity(params={"what": "quantity", "reason": "must be positive"})
-    return number
+def _stored_request(wanted: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+    """Checked per-line quantities, refused if a column cannot store them exactly."""
+    if wanted is None:
+        return None
+    return {line_id: stored_quantity(quantity) for line_id, quantity in wanted.items()}
 
 
 def _request(lines: Mapping[str, Decimal | int | str] | None) -> list[str] | None:

@@ -9,7 +9,7 @@ of it. Readers outside a unit of work take the same lock, so they never see a ch
 half made.
 
 Invariants: every method of :class:`InMemoryStockStore` runs under one lock, so each
-operation of the underlying :class:`~salesorder.inventory.StockLedger` is atomic with
+operation of the underlying :class:`StockLedger` is atomic with
 respect to every other thread; a reader never sees a half-applied reservation, and
 concurrent reservations never oversell. Between :meth:`InMemoryStockStore.begin` and
 :meth:`~InMemoryStockStore.rollback` the ledger records an undo log (one unit of work at
@@ -35,13 +35,13 @@ from salesorder.adapters._memory_orders import (
     SystemClock,
 )
 from salesorder.adapters._memory_quotes import MemoryIdempotencyKeys, MemoryQuoteRepository
+from salesorder.adapters._memory_stock import StockLedger
 from salesorder.events import DomainEvent
 from salesorder.inventory import (
     AllocationStrategy,
     Movement,
     Reservation,
     ReservationLine,
-    StockLedger,
     StockPosition,
 )
 
@@ -57,6 +57,7 @@ __all__ = [
     "MemoryQuoteRepository",
     "MemoryUnitOfWork",
     "PatternNumbering",
+    "StockLedger",
     "SystemClock",
 ]
 

@@ -40,13 +40,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+# The stock store's tables live on METADATA too (see _sql_schema, which both import).
+from salesorder.adapters._sql_schema import (
+    INTERRUPTED_WRITE,
+    METADATA,
+    TABLE_PREFIX,
+    Bound,
+    fit,
+)
+from salesorder.adapters._sql_stock import SqlStockStore
+from salesorder.adapters._sql_stock_tables import Quantity
 from salesorder.codec import decode, encode
 from salesorder.errors import (
     STORAGE_TRANSACTION_ABORTED,
-    STORAGE_VALUE_TOO_LONG,
     ConcurrencyConflict,
     NotFound,
-    RuleViolation,
 )
 from salesorder.events import DomainEvent, event_types
 from salesorder.order import Order
@@ -71,12 +79,6 @@ __all__ = [
     "render_in_migrations",
 ]
 
-METADATA = sa.MetaData()
-# Every table of METADATA starts with it; include_in_migrations relies on that.
-_TABLE_PREFIX: Final = "so_"
-# Set in a driver connection's info when a store's write without a savepoint failed
-# half-way: the unit of work then refuses to commit (storage.transaction_aborted).
-_INTERRUPTED_WRITE: Final = "salesorder.interrupted_write"
 
 orders_table = sa.Table(
     "so_orders",
@@ -152,44 +154,7 @@ idempotency_table = sa.Table(
 )
 
 
-class _Bound:
-    """A bounded text column as a write checks it: the field named in errors and its limit.
-
-    Args:
-        field: What the value is, as the error names it (never the value itself).
-        columns: Every column the value is stored in; the shortest one is the limit.
-    """
-
-    __slots__ = ("field", "limit")
-
-    def __init__(self, field: str, *columns: sa.Column[Any]) -> None:
-        lengths = [getattr(column.type, "length", None) for column in columns]
-        if not lengths or None in lengths:
-            msg = f"{field}: every column must be a bounded String"
-            raise TypeError(msg)
-        self.field: Final = field
-        self.limit: Final[int] = min(length for length in lengths if length is not None)
-
-
-def _fit(value: str | None, bound: _Bound) -> None:
-    """Refuse a value its column cannot hold, before any statement runs.
-
-    One ``len()``: the check sits on every write path, the hot ones included.
-
-    Args:
-        value: The value about to be stored (None: nothing to check).
-        bound: The column it goes to.
-
-    Raises:
-        RuleViolation: ``storage.value_too_long`` (params ``field`` and ``limit``).
-    """
-    if value is not None and len(value) > bound.limit:
-        raise RuleViolation(
-            STORAGE_VALUE_TOO_LONG, params={"field": bound.field, "limit": bound.limit}
-        )
-
-
-_TENANT: Final = _Bound(
+_TENANT: Final = Bound(
     "tenant_id",
     orders_table.c.tenant_id,
     outbox_table.c.tenant_id,
@@ -198,21 +163,21 @@ _TENANT: Final = _Bound(
     quotes_table.c.tenant_id,
     idempotency_table.c.tenant_id,
 )
-_ORDER_ID: Final = _Bound("order_id", orders_table.c.id)
-_ORDER_NUMBER: Final = _Bound("order_number", orders_table.c.number)
-_CUSTOMER_ID: Final = _Bound("customer_id", orders_table.c.customer_id)
-_EVENT_ID: Final = _Bound("event_id", outbox_table.c.event_id)
-_EVENT_TYPE: Final = _Bound("event_type", outbox_table.c.event_type)
-_COUPON_CODE: Final = _Bound("coupon_code", coupons_table.c.code)
-_COUPON_CUSTOMER: Final = _Bound("customer_id", coupons_table.c.customer_id)
-_COUPON_ORDER: Final = _Bound("order_id", coupons_table.c.order_id)
-_QUOTE_ID: Final = _Bound("quote_id", quotes_table.c.id)
-_QUOTE_NUMBER: Final = _Bound("quote_number", quotes_table.c.number)
-_IDEMPOTENCY_KEY: Final = _Bound("idempotency_key", idempotency_table.c.key)
-_IDEMPOTENCY_RESULT: Final = _Bound("idempotency_result", idempotency_table.c.result)
-_PREFIX: Final = _Bound("number_prefix", sequences_table.c.name)
+_ORDER_ID: Final = Bound("order_id", orders_table.c.id)
+_ORDER_NUMBER: Final = Bound("order_number", orders_table.c.number)
+_CUSTOMER_ID: Final = Bound("customer_id", orders_table.c.customer_id)
+_EVENT_ID: Final = Bound("event_id", outbox_table.c.event_id)
+_EVENT_TYPE: Final = Bound("event_type", outbox_table.c.event_type)
+_COUPON_CODE: Final = Bound("coupon_code", coupons_table.c.code)
+_COUPON_CUSTOMER: Final = Bound("customer_id", coupons_table.c.customer_id)
+_COUPON_ORDER: Final = Bound("order_id", coupons_table.c.order_id)
+_QUOTE_ID: Final = Bound("quote_id", quotes_table.c.id)
+_QUOTE_NUMBER: Final = Bound("quote_number", quotes_table.c.number)
+_IDEMPOTENCY_KEY: Final = Bound("idempotency_key", idempotency_table.c.key)
+_IDEMPOTENCY_RESULT: Final = Bound("idempotency_result", idempotency_table.c.result)
+_PREFIX: Final = Bound("number_prefix", sequences_table.c.name)
 # Not refused but cut: a delivery error is a diagnostic, not a value the caller chose.
-_LAST_ERROR: Final = _Bound("last_error", outbox_table.c.last_error)
+_LAST_ERROR: Final = Bound("last_error", outbox_table.c.last_error)
 
 
 _OUTBOX_INSERT: Final = {
@@ -255,7 +220,7 @@ def include_in_migrations(
     if type_ == "schema":
         return name is None
     if type_ == "table":
-        return name is not None and name.startswith(_TABLE_PREFIX)
+        return name is not None and name.startswith(TABLE_PREFIX)
     return True
 
 
@@ -283,9 +248,9 @@ def render_in_migrations(type_: str, obj: Any, autogen_context: Any) -> str | Li
 
 def _fit_order(order: Order) -> None:
     """Refuse an order whose indexed columns cannot hold its values."""
-    _fit(order.id, _ORDER_ID)
-    _fit(order.number, _ORDER_NUMBER)
-    _fit(order.customer.id, _CUSTOMER_ID)
+    fit(order.id, _ORDER_ID)
+    fit(order.number, _ORDER_NUMBER)
+    fit(order.customer.id, _CUSTOMER_ID)
 
 
 def _order_row(order: Order) -> dict[str, Any]:
@@ -303,7 +268,7 @@ class SqlOrderRepository:
     """:class:`~salesorder.ports.OrderRepository` on one connection and tenant."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        _fit(tenant_id, _TENANT)
+        fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -438,7 +403,7 @@ class SqlOutbox:
     """:class:`~salesorder.ports.Outbox` table written in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        _fit(tenant_id, _TENANT)
+        fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -451,8 +416,8 @@ class SqlOutbox:
         """
         events = list(events)
         for event in events:
-            _fit(event.event_id, _EVENT_ID)
-            _fit(event.name, _EVENT_TYPE)
+            fit(event.event_id, _EVENT_ID)
+            fit(event.name, _EVENT_TYPE)
         if not events:
             return
         rows = [
@@ -515,7 +480,7 @@ class SqlCouponLedger:
     """:class:`~salesorder.ports.CouponLedger` table written in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        _fit(tenant_id, _TENANT)
+        fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -549,9 +514,9 @@ class SqlCouponLedger:
         Raises:
             RuleViolation: ``storage.value_too_long`` for a value longer than its column.
         """
-        _fit(code, _COUPON_CODE)
-        _fit(customer_id, _COUPON_CUSTOMER)
-        _fit(order_id, _COUPON_ORDER)
+        fit(code, _COUPON_CODE)
+        fit(customer_id, _COUPON_CUSTOMER)
+        fit(order_id, _COUPON_ORDER)
         self._connection.execute(
             coupons_table.insert().values(
                 tenant_id=self._tenant, code=code, customer_id=customer_id, order_id=order_id
@@ -563,7 +528,7 @@ class SqlQuoteRepository:
     """Quotes as JSON documents with a revision counter for compare-and-set."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        _fit(tenant_id, _TENANT)
+        fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
         # Revision of each quote as loaded, so put(expected=...) can compare and set.
@@ -593,8 +558,8 @@ class SqlQuoteRepository:
             RuleViolation: ``storage.value_too_long`` for an id or number longer than
                 its column.
         """
-        _fit(quote.quote_id, _QUOTE_ID)
-        _fit(quote.number, _QUOTE_NUMBER)
+        fit(quote.quote_id, _QUOTE_ID)
+        fit(quote.number, _QUOTE_NUMBER)
         document = json.dumps(encode(quote), ensure_ascii=False, separators=(",", ":"))
         if expected is None:
             try:
@@ -642,7 +607,7 @@ class SqlIdempotencyKeys:
     """What keyed creating commands produced, in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        _fit(tenant_id, _TENANT)
+        fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -663,8 +628,8 @@ class SqlIdempotencyKeys:
             RuleViolation: ``storage.value_too_long`` for a key or result longer than
                 its column.
         """
-        _fit(key, _IDEMPOTENCY_KEY)
-        _fit(result, _IDEMPOTENCY_RESULT)
+        fit(key, _IDEMPOTENCY_KEY)
+        fit(result, _IDEMPOTENCY_RESULT)
         try:
             with self._connection.begin_nested():
                 self._connection.execute(
@@ -694,7 +659,7 @@ class SqlDatabase:
     def __init__(
         self, url: str | None = None, *, tenant_id: str = "default", engine: Engine | None = None
     ) -> None:
-        _fit(tenant_id, _TENANT)
+        fit(tenant_id, _TENANT)
         if engine is None:
             if url is None:
                 engine = sa.create_engine(
@@ -758,7 +723,7 @@ class SqlDatabase:
             RuleViolation: ``storage.value_too_long`` for a prefix longer than the
                 counter's name column.
         """
-        _fit(prefix, _PREFIX)
+        fit(prefix, _PREFIX)
         period = at.strftime("%Y%m")
         with self._turn(), self.engine.begin() as connection:
             value = _increment(connection, self.tenant_id, prefix, period)
@@ -806,7 +771,7 @@ class SqlNumbering:
     """
 
     def __init__(self, database: SqlDatabase, *, prefix: str = "SO", width: int = 6) -> None:
-        _fit(prefix, _PREFIX)
+        fit(prefix, _PREFIX)
         self._database = database
         self._prefix = prefix
         self._width = width
@@ -856,7 +821,7 @@ class SqlUnitOfWork:
         turns: threading.RLock | None = None,
         location_memo: dict[str, str] | None = None,
     ) -> None:
-        _fit(tenant_id, _TENANT)
+        fit(tenant_id, _TENANT)
         self._engine = engine
         self.tenant_id = tenant_id
         self._turns = turns
@@ -874,7 +839,7 @@ class SqlUnitOfWork:
                 self._turns.release()
             raise
         # The flag lives on the driver connection, which the pool hands out again.
-        connection.info.pop(_INTERRUPTED_WRITE, None)
+        connection.info.pop(INTERRUPTED_WRITE, None)
         connection.begin()
         self._connection = connection
         self._committed = False
@@ -901,7 +866,7 @@ class SqlUnitOfWork:
             if not self._committed:
                 connection.rollback()
         finally:
-            connection.info.pop(_INTERRUPTED_WRITE, None)
+            connection.info.pop(INTERRUPTED_WRITE, None)
             connection.close()
             self._connection = None
             if self._turns is not None:
@@ -933,16 +898,16 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         """Roll the transaction back."""
         self.connection.rollback()
-        self.connection.info.pop(_INTERRUPTED_WRITE, None)
+        self.connection.info.pop(INTERRUPTED_WRITE, None)
 
 
 def _transaction_aborted(connection: Connection) -> bool:
     """Whether the open transaction must not commit.
 
     The server has aborted it (psycopg's status INERROR), or a store's write without
-    a savepoint failed half-way (``_INTERRUPTED_WRITE``).
+    a savepoint failed half-way (``INTERRUPTED_WRITE``).
     """
-    if connection.info.get(_INTERRUPTED_WRITE):
+    if connection.info.get(INTERRUPTED_WRITE):
         return True
     info = getattr(connection.connection.driver_connection, "info", None)
     status = getattr(info, "transaction_status", None)
@@ -952,7 +917,3 @@ def _transaction_aborted(connection: Connection) -> bool:
 def iter_tables() -> Iterator[sa.Table]:
     """Every table of the adapter, in creation order."""
     return iter(METADATA.sorted_tables)
-
-
-# The stock store's tables live on METADATA too; imported last because it needs METADATA.
-from salesorder.adapters._sql_stock import Quantity, SqlStockStore  # noqa: E402

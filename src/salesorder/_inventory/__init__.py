@@ -1,0 +1,1 @@
+"""The stock kernel's implementation; :mod:`salesorder.inventory` is its public face."""

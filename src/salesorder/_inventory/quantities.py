@@ -1,0 +1,159 @@
+"""Stock quantities: exact, non-negative Decimals; the stock error codes and errors.
+
+Private: import every name from :mod:`salesorder.inventory`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Final
+
+from salesorder.errors import (
+    FloatRefused,
+    InvalidMoney,
+    SalesOrderError,
+    define_code,
+)
+from salesorder.money import to_decimal
+
+ZERO: Final = Decimal(0)
+
+STOCK_QUANTITY_INVALID = define_code(
+    "stock.quantity.invalid",
+    en="Invalid stock quantity for {what}: {reason}.",
+    zh="{what} 的库存数量无效:{reason}。",
+)
+STOCK_OPERATION_CONFLICT = define_code(
+    "stock.operation.conflict",
+    en="Operation {operation_id} was already used for a different request.",
+    zh="操作 {operation_id} 已用于另一个不同的请求。",
+)
+STOCK_RESERVATION_EXCEEDED = define_code(
+    "stock.reservation.exceeded",
+    en="Cannot {action} {requested} of line {line_id}: only {remaining} remain.",
+    zh="无法对订单行 {line_id} {action} {requested}:仅剩 {remaining}。",
+)
+STOCK_RESERVATION_DUPLICATE = define_code(
+    "stock.reservation.duplicate",
+    en="Reservation {reservation_id} already exists.",
+    zh="预留 {reservation_id} 已存在。",
+)
+STOCK_RESERVATION_INVALID = define_code(
+    "stock.reservation.invalid",
+    en="Invalid reservation request: {reason}.",
+    zh="预留请求无效:{reason}。",
+)
+STOCK_ADJUST_BELOW_RESERVED = define_code(
+    "stock.adjust.below_reserved",
+    en="Counted {counted} of {sku} at {location} is below the reserved {reserved}; "
+    "release reservations first.",
+    zh="{sku} 在 {location} 的盘点数量 {counted} 低于已预留的 {reserved};请先释放预留。",
+)
+STOCK_POSITION_DUPLICATE = define_code(
+    "stock.position.duplicate",
+    en="The opening position of {sku} at {location} is given more than once.",
+    zh="{sku} 在 {location} 的期初库存重复给出。",
+)
+STOCK_TRANSFER_SAME_LOCATION = define_code(
+    "stock.transfer.same_location",
+    en="A transfer needs two different locations, got {location} twice.",
+    zh="调拨需要两个不同的库位,但两次都是 {location}。",
+)
+STOCK_SAVEPOINT_UNKNOWN = define_code(
+    "stock.savepoint.unknown",
+    en="Savepoint {savepoint} is not open on this stock ledger.",
+    zh="库存台账上没有打开的保存点 {savepoint}。",
+)
+STOCK_STRATEGY_INVALID = define_code(
+    "stock.strategy.invalid",
+    en="The allocation strategy {strategy} returned an invalid allocation: {reason}.",
+    zh="分配策略 {strategy} 返回了无效的分配:{reason}。",
+)
+
+
+class InvalidQuantity(SalesOrderError, ValueError):
+    """A stock quantity that is negative, zero where a positive one is needed, or not a number."""
+
+    default_code = STOCK_QUANTITY_INVALID
+
+
+class OperationConflict(SalesOrderError, ValueError):
+    """An operation id reused for a request with different arguments.
+
+    Attributes:
+        operation_id: The reused id.
+    """
+
+    default_code = STOCK_OPERATION_CONFLICT
+
+    def __init__(self, operation_id: str) -> None:
+        self.operation_id = operation_id
+        super().__init__(params={"operation_id": operation_id})
+
+
+class InvalidAllocation(SalesOrderError, ValueError):
+    """An allocation strategy proposed more than is available or more than was asked."""
+
+    default_code = STOCK_STRATEGY_INVALID
+
+
+# --------------------------------------------------------------------------- quantities
+
+# Quantities already validated (bounded, so untrusted input cannot grow it without limit).
+CHECKED_QUANTITIES: set[Decimal] = set()
+CHECKED_LIMIT: Final = 4096
+
+
+def to_quantity(value: object, *, what: str = "quantity") -> Decimal:
+    """Convert an int, str or Decimal to an exact, non-negative stock quantity.
+
+    Args:
+        value: The value; ``float`` is refused.
+        what: Name of the quantity, used in the error's parameters.
+
+    Returns:
+        The quantity as a Decimal.
+
+    Raises:
+        FloatRefused: for a ``float``.
+        InvalidQuantity: for a negative, non-finite, unparseable or absurd value.
+    """
+    if type(value) is Decimal and value.is_finite() and value in CHECKED_QUANTITIES:
+        # Hot path: real quantities repeat (1, 2, 10...), and each was checked once.
+        return value
+    if isinstance(value, float):
+        raise FloatRefused
+    try:
+        number = to_decimal(value, what=what)
+    except InvalidMoney as error:
+        raise InvalidQuantity(params={"what": what, "reason": error.params["reason"]}) from None
+    except TypeError:
+        raise InvalidQuantity(
+            params={"what": what, "reason": f"{type(value).__name__} is not a number"}
+        ) from None
+    if number < 0:
+        raise InvalidQuantity(params={"what": what, "reason": "must not be negative"})
+    if len(CHECKED_QUANTITIES) < CHECKED_LIMIT:
+        CHECKED_QUANTITIES.add(number)
+    return number
+
+
+def to_positive_quantity(value: object, *, what: str = "quantity") -> Decimal:
+    """:func:`to_quantity`, refusing zero too (a movement of nothing is no movement).
+
+    Raises:
+        FloatRefused: for a ``float``.
+        InvalidQuantity: for a zero, negative, non-finite or unparseable value.
+    """
+    number = to_quantity(value, what=what)
+    if not number:
+        raise InvalidQuantity(params={"what": what, "reason": "must be positive"})
+    return number
+
+
+def to_optional_level(value: object) -> Decimal | None:
+    return None if value is None else to_quantity(value, what="level")
+
+
+def as_quantity(value: object) -> Decimal:
+    return to_quantity(value)
