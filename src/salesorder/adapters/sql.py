@@ -41,13 +41,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 # The stock store's tables live on METADATA too (see _sql_schema, which both import).
-from salesorder.adapters._sql_schema import (
-    INTERRUPTED_WRITE,
-    METADATA,
-    TABLE_PREFIX,
-    Bound,
-    fit,
-)
+from salesorder.adapters import _sql_schema as schema
+from salesorder.adapters._sql_schema import INTERRUPTED_WRITE, METADATA, TABLE_PREFIX
 from salesorder.adapters._sql_stock import SqlStockStore
 from salesorder.adapters._sql_stock_tables import Quantity
 from salesorder.codec import decode, encode
@@ -154,7 +149,7 @@ idempotency_table = sa.Table(
 )
 
 
-_TENANT: Final = Bound(
+_TENANT: Final = schema.Bound(
     "tenant_id",
     orders_table.c.tenant_id,
     outbox_table.c.tenant_id,
@@ -163,21 +158,21 @@ _TENANT: Final = Bound(
     quotes_table.c.tenant_id,
     idempotency_table.c.tenant_id,
 )
-_ORDER_ID: Final = Bound("order_id", orders_table.c.id)
-_ORDER_NUMBER: Final = Bound("order_number", orders_table.c.number)
-_CUSTOMER_ID: Final = Bound("customer_id", orders_table.c.customer_id)
-_EVENT_ID: Final = Bound("event_id", outbox_table.c.event_id)
-_EVENT_TYPE: Final = Bound("event_type", outbox_table.c.event_type)
-_COUPON_CODE: Final = Bound("coupon_code", coupons_table.c.code)
-_COUPON_CUSTOMER: Final = Bound("customer_id", coupons_table.c.customer_id)
-_COUPON_ORDER: Final = Bound("order_id", coupons_table.c.order_id)
-_QUOTE_ID: Final = Bound("quote_id", quotes_table.c.id)
-_QUOTE_NUMBER: Final = Bound("quote_number", quotes_table.c.number)
-_IDEMPOTENCY_KEY: Final = Bound("idempotency_key", idempotency_table.c.key)
-_IDEMPOTENCY_RESULT: Final = Bound("idempotency_result", idempotency_table.c.result)
-_PREFIX: Final = Bound("number_prefix", sequences_table.c.name)
+_ORDER_ID: Final = schema.Bound("order_id", orders_table.c.id)
+_ORDER_NUMBER: Final = schema.Bound("order_number", orders_table.c.number)
+_CUSTOMER_ID: Final = schema.Bound("customer_id", orders_table.c.customer_id)
+_EVENT_ID: Final = schema.Bound("event_id", outbox_table.c.event_id)
+_EVENT_TYPE: Final = schema.Bound("event_type", outbox_table.c.event_type)
+_COUPON_CODE: Final = schema.Bound("coupon_code", coupons_table.c.code)
+_COUPON_CUSTOMER: Final = schema.Bound("customer_id", coupons_table.c.customer_id)
+_COUPON_ORDER: Final = schema.Bound("order_id", coupons_table.c.order_id)
+_QUOTE_ID: Final = schema.Bound("quote_id", quotes_table.c.id)
+_QUOTE_NUMBER: Final = schema.Bound("quote_number", quotes_table.c.number)
+_IDEMPOTENCY_KEY: Final = schema.Bound("idempotency_key", idempotency_table.c.key)
+_IDEMPOTENCY_RESULT: Final = schema.Bound("idempotency_result", idempotency_table.c.result)
+_PREFIX: Final = schema.Bound("number_prefix", sequences_table.c.name)
 # Not refused but cut: a delivery error is a diagnostic, not a value the caller chose.
-_LAST_ERROR: Final = Bound("last_error", outbox_table.c.last_error)
+_LAST_ERROR: Final = schema.Bound("last_error", outbox_table.c.last_error)
 
 
 _OUTBOX_INSERT: Final = {
@@ -248,9 +243,9 @@ def render_in_migrations(type_: str, obj: Any, autogen_context: Any) -> str | Li
 
 def _fit_order(order: Order) -> None:
     """Refuse an order whose indexed columns cannot hold its values."""
-    fit(order.id, _ORDER_ID)
-    fit(order.number, _ORDER_NUMBER)
-    fit(order.customer.id, _CUSTOMER_ID)
+    schema.fit(order.id, _ORDER_ID)
+    schema.fit(order.number, _ORDER_NUMBER)
+    schema.fit(order.customer.id, _CUSTOMER_ID)
 
 
 def _order_row(order: Order) -> dict[str, Any]:
@@ -268,7 +263,7 @@ class SqlOrderRepository:
     """:class:`~salesorder.ports.OrderRepository` on one connection and tenant."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        fit(tenant_id, _TENANT)
+        schema.fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -403,7 +398,7 @@ class SqlOutbox:
     """:class:`~salesorder.ports.Outbox` table written in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        fit(tenant_id, _TENANT)
+        schema.fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -416,8 +411,8 @@ class SqlOutbox:
         """
         events = list(events)
         for event in events:
-            fit(event.event_id, _EVENT_ID)
-            fit(event.name, _EVENT_TYPE)
+            schema.fit(event.event_id, _EVENT_ID)
+            schema.fit(event.name, _EVENT_TYPE)
         if not events:
             return
         rows = [
@@ -480,7 +475,7 @@ class SqlCouponLedger:
     """:class:`~salesorder.ports.CouponLedger` table written in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        fit(tenant_id, _TENANT)
+        schema.fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -514,9 +509,9 @@ class SqlCouponLedger:
         Raises:
             RuleViolation: ``storage.value_too_long`` for a value longer than its column.
         """
-        fit(code, _COUPON_CODE)
-        fit(customer_id, _COUPON_CUSTOMER)
-        fit(order_id, _COUPON_ORDER)
+        schema.fit(code, _COUPON_CODE)
+        schema.fit(customer_id, _COUPON_CUSTOMER)
+        schema.fit(order_id, _COUPON_ORDER)
         self._connection.execute(
             coupons_table.insert().values(
                 tenant_id=self._tenant, code=code, customer_id=customer_id, order_id=order_id
@@ -528,7 +523,7 @@ class SqlQuoteRepository:
     """Quotes as JSON documents with a revision counter for compare-and-set."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        fit(tenant_id, _TENANT)
+        schema.fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
         # Revision of each quote as loaded, so put(expected=...) can compare and set.
@@ -558,8 +553,8 @@ class SqlQuoteRepository:
             RuleViolation: ``storage.value_too_long`` for an id or number longer than
                 its column.
         """
-        fit(quote.quote_id, _QUOTE_ID)
-        fit(quote.number, _QUOTE_NUMBER)
+        schema.fit(quote.quote_id, _QUOTE_ID)
+        schema.fit(quote.number, _QUOTE_NUMBER)
         document = json.dumps(encode(quote), ensure_ascii=False, separators=(",", ":"))
         if expected is None:
             try:
@@ -607,7 +602,7 @@ class SqlIdempotencyKeys:
     """What keyed creating commands produced, in the caller's transaction."""
 
     def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        fit(tenant_id, _TENANT)
+        schema.fit(tenant_id, _TENANT)
         self._connection = connection
         self._tenant = tenant_id
 
@@ -628,8 +623,8 @@ class SqlIdempotencyKeys:
             RuleViolation: ``storage.value_too_long`` for a key or result longer than
                 its column.
         """
-        fit(key, _IDEMPOTENCY_KEY)
-        fit(result, _IDEMPOTENCY_RESULT)
+        schema.fit(key, _IDEMPOTENCY_KEY)
+        schema.fit(result, _IDEMPOTENCY_RESULT)
         try:
             with self._connection.begin_nested():
                 self._connection.execute(
@@ -659,7 +654,7 @@ class SqlDatabase:
     def __init__(
         self, url: str | None = None, *, tenant_id: str = "default", engine: Engine | None = None
     ) -> None:
-        fit(tenant_id, _TENANT)
+        schema.fit(tenant_id, _TENANT)
         if engine is None:
             if url is None:
                 engine = sa.create_engine(
@@ -723,7 +718,7 @@ class SqlDatabase:
             RuleViolation: ``storage.value_too_long`` for a prefix longer than the
                 counter's name column.
         """
-        fit(prefix, _PREFIX)
+        schema.fit(prefix, _PREFIX)
         period = at.strftime("%Y%m")
         with self._turn(), self.engine.begin() as connection:
             value = _increment(connection, self.tenant_id, prefix, period)
@@ -771,7 +766,7 @@ class SqlNumbering:
     """
 
     def __init__(self, database: SqlDatabase, *, prefix: str = "SO", width: int = 6) -> None:
-        fit(prefix, _PREFIX)
+        schema.fit(prefix, _PREFIX)
         self._database = database
         self._prefix = prefix
         self._width = width
@@ -821,7 +816,7 @@ class SqlUnitOfWork:
         turns: threading.RLock | None = None,
         location_memo: dict[str, str] | None = None,
     ) -> None:
-        fit(tenant_id, _TENANT)
+        schema.fit(tenant_id, _TENANT)
         self._engine = engine
         self.tenant_id = tenant_id
         self._turns = turns
