@@ -13,6 +13,7 @@ from salesorder import lifecycle as lc
 from salesorder._lifecycle import engine
 from salesorder._lifecycle.engine import TABLE, Plan, build_table, check_event
 from salesorder.errors import (
+    CurrencyMismatch,
     FloatRefused,
     IllegalTransition,
     InsufficientStock,
@@ -618,13 +619,46 @@ class TestInvoiceAndPayment:
             lambda: lc.invoice(order, kind="none", amount=cny(1), actor="f", at=T),
         )
 
-    @pytest.mark.parametrize("amount", [Money(0, "CNY"), Money(5, "USD")])
-    def test_payment_must_be_positive_in_order_currency(self, amount: Money) -> None:
+    @pytest.mark.parametrize("amount", [Money(0, "CNY"), Money(-5, "CNY")])
+    def test_payment_must_be_positive(self, amount: Money) -> None:
         order = confirmed()
         refused(
             order,
             "lifecycle.amount.not_positive",
             lambda: lc.record_payment(order, amount=amount, actor="f", at=T),
+        )
+
+    def test_a_payment_in_another_currency_says_so(self) -> None:
+        order = confirmed()
+        refused(
+            order,
+            "money.currency_mismatch",
+            lambda: lc.record_payment(order, amount=Money(5, "USD"), actor="f", at=T),
+            kind=CurrencyMismatch,
+        )
+
+    def test_an_amount_that_is_not_money_says_so(self) -> None:
+        order = confirmed()
+        refused(
+            order,
+            "lifecycle.amount.not_money",
+            lambda: lc.record_payment(order, amount="100", actor="f", at=T),  # type: ignore[arg-type]
+        )
+
+    @pytest.mark.parametrize("command", ["record_payment", "invoice", "record_refund"])
+    def test_an_amount_finer_than_a_fen_is_refused_before_anything_is_written(
+        self, command: str
+    ) -> None:
+        # Money("100.00") * (1/3) carries 80 digits: it would be stored, then never read back.
+        order = confirmed()
+        lc.record_payment(order, amount=cny(50), actor="f", at=T)
+        third = cny(100) * (Decimal(1) / 3)
+        call = getattr(lc, command)
+        extra = {"kind": "general"} if command == "invoice" else {}
+        refused(
+            order,
+            "lifecycle.amount.not_quantized",
+            lambda: call(order, amount=third, actor="f", at=T, **extra),
         )
 
     def test_payment_status_follows_the_money(self) -> None:

@@ -14,7 +14,9 @@ from salesorder.errors import (
 
 __all__ = [
     "AMENDMENT_INVALID",
+    "AMOUNT_NOT_MONEY",
     "AMOUNT_NOT_POSITIVE",
+    "AMOUNT_NOT_QUANTIZED",
     "APPROVAL_ALREADY_GIVEN",
     "APPROVAL_NOT_REQUIRED",
     "APPROVAL_SAME_ACTOR",
@@ -104,6 +106,16 @@ AMOUNT_NOT_POSITIVE: Final = define_code(
     "lifecycle.amount.not_positive",
     en="The amount must be positive and in the order currency {currency}.",
     zh="金额必须大于零且使用订单币种 {currency}。",
+)
+AMOUNT_NOT_MONEY: Final = define_code(
+    "lifecycle.amount.not_money",
+    en="The amount must be Money in {currency}, not a {kind}.",
+    zh="金额必须是 {currency} 的 Money,而不是 {kind}。",
+)
+AMOUNT_NOT_QUANTIZED: Final = define_code(
+    "lifecycle.amount.not_quantized",
+    en="The amount has more decimal places than {currency} allows ({places}).",
+    zh="金额的小数位数超过 {currency} 允许的位数({places})。",
 )
 REFUND_EXCEEDS: Final = define_code(
     "lifecycle.refund.exceeds_paid",

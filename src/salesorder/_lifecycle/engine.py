@@ -20,7 +20,9 @@ from typing import Any, Final, overload
 import attrs
 
 from salesorder._lifecycle.codes import (
+    AMOUNT_NOT_MONEY,
     AMOUNT_NOT_POSITIVE,
+    AMOUNT_NOT_QUANTIZED,
     ARCHIVED_CODE,
     CANCEL_AFTER_SHIPMENT,
     IDEMPOTENCY_REUSED,
@@ -44,6 +46,7 @@ from salesorder._lifecycle.statuses import (
 from salesorder._lifecycle.stock import StockRequest
 from salesorder.codec import decode
 from salesorder.errors import (
+    CurrencyMismatch,
     IllegalTransition,
     InvalidOrder,
     RuleViolation,
@@ -530,10 +533,23 @@ def require_reason(reason: str | None, event: str) -> str:
     return reason
 
 
-def check_amount(order: Order, amount: Money) -> None:
-    """Refuse an amount that is not positive or in another currency."""
-    if not isinstance(amount, Money) or amount.currency != order.currency or amount.amount <= 0:
-        raise RuleViolation(AMOUNT_NOT_POSITIVE, params={"currency": order.currency})
+def check_amount(order: Order, amount: object) -> None:
+    """Refuse an amount not Money, in another currency, not positive, or below a minor unit.
+
+    The last check keeps what is recorded storable: ``Money("100.00") * (1 / 3)`` carries
+    80 digits, which no store reads back, and half a fen was never paid.
+    """
+    currency = order.currency
+    if not isinstance(amount, Money):
+        kind = type(amount).__name__
+        raise RuleViolation(AMOUNT_NOT_MONEY, params={"currency": currency, "kind": kind})
+    if amount.currency != currency:
+        raise CurrencyMismatch(params={"left": currency, "right": amount.currency})
+    if amount.amount <= 0:
+        raise RuleViolation(AMOUNT_NOT_POSITIVE, params={"currency": currency})
+    if not amount.is_quantized():
+        params = {"currency": currency, "places": amount.minor_unit}
+        raise RuleViolation(AMOUNT_NOT_QUANTIZED, params=params)
 
 
 # -- audit replay and the diagram -------------------------------------------------------------
