@@ -51,6 +51,7 @@ not this one)::
      ├── RuleViolation                   a business rule refuses a command (carries the issues)
      ├── InsufficientStock               reservation cannot be served; carries shortfalls
      ├── ConcurrencyConflict             a save against a stale version
+     ├── StorageError                    the database is unreachable or refused (no driver text)
      ├── PricingError (ValueError)       [pricing] a pricing input that cannot be priced
      │    ├── MissingPrice               a line with no manual price and no price-list entry
      │    ├── UnknownTaxCode             a tax code the tax policy has no rate for
@@ -91,6 +92,7 @@ __all__ = [
     "RuleViolation",
     "SalesOrderError",
     "Shortfall",
+    "StorageError",
     "UnknownCurrency",
     "ValidationFailed",
     "define_code",
@@ -341,6 +343,21 @@ STORAGE_TRANSACTION_ABORTED: Final = define_code(
 # Raised by storage adapters (the SQL adapter's bounded text columns) before they
 # write; defined here because the adapters need an optional dependency, which the
 # catalogue must not. The value itself is never a parameter: it may be personal data.
+STORAGE_UNAVAILABLE: Final = define_code(
+    "storage.unavailable",
+    en="The database cannot be reached or lost the connection; nothing was committed.",
+    zh="无法连接数据库或连接已中断;没有任何内容被提交。",
+)
+STORAGE_REFUSED: Final = define_code(
+    "storage.refused",
+    en="The database refused the operation; nothing was committed.",
+    zh="数据库拒绝了该操作;没有任何内容被提交。",
+)
+STORAGE_SERIALIZATION: Final = define_code(
+    "storage.serialization_conflict",
+    en="A concurrent transaction changed the same data; nothing was committed: retry.",
+    zh="并发事务修改了相同的数据;没有任何内容被提交:请重试。",
+)
 STORAGE_VALUE_TOO_LONG: Final = define_code(
     "storage.value_too_long",
     en="The {field} is longer than the {limit} characters the storage holds.",
@@ -527,3 +544,14 @@ class ConcurrencyConflict(SalesOrderError):
     """A save against a version that another writer has already replaced."""
 
     default_code = CONCURRENCY_CONFLICT
+
+
+class StorageError(SalesOrderError):
+    """The storage failed: unreachable, connection lost, or a statement refused.
+
+    Storage adapters raise it in place of their driver's errors, whose messages may
+    carry the statement's parameters (an order's document, a customer's phone): its
+    message carries none. Nothing was committed.
+    """
+
+    default_code = STORAGE_UNAVAILABLE

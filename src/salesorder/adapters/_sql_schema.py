@@ -11,9 +11,29 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from salesorder.errors import STORAGE_VALUE_TOO_LONG, RuleViolation
+from salesorder.errors import (
+    STORAGE_REFUSED,
+    STORAGE_SERIALIZATION,
+    STORAGE_UNAVAILABLE,
+    STORAGE_VALUE_TOO_LONG,
+    ConcurrencyConflict,
+    RuleViolation,
+    SalesOrderError,
+    StorageError,
+)
 
-__all__ = ["INTERRUPTED_WRITE", "METADATA", "TABLE_PREFIX", "Bound", "fit"]
+__all__ = [
+    "INTERRUPTED_WRITE",
+    "METADATA",
+    "TABLE_PREFIX",
+    "Bound",
+    "fit",
+    "storage_error",
+]
+
+# SQLSTATEs of a transaction the server gave up so that another could go on: retrying
+# the whole unit of work is the answer (serialization failure, deadlock).
+_RETRY_STATES: Final = frozenset({"40001", "40P01"})
 
 METADATA = sa.MetaData()
 # Every table of METADATA starts with it; include_in_migrations relies on that.
@@ -58,3 +78,21 @@ def fit(value: str | None, bound: Bound) -> None:
         raise RuleViolation(
             STORAGE_VALUE_TOO_LONG, params={"field": bound.field, "limit": bound.limit}
         )
+
+
+def storage_error(error: sa.exc.DBAPIError) -> SalesOrderError:
+    """The coded error a driver's error stands for, with nothing of the driver's message.
+
+    A driver's message may quote the statement's parameters (an order's document, a
+    customer's phone), so the caller raises this ``from None``. A serialization failure
+    or a deadlock (PostgreSQL), or SQLite's "database is locked", is a
+    :class:`~salesorder.errors.ConcurrencyConflict` (retry the unit of work); a lost or
+    refused connection is ``storage.unavailable``; any other refusal ``storage.refused``.
+    """
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if state in _RETRY_STATES or "database is locked" in str(original):
+        return ConcurrencyConflict(STORAGE_SERIALIZATION)
+    if isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return StorageError(STORAGE_UNAVAILABLE)
+    return StorageError(STORAGE_REFUSED)

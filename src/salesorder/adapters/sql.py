@@ -661,9 +661,12 @@ class SqlDatabase:
                     "sqlite+pysqlite://",
                     poolclass=StaticPool,
                     connect_args={"check_same_thread": False},
+                    hide_parameters=True,
                 )
             else:
-                engine = sa.create_engine(url)
+                # Statements carry order documents: keep them out of SQLAlchemy's logs
+                # and error messages.
+                engine = sa.create_engine(url, hide_parameters=True)
         if engine.dialect.name not in _OUTBOX_INSERT:
             msg = f"the SQL adapter supports SQLite and PostgreSQL, not {engine.dialect.name}"
             raise ValueError(msg)
@@ -720,8 +723,11 @@ class SqlDatabase:
         """
         schema.fit(prefix, _PREFIX)
         period = at.strftime("%Y%m")
-        with self._turn(), self.engine.begin() as connection:
-            value = _increment(connection, self.tenant_id, prefix, period)
+        try:
+            with self._turn(), self.engine.begin() as connection:
+                value = _increment(connection, self.tenant_id, prefix, period)
+        except sa.exc.DBAPIError as error:
+            raise schema.storage_error(error) from None
         return f"{prefix}-{period}-{value:0{width}d}"
 
 
@@ -806,7 +812,16 @@ def _increment(connection: Connection, tenant_id: str, name: str, period: str) -
 
 
 class SqlUnitOfWork:
-    """One transaction: orders, outbox and coupons commit or roll back together."""
+    """One transaction: orders, outbox and coupons commit or roll back together.
+
+    A driver error that leaves the unit of work (server down, connection cut, a
+    serialization failure under REPEATABLE READ, a refused value) is replaced on the way
+    out by a coded :class:`~salesorder.errors.SalesOrderError` whose message carries no
+    parameter: :class:`~salesorder.errors.ConcurrencyConflict`
+    (``storage.serialization_conflict``, retry) or
+    :class:`~salesorder.errors.StorageError` (``storage.unavailable``,
+    ``storage.refused``).
+    """
 
     def __init__(
         self,
@@ -829,9 +844,11 @@ class SqlUnitOfWork:
             self._turns.acquire()
         try:
             connection = self._engine.connect()
-        except BaseException:
+        except BaseException as error:
             if self._turns is not None:
                 self._turns.release()
+            if isinstance(error, sa.exc.DBAPIError):
+                raise schema.storage_error(error) from None
             raise
         # The flag lives on the driver connection, which the pool hands out again.
         connection.info.pop(INTERRUPTED_WRITE, None)
@@ -859,13 +876,18 @@ class SqlUnitOfWork:
             return
         try:
             if not self._committed:
-                connection.rollback()
+                with contextlib.suppress(sa.exc.DBAPIError):  # a lost connection is gone
+                    connection.rollback()
         finally:
             connection.info.pop(INTERRUPTED_WRITE, None)
-            connection.close()
+            with contextlib.suppress(sa.exc.DBAPIError):
+                connection.close()
             self._connection = None
             if self._turns is not None:
                 self._turns.release()
+        if isinstance(exc, sa.exc.DBAPIError):
+            # The driver's message may quote an order's document: replace it.
+            raise schema.storage_error(exc) from None
 
     @property
     def connection(self) -> Connection:
@@ -882,12 +904,20 @@ class SqlUnitOfWork:
             ConcurrencyConflict: ``storage.transaction_aborted`` if the database aborted
                 the transaction after an earlier error (PostgreSQL then answers COMMIT
                 with a silent rollback); nothing is committed, roll back and retry.
+                ``storage.serialization_conflict`` if the server gave the transaction
+                up for another (serialization failure, deadlock).
+            StorageError: ``storage.unavailable`` (connection lost) or
+                ``storage.refused``; the driver's message, which may quote parameters,
+                is not kept.
         """
         connection = self.connection
         if _transaction_aborted(connection):
             self.rollback()
             raise ConcurrencyConflict(STORAGE_TRANSACTION_ABORTED)
-        connection.commit()
+        try:
+            connection.commit()
+        except sa.exc.DBAPIError as error:
+            raise schema.storage_error(error) from None
         self._committed = True
 
     def rollback(self) -> None:
