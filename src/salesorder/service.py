@@ -500,21 +500,17 @@ class OrderService:
         amount: Money | None = None,
         idempotency_key: str | None = None,
     ) -> TransitionResult:
-        """Issue an invoice (开票) for line quantities (all remaining by default).
+        """Issue an invoice (开票) for line quantities (all still billable by default).
 
-        The amount defaults to the priced gross of the invoiced quantities; the kind
+        By default it bills what :func:`~salesorder.lifecycle.billable_quantities` leaves:
+        ordered minus returned minus invoiced. The amount defaults to the priced gross
+        of the invoiced quantities; the kind
         to the order's invoice request (general when the order asked for none).
         """
 
         def command(order: Order, _uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
             quantities = (
-                _quantities(lines)
-                if lines is not None
-                else {
-                    line.line_id: line.quantity - order.ledger(line.line_id).invoiced
-                    for line in order.lines
-                    if line.quantity > order.ledger(line.line_id).invoiced
-                }
+                _quantities(lines) if lines is not None else lifecycle.billable_quantities(order)
             )
             due = amount if amount is not None else _charged(order, quantities)
             requested = order.invoice.kind

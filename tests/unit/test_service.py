@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
+from salesorder import lifecycle
 from salesorder.adapters.memory import FixedClock, MemoryDatabase
 from salesorder.demo import (
     SELLER,
@@ -647,6 +648,25 @@ class TestReturns:
         )
         assert world.database.stock.positions() == before
         assert world.service.get(order_id).returns[-1].refund is not None
+
+    def test_invoicing_after_a_return_bills_what_was_kept(self, world: World) -> None:
+        # Defect: the default invoiced ordered - invoiced, ignoring the return, and was
+        # refused with lifecycle.invoice.exceeds_billable.
+        order_id = world.delivered(tea=2, cups=1).id
+        world.service.request_return(
+            order_id, kind="return", lines={"1": 1}, reason="damaged", actor="CS"
+        )
+        return_id = world.service.get(order_id).returns[-1].return_id
+        world.service.approve_return(order_id, return_id=return_id, actor="CS-LEAD")
+        world.service.receive_return(order_id, return_id=return_id, actor="W-SH")
+        world.service.invoice(order_id, actor="F-ZHOU")
+        stored = world.service.get(order_id)
+        assert {line.line_id: stored.ledger(line.line_id).invoiced for line in stored.lines} == {
+            "1": 1,
+            "2": 1,
+        }
+        assert lifecycle.billable_quantities(stored) == {}
+        assert lifecycle.billing_status(stored) is lifecycle.BillingStatus.FULL
 
     def test_a_return_of_more_than_delivered_is_refused(self, world: World) -> None:
         order = world.paid(tea=2, cups=1)

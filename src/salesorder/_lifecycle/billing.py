@@ -22,7 +22,7 @@ from salesorder._lifecycle.engine import (
     fire,
     with_ledgers,
 )
-from salesorder._lifecycle.statuses import net_paid
+from salesorder._lifecycle.statuses import billable_quantities, net_paid
 from salesorder.errors import (
     RuleViolation,
 )
@@ -85,9 +85,10 @@ def invoice(
     plan = Plan(order)
     updated = []
     checked = checked_quantities(order, lines, "invoice") if lines else {}
-    for line_id, (line, quantity) in checked.items():
+    billable = billable_quantities(order) if checked else {}
+    for line_id, (_line, quantity) in checked.items():
         ledger = order.ledger(line_id)
-        remaining = line.quantity - ledger.returned - ledger.invoiced
+        remaining = billable.get(line_id, Decimal(0))
         if quantity > remaining:
             raise RuleViolation(
                 INVOICE_EXCEEDS,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from decimal import Decimal
 
 from salesorder.money import Money
 from salesorder.order import Order
@@ -20,6 +21,7 @@ __all__ = [
     "FulfilmentStatus",
     "PaymentStatus",
     "amount_due",
+    "billable_quantities",
     "billing_status",
     "fulfilment_status",
     "net_paid",
@@ -75,6 +77,28 @@ def fulfilment_status(order: Order) -> FulfilmentStatus:
     return FulfilmentStatus.FULL if full else FulfilmentStatus.PARTIAL
 
 
+def billable_quantities(order: Order) -> dict[str, Decimal]:
+    """What each line may still be invoiced for: ordered minus returned minus invoiced.
+
+    The one definition of "billable": :func:`invoice` refuses more, the service's
+    ``invoice()`` bills exactly this by default, and :func:`billing_status` is ``full``
+    when nothing is left.
+
+    Args:
+        order: The order.
+
+    Returns:
+        Quantity per line id, for the lines with something left to invoice.
+    """
+    left = {}
+    for line in order.lines:
+        ledger = order.ledger(line.line_id)
+        remaining = line.quantity - ledger.returned - ledger.invoiced
+        if remaining > 0:
+            left[line.line_id] = remaining
+    return left
+
+
 def billing_status(order: Order) -> BillingStatus:
     """Invoiced against billable quantities (ordered minus returned), per line.
 
@@ -86,15 +110,9 @@ def billing_status(order: Order) -> BillingStatus:
     Returns:
         ``none`` when no quantity was invoiced, ``full`` when every line is.
     """
-    invoiced_any = False
-    full = True
-    for line in order.lines:
-        ledger = order.ledger(line.line_id)
-        invoiced_any = invoiced_any or ledger.invoiced > 0
-        full = full and ledger.invoiced >= line.quantity - ledger.returned
-    if not invoiced_any:
+    if not any(order.ledger(line.line_id).invoiced > 0 for line in order.lines):
         return BillingStatus.NONE
-    return BillingStatus.FULL if full else BillingStatus.PARTIAL
+    return BillingStatus.PARTIAL if billable_quantities(order) else BillingStatus.FULL
 
 
 def _sum(amounts: Iterable[Money], currency: str) -> Money:
