@@ -82,6 +82,12 @@ def hostile_payloads() -> dict[str, tuple[bytes, str]]:
             + b"]}",
             "payload.too_large",
         ),
+        "1,000 lines x 120 unknown keys": (
+            b'{"lines":['
+            + b",".join([b"{" + b",".join(b'"k%d":0' % i for i in range(120)) + b"}"] * 1000)
+            + b"]}",
+            "payload.too_many_members",
+        ),
     }
 
 

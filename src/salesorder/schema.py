@@ -96,6 +96,8 @@ class Limits:
         max_decimal_digits: Most significant digits of an amount or quantity.
         max_decimal_places: Most decimal places of an amount or quantity.
         max_quantity: Largest absolute quantity of a line.
+        max_issues: Most issues one report lists; a report that found more ends with one
+            ``report.truncated`` issue instead of the rest.
     """
 
     max_bytes: int = attrs.field(default=1_000_000, validator=_positive)
@@ -108,6 +110,7 @@ class Limits:
     max_quantity: Decimal = attrs.field(
         default=Decimal(10) ** 9, converter=Decimal, validator=_positive
     )
+    max_issues: int = attrs.field(default=200, validator=_positive)
 
 
 #: The limits used when none are given.

@@ -12,8 +12,8 @@ from salesorder._validation import payload as payload_gate
 from salesorder._validation.payload import _translate
 from salesorder.errors import ErrorCode, InvalidOrder
 from salesorder.order import Order
-from salesorder.schema import STORABLE_TEXT, OrderDraft, order_json_schema
-from salesorder.validation import validate
+from salesorder.schema import DEFAULT_LIMITS, STORABLE_TEXT, Limits, OrderDraft, order_json_schema
+from salesorder.validation import ValidationContext, validate
 
 VALID = {
     "customer": {"id": "C-1", "name": "Example Trading Ltd"},
@@ -153,3 +153,41 @@ class TestTextADatabaseCanStore:
         assert line["pattern"] == STORABLE_TEXT
         assert re.fullmatch(STORABLE_TEXT, "A\x00B") is None
         assert re.fullmatch(STORABLE_TEXT, "茶-1 ✓") is not None
+
+
+class TestIssueAmplification:
+    """A payload cannot make the report, the time or the memory grow without bound."""
+
+    @staticmethod
+    def _lines(keys: int, count: int) -> bytes:
+        line = "{" + ",".join(f'"k{index}":0' for index in range(keys)) + "}"
+        return ('{"lines":[' + ",".join([line] * count) + "]}").encode()
+
+    def test_more_members_than_any_order_has_is_refused_before_parsing(self) -> None:
+        report = validate(self._lines(120, 1000))  # 972 KB, 120,000 unknown members
+        assert [issue.code for issue in report.issues] == ["payload.too_many_members"]
+
+    def test_a_report_lists_at_most_max_issues_then_says_it_was_truncated(self) -> None:
+        report = validate(self._lines(13, 1000))
+        assert len(report.issues) == DEFAULT_LIMITS.max_issues + 1
+        assert report.issues[-1].code == "report.truncated"
+        assert report.issues[-1].params["max"] == DEFAULT_LIMITS.max_issues
+        tight = validate(
+            self._lines(13, 10), context=ValidationContext(limits=Limits(max_issues=5))
+        )
+        assert [issue.code for issue in tight.issues][-1] == "report.truncated"
+        assert len(tight.issues) == 6
+
+    def test_colons_inside_strings_are_not_members(self) -> None:
+        notes = ":" * 1500
+        payload = {
+            "customer": {"id": "C-1", "name": "Example Ltd"},
+            "currency": "CNY",
+            "notes": notes,
+            "lines": [
+                {"sku": f"S-{i}", "name": "a:b", "quantity": "1", "unit_price": "1.00"}
+                for i in range(1000)
+            ],
+        }
+        report = validate(json.dumps(payload))
+        assert report.ok, report.errors[:3]

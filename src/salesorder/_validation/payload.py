@@ -12,7 +12,7 @@ import decimal
 import enum
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -23,7 +23,19 @@ from salesorder._validation.report import Issue, Severity, ValidationReport
 from salesorder._validation.rules import RuleSet, ValidationContext, default_rules
 from salesorder.errors import ErrorCode, SalesOrderError, define_code
 from salesorder.money import in_exact_context
-from salesorder.schema import DEFAULT_LIMITS, STORABLE_TEXT, Limits, OrderDraft, to_order
+from salesorder.schema import (
+    DEFAULT_LIMITS,
+    STORABLE_TEXT,
+    AddressDraft,
+    ContactDraft,
+    CustomerDraft,
+    InvoiceDraft,
+    Limits,
+    LineDraft,
+    OrderDraft,
+    PaymentTermsDraft,
+    to_order,
+)
 
 __all__ = ["validate"]
 
@@ -48,6 +60,16 @@ PAYLOAD_TYPE = define_code(
     "payload.type",
     en="The payload must be JSON text, a mapping or an OrderDraft.",
     zh="请求数据必须是 JSON 文本、映射或 OrderDraft。",
+)
+PAYLOAD_TOO_MANY_MEMBERS = define_code(
+    "payload.too_many_members",
+    en="The payload has more object members than any order can have (at most {max}).",
+    zh="请求数据的对象成员数量超过任何订单可能的数量(最多 {max} 个)。",
+)
+REPORT_TRUNCATED = define_code(
+    "report.truncated",
+    en="More problems were found; the report lists the first {max}.",
+    zh="发现了更多问题;报告只列出前 {max} 个。",
 )
 LINES_TOO_MANY = define_code(
     "lines.too_many",
@@ -193,6 +215,21 @@ _STEP: Final = tuple(1 if byte in b"[{" else -1 if byte in b"]}" else 0 for byte
 #: Objects a valid order has besides its lines: the order, customer, contact, three
 #: addresses, invoice and payment terms.
 _FIXED_OBJECTS: Final = 8
+# Every byte but quotes and colons: what is left shows the members of the objects.
+_DROP_BUT_MEMBERS: Final = bytes(byte for byte in range(256) if byte not in b'":')
+# The most members any object of a valid payload has: the widest draft model.
+_MEMBERS_PER_OBJECT: Final = max(
+    len(model.model_fields)
+    for model in (
+        OrderDraft,
+        CustomerDraft,
+        ContactDraft,
+        AddressDraft,
+        InvoiceDraft,
+        PaymentTermsDraft,
+        LineDraft,
+    )
+)
 _CHUNK: Final = 4096
 #: A valid order nests at most four levels (order, lines, line, tags): peeling this many
 #: innermost bracket pairs leaves nothing of it.
@@ -238,6 +275,35 @@ def _scan_structure(data: bytes, limits: Limits) -> Issue | None:
             return _issue(LINES_TOO_MANY, "/lines", max=limits.max_lines)
         depth = running[-1]
     return None
+
+
+def _scan_members(data: bytes, limits: Limits) -> Issue | None:
+    """Refuse more object members than a payload within the limits can have.
+
+    Each member of an unknown name is an issue of its own, so a megabyte of unknown keys
+    would otherwise cost pydantic and the translation seconds and hundreds of MiB. The
+    bound is every object the payload may hold times the widest draft model.
+    """
+    most = (limits.max_lines + _FIXED_OBJECTS) * _MEMBERS_PER_OBJECT
+    if data.count(b":") <= most:  # counts colons inside strings too: a cheap upper bound
+        return None
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Strings usually hold no colon: then each is an adjacent pair of quotes, and what is
+    # left after dropping the pairs is the members' colons. Else split at the quotes.
+    marks = data.translate(None, _DROP_BUT_MEMBERS).replace(b'""', b"")
+    outside = b"".join(marks.split(b'"')[::2]) if b'"' in marks else marks
+    if outside.count(b":") > most:
+        return _issue(PAYLOAD_TOO_MANY_MEMBERS, "", max=most)
+    return None
+
+
+def _capped(issues: Iterable[Issue], limits: Limits) -> tuple[Issue, ...]:
+    """At most ``limits.max_issues`` issues, then one ``report.truncated`` if there were more."""
+    kept = tuple(itertools.islice(issues, limits.max_issues + 1))
+    if len(kept) <= limits.max_issues:
+        return kept
+    return (*kept[: limits.max_issues], _issue(REPORT_TRUNCATED, "", max=limits.max_issues))
 
 
 def _pointer(location: Sequence[int | str]) -> str:
@@ -308,7 +374,8 @@ def _parse(  # noqa: PLR0911  (one exit per kind of payload)
                 return None, (_issue(LINES_TOO_MANY, "/lines", max=limits.max_lines),)
             return OrderDraft.model_validate(dict(payload), context=context), ()
     except pydantic.ValidationError as error:
-        return None, tuple(_translate(item) for item in error.errors(include_input=False))
+        errors = error.errors(include_input=False)
+        return None, _capped((_translate(item) for item in errors), limits)
     except (ValueError, TypeError, RecursionError, OverflowError):
         # pydantic reports everything it knows about; this is a last line of defence
         # for inputs that break a parser below it (e.g. absurd integer literals).
@@ -332,7 +399,7 @@ def _parse_json(  # noqa: PLR0911  (one exit per refusal)
             return None, (_issue(PAYLOAD_TOO_LARGE, "", max=limits.max_bytes),)
     else:
         data = bytes(payload)
-    refused = _scan_structure(data, limits)
+    refused = _scan_structure(data, limits) or _scan_members(data, limits)
     if refused is not None:
         return None, (refused,)
     try:
@@ -340,7 +407,7 @@ def _parse_json(  # noqa: PLR0911  (one exit per refusal)
     except pydantic.ValidationError as error:
         errors = error.errors(include_input=False)
         if not any(item["type"] == DECIMAL_FLOAT for item in errors):
-            return None, tuple(_translate(item) for item in errors)
+            return None, _capped((_translate(item) for item in errors), limits)
     # A number literal with a fraction or exponent: read it again from its exact text.
     try:
         document = json.loads(data, parse_float=_json_decimal)
@@ -405,4 +472,4 @@ def validate(
     except (SalesOrderError, ValueError, TypeError):
         return ValidationReport((_issue(ORDER_CONVERSION, ""),))
     found = (rules if rules is not None else default_rules()).run(order, context)
-    return ValidationReport(found, order)
+    return ValidationReport(_capped(found, limits), order)
