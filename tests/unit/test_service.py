@@ -668,6 +668,29 @@ class TestReturns:
         assert lifecycle.billable_quantities(stored) == {}
         assert lifecycle.billing_status(stored) is lifecycle.BillingStatus.FULL
 
+    @pytest.mark.parametrize("kind", ["exchange", "repair"])
+    def test_exchanged_or_repaired_units_stay_billable(self, world: World, kind: str) -> None:
+        # Defect: receiving an exchange counted its units as returned, so invoicing
+        # 2 of 3 made the order fully billed and it could complete under-invoiced.
+        order_id = world.delivered(tea=3, cups=1).id
+        world.service.request_return(
+            order_id, kind=kind, lines={"1": 1}, reason="damaged", actor="CS"
+        )
+        return_id = world.service.get(order_id).returns[-1].return_id
+        world.service.approve_return(order_id, return_id=return_id, actor="CS-LEAD")
+        world.service.receive_return(order_id, return_id=return_id, actor="W-SH")
+        stored = world.service.get(order_id)
+        assert lifecycle.billable_quantities(stored) == {"1": 3, "2": 1}
+        world.service.invoice(order_id, lines={"1": 2, "2": 1}, actor="F-ZHOU")
+        stored = world.service.get(order_id)
+        assert lifecycle.billing_status(stored) is lifecycle.BillingStatus.PARTIAL
+        assert stored.grand_total is not None
+        world.service.record_payment(order_id, amount=stored.grand_total, actor="F-ZHOU")
+        before = world.state()
+        with pytest.raises(SalesOrderError):
+            world.service.complete(order_id, actor="F-ZHOU")
+        assert world.state() == before
+
     def test_a_return_of_more_than_delivered_is_refused(self, world: World) -> None:
         order = world.paid(tea=2, cups=1)
         before = world.state()

@@ -1,6 +1,8 @@
 """Returns, exchanges and repairs after delivery (R12), with exact refunds.
 
-Invariants: per line ``returned <= delivered``, counting open requests; a refund is the
+Invariants: per line ``returned <= delivered``, counting open requests; ``returned``
+counts only goods given back for good (kind ``return``): exchanged and repaired units
+stay with the customer, so they stay billable; a refund is the
 customer's actual payment for the units (gross after discounts, tax included) split with
 :func:`~salesorder.money.allocate`, so successive returns of a line sum exactly to its gross.
 """
@@ -249,14 +251,15 @@ def receive_return(
         record, state=ReturnState.RECEIVED, disposition=StockDisposition(disposition), refund=refund
     )
     plan = Plan(order)
-    updated = [
-        attrs.evolve(order.ledger(line_id), returned=order.ledger(line_id).returned + quantity)
-        for line_id, quantity in record.lines
-    ]
-    plan.changes = {
-        "returns": _replace(order.returns, i, received),
-        "ledgers": with_ledgers(plan, updated),
-    }
+    plan.changes = {"returns": _replace(order.returns, i, received)}
+    if record.kind is ReturnKind.RETURN:
+        # Only a return gives goods back for good: the customer keeps (and pays for) what
+        # is exchanged or repaired, so those units stay billable and are not "returned".
+        updated = [
+            attrs.evolve(order.ledger(line_id), returned=order.ledger(line_id).returned + qty)
+            for line_id, qty in record.lines
+        ]
+        plan.changes["ledgers"] = with_ledgers(plan, updated)
     plan.stock = [
         StockRequest(
             StockAction.RESTOCK,
