@@ -691,6 +691,22 @@ class TestReturns:
             world.service.complete(order_id, actor="F-ZHOU")
         assert world.state() == before
 
+    def test_an_order_returned_in_full_before_any_invoice_can_complete(self, world: World) -> None:
+        # Defect: complete said "not invoiced", invoice "exceeds billable", cancel "after
+        # shipment", close was illegal: the order stayed delivered and open for good.
+        order_id = world.delivered(tea=2, cups=1).id
+        world.service.request_return(
+            order_id, kind="return", lines={"1": 2, "2": 1}, reason="damaged", actor="CS"
+        )
+        return_id = world.service.get(order_id).returns[-1].return_id
+        world.service.approve_return(order_id, return_id=return_id, actor="CS-LEAD")
+        world.service.receive_return(order_id, return_id=return_id, actor="W-SH")
+        stored = world.service.get(order_id)
+        assert lifecycle.billable_quantities(stored) == {}
+        assert lifecycle.billing_status(stored) is lifecycle.BillingStatus.FULL
+        world.service.complete(order_id, actor="F-ZHOU")
+        assert world.service.get(order_id).status in lifecycle.ARCHIVED
+
     def test_a_return_of_more_than_delivered_is_refused(self, world: World) -> None:
         order = world.paid(tea=2, cups=1)
         before = world.state()

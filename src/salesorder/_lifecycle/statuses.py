@@ -108,11 +108,15 @@ def billing_status(order: Order) -> BillingStatus:
         order: The order.
 
     Returns:
-        ``none`` when no quantity was invoiced, ``full`` when every line is.
+        ``full`` when nothing is left to invoice (an order returned in full before any
+        invoice included), else ``none`` when no quantity was invoiced, else ``partial``.
     """
+    if not billable_quantities(order):
+        # Everything is invoiced, or nothing is left to bill (all of it returned).
+        return BillingStatus.FULL
     if not any(order.ledger(line.line_id).invoiced > 0 for line in order.lines):
         return BillingStatus.NONE
-    return BillingStatus.PARTIAL if billable_quantities(order) else BillingStatus.FULL
+    return BillingStatus.PARTIAL
 
 
 def _sum(amounts: Iterable[Money], currency: str) -> Money:
