@@ -25,7 +25,7 @@ from salesorder._lifecycle.engine import (
     with_ledgers,
 )
 from salesorder._lifecycle.fulfilment import (
-    reserved_quantities,
+    held_quantities,
     shortfalls,
     without_reservations,
 )
@@ -386,7 +386,7 @@ def amend(
                 "required_approvals": required,
             }
             if order.status is Status.CONFIRMED:
-                if reserved_quantities(order):
+                if held_quantities(order):
                     plan.stock.append(StockRequest(StockAction.RELEASE, order.id, None, operation))
                 extra["ledgers"] = tuple(
                     ledger

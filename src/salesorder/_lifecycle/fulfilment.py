@@ -66,8 +66,8 @@ __all__ = [
     "complete",
     "confirm",
     "deliver",
+    "held_quantities",
     "hold",
-    "reserved_quantities",
     "resume",
     "ship",
     "shortfalls",
@@ -342,9 +342,18 @@ def complete(
     return fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
 
 
-def reserved_quantities(order: Order) -> dict[str, Decimal]:
-    """Quantity per line still reserved in stock (lines without any left out)."""
-    return {ledger.line_id: ledger.reserved for ledger in order.ledgers if ledger.reserved}
+def held_quantities(order: Order) -> dict[str, Decimal]:
+    """Quantity per line the stock store still holds for the order: reserved or backordered.
+
+    Both count: shipping from a backorder fills the whole backorder in the store (it
+    becomes reserved there) while the ledger still calls the rest backordered, so what
+    the store holds for a line is reserved plus backordered, however it is split.
+    """
+    return {
+        ledger.line_id: ledger.reserved + ledger.backordered
+        for ledger in order.ledgers
+        if ledger.reserved or ledger.backordered
+    }
 
 
 def without_reservations(order: Order) -> tuple[LineLedger, ...]:
@@ -385,7 +394,7 @@ def cancel(
         changes={"ledgers": without_reservations(order), "held_from": None},
         reason=reason,
     )
-    if reserved_quantities(order):
+    if held_quantities(order):
         operation = operation_id_for(order, "cancel", idempotency_key)
         plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderCancelled, {"reason": reason})]
@@ -421,15 +430,13 @@ def close(
         return first
     require_reason(reason, "close")
     plan = Plan(order, changes={"ledgers": without_reservations(order)}, reason=reason)
-    reserved = reserved_quantities(order)
     undelivered = line_quantities(
         {line.line_id: line.quantity - order.ledger(line.line_id).delivered for line in order.lines}
     )
-    if reserved:
+    if held_quantities(order):
+        # Nothing more ships: release all the store holds for the order, however held.
         operation = operation_id_for(order, "close", idempotency_key)
-        plan.stock = [
-            StockRequest(StockAction.RELEASE, order.id, line_quantities(reserved), operation)
-        ]
+        plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderClosed, {"reason": reason, "undelivered": undelivered})]
     return fire(plan, "close", actor=actor, at=at, key=idempotency_key)
 
