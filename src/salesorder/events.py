@@ -10,7 +10,7 @@ Events carry identifiers, codes and quantities, never customer personal data.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import attrs
@@ -20,6 +20,7 @@ from salesorder.order import new_id
 from salesorder.records import LineQuantities
 
 __all__ = [
+    "DeliveryDateChanged",
     "DomainEvent",
     "OrderAmended",
     "OrderApproved",
@@ -211,6 +212,19 @@ class OrderAmended(OrderEvent):
     changes: tuple[str, ...]
     previous_revision: int
     needs_approval: bool
+
+
+@attrs.frozen(kw_only=True)
+class DeliveryDateChanged(OrderEvent):
+    """An amendment moved the requested delivery date (R10: the customer is told).
+
+    Attributes:
+        previous: The date before (None when there was none).
+        requested_delivery_date: The new date (None removes it).
+    """
+
+    previous: date | None
+    requested_delivery_date: date | None
 
 
 @attrs.frozen(kw_only=True)

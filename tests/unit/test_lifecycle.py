@@ -975,6 +975,24 @@ class TestAmend:
         )
         assert result.target is Status.APPROVED
         assert order.requested_delivery_date == T.date()
+        # R10: the customer is told; the event was routed but never emitted before.
+        changed = [e for e in result.events if e.name == "DeliveryDateChanged"]
+        assert len(changed) == 1
+        assert changed[0].previous is None  # type: ignore[attr-defined]
+        assert changed[0].requested_delivery_date == T.date()  # type: ignore[attr-defined]
+
+    def test_an_amendment_that_keeps_the_date_does_not_announce_one(self) -> None:
+        order = submitted(FINANCE_FROM_50)
+        lc.approve(order, level="finance", actor="cfo", at=T)
+        result = lc.amend(
+            order,
+            [lc.ChangeDeliveryDate(None)],
+            pricing=lambda o: FakeBreakdown(cny(1000)),
+            approval_policy=FINANCE_FROM_50,
+            actor="sales",
+            at=T,
+        )
+        assert [e.name for e in result.events] == ["OrderAmended"]
 
     def test_confirmed_order_reservations_follow_the_changes(self) -> None:
         hook = stock()

@@ -44,6 +44,7 @@ from salesorder.errors import (
     define_code,
 )
 from salesorder.events import (
+    DeliveryDateChanged,
     OrderAmended,
 )
 from salesorder.money import Money
@@ -380,6 +381,16 @@ def amend(
                 },
             )
         )
+        if preview.requested_delivery_date != order.requested_delivery_date:
+            plan.facts.append(
+                (
+                    DeliveryDateChanged,
+                    {
+                        "previous": order.requested_delivery_date,
+                        "requested_delivery_date": preview.requested_delivery_date,
+                    },
+                )
+            )
         if target is Status.PENDING_APPROVAL:
             extra: dict[str, Any] = {
                 "approval_round": order.approval_round + 1,
