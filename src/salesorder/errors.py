@@ -285,8 +285,9 @@ MONEY_INVALID_AMOUNT: Final = define_code(
 )
 MONEY_FLOAT_REFUSED: Final = define_code(
     "money.float_refused",
-    en="Money amounts must not be floats; pass a Decimal, int or string.",
-    zh="金额不能使用浮点数;请传入 Decimal、整数或字符串。",
+    en="A float was given where an exact amount or quantity is expected; "
+    "pass a Decimal, int or string.",
+    zh="金额或数量不能使用浮点数;请传入 Decimal、整数或字符串。",
 )
 MONEY_UNKNOWN_CURRENCY: Final = define_code(
     "money.unknown_currency",
@@ -308,7 +309,7 @@ ORDER_INVALID: Final = define_code(
 )
 VALIDATION_FAILED: Final = define_code(
     "validation.failed",
-    en="The order did not pass validation ({count} errors).",
+    en="The order did not pass validation (errors: {count}).",
     zh="订单未通过校验(共 {count} 个错误)。",
 )
 ENTITY_NOT_FOUND: Final = define_code(

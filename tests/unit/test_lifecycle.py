@@ -509,8 +509,18 @@ class TestShip:
 
     def test_float_quantity_is_refused(self) -> None:
         order = confirmed()
-        with pytest.raises(FloatRefused):
+        with pytest.raises(FloatRefused) as caught:
             lc.ship(order, lines={"1": 1.0}, actor="w", at=T)  # type: ignore[dict-item]
+        assert "quantity" in str(caught.value)  # not only "money amounts"
+
+    def test_an_int_line_id_says_line_ids_are_text(self) -> None:
+        # Before: "The order has no line 1", though line "1" exists.
+        order = confirmed()
+        refused(
+            order,
+            "lifecycle.line_id.not_text",
+            lambda: lc.ship(order, lines={1: D(1)}, actor="w", at=T),  # type: ignore[dict-item]
+        )
 
     def test_ship_only_after_payment_refuses_unpaid_order(self) -> None:
         order = confirmed()

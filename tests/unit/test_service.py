@@ -187,6 +187,8 @@ class TestEnter:
             world.service.enter(payload, actor="S-LI")
         assert codes(caught.value) == ["order.lines.empty"]
         assert len(world.database.orders) == 0
+        assert "(1 errors)" not in str(caught.value)
+        assert "errors: 1" in str(caught.value)
 
     def test_check_reports_without_storing(self, world: World) -> None:
         report = world.service.check(tea_shop_payload())

@@ -26,6 +26,7 @@ __all__ = [
     "IDEMPOTENCY_REUSED",
     "INVOICE_EXCEEDS",
     "INVOICE_KIND",
+    "LINE_ID_NOT_TEXT",
     "NOTHING_GIVEN",
     "NOTHING_UNDELIVERED",
     "NOT_INVOICED",
@@ -61,6 +62,11 @@ REASON_REQUIRED: Final = define_code(
     "lifecycle.reason_required",
     en="'{event}' needs a reason code.",
     zh="“{event}”需要原因代码。",
+)
+LINE_ID_NOT_TEXT: Final = define_code(
+    "lifecycle.line_id.not_text",
+    en="Line ids are text; a {kind} was given.",
+    zh="订单行编号必须是文本;传入的是 {kind}。",
 )
 UNKNOWN_LINE: Final = define_code(
     "lifecycle.unknown_line",

@@ -26,6 +26,7 @@ from salesorder._lifecycle.codes import (
     ARCHIVED_CODE,
     CANCEL_AFTER_SHIPMENT,
     IDEMPOTENCY_REUSED,
+    LINE_ID_NOT_TEXT,
     NOT_INVOICED,
     NOT_PAID,
     NOTHING_GIVEN,
@@ -507,13 +508,20 @@ def with_ledgers(plan: Plan, updated: Iterable[LineLedger]) -> tuple[LineLedger,
 
 
 def checked_quantities(
-    order: Order, lines: Mapping[str, Decimal], event: str
+    order: Order, lines: Mapping[Any, Any], event: str
 ) -> dict[str, tuple[OrderLine, Decimal]]:
-    """Line quantities of a command, each a known line and a positive quantity."""
+    """Line quantities of a command, each a known line and a positive quantity.
+
+    ``lines`` is typed loosely on purpose: it checks what a caller really passed (an int
+    line id, a float quantity), which the commands' annotations do not guarantee.
+    """
     if not lines:
         raise RuleViolation(NOTHING_GIVEN, params={"event": event})
     checked: dict[str, tuple[OrderLine, Decimal]] = {}
     for line_id, quantity in lines.items():
+        if not isinstance(line_id, str):
+            kind = type(line_id).__name__
+            raise RuleViolation(LINE_ID_NOT_TEXT, params={"kind": kind})
         try:
             line = order.line(line_id)
         except KeyError:
