@@ -77,6 +77,8 @@ from salesorder._lifecycle.machine import (
     TRANSITIONS,
     OrderLifecycle,
     Transition,
+    command_table_markdown,
+    commands_by_status,
     lifecycle_mermaid,
 )
 from salesorder._lifecycle.policies import ApprovalPolicy, LifecyclePolicy
@@ -132,6 +134,8 @@ __all__ = [
     "billing_status",
     "cancel",
     "close",
+    "command_table_markdown",
+    "commands_by_status",
     "complete",
     "confirm",
     "deliver",

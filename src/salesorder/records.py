@@ -80,7 +80,10 @@ class Status(enum.StrEnum):
 
 
 ARCHIVED = frozenset({Status.COMPLETED, Status.CANCELLED, Status.CLOSED})
-"""Statuses in which an order refuses every further change."""
+"""The end statuses: an archived order's commercial terms are frozen and it never changes
+status again; it only appends the after-sales records its status accepts (returns and
+refunds of a completed order, the refund of a cancelled one, the billing and returns
+of what a closed order delivered; see ``salesorder.lifecycle.commands_by_status``)."""
 
 
 def line_quantities(quantities: Mapping[str, Decimal]) -> LineQuantities:

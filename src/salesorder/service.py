@@ -334,17 +334,26 @@ class OrderService:
         self,
         order_id: str,
         command: Callable[[Order, ServiceUnitOfWork, datetime], TransitionResult],
+        follow_up: Callable[[Order, datetime], TransitionResult | None] | None = None,
     ) -> TransitionResult:
+        """Run ``command`` on the order in one unit of work, then ``follow_up`` if given.
+
+        The follow-up is a second lifecycle command of the same unit of work (a refund
+        recorded on receipt); its events are queued after the command's. The command's
+        result is returned.
+        """
         now = self.clock.now()
         with self._uow() as uow:
             order = uow.orders.get(order_id)
             version = order.version
             history = len(order.audit)
             result = command(order, uow, now)
+            followed = follow_up(order, now) if follow_up is not None else None
             # Every lifecycle change appends an audit entry; a repeated key appends none.
             if len(order.audit) != history:
                 uow.orders.save(order, expected_version=version)
-                uow.outbox.add((*result.events, *uow.stock.drain_events()))
+                also = followed.events if followed is not None else ()
+                uow.outbox.add((*result.events, *uow.stock.drain_events(), *also))
             uow.commit()
         self._deliver_after_commit()
         return result
@@ -693,9 +702,15 @@ class OrderService:
         lines: Mapping[str, Decimal | int | str],
         reason: str,
         actor: str,
+        return_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> TransitionResult:
-        """Request a return, exchange or repair against delivered quantities (售后)."""
+        """Request a return, exchange or repair against delivered quantities (售后).
+
+        ``return_id`` is the caller's own id for the request (an RMA number), a new id
+        when None. A completed or closed order takes requests within the after-sales
+        window of the lifecycle policy, counted on the SLA calendar.
+        """
         quantities = _quantities(lines)
         return self._run(
             order_id,
@@ -706,7 +721,10 @@ class OrderService:
                 reason=reason,
                 actor=actor,
                 at=now,
+                return_id=return_id,
                 idempotency_key=idempotency_key,
+                lifecycle_policy=self._lifecycle_policy,
+                calendar=self._calendar,
             ),
         )
 
@@ -728,12 +746,21 @@ class OrderService:
         return_id: str,
         actor: str,
         disposition: StockDisposition | str = StockDisposition.RESTOCK,
+        refund: bool = False,
+        refund_reference: str | None = None,
         idempotency_key: str | None = None,
     ) -> TransitionResult:
-        """Receive returned goods (restock or scrap) and compute the refund due."""
-        return self._run(
-            order_id,
-            lambda order, uow, now: run_with_stock(
+        """Receive returned goods (restock or scrap) and compute the refund due.
+
+        With ``refund=True`` (the short path of a shop that pays back on receipt) the
+        refund due is also recorded as paid back, in the same unit of work: all of it,
+        or what was received when the customer paid less (nothing when nothing was
+        paid). The result is the receipt's; the refund is a payment of kind ``refund``
+        on the order, with its own ``RefundRecorded`` event.
+        """
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            return run_with_stock(
                 order,
                 lambda order, _backordered: lifecycle.receive_return(
                     order,
@@ -745,8 +772,24 @@ class OrderService:
                     idempotency_key=idempotency_key,
                 ),
                 self._hook(uow, now, actor),
-            ),
-        )
+            )
+
+        def pay_back(order: Order, now: datetime) -> TransitionResult | None:
+            owed = next(r.refund for r in order.returns if r.return_id == return_id)
+            paid = lifecycle.net_paid(order)
+            amount = owed if owed is not None and owed <= paid else paid
+            if not amount:
+                return None
+            return lifecycle.record_refund(
+                order,
+                amount=amount,
+                actor=actor,
+                at=now,
+                reference=refund_reference,
+                idempotency_key=None if idempotency_key is None else f"{idempotency_key}:refund",
+            )
+
+        return self._run(order_id, command, pay_back if refund else None)
 
     # -- queries ----------------------------------------------------------------------------
 

@@ -151,9 +151,34 @@ class TestMachineDefinition:
         with pytest.raises(KeyError):
             build_table((lc.Transition("x", Status.DRAFT, Status.DRAFT, ("is_sunny",)),))
 
-    def test_archived_statuses_are_the_final_states(self) -> None:
-        finals = {state.value for state in lc.OrderLifecycle.states if state.final}
-        assert finals == {Status.COMPLETED, Status.CANCELLED, Status.CLOSED}
+    def test_archived_statuses_are_left_by_no_event(self) -> None:
+        assert {Status.COMPLETED, Status.CANCELLED, Status.CLOSED} == lc.ARCHIVED
+        from_archived = [row for row in lc.TRANSITIONS if row.source in lc.ARCHIVED]
+        assert from_archived
+        assert all(row.target is row.source for row in from_archived)
+
+    def test_archived_statuses_accept_only_after_sales_records(self) -> None:
+        accepted = lc.commands_by_status()
+        after_sales = ("request_return", "approve_return", "receive_return")
+        assert accepted[Status.COMPLETED] == ("record_refund", *after_sales)
+        assert accepted[Status.CANCELLED] == ("record_refund",)
+        assert accepted[Status.CLOSED] == (
+            "invoice",
+            "record_payment",
+            "record_refund",
+            *after_sales,
+        )
+
+    def test_every_open_status_has_a_way_towards_an_archived_one(self) -> None:
+        reaches = set(lc.ARCHIVED)
+        changed = True
+        while changed:
+            changed = False
+            for row in lc.TRANSITIONS:
+                if row.target in reaches and row.source not in reaches:
+                    reaches.add(row.source)
+                    changed = True
+        assert reaches == set(Status)
 
     def test_mermaid_lists_every_transition(self) -> None:
         diagram = lc.lifecycle_mermaid()

@@ -32,6 +32,7 @@ __all__ = [
     "NOT_INVOICED",
     "NOT_PAID",
     "NO_PRICE",
+    "POLICY_INVALID",
     "QUANTITY_NOT_POSITIVE",
     "REASON_REQUIRED",
     "REFUND_EXCEEDS",
@@ -40,6 +41,7 @@ __all__ = [
     "RETURN_EXCEEDS",
     "RETURN_NOT_FOUND",
     "RETURN_NOT_PRICED",
+    "RETURN_WINDOW_CLOSED",
     "RETURN_WRONG_STATE",
     "SHIP_EXCEEDS",
     "SHIP_NEEDS_PAYMENT",
@@ -48,6 +50,16 @@ __all__ = [
 
 # -- codes ------------------------------------------------------------------------------------
 
+POLICY_INVALID: Final = define_code(
+    "lifecycle.policy.invalid",
+    en="Lifecycle policy field '{field}' is invalid: a whole number of days >= 0, or None.",
+    zh="订单流程策略字段“{field}”无效:应为不小于 0 的整数天数,或 None。",
+)
+RETURN_WINDOW_CLOSED: Final = define_code(
+    "lifecycle.return.window_closed",
+    en="The after-sales window of this {state} order closed on {closed_on}.",
+    zh="该订单({state})的售后期已于 {closed_on} 结束。",
+)
 ARCHIVED_CODE: Final = define_code(
     "lifecycle.archived",
     en="The order is archived ('{state}'); '{event}' is refused.",

@@ -347,9 +347,10 @@ def check_event(order: Order, event: str, key: str | None) -> TransitionResult |
                 # Loaded from storage as plain data (salesorder.codec): rebuild it.
                 rebuilt: TransitionResult = decode(TransitionResult, result)
                 return rebuilt
-    if order.status in ARCHIVED:
-        raise IllegalTransition(state=order.status.value, event=event, code=ARCHIVED_CODE)
     if (order.status, event) not in TABLE:
+        if order.status in ARCHIVED:
+            # Archived: only the after-sales records of the table still append.
+            raise IllegalTransition(state=order.status.value, event=event, code=ARCHIVED_CODE)
         raise _refuse(order, event)
     return None
 

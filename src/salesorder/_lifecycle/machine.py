@@ -2,7 +2,9 @@
 
 Invariants: :data:`TRANSITIONS` is computed from the class at import and never edited;
 every guard name it mentions has a predicate in :mod:`salesorder._lifecycle.engine`
-(checked at import); the Mermaid diagram is generated from the same table.
+(checked at import); an archived status (:data:`~salesorder.records.ARCHIVED`) has only
+self-transitions, the after-sales records it still takes; the Mermaid diagram and the
+per-status command table are generated from the same table.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from salesorder.records import (
     Status,
 )
 
-__all__ = ["EVENTS", "TRANSITIONS", "OrderLifecycle", "Transition", "lifecycle_mermaid"]
+__all__ = [
+    "EVENTS",
+    "TRANSITIONS",
+    "OrderLifecycle",
+    "Transition",
+    "command_table_markdown",
+    "commands_by_status",
+    "lifecycle_mermaid",
+]
 
 # -- the machine: the one declarative source --------------------------------------------------
 
@@ -32,12 +42,11 @@ class OrderLifecycle(StateMachine):
     facts (invoices, payments, partial deliveries, returns) without changing status.
     """
 
-    s = States.from_enum(
-        Status,
-        initial=Status.DRAFT,
-        final=[Status.COMPLETED, Status.CANCELLED, Status.CLOSED],
-        use_enum_instance=True,
-    )
+    # The archived statuses are not declared final: python-statemachine forbids any
+    # transition out of a final state, and an archived order still appends after-sales
+    # records (self-transitions below). That no event leaves an archived status is
+    # checked at import instead (``_check_archived_stay``).
+    s = States.from_enum(Status, initial=Status.DRAFT, use_enum_instance=True)
 
     submit = s.DRAFT.to(s.PENDING_APPROVAL, cond="needs_approval") | s.DRAFT.to(s.APPROVED)
     approve = s.PENDING_APPROVAL.to(
@@ -61,6 +70,7 @@ class OrderLifecycle(StateMachine):
         | s.PARTIALLY_SHIPPED.to.itself(internal=True)
         | s.SHIPPED.to.itself(internal=True)
         | s.DELIVERED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
     )
     record_payment = (
         s.APPROVED.to.itself(internal=True)
@@ -68,6 +78,7 @@ class OrderLifecycle(StateMachine):
         | s.PARTIALLY_SHIPPED.to.itself(internal=True)
         | s.SHIPPED.to.itself(internal=True)
         | s.DELIVERED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
     )
     record_refund = (
         s.APPROVED.to.itself(internal=True)
@@ -75,6 +86,9 @@ class OrderLifecycle(StateMachine):
         | s.PARTIALLY_SHIPPED.to.itself(internal=True)
         | s.SHIPPED.to.itself(internal=True)
         | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CANCELLED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
     )
     complete = s.DELIVERED.to(s.COMPLETED, cond=["is_fully_invoiced", "is_fully_paid"])
     cancel = (
@@ -113,16 +127,22 @@ class OrderLifecycle(StateMachine):
         s.PARTIALLY_SHIPPED.to.itself(internal=True)
         | s.SHIPPED.to.itself(internal=True)
         | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
     )
     approve_return = (
         s.PARTIALLY_SHIPPED.to.itself(internal=True)
         | s.SHIPPED.to.itself(internal=True)
         | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
     )
     receive_return = (
         s.PARTIALLY_SHIPPED.to.itself(internal=True)
         | s.SHIPPED.to.itself(internal=True)
         | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
     )
 
 
@@ -160,6 +180,57 @@ TRANSITIONS: Final[tuple[Transition, ...]] = _compile(OrderLifecycle)
 
 EVENTS: Final[tuple[str, ...]] = tuple(dict.fromkeys(row.event for row in TRANSITIONS))
 """Every event name."""
+
+
+def _check_archived_stay(rows: tuple[Transition, ...]) -> None:
+    leaving = [row for row in rows if row.source in ARCHIVED and row.target is not row.source]
+    if leaving:
+        msg = f"an event leaves an archived status: {leaving[0]}"
+        raise TypeError(msg)
+
+
+_check_archived_stay(TRANSITIONS)
+
+
+def commands_by_status() -> dict[Status, tuple[str, ...]]:
+    """Which commands each status accepts, from the transition table.
+
+    A command listed may still be refused by its guards or its own checks (a return
+    beyond what was delivered, a refund beyond what was paid); a command not listed is
+    always refused with ``lifecycle.illegal_transition`` (``lifecycle.archived`` for an
+    archived status).
+
+    Returns:
+        The accepted events per status, in declaration order, for every status.
+    """
+    accepted: dict[Status, dict[str, None]] = {status: {} for status in Status}
+    for row in TRANSITIONS:
+        accepted[row.source][row.event] = None
+    return {status: tuple(events) for status, events in accepted.items()}
+
+
+def command_table_markdown() -> str:
+    """:func:`commands_by_status` as a Markdown table: one row per command, one column per status.
+
+    ``✓`` marks a transition to another status or a record kept in the same status;
+    archived statuses accept only after-sales records.
+
+    Returns:
+        The table, ending with a newline.
+    """
+    by_status = commands_by_status()
+    statuses = list(Status)
+    out = [
+        "| command | " + " | ".join(f"`{status.value}`" for status in statuses) + " |",
+        "|---|" + "|".join(":-:" for _ in statuses) + "|",
+    ]
+    out.extend(
+        f"| `{event}` | "
+        + " | ".join("✓" if event in by_status[status] else "" for status in statuses)
+        + " |"
+        for event in EVENTS
+    )
+    return "\n".join(out) + "\n"
 
 
 def lifecycle_mermaid() -> str:

@@ -11,7 +11,9 @@ from typing import Final
 
 import attrs
 
+from salesorder._lifecycle.codes import POLICY_INVALID
 from salesorder._lifecycle.hooks import PriceSummary, ReasonIssue, ValidationSummary
+from salesorder.errors import InvalidOrder
 from salesorder.money import Money
 from salesorder.order import Order, OrderType
 
@@ -84,11 +86,23 @@ class LifecyclePolicy:
         ship_only_after_payment: Refuse shipments until the prepayment share of the
             payment terms (100 % when the terms ask none) has been received.
         separate_approvers: Refuse one person signing two levels of the same round.
+        after_sales_days: The after-sales window of an archived order (售后期): a
+            completed or closed order takes return, exchange and repair requests for
+            this many working days after it was archived (on the calendar the command
+            is given); None: no limit. Refunds of what is owed are never limited.
     """
 
     allow_backorder: bool = False
     ship_only_after_payment: bool = False
     separate_approvers: bool = True
+    after_sales_days: int | None = attrs.field(default=15)
+
+    @after_sales_days.validator
+    def _check_after_sales_days(
+        self, attribute: attrs.Attribute[int | None], value: object
+    ) -> None:
+        if value is not None and (type(value) is not int or value < 0):
+            raise InvalidOrder(POLICY_INVALID, params={"field": attribute.name})
 
 
 DEFAULT_POLICY: Final = LifecyclePolicy()

@@ -21,6 +21,7 @@ from salesorder._lifecycle.codes import (
     RETURN_EXCEEDS,
     RETURN_NOT_FOUND,
     RETURN_NOT_PRICED,
+    RETURN_WINDOW_CLOSED,
     RETURN_WRONG_STATE,
 )
 from salesorder._lifecycle.engine import (
@@ -34,6 +35,7 @@ from salesorder._lifecycle.engine import (
     with_ledgers,
 )
 from salesorder._lifecycle.hooks import PricedLine, ReturnPricing
+from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
 from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
     RuleViolation,
@@ -47,6 +49,7 @@ from salesorder.events import (
 from salesorder.money import Money, allocate
 from salesorder.order import Order, new_id
 from salesorder.records import (
+    ARCHIVED,
     ZERO,
     LineQuantities,
     ReturnKind,
@@ -55,6 +58,7 @@ from salesorder.records import (
     StockDisposition,
     line_quantities,
 )
+from salesorder.sla import BusinessCalendar, WeekendCalendar, add_working_days
 
 __all__ = ["approve_return", "receive_return", "refund_for", "request_return"]
 
@@ -91,8 +95,14 @@ def request_return(
     at: datetime,
     return_id: str | None = None,
     idempotency_key: str | None = None,
+    lifecycle_policy: LifecyclePolicy = DEFAULT_POLICY,
+    calendar: BusinessCalendar | None = None,
 ) -> TransitionResult:
     """Request a return, exchange or repair (售后申请) against delivered quantities.
+
+    An archived order (completed or closed) still takes requests within its after-sales
+    window: ``lifecycle_policy.after_sales_days`` working days on ``calendar`` after it
+    was archived.
 
     Args:
         order: An order with delivered quantities.
@@ -103,16 +113,21 @@ def request_return(
         at: When.
         return_id: Identifier; a new one when None.
         idempotency_key: Repeat protection.
+        lifecycle_policy: Its ``after_sales_days`` bound requests on archived orders.
+        calendar: Working days of the after-sales window (Monday to Friday when None).
 
     Returns:
         The transition result with ``ReturnRequested``.
 
     Raises:
         RuleViolation: ``lifecycle.return.exceeds_delivered``, ``lifecycle.return.duplicate``,
-            ``lifecycle.reason_required`` and line quantity codes.
+            ``lifecycle.return.window_closed``, ``lifecycle.reason_required`` and line
+            quantity codes.
     """
     if (first := check_event(order, "request_return", idempotency_key)) is not None:
         return first
+    if order.status in ARCHIVED:
+        _check_after_sales_window(order, at, lifecycle_policy, calendar or WeekendCalendar())
     require_reason(reason, "request_return")
     checked = checked_quantities(order, lines, "request_return")
     identifier = return_id or new_id()
@@ -141,6 +156,21 @@ def request_return(
         )
     ]
     return fire(plan, "request_return", actor=actor, at=at, key=idempotency_key)
+
+
+def _check_after_sales_window(
+    order: Order, at: datetime, policy: LifecyclePolicy, calendar: BusinessCalendar
+) -> None:
+    days = policy.after_sales_days
+    if days is None:
+        return
+    archived_at = next(
+        entry.at for entry in reversed(order.audit) if entry.target is not entry.source
+    )
+    closes = add_working_days(archived_at, days, calendar=calendar)
+    if at > closes:
+        params = {"state": order.status.value, "closed_on": closes.date().isoformat()}
+        raise RuleViolation(RETURN_WINDOW_CLOSED, params=params)
 
 
 def approve_return(

@@ -14,6 +14,7 @@ from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.records import (
     PaymentKind,
+    Status,
 )
 
 __all__ = [
@@ -80,6 +81,8 @@ def fulfilment_status(order: Order) -> FulfilmentStatus:
 def billable_quantities(order: Order) -> dict[str, Decimal]:
     """What each line may still be invoiced for: ordered minus returned minus invoiced.
 
+    For a closed order, delivered (not ordered) minus returned minus invoiced.
+
     The one definition of "billable": :func:`invoice` refuses more, the service's
     ``invoice()`` bills exactly this by default, and :func:`billing_status` is ``full``
     when nothing is left.
@@ -91,9 +94,12 @@ def billable_quantities(order: Order) -> dict[str, Decimal]:
         Quantity per line id, for the lines with something left to invoice.
     """
     left = {}
+    # A closed order bills what it delivered: the rest was closed out, never to ship.
+    closed = order.status is Status.CLOSED
     for line in order.lines:
         ledger = order.ledger(line.line_id)
-        remaining = line.quantity - ledger.returned - ledger.invoiced
+        billed_on = ledger.delivered if closed else line.quantity
+        remaining = billed_on - ledger.returned - ledger.invoiced
         if remaining > 0:
             left[line.line_id] = remaining
     return left
