@@ -81,7 +81,7 @@ from salesorder._lifecycle.machine import (
     commands_by_status,
     lifecycle_mermaid,
 )
-from salesorder._lifecycle.policies import ApprovalPolicy, LifecyclePolicy
+from salesorder._lifecycle.policies import AmendmentKind, ApprovalPolicy, LifecyclePolicy
 from salesorder._lifecycle.returns import approve_return, receive_return, refund_for, request_return
 from salesorder._lifecycle.statuses import (
     BillingStatus,
@@ -103,6 +103,7 @@ __all__ = [
     "GUARDS",
     "TRANSITIONS",
     "AddLine",
+    "AmendmentKind",
     "AmendmentPreview",
     "ApprovalPolicy",
     "BillingStatus",

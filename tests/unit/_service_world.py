@@ -12,7 +12,7 @@ import attrs
 
 from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
 from salesorder.demo import START, build_service, tea_shop_payload
-from salesorder.lifecycle import LifecyclePolicy
+from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy
 from salesorder.notifications import RecordingNotifier
 from salesorder.order import Order
 from salesorder.records import Status
@@ -109,22 +109,33 @@ class World:
         return order.id
 
 
-def make_world(*, notifier: Any = None, lifecycle_policy: LifecyclePolicy | None = None) -> World:
-    """A fresh world; ``notifier`` replaces the recording one (any object with ``notify``),
-    ``lifecycle_policy`` the demo's (the other settings stay the demo's)."""
+def make_world(
+    *,
+    notifier: Any = None,
+    lifecycle_policy: LifecyclePolicy | None = None,
+    approval_policy: ApprovalPolicy | None = None,
+) -> World:
+    """A fresh world on the demo's settings.
+
+    ``notifier`` replaces the recording one (any object with ``notify``);
+    ``lifecycle_policy`` and ``approval_policy`` replace the demo's.
+    """
     clock = FixedClock(START)
     chosen = RecordingNotifier() if notifier is None else notifier
     database = MemoryDatabase()
     service = build_service(clock, chosen, unit_of_work=database.unit_of_work)
+    policies = service.policy_settings
     if lifecycle_policy is not None:
+        policies = attrs.evolve(policies, lifecycle_policy=lifecycle_policy)
+    if approval_policy is not None:
+        policies = attrs.evolve(policies, approval_policy=approval_policy)
+    if policies is not service.policy_settings:
         service = OrderService(
             unit_of_work=database.unit_of_work,
             clock=clock,
             numbering=PatternNumbering(),
             pricing_settings=service.pricing_settings,
-            policy_settings=attrs.evolve(
-                service.policy_settings, lifecycle_policy=lifecycle_policy
-            ),
+            policy_settings=policies,
             notifier=chosen,
         )
     stock_up(database)

@@ -42,7 +42,7 @@ from salesorder.testing.lifecycle import (
 
 D = Decimal
 T = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-NO_APPROVAL = lc.ApprovalPolicy(new_customer_level=None)
+NO_APPROVAL = lc.ApprovalPolicy(new_customer_level=None, amendment_level=None)
 FINANCE_FROM_50 = lc.ApprovalPolicy(amount_levels=((Money(50, "CNY"), "finance"),))
 
 
@@ -985,8 +985,12 @@ class TestAmend:
         )
         assert result.target is Status.PENDING_APPROVAL
         assert hook.available == {"SKU-A": D(100), "SKU-B": D(100)}
-        assert order.required_approvals == (("finance", ("approval.amount_over_threshold",)),)
+        assert order.required_approvals == (
+            ("finance", ("approval.amount_over_threshold",)),
+            ("sales_manager", ("approval.amendment",)),
+        )
         lc.approve(order, level="finance", actor="cfo", at=T)
+        lc.approve(order, level="sales_manager", actor="manager", at=T)
         run_with_stock(
             order,
             lambda target, backordered: lc.confirm(
@@ -997,7 +1001,8 @@ class TestAmend:
         )
         assert hook.available == {"SKU-A": D(97), "SKU-B": D(90)}
 
-    def test_delivery_date_change_needs_no_reapproval(self) -> None:
+    def test_every_amendment_goes_back_to_approval_by_default(self) -> None:
+        # Seed 001: 改单须审批. A date change flags no amount rule, yet needs approval.
         order = submitted(FINANCE_FROM_50)
         lc.approve(order, level="finance", actor="cfo", at=T)
         result = lc.amend(
@@ -1005,6 +1010,46 @@ class TestAmend:
             [lc.ChangeDeliveryDate(T.date())],
             pricing=lambda o: FakeBreakdown(cny(1000)),
             approval_policy=FINANCE_FROM_50,
+            actor="sales",
+            at=T,
+        )
+        assert result.target is Status.PENDING_APPROVAL
+        assert order.required_approvals == (("sales_manager", ("approval.amendment",)),)
+
+    def test_a_relaxed_kind_mixed_with_another_still_needs_approval(self) -> None:
+        relaxed = attrs.evolve(
+            FINANCE_FROM_50, amendments_without_approval={lc.AmendmentKind.DELIVERY_DATE}
+        )
+        order = submitted(FINANCE_FROM_50)
+        lc.approve(order, level="finance", actor="cfo", at=T)
+        result = lc.amend(
+            order,
+            [lc.ChangeDeliveryDate(T.date()), lc.ChangeQuantity("2", D(1))],
+            pricing=lambda o: FakeBreakdown(cny(10)),
+            approval_policy=relaxed,
+            actor="sales",
+            at=T,
+        )
+        assert result.target is Status.PENDING_APPROVAL
+        assert order.required_approvals == (("sales_manager", ("approval.amendment",)),)
+
+    @pytest.mark.parametrize("kinds", [{"colour"}, {1}])
+    def test_an_unknown_change_kind_in_the_policy_is_refused(self, kinds: set[object]) -> None:
+        with pytest.raises(InvalidOrder) as caught:
+            lc.ApprovalPolicy(amendments_without_approval=kinds)  # type: ignore[arg-type]
+        assert caught.value.code == "lifecycle.policy.kind_invalid"
+
+    def test_delivery_date_change_needs_no_reapproval_when_relaxed(self) -> None:
+        relaxed = attrs.evolve(
+            FINANCE_FROM_50, amendments_without_approval={lc.AmendmentKind.DELIVERY_DATE}
+        )
+        order = submitted(FINANCE_FROM_50)
+        lc.approve(order, level="finance", actor="cfo", at=T)
+        result = lc.amend(
+            order,
+            [lc.ChangeDeliveryDate(T.date())],
+            pricing=lambda o: FakeBreakdown(cny(1000)),
+            approval_policy=relaxed,
             actor="sales",
             at=T,
         )

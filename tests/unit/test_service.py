@@ -486,9 +486,10 @@ class TestPreviewAmendment:
 
 
 class TestAmend:
-    def test_a_small_amendment_keeps_the_order_confirmed_and_reserves_more(
-        self, world: World
-    ) -> None:
+    def test_a_small_amendment_keeps_the_order_confirmed_and_reserves_more(self) -> None:
+        # A policy that asks no approval for amendments (the default asks one for each).
+        demo = make_world().service.policy_settings.approval_policy
+        world = make_world(approval_policy=attrs.evolve(demo, amendment_level=None))
         order = world.confirmed(tea=2, cups=1)
         preview = world.service.preview_amendment(order.id, [ChangeQuantity("1", Decimal(3))])
         result = world.service.amend(order.id, [ChangeQuantity("1", Decimal(3))], actor="S-LI")
@@ -507,9 +508,18 @@ class TestAmend:
         assert result.target is Status.PENDING_APPROVAL
         assert world.position("TEA-LJ-250", "SH-01") == (30, 0)
         world.service.approve(order.id, level="finance", actor="F-ZHOU")
+        world.service.approve(order.id, level="sales_manager", actor="M-WANG")
         world.service.confirm(order.id, actor="S-LI")
         assert world.position("TEA-LJ-250", "SH-01") == (30, 30)
         assert world.position("TEA-LJ-250", "GZ-02") == (50, 15)
+
+    def test_every_amendment_goes_back_to_approval_by_default(self, world: World) -> None:
+        order = world.confirmed(tea=2, cups=1)
+        result = world.service.amend(order.id, [ChangeQuantity("1", Decimal(3))], actor="S-LI")
+        assert result.target is Status.PENDING_APPROVAL
+        stored = world.service.get(order.id)
+        assert stored.required_approvals == (("sales_manager", ("approval.amendment",)),)
+        assert world.position("TEA-LJ-250", "SH-01") == (30, 0)
 
     def test_an_amendment_short_of_stock_changes_nothing(self, world: World) -> None:
         order = world.confirmed(tea=2, cups=1)

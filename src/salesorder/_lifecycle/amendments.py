@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -32,6 +32,7 @@ from salesorder._lifecycle.fulfilment import (
 from salesorder._lifecycle.hooks import PriceSummary, ValidationSummary
 from salesorder._lifecycle.policies import (
     DEFAULT_POLICY,
+    AmendmentKind,
     ApprovalPolicy,
     EmptyReport,
     LifecyclePolicy,
@@ -84,6 +85,8 @@ class ChangeQuantity:
     line_id: str
     quantity: Decimal
 
+    kind: ClassVar[AmendmentKind] = AmendmentKind.QUANTITY
+
     def describe(self) -> str:
         """Short code of the change, for the audit and the event."""
         return f"quantity:{self.line_id}"
@@ -99,6 +102,8 @@ class AddLine:
 
     line: OrderLine
 
+    kind: ClassVar[AmendmentKind] = AmendmentKind.ADD_LINE
+
     def describe(self) -> str:
         """Short code of the change."""
         return f"add:{self.line.line_id}"
@@ -113,6 +118,8 @@ class RemoveLine:
     """
 
     line_id: str
+
+    kind: ClassVar[AmendmentKind] = AmendmentKind.REMOVE_LINE
 
     def describe(self) -> str:
         """Short code of the change."""
@@ -131,6 +138,8 @@ class ChangePrice:
     line_id: str
     unit_price: Money | None
 
+    kind: ClassVar[AmendmentKind] = AmendmentKind.PRICE
+
     def describe(self) -> str:
         """Short code of the change."""
         return f"price:{self.line_id}"
@@ -145,6 +154,8 @@ class ChangeDeliveryDate:
     """
 
     requested_delivery_date: date | None
+
+    kind: ClassVar[AmendmentKind] = AmendmentKind.DELIVERY_DATE
 
     def describe(self) -> str:
         """Short code of the change."""
@@ -337,19 +348,12 @@ def amend(
     candidate = attrs.evolve(
         order, lines=preview.lines, requested_delivery_date=preview.requested_delivery_date
     )
-    required = approval_policy.requirements(
-        candidate, report=report or EmptyReport(), breakdown=preview.breakdown
-    )
-    money_or_goods = any(not isinstance(c, ChangeDeliveryDate) for c in changes)
+    required = _amendment_approvals(candidate, changes, approval_policy, report, preview)
     revision = order.revision + 1
     history = order.revisions or (
         Revision(order.revision, order.lines, None, None, (), order.requested_delivery_date),
     )
-    plan = Plan(
-        order,
-        needs_approval=bool(required) and money_or_goods,
-        reason=",".join(preview.changes),
-    )
+    plan = Plan(order, needs_approval=bool(required), reason=",".join(preview.changes))
     plan.changes = {
         "lines": preview.lines,
         "requested_delivery_date": preview.requested_delivery_date,
@@ -421,6 +425,30 @@ def amend(
 
     plan.effect = effect
     return fire(plan, "amend", actor=actor, at=at, key=idempotency_key)
+
+
+def _amendment_approvals(
+    candidate: Order,
+    changes: Sequence[Change],
+    policy: ApprovalPolicy,
+    report: ValidationSummary | None,
+    preview: AmendmentPreview,
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The levels an amendment needs.
+
+    The policy's own level for an amendment, and what its rules flag on the amended
+    order when the amendment changes money or goods (a delivery date changes neither).
+    """
+    reasons: dict[str, list[str]] = {}
+    flagged: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    if any(change.kind is not AmendmentKind.DELIVERY_DATE for change in changes):
+        flagged = policy.requirements(
+            candidate, report=report or EmptyReport(), breakdown=preview.breakdown
+        )
+    for level, codes in (*flagged, *policy.amendment_requirements(c.kind for c in changes)):
+        bucket = reasons.setdefault(level, [])
+        bucket.extend(code for code in codes if code not in bucket)
+    return tuple((level, tuple(codes)) for level, codes in sorted(reasons.items()))
 
 
 def _follow_reservations(

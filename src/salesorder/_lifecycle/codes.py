@@ -33,6 +33,7 @@ __all__ = [
     "NOT_PAID",
     "NO_PRICE",
     "POLICY_INVALID",
+    "POLICY_KIND_INVALID",
     "QUANTITY_NOT_POSITIVE",
     "REASON_REQUIRED",
     "REFUND_EXCEEDS",
@@ -54,6 +55,11 @@ POLICY_INVALID: Final = define_code(
     "lifecycle.policy.invalid",
     en="Lifecycle policy field '{field}' is invalid: a whole number of days >= 0, or None.",
     zh="订单流程策略字段“{field}”无效:应为不小于 0 的整数天数,或 None。",
+)
+POLICY_KIND_INVALID: Final = define_code(
+    "lifecycle.policy.kind_invalid",
+    en="Policy field '{field}' names a change kind that does not exist.",
+    zh="策略字段“{field}”包含不存在的变更类型。",
 )
 RETURN_WINDOW_CLOSED: Final = define_code(
     "lifecycle.return.window_closed",

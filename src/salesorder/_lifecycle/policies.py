@@ -6,20 +6,31 @@ function of the order, its validation report and its price breakdown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Final
+import enum
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 
 import attrs
 
-from salesorder._lifecycle.codes import POLICY_INVALID
+from salesorder._lifecycle.codes import POLICY_INVALID, POLICY_KIND_INVALID
 from salesorder._lifecycle.hooks import PriceSummary, ReasonIssue, ValidationSummary
 from salesorder.errors import InvalidOrder
 from salesorder.money import Money
 from salesorder.order import Order, OrderType
 
-__all__ = ["DEFAULT_POLICY", "ApprovalPolicy", "EmptyReport", "LifecyclePolicy"]
+__all__ = ["DEFAULT_POLICY", "AmendmentKind", "ApprovalPolicy", "EmptyReport", "LifecyclePolicy"]
 
 # -- policies ---------------------------------------------------------------------------------
+
+
+class AmendmentKind(enum.StrEnum):
+    """The kinds of change an amendment is made of (see ``salesorder.lifecycle.Change``)."""
+
+    QUANTITY = "quantity"
+    ADD_LINE = "add_line"
+    REMOVE_LINE = "remove_line"
+    PRICE = "price"
+    DELIVERY_DATE = "delivery_date"
 
 
 @attrs.frozen(kw_only=True)
@@ -34,6 +45,12 @@ class ApprovalPolicy:
         default_level: Level for reasons not in ``reason_levels``.
         new_customer_level: Level for a new customer's order (None: no approval).
         order_type_levels: ``(order type, level)`` pairs.
+        amendment_level: Level every amendment of an approved or confirmed order needs
+            (改单须审批, seed 001), whatever the other rules say; None: only what they
+            flag goes back to approval.
+        amendments_without_approval: Change kinds that do not need ``amendment_level``
+            (for example ``{AmendmentKind.DELIVERY_DATE}``); an amendment needs it when
+            any of its changes is of another kind.
     """
 
     amount_levels: tuple[tuple[Money, str], ...] = ()
@@ -41,6 +58,35 @@ class ApprovalPolicy:
     default_level: str = "sales_manager"
     new_customer_level: str | None = "sales_manager"
     order_type_levels: tuple[tuple[OrderType, str], ...] = ()
+    amendment_level: str | None = "sales_manager"
+    amendments_without_approval: frozenset[AmendmentKind] = attrs.field(
+        default=frozenset(), converter=frozenset
+    )
+
+    @amendments_without_approval.validator
+    def _check_kinds(self, attribute: attrs.Attribute[Any], value: frozenset[object]) -> None:
+        known = {kind.value for kind in AmendmentKind}
+        if any(not isinstance(kind, str) or kind not in known for kind in value):
+            raise InvalidOrder(POLICY_KIND_INVALID, params={"field": attribute.name})
+
+    def amendment_requirements(
+        self, kinds: Iterable[AmendmentKind]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Which level an amendment made of changes of ``kinds`` needs for being one.
+
+        Args:
+            kinds: The kinds of the amendment's changes.
+
+        Returns:
+            ``((amendment_level, ("approval.amendment",)),)``, or empty when there is
+            no amendment level or every kind is in ``amendments_without_approval``.
+        """
+        if self.amendment_level is None:
+            return ()
+        relaxed = {str(kind) for kind in self.amendments_without_approval}
+        if all(str(kind) in relaxed for kind in kinds):
+            return ()
+        return ((self.amendment_level, ("approval.amendment",)),)
 
     def requirements(
         self, order: Order, *, report: ValidationSummary, breakdown: PriceSummary
