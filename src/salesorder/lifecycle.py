@@ -49,6 +49,7 @@ from salesorder._lifecycle.amendments import (
     RemoveLine,
     amend,
     preview_amendment,
+    reschedule,
     revision_lines,
 )
 from salesorder._lifecycle.approval import approve, reject, submit
@@ -154,6 +155,7 @@ __all__ = [
     "reject",
     "replay",
     "request_return",
+    "reschedule",
     "resume",
     "revision_lines",
     "ship",

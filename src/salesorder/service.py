@@ -694,6 +694,32 @@ class OrderService:
 
         return self._run(order_id, command)
 
+    def reschedule(
+        self,
+        order_id: str,
+        *,
+        requested_delivery_date: date | None,
+        reason: str,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Move the requested delivery date (改交期), also after the first shipment.
+
+        No approval and no new revision (goods and money do not change); audited with
+        its reason, and the customer is told (``DeliveryDateChanged``).
+        """
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.reschedule(
+                order,
+                requested_delivery_date=requested_delivery_date,
+                reason=reason,
+                actor=actor,
+                at=now,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
     def request_return(
         self,
         order_id: str,

@@ -22,6 +22,7 @@ from salesorder._lifecycle.engine import (
     check_event,
     fire,
     operation_id_for,
+    require_reason,
     with_ledgers,
 )
 from salesorder._lifecycle.fulfilment import (
@@ -67,6 +68,7 @@ __all__ = [
     "RemoveLine",
     "amend",
     "preview_amendment",
+    "reschedule",
     "revision_lines",
 ]
 
@@ -521,6 +523,63 @@ def _follow_reservations(
             )
         )
     return with_ledgers(plan, updated)
+
+
+def reschedule(
+    order: Order,
+    *,
+    requested_delivery_date: date | None,
+    reason: str,
+    actor: str,
+    at: datetime,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Move the requested delivery date (改交期), before or after the first shipment.
+
+    Unlike an amendment it changes neither goods nor money, so it keeps the status,
+    needs no approval and raises no revision; it needs a reason, is audited, and tells
+    the customer (``DeliveryDateChanged``, R10). Once goods have shipped it is the only
+    change an order still takes.
+
+    Args:
+        order: An approved, confirmed, partially shipped or shipped order.
+        requested_delivery_date: The new date (None: no date requested any more).
+        reason: Why, e.g. ``carrier_delay`` (required).
+        actor: Who moves it.
+        at: When.
+        idempotency_key: Repeat protection.
+
+    Returns:
+        The transition result with ``DeliveryDateChanged``.
+
+    Raises:
+        IllegalTransition: from any other status.
+        RuleViolation: ``lifecycle.reason_required``; ``lifecycle.amendment.invalid``
+            when the date does not change or is not a date.
+    """
+    if (first := check_event(order, "reschedule", idempotency_key)) is not None:
+        return first
+    require_reason(reason, "reschedule")
+    previous = order.requested_delivery_date
+    if requested_delivery_date is not None and (
+        not isinstance(requested_delivery_date, date)
+        or isinstance(requested_delivery_date, datetime)
+    ):
+        raise _amend_error("the requested delivery date is not a date")
+    if requested_delivery_date == previous:
+        raise _amend_error("the requested delivery date does not change")
+    plan = Plan(
+        order,
+        changes={"requested_delivery_date": requested_delivery_date},
+        reason=reason,
+    )
+    plan.facts = [
+        (
+            DeliveryDateChanged,
+            {"previous": previous, "requested_delivery_date": requested_delivery_date},
+        )
+    ]
+    return fire(plan, "reschedule", actor=actor, at=at, key=idempotency_key)
 
 
 def revision_lines(order: Order, number: int) -> tuple[OrderLine, ...]:

@@ -120,6 +120,12 @@ class OrderLifecycle(StateMachine):
         | s.CONFIRMED.to(s.PENDING_APPROVAL, cond="needs_approval")
         | s.CONFIRMED.to.itself(internal=True)
     )
+    reschedule = (
+        s.APPROVED.to.itself(internal=True)
+        | s.CONFIRMED.to.itself(internal=True)
+        | s.PARTIALLY_SHIPPED.to.itself(internal=True)
+        | s.SHIPPED.to.itself(internal=True)
+    )
     close = s.PARTIALLY_SHIPPED.to(s.CLOSED, cond="has_undelivered_quantities") | s.SHIPPED.to(
         s.CLOSED, cond="has_undelivered_quantities"
     )
