@@ -88,12 +88,14 @@ from salesorder._lifecycle.statuses import (
     BillingStatus,
     FulfilmentStatus,
     PaymentStatus,
+    ReturnStatus,
     amount_due,
     billable_quantities,
     billing_status,
     fulfilment_status,
     net_paid,
     payment_status,
+    return_status,
 )
 from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.records import ARCHIVED, Status
@@ -122,6 +124,7 @@ __all__ = [
     "ReasonIssue",
     "RemoveLine",
     "ReturnPricing",
+    "ReturnStatus",
     "Status",
     "StockAction",
     "StockRequest",
@@ -157,6 +160,7 @@ __all__ = [
     "request_return",
     "reschedule",
     "resume",
+    "return_status",
     "revision_lines",
     "ship",
     "submit",

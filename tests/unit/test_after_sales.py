@@ -16,7 +16,7 @@ from _service_world import World, make_world
 from salesorder import lifecycle
 from salesorder.demo import START, cny
 from salesorder.errors import IllegalTransition, InvalidOrder, RuleViolation
-from salesorder.lifecycle import BillingStatus, LifecyclePolicy, PaymentStatus
+from salesorder.lifecycle import BillingStatus, LifecyclePolicy, PaymentStatus, ReturnStatus
 from salesorder.records import PaymentKind, Status
 
 
@@ -217,3 +217,29 @@ class TestFullyReturnedOrders:
         world.service.record_refund(order.id, amount=total, actor="F-ZHOU")
         world.service.complete(order.id, actor="F-ZHOU")
         assert world.service.get(order.id).status is Status.COMPLETED
+
+
+class TestReturnStatus:
+    def test_it_follows_what_came_back_for_good(self, world: World) -> None:
+        order = world.delivered(tea=2, cups=1)
+        assert lifecycle.return_status(order) is ReturnStatus.NONE
+        world.service.request_return(
+            order.id, kind="exchange", lines={"2": 1}, reason="x", actor="CS", return_id="X"
+        )
+        world.service.approve_return(order.id, return_id="X", actor="CS-LEAD")
+        world.service.receive_return(order.id, return_id="X", actor="W-SH")
+        # An exchanged unit stays with the customer: nothing came back for good.
+        assert lifecycle.return_status(world.service.get(order.id)) is ReturnStatus.NONE
+        return_tea(world, order.id, return_id="R-1", tea=1)
+        world.service.receive_return(order.id, return_id="R-1", actor="W-SH")
+        partly = world.service.get(order.id)
+        assert lifecycle.return_status(partly) is ReturnStatus.PARTIALLY_RETURNED
+        world.service.request_return(
+            order.id, kind="return", lines={"1": 1, "2": 1}, reason="x", actor="CS", return_id="R2"
+        )
+        world.service.approve_return(order.id, return_id="R2", actor="CS-LEAD")
+        assert lifecycle.return_status(world.service.get(order.id)) is (
+            ReturnStatus.PARTIALLY_RETURNED
+        )
+        world.service.receive_return(order.id, return_id="R2", actor="W-SH")
+        assert lifecycle.return_status(world.service.get(order.id)) is ReturnStatus.RETURNED

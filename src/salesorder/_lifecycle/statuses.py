@@ -1,4 +1,4 @@
-"""Derived statuses: fulfilment, billing and payment, from the exact ledgers.
+"""Derived statuses: fulfilment, returns, billing and payment, from the exact ledgers.
 
 Invariant: nothing here is stored; every status is a pure function of the order's
 per-line ``Decimal`` quantities and its recorded payments.
@@ -21,12 +21,14 @@ __all__ = [
     "BillingStatus",
     "FulfilmentStatus",
     "PaymentStatus",
+    "ReturnStatus",
     "amount_due",
     "billable_quantities",
     "billing_status",
     "fulfilment_status",
     "net_paid",
     "payment_status",
+    "return_status",
 ]
 
 # -- derived statuses -------------------------------------------------------------------------
@@ -56,6 +58,37 @@ class PaymentStatus(enum.StrEnum):
     PAID = "paid"
     OVERPAID = "overpaid"
     REFUNDED = "refunded"
+
+
+class ReturnStatus(enum.StrEnum):
+    """How much of what was delivered has come back for good (kind ``return``)."""
+
+    NONE = "none"
+    PARTIALLY_RETURNED = "partially_returned"
+    RETURNED = "returned"
+
+
+def return_status(order: Order) -> ReturnStatus:
+    """Returned against delivered quantities, per line.
+
+    Exchanged and repaired units stay with the customer and do not count; requests not
+    yet received do not either.
+
+    Args:
+        order: The order.
+
+    Returns:
+        ``none`` when nothing came back, ``returned`` when every delivered unit of every
+        line did, else ``partially_returned``.
+    """
+    returned_any = False
+    everything = True
+    for ledger in order.ledgers:
+        returned_any = returned_any or ledger.returned > 0
+        everything = everything and ledger.returned >= ledger.delivered
+    if not returned_any:
+        return ReturnStatus.NONE
+    return ReturnStatus.RETURNED if everything else ReturnStatus.PARTIALLY_RETURNED
 
 
 def fulfilment_status(order: Order) -> FulfilmentStatus:
