@@ -1,0 +1,496 @@
+"""The whole life of orders through the service, on memory, SQLite and PostgreSQL (issue 14).
+
+A Hypothesis state machine enters a few orders and drives them with random commands:
+submit, approve, reject, confirm (backorders allowed), ship and deliver in parts,
+invoice, pay, refund, returns, exchanges and repairs (received with or without the
+short-path refund), amendments, reschedules, hold and resume, cancel, close and
+complete, with the clock moving on (the after-sales window closes). After every step:
+
+- a refused command raised a coded ``SalesOrderError`` and changed nothing (order and
+  stock); any other exception fails the test;
+- per line: delivered <= shipped <= ordered, returned <= delivered, invoiced <= ordered;
+  refunds never exceed payments;
+- derived statuses agree with the ledgers and the status;
+- once an order is archived, the stock store holds nothing reserved for it, and at
+  every moment the order's ledgers and the store agree on what is held for each line
+  (reserved plus backordered).
+
+At the end every order that is still open is driven to an archived status by the
+obvious next commands, which must all be accepted: no order is left without a way out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from salesorder import lifecycle as lc
+from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
+from salesorder.demo import START, build_service, tea_shop_payload
+from salesorder.errors import SalesOrderError
+from salesorder.lifecycle import ARCHIVED, ChangeQuantity, LifecyclePolicy, Status
+from salesorder.money import Money
+from salesorder.notifications import RecordingNotifier
+from salesorder.order import Order
+from salesorder.records import PaymentKind, ReturnState
+from salesorder.service import OrderService
+
+OPENING_STOCK = (("TEA-LJ-250", "SH-01", 6), ("TEA-LJ-250", "GZ-02", 3), ("CUP-CER-6", "SH-01", 2))
+LINES = ("1", "2")
+small = st.integers(min_value=1, max_value=3)
+MAX_ORDERS = 3
+COMMANDS = (
+    "submit",
+    "approve",
+    "reject",
+    "confirm",
+    "ship",
+    "deliver",
+    "invoice",
+    "pay",
+    "refund",
+    "request_return",
+    "approve_return",
+    "receive_return",
+    "amend",
+    "reschedule",
+    "hold",
+    "resume",
+    "cancel",
+    "close",
+    "complete",
+)
+
+
+def _service(unit_of_work: Callable[[], Any], clock: FixedClock) -> OrderService:
+    demo = build_service(clock, RecordingNotifier())
+    return OrderService(
+        unit_of_work=unit_of_work,
+        clock=clock,
+        numbering=PatternNumbering(),
+        pricing_settings=demo.pricing_settings,
+        policy_settings=attrs.evolve(
+            demo.policy_settings, lifecycle_policy=LifecyclePolicy(allow_backorder=True)
+        ),
+    )
+
+
+class WholeLife(RuleBasedStateMachine):
+    """Several orders of one tenant, driven through the service on one backend."""
+
+    backend = "memory"
+    url: str | None = None  # the PostgreSQL server's, for backend "postgresql"
+    orders = Bundle("orders")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = FixedClock(START)
+        self.dispose: Callable[[], None] = lambda: None
+        if self.backend == "memory":
+            self.unit_of_work: Callable[[], Any] = MemoryDatabase().unit_of_work
+        else:
+            from salesorder.adapters.sql import SqlDatabase
+
+            tenant = f"t-{uuid.uuid4().hex[:12]}"
+            url = self.url
+            database = SqlDatabase(url, tenant_id=tenant) if url else SqlDatabase(tenant_id=tenant)
+            database.create_schema()
+            self.unit_of_work = database.unit_of_work
+            self.dispose = database.engine.dispose
+        self.service = _service(self.unit_of_work, self.clock)
+        with self.unit_of_work() as uow:
+            for sku, location, quantity in OPENING_STOCK:
+                uow.stock.receive(
+                    sku, location, quantity=quantity, operation_id=f"in:{sku}:{location}", at=START
+                )
+            uow.stock.drain_events()
+            uow.commit()
+        self.known: list[str] = []
+        self.arrivals = 0
+
+    # -- the harness ----------------------------------------------------------------------
+
+    def stock_state(self) -> tuple[Any, ...]:
+        with self.unit_of_work() as uow:
+            return uow.stock.positions(), uow.stock.reservations()
+
+    def attempt(self, order_id: str, command: Callable[[], object]) -> None:
+        """Run a command; a refusal must be coded and change neither order nor stock."""
+        self.clock.advance(timedelta(hours=1))
+        before = (self.service.get(order_id), self.stock_state())
+        refused: SalesOrderError | None = None
+        try:
+            command()
+        except SalesOrderError as error:
+            refused = error
+        if refused is not None:
+            assert refused.code, f"uncoded refusal {type(refused).__name__}"
+            assert (self.service.get(order_id), self.stock_state()) == before
+
+    def order(self, order_id: str) -> Order:
+        return self.service.get(order_id)
+
+    # -- rules ----------------------------------------------------------------------------
+
+    @precondition(lambda self: len(self.known) < MAX_ORDERS)
+    @rule(target=orders, tea=small, cups=small)
+    def enter(self, tea: int, cups: int) -> str:
+        payload = tea_shop_payload(tea=tea, cups=cups)
+        payload["requested_delivery_date"] = (
+            (self.clock.now() + timedelta(days=12)).date().isoformat()
+        )
+        order = self.service.enter(payload, actor="S-LI")
+        self.known.append(order.id)
+        return order.id
+
+    def submit(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.submit(order_id, actor="S-LI"))
+
+    def approve(self, order_id: str, which: int) -> None:
+        required = [level for level, _ in self.order(order_id).required_approvals] or ["finance"]
+        level = required[which % len(required)]
+        actor = f"A-{level}"
+        self.attempt(order_id, lambda: self.service.approve(order_id, level=level, actor=actor))
+
+    def reject(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.reject(order_id, reasons=["price"], actor="M"))
+
+    def confirm(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.confirm(order_id, actor="S-LI"))
+
+    def ship(self, order_id: str, line: str, quantity: int) -> None:
+        lines = {line: quantity}
+        self.attempt(order_id, lambda: self.service.ship(order_id, lines=lines, actor="W"))
+
+    def deliver(self, order_id: str, line: str, quantity: int) -> None:
+        lines = {line: quantity}
+        self.attempt(order_id, lambda: self.service.deliver(order_id, lines=lines, actor="W"))
+
+    def invoice(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.invoice(order_id, actor="F"))
+
+    def pay(self, order_id: str, cents: int) -> None:
+        amount = Money(Decimal(cents) / 100, "CNY")
+        self.attempt(
+            order_id, lambda: self.service.record_payment(order_id, amount=amount, actor="F")
+        )
+
+    def refund(self, order_id: str, cents: int) -> None:
+        amount = Money(Decimal(cents) / 100, "CNY")
+        self.attempt(
+            order_id, lambda: self.service.record_refund(order_id, amount=amount, actor="F")
+        )
+
+    def request_return(self, order_id: str, kind: str, line: str, quantity: int) -> None:
+        self.attempt(
+            order_id,
+            lambda: self.service.request_return(
+                order_id, kind=kind, lines={line: quantity}, reason="damaged", actor="CS"
+            ),
+        )
+
+    def approve_return(self, order_id: str) -> None:
+        waiting = [r for r in self.order(order_id).returns if r.state is ReturnState.REQUESTED]
+        return_id = waiting[0].return_id if waiting else "none"
+        self.attempt(
+            order_id,
+            lambda: self.service.approve_return(order_id, return_id=return_id, actor="CS-LEAD"),
+        )
+
+    def receive_return(self, order_id: str, pay_back: bool, scrap: bool) -> None:
+        waiting = [r for r in self.order(order_id).returns if r.state is ReturnState.APPROVED]
+        return_id = waiting[0].return_id if waiting else "none"
+        self.attempt(
+            order_id,
+            lambda: self.service.receive_return(
+                order_id,
+                return_id=return_id,
+                actor="W",
+                disposition="scrap" if scrap else "restock",
+                refund=pay_back,
+            ),
+        )
+
+    def amend(self, order_id: str, line: str, quantity: int) -> None:
+        change = [ChangeQuantity(line, Decimal(quantity))]
+        self.attempt(order_id, lambda: self.service.amend(order_id, change, actor="S-LI"))
+
+    def reschedule(self, order_id: str, days: int) -> None:
+        when = (START + timedelta(days=days)).date()
+        self.attempt(
+            order_id,
+            lambda: self.service.reschedule(
+                order_id, requested_delivery_date=when, reason="late", actor="CS"
+            ),
+        )
+
+    def hold(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.hold(order_id, reason="credit", actor="F"))
+
+    def resume(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.resume(order_id, actor="F"))
+
+    def cancel(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.cancel(order_id, reason="gone", actor="S"))
+
+    def close(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.close(order_id, reason="short", actor="S"))
+
+    def complete(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.complete(order_id, actor="F"))
+
+    @rule(
+        order_id=orders,
+        name=st.sampled_from(COMMANDS),
+        line=st.sampled_from(LINES),
+        quantity=small,
+        cents=st.integers(min_value=1, max_value=60000),
+        choice=st.integers(min_value=0, max_value=5),
+    )
+    def any_command(  # noqa: PLR0917 - the arguments of every command
+        self, order_id: str, name: str, line: str, quantity: int, cents: int, choice: int
+    ) -> None:
+        """Any command, in any status, with arguments that may be out of bounds."""
+        kind = ("return", "exchange", "repair")[choice % 3]
+        calls: dict[str, Callable[[], None]] = {
+            "submit": lambda: self.submit(order_id),
+            "approve": lambda: self.approve(order_id, choice),
+            "reject": lambda: self.reject(order_id),
+            "confirm": lambda: self.confirm(order_id),
+            "ship": lambda: self.ship(order_id, line, quantity),
+            "deliver": lambda: self.deliver(order_id, line, quantity),
+            "invoice": lambda: self.invoice(order_id),
+            "pay": lambda: self.pay(order_id, cents),
+            "refund": lambda: self.refund(order_id, cents // 3 + 1),
+            "request_return": lambda: self.request_return(order_id, kind, line, quantity),
+            "approve_return": lambda: self.approve_return(order_id),
+            "receive_return": lambda: self.receive_return(order_id, choice % 2 == 0, choice == 5),
+            "amend": lambda: self.amend(order_id, line, quantity),
+            "reschedule": lambda: self.reschedule(order_id, cents % 30 + 1),
+            "hold": lambda: self.hold(order_id),
+            "resume": lambda: self.resume(order_id),
+            "cancel": lambda: self.cancel(order_id),
+            "close": lambda: self.close(order_id),
+            "complete": lambda: self.complete(order_id),
+        }
+        calls[name]()
+
+    @rule(
+        order_id=orders,
+        moves=st.lists(
+            st.tuples(st.integers(min_value=0, max_value=5), small), min_size=1, max_size=5
+        ),
+    )
+    def progress(self, order_id: str, moves: list[tuple[int, int]]) -> None:
+        """A few steps of the usual path (random commands alone rarely get far)."""
+        for choice, part in moves:
+            self.next_step(order_id, choice, part)
+
+    def next_step(self, order_id: str, choice: int, part: int) -> None:  # noqa: PLR0912
+        """The next step of the usual path from the order's status."""
+        order = self.order(order_id)
+        service = self.service
+        status = order.status
+        step: Callable[[], object]
+        if status is Status.DRAFT:
+            step = lambda: service.submit(order_id, actor="S-LI")  # noqa: E731
+        elif status is Status.PENDING_APPROVAL:
+            self.approve(order_id, choice)
+            return
+        elif status is Status.APPROVED:
+            step = lambda: service.confirm(order_id, actor="S-LI")  # noqa: E731
+        elif status in {Status.CONFIRMED, Status.PARTIALLY_SHIPPED, Status.SHIPPED}:
+            line = order.lines[choice % len(order.lines)]
+            ledger = order.ledger(line.line_id)
+            if ledger.shipped > ledger.delivered and choice % 2:
+                lines = {line.line_id: min(Decimal(part), ledger.shipped - ledger.delivered)}
+                step = lambda: service.deliver(order_id, lines=lines, actor="W")  # noqa: E731
+            elif ledger.shipped < line.quantity:
+                lines = {line.line_id: min(Decimal(part), line.quantity - ledger.shipped)}
+                step = lambda: service.ship(order_id, lines=lines, actor="W")  # noqa: E731
+            else:
+                self.deliver(order_id, line.line_id, part)
+                return
+        elif status is Status.DELIVERED and choice < 3:
+            balance = lc.amount_due(order) - lc.net_paid(order)
+            if lc.billable_quantities(order):
+                step = lambda: service.invoice(order_id, actor="F")  # noqa: E731
+            elif balance.amount > 0:
+                step = lambda: service.record_payment(order_id, amount=balance, actor="F")  # noqa: E731
+            else:
+                step = lambda: service.complete(order_id, actor="F")  # noqa: E731
+        elif status in {Status.DELIVERED, Status.COMPLETED, Status.CLOSED}:
+            self.after_sales(order, choice, part)
+            return
+        else:
+            step = lambda: service.resume(order_id, actor="F")  # noqa: E731
+        self.attempt(order_id, step)
+
+    def after_sales(self, order: Order, choice: int, part: int) -> None:
+        """Push the after-sales of a delivered or archived order one step on."""
+        approved = [r for r in order.returns if r.state is ReturnState.APPROVED]
+        requested = [r for r in order.returns if r.state is ReturnState.REQUESTED]
+        if approved:
+            self.receive_return(order.id, choice % 2 == 0, choice == 5)
+        elif requested:
+            self.approve_return(order.id)
+        else:
+            kind = ("return", "exchange", "repair")[choice % 3]
+            line = order.lines[choice % len(order.lines)].line_id
+            self.request_return(order.id, kind, line, part)
+
+    @rule(sku=st.sampled_from(["TEA-LJ-250", "CUP-CER-6"]), quantity=small)
+    def goods_arrive(self, sku: str, quantity: int) -> None:
+        self.arrivals += 1
+        with self.unit_of_work() as uow:
+            operation = f"arrival:{self.arrivals}"
+            uow.stock.receive(sku, "SH-01", quantity=quantity, operation_id=operation, at=START)
+            uow.stock.drain_events()
+            uow.commit()
+
+    @rule(days=st.integers(min_value=1, max_value=40))
+    def time_passes(self, days: int) -> None:
+        self.clock.advance(timedelta(days=days))
+
+    # -- invariants -----------------------------------------------------------------------
+
+    @invariant()
+    def ledgers_hold(self) -> None:
+        for order_id in self.known:
+            order = self.order(order_id)
+            for line in order.lines:
+                ledger = order.ledger(line.line_id)
+                assert ledger.delivered <= ledger.shipped <= line.quantity
+                assert ledger.returned <= ledger.delivered
+                assert ledger.invoiced <= line.quantity
+            paid = sum(
+                (p.amount.amount for p in order.payments if p.kind is PaymentKind.PAYMENT),
+                Decimal(0),
+            )
+            refunded = sum(
+                (p.amount.amount for p in order.payments if p.kind is PaymentKind.REFUND),
+                Decimal(0),
+            )
+            assert refunded <= paid
+
+    @invariant()
+    def statuses_agree(self) -> None:
+        for order_id in self.known:
+            order = self.order(order_id)
+            fulfilment = lc.fulfilment_status(order)
+            if order.status is Status.SHIPPED:
+                assert fulfilment is lc.FulfilmentStatus.FULL
+            if order.status is Status.PARTIALLY_SHIPPED:
+                assert fulfilment is lc.FulfilmentStatus.PARTIAL
+            if order.status is Status.DELIVERED:
+                assert all(order.ledger(x.line_id).delivered >= x.quantity for x in order.lines)
+            if order.status in {Status.DRAFT, Status.PENDING_APPROVAL, Status.APPROVED}:
+                assert fulfilment is lc.FulfilmentStatus.NONE
+            billing_full = lc.billing_status(order) is lc.BillingStatus.FULL
+            assert billing_full == (not lc.billable_quantities(order))
+
+    @invariant()
+    def nothing_reserved_for_archived_orders(self) -> None:
+        archived = [order_id for order_id in self.known if self.order(order_id).status in ARCHIVED]
+        with self.unit_of_work() as uow:
+            for order_id in archived:
+                for reservation in uow.stock.reservations(order_id=order_id):
+                    assert not reservation.is_open, f"{order_id} archived, still reserved"
+
+    @invariant()
+    def the_order_and_the_store_agree_on_what_is_held(self) -> None:
+        views = {order_id: self.order(order_id) for order_id in self.known}
+        with self.unit_of_work() as uow:
+            for order_id, order in views.items():
+                held: dict[str, Decimal] = {}
+                for reservation in uow.stock.reservations(order_id=order_id):
+                    if reservation.is_open:
+                        for line in reservation.lines:
+                            held[line.line_id] = held.get(line.line_id, Decimal(0)) + (
+                                line.allocated + line.backordered
+                            )
+                ledgers = {
+                    ledger.line_id: ledger.reserved + ledger.backordered
+                    for ledger in order.ledgers
+                    if ledger.reserved + ledger.backordered
+                }
+                assert {k: v for k, v in held.items() if v} == ledgers, order.status
+
+    # -- the way out ----------------------------------------------------------------------
+
+    def finish(self, order_id: str) -> None:
+        """Drive an open order to an archived status with the obvious next commands."""
+        service = self.service
+        for _ in range(12):
+            order = self.order(order_id)
+            status = order.status
+            if status in ARCHIVED:
+                return
+            if status is Status.ON_HOLD:
+                service.resume(order_id, actor="F")
+            elif not any(ledger.shipped for ledger in order.ledgers):
+                service.cancel(order_id, reason="end", actor="S")
+            elif status in {Status.PARTIALLY_SHIPPED, Status.SHIPPED}:
+                service.close(order_id, reason="end", actor="S")
+            elif status is Status.DELIVERED:
+                if lc.billable_quantities(order):
+                    service.invoice(order_id, actor="F")
+                balance = lc.amount_due(order) - lc.net_paid(order)
+                if balance.amount > 0:
+                    service.record_payment(order_id, amount=balance, actor="F")
+                elif balance.amount < 0:
+                    service.record_refund(order_id, amount=-balance, actor="F")
+                service.complete(order_id, actor="F")
+            else:
+                msg = f"no way out of {status} with shipped goods"
+                raise AssertionError(msg)
+        raise AssertionError(f"{order_id} not archived after 12 steps")
+
+    def teardown(self) -> None:
+        try:
+            for order_id in self.known:
+                self.finish(order_id)
+            self.nothing_reserved_for_archived_orders()
+        finally:
+            self.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def machine(request: pytest.FixtureRequest) -> type[WholeLife]:
+    """The state machine on one backend (PostgreSQL skipped, with the reason, without a server)."""
+    url = None
+    if request.param != "memory":
+        pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_database_url")
+    attributes = {"backend": request.param, "url": url}
+    return type(f"WholeLife_{request.param}", (WholeLife,), attributes)
+
+
+def test_the_whole_life_stays_sound(machine: type[WholeLife]) -> None:
+    examples = {"memory": 40, "sqlite": 15, "postgresql": 8}[machine.backend]
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
