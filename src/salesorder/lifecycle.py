@@ -55,6 +55,7 @@ from salesorder._lifecycle.amendments import (
 from salesorder._lifecycle.approval import approve, reject, submit
 from salesorder._lifecycle.billing import invoice, record_payment, record_refund
 from salesorder._lifecycle.engine import GUARDS, TransitionResult, replay
+from salesorder._lifecycle.expiry import EXPIRED_REASON, expire, expiry_due
 from salesorder._lifecycle.fulfilment import (
     cancel,
     close,
@@ -103,6 +104,7 @@ from salesorder.records import ARCHIVED, Status
 __all__ = [
     "ARCHIVED",
     "EVENTS",
+    "EXPIRED_REASON",
     "GUARDS",
     "TRANSITIONS",
     "AddLine",
@@ -144,6 +146,8 @@ __all__ = [
     "complete",
     "confirm",
     "deliver",
+    "expire",
+    "expiry_due",
     "fulfilment_status",
     "hold",
     "invoice",

@@ -32,7 +32,13 @@ import attrs
 
 from salesorder import lifecycle
 from salesorder.documents import Seller, render_html, render_text
-from salesorder.errors import NotFound, ValidationFailed
+from salesorder.errors import (
+    ConcurrencyConflict,
+    IllegalTransition,
+    NotFound,
+    RuleViolation,
+    ValidationFailed,
+)
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
@@ -47,7 +53,7 @@ from salesorder.ports import (
 )
 from salesorder.pricing import PriceBreakdown, price
 from salesorder.quotes import Quote
-from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
+from salesorder.records import ARCHIVED, ReturnKind, Status, StockDisposition
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
@@ -876,6 +882,49 @@ class OrderService:
                 )
             )
         return found
+
+    def expire_orders(
+        self, *, now: datetime | None = None, actor: str = "system"
+    ) -> list[TransitionResult]:
+        """Expire every order whose time is up under the lifecycle policy (for a scheduler).
+
+        Each order expires in its own unit of work (cancelled with the reason
+        ``expired``, its stock released), so one failure does not hold back the others;
+        an order that changed meanwhile (a payment arrived, someone confirmed it) is
+        left alone.
+
+        Args:
+            now: The moment to judge by (the clock's now when None).
+            actor: Who the audit names.
+
+        Returns:
+            The results of the orders expired, in the order found.
+        """
+        moment = now or self.clock.now()
+        policy = self._lifecycle_policy
+        due = [
+            order.id
+            for status in (Status.DRAFT, Status.PENDING_APPROVAL, Status.APPROVED, Status.CONFIRMED)
+            for order in self.find(status=status)
+            if (deadline := lifecycle.expiry_due(order, policy)) is not None and deadline <= moment
+        ]
+        expired: list[TransitionResult] = []
+        for order_id in due:
+
+            def command(order: Order, uow: ServiceUnitOfWork, _now: datetime) -> TransitionResult:
+                return run_with_stock(
+                    order,
+                    lambda order, _backordered: lifecycle.expire(
+                        order, at=moment, actor=actor, lifecycle_policy=policy
+                    ),
+                    self._hook(uow, moment, actor),
+                )
+
+            try:
+                expired.append(self._run(order_id, command))
+            except (ConcurrencyConflict, IllegalTransition, RuleViolation):
+                continue  # changed since it was found: no longer due
+        return expired
 
     def print_order(
         self,

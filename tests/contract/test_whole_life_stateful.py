@@ -86,7 +86,10 @@ def _service(unit_of_work: Callable[[], Any], clock: FixedClock) -> OrderService
         numbering=PatternNumbering(),
         pricing_settings=demo.pricing_settings,
         policy_settings=attrs.evolve(
-            demo.policy_settings, lifecycle_policy=LifecyclePolicy(allow_backorder=True)
+            demo.policy_settings,
+            lifecycle_policy=LifecyclePolicy(
+                allow_backorder=True, expire_unconfirmed_after=timedelta(days=20)
+            ),
         ),
     )
 
@@ -367,6 +370,8 @@ class WholeLife(RuleBasedStateMachine):
     @rule(days=st.integers(min_value=1, max_value=40))
     def time_passes(self, days: int) -> None:
         self.clock.advance(timedelta(days=days))
+        for result in self.service.expire_orders():
+            assert self.order(result.order_id).status is Status.CANCELLED
 
     # -- invariants -----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ __all__ = [
     "ARCHIVED_CODE",
     "CANCEL_AFTER_SHIPMENT",
     "DELIVER_EXCEEDS",
+    "EXPIRE_NOT_DUE",
     "IDEMPOTENCY_REUSED",
     "INVOICE_EXCEEDS",
     "INVOICE_KIND",
@@ -53,13 +54,18 @@ __all__ = [
 
 POLICY_INVALID: Final = define_code(
     "lifecycle.policy.invalid",
-    en="Lifecycle policy field '{field}' is invalid: a whole number of days >= 0, or None.",
-    zh="订单流程策略字段“{field}”无效:应为不小于 0 的整数天数,或 None。",
+    en="Lifecycle policy field '{field}' is invalid: expected {expected}, or None.",
+    zh="订单流程策略字段“{field}”无效:应为{expected_zh},或 None。",
 )
 POLICY_KIND_INVALID: Final = define_code(
     "lifecycle.policy.kind_invalid",
     en="Policy field '{field}' names a change kind that does not exist.",
     zh="策略字段“{field}”包含不存在的变更类型。",
+)
+EXPIRE_NOT_DUE: Final = define_code(
+    "lifecycle.expire.not_due",
+    en="The order does not expire now ({why}).",
+    zh="订单现在不会过期({why_zh})。",
 )
 RETURN_WINDOW_CLOSED: Final = define_code(
     "lifecycle.return.window_closed",

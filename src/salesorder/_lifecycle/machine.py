@@ -98,6 +98,12 @@ class OrderLifecycle(StateMachine):
         | s.CONFIRMED.to(s.CANCELLED)
         | s.ON_HOLD.to(s.CANCELLED, cond="has_nothing_shipped")
     )
+    expire = (
+        s.DRAFT.to(s.CANCELLED)
+        | s.PENDING_APPROVAL.to(s.CANCELLED)
+        | s.APPROVED.to(s.CANCELLED)
+        | s.CONFIRMED.to(s.CANCELLED, cond="has_nothing_shipped")
+    )
     hold = (
         s.PENDING_APPROVAL.to(s.ON_HOLD)
         | s.APPROVED.to(s.ON_HOLD)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any, Final
 
 import attrs
@@ -136,19 +137,43 @@ class LifecyclePolicy:
             completed or closed order takes return, exchange and repair requests for
             this many working days after it was archived (on the calendar the command
             is given); None: no limit. Refunds of what is owed are never limited.
+        expire_unconfirmed_after: An order not confirmed this long after it was
+            entered (draft, awaiting approval or approved) expires (see
+            ``salesorder.lifecycle.expire``); None: never.
+        expire_unpaid_after: With ``ship_only_after_payment``, a confirmed order with no
+            payment this long after its confirmation expires and releases its stock;
+            None: never.
     """
 
     allow_backorder: bool = False
     ship_only_after_payment: bool = False
     separate_approvers: bool = True
     after_sales_days: int | None = attrs.field(default=15)
+    expire_unconfirmed_after: timedelta | None = attrs.field(default=None)
+    expire_unpaid_after: timedelta | None = attrs.field(default=None)
 
     @after_sales_days.validator
     def _check_after_sales_days(
         self, attribute: attrs.Attribute[int | None], value: object
     ) -> None:
         if value is not None and (type(value) is not int or value < 0):
-            raise InvalidOrder(POLICY_INVALID, params={"field": attribute.name})
+            params = {
+                "field": attribute.name,
+                "expected": "a whole number of days >= 0",
+                "expected_zh": "不小于 0 的整数天数",
+            }
+            raise InvalidOrder(POLICY_INVALID, params=params)
+
+    @expire_unconfirmed_after.validator
+    @expire_unpaid_after.validator
+    def _check_expiry(self, attribute: attrs.Attribute[timedelta | None], value: object) -> None:
+        if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
+            params = {
+                "field": attribute.name,
+                "expected": "a positive timedelta",
+                "expected_zh": "大于零的时长(timedelta)",
+            }
+            raise InvalidOrder(POLICY_INVALID, params=params)
 
 
 DEFAULT_POLICY: Final = LifecyclePolicy()
