@@ -22,6 +22,7 @@ from salesorder.records import LineQuantities
 __all__ = [
     "DeliveryDateChanged",
     "DomainEvent",
+    "DraftEdited",
     "OrderAmended",
     "OrderApproved",
     "OrderCancelled",
@@ -203,6 +204,17 @@ class OrderHeld(OrderEvent):
 @attrs.frozen(kw_only=True)
 class OrderResumed(OrderEvent):
     """The order left hold for the status it was held from."""
+
+
+@attrs.frozen(kw_only=True)
+class DraftEdited(OrderEvent):
+    """A draft's terms were replaced before submission (录单修改), e.g. after a rejection.
+
+    Attributes:
+        changed: The names of the order fields that changed (``lines``, ``customer``...).
+    """
+
+    changed: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True)

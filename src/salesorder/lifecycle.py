@@ -54,6 +54,7 @@ from salesorder._lifecycle.amendments import (
 )
 from salesorder._lifecycle.approval import approve, reject, submit
 from salesorder._lifecycle.billing import invoice, record_payment, record_refund
+from salesorder._lifecycle.drafts import DRAFT_RECORDS, DRAFT_TERMS, edit_draft
 from salesorder._lifecycle.engine import GUARDS, TransitionResult, replay
 from salesorder._lifecycle.expiry import EXPIRED_REASON, expire, expiry_due
 from salesorder._lifecycle.fulfilment import (
@@ -103,6 +104,8 @@ from salesorder.records import ARCHIVED, Status
 
 __all__ = [
     "ARCHIVED",
+    "DRAFT_RECORDS",
+    "DRAFT_TERMS",
     "EVENTS",
     "EXPIRED_REASON",
     "GUARDS",
@@ -146,6 +149,7 @@ __all__ = [
     "complete",
     "confirm",
     "deliver",
+    "edit_draft",
     "expire",
     "expiry_due",
     "fulfilment_status",

@@ -64,6 +64,7 @@ DEFAULT_ROUTING = NotificationRouting.from_mapping(
         "OrderSubmitted": ["sales"],
         "OrderApproved": ["sales"],
         "OrderRejected": ["sales"],
+        "DraftEdited": ["sales"],
         "OrderConfirmed": ["warehouse", "production", "finance", "customer"],
         "OrderShipped": ["customer", "finance"],
         "OrderDelivered": ["finance", "customer"],

@@ -248,6 +248,60 @@ class OrderService:
             uow.commit()
         return order
 
+    def edit_draft(
+        self, order_id: str, payload: object, *, actor: str, idempotency_key: str | None = None
+    ) -> TransitionResult:
+        """Replace a draft's terms (customer, lines, addresses, dates ...) from a payload.
+
+        The payload is validated and priced as :meth:`enter` would; the draft keeps its
+        id, number and history. A rejected order is edited this way and submitted again.
+
+        Raises:
+            ValidationFailed: with the report, when the payload has errors.
+            IllegalTransition: the order is not a draft.
+        """
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
+            if not report.ok or report.order is None:
+                raise ValidationFailed(report)
+            replacement = attrs.evolve(
+                report.order, salesperson=report.order.salesperson or order.salesperson
+            )
+            breakdown = self.price_order(replacement)
+            replacement.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+            replacement.grand_total = breakdown.grand_total
+            return lifecycle.edit_draft(
+                order, replacement, actor=actor, at=now, idempotency_key=idempotency_key
+            )
+
+        return self._run(order_id, command)
+
+    def discard(
+        self,
+        order_id: str,
+        *,
+        actor: str,
+        reason: str = "discarded",
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Discard a draft: it is cancelled, keeping its number and history (no gap, no trace lost).
+
+        Raises:
+            IllegalTransition: the order is not a draft (cancel it instead).
+        """
+
+        def command(order: Order, _uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            if order.status is not Status.DRAFT and not any(
+                known == idempotency_key for known, _, _ in order.idempotency
+            ):
+                raise IllegalTransition(state=order.status.value, event="discard")
+            return lifecycle.cancel(
+                order, reason=reason, actor=actor, at=now, idempotency_key=idempotency_key
+            )
+
+        return self._run(order_id, command)
+
     def _known_order(self, key: str) -> Order | None:
         with self._uow() as uow:
             known = uow.idempotency.get(key)

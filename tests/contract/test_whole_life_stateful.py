@@ -75,6 +75,8 @@ COMMANDS = (
     "cancel",
     "close",
     "complete",
+    "edit_draft",
+    "discard",
 )
 
 
@@ -291,6 +293,8 @@ class WholeLife(RuleBasedStateMachine):
             "cancel": lambda: self.cancel(order_id),
             "close": lambda: self.close(order_id),
             "complete": lambda: self.complete(order_id),
+            "edit_draft": lambda: self.edit_draft(order_id, quantity, choice % 2 + 1),
+            "discard": lambda: self.discard(order_id),
         }
         calls[name]()
 
@@ -366,6 +370,15 @@ class WholeLife(RuleBasedStateMachine):
             uow.stock.receive(sku, "SH-01", quantity=quantity, operation_id=operation, at=START)
             uow.stock.drain_events()
             uow.commit()
+
+    def edit_draft(self, order_id: str, tea: int, cups: int) -> None:
+        payload = tea_shop_payload(tea=tea, cups=cups)
+        due = self.clock.now() + timedelta(days=12)
+        payload["requested_delivery_date"] = due.date().isoformat()
+        self.attempt(order_id, lambda: self.service.edit_draft(order_id, payload, actor="S-LI"))
+
+    def discard(self, order_id: str) -> None:
+        self.attempt(order_id, lambda: self.service.discard(order_id, actor="S-LI"))
 
     @rule(days=st.integers(min_value=1, max_value=40))
     def time_passes(self, days: int) -> None:

@@ -48,6 +48,7 @@ class OrderLifecycle(StateMachine):
     # checked at import instead (``_check_archived_stay``).
     s = States.from_enum(Status, initial=Status.DRAFT, use_enum_instance=True)
 
+    edit = s.DRAFT.to.itself(internal=True)
     submit = s.DRAFT.to(s.PENDING_APPROVAL, cond="needs_approval") | s.DRAFT.to(s.APPROVED)
     approve = s.PENDING_APPROVAL.to(
         s.APPROVED, cond="has_all_approvals"
