@@ -43,6 +43,9 @@ __all__ = [
     "ReturnApproved",
     "ReturnReceived",
     "ReturnRequested",
+    "ShipmentCancelled",
+    "ShipmentPlanned",
+    "ShipmentVoided",
     "event_types",
 ]
 
@@ -204,6 +207,31 @@ class OrderHeld(OrderEvent):
 @attrs.frozen(kw_only=True)
 class OrderResumed(OrderEvent):
     """The order left hold for the status it was held from."""
+
+
+@attrs.frozen(kw_only=True)
+class ShipmentPlanned(OrderEvent):
+    """A shipment was planned (备货); nothing left the warehouse yet."""
+
+    shipment_id: str
+    lines: LineQuantities
+
+
+@attrs.frozen(kw_only=True)
+class ShipmentCancelled(OrderEvent):
+    """A planned shipment was called off."""
+
+    shipment_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class ShipmentVoided(OrderEvent):
+    """A shipped shipment was voided before it was signed for; its goods came back."""
+
+    shipment_id: str
+    lines: LineQuantities
+    reason: str
 
 
 @attrs.frozen(kw_only=True)

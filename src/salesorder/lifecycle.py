@@ -86,6 +86,12 @@ from salesorder._lifecycle.machine import (
 )
 from salesorder._lifecycle.policies import AmendmentKind, ApprovalPolicy, LifecyclePolicy
 from salesorder._lifecycle.returns import approve_return, receive_return, refund_for, request_return
+from salesorder._lifecycle.shipments import (
+    cancel_shipment,
+    plan_shipment,
+    planned_quantities,
+    void_shipment,
+)
 from salesorder._lifecycle.statuses import (
     BillingStatus,
     FulfilmentStatus,
@@ -100,7 +106,7 @@ from salesorder._lifecycle.statuses import (
     return_status,
 )
 from salesorder._lifecycle.stock import StockAction, StockRequest
-from salesorder.records import ARCHIVED, Status
+from salesorder.records import ARCHIVED, ShipmentState, Status
 
 __all__ = [
     "ARCHIVED",
@@ -130,6 +136,7 @@ __all__ = [
     "RemoveLine",
     "ReturnPricing",
     "ReturnStatus",
+    "ShipmentState",
     "Status",
     "StockAction",
     "StockRequest",
@@ -143,6 +150,7 @@ __all__ = [
     "billable_quantities",
     "billing_status",
     "cancel",
+    "cancel_shipment",
     "close",
     "command_table_markdown",
     "commands_by_status",
@@ -158,6 +166,8 @@ __all__ = [
     "lifecycle_mermaid",
     "net_paid",
     "payment_status",
+    "plan_shipment",
+    "planned_quantities",
     "preview_amendment",
     "receive_return",
     "record_payment",
@@ -172,4 +182,5 @@ __all__ = [
     "revision_lines",
     "ship",
     "submit",
+    "void_shipment",
 ]

@@ -41,6 +41,7 @@ __all__ = [
     "ReturnRecord",
     "ReturnState",
     "Shipment",
+    "ShipmentState",
     "Status",
     "StockDisposition",
     "line_quantities",
@@ -158,16 +159,33 @@ class Approval:
     comment: str | None = None
 
 
+class ShipmentState(enum.StrEnum):
+    """Progress of a shipment; only ``shipped`` and ``delivered`` ones count as shipped."""
+
+    PLANNED = "planned"
+    """Planned (拣货/备货): goods still in the warehouse, reserved for the order."""
+    SHIPPED = "shipped"
+    """Handed to the carrier (已发货): the goods left the warehouse."""
+    DELIVERED = "delivered"
+    """Every unit of it signed for (已签收)."""
+    CANCELLED = "cancelled"
+    """A planned shipment called off; nothing moved."""
+    VOIDED = "voided"
+    """A shipped one taken back before the customer signed: goods back where they came
+    from and reserved for the order again (作废)."""
+
+
 @attrs.frozen(slots=True)
 class Shipment:
-    """Goods that left the warehouse (发货).
+    """A shipment (发货单): planned, then handed to the carrier, then signed for.
 
     Attributes:
         shipment_id: Identifier of the shipment.
-        lines: Quantities shipped per line.
-        at: When.
+        lines: Quantities per line.
+        at: When it was planned, or shipped (the time of its latest state).
         carrier: Carrier code or name, e.g. ``SF``.
         tracking_number: Carrier's tracking number.
+        state: Where it stands (``shipped`` for a shipment recorded without a plan).
     """
 
     shipment_id: str
@@ -175,6 +193,7 @@ class Shipment:
     at: datetime
     carrier: str | None = None
     tracking_number: str | None = None
+    state: ShipmentState = attrs.field(default=ShipmentState.SHIPPED, converter=ShipmentState)
 
 
 @attrs.frozen(slots=True)

@@ -510,26 +510,113 @@ class OrderService:
         self,
         order_id: str,
         *,
-        lines: Mapping[str, Decimal | int | str],
+        lines: Mapping[str, Decimal | int | str] | None = None,
         actor: str,
         carrier: str | None = None,
         tracking_number: str | None = None,
+        shipment_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> TransitionResult:
-        """Ship line quantities, partially or fully (发货); stock leaves the warehouse."""
-        quantities = _quantities(lines)
-        return self._run(
-            order_id,
-            lambda order, uow, now: run_with_stock(
+        """Ship line quantities, partially or fully (发货); stock leaves the warehouse.
+
+        With the ``shipment_id`` of a planned shipment (:meth:`plan_shipment`) and no
+        ``lines``, the plan ships as planned.
+
+        Raises:
+            RuleViolation: ``lifecycle.quantity.none_given`` with neither lines nor a plan.
+        """
+        quantities = _quantities(lines) if lines is not None else None
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            wanted = quantities
+            if wanted is None and shipment_id is not None:
+                plans = [s for s in order.shipments if s.shipment_id == shipment_id]
+                wanted = dict(plans[0].lines) if plans else {}
+            return run_with_stock(
                 order,
                 lambda order, _backordered: lifecycle.ship(
                     order,
-                    lines=quantities,
+                    lines=wanted or {},
                     actor=actor,
                     at=now,
                     carrier=carrier,
                     tracking_number=tracking_number,
+                    shipment_id=shipment_id,
                     lifecycle_policy=self._lifecycle_policy,
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
+            )
+
+        return self._run(order_id, command)
+
+    def plan_shipment(
+        self,
+        order_id: str,
+        *,
+        lines: Mapping[str, Decimal | int | str],
+        actor: str,
+        shipment_id: str | None = None,
+        carrier: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Plan a shipment (备货): nothing leaves yet; ship it later with its id."""
+        quantities = _quantities(lines)
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.plan_shipment(
+                order,
+                lines=quantities,
+                actor=actor,
+                at=now,
+                shipment_id=shipment_id,
+                carrier=carrier,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def cancel_shipment(
+        self,
+        order_id: str,
+        *,
+        shipment_id: str,
+        reason: str,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Call off a planned shipment; its goods stay reserved for the order."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.cancel_shipment(
+                order,
+                shipment_id=shipment_id,
+                reason=reason,
+                actor=actor,
+                at=now,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def void_shipment(
+        self,
+        order_id: str,
+        *,
+        shipment_id: str,
+        reason: str,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Void a shipped shipment before it is signed for: goods back, reserved again (作废)."""
+        return self._run(
+            order_id,
+            lambda order, uow, now: run_with_stock(
+                order,
+                lambda order, _backordered: lifecycle.void_shipment(
+                    order,
+                    shipment_id=shipment_id,
+                    reason=reason,
+                    actor=actor,
+                    at=now,
                     idempotency_key=idempotency_key,
                 ),
                 self._hook(uow, now, actor),

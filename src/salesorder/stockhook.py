@@ -254,7 +254,27 @@ def carry_out(
             operation_id=operation_id,
         )
         return {line_id: quantity for line_id, quantity in outcome.backordered.items() if quantity}
-    if request.action is StockAction.RELEASE:
+    if request.action is StockAction.REINSTATE:
+        back = lines or {}
+        stock.restock(
+            request.order_id,
+            lines=back,
+            disposition=StockDisposition.RESTOCK,
+            operation_id=f"{operation_id}:back",
+        )
+        outcome = stock.reserve(
+            order, lines=back, allow_backorder=False, operation_id=f"{operation_id}:again"
+        )
+        if outcome.backordered:
+            # Not expected (the goods were just put back), but the ledgers must not
+            # claim a reservation the store does not hold: refuse the whole command.
+            short = tuple(
+                Shortfall(order.line(line_id).sku, back[line_id], back[line_id] - quantity)
+                for line_id, quantity in outcome.backordered.items()
+                if quantity
+            )
+            raise InsufficientStock(short)
+    elif request.action is StockAction.RELEASE:
         stock.release(request.order_id, lines=lines, operation_id=operation_id)
     elif request.action is StockAction.COMMIT:
         stock.commit(request.order_id, lines=lines or {}, operation_id=operation_id)

@@ -44,7 +44,7 @@ from salesorder import lifecycle as lc
 from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
 from salesorder.demo import START, build_service, tea_shop_payload
 from salesorder.errors import SalesOrderError
-from salesorder.lifecycle import ARCHIVED, ChangeQuantity, LifecyclePolicy, Status
+from salesorder.lifecycle import ARCHIVED, ChangeQuantity, LifecyclePolicy, ShipmentState, Status
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier
 from salesorder.order import Order
@@ -77,6 +77,10 @@ COMMANDS = (
     "complete",
     "edit_draft",
     "discard",
+    "plan_shipment",
+    "ship_plan",
+    "cancel_shipment",
+    "void_shipment",
 )
 
 
@@ -295,6 +299,12 @@ class WholeLife(RuleBasedStateMachine):
             "complete": lambda: self.complete(order_id),
             "edit_draft": lambda: self.edit_draft(order_id, quantity, choice % 2 + 1),
             "discard": lambda: self.discard(order_id),
+            "plan_shipment": lambda: self.plan_shipment(order_id, line, quantity),
+            "ship_plan": lambda: self.shipment_step(order_id, "ship", ShipmentState.PLANNED),
+            "cancel_shipment": lambda: self.shipment_step(
+                order_id, "cancel", ShipmentState.PLANNED
+            ),
+            "void_shipment": lambda: self.shipment_step(order_id, "void", ShipmentState.SHIPPED),
         }
         calls[name]()
 
@@ -377,6 +387,26 @@ class WholeLife(RuleBasedStateMachine):
         payload["requested_delivery_date"] = due.date().isoformat()
         self.attempt(order_id, lambda: self.service.edit_draft(order_id, payload, actor="S-LI"))
 
+    def plan_shipment(self, order_id: str, line: str, quantity: int) -> None:
+        lines = {line: quantity}
+        plan = self.service.plan_shipment
+        self.attempt(order_id, lambda: plan(order_id, lines=lines, actor="W"))
+
+    def shipment_step(self, order_id: str, step: str, state: ShipmentState) -> None:
+        found = [s.shipment_id for s in self.order(order_id).shipments if s.state is state]
+        shipment_id = found[-1] if found else "none"
+        service = self.service
+        calls: dict[str, Callable[[], object]] = {
+            "ship": lambda: service.ship(order_id, shipment_id=shipment_id, actor="W"),
+            "cancel": lambda: service.cancel_shipment(
+                order_id, shipment_id=shipment_id, reason="x", actor="W"
+            ),
+            "void": lambda: service.void_shipment(
+                order_id, shipment_id=shipment_id, reason="x", actor="W"
+            ),
+        }
+        self.attempt(order_id, calls[step])
+
     def discard(self, order_id: str) -> None:
         self.attempt(order_id, lambda: self.service.discard(order_id, actor="S-LI"))
 
@@ -406,6 +436,21 @@ class WholeLife(RuleBasedStateMachine):
                 Decimal(0),
             )
             assert refunded <= paid
+
+    @invariant()
+    def shipments_agree_with_the_ledgers(self) -> None:
+        for order_id in self.known:
+            order = self.order(order_id)
+            counted: dict[str, Decimal] = {}
+            for shipment in order.shipments:
+                if shipment.state in {ShipmentState.SHIPPED, ShipmentState.DELIVERED}:
+                    for line_id, quantity in shipment.lines:
+                        counted[line_id] = counted.get(line_id, Decimal(0)) + quantity
+            for line in order.lines:
+                ledger = order.ledger(line.line_id)
+                assert counted.get(line.line_id, Decimal(0)) == ledger.shipped
+                planned = lc.planned_quantities(order).get(line.line_id, Decimal(0))
+                assert ledger.shipped + planned <= line.quantity
 
     @invariant()
     def statuses_agree(self) -> None:

@@ -38,6 +38,7 @@ from salesorder._lifecycle.policies import (
     EmptyReport,
     LifecyclePolicy,
 )
+from salesorder._lifecycle.shipments import planned_quantities
 from salesorder._lifecycle.statuses import net_paid
 from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
@@ -236,8 +237,10 @@ def _amended_lines(order: Order, changes: Sequence[Change]) -> tuple[list[OrderL
 def _check_progress_kept(order: Order, lines: Sequence[OrderLine]) -> None:
     """No line may drop below what was already shipped or invoiced for it."""
     final = {line.line_id: line.quantity for line in lines}
+    planned = planned_quantities(order)
     for ledger in order.ledgers:
-        minimum = max(ledger.shipped, ledger.invoiced)
+        # Planned shipments count too: cancel the plan first to amend below it.
+        minimum = max(ledger.shipped + planned.get(ledger.line_id, ZERO), ledger.invoiced)
         if minimum > 0 and final.get(ledger.line_id, ZERO) < minimum:
             raise RuleViolation(
                 BELOW_PROGRESS, params={"line_id": ledger.line_id, "minimum": str(minimum)}
@@ -246,8 +249,8 @@ def _check_progress_kept(order: Order, lines: Sequence[OrderLine]) -> None:
 
 BELOW_PROGRESS = define_code(
     "lifecycle.amendment.below_progress",
-    en="Line {line_id} cannot go below {minimum}: that much is already shipped or invoiced.",
-    zh="订单行 {line_id} 的数量不能低于 {minimum}:该数量已发货或已开票。",
+    en="Line {line_id} cannot go below {minimum}: that much is shipped, planned or invoiced.",
+    zh="订单行 {line_id} 的数量不能低于 {minimum}:该数量已发货、已备货或已开票。",
 )
 
 

@@ -45,6 +45,10 @@ __all__ = [
     "RETURN_NOT_PRICED",
     "RETURN_WINDOW_CLOSED",
     "RETURN_WRONG_STATE",
+    "SHIPMENT_DUPLICATE",
+    "SHIPMENT_NOT_FOUND",
+    "SHIPMENT_SIGNED_FOR",
+    "SHIPMENT_WRONG_STATE",
     "SHIP_EXCEEDS",
     "SHIP_NEEDS_PAYMENT",
     "UNKNOWN_LINE",
@@ -106,6 +110,26 @@ NOTHING_GIVEN: Final = define_code(
     "lifecycle.quantity.none_given",
     en="'{event}' needs at least one line quantity.",
     zh="“{event}”至少需要一个订单行数量。",
+)
+SHIPMENT_NOT_FOUND: Final = define_code(
+    "lifecycle.shipment.not_found",
+    en="The order has no shipment {shipment_id}.",
+    zh="订单没有发货单 {shipment_id}。",
+)
+SHIPMENT_WRONG_STATE: Final = define_code(
+    "lifecycle.shipment.wrong_state",
+    en="Shipment {shipment_id} is {state}; this needs it {expected}.",
+    zh="发货单 {shipment_id} 的状态为 {state},此操作需要 {expected}。",
+)
+SHIPMENT_DUPLICATE: Final = define_code(
+    "lifecycle.shipment.duplicate",
+    en="The order already has a shipment {shipment_id}.",
+    zh="订单已有发货单 {shipment_id}。",
+)
+SHIPMENT_SIGNED_FOR: Final = define_code(
+    "lifecycle.shipment.signed_for",
+    en="Line {line_id} of shipment {shipment_id} was already signed for; it cannot be voided.",
+    zh="发货单 {shipment_id} 的订单行 {line_id} 已签收,不能作废。",
 )
 SHIP_EXCEEDS: Final = define_code(
     "lifecycle.ship.exceeds_remaining",

@@ -83,6 +83,7 @@ __all__ = [
     "is_fully_invoiced",
     "is_fully_paid",
     "is_fully_shipped",
+    "leaves_nothing_shipped",
     "needs_approval",
     "operation_id_for",
     "replay",
@@ -264,6 +265,11 @@ def has_nothing_shipped(plan: Plan) -> bool:
     return all(not ledger.shipped for ledger in plan.order.ledgers)
 
 
+def leaves_nothing_shipped(plan: Plan) -> bool:
+    """After the planned change, no quantity of any line counts as shipped."""
+    return all(not ledger.shipped for ledger in plan.get("ledgers"))
+
+
 def has_undelivered_quantities(plan: Plan) -> bool:
     """Some ordered quantity has not been signed for."""
     return not is_fully_delivered(plan)
@@ -289,6 +295,7 @@ GUARDS: Final[dict[str, Guard]] = {
         is_fully_paid,
         has_nothing_shipped,
         has_undelivered_quantities,
+        leaves_nothing_shipped,
         *(_held_from(status) for status in Status),
     )
 }

@@ -29,6 +29,7 @@ from salesorder._lifecycle.engine import (
 )
 from salesorder._lifecycle.fulfilment import held_quantities, without_reservations
 from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
+from salesorder._lifecycle.shipments import call_off_plans
 from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import RuleViolation
 from salesorder.events import OrderCancelled
@@ -120,7 +121,11 @@ def expire(
         raise RuleViolation(EXPIRE_NOT_DUE, params=params)
     plan = Plan(
         order,
-        changes={"ledgers": without_reservations(order), "held_from": None},
+        changes={
+            "ledgers": without_reservations(order),
+            "held_from": None,
+            **call_off_plans(order, at),
+        },
         reason=EXPIRED_REASON,
     )
     if held_quantities(order):

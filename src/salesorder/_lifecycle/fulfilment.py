@@ -18,6 +18,7 @@ from salesorder._lifecycle.codes import (
     DELIVER_EXCEEDS,
     SHIP_EXCEEDS,
     SHIP_NEEDS_PAYMENT,
+    SHIPMENT_WRONG_STATE,
     UNKNOWN_LINE,
 )
 from salesorder._lifecycle.engine import (
@@ -32,6 +33,12 @@ from salesorder._lifecycle.engine import (
     with_ledgers,
 )
 from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
+from salesorder._lifecycle.shipments import (
+    call_off_plans,
+    check_new_shipment_id,
+    planned_quantities,
+    settle_shipments,
+)
 from salesorder._lifecycle.statuses import net_paid
 from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
@@ -51,12 +58,13 @@ from salesorder.events import (
     OrderShipped,
 )
 from salesorder.money import Money
-from salesorder.order import Order, new_id
+from salesorder.order import Order, OrderLine, new_id
 from salesorder.records import (
     ZERO,
     Delivery,
     LineLedger,
     Shipment,
+    ShipmentState,
     line_quantities,
 )
 
@@ -220,10 +228,19 @@ def ship(
     if lifecycle_policy.ship_only_after_payment:
         _paid_enough_to_ship(order)
     plan = Plan(order)
+    shipments = list(order.shipments)
+    planned = planned_quantities(order)
+    dispatched = None  # the index of the planned shipment this one carries out
+    if shipment_id is not None:
+        dispatched = _dispatched_plan(order, shipment_id, checked)
+        if dispatched is not None:
+            for line_id, quantity in shipments[dispatched].lines:
+                planned[line_id] -= quantity
     updated = []
     for line_id, (line, quantity) in checked.items():
         ledger = order.ledger(line_id)
-        remaining = line.quantity - ledger.shipped
+        # What other open plans set aside is not free to ship.
+        remaining = line.quantity - ledger.shipped - planned.get(line_id, ZERO)
         if quantity > remaining:
             raise RuleViolation(
                 SHIP_EXCEEDS,
@@ -240,10 +257,16 @@ def ship(
             )
         )
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
-    record = Shipment(shipment_id or new_id(), frozen, at, carrier, tracking_number)
+    if dispatched is None:
+        record = Shipment(shipment_id or new_id(), frozen, at, carrier, tracking_number)
+        shipments.append(record)
+    else:
+        plan_carrier = shipments[dispatched].carrier
+        record = Shipment(shipment_id or "", frozen, at, carrier or plan_carrier, tracking_number)
+        shipments[dispatched] = record
     plan.changes = {
         "ledgers": with_ledgers(plan, updated),
-        "shipments": (*order.shipments, record),
+        "shipments": tuple(shipments),
     }
     operation = operation_id_for(order, "ship", idempotency_key)
     plan.stock = [StockRequest(StockAction.COMMIT, order.id, frozen, operation)]
@@ -259,6 +282,30 @@ def ship(
         )
     ]
     return fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
+
+
+def _dispatched_plan(
+    order: Order, shipment_id: str, checked: Mapping[str, tuple[OrderLine, Decimal]]
+) -> int | None:
+    """The index of the planned shipment ``shipment_id`` ships, None for a new id.
+
+    A shipment id already used by a shipment that is not planned is refused; shipping
+    a plan ships exactly its lines.
+    """
+    for index, shipment in enumerate(order.shipments):
+        if shipment.shipment_id != shipment_id:
+            continue
+        if shipment.state is not ShipmentState.PLANNED:
+            check_new_shipment_id(order, shipment_id)
+        if dict(shipment.lines) != {line_id: q for line_id, (_, q) in checked.items()}:
+            params = {
+                "shipment_id": shipment_id,
+                "state": "planned",
+                "expected": "shipped as planned",
+            }
+            raise RuleViolation(SHIPMENT_WRONG_STATE, params=params)
+        return index
+    return None
 
 
 def deliver(
@@ -305,9 +352,11 @@ def deliver(
         updated.append(attrs.evolve(ledger, delivered=ledger.delivered + quantity))
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
     record = Delivery(delivery_id or new_id(), frozen, at, proof)
+    ledgers = with_ledgers(plan, updated)
     plan.changes = {
-        "ledgers": with_ledgers(plan, updated),
+        "ledgers": ledgers,
         "deliveries": (*order.deliveries, record),
+        "shipments": settle_shipments(order.shipments, ledgers),
     }
     plan.facts = [(OrderDelivered, {"delivery_id": record.delivery_id, "lines": frozen})]
     return fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
@@ -391,7 +440,11 @@ def cancel(
     require_reason(reason, "cancel")
     plan = Plan(
         order,
-        changes={"ledgers": without_reservations(order), "held_from": None},
+        changes={
+            "ledgers": without_reservations(order),
+            "held_from": None,
+            **call_off_plans(order, at),
+        },
         reason=reason,
     )
     if held_quantities(order):
@@ -429,7 +482,8 @@ def close(
     if (first := check_event(order, "close", idempotency_key)) is not None:
         return first
     require_reason(reason, "close")
-    plan = Plan(order, changes={"ledgers": without_reservations(order)}, reason=reason)
+    changes = {"ledgers": without_reservations(order), **call_off_plans(order, at)}
+    plan = Plan(order, changes=changes, reason=reason)
     undelivered = line_quantities(
         {line.line_id: line.quantity - order.ledger(line.line_id).delivered for line in order.lines}
     )

@@ -61,6 +61,18 @@ class OrderLifecycle(StateMachine):
         | s.PARTIALLY_SHIPPED.to(s.SHIPPED, cond="is_fully_shipped")
         | s.PARTIALLY_SHIPPED.to.itself(internal=True)
     )
+    plan_shipment = s.CONFIRMED.to.itself(internal=True) | s.PARTIALLY_SHIPPED.to.itself(
+        internal=True
+    )
+    cancel_shipment = s.CONFIRMED.to.itself(internal=True) | s.PARTIALLY_SHIPPED.to.itself(
+        internal=True
+    )
+    void_shipment = (
+        s.PARTIALLY_SHIPPED.to(s.CONFIRMED, cond="leaves_nothing_shipped")
+        | s.PARTIALLY_SHIPPED.to.itself(internal=True)
+        | s.SHIPPED.to(s.CONFIRMED, cond="leaves_nothing_shipped")
+        | s.SHIPPED.to(s.PARTIALLY_SHIPPED)
+    )
     deliver = (
         s.SHIPPED.to(s.DELIVERED, cond="is_fully_delivered")
         | s.SHIPPED.to.itself(internal=True)

@@ -35,6 +35,9 @@ class StockAction(enum.StrEnum):
     """Turn reserved ``lines`` into shipped stock: goods leave the warehouse."""
     RESTOCK = "restock"
     """Take returned ``lines`` back: into available stock (restock) or written off (scrap)."""
+    REINSTATE = "reinstate"
+    """Undo a commit (a voided shipment): put ``lines`` back on hand where they were
+    shipped from and reserve them for the order again, all or nothing."""
 
 
 @attrs.frozen
