@@ -79,7 +79,7 @@ class OrderService:
     """Every step of an order's life, on the host's storage, stock and notifications.
 
     The host's ports are keyword arguments; how the service prices, decides and keeps
-    time comes in three frozen values from :mod:`salesorder.settings`.
+    time comes in three frozen values from `salesorder.settings`.
 
     Args:
         unit_of_work: Opens a new unit of work (e.g. ``MemoryDatabase.unit_of_work``).
@@ -192,7 +192,10 @@ class OrderService:
         )
 
     def check(self, payload: object) -> ValidationReport:
-        """Validate a payload as :meth:`enter` would, without storing anything."""
+        """Validate a payload without saving anything.
+
+        The checks are those of [enter][salesorder.service.OrderService.enter].
+        """
         now = self.clock.now()
         with self._uow() as uow:
             return validate(payload, rules=self._rules, context=self._context(now, uow.stock))
@@ -502,7 +505,7 @@ class OrderService:
     ) -> TransitionResult:
         """Issue an invoice (开票) for line quantities (all still billable by default).
 
-        By default it bills what :func:`~salesorder.lifecycle.billable_quantities` leaves:
+        By default it bills what `salesorder.lifecycle.billable_quantities` leaves:
         ordered minus returned minus invoiced. The amount defaults to the priced gross
         of the invoiced quantities; the kind
         to the order's invoice request (general when the order asked for none).
