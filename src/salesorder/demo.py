@@ -232,7 +232,7 @@ def build_service(
                 new_customer_level="sales_manager",
             ),
             # The attrs converter (tuple) hides the element type from mypy.
-            allocation=FixedPriority(locations=("SH-01", "GZ-02")),  # type: ignore[arg-type]
+            allocation=FixedPriority(locations=("SH-01", "GZ-02")),
         ),
         notifier=notifier,
     )
