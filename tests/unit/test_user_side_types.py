@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import salesorder
 from salesorder import pricing
-from salesorder.inventory import FixedPriority, plan_allocation
+from salesorder.inventory import FewestShipments, FixedPriority, plan_allocation
 
 
 def test_fixed_priority_takes_a_tuple_a_list_or_one_name() -> None:
@@ -41,3 +41,8 @@ def test_a_price_list_is_built_from_one_import() -> None:
         ),
     )
     assert len(listed.entries) == 2
+
+
+def test_fewest_shipments_takes_its_preference_like_fixed_priority() -> None:
+    assert FewestShipments(("SH-01", "GZ-02")).preference == ("SH-01", "GZ-02")
+    assert FewestShipments(["SH-01"]).preference == ("SH-01",)

@@ -122,6 +122,78 @@ TestMyStockStore().test_reserve_beyond_available_is_refused_and_changes_nothing(
     InMemoryStockStore()
 )
 
+from salesorder.adapters.memory import MemoryDatabase
+from salesorder.testing.contracts import UnitOfWorkContract
+
+
+class UndoableJsonOrderRepository(JsonOrderRepository):
+    """The JSON repository with what a unit of work needs to undo it."""
+
+    def __init__(self):
+        super().__init__()
+        self._before = None
+
+    def begin(self):                      # in SQL: BEGIN
+        with self._lock:
+            self._before = (dict(self._rows), dict(self._numbers))
+
+    def commit(self):                     # in SQL: COMMIT
+        self._before = None
+
+    def rollback(self):                   # in SQL: ROLLBACK
+        with self._lock:
+            if self._before is not None:
+                self._rows, self._numbers = self._before
+                self._before = None
+
+
+class JsonOrdersUnitOfWork:
+    """Your orders, and the embedded default for stock, outbox, coupons, quotes, keys."""
+
+    def __init__(self, database, orders):
+        self._rest = database.unit_of_work()
+        self.orders = orders
+        self.stock = database.stock
+        self.outbox = database.outbox
+        self.coupons = database.coupons
+        self.quotes = database.quotes
+        self.idempotency = database.idempotency
+
+    def __enter__(self):
+        self._rest.__enter__()            # one unit of work at a time over the database
+        self.orders.begin()
+        return self
+
+    def commit(self):
+        self.orders.commit()              # the part that can fail, first
+        self._rest.commit()
+        self.orders.begin()               # later changes form a new batch
+
+    def __exit__(self, *exc_info):
+        try:
+            self.orders.rollback()        # nothing left after a commit; else undo
+        finally:
+            self._rest.__exit__(*exc_info)
+
+
+def json_orders_unit_of_work():
+    database, orders = MemoryDatabase(), UndoableJsonOrderRepository()
+    return lambda: JsonOrdersUnitOfWork(database, orders)
+
+
+class TestJsonOrdersUnitOfWork(UnitOfWorkContract):
+    def make_unit_of_work_factory(self):
+        return json_orders_unit_of_work()
+
+
+# pytest runs every inherited test; here, three of them by hand:
+suite = TestJsonOrdersUnitOfWork()
+suite.test_leaving_without_commit_rolls_back_orders(json_orders_unit_of_work())
+suite.test_an_exception_inside_the_block_rolls_back(json_orders_unit_of_work())
+suite.test_a_commit_then_more_changes_then_an_exception_keeps_only_the_committed_part(
+    json_orders_unit_of_work()
+)
+
 import threading
 from decimal import Decimal
 

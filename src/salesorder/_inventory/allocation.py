@@ -157,7 +157,7 @@ class FewestShipments:
         preference: Optional tie-break order of locations (earlier wins).
     """
 
-    preference: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    preference: tuple[str, ...] = attrs.field(default=(), converter=_location_names)
 
     def allocate(
         self,
