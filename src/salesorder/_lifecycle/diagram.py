@@ -36,12 +36,14 @@ _NOTE_WIDTH: Final = 34
 
 
 def _label(row: Transition) -> str:
-    return row.event + (f" [{' and '.join(row.guards)}]" if row.guards else "")
+    # The guard on a line of its own keeps the labels, and so the drawing, narrow.
+    return row.event + (f"\n[{' and '.join(row.guards)}]" if row.guards else "")
 
 
 def _quoted(lines: list[str]) -> str:
     """A DOT string of ``lines``, one under the other."""
-    escaped = (line.replace("\\", "\\\\").replace('"', '\\"') for line in lines)
+    split = (part for line in lines for part in line.split("\n"))
+    escaped = (part.replace("\\", "\\\\").replace('"', '\\"') for part in split)
     return '"' + "\\n".join(escaped) + '"'
 
 
