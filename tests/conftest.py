@@ -1,12 +1,20 @@
-"""Shared test configuration: Hypothesis profiles.
+"""Shared test configuration: Hypothesis profiles, and salesorder's own pytest plugin.
 
 ``HYPOTHESIS_PROFILE=ci`` (used by ``.ci/run``) keeps property tests fast;
 ``HYPOTHESIS_PROFILE=thorough`` runs many more examples on demand.
+
+The plugin (``salesorder.testing.plugin``) is loaded here rather than through its
+``pytest11`` entry point, which ``pyproject.toml`` blocks for this suite
+(``-p no:salesorder``): pytest imports entry-point plugins before pytest-cov starts
+measuring, and importing the plugin imports the whole package, so the module-level
+lines of every salesorder module would count as never run.
 """
 
 import os
 
 from hypothesis import HealthCheck, settings
+
+pytest_plugins = ["salesorder.testing.plugin"]
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -22,3 +22,12 @@ reservation: Reservation = store.reserve(
     strategy=strategy,
 )
 available: Decimal = store.available("SKU-1")
+
+
+def location_preferences_take_any_iterable_of_names() -> None:
+    """The docs' own examples: a tuple or a list of location names type-checks."""
+    from salesorder.inventory import FewestShipments, FixedPriority
+
+    FixedPriority(("SH-01", "GZ-02"))
+    FixedPriority(["SH-01", "GZ-02"])
+    FewestShipments(("SH-01", "GZ-02"))

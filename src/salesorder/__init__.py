@@ -26,7 +26,7 @@ from salesorder.order import (
     OrderLine,
     OrderType,
 )
-from salesorder.pricing import PriceBreakdown, PriceList, TaxPolicy, price
+from salesorder.pricing import PriceBreakdown, PriceEntry, PriceList, TaxPolicy, price
 from salesorder.schema import OrderDraft
 from salesorder.service import OrderService
 from salesorder.validation import Issue, ValidationReport, validate
@@ -54,6 +54,7 @@ __all__ = [
     "OrderService",
     "OrderType",
     "PriceBreakdown",
+    "PriceEntry",
     "PriceList",
     "Reservation",
     "ReservationLine",

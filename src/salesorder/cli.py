@@ -1,7 +1,9 @@
-"""The ``salesorder`` command: validate order files, print the JSON Schema.
+"""The ``salesorder`` command: validate and price order files, print the JSON Schema, a demo.
 
-Exit codes: 0 every file is valid, 1 some file has errors, 2 usage error (bad
-option, missing or unreadable file). Bad input never produces a traceback.
+Exit codes: 0 every file is valid, 1 some file has errors (or cannot be priced), 2 usage
+error (bad option, missing or unreadable file, a missing extra). Bad input never
+produces a traceback. ``-`` as a file name reads standard input; ``--version`` prints
+the version; a usage error prints the usage of the subcommand it concerns.
 
 Hostile files are handled as such: at most one byte more than the payload limit is
 read from a file (``/dev/zero`` is refused as too large, not loaded), and control and
@@ -16,22 +18,38 @@ one, write such a function and list it in :data:`SUBCOMMANDS`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
+from salesorder import __version__
+from salesorder.errors import SalesOrderError
+from salesorder.money import Money
+from salesorder.order import Order
+from salesorder.pricing import PriceBreakdown, PriceList, price
 from salesorder.schema import DEFAULT_LIMITS, order_json_schema
 from salesorder.validation import ValidationContext, ValidationReport, validate
 
-__all__ = ["SUBCOMMANDS", "add_demo", "add_schema", "add_validate", "build_parser", "main"]
+__all__ = [
+    "SUBCOMMANDS",
+    "add_demo",
+    "add_price",
+    "add_schema",
+    "add_validate",
+    "build_parser",
+    "main",
+]
 
 EXIT_OK: Final = 0
 EXIT_INVALID: Final = 1
 EXIT_USAGE: Final = 2
+STDIN: Final = "-"
+LOCALES: Final = ("en", "zh_CN")
 
 Handler = Callable[[argparse.Namespace, TextIO, TextIO], int]
 
@@ -53,18 +71,45 @@ def _shown(text: str) -> str:
 
 
 def _read_at_most(name: str, limit: int) -> bytes:
-    """The file's first ``limit + 1`` bytes: enough for validation to refuse it as too large."""
+    """The file's first ``limit + 1`` bytes: enough for validation to refuse it as too large.
+
+    ``-`` is standard input.
+    """
+    if name == STDIN:
+        return sys.stdin.buffer.read(limit + 1)
     with Path(name).open("rb") as file:
         return file.read(limit + 1)
+
+
+def _read_payloads(
+    command: str, names: Sequence[str], err: TextIO
+) -> list[tuple[str, bytes]] | None:
+    """Each named file's bytes, or None after printing why one cannot be read."""
+    if list(names).count(STDIN) > 1:
+        print(f"salesorder {command}: standard input (-) can be read only once", file=err)
+        return None
+    payloads: list[tuple[str, bytes]] = []
+    for name in names:
+        try:
+            payloads.append((name, _read_at_most(name, DEFAULT_LIMITS.max_bytes)))
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            print(f"salesorder {command}: cannot read {_shown(name)}: {reason}", file=err)
+            return None
+    return payloads
 
 
 class _UsageError(Exception):
     """Raised by argparse instead of exiting, so that :func:`main` returns 2."""
 
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise _UsageError(message)
+        raise _UsageError(self, message)
 
 
 def _iso_date(text: str) -> date:
@@ -88,22 +133,21 @@ def _print_text(name: str, report: ValidationReport, locale: str, out: TextIO) -
         print(f"  {issue.severity.value:8s} {where}  [{issue.code}] {message}", file=out)
 
 
+def _dumps(document: object) -> str:
+    # json.dumps escapes the C0 controls in strings itself; the rest, the JSON way.
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    payloads: list[tuple[str, bytes]] = []
-    for name in args.files:
-        try:
-            payloads.append((name, _read_at_most(name, DEFAULT_LIMITS.max_bytes)))
-        except OSError as error:
-            reason = error.strerror or type(error).__name__
-            print(f"salesorder validate: cannot read {_shown(name)}: {reason}", file=err)
-            return EXIT_USAGE
+    payloads = _read_payloads("validate", args.files, err)
+    if payloads is None:
+        return EXIT_USAGE
     context = ValidationContext(today=args.today)
     results = [(name, validate(data, context=context)) for name, data in payloads]
     if args.format == "json":
         document = [{"file": name, **report.to_dict(args.locale)} for name, report in results]
-        # json.dumps escapes the C0 controls in strings itself; the rest, the JSON way.
-        text = json.dumps(document, ensure_ascii=False, indent=2)
-        print(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text), file=out)
+        print(_dumps(document), file=out)
     else:
         for name, report in results:
             _print_text(name, report, args.locale, out)
@@ -112,10 +156,14 @@ def _run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def add_validate(commands: argparse._SubParsersAction[_Parser]) -> None:
     """Add ``salesorder validate FILE... [--locale] [--format] [--today]``."""
-    parser = commands.add_parser("validate", help="validate order JSON files")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="order JSON file(s)")
-    parser.add_argument("--locale", choices=("en", "zh_CN"), default="en")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser = commands.add_parser(
+        "validate", help="validate order JSON files", description="Validate order JSON files."
+    )
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="order JSON file(s); - reads standard input"
+    )
+    _add_locale(parser)
+    _add_format(parser, "a list of reports, one per file, with codes, paths and messages")
     parser.add_argument(
         "--today",
         type=_iso_date,
@@ -125,6 +173,24 @@ def add_validate(commands: argparse._SubParsersAction[_Parser]) -> None:
     parser.set_defaults(handler=_run_validate)
 
 
+def _add_locale(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--locale",
+        choices=LOCALES,
+        default="en",
+        help="language of messages and labels: en (English) or zh_CN (简体中文); default en",
+    )
+
+
+def _add_format(parser: argparse.ArgumentParser, json_is: str) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help=f"text for people (default) or json: {json_is}",
+    )
+
+
 def _run_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(json.dumps(order_json_schema(), ensure_ascii=False, indent=2), file=out)
     return EXIT_OK
@@ -132,23 +198,49 @@ def _run_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def add_schema(commands: argparse._SubParsersAction[_Parser]) -> None:
     """Add ``salesorder schema``: print the JSON Schema of an order payload."""
-    parser = commands.add_parser("schema", help="print the JSON Schema of an order")
+    parser = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of an order",
+        description="Print the JSON Schema (draft 2020-12) of an order payload.",
+    )
     parser.set_defaults(handler=_run_schema)
 
 
 def _run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.db is not None and importlib.util.find_spec("sqlalchemy") is None:
+        print(
+            "salesorder demo: --db runs on the SQL adapter, which needs the sql extra: "
+            'pip install "salesorder[sql]"',
+            file=err,
+        )
+        return EXIT_USAGE
     from salesorder.demo import render_demo, run_demo  # noqa: PLC0415  (only this command)
 
-    print(render_demo(run_demo(args.db), locale=args.locale), file=out)
+    try:
+        result = run_demo(args.db)
+    except ModuleNotFoundError as missing:
+        # The URL names a database driver that is not installed (mysql:// without MySQLdb).
+        print(f"salesorder demo: the database driver {missing.name} is not installed", file=err)
+        return EXIT_USAGE
+    except Exception as error:
+        # A URL SQLAlchemy cannot parse or a server it cannot reach is bad input, not a bug.
+        if not type(error).__module__.startswith("sqlalchemy"):
+            raise
+        reason = _shown(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        print(f"salesorder demo: cannot use the database at --db: {reason}", file=err)
+        return EXIT_USAGE
+    print(render_demo(result, locale=args.locale), file=out)
     return EXIT_OK
 
 
 def add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
     """Add ``salesorder demo [--locale]``: a whole order story on the embedded default."""
     parser = commands.add_parser(
-        "demo", help="run a realistic order story end to end and print what happened"
+        "demo",
+        help="run a realistic order story end to end and print what happened",
+        description="Run a realistic order story end to end and print what happened.",
     )
-    parser.add_argument("--locale", choices=("en", "zh_CN"), default="en")
+    _add_locale(parser)
     parser.add_argument(
         "--db",
         metavar="URL",
@@ -158,10 +250,209 @@ def add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
     parser.set_defaults(handler=_run_demo)
 
 
+def _iso_datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"not a date and time (YYYY-MM-DDTHH:MM[+08:00]): {text[:30]!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    # A time without an offset is taken as UTC, so the result does not depend on the host.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _agreed_prices(order: Order) -> PriceList:
+    """A price list of the unit prices the order itself carries."""
+    return PriceList.of(
+        order.currency,
+        [(line.sku, line.unit_price) for line in order.lines if line.unit_price is not None],
+        name="the order's own prices",
+    )
+
+
+def _error_text(error: SalesOrderError, locale: str) -> str:
+    where = f" ({error.path})" if error.path else ""
+    return _shown(f"[{error.code}] {error.message(locale)}{where}")
+
+
+def _price_list_file(name: str, currency: str, locale: str, err: TextIO) -> PriceList | None:
+    """A price list from a JSON object ``{"SKU": "unit price", ...}``, or None if unusable."""
+    try:
+        data = json.loads(_read_at_most(name, DEFAULT_LIMITS.max_bytes))
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or "not a JSON object of SKU to unit price"
+        print(f"salesorder price: cannot read {_shown(name)}: {reason}", file=err)
+        return None
+    if not isinstance(data, dict) or not all(
+        isinstance(v, str | int) and not isinstance(v, bool) for v in data.values()
+    ):
+        print(
+            f"salesorder price: {_shown(name)} must be a JSON object of SKU to unit price "
+            '(a string or an integer, e.g. {"TEA-LJ-250": "128.00"})',
+            file=err,
+        )
+        return None
+    try:
+        return PriceList.of(currency, [(str(sku), str(amount)) for sku, amount in data.items()])
+    except SalesOrderError as error:
+        print(f"salesorder price: {_shown(name)}: {_error_text(error, locale)}", file=err)
+        return None
+
+
+def _amount(money: Money | None) -> str | None:
+    return None if money is None else f"{money.amount:f}"
+
+
+def _breakdown_document(breakdown: PriceBreakdown, locale: str) -> dict[str, Any]:
+    """The breakdown as JSON data: amounts as exact decimal strings, messages in ``locale``."""
+
+    def adjustments(item: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "kind": adjustment.kind,
+                "promotion_id": adjustment.promotion_id,
+                "coupon": adjustment.coupon,
+                "amount": _amount(adjustment.amount),
+                "message": adjustment.message(locale),
+            }
+            for adjustment in item.adjustments
+        ]
+
+    def amounts(item: Any) -> dict[str, Any]:
+        return {
+            "discount": _amount(item.discount),
+            "net": _amount(item.net),
+            "tax": _amount(item.tax),
+            "gross": _amount(item.gross),
+            "tax_code": item.tax_code,
+            "tax_rate": f"{item.tax_rate:f}",
+            "adjustments": adjustments(item),
+        }
+
+    return {
+        "currency": breakdown.currency,
+        "prices_include_tax": breakdown.prices_include_tax,
+        "lines": [
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "quantity": f"{line.quantity:f}",
+                "is_gift": line.is_gift,
+                "list_price": _amount(line.list_price),
+                "unit_price": _amount(line.unit_price),
+                "extended": _amount(line.extended),
+                **amounts(line),
+            }
+            for line in breakdown.lines
+        ],
+        "charges": [
+            {
+                "charge_id": charge.charge_id,
+                "kind": charge.kind,
+                "amount": _amount(charge.amount),
+                **amounts(charge),
+            }
+            for charge in breakdown.charges
+        ],
+        "totals": {
+            "subtotal": _amount(breakdown.subtotal),
+            "discount_total": _amount(breakdown.discount_total),
+            "charges_total": _amount(breakdown.charges_total),
+            "net_total": _amount(breakdown.net_total),
+            "tax_total": _amount(breakdown.tax_total),
+            "grand_total": _amount(breakdown.grand_total),
+        },
+        "applied": [
+            {
+                "promotion_id": applied.promotion_id,
+                "name": applied.name,
+                "amount": _amount(applied.amount),
+                "message": applied.message(locale),
+            }
+            for applied in breakdown.applied
+        ],
+        "rejected": [
+            {"kind": r.kind, "id": r.id, "code": r.code, "message": r.message(locale)}
+            for r in breakdown.rejected
+        ],
+        "flags": [
+            {"code": f.code, "line_id": f.line_id, "message": f.message(locale)}
+            for f in breakdown.flags
+        ],
+        "explain": breakdown.explain(locale),
+    }
+
+
+def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.file == STDIN and args.price_list == STDIN:
+        print("salesorder price: standard input (-) can be read only once", file=err)
+        return EXIT_USAGE
+    payloads = _read_payloads("price", [args.file], err)
+    if payloads is None:
+        return EXIT_USAGE
+    ((name, data),) = payloads
+    report = validate(data, context=ValidationContext())
+    if report.order is None or not report.ok:
+        _print_text(name, report, args.locale, err)
+        return EXIT_INVALID
+    order = report.order
+    if args.price_list is None:
+        price_list = _agreed_prices(order)
+    else:
+        found = _price_list_file(args.price_list, order.currency, args.locale, err)
+        if found is None:
+            return EXIT_USAGE
+        price_list = found
+    at = args.at or order.created_at or datetime.now(UTC)
+    try:
+        breakdown = price(order, price_list=price_list, at=at)
+    except SalesOrderError as error:
+        print(f"{_shown(name)}: cannot price: {_error_text(error, args.locale)}", file=err)
+        return EXIT_INVALID
+    if args.format == "json":
+        print(_dumps({"file": name, **_breakdown_document(breakdown, args.locale)}), file=out)
+    else:
+        for line in breakdown.explain(args.locale).splitlines():
+            print(_shown(line), file=out)
+    return EXIT_OK
+
+
+def add_price(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add ``salesorder price FILE [--price-list] [--at] [--locale] [--format]``."""
+    parser = commands.add_parser(
+        "price",
+        help="price an order and explain every amount",
+        description=(
+            "Validate an order, price it and print the explained breakdown: each line's "
+            "list and unit price, discounts, tax and totals. Unit prices come from the "
+            "order's lines (unit_price) unless --price-list gives them."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="order JSON file; - reads standard input")
+    parser.add_argument(
+        "--price-list",
+        metavar="PRICES",
+        default=None,
+        help='JSON object of SKU to unit price in the order currency, e.g. {"A-1": "12.50"}; '
+        "a line's own unit_price still wins (a manual price)",
+    )
+    parser.add_argument(
+        "--at",
+        type=_iso_datetime,
+        default=None,
+        metavar="TIME",
+        help="pricing time, ISO 8601 (UTC when no offset); default: the order's created_at, "
+        "else now",
+    )
+    _add_locale(parser)
+    _add_format(parser, "every amount as an exact decimal string, and the explanation")
+    parser.set_defaults(handler=_run_price)
+
+
 #: One function per subcommand, called in this order to build the parser.
 SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], ...]] = (
     add_demo,
     add_validate,
+    add_price,
     add_schema,
 )
 
@@ -169,6 +460,12 @@ SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand of :data:`SUBCOMMANDS`."""
     parser = _Parser(prog="salesorder", description="Sales order management tools.")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__}",
+        help="print the version and exit",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in SUBCOMMANDS:
         add(commands)
@@ -188,8 +485,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except _UsageError as error:
-        parser.print_usage(sys.stderr)
-        print(f"salesorder: error: {error}", file=sys.stderr)
+        # The parser that failed: a subcommand's own, so its usage is the one that helps.
+        error.parser.print_usage(sys.stderr)
+        print(f"{error.parser.prog}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except SystemExit as done:  # --help and --version exit through argparse
         return done.code if isinstance(done.code, int) else EXIT_OK

@@ -66,7 +66,7 @@ def cny(amount: str | int) -> Money:
 
 
 SELLER = Seller(
-    name="示例贸易(上海)有限公司",
+    name="示例贸易（上海）有限公司",
     address="上海市浦东新区示例路 88 号",
     phone="021-5555 0000",
     tax_id="91310115MA1K4CDE9W",
@@ -195,7 +195,8 @@ class DemoResult:
     orders: tuple[Order, ...]
     quotes: tuple[Quote, ...]
     events: tuple[tuple[DomainEvent, frozenset[str]], ...]
-    printed_order: str
+    printed_orders: dict[str, str]
+    """The sales order form (打单) of order A, per locale: ``en`` and ``zh_CN``."""
     stock: tuple[tuple[str, str, Decimal, Decimal], ...]
     kpis: dict[str, Any]
 
@@ -219,7 +220,7 @@ def build_service(
             promotions=(
                 Promotion(
                     "MJ-2026",
-                    "满减: 满1000减100, 满3000减300",
+                    "满减：满1000减100，满3000减300",
                     ThresholdOff.of("CNY", (1000, 100), (3000, 300)),
                     target=Target(categories={"tea", "teaware"}),
                 ),
@@ -232,7 +233,7 @@ def build_service(
                 new_customer_level="sales_manager",
             ),
             # The attrs converter (tuple) hides the element type from mypy.
-            allocation=FixedPriority(locations=("SH-01", "GZ-02")),  # type: ignore[arg-type]
+            allocation=FixedPriority(locations=("SH-01", "GZ-02")),
         ),
         notifier=notifier,
     )
@@ -305,14 +306,15 @@ def run_demo(database_url: str | None = None) -> DemoResult:  # noqa: PLR0915  (
         (f"quote {offer.number} converted into an order", f"报价单 {offer.number} 转为订单"),
     )
     service.cancel(quoted.id, reason="replaced_by_larger_order", actor="S-LI")
-    step(quoted.id, ("cancelled: replaced by a larger order", "撤单:由更大的订单取代"))
+    step(quoted.id, ("cancelled: replaced by a larger order", "撤单：由更大的订单取代"))
 
     # 2. Order A.
     a = service.enter(tea_shop_payload(), actor="S-LI", idempotency_key="demo-a")
-    step(a.id, ("entered (validated, priced, numbered)", "录单(已校验、定价、编号)"))
+    step(a.id, ("entered (validated, priced, numbered)", "录单（已校验、定价、编号）"))
     service.submit(a.id, actor="S-LI")
     step(
-        a.id, ("submitted: finance must approve (over 5 000)", "提交审核:金额超过 5000,需财务审批")
+        a.id,
+        ("submitted: finance must approve (over 5 000)", "提交审核：金额超过 5000，需财务审批"),
     )
     service.approve(a.id, level="finance", actor="F-ZHOU", comment="within terms")
     step(a.id, ("approved by finance", "财务审批通过"))
@@ -321,16 +323,16 @@ def run_demo(database_url: str | None = None) -> DemoResult:  # noqa: PLR0915  (
         a.id,
         (
             "confirmed: 30 tea from SH-01, 10 from GZ-02",
-            "确认订单:茶叶 30 盒由 SH-01、10 盒由 GZ-02 备货",
+            "确认订单：茶叶 30 盒由 SH-01、10 盒由 GZ-02 备货",
         ),
         hours=20,
     )
     service.ship(
         a.id, lines={"1": 30, "2": 6}, actor="W-SH", carrier="SF", tracking_number="SF1234567890"
     )
-    step(a.id, ("shipped in part (SF1234567890)", "部分发货(顺丰 SF1234567890)"), hours=4)
+    step(a.id, ("shipped in part (SF1234567890)", "部分发货（顺丰 SF1234567890）"), hours=4)
     service.ship(a.id, lines={"1": 10}, actor="W-GZ", carrier="ZTO", tracking_number="ZT9876543210")
-    step(a.id, ("shipped the rest (ZT9876543210)", "余量发货(中通 ZT9876543210)"), hours=24)
+    step(a.id, ("shipped the rest (ZT9876543210)", "余量发货（中通 ZT9876543210）"), hours=24)
     service.deliver(a.id, lines={"1": 40, "2": 6}, actor="W-SH", proof="POD-001")
     step(a.id, ("signed for by the customer", "客户签收"))
     service.invoice(a.id, actor="F-ZHOU")
@@ -345,11 +347,17 @@ def run_demo(database_url: str | None = None) -> DemoResult:  # noqa: PLR0915  (
         a.id, kind="return", lines={"1": 2}, reason="damaged", actor="CS"
     )
     return_id = _return_id(service.get(a.id), returned.events)
-    step(a.id, ("return of 2 boxes requested (damaged)", "申请退货 2 盒(破损)"))
+    step(a.id, ("return of 2 boxes requested (damaged)", "申请退货 2 盒（破损）"))
     service.approve_return(a.id, return_id=return_id, actor="CS-LEAD")
     service.receive_return(a.id, return_id=return_id, actor="W-SH", disposition="restock")
     refund = service.get(a.id).returns[-1].refund or cny(0)
-    step(a.id, (f"return received and restocked; refund due {refund}", f"退货入库;应退款 {refund}"))
+    step(
+        a.id,
+        (
+            f"return received and restocked; refund due {refund.format('en_US')}",
+            f"退货入库；应退款 {refund.format('zh_CN')}",
+        ),
+    )
     service.record_refund(a.id, amount=refund, actor="F-ZHOU", reference="BANK-R01")
     step(a.id, ("refund paid", "已退款"))
     service.complete(a.id, actor="S-LI")
@@ -357,39 +365,43 @@ def run_demo(database_url: str | None = None) -> DemoResult:  # noqa: PLR0915  (
 
     # 3. Order B.
     b = service.enter(machinery_payload(), actor="S-ZHAO")
-    step(b.id, ("entered with a VAT special invoice request", "录单(要求开具增值税专用发票)"))
+    step(b.id, ("entered with a VAT special invoice request", "录单（要求开具增值税专用发票）"))
     service.submit(b.id, actor="S-ZHAO")
     step(
         b.id,
         (
             "submitted: new customer, the sales manager must approve",
-            "提交审核:新客户,需销售经理审批",
+            "提交审核：新客户，需销售经理审批",
         ),
     )
     service.approve(b.id, level="sales_manager", actor="M-WU")
     step(b.id, ("approved by the sales manager", "销售经理审批通过"))
     service.confirm(b.id, actor="S-ZHAO")
-    step(b.id, ("confirmed: bearings and oil reserved", "确认订单:轴承和液压油已预留"))
+    step(b.id, ("confirmed: bearings and oil reserved", "确认订单：轴承和液压油已预留"))
     preview = service.preview_amendment(b.id, [ChangeQuantity("1", Decimal(500))])
     service.amend(b.id, [ChangeQuantity("1", Decimal(500))], actor="S-ZHAO")
     step(
         b.id,
         (
-            f"amended: bearings 200 -> 500 (new total {preview.new_total})",
-            f"改单:轴承 200 -> 500(新总额 {preview.new_total})",
+            f"amended: bearings 200 -> 500 (new total {preview.new_total.format('en_US')})",
+            f"改单：轴承 200 → 500（新总额 {preview.new_total.format('zh_CN')}）",
         ),
     )
     approvers = {"sales_manager": "M-WU", "finance": "F-ZHOU"}
     for level, _reasons in service.get(b.id).required_approvals:
         if service.get(b.id).status is Status.PENDING_APPROVAL:
             service.approve(b.id, level=level, actor=approvers.get(level, "M-WU"))
-            step(b.id, (f"amendment approved ({level})", f"改单审批通过({level})"))
+            english, chinese = _LEVELS.get(level, (level, level))
+            step(b.id, (f"amendment approved by {english}", f"{chinese}审批通过改单"))
     service.cancel(b.id, reason="customer_request", actor="S-ZHAO")
-    step(b.id, ("cancelled at the customer's request: stock released", "应客户要求撤单:释放库存"))
+    step(b.id, ("cancelled at the customer's request: stock released", "应客户要求撤单：释放库存"))
 
     orders = tuple(service.find())
     quotes = tuple(service.quotes())
-    printed = service.print_order(a.id, seller=SELLER, locale="zh_CN")
+    printed = {
+        locale: service.print_order(a.id, seller=SELLER, locale=locale)
+        for locale in ("en", "zh_CN")
+    }
     with unit_of_work() as uow:
         stock = tuple((p.sku, p.location, p.on_hand, p.reserved) for p in uow.stock.positions())
     kpis: dict[str, Any] = {
@@ -405,7 +417,7 @@ def run_demo(database_url: str | None = None) -> DemoResult:  # noqa: PLR0915  (
         orders=orders,
         quotes=quotes,
         events=tuple(notifier.sent),
-        printed_order=printed,
+        printed_orders=printed,
         stock=stock,
         kpis=kpis,
     )
@@ -427,59 +439,176 @@ def _plain(quantity: Decimal) -> str:
     return f"{quantity.normalize():f}"
 
 
+_LEVELS = {"finance": ("finance", "财务"), "sales_manager": ("the sales manager", "销售经理")}
+
 _LABELS = {
     "timeline": ("Timeline", "时间线"),
-    "printed": ("Printed sales order (打单)", "打印的销售订单"),
-    "events": ("Events sent", "已发送的通知事件"),
-    "stock": ("Stock after the story", "库存结果"),
+    "printed": ("Printed sales order", "打印的销售订单（打单）"),
+    "events": ("Notifications sent (event -> audiences)", "已发送的通知（事件 → 接收方）"),
+    "per_audience": ("Notifications per audience", "各接收方通知数"),
+    "stock": ("Stock after the story", "故事结束后的库存"),
+    "on_hand": ("on hand", "在库"),
+    "reserved": ("reserved", "已预留"),
     "kpis": ("KPIs", "关键指标"),
-    "sales": ("Sales", "销售额"),
-    "orders": ("orders counted", "计入订单数"),
+    "sales": ("Sales, net of refunds", "销售额（扣除退款）"),
+    "orders": ("orders counted as sales", "计入销售的订单"),
     "aov": ("average order value", "平均订单金额"),
-    "conversion": ("quote-to-order conversion", "报价转化率"),
-    "cycle": ("confirm to first shipment (mean)", "确认到首次发货(平均)"),
+    "conversion": ("Quote-to-order conversion", "报价转订单率"),
+    "converted": ("quotes converted", "报价已转订单"),
+    "cycle": ("Confirmation to first shipment, mean", "确认到首次发货（平均）"),
+    "cycle_orders": ("orders measured", "个订单"),
+    "by_salesperson": ("Sales by salesperson", "按销售员的销售额"),
+    "none": ("none yet", "暂无"),
+}
+
+# The statuses, audiences and events the report names, in Chinese (the English report
+# shows the identifiers, which are English words).
+_STATUS_ZH = {
+    Status.DRAFT: "创建",
+    Status.PENDING_APPROVAL: "待审核",
+    Status.APPROVED: "已审核",
+    Status.CONFIRMED: "已确认",
+    Status.PARTIALLY_SHIPPED: "部分发货",
+    Status.SHIPPED: "已发货",
+    Status.DELIVERED: "已签收",
+    Status.COMPLETED: "已完成",
+    Status.CANCELLED: "已取消",
+    Status.ON_HOLD: "已挂起",
+    Status.CLOSED: "已关闭",
+}
+_AUDIENCE_ZH = {
+    "customer": "客户",
+    "finance": "财务",
+    "production": "生产",
+    "sales": "销售",
+    "warehouse": "仓库",
+}
+_EVENT_ZH = {
+    "LowStockDetected": "库存低于再订货点",
+    "OrderAmended": "订单已修改",
+    "OrderApproved": "订单已审批",
+    "OrderCancelled": "订单已撤销",
+    "OrderCompleted": "订单已完成",
+    "OrderConfirmed": "订单已确认",
+    "OrderDelivered": "客户已签收",
+    "OrderInvoiced": "已开票",
+    "OrderShipped": "已发货",
+    "OrderSubmitted": "订单已提交审核",
+    "PaymentRecorded": "已收款",
+    "RefundDue": "应退款",
+    "RefundRecorded": "已退款",
+    "ReturnApproved": "退货已批准",
+    "ReturnReceived": "退货已入库",
+    "ReturnRequested": "已申请退货",
 }
 
 
+def _percent(rate: Decimal | None, chinese: bool) -> str:
+    if rate is None:
+        return str(_LABELS["none"][chinese])
+    return f"{(rate * 100).quantize(Decimal('0.1')).normalize():f}%"
+
+
+def _duration(span: timedelta, chinese: bool) -> str:
+    """``1 d 4 h`` / ``1 天 4 小时``: days and hours, minutes when under an hour."""
+    minutes = round(span.total_seconds() / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    units = ("天", "小时", "分钟") if chinese else ("d", "h", "min")
+    parts = [(days, units[0]), (hours, units[1])] if days or hours else [(minutes, units[2])]
+    return " ".join(f"{value} {unit}" for value, unit in parts if value or len(parts) == 1)
+
+
 def render_demo(result: DemoResult, *, locale: str = "en") -> str:
-    """The demo's report for people, in ``en`` or ``zh_CN``."""
+    """The demo's report for people, in ``en`` or ``zh_CN``.
+
+    The English report prints the English sales order form and the Chinese one the
+    Chinese form; statuses, audiences, events and labels are translated in Chinese;
+    ratios print as percentages and durations as days and hours.
+    """
     chinese = locale.lower().startswith("zh")
+    display = "zh_CN" if chinese else "en_US"
 
     def label(key: str) -> str:
-        english, zh = _LABELS[key]
-        return zh if chinese else english
+        return _LABELS[key][chinese]
+
+    def status(value: str) -> str:
+        return _STATUS_ZH[Status(value)] if chinese else value
+
+    def audience(name: str) -> str:
+        return _AUDIENCE_ZH.get(name, name) if chinese else name
+
+    # Chinese text takes Chinese punctuation: full-width colon, brackets, semicolon, 、.
+    colon, opening, closing, semicolon, comma, arrow = (
+        ("：", "（", "）", "；", "、", "→") if chinese else (": ", " (", ")", "; ", ", ", "->")
+    )
 
     out: list[str] = [f"== {label('timeline')}"]
+    width = max(_width(status(item.status)) for item in result.timeline)
     for item in result.timeline:
         when = item.at.astimezone(CST).strftime("%m-%d %H:%M")
         action = item.action[1] if chinese else item.action[0]
-        out.append(f"{when}  {item.order:<18} {item.status:<18} {action}")
-    out += ["", f"== {label('printed')}", result.printed_order, "", f"== {label('events')}"]
+        shown = status(item.status)
+        out.append(f"{when}  {item.order:<18} {shown}{' ' * (width - _width(shown))}  {action}")
+    printed = result.printed_orders["zh_CN" if chinese else "en"]
+    out += ["", f"== {label('printed')}", printed, "", f"== {label('events')}"]
     counts: dict[str, int] = {}
-    for event, audiences in result.events:
-        for audience in sorted(audiences):
-            counts[audience] = counts.get(audience, 0) + 1
-        out.append(f"{event.name:<22} -> {', '.join(sorted(audiences))}")
-    out.append("   " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    events = [
+        (_EVENT_ZH.get(event.name, event.name) if chinese else event.name, audiences)
+        for event, audiences in result.events
+    ]
+    event_width = max((_width(what) for what, _ in events), default=0)
+    for what, audiences in events:
+        for name in sorted(audiences):
+            counts[name] = counts.get(name, 0) + 1
+        pad = " " * (event_width - _width(what))
+        out.append(
+            f"{what}{pad} {arrow} {comma.join(audience(name) for name in sorted(audiences))}"
+        )
+    out.append(
+        f"{label('per_audience')}{colon}"
+        + comma.join(f"{audience(name)} {count}" for name, count in sorted(counts.items()))
+    )
     out += ["", f"== {label('stock')}"]
     out += [
-        f"{sku:<12} {location:<6} on hand {_plain(on_hand):>6}  reserved {_plain(reserved):>6}"
+        f"{sku:<12} {location:<6} {label('on_hand')} {_plain(on_hand):>6}  "
+        f"{label('reserved')} {_plain(reserved):>6}"
         for sku, location, on_hand, reserved in result.stock
     ]
     sales = result.kpis["sales"]
     conversion = result.kpis["quote_conversion"]
     cycle = result.kpis["confirm_to_ship"]
-    display = "zh_CN" if chinese else "en_US"
     out += [
         "",
         f"== {label('kpis')}",
         (
-            f"{label('sales')}: {sales.sales.format(display)}  ({label('orders')}: "
-            f"{sales.order_count}, {label('aov')}: {_money(sales.average_order_value, display)})"
+            f"{label('sales')}{colon}{sales.sales.format(display)}{opening}{label('orders')}"
+            f"{colon}{sales.order_count}{semicolon}{label('aov')}{colon}"
+            f"{_money(sales.average_order_value, display)}{closing}"
         ),
-        f"{label('conversion')}: {conversion.rate}",
-        f"{label('cycle')}: {cycle.mean if cycle else '-'}",
+        (
+            f"{label('conversion')}{colon}{_percent(conversion.rate, chinese)}{opening}"
+            f"{conversion.converted} / {conversion.quotes} {label('converted')}{closing}"
+        ),
+        (
+            f"{label('cycle')}{colon}"
+            + (
+                f"{_duration(cycle.mean, chinese)}{opening}{cycle.count} "
+                f"{label('cycle_orders')}{closing}"
+                if cycle
+                else label("none")
+            )
+        ),
+        f"{label('by_salesperson')}{colon.strip()}",
     ]
     for person, summary in result.kpis["by_salesperson"].items():
-        out.append(f"  {person}: {summary.sales.format(display)} ({summary.order_count})")
+        out.append(
+            f"  {person}{colon}{summary.sales.format(display)}{opening}{label('orders')}"
+            f"{colon}{summary.order_count}{closing}"
+        )
     return "\n".join(out)
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: two for each CJK character."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in text)

@@ -2,7 +2,8 @@
 
 :class:`OrderLifecycle` (python-statemachine) is the single declarative source of the
 states, events, transitions and guard names; the docs' diagram is generated from it
-(:func:`lifecycle_mermaid`). No order carries a machine instance: at import the class
+(:func:`lifecycle_dot`, or :func:`lifecycle_mermaid` for Mermaid). No order carries a
+machine instance: at import the class
 definition is compiled into a transition table (:data:`TRANSITIONS`), and the command
 functions (:func:`submit`, :func:`approve`, :func:`ship`, ...) apply it to the plain
 :class:`~salesorder.order.Order` aggregate. Guards are pure predicates named like English
@@ -54,6 +55,7 @@ from salesorder._lifecycle.amendments import (
 )
 from salesorder._lifecycle.approval import approve, reject, submit
 from salesorder._lifecycle.billing import invoice, record_payment, record_refund
+from salesorder._lifecycle.diagram import lifecycle_dot
 from salesorder._lifecycle.drafts import DRAFT_RECORDS, DRAFT_TERMS, edit_draft
 from salesorder._lifecycle.engine import GUARDS, TransitionResult, replay
 from salesorder._lifecycle.expiry import EXPIRED_REASON, expire, expiry_due
@@ -163,6 +165,7 @@ __all__ = [
     "fulfilment_status",
     "hold",
     "invoice",
+    "lifecycle_dot",
     "lifecycle_mermaid",
     "net_paid",
     "payment_status",

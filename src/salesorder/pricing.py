@@ -56,6 +56,9 @@ from salesorder._pricing.promotions import (
 )
 from salesorder._pricing.tax import CHINA_VAT_RATES, TaxPolicy
 
+# A tier price names the customer's tier: importable with the price list it builds.
+from salesorder.order import CustomerTier
+
 __all__ = [
     "CHINA_VAT_RATES",
     "Adjustment",
@@ -70,6 +73,7 @@ __all__ = [
     "Conditions",
     "Coupon",
     "CouponRedemptions",
+    "CustomerTier",
     "FreeGift",
     "InvalidPricing",
     "LineAmountOff",

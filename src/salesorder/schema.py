@@ -23,9 +23,12 @@ This module and :mod:`salesorder.validation` are the only ones importing pydanti
 from __future__ import annotations
 
 import decimal
+import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from importlib import resources
 from typing import Annotated, Any, Final
 
 import attrs
@@ -61,6 +64,8 @@ from salesorder.order import (
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "SCHEMA_DIALECT",
+    "SCHEMA_ID",
     "STORABLE_TEXT",
     "AddressDraft",
     "ContactDraft",
@@ -371,9 +376,68 @@ class OrderDraft(_Draft):
     external_ref: Identifier | None = None
 
 
+SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+"""The ``$schema`` of :func:`order_json_schema`: JSON Schema draft 2020-12."""
+
+SCHEMA_ID: Final = "urn:salesorder:schema:order-draft:1"
+"""The ``$id`` of :func:`order_json_schema`; the last part changes when a payload valid
+under the previous schema stops being valid."""
+
+# The valid orders of the repository's examples/ directory, shipped with the package
+# (a test keeps the copies equal to examples/).
+_EXAMPLES: Final = ("standard-order.json", "vat-special-invoice-order.json", "sample-order.json")
+
+_ROLE: Final = re.compile(r":[a-z]+:`~?([\w.]+?)`")
+_LITERAL: Final = re.compile(r"``(.+?)``")
+
+
+def _plain(text: str) -> str:
+    """A docstring as plain text: reStructuredText roles and literals become their text."""
+
+    def role(match: re.Match[str]) -> str:
+        whole = match.group(0)
+        name = match.group(1)
+        return name.rsplit(".", 1)[-1] if ":`~" in whole else name
+
+    return _LITERAL.sub(r"\1", _ROLE.sub(role, text))
+
+
+def _plain_descriptions(node: Any) -> None:
+    """Rewrite every ``description`` keyword of a schema in place (not properties so named)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                node[key] = _plain(value)
+            elif key == "properties" and isinstance(value, dict):
+                for child in value.values():
+                    _plain_descriptions(child)
+            else:
+                _plain_descriptions(value)
+    elif isinstance(node, list):
+        for item in node:
+            _plain_descriptions(item)
+
+
 def order_json_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of :class:`OrderDraft`, for clients and other services."""
-    return OrderDraft.model_json_schema()
+    """The JSON Schema (draft 2020-12) of :class:`OrderDraft`.
+
+    For clients and other services: ``$schema`` and ``$id`` (:data:`SCHEMA_ID`) are set,
+    descriptions are plain text, ``lines`` has at least one item and at most
+    ``DEFAULT_LIMITS.max_lines`` (the rule ``order.lines.empty`` and the payload limit
+    ``lines.too_many`` say the same in :func:`~salesorder.validation.validate`),
+    and ``examples`` holds the valid example orders of the repository's ``examples/``.
+
+    Returns:
+        A new dict each call (JSON-compatible).
+    """
+    schema = OrderDraft.model_json_schema()
+    _plain_descriptions(schema)
+    lines = schema["properties"]["lines"]
+    lines["minItems"] = 1
+    lines["maxItems"] = DEFAULT_LIMITS.max_lines
+    folder = resources.files("salesorder") / "_schema_examples"
+    examples = [json.loads((folder / name).read_text(encoding="utf-8")) for name in _EXAMPLES]
+    return {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_ID, **schema, "examples": examples}
 
 
 def _address(draft: AddressDraft | None) -> Address | None:

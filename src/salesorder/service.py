@@ -85,7 +85,7 @@ class OrderService:
     """Every step of an order's life, on the host's storage, stock and notifications.
 
     The host's ports are keyword arguments; how the service prices, decides and keeps
-    time comes in three frozen values from :mod:`salesorder.settings`.
+    time comes in three frozen values from `salesorder.settings`.
 
     Args:
         unit_of_work: Opens a new unit of work (e.g. ``MemoryDatabase.unit_of_work``).
@@ -198,7 +198,10 @@ class OrderService:
         )
 
     def check(self, payload: object) -> ValidationReport:
-        """Validate a payload as :meth:`enter` would, without storing anything."""
+        """Validate a payload without saving anything.
+
+        The checks are those of [enter][salesorder.service.OrderService.enter].
+        """
         now = self.clock.now()
         with self._uow() as uow:
             return validate(payload, rules=self._rules, context=self._context(now, uow.stock))
@@ -253,7 +256,7 @@ class OrderService:
     ) -> TransitionResult:
         """Replace a draft's terms (customer, lines, addresses, dates ...) from a payload.
 
-        The payload is validated and priced as :meth:`enter` would; the draft keeps its
+        The payload is validated and priced as [enter][salesorder.service.OrderService.enter] would; the draft keeps its
         id, number and history. A rejected order is edited this way and submitted again.
 
         Raises:
@@ -519,7 +522,7 @@ class OrderService:
     ) -> TransitionResult:
         """Ship line quantities, partially or fully (发货); stock leaves the warehouse.
 
-        With the ``shipment_id`` of a planned shipment (:meth:`plan_shipment`) and no
+        With the ``shipment_id`` of a planned shipment ([plan_shipment][salesorder.service.OrderService.plan_shipment]) and no
         ``lines``, the plan ships as planned.
 
         Raises:
@@ -658,7 +661,7 @@ class OrderService:
     ) -> TransitionResult:
         """Issue an invoice (开票) for line quantities (all still billable by default).
 
-        By default it bills what :func:`~salesorder.lifecycle.billable_quantities` leaves:
+        By default it bills what `salesorder.lifecycle.billable_quantities` leaves:
         ordered minus returned minus invoiced. The amount defaults to the priced gross
         of the invoiced quantities; the kind
         to the order's invoice request (general when the order asked for none).

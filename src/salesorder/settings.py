@@ -130,7 +130,7 @@ def _unique(what: str, keys: Iterable[str]) -> None:
 class PricingSettings:
     """What every order of the service is priced with.
 
-    The fields are the keyword arguments of :func:`salesorder.pricing.price` that do
+    The fields are the keyword arguments of [price][salesorder.pricing.price] that do
     not depend on the order; the service prices each order at its ``created_at``.
 
     Attributes:
@@ -188,7 +188,7 @@ class PolicySettings:
 
     Attributes:
         rules: Validation rules run on entry and again on submit (the built-in rules
-            by default; see :func:`salesorder.validation.default_rules`).
+            by default; see `salesorder.validation.default_rules`).
         credit_policy: Whether an order over the credit limit is rejected or needs approval.
         stock_policy: Whether short stock at entry warns (backorder) or rejects.
         approval_policy: Who must approve what (submit and amend).
@@ -228,11 +228,13 @@ class PolicySettings:
 
 @attrs.frozen(kw_only=True)
 class SlaSettings:
-    """The working calendar and the deadlines :meth:`OrderService.overdue` checks.
+    """The working calendar and the service-level deadlines of an order service.
+
+    [OrderService.overdue][salesorder.service.OrderService.overdue] checks them.
 
     Attributes:
         calendar: Working days and hours (Monday to Friday, 9:00 to 18:00 by default;
-            :class:`~salesorder.sla.ChinaCalendar` knows the public holidays).
+            `salesorder.sla.ChinaCalendar` knows the public holidays).
         deadlines: How long an order may stay in a status (review within 4 working
             hours, shipping within 3 working days by default).
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import salesorder
 from salesorder.cli import SUBCOMMANDS, build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +130,20 @@ class TestUsageErrors:
         self, argv: list[str], capsys: pytest.CaptureFixture[str]
     ) -> None:
         assert main(argv) == 2
-        assert "salesorder: error:" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        # The usage printed is that of the command line the error concerns.
+        command = " ".join(["salesorder", *argv[:1]]) if argv[:1] == ["validate"] else "salesorder"
+        assert err.startswith(f"usage: {command} ")
+        assert f"{command}: error:" in err
+
+    def test_a_subcommand_error_prints_that_subcommands_usage(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["price", STANDARD, "--at", "yesterday"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("usage: salesorder price ")
+        assert "--price-list" in err
+        assert "salesorder price: error: argument --at: not a date and time" in err
 
     def test_help_exits_0(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["--help"]) == 0
@@ -142,9 +159,168 @@ class TestSchemaCommand:
 
 class TestParserStructure:
     def test_one_function_per_subcommand(self) -> None:
-        assert [add.__name__ for add in SUBCOMMANDS] == ["add_demo", "add_validate", "add_schema"]
+        assert [add.__name__ for add in SUBCOMMANDS] == [
+            "add_demo",
+            "add_validate",
+            "add_price",
+            "add_schema",
+        ]
         parser = build_parser()
         assert parser.prog == "salesorder"
+
+    def test_every_option_and_argument_has_help_text(self) -> None:
+        parser = build_parser()
+        (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parsers = {"salesorder": parser, **commands.choices}
+        undocumented = [
+            (name, action.dest)
+            for name, each in parsers.items()
+            for action in each._actions
+            if action is not commands and not (action.help or "").strip()
+        ]
+        assert undocumented == []
+        assert set(commands.choices) == {"demo", "validate", "price", "schema"}
+
+
+class TestManners:
+    def test_version(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["--version"]) == 0
+        assert capsys.readouterr().out == f"salesorder {salesorder.__version__}\n"
+
+    def _stdin(self, monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+    def test_dash_validates_standard_input(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        self._stdin(monkeypatch, Path(BROKEN).read_bytes())
+        assert main(["validate", "-"]) == 1
+        assert "-: INVALID" in capsys.readouterr().out
+
+    def test_standard_input_is_read_only_once(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        self._stdin(monkeypatch, Path(STANDARD).read_bytes())
+        assert main(["validate", "-", "-"]) == 2
+        assert "standard input (-) can be read only once" in capsys.readouterr().err
+        assert main(["price", "-", "--price-list", "-"]) == 2
+
+    def test_demo_db_without_the_sql_extra_names_the_extra(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setitem(sys.modules, "sqlalchemy", None)  # as if it were not installed
+        assert main(["demo", "--db", "sqlite://"]) == 2
+        err = capsys.readouterr().err
+        assert 'pip install "salesorder[sql]"' in err
+        assert "Traceback" not in err
+
+    def test_demo_db_with_a_bad_url_says_so(self, capsys: pytest.CaptureFixture[str]) -> None:
+        pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
+        assert main(["demo", "--db", "no database at all"]) == 2
+        assert "cannot use the database at --db: Could not parse" in capsys.readouterr().err
+
+    def test_demo_db_with_a_missing_driver_names_it(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
+        assert main(["demo", "--db", "mysql://u@localhost/db"]) == 2
+        assert "the database driver MySQLdb is not installed" in capsys.readouterr().err
+
+
+class TestPriceCommand:
+    def _order(self, tmp_path: Path, **line_changes: object) -> str:
+        data = json.loads(Path(STANDARD).read_text(encoding="utf-8"))
+        for key, value in line_changes.items():
+            if value is None:
+                del data["lines"][0][key]
+            else:
+                data["lines"][0][key] = value
+        path = tmp_path / "order.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return str(path)
+
+    def test_prints_the_explained_breakdown(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["price", STANDARD]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("Price breakdown (CNY, prices excluding tax)")
+        assert "manual discount 5%: -CN¥21.63" in out
+        assert re.search(r"^Grand total\s+CN¥3,357\.08$", out, re.M)
+
+    def test_chinese(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["price", STANDARD, "--locale", "zh_CN"]) == 0
+        assert re.search(r"^价税合计\s+¥3,357\.08$", capsys.readouterr().out, re.M)
+
+    def test_json_has_exact_amounts_and_the_explanation(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["price", STANDARD, "--format", "json"]) == 0
+        document = json.loads(capsys.readouterr().out)
+        assert document["file"] == STANDARD
+        assert document["totals"] == {
+            "subtotal": "2992.50",
+            "discount_total": "21.63",
+            "charges_total": "0.00",
+            "net_total": "2970.87",
+            "tax_total": "386.21",
+            "grand_total": "3357.08",
+        }
+        second = document["lines"][1]
+        assert (second["sku"], second["quantity"], second["net"]) == ("CUP-CER-6", "5", "410.87")
+        assert second["adjustments"][0]["kind"] == "manual"
+        assert document["explain"].startswith("Price breakdown (CNY")
+
+    def test_reads_standard_input(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        data = Path(STANDARD).read_bytes()
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+        assert main(["price", "-", "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["totals"]["grand_total"] == "3357.08"
+
+    def test_an_invalid_order_is_reported_and_exits_1(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["price", BROKEN]) == 1
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert "[line.quantity.not_positive]" in captured.err
+
+    def test_a_line_without_a_price_needs_a_price_list(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        order = self._order(tmp_path, unit_price=None)
+        assert main(["price", order]) == 1
+        assert (
+            "cannot price: [price.missing] No price for SKU TEA-LJ-250" in capsys.readouterr().err
+        )
+        prices = tmp_path / "prices.json"
+        prices.write_text(json.dumps({"TEA-LJ-250": "120.00"}), encoding="utf-8")
+        assert main(["price", order, "--price-list", str(prices), "--format", "json"]) == 0
+        first = json.loads(capsys.readouterr().out)["lines"][0]
+        assert (first["list_price"], first["unit_price"], first["net"]) == (
+            "120.00",
+            "120.00",
+            "2400.00",
+        )
+
+    @pytest.mark.parametrize(
+        "content",
+        ["[1, 2]", "{not json", '{"A": 1.5}', '{"A": true}', '{"A": "twelve"}', '{"A": "-1"}'],
+    )
+    def test_an_unusable_price_list_exits_2(
+        self, tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        prices = tmp_path / "prices.json"
+        prices.write_text(content, encoding="utf-8")
+        assert main(["price", STANDARD, "--price-list", str(prices)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("salesorder price: ")
+        assert "Traceback" not in err
+
+    def test_pricing_time_is_an_option(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["price", STANDARD, "--at", "2026-11-23T10:00+08:00"]) == 0
+        assert main(["price", "no-such-file.json"]) == 2
+        assert "cannot read no-such-file.json" in capsys.readouterr().err
 
 
 class TestModuleEntryPoint:
@@ -170,3 +346,11 @@ class TestMainModule:
         with pytest.raises(SystemExit) as done:
             runpy.run_module("salesorder", run_name="__main__")
         assert done.value.code == 0
+
+
+def test_the_cli_page_shows_the_real_price_output(capsys: pytest.CaptureFixture[str]) -> None:
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    shown = re.search(r"^(Price breakdown \(CNY.*?^Grand total[^\n]*\n)", page, re.S | re.M)
+    assert shown is not None
+    assert main(["price", STANDARD]) == 0
+    assert capsys.readouterr().out == shown.group(1)

@@ -1,7 +1,11 @@
 """The demo story end to end: every figure it prints is checked here by hand."""
 
+import re
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import attrs
 import pytest
 
 from salesorder.cli import main
@@ -99,8 +103,9 @@ class TestDemoStory:
         assert str(result.kpis["confirm_to_ship"].mean) == "20:00:00"
 
     def test_printed_order_carries_the_amount_in_chinese_capitals(self, result: DemoResult) -> None:
-        assert "伍仟伍佰捌拾壹元零柒分" in result.printed_order
-        assert "SO-202611-000002" in result.printed_order
+        assert "伍仟伍佰捌拾壹元零柒分" in result.printed_orders["zh_CN"]
+        assert "SO-202611-000002" in result.printed_orders["zh_CN"]
+        assert "SO-202611-000002" in result.printed_orders["en"]
 
 
 class TestDemoCommand:
@@ -110,8 +115,99 @@ class TestDemoCommand:
     ) -> None:
         assert main(["demo", "--locale", locale]) == 0
         out = capsys.readouterr().out
-        assert "completed" in out
+        assert ("已完成" if locale == "zh_CN" else "completed") in out
         assert ("关键指标" if locale == "zh_CN" else "KPIs") in out
 
     def test_render_is_deterministic(self, result: DemoResult) -> None:
         assert render_demo(result) == render_demo(result)
+
+
+def _section(report: str, heading: str) -> list[str]:
+    lines = report.split("== " + heading + "\n", 1)[1].split("\n== ", 1)[0]
+    return [line for line in lines.splitlines() if line.strip()]
+
+
+class TestDemoReadsWellInBothLanguages:
+    def test_the_english_demo_prints_the_english_form(self, result: DemoResult) -> None:
+        report = render_demo(result, locale="en")
+        form = "\n".join(_section(report, "Printed sales order"))
+        assert form.startswith("Sales Order")
+        assert "[Items]" in form
+        assert "销售订单" not in form
+        assert "[商品明细]" not in form
+
+    def test_the_chinese_demo_prints_the_chinese_form(self, result: DemoResult) -> None:
+        report = render_demo(result, locale="zh_CN")
+        form = "\n".join(_section(report, "打印的销售订单（打单）"))
+        assert form.startswith("销售订单")
+        assert "人民币大写" in form
+
+    def test_the_chinese_demo_names_no_status_audience_or_event_identifier(
+        self, result: DemoResult
+    ) -> None:
+        report = render_demo(result, locale="zh_CN")
+        words = set(re.findall(r"[A-Za-z_]+", report.split("== 打印的销售订单")[0]))
+        words |= set(re.findall(r"[A-Za-z_]+", report.split("== 已发送的通知")[1]))
+        leaked = words & (
+            {status.value for status in Status}
+            | {"customer", "finance", "production", "sales", "warehouse", "sales_manager"}
+            | {event.name for event, _ in result.events}
+            | {"on", "hand", "reserved"}
+        )
+        assert leaked == set()
+        timeline = _section(report, "时间线")
+        assert "已签收" in timeline[8]
+        assert "财务审批通过改单" in "\n".join(timeline)
+
+    @pytest.mark.parametrize(("locale", "heading"), [("en", "KPIs"), ("zh_CN", "关键指标")])
+    def test_every_kpi_line_says_what_it_is(
+        self, result: DemoResult, locale: str, heading: str
+    ) -> None:
+        lines = _section(render_demo(result, locale=locale), heading)
+        colon = "：" if locale == "zh_CN" else ": "
+        for line in lines:
+            label, _, value = line.strip().partition(colon)
+            assert label, line
+            assert value or line.endswith(colon.strip()), line
+        text = "\n".join(lines)
+        assert "1.0000" not in text  # a ratio is a percentage
+        assert "20:00:00" not in text  # a duration is in days and hours
+        assert ("100%（1 / 1 报价已转订单）" if locale == "zh_CN" else "100% (1 / 1 quotes") in text
+        assert ("20 小时" if locale == "zh_CN" else ": 20 h (1 orders measured)") in text
+
+    def test_chinese_lines_use_chinese_punctuation(self, result: DemoResult) -> None:
+        report = render_demo(result, locale="zh_CN")
+        for heading in ("时间线", "关键指标", "已发送的通知（事件 → 接收方）"):
+            for line in _section(report, heading):
+                assert not re.search(r"[\u4e00-\u9fff][:;,()]", line), line
+
+
+@pytest.mark.parametrize(
+    ("span", "english", "chinese"),
+    [
+        (timedelta(hours=20), "20 h", "20 小时"),
+        (timedelta(days=1, hours=4), "1 d 4 h", "1 天 4 小时"),
+        (timedelta(days=2), "2 d", "2 天"),
+        (timedelta(minutes=45), "45 min", "45 分钟"),
+        (timedelta(0), "0 min", "0 分钟"),
+    ],
+)
+def test_durations_read_as_days_and_hours(
+    result: DemoResult, span: timedelta, english: str, chinese: str
+) -> None:
+    cycle = result.kpis["confirm_to_ship"]
+    shown = attrs.evolve(
+        result, kpis={**result.kpis, "confirm_to_ship": attrs.evolve(cycle, mean=span)}
+    )
+    assert f": {english} (" in render_demo(shown, locale="en")
+    assert f"：{chinese}（" in render_demo(shown, locale="zh_CN")
+
+
+def test_the_demo_page_shows_the_real_output(result: DemoResult) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "demo.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```text\n(.*?)^```", page, re.S | re.M)
+    assert blocks[0] == render_demo(result, locale="en") + "\n"
+    chinese = render_demo(result, locale="zh_CN")
+    head, _, kpis = blocks[1].partition("...\n")
+    assert chinese.startswith(head)
+    assert chinese.endswith(kpis.rstrip("\n"))

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
 import pytest
 from pydantic import ValidationError
 
 from salesorder.money import Money
 from salesorder.order import Channel, CustomerTier, InvoiceKind, OrderType, PaymentMethod
-from salesorder.schema import DEFAULT_LIMITS, Limits, OrderDraft, order_json_schema, to_order
+from salesorder.schema import (
+    DEFAULT_LIMITS,
+    SCHEMA_DIALECT,
+    SCHEMA_ID,
+    Limits,
+    OrderDraft,
+    order_json_schema,
+    to_order,
+)
+from salesorder.validation import validate
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "standard-order.json"
 
@@ -179,3 +190,73 @@ class TestLimits:
             limits.max_lines = 3  # type: ignore[misc]
         with pytest.raises(ValueError, match="positive"):
             Limits(max_quantity=-1)
+
+
+class TestJsonSchemaForClients:
+    """What a client validating on its side needs: identity, bounds, plain text, examples."""
+
+    ROOT = Path(__file__).resolve().parents[2]
+
+    def _validator(self) -> jsonschema.Draft202012Validator:
+        schema = order_json_schema()
+        jsonschema.Draft202012Validator.check_schema(schema)
+        return jsonschema.Draft202012Validator(schema)
+
+    def test_names_its_dialect_and_identity(self) -> None:
+        schema = order_json_schema()
+        assert schema["$schema"] == SCHEMA_DIALECT == "https://json-schema.org/draft/2020-12/schema"
+        assert schema["$id"] == SCHEMA_ID
+        assert list(schema)[:2] == ["$schema", "$id"]
+
+    def test_lines_are_bounded_as_validate_bounds_them(self) -> None:
+        lines = order_json_schema()["properties"]["lines"]
+        assert lines["minItems"] == 1
+        assert lines["maxItems"] == DEFAULT_LIMITS.max_lines
+        payload = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+        payload["lines"] = []
+        assert not self._validator().is_valid(payload)
+        assert "order.lines.empty" in {issue.code for issue in validate(payload).errors}
+
+    def test_descriptions_are_plain_text(self) -> None:
+        descriptions: list[str] = []
+
+        def collect(node: object) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == "description" and isinstance(value, str):
+                        descriptions.append(value)
+                    else:
+                        collect(value)
+            elif isinstance(node, list):
+                for item in node:
+                    collect(item)
+
+        collect(order_json_schema())
+        assert len(descriptions) > 10
+        markup = [text for text in descriptions if re.search(r"``|:[a-z]+:`", text)]
+        assert markup == []
+        assert "A postal address; country is ISO 3166-1 alpha-2 (CN)." in descriptions
+
+    def test_examples_are_the_repositorys_valid_examples(self) -> None:
+        files = sorted((self.ROOT / "examples").glob("*.json"))
+        examples = order_json_schema()["examples"]
+        on_disk = [json.loads(path.read_text(encoding="utf-8")) for path in files]
+        assert sorted(map(json.dumps, examples)) == sorted(map(json.dumps, on_disk))
+        validator = self._validator()
+        for example in examples:
+            assert validator.is_valid(example)
+            assert validate(example).ok
+
+    def test_the_invalid_examples_that_break_the_shape_fail_the_schema(self) -> None:
+        validator = self._validator()
+        for name in ("missing-customer.json", "float-amount.json"):
+            payload = json.loads((self.ROOT / "examples" / "invalid" / name).read_text())
+            assert not validator.is_valid(payload), name
+
+    def test_each_call_returns_a_new_schema(self) -> None:
+        first = order_json_schema()
+        first["properties"]["lines"]["minItems"] = 0
+        first["examples"].clear()
+        second = order_json_schema()
+        assert second["properties"]["lines"]["minItems"] == 1
+        assert second["examples"]

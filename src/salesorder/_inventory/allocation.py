@@ -64,15 +64,21 @@ def _fill(
     return result
 
 
+def _location_names(locations: Iterable[str]) -> tuple[str, ...]:
+    # Typed, so that a tuple or list of names type-checks; one name alone is one location.
+    return (locations,) if isinstance(locations, str) else tuple(locations)
+
+
 @attrs.frozen
 class FixedPriority:
     """Serve from locations in a fixed order of preference.
 
     Attributes:
-        locations: Preferred order; locations not listed follow in name order.
+        locations: Preferred order (any iterable of location names, such as
+            ``("SH-01", "GZ-02")``); locations not listed follow in name order.
     """
 
-    locations: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    locations: tuple[str, ...] = attrs.field(default=(), converter=_location_names)
 
     def allocate(
         self,
@@ -151,7 +157,7 @@ class FewestShipments:
         preference: Optional tie-break order of locations (earlier wins).
     """
 
-    preference: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    preference: tuple[str, ...] = attrs.field(default=(), converter=_location_names)
 
     def allocate(
         self,

@@ -383,8 +383,9 @@ class PriceBreakdown:
     Attributes:
         currency: Currency of every amount.
         prices_include_tax: Whether unit prices and charges were gross.
-        lines: One :class:`LinePrice` per order line (order of the order), then gift lines.
-        charges: One :class:`ChargePrice` per charge.
+        lines: One [LinePrice][salesorder.pricing.LinePrice] per order line (order of the
+            order), then gift lines.
+        charges: One [ChargePrice][salesorder.pricing.ChargePrice] per charge.
         subtotal: Σ line ``extended`` (before discounts).
         discount_total: Σ discounts on lines and charges.
         charges_total: Σ charge amounts before discounts.

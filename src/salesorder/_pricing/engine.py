@@ -66,7 +66,6 @@ _HUNDRED: Final = Decimal(100)
 #: Division context for tax extraction; local, so a caller's decimal context cannot change results.
 _DIVIDE: Final = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
 _PERCENT_PLACES: Final = Decimal("0.01")
-_DEFAULT_TAX: Final = TaxPolicy()
 
 #: A promotion in play and the coupon code that unlocked it (None: automatic).
 _Candidate = tuple[Promotion, str | None]
@@ -104,7 +103,7 @@ def price(
     promotions: Iterable[Promotion] = (),
     coupons: Iterable[str] = (),
     coupon_book: Iterable[Coupon] = (),
-    tax: TaxPolicy = _DEFAULT_TAX,
+    tax: TaxPolicy = TaxPolicy(),  # noqa: B008  (frozen: one shared default is safe)
     at: datetime,
     rounding: RoundingPolicy = RoundingPolicy(),  # noqa: B008 (frozen value, safe default)
     redemptions: CouponRedemptions | None = None,
@@ -127,7 +126,7 @@ def price(
         stacking: Cap on the total promotion discount.
 
     Returns:
-        The :class:`~salesorder.pricing.PriceBreakdown`.
+        The [PriceBreakdown][salesorder.pricing.PriceBreakdown].
 
     Raises:
         MissingPrice: a line has neither a manual price nor a list price.

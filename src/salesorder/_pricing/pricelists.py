@@ -206,7 +206,8 @@ class PriceList:
         Args:
             currency: The list currency.
             prices: ``(sku, unit price)`` pairs; plain numbers are taken in ``currency``.
-            **options: Other :class:`PriceList` attributes (``name``, thresholds).
+            **options: Other [PriceList][salesorder.pricing.PriceList] attributes
+                (``name``, thresholds).
 
         Returns:
             The price list.
@@ -235,7 +236,8 @@ class PriceList:
             tier: The customer's tier, for tier prices.
 
         Returns:
-            The exact Decimal amount in :attr:`currency`, or None when no entry applies.
+            The exact Decimal amount in the list's ``currency``, or None when no entry
+            applies.
         """
         candidates = self._index.get(sku)
         if not candidates:
@@ -263,7 +265,7 @@ class PriceList:
             at: The pricing instant.
 
         Returns:
-            The unit price in :attr:`currency`, or None.
+            The unit price in the list's ``currency``, or None.
         """
         amount = self.unit_price_of(
             line.sku,
@@ -284,8 +286,8 @@ class PriceList:
 
         Returns:
             ``list_price * (1 - manual_price_tolerance/100)`` rounded up to the minor unit
-            (so a price at or above the floor is exactly a price :func:`price` does not
-            flag), or None.
+            (so a price at or above the floor is exactly a price that
+            [price][salesorder.pricing.price] does not flag), or None.
         """
         listed = self.list_price(order, line, at=at)
         if listed is None:

@@ -1,0 +1,1 @@
+"""The docs' examples, for mypy (generated)."""
