@@ -256,8 +256,9 @@ class OrderService:
     ) -> TransitionResult:
         """Replace a draft's terms (customer, lines, addresses, dates ...) from a payload.
 
-        The payload is validated and priced as [enter][salesorder.service.OrderService.enter] would; the draft keeps its
-        id, number and history. A rejected order is edited this way and submitted again.
+        The payload is validated and priced as
+        [enter][salesorder.service.OrderService.enter] would; the draft keeps its id,
+        number and history. A rejected order is edited this way and submitted again.
 
         Raises:
             ValidationFailed: with the report, when the payload has errors.
@@ -522,8 +523,9 @@ class OrderService:
     ) -> TransitionResult:
         """Ship line quantities, partially or fully (发货); stock leaves the warehouse.
 
-        With the ``shipment_id`` of a planned shipment ([plan_shipment][salesorder.service.OrderService.plan_shipment]) and no
-        ``lines``, the plan ships as planned.
+        With the ``shipment_id`` of a planned shipment
+        ([plan_shipment][salesorder.service.OrderService.plan_shipment]) and no ``lines``,
+        the plan ships as planned.
 
         Raises:
             RuleViolation: ``lifecycle.quantity.none_given`` with neither lines nor a plan.

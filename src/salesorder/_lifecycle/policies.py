@@ -34,6 +34,11 @@ class AmendmentKind(enum.StrEnum):
     DELIVERY_DATE = "delivery_date"
 
 
+def _kinds(kinds: Iterable[AmendmentKind]) -> frozenset[AmendmentKind]:
+    # A named converter: mypy reads the constructor's parameter type from it.
+    return frozenset(kinds)
+
+
 @attrs.frozen(kw_only=True)
 class ApprovalPolicy:
     """Decides whether an order needs approval and which levels must sign (审批策略).
@@ -61,7 +66,7 @@ class ApprovalPolicy:
     order_type_levels: tuple[tuple[OrderType, str], ...] = ()
     amendment_level: str | None = "sales_manager"
     amendments_without_approval: frozenset[AmendmentKind] = attrs.field(
-        default=frozenset(), converter=frozenset
+        default=frozenset(), converter=_kinds
     )
 
     @amendments_without_approval.validator
