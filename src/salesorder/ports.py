@@ -60,6 +60,7 @@ __all__ = [
     "CouponLedger",
     "CreditControl",
     "CreditLimit",
+    "DeadLetter",
     "EventPublisher",
     "IdempotencyKeys",
     "Notifier",
@@ -73,6 +74,7 @@ __all__ = [
     "ServiceUnitOfWork",
     "StockStore",
     "UnitOfWork",
+    "stream_of",
 ]
 
 
@@ -150,21 +152,68 @@ class OutboxEntry:
     Attributes:
         event: The domain event.
         attempts: Delivery attempts so far.
-        last_error: Type name of the last delivery error (no message: it may hold data).
+        last_error: Code of the last delivery error: a library error's ``code``, or the
+            exception's type name (never its message: it may hold personal data).
+        retry_at: Earliest time of the next attempt (None: at once).
     """
 
     event: DomainEvent
     attempts: int = 0
     last_error: str | None = None
+    retry_at: datetime | None = None
+
+
+@attrs.frozen
+class DeadLetter:
+    """An outbox entry the relay gave up on, parked until the host re-queues it.
+
+    Attributes:
+        event_id: The event's id.
+        event_type: The event's type name.
+        attempts: Delivery attempts made.
+        last_error: Code of the error that parked it.
+        event: The event, or None when it cannot be read back (its stored form does
+            not decode: the reason why it was parked).
+    """
+
+    event_id: str
+    event_type: str
+    attempts: int
+    last_error: str | None
+    event: DomainEvent | None
+
+
+def stream_of(event: DomainEvent) -> str | None:
+    """The ordering stream of ``event``: its order's id (None: no ordering to keep).
+
+    Events of one order are delivered in commit order; others in any order.
+    """
+    order_id = getattr(event, "order_id", None)
+    return order_id if isinstance(order_id, str) else None
 
 
 @runtime_checkable
 class Outbox(Protocol):
     """Events recorded in the same transaction as the change (transactional outbox).
 
-    Contract: ``add`` is part of the unit of work: rolled back with it. Entries stay
-    pending, in order, until ``mark_delivered``; a failed delivery is recorded with
-    ``mark_failed`` and the entry stays pending for a retry.
+    Contract:
+
+    * ``add`` is part of the unit of work: rolled back with it. An event id is
+      recorded once.
+    * ``pending`` lists the live entries (neither delivered nor dead), oldest first.
+    * ``claim`` hands the relay what it may deliver now: live entries that are due
+      (``retry_at`` absent or not after ``now``) and first among the live entries of
+      their stream (:func:`stream_of`, the order), so that one order's events go out
+      in commit order. A claimed entry is held for the unit of work: a concurrent
+      relay's ``claim`` skips it instead of waiting (``FOR UPDATE SKIP LOCKED``), so
+      no two relays deliver one entry at the same time. An entry whose stored form
+      cannot be read back is parked as dead by ``claim`` (with the error's code)
+      instead of blocking the others.
+    * A failed delivery is recorded with ``mark_failed`` (attempts + 1, the error's
+      code, the time of the next try); ``mark_dead`` parks an entry, which ``claim``
+      and ``pending`` then skip and ``dead`` lists, until ``requeue`` makes it live
+      again with its attempts reset.
+    * Marking an unknown id changes nothing.
     """
 
     def add(self, events: Iterable[DomainEvent]) -> None:
@@ -172,15 +221,31 @@ class Outbox(Protocol):
         ...
 
     def pending(self, *, limit: int = 100) -> Sequence[OutboxEntry]:
-        """Undelivered entries, oldest first."""
+        """Live (undelivered, not dead) entries, oldest first, due or not."""
+        ...
+
+    def claim(self, *, limit: int, now: datetime) -> Sequence[OutboxEntry]:
+        """Due entries first in their stream, oldest first, held for this unit of work."""
         ...
 
     def mark_delivered(self, event_ids: Iterable[str]) -> None:
         """Remove delivered events from the pending list."""
         ...
 
-    def mark_failed(self, event_id: str, *, error: str) -> None:
-        """Count a failed delivery attempt."""
+    def mark_failed(self, event_id: str, *, error: str, retry_at: datetime | None = None) -> None:
+        """Count a failed delivery attempt; the next one not before ``retry_at``."""
+        ...
+
+    def mark_dead(self, event_id: str, *, error: str) -> None:
+        """Count a last failed attempt and park the entry as dead."""
+        ...
+
+    def dead(self, *, limit: int = 100) -> Sequence[DeadLetter]:
+        """Parked entries, oldest first."""
+        ...
+
+    def requeue(self, event_ids: Iterable[str]) -> int:
+        """Make parked entries live again (attempts reset); returns how many were."""
         ...
 
 

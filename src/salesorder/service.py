@@ -834,11 +834,15 @@ class OrderService:
             _log.warning("notification relay failed after commit: %s", type(error).__name__)
 
     def deliver_notifications(self) -> RelayResult:
-        """Hand committed events to the notifier (also called after every command)."""
+        """Hand committed events to the notifier (also called after every command).
+
+        What is due is decided by the service's clock: an event whose delivery failed
+        waits for its backoff (:class:`~salesorder.notifications.RetryPolicy`).
+        """
         if self._notifier is None:
             return RelayResult(delivered=0, failed=0)
         with self._uow() as uow:
-            result = relay(uow.outbox, self._notifier, routing=self._routing)
+            result = relay(uow.outbox, self._notifier, routing=self._routing, now=self.clock.now())
             uow.commit()
         return result
 

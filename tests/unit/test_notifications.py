@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -73,12 +73,13 @@ class TestRelay:
         outbox, notifier = MemoryOutbox(), FlakyNotifier(failures=1)
         event = OrderConfirmed(occurred_at=AT, order_id="o")
         outbox.add([event])
-        first = relay(outbox, notifier)
+        first = relay(outbox, notifier, now=AT)
         assert (first.delivered, first.failed) == (0, 1)
         (entry,) = outbox.pending()
         assert entry.attempts == 1
         assert entry.last_error == "ConnectionError"
-        second = relay(outbox, notifier)
+        # Due again once the backoff has passed (the longest delay is an hour).
+        second = relay(outbox, notifier, now=AT + timedelta(hours=2))
         assert (second.delivered, second.failed) == (1, 0)
         assert notifier.events() == [event]
 
