@@ -181,6 +181,10 @@ DEFAULT_ROUTING = NotificationRouting.from_mapping(
 )
 
 
+# Jitter is spread, not secrecy: the standard generator is the right tool.
+_JITTER: Final = random.Random()  # noqa: S311
+
+
 @attrs.frozen
 class RetryPolicy:
     """How often and how soon a failed delivery is tried again.
@@ -219,9 +223,8 @@ class RetryPolicy:
     def delay(self, attempts: int, *, rng: random.Random | None = None) -> timedelta:
         """How long to wait after the ``attempts``-th failed attempt."""
         exponent = min(max(attempts - 1, 0), 32)  # 2**32 base delays exceed any max_delay
-        full = min(self.base_delay * 2**exponent, self.max_delay)
-        # Jitter is spread, not secrecy: the standard generator is the right tool.
-        spread = (rng or random).random() * self.jitter
+        full = min(self.base_delay * (1 << exponent), self.max_delay)
+        spread = (rng or _JITTER).random() * self.jitter
         return full * (1 - spread)
 
     def is_last(self, attempts: int) -> bool:

@@ -271,9 +271,10 @@ def _read(event_type: str, payload: str) -> DomainEvent | BaseException | None:
     # Whatever decoding raises (a library error, or a malformed document's KeyError or
     # TypeError), the row is unreadable: the caller parks it rather than fail the batch.
     try:
-        return decode(cls, json.loads(payload))
+        event: DomainEvent = decode(cls, json.loads(payload))
     except Exception as error:
         return error
+    return event
 
 
 def _entry(event: DomainEvent, row: Any) -> OutboxEntry:
