@@ -214,7 +214,9 @@ def relay_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         0 on a clean stop, 2 for unusable options or configuration.
     """
     try:
-        from salesorder.adapters.sql import SqlDatabase  # noqa: PLC0415  (optional extra)
+        from sqlalchemy.exc import ArgumentError  # noqa: PLC0415  (optional extra)
+
+        from salesorder.adapters.sql import SqlDatabase  # noqa: PLC0415
     except ImportError:
         print("salesorder relay: needs the sql extra (pip install salesorder[sql])", file=err)
         return EXIT_USAGE
@@ -228,8 +230,10 @@ def relay_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except SalesOrderError as error:
         print(f"salesorder relay: [{error.code}] {error.message()}", file=err)
         return EXIT_USAGE
-    except ValueError as error:  # a URL SQLAlchemy cannot parse or a database it refuses
-        print(f"salesorder relay: {type(error).__name__}: bad --db URL", file=err)
+    # A URL SQLAlchemy cannot parse, or a database the adapter does not support; the
+    # URL itself may carry a password, so it is not repeated.
+    except (ValueError, ArgumentError) as error:
+        print(f"salesorder relay: {type(error).__name__}: unusable --db URL", file=err)
         return EXIT_USAGE
 
 
