@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -150,8 +150,9 @@ class SqlOutbox:
             .limit(limit)
         )
         entries = []
+        types = event_types()
         for row in rows:
-            event = _read(row.event_type, row.payload)
+            event = _read(row.event_type, row.payload, types)
             if isinstance(event, DomainEvent):
                 entries.append(_entry(event, row))
         return entries
@@ -176,8 +177,9 @@ class SqlOutbox:
             .with_for_update(skip_locked=True, of=outbox_table)
         ).all()
         entries = []
+        types = event_types()
         for row in rows:
-            event = _read(row.event_type, row.payload)
+            event = _read(row.event_type, row.payload, types)
             if isinstance(event, DomainEvent):
                 entries.append(_entry(event, row))
             elif isinstance(event, BaseException):
@@ -230,8 +232,9 @@ class SqlOutbox:
             .limit(limit)
         )
         letters = []
+        types = event_types()
         for row in rows:
-            event = _read(row.event_type, row.payload)
+            event = _read(row.event_type, row.payload, types)
             letters.append(
                 DeadLetter(
                     event_id=row.event_id,
@@ -260,12 +263,15 @@ class SqlOutbox:
         return int(result.rowcount)
 
 
-def _read(event_type: str, payload: str) -> DomainEvent | BaseException | None:
+def _read(
+    event_type: str, payload: str, types: Mapping[str, type[DomainEvent]]
+) -> DomainEvent | BaseException | None:
     """The stored event; None for a type this process does not know, or why it fails.
 
     An unknown type is not an error: a process that knows the class will deliver it.
+    ``types`` is :func:`~salesorder.events.event_types`, looked up once per statement.
     """
-    cls = event_types().get(event_type)
+    cls = types.get(event_type)
     if cls is None:
         return None
     # Whatever decoding raises (a library error, or a malformed document's KeyError or
