@@ -39,6 +39,7 @@ __all__ = [
     "SUBCOMMANDS",
     "add_demo",
     "add_price",
+    "add_relay",
     "add_schema",
     "add_validate",
     "build_parser",
@@ -448,12 +449,69 @@ def add_price(commands: argparse._SubParsersAction[_Parser]) -> None:
     parser.set_defaults(handler=_run_price)
 
 
+def _run_relay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from salesorder.outbox_relay import relay_command  # noqa: PLC0415  (only this command)
+
+    if not (args.dead or args.requeue or args.webhooks):
+        print("salesorder relay: --webhooks FILE is needed to deliver", file=err)
+        return EXIT_USAGE
+    return relay_command(args, out, err)
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text[:20]!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError("must be positive")
+        return value
+
+    return parse
+
+
+def add_relay(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add ``salesorder relay --db URL``: deliver the outbox to webhooks, list or re-queue."""
+    parser = commands.add_parser(
+        "relay", help="deliver queued events to webhooks until stopped (SIGTERM)"
+    )
+    parser.add_argument("--db", metavar="URL", required=True, help="SQLAlchemy URL")
+    parser.add_argument("--tenant", default="default", help="tenant whose outbox to relay")
+    parser.add_argument(
+        "--webhooks",
+        metavar="FILE",
+        help='JSON: {"timeout": 5, "routes": [{"url", "secret_env"...}]}',
+    )
+    parser.add_argument("--batch", type=_positive(int), default=100, help="entries per batch")
+    parser.add_argument("--poll", type=_positive(float), default=1.0, help="idle wait, seconds")
+    parser.add_argument(
+        "--report-every", type=_positive(float), default=60.0, help="seconds between reports"
+    )
+    parser.add_argument(
+        "--max-attempts", type=_positive(int), default=10, help="attempts before parking"
+    )
+    parser.add_argument("--once", action="store_true", help="stop when nothing is due")
+    parser.add_argument("--dead", action="store_true", help="list the parked entries")
+    parser.add_argument(
+        "--requeue",
+        nargs="+",
+        metavar="EVENT_ID",
+        help="re-queue parked entries ('all': every one)",
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output of --dead"
+    )
+    parser.set_defaults(handler=_run_relay)
+
+
 #: One function per subcommand, called in this order to build the parser.
 SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], ...]] = (
     add_demo,
     add_validate,
     add_price,
     add_schema,
+    add_relay,
 )
 
 

@@ -60,6 +60,9 @@ not this one)::
      ├── OperationConflict (ValueError)  [inventory] an operation id reused for another request
      ├── InvalidAllocation (ValueError)  [inventory] a strategy allocated more than it may
      ├── CalendarError                   [sla] a business calendar cannot answer
+     ├── NotificationError               [notifications] a notification setting is invalid
+     │    ├── DeliveryFailed             a receiver did not acknowledge (timeout, refused, non-2xx)
+     │    └── SignatureRejected (ValueError)  a webhook signature that does not verify
      ├── DocumentError (ValueError)      [documents] a document or RMB capitals cannot be made
      ├── InvalidSettings (ValueError)    [settings] a service setting of the wrong kind or value
      └── AnalyticsError (ValueError)     [analytics] input a KPI cannot be computed from
@@ -117,6 +120,7 @@ _CODE_MODULES: Final = (
     "salesorder._validation.rules",
     "salesorder.documents",
     "salesorder.inventory",
+    "salesorder.notifications",
     "salesorder.quotes",
     "salesorder.settings",
     "salesorder.sla",

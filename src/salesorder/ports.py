@@ -4,26 +4,26 @@ The library never does I/O itself. Storage (orders, quotes, idempotency keys, th
 outbox, coupon redemptions, all inside one unit of work), stock, notifications, time,
 numbering and credit data come in through these protocols, and every one of them is
 here, with its contract in its docstring. In-memory implementations live in
-:mod:`salesorder.adapters.memory` (the embedded default), and
-:mod:`salesorder.testing.contracts` holds test suites any implementation must pass.
+``memory`` (the embedded default), and
+``contracts`` holds test suites any implementation must pass.
 
 What is a port, and what is not. A port is infrastructure the host owns: state that
 outlives a call, or something the library cannot compute (the time, the next number,
 a customer's credit). A *strategy* is a pure decision a caller may swap; it stays in
 the module that calls it, beside its built-in implementations:
 
-* :class:`~salesorder.inventory.AllocationStrategy` (which locations serve a
-  reservation) is the stock kernel's: :func:`~salesorder.inventory.plan_allocation`
+* ``AllocationStrategy`` (which locations serve a
+  reservation) is the stock kernel's: ``plan_allocation``
   calls it, and this module imports inventory types, so it could not move here
   without a cycle.
-* :class:`~salesorder.pricing.CouponRedemptions` (redemption counts) is what the
-  pure :func:`~salesorder.pricing.price` reads; the port a host implements is
-  :class:`CouponLedger`, which extends it with ``redeem``, so the two cannot drift.
-* :class:`~salesorder.validation.Rule` (a business rule) belongs to the validation
+* ``CouponRedemptions`` (redemption counts) is what the
+  pure ``price`` reads; the port a host implements is
+  ``CouponLedger``, which extends it with ``redeem``, so the two cannot drift.
+* ``Rule`` (a business rule) belongs to the validation
   gate: its signature is made of the gate's own types (``ValidationContext``,
   ``Issue``), and the gate imports this module (``CreditLimit``), so moving it here
   would make a cycle and pull pydantic below the service.
-* :class:`~salesorder.sla.BusinessCalendar` (working days and hours) is the SLA
+* ``BusinessCalendar`` (working days and hours) is the SLA
   module's: a pure question about dates.
 
 Layering: this module imports core types only (money, order, events, inventory,
@@ -60,6 +60,7 @@ __all__ = [
     "CouponLedger",
     "CreditControl",
     "CreditLimit",
+    "DeadLetter",
     "EventPublisher",
     "IdempotencyKeys",
     "Notifier",
@@ -73,6 +74,7 @@ __all__ = [
     "ServiceUnitOfWork",
     "StockStore",
     "UnitOfWork",
+    "stream_of",
 ]
 
 
@@ -107,12 +109,12 @@ class OrderRepository(Protocol):
     * ``get`` returns an independent copy: changing it changes nothing stored until
       ``save``.
     * ``add`` stores a new order with ``version`` 1; an existing id or number raises
-      :class:`~salesorder.errors.ConcurrencyConflict`.
+      ``ConcurrencyConflict``.
     * ``save(order, expected_version=n)`` stores the order only if the stored version
       is still ``n``, then sets both to ``n + 1``; otherwise it raises
       ``ConcurrencyConflict`` and writes nothing. Two concurrent saves of the same
       version can never both win.
-    * ``get`` of an unknown id raises :class:`~salesorder.errors.NotFound`.
+    * ``get`` of an unknown id raises ``NotFound``.
     """
 
     def get(self, order_id: str) -> Order:
@@ -150,21 +152,68 @@ class OutboxEntry:
     Attributes:
         event: The domain event.
         attempts: Delivery attempts so far.
-        last_error: Type name of the last delivery error (no message: it may hold data).
+        last_error: Code of the last delivery error: a library error's ``code``, or the
+            exception's type name (never its message: it may hold personal data).
+        retry_at: Earliest time of the next attempt (None: at once).
     """
 
     event: DomainEvent
     attempts: int = 0
     last_error: str | None = None
+    retry_at: datetime | None = None
+
+
+@attrs.frozen
+class DeadLetter:
+    """An outbox entry the relay gave up on, parked until the host re-queues it.
+
+    Attributes:
+        event_id: The event's id.
+        event_type: The event's type name.
+        attempts: Delivery attempts made.
+        last_error: Code of the error that parked it.
+        event: The event, or None when it cannot be read back (its stored form does
+            not decode: the reason why it was parked).
+    """
+
+    event_id: str
+    event_type: str
+    attempts: int
+    last_error: str | None
+    event: DomainEvent | None
+
+
+def stream_of(event: DomainEvent) -> str | None:
+    """The ordering stream of ``event``: its order's id (None: no ordering to keep).
+
+    Events of one order are delivered in commit order; others in any order.
+    """
+    order_id = getattr(event, "order_id", None)
+    return order_id if isinstance(order_id, str) else None
 
 
 @runtime_checkable
 class Outbox(Protocol):
     """Events recorded in the same transaction as the change (transactional outbox).
 
-    Contract: ``add`` is part of the unit of work: rolled back with it. Entries stay
-    pending, in order, until ``mark_delivered``; a failed delivery is recorded with
-    ``mark_failed`` and the entry stays pending for a retry.
+    Contract:
+
+    * ``add`` is part of the unit of work: rolled back with it. An event id is
+      recorded once.
+    * ``pending`` lists the live entries (neither delivered nor dead), oldest first.
+    * ``claim`` hands the relay what it may deliver now: live entries that are due
+      (``retry_at`` absent or not after ``now``) and first among the live entries of
+      their stream (``stream_of``, the order), so that one order's events go out
+      in commit order. A claimed entry is held for the unit of work: a concurrent
+      relay's ``claim`` skips it instead of waiting (``FOR UPDATE SKIP LOCKED``), so
+      no two relays deliver one entry at the same time. An entry whose stored form
+      cannot be read back is parked as dead by ``claim`` (with the error's code)
+      instead of blocking the others.
+    * A failed delivery is recorded with ``mark_failed`` (attempts + 1, the error's
+      code, the time of the next try); ``mark_dead`` parks an entry, which ``claim``
+      and ``pending`` then skip and ``dead`` lists, until ``requeue`` makes it live
+      again with its attempts reset.
+    * Marking an unknown id changes nothing.
     """
 
     def add(self, events: Iterable[DomainEvent]) -> None:
@@ -172,15 +221,31 @@ class Outbox(Protocol):
         ...
 
     def pending(self, *, limit: int = 100) -> Sequence[OutboxEntry]:
-        """Undelivered entries, oldest first."""
+        """Live (undelivered, not dead) entries, oldest first, due or not."""
+        ...
+
+    def claim(self, *, limit: int, now: datetime) -> Sequence[OutboxEntry]:
+        """Due entries first in their stream, oldest first, held for this unit of work."""
         ...
 
     def mark_delivered(self, event_ids: Iterable[str]) -> None:
         """Remove delivered events from the pending list."""
         ...
 
-    def mark_failed(self, event_id: str, *, error: str) -> None:
-        """Count a failed delivery attempt."""
+    def mark_failed(self, event_id: str, *, error: str, retry_at: datetime | None = None) -> None:
+        """Count a failed delivery attempt; the next one not before ``retry_at``."""
+        ...
+
+    def mark_dead(self, event_id: str, *, error: str) -> None:
+        """Count a last failed attempt and park the entry as dead."""
+        ...
+
+    def dead(self, *, limit: int = 100) -> Sequence[DeadLetter]:
+        """Parked entries, oldest first."""
+        ...
+
+    def requeue(self, event_ids: Iterable[str]) -> int:
+        """Make parked entries live again (attempts reset); returns how many were."""
         ...
 
 
@@ -232,7 +297,7 @@ class CreditControl(Protocol):
 class CouponLedger(CouponRedemptions, Protocol):
     """Coupon redemptions, for usage limits (total and per customer).
 
-    The counting side is :class:`~salesorder.pricing.CouponRedemptions`, what pricing
+    The counting side is ``CouponRedemptions``, what pricing
     reads; a ledger adds ``redeem``.
 
     Contract: ``redeem`` is part of the unit of work; counts include every committed
@@ -249,10 +314,10 @@ class StockStore(Protocol):
     """Stock per (SKU, location), with reservations, a journal and events.
 
     The operations and their semantics are those of
-    :class:`salesorder.adapters.memory.StockLedger`, whose rules are the stock kernel's
-    (:mod:`salesorder.inventory`); a store adds durability and safe
+    ``StockLedger``, whose rules are the stock kernel's
+    (``inventory``); a store adds durability and safe
     concurrent access. The contract (checked by
-    :class:`salesorder.testing.contracts.StockStoreContract`):
+    ``StockStoreContract``):
 
     * **Atomic.** Each operation happens entirely or not at all; a failed operation
       (any exception) changes no position, reservation, journal entry or event.
@@ -261,13 +326,13 @@ class StockStore(Protocol):
       reader: ``0 <= reserved <= on_hand``, and a reservation only takes what is
       available (on hand − reserved − safety stock, unless the caller allows
       dipping into safety stock); what cannot be served raises
-      :class:`~salesorder.errors.InsufficientStock` or, when allowed, is backordered.
+      ``InsufficientStock`` or, when allowed, is backordered.
       Lines of one SKU are aggregated before the check.
     * **Idempotent.** Every mutating operation carries an ``operation_id``; repeating
       it returns the first result and changes nothing; repeating it with different
-      arguments raises :class:`~salesorder.inventory.OperationConflict`.
+      arguments raises ``OperationConflict``.
     * **Journalled.** Every change of on hand or reserved is an append-only
-      :class:`~salesorder.inventory.Movement`; summing them gives on hand and reserved.
+      ``Movement``; summing them gives on hand and reserved.
     * **Safe under concurrency.** Concurrent callers (threads, processes, machines)
       never oversell. A SQL store implements each position change as one
       conditional update — e.g. ``UPDATE stock SET reserved = reserved + :q WHERE
@@ -276,7 +341,7 @@ class StockStore(Protocol):
       read-modify-write; a reservation's updates, its journal rows and its
       idempotency record commit in one transaction.
     * **Events.** Changes and alerts (``StockReserved``, ``LowStockDetected``...) are
-      recorded with the change and handed out once by :meth:`drain_events`.
+      recorded with the change and handed out once by ``drain_events``.
     """
 
     def receive(
@@ -463,12 +528,12 @@ class ReservationOutcome(Protocol):
 class OrderLineStock(Protocol):
     """Stock spoken in order lines: what carries out the lifecycle's stock requests.
 
-    The lifecycle calls no port: its commands return :class:`~salesorder.lifecycle.StockRequest`
+    The lifecycle calls no port: its commands return ``StockRequest``
     values (reserve, release, commit, restock, in order lines) and
-    :func:`salesorder.stockhook.run_with_stock` carries them out through this protocol,
-    in the transaction that saves the order. :class:`salesorder.stockhook.StoreReservations`
-    implements it over a :class:`StockStore`; a host with its own stock may implement it
-    instead (and :class:`salesorder.testing.lifecycle.FakeStock` does, for tests).
+    ``run_with_stock`` carries them out through this protocol,
+    in the transaction that saves the order. ``StoreReservations``
+    implements it over a ``StockStore``; a host with its own stock may implement it
+    instead (and ``FakeStock`` does, for tests).
 
     Contract: each call is atomic (all of it or nothing) and idempotent per
     ``operation_id``: a call repeated with an operation id already applied changes
@@ -520,7 +585,7 @@ class OrderLineStock(Protocol):
 class UnitOfWork(Protocol):
     """One atomic change: orders, stock, outbox (and coupons) together, or nothing.
 
-    Use as a context manager; call :meth:`commit` at the end. Leaving the block
+    Use as a context manager; call ``commit`` at the end. Leaving the block
     without committing, or with an exception, rolls everything back.
     """
 
@@ -571,17 +636,17 @@ class UnitOfWork(Protocol):
 
 @runtime_checkable
 class QuoteRepository(Protocol):
-    """Where quotations live (frozen :class:`~salesorder.quotes.Quote` values).
+    """Where quotations live (frozen ``Quote`` values).
 
     Contract:
 
     * ``put(quote, expected=None)`` stores a new quote; ``put(quote, expected=old)``
       replaces the stored quote only if it is still ``old`` (compare-and-set). When the
       stored value is not ``expected`` (a quote already stored under a new id, or
-      changed since it was read) it raises :class:`~salesorder.errors.ConcurrencyConflict`
+      changed since it was read) it raises ``ConcurrencyConflict``
       and writes nothing: two conversions of one quote can never both win.
     * ``put`` is part of the unit of work: rolled back with it.
-    * ``get`` of an unknown id raises :class:`~salesorder.errors.NotFound`.
+    * ``get`` of an unknown id raises ``NotFound``.
     """
 
     def get(self, quote_id: str) -> Quote:
@@ -603,7 +668,7 @@ class IdempotencyKeys(Protocol):
 
     Contract: ``put`` is part of the unit of work (rolled back with it), so a key is
     remembered exactly when what it produced is stored. A key is written once: a
-    second ``put`` of a known key raises :class:`~salesorder.errors.ConcurrencyConflict`
+    second ``put`` of a known key raises ``ConcurrencyConflict``
     (two concurrent commands with one key cannot both create). ``get`` of an unknown
     key returns None.
     """
@@ -618,11 +683,11 @@ class IdempotencyKeys(Protocol):
 
 
 class ServiceUnitOfWork(UnitOfWork, Protocol):
-    """The unit of work :class:`~salesorder.service.OrderService` opens.
+    """The unit of work ``OrderService`` opens.
 
-    A :class:`UnitOfWork` that also carries the quotes and the idempotency keys,
+    A ``UnitOfWork`` that also carries the quotes and the idempotency keys,
     committed and rolled back together with the orders, stock, outbox and coupons.
-    Checked by :class:`salesorder.testing.contracts.UnitOfWorkContract`.
+    Checked by ``UnitOfWorkContract``.
     """
 
     @property

@@ -1,9 +1,9 @@
 """The order process as one service: one method per use case, on the host's ports.
 
-:class:`OrderService` is where a host application meets the library. It is the only
+``OrderService`` is where a host application meets the library. It is the only
 layer that loads, saves and publishes: each use case opens one unit of work, loads
 the order, applies a pure lifecycle command, carries out the stock requests the command
-returns through the unit of work's stock store (:func:`~salesorder.stockhook.run_with_stock`),
+returns through the unit of work's stock store (``run_with_stock``),
 saves the order with its expected version, records the events in the outbox, and
 commits — all of it or nothing: a refused stock step leaves the unit of work before
 the save, and order and stock stay as they were. Only after the commit are the events
@@ -14,7 +14,7 @@ Prices are fixed when the order is entered: every later pricing of the order (on
 submit, for returns, for the printed form) prices it at its ``created_at`` with the
 service's price list, so the figures stay the same as long as the price list does.
 
-Every failure is a :class:`~salesorder.errors.SalesOrderError` with a code, raised
+Every failure is a ``SalesOrderError`` with a code, raised
 before anything is committed. Order and quote numbers are drawn before the unit of
 work opens, so a numbering port with a transaction of its own (a database sequence)
 never waits on the change; like a sequence, a refused entry leaves a gap.
@@ -1098,11 +1098,15 @@ class OrderService:
             _log.warning("notification relay failed after commit: %s", type(error).__name__)
 
     def deliver_notifications(self) -> RelayResult:
-        """Hand committed events to the notifier (also called after every command)."""
+        """Hand committed events to the notifier (also called after every command).
+
+        What is due is decided by the service's clock: an event whose delivery failed
+        waits for its backoff (``RetryPolicy``).
+        """
         if self._notifier is None:
             return RelayResult(delivered=0, failed=0)
         with self._uow() as uow:
-            result = relay(uow.outbox, self._notifier, routing=self._routing)
+            result = relay(uow.outbox, self._notifier, routing=self._routing, now=self.clock.now())
             uow.commit()
         return result
 

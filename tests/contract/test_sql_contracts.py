@@ -10,7 +10,7 @@ import pytest
 
 from salesorder.events import DomainEvent
 from salesorder.order import Order
-from salesorder.ports import OutboxEntry
+from salesorder.ports import DeadLetter, OutboxEntry
 from salesorder.testing._order_contracts import OrderRepositoryContract, OutboxContract
 
 pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
@@ -65,8 +65,20 @@ class CommittingOutbox:
     def mark_delivered(self, event_ids: Iterable[str]) -> None:
         self._call("mark_delivered", list(event_ids))
 
-    def mark_failed(self, event_id: str, *, error: str) -> None:
-        self._call("mark_failed", event_id, error=error)
+    def claim(self, *, limit: int, now: datetime) -> Sequence[OutboxEntry]:
+        return self._call("claim", limit=limit, now=now)  # type: ignore[no-any-return]
+
+    def mark_failed(self, event_id: str, *, error: str, retry_at: datetime | None = None) -> None:
+        self._call("mark_failed", event_id, error=error, retry_at=retry_at)
+
+    def mark_dead(self, event_id: str, *, error: str) -> None:
+        self._call("mark_dead", event_id, error=error)
+
+    def dead(self, *, limit: int = 100) -> Sequence[DeadLetter]:
+        return self._call("dead", limit=limit)  # type: ignore[no-any-return]
+
+    def requeue(self, event_ids: Iterable[str]) -> int:
+        return self._call("requeue", list(event_ids))  # type: ignore[no-any-return]
 
 
 class TestSqlOrderRepository(OrderRepositoryContract):

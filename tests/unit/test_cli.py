@@ -164,6 +164,7 @@ class TestParserStructure:
             "add_validate",
             "add_price",
             "add_schema",
+            "add_relay",
         ]
         parser = build_parser()
         assert parser.prog == "salesorder"
@@ -179,7 +180,7 @@ class TestParserStructure:
             if action is not commands and not (action.help or "").strip()
         ]
         assert undocumented == []
-        assert set(commands.choices) == {"demo", "validate", "price", "schema"}
+        assert set(commands.choices) == {"demo", "validate", "price", "schema", "relay"}
 
 
 class TestManners:

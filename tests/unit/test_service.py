@@ -739,6 +739,7 @@ class TestNotifications:
         assert [entry.event.event_id for entry in pending] == [e.event_id for e in result.events]
         assert all(entry.attempts == 1 for entry in pending)
         notifier.working = True
+        world.clock.advance(timedelta(hours=2))  # past the backoff of the failed attempt
         assert world.service.deliver_notifications() == RelayResult(
             delivered=len(pending), failed=0
         )

@@ -553,11 +553,13 @@ placed = erp.enter(payload, actor="S-LI")
 erp.submit(placed.id, actor="S-LI")
 erp.confirm(placed.id, actor="S-LI")                 # committed, although the queue is down
 print(erp.get(placed.id).status.value)               # confirmed
-print([entry.attempts for entry in erp_db.outbox.pending()])   # [1]: OrderConfirmed waits
+print([entry.attempts for entry in erp_db.outbox.pending()])   # [1, 0]
+# OrderConfirmed waits, and the order's next event (StockReserved) waits behind it.
 
 queue.up = True
+clock.advance(timedelta(seconds=5))                  # the backoff has passed
 result = erp.deliver_notifications()                 # relay(outbox, notifier, routing=...)
-print(result.delivered, result.failed)              # 1 0
+print(result.delivered, result.failed)              # 2 0 (StockReserved: no audience)
 print(queue.published[0][1:])                       # ('OrderConfirmed', ['production', 'warehouse'])
 
 first = erp.enter(payload, actor="S-LI", idempotency_key="web-req-7781")

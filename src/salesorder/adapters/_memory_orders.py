@@ -11,16 +11,13 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
-from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-import attrs
-
+from salesorder.adapters._memory_outbox import MemoryOutbox
 from salesorder.errors import ConcurrencyConflict, NotFound
-from salesorder.events import DomainEvent
 from salesorder.order import Order
-from salesorder.ports import CreditLimit, OutboxEntry
+from salesorder.ports import CreditLimit
 
 __all__ = [
     "FixedClock",
@@ -253,105 +250,6 @@ def _matches(
     if created_from is not None and (created is None or created < created_from):
         return False
     return not (created_to is not None and (created is None or created >= created_to))
-
-
-class MemoryOutbox:
-    """Thread-safe in-memory :class:`~salesorder.ports.Outbox`, oldest first.
-
-    An event is recorded once: adding an event id that is pending or was delivered
-    changes nothing (delivered ids are remembered, as the SQL outbox keeps its rows).
-    Inside a unit of work every change is undoable: additions are logged (the hot
-    path, one id each); the first delivery or failure mark takes a copy of the
-    pending entries and delivered ids, which a rollback restores.
-    """
-
-    def __init__(self, *, lock: threading.RLock | None = None) -> None:
-        self._lock = lock or threading.RLock()
-        self._entries: dict[str, OutboxEntry] = {}
-        self._order: deque[str] = deque()
-        self._delivered: set[str] = set()
-        self._added: list[str] | None = None
-        # Pending entries and delivered ids as they were before the first mark of the
-        # open unit of work, with the number of additions made before it.
-        self._before_marks: tuple[dict[str, OutboxEntry], deque[str], set[str], int] | None = None
-
-    def begin(self) -> None:
-        """Start recording changes so that :meth:`rollback` can undo them."""
-        with self._lock:
-            self._added = []
-            self._before_marks = None
-
-    def end(self) -> None:
-        """Keep the changes made since :meth:`begin`."""
-        with self._lock:
-            self._added = None
-            self._before_marks = None
-
-    def rollback(self) -> None:
-        """Undo every addition and mark made since :meth:`begin`."""
-        with self._lock:
-            added = self._added or []
-            if self._before_marks is not None:
-                # Additions made after the copy are not in it; those made before are.
-                self._entries, self._order, self._delivered, added_before = self._before_marks
-                added = added[:added_before]
-            forgotten = set(added)
-            for event_id in forgotten:
-                self._entries.pop(event_id, None)
-            if forgotten:
-                self._order = deque(e for e in self._order if e not in forgotten)
-            self._added = None
-            self._before_marks = None
-
-    def _before_marking(self) -> None:
-        if self._added is not None and self._before_marks is None:
-            self._before_marks = (
-                dict(self._entries),
-                deque(self._order),
-                set(self._delivered),
-                len(self._added),
-            )
-
-    def add(self, events: Iterable[DomainEvent]) -> None:
-        """Record events (an event id pending or delivered is ignored: at most one copy)."""
-        with self._lock:
-            for event in events:
-                if event.event_id not in self._entries and event.event_id not in self._delivered:
-                    self._entries[event.event_id] = OutboxEntry(event)
-                    self._order.append(event.event_id)
-                    if self._added is not None:
-                        self._added.append(event.event_id)
-
-    def pending(self, *, limit: int = 100) -> Sequence[OutboxEntry]:
-        """Undelivered entries, oldest first."""
-        with self._lock:
-            return [self._entries[event_id] for event_id in itertools.islice(self._order, limit)]
-
-    def mark_delivered(self, event_ids: Iterable[str]) -> None:
-        """Drop delivered events from the pending list (their ids are remembered)."""
-        with self._lock:
-            delivered = {event_id for event_id in event_ids if event_id in self._entries}
-            if delivered:
-                self._before_marking()
-            for event_id in delivered:
-                del self._entries[event_id]
-            self._delivered |= delivered
-            if delivered:
-                self._order = deque(e for e in self._order if e not in delivered)
-
-    def mark_failed(self, event_id: str, *, error: str) -> None:
-        """Count a failed attempt; the entry stays pending."""
-        with self._lock:
-            entry = self._entries.get(event_id)
-            if entry is not None:
-                self._before_marking()
-                self._entries[event_id] = attrs.evolve(
-                    entry, attempts=entry.attempts + 1, last_error=error
-                )
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
 
 
 class FixedCreditControl:

@@ -30,18 +30,18 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Literal, Self
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 # The stock store's tables live on METADATA too (see _sql_schema, which both import).
 from salesorder.adapters import _sql_schema as schema
+from salesorder.adapters._sql_outbox import OUTBOX_INSERT, SqlOutbox, outbox_table
 from salesorder.adapters._sql_schema import INTERRUPTED_WRITE, METADATA, TABLE_PREFIX
 from salesorder.adapters._sql_stock import SqlStockStore
 from salesorder.adapters._sql_stock_tables import Quantity
@@ -51,9 +51,7 @@ from salesorder.errors import (
     ConcurrencyConflict,
     NotFound,
 )
-from salesorder.events import DomainEvent, event_types
 from salesorder.order import Order
-from salesorder.ports import OutboxEntry
 from salesorder.quotes import Quote
 
 __all__ = [
@@ -90,21 +88,6 @@ orders_table = sa.Table(
     sa.Index("ix_so_orders_customer", "tenant_id", "customer_id"),
     sa.Index("ix_so_orders_status", "tenant_id", "status"),
     sa.Index("ix_so_orders_created", "tenant_id", "created_at"),
-)
-
-outbox_table = sa.Table(
-    "so_outbox",
-    METADATA,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
-    sa.Column("tenant_id", sa.String(64), nullable=False),
-    sa.Column("event_id", sa.String(64), nullable=False),
-    sa.Column("event_type", sa.String(128), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("last_error", sa.String(128), nullable=True),
-    sa.Column("delivered", sa.Boolean, nullable=False, default=False),
-    sa.UniqueConstraint("tenant_id", "event_id", name="uq_so_outbox_event"),
-    sa.Index("ix_so_outbox_pending", "tenant_id", "delivered", "seq"),
 )
 
 sequences_table = sa.Table(
@@ -161,8 +144,6 @@ _TENANT: Final = schema.Bound(
 _ORDER_ID: Final = schema.Bound("order_id", orders_table.c.id)
 _ORDER_NUMBER: Final = schema.Bound("order_number", orders_table.c.number)
 _CUSTOMER_ID: Final = schema.Bound("customer_id", orders_table.c.customer_id)
-_EVENT_ID: Final = schema.Bound("event_id", outbox_table.c.event_id)
-_EVENT_TYPE: Final = schema.Bound("event_type", outbox_table.c.event_type)
 _COUPON_CODE: Final = schema.Bound("coupon_code", coupons_table.c.code)
 _COUPON_CUSTOMER: Final = schema.Bound("customer_id", coupons_table.c.customer_id)
 _COUPON_ORDER: Final = schema.Bound("order_id", coupons_table.c.order_id)
@@ -171,18 +152,6 @@ _QUOTE_NUMBER: Final = schema.Bound("quote_number", quotes_table.c.number)
 _IDEMPOTENCY_KEY: Final = schema.Bound("idempotency_key", idempotency_table.c.key)
 _IDEMPOTENCY_RESULT: Final = schema.Bound("idempotency_result", idempotency_table.c.result)
 _PREFIX: Final = schema.Bound("number_prefix", sequences_table.c.name)
-# Not refused but cut: a delivery error is a diagnostic, not a value the caller chose.
-_LAST_ERROR: Final = schema.Bound("last_error", outbox_table.c.last_error)
-
-
-_OUTBOX_INSERT: Final = {
-    "postgresql": postgresql.insert(outbox_table).on_conflict_do_nothing(
-        index_elements=["tenant_id", "event_id"]
-    ),
-    "sqlite": sqlite.insert(outbox_table).on_conflict_do_nothing(
-        index_elements=["tenant_id", "event_id"]
-    ),
-}
 
 
 def create_schema(engine: Engine) -> None:
@@ -394,83 +363,6 @@ class SqlOrderRepository:
         return [self._load(row) for row in self._connection.execute(query)]
 
 
-class SqlOutbox:
-    """:class:`~salesorder.ports.Outbox` table written in the caller's transaction."""
-
-    def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        schema.fit(tenant_id, _TENANT)
-        self._connection = connection
-        self._tenant = tenant_id
-
-    def add(self, events: Iterable[DomainEvent]) -> None:
-        """Insert events; an event id already recorded is skipped.
-
-        Raises:
-            RuleViolation: ``storage.value_too_long`` for an event id or type longer
-                than its column (no event of the batch is written).
-        """
-        events = list(events)
-        for event in events:
-            schema.fit(event.event_id, _EVENT_ID)
-            schema.fit(event.name, _EVENT_TYPE)
-        if not events:
-            return
-        rows = [
-            {
-                "tenant_id": self._tenant,
-                "event_id": event.event_id,
-                "event_type": event.name,
-                "payload": json.dumps(encode(event), ensure_ascii=False),
-                "attempts": 0,
-                "delivered": False,
-            }
-            for event in events
-        ]
-        # One statement for the batch; a recorded event id is skipped by the unique key.
-        self._connection.execute(_OUTBOX_INSERT[self._connection.dialect.name], rows)
-
-    def pending(self, *, limit: int = 100) -> Sequence[OutboxEntry]:
-        """Undelivered events, oldest first."""
-        types = event_types()
-        rows = self._connection.execute(
-            sa.select(
-                outbox_table.c.event_type,
-                outbox_table.c.payload,
-                outbox_table.c.attempts,
-                outbox_table.c.last_error,
-            )
-            .where(outbox_table.c.tenant_id == self._tenant, outbox_table.c.delivered.is_(False))
-            .order_by(outbox_table.c.seq)
-            .limit(limit)
-        )
-        entries = []
-        for row in rows:
-            event_type = types.get(row.event_type)
-            if event_type is None:
-                continue  # an event class this process does not know; another relay will.
-            event = decode(event_type, json.loads(row.payload))
-            entries.append(OutboxEntry(event, attempts=row.attempts, last_error=row.last_error))
-        return entries
-
-    def mark_delivered(self, event_ids: Iterable[str]) -> None:
-        """Flag events as delivered."""
-        ids = list(event_ids)
-        if ids:
-            self._connection.execute(
-                outbox_table.update()
-                .where(outbox_table.c.tenant_id == self._tenant, outbox_table.c.event_id.in_(ids))
-                .values(delivered=True)
-            )
-
-    def mark_failed(self, event_id: str, *, error: str) -> None:
-        """Count a failed attempt."""
-        self._connection.execute(
-            outbox_table.update()
-            .where(outbox_table.c.tenant_id == self._tenant, outbox_table.c.event_id == event_id)
-            .values(attempts=outbox_table.c.attempts + 1, last_error=error[: _LAST_ERROR.limit])
-        )
-
-
 class SqlCouponLedger:
     """:class:`~salesorder.ports.CouponLedger` table written in the caller's transaction."""
 
@@ -667,7 +559,7 @@ class SqlDatabase:
                 # Statements carry order documents: keep them out of SQLAlchemy's logs
                 # and error messages.
                 engine = sa.create_engine(url, hide_parameters=True)
-        if engine.dialect.name not in _OUTBOX_INSERT:
+        if engine.dialect.name not in OUTBOX_INSERT:
             msg = f"the SQL adapter supports SQLite and PostgreSQL, not {engine.dialect.name}"
             raise ValueError(msg)
         if engine.dialect.name == "sqlite":

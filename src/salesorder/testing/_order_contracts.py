@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from salesorder.errors import ConcurrencyConflict, NotFound
 from salesorder.events import DomainEvent
 from salesorder.money import Money
 from salesorder.order import Customer, Order, OrderLine, new_id
-from salesorder.ports import OrderRepository, Outbox
+from salesorder.ports import DeadLetter, OrderRepository, Outbox, OutboxEntry
 
 __all__ = [
     "ContractEventRecorded",
@@ -185,14 +186,19 @@ class OrderRepositoryContract:
 
 @attrs.frozen(kw_only=True)
 class ContractEventRecorded(DomainEvent):
-    """An event used only by the outbox contract suite."""
+    """An event used only by the outbox contract suite (of an order, or of none)."""
 
     sequence: int
+    order_id: str | None = None
 
 
-def sample_event(sequence: int) -> ContractEventRecorded:
+def sample_event(sequence: int, *, order_id: str | None = None) -> ContractEventRecorded:
     """A distinct event for outbox tests: events with different ``sequence`` differ."""
-    return ContractEventRecorded(occurred_at=_T0, sequence=sequence)
+    return ContractEventRecorded(occurred_at=_T0, sequence=sequence, order_id=order_id)
+
+
+def _ids(entries: Iterable[OutboxEntry | DeadLetter]) -> list[str]:
+    return [e.event_id if isinstance(e, DeadLetter) else e.event.event_id for e in entries]
 
 
 class OutboxContract:
@@ -259,3 +265,72 @@ class OutboxContract:
         outbox.add([event])
         (entry,) = outbox.pending()
         assert entry.event == event
+
+    def test_claim_hands_out_the_first_live_entry_of_each_order(self) -> None:
+        outbox = self.make_outbox()
+        a1, b1, a2, free, b2 = (
+            sample_event(1, order_id="A"),
+            sample_event(2, order_id="B"),
+            sample_event(3, order_id="A"),
+            sample_event(4),
+            sample_event(5, order_id="B"),
+        )
+        outbox.add([a1, b1, a2, free, b2])
+        assert _ids(outbox.claim(limit=10, now=_T0)) == _ids([*map(OutboxEntry, [a1, b1, free])])
+        assert _ids(outbox.claim(limit=2, now=_T0)) == [a1.event_id, b1.event_id]
+        outbox.mark_delivered([a1.event_id])
+        assert _ids(outbox.claim(limit=10, now=_T0)) == [b1.event_id, a2.event_id, free.event_id]
+
+    def test_a_failed_entry_waits_for_its_time_and_holds_back_its_order_only(self) -> None:
+        outbox = self.make_outbox()
+        a1, a2, b1 = sample_event(1, order_id="A"), sample_event(2, order_id="A"), sample_event(3)
+        outbox.add([a1, a2, b1])
+        later = _T0 + timedelta(minutes=5)
+        outbox.mark_failed(a1.event_id, error="notify.timeout", retry_at=later)
+        assert _ids(outbox.claim(limit=10, now=_T0)) == [b1.event_id]
+        (entry, *_) = outbox.claim(limit=10, now=later)
+        assert entry.event == a1
+        assert (entry.attempts, entry.last_error, entry.retry_at) == (1, "notify.timeout", later)
+        assert _ids(outbox.pending()) == [a1.event_id, a2.event_id, b1.event_id]
+
+    def test_a_dead_entry_is_parked_visible_and_lets_its_order_go_on(self) -> None:
+        outbox = self.make_outbox()
+        a1, a2 = sample_event(1, order_id="A"), sample_event(2, order_id="A")
+        outbox.add([a1, a2])
+        outbox.mark_failed(a1.event_id, error="notify.rejected")
+        outbox.mark_dead(a1.event_id, error="money.invalid_amount")
+        assert _ids(outbox.pending()) == [a2.event_id]
+        assert _ids(outbox.claim(limit=10, now=_T0)) == [a2.event_id]
+        (letter,) = outbox.dead()
+        assert letter == DeadLetter(
+            event_id=a1.event_id,
+            event_type=a1.name,
+            attempts=2,
+            last_error="money.invalid_amount",
+            event=a1,
+        )
+        outbox.add([a1])  # recorded once, dead or not
+        assert len(outbox.dead()) == 1
+        assert _ids(outbox.pending()) == [a2.event_id]
+
+    def test_requeue_makes_a_dead_entry_live_again_in_its_place(self) -> None:
+        outbox = self.make_outbox()
+        a1, a2 = sample_event(1, order_id="A"), sample_event(2, order_id="A")
+        outbox.add([a1, a2])
+        outbox.mark_dead(a1.event_id, error="notify.timeout")
+        assert outbox.requeue([a1.event_id, a1.event_id, a2.event_id, "nope"]) == 1
+        assert outbox.dead() == []
+        assert _ids(outbox.pending()) == [a1.event_id, a2.event_id]
+        (entry,) = outbox.claim(limit=10, now=_T0)
+        assert (entry.event, entry.attempts, entry.retry_at) == (a1, 0, None)
+        assert outbox.requeue([]) == 0
+
+    def test_marking_dead_an_unknown_or_delivered_id_is_harmless(self) -> None:
+        outbox = self.make_outbox()
+        event = sample_event(1)
+        outbox.add([event])
+        outbox.mark_delivered([event.event_id])
+        outbox.mark_dead(event.event_id, error="X")
+        outbox.mark_dead("nope", error="X")
+        assert outbox.dead() == []
+        assert outbox.pending() == []
