@@ -179,7 +179,8 @@ def _union_decoder(target: Any) -> _Decoder:
 def _collection_decoder(origin: Any, args: tuple[Any, ...]) -> _Decoder:
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         item = _decoder_for(args[0])
-        return lambda data: tuple(map(item, data))
+        # An order's many lifecycle tuples are mostly empty: skip the map for them.
+        return lambda data: () if data == [] else tuple(map(item, data))
     if origin is tuple:
         items = tuple(_decoder_for(arg) for arg in args)
         return lambda data: tuple(
@@ -255,40 +256,43 @@ def _text(data: Any) -> str:
 
 
 def _attrs_decoder(target: type) -> _Decoder:
-    # (field name, keyword, whether __init__ takes it, the JSON types stored as they
-    # are, its decoder), made at the first call: a field's type may refer back to this
-    # class, resolvable only once both exist.
-    plan: tuple[tuple[str, str, bool, frozenset[type], _Decoder], ...] = ()
+    # For the fields __init__ takes, then for the others: (field name, keyword, the
+    # JSON types stored as they are, its decoder). Made at the first call: a field's
+    # type may refer back to this class, resolvable only once both exist.
+    taken: tuple[tuple[str, str, frozenset[type], _Decoder], ...] = ()
+    set_after: tuple[tuple[str, str, frozenset[type], _Decoder], ...] = ()
 
     def build(data: Mapping[str, Any]) -> Any:
-        nonlocal plan
-        if not plan:
+        nonlocal taken, set_after
+        if not taken and not set_after:
             hints = _hints(target)
-            plan = tuple(
+            plan = [
                 (
-                    field.name,
-                    field.alias or field.name,
                     field.init,
-                    _stored_as_is(hints.get(field.name, Any)),
-                    _decoder_for(hints.get(field.name, Any)),
+                    (
+                        field.name,
+                        field.alias or field.name,
+                        _stored_as_is(hints.get(field.name, Any)),
+                        _decoder_for(hints.get(field.name, Any)),
+                    ),
                 )
                 for field in attrs.fields(target)
-            )
-        kwargs: dict[str, Any] = {}
-        late: list[tuple[str, Any]] = []
-        for name, keyword, init, as_is, decode_field in plan:
-            stored = data.get(name, _ABSENT)
-            if stored is _ABSENT:
-                continue
-            # Most fields are text or numbers, which JSON gives back as they were.
-            value = stored if type(stored) in as_is else decode_field(stored)
-            if init:
-                kwargs[keyword] = value
-            else:
-                late.append((name, value))
-        instance = target(**kwargs)
-        for name, value in late:
-            object.__setattr__(instance, name, value)
+            ]
+            set_after = tuple(entry for init, entry in plan if not init)
+            taken = tuple(entry for init, entry in plan if init)
+        # Most fields are text or numbers, which JSON gives back as they were, or empty
+        # lists: those skip their decoder.
+        instance = target(
+            **{
+                keyword: stored if type(stored) in as_is else decode_field(stored)
+                for name, keyword, as_is, decode_field in taken
+                if (stored := data.get(name, _ABSENT)) is not _ABSENT
+            }
+        )
+        for name, _keyword, as_is, decode_field in set_after:
+            if (stored := data.get(name, _ABSENT)) is not _ABSENT:
+                value = stored if type(stored) in as_is else decode_field(stored)
+                object.__setattr__(instance, name, value)
         return instance
 
     _BUILDERS[target] = build
