@@ -266,3 +266,27 @@ def test_pages_are_exactly_the_filtered_sorted_orders(
     assert found == expected
     assert all(len(page.orders) <= page_size for page in pages)
     assert pages[-1].next is None
+
+
+def test_refresh_columns_fills_columns_a_migration_left_empty(sql_database: SqlDatabase) -> None:
+    orders = [
+        order_like(
+            k, created_at=T0 + timedelta(minutes=k), salesperson=f"S-{k % 2}", region=REGIONS[k % 2]
+        )
+        for k in range(5)
+    ]
+    store(sql_database, orders)
+    # What an ALTER TABLE ... ADD COLUMN leaves in rows written before it.
+    with sql_database.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE so_orders SET salesperson = NULL, region = NULL WHERE tenant_id = :t"),
+            {"t": sql_database.tenant_id},
+        )
+    with sql_database.unit_of_work() as uow:
+        assert uow.orders.find(salesperson="S-0") == []
+        assert uow.orders.refresh_columns(page_size=2) == 5
+        uow.commit()
+    with sql_database.unit_of_work() as uow:
+        assert [o.id for o in uow.orders.find(salesperson="S-0")] == ["o-0000", "o-0002", "o-0004"]
+        assert [o.id for o in uow.orders.find(region=REGIONS[1])] == ["o-0001", "o-0003"]
+        assert {o.version for o in uow.orders.find()} == {1}
