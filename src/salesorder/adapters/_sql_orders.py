@@ -179,9 +179,8 @@ class SqlOrderRepository:
         previous = order.version
         order.version = 1
         inserted = self._connection.execute(
-            _INSERT[self._connection.dialect.name].values(
-                tenant_id=self._tenant, id=order.id, version=1, **order_columns(order)
-            )
+            _INSERT[self._connection.dialect.name],
+            {"tenant_id": self._tenant, "id": order.id, "version": 1, **order_columns(order)},
         )
         if inserted.scalar_one_or_none() is None:
             order.version = previous

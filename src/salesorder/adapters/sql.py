@@ -616,19 +616,24 @@ class SqlNumbering:
         return self._database.next_number(at=at, prefix=self._prefix, width=self._width)
 
 
+# Built once: every order entered draws a number.
+_COUNTER_KEY: Final = (
+    sequences_table.c.tenant_id == sa.bindparam("tenant"),
+    sequences_table.c.name == sa.bindparam("counter"),
+    sequences_table.c.period == sa.bindparam("month"),
+)
+_INCREMENT: Final = (
+    sequences_table.update()
+    .where(*_COUNTER_KEY)
+    .values(value=sequences_table.c.value + 1)
+    .returning(sequences_table.c.value)
+)
+
+
 def _increment(connection: Connection, tenant_id: str, name: str, period: str) -> int:
-    key = (
-        sequences_table.c.tenant_id == tenant_id,
-        sequences_table.c.name == name,
-        sequences_table.c.period == period,
-    )
+    key = {"tenant": tenant_id, "counter": name, "month": period}
     for _ in range(2):
-        value = connection.execute(
-            sequences_table.update()
-            .where(*key)
-            .values(value=sequences_table.c.value + 1)
-            .returning(sequences_table.c.value)
-        ).scalar_one_or_none()
+        value = connection.execute(_INCREMENT, key).scalar_one_or_none()
         if value is not None:
             return int(value)
         try:
