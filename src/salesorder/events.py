@@ -316,6 +316,13 @@ def event_types() -> dict[str, type[DomainEvent]]:
     while pending:
         cls = pending.pop()
         for sub in cls.__subclasses__():
-            found.setdefault(sub.__name__, sub)
+            known = found.get(sub.__name__)
+            # attrs replaces each slotted class by a new one; the class it replaced stays
+            # among the subclasses until the garbage collector finds it, and lacks the
+            # attrs fields of its own: the class the module defines wins over it.
+            if known is None or (
+                "__attrs_attrs__" in vars(sub) and "__attrs_attrs__" not in vars(known)
+            ):
+                found[sub.__name__] = sub
             pending.append(sub)
     return found

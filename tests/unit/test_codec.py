@@ -6,6 +6,7 @@ import attrs
 import pytest
 
 from salesorder.codec import decode, encode
+from salesorder.events import DomainEvent, OrderApproved, OrderEvent, OrderSubmitted
 from salesorder.money import Money
 from salesorder.order import (
     Address,
@@ -97,3 +98,57 @@ def test_unsupported_values_are_refused() -> None:
         encode(object())
     with pytest.raises(TypeError):
         decode(complex, "1")
+
+
+def test_an_event_stored_under_its_base_type_comes_back_as_its_own_class() -> None:
+    event = OrderSubmitted(
+        occurred_at=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
+        order_id="o-1",
+        actor="u-1",
+        source="draft",
+        target="pending_approval",
+        required_levels=("finance",),
+    )
+    stored = json.loads(json.dumps(encode(event)))
+    for base in (DomainEvent, OrderEvent, OrderSubmitted):
+        back = decode(base, stored)
+        assert type(back) is OrderSubmitted
+        assert back == event
+    with pytest.raises(TypeError):
+        decode(OrderApproved, stored)  # the data names a class that is no OrderApproved
+
+
+@pytest.mark.parametrize(
+    ("target", "data"),
+    [
+        (tuple[int, ...], None),
+        (tuple[int, str], [1]),
+        (Money, {"amount": "1"}),
+        (Money | None, {"currency": "CNY"}),
+        (Decimal, True),
+        (int, True),
+        (str | None, 3),
+        (datetime | None, "not a date"),
+    ],
+)
+def test_decoders_built_once_still_refuse_data_that_does_not_fit(
+    target: object, data: object
+) -> None:
+    # The same type twice: the second call goes through the decoder the first one built.
+    for _ in range(2):
+        with pytest.raises((TypeError, KeyError, ValueError)):
+            decode(target, data)
+
+
+def test_a_union_tries_its_other_options_before_an_undecodable_one() -> None:
+    assert decode(int | complex, 3) == 3
+    with pytest.raises(TypeError):
+        decode(int | complex, "3")
+
+
+def test_repeated_amounts_decode_to_equal_values_whatever_was_decoded_before() -> None:
+    assert decode(Decimal, "1.50") == Decimal("1.50")
+    assert str(decode(Decimal, "1.5")) == "1.5"  # a cached "1.50" does not answer for "1.5"
+    assert decode(Decimal, 1) == Decimal(1)
+    assert str(decode(Money, {"amount": "2.10", "currency": "CNY"}).amount) == "2.10"
+    assert decode(Money, {"amount": "2.1", "currency": "CNY"}).amount.as_tuple().exponent == -1

@@ -31,6 +31,38 @@ with database.unit_of_work() as uow:
     uow.stock.receive("SKU-2", "WH-SH", quantity=1, operation_id="po-79", at=at)
     uow.commit()  # the refused call wrote nothing; the transaction is intact
 
+from datetime import timedelta
+
+from salesorder.adapters.sql import OrderPage
+from salesorder.order import Customer, Order, OrderLine
+from salesorder.money import Money
+
+shop = SqlDatabase(tenant_id="shop-3")
+shop.create_schema()
+with shop.unit_of_work() as uow:
+    for k in range(5):
+        uow.orders.add(
+            Order(
+                id=f"o-{k}",
+                customer=Customer(id=f"C-{k % 2}", name="Example Trading Ltd."),
+                currency="CNY",
+                lines=(OrderLine("1", "SKU-1", "Widget", Decimal(1), unit_price=Money("9.90", "CNY")),),
+                salesperson="S-WANG",
+                created_at=at + timedelta(minutes=k),
+            )
+        )
+    uow.commit()
+
+with shop.unit_of_work() as uow:
+    first = next(uow.orders.pages(customer_id="C-0", page_size=2))
+    assert [order.id for order in first.orders] == ["o-0", "o-2"]
+    assert first.next is not None
+
+with shop.unit_of_work() as uow:  # later, elsewhere: resume after the cursor
+    rest = [order.id for page in uow.orders.pages(customer_id="C-0", after=first.next) for order in page.orders]
+    assert rest == ["o-4"]
+    assert sum(1 for _ in uow.orders.iter_orders(salesperson="S-WANG")) == 5
+
 with database.unit_of_work() as uow:
     reservation = uow.stock.reserve(
         "order-1", [ReservationLine("1", "SKU-1", Decimal(4))], operation_id="res-1", at=at

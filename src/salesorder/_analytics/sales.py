@@ -6,7 +6,7 @@ are split with :func:`~salesorder.money.allocate` and sum exactly to the order's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
@@ -190,9 +190,12 @@ def order_keys(order: Order, grouping: Grouping) -> tuple[str, ...]:
 
 def _sales_orders(
     orders: Iterable[Order], currency: str, foreign: ForeignCurrency
-) -> list[tuple[Order, Money]]:
-    """The orders that count as sales in ``currency``, with their net sales."""
-    counted = []
+) -> Iterator[tuple[Order, Money]]:
+    """The orders that count as sales in ``currency``, with their net sales, one at a time.
+
+    A generator, so that a report over a store's streamed listing
+    (``SqlOrderRepository.iter_orders``) holds one order at a time, not all of them.
+    """
     for order in orders:
         if not counts_as_sale(order):
             continue
@@ -200,8 +203,7 @@ def _sales_orders(
             if foreign is ForeignCurrency.SKIP:
                 continue
             _check_currency(f"Order {order.id}", order.currency, currency)
-        counted.append((order, order_sales(order)))
-    return counted
+        yield order, order_sales(order)
 
 
 def _summary(count: int, sales: Money) -> SalesSummary:
@@ -229,9 +231,12 @@ def sales_summary(
         CurrencyMismatch: ``analytics.currency.mixed`` for a foreign order with ``refuse``.
         AnalyticsError: ``analytics.order.unpriced`` for a counted order without total.
     """
-    counted = _sales_orders(orders, currency, foreign)
-    total = sum((amount for _, amount in counted), Money.zero(currency))
-    return _summary(len(counted), total)
+    count = 0
+    total = Money.zero(currency)
+    for _, amount in _sales_orders(orders, currency, foreign):
+        count += 1
+        total = total + amount
+    return _summary(count, total)
 
 
 def sales_by(

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -83,6 +83,24 @@ from salesorder.inventory import (
 __all__ = ["SqlStockBase", "positive_stored_quantity"]
 
 T = TypeVar("T")
+
+
+# Built once: entering an order reads each line's SKU, and building the statement cost
+# more than running it.
+_ALL_POSITIONS: Final = (
+    sa.select(
+        positions_table.c.sku,
+        positions_table.c.location,
+        positions_table.c.on_hand,
+        positions_table.c.reserved,
+        positions_table.c.safety_stock,
+        positions_table.c.reorder_point,
+        positions_table.c.max_level,
+    )
+    .where(positions_table.c.tenant_id == sa.bindparam("tenant"))
+    .order_by(positions_table.c.sku, positions_table.c.location)
+)
+_SKU_POSITIONS: Final = _ALL_POSITIONS.where(positions_table.c.sku == sa.bindparam("sku"))
 
 
 class SqlStockBase:
@@ -395,13 +413,10 @@ class SqlStockBase:
 
     def positions(self, *, sku: str | None = None) -> tuple[StockPosition, ...]:
         """Every known position (of one SKU if given), sorted by SKU then location."""
-        p = positions_table.c
-        query = sa.select(
-            p.sku, p.location, p.on_hand, p.reserved, p.safety_stock, p.reorder_point, p.max_level
-        ).where(p.tenant_id == self._tenant)
-        if sku is not None:
-            query = query.where(p.sku == sku)
-        rows = self._connection.execute(query.order_by(p.sku, p.location))
+        if sku is None:
+            rows = self._connection.execute(_ALL_POSITIONS, {"tenant": self._tenant})
+        else:
+            rows = self._connection.execute(_SKU_POSITIONS, {"tenant": self._tenant, "sku": sku})
         return tuple(self._position(row.sku, row.location, row) for row in rows)
 
     def available(self, sku: str, *, allow_safety_stock: bool = False) -> Decimal:

@@ -41,6 +41,12 @@ from sqlalchemy.pool import StaticPool
 
 # The stock store's tables live on METADATA too (see _sql_schema, which both import).
 from salesorder.adapters import _sql_schema as schema
+from salesorder.adapters._sql_orders import (
+    OrderCursor,
+    OrderPage,
+    SqlOrderRepository,
+    orders_table,
+)
 from salesorder.adapters._sql_outbox import OUTBOX_INSERT, SqlOutbox, outbox_table
 from salesorder.adapters._sql_schema import INTERRUPTED_WRITE, METADATA, TABLE_PREFIX
 from salesorder.adapters._sql_stock import SqlStockStore
@@ -51,11 +57,12 @@ from salesorder.errors import (
     ConcurrencyConflict,
     NotFound,
 )
-from salesorder.order import Order
 from salesorder.quotes import Quote
 
 __all__ = [
     "METADATA",
+    "OrderCursor",
+    "OrderPage",
     "Quantity",
     "SqlCouponLedger",
     "SqlDatabase",
@@ -71,24 +78,6 @@ __all__ = [
     "iter_tables",
     "render_in_migrations",
 ]
-
-
-orders_table = sa.Table(
-    "so_orders",
-    METADATA,
-    sa.Column("tenant_id", sa.String(64), primary_key=True),
-    sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("number", sa.String(64), nullable=True),
-    sa.Column("customer_id", sa.String(128), nullable=False),
-    sa.Column("status", sa.String(32), nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("document", sa.Text, nullable=False),
-    sa.UniqueConstraint("tenant_id", "number", name="uq_so_orders_number"),
-    sa.Index("ix_so_orders_customer", "tenant_id", "customer_id"),
-    sa.Index("ix_so_orders_status", "tenant_id", "status"),
-    sa.Index("ix_so_orders_created", "tenant_id", "created_at"),
-)
 
 sequences_table = sa.Table(
     "so_sequences",
@@ -141,9 +130,6 @@ _TENANT: Final = schema.Bound(
     quotes_table.c.tenant_id,
     idempotency_table.c.tenant_id,
 )
-_ORDER_ID: Final = schema.Bound("order_id", orders_table.c.id)
-_ORDER_NUMBER: Final = schema.Bound("order_number", orders_table.c.number)
-_CUSTOMER_ID: Final = schema.Bound("customer_id", orders_table.c.customer_id)
 _COUPON_CODE: Final = schema.Bound("coupon_code", coupons_table.c.code)
 _COUPON_CUSTOMER: Final = schema.Bound("customer_id", coupons_table.c.customer_id)
 _COUPON_ORDER: Final = schema.Bound("order_id", coupons_table.c.order_id)
@@ -208,159 +194,6 @@ def render_in_migrations(type_: str, obj: Any, autogen_context: Any) -> str | Li
         autogen_context.imports.add("from salesorder.adapters.sql import Quantity")
         return "Quantity()"
     return False
-
-
-def _fit_order(order: Order) -> None:
-    """Refuse an order whose indexed columns cannot hold its values."""
-    schema.fit(order.id, _ORDER_ID)
-    schema.fit(order.number, _ORDER_NUMBER)
-    schema.fit(order.customer.id, _CUSTOMER_ID)
-
-
-def _order_row(order: Order) -> dict[str, Any]:
-    status = getattr(order, "status", None)
-    return {
-        "number": order.number,
-        "customer_id": order.customer.id,
-        "status": None if status is None else str(status),
-        "created_at": order.created_at,
-        "document": json.dumps(encode(order), ensure_ascii=False, separators=(",", ":")),
-    }
-
-
-class SqlOrderRepository:
-    """:class:`~salesorder.ports.OrderRepository` on one connection and tenant."""
-
-    def __init__(self, connection: Connection, *, tenant_id: str) -> None:
-        schema.fit(tenant_id, _TENANT)
-        self._connection = connection
-        self._tenant = tenant_id
-
-    def _load(self, row: Any) -> Order:
-        order: Order = decode(Order, json.loads(row.document))
-        order.version = row.version
-        return order
-
-    def get(self, order_id: str) -> Order:
-        """The stored order (a fresh object)."""
-        row = self._connection.execute(
-            sa.select(orders_table.c.document, orders_table.c.version).where(
-                orders_table.c.tenant_id == self._tenant, orders_table.c.id == order_id
-            )
-        ).one_or_none()
-        if row is None:
-            raise NotFound(params={"entity": "order", "id": order_id})
-        return self._load(row)
-
-    def add(self, order: Order) -> None:
-        """Insert a new order with version 1.
-
-        Raises:
-            ConcurrencyConflict: if the id or the number is taken.
-            RuleViolation: ``storage.value_too_long`` for an id, number or customer id
-                longer than its column.
-        """
-        _fit_order(order)
-        exists = self._connection.execute(
-            sa.select(sa.func.count())
-            .select_from(orders_table)
-            .where(
-                orders_table.c.tenant_id == self._tenant,
-                sa.or_(
-                    orders_table.c.id == order.id,
-                    sa.and_(
-                        orders_table.c.number.is_not(None),
-                        orders_table.c.number == order.number,
-                    ),
-                ),
-            )
-        ).scalar_one()
-        if exists:
-            raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
-        previous = order.version
-        order.version = 1
-        try:
-            with self._connection.begin_nested():
-                self._connection.execute(
-                    orders_table.insert().values(
-                        tenant_id=self._tenant, id=order.id, version=1, **_order_row(order)
-                    )
-                )
-        except sa.exc.IntegrityError:
-            order.version = previous
-            raise ConcurrencyConflict(params={"entity": "order", "expected": 0}) from None
-
-    def save(self, order: Order, *, expected_version: int) -> None:
-        """``UPDATE ... WHERE version = :expected``; nothing written on conflict.
-
-        Raises:
-            ConcurrencyConflict: if the stored version is not ``expected_version``.
-            NotFound: if there is no such order.
-            RuleViolation: ``storage.value_too_long`` for a number or customer id
-                longer than its column.
-        """
-        _fit_order(order)
-        previous = order.version
-        order.version = expected_version + 1
-        try:
-            with self._connection.begin_nested():
-                result = self._connection.execute(
-                    orders_table.update()
-                    .where(
-                        orders_table.c.tenant_id == self._tenant,
-                        orders_table.c.id == order.id,
-                        orders_table.c.version == expected_version,
-                    )
-                    .values(version=expected_version + 1, **_order_row(order))
-                )
-        except sa.exc.IntegrityError:
-            order.version = previous
-            raise ConcurrencyConflict(
-                params={"entity": "order", "expected": expected_version}
-            ) from None
-        if result.rowcount == 1:
-            return
-        order.version = previous
-        exists = self._connection.execute(
-            sa.select(orders_table.c.version).where(
-                orders_table.c.tenant_id == self._tenant, orders_table.c.id == order.id
-            )
-        ).one_or_none()
-        if exists is None:
-            raise NotFound(params={"entity": "order", "id": order.id})
-        raise ConcurrencyConflict(params={"entity": "order", "expected": expected_version})
-
-    def find_by_number(self, number: str) -> Order | None:
-        """The order with this number in this tenant, if any."""
-        row = self._connection.execute(
-            sa.select(orders_table.c.document, orders_table.c.version).where(
-                orders_table.c.tenant_id == self._tenant, orders_table.c.number == number
-            )
-        ).one_or_none()
-        return None if row is None else self._load(row)
-
-    def find(
-        self,
-        *,
-        customer_id: str | None = None,
-        status: str | None = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
-    ) -> Sequence[Order]:
-        """Orders matching every criterion, oldest first."""
-        query = sa.select(orders_table.c.document, orders_table.c.version).where(
-            orders_table.c.tenant_id == self._tenant
-        )
-        if customer_id is not None:
-            query = query.where(orders_table.c.customer_id == customer_id)
-        if status is not None:
-            query = query.where(orders_table.c.status == str(status))
-        if created_from is not None:
-            query = query.where(orders_table.c.created_at >= created_from)
-        if created_to is not None:
-            query = query.where(orders_table.c.created_at < created_to)
-        query = query.order_by(orders_table.c.created_at, orders_table.c.id)
-        return [self._load(row) for row in self._connection.execute(query)]
 
 
 class SqlCouponLedger:
@@ -674,19 +507,24 @@ class SqlNumbering:
         return self._database.next_number(at=at, prefix=self._prefix, width=self._width)
 
 
+# Built once: every order entered draws a number.
+_COUNTER_KEY: Final = (
+    sequences_table.c.tenant_id == sa.bindparam("tenant"),
+    sequences_table.c.name == sa.bindparam("counter"),
+    sequences_table.c.period == sa.bindparam("month"),
+)
+_INCREMENT: Final = (
+    sequences_table.update()
+    .where(*_COUNTER_KEY)
+    .values(value=sequences_table.c.value + 1)
+    .returning(sequences_table.c.value)
+)
+
+
 def _increment(connection: Connection, tenant_id: str, name: str, period: str) -> int:
-    key = (
-        sequences_table.c.tenant_id == tenant_id,
-        sequences_table.c.name == name,
-        sequences_table.c.period == period,
-    )
+    key = {"tenant": tenant_id, "counter": name, "month": period}
     for _ in range(2):
-        value = connection.execute(
-            sequences_table.update()
-            .where(*key)
-            .values(value=sequences_table.c.value + 1)
-            .returning(sequences_table.c.value)
-        ).scalar_one_or_none()
+        value = connection.execute(_INCREMENT, key).scalar_one_or_none()
         if value is not None:
             return int(value)
         try:

@@ -1,0 +1,312 @@
+"""A tenant past one machine's memory: listing and entry on SQL at N and 5N orders.
+
+Run: ``python benchmarks/bench_scale.py --orders N [--rounds R] [--enter M]``
+(one command; SQLite on a WAL file always, PostgreSQL too when
+``SALESORDER_TEST_POSTGRES_URL`` is set).
+
+For each database, a tenant is filled with N orders of 3 lines, measured, filled up
+to 5N and measured again. Each figure is the median of ``--rounds`` rounds, and each
+floor is measured in the same run, back to back with what it bounds:
+
+* **listing**: every order of the tenant through
+  ``SqlOrderRepository.iter_orders()`` (keyset pages, decoded orders), against the
+  floor ``SELECT document ... ORDER BY created_at, id`` issued by hand with
+  ``json.loads`` of each document. Budget: at most 1.5x the floor.
+* **scan memory**: the peak of Python allocations (``tracemalloc``) while a full scan
+  holds one order at a time; budget: 5N within 10 % of N. ``find()`` (a list of every
+  order) is printed beside it, for comparison.
+* **enter**: ``OrderService.enter`` of M new orders (validation with a stock look-up
+  per line, pricing, numbering, the insert), one unit of work each, against the floor
+  of one ``INSERT`` of a finished row and one commit per order, by hand. Budget: the
+  service reaches at least 1/5 of the floor's orders per second.
+* **growth**: each per-order cost at 5N divided by the same cost at N; budget 1.2.
+
+The verdicts print ``ok`` or ``OVER``; the script always exits 0 (a shared machine is
+noisy, and the figures go into ``docs/sql.md`` with their ranges over several runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import attrs
+import sqlalchemy as sa
+
+from salesorder.adapters.memory import FixedClock
+from salesorder.adapters.sql import SqlDatabase, SqlNumbering
+from salesorder.codec import encode
+from salesorder.demo import START as DEMO_START
+from salesorder.demo import build_service, tea_shop_payload
+from salesorder.money import Money
+from salesorder.notifications import RecordingNotifier
+from salesorder.order import Address, Customer, Order, OrderLine
+from salesorder.records import Status
+
+LISTING_BUDGET = 1.5
+MEMORY_GROWTH_BUDGET = 1.10
+ENTER_BUDGET = 5.0  # the service reaches at least 1/5 of the floor
+GROWTH_BUDGET = 1.2
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+BATCH = 1_000  # orders per unit of work while filling a tenant
+REGIONS = (("广东省", "深圳市"), ("浙江省", "杭州市"), ("上海市", "上海市"), ("四川省", "成都市"))
+
+
+def _engine(url: str) -> sa.Engine:
+    """SQLite on WAL (as a host would run it), or the PostgreSQL server as it is."""
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, hide_parameters=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+
+    @sa.event.listens_for(engine, "connect")
+    def _wal(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def template() -> Order:
+    """A priced 3-line order like those of the issue's measurements (fictitious data)."""
+    lines = tuple(
+        OrderLine(
+            str(i),
+            f"SKU-{i:03d}",
+            f"Item {i}",
+            Decimal(i * 2),
+            unit="pcs",
+            unit_price=Money(f"{i * 10}.50", "CNY"),
+            category="tools",
+        )
+        for i in (1, 2, 3)
+    )
+    totals = tuple((line.line_id, Money(f"{i * 24}.00", "CNY")) for i, line in enumerate(lines, 1))
+    return Order(
+        id="template",
+        customer=Customer(id="C-0", name="Bench Trading Ltd."),
+        currency="CNY",
+        lines=lines,
+        salesperson="S-0",
+        shipping_address=Address(country="CN", province="广东省", city="深圳市", street="1 Road"),
+        status=Status.CONFIRMED,
+        grand_total=Money("144.00", "CNY"),
+        line_totals=totals,
+    )
+
+
+def fill(database: SqlDatabase, start: int, stop: int) -> None:
+    """Orders ``start`` to ``stop - 1`` of the tenant, a unit of work per ``BATCH``."""
+    base = template()
+    for first in range(start, stop, BATCH):
+        with database.unit_of_work() as uow:
+            for k in range(first, min(first + BATCH, stop)):
+                province, city = REGIONS[k % len(REGIONS)]
+                uow.orders.add(
+                    attrs.evolve(
+                        base,
+                        id=f"o-{k:08d}",
+                        number=f"SO-{k:08d}",
+                        customer=attrs.evolve(base.customer, id=f"C-{k % 500:04d}"),
+                        salesperson=f"S-{k % 20:02d}",
+                        shipping_address=attrs.evolve(
+                            base.shipping_address, province=province, city=city
+                        ),
+                        created_at=START + timedelta(minutes=k),
+                    )
+                )
+            uow.commit()
+
+
+def timed(work: Callable[[], int]) -> float:
+    """Seconds per item of ``work`` (which returns how many items it did)."""
+    gc.collect()
+    began = time.perf_counter()
+    count = work()
+    return (time.perf_counter() - began) / max(count, 1)
+
+
+def listing(database: SqlDatabase) -> int:
+    with database.unit_of_work() as uow:
+        return sum(1 for _ in uow.orders.iter_orders())
+
+
+def listing_floor(engine: sa.Engine, tenant: str) -> int:
+    query = sa.text("SELECT document FROM so_orders WHERE tenant_id = :t ORDER BY created_at, id")
+    count = 0
+    with engine.connect() as connection:
+        for (document,) in connection.execute(query, {"t": tenant}):
+            json.loads(document)
+            count += 1
+    return count
+
+
+def peak_bytes(scan: Callable[[], Any]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        scan()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def streamed_scan(database: SqlDatabase) -> None:
+    with database.unit_of_work() as uow:
+        for _order in uow.orders.iter_orders():
+            pass
+
+
+def listed_scan(database: SqlDatabase) -> None:
+    with database.unit_of_work() as uow:
+        orders = uow.orders.find()
+        del orders
+
+
+def entering(database: SqlDatabase, count: int) -> int:
+    clock = FixedClock(DEMO_START)  # the payload's delivery date is after it
+    service = build_service(
+        clock,
+        RecordingNotifier(),
+        unit_of_work=database.unit_of_work,
+        numbering=SqlNumbering(database, prefix=f"B{uuid.uuid4().hex[:6]}"),
+    )
+    payload = tea_shop_payload(tea=1, cups=1)
+    for _ in range(count):
+        service.enter(payload, actor="bench")
+    return count
+
+
+def stocked(database: SqlDatabase) -> SqlDatabase:
+    """The tenant's stock of the payload's SKUs: plenty, so entry never runs short."""
+    with database.unit_of_work() as uow:
+        for sku in ("TEA-LJ-250", "CUP-CER-6"):
+            uow.stock.receive(
+                sku, "SH-01", quantity=10_000_000, operation_id=f"open:{sku}", at=START
+            )
+        uow.stock.drain_events()
+        uow.commit()
+    return database
+
+
+def entering_floor(engine: sa.Engine, tenant: str, count: int) -> int:
+    order = attrs.evolve(template(), created_at=START)
+    document = json.dumps(encode(order), ensure_ascii=False, separators=(",", ":"))
+    insert = sa.text(
+        "INSERT INTO so_orders (tenant_id, id, number, customer_id, status, created_at,"
+        " salesperson, region, version, document) VALUES (:t, :i, :n, :c, :s, :at, :p, :r,"
+        " 1, :d)"
+    )
+    with engine.connect() as connection:
+        for _ in range(count):
+            key = uuid.uuid4().hex
+            connection.execute(
+                insert,
+                {
+                    "t": tenant,
+                    "i": key,
+                    "n": key,
+                    "c": "C-1",
+                    "s": "draft",
+                    "at": START,
+                    "p": "S-1",
+                    "r": "CN/广东省/深圳市",
+                    "d": document,
+                },
+            )
+            connection.commit()
+    return count
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def measure(url: str, orders: int, rounds: int, enter: int) -> None:
+    engine = _engine(url)
+    tenant = f"scale-{uuid.uuid4().hex[:8]}"
+    database = SqlDatabase(engine=engine, tenant_id=tenant)
+    database.create_schema()
+    stocked(database)
+    floor_tenant = f"{tenant}-floor"
+    figures: dict[int, dict[str, float]] = {}
+    filled = 0
+    for size in (orders, 5 * orders):
+        fill(database, filled, size)
+        filled = size
+        rows: dict[str, list[float]] = {key: [] for key in ("list", "floor", "enter", "hand")}
+        for _ in range(rounds):
+            rows["floor"].append(timed(lambda: listing_floor(engine, tenant)))
+            rows["list"].append(timed(lambda: listing(database)))
+            rows["hand"].append(timed(lambda: entering_floor(engine, floor_tenant, enter)))
+            rows["enter"].append(timed(lambda: entering(database, enter)))
+        figure = {key: median(values) * 1e6 for key, values in rows.items()}
+        figure["scan_peak"] = peak_bytes(lambda: streamed_scan(database))
+        figure["list_peak"] = peak_bytes(lambda: listed_scan(database))
+        figures[size] = figure
+        print(
+            f"  {size:>7} orders: listing {figure['list']:7.1f} µs/order,"
+            f" floor {figure['floor']:6.1f} -> {figure['list'] / figure['floor']:.2f}x"
+            f" ({_verdict(figure['list'] / figure['floor'] <= LISTING_BUDGET)});"
+            f" scan peak {figure['scan_peak'] / 2**20:6.2f} MiB"
+            f" (find(): {figure['list_peak'] / 2**20:7.1f} MiB);"
+            f" enter {1e6 / figure['enter']:5.0f}/s, by hand {1e6 / figure['hand']:6.0f}/s"
+            f" -> 1/{figure['enter'] / figure['hand']:.1f}"
+            f" ({_verdict(figure['enter'] / figure['hand'] <= ENTER_BUDGET)})"
+        )
+    small, large = figures[orders], figures[5 * orders]
+    for key, name, budget in (
+        ("list", "listing per order", GROWTH_BUDGET),
+        ("floor", "listing floor per order", GROWTH_BUDGET),
+        ("enter", "enter per order", GROWTH_BUDGET),
+        ("scan_peak", "scan peak memory", MEMORY_GROWTH_BUDGET),
+    ):
+        growth = large[key] / small[key]
+        verdict = _verdict(growth <= budget)
+        print(f"  growth {orders} -> {5 * orders}, {name}: {growth:.2f}x ({verdict})")
+    engine.dispose()
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "OVER"
+
+
+def _targets(folder: str) -> Iterator[tuple[str, str]]:
+    yield "SQLite (file, WAL)", f"sqlite+pysqlite:///{folder}/scale.db"
+    url = os.environ.get("SALESORDER_TEST_POSTGRES_URL")
+    if url:
+        yield "PostgreSQL (1 process)", url
+    else:
+        print("PostgreSQL skipped: SALESORDER_TEST_POSTGRES_URL is not set")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=2_000, help="N: orders at the first size")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per figure (median)")
+    parser.add_argument("--enter", type=int, default=200, help="orders entered per round")
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for name, url in _targets(folder):
+            print(f"{name}: N = {arguments.orders}, medians of {arguments.rounds} rounds")
+            measure(url, arguments.orders, arguments.rounds, arguments.enter)
+
+
+if __name__ == "__main__":
+    main()
