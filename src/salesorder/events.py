@@ -20,8 +20,10 @@ from salesorder.order import new_id
 from salesorder.records import LineQuantities
 
 __all__ = [
+    "CreditNoteIssued",
     "DeliveryDateChanged",
     "DomainEvent",
+    "InvoiceIssued",
     "OrderAmended",
     "OrderApproved",
     "OrderCancelled",
@@ -162,6 +164,44 @@ class OrderInvoiced(OrderEvent):
     invoice_id: str
     kind: str
     amount: Money
+    lines: LineQuantities
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceIssued(OrderEvent):
+    """A numbered invoice document was issued; the payment notice (付款通知) of the invoice.
+
+    Attributes:
+        number: The invoice number.
+        kind: ``general`` or ``vat_special``.
+        amount: What the invoice bills, tax included.
+        tax: The tax on it.
+        due_on: When payment is due.
+    """
+
+    number: str
+    kind: str
+    amount: Money
+    tax: Money
+    due_on: date
+
+
+@attrs.frozen(kw_only=True)
+class CreditNoteIssued(OrderEvent):
+    """A credit note (红字发票) reversed part or all of an invoice.
+
+    Attributes:
+        number: The credit note number.
+        invoice_number: The invoice it reverses.
+        amount: What it reverses, tax included (positive).
+        reason: Reason code.
+        lines: Reversed quantities per order line (charges and gifts not listed).
+    """
+
+    number: str
+    invoice_number: str
+    amount: Money
+    reason: str
     lines: LineQuantities
 
 

@@ -53,6 +53,7 @@ from salesorder._lifecycle.amendments import (
 )
 from salesorder._lifecycle.approval import approve, reject, submit
 from salesorder._lifecycle.billing import invoice, record_payment, record_refund
+from salesorder._lifecycle.crediting import CREDIT_NOTE_REASON, record_credit_note
 from salesorder._lifecycle.engine import GUARDS, TransitionResult, replay
 from salesorder._lifecycle.fulfilment import (
     cancel,
@@ -97,6 +98,7 @@ from salesorder.records import ARCHIVED, Status
 
 __all__ = [
     "ARCHIVED",
+    "CREDIT_NOTE_REASON",
     "EVENTS",
     "GUARDS",
     "TRANSITIONS",
@@ -143,6 +145,7 @@ __all__ = [
     "payment_status",
     "preview_amendment",
     "receive_return",
+    "record_credit_note",
     "record_payment",
     "record_refund",
     "refund_for",

@@ -1,0 +1,231 @@
+"""Credit notes (红字发票): exact reversals of part or all of one invoice document.
+
+Invariant: per invoice line, Σ credit notes ≤ what the invoice line bills (quantity,
+net and tax), with equality once its whole quantity is credited; so credit plus what
+the invoice still carries is the invoice, to the cent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from salesorder import lifecycle
+from salesorder._invoicing.codes import (
+    CREDIT_EMPTY,
+    CREDIT_EXCEEDS,
+    CREDIT_LINE_UNKNOWN,
+    CREDIT_QUANTITY_NOT_POSITIVE,
+    INVOICE_NOT_ISSUED_HERE,
+    INVOICE_NUMBER_TAKEN,
+    INVOICE_UNKNOWN,
+    KEY_USED_ELSEWHERE,
+)
+from salesorder._invoicing.documents import rate_totals, totals
+from salesorder._invoicing.issue import Billed, document_numbers, invoice_documents, repeated
+from salesorder._invoicing.slicing import share
+from salesorder.errors import RuleViolation
+from salesorder.lifecycle import TransitionResult
+from salesorder.money import Money, to_decimal
+from salesorder.order import Order
+from salesorder.records import ZERO, CreditNote, InvoiceDocument, InvoiceLine
+
+__all__ = [
+    "IssuedCreditNote",
+    "build_credit_note",
+    "credited_by_line",
+    "find_invoice",
+    "issue_credit_note",
+]
+
+
+def find_invoice(order: Order, number: str) -> InvoiceDocument:
+    """The invoice document ``number`` of ``order``.
+
+    Raises:
+        RuleViolation: ``invoicing.invoice.unknown``, or ``invoicing.invoice.not_a_document``
+            for an invoice recorded without a document.
+    """
+    for document in invoice_documents(order):
+        if document.number == number:
+            return document
+    if any(record.invoice_id == number for record in order.invoices):
+        raise RuleViolation(INVOICE_NOT_ISSUED_HERE, params={"number": number})
+    raise RuleViolation(INVOICE_UNKNOWN, params={"number": number})
+
+
+def credited_by_line(order: Order, invoice_number: str) -> dict[str, Billed]:
+    """Per invoice line: the quantity, net and tax its credit notes reversed so far."""
+    zero = Money.zero(order.currency)
+    credited: dict[str, Billed] = {}
+    for note in order.credit_notes:
+        if note.invoice_number != invoice_number:
+            continue
+        for line in note.lines:
+            known = credited.get(line.line_id, Billed(ZERO, zero, zero))
+            credited[line.line_id] = Billed(
+                known.quantity + line.quantity, known.net + line.net, known.tax + line.tax
+            )
+    return credited
+
+
+def _requested(
+    invoice: InvoiceDocument, credited: Mapping[str, Billed], lines: Mapping[str, object] | None
+) -> dict[str, Decimal]:
+    if lines is None:
+        return {
+            line.line_id: line.quantity - credited[line.line_id].quantity
+            if line.line_id in credited
+            else line.quantity
+            for line in invoice.lines
+        }
+    on_invoice = {line.line_id for line in invoice.lines}
+    wanted: dict[str, Decimal] = {}
+    for line_id, value in lines.items():
+        if line_id not in on_invoice:
+            raise RuleViolation(
+                CREDIT_LINE_UNKNOWN, params={"number": invoice.number, "line_id": line_id}
+            )
+        quantity = to_decimal(value, what="quantity")
+        if quantity <= 0:
+            raise RuleViolation(
+                CREDIT_QUANTITY_NOT_POSITIVE, params={"line_id": line_id, "quantity": quantity}
+            )
+        wanted[line_id] = quantity
+    return wanted
+
+
+def build_credit_note(
+    order: Order,
+    *,
+    invoice_number: str,
+    number: str,
+    at: datetime,
+    reason: str,
+    lines: Mapping[str, Decimal | int | str] | None = None,
+) -> CreditNote:
+    """The credit note that reversing ``lines`` of invoice ``invoice_number`` would issue.
+
+    Pure: the order is not changed; :func:`issue_credit_note` records it.
+
+    Args:
+        order: The order.
+        invoice_number: The invoice document to reverse.
+        number: The credit note number.
+        at: The issue time.
+        reason: Reason code, e.g. ``return``, ``cancellation``.
+        lines: Quantity to reverse per invoice line (order line, gift line or
+            ``charge:<id>``); everything the invoice still carries when None.
+
+    Raises:
+        RuleViolation: ``invoicing.invoice.unknown``, ``invoicing.invoice.not_a_document``,
+            ``invoicing.credit.line_unknown``, ``invoicing.credit.quantity_not_positive``,
+            ``invoicing.credit.exceeds_invoice``, ``invoicing.credit.nothing_to_credit``.
+    """
+    invoice = find_invoice(order, invoice_number)
+    credited = credited_by_line(order, invoice_number)
+    wanted = _requested(invoice, credited, lines)
+    zero = Money.zero(order.currency)
+    reversed_lines: list[InvoiceLine] = []
+    for line in invoice.lines:
+        quantity = wanted.get(line.line_id, ZERO)
+        before = credited.get(line.line_id, Billed(ZERO, zero, zero))
+        remaining = line.quantity - before.quantity
+        if quantity > remaining:
+            raise RuleViolation(
+                CREDIT_EXCEEDS,
+                params={
+                    "number": invoice_number,
+                    "line_id": line.line_id,
+                    "quantity": quantity,
+                    "remaining": remaining,
+                },
+            )
+        if quantity <= 0:
+            continue
+        after = before.quantity + quantity
+        net = max(share(line.net, after, line.quantity) - before.net, zero)
+        tax = max(share(line.tax, after, line.quantity) - before.tax, zero)
+        reversed_lines.append(attrs.evolve(line, quantity=quantity, net=net, tax=tax))
+    if not reversed_lines:
+        raise RuleViolation(CREDIT_EMPTY, params={"number": invoice_number})
+    by_rate = rate_totals(reversed_lines, order.currency)
+    net_total, tax_total = totals(by_rate, order.currency)
+    return CreditNote(
+        number=number,
+        invoice_number=invoice_number,
+        order_id=order.id,
+        customer_id=order.customer.id,
+        kind=invoice.kind,
+        currency=order.currency,
+        issued_at=at,
+        reason=reason,
+        lines=tuple(reversed_lines),
+        tax_by_rate=by_rate,
+        net_total=net_total,
+        tax_total=tax_total,
+    )
+
+
+@attrs.frozen
+class IssuedCreditNote:
+    """What :func:`issue_credit_note` did.
+
+    Attributes:
+        note: The credit note (the first one for a repeated key).
+        result: The lifecycle result (``CreditNoteIssued``).
+    """
+
+    note: CreditNote
+    result: TransitionResult
+
+
+def issue_credit_note(
+    order: Order,
+    *,
+    invoice_number: str,
+    number: str,
+    actor: str,
+    at: datetime,
+    reason: str,
+    lines: Mapping[str, Decimal | int | str] | None = None,
+    idempotency_key: str | None = None,
+) -> IssuedCreditNote:
+    """Issue a credit note against one invoice document and record it on the order.
+
+    The credited quantities of order lines become billable again (unless they were
+    returned): a cancelled invoice can be issued anew.
+
+    Args:
+        order: A confirmed (or later, not archived) order.
+        invoice_number: The invoice to reverse.
+        number: The credit note number (from the invoice numbering port).
+        actor: Who issues it.
+        at: When.
+        reason: Reason code.
+        lines: Quantity per invoice line; all the invoice still carries when None.
+        idempotency_key: Repeat protection: a repeated key returns the first note.
+
+    Raises:
+        IllegalTransition: if the order cannot be invoiced (or credited) now.
+        RuleViolation: ``invoicing.number_taken`` and the codes of :func:`build_credit_note`.
+    """
+    first = repeated(order, idempotency_key, actor=actor, at=at)
+    if first is not None:
+        numbers = {getattr(event, "number", None) for event in first.events}
+        for note in order.credit_notes:
+            if note.number in numbers:
+                return IssuedCreditNote(note, first)
+        raise RuleViolation(KEY_USED_ELSEWHERE, params={"document": "credit note"})
+    if number in document_numbers(order):
+        raise RuleViolation(INVOICE_NUMBER_TAKEN, params={"number": number})
+    note = build_credit_note(
+        order, invoice_number=invoice_number, number=number, at=at, reason=reason, lines=lines
+    )
+    result = lifecycle.record_credit_note(
+        order, note=note, actor=actor, at=at, idempotency_key=idempotency_key
+    )
+    return IssuedCreditNote(note, result)
