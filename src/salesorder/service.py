@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from salesorder import lifecycle
-from salesorder._invoicing_service import InvoicingUseCases
+from salesorder._invoicing_service import InvoicingUseCases as _InvoicingUseCases
 from salesorder.documents import Seller, render_html, render_text
 from salesorder.errors import NotFound, ValidationFailed
 from salesorder.lifecycle import TransitionResult
@@ -77,7 +77,7 @@ class _ChargedLines:
     lines: tuple[_LinePaid, ...]
 
 
-class OrderService(InvoicingUseCases):
+class OrderService(_InvoicingUseCases):
     """Every step of an order's life, on the host's storage, stock and notifications.
 
     The host's ports are keyword arguments; how the service prices, decides and keeps

@@ -7,6 +7,7 @@ the price breakdown, and equals it to the cent once every quantity is invoiced.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +26,7 @@ from salesorder._invoicing.slicing import share
 from salesorder.errors import RuleViolation
 from salesorder.events import DomainEvent, InvoiceIssued
 from salesorder.lifecycle import TransitionResult
-from salesorder.money import Money, to_decimal
+from salesorder.money import Money, minor_unit, to_decimal
 from salesorder.order import InvoiceKind, Order
 from salesorder.pricing import PriceBreakdown
 from salesorder.records import ZERO, InvoiceDocument, InvoiceLine
@@ -276,6 +277,22 @@ def _first_issue(order: Order, result: TransitionResult) -> IssuedInvoice:
     raise RuleViolation(KEY_USED_ELSEWHERE, params={"document": "invoice"})
 
 
+def _check_quantities(
+    order: Order, quantities: Mapping[str, Decimal], *, actor: str, at: datetime
+) -> None:
+    """Raise the lifecycle's own refusal of ``quantities`` (unknown line, not positive).
+
+    Quantities that bill nothing are wrong in a way the lifecycle names best; it checks
+    them on a copy (the copy is changed, never the order: the lifecycle replaces the
+    order's fields and never mutates their values).
+    """
+    trial = copy.copy(order)
+    smallest = Money.of(Decimal(1).scaleb(-minor_unit(order.currency)), order.currency)
+    lifecycle.invoice(
+        trial, kind=InvoiceKind.GENERAL, amount=smallest, lines=quantities, actor=actor, at=at
+    )
+
+
 def issue_invoice(
     order: Order,
     breakdown: PriceBreakdown,
@@ -325,9 +342,20 @@ def issue_invoice(
         quantities = {
             line_id: to_decimal(quantity, what="quantity") for line_id, quantity in lines.items()
         }
-    document = build_invoice(
-        order, breakdown, number=number, at=at, quantities=quantities, kind=kind, calendar=calendar
-    )
+    try:
+        document = build_invoice(
+            order,
+            breakdown,
+            number=number,
+            at=at,
+            quantities=quantities,
+            kind=kind,
+            calendar=calendar,
+        )
+    except RuleViolation as refusal:
+        if refusal.code == INVOICE_EMPTY and quantities:
+            _check_quantities(order, quantities, actor=actor, at=at)
+        raise
     # The lifecycle checks the quantities (line ids, positive, billable) before any write.
     result = lifecycle.invoice(
         order,
