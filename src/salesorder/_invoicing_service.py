@@ -11,6 +11,7 @@ command leaves a gap in the series.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 from salesorder import invoicing
 from salesorder.documents import Seller
 from salesorder.errors import RuleViolation
-from salesorder.events import DomainEvent
+from salesorder.events import DomainEvent, InvoiceOverdue
 from salesorder.invoicing import NUMBERING_MISSING, OpenItems
 from salesorder.order import InvoiceKind, Order
 from salesorder.records import CreditNote, InvoiceDocument
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
 __all__ = ["InvoicingUseCases"]
 
 _T = TypeVar("_T")
+_REMINDERS = uuid.UUID("6f1c35a2-4f0e-5d8b-9a57-6e2f9c0d1b44")
+
+
+def _reminder_id(order_id: str, number: str, day: date) -> str:
+    # 32 hex characters like every other event id; the same for the same invoice and day.
+    return uuid.uuid5(_REMINDERS, f"{order_id}\n{number}\n{day.isoformat()}").hex
 
 
 class InvoicingUseCases:
@@ -165,6 +172,50 @@ class InvoicingUseCases:
     def open_items(self, order_id: str, *, on: date | None = None) -> OpenItems:
         """What the order still owes on day ``on`` (today by the service's clock)."""
         return invoicing.open_items(self.get(order_id), on=on or self.clock.now().date())
+
+    def remind_overdue(self, *, on: date | None = None, actor: str = "system") -> int:
+        """Record an ``InvoiceOverdue`` reminder for every invoice past due with money open.
+
+        Meant for a daily run: each reminder's ``event_id`` is made of the order, the
+        invoice number and the day, and the outbox keeps one event per id, so a second
+        run on the same day records nothing new. Archived orders are included (a
+        completed order may still owe).
+
+        Args:
+            on: The day to judge by (today by the service's clock).
+            actor: Recorded as the reminders' actor.
+
+        Returns:
+            How many overdue invoices the run found.
+        """
+        now = self.clock.now()
+        day = on or now.date()
+        reminders: list[DomainEvent] = []
+        with self._uow() as uow:
+            for order in uow.orders.find():
+                for item in invoicing.open_items(order, on=day).invoices:
+                    if not item.is_overdue:
+                        continue
+                    reminders.append(
+                        InvoiceOverdue(
+                            occurred_at=now,
+                            event_id=_reminder_id(order.id, item.number, day),
+                            order_id=order.id,
+                            actor=actor,
+                            source=order.status.value,
+                            target=order.status.value,
+                            revision=order.revision,
+                            number=item.number,
+                            open_amount=item.open,
+                            due_on=item.due_on,
+                            days_overdue=item.days_overdue,
+                        )
+                    )
+            if reminders:
+                uow.outbox.add(reminders)
+            uow.commit()
+        self._deliver_after_commit()
+        return len(reminders)
 
     def print_document(
         self,

@@ -24,6 +24,7 @@ __all__ = [
     "DeliveryDateChanged",
     "DomainEvent",
     "InvoiceIssued",
+    "InvoiceOverdue",
     "OrderAmended",
     "OrderApproved",
     "OrderCancelled",
@@ -184,6 +185,27 @@ class InvoiceIssued(OrderEvent):
     amount: Money
     tax: Money
     due_on: date
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceOverdue(OrderEvent):
+    """An invoice is past its due date with money still open: the reminder (催款).
+
+    Emitted by a reminder run (``OrderService.remind_overdue``), at most once per
+    invoice and day: its ``event_id`` is made of the order, the invoice number and the
+    day, and an outbox keeps one event per id.
+
+    Attributes:
+        number: The invoice number.
+        open_amount: What is still open on it.
+        due_on: When it was due.
+        days_overdue: Days past ``due_on``.
+    """
+
+    number: str
+    open_amount: Money
+    due_on: date
+    days_overdue: int
 
 
 @attrs.frozen(kw_only=True)
