@@ -297,10 +297,12 @@ from salesorder.testing._order_contracts import (  # noqa: E402
     sample_event,
     sample_order,
 )
+from salesorder.testing._numbering_contracts import InvoiceNumberingContract  # noqa: E402
 from salesorder.testing._uow_contracts import UnitOfWorkContract, UnitOfWorkFactory  # noqa: E402
 
 __all__ += [
     "ContractEventRecorded",
+    "InvoiceNumberingContract",
     "OrderRepositoryContract",
     "OutboxContract",
     "UnitOfWorkContract",
