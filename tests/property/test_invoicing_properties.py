@@ -176,10 +176,12 @@ def test_documents_slice_the_breakdown_exactly(data: PricingInput, draw: st.Data
         items = invoicing.open_items(order, on=at.date())
         assert items.outstanding == items.invoiced - items.credited - items.paid + items.refunded
     # Bill everything left: the documents then add up to the breakdown.
+    refusal: str | None = None
     try:
         invoicing.issue_invoice(order, breakdown, number="LAST", actor=ACTOR, at=at)
     except RuleViolation as error:
-        # Nothing left, or only zero amounts left (an invoice must bill something).
-        assert error.code in ("invoicing.invoice.nothing_to_bill", "lifecycle.amount.not_positive")
+        refusal = error.code
+    # Nothing left, or only zero amounts left (an invoice must bill something).
+    assert refusal in (None, "invoicing.invoice.nothing_to_bill", "lifecycle.amount.not_positive")
     _check_bounds(order, breakdown, equal=True)
     event(f"documents: {len(invoicing.invoice_documents(order))}, notes: {len(order.credit_notes)}")
