@@ -26,7 +26,7 @@ from salesorder._invoicing.codes import (
 )
 from salesorder._invoicing.documents import rate_totals, totals
 from salesorder._invoicing.issue import Billed, document_numbers, invoice_documents, repeated
-from salesorder._invoicing.slicing import share
+from salesorder._invoicing.slicing import slice_of
 from salesorder.errors import RuleViolation
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
@@ -147,8 +147,8 @@ def build_credit_note(
         if quantity <= 0:
             continue
         after = before.quantity + quantity
-        net = max(share(line.net, after, line.quantity) - before.net, zero)
-        tax = max(share(line.tax, after, line.quantity) - before.tax, zero)
+        net = slice_of(line.net, after, line.quantity, before.net)
+        tax = slice_of(line.tax, after, line.quantity, before.tax)
         reversed_lines.append(attrs.evolve(line, quantity=quantity, net=net, tax=tax))
     if not reversed_lines:
         raise RuleViolation(CREDIT_EMPTY, params={"number": invoice_number})

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from salesorder.money import Money
+from salesorder.money import Money, in_exact_context
 from salesorder.order import Order
 from salesorder.records import InvoiceBuyer, InvoiceLine, RateTotal
 from salesorder.sla import BusinessCalendar
@@ -22,15 +22,22 @@ __all__ = ["buyer_of", "due_on", "rate_totals", "totals"]
 _LONGEST_CLOSURE = 370
 
 
+@in_exact_context
 def rate_totals(lines: Iterable[InvoiceLine], currency: str) -> tuple[RateTotal, ...]:
     """The lines added up per tax rate, lowest rate first."""
-    nets: dict[Decimal, Money] = {}
-    taxes: dict[Decimal, Money] = {}
-    zero = Money.zero(currency)
+    # Decimal sums of quantized amounts are exact: Money is built once per rate.
+    sums: dict[Decimal, list[Decimal]] = {}
     for line in lines:
-        nets[line.tax_rate] = nets.get(line.tax_rate, zero) + line.net
-        taxes[line.tax_rate] = taxes.get(line.tax_rate, zero) + line.tax
-    return tuple(RateTotal(rate, nets[rate], taxes[rate]) for rate in sorted(nets))
+        found = sums.get(line.tax_rate)
+        if found is None:
+            sums[line.tax_rate] = [line.net.amount, line.tax.amount]
+        else:
+            found[0] += line.net.amount
+            found[1] += line.tax.amount
+    return tuple(
+        RateTotal(rate, Money.of(net, currency), Money.of(tax, currency))
+        for rate, (net, tax) in sorted(sums.items())
+    )
 
 
 def totals(by_rate: Iterable[RateTotal], currency: str) -> tuple[Money, Money]:

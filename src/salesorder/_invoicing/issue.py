@@ -22,7 +22,7 @@ from salesorder._invoicing.codes import (
     KEY_USED_ELSEWHERE,
 )
 from salesorder._invoicing.documents import buyer_of, due_on, rate_totals, totals
-from salesorder._invoicing.slicing import share
+from salesorder._invoicing.slicing import share, slice_of
 from salesorder.errors import RuleViolation
 from salesorder.events import DomainEvent, InvoiceIssued
 from salesorder.lifecycle import TransitionResult
@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 CHARGE_PREFIX = "charge:"
+ONE = Decimal(1)
 
 
 @attrs.frozen
@@ -89,35 +90,43 @@ def billed_by_line(order: Order) -> dict[str, Billed]:
     return billed
 
 
-def _slice(total: Money, after: Decimal, whole: Decimal, already: Money, legacy: Money) -> Money:
-    # The one slicing rule (see salesorder._invoicing.slicing): what ``after`` units
-    # carry, less what is billed already; never below zero.
-    return max(share(total, after, whole) - already - legacy, Money.zero(total.currency))
-
-
 def _order_lines(
-    order: Order, breakdown: PriceBreakdown, quantities: Mapping[str, Decimal]
+    order: Order,
+    breakdown: PriceBreakdown,
+    quantities: Mapping[str, Decimal],
+    billed: Mapping[str, Billed],
 ) -> list[InvoiceLine]:
-    billed = billed_by_line(order)
-    zero = Money.zero(order.currency)
+    priced_lines = {priced.line_id: priced for priced in breakdown.lines}
+    invoiced_by_line = {ledger.line_id: ledger.invoiced for ledger in order.ledgers}
     lines: list[InvoiceLine] = []
     for line in order.lines:
         quantity = quantities.get(line.line_id, ZERO)
         if quantity <= 0:
             continue
-        try:
-            priced = breakdown.line(line.line_id)
-        except KeyError:
-            raise RuleViolation(INVOICE_NOT_PRICED, params={"line_id": line.line_id}) from None
-        before = billed.get(line.line_id, Billed(ZERO, zero, zero))
-        invoiced = order.ledger(line.line_id).invoiced
-        # Quantities billed by amount-only or line invoices without a document are taken
-        # to carry their share of the line; the documents bill the rest.
-        legacy = max(invoiced - before.quantity, ZERO)
+        priced = priced_lines.get(line.line_id)
+        if priced is None:
+            raise RuleViolation(INVOICE_NOT_PRICED, params={"line_id": line.line_id})
+        invoiced = invoiced_by_line.get(line.line_id, ZERO)
+        before = billed.get(line.line_id)
         after = invoiced + quantity
         whole = priced.quantity
-        net = _slice(priced.net, after, whole, before.net, share(priced.net, legacy, whole))
-        tax = _slice(priced.tax, after, whole, before.tax, share(priced.tax, legacy, whole))
+        if before is None and not invoiced:
+            # The first document of the line: nothing billed to take off.
+            net = share(priced.net, after, whole)
+            tax = share(priced.tax, after, whole)
+        else:
+            # Quantities billed by invoices without a document (amount-only or line
+            # invoices recorded by ``lifecycle.invoice``) are taken to carry their share
+            # of the line; the documents bill the rest.
+            documented = before.quantity if before is not None else ZERO
+            legacy = max(invoiced - documented, ZERO)
+            billed_net = share(priced.net, legacy, whole)
+            billed_tax = share(priced.tax, legacy, whole)
+            if before is not None:
+                billed_net += before.net
+                billed_tax += before.tax
+            net = slice_of(priced.net, after, whole, billed_net)
+            tax = slice_of(priced.tax, after, whole, billed_tax)
         lines.append(
             InvoiceLine(
                 line.line_id,
@@ -135,17 +144,18 @@ def _order_lines(
     return lines
 
 
-def _extra_lines(order: Order, breakdown: PriceBreakdown) -> list[InvoiceLine]:
+def _extra_lines(
+    order: Order, breakdown: PriceBreakdown, billed: Mapping[str, Billed]
+) -> list[InvoiceLine]:
     """Gift lines and charges not billed yet: whole, on the first invoice that finds them."""
-    billed = billed_by_line(order)
-    zero = Money.zero(order.currency)
     known = {line.line_id for line in order.lines}
     lines: list[InvoiceLine] = []
     for gift in breakdown.lines:
         if gift.line_id in known:
             continue
-        before = billed.get(gift.line_id, Billed(ZERO, zero, zero))
-        if before.quantity >= gift.quantity:
+        before = billed.get(gift.line_id)
+        billed_quantity = ZERO if before is None else before.quantity
+        if billed_quantity >= gift.quantity:
             continue
         lines.append(
             InvoiceLine(
@@ -154,17 +164,18 @@ def _extra_lines(order: Order, breakdown: PriceBreakdown) -> list[InvoiceLine]:
                 gift.sku,
                 None,
                 "pcs",
-                gift.quantity - before.quantity,
+                gift.quantity - billed_quantity,
                 gift.unit_price,
-                max(gift.net - before.net, zero),
+                gift.net if before is None else slice_of(gift.net, ONE, ONE, before.net),
                 gift.tax_rate,
-                max(gift.tax - before.tax, zero),
+                gift.tax if before is None else slice_of(gift.tax, ONE, ONE, before.tax),
             )
         )
     for charge in breakdown.charges:
         line_id = CHARGE_PREFIX + charge.charge_id
-        before = billed.get(line_id, Billed(ZERO, zero, zero))
-        if before.quantity >= 1:
+        before = billed.get(line_id)
+        billed_quantity = ZERO if before is None else before.quantity
+        if billed_quantity >= ONE:
             continue
         lines.append(
             InvoiceLine(
@@ -173,11 +184,11 @@ def _extra_lines(order: Order, breakdown: PriceBreakdown) -> list[InvoiceLine]:
                 charge.kind,
                 None,
                 "-",
-                Decimal(1) - before.quantity,
+                ONE - billed_quantity,
                 charge.amount,
-                max(charge.net - before.net, zero),
+                charge.net if before is None else slice_of(charge.net, ONE, ONE, before.net),
                 charge.tax_rate,
-                max(charge.tax - before.tax, zero),
+                charge.tax if before is None else slice_of(charge.tax, ONE, ONE, before.tax),
             )
         )
     return lines
@@ -212,7 +223,10 @@ def build_invoice(
         RuleViolation: ``invoicing.invoice.nothing_to_bill`` when no line is billed,
             ``invoicing.invoice.line_not_priced`` for a line the breakdown lacks.
     """
-    lines = _order_lines(order, breakdown, quantities) + _extra_lines(order, breakdown)
+    billed = billed_by_line(order)
+    lines = _order_lines(order, breakdown, quantities, billed) + _extra_lines(
+        order, breakdown, billed
+    )
     if not lines:
         raise RuleViolation(INVOICE_EMPTY)
     by_rate = rate_totals(lines, order.currency)

@@ -25,10 +25,9 @@ from decimal import Decimal
 
 from salesorder.money import Money, in_exact_context, minor_unit
 
-__all__ = ["share"]
+__all__ = ["share", "slice_of"]
 
 
-@in_exact_context
 def share(total: Money, part: Decimal, whole: Decimal) -> Money:
     """The share of ``total`` that ``part`` of ``whole`` units carry, rounded half-up.
 
@@ -41,10 +40,36 @@ def share(total: Money, part: Decimal, whole: Decimal) -> Money:
         ``total * part / whole`` quantized to the currency's minor unit; ``total``
         itself when ``part >= whole``; zero when ``part <= 0``.
     """
+    # The whole and nothing are decided without arithmetic (the whole-order invoice).
     if part >= whole:
         return total
     if part <= 0:
         return Money.zero(total.currency)
+    return _proportion(total, part, whole)
+
+
+@in_exact_context
+def _proportion(total: Money, part: Decimal, whole: Decimal) -> Money:
     quantum = Decimal(1).scaleb(-minor_unit(total.currency))
     amount = (total.amount * part / whole).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
     return Money.of(amount, total.currency)
+
+
+def slice_of(total: Money, after: Decimal, whole: Decimal, billed: Money) -> Money:
+    """What a document bills when it takes the billed units to ``after``: the rule.
+
+    Args:
+        total: The amount of ``whole`` units (a priced line's net or tax, or an invoice
+            line's for a credit note).
+        after: Units billed (or credited) once the document is issued.
+        whole: All units.
+        billed: What the documents before bill for these units already.
+
+    Returns:
+        ``share(total, after, whole) - billed``, never below zero.
+    """
+    part = share(total, after, whole)
+    if not billed:
+        return part
+    rest = part - billed
+    return rest if rest.amount > 0 else Money.zero(total.currency)
