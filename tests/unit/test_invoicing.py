@@ -515,3 +515,85 @@ class TestPrinting:
         breakdown = price(order, price_list=usd, at=AT, tax=TAX)
         document = issue(order, breakdown, "INV-1").document
         assert "大写" not in invoicing.render_document_text(document, seller=SELLER)
+
+
+class TestReceivablesAnalytics:
+    def orders(self) -> list[Order]:
+        """Two customers' invoices, due 30 days after issue, partly paid."""
+        first = make_order(("1", "A", "3", "VAT0"), due_days=30)
+        breakdown = priced(first)
+        issue(first, breakdown, "INV-1", lines={"1": 1})  # due 2027-01-04 (Monday)
+        later = AT + timedelta(days=40)
+        invoicing.issue_invoice(
+            first, breakdown, number="INV-2", actor="F", at=later, lines={"1": 1}
+        )
+        lifecycle.record_payment(first, amount=cny(50), actor="F", at=AT)
+        second = Order(
+            id="o-2",
+            customer=Customer(id="C-2", name="-"),
+            currency="CNY",
+            lines=(OrderLine("1", "A", "a", Decimal(1), tax_code="VAT0"),),
+            payment_terms=PaymentTerms(due_days=0),
+        )
+        second.status = Status.CONFIRMED
+        issue(second, priced(second), "INV-3")  # due on issue, 2026-12-04
+        return [first, second]
+
+    def test_open_amounts_are_aged_past_their_due_date(self) -> None:
+        from salesorder.analytics import AGEING_BUCKETS, receivables_ageing
+
+        on = date(2027, 3, 10)
+        report = receivables_ageing(self.orders(), on=on, currency="CNY")
+        assert list(report.buckets) == list(AGEING_BUCKETS)
+        # INV-1: 100 - 50 paid, due 2027-01-04: 65 days. INV-2: due 2027-02-15: 23 days.
+        # INV-3: due 2026-12-04: 96 days.
+        assert report.buckets == {
+            "not_due": cny(0),
+            "0-30": cny(100),
+            "31-60": cny(0),
+            "61-90": cny(50),
+            "90+": cny(100),
+        }
+        assert report.total == cny(250)
+        assert report.by_customer["C-2"]["90+"] == cny(100)
+        assert sum(report.by_customer["C-1"].values(), cny(0)) == cny(150)
+
+    def test_the_books_of_a_past_day_leave_later_documents_out(self) -> None:
+        from salesorder.analytics import receivables_ageing
+
+        report = receivables_ageing(self.orders(), on=AT.date(), currency="CNY")
+        assert report.buckets["not_due"] == cny(50)
+        assert report.buckets["0-30"] == cny(100)  # INV-3, due today
+        assert report.total == cny(150)
+
+    def test_days_sales_outstanding(self) -> None:
+        from salesorder.analytics import days_sales_outstanding
+
+        on = date(2027, 3, 3)  # 90 days: 2026-12-04 .. 2027-03-03
+        dso = days_sales_outstanding(self.orders(), on=on, currency="CNY", days=90)
+        # 250 open over 300 billed, times 90 days.
+        assert dso == Decimal(75)
+        assert (
+            days_sales_outstanding(self.orders(), on=AT.date() - timedelta(days=1), currency="CNY")
+            is None
+        )
+
+    def test_foreign_currency_and_bad_period_are_coded(self) -> None:
+        from salesorder.analytics import (
+            AnalyticsError,
+            ForeignCurrency,
+            days_sales_outstanding,
+            receivables_ageing,
+        )
+        from salesorder.errors import CurrencyMismatch
+
+        orders = self.orders()
+        with pytest.raises(CurrencyMismatch):
+            receivables_ageing(orders, on=AT.date(), currency="USD")
+        skipped = receivables_ageing(
+            orders, on=AT.date(), currency="USD", foreign=ForeignCurrency.SKIP
+        )
+        assert skipped.total == Money(0, "USD")
+        with pytest.raises(AnalyticsError) as info:
+            days_sales_outstanding(orders, on=AT.date(), currency="CNY", days=0)
+        assert info.value.code == "analytics.period.invalid"

@@ -1,5 +1,8 @@
 """Receivables (应收): what each invoice of an order still asks for, and when it was due.
 
+Everything is judged at the end of one day: documents issued and money received later
+do not count.
+
 Money received is allocated to the open invoices oldest due first (then by number):
 a host that allocates otherwise reads the per-order totals, which do not depend on
 the allocation. Invariant: ``outstanding == invoiced − credited − paid + refunded``
@@ -81,15 +84,21 @@ class OpenItems:
 
 
 def _order_items(order: Order, on: date) -> OpenItems:
+    # As the books stood at the end of day ``on``: later documents and money left out.
     zero = Money.zero(order.currency)
-    documents = sorted(invoice_documents(order), key=lambda d: (d.due_on, d.issued_at, d.number))
+    documents = sorted(
+        (d for d in invoice_documents(order) if d.issued_at.date() <= on),
+        key=lambda d: (d.due_on, d.issued_at, d.number),
+    )
     credited_by_invoice: dict[str, Money] = {}
     for note in order.credit_notes:
-        credited_by_invoice[note.invoice_number] = (
-            credited_by_invoice.get(note.invoice_number, zero) + note.gross_total
-        )
-    paid = sum((p.amount for p in order.payments if p.kind is PaymentKind.PAYMENT), zero)
-    refunded = sum((p.amount for p in order.payments if p.kind is PaymentKind.REFUND), zero)
+        if note.issued_at.date() <= on:
+            credited_by_invoice[note.invoice_number] = (
+                credited_by_invoice.get(note.invoice_number, zero) + note.gross_total
+            )
+    payments = [p for p in order.payments if p.at.date() <= on]
+    paid = sum((p.amount for p in payments if p.kind is PaymentKind.PAYMENT), zero)
+    refunded = sum((p.amount for p in payments if p.kind is PaymentKind.REFUND), zero)
     invoiced = sum((d.gross_total for d in documents), zero)
     credited = sum(credited_by_invoice.values(), zero)
     available = max(paid - refunded, zero)
@@ -130,7 +139,11 @@ def _order_items(order: Order, on: date) -> OpenItems:
 
 
 def open_items(order: Order, *, on: date) -> OpenItems:
-    """The open items of one order on day ``on``."""
+    """The open items of one order at the end of day ``on``.
+
+    Documents issued and money received after ``on`` are left out, so the view of a
+    past day is what the books said then.
+    """
     return _order_items(order, on)
 
 
