@@ -101,7 +101,7 @@ def receivables_ageing(
         CurrencyMismatch: ``analytics.currency.mixed`` for an order in another currency
             when ``foreign`` is ``refuse``.
     """
-    zero = Money.zero(currency)
+    zero = Money.zero(currency).quantize()
     buckets = dict.fromkeys(AGEING_BUCKETS, zero)
     by_customer: dict[str, dict[str, Money]] = {}
     for order in _orders_in(orders, currency, foreign):
@@ -149,7 +149,7 @@ def days_sales_outstanding(
     if days <= 0:
         raise AnalyticsError(PERIOD_INVALID)
     first = on - timedelta(days=days - 1)
-    zero = Money.zero(currency)
+    zero = Money.zero(currency).quantize()
     outstanding = zero
     billed = zero
     for order in _orders_in(orders, currency, foreign):

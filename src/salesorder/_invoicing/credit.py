@@ -27,9 +27,10 @@ from salesorder._invoicing.codes import (
 from salesorder._invoicing.documents import rate_totals, totals
 from salesorder._invoicing.issue import Billed, document_numbers, invoice_documents, repeated
 from salesorder._invoicing.slicing import slice_of
+from salesorder._invoicing.slicing import zero as zero_money
 from salesorder.errors import RuleViolation
 from salesorder.lifecycle import TransitionResult
-from salesorder.money import Money, to_decimal
+from salesorder.money import to_decimal
 from salesorder.order import Order
 from salesorder.records import ZERO, CreditNote, InvoiceDocument, InvoiceLine
 
@@ -59,7 +60,7 @@ def find_invoice(order: Order, number: str) -> InvoiceDocument:
 
 def credited_by_line(order: Order, invoice_number: str) -> dict[str, Billed]:
     """Per invoice line: the quantity, net and tax its credit notes reversed so far."""
-    zero = Money.zero(order.currency)
+    zero = zero_money(order.currency)
     credited: dict[str, Billed] = {}
     for note in order.credit_notes:
         if note.invoice_number != invoice_number:
@@ -128,7 +129,7 @@ def build_credit_note(
     invoice = find_invoice(order, invoice_number)
     credited = credited_by_line(order, invoice_number)
     wanted = _requested(invoice, credited, lines)
-    zero = Money.zero(order.currency)
+    zero = zero_money(order.currency)
     reversed_lines: list[InvoiceLine] = []
     for line in invoice.lines:
         quantity = wanted.get(line.line_id, ZERO)

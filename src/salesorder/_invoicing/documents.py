@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from salesorder._invoicing.slicing import zero as zero_money
 from salesorder.money import Money, in_exact_context
 from salesorder.order import Order
 from salesorder.records import InvoiceBuyer, InvoiceLine, RateTotal
@@ -42,7 +43,7 @@ def rate_totals(lines: Iterable[InvoiceLine], currency: str) -> tuple[RateTotal,
 
 def totals(by_rate: Iterable[RateTotal], currency: str) -> tuple[Money, Money]:
     """Σ net and Σ tax over the rate totals."""
-    zero = Money.zero(currency)
+    zero = zero_money(currency)
     net, tax = zero, zero
     for rate in by_rate:
         net += rate.net

@@ -23,6 +23,7 @@ from salesorder._invoicing.codes import (
 )
 from salesorder._invoicing.documents import buyer_of, due_on, rate_totals, totals
 from salesorder._invoicing.slicing import share, slice_of
+from salesorder._invoicing.slicing import zero as zero_money
 from salesorder.errors import RuleViolation
 from salesorder.events import DomainEvent, InvoiceIssued
 from salesorder.lifecycle import TransitionResult
@@ -70,7 +71,7 @@ def document_numbers(order: Order) -> set[str]:
 
 def billed_by_line(order: Order) -> dict[str, Billed]:
     """Per line id: quantity, net and tax of the invoice documents minus the credit notes."""
-    zero = Money.zero(order.currency)
+    zero = zero_money(order.currency)
     billed: dict[str, Billed] = {}
 
     def add(line: InvoiceLine, sign: int) -> None:
@@ -275,7 +276,7 @@ def repeated(order: Order, key: str | None, *, actor: str, at: datetime) -> Tran
     return lifecycle.invoice(
         order,
         kind=InvoiceKind.GENERAL,
-        amount=Money.zero(order.currency),
+        amount=zero_money(order.currency),
         actor=actor,
         at=at,
         idempotency_key=key,

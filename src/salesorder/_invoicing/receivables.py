@@ -18,6 +18,7 @@ from datetime import date
 import attrs
 
 from salesorder._invoicing.issue import invoice_documents
+from salesorder._invoicing.slicing import zero as zero_money
 from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.records import PaymentKind
@@ -85,7 +86,7 @@ class OpenItems:
 
 def _order_items(order: Order, on: date) -> OpenItems:
     # As the books stood at the end of day ``on``: later documents and money left out.
-    zero = Money.zero(order.currency)
+    zero = zero_money(order.currency)
     documents = sorted(
         (d for d in invoice_documents(order) if d.issued_at.date() <= on),
         key=lambda d: (d.due_on, d.issued_at, d.number),
@@ -159,7 +160,7 @@ def open_items_by_customer(
 
 
 def _combine(parts: list[OpenItems], currency: str) -> OpenItems:
-    zero = Money.zero(currency)
+    zero = zero_money(currency)
     return OpenItems(
         currency,
         sum((p.invoiced for p in parts), zero),

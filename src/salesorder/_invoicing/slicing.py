@@ -21,11 +21,18 @@ invoice line carries.
 from __future__ import annotations
 
 import decimal
+import functools
 from decimal import Decimal
 
 from salesorder.money import Money, in_exact_context, minor_unit
 
-__all__ = ["share", "slice_of"]
+__all__ = ["share", "slice_of", "zero"]
+
+
+@functools.cache
+def zero(currency: str) -> Money:
+    """Zero in ``currency``, quantized to its minor unit (``0.00``): documents print it so."""
+    return Money.zero(currency).quantize()
 
 
 def share(total: Money, part: Decimal, whole: Decimal) -> Money:
@@ -44,7 +51,7 @@ def share(total: Money, part: Decimal, whole: Decimal) -> Money:
     if part >= whole:
         return total
     if part <= 0:
-        return Money.zero(total.currency)
+        return zero(total.currency)
     return _proportion(total, part, whole)
 
 
@@ -72,4 +79,4 @@ def slice_of(total: Money, after: Decimal, whole: Decimal, billed: Money) -> Mon
     if not billed:
         return part
     rest = part - billed
-    return rest if rest.amount > 0 else Money.zero(total.currency)
+    return rest if rest.amount > 0 else zero(total.currency)
