@@ -90,12 +90,14 @@ class InvoicingUseCases:
         actor: str,
         lines: Mapping[str, Decimal | int | str] | None = None,
         kind: InvoiceKind | str | None = None,
+        delivered_only: bool = False,
         idempotency_key: str | None = None,
     ) -> InvoiceDocument:
         """Issue a numbered invoice document (开票) for line quantities.
 
         By default it bills everything still billable (ordered minus returned minus
-        invoiced), with every gift line and charge not billed yet; the figures are exact
+        invoiced), or with ``delivered_only`` what was delivered and not invoiced yet
+        (按签收开票), with every gift line and charge not billed yet; the figures are exact
         slices of the order's price breakdown (:func:`salesorder.invoicing.build_invoice`),
         the due date follows the payment terms on the service's working calendar. Emits
         ``OrderInvoiced`` and ``InvoiceIssued`` (the payment notice).
@@ -122,6 +124,7 @@ class InvoicingUseCases:
                 lines=lines,
                 kind=kind,
                 calendar=self._calendar,
+                delivered_only=delivered_only,
                 idempotency_key=idempotency_key,
             )
             return issued.document, issued.events

@@ -58,6 +58,7 @@ from salesorder._invoicing.issue import (
     IssuedInvoice,
     billed_by_line,
     build_invoice,
+    deliverable_billing,
     invoice_documents,
     issue_invoice,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "build_credit_note",
     "build_invoice",
     "credited_by_line",
+    "deliverable_billing",
     "due_on",
     "find_invoice",
     "invoice_documents",

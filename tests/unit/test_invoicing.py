@@ -16,7 +16,7 @@ from salesorder.invoicing import share
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope
 from salesorder.order import Customer, InvoiceInfo, InvoiceKind, Order, OrderLine, PaymentTerms
 from salesorder.pricing import Charge, ChargeKind, PriceBreakdown, PriceList, TaxPolicy, price
-from salesorder.records import Status
+from salesorder.records import LineLedger, Status
 from salesorder.sla import WeekendCalendar
 
 AT = datetime(2026, 12, 4, 10, tzinfo=UTC)  # a Friday
@@ -298,6 +298,21 @@ class TestIssueInvoice:
         order.status = Status.APPROVED
         with pytest.raises(IllegalTransition):
             issue(order, priced(order), "INV-1")
+
+    def test_delivered_only_bills_what_was_signed_for(self) -> None:
+        order = make_order(("1", "A", "4"), ("2", "B", "2"))
+        order.status = Status.PARTIALLY_SHIPPED
+        order.ledgers = (
+            LineLedger("1", shipped=Decimal(3), delivered=Decimal(3)),
+            LineLedger("2", shipped=Decimal(1)),
+        )
+        breakdown = priced(order)
+        first = issue(order, breakdown, "INV-1", delivered_only=True).document
+        assert [(line.line_id, line.quantity) for line in first.lines] == [("1", Decimal(3))]
+        assert invoicing.deliverable_billing(order) == {}
+        with pytest.raises(RuleViolation) as info:
+            issue(order, breakdown, "INV-2", delivered_only=True)
+        assert info.value.code == "invoicing.invoice.nothing_to_bill"
 
     def test_quantities_of_invoices_without_a_document_are_taken_as_billed(self) -> None:
         order = make_order(("1", "A", "4", "VAT0"))

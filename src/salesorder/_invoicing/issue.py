@@ -38,6 +38,7 @@ __all__ = [
     "IssuedInvoice",
     "billed_by_line",
     "build_invoice",
+    "deliverable_billing",
     "document_numbers",
     "invoice_documents",
     "issue_invoice",
@@ -267,6 +268,24 @@ class IssuedInvoice:
     events: tuple[DomainEvent, ...]
 
 
+def deliverable_billing(order: Order) -> dict[str, Decimal]:
+    """What each line may be invoiced for when only delivered goods are billed.
+
+    Delivered minus returned minus invoiced, never more than the billable quantity
+    (:func:`salesorder.lifecycle.billable_quantities`); lines with nothing left are
+    left out.
+    """
+    billable = lifecycle.billable_quantities(order)
+    found: dict[str, Decimal] = {}
+    for line_id, left in billable.items():
+        ledger = order.ledger(line_id)
+        delivered = ledger.delivered - ledger.returned - ledger.invoiced
+        quantity = min(left, delivered)
+        if quantity > 0:
+            found[line_id] = quantity
+    return found
+
+
 def repeated(order: Order, key: str | None, *, actor: str, at: datetime) -> TransitionResult | None:
     """The first result of a billing command (invoice or credit note) repeated with ``key``."""
     if key is None or not any(known == key for known, _, _ in order.idempotency):
@@ -318,6 +337,7 @@ def issue_invoice(
     lines: Mapping[str, Decimal | int | str] | None = None,
     kind: InvoiceKind | str | None = None,
     calendar: BusinessCalendar | None = None,
+    delivered_only: bool = False,
     idempotency_key: str | None = None,
 ) -> IssuedInvoice:
     """Issue a numbered invoice document (开票) and record it on the order.
@@ -333,9 +353,11 @@ def issue_invoice(
         number: The invoice number (from the invoice numbering port).
         actor: Who issues it.
         at: When.
-        lines: Quantity per line; everything still billable when None.
+        lines: Quantity per line; everything still billable when None (with
+            ``delivered_only``: everything delivered and not invoiced yet).
         kind: ``general`` or ``vat_special``; the order's request when None.
         calendar: Working days for the due date.
+        delivered_only: Bill what was delivered (按签收开票) when ``lines`` is None.
         idempotency_key: Repeat protection: a repeated key returns the first document.
 
     Returns:
@@ -352,7 +374,9 @@ def issue_invoice(
     if number in document_numbers(order):
         raise RuleViolation(INVOICE_NUMBER_TAKEN, params={"number": number})
     if lines is None:
-        quantities = lifecycle.billable_quantities(order)
+        quantities = (
+            deliverable_billing(order) if delivered_only else lifecycle.billable_quantities(order)
+        )
     else:
         quantities = {
             line_id: to_decimal(quantity, what="quantity") for line_id, quantity in lines.items()
