@@ -22,6 +22,7 @@ from salesorder.documents import Seller
 from salesorder.errors import RuleViolation
 from salesorder.events import DomainEvent, InvoiceOverdue
 from salesorder.invoicing import NUMBERING_MISSING, OpenItems
+from salesorder.money import Money
 from salesorder.order import InvoiceKind, Order
 from salesorder.records import CreditNote, InvoiceDocument
 
@@ -139,12 +140,15 @@ class InvoicingUseCases:
         actor: str,
         reason: str,
         lines: Mapping[str, Decimal | int | str] | None = None,
+        amount: Money | None = None,
         idempotency_key: str | None = None,
     ) -> CreditNote:
         """Issue a credit note (红字发票) reversing all or part of one invoice document.
 
-        Emits ``CreditNoteIssued``. The credited quantities of order lines become
-        billable again unless they were returned.
+        ``lines`` names quantities per invoice line (everything the invoice still
+        carries when None); ``amount`` is a price reduction (折让) instead, spread over
+        the invoice's lines with no quantity. Emits ``CreditNoteIssued``. The credited
+        quantities of order lines become billable again unless they were returned.
 
         Returns:
             The credit note (the first one for a repeated key).
@@ -166,6 +170,7 @@ class InvoicingUseCases:
                 at=now,
                 reason=reason,
                 lines=lines,
+                amount=amount,
                 idempotency_key=idempotency_key,
             )
             return issued.note, tuple(issued.result.events)

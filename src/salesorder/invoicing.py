@@ -33,6 +33,7 @@ Invariants (checked by ``tests/property/test_invoicing_properties.py``):
 from __future__ import annotations
 
 from salesorder._invoicing.codes import (
+    CREDIT_AMOUNT_INVALID,
     CREDIT_EMPTY,
     CREDIT_EXCEEDS,
     CREDIT_LINE_UNKNOWN,
@@ -73,6 +74,7 @@ from salesorder._invoicing.slicing import share
 from salesorder.records import CreditNote, InvoiceBuyer, InvoiceDocument, InvoiceLine, RateTotal
 
 __all__ = [
+    "CREDIT_AMOUNT_INVALID",
     "CREDIT_EMPTY",
     "CREDIT_EXCEEDS",
     "CREDIT_LINE_UNKNOWN",

@@ -306,7 +306,7 @@ class InvoiceLine:
         name: What is billed (product name, or the charge kind).
         specification: Model or specification (规格型号).
         unit: Unit of measure.
-        quantity: Quantity billed (positive).
+        quantity: Quantity billed (positive); 0 on a credit note's price reduction.
         unit_price: Unit price as priced (before discounts; tax included when the
             prices were).
         net: Amount before tax (after discounts).

@@ -8,16 +8,18 @@ notes, payments and refunds the commands accept:
   tax rate, net and tax;
 * once everything is invoiced, they are equal to the cent, credit notes in between
   or not;
-* a credit note never takes more than its invoice still carries;
+* a credit note never takes more than its invoice still carries; a price reduction is
+  never billed back by later invoices;
 * outstanding = invoiced − credited − paid + refunded;
 * a refused command changes nothing.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+import attrs
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -65,7 +67,9 @@ def _billed_rates(order: Order) -> dict[Decimal, tuple[Money, Money]]:
     return rates
 
 
-def _check_bounds(order: Order, breakdown: PriceBreakdown, *, equal: bool) -> None:
+def _check_bounds(
+    order: Order, breakdown: PriceBreakdown, *, equal: bool, reduced: bool = False
+) -> None:
     zero = Money.zero(order.currency)
     amounts = _amounts(breakdown)
     for line_id, billed in invoicing.billed_by_line(order).items():
@@ -81,6 +85,8 @@ def _check_bounds(order: Order, breakdown: PriceBreakdown, *, equal: bool) -> No
         for line_id, (net, tax) in amounts.items():
             if net or tax:
                 assert (billed[line_id].net, billed[line_id].tax) == (net, tax), line_id
+        if reduced:
+            return  # price reductions lower the rates below the breakdown, as they should
         billed_rates = _billed_rates(order)
         for rate, amounts_at_rate in rates.items():
             assert billed_rates.get(rate, (zero, zero)) == amounts_at_rate, rate
@@ -102,86 +108,118 @@ def _refused_changes_nothing(order: Order, error: SalesOrderError, before: objec
     assert encode(order) == before
 
 
+@attrs.define
+class _Run:
+    """One example: the order, its breakdown, and how to draw the next command."""
+
+    order: Order
+    breakdown: PriceBreakdown
+    draw: st.DataObject
+    at: datetime
+    counter: int = 0
+    reduced: bool = False
+
+    def invoice(self) -> None:
+        billable = lifecycle.billable_quantities(self.order)
+        if not billable:
+            return
+        chosen = self.draw.draw(
+            st.lists(st.sampled_from(sorted(billable)), min_size=1, unique=True)
+        )
+        lines = {
+            line_id: billable[line_id] + 1
+            if self.draw.draw(OFTEN_NOT)
+            else self.draw.draw(
+                st.sampled_from([billable[line_id], billable[line_id] / 2, billable[line_id] / 4])
+            )
+            for line_id in chosen
+        }
+        invoicing.issue_invoice(
+            self.order, self.breakdown, number=self.number(), actor=ACTOR, at=self.at, lines=lines
+        )
+
+    def credit(self) -> None:
+        documents = invoicing.invoice_documents(self.order)
+        if not documents:
+            return
+        document = self.draw.draw(st.sampled_from(documents))
+        credited = invoicing.credited_by_line(self.order, document.number)
+        line = self.draw.draw(st.sampled_from(document.lines))
+        left = line.quantity - (credited[line.line_id].quantity if line.line_id in credited else 0)
+        quantity = self.draw.draw(st.sampled_from([left, left / 2, left + 1]))
+        whole = self.draw.draw(st.booleans())
+        invoicing.issue_credit_note(
+            self.order,
+            invoice_number=document.number,
+            number=self.number(),
+            actor=ACTOR,
+            at=self.at,
+            reason="return",
+            lines=None if whole else {line.line_id: quantity},
+        )
+
+    def reduce(self) -> None:
+        documents = invoicing.invoice_documents(self.order)
+        if not documents:
+            return
+        document = self.draw.draw(st.sampled_from(documents))
+        share = Decimal(self.draw.draw(st.integers(min_value=1, max_value=10_000))) / 10_000
+        invoicing.issue_credit_note(
+            self.order,
+            invoice_number=document.number,
+            number=self.number(),
+            actor=ACTOR,
+            at=self.at,
+            reason="price_reduction",
+            amount=(document.gross_total * share).quantize(),
+        )
+        self.reduced = True
+
+    def pay(self) -> None:
+        amount = Money(self.draw.draw(st.integers(min_value=1, max_value=500)), self.order.currency)
+        lifecycle.record_payment(self.order, amount=amount.quantize(), actor=ACTOR, at=self.at)
+
+    def refund(self) -> None:
+        paid = lifecycle.net_paid(self.order)
+        if paid:
+            lifecycle.record_refund(self.order, amount=paid, actor=ACTOR, at=self.at)
+
+    def number(self) -> str:
+        return f"N{self.counter}"
+
+
+ACTIONS = ("invoice", "invoice", "credit", "credit", "reduce", "pay", "refund")
+
+
 @given(pricing_inputs(max_promotions=3), st.data())
 def test_documents_slice_the_breakdown_exactly(data: PricingInput, draw: st.DataObject) -> None:
     priced = _priced(data)
     if priced is None:
         return
     order, breakdown = priced
-    at = data.at
-    counter = 0
+    run = _Run(order, breakdown, draw, data.at)
     for _ in range(draw.draw(st.integers(min_value=0, max_value=8), label="steps")):
-        counter += 1
-        at += timedelta(hours=1)
+        run.counter += 1
+        run.at += timedelta(hours=1)
         before = encode(order)
-        action = draw.draw(
-            st.sampled_from(["invoice", "invoice", "credit", "credit", "pay", "refund"])
-        )
+        action = draw.draw(st.sampled_from(ACTIONS))
         try:
-            if action == "invoice":
-                billable = lifecycle.billable_quantities(order)
-                if not billable:
-                    continue
-                chosen = draw.draw(
-                    st.lists(st.sampled_from(sorted(billable)), min_size=1, unique=True)
-                )
-                lines = {
-                    line_id: billable[line_id] + 1
-                    if draw.draw(OFTEN_NOT)
-                    else draw.draw(
-                        st.sampled_from(
-                            [billable[line_id], billable[line_id] / 2, billable[line_id] / 4]
-                        )
-                    )
-                    for line_id in chosen
-                }
-                invoicing.issue_invoice(
-                    order, breakdown, number=f"N{counter}", actor=ACTOR, at=at, lines=lines
-                )
-            elif action == "credit":
-                documents = invoicing.invoice_documents(order)
-                if not documents:
-                    continue
-                document = draw.draw(st.sampled_from(documents))
-                credited = invoicing.credited_by_line(order, document.number)
-                line = draw.draw(st.sampled_from(document.lines))
-                left = line.quantity - (
-                    credited[line.line_id].quantity if line.line_id in credited else 0
-                )
-                quantity = draw.draw(st.sampled_from([left, left / 2, left + 1]))
-                whole = draw.draw(st.booleans())
-                invoicing.issue_credit_note(
-                    order,
-                    invoice_number=document.number,
-                    number=f"N{counter}",
-                    actor=ACTOR,
-                    at=at,
-                    reason="return",
-                    lines=None if whole else {line.line_id: quantity},
-                )
-            elif action == "pay":
-                amount = Money(draw.draw(st.integers(min_value=1, max_value=500)), order.currency)
-                lifecycle.record_payment(order, amount=amount.quantize(), actor=ACTOR, at=at)
-            else:
-                paid = lifecycle.net_paid(order)
-                if not paid:
-                    continue
-                lifecycle.record_refund(order, amount=paid, actor=ACTOR, at=at)
+            getattr(run, action)()
         except SalesOrderError as error:
             _refused_changes_nothing(order, error, before)
             event(f"refused {action} {error.code}")
         else:
             event(f"accepted {action}")
         _check_bounds(order, breakdown, equal=False)
-        items = invoicing.open_items(order, on=at.date())
+        items = invoicing.open_items(order, on=run.at.date())
         assert items.outstanding == items.invoiced - items.credited - items.paid + items.refunded
     # Bill everything left: the documents then add up to the breakdown.
     refusal: str | None = None
     try:
-        invoicing.issue_invoice(order, breakdown, number="LAST", actor=ACTOR, at=at)
+        invoicing.issue_invoice(order, breakdown, number="LAST", actor=ACTOR, at=run.at)
     except RuleViolation as error:
         refusal = error.code
     # Nothing left, or only zero amounts left (an invoice must bill something).
     assert refusal in (None, "invoicing.invoice.nothing_to_bill", "lifecycle.amount.not_positive")
-    _check_bounds(order, breakdown, equal=True)
+    _check_bounds(order, breakdown, equal=True, reduced=run.reduced)
     event(f"documents: {len(invoicing.invoice_documents(order))}, notes: {len(order.credit_notes)}")

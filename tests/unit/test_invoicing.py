@@ -422,6 +422,73 @@ class TestCreditNote:
         assert restored.credit_notes == order.credit_notes
 
 
+class TestPriceReduction:
+    def test_an_amount_is_spread_over_what_the_invoice_carries(self) -> None:
+        order = make_order(("1", "A", "2"), ("2", "B", "3", "VAT9"))
+        breakdown = priced(order)
+        invoice = issue(order, breakdown, "INV-1").document
+        note = credit(order, "INV-1", "CN-1", reason="price_reduction", amount=cny("50.00")).note  # type: ignore[attr-defined]
+        assert note.gross_total == cny("50.00")
+        assert all(line.quantity == 0 for line in note.lines)
+        assert {line.line_id for line in note.lines} == {"1", "2"}
+        for line in note.lines:
+            original = next(i for i in invoice.lines if i.line_id == line.line_id)
+            assert line.net <= original.net
+            assert line.tax <= original.tax
+        # Nothing becomes billable again, and the rest can still be credited exactly.
+        assert lifecycle.billable_quantities(order) == {}
+        rest = credit(order, "INV-1", "CN-2").note  # type: ignore[attr-defined]
+        assert note.gross_total + rest.gross_total == invoice.gross_total
+        assert note.tax_total + rest.tax_total == invoice.tax_total
+
+    def test_a_reduction_is_not_billed_back_by_later_invoices(self) -> None:
+        order = make_order(("1", "A", "2", "VAT0"))
+        breakdown = priced(order)
+        issue(order, breakdown, "INV-1", lines={"1": 1})
+        credit(order, "INV-1", "CN-1", reason="price_reduction", amount=cny("10.00"))
+        second = issue(order, breakdown, "INV-2").document
+        assert second.net_total == cny("100.00")
+        items = invoicing.open_items(order, on=AT.date())
+        assert items.outstanding == cny("190.00")
+
+    def test_a_quantity_credit_after_a_reduction_takes_its_share_of_the_rest(self) -> None:
+        order = make_order(("1", "A", "2", "VAT0"))
+        issue(order, priced(order), "INV-1")
+        credit(order, "INV-1", "CN-1", reason="price_reduction", amount=cny("20.00"))
+        one = credit(order, "INV-1", "CN-2", lines={"1": 1}).note  # type: ignore[attr-defined]
+        assert one.net_total == cny("90.00")
+
+    @pytest.mark.parametrize(
+        ("amount", "lines", "code"),
+        [
+            (cny("0.00"), None, "invoicing.credit.amount_invalid"),
+            (cny("-1.00"), None, "invoicing.credit.amount_invalid"),
+            (cny("0.001"), None, "invoicing.credit.amount_invalid"),
+            (cny("200.01"), None, "invoicing.credit.amount_invalid"),
+            (cny("1.00"), {"1": 1}, "invoicing.credit.amount_invalid"),
+            (Decimal(1), None, "invoicing.credit.amount_invalid"),
+            (Money("1.00", "USD"), None, "money.currency_mismatch"),
+        ],
+    )
+    def test_a_bad_amount_is_refused_and_changes_nothing(
+        self, amount: object, lines: dict[str, object] | None, code: str
+    ) -> None:
+        order = make_order(("1", "A", "2", "VAT0"))
+        issue(order, priced(order), "INV-1")
+        before = snapshot(order)
+        with pytest.raises(SalesOrderError) as info:
+            credit(order, "INV-1", "CN-1", amount=amount, lines=lines)
+        assert info.value.code == code
+        assert snapshot(order) == before
+
+    def test_a_reduction_prints_without_quantities(self) -> None:
+        order = make_order(("1", "A", "1", "VAT0"))
+        issue(order, priced(order), "INV-1")
+        note = credit(order, "INV-1", "CN-1", amount=cny("10.00")).note  # type: ignore[attr-defined]
+        text = invoicing.render_document_text(note, seller=SELLER)
+        assert "负壹拾元整" in text
+
+
 class TestOpenItems:
     def test_payments_settle_the_oldest_due_invoice_first(self) -> None:
         order = make_order(("1", "A", "2", "VAT0"), due_days=10)

@@ -10,6 +10,7 @@ from typing import Final
 from salesorder.errors import define_code
 
 __all__ = [
+    "CREDIT_AMOUNT_INVALID",
     "CREDIT_EMPTY",
     "CREDIT_EXCEEDS",
     "CREDIT_LINE_UNKNOWN",
@@ -62,6 +63,18 @@ CREDIT_QUANTITY_NOT_POSITIVE: Final = define_code(
     "invoicing.credit.quantity_not_positive",
     en="Line {line_id}: the quantity to credit must be positive, not {quantity}.",
     zh="行 {line_id}:冲红数量必须为正数,而不是 {quantity}。",
+)
+CREDIT_AMOUNT_INVALID: Final = define_code(
+    "invoicing.credit.amount_invalid",
+    en=(
+        "A price reduction on invoice {number} must be one positive amount of the invoice's"
+        " currency, in its minor unit, at most what the invoice still carries, without"
+        " quantities."
+    ),
+    zh=(
+        "发票 {number} 的折让须为发票币种的单一正数金额,精确到最小货币单位,"
+        "不超过发票剩余金额,且不指定数量。"
+    ),
 )
 CREDIT_EMPTY: Final = define_code(
     "invoicing.credit.nothing_to_credit",

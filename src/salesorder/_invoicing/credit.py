@@ -15,6 +15,7 @@ import attrs
 
 from salesorder import lifecycle
 from salesorder._invoicing.codes import (
+    CREDIT_AMOUNT_INVALID,
     CREDIT_EMPTY,
     CREDIT_EXCEEDS,
     CREDIT_LINE_UNKNOWN,
@@ -26,11 +27,11 @@ from salesorder._invoicing.codes import (
 )
 from salesorder._invoicing.documents import rate_totals, totals
 from salesorder._invoicing.issue import Billed, document_numbers, invoice_documents, repeated
-from salesorder._invoicing.slicing import slice_of
+from salesorder._invoicing.slicing import share
 from salesorder._invoicing.slicing import zero as zero_money
 from salesorder.errors import RuleViolation
 from salesorder.lifecycle import TransitionResult
-from salesorder.money import to_decimal
+from salesorder.money import Money, to_decimal
 from salesorder.order import Order
 from salesorder.records import ZERO, CreditNote, InvoiceDocument, InvoiceLine
 
@@ -107,6 +108,7 @@ def build_credit_note(
     at: datetime,
     reason: str,
     lines: Mapping[str, Decimal | int | str] | None = None,
+    amount: Money | None = None,
 ) -> CreditNote:
     """The credit note that reversing ``lines`` of invoice ``invoice_number`` would issue.
 
@@ -119,15 +121,26 @@ def build_credit_note(
         at: The issue time.
         reason: Reason code, e.g. ``return``, ``cancellation``.
         lines: Quantity to reverse per invoice line (order line, gift line or
-            ``charge:<id>``); everything the invoice still carries when None.
+            ``charge:<id>``); everything the invoice still carries when None (and no
+            ``amount``).
+        amount: A price reduction agreed after invoicing (折让): this gross amount,
+            spread over what the invoice's lines still carry, no quantity reversed
+            (the credit lines have quantity 0). Not together with ``lines``.
 
     Raises:
         RuleViolation: ``invoicing.invoice.unknown``, ``invoicing.invoice.not_a_document``,
             ``invoicing.credit.line_unknown``, ``invoicing.credit.quantity_not_positive``,
-            ``invoicing.credit.exceeds_invoice``, ``invoicing.credit.nothing_to_credit``.
+            ``invoicing.credit.exceeds_invoice``, ``invoicing.credit.nothing_to_credit``,
+            ``invoicing.credit.amount_invalid``.
+        CurrencyMismatch: an amount in another currency.
     """
     invoice = find_invoice(order, invoice_number)
     credited = credited_by_line(order, invoice_number)
+    if amount is not None:
+        if lines is not None:
+            raise RuleViolation(CREDIT_AMOUNT_INVALID, params={"number": invoice_number})
+        reduced = _reduction_lines(invoice, credited, amount)
+        return _note(order, invoice, reduced, number=number, at=at, reason=reason)
     wanted = _requested(invoice, credited, lines)
     zero = zero_money(order.currency)
     reversed_lines: list[InvoiceLine] = []
@@ -147,17 +160,63 @@ def build_credit_note(
             )
         if quantity <= 0:
             continue
-        after = before.quantity + quantity
-        net = slice_of(line.net, after, line.quantity, before.net)
-        tax = slice_of(line.tax, after, line.quantity, before.tax)
+        # k of the r units the line still carries reverse k/r of what it still
+        # carries: the last units reverse all of it, so a whole credit is exact.
+        net = share(line.net - before.net, quantity, remaining)
+        tax = share(line.tax - before.tax, quantity, remaining)
         reversed_lines.append(attrs.evolve(line, quantity=quantity, net=net, tax=tax))
     if not reversed_lines:
         raise RuleViolation(CREDIT_EMPTY, params={"number": invoice_number})
+    return _note(order, invoice, reversed_lines, number=number, at=at, reason=reason)
+
+
+def _reduction_lines(
+    invoice: InvoiceDocument, credited: Mapping[str, Billed], amount: Money
+) -> list[InvoiceLine]:
+    """Spread a gross reduction over what each invoice line still carries, exactly."""
+    if not isinstance(amount, Money):
+        raise RuleViolation(CREDIT_AMOUNT_INVALID, params={"number": invoice.number})
+    zero = zero_money(invoice.currency)
+    left: list[tuple[InvoiceLine, Money, Money]] = []
+    for line in invoice.lines:
+        before = credited.get(line.line_id)
+        net = line.net - before.net if before is not None else line.net
+        tax = line.tax - before.tax if before is not None else line.tax
+        left.append((line, net, tax))
+    carried = sum((net + tax for _, net, tax in left), zero)
+    if amount.amount <= 0 or not amount.is_quantized() or amount > carried:
+        raise RuleViolation(
+            CREDIT_AMOUNT_INVALID,
+            params={"number": invoice.number, "amount": amount, "remaining": carried},
+        )
+    parts = amount.allocate([(net + tax).amount for _, net, tax in left])
+    reduced: list[InvoiceLine] = []
+    for (line, net, tax), part in zip(left, parts, strict=True):
+        if not part:
+            continue
+        # The part keeps the line's own split between net and tax.
+        part_tax = min(share(tax, part.amount, (net + tax).amount), part)
+        part_net = part - part_tax
+        if part_net > net:
+            part_net, part_tax = net, part - net
+        reduced.append(attrs.evolve(line, quantity=ZERO, net=part_net, tax=part_tax))
+    return reduced
+
+
+def _note(
+    order: Order,
+    invoice: InvoiceDocument,
+    reversed_lines: list[InvoiceLine],
+    *,
+    number: str,
+    at: datetime,
+    reason: str,
+) -> CreditNote:
     by_rate = rate_totals(reversed_lines, order.currency)
     net_total, tax_total = totals(by_rate, order.currency)
     return CreditNote(
         number=number,
-        invoice_number=invoice_number,
+        invoice_number=invoice.number,
         order_id=order.id,
         customer_id=order.customer.id,
         kind=invoice.kind,
@@ -193,12 +252,14 @@ def issue_credit_note(
     at: datetime,
     reason: str,
     lines: Mapping[str, Decimal | int | str] | None = None,
+    amount: Money | None = None,
     idempotency_key: str | None = None,
 ) -> IssuedCreditNote:
     """Issue a credit note against one invoice document and record it on the order.
 
     The credited quantities of order lines become billable again (unless they were
-    returned): a cancelled invoice can be issued anew.
+    returned): a cancelled invoice can be issued anew. A price reduction (``amount``)
+    credits no quantity: nothing becomes billable again.
 
     Args:
         order: A confirmed (or later, not archived) order.
@@ -208,6 +269,8 @@ def issue_credit_note(
         at: When.
         reason: Reason code.
         lines: Quantity per invoice line; all the invoice still carries when None.
+        amount: A price reduction (折让) instead of quantities: see
+            :func:`build_credit_note`.
         idempotency_key: Repeat protection: a repeated key returns the first note.
 
     Raises:
@@ -224,7 +287,13 @@ def issue_credit_note(
     if number in document_numbers(order):
         raise RuleViolation(INVOICE_NUMBER_TAKEN, params={"number": number})
     note = build_credit_note(
-        order, invoice_number=invoice_number, number=number, at=at, reason=reason, lines=lines
+        order,
+        invoice_number=invoice_number,
+        number=number,
+        at=at,
+        reason=reason,
+        lines=lines,
+        amount=amount,
     )
     result = lifecycle.record_credit_note(
         order, note=note, actor=actor, at=at, idempotency_key=idempotency_key

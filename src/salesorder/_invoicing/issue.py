@@ -71,7 +71,11 @@ def document_numbers(order: Order) -> set[str]:
 
 
 def billed_by_line(order: Order) -> dict[str, Billed]:
-    """Per line id: quantity, net and tax of the invoice documents minus the credit notes."""
+    """Per line id: quantity, net and tax of the invoice documents minus the credit notes.
+
+    Price reductions (credit lines of quantity 0) are left out: they lower what the
+    customer owes, not what the invoices bill for the units.
+    """
     zero = zero_money(order.currency)
     billed: dict[str, Billed] = {}
 
@@ -88,7 +92,10 @@ def billed_by_line(order: Order) -> dict[str, Billed]:
             add(line, 1)
     for note in order.credit_notes:
         for line in note.lines:
-            add(line, -1)
+            # A price reduction (quantity 0) stays off: its units remain billed, and the
+            # invoices of the rest of the line must not bill the reduction back.
+            if line.quantity:
+                add(line, -1)
     return billed
 
 

@@ -178,7 +178,7 @@ def _sheet(document: InvoiceDocument | CreditNote, seller: Seller, style: _Style
             line.name,
             line.specification or "",
             line.unit,
-            style.number(line.quantity * sign),
+            style.number(line.quantity * sign) if line.quantity else "",
             style.money(line.unit_price),
             style.money(line.net * sign),
             style.percent(line.tax_rate),
