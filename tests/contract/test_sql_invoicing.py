@@ -12,7 +12,7 @@ import pytest
 from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
 from salesorder.codec import encode
 from salesorder.demo import START, build_service, tea_shop_payload
-from salesorder.invoicing import invoice_documents
+from salesorder.invoicing import invoice_documents, open_items
 from salesorder.notifications import RecordingNotifier
 from salesorder.ports import InvoiceNumbering, OrderNumbering, ServiceUnitOfWork
 
@@ -84,3 +84,40 @@ def test_sql_reads_back_what_memory_keeps(sql_database: SqlDatabase) -> None:
     )
     assert found["reminders"] == expected["reminders"] == 2
     assert _without_ids(found) == _without_ids(expected)
+
+
+def test_the_invoice_index_answers_by_number_customer_due_date_and_status(
+    sql_database: SqlDatabase,
+) -> None:
+    story(
+        sql_database.unit_of_work,
+        SqlNumbering(sql_database),
+        SqlNumbering(sql_database, prefix="INV"),
+    )
+    with sql_database.unit_of_work() as uow:
+        every = uow.orders.find_invoices()
+        (order,) = uow.orders.find()
+        by_customer = uow.orders.find_invoices(customer_id=order.customer.id)
+        nobody = uow.orders.find_invoices(customer_id="nobody")
+        first = uow.orders.find_invoices(number="INV-202611-000001")
+        still_open = uow.orders.find_invoices(open_only=True)
+        overdue = uow.orders.find_invoices(
+            open_only=True, due_before=START.date() + timedelta(days=90)
+        )
+    documents = invoice_documents(order)
+    assert [row.number for row in every] == sorted(
+        [d.number for d in documents] + [n.number for n in order.credit_notes]
+    )
+    assert by_customer == every
+    assert nobody == []
+    assert [(row.document_type, row.gross_total) for row in first] == [
+        ("invoice", documents[0].gross_total)
+    ]
+    notes = [row for row in every if row.document_type == "credit_note"]
+    assert [(row.invoice_number, row.due_on) for row in notes] == [("INV-202611-000001", None)]
+    expected_open = {
+        item.number: item.open
+        for item in open_items(order, on=START.date() + timedelta(days=365)).invoices
+    }
+    assert {row.number: row.open_amount for row in still_open} == expected_open
+    assert {row.number for row in overdue} == set(expected_open)

@@ -31,7 +31,7 @@ import contextlib
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Final, Literal, Self
 
@@ -40,8 +40,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-# The stock store's tables live on METADATA too (see _sql_schema, which both import).
+# The stock store's and the invoice index's tables live on METADATA too (_sql_schema).
+from salesorder.adapters import _sql_invoices as invoice_index
 from salesorder.adapters import _sql_schema as schema
+from salesorder.adapters._sql_invoices import InvoiceRow
 from salesorder.adapters._sql_schema import INTERRUPTED_WRITE, METADATA, TABLE_PREFIX
 from salesorder.adapters._sql_stock import SqlStockStore
 from salesorder.adapters._sql_stock_tables import Quantity
@@ -58,6 +60,7 @@ from salesorder.quotes import Quote
 
 __all__ = [
     "METADATA",
+    "InvoiceRow",
     "Quantity",
     "SqlCouponLedger",
     "SqlDatabase",
@@ -317,6 +320,7 @@ class SqlOrderRepository:
                         tenant_id=self._tenant, id=order.id, version=1, **_order_row(order)
                     )
                 )
+                invoice_index.write_invoices(self._connection, self._tenant, order)
         except sa.exc.IntegrityError:
             order.version = previous
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0}) from None
@@ -344,6 +348,8 @@ class SqlOrderRepository:
                     )
                     .values(version=expected_version + 1, **_order_row(order))
                 )
+                if result.rowcount == 1:
+                    invoice_index.write_invoices(self._connection, self._tenant, order)
         except sa.exc.IntegrityError:
             order.version = previous
             raise ConcurrencyConflict(
@@ -360,6 +366,31 @@ class SqlOrderRepository:
         if exists is None:
             raise NotFound(params={"entity": "order", "id": order.id})
         raise ConcurrencyConflict(params={"entity": "order", "expected": expected_version})
+
+    def find_invoices(
+        self,
+        *,
+        number: str | None = None,
+        customer_id: str | None = None,
+        order_id: str | None = None,
+        due_before: date | None = None,
+        open_only: bool = False,
+    ) -> list[InvoiceRow]:
+        """Invoice documents and credit notes by number, customer, order, due date, status.
+
+        Reads the ``so_invoices`` index (rewritten with each save of an order that has
+        documents), not the orders: ``open_only`` keeps invoices with money still open,
+        ``due_before`` those due before that day (with ``open_only``: overdue ones).
+        """
+        return invoice_index.find_invoices(
+            self._connection,
+            self._tenant,
+            number=number,
+            customer_id=customer_id,
+            order_id=order_id,
+            due_before=due_before,
+            open_only=open_only,
+        )
 
     def find_by_number(self, number: str) -> Order | None:
         """The order with this number in this tenant, if any."""
