@@ -30,8 +30,9 @@ Invariants
 This module is the public face; the implementation is private, in
 ``salesorder._analytics``: ``common`` (codes, options, result values, the views of
 quotes and stock movements, exact rounding), ``sales`` (what an order sold, group keys,
-sales and quote conversion), ``cycles`` (cycle times, SLA compliance) and ``turnover``
-(inventory turnover).
+sales and quote conversion), ``cycles`` (cycle times, SLA compliance), ``turnover``
+(inventory turnover) and ``receivables`` (ageing of open invoices, days sales
+outstanding).
 """
 
 from __future__ import annotations
@@ -65,6 +66,12 @@ from salesorder._analytics.cycles import (
     cycle_times_by,
     sla_compliance,
 )
+from salesorder._analytics.receivables import (
+    AGEING_BUCKETS,
+    AgeingReport,
+    days_sales_outstanding,
+    receivables_ageing,
+)
 from salesorder._analytics.sales import (
     counts_as_sale,
     customer_lifetime_values,
@@ -81,10 +88,12 @@ from salesorder._analytics.turnover import (
 )
 
 __all__ = [
+    "AGEING_BUCKETS",
     "DEFAULT_MOVEMENT_KINDS",
     "NO_KEY",
     "RATIO_PLACES",
     "SALES_STATUSES",
+    "AgeingReport",
     "AnalyticsError",
     "ComplianceStats",
     "ConversionStats",
@@ -107,12 +116,14 @@ __all__ = [
     "cycle_time",
     "cycle_times",
     "cycle_times_by",
+    "days_sales_outstanding",
     "inventory_turnover",
     "order_sales",
     "period_key",
     "product_sales",
     "quote_conversion",
     "quote_conversion_by",
+    "receivables_ageing",
     "sales_by",
     "sales_summary",
     "sla_compliance",

@@ -34,7 +34,7 @@ from salesorder.lifecycle import ApprovalPolicy, ChangeQuantity
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier
 from salesorder.order import CustomerTier, Order, new_id
-from salesorder.ports import OrderNumbering, ServiceUnitOfWork, StockStore
+from salesorder.ports import InvoiceNumbering, OrderNumbering, ServiceUnitOfWork, StockStore
 from salesorder.pricing import PriceEntry, PriceList, Promotion, Target, TaxPolicy, ThresholdOff
 from salesorder.quotes import Quote
 from salesorder.records import Status
@@ -208,6 +208,7 @@ def build_service(
     unit_of_work: Callable[[], ServiceUnitOfWork] | None = None,
     numbering: OrderNumbering | None = None,
     quote_numbering: OrderNumbering | None = None,
+    invoice_numbering: InvoiceNumbering | None = None,
 ) -> OrderService:
     """The set-up the demo (and a host's first prototype) uses; embedded by default."""
     return OrderService(
@@ -215,6 +216,7 @@ def build_service(
         clock=clock,
         numbering=numbering or PatternNumbering(),
         quote_numbering=quote_numbering or PatternNumbering(prefix="QT"),
+        invoice_numbering=invoice_numbering or PatternNumbering(prefix="INV"),
         pricing_settings=PricingSettings(
             price_list=demo_price_list(),
             promotions=(

@@ -50,6 +50,7 @@ __all__ = [
     "LineView",
     "PriceBreakdownView",
     "Seller",
+    "document_language",
     "render_html",
     "render_text",
     "rmb_upper",
@@ -153,7 +154,7 @@ def _as_amount(amount: Money | Decimal | int | str) -> Decimal:
 
 
 @in_exact_context
-def rmb_upper(amount: Money | Decimal | int | str) -> str:
+def rmb_upper(amount: Money | Decimal | int | str, *, allow_negative: bool = False) -> str:
     """Write a CNY amount in Chinese financial capitals (人民币大写).
 
     The PBoC rules leave three choices open; this function always takes the same side:
@@ -166,18 +167,23 @@ def rmb_upper(amount: Money | Decimal | int | str) -> str:
       ``拾`` at the head of an amount.
 
     Runs of zeros in the middle become one ``零``; trailing zeros are not written.
-    The text has no ``人民币`` prefix: forms print it in front.
+    The text has no ``人民币`` prefix: forms print it in front. A credit document (红字发票)
+    writes its negative amount with ``负`` in front (``-113`` → ``负壹佰壹拾叁元整``) when
+    ``allow_negative`` is set; elsewhere a negative amount is a mistake and refused.
 
     Args:
         amount: ``Money`` in CNY, or a ``Decimal``, ``int`` or numeric ``str``, from 0 up to
             (excluding) :data:`RMB_UPPER_LIMIT`, with at most two decimals (trailing zeros
             beyond two are fine: ``Decimal("1.500")``).
+        allow_negative: Accept amounts down to (excluding) ``-RMB_UPPER_LIMIT``, written
+            ``负…``, for credit documents.
 
     Returns:
         The amount in capitals, e.g. ``壹万零伍元整``, ``壹元零伍分``, ``零元整``.
 
     Raises:
-        DocumentError: ``document.rmb_upper.negative``, ``.too_precise`` (finer than a fen),
+        DocumentError: ``document.rmb_upper.negative`` (unless ``allow_negative``),
+            ``.too_precise`` (finer than a fen),
             ``.out_of_range`` (``>= 10**13``) or ``.not_cny`` (Money in another currency).
         FloatRefused: for a ``float``.
         InvalidMoney: for text that is not a finite number.
@@ -187,10 +193,18 @@ def rmb_upper(amount: Money | Decimal | int | str) -> str:
         '壹万零伍元整'
         >>> rmb_upper("1.05")
         '壹元零伍分'
+        >>> rmb_upper(-113, allow_negative=True)
+        '负壹佰壹拾叁元整'
     """
     number = _as_amount(amount)
     if number < 0:
-        raise DocumentError(RMB_UPPER_NEGATIVE)
+        if not allow_negative:
+            raise DocumentError(RMB_UPPER_NEGATIVE)
+        return "负" + _upper(-number)
+    return _upper(number)
+
+
+def _upper(number: Decimal) -> str:
     if number >= RMB_UPPER_LIMIT:
         raise DocumentError(RMB_UPPER_OUT_OF_RANGE, params={"limit": "10000000000000"})
     if number != number.quantize(_FEN):
@@ -472,6 +486,21 @@ def _style(locale: str) -> _Style:
     except (ValueError, babel.UnknownLocaleError):
         raise DocumentError(LOCALE_UNSUPPORTED, params={"locale": locale[:16]}) from None
     return _Style(identifier, chinese=language == "zh")
+
+
+def document_language(locale: str) -> tuple[str, bool]:
+    """The babel locale of a printed document and whether its labels are Chinese.
+
+    One rule for every printed document (order form, invoice, credit note): ``zh*``
+    prints Chinese labels, ``en*`` English ones; numbers, money and dates follow the
+    locale.
+
+    Raises:
+        DocumentError: ``document.locale.unsupported`` for other languages or a locale
+            babel does not know.
+    """
+    style = _style(locale)
+    return style.locale, style.chinese
 
 
 # -- the form as data ------------------------------------------------------------------------

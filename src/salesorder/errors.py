@@ -114,6 +114,7 @@ _CODE_MODULES: Final = (
     "salesorder.errors",
     "salesorder._analytics.common",
     "salesorder._lifecycle.amendments",
+    "salesorder._invoicing.codes",
     "salesorder._lifecycle.codes",
     "salesorder._pricing.errors",
     "salesorder._validation.payload",

@@ -20,9 +20,12 @@ from salesorder.order import new_id
 from salesorder.records import LineQuantities
 
 __all__ = [
+    "CreditNoteIssued",
     "DeliveryDateChanged",
     "DomainEvent",
     "DraftEdited",
+    "InvoiceIssued",
+    "InvoiceOverdue",
     "OrderAmended",
     "OrderApproved",
     "OrderCancelled",
@@ -166,6 +169,65 @@ class OrderInvoiced(OrderEvent):
     invoice_id: str
     kind: str
     amount: Money
+    lines: LineQuantities
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceIssued(OrderEvent):
+    """A numbered invoice document was issued; the payment notice (付款通知) of the invoice.
+
+    Attributes:
+        number: The invoice number.
+        kind: ``general`` or ``vat_special``.
+        amount: What the invoice bills, tax included.
+        tax: The tax on it.
+        due_on: When payment is due.
+    """
+
+    number: str
+    kind: str
+    amount: Money
+    tax: Money
+    due_on: date
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceOverdue(OrderEvent):
+    """An invoice is past its due date with money still open: the reminder (催款).
+
+    Emitted by a reminder run (``OrderService.remind_overdue``), at most once per
+    invoice and day: its ``event_id`` is made of the order, the invoice number and the
+    day, and an outbox keeps one event per id.
+
+    Attributes:
+        number: The invoice number.
+        open_amount: What is still open on it.
+        due_on: When it was due.
+        days_overdue: Days past ``due_on``.
+    """
+
+    number: str
+    open_amount: Money
+    due_on: date
+    days_overdue: int
+
+
+@attrs.frozen(kw_only=True)
+class CreditNoteIssued(OrderEvent):
+    """A credit note (红字发票) reversed part or all of an invoice.
+
+    Attributes:
+        number: The credit note number.
+        invoice_number: The invoice it reverses.
+        amount: What it reverses, tax included (positive).
+        reason: Reason code.
+        lines: Reversed quantities per order line (charges and gifts not listed).
+    """
+
+    number: str
+    invoice_number: str
+    amount: Money
+    reason: str
     lines: LineQuantities
 
 

@@ -55,6 +55,7 @@ from salesorder._lifecycle.amendments import (
 )
 from salesorder._lifecycle.approval import approve, reject, submit
 from salesorder._lifecycle.billing import invoice, record_payment, record_refund
+from salesorder._lifecycle.crediting import CREDIT_NOTE_REASON, record_credit_note
 from salesorder._lifecycle.diagram import lifecycle_dot
 from salesorder._lifecycle.drafts import DRAFT_RECORDS, DRAFT_TERMS, edit_draft
 from salesorder._lifecycle.engine import GUARDS, TransitionResult, replay
@@ -112,6 +113,7 @@ from salesorder.records import ARCHIVED, ShipmentState, Status
 
 __all__ = [
     "ARCHIVED",
+    "CREDIT_NOTE_REASON",
     "DRAFT_RECORDS",
     "DRAFT_TERMS",
     "EVENTS",
@@ -173,6 +175,7 @@ __all__ = [
     "planned_quantities",
     "preview_amendment",
     "receive_return",
+    "record_credit_note",
     "record_payment",
     "record_refund",
     "refund_for",

@@ -27,6 +27,7 @@ from salesorder.money import Money
 from salesorder.records import (
     Approval,
     AuditEntry,
+    CreditNote,
     Delivery,
     Invoice,
     LineLedger,
@@ -323,6 +324,7 @@ class Order:
         shipments: Shipments (发货), in order.
         deliveries: Deliveries (签收), in order.
         invoices: Invoices issued.
+        credit_notes: Credit notes issued against invoice documents (红字发票).
         payments: Payments received and refunds paid.
         returns: Return, exchange and repair requests.
         revisions: Snapshots of earlier revisions' lines (改单历史).
@@ -371,6 +373,7 @@ class Order:
     idempotency: tuple[tuple[str, str, object], ...] = attrs.field(
         default=(), kw_only=True, repr=False
     )
+    credit_notes: tuple[CreditNote, ...] = attrs.field(default=(), kw_only=True, repr=False)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Order):

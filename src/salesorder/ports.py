@@ -63,6 +63,7 @@ __all__ = [
     "DeadLetter",
     "EventPublisher",
     "IdempotencyKeys",
+    "InvoiceNumbering",
     "Notifier",
     "OrderLineStock",
     "OrderNumbering",
@@ -93,6 +94,24 @@ class OrderNumbering(Protocol):
 
     Contract: numbers are unique across every call, including concurrent ones; a
     number once issued is never issued again, even if the order is never saved.
+    """
+
+    def next_number(self, *, at: datetime) -> str:
+        """The next number, formatted for the period containing ``at``."""
+        ...
+
+
+@runtime_checkable
+class InvoiceNumbering(Protocol):
+    """Issues invoice and credit note numbers such as ``INV-202612-000042``: its own series.
+
+    Contract (``salesorder.testing.contracts.InvoiceNumberingContract``): numbers are
+    unique across every call, including concurrent ones, and never shared with the order
+    series; a number once issued is never issued again, even when the invoice it was
+    drawn for is refused (like a database sequence, a refusal leaves a gap). The
+    memory and SQL numberings serve, with a prefix of their own
+    (``PatternNumbering(prefix="INV")``, ``SqlNumbering(database, prefix="INV")``); a
+    host that takes official numbers from its tax system plugs that in here.
     """
 
     def next_number(self, *, at: datetime) -> str:

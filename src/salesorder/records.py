@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import attrs
@@ -31,12 +31,17 @@ __all__ = [
     "ZERO",
     "Approval",
     "AuditEntry",
+    "CreditNote",
     "Delivery",
     "Invoice",
+    "InvoiceBuyer",
+    "InvoiceDocument",
+    "InvoiceLine",
     "LineLedger",
     "LineQuantities",
     "Payment",
     "PaymentKind",
+    "RateTotal",
     "ReturnKind",
     "ReturnRecord",
     "ReturnState",
@@ -230,6 +235,8 @@ class Invoice:
     amount: Money
     lines: LineQuantities
     at: datetime
+    document: InvoiceDocument | None = None
+    """The numbered invoice document (:mod:`salesorder.invoicing`), when it was issued as one."""
 
 
 class PaymentKind(enum.StrEnum):
@@ -305,3 +312,164 @@ class ReturnRecord:
     state: ReturnState = ReturnState.REQUESTED
     disposition: StockDisposition | None = None
     refund: Money | None = None
+
+
+# -- invoice documents (built by salesorder.invoicing; kept on the order) ---------------------
+
+
+@attrs.frozen(slots=True)
+class InvoiceLine:
+    """One line of an invoice or credit note: an exact slice of one priced line or charge.
+
+    Attributes:
+        line_id: The order line, a gift line (``gift:<promotion id>``) or a charge
+            (``charge:<charge id>``).
+        sku: The SKU (None for a charge).
+        name: What is billed (product name, or the charge kind).
+        specification: Model or specification (规格型号).
+        unit: Unit of measure.
+        quantity: Quantity billed (positive); 0 on a credit note's price reduction.
+        unit_price: Unit price as priced (before discounts; tax included when the
+            prices were).
+        net: Amount before tax (after discounts).
+        tax_rate: Tax rate (fraction, e.g. ``0.13``).
+        tax: Tax.
+    """
+
+    line_id: str
+    sku: str | None
+    name: str
+    specification: str | None
+    unit: str
+    quantity: Decimal
+    unit_price: Money
+    net: Money
+    tax_rate: Decimal
+    tax: Money
+
+    @property
+    def gross(self) -> Money:
+        """``net + tax``."""
+        return self.net + self.tax
+
+
+@attrs.frozen(slots=True)
+class RateTotal:
+    """The lines of a document at one tax rate, added up (税率合计).
+
+    Attributes:
+        rate: The tax rate (fraction).
+        net: Σ net of the lines at this rate.
+        tax: Σ tax of the lines at this rate.
+    """
+
+    rate: Decimal
+    net: Money
+    tax: Money
+
+    @property
+    def gross(self) -> Money:
+        """``net + tax``."""
+        return self.net + self.tax
+
+
+@attrs.frozen(slots=True)
+class InvoiceBuyer:
+    """The buyer's invoice details printed on the document (购买方信息); never in ``repr``.
+
+    Attributes:
+        title: Invoice title (发票抬头).
+        tax_id: Unified social credit code (统一社会信用代码).
+        bank_name: Bank (开户行), VAT special invoices.
+        bank_account: Account number (账号), VAT special invoices.
+        registered_address: Registered address (注册地址), VAT special invoices.
+        registered_phone: Registered phone (注册电话), VAT special invoices.
+    """
+
+    title: str | None = attrs.field(default=None, repr=False)
+    tax_id: str | None = attrs.field(default=None, repr=False)
+    bank_name: str | None = attrs.field(default=None, repr=False)
+    bank_account: str | None = attrs.field(default=None, repr=False)
+    registered_address: str | None = attrs.field(default=None, repr=False)
+    registered_phone: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen(slots=True)
+class InvoiceDocument:
+    """A numbered, frozen invoice (发票): what was billed, line by line and per tax rate.
+
+    Attributes:
+        number: The invoice number, from its own series.
+        order_id: The order.
+        order_number: The order's number.
+        customer_id: The customer.
+        kind: ``general`` (普通发票) or ``vat_special`` (增值税专用发票).
+        currency: Currency of every amount.
+        issued_at: When it was issued.
+        due_on: When payment is due (from the order's payment terms).
+        lines: The billed lines.
+        tax_by_rate: The lines added up per tax rate, lowest rate first.
+        net_total: Σ net.
+        tax_total: Σ tax.
+        buyer: The buyer's invoice details (never in ``repr``).
+    """
+
+    number: str
+    order_id: str
+    order_number: str | None
+    customer_id: str
+    kind: str
+    currency: str
+    issued_at: datetime
+    due_on: date
+    lines: tuple[InvoiceLine, ...]
+    tax_by_rate: tuple[RateTotal, ...]
+    net_total: Money
+    tax_total: Money
+    buyer: InvoiceBuyer = attrs.field(factory=InvoiceBuyer, repr=False)
+
+    @property
+    def gross_total(self) -> Money:
+        """``net_total + tax_total``: what the customer owes for this invoice."""
+        return self.net_total + self.tax_total
+
+
+@attrs.frozen(slots=True)
+class CreditNote:
+    """A numbered credit note (红字发票 / credit memo) reversing part or all of one invoice.
+
+    Its amounts are the reversed amounts, positive; printed documents show them
+    negative.
+
+    Attributes:
+        number: The credit note number, from the invoice series.
+        invoice_number: The invoice it reverses.
+        order_id: The order.
+        customer_id: The customer.
+        kind: The kind of the reversed invoice.
+        currency: Currency of every amount.
+        issued_at: When it was issued.
+        reason: Reason code, e.g. ``return``, ``price_reduction``, ``cancellation``.
+        lines: The reversed lines (quantities and amounts, positive).
+        tax_by_rate: The reversed lines added up per tax rate.
+        net_total: Σ net reversed.
+        tax_total: Σ tax reversed.
+    """
+
+    number: str
+    invoice_number: str
+    order_id: str
+    customer_id: str
+    kind: str
+    currency: str
+    issued_at: datetime
+    reason: str
+    lines: tuple[InvoiceLine, ...]
+    tax_by_rate: tuple[RateTotal, ...]
+    net_total: Money
+    tax_total: Money
+
+    @property
+    def gross_total(self) -> Money:
+        """``net_total + tax_total``: what the customer no longer owes."""
+        return self.net_total + self.tax_total

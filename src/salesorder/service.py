@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 
 from salesorder import lifecycle
+from salesorder._invoicing_service import InvoicingUseCases as _InvoicingUseCases
 from salesorder.documents import Seller, render_html, render_text
 from salesorder.errors import (
     ConcurrencyConflict,
@@ -46,6 +47,7 @@ from salesorder.order import InvoiceKind, Order, new_id
 from salesorder.ports import (
     Clock,
     CreditControl,
+    InvoiceNumbering,
     Notifier,
     OrderNumbering,
     ServiceUnitOfWork,
@@ -81,7 +83,7 @@ class _ChargedLines:
     lines: tuple[_LinePaid, ...]
 
 
-class OrderService:
+class OrderService(_InvoicingUseCases):
     """Every step of an order's life, on the host's storage, stock and notifications.
 
     The host's ports are keyword arguments; how the service prices, decides and keeps
@@ -101,6 +103,9 @@ class OrderService:
         routing: Which audiences hear about which events.
         quote_numbering: Numbers for quotes, e.g. ``PatternNumbering(prefix="QT")``;
             when None, quotes take numbers from ``numbering`` (one shared series).
+        invoice_numbering: Numbers for invoice documents and credit notes, e.g.
+            ``PatternNumbering(prefix="INV")`` (their own series); without it the service
+            records invoices as amounts only (``invoice``) and ``issue_invoice`` refuses.
 
     Raises:
         InvalidSettings: a settings argument that is not the settings value it names
@@ -126,6 +131,7 @@ class OrderService:
         notifier: Notifier | None = None,
         routing: NotificationRouting = DEFAULT_ROUTING,
         quote_numbering: OrderNumbering | None = None,
+        invoice_numbering: InvoiceNumbering | None = None,
     ) -> None:
         # Defaults are built per service rather than at import (they build the rule set).
         policies = PolicySettings() if policy_settings is None else policy_settings
@@ -140,6 +146,7 @@ class OrderService:
         self._uow = unit_of_work
         self._numbering = numbering
         self._quote_numbering = quote_numbering or numbering
+        self._invoice_numbering = invoice_numbering
         self._credit = credit
         self._notifier = notifier
         self._routing = routing

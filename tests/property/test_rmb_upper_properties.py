@@ -57,6 +57,16 @@ def test_capitals_read_back_to_the_amount(amount: Decimal) -> None:
     assert parse_upper(rmb_upper(amount)) == amount
 
 
+@given(two_places)
+def test_a_credit_amount_reads_back_negative(amount: Decimal) -> None:
+    text = rmb_upper(-amount, allow_negative=True)
+    if amount:
+        assert text.startswith("负")
+        assert -parse_upper(text.removeprefix("负")) == -amount
+    else:
+        assert text == "零元整"
+
+
 @given(st.integers(min_value=0, max_value=10**13 - 1), st.integers(min_value=0, max_value=99))
 def test_capitals_read_back_across_the_whole_range(yuan: int, cents: int) -> None:
     amount = Decimal(yuan) + Decimal(cents) / 100

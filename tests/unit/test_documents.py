@@ -92,6 +92,33 @@ class TestRmbUpperWritesAmounts:
         assert rmb_upper(Decimal("-0")) == "零元整"
 
 
+class TestRmbUpperOfCreditDocuments:
+    @pytest.mark.parametrize(
+        ("amount", "text"),
+        [
+            ("-113", "负壹佰壹拾叁元整"),
+            ("-0.05", "负伍分"),
+            (Money("-10881.90", "CNY"), "负壹万零捌佰捌拾壹元玖角整"),
+            ("-0", "零元整"),
+            ("5", "伍元整"),
+        ],
+    )
+    def test_a_negative_amount_is_written_with_fu(self, amount: object, text: str) -> None:
+        assert rmb_upper(amount, allow_negative=True) == text  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("amount", "code"),
+        [
+            ("-10000000000000", "document.rmb_upper.out_of_range"),
+            ("-0.001", "document.rmb_upper.too_precise"),
+        ],
+    )
+    def test_the_limits_hold_below_zero(self, amount: str, code: str) -> None:
+        with pytest.raises(DocumentError) as caught:
+            rmb_upper(amount, allow_negative=True)
+        assert caught.value.code == code
+
+
 class TestRmbUpperRefusesWhatItCannotWrite:
     def test_negative_amount_is_refused(self) -> None:
         with pytest.raises(DocumentError) as caught:

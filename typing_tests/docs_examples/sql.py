@@ -64,6 +64,9 @@ with shop.unit_of_work() as uow:  # later, elsewhere: resume after the cursor
     assert sum(1 for _ in uow.orders.iter_orders(salesperson="S-WANG")) == 5
 
 with database.unit_of_work() as uow:
+    assert uow.orders.find_invoices(customer_id="C-1", open_only=True) == []
+
+with database.unit_of_work() as uow:
     reservation = uow.stock.reserve(
         "order-1", [ReservationLine("1", "SKU-1", Decimal(4))], operation_id="res-1", at=at
     )

@@ -59,6 +59,7 @@ DRAFT_RECORDS: Final[tuple[str, ...]] = (
     "shipments",
     "deliveries",
     "invoices",
+    "credit_notes",
     "payments",
     "returns",
     "revisions",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 import attrs
@@ -19,7 +19,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+# The invoice index is written with the order, in the same transaction.
+from salesorder.adapters import _sql_invoices as invoice_index
 from salesorder.adapters import _sql_schema as schema
+from salesorder.adapters._sql_invoices import InvoiceRow
 from salesorder.adapters._sql_schema import METADATA
 from salesorder.codec import decode, encode
 from salesorder.errors import ConcurrencyConflict, NotFound
@@ -185,6 +188,7 @@ class SqlOrderRepository:
         if inserted.scalar_one_or_none() is None:
             order.version = previous
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
+        invoice_index.write_invoices(self._connection, self._tenant, order)
 
     def save(self, order: Order, *, expected_version: int) -> None:
         """``UPDATE ... WHERE version = :expected``; nothing written on conflict.
@@ -215,6 +219,7 @@ class SqlOrderRepository:
                 params={"entity": "order", "expected": expected_version}
             ) from None
         if result.rowcount == 1:
+            invoice_index.write_invoices(self._connection, self._tenant, order)
             return
         order.version = previous
         exists = self._connection.execute(
@@ -269,6 +274,31 @@ class SqlOrderRepository:
                 )
             count += len(page.orders)
         return count
+
+    def find_invoices(
+        self,
+        *,
+        number: str | None = None,
+        customer_id: str | None = None,
+        order_id: str | None = None,
+        due_before: date | None = None,
+        open_only: bool = False,
+    ) -> list[InvoiceRow]:
+        """Invoice documents and credit notes by number, customer, order, due date, status.
+
+        Reads the ``so_invoices`` index (rewritten with each save of an order that has
+        documents), not the orders: ``open_only`` keeps invoices with money still open,
+        ``due_before`` those due before that day (with ``open_only``: overdue ones).
+        """
+        return invoice_index.find_invoices(
+            self._connection,
+            self._tenant,
+            number=number,
+            customer_id=customer_id,
+            order_id=order_id,
+            due_before=due_before,
+            open_only=open_only,
+        )
 
     def find_by_number(self, number: str) -> Order | None:
         """The order with this number in this tenant, if any."""

@@ -39,8 +39,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
-# The stock store's tables live on METADATA too (see _sql_schema, which both import).
+# The stock store's and the invoice index's tables live on METADATA too (_sql_schema).
 from salesorder.adapters import _sql_schema as schema
+from salesorder.adapters._sql_invoices import InvoiceRow
 from salesorder.adapters._sql_orders import (
     OrderCursor,
     OrderPage,
@@ -61,6 +62,7 @@ from salesorder.quotes import Quote
 
 __all__ = [
     "METADATA",
+    "InvoiceRow",
     "OrderCursor",
     "OrderPage",
     "Quantity",

@@ -290,6 +290,7 @@ class StockStoreContract:
 
 # The order, outbox and unit-of-work suites live in their own modules; this is their
 # public home.
+from salesorder.testing._numbering_contracts import InvoiceNumberingContract  # noqa: E402
 from salesorder.testing._order_contracts import (  # noqa: E402
     ContractEventRecorded,
     OrderRepositoryContract,
@@ -301,6 +302,7 @@ from salesorder.testing._uow_contracts import UnitOfWorkContract, UnitOfWorkFact
 
 __all__ += [
     "ContractEventRecorded",
+    "InvoiceNumberingContract",
     "OrderRepositoryContract",
     "OutboxContract",
     "UnitOfWorkContract",

@@ -1,0 +1,86 @@
+"""Build the frozen invoice and credit note values from priced lines (pure, no order state).
+
+What an invoice or credit note *is* (lines, totals per tax rate) is decided here once;
+which quantities and amounts go on it is decided by :mod:`.issue` and :mod:`.credit`
+with the slicing rule of :mod:`.slicing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from salesorder._invoicing.slicing import zero as zero_money
+from salesorder.money import Money, in_exact_context
+from salesorder.order import Order
+from salesorder.records import InvoiceBuyer, InvoiceLine, RateTotal
+from salesorder.sla import BusinessCalendar
+
+__all__ = ["buyer_of", "due_on", "rate_totals", "totals"]
+
+#: How far :func:`due_on` looks for a working day before it keeps the calendar date.
+_LONGEST_CLOSURE = 370
+
+
+@in_exact_context
+def rate_totals(lines: Iterable[InvoiceLine], currency: str) -> tuple[RateTotal, ...]:
+    """The lines added up per tax rate, lowest rate first."""
+    # Decimal sums of quantized amounts are exact: Money is built once per rate.
+    sums: dict[Decimal, list[Decimal]] = {}
+    for line in lines:
+        found = sums.get(line.tax_rate)
+        if found is None:
+            sums[line.tax_rate] = [line.net.amount, line.tax.amount]
+        else:
+            found[0] += line.net.amount
+            found[1] += line.tax.amount
+    return tuple(
+        RateTotal(rate, Money.of(net, currency), Money.of(tax, currency))
+        for rate, (net, tax) in sorted(sums.items())
+    )
+
+
+def totals(by_rate: Iterable[RateTotal], currency: str) -> tuple[Money, Money]:
+    """Σ net and Σ tax over the rate totals."""
+    zero = zero_money(currency)
+    net, tax = zero, zero
+    for rate in by_rate:
+        net += rate.net
+        tax += rate.tax
+    return net, tax
+
+
+def buyer_of(order: Order) -> InvoiceBuyer:
+    """The buyer's invoice details as the order asked for them.
+
+    The title is the customer's name when the order asked for none.
+    """
+    info = order.invoice
+    return InvoiceBuyer(
+        title=info.title or order.customer.name,
+        tax_id=info.tax_id,
+        bank_name=info.bank_name,
+        bank_account=info.bank_account,
+        registered_address=info.registered_address,
+        registered_phone=info.registered_phone,
+    )
+
+
+def due_on(order: Order, issued_at: datetime, calendar: BusinessCalendar) -> date:
+    """When an invoice issued at ``issued_at`` is due under the order's payment terms.
+
+    ``due_days`` calendar days after the issue date in the calendar's time zone (0: on
+    issue, for prepayment and cash on delivery), moved forward to the next working day
+    of ``calendar`` when it falls on a weekend or a holiday (a calendar with no working
+    day for a year keeps the calendar date).
+    """
+    zone = calendar.timezone
+    local = issued_at.astimezone(zone) if zone is not None and issued_at.tzinfo else issued_at
+    start = local.date() + timedelta(days=max(order.payment_terms.due_days, 0))
+    day = start
+    for _ in range(_LONGEST_CLOSURE):
+        if calendar.is_working_day(day):
+            return day
+        day += timedelta(days=1)
+    return start

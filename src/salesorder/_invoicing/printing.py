@@ -1,0 +1,339 @@
+"""Printed invoices and credit notes (发票 / 红字发票), as text or as one HTML page, bilingual.
+
+Both renderers lay out the same strings (:class:`_Sheet`); a credit note prints its
+quantities and amounts negative, as a red-letter invoice does, and its total in
+Chinese capitals with ``负`` in front. Personal data (the buyer's invoice details)
+appears on the document only, never in a ``repr`` or an error.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Final
+
+import attrs
+import babel.dates
+import babel.numbers
+
+from salesorder.documents import Seller, document_language, rmb_upper
+from salesorder.money import Money, in_exact_context
+from salesorder.records import CreditNote, InvoiceDocument, InvoiceLine
+
+__all__ = ["render_document_html", "render_document_text"]
+
+_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "general": ("Invoice", "普通发票"),
+    "vat_special": ("VAT Special Invoice", "增值税专用发票"),
+    "credit_general": ("Credit Note", "红字普通发票"),
+    "credit_vat_special": ("VAT Credit Note", "红字增值税专用发票"),
+    "number": ("Invoice No.", "发票号码"),
+    "credit_number": ("Credit Note No.", "红字发票号码"),
+    "original": ("Original invoice", "原发票号码"),
+    "reason": ("Reason", "冲红原因"),
+    "issued": ("Date", "开票日期"),
+    "due": ("Due date", "付款到期日"),
+    "order": ("Order No.", "订单编号"),
+    "seller": ("Seller", "销售方"),
+    "buyer": ("Buyer", "购买方"),
+    "name": ("Name", "名称"),
+    "tax_id": ("Tax ID", "纳税人识别号"),
+    "address_phone": ("Address, phone", "地址、电话"),
+    "bank": ("Bank, account", "开户行及账号"),
+    "lines": ("Lines", "明细"),
+    "col_item": ("Item", "项目名称"),
+    "col_spec": ("Specification", "规格型号"),
+    "col_unit": ("Unit", "单位"),
+    "col_quantity": ("Qty", "数量"),
+    "col_price": ("Unit price", "单价"),
+    "col_net": ("Amount", "金额"),
+    "col_rate": ("Tax rate", "税率"),
+    "col_tax": ("Tax", "税额"),
+    "by_rate": ("Per tax rate", "按税率合计"),
+    "totals": ("Totals", "合计"),
+    "net": ("Amount", "金额"),
+    "tax": ("Tax", "税额"),
+    "gross": ("Total (tax included)", "价税合计"),
+    "in_words": ("Total in words (RMB)", "价税合计(大写)"),
+}
+_NUMERIC: Final = frozenset({3, 4, 5, 6, 7})
+_CSS: Final = """
+@page { size: A4; margin: 15mm; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
+  "Microsoft YaHei", "SimSun", Arial, sans-serif; font-size: 10pt; margin: 0; }
+h1 { text-align: center; font-size: 18pt; letter-spacing: 0.2em; }
+h1.credit { color: #b00; }
+h2 { font-size: 11pt; margin: 4mm 0 1mm; }
+table { width: 100%; border-collapse: collapse; }
+th, td { border: 0.5pt solid #000; padding: 1mm 1.5mm; vertical-align: top; }
+th { background: #eee; }
+tr { break-inside: avoid; }
+.fields th { background: none; text-align: left; white-space: nowrap; width: 1%; }
+.fields th, .fields td { border: none; padding: 0.3mm 1.5mm; }
+td.num { text-align: right; white-space: nowrap; }
+@media screen { body { max-width: 210mm; margin: 10mm auto; } }
+"""
+
+
+@attrs.frozen
+class _Style:
+    locale: str
+    chinese: bool
+
+    def label(self, key: str) -> str:
+        english, chinese = _LABELS[key]
+        return chinese if self.chinese else english
+
+    def money(self, value: Money) -> str:
+        return value.format(self.locale)
+
+    def number(self, value: Decimal) -> str:
+        return babel.numbers.format_decimal(
+            value, locale=self.locale, decimal_quantization=False, group_separator=True
+        )
+
+    def percent(self, value: Decimal) -> str:
+        return babel.numbers.format_percent(
+            value, locale=self.locale, format="#,##0.##%", decimal_quantization=False
+        )
+
+
+def _style(locale: str) -> _Style:
+    identifier, chinese = document_language(locale)
+    return _Style(identifier, chinese)
+
+
+@attrs.frozen
+class _Sheet:
+    """Every printed string of one document, already formatted."""
+
+    title: str
+    credit: bool
+    header: tuple[tuple[str, str], ...]
+    parties: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    lines_title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    by_rate_title: str
+    by_rate: tuple[tuple[str, str], ...]
+    totals_title: str
+    totals: tuple[tuple[str, str], ...]
+
+
+def _present(pairs: Sequence[tuple[str, str | None]]) -> tuple[tuple[str, str], ...]:
+    return tuple((label, value) for label, value in pairs if value)
+
+
+def _joined(*parts: str | None) -> str | None:
+    text = " ".join(part for part in parts if part)
+    return text or None
+
+
+def _sheet(document: InvoiceDocument | CreditNote, seller: Seller, style: _Style) -> _Sheet:
+    credit = isinstance(document, CreditNote)
+    sign = -1 if credit else 1
+    label = style.label
+    day = babel.dates.format_date(document.issued_at.date(), format="long", locale=style.locale)
+    header: list[tuple[str, str | None]] = [
+        (label("credit_number" if credit else "number"), document.number),
+        (label("issued"), day),
+    ]
+    if isinstance(document, CreditNote):
+        header += [(label("original"), document.invoice_number), (label("reason"), document.reason)]
+    else:
+        due = babel.dates.format_date(document.due_on, format="long", locale=style.locale)
+        header += [(label("order"), document.order_number), (label("due"), due)]
+    seller_fields = _present(
+        [
+            (label("name"), seller.name),
+            (label("tax_id"), seller.tax_id),
+            (label("address_phone"), _joined(seller.address, seller.phone)),
+            (label("bank"), _joined(seller.bank_name, seller.bank_account)),
+        ]
+    )
+    parties: list[tuple[str, tuple[tuple[str, str], ...]]] = [(label("seller"), seller_fields)]
+    if isinstance(document, InvoiceDocument):
+        buyer = document.buyer
+        parties.append(
+            (
+                label("buyer"),
+                _present(
+                    [
+                        (label("name"), buyer.title),
+                        (label("tax_id"), buyer.tax_id),
+                        (
+                            label("address_phone"),
+                            _joined(buyer.registered_address, buyer.registered_phone),
+                        ),
+                        (label("bank"), _joined(buyer.bank_name, buyer.bank_account)),
+                    ]
+                ),
+            )
+        )
+
+    def row(line: InvoiceLine) -> tuple[str, ...]:
+        return (
+            line.name,
+            line.specification or "",
+            line.unit,
+            style.number(line.quantity * sign) if line.quantity else "",
+            style.money(line.unit_price),
+            style.money(line.net * sign),
+            style.percent(line.tax_rate),
+            style.money(line.tax * sign),
+        )
+
+    gross = document.gross_total * sign
+    totals: list[tuple[str, str | None]] = [
+        (label("net"), style.money(document.net_total * sign)),
+        (label("tax"), style.money(document.tax_total * sign)),
+        (label("gross"), style.money(gross)),
+    ]
+    if document.currency == "CNY":
+        totals.append((label("in_words"), rmb_upper(gross, allow_negative=True)))
+    kind = f"credit_{document.kind}" if credit else document.kind
+    return _Sheet(
+        title=label(kind if kind in _LABELS else ("credit_general" if credit else "general")),
+        credit=credit,
+        header=_present(header),
+        parties=tuple(parties),
+        lines_title=label("lines"),
+        columns=tuple(
+            label(key)
+            for key in (
+                "col_item",
+                "col_spec",
+                "col_unit",
+                "col_quantity",
+                "col_price",
+                "col_net",
+                "col_rate",
+                "col_tax",
+            )
+        ),
+        rows=tuple(row(line) for line in document.lines),
+        by_rate_title=label("by_rate"),
+        by_rate=tuple(
+            (
+                style.percent(rate.rate),
+                (
+                    f"{label('net')} {style.money(rate.net * sign)}  "
+                    f"{label('tax')} {style.money(rate.tax * sign)}"
+                ),
+            )
+            for rate in document.tax_by_rate
+        ),
+        totals_title=label("totals"),
+        totals=_present(totals),
+    )
+
+
+def _width(text: str) -> int:
+    # CJK characters take two cells on a terminal or a monospaced printer.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    gap = " " * max(width - _width(text), 0)
+    return gap + text if right else text + gap
+
+
+def _fields(fields: Sequence[tuple[str, str]]) -> list[str]:
+    if not fields:
+        return []
+    width = max(_width(name) for name, _ in fields)
+    return [f"  {_pad(name, width, right=False)}  {value}" for name, value in fields]
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(_width(cell) for cell in column) for column in zip(columns, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        return " | ".join(
+            _pad(cell, widths[index], right=index in _NUMERIC) for index, cell in enumerate(cells)
+        ).rstrip()
+
+    return [line(columns), "-+-".join("-" * width for width in widths), *map(line, rows)]
+
+
+@in_exact_context
+def render_document_text(
+    document: InvoiceDocument | CreditNote, *, seller: Seller, locale: str = "zh_CN"
+) -> str:
+    """Render an invoice or a credit note as plain text (monospaced, CJK-aware widths).
+
+    Args:
+        document: The invoice document or credit note.
+        seller: The selling company printed in the seller block.
+        locale: ``zh_CN`` (labels in Chinese) or ``en``/``en_US`` (labels in English).
+
+    Raises:
+        DocumentError: ``document.locale.unsupported`` for other languages.
+    """
+    sheet = _sheet(document, seller, _style(locale))
+    out = [sheet.title, "=" * max(_width(sheet.title), 40), *_fields(sheet.header), ""]
+    for title, fields in sheet.parties:
+        if fields:
+            out += [f"[{title}]", *_fields(fields), ""]
+    out += [f"[{sheet.lines_title}]", *_table(sheet.columns, sheet.rows), ""]
+    out += [f"[{sheet.by_rate_title}]", *_fields(sheet.by_rate), ""]
+    out += [f"[{sheet.totals_title}]", *_fields(sheet.totals)]
+    return "\n".join(out) + "\n"
+
+
+def _html_fields(fields: Sequence[tuple[str, str]]) -> str:
+    rows = "".join(
+        f"<tr><th>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>"
+        for name, value in fields
+    )
+    return f'<table class="fields"><tbody>{rows}</tbody></table>'
+
+
+@in_exact_context
+def render_document_html(
+    document: InvoiceDocument | CreditNote, *, seller: Seller, locale: str = "zh_CN"
+) -> str:
+    """Render an invoice or a credit note as one self-contained, printable HTML page.
+
+    Every value is escaped; the page has its own CSS (A4) and no external resource.
+
+    Args:
+        document: The invoice document or credit note.
+        seller: The selling company printed in the seller block.
+        locale: ``zh_CN`` or ``en``/``en_US``.
+
+    Raises:
+        DocumentError: ``document.locale.unsupported`` for other languages.
+    """
+    style = _style(locale)
+    sheet = _sheet(document, seller, style)
+    e = html.escape
+    lang = "zh-CN" if style.chinese else "en"
+    heading = ' class="credit"' if sheet.credit else ""
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n',
+        f"<title>{e(sheet.title)} {e(document.number)}</title>\n",
+        f"<style>{_CSS}</style>\n</head>\n<body>\n",
+        f"<h1{heading}>{e(sheet.title)}</h1>\n",
+        _html_fields(sheet.header),
+        "\n",
+    ]
+    for title, fields in sheet.parties:
+        if fields:
+            parts.append(f"<h2>{e(title)}</h2>{_html_fields(fields)}\n")
+    parts.append(f"<h2>{e(sheet.lines_title)}</h2>\n<table><thead><tr>")
+    parts.append("".join(f"<th>{e(column)}</th>" for column in sheet.columns))
+    parts.append("</tr></thead><tbody>")
+    for row in sheet.rows:
+        cells = "".join(
+            f'<td class="num">{e(cell)}</td>' if index in _NUMERIC else f"<td>{e(cell)}</td>"
+            for index, cell in enumerate(row)
+        )
+        parts.append(f"<tr>{cells}</tr>")
+    parts.append("</tbody></table>\n")
+    parts.append(f"<h2>{e(sheet.by_rate_title)}</h2>{_html_fields(sheet.by_rate)}\n")
+    parts.append(f"<h2>{e(sheet.totals_title)}</h2>{_html_fields(sheet.totals)}\n")
+    parts.append("</body>\n</html>\n")
+    return "".join(parts)

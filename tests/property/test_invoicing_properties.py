@@ -1,0 +1,225 @@
+"""Properties of invoice documents and credit notes over any priced order.
+
+For any priced order (``salesorder.testing`` strategies: any price list, promotions,
+tax policy, rounding policy and charges) and any sequence of partial invoices, credit
+notes, payments and refunds the commands accept:
+
+* Σ invoices − Σ credit notes ≤ the price breakdown, per line (and charge) and per
+  tax rate, net and tax;
+* once everything is invoiced, they are equal to the cent, credit notes in between
+  or not;
+* a credit note never takes more than its invoice still carries; a price reduction is
+  never billed back by later invoices;
+* outstanding = invoiced − credited − paid + refunded;
+* a refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import attrs
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+from salesorder import invoicing, lifecycle
+from salesorder.codec import encode
+from salesorder.errors import RuleViolation, SalesOrderError
+from salesorder.money import Money
+from salesorder.order import Order
+from salesorder.pricing import PriceBreakdown, PricingError, price
+from salesorder.records import Status
+from salesorder.testing.strategies import PricingInput, pricing_inputs
+
+ACTOR = "F"
+#: Mostly False: an over-quantity is tried now and then, not at every step.
+OFTEN_NOT = st.integers(min_value=0, max_value=7).map(lambda n: n == 0)
+
+
+def _amounts(breakdown: PriceBreakdown) -> dict[str, tuple[Money, Money]]:
+    found = {line.line_id: (line.net, line.tax) for line in breakdown.lines}
+    for charge in breakdown.charges:
+        found[f"charge:{charge.charge_id}"] = (charge.net, charge.tax)
+    return found
+
+
+def _rates(breakdown: PriceBreakdown) -> dict[Decimal, tuple[Money, Money]]:
+    zero = Money.zero(breakdown.currency)
+    rates: dict[Decimal, tuple[Money, Money]] = {}
+    for item in (*breakdown.lines, *breakdown.charges):
+        net, tax = rates.get(item.tax_rate, (zero, zero))
+        rates[item.tax_rate] = (net + item.net, tax + item.tax)
+    return rates
+
+
+def _billed_rates(order: Order) -> dict[Decimal, tuple[Money, Money]]:
+    zero = Money.zero(order.currency)
+    rates: dict[Decimal, tuple[Money, Money]] = {}
+    for document in invoicing.invoice_documents(order):
+        for total in document.tax_by_rate:
+            net, tax = rates.get(total.rate, (zero, zero))
+            rates[total.rate] = (net + total.net, tax + total.tax)
+    for note in order.credit_notes:
+        for total in note.tax_by_rate:
+            net, tax = rates.get(total.rate, (zero, zero))
+            rates[total.rate] = (net - total.net, tax - total.tax)
+    return rates
+
+
+def _check_bounds(
+    order: Order, breakdown: PriceBreakdown, *, equal: bool, reduced: bool = False
+) -> None:
+    zero = Money.zero(order.currency)
+    amounts = _amounts(breakdown)
+    for line_id, billed in invoicing.billed_by_line(order).items():
+        net, tax = amounts[line_id]
+        assert zero <= billed.net <= net, line_id
+        assert zero <= billed.tax <= tax, line_id
+    rates = _rates(breakdown)
+    for rate, (net, tax) in _billed_rates(order).items():
+        assert net <= rates[rate][0]
+        assert tax <= rates[rate][1]
+    if equal:
+        billed = invoicing.billed_by_line(order)
+        for line_id, (net, tax) in amounts.items():
+            if net or tax:
+                assert (billed[line_id].net, billed[line_id].tax) == (net, tax), line_id
+        if reduced:
+            return  # price reductions lower the rates below the breakdown, as they should
+        billed_rates = _billed_rates(order)
+        for rate, amounts_at_rate in rates.items():
+            assert billed_rates.get(rate, (zero, zero)) == amounts_at_rate, rate
+
+
+def _priced(data: PricingInput) -> tuple[Order, PriceBreakdown] | None:
+    try:
+        breakdown = price(data.order, **data.price_kwargs())  # type: ignore[arg-type]
+    except PricingError:
+        return None
+    order = data.order
+    # The invoicing commands need an order that can be invoiced; its history does not matter.
+    order.status = Status.CONFIRMED
+    return order, breakdown
+
+
+def _refused_changes_nothing(order: Order, error: SalesOrderError, before: object) -> None:
+    assert error.code
+    assert encode(order) == before
+
+
+@attrs.define
+class _Run:
+    """One example: the order, its breakdown, and how to draw the next command."""
+
+    order: Order
+    breakdown: PriceBreakdown
+    draw: st.DataObject
+    at: datetime
+    counter: int = 0
+    reduced: bool = False
+
+    def invoice(self) -> None:
+        billable = lifecycle.billable_quantities(self.order)
+        if not billable:
+            return
+        chosen = self.draw.draw(
+            st.lists(st.sampled_from(sorted(billable)), min_size=1, unique=True)
+        )
+        lines = {
+            line_id: billable[line_id] + 1
+            if self.draw.draw(OFTEN_NOT)
+            else self.draw.draw(
+                st.sampled_from([billable[line_id], billable[line_id] / 2, billable[line_id] / 4])
+            )
+            for line_id in chosen
+        }
+        invoicing.issue_invoice(
+            self.order, self.breakdown, number=self.number(), actor=ACTOR, at=self.at, lines=lines
+        )
+
+    def credit(self) -> None:
+        documents = invoicing.invoice_documents(self.order)
+        if not documents:
+            return
+        document = self.draw.draw(st.sampled_from(documents))
+        credited = invoicing.credited_by_line(self.order, document.number)
+        line = self.draw.draw(st.sampled_from(document.lines))
+        left = line.quantity - (credited[line.line_id].quantity if line.line_id in credited else 0)
+        quantity = self.draw.draw(st.sampled_from([left, left / 2, left + 1]))
+        whole = self.draw.draw(st.booleans())
+        invoicing.issue_credit_note(
+            self.order,
+            invoice_number=document.number,
+            number=self.number(),
+            actor=ACTOR,
+            at=self.at,
+            reason="return",
+            lines=None if whole else {line.line_id: quantity},
+        )
+
+    def reduce(self) -> None:
+        documents = invoicing.invoice_documents(self.order)
+        if not documents:
+            return
+        document = self.draw.draw(st.sampled_from(documents))
+        share = Decimal(self.draw.draw(st.integers(min_value=1, max_value=10_000))) / 10_000
+        invoicing.issue_credit_note(
+            self.order,
+            invoice_number=document.number,
+            number=self.number(),
+            actor=ACTOR,
+            at=self.at,
+            reason="price_reduction",
+            amount=(document.gross_total * share).quantize(),
+        )
+        self.reduced = True
+
+    def pay(self) -> None:
+        amount = Money(self.draw.draw(st.integers(min_value=1, max_value=500)), self.order.currency)
+        lifecycle.record_payment(self.order, amount=amount.quantize(), actor=ACTOR, at=self.at)
+
+    def refund(self) -> None:
+        paid = lifecycle.net_paid(self.order)
+        if paid:
+            lifecycle.record_refund(self.order, amount=paid, actor=ACTOR, at=self.at)
+
+    def number(self) -> str:
+        return f"N{self.counter}"
+
+
+ACTIONS = ("invoice", "invoice", "credit", "credit", "reduce", "pay", "refund")
+
+
+@given(pricing_inputs(max_promotions=3), st.data())
+def test_documents_slice_the_breakdown_exactly(data: PricingInput, draw: st.DataObject) -> None:
+    priced = _priced(data)
+    if priced is None:
+        return
+    order, breakdown = priced
+    run = _Run(order, breakdown, draw, data.at)
+    for _ in range(draw.draw(st.integers(min_value=0, max_value=8), label="steps")):
+        run.counter += 1
+        run.at += timedelta(hours=1)
+        before = encode(order)
+        action = draw.draw(st.sampled_from(ACTIONS))
+        try:
+            getattr(run, action)()
+        except SalesOrderError as error:
+            _refused_changes_nothing(order, error, before)
+            event(f"refused {action} {error.code}")
+        else:
+            event(f"accepted {action}")
+        _check_bounds(order, breakdown, equal=False)
+        items = invoicing.open_items(order, on=run.at.date())
+        assert items.outstanding == items.invoiced - items.credited - items.paid + items.refunded
+    # Bill everything left: the documents then add up to the breakdown.
+    refusal: str | None = None
+    try:
+        invoicing.issue_invoice(order, breakdown, number="LAST", actor=ACTOR, at=run.at)
+    except RuleViolation as error:
+        refusal = error.code
+    # Nothing left, or only zero amounts left (an invoice must bill something).
+    assert refusal in (None, "invoicing.invoice.nothing_to_bill", "lifecycle.amount.not_positive")
+    _check_bounds(order, breakdown, equal=True, reduced=run.reduced)
+    event(f"documents: {len(invoicing.invoice_documents(order))}, notes: {len(order.credit_notes)}")

@@ -1,0 +1,101 @@
+"""Generated from docs/invoices.md by scripts/extract_docs_examples.py: do not edit."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
+from salesorder.demo import SELLER, START, build_service, tea_shop_payload
+from salesorder.notifications import RecordingNotifier
+
+database = MemoryDatabase()
+for sku, quantity in (("TEA-LJ-250", 100), ("CUP-CER-6", 50)):
+    database.stock.receive(sku, "SH-01", quantity=quantity, operation_id=sku, at=START)
+clock = FixedClock(START)
+notifier = RecordingNotifier()
+service = build_service(
+    clock,
+    notifier,
+    unit_of_work=database.unit_of_work,
+    invoice_numbering=PatternNumbering(prefix="INV"),  # its own series
+)
+
+order = service.enter(tea_shop_payload(tea=3, cups=1), actor="S-LI")
+service.submit(order.id, actor="S-LI")
+service.confirm(order.id, actor="S-LI")
+print(service.get(order.id).grand_total)    # 497.77 CNY
+
+first = service.issue_invoice(order.id, actor="F-ZHOU", lines={"1": 1})
+print(first.number, first.kind, first.due_on)     # INV-202611-000001 general 2026-12-23
+line = first.lines[0]
+print(line.sku, line.quantity, line.unit_price, line.net, line.tax_rate, line.tax, line.gross)
+# TEA-LJ-250 1 118.00 CNY 118.00 CNY 0.13 15.34 CNY 133.34 CNY
+print([(str(r.rate), str(r.net), str(r.tax)) for r in first.tax_by_rate])
+# [('0.13', '118.00 CNY', '15.34 CNY')]
+rest = service.issue_invoice(order.id, actor="F-ZHOU")   # everything still billable
+assert first.gross_total + rest.gross_total == service.get(order.id).grand_total
+print([event.name for event, _ in notifier.sent][-2:])   # ['OrderInvoiced', 'InvoiceIssued']
+
+from salesorder.invoicing import share
+from salesorder.money import Money
+
+ten = Money("10.00", "CNY")
+parts = [share(ten, Decimal(1), Decimal(3)),
+         share(ten, Decimal(2), Decimal(3)) - share(ten, Decimal(1), Decimal(3)),
+         ten - share(ten, Decimal(2), Decimal(3))]
+print([str(part) for part in parts])   # ['3.33 CNY', '3.34 CNY', '3.33 CNY']
+assert sum(parts, Money.zero("CNY")) == ten
+
+note = service.issue_credit_note(
+    order.id, invoice_number=first.number, actor="F-ZHOU", reason="cancellation"
+)
+print(note.number, note.invoice_number, note.gross_total)
+# INV-202611-000003 INV-202611-000001 133.34 CNY
+again = service.issue_invoice(order.id, actor="F-ZHOU")      # the cancelled unit, anew
+print(again.lines[0].quantity, again.gross_total)            # 1 133.34 CNY
+
+reduction = service.issue_credit_note(
+    order.id,
+    invoice_number=rest.number,
+    actor="F-ZHOU",
+    reason="price_reduction",
+    amount=Money("20.00", "CNY"),
+)
+print(reduction.gross_total, [str(line.quantity) for line in reduction.lines])
+# 20.00 CNY ['0', '0']
+
+text = service.print_document(order.id, note.number, seller=SELLER)
+print(text.splitlines()[0])              # 红字普通发票
+assert "负壹佰叁拾叁元叁角肆分" in text
+page = service.print_document(order.id, again.number, seller=SELLER, locale="en", html=True)
+assert page.startswith("<!DOCTYPE html>")
+
+service.record_payment(order.id, amount=Money("200.00", "CNY"), actor="F-ZHOU")
+items = service.open_items(order.id)
+print(items.invoiced, items.credited, items.paid, items.refunded, items.outstanding)
+# 631.11 CNY 153.34 CNY 200.00 CNY 0.00 CNY 277.77 CNY
+assert items.outstanding == items.invoiced - items.credited - items.paid + items.refunded
+print([(item.number, str(item.open), item.due_on) for item in items.invoices])
+# [('INV-202611-000002', '144.43 CNY', datetime.date(2026, 12, 23)),
+#  ('INV-202611-000004', '133.34 CNY', datetime.date(2026, 12, 23))]
+
+late = rest.due_on + timedelta(days=5)
+print(service.remind_overdue(on=late))     # 2: both open invoices
+print(notifier.sent[-1][0].name)           # InvoiceOverdue
+
+from salesorder.analytics import days_sales_outstanding, receivables_ageing
+
+orders = service.find()
+report = receivables_ageing(orders, on=late, currency="CNY")
+print({bucket: str(amount) for bucket, amount in report.buckets.items()})
+# {'not_due': '0.00 CNY', '0-30': '277.77 CNY', '31-60': '0.00 CNY', '61-90': '0.00 CNY',
+#  '90+': '0.00 CNY'}
+print(days_sales_outstanding(orders, on=late, currency="CNY", days=90))   # 52.3250
+
+from salesorder.errors import RuleViolation
+
+try:
+    service.issue_credit_note(
+        order.id, invoice_number=rest.number, actor="F-ZHOU", reason="return", lines={"1": 9}
+    )
+except RuleViolation as error:
+    print(error.code)        # invoicing.credit.exceeds_invoice
