@@ -1,0 +1,270 @@
+"""Rows into order drafts: grouping, building each payload, finding a pointer's cell.
+
+Invariants:
+
+* the rows of one order are consecutive; a row with a blank order key continues the
+  order above it (as ERP import sheets put the order fields on the first row only);
+* an order-level value is taken from the first row that has one; a different value
+  on a later row of the same order is an issue at that cell;
+* an order keeps at most ``Limits.max_lines`` lines in memory; more is one
+  ``lines.too_many`` issue, so memory stays bounded whatever the file holds;
+* every issue found here or by validation names its cell (:meth:`Group.locate`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Final
+
+import attrs
+
+from salesorder._intake.cells import cell_text
+from salesorder._intake.codes import CELL_CONFLICTING, ORDER_KEY_MISSING
+from salesorder._intake.mapping import LINE_FIELDS, ORDER_FIELDS, ORDER_KEY
+from salesorder._intake.sources import Row, Table
+from salesorder._validation.payload import LINES_TOO_MANY
+from salesorder._validation.report import Issue, Severity
+from salesorder.schema import Limits
+
+__all__ = ["Group", "read_groups"]
+
+_LINE_INDEX: Final = re.compile(r"^/lines/(\d+)(?:/([^/]+))?")
+_DATE: Final = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def _iso_date(text: str) -> str:
+    """``2026/12/5``, ``2026.12.05`` and ``2026年12月5日`` as ``2026-12-05``; else as is."""
+    match = _DATE.match(text)
+    if match is None:
+        return text
+    year, month, day = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+@attrs.define
+class Group:
+    """The rows of one order, read into a payload.
+
+    Attributes:
+        key: The order key.
+        first_row: The row the order starts on.
+        last_row: The last row of the order.
+        payload: The draft as JSON values (what :func:`~salesorder.validation.validate`
+            and :meth:`~salesorder.service.OrderService.enter` take).
+        issues: Problems found while reading the rows (formulas, conflicting values,
+            too many lines), each at its cell.
+        line_count: Rows of lines read, including those beyond the line limit.
+        field_rows: The row each order-level field was taken from.
+        line_rows: The row of each line.
+        columns: The column of each field.
+        cell: ``(row, column) -> cell reference``.
+        row: ``row -> row reference``.
+    """
+
+    key: str
+    first_row: int
+    last_row: int
+    payload: dict[str, Any]
+    issues: list[Issue]
+    line_count: int = 0
+    field_rows: dict[str, int] = attrs.field(factory=dict)
+    line_rows: list[int] = attrs.field(factory=list)
+    columns: Mapping[str, int] = attrs.field(factory=dict)
+    cell: Callable[[int, int], str] = attrs.field(default=lambda row, column: "")
+    row: Callable[[int], str] = attrs.field(default=lambda row: "")
+
+    def locate(self, path: str) -> str:
+        """The cell (or row) a JSON pointer of this order's draft comes from."""
+        match = _LINE_INDEX.match(path)
+        if match is not None:
+            index = int(match.group(1))
+            row = self.line_rows[index] if index < len(self.line_rows) else self.first_row
+            column = self.columns.get(f"line.{match.group(2)}")
+            return self.row(row) if column is None else self.cell(row, column)
+        parts = [part for part in path.split("/") if part]
+        while parts:
+            field = ".".join(parts)
+            if field == "external_ref" and field not in self.field_rows:
+                field = ORDER_KEY
+            column = self.columns.get(field)
+            if column is not None:
+                # A blank value is reported where it is missing: the order's first row.
+                return self.cell(self.field_rows.get(field, self.first_row), column)
+            parts.pop()
+        return self.row(self.first_row)
+
+    def located(self, issue: Issue) -> Issue:
+        """``issue`` with the cell its path points at."""
+        if issue.cell is not None:
+            return issue
+        return attrs.evolve(issue, cell=self.locate(issue.path))
+
+
+def _set(payload: dict[str, Any], field: str, value: str) -> None:
+    *parents, name = field.split(".")
+    target = payload
+    for parent in parents:
+        target = target.setdefault(parent, {})
+    target[name] = value
+
+
+@attrs.frozen
+class _Reader:
+    table: Table
+    columns: Mapping[str, int]
+    limits: Limits
+    currency: str | None
+    order_fields: tuple[tuple[str, int], ...] = attrs.field(init=False)
+    line_fields: tuple[tuple[str, int], ...] = attrs.field(init=False)
+    key_column: int = attrs.field(init=False)
+
+    @order_fields.default
+    def _order_fields(self) -> tuple[tuple[str, int], ...]:
+        return tuple(
+            (field, self.columns[field]) for field in ORDER_FIELDS if field in self.columns
+        )
+
+    @line_fields.default
+    def _line_fields(self) -> tuple[tuple[str, int], ...]:
+        return tuple(
+            (field.removeprefix("line."), self.columns[field])
+            for field in LINE_FIELDS
+            if field in self.columns
+        )
+
+    @key_column.default
+    def _key_column(self) -> int:
+        return self.columns[ORDER_KEY]
+
+    def new_group(self, key: str, row: Row) -> Group:
+        # The order key is the source system's reference unless a column gives one.
+        payload: dict[str, Any] = {"lines": [], "external_ref": key}
+        if self.currency is not None:
+            payload["currency"] = self.currency
+        return Group(
+            key,
+            row.number,
+            row.number,
+            payload,
+            [],
+            columns=self.columns,
+            cell=self.table.cell,
+            row=self.table.row,
+        )
+
+    def add_order_fields(self, group: Group, row: Row, texts: Callable[[int], str]) -> None:
+        # The field-rows map doubles as "already set": a field is set from its first
+        # non-blank row, and later rows are only compared with it.
+        known = group.field_rows
+        for field, column in self.order_fields:
+            text = texts(column)
+            if not text:
+                continue
+            if field == "requested_delivery_date":
+                text = _iso_date(text)
+            first = known.get(field)
+            if first is None:
+                known[field] = row.number
+                _set(group.payload, field, text)
+            elif _get(group.payload, field) != text:
+                group.issues.append(
+                    Issue(
+                        CELL_CONFLICTING,
+                        "/" + field.replace(".", "/"),
+                        Severity.ERROR,
+                        {"row": first},
+                        cell=self.table.cell(row.number, column),
+                    )
+                )
+
+    def add_line(self, group: Group, row: Row, texts: Callable[[int], str]) -> None:
+        group.line_count += 1
+        lines: list[dict[str, str]] = group.payload["lines"]
+        if len(lines) >= self.limits.max_lines:
+            if group.line_count == self.limits.max_lines + 1:
+                group.issues.append(
+                    Issue(
+                        LINES_TOO_MANY,
+                        "/lines",
+                        Severity.ERROR,
+                        {"max": self.limits.max_lines},
+                        cell=self.table.row(row.number),
+                    )
+                )
+            return
+        line = {}
+        for name, column in self.line_fields:
+            text = texts(column)
+            if text:
+                line[name] = text
+        lines.append(line)
+        group.line_rows.append(row.number)
+
+
+def _get(payload: dict[str, Any], field: str) -> Any:
+    value: Any = payload
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _formula_issues(row: Row, reader: _Reader) -> Iterator[Issue]:
+    if not row.formulas:
+        return
+    mapped = set(reader.columns.values())
+    for column, code in sorted(row.formulas.items()):
+        if column in mapped:
+            yield Issue(code, "", Severity.ERROR, cell=reader.table.cell(row.number, column))
+
+
+def read_groups(
+    table: Table,
+    columns: Mapping[str, int],
+    *,
+    limits: Limits,
+    currency: str | None,
+    stray: Callable[[Issue], None],
+) -> Iterator[Group]:
+    """The orders of ``table``, one group at a time, in file order.
+
+    Args:
+        table: The opened file, header read.
+        columns: The column of each field (the required ones present).
+        limits: The validation limits (``max_lines``).
+        currency: The currency of orders whose rows name none.
+        stray: Called with each issue of a row that belongs to no order.
+
+    Raises:
+        Refused: from the table, when the file turns out unreadable further on.
+    """
+    reader = _Reader(table, columns, limits, currency)
+    mapped = sorted(set(columns.values()))
+    key_column = reader.key_column
+    group: Group | None = None
+    for row in table.rows:
+        values = row.values
+        width = len(values)
+
+        def texts(column: int, values: Any = values, width: int = width) -> str:
+            return cell_text(values[column]) if column < width else ""
+
+        if not any(texts(column) for column in mapped):
+            continue  # a blank row
+        key = texts(key_column)
+        formula_issues = list(_formula_issues(row, reader))
+        if key and (group is None or key != group.key):
+            if group is not None:
+                yield group
+            group = reader.new_group(key, row)
+        elif group is None:
+            stray(Issue(ORDER_KEY_MISSING, "", cell=table.cell(row.number, key_column)))
+            for issue in formula_issues:
+                stray(issue)
+            continue
+        group.last_row = row.number
+        group.issues.extend(formula_issues)
+        reader.add_order_fields(group, row, texts)
+        reader.add_line(group, row, texts)
+    if group is not None:
+        yield group
