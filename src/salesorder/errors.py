@@ -62,6 +62,7 @@ not this one)::
      ├── CalendarError                   [sla] a business calendar cannot answer
      ├── DocumentError (ValueError)      [documents] a document or RMB capitals cannot be made
      ├── InvalidSettings (ValueError)    [settings] a service setting of the wrong kind or value
+     ├── IntakeError (ValueError)        [intake] a file import that cannot start
      └── AnalyticsError (ValueError)     [analytics] input a KPI cannot be computed from
 
 Messages never contain customer personal data: parameters are codes, paths,
@@ -110,6 +111,7 @@ SUPPORTED_LOCALES: Final = ("en", "zh_CN")
 _CODE_MODULES: Final = (
     "salesorder.errors",
     "salesorder._analytics.common",
+    "salesorder._intake.codes",
     "salesorder._lifecycle.amendments",
     "salesorder._lifecycle.codes",
     "salesorder._pricing.errors",

@@ -224,7 +224,7 @@ def read_groups(
     *,
     limits: Limits,
     currency: str | None,
-    stray: Callable[[Issue], None],
+    stray: Callable[[Issue], object],
 ) -> Iterator[Group]:
     """The orders of ``table``, one group at a time, in file order.
 
