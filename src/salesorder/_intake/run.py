@@ -19,9 +19,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import attrs
 
@@ -253,12 +254,24 @@ class _IssueLog:
         return False
 
 
+def _read_at_most(file: BinaryIO, most: int) -> bytes:
+    """At most ``most`` bytes of ``file``, without reserving ``most`` bytes up front."""
+    status = os.fstat(file.fileno())
+    if stat.S_ISREG(status.st_mode):
+        # A regular file says its size: read that much (and one more byte, should it grow).
+        return file.read(min(most, status.st_size + 1))
+    chunks = bytearray()
+    while len(chunks) < most and (chunk := file.read(min(1 << 20, most - len(chunks)))):
+        chunks += chunk
+    return bytes(chunks)
+
+
 def _read(source: Source, limit: int) -> tuple[bytes, str | None]:
     if isinstance(source, bytes):
         return source, None
     try:
         with Path(source).open("rb") as file:
-            return file.read(limit + 1), os.fspath(source)
+            return _read_at_most(file, limit + 1), os.fspath(source)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise IntakeError(FILE_NOT_OPENED, params={"reason": reason}) from None

@@ -141,13 +141,19 @@ _FORMULA_TAG: Final = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def detect_format(data: bytes, name: str | None) -> FileFormat | None:
-    """The format by the file's first bytes (a ZIP is a workbook), else by its name."""
+    """The format by the file's first bytes (a ZIP is a workbook), else by its name.
+
+    Bytes without a name that hold no NUL in their first 8 KiB are taken for CSV text;
+    anything else (an old binary ``.xls``, say) is no format read here.
+    """
     if data.startswith(b"PK\x03\x04"):
         return FileFormat.XLSX
     lowered = (name or "").lower()
     if lowered.endswith(".xlsx"):
         return FileFormat.XLSX
     if lowered.endswith((".csv", ".txt", ".tsv")):
+        return FileFormat.CSV
+    if b"\x00" not in data[:8192] and not lowered.endswith((".xls", ".xlsm", ".xlsb", ".ods")):
         return FileFormat.CSV
     return None
 
@@ -207,8 +213,13 @@ def _take_header(
 def _csv_encoding(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(data, final=True)
+        # In slices, so the check never holds the whole file as text.
+        for start in range(0, len(data), _MEGABYTE):
+            decoder.decode(view[start : start + _MEGABYTE])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         # What Excel in China writes when it saves "CSV" (a superset of GBK and GB2312).
         return "gb18030"
