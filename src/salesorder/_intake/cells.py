@@ -53,6 +53,9 @@ def cell_text(value: object) -> str:  # noqa: PLR0911  (one exit per cell type)
     """
     if value is None:
         return ""
+    if type(value) is str:
+        text = value.strip()
+        return restore(text) if text[:1] == _QUOTE else text
     if isinstance(value, str):
         return restore(value.strip())
     if isinstance(value, bool):

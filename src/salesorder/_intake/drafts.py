@@ -13,16 +13,17 @@ Invariants:
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
-from salesorder._intake.cells import cell_text
+from salesorder._intake.cells import cell_text, restore
 from salesorder._intake.codes import CELL_CONFLICTING, ORDER_KEY_MISSING
 from salesorder._intake.mapping import LINE_FIELDS, ORDER_FIELDS, ORDER_KEY
-from salesorder._intake.sources import Row, Table
+from salesorder._intake.sources import FileFormat, Row, Table
 from salesorder._validation.payload import LINES_TOO_MANY
 from salesorder._validation.report import Issue, Severity
 from salesorder.schema import Limits
@@ -56,6 +57,7 @@ class Group:
             too many lines), each at its cell.
         line_count: Rows of lines read, including those beyond the line limit.
         field_rows: The row each order-level field was taken from.
+        order_values: The text each order-level field was taken as.
         line_rows: The row of each line.
         columns: The column of each field.
         cell: ``(row, column) -> cell reference``.
@@ -69,6 +71,7 @@ class Group:
     issues: list[Issue]
     line_count: int = 0
     field_rows: dict[str, int] = attrs.field(factory=dict)
+    order_values: dict[str, str] = attrs.field(factory=dict)
     line_rows: list[int] = attrs.field(factory=list)
     columns: Mapping[str, int] = attrs.field(factory=dict)
     cell: Callable[[int, int], str] = attrs.field(default=lambda row, column: "")
@@ -111,31 +114,64 @@ def _set(payload: dict[str, Any], field: str, value: str) -> None:
 
 @attrs.frozen
 class _Reader:
+    """How to read a row: the mapped columns in order, and where each field sits.
+
+    A row's mapped cells are read once into a list (``cells``), in the order of
+    ``mapped``; the fields refer to their position in that list.
+    """
+
     table: Table
     columns: Mapping[str, int]
     limits: Limits
     currency: str | None
-    order_fields: tuple[tuple[str, int], ...] = attrs.field(init=False)
+    mapped: tuple[int, ...] = attrs.field(init=False)
+    order_fields: tuple[tuple[str, int, int], ...] = attrs.field(init=False)
     line_fields: tuple[tuple[str, int], ...] = attrs.field(init=False)
-    key_column: int = attrs.field(init=False)
+    key_position: int = attrs.field(init=False)
+    pick: Callable[[Sequence[object]], tuple[str, ...]] = attrs.field(init=False)
+
+    @pick.default
+    def _pick(self) -> Callable[[Sequence[object]], tuple[str, ...]]:
+        # At least the required columns are mapped, so the getter always returns a tuple.
+        return operator.itemgetter(*self.mapped)
+
+    @mapped.default
+    def _mapped(self) -> tuple[int, ...]:
+        return tuple(sorted(set(self.columns.values())))
+
+    def _position(self, field: str) -> int:
+        return self.mapped.index(self.columns[field])
 
     @order_fields.default
-    def _order_fields(self) -> tuple[tuple[str, int], ...]:
+    def _order_fields(self) -> tuple[tuple[str, int, int], ...]:
         return tuple(
-            (field, self.columns[field]) for field in ORDER_FIELDS if field in self.columns
+            (field, self._position(field), self.columns[field])
+            for field in ORDER_FIELDS
+            if field in self.columns
         )
 
     @line_fields.default
     def _line_fields(self) -> tuple[tuple[str, int], ...]:
         return tuple(
-            (field.removeprefix("line."), self.columns[field])
+            (field.removeprefix("line."), self._position(field))
             for field in LINE_FIELDS
             if field in self.columns
         )
 
-    @key_column.default
-    def _key_column(self) -> int:
-        return self.columns[ORDER_KEY]
+    @key_position.default
+    def _key_position(self) -> int:
+        return self._position(ORDER_KEY)
+
+    def cells(self, values: Sequence[object]) -> list[str]:
+        """The text of the mapped cells of a row."""
+        width = len(values)
+        if self.table.file_format is FileFormat.CSV and width > self.mapped[-1]:
+            # The common case, kept fast: every cell of a CSV record is a str.
+            texts: list[str] = list(map(str.strip, self.pick(values)))
+            if "\x00'" in "\x00" + "\x00".join(texts):
+                texts = [restore(text) for text in texts]
+            return texts
+        return [cell_text(values[column]) if column < width else "" for column in self.mapped]
 
     def new_group(self, key: str, row: Row) -> Group:
         # The order key is the source system's reference unless a column gives one.
@@ -153,12 +189,12 @@ class _Reader:
             row=self.table.row,
         )
 
-    def add_order_fields(self, group: Group, row: Row, texts: Callable[[int], str]) -> None:
-        # The field-rows map doubles as "already set": a field is set from its first
-        # non-blank row, and later rows are only compared with it.
+    def add_order_fields(self, group: Group, row: Row, cells: list[str]) -> None:
+        # A field is set from its first non-blank row; later rows are compared with it.
         known = group.field_rows
-        for field, column in self.order_fields:
-            text = texts(column)
+        values = group.order_values
+        for field, position, column in self.order_fields:
+            text = cells[position]
             if not text:
                 continue
             if field == "requested_delivery_date":
@@ -166,8 +202,9 @@ class _Reader:
             first = known.get(field)
             if first is None:
                 known[field] = row.number
+                values[field] = text
                 _set(group.payload, field, text)
-            elif _get(group.payload, field) != text:
+            elif values[field] != text:
                 group.issues.append(
                     Issue(
                         CELL_CONFLICTING,
@@ -178,7 +215,7 @@ class _Reader:
                     )
                 )
 
-    def add_line(self, group: Group, row: Row, texts: Callable[[int], str]) -> None:
+    def add_line(self, group: Group, row: Row, cells: list[str]) -> None:
         group.line_count += 1
         lines: list[dict[str, str]] = group.payload["lines"]
         if len(lines) >= self.limits.max_lines:
@@ -193,28 +230,17 @@ class _Reader:
                     )
                 )
             return
-        line = {}
-        for name, column in self.line_fields:
-            text = texts(column)
-            if text:
-                line[name] = text
-        lines.append(line)
+        lines.append(
+            {name: cells[position] for name, position in self.line_fields if cells[position]}
+        )
         group.line_rows.append(row.number)
-
-
-def _get(payload: dict[str, Any], field: str) -> Any:
-    value: Any = payload
-    for part in field.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 def _formula_issues(row: Row, reader: _Reader) -> Iterator[Issue]:
     if not row.formulas:
         return
-    mapped = set(reader.columns.values())
     for column, code in sorted(row.formulas.items()):
-        if column in mapped:
+        if column in reader.mapped:
             yield Issue(code, "", Severity.ERROR, cell=reader.table.cell(row.number, column))
 
 
@@ -239,32 +265,28 @@ def read_groups(
         Refused: from the table, when the file turns out unreadable further on.
     """
     reader = _Reader(table, columns, limits, currency)
-    mapped = sorted(set(columns.values()))
-    key_column = reader.key_column
+    key_position = reader.key_position
     group: Group | None = None
     for row in table.rows:
-        values = row.values
-        width = len(values)
-
-        def texts(column: int, values: Any = values, width: int = width) -> str:
-            return cell_text(values[column]) if column < width else ""
-
-        if not any(texts(column) for column in mapped):
+        cells = reader.cells(row.values)
+        if not any(cells):
             continue  # a blank row
-        key = texts(key_column)
-        formula_issues = list(_formula_issues(row, reader))
+        key = cells[key_position]
+        formula_issues = list(_formula_issues(row, reader)) if row.formulas else []
         if key and (group is None or key != group.key):
             if group is not None:
                 yield group
             group = reader.new_group(key, row)
         elif group is None:
-            stray(Issue(ORDER_KEY_MISSING, "", cell=table.cell(row.number, key_column)))
+            stray(
+                Issue(ORDER_KEY_MISSING, "", cell=table.cell(row.number, reader.columns[ORDER_KEY]))
+            )
             for issue in formula_issues:
                 stray(issue)
             continue
         group.last_row = row.number
         group.issues.extend(formula_issues)
-        reader.add_order_fields(group, row, texts)
-        reader.add_line(group, row, texts)
+        reader.add_order_fields(group, row, cells)
+        reader.add_line(group, row, cells)
     if group is not None:
         yield group

@@ -25,7 +25,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NamedTuple
 
 import attrs
 
@@ -112,9 +112,11 @@ class Refused(Exception):
         self.issue = issue
 
 
-@attrs.frozen
-class Row:
-    """One row: its 1-based number, its values, and the columns holding a bad formula."""
+class Row(NamedTuple):
+    """One row: its 1-based number, its values, and the columns holding a bad formula.
+
+    A named tuple rather than an attrs class: one is made per row of the file.
+    """
 
     number: int
     values: Sequence[object]
