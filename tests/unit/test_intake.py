@@ -869,3 +869,41 @@ class TestCommandLine:
         assert [o["number"] for o in first["outcomes"]] == [o["number"] for o in second["outcomes"]]
         assert main([*arguments, "--dry-run"]) == 0
         capsys.readouterr()
+
+
+class TestOptions:
+    @pytest.mark.parametrize(
+        ("option", "value"),
+        [
+            ("formulas", "evaluate"),
+            ("file_format", "xls"),
+            ("header_row", 0),
+            ("delimiter", ";;"),
+            ("limits", Limits()),
+            ("mapping", {"line.sku": "SKU"}),
+        ],
+    )
+    def test_a_bad_option_is_a_coded_error(self, option: str, value: object) -> None:
+        with pytest.raises(IntakeError) as error:
+            IntakeOptions(**{option: value})
+        assert error.value.code == "intake.option.invalid"
+        assert error.value.params["option"] == option
+
+    def test_options_take_the_values_of_their_enumerations(self) -> None:
+        options = IntakeOptions(formulas="refuse", file_format="csv")
+        assert options.formulas is FormulaPolicy.REFUSE
+        assert options.file_format is FileFormat.CSV
+
+    def test_a_non_positive_limit_is_a_coded_error(self) -> None:
+        with pytest.raises(IntakeError):
+            IntakeLimits(max_rows=0)
+
+    def test_an_unknown_encoding_is_a_coded_error(self) -> None:
+        with pytest.raises(IntakeError):
+            check_file(csv_bytes(ROWS), options=IntakeOptions(encoding="no-such-codec"))
+
+    def test_a_forced_format_overrides_detection(self) -> None:
+        options = IntakeOptions(currency="CNY", file_format=FileFormat.XLSX)
+        assert codes(check_file(csv_bytes(ROWS), options=options).errors) == [
+            "intake.file.unreadable"
+        ]

@@ -47,9 +47,12 @@ _ISSUE_HEADERS: Final = {
 }
 
 
-def _format(destination: Destination, file_format: FileFormat | None) -> FileFormat:
+def _format(destination: Destination, file_format: FileFormat | str | None) -> FileFormat:
     if file_format is not None:
-        return file_format
+        try:
+            return FileFormat(file_format)
+        except ValueError:
+            raise IntakeError("intake.option.invalid", params={"option": "file_format"}) from None
     if isinstance(destination, str | os.PathLike):
         suffix = Path(destination).suffix.lower()
         if suffix == ".xlsx":
@@ -168,7 +171,7 @@ def export_orders(
     orders: Iterable[Order],
     destination: Destination,
     *,
-    file_format: FileFormat | None = None,
+    file_format: FileFormat | str | None = None,
     locale: str = "en",
 ) -> None:
     """Write orders to a file in the intake's own columns, one row per line.
@@ -179,7 +182,8 @@ def export_orders(
     Args:
         orders: The orders.
         destination: A path (``.xlsx`` or ``.csv``) or a binary file object.
-        file_format: ``xlsx`` or ``csv``; by default from the path's suffix.
+        file_format: ``xlsx`` or ``csv`` (a :class:`FileFormat` or its value); by
+            default from the path's suffix.
         locale: The language of the headers (``en`` or ``zh_CN``).
 
     Raises:
@@ -225,7 +229,7 @@ def export_issues(
     report: IntakeReport | ValidationReport | Iterable[Issue],
     destination: Destination,
     *,
-    file_format: FileFormat | None = None,
+    file_format: FileFormat | str | None = None,
     locale: str = "en",
 ) -> None:
     """Write issues to a file: order key, rows, cell, path, severity, code, message.
@@ -234,7 +238,8 @@ def export_issues(
         report: An intake report (its file issues, then each order's), a validation
             report, or issues.
         destination: A path (``.xlsx`` or ``.csv``) or a binary file object.
-        file_format: ``xlsx`` or ``csv``; by default from the path's suffix.
+        file_format: ``xlsx`` or ``csv`` (a :class:`FileFormat` or its value); by
+            default from the path's suffix.
         locale: The language of the headers and messages (``en`` or ``zh_CN``).
 
     Raises:

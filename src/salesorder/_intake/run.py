@@ -71,6 +71,44 @@ __all__ = [
 Source = str | os.PathLike[str] | bytes
 
 
+def _invalid(option: str) -> IntakeError:
+    return IntakeError("intake.option.invalid", params={"option": option})
+
+
+def _of_type(kind: type, option: str) -> Callable[[object, object, object], None]:
+    def check(_instance: object, _attribute: object, value: object) -> None:
+        if not isinstance(value, kind):
+            raise _invalid(option)
+
+    return check
+
+
+def _formula_policy(value: str) -> FormulaPolicy:
+    try:
+        return FormulaPolicy(value)
+    except ValueError:
+        raise _invalid("formulas") from None
+
+
+def _file_format(value: str | None) -> FileFormat | None:
+    if value is None:
+        return None
+    try:
+        return FileFormat(value)
+    except ValueError:
+        raise _invalid("file_format") from None
+
+
+def _first_row(_instance: object, _attribute: object, value: object) -> None:
+    if type(value) is not int or value < 1:
+        raise _invalid("header_row")
+
+
+def _one_character(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None and (not isinstance(value, str) or len(value) != 1):
+        raise _invalid("delimiter")
+
+
 @attrs.frozen(kw_only=True)
 class IntakeOptions:
     """How a file is read.
@@ -88,17 +126,26 @@ class IntakeOptions:
             BOM) when the bytes are UTF-8, else GB18030.
         delimiter: The CSV delimiter; by default the one of ``,``, ``;`` and tab that
             the header line uses most.
+
+    Raises:
+        IntakeError: ``intake.option.invalid`` for an option of the wrong kind or value.
     """
 
-    mapping: ColumnMapping = attrs.field(factory=ColumnMapping.default)
-    limits: IntakeLimits = attrs.field(factory=IntakeLimits)
-    formulas: FormulaPolicy = FormulaPolicy.CACHED_VALUE
+    mapping: ColumnMapping = attrs.field(
+        factory=ColumnMapping.default, validator=_of_type(ColumnMapping, "mapping")
+    )
+    limits: IntakeLimits = attrs.field(
+        factory=IntakeLimits, validator=_of_type(IntakeLimits, "limits")
+    )
+    formulas: FormulaPolicy = attrs.field(
+        default=FormulaPolicy.CACHED_VALUE, converter=_formula_policy
+    )
     sheet: str | None = None
-    header_row: int = 1
+    header_row: int = attrs.field(default=1, validator=_first_row)
     currency: str | None = None
-    file_format: FileFormat | None = None
+    file_format: FileFormat | None = attrs.field(default=None, converter=_file_format)
     encoding: str | None = None
-    delimiter: str | None = None
+    delimiter: str | None = attrs.field(default=None, validator=_one_character)
 
 
 class OutcomeStatus(enum.StrEnum):
