@@ -142,7 +142,12 @@ class TestSchemaCommand:
 
 class TestParserStructure:
     def test_one_function_per_subcommand(self) -> None:
-        assert [add.__name__ for add in SUBCOMMANDS] == ["add_demo", "add_validate", "add_schema"]
+        assert [add.__name__ for add in SUBCOMMANDS] == [
+            "add_demo",
+            "add_validate",
+            "add_schema",
+            "add_import",
+        ]
         parser = build_parser()
         assert parser.prog == "salesorder"
 

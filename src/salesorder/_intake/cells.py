@@ -63,9 +63,8 @@ def cell_text(value: object) -> str:  # noqa: PLR0911  (one exit per cell type)
     if isinstance(value, int | Decimal):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
+        text = repr(value)
+        return text.removesuffix(".0")
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
