@@ -907,3 +907,18 @@ class TestOptions:
         assert codes(check_file(csv_bytes(ROWS), options=options).errors) == [
             "intake.file.unreadable"
         ]
+
+
+class TestConflicts:
+    def test_every_conflicting_row_is_reported_at_its_own_cell(self) -> None:
+        rows = [
+            ROWS[0],
+            ["SO-1", "C-9", "", "CUP-1", "茶杯", "", "2", "套", "1"],
+            ["SO-1", "C-9", "", "CUP-2", "茶杯", "", "2", "套", "1"],
+            ["SO-1", "C-1", "", "CUP-3", "茶杯", "", "2", "套", "1"],
+        ]
+        report = check_file(csv_bytes(rows), options=CNY)
+        assert [(i.code, i.cell) for i in report.errors] == [
+            ("intake.cell.conflicting", "R3C2"),
+            ("intake.cell.conflicting", "R4C2"),
+        ]

@@ -30,6 +30,8 @@ from salesorder.schema import Limits
 
 __all__ = ["Group", "read_groups"]
 
+#: How many forms of an order's order-level cells are remembered (first row, blank...).
+_REMEMBERED_FORMS: Final = 4
 _LINE_INDEX: Final = re.compile(r"^/lines/(\d+)(?:/([^/]+))?")
 _DATE: Final = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
@@ -58,6 +60,8 @@ class Group:
         line_count: Rows of lines read, including those beyond the line limit.
         field_rows: The row each order-level field was taken from.
         order_values: The text each order-level field was taken as.
+        seen_order_cells: Forms of the order-level cells already read (a few at most):
+            a row that repeats one adds nothing and conflicts with nothing.
         line_rows: The row of each line.
         columns: The column of each field.
         cell: ``(row, column) -> cell reference``.
@@ -72,6 +76,7 @@ class Group:
     line_count: int = 0
     field_rows: dict[str, int] = attrs.field(factory=dict)
     order_values: dict[str, str] = attrs.field(factory=dict)
+    seen_order_cells: set[tuple[str, ...]] = attrs.field(factory=set)
     line_rows: list[int] = attrs.field(factory=list)
     columns: Mapping[str, int] = attrs.field(factory=dict)
     cell: Callable[[int, int], str] = attrs.field(default=lambda row, column: "")
@@ -128,12 +133,11 @@ class _Reader:
     order_fields: tuple[tuple[str, int, int], ...] = attrs.field(init=False)
     line_fields: tuple[tuple[str, int], ...] = attrs.field(init=False)
     key_position: int = attrs.field(init=False)
-    pick: Callable[[Sequence[object]], tuple[str, ...]] = attrs.field(init=False)
+    pick: Callable[[Sequence[Any]], tuple[Any, ...]] = attrs.field(init=False)
 
     @pick.default
-    def _pick(self) -> Callable[[Sequence[object]], tuple[str, ...]]:
-        # At least the required columns are mapped, so the getter always returns a tuple.
-        return operator.itemgetter(*self.mapped)
+    def _pick(self) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+        return _picker(self.mapped)
 
     @mapped.default
     def _mapped(self) -> tuple[int, ...]:
@@ -189,7 +193,11 @@ class _Reader:
             row=self.table.row,
         )
 
-    def add_order_fields(self, group: Group, row: Row, cells: list[str]) -> None:
+    def add_order_fields(
+        self, group: Group, row: Row, cells: list[str], seen: tuple[str, ...]
+    ) -> None:
+        """Take the order-level cells of a row whose form ``seen`` was not seen yet."""
+        conflicts = len(group.issues)
         # A field is set from its first non-blank row; later rows are compared with it.
         known = group.field_rows
         values = group.order_values
@@ -214,26 +222,30 @@ class _Reader:
                         cell=self.table.cell(row.number, column),
                     )
                 )
+        # Only a form that agrees with the order may be skipped: each conflicting row
+        # is reported at its own cells.
+        if len(group.issues) == conflicts and len(group.seen_order_cells) < _REMEMBERED_FORMS:
+            group.seen_order_cells.add(seen)
 
-    def add_line(self, group: Group, row: Row, cells: list[str]) -> None:
-        group.line_count += 1
-        lines: list[dict[str, str]] = group.payload["lines"]
-        if len(lines) >= self.limits.max_lines:
-            if group.line_count == self.limits.max_lines + 1:
-                group.issues.append(
-                    Issue(
-                        LINES_TOO_MANY,
-                        "/lines",
-                        Severity.ERROR,
-                        {"max": self.limits.max_lines},
-                        cell=self.table.row(row.number),
-                    )
-                )
-            return
-        lines.append(
-            {name: cells[position] for name, position in self.line_fields if cells[position]}
+    def too_many_lines(self, group: Group, row: Row) -> None:
+        """Note the first line beyond the limit (those beyond are counted, not kept)."""
+        group.issues.append(
+            Issue(
+                LINES_TOO_MANY,
+                "/lines",
+                Severity.ERROR,
+                {"max": self.limits.max_lines},
+                cell=self.table.row(row.number),
+            )
         )
-        group.line_rows.append(row.number)
+
+
+def _picker(positions: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A C-level getter of the cells at ``positions``, always as a tuple."""
+    if len(positions) == 1:
+        (position,) = positions
+        return lambda cells: (cells[position],)
+    return operator.itemgetter(*positions)
 
 
 def _formula_issues(row: Row, reader: _Reader) -> Iterator[Issue]:
@@ -266,6 +278,11 @@ def read_groups(
     """
     reader = _Reader(table, columns, limits, currency)
     key_position = reader.key_position
+    # The loop below runs once per row: its common path uses C-level getters only.
+    order_form = _picker([position for _, position, _ in reader.order_fields])
+    line_names = tuple(name for name, _ in reader.line_fields)
+    line_cells = _picker([position for _, position in reader.line_fields])
+    max_lines = limits.max_lines
     group: Group | None = None
     for row in table.rows:
         cells = reader.cells(row.values)
@@ -285,8 +302,18 @@ def read_groups(
                 stray(issue)
             continue
         group.last_row = row.number
-        group.issues.extend(formula_issues)
-        reader.add_order_fields(group, row, cells)
-        reader.add_line(group, row, cells)
+        if formula_issues:
+            group.issues.extend(formula_issues)
+        # Most rows repeat the order's cells exactly, or leave them blank: nothing new.
+        seen = order_form(cells)
+        if seen not in group.seen_order_cells:
+            reader.add_order_fields(group, row, cells, seen)
+        group.line_count += 1
+        if group.line_count <= max_lines:
+            texts = zip(line_names, line_cells(cells), strict=True)
+            group.payload["lines"].append({name: text for name, text in texts if text})
+            group.line_rows.append(row.number)
+        elif group.line_count == max_lines + 1:
+            reader.too_many_lines(group, row)
     if group is not None:
         yield group
