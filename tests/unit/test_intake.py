@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -314,6 +313,14 @@ class TestGrouping:
         [issue] = report.errors
         assert (issue.code, issue.cell) == ("intake.order_key.repeated", "R4C1")
 
+    def test_alternating_order_keys_spoil_every_part(self) -> None:
+        rows = [[f"SO-{index % 2}", *ROWS[0][1:]] for index in range(2000)]
+        report = check_file(csv_bytes(rows), options=CNY)
+        assert len(report.outcomes) == 2000
+        assert all(o.status is OutcomeStatus.INVALID for o in report.outcomes)
+        assert codes(report.errors).count("intake.order_key.repeated") == 1000
+        assert report.dropped == 998
+
     def test_blank_rows_are_skipped(self) -> None:
         rows = [ROWS[0], [""] * 9, ROWS[2]]
         report = check_file(csv_bytes(rows), options=CNY)
@@ -533,11 +540,9 @@ class TestHostileFiles:
             archive.writestr("xl/worksheets/sheet1.xml", b"\0" * 30_000_000)
         data = buffer.getvalue()
         assert len(data) < 200_000
-        start = time.perf_counter()
+        # Refused from the ZIP directory: nothing is unpacked (bench_intake.py times it).
         report = check_file(data, options=CNY)
-        elapsed = time.perf_counter() - start
         assert codes(report.errors) == ["intake.archive.compression_ratio"]
-        assert elapsed < 0.5
 
     def test_a_workbook_that_unpacks_beyond_the_limit_is_refused(self) -> None:
         buffer = io.BytesIO()

@@ -397,7 +397,7 @@ class _Run:
     log: _IssueLog
     outcomes: list[OrderOutcome] = attrs.Factory(list)
     file_issues: list[Issue] = attrs.Factory(list)
-    first_rows: dict[str, int] = attrs.Factory(dict)
+    first_parts: dict[str, tuple[int, int]] = attrs.Factory(dict)
     file_errors: bool = False
 
     def note(self, issue: Issue) -> None:
@@ -409,7 +409,7 @@ class _Run:
 
     def check(self, group: Group, checker: Checker) -> None:
         issues = list(group.issues)
-        first = self.first_rows.setdefault(group.key, group.first_row)
+        first, index = self.first_parts.setdefault(group.key, (group.first_row, len(self.outcomes)))
         if first != group.first_row:
             issues.append(
                 Issue(
@@ -419,7 +419,10 @@ class _Run:
                     cell=group.locate("/external_ref"),
                 )
             )
-            self._spoil(group.key)
+            # The first part of the key is invalid too (the parts between have issues
+            # of their own): one outcome to change, so alternating keys stay linear.
+            first_part = self.outcomes[index]
+            self.outcomes[index] = attrs.evolve(first_part, status=OutcomeStatus.INVALID)
         if not any(issue.severity is Severity.ERROR for issue in issues):
             issues.extend(group.located(issue) for issue in checker(group.payload).issues)
         failed = any(issue.severity is Severity.ERROR for issue in issues)
@@ -433,12 +436,6 @@ class _Run:
                 issues=tuple(issue for issue in issues if self.log.add(issue)),
             )
         )
-
-    def _spoil(self, key: str) -> None:
-        """Mark the earlier orders of a repeated key invalid as well."""
-        for index, outcome in enumerate(self.outcomes):
-            if outcome.key == key and outcome.status is OutcomeStatus.VALID:
-                self.outcomes[index] = attrs.evolve(outcome, status=OutcomeStatus.INVALID)
 
 
 def _checker(
