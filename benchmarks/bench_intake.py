@@ -162,7 +162,7 @@ def main() -> int:
         check_file(data, options=options)
 
     best_floor = best_intake = float("inf")
-    for _ in range(7):
+    for _ in range(11):
         best_floor = min(best_floor, seconds(floor))
         best_intake = min(best_intake, seconds(intake))
     ratio = best_intake / best_floor

@@ -170,9 +170,10 @@ class _Reader:
         """The text of the mapped cells of a row."""
         width = len(values)
         if self.table.file_format is FileFormat.CSV and width > self.mapped[-1]:
-            # The common case, kept fast: every cell of a CSV record is a str.
+            # The common case, kept fast: every cell of a CSV record is a str, and a
+            # file without any apostrophe holds no neutralised cell to restore.
             texts: list[str] = list(map(str.strip, self.pick(values)))
-            if "\x00'" in "\x00" + "\x00".join(texts):
+            if self.table.apostrophes and "\x00'" in "\x00" + "\x00".join(texts):
                 texts = [restore(text) for text in texts]
             return texts
         return [cell_text(values[column]) if column < width else "" for column in self.mapped]

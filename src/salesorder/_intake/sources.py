@@ -127,7 +127,8 @@ class Row(NamedTuple):
 class Table:
     """A file opened for reading: its header, its rows, and how to name its cells.
 
-    ``rows`` yields the rows after the header and may raise :class:`Refused`.
+    ``rows`` yields the rows after the header and may raise :class:`Refused`;
+    ``apostrophes`` is False when the file has no ``'`` at all (no cell to restore).
     """
 
     file_format: FileFormat
@@ -136,6 +137,7 @@ class Table:
     rows: Iterator[Row]
     cell: Callable[[int, int], str]
     row: Callable[[int], str]
+    apostrophes: bool = True
 
 
 _MEGABYTE: Final = 1_000_000
@@ -279,6 +281,7 @@ def _csv_table(
         rows=rows,
         cell=csv_cell,
         row=csv_row,
+        apostrophes=b"'" in data,
     )
 
 
