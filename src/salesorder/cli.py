@@ -25,19 +25,31 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from salesorder import __version__
 from salesorder.errors import SalesOrderError
+from salesorder.intake import (
+    FormulaPolicy,
+    IntakeOptions,
+    IntakeReport,
+    OutcomeStatus,
+    check_file,
+    import_file,
+)
 from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.pricing import PriceBreakdown, PriceList, price
 from salesorder.schema import DEFAULT_LIMITS, order_json_schema
-from salesorder.validation import ValidationContext, ValidationReport, validate
+from salesorder.validation import Issue, ValidationContext, ValidationReport, validate
+
+if TYPE_CHECKING:
+    from salesorder.service import OrderService
 
 __all__ = [
     "SUBCOMMANDS",
     "add_demo",
+    "add_import",
     "add_price",
     "add_relay",
     "add_schema",
@@ -505,6 +517,105 @@ def add_relay(commands: argparse._SubParsersAction[_Parser]) -> None:
     parser.set_defaults(handler=_run_relay)
 
 
+def _print_intake(name: str, report: IntakeReport, locale: str, out: TextIO) -> None:
+    def issue_line(issue: Issue) -> str:
+        where = _shown(issue.cell or issue.path or "/")
+        message = _shown(issue.message(locale))
+        return f"    {issue.severity.value:8s} {where}  [{issue.code}] {message}"
+
+    counts = ", ".join(
+        f"{len(report.with_status(status))} {status.value}" for status in OutcomeStatus
+    )
+    print(f"{_shown(name)}: {'OK' if report.ok else 'INVALID'} ({counts})", file=out)
+    for issue in report.file_issues:
+        print(issue_line(issue), file=out)
+    for outcome in report.outcomes:
+        entered = f" -> {_shown(outcome.number or '')}" if outcome.number else ""
+        rows = f"rows {outcome.first_row}-{outcome.last_row}"
+        print(f"  {_shown(outcome.key)} ({rows}): {outcome.status.value}{entered}", file=out)
+        for issue in outcome.issues:
+            print(issue_line(issue), file=out)
+    if report.dropped:
+        print(issue_line(report.issues[-1]), file=out)
+
+
+def _intake_service(url: str, tenant: str, currency: str) -> OrderService:
+    from salesorder.adapters.memory import SystemClock  # noqa: PLC0415  (only this command)
+    from salesorder.adapters.sql import SqlDatabase, SqlNumbering  # noqa: PLC0415
+    from salesorder.pricing import PriceList  # noqa: PLC0415
+    from salesorder.service import OrderService  # noqa: PLC0415
+    from salesorder.settings import PricingSettings  # noqa: PLC0415
+
+    database = SqlDatabase(url, tenant_id=tenant)
+    database.create_schema()
+    # Without the host's price list, every line must carry its own unit price.
+    return OrderService(
+        unit_of_work=database.unit_of_work,
+        clock=SystemClock(),
+        numbering=SqlNumbering(database),
+        pricing_settings=PricingSettings(price_list=PriceList(currency, ())),
+    )
+
+
+def _run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.db is None and not args.dry_run:
+        print("salesorder import: entering orders needs --db URL (or use --dry-run)", file=err)
+        return EXIT_USAGE
+    options = IntakeOptions(
+        currency=args.currency, sheet=args.sheet, formulas=FormulaPolicy(args.formulas)
+    )
+    try:
+        if args.db is None:
+            report = check_file(args.file, options=options)
+        else:
+            service = _intake_service(args.db, args.tenant, args.currency or "CNY")
+            if args.dry_run:
+                report = check_file(args.file, options=options, service=service)
+            else:
+                report = import_file(args.file, service=service, actor=args.actor, options=options)
+    except SalesOrderError as error:
+        print(f"salesorder import: {_shown(str(error))}", file=err)
+        return EXIT_USAGE
+    if args.format == "json":
+        document = {"file": args.file, **report.to_dict(args.locale)}
+        text = json.dumps(document, ensure_ascii=False, indent=2)
+        print(_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text), file=out)
+    else:
+        _print_intake(args.file, report, args.locale, out)
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add ``salesorder import FILE [--dry-run] [--db URL] [--format json] ...``."""
+    parser = commands.add_parser(
+        "import", help="check or enter the orders of an .xlsx or .csv file (订单导入)"
+    )
+    parser.add_argument("file", metavar="FILE", help="an .xlsx or .csv file of order rows")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check every order and enter nothing"
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="enter the orders into the SQL database at this SQLAlchemy URL "
+        "(needs salesorder[sql]); with --dry-run, check against it",
+    )
+    parser.add_argument("--tenant", default="default", help="tenant of the database")
+    parser.add_argument("--actor", default="import", help="who enters the orders")
+    parser.add_argument("--currency", default=None, help="currency of orders naming none")
+    parser.add_argument("--sheet", default=None, help="worksheet to read (the first one)")
+    parser.add_argument(
+        "--formulas",
+        choices=[policy.value for policy in FormulaPolicy],
+        default=FormulaPolicy.CACHED_VALUE.value,
+        help="a formula cell: its saved value, or refused (formulas are never evaluated)",
+    )
+    _add_locale(parser)
+    _add_format(parser, "the import report, per order and per issue")
+    parser.set_defaults(handler=_run_import)
+
+
 #: One function per subcommand, called in this order to build the parser.
 SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], ...]] = (
     add_demo,
@@ -512,6 +623,7 @@ SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], 
     add_price,
     add_schema,
     add_relay,
+    add_import,
 )
 
 

@@ -65,6 +65,7 @@ not this one)::
      │    └── SignatureRejected (ValueError)  a webhook signature that does not verify
      ├── DocumentError (ValueError)      [documents] a document or RMB capitals cannot be made
      ├── InvalidSettings (ValueError)    [settings] a service setting of the wrong kind or value
+     ├── IntakeError (ValueError)        [intake] a file import that cannot start
      └── AnalyticsError (ValueError)     [analytics] input a KPI cannot be computed from
 
 Messages never contain customer personal data: parameters are codes, paths,
@@ -113,6 +114,7 @@ SUPPORTED_LOCALES: Final = ("en", "zh_CN")
 _CODE_MODULES: Final = (
     "salesorder.errors",
     "salesorder._analytics.common",
+    "salesorder._intake.codes",
     "salesorder._lifecycle.amendments",
     "salesorder._invoicing.codes",
     "salesorder._lifecycle.codes",

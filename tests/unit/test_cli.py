@@ -165,6 +165,7 @@ class TestParserStructure:
             "add_price",
             "add_schema",
             "add_relay",
+            "add_import",
         ]
         parser = build_parser()
         assert parser.prog == "salesorder"
@@ -180,7 +181,7 @@ class TestParserStructure:
             if action is not commands and not (action.help or "").strip()
         ]
         assert undocumented == []
-        assert set(commands.choices) == {"demo", "validate", "price", "schema", "relay"}
+        assert set(commands.choices) == {"demo", "validate", "price", "schema", "relay", "import"}
 
 
 class TestManners:

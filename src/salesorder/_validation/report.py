@@ -45,6 +45,9 @@ class Issue:
             whole payload.
         severity: Error, warning, or a reason for approval.
         params: Privacy-safe message parameters (codes, limits, quantities, SKUs).
+        cell: Where the value sits in a spreadsheet or CSV file the order was read
+            from (``Sheet1!D7``, ``R7C4``), for issues of a file import
+            (:mod:`salesorder.intake`); None otherwise.
     """
 
     code: str
@@ -53,20 +56,24 @@ class Issue:
     params: Mapping[str, Any] = attrs.field(
         factory=dict, converter=_frozen_params, eq=False, hash=False
     )
+    cell: str | None = attrs.field(default=None, kw_only=True)
 
     def message(self, locale: str = "en") -> str:
         """The message in ``locale`` (``en`` or ``zh_CN``)."""
         return render_message(self.code, self.params, locale)
 
     def to_dict(self, locale: str = "en") -> dict[str, Any]:
-        """A JSON-ready mapping: code, path, severity, message and params."""
-        return {
+        """A JSON-ready mapping: code, path, severity, message and params (and the cell)."""
+        mapping: dict[str, Any] = {
             "code": self.code,
             "path": self.path,
             "severity": self.severity.value,
             "message": self.message(locale),
             "params": {key: _jsonable(value) for key, value in self.params.items()},
         }
+        if self.cell is not None:
+            mapping["cell"] = self.cell
+        return mapping
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""Bulk intake of orders from spreadsheets and CSV files (public face: ``salesorder.intake``)."""
