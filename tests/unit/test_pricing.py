@@ -712,3 +712,60 @@ class TestBreakdownValues:
         assert first == again
         assert hash(first) == hash(again)
         assert "ChargePrice(charge_id='shipping'" in repr(first.charges[0])
+
+
+class TestMarkupBounds:
+    """A markup may lower a price to zero at most: nothing priced goes below zero."""
+
+    @pytest.mark.parametrize("percent", ["-150", "-100.01", "NaN", "Infinity"])
+    def test_a_percent_below_minus_one_hundred_is_refused_with_a_code(self, percent: str) -> None:
+        with pytest.raises(InvalidPricing) as caught:
+            Markup(percent=Decimal(percent))
+        assert caught.value.code == "price.markup.out_of_bounds"
+        assert "加价" in caught.value.message("zh_CN")
+
+    def test_a_negative_amount_that_takes_the_price_below_zero_is_refused(self) -> None:
+        with pytest.raises(InvalidPricing) as caught:
+            PriceEntry("A", cost=cny(10), markup=Markup(amount=cny("-10.01")))
+        assert caught.value.code == "price.markup.out_of_bounds"
+        assert caught.value.params["sku"] == "A"
+
+    def test_applying_a_markup_below_zero_is_refused(self) -> None:
+        with pytest.raises(InvalidPricing) as caught:
+            Markup(percent=Decimal(-50), amount=cny(-6)).apply(cny(10))
+        assert caught.value.code == "price.markup.out_of_bounds"
+
+    def test_markups_within_bounds_discount_down_to_zero(self) -> None:
+        assert PriceEntry("A", cost=cny(80), markup=Markup(percent=Decimal(-100))).price == cny(0)
+        less_a_rebate = Markup(MarkupBase.LIST, Decimal(-20), cny("-5.00"))
+        entry = PriceEntry("B", cny(50), markup=less_a_rebate)
+        assert entry.price == cny("35.00")
+        b = priced(order(line("1", "B", 2)), price_list=PriceList("CNY", (entry,)))
+        assert b.grand_total == cny("70.00")
+
+
+class TestGiftsCompete:
+    """A free gift's value counts when promotions compete for the customer."""
+
+    def test_a_forty_yuan_gift_beats_one_yuan_off_in_a_group(self) -> None:
+        plist = PriceList.of("CNY", [("A", "100.00"), ("GIFT", "40.00")])
+        gift = promo("GIFT", FreeGift("GIFT"), group="welcome")
+        small = promo("ONE", OrderAmountOff(cny(1)), group="welcome")
+        b = priced(order(line("1", "A")), gift, small, price_list=plist)
+        assert codes_of(b) == {"ONE": "promotion.not_best"}
+        assert b.line("gift:GIFT").discount == cny(40)
+
+    def test_a_forty_yuan_gift_beats_one_yuan_off_among_exclusives(self) -> None:
+        plist = PriceList.of("CNY", [("A", "100.00"), ("GIFT", "40.00")])
+        gift = promo("GIFT", FreeGift("GIFT"), stacking=Stacking.EXCLUSIVE)
+        small = promo("ONE", OrderAmountOff(cny(1)), stacking=Stacking.EXCLUSIVE)
+        b = priced(order(line("1", "A")), small, gift, price_list=plist)
+        assert codes_of(b) == {"ONE": "promotion.excluded"}
+        assert b.grand_total == cny(100)
+
+    def test_a_larger_discount_still_beats_a_cheaper_gift(self) -> None:
+        plist = PriceList.of("CNY", [("A", "100.00"), ("GIFT", "40.00")])
+        gift = promo("GIFT", FreeGift("GIFT"), group="welcome")
+        big = promo("BIG", OrderAmountOff(cny(41)), group="welcome")
+        b = priced(order(line("1", "A")), gift, big, price_list=plist)
+        assert codes_of(b) == {"GIFT": "promotion.not_best"}

@@ -654,7 +654,9 @@ def _add_gift(run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env) -> No
         position=len(run.gifts),
         is_gift=True,
     )
-    # A gift is its full value off; it is not counted against the discount cap.
+    # A gift is its full value off; it is not counted against the discount cap, but it
+    # is worth that value to the customer when promotions compete (best for the customer).
+    run.total += state.extended
     if state.extended:
         state.adjustments.append(
             (promotion.id, "gift", state.extended, codes.REASON_GIFT, {}, coupon)

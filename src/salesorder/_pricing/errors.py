@@ -82,13 +82,28 @@ class UnknownTaxCode(PricingError):
         super().__init__(params=params)
 
 
+MARKUP_OUT_OF_BOUNDS = define_code(
+    "price.markup.out_of_bounds",
+    en="Markup out of bounds: {reason}; a markup may lower a price to zero at most.",
+    zh="加价规则超出范围:{reason};加价最多只能把价格降到零。",
+)
+
+
 class InvalidPricing(PricingError):
-    """A price entry, promotion, coupon or policy built with values that make no sense."""
+    """A price entry, promotion, coupon or policy built with values that make no sense.
+
+    Args:
+        reason: What is wrong, in English (SKUs and ids only, never personal data).
+        code: A more precise code than ``price.invalid`` (e.g. ``price.markup.out_of_bounds``).
+        params: Further parameters of that code's message.
+    """
 
     default_code = PRICING_INVALID
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(params={"reason": reason})
+    def __init__(
+        self, reason: str, *, code: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(code, params={"reason": reason, **(params or {})})
 
 
 # -- flags: manual prices and discounts beyond policy (read by the approval policy) ---------------
