@@ -32,7 +32,7 @@ import attrs
 
 from salesorder import lifecycle
 from salesorder.documents import Seller, render_html, render_text
-from salesorder.errors import NotFound, ValidationFailed
+from salesorder.errors import CurrencyMismatch, NotFound, ValidationFailed
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
@@ -45,7 +45,7 @@ from salesorder.ports import (
     ServiceUnitOfWork,
     StockStore,
 )
-from salesorder.pricing import PriceBreakdown, price
+from salesorder.pricing import PriceBreakdown, PricingError, price
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
@@ -181,9 +181,18 @@ class OrderService:
         def available(sku: str) -> Decimal | None:
             return None if stock is None else stock.available(sku)
 
+        def owed(order: Order) -> Money | None:
+            # Credit is checked on the grand total the customer will owe; an order that
+            # cannot be priced is reported by the price rules, not here.
+            try:
+                return self.price_order(attrs.evolve(order, created_at=at)).grand_total
+            except (PricingError, CurrencyMismatch):
+                return None
+
         return ValidationContext(
             today=at.date(),
             credit=credit_of if credit is not None else None,
+            owed=owed if credit is not None else None,
             credit_policy=self._credit_policy,
             availability=available if stock is not None else None,
             stock_policy=self._stock_policy,
