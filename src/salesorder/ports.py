@@ -235,12 +235,20 @@ class CouponLedger(CouponRedemptions, Protocol):
     The counting side is :class:`~salesorder.pricing.CouponRedemptions`, what pricing
     reads; a ledger adds ``redeem``.
 
-    Contract: ``redeem`` is part of the unit of work; counts include every committed
-    redemption.
+    Contract: ``redeem`` and ``release`` are part of the unit of work; counts include
+    every committed redemption not released. Usage limits hold under concurrent units of
+    work when counting a code and redeeming it cannot interleave with another unit of
+    work doing the same for that code: the in-memory and SQLite adapters run one writer
+    at a time; the PostgreSQL adapter locks the code (a transaction-level advisory lock)
+    when it counts it.
     """
 
     def redeem(self, code: str, *, customer_id: str, order_id: str) -> None:
         """Record a redemption."""
+        ...
+
+    def release(self, order_id: str) -> None:
+        """Forget every redemption by ``order_id`` (the order was cancelled unshipped)."""
         ...
 
 

@@ -27,7 +27,7 @@ from salesorder._pricing.breakdown import (
     PriceFlag,
     Rejection,
 )
-from salesorder._pricing.engine import price
+from salesorder._pricing.engine import coupon_limits, price
 from salesorder._pricing.errors import InvalidPricing, MissingPrice, PricingError, UnknownTaxCode
 from salesorder._pricing.pricelists import Markup, MarkupBase, PriceEntry, PriceList, PriceLookup
 from salesorder._pricing.promotions import (
@@ -97,5 +97,6 @@ __all__ = [
     "ThresholdOff",
     "ThresholdTier",
     "UnknownTaxCode",
+    "coupon_limits",
     "price",
 ]

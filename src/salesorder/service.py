@@ -39,20 +39,33 @@ from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, Relay
 from salesorder.order import InvoiceKind, Order, new_id
 from salesorder.ports import (
     Clock,
+    CouponLedger,
     CreditControl,
     Notifier,
     OrderNumbering,
     ServiceUnitOfWork,
     StockStore,
 )
-from salesorder.pricing import PriceBreakdown, PricingError, price
+from salesorder.pricing import (
+    PriceBreakdown,
+    PricingError,
+    RedemptionCounts,
+    coupon_limits,
+    price,
+)
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
 from salesorder.stockhook import StoreReservations, run_with_stock
-from salesorder.validation import ValidationContext, ValidationReport, validate
+from salesorder.validation import (
+    Issue,
+    Severity,
+    ValidationContext,
+    ValidationReport,
+    validate,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -156,19 +169,25 @@ class OrderService:
 
     # -- pricing and validation (pure, at the order's own time) ------------------------------
 
-    def price_order(self, order: Order, *, coupons: Iterable[str] = ()) -> PriceBreakdown:
-        """Price ``order`` at its entry time with the service's price list and promotions."""
+    def price_order(self, order: Order, *, coupons: Iterable[str] | None = None) -> PriceBreakdown:
+        """Price ``order`` at its entry time with the service's price list and promotions.
+
+        The coupons are the order's own (``order.coupons``) unless ``coupons`` is given.
+        Their usage limits are not counted here: a stored order's coupons were checked
+        against the ledger and redeemed when it was entered (:meth:`enter`).
+        """
         return price(
             order,
             price_list=self._price_list,
             promotions=self._promotions,
-            coupons=coupons,
+            coupons=order.coupons if coupons is None else coupons,
             coupon_book=self._coupon_book,
             tax=self._tax,
             at=order.created_at or self.clock.now(),
             rounding=self._rounding,
             charges=self._charges,
             stacking=self._stacking,
+            redemptions=_ALREADY_REDEEMED,
         )
 
     def _context(self, at: datetime, stock: StockStore | None) -> ValidationContext:
@@ -208,19 +227,34 @@ class OrderService:
 
     # -- entering orders and quotes ---------------------------------------------------------
 
-    def enter(self, payload: object, *, actor: str, idempotency_key: str | None = None) -> Order:
+    def enter(
+        self,
+        payload: object,
+        *,
+        actor: str,
+        idempotency_key: str | None = None,
+        coupons: Iterable[str] = (),
+    ) -> Order:
         """Validate, price and number a new order, and store it as a draft (录单).
+
+        Coupon codes (the payload's ``coupons`` and then ``coupons``) are checked and
+        redeemed through the unit of work's coupon ledger, in the same unit of work that
+        stores the order: a refused coupon (unknown, expired, used up, under its minimum
+        spend, or giving nothing) refuses the entry with a bilingual issue at
+        ``/coupons/<index>``, and nothing is redeemed.
 
         Args:
             payload: JSON text, a dict or an ``OrderDraft``.
             actor: Who enters it.
             idempotency_key: Repeat protection: a repeated key returns the first order.
+            coupons: Coupon codes entered besides the payload's.
 
         Returns:
             The stored draft order.
 
         Raises:
-            ValidationFailed: with the report, when the payload has errors.
+            ValidationFailed: with the report, when the payload has errors or a coupon
+                is refused.
             salesorder.pricing.MissingPrice: a line has no price.
         """
         now = self.clock.now()
@@ -241,15 +275,43 @@ class OrderService:
                 number=number,
                 created_at=now,
                 salesperson=report.order.salesperson or actor,
+                coupons=(*report.order.coupons, *_coupon_codes(coupons)),
             )
             breakdown = self.price_order(order)
             order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             order.grand_total = breakdown.grand_total
+            self._redeem_coupons(order, breakdown, uow.coupons)
             uow.orders.add(order)
             if idempotency_key is not None:
                 uow.idempotency.put(f"enter:{idempotency_key}", order.id)
             uow.commit()
         return order
+
+    def _redeem_coupons(
+        self, order: Order, breakdown: PriceBreakdown, ledger: CouponLedger
+    ) -> None:
+        # Inside the unit of work that stores the order: the counts read here and the
+        # redemptions written here commit together (see CouponLedger on concurrency).
+        if not order.coupons:
+            return
+        self._check_coupons(order, breakdown, ledger)
+        for code in order.coupons:
+            ledger.redeem(code, customer_id=order.customer.id, order_id=order.id)
+
+    def _check_coupons(self, order: Order, breakdown: PriceBreakdown, ledger: CouponLedger) -> None:
+        refused = [*(r for r in breakdown.rejected if r.kind == "coupon")]
+        refused += coupon_limits(
+            order.coupons,
+            coupon_book=self._coupon_book,
+            customer_id=order.customer.id,
+            redemptions=ledger,
+        )
+        if refused:
+            issues = tuple(
+                Issue(r.code, f"/coupons/{order.coupons.index(r.id)}", Severity.ERROR, r.params)
+                for r in refused
+            )
+            raise ValidationFailed(ValidationReport(issues=issues, order=order))
 
     def _known_order(self, key: str) -> Order | None:
         with self._uow() as uow:
@@ -291,6 +353,9 @@ class OrderService:
                 salesperson=report.order.salesperson or actor,
             )
             breakdown = self.price_order(offered)
+            if offered.coupons:
+                # Checked, not redeemed: the coupons are redeemed when the quote converts.
+                self._check_coupons(offered, breakdown, uow.coupons)
             offered.grand_total = breakdown.grand_total
             offered.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             quote = Quote(
@@ -330,6 +395,8 @@ class OrderService:
                 number=number,
                 salesperson=quote.order.salesperson or actor,
             )
+            if order.coupons:
+                self._redeem_coupons(order, self.price_order(order), uow.coupons)
             uow.orders.add(order)
             uow.quotes.put(quote.converted(order.id), expected=quote)
             if idempotency_key is not None:
@@ -596,10 +663,11 @@ class OrderService:
     def cancel(
         self, order_id: str, *, reason: str, actor: str, idempotency_key: str | None = None
     ) -> TransitionResult:
-        """Cancel (撤单) before anything shipped; reserved stock is released."""
-        return self._run(
-            order_id,
-            lambda order, uow, now: run_with_stock(
+        """Cancel (撤单) before anything shipped; reserved stock and coupons are released."""
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            history = len(order.audit)
+            result = run_with_stock(
                 order,
                 lambda order, _backordered: lifecycle.cancel(
                     order,
@@ -609,8 +677,12 @@ class OrderService:
                     idempotency_key=idempotency_key,
                 ),
                 self._hook(uow, now, actor),
-            ),
-        )
+            )
+            if order.coupons and len(order.audit) != history:
+                uow.coupons.release(order.id)
+            return result
+
+        return self._run(order_id, command)
 
     def close(
         self, order_id: str, *, reason: str, actor: str, idempotency_key: str | None = None
@@ -850,6 +922,15 @@ class OrderService:
             result = relay(uow.outbox, self._notifier, routing=self._routing)
             uow.commit()
         return result
+
+
+#: Counts for repricing a stored order: its coupons' limits were checked and the coupons
+#: redeemed when it was entered, so they are not counted against it again.
+_ALREADY_REDEEMED = RedemptionCounts()
+
+
+def _coupon_codes(codes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(code).strip().upper() for code in codes)
 
 
 def _check_settings(name: str, value: object, expected: type[object]) -> None:

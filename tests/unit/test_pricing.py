@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
-from salesorder.errors import CurrencyMismatch
+from salesorder.errors import CurrencyMismatch, InvalidOrder
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope
-from salesorder.order import Customer, CustomerTier, Order, OrderLine
+from salesorder.order import Customer, CustomerTier, Order, OrderDiscount, OrderLine
 from salesorder.pricing import (
     BundlePrice,
     BuyGet,
@@ -769,3 +770,67 @@ class TestGiftsCompete:
         big = promo("BIG", OrderAmountOff(cny(41)), group="welcome")
         b = priced(order(line("1", "A")), gift, big, price_list=plist)
         assert codes_of(b) == {"GIFT": "promotion.not_best"}
+
+
+class TestManualOrderDiscount:
+    """A manual discount on the whole order, after promotions, split over the lines."""
+
+    def test_a_percent_off_the_order_is_split_over_the_lines_after_promotions(self) -> None:
+        o = attrs.evolve(
+            order(line("1", "A"), line("2", "B")), order_discount=OrderDiscount(Decimal(10))
+        )
+        b = priced(o, promo("P", LineAmountOff(cny(10), Per.LINE), target=Target(skus="A")))
+        # A: 100 - 10 = 90, B: 50; 10 % of 140 = 14, split 9.00 / 5.00.
+        assert [(p.line_id, p.net) for p in b.lines] == [("1", cny(81)), ("2", cny(45))]
+        manual = b.line("1").adjustments[-1]
+        assert (manual.kind, manual.reason, manual.promotion_id) == (
+            "manual",
+            "discount.manual_order",
+            None,
+        )
+        assert b.flags == ()
+
+    def test_an_amount_off_never_goes_below_zero_and_is_flagged_beyond_policy(self) -> None:
+        o = attrs.evolve(order(line("1", "B")), order_discount=OrderDiscount(amount=cny(80)))
+        b = priced(o)
+        assert b.grand_total == cny(0)
+        [flag] = b.flags
+        assert (flag.code, flag.line_id) == ("price.order_discount_beyond_policy", "")
+        assert flag.params["amount"] == "50.00 CNY"
+        assert "整单手工折扣" in flag.message("zh_CN")
+
+    def test_within_policy_there_is_no_flag_and_beyond_there_is(self) -> None:
+        within = attrs.evolve(order(line("1", "A")), order_discount=OrderDiscount(amount=cny(10)))
+        beyond = attrs.evolve(
+            order(line("1", "A")), order_discount=OrderDiscount(amount=cny("10.01"))
+        )
+        assert priced(within).flags == ()
+        assert [f.params["percent"] for f in priced(beyond).flags] == ["10.01"]
+
+    def test_the_split_does_not_depend_on_line_order(self) -> None:
+        lines = (line("1", "C"), line("2", "C"), line("3", "C"))
+        discount = OrderDiscount(amount=cny("0.01"))
+        forward = priced(attrs.evolve(order(*lines), order_discount=discount))
+        backward = priced(attrs.evolve(order(*reversed(lines)), order_discount=discount))
+        assert forward.grand_total == backward.grand_total == cny("119.99")
+        assert forward.line("1").net == backward.line("1").net == cny("39.99")
+
+    def test_an_amount_in_another_currency_is_refused(self) -> None:
+        o = attrs.evolve(
+            order(line("1", "A")), order_discount=OrderDiscount(amount=Money(1, "USD"))
+        )
+        with pytest.raises(CurrencyMismatch):
+            priced(o)
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            OrderDiscount,
+            lambda: OrderDiscount(Decimal(5), cny(5)),
+            lambda: OrderDiscount(Decimal(101)),
+            lambda: OrderDiscount(amount=cny(-1)),
+        ],
+    )
+    def test_malformed_order_discounts_are_refused(self, make: object) -> None:
+        with pytest.raises(InvalidOrder):
+            make()  # type: ignore[operator]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,7 +17,15 @@ from salesorder.adapters.memory import (
 from salesorder.demo import START, cny, demo_price_list, tea_shop_payload
 from salesorder.errors import ValidationFailed
 from salesorder.ports import CreditLimit
-from salesorder.pricing import Promotion, Target, TaxPolicy, ThresholdOff
+from salesorder.pricing import (
+    Coupon,
+    OrderAmountOff,
+    Promotion,
+    Target,
+    TaxPolicy,
+    ThresholdOff,
+)
+from salesorder.records import Status
 from salesorder.service import OrderService
 from salesorder.settings import PolicySettings, PricingSettings
 from salesorder.validation import CreditPolicy
@@ -76,3 +86,167 @@ class TestCreditOnTheAmountOwed:
             svc.enter(tea_shop_payload(), actor="S-LI")
         assert [i.code for i in caught.value.report.errors] == ["credit.limit_exceeded"]
         assert len(database.orders) == 0
+
+
+def coupon_settings(*coupons: Coupon) -> PricingSettings:
+    return PricingSettings(
+        price_list=demo_price_list(),
+        promotions=tea_promotions(),
+        coupon_book=coupons,
+        tax=TaxPolicy.china_vat(),
+    )
+
+
+FIFTY_OFF = Promotion("C50", "50 off", OrderAmountOff(cny(50)))
+
+
+def small_order(**extra: Any) -> dict[str, Any]:
+    # 2 x 118.00 + 86.50 = 322.50 (no 满减), 13 % VAT: 364.43.
+    return {**tea_shop_payload(tea=2, cups=1), **extra}
+
+
+class TestCouponsAtEntry:
+    def test_a_payload_coupon_is_priced_redeemed_and_kept_on_the_order(self) -> None:
+        database = MemoryDatabase()
+        svc = service(database, pricing_settings=coupon_settings(Coupon("save50", FIFTY_OFF)))
+        order = svc.enter(small_order(coupons=[" save50 "]), actor="S-LI")
+        assert order.coupons == ("SAVE50",)
+        # 272.50 net and 35.42 VAT, rounded per line
+        assert order.grand_total == cny("307.92")
+        assert database.coupons.count("SAVE50") == 1
+        assert database.coupons.count_for_customer("SAVE50", "C-10086") == 1
+        # Later steps price the stored order with its coupon, without counting it again.
+        assert svc.price_order(svc.get(order.id)).grand_total == cny("307.92")
+
+    def test_a_coupon_given_to_the_service_counts_like_a_payload_coupon(self) -> None:
+        database = MemoryDatabase()
+        svc = service(database, pricing_settings=coupon_settings(Coupon("SAVE50", FIFTY_OFF)))
+        order = svc.enter(small_order(), actor="S-LI", coupons=["save50"])
+        assert order.coupons == ("SAVE50",)
+        assert order.grand_total == cny("307.92")
+
+    def test_an_unknown_coupon_refuses_the_entry_with_a_bilingual_issue(self) -> None:
+        database = MemoryDatabase()
+        svc = service(database, pricing_settings=coupon_settings(Coupon("SAVE50", FIFTY_OFF)))
+        with pytest.raises(ValidationFailed) as caught:
+            svc.enter(small_order(coupons=["SAVE50", "NOPE"]), actor="S-LI")
+        [issue] = caught.value.report.errors
+        assert (issue.code, issue.path) == ("coupon.unknown", "/coupons/1")
+        assert issue.message("zh_CN") == "优惠券 NOPE 不存在。"
+        assert issue.message("en") == "Coupon NOPE is unknown."
+        assert len(database.orders) == 0
+        assert database.coupons.count("SAVE50") == 0
+
+    def test_a_used_up_coupon_is_refused_and_nothing_is_redeemed(self) -> None:
+        database = MemoryDatabase()
+        once = Coupon("ONCE", FIFTY_OFF, usage_limit=1)
+        svc = service(database, pricing_settings=coupon_settings(once))
+        svc.enter(small_order(coupons=["ONCE"]), actor="S-LI")
+        with pytest.raises(ValidationFailed) as caught:
+            svc.enter(small_order(coupons=["ONCE"]), actor="S-LI")
+        [issue] = caught.value.report.errors
+        assert (issue.code, issue.params["limit"]) == ("coupon.usage_limit", "1")
+        assert "已达使用次数上限" in issue.message("zh_CN")
+        assert database.coupons.count("ONCE") == 1
+        assert len(database.orders) == 1
+
+    def test_the_per_customer_limit_holds(self) -> None:
+        database = MemoryDatabase()
+        mine = Coupon("MINE", FIFTY_OFF, per_customer_limit=1)
+        svc = service(database, pricing_settings=coupon_settings(mine))
+        svc.enter(small_order(coupons=["MINE"]), actor="S-LI")
+        with pytest.raises(ValidationFailed) as caught:
+            svc.enter(small_order(coupons=["MINE"]), actor="S-LI")
+        assert [i.code for i in caught.value.report.errors] == ["coupon.customer_limit"]
+        other = small_order(coupons=["MINE"])
+        other["customer"] = {**other["customer"], "id": "C-2"}
+        assert svc.enter(other, actor="S-LI").coupons == ("MINE",)
+
+    def test_a_coupon_that_gives_nothing_is_refused(self) -> None:
+        database = MemoryDatabase()
+        big_spender = Coupon("BIG", FIFTY_OFF, min_spend=cny(1000))
+        svc = service(database, pricing_settings=coupon_settings(big_spender))
+        with pytest.raises(ValidationFailed) as caught:
+            svc.enter(small_order(coupons=["BIG"]), actor="S-LI")
+        [issue] = caught.value.report.errors
+        assert (issue.code, issue.path) == ("coupon.min_spend", "/coupons/0")
+
+    def test_cancelling_an_unshipped_order_releases_its_coupons(self) -> None:
+        database = MemoryDatabase()
+        once = Coupon("ONCE", FIFTY_OFF, usage_limit=1)
+        svc = service(database, pricing_settings=coupon_settings(once))
+        first = svc.enter(small_order(coupons=["ONCE"]), actor="S-LI")
+        svc.cancel(first.id, reason="customer_request", actor="S-LI")
+        assert database.coupons.count("ONCE") == 0
+        second = svc.enter(small_order(coupons=["ONCE"]), actor="S-LI")
+        assert database.coupons.count("ONCE") == 1
+        assert second.grand_total == cny("307.92")
+
+    def test_a_quote_checks_its_coupons_and_the_conversion_redeems_them(self) -> None:
+        database = MemoryDatabase()
+        once = Coupon("ONCE", FIFTY_OFF, usage_limit=1)
+        svc = service(database, pricing_settings=coupon_settings(once))
+        quote = svc.quote(small_order(coupons=["ONCE"]), actor="S-LI")
+        assert quote.total == cny("307.92")
+        assert database.coupons.count("ONCE") == 0
+        order = svc.convert_quote(quote.quote_id, actor="S-LI")
+        assert database.coupons.count("ONCE") == 1
+        assert order.grand_total == cny("307.92")
+        with pytest.raises(ValidationFailed):
+            svc.quote(small_order(coupons=["ONCE"]), actor="S-LI")
+
+    def test_concurrent_entries_never_exceed_the_usage_limit(self) -> None:
+        database = MemoryDatabase()
+        three = Coupon("THREE", FIFTY_OFF, usage_limit=3)
+        svc = service(database, pricing_settings=coupon_settings(three))
+        outcomes = run_concurrently(
+            8, lambda: svc.enter(small_order(coupons=["THREE"]), actor="S-LI")
+        )
+        assert outcomes.count("ok") == 3
+        assert outcomes.count("coupon.usage_limit") == 5
+        assert database.coupons.count("THREE") == 3
+
+
+def run_concurrently(workers: int, enter: Callable[[], object]) -> list[str]:
+    """Run ``enter`` from ``workers`` threads at once; each outcome's code ("ok" if none)."""
+    barrier = threading.Barrier(workers, timeout=30)
+    outcomes: list[str] = []
+
+    def work() -> None:
+        barrier.wait()
+        try:
+            enter()
+        except ValidationFailed as refused:
+            outcomes.extend(issue.code for issue in refused.report.errors)
+        else:
+            outcomes.append("ok")
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+class TestManualOrderDiscount:
+    def test_a_discount_within_policy_needs_no_approval(self) -> None:
+        database = MemoryDatabase()
+        svc = service(database)
+        order = svc.enter(small_order(order_discount={"percent": "10"}), actor="S-LI")
+        # (322.50 - 32.25) x 1.13 = 327.98
+        assert order.grand_total == cny("327.98")
+        svc.submit(order.id, actor="S-LI")
+        assert svc.get(order.id).status is Status.APPROVED
+
+    def test_a_discount_beyond_policy_needs_approval(self) -> None:
+        database = MemoryDatabase()
+        svc = service(database)
+        payload = small_order(order_discount={"amount": "100.00", "reason": "long-time customer"})
+        order = svc.enter(payload, actor="S-LI")
+        assert order.grand_total == cny("251.43")  # (322.50 - 100.00) x 1.13
+        result = svc.submit(order.id, actor="S-LI")
+        assert svc.get(order.id).status is Status.PENDING_APPROVAL
+        reasons = dict(svc.get(order.id).required_approvals)
+        assert "price.order_discount_beyond_policy" in reasons["sales_manager"]
+        assert result.events

@@ -15,7 +15,10 @@ Order of work, each step documented in ``docs/pricing.md``:
    stackable ones and the best total for the customer wins; the survivors apply in
    ``(priority, id)`` order, each on the amounts left by the previous ones, under the cap
    of the :class:`~salesorder.pricing.StackingPolicy`;
-5. tax per line or per document (:class:`~salesorder.money.RoundingPolicy` scope).
+5. the manual order discount (``Order.order_discount``), if any: a percent or an amount
+   off what the lines still cost, split over them by largest remainder (flagged when
+   beyond the list's ``manual_discount_limit``);
+6. tax per line or per document (:class:`~salesorder.money.RoundingPolicy` scope).
 
 Invariants: pure (same inputs, same output; time is the ``at`` argument); amounts are
 Decimals quantized to the currency inside, wrapped in Money once at the end; nothing goes
@@ -57,9 +60,9 @@ from salesorder._pricing.promotions import (
 from salesorder._pricing.tax import TaxPolicy
 from salesorder.errors import CurrencyMismatch
 from salesorder.money import Money, RoundingPolicy, RoundingScope, in_exact_context, minor_unit
-from salesorder.order import Order, OrderLine
+from salesorder.order import Order, OrderDiscount, OrderLine
 
-__all__ = ["price"]
+__all__ = ["coupon_limits", "price"]
 
 _ZERO: Final = Decimal(0)
 _HUNDRED: Final = Decimal(100)
@@ -177,6 +180,14 @@ def price(
         candidates, lines=lines, charges=charge_states, env=env, cap=cap, rejected=rejected
     )
     rejected.extend(run.rejected)
+    if order.order_discount is not None:
+        _order_discount(
+            run.lines,
+            order.order_discount,
+            limit=price_list.manual_discount_limit,
+            ctx=ctx,
+            flags=flags,
+        )
 
     every = [*run.lines, *run.gifts, *run.charges]
     taxes = _taxes(every, ctx, include=tax.prices_include_tax, per_document=(
@@ -305,6 +316,45 @@ def _manual_discount(
         flags.append(PriceFlag(codes.FLAG_DISCOUNT_BEYOND_POLICY, line.line_id, params))
 
 
+def _order_discount(
+    lines: list[LineState],
+    discount: OrderDiscount,
+    *,
+    limit: Decimal,
+    ctx: Context,
+    flags: list[PriceFlag],
+) -> None:
+    # After the promotions, on what the lines still cost (charges and gifts keep theirs),
+    # split by largest remainder over the lines in line-id order: exact and order-free.
+    recipients = [line for line in lines if line.net > 0]
+    base = sum((line.net for line in recipients), _ZERO)
+    if discount.amount is not None:
+        if discount.amount.currency != ctx.currency:
+            raise CurrencyMismatch(params={"left": ctx.currency, "right": discount.amount.currency})
+        asked = ctx.q(discount.amount.amount)
+        percent = (asked / base * _HUNDRED).quantize(_PERCENT_PLACES) if base else _ZERO
+    else:
+        assert discount.percent is not None  # noqa: S101 (OrderDiscount holds one of the two)
+        percent = discount.percent
+        asked = ctx.q(base * percent / _HUNDRED)
+    off = min(asked, base)
+    params = {"amount": f"{off} {ctx.currency}", "percent": str(percent)}
+    if off:
+        parts = ctx.split(off, [ctx.units(line.net) for line in recipients])
+        for recipient, part in zip(recipients, parts, strict=True):
+            if part:
+                recipient.net -= part
+                recipient.adjustments.append(
+                    (None, "manual", part, codes.REASON_MANUAL_ORDER, params, None)
+                )
+    if percent > limit:
+        flags.append(
+            PriceFlag(
+                codes.FLAG_ORDER_DISCOUNT_BEYOND_POLICY, "", {**params, "threshold": str(limit)}
+            )
+        )
+
+
 def _charge_states(charges: Iterable[Charge], tax: TaxPolicy, ctx: Context) -> list[LineState]:
     states: list[LineState] = []
     for position, charge in enumerate(charges):
@@ -359,22 +409,10 @@ def _accepted_coupons(
             reason = codes.COUPON_NOT_YET_VALID
         elif coupon.valid_until is not None and at >= coupon.valid_until:
             reason = codes.COUPON_EXPIRED
-        elif (coupon.usage_limit is not None or coupon.per_customer_limit is not None) and (
-            redemptions is None
-        ):
-            reason = codes.COUPON_USAGE_UNKNOWN
-        elif coupon.usage_limit is not None and (
-            redemptions is not None and redemptions.count(code) >= coupon.usage_limit
-        ):
-            reason = codes.COUPON_USAGE_LIMIT
-            params["limit"] = str(coupon.usage_limit)
-        elif (
-            coupon.per_customer_limit is not None
-            and redemptions is not None
-            and redemptions.count_for_customer(code, customer_id) >= coupon.per_customer_limit
-        ):
-            reason = codes.COUPON_CUSTOMER_LIMIT
-            params["limit"] = str(coupon.per_customer_limit)
+        elif (limited := _limit_reached(coupon, customer_id, redemptions)) is not None:
+            reason, limit = limited
+            if limit is not None:
+                params["limit"] = limit
         elif coupon.min_spend is not None and subtotal < coupon.min_spend.amount:
             reason = codes.COUPON_MIN_SPEND
             params["required"] = str(coupon.min_spend)
@@ -386,6 +424,61 @@ def _accepted_coupons(
             assert coupon is not None  # noqa: S101 (unknown codes were rejected above)
             accepted.append((coupon.promotion, code))
     return accepted
+
+
+def _limit_reached(
+    coupon: Coupon, customer_id: str, redemptions: CouponRedemptions | None
+) -> tuple[str, str | None] | None:
+    # (code, limit) when the coupon's usage limits refuse one more redemption.
+    if coupon.usage_limit is None and coupon.per_customer_limit is None:
+        return None
+    if redemptions is None:
+        return codes.COUPON_USAGE_UNKNOWN, None
+    if coupon.usage_limit is not None and redemptions.count(coupon.code) >= coupon.usage_limit:
+        return codes.COUPON_USAGE_LIMIT, str(coupon.usage_limit)
+    limit = coupon.per_customer_limit
+    if limit is not None and redemptions.count_for_customer(coupon.code, customer_id) >= limit:
+        return codes.COUPON_CUSTOMER_LIMIT, str(limit)
+    return None
+
+
+def coupon_limits(
+    codes_entered: Iterable[str],
+    *,
+    coupon_book: Iterable[Coupon],
+    customer_id: str,
+    redemptions: CouponRedemptions,
+) -> tuple[Rejection, ...]:
+    """The coupons whose usage limits refuse one more redemption (total or per customer).
+
+    What :func:`price` checks for each coupon, on its own: a service checks it again
+    against the ledger, in the unit of work that redeems the coupons, right before it
+    redeems them. Codes are looked at in sorted order (a ledger that locks per code then
+    always locks in the same order); unknown codes are left to :func:`price`.
+
+    Args:
+        codes_entered: The coupon codes (any case, surrounding spaces ignored).
+        coupon_book: Every known coupon.
+        customer_id: The customer who redeems them.
+        redemptions: The redemption counts (e.g. the unit of work's ``coupons``).
+
+    Returns:
+        One :class:`~salesorder.pricing.Rejection` per refused code
+        (``coupon.usage_limit`` or ``coupon.customer_limit``), in sorted code order.
+    """
+    known = {coupon.code: coupon for coupon in coupon_book}
+    refused: list[Rejection] = []
+    for code in sorted({str(raw).strip().upper() for raw in codes_entered}):
+        coupon = known.get(code)
+        if coupon is None:
+            continue
+        limited = _limit_reached(coupon, customer_id, redemptions)
+        if limited is not None:
+            reason, limit = limited
+            refused.append(
+                Rejection("coupon", code, reason, {"coupon": code, "limit": limit or ""})
+            )
+    return tuple(refused)
 
 
 def _eligible(

@@ -121,6 +121,12 @@ FLAG_DISCOUNT_BEYOND_POLICY = define_code(
     zh="订单行 {line_id}:申请折扣 {percent}% 超过允许的 {threshold}%。",
 )
 
+FLAG_ORDER_DISCOUNT_BEYOND_POLICY = define_code(
+    "price.order_discount_beyond_policy",
+    en="The manual order discount of {amount} ({percent}%) exceeds the allowed {threshold}%.",
+    zh="整单手工折扣 {amount}({percent}%)超过允许的 {threshold}%。",
+)
+
 # -- promotion outcomes ---------------------------------------------------------------------------
 
 PROMOTION_NOT_ACTIVE = define_code(
@@ -228,6 +234,11 @@ COUPON_DUPLICATE = define_code(
 
 REASON_MANUAL = define_code(
     "discount.manual", en="manual discount {percent}%", zh="手工折扣 {percent}%"
+)
+REASON_MANUAL_ORDER = define_code(
+    "discount.manual_order",
+    en="manual order discount {amount} ({percent}%), allocated",
+    zh="整单手工折扣 {amount}({percent}%,分摊)",
 )
 REASON_LINE_PERCENT = define_code(
     "discount.line_percent", en="{percent}% off the line", zh="单品 {percent}% 折扣"
