@@ -45,6 +45,7 @@ __all__ = [
     "CustomerTier",
     "InvoiceInfo",
     "InvoiceKind",
+    "LockedPrice",
     "Order",
     "OrderDiscount",
     "OrderLine",
@@ -295,6 +296,26 @@ class OrderDiscount:
     reason: str | None = attrs.field(default=None, repr=False)
 
 
+@attrs.frozen
+class LockedPrice:
+    """The list unit price a line was priced with, fixed when the line came in.
+
+    A line's price is fixed when the order is entered (or quoted), or when an amendment
+    adds the line; every later pricing of the order reads it instead of the price list,
+    so a changed price list moves no total of an order already taken. Repricing a line
+    is an explicit amendment (``ChangePrice`` back to the list, or to a new agreed price).
+
+    Attributes:
+        line_id: The line.
+        unit_price: The unit price from the price list at ``at``.
+        at: When it was fixed.
+    """
+
+    line_id: str
+    unit_price: Money
+    at: datetime
+
+
 @attrs.frozen(slots=True)
 class Revision:
     """A snapshot of an order's lines at one business revision (改单历史).
@@ -352,6 +373,8 @@ class Order:
         coupons: Coupon codes the customer entered with the order (normalized, in
             entry order); redeemed when the order is entered.
         order_discount: A manual discount on the whole order, if one was granted.
+        locked_prices: The list unit prices fixed for the lines when they came in (see
+            :class:`LockedPrice`); lines with a manual ``unit_price`` have none.
         approval_round: Number of submissions so far (a rejection starts a new round).
         required_approvals: Levels that must sign in the current round, with reason codes.
         approvals: Every approval given, all rounds.
@@ -393,6 +416,7 @@ class Order:
     line_totals: tuple[tuple[str, Money], ...] = attrs.field(default=(), kw_only=True, repr=False)
     coupons: tuple[str, ...] = attrs.field(default=(), kw_only=True)
     order_discount: OrderDiscount | None = attrs.field(default=None, kw_only=True)
+    locked_prices: tuple[LockedPrice, ...] = attrs.field(default=(), kw_only=True, repr=False)
     approval_round: int = attrs.field(default=0, kw_only=True)
     required_approvals: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
         default=(), kw_only=True

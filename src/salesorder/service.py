@@ -10,9 +10,13 @@ the save, and order and stock stay as they were. Only after the commit are the e
 handed to the notifier; a notifier failure leaves them queued and never undoes the
 change.
 
-Prices are fixed when the order is entered: every later pricing of the order (on
-submit, for returns, for the printed form) prices it at its ``created_at`` with the
-service's price list, so the figures stay the same as long as the price list does.
+Prices are fixed when the order is entered (or quoted): each list-priced line's unit
+price is stored on the order (``Order.locked_prices``), and every later pricing of the
+order (on submit, for returns, for the printed form) reads it instead of the price list,
+at the order's ``created_at``, so a changed price list moves no figure of an order
+already taken. A line an amendment adds is priced on the amendment's day; repricing a
+line is an explicit amendment (``ChangePrice`` back to the list), audited and approved
+like any other.
 
 Every failure is a :class:`~salesorder.errors.SalesOrderError` with a code, raised
 before anything is committed. Order and quote numbers are drawn before the unit of
@@ -36,7 +40,7 @@ from salesorder.errors import CurrencyMismatch, NotFound, ValidationFailed
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
-from salesorder.order import InvoiceKind, Order, new_id
+from salesorder.order import InvoiceKind, LockedPrice, Order, new_id
 from salesorder.ports import (
     Clock,
     CouponLedger,
@@ -277,6 +281,7 @@ class OrderService:
                 salesperson=report.order.salesperson or actor,
                 coupons=(*report.order.coupons, *_coupon_codes(coupons)),
             )
+            order.locked_prices = self._locked_prices(order, now)
             breakdown = self.price_order(order)
             order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             order.grand_total = breakdown.grand_total
@@ -286,6 +291,25 @@ class OrderService:
                 uow.idempotency.put(f"enter:{idempotency_key}", order.id)
             uow.commit()
         return order
+
+    def _locked_prices(
+        self, order: Order, at: datetime, *, reprice: frozenset[str] = frozenset()
+    ) -> tuple[LockedPrice, ...]:
+        """The order's locked prices, with every list-priced line not yet locked fixed at ``at``.
+
+        Lines in ``reprice`` (an amendment back to the price list) are fixed anew;
+        locks of lines no longer on the order are dropped.
+        """
+        kept = {lock.line_id: lock for lock in order.locked_prices if lock.line_id not in reprice}
+        locks: list[LockedPrice] = []
+        for line in order.lines:
+            lock = kept.get(line.line_id)
+            if lock is None and line.unit_price is None:
+                listed = self._price_list.list_price(order, line, at=at)
+                lock = None if listed is None else LockedPrice(line.line_id, listed, at)
+            if lock is not None:
+                locks.append(lock)
+        return tuple(locks)
 
     def _redeem_coupons(
         self, order: Order, breakdown: PriceBreakdown, ledger: CouponLedger
@@ -352,6 +376,8 @@ class OrderService:
                 created_at=now,
                 salesperson=report.order.salesperson or actor,
             )
+            # The quoted prices stay with the quote's order, and so with the converted one.
+            offered.locked_prices = self._locked_prices(offered, now)
             breakdown = self.price_order(offered)
             if offered.coupons:
                 # Checked, not redeemed: the coupons are redeemed when the quote converts.
@@ -731,7 +757,22 @@ class OrderService:
         """What an amendment would do: new totals, stock delta, amount due or refundable."""
         with self._uow() as uow:
             order = uow.orders.get(order_id)
-        return lifecycle.preview_amendment(order, changes, pricing=self.price_order)
+        return lifecycle.preview_amendment(
+            order, changes, pricing=self._amended_pricing(changes, self.clock.now())
+        )
+
+    def _amended_pricing(
+        self, changes: Sequence[lifecycle.Change], at: datetime
+    ) -> Callable[[Order], PriceBreakdown]:
+        # Lines the amendment adds are priced at its time, earlier lines keep their locked
+        # prices; a price change back to the list (unit_price None) reprices that line.
+        reprice = _repriced(changes)
+
+        def pricing(candidate: Order) -> PriceBreakdown:
+            locks = self._locked_prices(candidate, at, reprice=reprice)
+            return self.price_order(attrs.evolve(candidate, locked_prices=locks))
+
+        return pricing
 
     def amend(
         self,
@@ -744,12 +785,14 @@ class OrderService:
         """Apply an amendment (改单): a new revision, back through approval if needed."""
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            pricing = self._amended_pricing(changes, now)
+            revision = order.revision
             result = run_with_stock(
                 order,
                 lambda order, backordered: lifecycle.amend(
                     order,
                     changes,
-                    pricing=self.price_order,
+                    pricing=pricing,
                     approval_policy=self._approval_policy,
                     actor=actor,
                     at=now,
@@ -760,6 +803,9 @@ class OrderService:
                 self._hook(uow, now, actor),
                 reserves=True,
             )
+            if order.revision != revision:
+                # The amended lines' prices, as the amendment priced them.
+                order.locked_prices = self._locked_prices(order, now, reprice=_repriced(changes))
             breakdown = self.price_order(order)
             order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             return result
@@ -927,6 +973,15 @@ class OrderService:
 #: Counts for repricing a stored order: its coupons' limits were checked and the coupons
 #: redeemed when it was entered, so they are not counted against it again.
 _ALREADY_REDEEMED = RedemptionCounts()
+
+
+def _repriced(changes: Sequence[lifecycle.Change]) -> frozenset[str]:
+    """Lines an amendment sends back to the price list (``ChangePrice`` to None)."""
+    return frozenset(
+        change.line_id
+        for change in changes
+        if isinstance(change, lifecycle.ChangePrice) and change.unit_price is None
+    )
 
 
 def _coupon_codes(codes: Iterable[str]) -> tuple[str, ...]:

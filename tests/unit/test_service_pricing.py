@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,10 +18,14 @@ from salesorder.adapters.memory import (
 )
 from salesorder.demo import START, cny, demo_price_list, tea_shop_payload
 from salesorder.errors import ValidationFailed
+from salesorder.lifecycle import AddLine, ChangePrice
+from salesorder.order import CustomerTier, OrderLine
 from salesorder.ports import CreditLimit
 from salesorder.pricing import (
     Coupon,
     OrderAmountOff,
+    PriceEntry,
+    PriceList,
     Promotion,
     Target,
     TaxPolicy,
@@ -250,3 +256,88 @@ class TestManualOrderDiscount:
         reasons = dict(svc.get(order.id).required_approvals)
         assert "price.order_discount_beyond_policy" in reasons["sales_manager"]
         assert result.events
+
+
+def dearer_price_list() -> PriceList:
+    """The demo list after a price rise: tea 118.00 -> 130.00 (VIP), cups 86.50 -> 90.00."""
+    return PriceList(
+        "CNY",
+        (
+            PriceEntry("TEA-LJ-250", cny("140.00")),
+            PriceEntry("TEA-LJ-250", cny("130.00"), tier=CustomerTier.VIP),
+            PriceEntry("CUP-CER-6", cny("90.00")),
+        ),
+    )
+
+
+def before_and_after_a_price_rise() -> tuple[OrderService, OrderService, FixedClock]:
+    """Two services on one storage and clock: the demo price list, then a dearer one."""
+    database, clock = MemoryDatabase(), FixedClock(START)
+    dearer = PricingSettings(
+        price_list=dearer_price_list(), promotions=tea_promotions(), tax=TaxPolicy.china_vat()
+    )
+    return (
+        service(database, clock=clock),
+        service(database, clock=clock, pricing_settings=dearer),
+        clock,
+    )
+
+
+class TestPricesLockedAtEntry:
+    # 2 x 118.00 + 86.50 = 322.50 at entry; 2 x 130.00 + 90.00 = 350.00 after the rise.
+    def test_a_price_rise_after_entry_moves_no_total(self) -> None:
+        old, new, _clock = before_and_after_a_price_rise()
+        entered = old.enter(small_order(), actor="S-LI")
+        assert [(p.line_id, p.unit_price) for p in entered.locked_prices] == [
+            ("1", cny("118.00")),
+            ("2", cny("86.50")),
+        ]
+        assert entered.grand_total == cny("364.43")
+        breakdown = new.price_order(new.get(entered.id))
+        assert breakdown.grand_total == entered.grand_total
+        assert tuple((p.line_id, p.gross) for p in breakdown.lines) == entered.line_totals
+        new.submit(entered.id, actor="S-LI")
+        assert new.get(entered.id).grand_total == cny("364.43")
+
+    def test_a_converted_quote_keeps_its_quoted_prices(self) -> None:
+        old, new, _clock = before_and_after_a_price_rise()
+        quote = old.quote(small_order(), actor="S-LI")
+        order = new.convert_quote(quote.quote_id, actor="S-LI")
+        new.submit(order.id, actor="S-LI")
+        assert new.get(order.id).grand_total == quote.total == cny("364.43")
+
+    def test_a_line_added_later_is_priced_on_its_day_and_earlier_lines_keep_theirs(
+        self,
+    ) -> None:
+        old, new, clock = before_and_after_a_price_rise()
+        entered = old.enter(small_order(), actor="S-LI")
+        old.submit(entered.id, actor="S-LI")
+        clock.advance(timedelta(days=3))
+        extra = OrderLine("3", "CUP-CER-6", "青瓷茶杯 6只装", Decimal(1), unit="套")
+        new.amend(entered.id, [AddLine(extra)], actor="S-LI")
+        amended = new.get(entered.id)
+        assert [(p.line_id, p.unit_price, p.at) for p in amended.locked_prices] == [
+            ("1", cny("118.00"), START),
+            ("2", cny("86.50"), START),
+            ("3", cny("90.00"), START + timedelta(days=3)),
+        ]
+        breakdown = new.price_order(amended)
+        assert [p.unit_price for p in breakdown.lines] == [
+            cny("118.00"),
+            cny("86.50"),
+            cny("90.00"),
+        ]
+        assert amended.grand_total == breakdown.grand_total
+
+    def test_repricing_is_an_explicit_amendment_back_to_the_list(self) -> None:
+        old, new, clock = before_and_after_a_price_rise()
+        entered = old.enter(small_order(), actor="S-LI")
+        old.submit(entered.id, actor="S-LI")
+        clock.advance(timedelta(days=1))
+        preview = new.preview_amendment(entered.id, [ChangePrice("1", None)])
+        assert preview.new_total == cny("391.55")  # (2 x 130.00 + 86.50) x 1.13
+        new.amend(entered.id, [ChangePrice("1", None)], actor="S-LI")
+        amended = new.get(entered.id)
+        assert amended.grand_total == cny("391.55")
+        assert amended.audit[-1].event == "amend"
+        assert amended.locked_prices[0].unit_price == cny("130.00")

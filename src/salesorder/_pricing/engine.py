@@ -3,7 +3,8 @@
 Order of work, each step documented in ``docs/pricing.md``:
 
 1. unit prices: the manual ``OrderLine.unit_price`` if any (flagged when under the list
-   price by more than the list's tolerance), else the price list (see
+   price by more than the list's tolerance), else the line's locked price
+   (``Order.locked_prices``, fixed when the line came in), else the price list (see
    :mod:`~salesorder._pricing.pricelists` for precedence); no price raises
    :class:`~salesorder.pricing.MissingPrice`; ``extended = quantize(unit * quantity)``;
 2. manual discounts: ``OrderLine.requested_discount`` percent off the line (flagged when
@@ -226,13 +227,17 @@ def _line_states(
     rates: dict[str | None, tuple[str, Decimal]] = {}
     lookup = price_list.unit_price_of
     customer_id, customer_tier = customer.id, customer.tier
+    locked = _locked_prices(order, currency) if order.locked_prices else None
     for position, line in enumerate(order.lines):
         quantity = line.quantity
         if quantity < 0:
             raise InvalidPricing(f"line {line.line_id} has a negative quantity")
-        listed = lookup(
-            line.sku, quantity=quantity, at=at, customer_id=customer_id, tier=customer_tier
-        )
+        if locked is not None and line.line_id in locked:
+            listed: Decimal | None = locked[line.line_id]
+        else:
+            listed = lookup(
+                line.sku, quantity=quantity, at=at, customer_id=customer_id, tier=customer_tier
+            )
         manual = line.unit_price
         if manual is not None:
             if manual.currency != currency:
@@ -267,6 +272,16 @@ def _line_states(
     if missing:
         raise MissingPrice(tuple(missing))
     return states
+
+
+def _locked_prices(order: Order, currency: str) -> dict[str, Decimal]:
+    # Prices fixed when the lines came in: they stand for the price list (see LockedPrice).
+    locked: dict[str, Decimal] = {}
+    for lock in order.locked_prices:
+        if lock.unit_price.currency != currency:
+            raise CurrencyMismatch(params={"left": currency, "right": lock.unit_price.currency})
+        locked[lock.line_id] = lock.unit_price.amount
+    return locked
 
 
 def _manual_unit(
