@@ -17,6 +17,7 @@ from salesorder.pricing import (
     Charge,
     ChargeKind,
     ChargeOff,
+    Choice,
     Conditions,
     Coupon,
     CouponRedemptions,
@@ -35,6 +36,7 @@ from salesorder.pricing import (
     PriceList,
     Promotion,
     RedemptionCounts,
+    Remainder,
     Stacking,
     StackingPolicy,
     Target,
@@ -834,3 +836,74 @@ class TestManualOrderDiscount:
     def test_malformed_order_discounts_are_refused(self, make: object) -> None:
         with pytest.raises(InvalidOrder):
             make()  # type: ignore[operator]
+
+
+class TestChoiceByPriority:
+    """StackingPolicy(choice=Choice.PRIORITY): rivals are chosen by priority (ERPNext)."""
+
+    by_priority = StackingPolicy(choice=Choice.PRIORITY)
+
+    def test_in_a_group_the_first_by_priority_wins_even_when_it_gives_less(self) -> None:
+        small = promo("SMALL", OrderAmountOff(cny(1)), group="g", priority=1)
+        big = promo("BIG", OrderAmountOff(cny(30)), group="g", priority=2)
+        b = priced(order(line("1", "A")), small, big, stacking=self.by_priority)
+        assert b.discount_total == cny(1)
+        assert codes_of(b) == {"BIG": "promotion.lower_priority"}
+        assert "优先级更高" in b.rejected[0].message("zh_CN")
+        # The default still takes the best for the customer.
+        assert priced(order(line("1", "A")), small, big).discount_total == cny(30)
+
+    def test_an_exclusive_promotion_first_by_priority_beats_a_better_stack(self) -> None:
+        first = promo("X", OrderAmountOff(cny(1)), stacking=Stacking.EXCLUSIVE, priority=1)
+        stack = promo("S", OrderPercentOff(Decimal(50)), priority=5)
+        b = priced(order(line("1", "A")), first, stack, stacking=self.by_priority)
+        assert b.discount_total == cny(1)
+        assert codes_of(b) == {"S": "promotion.excluded_by_priority"}
+        assert priced(order(line("1", "A")), first, stack).discount_total == cny(50)
+
+    def test_a_priority_tie_goes_to_the_stack(self) -> None:
+        exclusive = promo("X", OrderAmountOff(cny(1)), stacking=Stacking.EXCLUSIVE, priority=5)
+        stack = promo("A", OrderAmountOff(cny(2)), priority=5)
+        b = priced(order(line("1", "A")), exclusive, stack, stacking=self.by_priority)
+        assert b.discount_total == cny(2)
+
+
+class TestRemainderPlacement:
+    """StackingPolicy(remainder=...): where an order discount's odd cents go."""
+
+    def test_largest_remainder_by_default_and_last_line_on_request(self) -> None:
+        # 10.00 off three lines of 40.00: 3.33 each and one odd cent.
+        o = order(line("1", "C"), line("2", "C"), line("3", "C"))
+        p = promo("TEN", OrderAmountOff(cny(10)))
+        fair = priced(o, p)
+        assert [x.discount for x in fair.lines] == [cny("3.34"), cny("3.33"), cny("3.33")]
+        last = priced(o, p, stacking=StackingPolicy(remainder=Remainder.LAST_LINE))
+        assert [x.discount for x in last.lines] == [cny("3.33"), cny("3.33"), cny("3.34")]
+
+    def test_the_last_line_takes_the_rest_in_line_id_order_whatever_the_order(self) -> None:
+        lines = (line("a", "A"), line("b", "B"), line("c", "G"))
+        p = promo("P", OrderPercentOff(Decimal(7)))
+        policy = StackingPolicy(remainder=Remainder.LAST_LINE)
+        forward = priced(order(*lines), p, stacking=policy)
+        backward = priced(order(*reversed(lines)), p, stacking=policy)
+        # 7 % of 155.00 = 10.85: 7.00 (A), 3.50 (B), the rest 0.35 on G.
+        assert forward.line("c").discount == backward.line("c").discount == cny("0.35")
+        assert forward.grand_total == backward.grand_total
+
+    def test_a_last_line_too_small_for_the_rest_falls_back_to_largest_remainder(self) -> None:
+        # 0.05 off 0.03 + 0.03 + 0.01: floors 0.02 and 0.02 leave 0.01 - fits; 0.06 off
+        # 0.03 + 0.03 + 0.01 (all 0.07 but 0.01) would leave the last line 0.02: too much.
+        plist = PriceList.of("CNY", [("P", "0.03"), ("Q", "0.01")])
+        o = order(line("1", "P"), line("2", "P"), line("3", "Q"))
+        policy = StackingPolicy(remainder=Remainder.LAST_LINE)
+        b = priced(o, promo("OFF", OrderAmountOff(cny("0.06"))), price_list=plist, stacking=policy)
+        assert [x.discount for x in b.lines] == [cny("0.03"), cny("0.02"), cny("0.01")]
+        assert all(x.net.amount >= 0 for x in b.lines)
+
+    def test_the_manual_order_discount_follows_the_same_placement(self) -> None:
+        o = attrs.evolve(
+            order(line("1", "C"), line("2", "C"), line("3", "C")),
+            order_discount=OrderDiscount(amount=cny(10)),
+        )
+        last = priced(o, stacking=StackingPolicy(remainder=Remainder.LAST_LINE))
+        assert [x.discount for x in last.lines] == [cny("3.33"), cny("3.33"), cny("3.34")]

@@ -49,11 +49,13 @@ from salesorder._pricing.pricelists import PriceList
 from salesorder._pricing.promotions import (
     Charge,
     ChargeOff,
+    Choice,
     Coupon,
     CouponRedemptions,
     FreeGift,
     NotApplicable,
     Promotion,
+    Remainder,
     Stacking,
     StackingPolicy,
     Target,
@@ -142,7 +144,12 @@ def price(
     currency = order.currency
     if price_list.currency != currency:
         raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
-    ctx = Context(currency, minor_unit(currency), rounding.mode)
+    ctx = Context(
+        currency,
+        minor_unit(currency),
+        rounding.mode,
+        last_takes_rest=stacking.remainder is Remainder.LAST_LINE,
+    )
     flags: list[PriceFlag] = []
     lines = _line_states(order, price_list=price_list, tax=tax, at=at, ctx=ctx, flags=flags)
     # Work in line-id order: allocation ties then fall the same way however the order
@@ -173,7 +180,14 @@ def price(
         by_percent = ctx.q((subtotal + charges_amount) * stacking.max_discount_percent / _HUNDRED)
         cap = by_percent if cap is None else min(cap, by_percent)
 
-    env = _Env(order=order, price_list=price_list, tax=tax, at=at, ctx=ctx)
+    env = _Env(
+        order=order,
+        price_list=price_list,
+        tax=tax,
+        at=at,
+        ctx=ctx,
+        by_priority=stacking.choice is Choice.PRIORITY,
+    )
     candidates = _best_of_groups(
         candidates, lines=lines, charges=charge_states, env=env, rejected=rejected
     )
@@ -355,7 +369,7 @@ def _order_discount(
     off = min(asked, base)
     params = {"amount": f"{off} {ctx.currency}", "percent": str(percent)}
     if off:
-        parts = ctx.split(off, [ctx.units(line.net) for line in recipients])
+        parts = ctx.allocate(off, [ctx.units(line.net) for line in recipients])
         for recipient, part in zip(recipients, parts, strict=True):
             if part:
                 recipient.net -= part
@@ -521,16 +535,25 @@ def _eligible(
 class _Env:
     """What every promotion step reads: the order, the price list, tax, instant, context."""
 
-    __slots__ = ("at", "ctx", "order", "price_list", "tax")
+    __slots__ = ("at", "by_priority", "ctx", "order", "price_list", "tax")
 
     def __init__(
-        self, *, order: Order, price_list: PriceList, tax: TaxPolicy, at: datetime, ctx: Context
+        self,
+        *,
+        order: Order,
+        price_list: PriceList,
+        tax: TaxPolicy,
+        at: datetime,
+        ctx: Context,
+        by_priority: bool = False,
     ) -> None:
         self.order = order
         self.price_list = price_list
         self.tax = tax
         self.at = at
         self.ctx = ctx
+        #: Choice.PRIORITY: rivals are chosen by (priority, id), not by what they give.
+        self.by_priority = by_priority
 
 
 def _order_key(candidate: _Candidate) -> tuple[int, str, str]:
@@ -553,18 +576,20 @@ def _best_of_groups(
     for group, members in groups.items():
         if len(members) < 2:
             continue
-        # Best for the customer: each member alone on the undiscounted lines, no cap.
-        scored = sorted(
-            members,
-            key=lambda c: (-_apply([c], lines=lines, charges=charges, env=env, cap=None).total,
-                           *_order_key(c)),
-        )  # fmt: skip
+        if env.by_priority:
+            scored = sorted(members, key=_order_key)
+        else:
+            # Best for the customer: each member alone on the undiscounted lines, no cap.
+            scored = sorted(
+                members,
+                key=lambda c: (-_apply([c], lines=lines, charges=charges, env=env,
+                                       cap=None).total, *_order_key(c)),
+            )  # fmt: skip
         winner = scored[0][0].id
+        code = codes.PROMOTION_LOWER_PRIORITY if env.by_priority else codes.PROMOTION_NOT_BEST
         for loser in scored[1:]:
             losers.add(id(loser))
-            rejected.append(
-                _rejection(loser, codes.PROMOTION_NOT_BEST, {"group": group, "winner": winner})
-            )
+            rejected.append(_rejection(loser, code, {"group": group, "winner": winner}))
     return [candidate for candidate in candidates if id(candidate) not in losers]
 
 
@@ -584,16 +609,22 @@ def _best_scenario(
     if not exclusive:
         return _apply(stack, lines=lines, charges=charges, env=env, cap=cap, in_place=True)
     scenarios = ([stack] if stack else []) + [[c] for c in exclusive]
-    runs = [_apply(s, lines=lines, charges=charges, env=env, cap=cap) for s in scenarios]
-    # Best for the customer; ties go to the earlier scenario (the stack, then by priority).
-    best = max(range(len(runs)), key=lambda i: (runs[i].total, -i))
-    winner = ", ".join(a.promotion_id for a in runs[best].applied) or "-"
+    if env.by_priority:
+        # The scenario holding the first promotion by (priority, id); ties to the stack.
+        best = min(range(len(scenarios)), key=lambda i: (min(map(_order_key, scenarios[i])), i))
+        chosen = _apply(scenarios[best], lines=lines, charges=charges, env=env, cap=cap)
+        code = codes.PROMOTION_EXCLUDED_BY_PRIORITY
+    else:
+        runs = [_apply(s, lines=lines, charges=charges, env=env, cap=cap) for s in scenarios]
+        # Best for the customer; ties go to the earlier scenario (the stack, then by priority).
+        best = max(range(len(runs)), key=lambda i: (runs[i].total, -i))
+        chosen = runs[best]
+        code = codes.PROMOTION_EXCLUDED
+    winner = ", ".join(a.promotion_id for a in chosen.applied) or "-"
     for index, scenario in enumerate(scenarios):
         if index != best:
-            rejected.extend(
-                _rejection(c, codes.PROMOTION_EXCLUDED, {"winner": winner}) for c in scenario
-            )
-    return runs[best]
+            rejected.extend(_rejection(c, code, {"winner": winner}) for c in scenario)
+    return chosen
 
 
 def _unmet(candidate: _Candidate, eligible: list[LineState], ctx: Context) -> Rejection | None:

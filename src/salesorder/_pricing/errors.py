@@ -170,6 +170,17 @@ PROMOTION_NOT_BEST = define_code(
     en="Promotion {promotion_id} lost to {winner} in group {group} (only the best applies).",
     zh="促销 {promotion_id} 在互斥组 {group} 中不如 {winner} 优惠(只取最优)。",
 )
+PROMOTION_EXCLUDED_BY_PRIORITY = define_code(
+    "promotion.excluded_by_priority",
+    en="Promotion {promotion_id} cannot be combined with {winner}, which comes first by priority.",
+    zh="促销 {promotion_id} 不能与优先级更高的 {winner} 同时使用。",
+)
+PROMOTION_LOWER_PRIORITY = define_code(
+    "promotion.lower_priority",
+    en="Promotion {promotion_id} gave way to {winner} in group {group} (the first by "
+    "priority applies).",
+    zh="促销 {promotion_id} 在互斥组 {group} 中让位于优先级更高的 {winner}。",
+)
 PROMOTION_CAP_REACHED = define_code(
     "promotion.cap_reached",
     en="Promotion {promotion_id}: the discount cap is reached; {unused} not used.",

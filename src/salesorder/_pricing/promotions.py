@@ -51,6 +51,7 @@ __all__ = [
     "Charge",
     "ChargeKind",
     "ChargeOff",
+    "Choice",
     "Conditions",
     "Coupon",
     "CouponRedemptions",
@@ -62,6 +63,7 @@ __all__ = [
     "Per",
     "Promotion",
     "RedemptionCounts",
+    "Remainder",
     "Stacking",
     "StackingPolicy",
     "Target",
@@ -214,7 +216,7 @@ def _allocated(
     usable = min(total, available)
     if not usable:
         return [_ZERO] * len(lines), total
-    return ctx.split(usable, weights), total
+    return ctx.allocate(usable, weights), total
 
 
 @attrs.frozen
@@ -679,17 +681,41 @@ class Charge:
         return self.charge_id or str(self.kind)
 
 
+class Choice(enum.StrEnum):
+    """How one promotion is chosen among promotions that cannot combine."""
+
+    BEST_FOR_CUSTOMER = "best_for_customer"
+    """The largest benefit for the customer wins (the default; Saleor, django-oscar)."""
+    PRIORITY = "priority"
+    """The lowest ``priority`` wins, then the smallest id, whatever it gives (ERPNext)."""
+
+
+class Remainder(enum.StrEnum):
+    """Where the odd minor units of an order-level discount split over lines go."""
+
+    LARGEST_REMAINDER = "largest_remainder"
+    """To the lines with the largest fractional shares (the default; exact and fair)."""
+    LAST_LINE = "last_line"
+    """Every line but the last gets its share rounded down; the last line (in line-id
+    order) takes the rest (django-oscar)."""
+
+
 @attrs.frozen
 class StackingPolicy:
-    """Limits on what promotions may give together.
+    """How promotions combine: caps, the choice among rivals, where remainders go.
 
     Attributes:
         max_discount: Cap on the total promotion discount (manual discounts and gifts
             are not counted).
         max_discount_percent: Cap as a percentage of the subtotal plus charges.
+        choice: How the winner is chosen within a ``group`` and between exclusive
+            promotions and the stack.
+        remainder: Where the odd minor units of an order-level discount go.
     """
 
     max_discount: Money | None = None
     max_discount_percent: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(_percent)
     )
+    choice: Choice = Choice.BEST_FOR_CUSTOMER
+    remainder: Remainder = Remainder.LARGEST_REMAINDER
