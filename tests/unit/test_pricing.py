@@ -28,6 +28,7 @@ from salesorder.pricing import (
     Markup,
     MarkupBase,
     MissingPrice,
+    OnceScope,
     OrderAmountOff,
     OrderPercentOff,
     Per,
@@ -907,3 +908,58 @@ class TestRemainderPlacement:
         )
         last = priced(o, stacking=StackingPolicy(remainder=Remainder.LAST_LINE))
         assert [x.discount for x in last.lines] == [cny("3.33"), cny("3.33"), cny("3.34")]
+
+
+class TestUnitsABenefitReaches:
+    """Promotion.max_units (django-oscar) and once_scope CHEAPEST_UNIT (Saleor)."""
+
+    def test_a_percent_off_reaches_only_the_cheapest_units(self) -> None:
+        o = order(line("1", "A", 2), line("2", "C", 5))
+        p = promo("P", LinePercentOff(Decimal(10)), max_units=3)
+        b = priced(o, p)
+        # The three cheapest units are three of C at 40.00: 10 % of 120.00.
+        assert (b.line("1").discount, b.line("2").discount) == (cny(0), cny(12))
+        assert b.applied[0].amount == cny(12)
+
+    def test_an_amount_per_unit_spills_to_the_next_cheapest_line(self) -> None:
+        o = order(line("1", "A", 2), line("2", "B", 3))
+        b = priced(o, promo("P", LineAmountOff(cny(5)), max_units=4))
+        assert (b.line("1").discount, b.line("2").discount) == (cny(5), cny(15))
+
+    def test_an_order_percent_is_measured_on_the_reached_units_only(self) -> None:
+        o = order(line("1", "A", 1), line("2", "B", 2))
+        b = priced(o, promo("P", OrderPercentOff(Decimal(10)), max_units=2))
+        assert b.discount_total == cny(10)  # 10 % of the two B units (100.00)
+
+    def test_once_per_order_on_the_cheapest_unit_as_saleor(self) -> None:
+        o = order(line("1", "A", 2), line("2", "C", 3))
+        saleor = promo(
+            "S",
+            LinePercentOff(Decimal(50)),
+            once_per_order=True,
+            once_scope=OnceScope.CHEAPEST_UNIT,
+        )
+        b = priced(o, saleor)
+        assert (b.line("1").discount, b.line("2").discount) == (cny(0), cny(20))
+        whole_line = promo("L", LinePercentOff(Decimal(50)), once_per_order=True)
+        b = priced(o, whole_line)
+        assert (b.line("1").discount, b.line("2").discount) == (cny(100), cny(0))
+
+    def test_the_reach_does_not_depend_on_line_order(self) -> None:
+        lines = (line("1", "C", 2), line("2", "C", 2), line("3", "B", 1))
+        p = promo("P", LinePercentOff(Decimal(25)), max_units=3)
+        forward, backward = priced(order(*lines), p), priced(order(*reversed(lines)), p)
+        assert [forward.line(i).discount for i in "123"] == [
+            backward.line(i).discount for i in "123"
+        ]
+        assert forward.discount_total == cny(30)  # three units at 40.00
+
+    def test_a_buy_get_counts_only_the_reached_units(self) -> None:
+        o = order(line("1", "C", 6))
+        b = priced(o, promo("B2G1", BuyGet(2, 1), max_units=3))
+        assert b.discount_total == cny(40)  # one group of three, not two
+
+    @pytest.mark.parametrize("bad", [0, "-1"])
+    def test_max_units_must_be_positive(self, bad: object) -> None:
+        with pytest.raises(InvalidPricing):
+            promo("P", LinePercentOff(Decimal(10)), max_units=bad)

@@ -702,10 +702,17 @@ def _give(
     left: Decimal | None,
 ) -> Decimal:
     promotion, coupon = candidate
+    benefit = promotion.benefit
+    reach = promotion.reach
     try:
-        amounts, requested, reason, params = promotion.benefit.compute(  # type: ignore[union-attr]
-            recipients, ctx, once=promotion.once_per_order
-        )
+        if reach is None or isinstance(benefit, ChargeOff):
+            amounts, requested, reason, params = benefit.compute(  # type: ignore[union-attr]
+                recipients, ctx, once=promotion.once_per_order
+            )
+        else:
+            amounts, requested, reason, params = _compute_within_reach(
+                promotion, recipients, reach, ctx
+            )
     except NotApplicable as refusal:
         run.rejected.append(_rejection(candidate, refusal.code, refusal.params))
         return _ZERO
@@ -743,6 +750,40 @@ def _give(
             recipient.net -= amount
             recipient.adjustments.append((promotion.id, kind, amount, reason, params, coupon))
     return _record(run, candidate, given, unused, code, currency=ctx.currency)
+
+
+def _compute_within_reach(
+    promotion: Promotion, recipients: list[LineState], reach: Decimal, ctx: Context
+) -> tuple[list[Decimal], Decimal, str, dict[str, str]]:
+    # The benefit sees only the cheapest ``reach`` units: each line cut down to the units
+    # it contributes, at its current unit value; the amounts map back to the real lines
+    # (never more than a cut line holds, so never more than the real line holds).
+    order = sorted(
+        range(len(recipients)),
+        key=lambda i: (recipients[i].net / recipients[i].quantity, recipients[i].sku,
+                       recipients[i].line_id),
+    )  # fmt: skip
+    left = reach
+    cut: list[tuple[int, LineState]] = []
+    for index in order:
+        if not left:
+            break
+        line = recipients[index]
+        units = min(left, line.quantity)
+        left -= units
+        view = line.clone()
+        view.quantity = units
+        view.net = ctx.q(line.net * units / line.quantity)
+        view.extended = ctx.q(line.extended * units / line.quantity)
+        cut.append((index, view))
+    cut.sort(key=lambda item: item[0])
+    amounts, requested, reason, params = promotion.benefit.compute(  # type: ignore[union-attr]
+        [view for _, view in cut], ctx, once=promotion.once_per_line
+    )
+    spread = [_ZERO] * len(recipients)
+    for (index, _view), amount in zip(cut, amounts, strict=True):
+        spread[index] = amount
+    return spread, requested, reason, {**params, "max_units": str(reach)}
 
 
 def _record(

@@ -58,6 +58,7 @@ __all__ = [
     "FreeGift",
     "LineAmountOff",
     "LinePercentOff",
+    "OnceScope",
     "OrderAmountOff",
     "OrderPercentOff",
     "Per",
@@ -73,6 +74,7 @@ __all__ = [
 
 _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 def _percent(value: Decimal | int | str) -> Decimal:
@@ -529,6 +531,24 @@ class Conditions:
     customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
 
 
+class OnceScope(enum.StrEnum):
+    """What ``once_per_order`` limits a line benefit to."""
+
+    LINE = "line"
+    """One whole line (the one the benefit gives most on), one group, one bundle."""
+    CHEAPEST_UNIT = "cheapest_unit"
+    """One unit of the cheapest eligible line (Saleor's "apply once per order")."""
+
+
+def _unit_cap(value: Decimal | int | str | None) -> Decimal | None:
+    if value is None:
+        return None
+    number = _quantity(value)
+    if not number:
+        raise InvalidPricing("max_units must be positive")
+    return number
+
+
 class Stacking(enum.StrEnum):
     """How a promotion combines with others."""
 
@@ -561,7 +581,13 @@ class Promotion:
         stacking: Stackable or exclusive.
         group: Mutually exclusive group: of the promotions sharing a group, only the one
             best for the customer applies.
-        once_per_order: Apply the benefit once only (one line, one group, one bundle).
+        once_per_order: Apply the benefit once only: one line, one group, one bundle
+            (``once_scope`` LINE), or one unit of the cheapest eligible line
+            (``once_scope`` CHEAPEST_UNIT).
+        once_scope: What ``once_per_order`` means (see :class:`OnceScope`).
+        max_units: The most units the benefit reaches, cheapest units first (django-oscar's
+            "max affected items"): the benefit is computed as if the eligible lines held
+            only those units. None: every eligible unit.
     """
 
     id: str
@@ -575,7 +601,10 @@ class Promotion:
     stacking: Stacking = Stacking.STACKABLE
     group: str | None = None
     once_per_order: bool = False
+    once_scope: OnceScope = OnceScope.LINE
+    max_units: Decimal | None = attrs.field(default=None, converter=_unit_cap)
     _currencies: frozenset[str] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _reach: Decimal | None = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def is_valid_at(self, at: datetime) -> bool:
         """Whether ``at`` is in the validity window."""
@@ -594,6 +623,20 @@ class Promotion:
         if self.conditions.min_spend is not None:
             amounts.append(self.conditions.min_spend)
         object.__setattr__(self, "_currencies", frozenset(m.currency for m in amounts))
+        reach = self.max_units
+        if self.once_per_order and self.once_scope is OnceScope.CHEAPEST_UNIT:
+            reach = _ONE if reach is None else min(reach, _ONE)
+        object.__setattr__(self, "_reach", reach)
+
+    @property
+    def reach(self) -> Decimal | None:
+        """The most units the benefit reaches (``max_units``, or 1 for the cheapest unit)."""
+        return self._reach
+
+    @property
+    def once_per_line(self) -> bool:
+        """Whether the benefit is limited to one line, group or bundle."""
+        return self.once_per_order and self.once_scope is OnceScope.LINE
 
 
 def _coupon_code(code: str) -> str:

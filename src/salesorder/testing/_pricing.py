@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from salesorder._pricing.tax import CHINA_VAT_RATES
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope, minor_unit
-from salesorder.order import Customer, CustomerTier, Order, OrderLine
+from salesorder.order import Customer, CustomerTier, Order, OrderDiscount, OrderLine
 from salesorder.pricing import (
     Benefit,
     BundlePrice,
@@ -23,17 +23,21 @@ from salesorder.pricing import (
     Charge,
     ChargeKind,
     ChargeOff,
+    Choice,
     Conditions,
     FreeGift,
     LineAmountOff,
     LinePercentOff,
+    OnceScope,
     OrderAmountOff,
     OrderPercentOff,
     Per,
     PriceEntry,
     PriceList,
     Promotion,
+    Remainder,
     Stacking,
+    StackingPolicy,
     Target,
     TaxPolicy,
     ThresholdOff,
@@ -201,6 +205,8 @@ def promotions(
         stacking=draw(st.sampled_from(Stacking)),
         group=draw(st.none() | st.sampled_from(["g1", "g2"])),
         once_per_order=draw(st.booleans()),
+        once_scope=draw(st.sampled_from(OnceScope)),
+        max_units=draw(st.none() | st.integers(1, 6)),
     )
 
 
@@ -246,7 +252,18 @@ def priceable_orders(
     customer = Customer(
         id=draw(st.sampled_from(["C-1", "C-2"])), name="-", tier=draw(st.sampled_from(CustomerTier))
     )
-    return Order(id="order", customer=customer, currency=currency, lines=tuple(lines))
+    discount = draw(
+        st.none()
+        | _percent().map(lambda p: OrderDiscount(percent=p))
+        | _amount(currency, high=500).map(lambda a: OrderDiscount(amount=Money(a, currency)))
+    )
+    return Order(
+        id="order",
+        customer=customer,
+        currency=currency,
+        lines=tuple(lines),
+        order_discount=discount,
+    )
 
 
 @st.composite
@@ -268,6 +285,7 @@ class PricingInput:
         rounding: The rounding policy.
         charges: Shipping and handling charges.
         at: The pricing instant (:data:`PRICING_AT`).
+        stacking: The stacking policy (caps none; any choice and remainder placement).
     """
 
     order: Order
@@ -277,10 +295,12 @@ class PricingInput:
     rounding: RoundingPolicy
     charges: tuple[Charge, ...]
     at: datetime = PRICING_AT
+    stacking: StackingPolicy = attrs.field(factory=StackingPolicy)
 
     def price_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``price(self.order, **kwargs)``."""
         return {
+            "stacking": self.stacking,
             "price_list": self.price_list,
             "promotions": self.promotions,
             "tax": self.tax,
@@ -308,4 +328,7 @@ def pricing_inputs(draw: st.DrawFn, *, max_promotions: int = 5) -> PricingInput:
         tax=tax,
         rounding=draw(rounding_policies()),
         charges=draw(charges(currency=currency)),
+        stacking=StackingPolicy(
+            choice=draw(st.sampled_from(Choice)), remainder=draw(st.sampled_from(Remainder))
+        ),
     )
