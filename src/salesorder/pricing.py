@@ -31,6 +31,7 @@ from salesorder._pricing.engine import coupon_limits, price
 from salesorder._pricing.errors import InvalidPricing, MissingPrice, PricingError, UnknownTaxCode
 from salesorder._pricing.pricelists import Markup, MarkupBase, PriceEntry, PriceList, PriceLookup
 from salesorder._pricing.promotions import (
+    Basis,
     Benefit,
     BundlePrice,
     BuyGet,
@@ -63,6 +64,7 @@ __all__ = [
     "CHINA_VAT_RATES",
     "Adjustment",
     "AppliedPromotion",
+    "Basis",
     "Benefit",
     "BundlePrice",
     "BuyGet",

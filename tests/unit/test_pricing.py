@@ -12,6 +12,7 @@ from salesorder.errors import CurrencyMismatch, InvalidOrder
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope
 from salesorder.order import Customer, CustomerTier, Order, OrderDiscount, OrderLine
 from salesorder.pricing import (
+    Basis,
     BundlePrice,
     BuyGet,
     Charge,
@@ -963,3 +964,58 @@ class TestUnitsABenefitReaches:
     def test_max_units_must_be_positive(self, bad: object) -> None:
         with pytest.raises(InvalidPricing):
             promo("P", LinePercentOff(Decimal(10)), max_units=bad)
+
+
+class TestUndiscountedBasis:
+    """Promotion.percent_on / spend_on: compounding (default) or on undiscounted amounts."""
+
+    def test_percentages_compound_by_default_and_add_up_on_request(self) -> None:
+        o = order(line("1", "A"))
+        ten = promo("TEN", LinePercentOff(Decimal(10)), priority=1)
+        five = promo("FIVE", LinePercentOff(Decimal(5)), priority=2)
+        assert priced(o, ten, five).discount_total == cny("14.50")  # 10 + 5 % of 90
+        adding = [
+            attrs.evolve(p, percent_on=Basis.UNDISCOUNTED) for p in (ten, five)
+        ]  # ERPNext: 10 % + 5 % = 15 % of the price
+        assert priced(o, *adding).discount_total == cny("15.00")
+
+    def test_an_order_percent_on_undiscounted_amounts(self) -> None:
+        o = order(line("1", "A"), line("2", "B"))
+        first = promo("L", LinePercentOff(Decimal(20)), priority=1, target=Target(skus="A"))
+        whole = promo("O", OrderPercentOff(Decimal(10)), priority=2, percent_on=Basis.UNDISCOUNTED)
+        b = priced(o, first, whole)
+        # 20 off A; then 10 % of 150.00 undiscounted = 15.00, allocated over 80 + 50.
+        assert b.discount_total == cny(35)
+
+    def test_added_up_percentages_never_go_below_zero(self) -> None:
+        o = order(line("1", "A"))
+        big = [
+            promo(pid, LinePercentOff(Decimal(60)), priority=i, percent_on=Basis.UNDISCOUNTED)
+            for i, pid in enumerate(("X", "Y"))
+        ]
+        b = priced(o, *big)
+        assert b.grand_total == cny(0)
+        assert b.applied[1].unused == cny(20)
+
+    def test_a_threshold_measured_before_earlier_promotions(self) -> None:
+        o = order(line("1", "A", 10))  # 1 000.00
+        first = promo("L", LinePercentOff(Decimal(20)), priority=1)  # 800.00 left
+        tiers = ThresholdOff.of("CNY", (1000, 100))
+        current = promo("MJ", tiers, priority=2)
+        assert codes_of(priced(o, first, current)) == {"MJ": "promotion.min_spend"}
+        undiscounted = promo("MJ", tiers, priority=2, spend_on=Basis.UNDISCOUNTED)
+        assert priced(o, first, undiscounted).discount_total == cny(300)
+
+    def test_a_minimum_spend_measured_before_earlier_promotions(self) -> None:
+        o = order(line("1", "A", 2))  # 200.00
+        first = promo("L", LinePercentOff(Decimal(50)), priority=1)
+        spend = Conditions(min_spend=cny(150))
+        later = promo("O", OrderAmountOff(cny(10)), priority=2, conditions=spend)
+        assert codes_of(priced(o, first, later)) == {"O": "promotion.min_spend"}
+        measured = attrs.evolve(later, spend_on=Basis.UNDISCOUNTED)
+        assert priced(o, first, measured).discount_total == cny(110)
+
+    def test_the_undiscounted_basis_keeps_manual_line_discounts(self) -> None:
+        o = order(line("1", "A", requested_discount=Decimal(10)))  # 90.00 agreed
+        p = promo("P", LinePercentOff(Decimal(10)), percent_on=Basis.UNDISCOUNTED)
+        assert priced(o, p).line("1").net == cny(81)

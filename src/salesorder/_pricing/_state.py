@@ -22,6 +22,7 @@ class LineState:
 
     __slots__ = (
         "adjustments",
+        "base",
         "category",
         "extended",
         "is_gift",
@@ -61,6 +62,8 @@ class LineState:
         self.unit_price = unit_price
         self.extended = extended
         self.net = extended
+        #: The amount before any promotion (after a manual line discount).
+        self.base = extended
         self.list_price = list_price
         self.tax_code = tax_code
         self.rate = rate

@@ -47,18 +47,22 @@ from salesorder._pricing.breakdown import (
 from salesorder._pricing.errors import InvalidPricing, MissingPrice
 from salesorder._pricing.pricelists import PriceList
 from salesorder._pricing.promotions import (
+    Basis,
     Charge,
     ChargeOff,
     Choice,
     Coupon,
     CouponRedemptions,
     FreeGift,
+    LinePercentOff,
     NotApplicable,
+    OrderPercentOff,
     Promotion,
     Remainder,
     Stacking,
     StackingPolicy,
     Target,
+    ThresholdOff,
 )
 from salesorder._pricing.tax import TaxPolicy
 from salesorder.errors import CurrencyMismatch
@@ -332,6 +336,7 @@ def _manual_discount(
         raise InvalidPricing(f"line {line.line_id} asks for a discount beyond 0..100")
     off = min(ctx.q(state.extended * requested / _HUNDRED), state.extended)
     state.net -= off
+    state.base = state.net
     state.adjustments.append(
         (None, "manual", off, codes.REASON_MANUAL, {"percent": str(requested)}, None)
     )
@@ -630,7 +635,10 @@ def _best_scenario(
 def _unmet(candidate: _Candidate, eligible: list[LineState], ctx: Context) -> Rejection | None:
     conditions = candidate[0].conditions
     if conditions.min_spend is not None:
-        spend = sum((line.net for line in eligible), _ZERO)
+        if candidate[0].spend_on is Basis.UNDISCOUNTED:
+            spend = sum((line.base for line in eligible), _ZERO)
+        else:
+            spend = sum((line.net for line in eligible), _ZERO)
         if spend < conditions.min_spend.amount:
             params = {"required": str(conditions.min_spend), "actual": f"{spend} {ctx.currency}"}
             return _rejection(candidate, codes.PROMOTION_MIN_SPEND, params)
@@ -706,8 +714,8 @@ def _give(
     reach = promotion.reach
     try:
         if reach is None or isinstance(benefit, ChargeOff):
-            amounts, requested, reason, params = benefit.compute(  # type: ignore[union-attr]
-                recipients, ctx, once=promotion.once_per_order
+            amounts, requested, reason, params = _compute(
+                promotion, recipients, ctx, once=promotion.once_per_order
             )
         else:
             amounts, requested, reason, params = _compute_within_reach(
@@ -752,6 +760,17 @@ def _give(
     return _record(run, candidate, given, unused, code, currency=ctx.currency)
 
 
+def _compute(
+    promotion: Promotion, lines: list[LineState], ctx: Context, *, once: bool
+) -> tuple[list[Decimal], Decimal, str, dict[str, str]]:
+    benefit = promotion.benefit
+    if promotion.undiscounted_basis and isinstance(
+        benefit, LinePercentOff | OrderPercentOff | ThresholdOff
+    ):
+        return benefit.compute(lines, ctx, once=once, basis=[line.base for line in lines])
+    return benefit.compute(lines, ctx, once=once)  # type: ignore[union-attr]
+
+
 def _compute_within_reach(
     promotion: Promotion, recipients: list[LineState], reach: Decimal, ctx: Context
 ) -> tuple[list[Decimal], Decimal, str, dict[str, str]]:
@@ -775,10 +794,11 @@ def _compute_within_reach(
         view.quantity = units
         view.net = ctx.q(line.net * units / line.quantity)
         view.extended = ctx.q(line.extended * units / line.quantity)
+        view.base = ctx.q(line.base * units / line.quantity)
         cut.append((index, view))
     cut.sort(key=lambda item: item[0])
-    amounts, requested, reason, params = promotion.benefit.compute(  # type: ignore[union-attr]
-        [view for _, view in cut], ctx, once=promotion.once_per_line
+    amounts, requested, reason, params = _compute(
+        promotion, [view for _, view in cut], ctx, once=promotion.once_per_line
     )
     spread = [_ZERO] * len(recipients)
     for (index, _view), amount in zip(cut, amounts, strict=True):

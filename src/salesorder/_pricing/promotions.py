@@ -45,6 +45,7 @@ from salesorder.money import Money
 from salesorder.order import CustomerTier
 
 __all__ = [
+    "Basis",
     "Benefit",
     "BundlePrice",
     "BuyGet",
@@ -155,11 +156,23 @@ class LinePercentOff:
 
     percent: Decimal = attrs.field(converter=_percent)
 
-    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`)."""
+    def compute(
+        self,
+        lines: list[LineState],
+        ctx: Context,
+        *,
+        once: bool,
+        basis: list[Decimal] | None = None,
+    ) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`).
+
+        ``basis``: the amounts to take the percentage of, aligned with ``lines``
+        (default: what the lines still cost).
+        """
         factor = self.percent / _HUNDRED
         quantum, mode = ctx.quantum, ctx.mode
-        amounts = [(line.net * factor).quantize(quantum, rounding=mode) for line in lines]
+        bases = [line.net for line in lines] if basis is None else basis
+        amounts = [(amount * factor).quantize(quantum, rounding=mode) for amount in bases]
         if once:
             amounts = _only_best(amounts, lines)
         return (
@@ -231,9 +244,21 @@ class OrderPercentOff:
 
     percent: Decimal = attrs.field(converter=_percent)
 
-    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`)."""
-        total = ctx.q(sum((line.net for line in lines), _ZERO) * self.percent / _HUNDRED)
+    def compute(
+        self,
+        lines: list[LineState],
+        ctx: Context,
+        *,
+        once: bool,
+        basis: list[Decimal] | None = None,
+    ) -> Outcome:
+        """Amounts off each line (see :class:`Benefit`).
+
+        ``basis``: the amounts to take the percentage of (default: what the lines still
+        cost); the discount is allocated over what the lines still cost.
+        """
+        measured = sum((line.net for line in lines) if basis is None else basis, _ZERO)
+        total = ctx.q(measured * self.percent / _HUNDRED)
         amounts, requested = _allocated(total, lines, ctx)
         return amounts, requested, codes.REASON_ORDER_PERCENT, {"percent": str(self.percent)}
 
@@ -291,13 +316,23 @@ class ThresholdOff:
         """Tiers from ``(threshold, amount)`` pairs in ``currency``, e.g. ``(1000, 100)``."""
         return cls(tuple(ThresholdTier(Money(t, currency), Money(a, currency)) for t, a in pairs))
 
-    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
+    def compute(
+        self,
+        lines: list[LineState],
+        ctx: Context,
+        *,
+        once: bool,
+        basis: list[Decimal] | None = None,
+    ) -> Outcome:
         """Amounts off each line (see :class:`Benefit`).
+
+        ``basis``: the amounts the thresholds are measured on (default: what the lines
+        still cost); the discount is allocated over what the lines still cost.
 
         Raises:
             NotApplicable: when no tier is reached.
         """
-        spend = sum((line.net for line in lines), _ZERO)
+        spend = sum((line.net for line in lines) if basis is None else basis, _ZERO)
         reached = [tier for tier in self.tiers if tier.threshold.amount <= spend]
         if not reached:
             lowest = self.tiers[0].threshold
@@ -531,6 +566,16 @@ class Conditions:
     customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
 
 
+class Basis(enum.StrEnum):
+    """Which amounts a promotion measures or takes its percentage of."""
+
+    CURRENT = "current"
+    """What the lines still cost after the promotions before it (percentages compound)."""
+    UNDISCOUNTED = "undiscounted"
+    """The lines before any promotion (after manual line discounts): percentages add up
+    (ERPNext), thresholds ignore earlier promotions."""
+
+
 class OnceScope(enum.StrEnum):
     """What ``once_per_order`` limits a line benefit to."""
 
@@ -585,6 +630,11 @@ class Promotion:
             (``once_scope`` LINE), or one unit of the cheapest eligible line
             (``once_scope`` CHEAPEST_UNIT).
         once_scope: What ``once_per_order`` means (see :class:`OnceScope`).
+        percent_on: What a ``LinePercentOff`` or ``OrderPercentOff`` takes its percentage
+            of: the current amounts (compounding, the default) or the undiscounted ones
+            (percentages of several promotions add up, as ERPNext's).
+        spend_on: What ``conditions.min_spend`` and ``ThresholdOff`` tiers are measured
+            on: the current amounts (the default) or the undiscounted ones.
         max_units: The most units the benefit reaches, cheapest units first (django-oscar's
             "max affected items"): the benefit is computed as if the eligible lines held
             only those units. None: every eligible unit.
@@ -603,6 +653,8 @@ class Promotion:
     once_per_order: bool = False
     once_scope: OnceScope = OnceScope.LINE
     max_units: Decimal | None = attrs.field(default=None, converter=_unit_cap)
+    percent_on: Basis = Basis.CURRENT
+    spend_on: Basis = Basis.CURRENT
     _currencies: frozenset[str] = attrs.field(init=False, repr=False, eq=False, hash=False)
     _reach: Decimal | None = attrs.field(init=False, repr=False, eq=False, hash=False)
 
@@ -632,6 +684,12 @@ class Promotion:
     def reach(self) -> Decimal | None:
         """The most units the benefit reaches (``max_units``, or 1 for the cheapest unit)."""
         return self._reach
+
+    @property
+    def undiscounted_basis(self) -> bool:
+        """Whether the benefit reads undiscounted amounts (``percent_on``, ``spend_on``)."""
+        basis = self.spend_on if isinstance(self.benefit, ThresholdOff) else self.percent_on
+        return basis is Basis.UNDISCOUNTED
 
     @property
     def once_per_line(self) -> bool:

@@ -17,6 +17,7 @@ from salesorder._pricing.tax import CHINA_VAT_RATES
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope, minor_unit
 from salesorder.order import Customer, CustomerTier, Order, OrderDiscount, OrderLine
 from salesorder.pricing import (
+    Basis,
     Benefit,
     BundlePrice,
     BuyGet,
@@ -207,6 +208,8 @@ def promotions(
         once_per_order=draw(st.booleans()),
         once_scope=draw(st.sampled_from(OnceScope)),
         max_units=draw(st.none() | st.integers(1, 6)),
+        percent_on=draw(st.sampled_from(Basis)),
+        spend_on=draw(st.sampled_from(Basis)),
     )
 
 
