@@ -1019,3 +1019,58 @@ class TestUndiscountedBasis:
         o = order(line("1", "A", requested_discount=Decimal(10)))  # 90.00 agreed
         p = promo("P", LinePercentOff(Decimal(10)), percent_on=Basis.UNDISCOUNTED)
         assert priced(o, p).line("1").net == cny(81)
+
+
+class TestGiftOptions:
+    """FreeGift.per_quantity, FreeGift.price and Conditions.max_quantity (ERPNext)."""
+
+    def test_the_gift_grows_with_the_quantity_bought(self) -> None:
+        gift = promo("G", FreeGift("G", Decimal(1), per_quantity=Decimal(3)), target=Target("C"))
+        b = priced(order(line("1", "C", 7), line("2", "A", 5)), gift)
+        # 7 eligible units: two whole threes, two mugs at 5.00, both free.
+        assert b.line("gift:G").quantity == Decimal(2)
+        assert b.line("gift:G").discount == cny(10)
+        assert b.applied[0].amount == cny(10)
+
+    def test_too_few_units_give_no_gift(self) -> None:
+        gift = promo("G", FreeGift("G", per_quantity=Decimal(3)))
+        b = priced(order(line("1", "C", 2)), gift)
+        assert codes_of(b) == {"G": "promotion.min_quantity"}
+        assert [p.line_id for p in b.lines] == ["1"]
+
+    def test_a_gift_at_a_stated_price(self) -> None:
+        gift = promo("G", FreeGift("G", Decimal(2), price=cny("1.00")))
+        b = priced(order(line("1", "A")), gift)
+        line_g = b.line("gift:G")
+        assert (line_g.extended, line_g.discount, line_g.net) == (cny(10), cny(8), cny(2))
+        assert b.grand_total == cny(102)
+        assert line_g.adjustments[0].reason == "discount.gift_at_price"
+
+    def test_a_stated_price_above_the_list_price_gives_nothing_off(self) -> None:
+        b = priced(order(line("1", "A")), promo("G", FreeGift("G", price=cny(9))))
+        assert b.line("gift:G").net == cny(5)
+
+    def test_a_gift_without_a_list_price_sells_at_its_stated_price(self) -> None:
+        b = priced(order(line("1", "A")), promo("G", FreeGift("NOLIST", price=cny(3))))
+        gift = b.line("gift:G")
+        assert (gift.sku, gift.unit_price, gift.net) == ("NOLIST", cny(3), cny(3))
+
+    def test_a_maximum_quantity_condition(self) -> None:
+        small_orders = Conditions(max_quantity=Decimal(5))
+        p = promo("S", OrderAmountOff(cny(10)), conditions=small_orders)
+        assert priced(order(line("1", "C", 5)), p).discount_total == cny(10)
+        b = priced(order(line("1", "C", 6)), p)
+        assert codes_of(b) == {"S": "promotion.max_quantity"}
+        assert b.rejected[0].params == {"promotion_id": "S", "limit": "5", "actual": "6"}
+        assert "数量不超过 5" in b.rejected[0].message("zh_CN")
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: FreeGift("G", per_quantity=Decimal(0)),
+            lambda: FreeGift("G", price=cny(-1)),
+        ],
+    )
+    def test_malformed_gift_options_are_refused(self, make: object) -> None:
+        with pytest.raises(InvalidPricing):
+            make()  # type: ignore[operator]

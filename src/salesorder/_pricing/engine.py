@@ -642,11 +642,14 @@ def _unmet(candidate: _Candidate, eligible: list[LineState], ctx: Context) -> Re
         if spend < conditions.min_spend.amount:
             params = {"required": str(conditions.min_spend), "actual": f"{spend} {ctx.currency}"}
             return _rejection(candidate, codes.PROMOTION_MIN_SPEND, params)
-    if conditions.min_quantity is not None:
+    if conditions.min_quantity is not None or conditions.max_quantity is not None:
         quantity = sum((line.quantity for line in eligible), _ZERO)
-        if quantity < conditions.min_quantity:
+        if conditions.min_quantity is not None and quantity < conditions.min_quantity:
             params = {"required": str(conditions.min_quantity), "actual": str(quantity)}
             return _rejection(candidate, codes.PROMOTION_MIN_QUANTITY, params)
+        if conditions.max_quantity is not None and quantity > conditions.max_quantity:
+            params = {"limit": str(conditions.max_quantity), "actual": str(quantity)}
+            return _rejection(candidate, codes.PROMOTION_MAX_QUANTITY, params)
     return None
 
 
@@ -667,13 +670,17 @@ def _apply(
         target = promotion.target
         eligible = _eligible_lines(target, run.lines)
         conditions = promotion.conditions
-        if conditions.min_spend is not None or conditions.min_quantity is not None:
+        if (
+            conditions.min_spend is not None
+            or conditions.min_quantity is not None
+            or conditions.max_quantity is not None
+        ):
             refusal = _unmet(candidate, eligible, env.ctx)
             if refusal is not None:
                 run.rejected.append(refusal)
                 continue
         if isinstance(benefit, FreeGift):
-            _add_gift(run, candidate, benefit, env)
+            _add_gift(run, candidate, benefit, env, eligible)
             continue
         if isinstance(benefit, ChargeOff):
             recipients = [c for c in run.charges if c.sku == benefit.kind and c.net > 0]
@@ -829,23 +836,40 @@ def _record(
     return given
 
 
-def _add_gift(run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env) -> None:
+def _gift_quantity(gift: FreeGift, eligible: list[LineState]) -> Decimal:
+    if gift.per_quantity is None:
+        return gift.quantity
+    bought = sum((line.quantity for line in eligible), _ZERO)
+    return (bought // gift.per_quantity) * gift.quantity
+
+
+def _add_gift(
+    run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env, eligible: list[LineState]
+) -> None:
     ctx = env.ctx
     promotion, coupon = candidate
+    quantity = _gift_quantity(gift, eligible)
+    if not quantity:
+        bought = sum((line.quantity for line in eligible), _ZERO)
+        params = {"required": str(gift.per_quantity), "actual": str(bought)}
+        run.rejected.append(_rejection(candidate, codes.PROMOTION_MIN_QUANTITY, params))
+        return
     customer = env.order.customer
     listed = env.price_list.unit_price_of(
-        gift.sku, quantity=gift.quantity, at=env.at, customer_id=customer.id, tier=customer.tier
+        gift.sku, quantity=quantity, at=env.at, customer_id=customer.id, tier=customer.tier
     )
     unit = listed if listed is not None else _ZERO
+    if gift.price is not None and listed is None:
+        unit = gift.price.amount  # no list price: the stated price is the gift's price
     line_id = f"gift:{promotion.id}"
     tax_code, rate = env.tax.resolve(gift.tax_code, line_id=line_id)
     state = LineState(
         line_id=line_id,
         sku=gift.sku,
         name=gift.name or gift.sku,
-        quantity=gift.quantity,
+        quantity=quantity,
         unit_price=unit,
-        extended=ctx.q(unit * gift.quantity),
+        extended=ctx.q(unit * quantity),
         list_price=listed,
         tax_code=tax_code,
         rate=rate,
@@ -854,20 +878,25 @@ def _add_gift(run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env) -> No
         position=len(run.gifts),
         is_gift=True,
     )
-    # A gift is its full value off; it is not counted against the discount cap, but it
-    # is worth that value to the customer when promotions compete (best for the customer).
-    run.total += state.extended
-    if state.extended:
-        state.adjustments.append(
-            (promotion.id, "gift", state.extended, codes.REASON_GIFT, {}, coupon)
-        )
-        state.net = _ZERO
+    # A gift is its value off (less what the customer pays for it); it is not counted
+    # against the discount cap, but it is worth that to the customer when promotions
+    # compete (best for the customer).
+    if gift.price is None:
+        paid, reason, params = _ZERO, codes.REASON_GIFT, {}
+    else:
+        paid = min(ctx.q(gift.price.amount * quantity), state.extended)
+        reason, params = codes.REASON_GIFT_AT_PRICE, {"price": str(gift.price)}
+    off = state.extended - paid
+    run.total += off
+    if off:
+        state.adjustments.append((promotion.id, "gift", off, reason, params, coupon))
+        state.net = paid
     run.gifts.append(state)
     run.applied.append(
         AppliedPromotion(
             promotion.id,
             promotion.name,
-            wrap(state.extended, ctx.currency),
+            wrap(off, ctx.currency),
             wrap(_ZERO * ctx.quantum, ctx.currency),
             codes.PROMOTION_APPLIED,
             coupon,

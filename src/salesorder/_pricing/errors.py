@@ -154,6 +154,12 @@ PROMOTION_MIN_QUANTITY = define_code(
     en="Promotion {promotion_id} needs a quantity of {required}; eligible quantity is {actual}.",
     zh="促销 {promotion_id} 需购买数量达到 {required};适用数量为 {actual}。",
 )
+PROMOTION_MAX_QUANTITY = define_code(
+    "promotion.max_quantity",
+    en="Promotion {promotion_id} applies up to a quantity of {limit}; eligible quantity "
+    "is {actual}.",
+    zh="促销 {promotion_id} 仅适用于数量不超过 {limit};适用数量为 {actual}。",
+)
 PROMOTION_NO_BENEFIT = define_code(
     "promotion.no_benefit",
     en="Promotion {promotion_id} gives no discount on this order.",
@@ -279,4 +285,7 @@ REASON_BUNDLE = define_code(
     "discount.bundle", en="{quantity} for {price}", zh="{quantity} 件 {price}"
 )
 REASON_GIFT = define_code("discount.gift", en="free gift", zh="赠品")
+REASON_GIFT_AT_PRICE = define_code(
+    "discount.gift_at_price", en="gift at {price} each", zh="赠品按每件 {price} 计价"
+)
 REASON_CHARGE = define_code("discount.charge", en="off the {charge} charge", zh="{charge_zh}优惠")

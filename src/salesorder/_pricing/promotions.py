@@ -441,21 +441,51 @@ class BundlePrice:
         return amounts, discount, codes.REASON_BUNDLE, params
 
 
+def _positive_quantity(value: Decimal | int | str | None) -> Decimal | None:
+    if value is None:
+        return None
+    number = _quantity(value)
+    if not number:
+        raise InvalidPricing("per_quantity must be positive")
+    return number
+
+
+def _optional_non_negative_money(
+    _instance: object, attribute: attrs.Attribute[Money | None], value: Money | None
+) -> None:
+    if value is not None and value.amount < 0:
+        raise InvalidPricing(f"{attribute.name} must not be negative")
+
+
 @attrs.frozen
 class FreeGift:
-    """A free gift line added to the order (priced at its list price, then 100 % off).
+    """A gift line added to the order (priced at its list price, then given away).
+
+    By default one fixed ``quantity`` is free. Two options, as ERPNext's product
+    discounts have them:
+
+    * ``per_quantity``: the gift grows with the quantity bought: ``quantity`` gifts for
+      every whole ``per_quantity`` units of the eligible lines (buy 10, get 1 free, 20
+      get 2 ...); fewer than ``per_quantity`` units give no gift
+      (``promotion.min_quantity``);
+    * ``price``: the gift is sold at this unit price instead of free (never more than
+      its list price): the discount is the list value less what the customer pays.
 
     Attributes:
         sku: The gift's SKU.
-        quantity: Gift quantity.
+        quantity: Gift quantity (per ``per_quantity`` units bought, when given).
         name: Name shown on the breakdown.
         tax_code: Tax code of the gift line (None: the policy default).
+        per_quantity: Eligible units bought per ``quantity`` gifts (None: a fixed gift).
+        price: Unit price the customer pays for the gift (None: free).
     """
 
     sku: str
     quantity: Decimal = attrs.field(default=Decimal(1), converter=_quantity)
     name: str = ""
     tax_code: str | None = None
+    per_quantity: Decimal | None = attrs.field(default=None, converter=_positive_quantity)
+    price: Money | None = attrs.field(default=None, validator=_optional_non_negative_money)
 
 
 @attrs.frozen
@@ -554,12 +584,17 @@ class Conditions:
     Attributes:
         min_spend: Minimum current amount of the eligible lines.
         min_quantity: Minimum total quantity of the eligible lines.
+        max_quantity: Maximum total quantity of the eligible lines (ERPNext's "max qty"):
+            above it the promotion does not apply (``promotion.max_quantity``).
         customer_tiers: Only for these tiers (empty: any) — customer-tier discounts.
         customer_ids: Only for these customers (empty: any).
     """
 
     min_spend: Money | None = None
     min_quantity: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_quantity)
+    )
+    max_quantity: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(_quantity)
     )
     customer_tiers: frozenset[CustomerTier] = attrs.field(default=frozenset(), converter=frozenset)
@@ -604,6 +639,8 @@ class Stacking(enum.StrEnum):
 
 
 def _amounts_of(benefit: object) -> list[Money]:
+    if isinstance(benefit, FreeGift):
+        return [] if benefit.price is None else [benefit.price]
     if isinstance(benefit, ThresholdOff):
         return [m for tier in benefit.tiers for m in (tier.threshold, tier.amount)]
     return [getattr(benefit, name) for name in ("amount", "price")

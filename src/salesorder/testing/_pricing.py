@@ -159,7 +159,12 @@ def _benefit(draw: st.DrawFn, currency: str, skus: tuple[str, ...]) -> Benefit:
         ),
         BuyGet(draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(_percent())),
         BundlePrice(draw(st.integers(2, 4)), money(high=1000)),
-        FreeGift(draw(st.sampled_from(skus)), Decimal(draw(st.integers(1, 3)))),
+        FreeGift(
+            draw(st.sampled_from(skus)),
+            Decimal(draw(st.integers(1, 3))),
+            per_quantity=draw(st.none() | st.integers(1, 5)),
+            price=money(high=20) if draw(st.booleans()) else None,
+        ),
         ChargeOff(ChargeKind.SHIPPING, percent=draw(_percent())),
         ChargeOff(ChargeKind.HANDLING, amount=money(high=30)),
     ]  # fmt: skip
@@ -191,6 +196,7 @@ def promotions(
     conditions = Conditions(
         min_spend=draw(st.none() | _amount(currency, high=2000).map(lambda a: Money(a, currency))),
         min_quantity=draw(st.none() | st.integers(1, 5).map(Decimal)),
+        max_quantity=draw(st.none() | st.integers(5, 40).map(Decimal)),
         customer_tiers=draw(st.sampled_from([frozenset(), frozenset({CustomerTier.VIP})])),
     )
     valid_from, valid_until = draw(_window())
