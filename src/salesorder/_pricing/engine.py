@@ -670,11 +670,7 @@ def _apply(
         target = promotion.target
         eligible = _eligible_lines(target, run.lines)
         conditions = promotion.conditions
-        if (
-            conditions.min_spend is not None
-            or conditions.min_quantity is not None
-            or conditions.max_quantity is not None
-        ):
+        if conditions.limits_amounts:
             refusal = _unmet(candidate, eligible, env.ctx)
             if refusal is not None:
                 run.rejected.append(refusal)
@@ -720,7 +716,11 @@ def _give(
     benefit = promotion.benefit
     reach = promotion.reach
     try:
-        if reach is None or isinstance(benefit, ChargeOff):
+        if promotion.simple:
+            amounts, requested, reason, params = benefit.compute(  # type: ignore[union-attr]
+                recipients, ctx, once=promotion.once_per_order
+            )
+        elif reach is None or isinstance(benefit, ChargeOff):
             amounts, requested, reason, params = _compute(
                 promotion, recipients, ctx, once=promotion.once_per_order
             )

@@ -599,6 +599,23 @@ class Conditions:
     )
     customer_tiers: frozenset[CustomerTier] = attrs.field(default=frozenset(), converter=frozenset)
     customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
+    #: Whether a spend or quantity condition is set (checked per promotion per run).
+    limits_amounts: bool = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        hash=False,
+        default=attrs.Factory(
+            lambda self: (
+                not (
+                    self.min_spend is None
+                    and self.min_quantity is None
+                    and self.max_quantity is None
+                )
+            ),
+            takes_self=True,
+        ),
+    )
 
 
 class Basis(enum.StrEnum):
@@ -647,6 +664,21 @@ def _amounts_of(benefit: object) -> list[Money]:
             if isinstance(getattr(benefit, name, None), Money)]  # fmt: skip
 
 
+def _reach_of(promotion: Promotion) -> Decimal | None:
+    reach = promotion.max_units
+    if promotion.once_per_order and promotion.once_scope is OnceScope.CHEAPEST_UNIT:
+        reach = _ONE if reach is None else min(reach, _ONE)
+    return reach
+
+
+def _reads_undiscounted(promotion: Promotion) -> bool:
+    if isinstance(promotion.benefit, ThresholdOff):
+        return promotion.spend_on is Basis.UNDISCOUNTED
+    return promotion.percent_on is Basis.UNDISCOUNTED and isinstance(
+        promotion.benefit, LinePercentOff | OrderPercentOff
+    )
+
+
 @attrs.frozen
 class Promotion:
     """A promotion (促销活动).
@@ -693,7 +725,25 @@ class Promotion:
     percent_on: Basis = Basis.CURRENT
     spend_on: Basis = Basis.CURRENT
     _currencies: frozenset[str] = attrs.field(init=False, repr=False, eq=False, hash=False)
-    _reach: Decimal | None = attrs.field(init=False, repr=False, eq=False, hash=False)
+    #: The most units the benefit reaches: ``max_units``, or 1 for the cheapest unit.
+    reach: Decimal | None = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        hash=False,
+        default=attrs.Factory(_reach_of, takes_self=True),
+    )
+    #: True when no option changes how the benefit is computed (no reach, no undiscounted
+    #: basis): :func:`~salesorder.pricing.price` then takes its shortest path.
+    simple: bool = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        hash=False,
+        default=attrs.Factory(
+            lambda self: self.reach is None and not _reads_undiscounted(self), takes_self=True
+        ),
+    )
 
     def is_valid_at(self, at: datetime) -> bool:
         """Whether ``at`` is in the validity window."""
@@ -712,21 +762,11 @@ class Promotion:
         if self.conditions.min_spend is not None:
             amounts.append(self.conditions.min_spend)
         object.__setattr__(self, "_currencies", frozenset(m.currency for m in amounts))
-        reach = self.max_units
-        if self.once_per_order and self.once_scope is OnceScope.CHEAPEST_UNIT:
-            reach = _ONE if reach is None else min(reach, _ONE)
-        object.__setattr__(self, "_reach", reach)
-
-    @property
-    def reach(self) -> Decimal | None:
-        """The most units the benefit reaches (``max_units``, or 1 for the cheapest unit)."""
-        return self._reach
 
     @property
     def undiscounted_basis(self) -> bool:
         """Whether the benefit reads undiscounted amounts (``percent_on``, ``spend_on``)."""
-        basis = self.spend_on if isinstance(self.benefit, ThresholdOff) else self.percent_on
-        return basis is Basis.UNDISCOUNTED
+        return _reads_undiscounted(self)
 
     @property
     def once_per_line(self) -> bool:
