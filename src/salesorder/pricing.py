@@ -58,7 +58,7 @@ from salesorder._pricing.promotions import (
     ThresholdOff,
     ThresholdTier,
 )
-from salesorder._pricing.tax import CHINA_VAT_RATES, TaxPolicy
+from salesorder._pricing.tax import CHINA_VAT_RATES, Rebase, TaxMapping, TaxPolicy
 
 __all__ = [
     "CHINA_VAT_RATES",
@@ -95,12 +95,14 @@ __all__ = [
     "PriceLookup",
     "PricingError",
     "Promotion",
+    "Rebase",
     "RedemptionCounts",
     "Rejection",
     "Remainder",
     "Stacking",
     "StackingPolicy",
     "Target",
+    "TaxMapping",
     "TaxPolicy",
     "ThresholdOff",
     "ThresholdTier",

@@ -10,7 +10,15 @@ import pytest
 
 from salesorder.errors import CurrencyMismatch, InvalidOrder
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope
-from salesorder.order import Customer, CustomerTier, Order, OrderDiscount, OrderLine
+from salesorder.order import (
+    Address,
+    Customer,
+    CustomerTier,
+    Order,
+    OrderDiscount,
+    OrderLine,
+    OrderType,
+)
 from salesorder.pricing import (
     Basis,
     BundlePrice,
@@ -37,11 +45,13 @@ from salesorder.pricing import (
     PriceEntry,
     PriceList,
     Promotion,
+    Rebase,
     RedemptionCounts,
     Remainder,
     Stacking,
     StackingPolicy,
     Target,
+    TaxMapping,
     TaxPolicy,
     ThresholdOff,
     UnknownTaxCode,
@@ -1074,3 +1084,83 @@ class TestGiftOptions:
     def test_malformed_gift_options_are_refused(self, make: object) -> None:
         with pytest.raises(InvalidPricing):
             make()  # type: ignore[operator]
+
+
+class TestTaxMapping:
+    """TaxPolicy.mappings: fiscal positions (Odoo) and the two ways to re-base a price."""
+
+    export = TaxMapping("export", {"VAT13": "VAT0", "VAT9": "VAT0"}, countries={"US"})
+
+    def abroad(self, *lines: OrderLine) -> Order:
+        return attrs.evolve(order(*lines), shipping_address=Address("US", "Boston", "1 Main St"))
+
+    def test_an_export_is_taxed_at_zero_and_a_domestic_order_is_not(self) -> None:
+        policy = TaxPolicy(mappings=(self.export,))
+        b = priced(self.abroad(line("1", "A")), tax=policy)
+        assert (b.line("1").tax_code, b.tax_total, b.grand_total) == ("VAT0", cny(0), cny(100))
+        home = priced(order(line("1", "A")), tax=policy)
+        assert (home.line("1").tax_code, home.grand_total) == ("VAT13", cny(113))
+
+    def test_an_exempt_customer(self) -> None:
+        exempt = TaxMapping("exempt", {"VAT13": "VAT0"}, customer_ids={"C-9"})
+        policy = TaxPolicy(mappings=(exempt,))
+        assert priced(order(line("1", "A"), customer="C-9"), tax=policy).tax_total == cny(0)
+        assert priced(order(line("1", "A")), tax=policy).tax_total == cny(13)
+
+    def test_every_criterion_must_match_and_the_first_mapping_wins(self) -> None:
+        vip_export = TaxMapping(
+            "vip export", {"VAT13": "VAT6"}, countries={"US"}, customer_tiers={CustomerTier.VIP}
+        )
+        policy = TaxPolicy(mappings=(vip_export, self.export))
+        vip = attrs.evolve(
+            self.abroad(line("1", "A")), customer=Customer("C-1", "-", CustomerTier.VIP)
+        )
+        assert priced(vip, tax=policy).line("1").tax_code == "VAT6"
+        assert priced(self.abroad(line("1", "A")), tax=policy).line("1").tax_code == "VAT0"
+
+    def test_an_order_type_mapping(self) -> None:
+        samples = TaxMapping("samples", {"VAT13": "VAT0"}, order_types={OrderType.SAMPLE})
+        o = attrs.evolve(order(line("1", "A")), order_type=OrderType.SAMPLE)
+        assert priced(o, tax=TaxPolicy(mappings=(samples,))).tax_total == cny(0)
+
+    def test_a_tax_included_price_keeps_its_net_by_default(self) -> None:
+        # Odoo's default: 113.00 incl. 13 % mapped to 0 % -> the customer pays 100.00.
+        plist = PriceList.of("CNY", [("A", "113.00")])
+        policy = TaxPolicy(prices_include_tax=True, mappings=(self.export,))
+        b = priced(self.abroad(line("1", "A", 2)), tax=policy, price_list=plist)
+        assert (b.line("1").unit_price, b.line("1").list_price) == (cny(100), cny(113))
+        assert (b.tax_total, b.grand_total) == (cny(0), cny(200))
+
+    def test_a_tax_included_price_can_keep_its_gross(self) -> None:
+        plist = PriceList.of("CNY", [("A", "113.00")])
+        keep = attrs.evolve(self.export, rebase=Rebase.KEEP_GROSS)
+        policy = TaxPolicy(prices_include_tax=True, mappings=(keep,))
+        b = priced(self.abroad(line("1", "A", 2)), tax=policy, price_list=plist)
+        assert (b.line("1").unit_price, b.tax_total, b.grand_total) == (cny(113), cny(0), cny(226))
+
+    def test_re_basing_to_another_non_zero_rate(self) -> None:
+        plist = PriceList.of("CNY", [("A", "113.00")])
+        services = TaxMapping("services", {"VAT13": "VAT6"}, countries={"US"})
+        policy = TaxPolicy(prices_include_tax=True, mappings=(services,))
+        b = priced(self.abroad(line("1", "A")), tax=policy, price_list=plist)
+        # 113.00 / 1.13 x 1.06 = 106.00: 100.00 net and 6.00 VAT.
+        assert (b.line("1").gross, b.line("1").net, b.line("1").tax) == (
+            cny(106),
+            cny(100),
+            cny(6),
+        )
+
+    def test_charges_and_gifts_are_mapped_too(self) -> None:
+        policy = TaxPolicy(mappings=(self.export,))
+        b = priced(
+            self.abroad(line("1", "A")),
+            promo("G", FreeGift("G", price=cny(1))),
+            tax=policy,
+            charges=[Charge(ChargeKind.SHIPPING, cny(20))],
+        )
+        assert {b.line("gift:G").tax_code, b.charges[0].tax_code} == {"VAT0"}
+        assert b.tax_total == cny(0)
+
+    def test_a_mapping_to_an_unknown_code_is_refused(self) -> None:
+        with pytest.raises(UnknownTaxCode):
+            TaxPolicy(mappings=(TaxMapping("x", {"VAT13": "NOPE"}),))

@@ -64,7 +64,7 @@ from salesorder._pricing.promotions import (
     Target,
     ThresholdOff,
 )
-from salesorder._pricing.tax import TaxPolicy
+from salesorder._pricing.tax import TaxMapping, TaxPolicy
 from salesorder.errors import CurrencyMismatch
 from salesorder.money import Money, RoundingPolicy, RoundingScope, in_exact_context, minor_unit
 from salesorder.order import Order, OrderDiscount, OrderLine
@@ -159,7 +159,8 @@ def price(
     # Work in line-id order: allocation ties then fall the same way however the order
     # lists its lines, so no total depends on line order. The breakdown restores it.
     lines.sort(key=_by_line_id)
-    charge_states = _charge_states(charges, tax, ctx)
+    mapping = tax.mapping_for(order) if tax.mappings else None
+    charge_states = _charge_states(charges, tax, ctx, mapping)
     subtotal = sum((line.extended for line in lines), _ZERO)
     charges_amount = sum((charge.extended for charge in charge_states), _ZERO)
 
@@ -191,6 +192,7 @@ def price(
         at=at,
         ctx=ctx,
         by_priority=stacking.choice is Choice.PRIORITY,
+        mapping=mapping,
     )
     candidates = _best_of_groups(
         candidates, lines=lines, charges=charge_states, env=env, rejected=rejected
@@ -242,7 +244,8 @@ def _line_states(
     missing: list[tuple[str, str]] = []
     states: list[LineState] = []
     quantum, mode = ctx.quantum, ctx.mode
-    rates: dict[str | None, tuple[str, Decimal]] = {}
+    rates: dict[str | None, tuple[str, Decimal, Decimal | None]] = {}
+    mapping = tax.mapping_for(order) if tax.mappings else None
     lookup = price_list.unit_price_of
     customer_id, customer_tier = customer.id, customer.tier
     locked = _locked_prices(order, currency) if order.locked_prices else None
@@ -268,8 +271,13 @@ def _line_states(
             unit = listed
         resolved = rates.get(line.tax_code)
         if resolved is None:
-            resolved = rates[line.tax_code] = tax.resolve(line.tax_code, line_id=line.line_id)
-        tax_code, rate = resolved
+            resolved = rates[line.tax_code] = (
+                *tax.resolve(line.tax_code, line_id=line.line_id, mapping=mapping),
+                tax.rebase_factor(line.tax_code, mapping),
+            )
+        tax_code, rate, rebase = resolved
+        if rebase is not None:
+            unit = (unit * rebase).quantize(quantum, rounding=mode)
         state = LineState(
             line.line_id,
             line.sku,
@@ -389,13 +397,16 @@ def _order_discount(
         )
 
 
-def _charge_states(charges: Iterable[Charge], tax: TaxPolicy, ctx: Context) -> list[LineState]:
+def _charge_states(
+    charges: Iterable[Charge], tax: TaxPolicy, ctx: Context, mapping: TaxMapping | None
+) -> list[LineState]:
     states: list[LineState] = []
     for position, charge in enumerate(charges):
         if charge.amount.currency != ctx.currency:
             raise CurrencyMismatch(params={"left": ctx.currency, "right": charge.amount.currency})
-        tax_code, rate = tax.resolve(charge.tax_code, line_id=charge.id)
-        amount = ctx.q(charge.amount.amount)
+        tax_code, rate = tax.resolve(charge.tax_code, line_id=charge.id, mapping=mapping)
+        rebase = tax.rebase_factor(charge.tax_code, mapping)
+        amount = ctx.q(charge.amount.amount if rebase is None else charge.amount.amount * rebase)
         states.append(
             LineState(
                 line_id=charge.id,
@@ -540,7 +551,7 @@ def _eligible(
 class _Env:
     """What every promotion step reads: the order, the price list, tax, instant, context."""
 
-    __slots__ = ("at", "by_priority", "ctx", "order", "price_list", "tax")
+    __slots__ = ("at", "by_priority", "ctx", "mapping", "order", "price_list", "tax")
 
     def __init__(
         self,
@@ -551,6 +562,7 @@ class _Env:
         at: datetime,
         ctx: Context,
         by_priority: bool = False,
+        mapping: TaxMapping | None = None,
     ) -> None:
         self.order = order
         self.price_list = price_list
@@ -559,6 +571,8 @@ class _Env:
         self.ctx = ctx
         #: Choice.PRIORITY: rivals are chosen by (priority, id), not by what they give.
         self.by_priority = by_priority
+        #: The order's fiscal position (tax mapping), if any.
+        self.mapping = mapping
 
 
 def _order_key(candidate: _Candidate) -> tuple[int, str, str]:
@@ -862,7 +876,10 @@ def _add_gift(
     if gift.price is not None and listed is None:
         unit = gift.price.amount  # no list price: the stated price is the gift's price
     line_id = f"gift:{promotion.id}"
-    tax_code, rate = env.tax.resolve(gift.tax_code, line_id=line_id)
+    tax_code, rate = env.tax.resolve(gift.tax_code, line_id=line_id, mapping=env.mapping)
+    rebase = env.tax.rebase_factor(gift.tax_code, env.mapping)
+    if rebase is not None:
+        unit = ctx.q(unit * rebase)
     state = LineState(
         line_id=line_id,
         sku=gift.sku,

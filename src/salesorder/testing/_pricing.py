@@ -36,10 +36,12 @@ from salesorder.pricing import (
     PriceEntry,
     PriceList,
     Promotion,
+    Rebase,
     Remainder,
     Stacking,
     StackingPolicy,
     Target,
+    TaxMapping,
     TaxPolicy,
     ThresholdOff,
     ThresholdTier,
@@ -128,10 +130,28 @@ def price_lists(
 
 @st.composite
 def tax_policies(draw: st.DrawFn) -> TaxPolicy:
-    """China VAT policies with a drawn default code and price basis."""
+    """China VAT policies with a drawn default code, price basis and tax mapping.
+
+    The mapping (when drawn) applies to VIP customers and replaces 13 % by 6 % or 0 %,
+    re-basing tax-included prices either way.
+    """
+    codes = sorted(CHINA_VAT_RATES)
+    mappings = draw(
+        st.lists(
+            st.builds(
+                TaxMapping,
+                name=st.just("vip"),
+                codes=st.sampled_from(["VAT6", "VAT0"]).map(lambda code: {"VAT13": code}),
+                customer_tiers=st.just(frozenset({CustomerTier.VIP})),
+                rebase=st.sampled_from(Rebase),
+            ),
+            max_size=1,
+        )
+    )
     return TaxPolicy(
-        default_code=draw(st.sampled_from(sorted(CHINA_VAT_RATES))),
+        default_code=draw(st.sampled_from(codes)),
         prices_include_tax=draw(st.booleans()),
+        mappings=tuple(mappings),
     )
 
 
