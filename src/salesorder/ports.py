@@ -18,7 +18,8 @@ the module that calls it, beside its built-in implementations:
   without a cycle.
 * :class:`~salesorder.pricing.CouponRedemptions` (redemption counts) is what the
   pure :func:`~salesorder.pricing.price` reads; the port a host implements is
-  :class:`CouponLedger`, which extends it with ``redeem``, so the two cannot drift.
+  :class:`CouponLedger`, which extends it with ``redeem`` and ``release``, so the two
+  cannot drift.
 * :class:`~salesorder.validation.Rule` (a business rule) belongs to the validation
   gate: its signature is made of the gate's own types (``ValidationContext``,
   ``Issue``), and the gate imports this module (``CreditLimit``), so moving it here
