@@ -208,7 +208,7 @@ class OrderService:
             # Credit is checked on the grand total the customer will owe; an order that
             # cannot be priced is reported by the price rules, not here.
             try:
-                return self.price_order(attrs.evolve(order, created_at=at)).grand_total
+                return self.price_order(order).grand_total
             except (PricingError, CurrencyMismatch):
                 return None
 
