@@ -86,6 +86,16 @@ def test_concurrent_entries_never_exceed_a_usage_limit(database: SqlDatabase) ->
         assert len(uow.orders.find()) == 3
 
 
+def test_an_order_comes_back_from_storage_with_its_pricing_terms(database: SqlDatabase) -> None:
+    svc = service(database, Coupon("THREE", FIFTY_OFF))
+    data = {**payload(), "order_discount": {"percent": "5"}}
+    entered = svc.enter(data, actor="S-LI")
+    stored = svc.get(entered.id)
+    assert (stored.coupons, stored.order_discount) == (("THREE",), entered.order_discount)
+    assert stored.locked_prices == entered.locked_prices
+    assert svc.price_order(stored).grand_total == entered.grand_total
+
+
 def test_cancelling_releases_the_coupon_for_another_order(database: SqlDatabase) -> None:
     svc = service(database, Coupon("THREE", FIFTY_OFF, usage_limit=1))
     first = svc.enter(payload(), actor="S-LI")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,10 +17,11 @@ from salesorder.adapters.memory import (
     MemoryDatabase,
     PatternNumbering,
 )
+from salesorder.codec import decode, encode
 from salesorder.demo import START, cny, demo_price_list, tea_shop_payload
 from salesorder.errors import ValidationFailed
 from salesorder.lifecycle import AddLine, ChangePrice
-from salesorder.order import CustomerTier, OrderLine
+from salesorder.order import CustomerTier, Order, OrderDiscount, OrderLine
 from salesorder.ports import CreditLimit
 from salesorder.pricing import (
     Coupon,
@@ -341,3 +343,15 @@ class TestPricesLockedAtEntry:
         assert amended.grand_total == cny("391.55")
         assert amended.audit[-1].event == "amend"
         assert amended.locked_prices[0].unit_price == cny("130.00")
+
+
+def test_an_entered_order_round_trips_with_its_coupons_discount_and_locked_prices() -> None:
+    database = MemoryDatabase()
+    svc = service(database, pricing_settings=coupon_settings(Coupon("SAVE50", FIFTY_OFF)))
+    payload = small_order(coupons=["SAVE50"], order_discount={"amount": "10.00", "reason": "vip"})
+    order = svc.enter(payload, actor="S-LI")
+    back = decode(Order, json.loads(json.dumps(encode(order))))
+    assert back.coupons == ("SAVE50",)
+    assert back.order_discount == OrderDiscount(amount=cny(10), reason="vip")
+    assert back.locked_prices == order.locked_prices
+    assert svc.price_order(back).grand_total == order.grand_total
