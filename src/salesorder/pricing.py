@@ -14,7 +14,7 @@ Invariants (property-tested in ``tests/property/test_pricing_properties.py``):
 
 This module is the public face; the implementation lives in the private package
 ``salesorder._pricing``, split by concern (price lists, promotions, tax, the breakdown,
-the engine, the errors). Import every name from ``salesorder.pricing``: the private
+coupons, the engine, the errors). Import every name from ``salesorder.pricing``: the private
 paths may change.
 """
 
@@ -27,7 +27,8 @@ from salesorder._pricing.breakdown import (
     PriceFlag,
     Rejection,
 )
-from salesorder._pricing.engine import coupon_limits, price
+from salesorder._pricing.coupons import coupon_limits
+from salesorder._pricing.engine import price
 from salesorder._pricing.errors import InvalidPricing, MissingPrice, PricingError, UnknownTaxCode
 from salesorder._pricing.pricelists import Markup, MarkupBase, PriceEntry, PriceList, PriceLookup
 from salesorder._pricing.promotions import (
