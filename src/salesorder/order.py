@@ -23,6 +23,7 @@ from decimal import Decimal
 
 import attrs
 
+from salesorder.errors import InvalidOrder
 from salesorder.money import Money
 from salesorder.records import (
     Approval,
@@ -45,7 +46,9 @@ __all__ = [
     "CustomerTier",
     "InvoiceInfo",
     "InvoiceKind",
+    "LockedPrice",
     "Order",
+    "OrderDiscount",
     "OrderLine",
     "OrderType",
     "PaymentMethod",
@@ -263,6 +266,57 @@ class OrderLine:
     tags: frozenset[str] = frozenset()
 
 
+def _order_discount_amount(
+    instance: OrderDiscount, _attribute: attrs.Attribute[Money | None], value: Money | None
+) -> None:
+    if (instance.percent is None) == (value is None):
+        raise InvalidOrder(params={"reason": "an order discount needs a percent or an amount"})
+    if value is not None and value.amount < 0:
+        raise InvalidOrder(params={"reason": "an order discount must not be negative"})
+    if instance.percent is not None and not 0 <= instance.percent <= 100:
+        raise InvalidOrder(params={"reason": "an order discount percent must be within 0..100"})
+
+
+@attrs.frozen
+class OrderDiscount:
+    """A manual discount on the whole order (整单折扣), as the salesperson asked for it.
+
+    Exactly one of ``percent`` and ``amount``. Pricing takes it off after the promotions,
+    split over the lines in proportion to what they still cost; beyond the price list's
+    ``manual_discount_limit`` (as a percentage of that amount) the breakdown carries the
+    flag ``price.order_discount_beyond_policy`` for approval.
+
+    Attributes:
+        percent: Percent off the order (0-100).
+        amount: Amount off the order, in the order currency.
+        reason: Why it was granted, for the approver (free text, never in ``repr``).
+    """
+
+    percent: Decimal | None = None
+    amount: Money | None = attrs.field(default=None, validator=_order_discount_amount)
+    reason: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class LockedPrice:
+    """The list unit price a line was priced with, fixed when the line came in.
+
+    A line's price is fixed when the order is entered (or quoted), or when an amendment
+    adds the line; every later pricing of the order reads it instead of the price list,
+    so a changed price list moves no total of an order already taken. Repricing a line
+    is an explicit amendment (``ChangePrice`` back to the list, or to a new agreed price).
+
+    Attributes:
+        line_id: The line.
+        unit_price: The unit price from the price list at ``at``.
+        at: When it was fixed.
+    """
+
+    line_id: str
+    unit_price: Money
+    at: datetime
+
+
 @attrs.frozen(slots=True)
 class Revision:
     """A snapshot of an order's lines at one business revision (改单历史).
@@ -317,6 +371,11 @@ class Order:
             priced), as ``(line_id, amount)`` pairs set from the price breakdown when
             the order is priced; empty before. Analytics splits sales per product by
             these amounts (by quantity x unit price when empty).
+        coupons: Coupon codes the customer entered with the order (normalized, in
+            entry order); redeemed when the order is entered.
+        order_discount: A manual discount on the whole order, if one was granted.
+        locked_prices: The list unit prices fixed for the lines when they came in (see
+            :class:`LockedPrice`); lines with a manual ``unit_price`` have none.
         approval_round: Number of submissions so far (a rejection starts a new round).
         required_approvals: Levels that must sign in the current round, with reason codes.
         approvals: Every approval given, all rounds.
@@ -357,6 +416,9 @@ class Order:
     held_from: Status | None = attrs.field(default=None, kw_only=True)
     grand_total: Money | None = attrs.field(default=None, kw_only=True)
     line_totals: tuple[tuple[str, Money], ...] = attrs.field(default=(), kw_only=True, repr=False)
+    coupons: tuple[str, ...] = attrs.field(default=(), kw_only=True)
+    order_discount: OrderDiscount | None = attrs.field(default=None, kw_only=True)
+    locked_prices: tuple[LockedPrice, ...] = attrs.field(default=(), kw_only=True, repr=False)
     approval_round: int = attrs.field(default=0, kw_only=True)
     required_approvals: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
         default=(), kw_only=True

@@ -18,7 +18,8 @@ the module that calls it, beside its built-in implementations:
   without a cycle.
 * ``CouponRedemptions`` (redemption counts) is what the
   pure ``price`` reads; the port a host implements is
-  ``CouponLedger``, which extends it with ``redeem``, so the two cannot drift.
+  ``CouponLedger``, which extends it with ``redeem`` and ``release``, so the two
+  cannot drift.
 * ``Rule`` (a business rule) belongs to the validation
   gate: its signature is made of the gate's own types (``ValidationContext``,
   ``Issue``), and the gate imports this module (``CreditLimit``), so moving it here
@@ -319,12 +320,20 @@ class CouponLedger(CouponRedemptions, Protocol):
     The counting side is ``CouponRedemptions``, what pricing
     reads; a ledger adds ``redeem``.
 
-    Contract: ``redeem`` is part of the unit of work; counts include every committed
-    redemption.
+    Contract: ``redeem`` and ``release`` are part of the unit of work; counts include
+    every committed redemption not released. Usage limits hold under concurrent units of
+    work when counting a code and redeeming it cannot interleave with another unit of
+    work doing the same for that code: the in-memory and SQLite adapters run one writer
+    at a time; the PostgreSQL adapter locks the code (a transaction-level advisory lock)
+    when it counts it.
     """
 
     def redeem(self, code: str, *, customer_id: str, order_id: str) -> None:
         """Record a redemption."""
+        ...
+
+    def release(self, order_id: str) -> None:
+        """Forget every redemption by ``order_id`` (the order was cancelled unshipped)."""
         ...
 
 

@@ -14,7 +14,7 @@ Invariants (property-tested in ``tests/property/test_pricing_properties.py``):
 
 This module is the public face; the implementation lives in the private package
 ``salesorder._pricing``, split by concern (price lists, promotions, tax, the breakdown,
-the engine, the errors). Import every name from ``salesorder.pricing``: the private
+coupons, the engine, the errors). Import every name from ``salesorder.pricing``: the private
 paths may change.
 """
 
@@ -27,34 +27,39 @@ from salesorder._pricing.breakdown import (
     PriceFlag,
     Rejection,
 )
+from salesorder._pricing.coupons import coupon_limits
 from salesorder._pricing.engine import price
 from salesorder._pricing.errors import InvalidPricing, MissingPrice, PricingError, UnknownTaxCode
 from salesorder._pricing.pricelists import Markup, MarkupBase, PriceEntry, PriceList, PriceLookup
 from salesorder._pricing.promotions import (
+    Basis,
     Benefit,
     BundlePrice,
     BuyGet,
     Charge,
     ChargeKind,
     ChargeOff,
+    Choice,
     Conditions,
     Coupon,
     CouponRedemptions,
     FreeGift,
     LineAmountOff,
     LinePercentOff,
+    OnceScope,
     OrderAmountOff,
     OrderPercentOff,
     Per,
     Promotion,
     RedemptionCounts,
+    Remainder,
     Stacking,
     StackingPolicy,
     Target,
     ThresholdOff,
     ThresholdTier,
 )
-from salesorder._pricing.tax import CHINA_VAT_RATES, TaxPolicy
+from salesorder._pricing.tax import CHINA_VAT_RATES, Rebase, TaxMapping, TaxPolicy
 
 # A tier price names the customer's tier: importable with the price list it builds.
 from salesorder.order import CustomerTier
@@ -63,6 +68,7 @@ __all__ = [
     "CHINA_VAT_RATES",
     "Adjustment",
     "AppliedPromotion",
+    "Basis",
     "Benefit",
     "BundlePrice",
     "BuyGet",
@@ -70,6 +76,7 @@ __all__ = [
     "ChargeKind",
     "ChargeOff",
     "ChargePrice",
+    "Choice",
     "Conditions",
     "Coupon",
     "CouponRedemptions",
@@ -82,6 +89,7 @@ __all__ = [
     "Markup",
     "MarkupBase",
     "MissingPrice",
+    "OnceScope",
     "OrderAmountOff",
     "OrderPercentOff",
     "Per",
@@ -92,14 +100,18 @@ __all__ = [
     "PriceLookup",
     "PricingError",
     "Promotion",
+    "Rebase",
     "RedemptionCounts",
     "Rejection",
+    "Remainder",
     "Stacking",
     "StackingPolicy",
     "Target",
+    "TaxMapping",
     "TaxPolicy",
     "ThresholdOff",
     "ThresholdTier",
     "UnknownTaxCode",
+    "coupon_limits",
     "price",
 ]

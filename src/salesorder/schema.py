@@ -33,6 +33,7 @@ from typing import Annotated, Any, Final
 
 import attrs
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -55,6 +56,7 @@ from salesorder.order import (
     InvoiceInfo,
     InvoiceKind,
     Order,
+    OrderDiscount,
     OrderLine,
     OrderType,
     PaymentMethod,
@@ -73,6 +75,7 @@ __all__ = [
     "InvoiceDraft",
     "Limits",
     "LineDraft",
+    "OrderDiscountDraft",
     "OrderDraft",
     "PaymentTermsDraft",
     "order_json_schema",
@@ -357,6 +360,27 @@ class LineDraft(_Draft):
     ] = frozenset()
 
 
+def _one_of_percent_and_amount(value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+    if (value is None) == (info.data.get("percent") is None):
+        raise PydanticCustomError("field.invalid", "give a percent or an amount")
+    return value
+
+
+class OrderDiscountDraft(_Draft):
+    """A manual discount on the whole order: a ``percent`` or an ``amount`` (not both)."""
+
+    percent: Percent | None = None
+    amount: Annotated[Amount | None, AfterValidator(_one_of_percent_and_amount)] = Field(
+        default=None, validate_default=True
+    )
+    reason: ShortText | None = Field(default=None, repr=False)
+
+
+#: Most coupon codes one order may carry.
+MAX_COUPONS: Final = 10
+CouponCode = Annotated[str, Field(min_length=1, max_length=64, pattern=STORABLE_TEXT)]
+
+
 class OrderDraft(_Draft):
     """An order as entered (订单录入), before any business rule has looked at it."""
 
@@ -374,6 +398,8 @@ class OrderDraft(_Draft):
     salesperson: Identifier | None = None
     notes: LongText | None = Field(default=None, repr=False)
     external_ref: Identifier | None = None
+    coupons: Annotated[list[CouponCode], Field(max_length=MAX_COUPONS)] = []
+    order_discount: OrderDiscountDraft | None = None
 
 
 SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -550,4 +576,16 @@ def to_order(
         notes=draft.notes,
         external_ref=draft.external_ref,
         created_at=created_at,
+        coupons=tuple(code.strip().upper() for code in draft.coupons),
+        order_discount=_order_discount(draft.order_discount, currency),
+    )
+
+
+def _order_discount(draft: OrderDiscountDraft | None, currency: str) -> OrderDiscount | None:
+    if draft is None:
+        return None
+    return OrderDiscount(
+        percent=draft.percent,
+        amount=None if draft.amount is None else _money(draft.amount, currency),
+        reason=draft.reason,
     )

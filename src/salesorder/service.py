@@ -10,9 +10,13 @@ the save, and order and stock stay as they were. Only after the commit are the e
 handed to the notifier; a notifier failure leaves them queued and never undoes the
 change.
 
-Prices are fixed when the order is entered: every later pricing of the order (on
-submit, for returns, for the printed form) prices it at its ``created_at`` with the
-service's price list, so the figures stay the same as long as the price list does.
+Prices are fixed when the order is entered (or quoted): each list-priced line's unit
+price is stored on the order (``Order.locked_prices``), and every later pricing of the
+order (on submit, for returns, for the printed form) reads it instead of the price list,
+at the order's ``created_at``, so a changed price list moves no figure of an order
+already taken. A line an amendment adds is priced on the amendment's day; repricing a
+line is an explicit amendment (``ChangePrice`` back to the list), audited and approved
+like any other.
 
 Every failure is a ``SalesOrderError`` with a code, raised
 before anything is committed. Order and quote numbers are drawn before the unit of
@@ -35,6 +39,7 @@ from salesorder._invoicing_service import InvoicingUseCases as _InvoicingUseCase
 from salesorder.documents import Seller, render_html, render_text
 from salesorder.errors import (
     ConcurrencyConflict,
+    CurrencyMismatch,
     IllegalTransition,
     NotFound,
     RuleViolation,
@@ -43,9 +48,10 @@ from salesorder.errors import (
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
-from salesorder.order import InvoiceKind, Order, new_id
+from salesorder.order import InvoiceKind, LockedPrice, Order, new_id
 from salesorder.ports import (
     Clock,
+    CouponLedger,
     CreditControl,
     InvoiceNumbering,
     Notifier,
@@ -53,14 +59,26 @@ from salesorder.ports import (
     ServiceUnitOfWork,
     StockStore,
 )
-from salesorder.pricing import PriceBreakdown, price
+from salesorder.pricing import (
+    PriceBreakdown,
+    PricingError,
+    RedemptionCounts,
+    coupon_limits,
+    price,
+)
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, ReturnKind, Status, StockDisposition
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
 from salesorder.stockhook import StoreReservations, run_with_stock
-from salesorder.validation import ValidationContext, ValidationReport, validate
+from salesorder.validation import (
+    Issue,
+    Severity,
+    ValidationContext,
+    ValidationReport,
+    validate,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -169,19 +187,25 @@ class OrderService(_InvoicingUseCases):
 
     # -- pricing and validation (pure, at the order's own time) ------------------------------
 
-    def price_order(self, order: Order, *, coupons: Iterable[str] = ()) -> PriceBreakdown:
-        """Price ``order`` at its entry time with the service's price list and promotions."""
+    def price_order(self, order: Order, *, coupons: Iterable[str] | None = None) -> PriceBreakdown:
+        """Price ``order`` at its entry time with the service's price list and promotions.
+
+        The coupons are the order's own (``order.coupons``) unless ``coupons`` is given.
+        Their usage limits are not counted here: a stored order's coupons were checked
+        against the ledger and redeemed when it was entered (``enter``).
+        """
         return price(
             order,
             price_list=self._price_list,
             promotions=self._promotions,
-            coupons=coupons,
+            coupons=order.coupons if coupons is None else coupons,
             coupon_book=self._coupon_book,
             tax=self._tax,
             at=order.created_at or self.clock.now(),
             rounding=self._rounding,
             charges=self._charges,
             stacking=self._stacking,
+            redemptions=_ALREADY_REDEEMED,
         )
 
     def _context(self, at: datetime, stock: StockStore | None) -> ValidationContext:
@@ -194,9 +218,18 @@ class OrderService(_InvoicingUseCases):
         def available(sku: str) -> Decimal | None:
             return None if stock is None else stock.available(sku)
 
+        def owed(order: Order) -> Money | None:
+            # Credit is checked on the grand total the customer will owe; an order that
+            # cannot be priced is reported by the price rules, not here.
+            try:
+                return self.price_order(order).grand_total
+            except (PricingError, CurrencyMismatch):
+                return None
+
         return ValidationContext(
             today=at.date(),
             credit=credit_of if credit is not None else None,
+            owed=owed if credit is not None else None,
             credit_policy=self._credit_policy,
             availability=available if stock is not None else None,
             stock_policy=self._stock_policy,
@@ -215,19 +248,34 @@ class OrderService(_InvoicingUseCases):
 
     # -- entering orders and quotes ---------------------------------------------------------
 
-    def enter(self, payload: object, *, actor: str, idempotency_key: str | None = None) -> Order:
+    def enter(
+        self,
+        payload: object,
+        *,
+        actor: str,
+        idempotency_key: str | None = None,
+        coupons: Iterable[str] = (),
+    ) -> Order:
         """Validate, price and number a new order, and store it as a draft (录单).
+
+        Coupon codes (the payload's ``coupons`` and then ``coupons``) are checked and
+        redeemed through the unit of work's coupon ledger, in the same unit of work that
+        stores the order: a refused coupon (unknown, expired, used up, under its minimum
+        spend, or giving nothing) refuses the entry with a bilingual issue at
+        ``/coupons/<index>``, and nothing is redeemed.
 
         Args:
             payload: JSON text, a dict or an ``OrderDraft``.
             actor: Who enters it.
             idempotency_key: Repeat protection: a repeated key returns the first order.
+            coupons: Coupon codes entered besides the payload's.
 
         Returns:
             The stored draft order.
 
         Raises:
-            ValidationFailed: with the report, when the payload has errors.
+            ValidationFailed: with the report, when the payload has errors or a coupon
+                is refused.
             salesorder.pricing.MissingPrice: a line has no price.
         """
         now = self.clock.now()
@@ -248,10 +296,13 @@ class OrderService(_InvoicingUseCases):
                 number=number,
                 created_at=now,
                 salesperson=report.order.salesperson or actor,
+                coupons=(*report.order.coupons, *_coupon_codes(coupons)),
             )
+            order.locked_prices = self._locked_prices(order, now)
             breakdown = self.price_order(order)
             order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             order.grand_total = breakdown.grand_total
+            self._redeem_coupons(order, breakdown, uow.coupons)
             uow.orders.add(order)
             if idempotency_key is not None:
                 uow.idempotency.put(f"enter:{idempotency_key}", order.id)
@@ -277,8 +328,12 @@ class OrderService(_InvoicingUseCases):
             if not report.ok or report.order is None:
                 raise ValidationFailed(report)
             replacement = attrs.evolve(
-                report.order, salesperson=report.order.salesperson or order.salesperson
+                report.order,
+                salesperson=report.order.salesperson or order.salesperson,
+                coupons=report.order.coupons or order.coupons,
             )
+            # A draft is not agreed yet: its list prices are fixed anew at the edit.
+            replacement.locked_prices = self._locked_prices(replacement, now)
             breakdown = self.price_order(replacement)
             replacement.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             replacement.grand_total = breakdown.grand_total
@@ -312,6 +367,63 @@ class OrderService(_InvoicingUseCases):
             )
 
         return self._run(order_id, command)
+
+    def _locked_prices(
+        self,
+        order: Order,
+        at: datetime,
+        *,
+        reprice: frozenset[str] = frozenset(),
+        requantified: frozenset[str] = frozenset(),
+    ) -> tuple[LockedPrice, ...]:
+        """The order's locked prices, with every list-priced line not yet locked fixed at ``at``.
+
+        Lines in ``reprice`` (an amendment back to the price list) are fixed anew; lines
+        in ``requantified`` (an amendment of their quantity) keep the day of their lock
+        but take that day's price at the new quantity (its quantity break); locks of lines
+        no longer on the order are dropped.
+        """
+        kept = {lock.line_id: lock for lock in order.locked_prices if lock.line_id not in reprice}
+        locks: list[LockedPrice] = []
+        for line in order.lines:
+            lock = kept.get(line.line_id)
+            if lock is not None and line.line_id in requantified:
+                # A new quantity may reach another quantity break: the list of the day the
+                # line was priced decides, at the new quantity.
+                listed = self._price_list.list_price(order, line, at=lock.at)
+                lock = lock if listed is None else LockedPrice(line.line_id, listed, lock.at)
+            if lock is None and line.unit_price is None:
+                listed = self._price_list.list_price(order, line, at=at)
+                lock = None if listed is None else LockedPrice(line.line_id, listed, at)
+            if lock is not None:
+                locks.append(lock)
+        return tuple(locks)
+
+    def _redeem_coupons(
+        self, order: Order, breakdown: PriceBreakdown, ledger: CouponLedger
+    ) -> None:
+        # Inside the unit of work that stores the order: the counts read here and the
+        # redemptions written here commit together (see CouponLedger on concurrency).
+        if not order.coupons:
+            return
+        self._check_coupons(order, breakdown, ledger)
+        for code in order.coupons:
+            ledger.redeem(code, customer_id=order.customer.id, order_id=order.id)
+
+    def _check_coupons(self, order: Order, breakdown: PriceBreakdown, ledger: CouponLedger) -> None:
+        refused = [*(r for r in breakdown.rejected if r.kind == "coupon")]
+        refused += coupon_limits(
+            order.coupons,
+            coupon_book=self._coupon_book,
+            customer_id=order.customer.id,
+            redemptions=ledger,
+        )
+        if refused:
+            issues = tuple(
+                Issue(r.code, f"/coupons/{order.coupons.index(r.id)}", Severity.ERROR, r.params)
+                for r in refused
+            )
+            raise ValidationFailed(ValidationReport(issues=issues, order=order))
 
     def _known_order(self, key: str) -> Order | None:
         with self._uow() as uow:
@@ -352,7 +464,12 @@ class OrderService(_InvoicingUseCases):
                 created_at=now,
                 salesperson=report.order.salesperson or actor,
             )
+            # The quoted prices stay with the quote's order, and so with the converted one.
+            offered.locked_prices = self._locked_prices(offered, now)
             breakdown = self.price_order(offered)
+            if offered.coupons:
+                # Checked, not redeemed: the coupons are redeemed when the quote converts.
+                self._check_coupons(offered, breakdown, uow.coupons)
             offered.grand_total = breakdown.grand_total
             offered.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             quote = Quote(
@@ -392,6 +509,8 @@ class OrderService(_InvoicingUseCases):
                 number=number,
                 salesperson=quote.order.salesperson or actor,
             )
+            if order.coupons:
+                self._redeem_coupons(order, self.price_order(order), uow.coupons)
             uow.orders.add(order)
             uow.quotes.put(quote.converted(order.id), expected=quote)
             if idempotency_key is not None:
@@ -755,10 +874,11 @@ class OrderService(_InvoicingUseCases):
     def cancel(
         self, order_id: str, *, reason: str, actor: str, idempotency_key: str | None = None
     ) -> TransitionResult:
-        """Cancel (撤单) before anything shipped; reserved stock is released."""
-        return self._run(
-            order_id,
-            lambda order, uow, now: run_with_stock(
+        """Cancel (撤单) before anything shipped; reserved stock and coupons are released."""
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            history = len(order.audit)
+            result = run_with_stock(
                 order,
                 lambda order, _backordered: lifecycle.cancel(
                     order,
@@ -768,8 +888,12 @@ class OrderService(_InvoicingUseCases):
                     idempotency_key=idempotency_key,
                 ),
                 self._hook(uow, now, actor),
-            ),
-        )
+            )
+            if order.coupons and len(order.audit) != history:
+                uow.coupons.release(order.id)
+            return result
+
+        return self._run(order_id, command)
 
     def close(
         self, order_id: str, *, reason: str, actor: str, idempotency_key: str | None = None
@@ -818,7 +942,25 @@ class OrderService(_InvoicingUseCases):
         """What an amendment would do: new totals, stock delta, amount due or refundable."""
         with self._uow() as uow:
             order = uow.orders.get(order_id)
-        return lifecycle.preview_amendment(order, changes, pricing=self.price_order)
+        return lifecycle.preview_amendment(
+            order, changes, pricing=self._amended_pricing(changes, self.clock.now())
+        )
+
+    def _amended_pricing(
+        self, changes: Sequence[lifecycle.Change], at: datetime
+    ) -> Callable[[Order], PriceBreakdown]:
+        # Lines the amendment adds are priced at its time, earlier lines keep their locked
+        # prices; a price change back to the list (unit_price None) reprices that line.
+        reprice = _repriced(changes)
+        requantified = frozenset(
+            change.line_id for change in changes if isinstance(change, lifecycle.ChangeQuantity)
+        )
+
+        def pricing(candidate: Order) -> PriceBreakdown:
+            locks = self._locked_prices(candidate, at, reprice=reprice, requantified=requantified)
+            return self.price_order(attrs.evolve(candidate, locked_prices=locks))
+
+        return pricing
 
     def amend(
         self,
@@ -831,12 +973,14 @@ class OrderService(_InvoicingUseCases):
         """Apply an amendment (改单): a new revision, back through approval if needed."""
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            pricing = self._amended_pricing(changes, now)
+            revision = order.revision
             result = run_with_stock(
                 order,
                 lambda order, backordered: lifecycle.amend(
                     order,
                     changes,
-                    pricing=self.price_order,
+                    pricing=pricing,
                     approval_policy=self._approval_policy,
                     actor=actor,
                     at=now,
@@ -847,6 +991,9 @@ class OrderService(_InvoicingUseCases):
                 self._hook(uow, now, actor),
                 reserves=True,
             )
+            if order.revision != revision:
+                # The amended lines' prices, as the amendment priced them.
+                order.locked_prices = self._locked_prices(order, now, reprice=_repriced(changes))
             breakdown = self.price_order(order)
             order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
             return result
@@ -1122,6 +1269,24 @@ class OrderService(_InvoicingUseCases):
             result = relay(uow.outbox, self._notifier, routing=self._routing, now=self.clock.now())
             uow.commit()
         return result
+
+
+#: Counts for repricing a stored order: its coupons' limits were checked and the coupons
+#: redeemed when it was entered, so they are not counted against it again.
+_ALREADY_REDEEMED = RedemptionCounts()
+
+
+def _repriced(changes: Sequence[lifecycle.Change]) -> frozenset[str]:
+    """Lines an amendment sends back to the price list (``ChangePrice`` to None)."""
+    return frozenset(
+        change.line_id
+        for change in changes
+        if isinstance(change, lifecycle.ChangePrice) and change.unit_price is None
+    )
+
+
+def _coupon_codes(codes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(code).strip().upper() for code in codes)
 
 
 def _check_settings(name: str, value: object, expected: type[object]) -> None:

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from salesorder._pricing._state import split_units
 from salesorder.money import Money, RoundingScope, allocate
-from salesorder.pricing import PriceBreakdown, price
-from salesorder.testing.strategies import PricingInput, pricing_inputs
+from salesorder.order import LockedPrice
+from salesorder.pricing import FreeGift, PriceBreakdown, PriceList, price
+from salesorder.testing.strategies import PRICING_AT, PricingInput, pricing_inputs
 
 
 def priced(case: PricingInput) -> PriceBreakdown:
@@ -144,3 +145,26 @@ def test_integer_split_matches_money_allocate(units: int, weights: list[int]) ->
     assert [Decimal(u).scaleb(-2) for u in split_units(units, weights)] == [
         m.amount for m in expected
     ]
+
+
+@given(pricing_inputs())
+def test_locked_prices_keep_every_line_price_when_the_list_changes(case: PricingInput) -> None:
+    first = priced(case)
+    listed = {line.line_id for line in case.order.lines if line.unit_price is None}
+    locks = tuple(
+        LockedPrice(p.line_id, p.list_price, PRICING_AT)
+        for p in first.lines
+        if p.line_id in listed and p.list_price is not None
+    )
+    locked = attrs.evolve(case.order, locked_prices=locks)
+    # The same list: locking changes nothing at all.
+    assert price(locked, **case.price_kwargs()) == first  # type: ignore[arg-type]
+    # Another list (every SKU at 1.00): the order's own lines keep their prices.
+    skus = sorted({entry.sku for entry in case.price_list.entries})
+    other = PriceList.of(case.price_list.currency, [(sku, "1.00") for sku in skus])
+    again = price(locked, **{**case.price_kwargs(), "price_list": other})  # type: ignore[arg-type]
+    before = {p.line_id: (p.unit_price, p.extended) for p in first.lines if not p.is_gift}
+    after = {p.line_id: (p.unit_price, p.extended) for p in again.lines if not p.is_gift}
+    assert after == before
+    if not any(isinstance(p.benefit, FreeGift) for p in case.promotions):
+        assert again.grand_total == first.grand_total

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import attrs
 import pytest
 from _service_world import World, make_world
 
 from salesorder import lifecycle
-from salesorder.demo import tea_shop_payload
+from salesorder.demo import cny, machinery_payload, tea_shop_payload
 from salesorder.errors import IllegalTransition, RuleViolation, ValidationFailed
+from salesorder.lifecycle import ChangeQuantity
 from salesorder.order import Order
 from salesorder.records import Status
 
@@ -94,3 +97,12 @@ def test_a_discarded_draft_keeps_its_number_and_history(world: World) -> None:
     order = world.service.get_by_number(draft.number or "")
     assert order.status is Status.CANCELLED
     assert order.audit[-1].reason == "discarded"
+
+
+def test_an_amended_quantity_takes_the_quantity_break_of_its_locked_day(world: World) -> None:
+    # BRG-6204 is 12.80, or 12.20 from 500 units: the lock keeps the day, not the break.
+    order = world.service.enter(machinery_payload(), actor="S-ZHAO")
+    change = [ChangeQuantity("1", Decimal(500))]
+    preview = world.service.preview_amendment(order.id, change)
+    locks = {line.line_id: line.unit_price for line in preview.breakdown.lines}
+    assert locks["1"] == cny("12.20")

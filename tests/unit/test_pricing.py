@@ -5,17 +5,28 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import attrs
 import pytest
 
-from salesorder.errors import CurrencyMismatch
+from salesorder.errors import CurrencyMismatch, InvalidOrder
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope
-from salesorder.order import Customer, CustomerTier, Order, OrderLine
+from salesorder.order import (
+    Address,
+    Customer,
+    CustomerTier,
+    Order,
+    OrderDiscount,
+    OrderLine,
+    OrderType,
+)
 from salesorder.pricing import (
+    Basis,
     BundlePrice,
     BuyGet,
     Charge,
     ChargeKind,
     ChargeOff,
+    Choice,
     Conditions,
     Coupon,
     CouponRedemptions,
@@ -26,6 +37,7 @@ from salesorder.pricing import (
     Markup,
     MarkupBase,
     MissingPrice,
+    OnceScope,
     OrderAmountOff,
     OrderPercentOff,
     Per,
@@ -33,10 +45,13 @@ from salesorder.pricing import (
     PriceEntry,
     PriceList,
     Promotion,
+    Rebase,
     RedemptionCounts,
+    Remainder,
     Stacking,
     StackingPolicy,
     Target,
+    TaxMapping,
     TaxPolicy,
     ThresholdOff,
     UnknownTaxCode,
@@ -712,3 +727,440 @@ class TestBreakdownValues:
         assert first == again
         assert hash(first) == hash(again)
         assert "ChargePrice(charge_id='shipping'" in repr(first.charges[0])
+
+
+class TestMarkupBounds:
+    """A markup may lower a price to zero at most: nothing priced goes below zero."""
+
+    @pytest.mark.parametrize("percent", ["-150", "-100.01", "NaN", "Infinity"])
+    def test_a_percent_below_minus_one_hundred_is_refused_with_a_code(self, percent: str) -> None:
+        with pytest.raises(InvalidPricing) as caught:
+            Markup(percent=Decimal(percent))
+        assert caught.value.code == "price.markup.out_of_bounds"
+        assert "加价" in caught.value.message("zh_CN")
+
+    def test_a_negative_amount_that_takes_the_price_below_zero_is_refused(self) -> None:
+        with pytest.raises(InvalidPricing) as caught:
+            PriceEntry("A", cost=cny(10), markup=Markup(amount=cny("-10.01")))
+        assert caught.value.code == "price.markup.out_of_bounds"
+        assert caught.value.params["sku"] == "A"
+
+    def test_applying_a_markup_below_zero_is_refused(self) -> None:
+        with pytest.raises(InvalidPricing) as caught:
+            Markup(percent=Decimal(-50), amount=cny(-6)).apply(cny(10))
+        assert caught.value.code == "price.markup.out_of_bounds"
+
+    def test_markups_within_bounds_discount_down_to_zero(self) -> None:
+        assert PriceEntry("A", cost=cny(80), markup=Markup(percent=Decimal(-100))).price == cny(0)
+        less_a_rebate = Markup(MarkupBase.LIST, Decimal(-20), cny("-5.00"))
+        entry = PriceEntry("B", cny(50), markup=less_a_rebate)
+        assert entry.price == cny("35.00")
+        b = priced(order(line("1", "B", 2)), price_list=PriceList("CNY", (entry,)))
+        assert b.grand_total == cny("70.00")
+
+
+class TestGiftsCompete:
+    """A free gift's value counts when promotions compete for the customer."""
+
+    def test_a_forty_yuan_gift_beats_one_yuan_off_in_a_group(self) -> None:
+        plist = PriceList.of("CNY", [("A", "100.00"), ("GIFT", "40.00")])
+        gift = promo("GIFT", FreeGift("GIFT"), group="welcome")
+        small = promo("ONE", OrderAmountOff(cny(1)), group="welcome")
+        b = priced(order(line("1", "A")), gift, small, price_list=plist)
+        assert codes_of(b) == {"ONE": "promotion.not_best"}
+        assert b.line("gift:GIFT").discount == cny(40)
+
+    def test_a_forty_yuan_gift_beats_one_yuan_off_among_exclusives(self) -> None:
+        plist = PriceList.of("CNY", [("A", "100.00"), ("GIFT", "40.00")])
+        gift = promo("GIFT", FreeGift("GIFT"), stacking=Stacking.EXCLUSIVE)
+        small = promo("ONE", OrderAmountOff(cny(1)), stacking=Stacking.EXCLUSIVE)
+        b = priced(order(line("1", "A")), small, gift, price_list=plist)
+        assert codes_of(b) == {"ONE": "promotion.excluded"}
+        assert b.grand_total == cny(100)
+
+    def test_a_larger_discount_still_beats_a_cheaper_gift(self) -> None:
+        plist = PriceList.of("CNY", [("A", "100.00"), ("GIFT", "40.00")])
+        gift = promo("GIFT", FreeGift("GIFT"), group="welcome")
+        big = promo("BIG", OrderAmountOff(cny(41)), group="welcome")
+        b = priced(order(line("1", "A")), gift, big, price_list=plist)
+        assert codes_of(b) == {"GIFT": "promotion.not_best"}
+
+
+class TestManualOrderDiscount:
+    """A manual discount on the whole order, after promotions, split over the lines."""
+
+    def test_a_percent_off_the_order_is_split_over_the_lines_after_promotions(self) -> None:
+        o = attrs.evolve(
+            order(line("1", "A"), line("2", "B")), order_discount=OrderDiscount(Decimal(10))
+        )
+        b = priced(o, promo("P", LineAmountOff(cny(10), Per.LINE), target=Target(skus="A")))
+        # A: 100 - 10 = 90, B: 50; 10 % of 140 = 14, split 9.00 / 5.00.
+        assert [(p.line_id, p.net) for p in b.lines] == [("1", cny(81)), ("2", cny(45))]
+        manual = b.line("1").adjustments[-1]
+        assert (manual.kind, manual.reason, manual.promotion_id) == (
+            "manual",
+            "discount.manual_order",
+            None,
+        )
+        assert b.flags == ()
+
+    def test_an_amount_off_never_goes_below_zero_and_is_flagged_beyond_policy(self) -> None:
+        o = attrs.evolve(order(line("1", "B")), order_discount=OrderDiscount(amount=cny(80)))
+        b = priced(o)
+        assert b.grand_total == cny(0)
+        [flag] = b.flags
+        assert (flag.code, flag.line_id) == ("price.order_discount_beyond_policy", "")
+        assert flag.params["amount"] == "50.00 CNY"
+        assert "整单手工折扣" in flag.message("zh_CN")
+
+    def test_within_policy_there_is_no_flag_and_beyond_there_is(self) -> None:
+        within = attrs.evolve(order(line("1", "A")), order_discount=OrderDiscount(amount=cny(10)))
+        beyond = attrs.evolve(
+            order(line("1", "A")), order_discount=OrderDiscount(amount=cny("10.01"))
+        )
+        assert priced(within).flags == ()
+        assert [f.params["percent"] for f in priced(beyond).flags] == ["10.01"]
+
+    def test_the_split_does_not_depend_on_line_order(self) -> None:
+        lines = (line("1", "C"), line("2", "C"), line("3", "C"))
+        discount = OrderDiscount(amount=cny("0.01"))
+        forward = priced(attrs.evolve(order(*lines), order_discount=discount))
+        backward = priced(attrs.evolve(order(*reversed(lines)), order_discount=discount))
+        assert forward.grand_total == backward.grand_total == cny("119.99")
+        assert forward.line("1").net == backward.line("1").net == cny("39.99")
+
+    def test_an_amount_in_another_currency_is_refused(self) -> None:
+        o = attrs.evolve(
+            order(line("1", "A")), order_discount=OrderDiscount(amount=Money(1, "USD"))
+        )
+        with pytest.raises(CurrencyMismatch):
+            priced(o)
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            OrderDiscount,
+            lambda: OrderDiscount(Decimal(5), cny(5)),
+            lambda: OrderDiscount(Decimal(101)),
+            lambda: OrderDiscount(amount=cny(-1)),
+        ],
+    )
+    def test_malformed_order_discounts_are_refused(self, make: object) -> None:
+        with pytest.raises(InvalidOrder):
+            make()  # type: ignore[operator]
+
+
+class TestChoiceByPriority:
+    """StackingPolicy(choice=Choice.PRIORITY): rivals are chosen by priority (ERPNext)."""
+
+    by_priority = StackingPolicy(choice=Choice.PRIORITY)
+
+    def test_in_a_group_the_first_by_priority_wins_even_when_it_gives_less(self) -> None:
+        small = promo("SMALL", OrderAmountOff(cny(1)), group="g", priority=1)
+        big = promo("BIG", OrderAmountOff(cny(30)), group="g", priority=2)
+        b = priced(order(line("1", "A")), small, big, stacking=self.by_priority)
+        assert b.discount_total == cny(1)
+        assert codes_of(b) == {"BIG": "promotion.lower_priority"}
+        assert "优先级更高" in b.rejected[0].message("zh_CN")
+        # The default still takes the best for the customer.
+        assert priced(order(line("1", "A")), small, big).discount_total == cny(30)
+
+    def test_an_exclusive_promotion_first_by_priority_beats_a_better_stack(self) -> None:
+        first = promo("X", OrderAmountOff(cny(1)), stacking=Stacking.EXCLUSIVE, priority=1)
+        stack = promo("S", OrderPercentOff(Decimal(50)), priority=5)
+        b = priced(order(line("1", "A")), first, stack, stacking=self.by_priority)
+        assert b.discount_total == cny(1)
+        assert codes_of(b) == {"S": "promotion.excluded_by_priority"}
+        assert priced(order(line("1", "A")), first, stack).discount_total == cny(50)
+
+    def test_a_priority_tie_goes_to_the_stack(self) -> None:
+        exclusive = promo("X", OrderAmountOff(cny(1)), stacking=Stacking.EXCLUSIVE, priority=5)
+        stack = promo("A", OrderAmountOff(cny(2)), priority=5)
+        b = priced(order(line("1", "A")), exclusive, stack, stacking=self.by_priority)
+        assert b.discount_total == cny(2)
+
+
+class TestRemainderPlacement:
+    """StackingPolicy(remainder=...): where an order discount's odd cents go."""
+
+    def test_largest_remainder_by_default_and_last_line_on_request(self) -> None:
+        # 10.00 off three lines of 40.00: 3.33 each and one odd cent.
+        o = order(line("1", "C"), line("2", "C"), line("3", "C"))
+        p = promo("TEN", OrderAmountOff(cny(10)))
+        fair = priced(o, p)
+        assert [x.discount for x in fair.lines] == [cny("3.34"), cny("3.33"), cny("3.33")]
+        last = priced(o, p, stacking=StackingPolicy(remainder=Remainder.LAST_LINE))
+        assert [x.discount for x in last.lines] == [cny("3.33"), cny("3.33"), cny("3.34")]
+
+    def test_the_last_line_takes_the_rest_in_line_id_order_whatever_the_order(self) -> None:
+        lines = (line("a", "A"), line("b", "B"), line("c", "G"))
+        p = promo("P", OrderPercentOff(Decimal(7)))
+        policy = StackingPolicy(remainder=Remainder.LAST_LINE)
+        forward = priced(order(*lines), p, stacking=policy)
+        backward = priced(order(*reversed(lines)), p, stacking=policy)
+        # 7 % of 155.00 = 10.85: 7.00 (A), 3.50 (B), the rest 0.35 on G.
+        assert forward.line("c").discount == backward.line("c").discount == cny("0.35")
+        assert forward.grand_total == backward.grand_total
+
+    def test_a_last_line_too_small_for_the_rest_falls_back_to_largest_remainder(self) -> None:
+        # 0.05 off 0.03 + 0.03 + 0.01: floors 0.02 and 0.02 leave 0.01 - fits; 0.06 off
+        # 0.03 + 0.03 + 0.01 (all 0.07 but 0.01) would leave the last line 0.02: too much.
+        plist = PriceList.of("CNY", [("P", "0.03"), ("Q", "0.01")])
+        o = order(line("1", "P"), line("2", "P"), line("3", "Q"))
+        policy = StackingPolicy(remainder=Remainder.LAST_LINE)
+        b = priced(o, promo("OFF", OrderAmountOff(cny("0.06"))), price_list=plist, stacking=policy)
+        assert [x.discount for x in b.lines] == [cny("0.03"), cny("0.02"), cny("0.01")]
+        assert all(x.net.amount >= 0 for x in b.lines)
+
+    def test_the_manual_order_discount_follows_the_same_placement(self) -> None:
+        o = attrs.evolve(
+            order(line("1", "C"), line("2", "C"), line("3", "C")),
+            order_discount=OrderDiscount(amount=cny(10)),
+        )
+        last = priced(o, stacking=StackingPolicy(remainder=Remainder.LAST_LINE))
+        assert [x.discount for x in last.lines] == [cny("3.33"), cny("3.33"), cny("3.34")]
+
+
+class TestUnitsABenefitReaches:
+    """Promotion.max_units (django-oscar) and once_scope CHEAPEST_UNIT (Saleor)."""
+
+    def test_a_percent_off_reaches_only_the_cheapest_units(self) -> None:
+        o = order(line("1", "A", 2), line("2", "C", 5))
+        p = promo("P", LinePercentOff(Decimal(10)), max_units=3)
+        b = priced(o, p)
+        # The three cheapest units are three of C at 40.00: 10 % of 120.00.
+        assert (b.line("1").discount, b.line("2").discount) == (cny(0), cny(12))
+        assert b.applied[0].amount == cny(12)
+
+    def test_an_amount_per_unit_spills_to_the_next_cheapest_line(self) -> None:
+        o = order(line("1", "A", 2), line("2", "B", 3))
+        b = priced(o, promo("P", LineAmountOff(cny(5)), max_units=4))
+        assert (b.line("1").discount, b.line("2").discount) == (cny(5), cny(15))
+
+    def test_an_order_percent_is_measured_on_the_reached_units_only(self) -> None:
+        o = order(line("1", "A", 1), line("2", "B", 2))
+        b = priced(o, promo("P", OrderPercentOff(Decimal(10)), max_units=2))
+        assert b.discount_total == cny(10)  # 10 % of the two B units (100.00)
+
+    def test_once_per_order_on_the_cheapest_unit_as_saleor(self) -> None:
+        o = order(line("1", "A", 2), line("2", "C", 3))
+        saleor = promo(
+            "S",
+            LinePercentOff(Decimal(50)),
+            once_per_order=True,
+            once_scope=OnceScope.CHEAPEST_UNIT,
+        )
+        b = priced(o, saleor)
+        assert (b.line("1").discount, b.line("2").discount) == (cny(0), cny(20))
+        whole_line = promo("L", LinePercentOff(Decimal(50)), once_per_order=True)
+        b = priced(o, whole_line)
+        assert (b.line("1").discount, b.line("2").discount) == (cny(100), cny(0))
+
+    def test_the_reach_does_not_depend_on_line_order(self) -> None:
+        lines = (line("1", "C", 2), line("2", "C", 2), line("3", "B", 1))
+        p = promo("P", LinePercentOff(Decimal(25)), max_units=3)
+        forward, backward = priced(order(*lines), p), priced(order(*reversed(lines)), p)
+        assert [forward.line(i).discount for i in "123"] == [
+            backward.line(i).discount for i in "123"
+        ]
+        assert forward.discount_total == cny(30)  # three units at 40.00
+
+    def test_a_buy_get_counts_only_the_reached_units(self) -> None:
+        o = order(line("1", "C", 6))
+        b = priced(o, promo("B2G1", BuyGet(2, 1), max_units=3))
+        assert b.discount_total == cny(40)  # one group of three, not two
+
+    @pytest.mark.parametrize("bad", [0, "-1"])
+    def test_max_units_must_be_positive(self, bad: object) -> None:
+        with pytest.raises(InvalidPricing):
+            promo("P", LinePercentOff(Decimal(10)), max_units=bad)
+
+
+class TestUndiscountedBasis:
+    """Promotion.percent_on / spend_on: compounding (default) or on undiscounted amounts."""
+
+    def test_percentages_compound_by_default_and_add_up_on_request(self) -> None:
+        o = order(line("1", "A"))
+        ten = promo("TEN", LinePercentOff(Decimal(10)), priority=1)
+        five = promo("FIVE", LinePercentOff(Decimal(5)), priority=2)
+        assert priced(o, ten, five).discount_total == cny("14.50")  # 10 + 5 % of 90
+        adding = [
+            attrs.evolve(p, percent_on=Basis.UNDISCOUNTED) for p in (ten, five)
+        ]  # ERPNext: 10 % + 5 % = 15 % of the price
+        assert priced(o, *adding).discount_total == cny("15.00")
+
+    def test_an_order_percent_on_undiscounted_amounts(self) -> None:
+        o = order(line("1", "A"), line("2", "B"))
+        first = promo("L", LinePercentOff(Decimal(20)), priority=1, target=Target(skus="A"))
+        whole = promo("O", OrderPercentOff(Decimal(10)), priority=2, percent_on=Basis.UNDISCOUNTED)
+        b = priced(o, first, whole)
+        # 20 off A; then 10 % of 150.00 undiscounted = 15.00, allocated over 80 + 50.
+        assert b.discount_total == cny(35)
+
+    def test_added_up_percentages_never_go_below_zero(self) -> None:
+        o = order(line("1", "A"))
+        big = [
+            promo(pid, LinePercentOff(Decimal(60)), priority=i, percent_on=Basis.UNDISCOUNTED)
+            for i, pid in enumerate(("X", "Y"))
+        ]
+        b = priced(o, *big)
+        assert b.grand_total == cny(0)
+        assert b.applied[1].unused == cny(20)
+
+    def test_a_threshold_measured_before_earlier_promotions(self) -> None:
+        o = order(line("1", "A", 10))  # 1 000.00
+        first = promo("L", LinePercentOff(Decimal(20)), priority=1)  # 800.00 left
+        tiers = ThresholdOff.of("CNY", (1000, 100))
+        current = promo("MJ", tiers, priority=2)
+        assert codes_of(priced(o, first, current)) == {"MJ": "promotion.min_spend"}
+        undiscounted = promo("MJ", tiers, priority=2, spend_on=Basis.UNDISCOUNTED)
+        assert priced(o, first, undiscounted).discount_total == cny(300)
+
+    def test_a_minimum_spend_measured_before_earlier_promotions(self) -> None:
+        o = order(line("1", "A", 2))  # 200.00
+        first = promo("L", LinePercentOff(Decimal(50)), priority=1)
+        spend = Conditions(min_spend=cny(150))
+        later = promo("O", OrderAmountOff(cny(10)), priority=2, conditions=spend)
+        assert codes_of(priced(o, first, later)) == {"O": "promotion.min_spend"}
+        measured = attrs.evolve(later, spend_on=Basis.UNDISCOUNTED)
+        assert priced(o, first, measured).discount_total == cny(110)
+
+    def test_the_undiscounted_basis_keeps_manual_line_discounts(self) -> None:
+        o = order(line("1", "A", requested_discount=Decimal(10)))  # 90.00 agreed
+        p = promo("P", LinePercentOff(Decimal(10)), percent_on=Basis.UNDISCOUNTED)
+        assert priced(o, p).line("1").net == cny(81)
+
+
+class TestGiftOptions:
+    """FreeGift.per_quantity, FreeGift.price and Conditions.max_quantity (ERPNext)."""
+
+    def test_the_gift_grows_with_the_quantity_bought(self) -> None:
+        gift = promo("G", FreeGift("G", Decimal(1), per_quantity=Decimal(3)), target=Target("C"))
+        b = priced(order(line("1", "C", 7), line("2", "A", 5)), gift)
+        # 7 eligible units: two whole threes, two mugs at 5.00, both free.
+        assert b.line("gift:G").quantity == Decimal(2)
+        assert b.line("gift:G").discount == cny(10)
+        assert b.applied[0].amount == cny(10)
+
+    def test_too_few_units_give_no_gift(self) -> None:
+        gift = promo("G", FreeGift("G", per_quantity=Decimal(3)))
+        b = priced(order(line("1", "C", 2)), gift)
+        assert codes_of(b) == {"G": "promotion.min_quantity"}
+        assert [p.line_id for p in b.lines] == ["1"]
+
+    def test_a_gift_at_a_stated_price(self) -> None:
+        gift = promo("G", FreeGift("G", Decimal(2), price=cny("1.00")))
+        b = priced(order(line("1", "A")), gift)
+        line_g = b.line("gift:G")
+        assert (line_g.extended, line_g.discount, line_g.net) == (cny(10), cny(8), cny(2))
+        assert b.grand_total == cny(102)
+        assert line_g.adjustments[0].reason == "discount.gift_at_price"
+
+    def test_a_stated_price_above_the_list_price_gives_nothing_off(self) -> None:
+        b = priced(order(line("1", "A")), promo("G", FreeGift("G", price=cny(9))))
+        assert b.line("gift:G").net == cny(5)
+
+    def test_a_gift_without_a_list_price_sells_at_its_stated_price(self) -> None:
+        b = priced(order(line("1", "A")), promo("G", FreeGift("NOLIST", price=cny(3))))
+        gift = b.line("gift:G")
+        assert (gift.sku, gift.unit_price, gift.net) == ("NOLIST", cny(3), cny(3))
+
+    def test_a_maximum_quantity_condition(self) -> None:
+        small_orders = Conditions(max_quantity=Decimal(5))
+        p = promo("S", OrderAmountOff(cny(10)), conditions=small_orders)
+        assert priced(order(line("1", "C", 5)), p).discount_total == cny(10)
+        b = priced(order(line("1", "C", 6)), p)
+        assert codes_of(b) == {"S": "promotion.max_quantity"}
+        assert b.rejected[0].params == {"promotion_id": "S", "limit": "5", "actual": "6"}
+        assert "数量不超过 5" in b.rejected[0].message("zh_CN")
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: FreeGift("G", per_quantity=Decimal(0)),
+            lambda: FreeGift("G", price=cny(-1)),
+        ],
+    )
+    def test_malformed_gift_options_are_refused(self, make: object) -> None:
+        with pytest.raises(InvalidPricing):
+            make()  # type: ignore[operator]
+
+
+class TestTaxMapping:
+    """TaxPolicy.mappings: fiscal positions (Odoo) and the two ways to re-base a price."""
+
+    export = TaxMapping("export", {"VAT13": "VAT0", "VAT9": "VAT0"}, countries={"US"})
+
+    def abroad(self, *lines: OrderLine) -> Order:
+        return attrs.evolve(order(*lines), shipping_address=Address("US", "Boston", "1 Main St"))
+
+    def test_an_export_is_taxed_at_zero_and_a_domestic_order_is_not(self) -> None:
+        policy = TaxPolicy(mappings=(self.export,))
+        b = priced(self.abroad(line("1", "A")), tax=policy)
+        assert (b.line("1").tax_code, b.tax_total, b.grand_total) == ("VAT0", cny(0), cny(100))
+        home = priced(order(line("1", "A")), tax=policy)
+        assert (home.line("1").tax_code, home.grand_total) == ("VAT13", cny(113))
+
+    def test_an_exempt_customer(self) -> None:
+        exempt = TaxMapping("exempt", {"VAT13": "VAT0"}, customer_ids={"C-9"})
+        policy = TaxPolicy(mappings=(exempt,))
+        assert priced(order(line("1", "A"), customer="C-9"), tax=policy).tax_total == cny(0)
+        assert priced(order(line("1", "A")), tax=policy).tax_total == cny(13)
+
+    def test_every_criterion_must_match_and_the_first_mapping_wins(self) -> None:
+        vip_export = TaxMapping(
+            "vip export", {"VAT13": "VAT6"}, countries={"US"}, customer_tiers={CustomerTier.VIP}
+        )
+        policy = TaxPolicy(mappings=(vip_export, self.export))
+        vip = attrs.evolve(
+            self.abroad(line("1", "A")), customer=Customer("C-1", "-", CustomerTier.VIP)
+        )
+        assert priced(vip, tax=policy).line("1").tax_code == "VAT6"
+        assert priced(self.abroad(line("1", "A")), tax=policy).line("1").tax_code == "VAT0"
+
+    def test_an_order_type_mapping(self) -> None:
+        samples = TaxMapping("samples", {"VAT13": "VAT0"}, order_types={OrderType.SAMPLE})
+        o = attrs.evolve(order(line("1", "A")), order_type=OrderType.SAMPLE)
+        assert priced(o, tax=TaxPolicy(mappings=(samples,))).tax_total == cny(0)
+
+    def test_a_tax_included_price_keeps_its_net_by_default(self) -> None:
+        # Odoo's default: 113.00 incl. 13 % mapped to 0 % -> the customer pays 100.00.
+        plist = PriceList.of("CNY", [("A", "113.00")])
+        policy = TaxPolicy(prices_include_tax=True, mappings=(self.export,))
+        b = priced(self.abroad(line("1", "A", 2)), tax=policy, price_list=plist)
+        assert (b.line("1").unit_price, b.line("1").list_price) == (cny(100), cny(113))
+        assert (b.tax_total, b.grand_total) == (cny(0), cny(200))
+
+    def test_a_tax_included_price_can_keep_its_gross(self) -> None:
+        plist = PriceList.of("CNY", [("A", "113.00")])
+        keep = attrs.evolve(self.export, rebase=Rebase.KEEP_GROSS)
+        policy = TaxPolicy(prices_include_tax=True, mappings=(keep,))
+        b = priced(self.abroad(line("1", "A", 2)), tax=policy, price_list=plist)
+        assert (b.line("1").unit_price, b.tax_total, b.grand_total) == (cny(113), cny(0), cny(226))
+
+    def test_re_basing_to_another_non_zero_rate(self) -> None:
+        plist = PriceList.of("CNY", [("A", "113.00")])
+        services = TaxMapping("services", {"VAT13": "VAT6"}, countries={"US"})
+        policy = TaxPolicy(prices_include_tax=True, mappings=(services,))
+        b = priced(self.abroad(line("1", "A")), tax=policy, price_list=plist)
+        # 113.00 / 1.13 x 1.06 = 106.00: 100.00 net and 6.00 VAT.
+        assert (b.line("1").gross, b.line("1").net, b.line("1").tax) == (
+            cny(106),
+            cny(100),
+            cny(6),
+        )
+
+    def test_charges_and_gifts_are_mapped_too(self) -> None:
+        policy = TaxPolicy(mappings=(self.export,))
+        b = priced(
+            self.abroad(line("1", "A")),
+            promo("G", FreeGift("G", price=cny(1))),
+            tax=policy,
+            charges=[Charge(ChargeKind.SHIPPING, cny(20))],
+        )
+        assert {b.line("gift:G").tax_code, b.charges[0].tax_code} == {"VAT0"}
+        assert b.tax_total == cny(0)
+
+    def test_a_mapping_to_an_unknown_code_is_refused(self) -> None:
+        with pytest.raises(UnknownTaxCode):
+            TaxPolicy(mappings=(TaxMapping("x", {"VAT13": "NOPE"}),))

@@ -559,6 +559,22 @@ class TestCreditRule:
         report = validate(line(1, unit_price=None), context=context)
         assert only(report).params["order_value"] == "170.00"
 
+    def test_the_amount_owed_is_checked_when_the_host_can_price_the_order(self) -> None:
+        # 26.00 at list prices, but 29.38 owed with 13 % VAT: over a limit of 100 less 71.
+        def owed(order: Order) -> Money:
+            return Money("29.38", "CNY")
+
+        context = ValidationContext(credit=credit("71", "100"), owed=owed)
+        issue = only(validate(payload(), context=context))
+        assert (issue.code, issue.params["order_value"]) == ("credit.limit_exceeded", "29.38")
+
+    def test_without_a_figure_owed_the_rule_falls_back_to_unit_prices(self) -> None:
+        def owed(order: Order) -> Money | None:
+            return None
+
+        context = ValidationContext(credit=credit("74", "100"), owed=owed)
+        assert validate(payload(), context=context).ok
+
     def test_unknown_customer_is_not_checked(self) -> None:
         data = payload()
         data["customer"]["id"] = "C-2"

@@ -40,6 +40,8 @@ DRAFT_TERMS: Final[tuple[str, ...]] = (
     "external_ref",
     "grand_total",
     "line_totals",
+    "order_discount",
+    "locked_prices",
 )
 """The fields an edit replaces: what the customer and the salesperson agreed, and its price."""
 
@@ -65,6 +67,8 @@ DRAFT_RECORDS: Final[tuple[str, ...]] = (
     "revisions",
     "audit",
     "idempotency",
+    # Redeemed at entry through the coupon ledger: an edit keeps them.
+    "coupons",
 )
 """The fields an edit keeps: identity and the lifecycle's records."""
 
@@ -94,12 +98,17 @@ def edit_draft(
     Raises:
         IllegalTransition: if the order is not a draft.
         CurrencyMismatch: ``replacement`` is in another currency (a new order is needed).
-        RuleViolation: ``lifecycle.amendment.invalid`` when nothing changes.
+        RuleViolation: ``lifecycle.amendment.invalid`` when nothing changes or the
+            coupons differ.
     """
     if (first := check_event(order, "edit", idempotency_key)) is not None:
         return first
     if replacement.currency != order.currency:
         raise CurrencyMismatch(params={"left": order.currency, "right": replacement.currency})
+    if replacement.coupons != order.coupons:
+        # Redeemed through the coupon ledger at entry: other coupons are a new entry.
+        reason = "coupons do not change in an edit (discard the draft, enter it anew)"
+        raise RuleViolation(AMENDMENT_INVALID, params={"reason": reason})
     changes = {
         name: getattr(replacement, name)
         for name in DRAFT_TERMS

@@ -22,6 +22,7 @@ class LineState:
 
     __slots__ = (
         "adjustments",
+        "base",
         "category",
         "extended",
         "is_gift",
@@ -61,6 +62,8 @@ class LineState:
         self.unit_price = unit_price
         self.extended = extended
         self.net = extended
+        #: The amount before any promotion (after a manual line discount).
+        self.base = extended
         self.list_price = list_price
         self.tax_code = tax_code
         self.rate = rate
@@ -82,15 +85,18 @@ class LineState:
 class Context:
     """What every step of one run needs: currency, quantum and rounding."""
 
-    __slots__ = ("currency", "mode", "places", "quantum", "rounding", "scale")
+    __slots__ = ("currency", "last_takes_rest", "mode", "places", "quantum", "rounding", "scale")
 
-    def __init__(self, currency: str, places: int, rounding: RoundingMode) -> None:
+    def __init__(
+        self, currency: str, places: int, rounding: RoundingMode, *, last_takes_rest: bool = False
+    ) -> None:
         self.currency = currency
         self.places = places
         self.quantum = Decimal(1).scaleb(-places)
         self.scale = Decimal(10**places)
         self.rounding = rounding
         self.mode = rounding.value
+        self.last_takes_rest = last_takes_rest
 
     def q(self, amount: Decimal) -> Decimal:
         """``amount`` rounded to the currency's minor unit with the run's mode."""
@@ -114,6 +120,31 @@ class Context:
         """
         places = -self.places
         return [Decimal(u).scaleb(places) for u in split_units(int(total * self.scale), weights)]
+
+    def allocate(self, total: Decimal, weights: Sequence[int]) -> list[Decimal]:
+        """An order-level discount split over lines, remainder placed as the run says.
+
+        ``weights`` are the minor units each line still holds. By largest remainder
+        (:meth:`split`) by default; with ``last_takes_rest`` every line but the last
+        gets its share rounded down and the last takes the rest, unless that rest is
+        more than the last line holds (then by largest remainder, so no line goes below
+        zero).
+        """
+        if self.last_takes_rest and total >= 0:
+            parts = _last_takes_rest(int(total * self.scale), weights)
+            if parts is not None:
+                places = -self.places
+                return [Decimal(u).scaleb(places) for u in parts]
+        return self.split(total, weights)
+
+
+def _last_takes_rest(units: int, weights: Sequence[int]) -> list[int] | None:
+    # Shares rounded down, the last weight takes the rest; None when the rest would be
+    # more than the last weight holds (the caller falls back to largest remainder).
+    weight_sum = sum(weights)
+    parts = [units * weight // weight_sum for weight in weights[:-1]]
+    rest = units - sum(parts)
+    return None if rest > weights[-1] else [*parts, rest]
 
 
 def split_units(units: int, weights: Sequence[int]) -> list[int]:

@@ -285,8 +285,9 @@ class PriceFlag:
     """Something a person must approve: a manual price or discount beyond policy.
 
     Attributes:
-        code: ``price.manual_below_list`` or ``price.discount_beyond_policy``.
-        line_id: The line concerned.
+        code: ``price.manual_below_list``, ``price.discount_beyond_policy`` or
+            ``price.order_discount_beyond_policy``.
+        line_id: The line concerned (empty for the whole order).
         params: Message parameters (amounts, percentages, threshold).
     """
 

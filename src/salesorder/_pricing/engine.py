@@ -3,7 +3,8 @@
 Order of work, each step documented in ``docs/pricing.md``:
 
 1. unit prices: the manual ``OrderLine.unit_price`` if any (flagged when under the list
-   price by more than the list's tolerance), else the price list (see
+   price by more than the list's tolerance), else the line's locked price
+   (``Order.locked_prices``, fixed when the line came in), else the price list (see
    :mod:`~salesorder._pricing.pricelists` for precedence); no price raises
    :class:`~salesorder.pricing.MissingPrice`; ``extended = quantize(unit * quantity)``;
 2. manual discounts: ``OrderLine.requested_discount`` percent off the line (flagged when
@@ -15,7 +16,10 @@ Order of work, each step documented in ``docs/pricing.md``:
    stackable ones and the best total for the customer wins; the survivors apply in
    ``(priority, id)`` order, each on the amounts left by the previous ones, under the cap
    of the :class:`~salesorder.pricing.StackingPolicy`;
-5. tax per line or per document (:class:`~salesorder.money.RoundingPolicy` scope).
+5. the manual order discount (``Order.order_discount``), if any: a percent or an amount
+   off what the lines still cost, split over them by largest remainder (flagged when
+   beyond the list's ``manual_discount_limit``);
+6. tax per line or per document (:class:`~salesorder.money.RoundingPolicy` scope).
 
 Invariants: pure (same inputs, same output; time is the ``at`` argument); amounts are
 Decimals quantized to the currency inside, wrapped in Money once at the end; nothing goes
@@ -40,24 +44,31 @@ from salesorder._pricing.breakdown import (
     PriceFlag,
     Rejection,
 )
+from salesorder._pricing.coupons import accepted_coupons
 from salesorder._pricing.errors import InvalidPricing, MissingPrice
 from salesorder._pricing.pricelists import PriceList
 from salesorder._pricing.promotions import (
+    Basis,
     Charge,
     ChargeOff,
+    Choice,
     Coupon,
     CouponRedemptions,
     FreeGift,
+    LinePercentOff,
     NotApplicable,
+    OrderPercentOff,
     Promotion,
+    Remainder,
     Stacking,
     StackingPolicy,
     Target,
+    ThresholdOff,
 )
-from salesorder._pricing.tax import TaxPolicy
+from salesorder._pricing.tax import TaxMapping, TaxPolicy
 from salesorder.errors import CurrencyMismatch
 from salesorder.money import Money, RoundingPolicy, RoundingScope, in_exact_context, minor_unit
-from salesorder.order import Order, OrderLine
+from salesorder.order import Order, OrderDiscount, OrderLine
 
 __all__ = ["price"]
 
@@ -137,18 +148,24 @@ def price(
     currency = order.currency
     if price_list.currency != currency:
         raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
-    ctx = Context(currency, minor_unit(currency), rounding.mode)
+    ctx = Context(
+        currency,
+        minor_unit(currency),
+        rounding.mode,
+        last_takes_rest=stacking.remainder is Remainder.LAST_LINE,
+    )
     flags: list[PriceFlag] = []
     lines = _line_states(order, price_list=price_list, tax=tax, at=at, ctx=ctx, flags=flags)
     # Work in line-id order: allocation ties then fall the same way however the order
     # lists its lines, so no total depends on line order. The breakdown restores it.
     lines.sort(key=_by_line_id)
-    charge_states = _charge_states(charges, tax, ctx)
+    mapping = tax.mapping_for(order) if tax.mappings else None
+    charge_states = _charge_states(charges, tax, ctx, mapping)
     subtotal = sum((line.extended for line in lines), _ZERO)
     charges_amount = sum((charge.extended for charge in charge_states), _ZERO)
 
     rejected: list[Rejection] = []
-    candidates = _accepted_coupons(
+    accepted = accepted_coupons(
         order,
         entered=coupons,
         book=coupon_book,
@@ -158,7 +175,8 @@ def price(
         currency=currency,
         rejected=rejected,
     )
-    candidates = [(promotion, None) for promotion in promotions] + candidates
+    candidates: list[_Candidate] = [(promotion, None) for promotion in promotions]
+    candidates += accepted
     candidates = _eligible(order, candidates, at, rejected)
 
     cap: Decimal | None = None
@@ -168,7 +186,15 @@ def price(
         by_percent = ctx.q((subtotal + charges_amount) * stacking.max_discount_percent / _HUNDRED)
         cap = by_percent if cap is None else min(cap, by_percent)
 
-    env = _Env(order=order, price_list=price_list, tax=tax, at=at, ctx=ctx)
+    env = _Env(
+        order=order,
+        price_list=price_list,
+        tax=tax,
+        at=at,
+        ctx=ctx,
+        by_priority=stacking.choice is Choice.PRIORITY,
+        mapping=mapping,
+    )
     candidates = _best_of_groups(
         candidates, lines=lines, charges=charge_states, env=env, rejected=rejected
     )
@@ -176,6 +202,14 @@ def price(
         candidates, lines=lines, charges=charge_states, env=env, cap=cap, rejected=rejected
     )
     rejected.extend(run.rejected)
+    if order.order_discount is not None:
+        _order_discount(
+            run.lines,
+            order.order_discount,
+            limit=price_list.manual_discount_limit,
+            ctx=ctx,
+            flags=flags,
+        )
 
     every = [*run.lines, *run.gifts, *run.charges]
     taxes = _taxes(every, ctx, include=tax.prices_include_tax, per_document=(
@@ -211,16 +245,21 @@ def _line_states(
     missing: list[tuple[str, str]] = []
     states: list[LineState] = []
     quantum, mode = ctx.quantum, ctx.mode
-    rates: dict[str | None, tuple[str, Decimal]] = {}
+    rates: dict[str | None, tuple[str, Decimal, Decimal | None]] = {}
+    mapping = tax.mapping_for(order) if tax.mappings else None
     lookup = price_list.unit_price_of
     customer_id, customer_tier = customer.id, customer.tier
+    locked = _locked_prices(order, currency) if order.locked_prices else None
     for position, line in enumerate(order.lines):
         quantity = line.quantity
         if quantity < 0:
             raise InvalidPricing(f"line {line.line_id} has a negative quantity")
-        listed = lookup(
-            line.sku, quantity=quantity, at=at, customer_id=customer_id, tier=customer_tier
-        )
+        if locked is not None and line.line_id in locked:
+            listed: Decimal | None = locked[line.line_id]
+        else:
+            listed = lookup(
+                line.sku, quantity=quantity, at=at, customer_id=customer_id, tier=customer_tier
+            )
         manual = line.unit_price
         if manual is not None:
             if manual.currency != currency:
@@ -233,8 +272,13 @@ def _line_states(
             unit = listed
         resolved = rates.get(line.tax_code)
         if resolved is None:
-            resolved = rates[line.tax_code] = tax.resolve(line.tax_code, line_id=line.line_id)
-        tax_code, rate = resolved
+            resolved = rates[line.tax_code] = (
+                *tax.resolve(line.tax_code, line_id=line.line_id, mapping=mapping),
+                tax.rebase_factor(line.tax_code, mapping),
+            )
+        tax_code, rate, rebase = resolved
+        if rebase is not None:
+            unit = (unit * rebase).quantize(quantum, rounding=mode)
         state = LineState(
             line.line_id,
             line.sku,
@@ -255,6 +299,16 @@ def _line_states(
     if missing:
         raise MissingPrice(tuple(missing))
     return states
+
+
+def _locked_prices(order: Order, currency: str) -> dict[str, Decimal]:
+    # Prices fixed when the lines came in: they stand for the price list (see LockedPrice).
+    locked: dict[str, Decimal] = {}
+    for lock in order.locked_prices:
+        if lock.unit_price.currency != currency:
+            raise CurrencyMismatch(params={"left": currency, "right": lock.unit_price.currency})
+        locked[lock.line_id] = lock.unit_price.amount
+    return locked
 
 
 def _manual_unit(
@@ -291,6 +345,7 @@ def _manual_discount(
         raise InvalidPricing(f"line {line.line_id} asks for a discount beyond 0..100")
     off = min(ctx.q(state.extended * requested / _HUNDRED), state.extended)
     state.net -= off
+    state.base = state.net
     state.adjustments.append(
         (None, "manual", off, codes.REASON_MANUAL, {"percent": str(requested)}, None)
     )
@@ -304,13 +359,55 @@ def _manual_discount(
         flags.append(PriceFlag(codes.FLAG_DISCOUNT_BEYOND_POLICY, line.line_id, params))
 
 
-def _charge_states(charges: Iterable[Charge], tax: TaxPolicy, ctx: Context) -> list[LineState]:
+def _order_discount(
+    lines: list[LineState],
+    discount: OrderDiscount,
+    *,
+    limit: Decimal,
+    ctx: Context,
+    flags: list[PriceFlag],
+) -> None:
+    # After the promotions, on what the lines still cost (charges and gifts keep theirs),
+    # split by largest remainder over the lines in line-id order: exact and order-free.
+    recipients = [line for line in lines if line.net > 0]
+    base = sum((line.net for line in recipients), _ZERO)
+    if discount.amount is not None:
+        if discount.amount.currency != ctx.currency:
+            raise CurrencyMismatch(params={"left": ctx.currency, "right": discount.amount.currency})
+        asked = ctx.q(discount.amount.amount)
+        percent = (asked / base * _HUNDRED).quantize(_PERCENT_PLACES) if base else _ZERO
+    else:
+        assert discount.percent is not None  # noqa: S101 (OrderDiscount holds one of the two)
+        percent = discount.percent
+        asked = ctx.q(base * percent / _HUNDRED)
+    off = min(asked, base)
+    params = {"amount": f"{off} {ctx.currency}", "percent": str(percent)}
+    if off:
+        parts = ctx.allocate(off, [ctx.units(line.net) for line in recipients])
+        for recipient, part in zip(recipients, parts, strict=True):
+            if part:
+                recipient.net -= part
+                recipient.adjustments.append(
+                    (None, "manual", part, codes.REASON_MANUAL_ORDER, params, None)
+                )
+    if percent > limit:
+        flags.append(
+            PriceFlag(
+                codes.FLAG_ORDER_DISCOUNT_BEYOND_POLICY, "", {**params, "threshold": str(limit)}
+            )
+        )
+
+
+def _charge_states(
+    charges: Iterable[Charge], tax: TaxPolicy, ctx: Context, mapping: TaxMapping | None
+) -> list[LineState]:
     states: list[LineState] = []
     for position, charge in enumerate(charges):
         if charge.amount.currency != ctx.currency:
             raise CurrencyMismatch(params={"left": ctx.currency, "right": charge.amount.currency})
-        tax_code, rate = tax.resolve(charge.tax_code, line_id=charge.id)
-        amount = ctx.q(charge.amount.amount)
+        tax_code, rate = tax.resolve(charge.tax_code, line_id=charge.id, mapping=mapping)
+        rebase = tax.rebase_factor(charge.tax_code, mapping)
+        amount = ctx.q(charge.amount.amount if rebase is None else charge.amount.amount * rebase)
         states.append(
             LineState(
                 line_id=charge.id,
@@ -328,63 +425,6 @@ def _charge_states(charges: Iterable[Charge], tax: TaxPolicy, ctx: Context) -> l
             )
         )
     return states
-
-
-def _accepted_coupons(
-    order: Order,
-    *,
-    entered: Iterable[str],
-    book: Iterable[Coupon],
-    at: datetime,
-    redemptions: CouponRedemptions | None,
-    subtotal: Decimal,
-    currency: str,
-    rejected: list[Rejection],
-) -> list[_Candidate]:
-    known = {coupon.code: coupon for coupon in book}
-    seen: set[str] = set()
-    accepted: list[_Candidate] = []
-    customer_id = order.customer.id
-    for raw in entered:
-        code = str(raw).strip().upper()
-        params = {"coupon": code}
-        coupon = known.get(code)
-        reason: str | None = None
-        if code in seen:
-            reason = codes.COUPON_DUPLICATE
-        elif coupon is None:
-            reason = codes.COUPON_UNKNOWN
-        elif coupon.valid_from is not None and at < coupon.valid_from:
-            reason = codes.COUPON_NOT_YET_VALID
-        elif coupon.valid_until is not None and at >= coupon.valid_until:
-            reason = codes.COUPON_EXPIRED
-        elif (coupon.usage_limit is not None or coupon.per_customer_limit is not None) and (
-            redemptions is None
-        ):
-            reason = codes.COUPON_USAGE_UNKNOWN
-        elif coupon.usage_limit is not None and (
-            redemptions is not None and redemptions.count(code) >= coupon.usage_limit
-        ):
-            reason = codes.COUPON_USAGE_LIMIT
-            params["limit"] = str(coupon.usage_limit)
-        elif (
-            coupon.per_customer_limit is not None
-            and redemptions is not None
-            and redemptions.count_for_customer(code, customer_id) >= coupon.per_customer_limit
-        ):
-            reason = codes.COUPON_CUSTOMER_LIMIT
-            params["limit"] = str(coupon.per_customer_limit)
-        elif coupon.min_spend is not None and subtotal < coupon.min_spend.amount:
-            reason = codes.COUPON_MIN_SPEND
-            params["required"] = str(coupon.min_spend)
-            params["actual"] = f"{subtotal} {currency}"
-        seen.add(code)
-        if reason is not None:
-            rejected.append(Rejection("coupon", code, reason, params))
-        else:
-            assert coupon is not None  # noqa: S101 (unknown codes were rejected above)
-            accepted.append((coupon.promotion, code))
-    return accepted
 
 
 def _eligible(
@@ -412,16 +452,28 @@ def _eligible(
 class _Env:
     """What every promotion step reads: the order, the price list, tax, instant, context."""
 
-    __slots__ = ("at", "ctx", "order", "price_list", "tax")
+    __slots__ = ("at", "by_priority", "ctx", "mapping", "order", "price_list", "tax")
 
     def __init__(
-        self, *, order: Order, price_list: PriceList, tax: TaxPolicy, at: datetime, ctx: Context
+        self,
+        *,
+        order: Order,
+        price_list: PriceList,
+        tax: TaxPolicy,
+        at: datetime,
+        ctx: Context,
+        by_priority: bool = False,
+        mapping: TaxMapping | None = None,
     ) -> None:
         self.order = order
         self.price_list = price_list
         self.tax = tax
         self.at = at
         self.ctx = ctx
+        #: Choice.PRIORITY: rivals are chosen by (priority, id), not by what they give.
+        self.by_priority = by_priority
+        #: The order's fiscal position (tax mapping), if any.
+        self.mapping = mapping
 
 
 def _order_key(candidate: _Candidate) -> tuple[int, str, str]:
@@ -444,18 +496,20 @@ def _best_of_groups(
     for group, members in groups.items():
         if len(members) < 2:
             continue
-        # Best for the customer: each member alone on the undiscounted lines, no cap.
-        scored = sorted(
-            members,
-            key=lambda c: (-_apply([c], lines=lines, charges=charges, env=env, cap=None).total,
-                           *_order_key(c)),
-        )  # fmt: skip
+        if env.by_priority:
+            scored = sorted(members, key=_order_key)
+        else:
+            # Best for the customer: each member alone on the undiscounted lines, no cap.
+            scored = sorted(
+                members,
+                key=lambda c: (-_apply([c], lines=lines, charges=charges, env=env,
+                                       cap=None).total, *_order_key(c)),
+            )  # fmt: skip
         winner = scored[0][0].id
+        code = codes.PROMOTION_LOWER_PRIORITY if env.by_priority else codes.PROMOTION_NOT_BEST
         for loser in scored[1:]:
             losers.add(id(loser))
-            rejected.append(
-                _rejection(loser, codes.PROMOTION_NOT_BEST, {"group": group, "winner": winner})
-            )
+            rejected.append(_rejection(loser, code, {"group": group, "winner": winner}))
     return [candidate for candidate in candidates if id(candidate) not in losers]
 
 
@@ -475,30 +529,42 @@ def _best_scenario(
     if not exclusive:
         return _apply(stack, lines=lines, charges=charges, env=env, cap=cap, in_place=True)
     scenarios = ([stack] if stack else []) + [[c] for c in exclusive]
-    runs = [_apply(s, lines=lines, charges=charges, env=env, cap=cap) for s in scenarios]
-    # Best for the customer; ties go to the earlier scenario (the stack, then by priority).
-    best = max(range(len(runs)), key=lambda i: (runs[i].total, -i))
-    winner = ", ".join(a.promotion_id for a in runs[best].applied) or "-"
+    if env.by_priority:
+        # The scenario holding the first promotion by (priority, id); ties to the stack.
+        best = min(range(len(scenarios)), key=lambda i: (min(map(_order_key, scenarios[i])), i))
+        chosen = _apply(scenarios[best], lines=lines, charges=charges, env=env, cap=cap)
+        code = codes.PROMOTION_EXCLUDED_BY_PRIORITY
+    else:
+        runs = [_apply(s, lines=lines, charges=charges, env=env, cap=cap) for s in scenarios]
+        # Best for the customer; ties go to the earlier scenario (the stack, then by priority).
+        best = max(range(len(runs)), key=lambda i: (runs[i].total, -i))
+        chosen = runs[best]
+        code = codes.PROMOTION_EXCLUDED
+    winner = ", ".join(a.promotion_id for a in chosen.applied) or "-"
     for index, scenario in enumerate(scenarios):
         if index != best:
-            rejected.extend(
-                _rejection(c, codes.PROMOTION_EXCLUDED, {"winner": winner}) for c in scenario
-            )
-    return runs[best]
+            rejected.extend(_rejection(c, code, {"winner": winner}) for c in scenario)
+    return chosen
 
 
 def _unmet(candidate: _Candidate, eligible: list[LineState], ctx: Context) -> Rejection | None:
     conditions = candidate[0].conditions
     if conditions.min_spend is not None:
-        spend = sum((line.net for line in eligible), _ZERO)
+        if candidate[0].spend_on is Basis.UNDISCOUNTED:
+            spend = sum((line.base for line in eligible), _ZERO)
+        else:
+            spend = sum((line.net for line in eligible), _ZERO)
         if spend < conditions.min_spend.amount:
             params = {"required": str(conditions.min_spend), "actual": f"{spend} {ctx.currency}"}
             return _rejection(candidate, codes.PROMOTION_MIN_SPEND, params)
-    if conditions.min_quantity is not None:
+    if conditions.min_quantity is not None or conditions.max_quantity is not None:
         quantity = sum((line.quantity for line in eligible), _ZERO)
-        if quantity < conditions.min_quantity:
+        if conditions.min_quantity is not None and quantity < conditions.min_quantity:
             params = {"required": str(conditions.min_quantity), "actual": str(quantity)}
             return _rejection(candidate, codes.PROMOTION_MIN_QUANTITY, params)
+        if conditions.max_quantity is not None and quantity > conditions.max_quantity:
+            params = {"limit": str(conditions.max_quantity), "actual": str(quantity)}
+            return _rejection(candidate, codes.PROMOTION_MAX_QUANTITY, params)
     return None
 
 
@@ -519,13 +585,13 @@ def _apply(
         target = promotion.target
         eligible = _eligible_lines(target, run.lines)
         conditions = promotion.conditions
-        if conditions.min_spend is not None or conditions.min_quantity is not None:
+        if conditions.limits_amounts:
             refusal = _unmet(candidate, eligible, env.ctx)
             if refusal is not None:
                 run.rejected.append(refusal)
                 continue
         if isinstance(benefit, FreeGift):
-            _add_gift(run, candidate, benefit, env)
+            _add_gift(run, candidate, benefit, env, eligible)
             continue
         if isinstance(benefit, ChargeOff):
             recipients = [c for c in run.charges if c.sku == benefit.kind and c.net > 0]
@@ -562,10 +628,21 @@ def _give(
     left: Decimal | None,
 ) -> Decimal:
     promotion, coupon = candidate
+    benefit = promotion.benefit
+    reach = promotion.reach
     try:
-        amounts, requested, reason, params = promotion.benefit.compute(  # type: ignore[union-attr]
-            recipients, ctx, once=promotion.once_per_order
-        )
+        if promotion.simple:
+            amounts, requested, reason, params = benefit.compute(  # type: ignore[union-attr]
+                recipients, ctx, once=promotion.once_per_order
+            )
+        elif reach is None or isinstance(benefit, ChargeOff):
+            amounts, requested, reason, params = _compute(
+                promotion, recipients, ctx, once=promotion.once_per_order
+            )
+        else:
+            amounts, requested, reason, params = _compute_within_reach(
+                promotion, recipients, reach, ctx
+            )
     except NotApplicable as refusal:
         run.rejected.append(_rejection(candidate, refusal.code, refusal.params))
         return _ZERO
@@ -605,6 +682,52 @@ def _give(
     return _record(run, candidate, given, unused, code, currency=ctx.currency)
 
 
+def _compute(
+    promotion: Promotion, lines: list[LineState], ctx: Context, *, once: bool
+) -> tuple[list[Decimal], Decimal, str, dict[str, str]]:
+    benefit = promotion.benefit
+    if promotion.undiscounted_basis and isinstance(
+        benefit, LinePercentOff | OrderPercentOff | ThresholdOff
+    ):
+        return benefit.compute(lines, ctx, once=once, basis=[line.base for line in lines])
+    return benefit.compute(lines, ctx, once=once)  # type: ignore[union-attr]
+
+
+def _compute_within_reach(
+    promotion: Promotion, recipients: list[LineState], reach: Decimal, ctx: Context
+) -> tuple[list[Decimal], Decimal, str, dict[str, str]]:
+    # The benefit sees only the cheapest ``reach`` units: each line cut down to the units
+    # it contributes, at its current unit value; the amounts map back to the real lines
+    # (never more than a cut line holds, so never more than the real line holds).
+    order = sorted(
+        range(len(recipients)),
+        key=lambda i: (recipients[i].net / recipients[i].quantity, recipients[i].sku,
+                       recipients[i].line_id),
+    )  # fmt: skip
+    left = reach
+    cut: list[tuple[int, LineState]] = []
+    for index in order:
+        if not left:
+            break
+        line = recipients[index]
+        units = min(left, line.quantity)
+        left -= units
+        view = line.clone()
+        view.quantity = units
+        view.net = ctx.q(line.net * units / line.quantity)
+        view.extended = ctx.q(line.extended * units / line.quantity)
+        view.base = ctx.q(line.base * units / line.quantity)
+        cut.append((index, view))
+    cut.sort(key=lambda item: item[0])
+    amounts, requested, reason, params = _compute(
+        promotion, [view for _, view in cut], ctx, once=promotion.once_per_line
+    )
+    spread = [_ZERO] * len(recipients)
+    for (index, _view), amount in zip(cut, amounts, strict=True):
+        spread[index] = amount
+    return spread, requested, reason, {**params, "max_units": str(reach)}
+
+
 def _record(
     run: _Run, candidate: _Candidate, given: Decimal, unused: Decimal, code: str, *, currency: str
 ) -> Decimal:
@@ -628,23 +751,43 @@ def _record(
     return given
 
 
-def _add_gift(run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env) -> None:
+def _gift_quantity(gift: FreeGift, eligible: list[LineState]) -> Decimal:
+    if gift.per_quantity is None:
+        return gift.quantity
+    bought = sum((line.quantity for line in eligible), _ZERO)
+    return (bought // gift.per_quantity) * gift.quantity
+
+
+def _add_gift(
+    run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env, eligible: list[LineState]
+) -> None:
     ctx = env.ctx
     promotion, coupon = candidate
+    quantity = _gift_quantity(gift, eligible)
+    if not quantity:
+        bought = sum((line.quantity for line in eligible), _ZERO)
+        params = {"required": str(gift.per_quantity), "actual": str(bought)}
+        run.rejected.append(_rejection(candidate, codes.PROMOTION_MIN_QUANTITY, params))
+        return
     customer = env.order.customer
     listed = env.price_list.unit_price_of(
-        gift.sku, quantity=gift.quantity, at=env.at, customer_id=customer.id, tier=customer.tier
+        gift.sku, quantity=quantity, at=env.at, customer_id=customer.id, tier=customer.tier
     )
     unit = listed if listed is not None else _ZERO
+    if gift.price is not None and listed is None:
+        unit = gift.price.amount  # no list price: the stated price is the gift's price
     line_id = f"gift:{promotion.id}"
-    tax_code, rate = env.tax.resolve(gift.tax_code, line_id=line_id)
+    tax_code, rate = env.tax.resolve(gift.tax_code, line_id=line_id, mapping=env.mapping)
+    rebase = env.tax.rebase_factor(gift.tax_code, env.mapping)
+    if rebase is not None:
+        unit = ctx.q(unit * rebase)
     state = LineState(
         line_id=line_id,
         sku=gift.sku,
         name=gift.name or gift.sku,
-        quantity=gift.quantity,
+        quantity=quantity,
         unit_price=unit,
-        extended=ctx.q(unit * gift.quantity),
+        extended=ctx.q(unit * quantity),
         list_price=listed,
         tax_code=tax_code,
         rate=rate,
@@ -653,18 +796,25 @@ def _add_gift(run: _Run, candidate: _Candidate, gift: FreeGift, env: _Env) -> No
         position=len(run.gifts),
         is_gift=True,
     )
-    # A gift is its full value off; it is not counted against the discount cap.
-    if state.extended:
-        state.adjustments.append(
-            (promotion.id, "gift", state.extended, codes.REASON_GIFT, {}, coupon)
-        )
-        state.net = _ZERO
+    # A gift is its value off (less what the customer pays for it); it is not counted
+    # against the discount cap, but it is worth that to the customer when promotions
+    # compete (best for the customer).
+    if gift.price is None:
+        paid, reason, params = _ZERO, codes.REASON_GIFT, {}
+    else:
+        paid = min(ctx.q(gift.price.amount * quantity), state.extended)
+        reason, params = codes.REASON_GIFT_AT_PRICE, {"price": str(gift.price)}
+    off = state.extended - paid
+    run.total += off
+    if off:
+        state.adjustments.append((promotion.id, "gift", off, reason, params, coupon))
+        state.net = paid
     run.gifts.append(state)
     run.applied.append(
         AppliedPromotion(
             promotion.id,
             promotion.name,
-            wrap(state.extended, ctx.currency),
+            wrap(off, ctx.currency),
             wrap(_ZERO * ctx.quantum, ctx.currency),
             codes.PROMOTION_APPLIED,
             coupon,

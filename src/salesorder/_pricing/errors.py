@@ -82,13 +82,28 @@ class UnknownTaxCode(PricingError):
         super().__init__(params=params)
 
 
+MARKUP_OUT_OF_BOUNDS = define_code(
+    "price.markup.out_of_bounds",
+    en="Markup out of bounds: {reason}; a markup may lower a price to zero at most.",
+    zh="加价规则超出范围:{reason};加价最多只能把价格降到零。",
+)
+
+
 class InvalidPricing(PricingError):
-    """A price entry, promotion, coupon or policy built with values that make no sense."""
+    """A price entry, promotion, coupon or policy built with values that make no sense.
+
+    Args:
+        reason: What is wrong, in English (SKUs and ids only, never personal data).
+        code: A more precise code than ``price.invalid`` (e.g. ``price.markup.out_of_bounds``).
+        params: Further parameters of that code's message.
+    """
 
     default_code = PRICING_INVALID
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(params={"reason": reason})
+    def __init__(
+        self, reason: str, *, code: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(code, params={"reason": reason, **(params or {})})
 
 
 # -- flags: manual prices and discounts beyond policy (read by the approval policy) ---------------
@@ -104,6 +119,12 @@ FLAG_DISCOUNT_BEYOND_POLICY = define_code(
     "price.discount_beyond_policy",
     en="Line {line_id}: requested discount {percent}% exceeds the allowed {threshold}%.",
     zh="订单行 {line_id}:申请折扣 {percent}% 超过允许的 {threshold}%。",
+)
+
+FLAG_ORDER_DISCOUNT_BEYOND_POLICY = define_code(
+    "price.order_discount_beyond_policy",
+    en="The manual order discount of {amount} ({percent}%) exceeds the allowed {threshold}%.",
+    zh="整单手工折扣 {amount}({percent}%)超过允许的 {threshold}%。",
 )
 
 # -- promotion outcomes ---------------------------------------------------------------------------
@@ -133,6 +154,12 @@ PROMOTION_MIN_QUANTITY = define_code(
     en="Promotion {promotion_id} needs a quantity of {required}; eligible quantity is {actual}.",
     zh="促销 {promotion_id} 需购买数量达到 {required};适用数量为 {actual}。",
 )
+PROMOTION_MAX_QUANTITY = define_code(
+    "promotion.max_quantity",
+    en="Promotion {promotion_id} applies up to a quantity of {limit}; eligible quantity "
+    "is {actual}.",
+    zh="促销 {promotion_id} 仅适用于数量不超过 {limit};适用数量为 {actual}。",
+)
 PROMOTION_NO_BENEFIT = define_code(
     "promotion.no_benefit",
     en="Promotion {promotion_id} gives no discount on this order.",
@@ -148,6 +175,17 @@ PROMOTION_NOT_BEST = define_code(
     "promotion.not_best",
     en="Promotion {promotion_id} lost to {winner} in group {group} (only the best applies).",
     zh="促销 {promotion_id} 在互斥组 {group} 中不如 {winner} 优惠(只取最优)。",
+)
+PROMOTION_EXCLUDED_BY_PRIORITY = define_code(
+    "promotion.excluded_by_priority",
+    en="Promotion {promotion_id} cannot be combined with {winner}, which comes first by priority.",
+    zh="促销 {promotion_id} 不能与优先级更高的 {winner} 同时使用。",
+)
+PROMOTION_LOWER_PRIORITY = define_code(
+    "promotion.lower_priority",
+    en="Promotion {promotion_id} gave way to {winner} in group {group} (the first by "
+    "priority applies).",
+    zh="促销 {promotion_id} 在互斥组 {group} 中让位于优先级更高的 {winner}。",
 )
 PROMOTION_CAP_REACHED = define_code(
     "promotion.cap_reached",
@@ -214,6 +252,11 @@ COUPON_DUPLICATE = define_code(
 REASON_MANUAL = define_code(
     "discount.manual", en="manual discount {percent}%", zh="手工折扣 {percent}%"
 )
+REASON_MANUAL_ORDER = define_code(
+    "discount.manual_order",
+    en="manual order discount {amount} ({percent}%), allocated",
+    zh="整单手工折扣 {amount}({percent}%,分摊)",
+)
 REASON_LINE_PERCENT = define_code(
     "discount.line_percent", en="{percent}% off the line", zh="单品 {percent}% 折扣"
 )
@@ -242,4 +285,7 @@ REASON_BUNDLE = define_code(
     "discount.bundle", en="{quantity} for {price}", zh="{quantity} 件 {price}"
 )
 REASON_GIFT = define_code("discount.gift", en="free gift", zh="赠品")
+REASON_GIFT_AT_PRICE = define_code(
+    "discount.gift_at_price", en="gift at {price} each", zh="赠品按每件 {price} 计价"
+)
 REASON_CHARGE = define_code("discount.charge", en="off the {charge} charge", zh="{charge_zh}优惠")

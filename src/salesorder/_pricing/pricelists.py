@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from salesorder._pricing.errors import InvalidPricing
+from salesorder._pricing.errors import MARKUP_OUT_OF_BOUNDS, InvalidPricing
 from salesorder.money import Money, RoundingMode, minor_unit
 from salesorder.order import CustomerTier
 
@@ -57,18 +57,31 @@ class MarkupBase(enum.StrEnum):
     """The entry's ``unit_price`` (e.g. a channel list at list price plus 5 %)."""
 
 
+def _markup_percent(value: Decimal | int | str) -> Decimal:
+    number = _decimal(value)
+    # -100 % makes the price zero; anything lower would make it negative.
+    if not number.is_finite() or number < -_HUNDRED:
+        raise InvalidPricing(f"percent {value} is below -100", code=MARKUP_OUT_OF_BOUNDS)
+    return number
+
+
 @attrs.frozen
 class Markup:
     """A price derived from a base plus a margin: ``base * (1 + percent/100) + amount``.
 
+    A negative percent or amount lowers the price (a channel list at list price less
+    20 %), but never below zero: a percent under -100 is refused when the markup is
+    built, and a price that the amount would take below zero when the entry is built
+    (or :meth:`apply` is called), both with ``price.markup.out_of_bounds``.
+
     Attributes:
         base: Derive from the cost or from the list price.
-        percent: Margin in percent of the base (may be 0).
-        amount: Fixed margin added after the percentage (may be None).
+        percent: Margin in percent of the base (may be 0; at least -100).
+        amount: Fixed margin added after the percentage (may be None or negative).
     """
 
     base: MarkupBase = MarkupBase.COST
-    percent: Decimal = attrs.field(default=Decimal(0), converter=_decimal)
+    percent: Decimal = attrs.field(default=Decimal(0), converter=_markup_percent)
     amount: Money | None = None
 
     def apply(self, base: Money, *, rounding: RoundingMode = RoundingMode.HALF_UP) -> Money:
@@ -80,10 +93,18 @@ class Markup:
 
         Returns:
             The derived price.
+
+        Raises:
+            InvalidPricing: ``price.markup.out_of_bounds`` when the price would be negative.
         """
         result = base * (1 + self.percent / _HUNDRED)
         if self.amount is not None:
             result = result + self.amount
+        if result.amount < 0:
+            raise InvalidPricing(
+                f"the price from {base} would be {result.quantize(rounding)}",
+                code=MARKUP_OUT_OF_BOUNDS,
+            )
         return result.quantize(rounding)
 
 
@@ -127,6 +148,15 @@ class PriceEntry:
         for amount in (self.unit_price, self.cost):
             if amount is not None and amount.amount < 0:
                 raise InvalidPricing(f"entry for {self.sku} has a negative amount")
+        if self.markup is not None:
+            try:
+                self.price  # noqa: B018 (derived once here so a bad markup fails at construction)
+            except InvalidPricing as error:
+                raise InvalidPricing(
+                    f"entry for {self.sku}: {error.params['reason']}",
+                    code=MARKUP_OUT_OF_BOUNDS,
+                    params={"sku": self.sku},
+                ) from None
 
     @property
     def price(self) -> Money:

@@ -1,22 +1,22 @@
 """Promotions, coupons, charges and the stacking policy (pure data plus exact benefit math).
 
-A :class:`Promotion` has an id, a name, a validity window, a :class:`Target` (which lines),
-:class:`Conditions` (customer, minimum spend, minimum quantity), a ``priority`` (lower runs
+A ``Promotion`` has an id, a name, a validity window, a ``Target`` (which lines),
+``Conditions`` (customer, minimum spend, minimum quantity), a ``priority`` (lower runs
 first), a stacking rule (stackable or exclusive, optionally in a mutually exclusive ``group``)
 and one benefit:
 
 ============================  ===============================================================
 benefit                       effect
 ============================  ===============================================================
-:class:`LinePercentOff`       percent off each eligible line
-:class:`LineAmountOff`        fixed amount off per unit or per line of each eligible line
-:class:`OrderPercentOff`      percent off the eligible lines together, allocated over them
-:class:`OrderAmountOff`       fixed amount off the eligible lines, allocated over them
-:class:`ThresholdOff`         满减 tiers: spend 1000 get 100 off, spend 2000 get 250 off
-:class:`BuyGet`               buy N get M (cheapest units free, or a percent off them)
-:class:`BundlePrice`          fixed-price bundles: 3 for 100
-:class:`FreeGift`             a free gift line
-:class:`ChargeOff`            percent or amount off a shipping or handling charge
+``LinePercentOff``       percent off each eligible line
+``LineAmountOff``        fixed amount off per unit or per line of each eligible line
+``OrderPercentOff``      percent off the eligible lines together, allocated over them
+``OrderAmountOff``       fixed amount off the eligible lines, allocated over them
+``ThresholdOff``         满减 tiers: spend 1000 get 100 off, spend 2000 get 250 off
+``BuyGet``               buy N get M (cheapest units free, or a percent off them)
+``BundlePrice``          fixed-price bundles: 3 for 100
+``FreeGift``             a free gift line
+``ChargeOff``            percent or amount off a shipping or handling charge
 ============================  ===============================================================
 
 Invariants:
@@ -24,7 +24,7 @@ Invariants:
 * percentages are within 0..100, counts are positive, amounts are non-negative;
 * a benefit never asks for more than the amounts it works on (allocations are split in
   proportion to current line amounts, so no line can go below zero); whatever it cannot
-  use is reported by :func:`~salesorder.pricing.price` as unused, never silently dropped;
+  use is reported by ``price`` as unused, never silently dropped;
 * every computed amount is a whole number of minor units.
 """
 
@@ -45,23 +45,27 @@ from salesorder.money import Money
 from salesorder.order import CustomerTier
 
 __all__ = [
+    "Basis",
     "Benefit",
     "BundlePrice",
     "BuyGet",
     "Charge",
     "ChargeKind",
     "ChargeOff",
+    "Choice",
     "Conditions",
     "Coupon",
     "CouponRedemptions",
     "FreeGift",
     "LineAmountOff",
     "LinePercentOff",
+    "OnceScope",
     "OrderAmountOff",
     "OrderPercentOff",
     "Per",
     "Promotion",
     "RedemptionCounts",
+    "Remainder",
     "Stacking",
     "StackingPolicy",
     "Target",
@@ -71,6 +75,7 @@ __all__ = [
 
 _HUNDRED = Decimal(100)
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 def _percent(value: Decimal | int | str) -> Decimal:
@@ -151,11 +156,23 @@ class LinePercentOff:
 
     percent: Decimal = attrs.field(converter=_percent)
 
-    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`)."""
+    def compute(
+        self,
+        lines: list[LineState],
+        ctx: Context,
+        *,
+        once: bool,
+        basis: list[Decimal] | None = None,
+    ) -> Outcome:
+        """Amounts off each line (see ``Benefit``).
+
+        ``basis``: the amounts to take the percentage of, aligned with ``lines``
+        (default: what the lines still cost).
+        """
         factor = self.percent / _HUNDRED
         quantum, mode = ctx.quantum, ctx.mode
-        amounts = [(line.net * factor).quantize(quantum, rounding=mode) for line in lines]
+        bases = [line.net for line in lines] if basis is None else basis
+        amounts = [(amount * factor).quantize(quantum, rounding=mode) for amount in bases]
         if once:
             amounts = _only_best(amounts, lines)
         return (
@@ -187,7 +204,7 @@ class LineAmountOff:
     per: Per = Per.UNIT
 
     def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`)."""
+        """Amounts off each line (see ``Benefit``)."""
         off = self.amount.amount
         if self.per is Per.UNIT:
             quantum, mode = ctx.quantum, ctx.mode
@@ -214,7 +231,7 @@ def _allocated(
     usable = min(total, available)
     if not usable:
         return [_ZERO] * len(lines), total
-    return ctx.split(usable, weights), total
+    return ctx.allocate(usable, weights), total
 
 
 @attrs.frozen
@@ -227,9 +244,21 @@ class OrderPercentOff:
 
     percent: Decimal = attrs.field(converter=_percent)
 
-    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`)."""
-        total = ctx.q(sum((line.net for line in lines), _ZERO) * self.percent / _HUNDRED)
+    def compute(
+        self,
+        lines: list[LineState],
+        ctx: Context,
+        *,
+        once: bool,
+        basis: list[Decimal] | None = None,
+    ) -> Outcome:
+        """Amounts off each line (see ``Benefit``).
+
+        ``basis``: the amounts to take the percentage of (default: what the lines still
+        cost); the discount is allocated over what the lines still cost.
+        """
+        measured = sum((line.net for line in lines) if basis is None else basis, _ZERO)
+        total = ctx.q(measured * self.percent / _HUNDRED)
         amounts, requested = _allocated(total, lines, ctx)
         return amounts, requested, codes.REASON_ORDER_PERCENT, {"percent": str(self.percent)}
 
@@ -245,7 +274,7 @@ class OrderAmountOff:
     amount: Money = attrs.field(validator=_non_negative_money)
 
     def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`)."""
+        """Amounts off each line (see ``Benefit``)."""
         amounts, requested = _allocated(ctx.q(self.amount.amount), lines, ctx)
         return amounts, requested, codes.REASON_ORDER_AMOUNT, {"amount": str(self.amount)}
 
@@ -287,13 +316,23 @@ class ThresholdOff:
         """Tiers from ``(threshold, amount)`` pairs in ``currency``, e.g. ``(1000, 100)``."""
         return cls(tuple(ThresholdTier(Money(t, currency), Money(a, currency)) for t, a in pairs))
 
-    def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`).
+    def compute(
+        self,
+        lines: list[LineState],
+        ctx: Context,
+        *,
+        once: bool,
+        basis: list[Decimal] | None = None,
+    ) -> Outcome:
+        """Amounts off each line (see ``Benefit``).
+
+        ``basis``: the amounts the thresholds are measured on (default: what the lines
+        still cost); the discount is allocated over what the lines still cost.
 
         Raises:
             NotApplicable: when no tier is reached.
         """
-        spend = sum((line.net for line in lines), _ZERO)
+        spend = sum((line.net for line in lines) if basis is None else basis, _ZERO)
         reached = [tier for tier in self.tiers if tier.threshold.amount <= spend]
         if not reached:
             lowest = self.tiers[0].threshold
@@ -325,7 +364,7 @@ class BuyGet:
     percent: Decimal = attrs.field(default=_HUNDRED, converter=_percent)
 
     def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`).
+        """Amounts off each line (see ``Benefit``).
 
         Raises:
             NotApplicable: when there are fewer than ``buy + get`` units.
@@ -371,7 +410,7 @@ class BundlePrice:
     price: Money = attrs.field(validator=_non_negative_money)
 
     def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each line (see :class:`Benefit`).
+        """Amounts off each line (see ``Benefit``).
 
         Raises:
             NotApplicable: when there are fewer than ``quantity`` units.
@@ -402,21 +441,51 @@ class BundlePrice:
         return amounts, discount, codes.REASON_BUNDLE, params
 
 
+def _positive_quantity(value: Decimal | int | str | None) -> Decimal | None:
+    if value is None:
+        return None
+    number = _quantity(value)
+    if not number:
+        raise InvalidPricing("per_quantity must be positive")
+    return number
+
+
+def _optional_non_negative_money(
+    _instance: object, attribute: attrs.Attribute[Money | None], value: Money | None
+) -> None:
+    if value is not None and value.amount < 0:
+        raise InvalidPricing(f"{attribute.name} must not be negative")
+
+
 @attrs.frozen
 class FreeGift:
-    """A free gift line added to the order (priced at its list price, then 100 % off).
+    """A gift line added to the order (priced at its list price, then given away).
+
+    By default one fixed ``quantity`` is free. Two options, as ERPNext's product
+    discounts have them:
+
+    * ``per_quantity``: the gift grows with the quantity bought: ``quantity`` gifts for
+      every whole ``per_quantity`` units of the eligible lines (buy 10, get 1 free, 20
+      get 2 ...); fewer than ``per_quantity`` units give no gift
+      (``promotion.min_quantity``);
+    * ``price``: the gift is sold at this unit price instead of free (never more than
+      its list price): the discount is the list value less what the customer pays.
 
     Attributes:
         sku: The gift's SKU.
-        quantity: Gift quantity.
+        quantity: Gift quantity (per ``per_quantity`` units bought, when given).
         name: Name shown on the breakdown.
         tax_code: Tax code of the gift line (None: the policy default).
+        per_quantity: Eligible units bought per ``quantity`` gifts (None: a fixed gift).
+        price: Unit price the customer pays for the gift (None: free).
     """
 
     sku: str
     quantity: Decimal = attrs.field(default=Decimal(1), converter=_quantity)
     name: str = ""
     tax_code: str | None = None
+    per_quantity: Decimal | None = attrs.field(default=None, converter=_positive_quantity)
+    price: Money | None = attrs.field(default=None, validator=_optional_non_negative_money)
 
 
 @attrs.frozen
@@ -442,7 +511,7 @@ class ChargeOff:
             raise InvalidPricing("amount must not be negative")
 
     def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
-        """Amounts off each charge (see :class:`Benefit`)."""
+        """Amounts off each charge (see ``Benefit``)."""
         params = {
             "charge": str(self.kind),
             "charge_zh": "运费" if self.kind is ChargeKind.SHIPPING else "手续费",
@@ -515,6 +584,8 @@ class Conditions:
     Attributes:
         min_spend: Minimum current amount of the eligible lines.
         min_quantity: Minimum total quantity of the eligible lines.
+        max_quantity: Maximum total quantity of the eligible lines (ERPNext's "max qty"):
+            above it the promotion does not apply (``promotion.max_quantity``).
         customer_tiers: Only for these tiers (empty: any) — customer-tier discounts.
         customer_ids: Only for these customers (empty: any).
     """
@@ -523,8 +594,56 @@ class Conditions:
     min_quantity: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(_quantity)
     )
+    max_quantity: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_quantity)
+    )
     customer_tiers: frozenset[CustomerTier] = attrs.field(default=frozenset(), converter=frozenset)
     customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_strs)
+    #: Whether a spend or quantity condition is set (checked per promotion per run).
+    limits_amounts: bool = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        hash=False,
+        default=attrs.Factory(
+            lambda self: (
+                not (
+                    self.min_spend is None
+                    and self.min_quantity is None
+                    and self.max_quantity is None
+                )
+            ),
+            takes_self=True,
+        ),
+    )
+
+
+class Basis(enum.StrEnum):
+    """Which amounts a promotion measures or takes its percentage of."""
+
+    CURRENT = "current"
+    """What the lines still cost after the promotions before it (percentages compound)."""
+    UNDISCOUNTED = "undiscounted"
+    """The lines before any promotion (after manual line discounts): percentages add up
+    (ERPNext), thresholds ignore earlier promotions."""
+
+
+class OnceScope(enum.StrEnum):
+    """What ``once_per_order`` limits a line benefit to."""
+
+    LINE = "line"
+    """One whole line (the one the benefit gives most on), one group, one bundle."""
+    CHEAPEST_UNIT = "cheapest_unit"
+    """One unit of the cheapest eligible line (Saleor's "apply once per order")."""
+
+
+def _unit_cap(value: Decimal | int | str | None) -> Decimal | None:
+    if value is None:
+        return None
+    number = _quantity(value)
+    if not number:
+        raise InvalidPricing("max_units must be positive")
+    return number
 
 
 class Stacking(enum.StrEnum):
@@ -537,10 +656,27 @@ class Stacking(enum.StrEnum):
 
 
 def _amounts_of(benefit: object) -> list[Money]:
+    if isinstance(benefit, FreeGift):
+        return [] if benefit.price is None else [benefit.price]
     if isinstance(benefit, ThresholdOff):
         return [m for tier in benefit.tiers for m in (tier.threshold, tier.amount)]
     return [getattr(benefit, name) for name in ("amount", "price")
             if isinstance(getattr(benefit, name, None), Money)]  # fmt: skip
+
+
+def _reach_of(promotion: Promotion) -> Decimal | None:
+    reach = promotion.max_units
+    if promotion.once_per_order and promotion.once_scope is OnceScope.CHEAPEST_UNIT:
+        reach = _ONE if reach is None else min(reach, _ONE)
+    return reach
+
+
+def _reads_undiscounted(promotion: Promotion) -> bool:
+    if isinstance(promotion.benefit, ThresholdOff):
+        return promotion.spend_on is Basis.UNDISCOUNTED
+    return promotion.percent_on is Basis.UNDISCOUNTED and isinstance(
+        promotion.benefit, LinePercentOff | OrderPercentOff
+    )
 
 
 @attrs.frozen
@@ -559,7 +695,18 @@ class Promotion:
         stacking: Stackable or exclusive.
         group: Mutually exclusive group: of the promotions sharing a group, only the one
             best for the customer applies.
-        once_per_order: Apply the benefit once only (one line, one group, one bundle).
+        once_per_order: Apply the benefit once only: one line, one group, one bundle
+            (``once_scope`` LINE), or one unit of the cheapest eligible line
+            (``once_scope`` CHEAPEST_UNIT).
+        once_scope: What ``once_per_order`` means (see ``OnceScope``).
+        percent_on: What a ``LinePercentOff`` or ``OrderPercentOff`` takes its percentage
+            of: the current amounts (compounding, the default) or the undiscounted ones
+            (percentages of several promotions add up, as ERPNext's).
+        spend_on: What ``conditions.min_spend`` and ``ThresholdOff`` tiers are measured
+            on: the current amounts (the default) or the undiscounted ones.
+        max_units: The most units the benefit reaches, cheapest units first (django-oscar's
+            "max affected items"): the benefit is computed as if the eligible lines held
+            only those units. None: every eligible unit.
     """
 
     id: str
@@ -573,7 +720,30 @@ class Promotion:
     stacking: Stacking = Stacking.STACKABLE
     group: str | None = None
     once_per_order: bool = False
+    once_scope: OnceScope = OnceScope.LINE
+    max_units: Decimal | None = attrs.field(default=None, converter=_unit_cap)
+    percent_on: Basis = Basis.CURRENT
+    spend_on: Basis = Basis.CURRENT
     _currencies: frozenset[str] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    #: The most units the benefit reaches: ``max_units``, or 1 for the cheapest unit.
+    reach: Decimal | None = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        hash=False,
+        default=attrs.Factory(_reach_of, takes_self=True),
+    )
+    #: True when no option changes how the benefit is computed (no reach, no undiscounted
+    #: basis): ``price`` then takes its shortest path.
+    simple: bool = attrs.field(
+        init=False,
+        repr=False,
+        eq=False,
+        hash=False,
+        default=attrs.Factory(
+            lambda self: self.reach is None and not _reads_undiscounted(self), takes_self=True
+        ),
+    )
 
     def is_valid_at(self, at: datetime) -> bool:
         """Whether ``at`` is in the validity window."""
@@ -592,6 +762,16 @@ class Promotion:
         if self.conditions.min_spend is not None:
             amounts.append(self.conditions.min_spend)
         object.__setattr__(self, "_currencies", frozenset(m.currency for m in amounts))
+
+    @property
+    def undiscounted_basis(self) -> bool:
+        """Whether the benefit reads undiscounted amounts (``percent_on``, ``spend_on``)."""
+        return _reads_undiscounted(self)
+
+    @property
+    def once_per_line(self) -> bool:
+        """Whether the benefit is limited to one line, group or bundle."""
+        return self.once_per_order and self.once_scope is OnceScope.LINE
 
 
 def _coupon_code(code: str) -> str:
@@ -638,7 +818,7 @@ class CouponRedemptions(Protocol):
 
 @attrs.frozen
 class RedemptionCounts:
-    """A fixed, in-memory :class:`CouponRedemptions` (tests, examples, batch pricing).
+    """A fixed, in-memory ``CouponRedemptions`` (tests, examples, batch pricing).
 
     Attributes:
         totals: Redemptions per code.
@@ -679,17 +859,41 @@ class Charge:
         return self.charge_id or str(self.kind)
 
 
+class Choice(enum.StrEnum):
+    """How one promotion is chosen among promotions that cannot combine."""
+
+    BEST_FOR_CUSTOMER = "best_for_customer"
+    """The largest benefit for the customer wins (the default; Saleor, django-oscar)."""
+    PRIORITY = "priority"
+    """The lowest ``priority`` wins, then the smallest id, whatever it gives (ERPNext)."""
+
+
+class Remainder(enum.StrEnum):
+    """Where the odd minor units of an order-level discount split over lines go."""
+
+    LARGEST_REMAINDER = "largest_remainder"
+    """To the lines with the largest fractional shares (the default; exact and fair)."""
+    LAST_LINE = "last_line"
+    """Every line but the last gets its share rounded down; the last line (in line-id
+    order) takes the rest (django-oscar)."""
+
+
 @attrs.frozen
 class StackingPolicy:
-    """Limits on what promotions may give together.
+    """How promotions combine: caps, the choice among rivals, where remainders go.
 
     Attributes:
         max_discount: Cap on the total promotion discount (manual discounts and gifts
             are not counted).
         max_discount_percent: Cap as a percentage of the subtotal plus charges.
+        choice: How the winner is chosen within a ``group`` and between exclusive
+            promotions and the stack.
+        remainder: Where the odd minor units of an order-level discount go.
     """
 
     max_discount: Money | None = None
     max_discount_percent: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(_percent)
     )
+    choice: Choice = Choice.BEST_FOR_CUSTOMER
+    remainder: Remainder = Remainder.LARGEST_REMAINDER

@@ -10,7 +10,9 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import decimal
+import enum
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
@@ -18,8 +20,12 @@ from typing import Final
 import attrs
 
 from salesorder._pricing.errors import InvalidPricing, UnknownTaxCode
+from salesorder.order import CustomerTier, Order, OrderType
 
-__all__ = ["CHINA_VAT_RATES", "TaxPolicy"]
+#: Division context for rebasing factors; local, so a caller's context cannot change them.
+_DIVIDE: Final = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
+
+__all__ = ["CHINA_VAT_RATES", "Rebase", "TaxMapping", "TaxPolicy"]
 
 #: China VAT rates (增值税): 13 % goods, 9 % transport/agri, 6 % services, 0 % exports.
 CHINA_VAT_RATES: Final[Mapping[str, Decimal]] = MappingProxyType(
@@ -44,6 +50,69 @@ def _rates(value: Mapping[str, Decimal | int | str]) -> Mapping[str, Decimal]:
     return MappingProxyType(rates)
 
 
+class Rebase(enum.StrEnum):
+    """What a tax-included price becomes when a mapping changes its tax (Odoo's two ways)."""
+
+    KEEP_NET = "keep_net"
+    """The price less its original tax stays; the mapped tax is added to it (Odoo's
+    default: an export mapped to 0 % pays the net price)."""
+    KEEP_GROSS = "keep_gross"
+    """The customer pays the tax-included price as listed; the mapped tax is taken out
+    of it (a B2C price that must not move)."""
+
+
+def _codes(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class TaxMapping:
+    """A fiscal position (Odoo): tax codes replaced for some orders.
+
+    A mapping applies to an order when every criterion it sets matches (an empty
+    criterion matches every order); the first mapping of the policy that applies is
+    used. The country is the shipping address's, else the billing address's, else the
+    customer's address's.
+
+    Attributes:
+        name: A name for people, e.g. ``export``.
+        codes: Tax code replaced -> tax code used (``{"VAT13": "VAT0"}``); codes not
+            listed stay as they are. Keys are the codes after the policy default.
+        customer_ids: Only for these customers (e.g. tax-exempt ones).
+        customer_tiers: Only for customers of these tiers.
+        countries: Only for orders going to these countries (ISO 3166-1 alpha-2).
+        order_types: Only for these order types.
+        rebase: What a tax-included price becomes when its tax changes.
+    """
+
+    name: str
+    codes: Mapping[str, str] = attrs.field(converter=_codes, hash=False)
+    customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    customer_tiers: frozenset[CustomerTier] = attrs.field(default=frozenset(), converter=frozenset)
+    countries: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    order_types: frozenset[OrderType] = attrs.field(default=frozenset(), converter=frozenset)
+    rebase: Rebase = Rebase.KEEP_NET
+
+    def applies_to(self, order: Order) -> bool:
+        """Whether the mapping applies to ``order`` (every criterion set matches)."""
+        customer = order.customer
+        if self.customer_ids and customer.id not in self.customer_ids:
+            return False
+        if self.customer_tiers and customer.tier not in self.customer_tiers:
+            return False
+        if self.order_types and order.order_type not in self.order_types:
+            return False
+        if self.countries:
+            address = order.shipping_address or order.billing_address or customer.address
+            if address is None or address.country not in self.countries:
+                return False
+        return True
+
+
+def _mappings(value: Iterable[TaxMapping]) -> tuple[TaxMapping, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class TaxPolicy:
     """How lines and charges are taxed.
@@ -53,6 +122,8 @@ class TaxPolicy:
         default_code: Code used for lines and charges without a tax code.
         prices_include_tax: Whether list, manual and charge prices are gross (含税价)
             rather than net (不含税价).
+        mappings: Fiscal positions: the first that applies to an order replaces its
+            tax codes (lines, gifts and charges).
     """
 
     rates: Mapping[str, Decimal] = attrs.field(
@@ -60,10 +131,22 @@ class TaxPolicy:
     )
     default_code: str = "VAT13"
     prices_include_tax: bool = False
+    mappings: tuple[TaxMapping, ...] = attrs.field(default=(), converter=_mappings)
 
     def __attrs_post_init__(self) -> None:
         if self.default_code not in self.rates:
             raise UnknownTaxCode(self.default_code)
+        for mapping in self.mappings:
+            for code in mapping.codes.values():
+                if code not in self.rates:
+                    raise UnknownTaxCode(code)
+
+    def mapping_for(self, order: Order) -> TaxMapping | None:
+        """The first mapping that applies to ``order``, or None."""
+        for mapping in self.mappings:
+            if mapping.applies_to(order):
+                return mapping
+        return None
 
     @classmethod
     def china_vat(
@@ -80,12 +163,19 @@ class TaxPolicy:
         """
         return cls(default_code=default_code, prices_include_tax=prices_include_tax)
 
-    def resolve(self, tax_code: str | None, *, line_id: str | None = None) -> tuple[str, Decimal]:
+    def resolve(
+        self,
+        tax_code: str | None,
+        *,
+        line_id: str | None = None,
+        mapping: TaxMapping | None = None,
+    ) -> tuple[str, Decimal]:
         """The effective code and rate for ``tax_code`` (None means the default).
 
         Args:
             tax_code: The line's or charge's code.
             line_id: Named in the error when the code is unknown.
+            mapping: The order's fiscal position, if any: it replaces the code.
 
         Returns:
             ``(code, rate)``.
@@ -97,4 +187,26 @@ class TaxPolicy:
         rate = self.rates.get(code)
         if rate is None:
             raise UnknownTaxCode(code, line_id=line_id)
+        if mapping is not None:
+            mapped = mapping.codes.get(code)
+            if mapped is not None:
+                return mapped, self.rates[mapped]
         return code, rate
+
+    def rebase_factor(self, tax_code: str | None, mapping: TaxMapping | None) -> Decimal | None:
+        """What a tax-included price of ``tax_code`` is multiplied by under ``mapping``.
+
+        ``(1 + mapped rate) / (1 + original rate)`` when prices include tax, the mapping
+        replaces the code with another rate and its ``rebase`` keeps the net; otherwise
+        None (the price stays).
+        """
+        if mapping is None or not self.prices_include_tax or mapping.rebase is Rebase.KEEP_GROSS:
+            return None
+        code = self.default_code if tax_code is None else tax_code
+        mapped = mapping.codes.get(code)
+        if mapped is None or code not in self.rates:
+            return None
+        before, after = self.rates[code], self.rates[mapped]
+        if before == after:
+            return None
+        return _DIVIDE.divide(1 + after, 1 + before)

@@ -32,6 +32,7 @@ from salesorder.schema import (
     InvoiceDraft,
     Limits,
     LineDraft,
+    OrderDiscountDraft,
     OrderDraft,
     PaymentTermsDraft,
     to_order,
@@ -213,8 +214,8 @@ _DEFAULT_CONTEXT: Final = ValidationContext()
 _DROP: Final = bytes(byte for byte in range(256) if byte not in b'"[]{}')
 _STEP: Final = tuple(1 if byte in b"[{" else -1 if byte in b"]}" else 0 for byte in range(256))
 #: Objects a valid order has besides its lines: the order, customer, contact, three
-#: addresses, invoice and payment terms.
-_FIXED_OBJECTS: Final = 8
+#: addresses, invoice, payment terms and order discount.
+_FIXED_OBJECTS: Final = 9
 # Every byte but quotes and colons: what is left shows the members of the objects.
 _DROP_BUT_MEMBERS: Final = bytes(byte for byte in range(256) if byte not in b'":')
 # The most members any object of a valid payload has: the widest draft model.
@@ -228,6 +229,7 @@ _MEMBERS_PER_OBJECT: Final = max(
         InvoiceDraft,
         PaymentTermsDraft,
         LineDraft,
+        OrderDiscountDraft,
     )
 )
 _CHUNK: Final = 4096

@@ -183,6 +183,10 @@ class ValidationContext:
         credit_policy: What exceeding the credit limit means.
         availability: ``sku -> available quantity | None``.
         stock_policy: What a stock shortfall means.
+        owed: ``order -> grand total | None``: what the customer will owe for the order
+            (after discounts, promotions and tax, charges included). When given, the
+            credit rule checks it; without it (or when it returns None) the rule falls
+            back to unit price x quantity.
         list_price: ``(order, line) -> price-list unit price | None``; when given, a line
             with neither a manual price nor a list price is an error (``price.missing``).
         price_floor: ``(order, line) -> floor unit price | None``; a unit price under it
@@ -197,6 +201,7 @@ class ValidationContext:
     credit_policy: CreditPolicy = CreditPolicy.REQUIRE_APPROVAL
     availability: Callable[[str], Decimal | None] | None = None
     stock_policy: StockPolicy = StockPolicy.WARN_BACKORDER
+    owed: Callable[[Order], Money | None] | None = None
     list_price: Callable[[Order, OrderLine], Money | None] | None = None
     price_floor: Callable[[Order, OrderLine], Money | None] | None = None
     piece_units: frozenset[str] = attrs.field(default=DEFAULT_PIECE_UNITS, converter=frozenset)
@@ -613,10 +618,7 @@ def _credit(order: Order, context: ValidationContext) -> Iterator[Issue]:
             currency=currency,
         )
         return
-    value = Money.zero(currency)
-    for index, price in _unit_prices(order, context):
-        if price is not None and price.currency == currency:
-            value = value + price * order.lines[index].quantity
+    value = _order_value(order, context)
     if status.exposure + value > status.limit:
         severity = (
             Severity.ERROR if context.credit_policy is CreditPolicy.REJECT else Severity.APPROVAL
@@ -630,6 +632,20 @@ def _credit(order: Order, context: ValidationContext) -> Iterator[Issue]:
             limit=str(status.limit.amount),
             currency=currency,
         )
+
+
+def _order_value(order: Order, context: ValidationContext) -> Money:
+    # The grand total the customer will owe when the host can price the order; else the
+    # best figure the rules can see alone (it leaves out discounts, tax and charges).
+    currency = order.currency
+    owed = None if context.owed is None else context.owed(order)
+    if owed is not None and owed.currency == currency:
+        return owed
+    value = Money.zero(currency)
+    for index, price in _unit_prices(order, context):
+        if price is not None and price.currency == currency:
+            value = value + price * order.lines[index].quantity
+    return value
 
 
 @rule("stock", description="Stock covers every SKU (else backorder warning or error).")

@@ -280,19 +280,26 @@ class MemoryCouponLedger:
     def __init__(self, *, lock: threading.RLock | None = None) -> None:
         self._lock = lock or threading.RLock()
         self._redemptions: list[tuple[str, str, str]] = []
-        self._mark: int | None = None
+        # Releases are appended too (orders whose redemptions no longer count), so that
+        # a rollback undoes them the same way: by cutting both lists back to the mark.
+        self._released: list[str] = []
+        self._mark: tuple[int, int] | None = None
+
+    def _live(self) -> list[tuple[str, str, str]]:
+        released = set(self._released)
+        return [entry for entry in self._redemptions if entry[2] not in released]
 
     def count(self, code: str) -> int:
-        """Redemptions of ``code``."""
+        """Redemptions of ``code`` (released ones not counted)."""
         with self._lock:
-            return sum(1 for redeemed, _, _ in self._redemptions if redeemed == code)
+            return sum(1 for redeemed, _, _ in self._live() if redeemed == code)
 
     def count_for_customer(self, code: str, customer_id: str) -> int:
-        """Redemptions of ``code`` by ``customer_id``."""
+        """Redemptions of ``code`` by ``customer_id`` (released ones not counted)."""
         with self._lock:
             return sum(
                 1
-                for redeemed, customer, _ in self._redemptions
+                for redeemed, customer, _ in self._live()
                 if redeemed == code and customer == customer_id
             )
 
@@ -301,19 +308,26 @@ class MemoryCouponLedger:
         with self._lock:
             self._redemptions.append((code, customer_id, order_id))
 
-    def begin(self) -> None:
-        """Start recording so that :meth:`rollback` can undo redemptions."""
+    def release(self, order_id: str) -> None:
+        """Forget every redemption by ``order_id``."""
         with self._lock:
-            self._mark = len(self._redemptions)
+            self._released.append(order_id)
+
+    def begin(self) -> None:
+        """Start recording so that :meth:`rollback` can undo redemptions and releases."""
+        with self._lock:
+            self._mark = (len(self._redemptions), len(self._released))
 
     def end(self) -> None:
-        """Keep the redemptions made since :meth:`begin`."""
+        """Keep the redemptions and releases made since :meth:`begin`."""
         with self._lock:
             self._mark = None
 
     def rollback(self) -> None:
-        """Forget redemptions made since :meth:`begin`."""
+        """Forget redemptions and releases made since :meth:`begin`."""
         with self._lock:
             if self._mark is not None:
-                del self._redemptions[self._mark :]
+                redeemed, released = self._mark
+                del self._redemptions[redeemed:]
+                del self._released[released:]
             self._mark = None

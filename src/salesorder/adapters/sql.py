@@ -28,6 +28,7 @@ and :func:`render_in_migrations` as ``render_item`` (see ``docs/sql.md``).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -206,8 +207,21 @@ class SqlCouponLedger:
         self._connection = connection
         self._tenant = tenant_id
 
+    def _hold(self, code: str) -> None:
+        # PostgreSQL: count and redeem a code one unit of work at a time (the lock is
+        # released at commit or rollback). Callers count codes in sorted order, so two
+        # units of work never wait on each other's codes crosswise. SQLite needs nothing:
+        # its transactions begin IMMEDIATE, one writer at a time.
+        if self._connection.dialect.name != "postgresql":
+            return
+        key = hashlib.blake2b(f"{self._tenant}\x1f{code}".encode(), digest_size=8).digest()
+        self._connection.execute(
+            sa.select(sa.func.pg_advisory_xact_lock(int.from_bytes(key, "big", signed=True)))
+        )
+
     def count(self, code: str) -> int:
-        """Committed and pending redemptions of ``code``."""
+        """Committed and pending redemptions of ``code`` (on PostgreSQL, locks the code)."""
+        self._hold(code)
         return int(
             self._connection.execute(
                 sa.select(sa.func.count())
@@ -217,7 +231,8 @@ class SqlCouponLedger:
         )
 
     def count_for_customer(self, code: str, customer_id: str) -> int:
-        """Redemptions of ``code`` by ``customer_id``."""
+        """Redemptions of ``code`` by ``customer_id`` (on PostgreSQL, locks the code)."""
+        self._hold(code)
         return int(
             self._connection.execute(
                 sa.select(sa.func.count())
@@ -242,6 +257,14 @@ class SqlCouponLedger:
         self._connection.execute(
             coupons_table.insert().values(
                 tenant_id=self._tenant, code=code, customer_id=customer_id, order_id=order_id
+            )
+        )
+
+    def release(self, order_id: str) -> None:
+        """Forget every redemption by ``order_id``."""
+        self._connection.execute(
+            coupons_table.delete().where(
+                coupons_table.c.tenant_id == self._tenant, coupons_table.c.order_id == order_id
             )
         )
 

@@ -15,26 +15,33 @@ from hypothesis import strategies as st
 
 from salesorder._pricing.tax import CHINA_VAT_RATES
 from salesorder.money import Money, RoundingMode, RoundingPolicy, RoundingScope, minor_unit
-from salesorder.order import Customer, CustomerTier, Order, OrderLine
+from salesorder.order import Customer, CustomerTier, Order, OrderDiscount, OrderLine
 from salesorder.pricing import (
+    Basis,
     Benefit,
     BundlePrice,
     BuyGet,
     Charge,
     ChargeKind,
     ChargeOff,
+    Choice,
     Conditions,
     FreeGift,
     LineAmountOff,
     LinePercentOff,
+    OnceScope,
     OrderAmountOff,
     OrderPercentOff,
     Per,
     PriceEntry,
     PriceList,
     Promotion,
+    Rebase,
+    Remainder,
     Stacking,
+    StackingPolicy,
     Target,
+    TaxMapping,
     TaxPolicy,
     ThresholdOff,
     ThresholdTier,
@@ -123,10 +130,28 @@ def price_lists(
 
 @st.composite
 def tax_policies(draw: st.DrawFn) -> TaxPolicy:
-    """China VAT policies with a drawn default code and price basis."""
+    """China VAT policies with a drawn default code, price basis and tax mapping.
+
+    The mapping (when drawn) applies to VIP customers and replaces 13 % by 6 % or 0 %,
+    re-basing tax-included prices either way.
+    """
+    codes = sorted(CHINA_VAT_RATES)
+    mappings = draw(
+        st.lists(
+            st.builds(
+                TaxMapping,
+                name=st.just("vip"),
+                codes=st.sampled_from(["VAT6", "VAT0"]).map(lambda code: {"VAT13": code}),
+                customer_tiers=st.just(frozenset({CustomerTier.VIP})),
+                rebase=st.sampled_from(Rebase),
+            ),
+            max_size=1,
+        )
+    )
     return TaxPolicy(
-        default_code=draw(st.sampled_from(sorted(CHINA_VAT_RATES))),
+        default_code=draw(st.sampled_from(codes)),
         prices_include_tax=draw(st.booleans()),
+        mappings=tuple(mappings),
     )
 
 
@@ -154,7 +179,12 @@ def _benefit(draw: st.DrawFn, currency: str, skus: tuple[str, ...]) -> Benefit:
         ),
         BuyGet(draw(st.integers(1, 3)), draw(st.integers(1, 2)), draw(_percent())),
         BundlePrice(draw(st.integers(2, 4)), money(high=1000)),
-        FreeGift(draw(st.sampled_from(skus)), Decimal(draw(st.integers(1, 3)))),
+        FreeGift(
+            draw(st.sampled_from(skus)),
+            Decimal(draw(st.integers(1, 3))),
+            per_quantity=draw(st.none() | st.integers(1, 5)),
+            price=money(high=20) if draw(st.booleans()) else None,
+        ),
         ChargeOff(ChargeKind.SHIPPING, percent=draw(_percent())),
         ChargeOff(ChargeKind.HANDLING, amount=money(high=30)),
     ]  # fmt: skip
@@ -186,6 +216,7 @@ def promotions(
     conditions = Conditions(
         min_spend=draw(st.none() | _amount(currency, high=2000).map(lambda a: Money(a, currency))),
         min_quantity=draw(st.none() | st.integers(1, 5).map(Decimal)),
+        max_quantity=draw(st.none() | st.integers(5, 40).map(Decimal)),
         customer_tiers=draw(st.sampled_from([frozenset(), frozenset({CustomerTier.VIP})])),
     )
     valid_from, valid_until = draw(_window())
@@ -201,6 +232,10 @@ def promotions(
         stacking=draw(st.sampled_from(Stacking)),
         group=draw(st.none() | st.sampled_from(["g1", "g2"])),
         once_per_order=draw(st.booleans()),
+        once_scope=draw(st.sampled_from(OnceScope)),
+        max_units=draw(st.none() | st.integers(1, 6)),
+        percent_on=draw(st.sampled_from(Basis)),
+        spend_on=draw(st.sampled_from(Basis)),
     )
 
 
@@ -246,7 +281,18 @@ def priceable_orders(
     customer = Customer(
         id=draw(st.sampled_from(["C-1", "C-2"])), name="-", tier=draw(st.sampled_from(CustomerTier))
     )
-    return Order(id="order", customer=customer, currency=currency, lines=tuple(lines))
+    discount = draw(
+        st.none()
+        | _percent().map(lambda p: OrderDiscount(percent=p))
+        | _amount(currency, high=500).map(lambda a: OrderDiscount(amount=Money(a, currency)))
+    )
+    return Order(
+        id="order",
+        customer=customer,
+        currency=currency,
+        lines=tuple(lines),
+        order_discount=discount,
+    )
 
 
 @st.composite
@@ -268,6 +314,7 @@ class PricingInput:
         rounding: The rounding policy.
         charges: Shipping and handling charges.
         at: The pricing instant (:data:`PRICING_AT`).
+        stacking: The stacking policy (caps none; any choice and remainder placement).
     """
 
     order: Order
@@ -277,10 +324,12 @@ class PricingInput:
     rounding: RoundingPolicy
     charges: tuple[Charge, ...]
     at: datetime = PRICING_AT
+    stacking: StackingPolicy = attrs.field(factory=StackingPolicy)
 
     def price_kwargs(self) -> dict[str, object]:
         """Keyword arguments for ``price(self.order, **kwargs)``."""
         return {
+            "stacking": self.stacking,
             "price_list": self.price_list,
             "promotions": self.promotions,
             "tax": self.tax,
@@ -308,4 +357,7 @@ def pricing_inputs(draw: st.DrawFn, *, max_promotions: int = 5) -> PricingInput:
         tax=tax,
         rounding=draw(rounding_policies()),
         charges=draw(charges(currency=currency)),
+        stacking=StackingPolicy(
+            choice=draw(st.sampled_from(Choice)), remainder=draw(st.sampled_from(Remainder))
+        ),
     )

@@ -157,6 +157,24 @@ class UnitOfWorkContract:
             uow.coupons.redeem("WELCOME", customer_id="C-001", order_id="o-1")
         assert self._redeemed(opens, "WELCOME") == 0
 
+    def test_a_release_forgets_an_orders_redemptions_and_rolls_back(
+        self, opens: UnitOfWorkFactory
+    ) -> None:
+        with opens() as uow:
+            uow.coupons.redeem("WELCOME", customer_id="C-001", order_id="o-1")
+            uow.coupons.redeem("WELCOME", customer_id="C-002", order_id="o-2")
+            uow.commit()
+        with opens() as uow:
+            uow.coupons.release("o-1")
+            assert uow.coupons.count("WELCOME") == 1
+        assert self._redeemed(opens, "WELCOME") == 2
+        with opens() as uow:
+            uow.coupons.release("o-1")
+            uow.commit()
+        with opens() as uow:
+            assert uow.coupons.count("WELCOME") == 1
+            assert uow.coupons.count_for_customer("WELCOME", "C-001") == 0
+
     def test_leaving_without_commit_rolls_back_idempotency_keys(
         self, opens: UnitOfWorkFactory
     ) -> None:
