@@ -65,6 +65,20 @@ def _codes(value: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(value))
 
 
+# Named converters: mypy reads a constructor's parameter types from them (frozenset
+# itself, being generic, would make them unusable).
+def _texts(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
+def _tiers(values: Iterable[CustomerTier]) -> frozenset[CustomerTier]:
+    return frozenset(values)
+
+
+def _types(values: Iterable[OrderType]) -> frozenset[OrderType]:
+    return frozenset(values)
+
+
 @attrs.frozen
 class TaxMapping:
     """A fiscal position (Odoo): tax codes replaced for some orders.
@@ -87,10 +101,10 @@ class TaxMapping:
 
     name: str
     codes: Mapping[str, str] = attrs.field(converter=_codes, hash=False)
-    customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    customer_tiers: frozenset[CustomerTier] = attrs.field(default=frozenset(), converter=frozenset)
-    countries: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    order_types: frozenset[OrderType] = attrs.field(default=frozenset(), converter=frozenset)
+    customer_ids: frozenset[str] = attrs.field(default=frozenset(), converter=_texts)
+    customer_tiers: frozenset[CustomerTier] = attrs.field(default=frozenset(), converter=_tiers)
+    countries: frozenset[str] = attrs.field(default=frozenset(), converter=_texts)
+    order_types: frozenset[OrderType] = attrs.field(default=frozenset(), converter=_types)
     rebase: Rebase = Rebase.KEEP_NET
 
     def applies_to(self, order: Order) -> bool:
