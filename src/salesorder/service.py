@@ -30,6 +30,7 @@ from typing import Any
 
 import attrs
 
+from salesorder import _arguments as arguments
 from salesorder import lifecycle
 from salesorder.documents import Seller, render_html, render_text
 from salesorder.errors import NotFound, ValidationFailed
@@ -158,6 +159,7 @@ class OrderService:
 
     def price_order(self, order: Order, *, coupons: Iterable[str] = ()) -> PriceBreakdown:
         """Price ``order`` at its entry time with the service's price list and promotions."""
+        arguments.instance_of(order, Order, argument="order")
         return price(
             order,
             price_list=self._price_list,
@@ -214,6 +216,7 @@ class OrderService:
             ValidationFailed: with the report, when the payload has errors.
             salesorder.pricing.MissingPrice: a line has no price.
         """
+        _check_caller(actor, idempotency_key)
         now = self.clock.now()
         if idempotency_key is not None and (first := self._known_order(f"enter:{idempotency_key}")):
             return first
@@ -260,6 +263,8 @@ class OrderService:
         Raises:
             ValidationFailed: when the payload has errors.
         """
+        _check_caller(actor, idempotency_key)
+        arguments.instance_of(valid_for, timedelta, argument="valid_for")
         now = self.clock.now()
         if idempotency_key is not None:
             with self._uow() as uow:
@@ -306,6 +311,8 @@ class OrderService:
         Raises:
             RuleViolation: ``quote.expired`` or ``quote.not_open``.
         """
+        arguments.storable_text(quote_id, argument="quote_id")
+        _check_caller(actor, idempotency_key)
         now = self.clock.now()
         number = self._numbering.next_number(at=now)
         with self._uow() as uow:
@@ -335,6 +342,7 @@ class OrderService:
         order_id: str,
         command: Callable[[Order, ServiceUnitOfWork, datetime], TransitionResult],
     ) -> TransitionResult:
+        arguments.storable_text(order_id, argument="order_id")
         now = self.clock.now()
         with self._uow() as uow:
             order = uow.orders.get(order_id)
@@ -412,7 +420,7 @@ class OrderService:
         return self._run(
             order_id,
             lambda order, _uow, now: lifecycle.reject(
-                order, reasons=tuple(reasons), actor=actor, at=now, idempotency_key=idempotency_key
+                order, reasons=reasons, actor=actor, at=now, idempotency_key=idempotency_key
             ),
         )
 
@@ -648,6 +656,7 @@ class OrderService:
         self, order_id: str, changes: Sequence[lifecycle.Change]
     ) -> lifecycle.AmendmentPreview:
         """What an amendment would do: new totals, stock delta, amount due or refundable."""
+        arguments.storable_text(order_id, argument="order_id")
         with self._uow() as uow:
             order = uow.orders.get(order_id)
         return lifecycle.preview_amendment(order, changes, pricing=self.price_order)
@@ -701,7 +710,7 @@ class OrderService:
             order_id,
             lambda order, _uow, now: lifecycle.request_return(
                 order,
-                kind=ReturnKind(kind),
+                kind=arguments.choice(kind, ReturnKind, argument="kind"),
                 lines=quantities,
                 reason=reason,
                 actor=actor,
@@ -738,7 +747,9 @@ class OrderService:
                 lambda order, _backordered: lifecycle.receive_return(
                     order,
                     return_id=return_id,
-                    disposition=StockDisposition(disposition),
+                    disposition=arguments.choice(
+                        disposition, StockDisposition, argument="disposition"
+                    ),
                     actor=actor,
                     at=now,
                     breakdown=_charged_lines(order),
@@ -756,6 +767,7 @@ class OrderService:
         Raises:
             NotFound: if there is no such order.
         """
+        arguments.storable_text(order_id, argument="order_id")
         with self._uow() as uow:
             return uow.orders.get(order_id)
 
@@ -765,6 +777,7 @@ class OrderService:
         Raises:
             NotFound: if there is no such order.
         """
+        arguments.storable_text(number, argument="number")
         with self._uow() as uow:
             order = uow.orders.find_by_number(number)
         if order is None:
@@ -780,6 +793,10 @@ class OrderService:
         created_to: datetime | None = None,
     ) -> Sequence[Order]:
         """Orders by customer, status and creation time, oldest first."""
+        arguments.optional_texts(customer_id=customer_id, status=status)
+        for moment in (created_from, created_to):
+            if moment is not None:
+                arguments.instance_of(moment, datetime, argument="created_from / created_to")
         with self._uow() as uow:
             return uow.orders.find(
                 customer_id=customer_id,
@@ -795,6 +812,8 @@ class OrderService:
 
     def overdue(self, *, now: datetime | None = None) -> list[tuple[Order, Breach]]:
         """Every open order past one of its SLA deadlines, with the breach."""
+        if now is not None:
+            arguments.instance_of(now, datetime, argument="now")
         moment = now or self.clock.now()
         found: list[tuple[Order, Breach]] = []
         for order in self.find():
@@ -849,8 +868,17 @@ def _check_settings(name: str, value: object, expected: type[object]) -> None:
         raise InvalidSettings(name, f"expected {expected.__name__}, got {type(value).__name__}")
 
 
+def _check_caller(actor: object, idempotency_key: object) -> None:
+    # What a creating command stores before the lifecycle sees it (the lifecycle
+    # commands check their own arguments).
+    arguments.storable_text(actor, argument="actor")
+    if idempotency_key is not None:
+        arguments.storable_text(idempotency_key, argument="idempotency_key")
+
+
 def _quantities(lines: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:
-    return {line_id: to_decimal(q, what="quantity") for line_id, q in lines.items()}
+    quantities = arguments.mapping(lines, argument="lines")
+    return {line_id: to_decimal(q, what="quantity") for line_id, q in quantities.items()}
 
 
 def _charged_lines(order: Order) -> _ChargedLines:

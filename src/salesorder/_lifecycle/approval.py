@@ -7,9 +7,10 @@ rejection starts a new round, in which earlier signatures do not count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from salesorder._arguments import instance_of, optional_texts, wrong_type
 from salesorder._lifecycle.codes import (
     APPROVAL_ALREADY_GIVEN,
     APPROVAL_NOT_REQUIRED,
@@ -76,6 +77,7 @@ def submit(
     """
     if (first := check_event(order, "submit", idempotency_key)) is not None:
         return first
+    instance_of(approval_policy, ApprovalPolicy, argument="approval_policy")
     total = breakdown.grand_total
     if not order.lines or total.currency != order.currency:
         raise RuleViolation(
@@ -127,6 +129,7 @@ def approve(
     """
     if (first := check_event(order, "approve", idempotency_key)) is not None:
         return first
+    optional_texts(level=level, comment=comment)
     required = dict(order.required_approvals)
     if level not in required:
         raise RuleViolation(APPROVAL_NOT_REQUIRED, params={"level": level})
@@ -168,6 +171,8 @@ def reject(
     """
     if (first := check_event(order, "reject", idempotency_key)) is not None:
         return first
+    if isinstance(reasons, str) or not isinstance(reasons, Iterable):
+        raise wrong_type("reasons", "a sequence of reason codes", reasons)
     codes = tuple(require_reason(reason, "reject") for reason in reasons)
     if not codes:
         raise RuleViolation(REASON_REQUIRED, params={"event": "reject"})

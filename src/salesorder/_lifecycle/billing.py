@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import attrs
 
+from salesorder._arguments import optional_texts
 from salesorder._lifecycle.codes import INVOICE_EXCEEDS, INVOICE_KIND, REFUND_EXCEEDS
 from salesorder._lifecycle.engine import (
     Plan,
@@ -78,6 +79,7 @@ def invoice(
     """
     if (first := check_event(order, "invoice", idempotency_key)) is not None:
         return first
+    optional_texts(invoice_id=invoice_id)
     kind_value = str(getattr(kind, "value", kind))
     if kind_value not in (InvoiceKind.GENERAL.value, InvoiceKind.VAT_SPECIAL.value):
         raise RuleViolation(INVOICE_KIND, params={"kind": kind_value})
@@ -144,6 +146,7 @@ def record_payment(
     """
     if (first := check_event(order, "record_payment", idempotency_key)) is not None:
         return first
+    optional_texts(reference=reference, payment_id=payment_id)
     check_amount(order, amount)
     record = Payment(payment_id or new_id(), PaymentKind.PAYMENT, amount, at, reference)
     plan = Plan(order, changes={"payments": (*order.payments, record)})
@@ -181,6 +184,7 @@ def record_refund(
     """
     if (first := check_event(order, "record_refund", idempotency_key)) is not None:
         return first
+    optional_texts(reference=reference, payment_id=payment_id)
     check_amount(order, amount)
     paid = net_paid(order)
     if amount > paid:

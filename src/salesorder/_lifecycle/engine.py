@@ -19,6 +19,7 @@ from typing import Any, Final, overload
 
 import attrs
 
+from salesorder._arguments import instance_of, mapping, storable_text
 from salesorder._lifecycle.codes import (
     AMOUNT_NOT_MONEY,
     AMOUNT_NOT_POSITIVE,
@@ -72,6 +73,7 @@ __all__ = [
     "TransitionResult",
     "build_table",
     "check_amount",
+    "check_arguments",
     "check_event",
     "checked_quantities",
     "fire",
@@ -335,6 +337,8 @@ def _refuse(order: Order, event: str) -> IllegalTransition:
 
 def check_event(order: Order, event: str, key: str | None) -> TransitionResult | None:
     """Return the first result of a repeated idempotency key; refuse impossible events."""
+    if type(order) is not Order:
+        instance_of(order, Order, argument="order")
     if key is not None:
         for known, first_event, result in order.idempotency:
             if known == key:
@@ -433,6 +437,7 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     """
     if key is not None and (first := check_event(order, event, key)) is not None:
         return first
+    check_arguments(actor, at, key, reason)
     source = order.status
     transition = (source, event)
     target = _FIXED.get(transition)
@@ -474,6 +479,7 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     stock: tuple[StockRequest, ...] = (),
 ) -> TransitionResult:
     """Build the records of a decided transition, then write them to the order."""
+    check_arguments(actor, at, key, reason)
     source = order.status
     revision = changes.get("revision", order.revision)
     audit = order.audit
@@ -489,6 +495,22 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     if key is not None:
         order.idempotency = (*order.idempotency, (key, event, result))
     return result
+
+
+def check_arguments(actor: object, at: object, key: object, reason: object) -> None:
+    """Refuse what every command stores and no store could hold, before any write.
+
+    The actor, reason and key go into the audit trail and the idempotency records, the
+    time into both: text must be storable (:mod:`salesorder._arguments`), ``at`` a
+    datetime.
+    """
+    storable_text(actor, argument="actor")
+    if type(at) is not datetime:
+        instance_of(at, datetime, argument="at")
+    if key is not None:
+        storable_text(key, argument="idempotency_key")
+    if reason is not None:
+        storable_text(reason, argument="reason")
 
 
 def operation_id_for(order: Order, event: str, key: str | None) -> str:
@@ -515,7 +537,7 @@ def checked_quantities(
     ``lines`` is typed loosely on purpose: it checks what a caller really passed (an int
     line id, a float quantity), which the commands' annotations do not guarantee.
     """
-    if not lines:
+    if not mapping(lines, argument="lines"):
         raise RuleViolation(NOTHING_GIVEN, params={"event": event})
     checked: dict[str, tuple[OrderLine, Decimal]] = {}
     for line_id, quantity in lines.items():
@@ -535,7 +557,9 @@ def checked_quantities(
 
 
 def require_reason(reason: str | None, event: str) -> str:
-    """Refuse a missing reason (``lifecycle.reason_required``)."""
+    """Refuse a missing reason (``lifecycle.reason_required``) or one no store holds."""
+    if reason is not None:
+        storable_text(reason, argument="reason")
     if not reason or not reason.strip():
         raise RuleViolation(REASON_REQUIRED, params={"event": event})
     return reason

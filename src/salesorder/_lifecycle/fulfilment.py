@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import attrs
 
+from salesorder._arguments import instance_of, mapping, optional_texts
 from salesorder._lifecycle.codes import (
     DELIVER_EXCEEDS,
     SHIP_EXCEEDS,
@@ -50,7 +51,7 @@ from salesorder.events import (
     OrderResumed,
     OrderShipped,
 )
-from salesorder.money import Money
+from salesorder.money import Money, to_decimal
 from salesorder.order import Order, new_id
 from salesorder.records import (
     ZERO,
@@ -112,7 +113,12 @@ def confirm(
     """
     if (first := check_event(order, "confirm", idempotency_key)) is not None:
         return first
-    short = {line_id: quantity for line_id, quantity in (backordered or {}).items() if quantity}
+    given = {} if backordered is None else mapping(backordered, argument="backordered")
+    short = {
+        line_id: to_decimal(quantity, what="backordered quantity")
+        for line_id, quantity in given.items()
+        if quantity
+    }
     for line_id in short:
         if all(line.line_id != line_id for line in order.lines):
             raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id})
@@ -216,6 +222,7 @@ def ship(
     """
     if (first := check_event(order, "ship", idempotency_key)) is not None:
         return first
+    optional_texts(carrier=carrier, tracking_number=tracking_number, shipment_id=shipment_id)
     checked = checked_quantities(order, lines, "ship")
     if lifecycle_policy.ship_only_after_payment:
         _paid_enough_to_ship(order)
@@ -291,6 +298,7 @@ def deliver(
     """
     if (first := check_event(order, "deliver", idempotency_key)) is not None:
         return first
+    optional_texts(proof=proof, delivery_id=delivery_id)
     checked = checked_quantities(order, lines, "deliver")
     plan = Plan(order)
     updated = []
@@ -471,6 +479,8 @@ def hold(
     Raises:
         IllegalTransition: from draft, on hold or archived orders.
     """
+    if type(order) is not Order:
+        instance_of(order, Order, argument="order")
     facts = _HELD_WITHOUT_REASON if reason is None else ((OrderHeld, {"reason": reason}),)
     return fire_plain(
         order,

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from salesorder._arguments import optional_texts
 from salesorder._lifecycle.codes import (
     RETURN_DUPLICATE,
     RETURN_EXCEEDS,
@@ -113,6 +114,7 @@ def request_return(
     """
     if (first := check_event(order, "request_return", idempotency_key)) is not None:
         return first
+    optional_texts(return_id=return_id)
     require_reason(reason, "request_return")
     checked = checked_quantities(order, lines, "request_return")
     identifier = return_id or new_id()
@@ -168,6 +170,7 @@ def approve_return(
     """
     if (first := check_event(order, "approve_return", idempotency_key)) is not None:
         return first
+    optional_texts(return_id=return_id)
     i, record = _return(order, return_id, ReturnState.REQUESTED)
     approved = attrs.evolve(record, state=ReturnState.APPROVED)
     plan = Plan(order, changes={"returns": _replace(order.returns, i, approved)})
@@ -241,6 +244,7 @@ def receive_return(
     """
     if (first := check_event(order, "receive_return", idempotency_key)) is not None:
         return first
+    optional_texts(return_id=return_id)
     i, record = _return(order, return_id, ReturnState.APPROVED)
     refund = Money.zero(order.currency)
     if record.kind is ReturnKind.RETURN:

@@ -30,6 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
+from salesorder._arguments import instance_of, iterable
 from salesorder._pricing import errors as codes
 from salesorder._pricing._state import Context, LineState, wrap
 from salesorder._pricing.breakdown import (
@@ -55,8 +56,15 @@ from salesorder._pricing.promotions import (
     Target,
 )
 from salesorder._pricing.tax import TaxPolicy
-from salesorder.errors import CurrencyMismatch
-from salesorder.money import Money, RoundingPolicy, RoundingScope, in_exact_context, minor_unit
+from salesorder.errors import CurrencyMismatch, FloatRefused, SalesOrderError
+from salesorder.money import (
+    Money,
+    RoundingPolicy,
+    RoundingScope,
+    in_exact_context,
+    minor_unit,
+    to_decimal,
+)
 from salesorder.order import Order, OrderLine
 
 __all__ = ["price"]
@@ -135,6 +143,15 @@ def price(
         CurrencyMismatch: the price list, a manual price or a charge is in another currency.
         InvalidPricing: a negative quantity or price, or a requested discount beyond 0..100.
     """
+    _check_arguments(order, price_list, tax, at, rounding, stacking)
+    promotions, coupons = (
+        iterable(promotions, argument="promotions"),
+        iterable(coupons, argument="coupons"),
+    )
+    coupon_book, charges = (
+        iterable(coupon_book, argument="coupon_book"),
+        iterable(charges, argument="charges"),
+    )
     currency = order.currency
     if price_list.currency != currency:
         raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
@@ -192,6 +209,45 @@ def price(
     )
 
 
+def _check_arguments(  # noqa: PLR0917 - private, one call site
+    order: object,
+    price_list: object,
+    tax: object,
+    at: object,
+    rounding: object,
+    stacking: object,
+) -> None:
+    # type() first: the common case costs one comparison per argument.
+    for value, kind, argument in (
+        (order, Order, "order"),
+        (price_list, PriceList, "price_list"),
+        (tax, TaxPolicy, "tax"),
+        (at, datetime, "at"),
+        (rounding, RoundingPolicy, "rounding"),
+        (stacking, StackingPolicy, "stacking"),
+    ):
+        if type(value) is not kind:
+            instance_of(value, kind, argument=argument)
+
+
+def _quantity(line: OrderLine) -> Decimal:
+    """A line's quantity as an exact number, or a pricing error naming the line.
+
+    A line holds whatever its builder gave it (the rules, not the constructor, judge
+    values): NaN, infinity, an int or a float must not reach the arithmetic below.
+    """
+    quantity: object = line.quantity
+    if type(quantity) is Decimal and quantity.is_finite():
+        return quantity
+    if isinstance(quantity, float):
+        raise FloatRefused
+    try:
+        return to_decimal(quantity, what="quantity")
+    except SalesOrderError:
+        reason = f"line {line.line_id} has a quantity that is not a finite number"
+        raise InvalidPricing(reason) from None
+
+
 def _by_line_id(state: LineState) -> str:
     return state.line_id
 
@@ -216,7 +272,7 @@ def _line_states(
     lookup = price_list.unit_price_of
     customer_id, customer_tier = customer.id, customer.tier
     for position, line in enumerate(order.lines):
-        quantity = line.quantity
+        quantity = _quantity(line)
         if quantity < 0:
             raise InvalidPricing(f"line {line.line_id} has a negative quantity")
         listed = lookup(
