@@ -15,9 +15,15 @@ reason may be personal data): :class:`~salesorder.errors.ArgumentTypeError` (a
 
 from __future__ import annotations
 
+import decimal
 import enum
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import attrs
 
 from salesorder.errors import (
     ARGUMENT_NOT_A_CHOICE,
@@ -28,6 +34,7 @@ from salesorder.errors import (
 
 __all__ = [
     "choice",
+    "fingerprint",
     "instance_of",
     "iterable",
     "mapping",
@@ -42,6 +49,47 @@ _T = TypeVar("_T")
 _E = TypeVar("_E", bound=enum.Enum)
 
 _NUL = "\x00"
+# Wide enough that normalizing any number a command takes is exact; nothing traps.
+_CANONICAL: Final = decimal.Context(prec=1000, traps=[])
+
+
+def _canonical(value: object) -> Any:  # noqa: PLR0911 - a flat type dispatch
+    """JSON data standing for ``value``, equal for equal requests (2 == "2.0" as numbers)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+        return ["number", str(number.normalize(_CANONICAL) if number.is_finite() else number)]
+    if isinstance(value, enum.Enum):
+        return _canonical(value.value)
+    if isinstance(value, Mapping):
+        items = [[_canonical(key), _canonical(item)] for key, item in value.items()]
+        return ["mapping", sorted(items, key=repr)]
+    if isinstance(value, frozenset | set):
+        return ["set", sorted((_canonical(item) for item in value), key=repr)]
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if attrs.has(type(value)):
+        names = [field.name for field in attrs.fields(type(value))]  # type: ignore[arg-type]
+        return [type(value).__name__, [_canonical(getattr(value, name)) for name in names]]
+    return [type(value).__name__, repr(value)]
+
+
+def fingerprint(event: str, arguments: Mapping[str, object]) -> str:
+    """A digest of what a keyed request asked for: its event and its arguments.
+
+    Stored with an idempotency key, so that the key reused with other arguments is
+    refused (``idempotency.conflict``) instead of silently answering the first request.
+    Numbers compare by value (``2``, ``"2"`` is text, ``Decimal("2.0")``: the first and
+    last are one request); mappings by content, whatever their order. Who and when are
+    not arguments: a retry comes later, perhaps from another worker.
+    """
+    try:
+        data = json.dumps([event, _canonical(arguments)], ensure_ascii=True, separators=(",", ":"))
+    except RecursionError:
+        # A structure nested deeper than the interpreter recurses is no request.
+        raise InvalidArgument(params={"argument": "arguments"}) from None
+    return hashlib.sha256(data.encode("ascii")).hexdigest()[:32]
 
 
 def wrong_type(argument: str, expected: str, value: object) -> ArgumentTypeError:

@@ -295,6 +295,12 @@ MONEY_FLOAT_REFUSED: Final = define_code(
     "pass a Decimal, int or string.",
     zh="金额或数量不能使用浮点数;请传入 Decimal、整数或字符串。",
 )
+IDEMPOTENCY_CONFLICT: Final = define_code(
+    "idempotency.conflict",
+    en="The idempotency key was first used for '{event}' with other arguments; "
+    "a new request needs a new key.",
+    zh="该幂等键已用于参数不同的“{event}”请求;新的请求需要新的幂等键。",
+)
 ARGUMENT_WRONG_TYPE: Final = define_code(
     "argument.wrong_type",
     en="The {argument} must be {expected}, not {kind}.",

@@ -26,14 +26,14 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from salesorder import _arguments as arguments
 from salesorder import lifecycle
 from salesorder.documents import Seller, render_html, render_text
-from salesorder.errors import NotFound, ValidationFailed
+from salesorder.errors import IDEMPOTENCY_CONFLICT, NotFound, RuleViolation, ValidationFailed
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
@@ -49,6 +49,7 @@ from salesorder.ports import (
 from salesorder.pricing import PriceBreakdown, price
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
+from salesorder.schema import OrderDraft
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
@@ -217,13 +218,16 @@ class OrderService:
             salesorder.pricing.MissingPrice: a line has no price.
         """
         _check_caller(actor, idempotency_key)
+        request = _request(idempotency_key, "enter", lambda: {"payload": _payload_data(payload)})
         now = self.clock.now()
-        if idempotency_key is not None and (first := self._known_order(f"enter:{idempotency_key}")):
+        if idempotency_key is not None and (
+            first := self._known_order(f"enter:{idempotency_key}", request)
+        ):
             return first
         number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
-                known = uow.idempotency.get(f"enter:{idempotency_key}")
+                known = _replayed(uow, f"enter:{idempotency_key}", request)
                 if known is not None:
                     return uow.orders.get(known)
             report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
@@ -241,13 +245,13 @@ class OrderService:
             order.grand_total = breakdown.grand_total
             uow.orders.add(order)
             if idempotency_key is not None:
-                uow.idempotency.put(f"enter:{idempotency_key}", order.id)
+                _remember(uow, f"enter:{idempotency_key}", order.id, request)
             uow.commit()
         return order
 
-    def _known_order(self, key: str) -> Order | None:
+    def _known_order(self, key: str, request: tuple[str, str]) -> Order | None:
         with self._uow() as uow:
-            known = uow.idempotency.get(key)
+            known = _replayed(uow, key, request)
             return None if known is None else uow.orders.get(known)
 
     def quote(
@@ -265,16 +269,21 @@ class OrderService:
         """
         _check_caller(actor, idempotency_key)
         arguments.instance_of(valid_for, timedelta, argument="valid_for")
+        request = _request(
+            idempotency_key,
+            "quote",
+            lambda: {"payload": _payload_data(payload), "valid_for": valid_for},
+        )
         now = self.clock.now()
         if idempotency_key is not None:
             with self._uow() as uow:
-                known_quote = uow.idempotency.get(f"quote:{idempotency_key}")
+                known_quote = _replayed(uow, f"quote:{idempotency_key}", request)
                 if known_quote is not None:
                     return uow.quotes.get(known_quote)
         number = self._quote_numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
-                known = uow.idempotency.get(f"quote:{idempotency_key}")
+                known = _replayed(uow, f"quote:{idempotency_key}", request)
                 if known is not None:
                     return uow.quotes.get(known)
             report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
@@ -299,7 +308,7 @@ class OrderService:
             )
             uow.quotes.put(quote, expected=None)
             if idempotency_key is not None:
-                uow.idempotency.put(f"quote:{idempotency_key}", quote.quote_id)
+                _remember(uow, f"quote:{idempotency_key}", quote.quote_id, request)
             uow.commit()
         return quote
 
@@ -313,10 +322,13 @@ class OrderService:
         """
         arguments.storable_text(quote_id, argument="quote_id")
         _check_caller(actor, idempotency_key)
+        request = _request(idempotency_key, "convert_quote", lambda: {"quote_id": quote_id})
         now = self.clock.now()
         number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             quote = uow.quotes.get(quote_id)
+            if idempotency_key is not None:
+                _replayed(uow, f"convert:{idempotency_key}", request)
             if quote.converted_order_id is not None and idempotency_key is not None:
                 known = uow.idempotency.get(f"convert:{idempotency_key}")
                 if known == quote.converted_order_id:
@@ -331,7 +343,7 @@ class OrderService:
             uow.orders.add(order)
             uow.quotes.put(quote.converted(order.id), expected=quote)
             if idempotency_key is not None:
-                uow.idempotency.put(f"convert:{idempotency_key}", order.id)
+                _remember(uow, f"convert:{idempotency_key}", order.id, request)
             uow.commit()
         return order
 
@@ -866,6 +878,42 @@ def _check_settings(name: str, value: object, expected: type[object]) -> None:
     # A wrong value here would only fail at the first order, far from the mistake.
     if not isinstance(value, expected):
         raise InvalidSettings(name, f"expected {expected.__name__}, got {type(value).__name__}")
+
+
+# Where a keyed creating command keeps the fingerprint of its request, beside the key's
+# result: the idempotency store keeps one id per key, so the fingerprint takes a key of
+# its own (no new column; keys stored before it was kept have none and are not compared).
+_REQUEST_SUFFIX: Final = "#request"
+
+
+def _request(
+    key: str | None, event: str, request: Callable[[], Mapping[str, object]]
+) -> tuple[str, str]:
+    # Fingerprinting reads the whole payload: only a keyed request pays for it.
+    return event, "" if key is None else arguments.fingerprint(event, request())
+
+
+def _payload_data(payload: object) -> object:
+    # A draft is compared by its data; JSON text and dicts as given.
+    if isinstance(payload, OrderDraft):
+        return payload.model_dump(mode="json")
+    return payload
+
+
+def _replayed(uow: ServiceUnitOfWork, key: str, request: tuple[str, str]) -> str | None:
+    """The id a key produced, if any; refuse the key reused with other arguments."""
+    known = uow.idempotency.get(key)
+    if known is not None:
+        event, digest = request
+        stored = uow.idempotency.get(key + _REQUEST_SUFFIX)
+        if stored is not None and stored != digest:
+            raise RuleViolation(IDEMPOTENCY_CONFLICT, params={"event": event})
+    return known
+
+
+def _remember(uow: ServiceUnitOfWork, key: str, result: str, request: tuple[str, str]) -> None:
+    uow.idempotency.put(key, result)
+    uow.idempotency.put(key + _REQUEST_SUFFIX, request[1])
 
 
 def _check_caller(actor: object, idempotency_key: object) -> None:

@@ -389,7 +389,8 @@ def amend(
         RuleViolation: invalid changes (see :func:`preview_amendment`).
         InsufficientStock: added quantities are backordered and backorder is not allowed.
     """
-    if (first := check_event(order, "amend", idempotency_key)) is not None:
+    request: dict[str, object] = {"changes": changes}
+    if (first := check_event(order, "amend", idempotency_key, request)) is not None:
         return first
     instance_of(approval_policy, ApprovalPolicy, argument="approval_policy")
     instance_of(lifecycle_policy, LifecyclePolicy, argument="lifecycle_policy")
@@ -480,7 +481,7 @@ def amend(
         }
 
     plan.effect = effect
-    return fire(plan, "amend", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "amend", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def _follow_reservations(

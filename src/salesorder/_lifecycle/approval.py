@@ -75,7 +75,8 @@ def submit(
         IllegalTransition: if the order is not a draft.
         RuleViolation: ``lifecycle.submit.not_priced`` without lines or in another currency.
     """
-    if (first := check_event(order, "submit", idempotency_key)) is not None:
+    request: dict[str, object] = {}
+    if (first := check_event(order, "submit", idempotency_key, request)) is not None:
         return first
     instance_of(approval_policy, ApprovalPolicy, argument="approval_policy")
     total = breakdown.grand_total
@@ -95,7 +96,7 @@ def submit(
             Revision(order.revision, order.lines, at, actor, (), order.requested_delivery_date),
         )
     plan.facts = [(OrderSubmitted, {"required_levels": tuple(level for level, _ in required)})]
-    return fire(plan, "submit", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "submit", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def approve(
@@ -127,7 +128,8 @@ def approve(
         RuleViolation: ``lifecycle.approval.level_not_required``,
             ``lifecycle.approval.already_given`` or ``lifecycle.approval.same_actor``.
     """
-    if (first := check_event(order, "approve", idempotency_key)) is not None:
+    request: dict[str, object] = {"level": level, "comment": comment}
+    if (first := check_event(order, "approve", idempotency_key, request)) is not None:
         return first
     optional_texts(level=level, comment=comment)
     required = dict(order.required_approvals)
@@ -142,7 +144,7 @@ def approve(
     plan = Plan(order, changes={"approvals": (*order.approvals, signature)}, reason=level)
     fully = has_all_approvals(plan)
     plan.facts = [(OrderApproved, {"level": level, "fully_approved": fully})]
-    return fire(plan, "approve", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "approve", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def reject(
@@ -169,7 +171,8 @@ def reject(
         IllegalTransition: if the order is not pending approval.
         RuleViolation: ``lifecycle.reason_required`` without reasons.
     """
-    if (first := check_event(order, "reject", idempotency_key)) is not None:
+    request: dict[str, object] = {"reasons": reasons}
+    if (first := check_event(order, "reject", idempotency_key, request)) is not None:
         return first
     if isinstance(reasons, str) or not isinstance(reasons, Iterable):
         raise wrong_type("reasons", "a sequence of reason codes", reasons)
@@ -178,4 +181,4 @@ def reject(
         raise RuleViolation(REASON_REQUIRED, params={"event": "reject"})
     plan = Plan(order, changes={"required_approvals": ()}, reason=",".join(codes))
     plan.facts = [(OrderRejected, {"reasons": codes})]
-    return fire(plan, "reject", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "reject", actor=actor, at=at, key=idempotency_key, request=request)

@@ -12,6 +12,7 @@ whenever they are read.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from typing import Any, Final, overload
 
 import attrs
 
-from salesorder._arguments import instance_of, mapping, storable_text
+from salesorder._arguments import fingerprint, instance_of, mapping, storable_text
 from salesorder._lifecycle.codes import (
     AMOUNT_NOT_MONEY,
     AMOUNT_NOT_POSITIVE,
@@ -48,6 +49,7 @@ from salesorder._lifecycle.statuses import (
 from salesorder._lifecycle.stock import StockRequest
 from salesorder.codec import decode
 from salesorder.errors import (
+    IDEMPOTENCY_CONFLICT,
     CurrencyMismatch,
     IllegalTransition,
     InvalidOrder,
@@ -335,17 +337,27 @@ def _refuse(order: Order, event: str) -> IllegalTransition:
     return IllegalTransition(state=order.status.value, event=event, code=code)
 
 
-def check_event(order: Order, event: str, key: str | None) -> TransitionResult | None:
-    """Return the first result of a repeated idempotency key; refuse impossible events."""
+def check_event(
+    order: Order, event: str, key: str | None, request: Mapping[str, object] | None = None
+) -> TransitionResult | None:
+    """Return the first result of a repeated idempotency key; refuse impossible events.
+
+    ``request`` is what the command was asked (its arguments but the order, the actor
+    and the time): a key stored with another request's fingerprint is refused with
+    ``idempotency.conflict``. Keys stored before fingerprints were kept are not
+    compared.
+    """
     if type(order) is not Order:
         instance_of(order, Order, argument="order")
     if key is not None:
-        for known, first_event, result in order.idempotency:
+        for known, first_event, result, *stored in order.idempotency:
             if known == key:
                 if first_event != event:
                     raise RuleViolation(
                         IDEMPOTENCY_REUSED, params={"first": first_event, "event": event}
                     )
+                if stored and stored[0] != fingerprint(event, request or {}):
+                    raise RuleViolation(IDEMPOTENCY_CONFLICT, params={"event": event})
                 if isinstance(result, TransitionResult):
                     return result
                 # Loaded from storage as plain data (salesorder.codec): rebuild it.
@@ -406,15 +418,20 @@ def fire(
     actor: str,
     at: datetime,
     key: str | None,
+    request: Mapping[str, object] | None = None,
 ) -> TransitionResult:
-    """Select the target of a planned command, complete the plan for it, write the order."""
+    """Select the target of a planned command, complete the plan for it, write the order.
+
+    ``request``: the command's arguments, fingerprinted with ``key`` (see
+    :func:`check_event`).
+    """
     order = plan.order
     target = _select(plan, event)
     changes = plan.changes
     if plan.effect is not None:
         changes.update(plan.effect(target))
     facts, stock = tuple(plan.facts), tuple(plan.stock)
-    return _write(order, event, target, changes, plan.reason, facts, actor, at, key, stock)
+    return _write(order, event, target, changes, plan.reason, facts, actor, at, key, stock, request)
 
 
 def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
@@ -435,7 +452,8 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     (the hot path of the benchmark: no changes dict, no extra call). ``facts`` must be
     final.
     """
-    if key is not None and (first := check_event(order, event, key)) is not None:
+    request = {"reason": reason}
+    if key is not None and (first := check_event(order, event, key, request)) is not None:
         return first
     check_arguments(actor, at, key, reason)
     source = order.status
@@ -450,7 +468,7 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
                 check_event(order, event, key)
             changes: dict[str, Any] = {"held_from": held_from}
             plan = Plan(order, changes=changes, reason=reason, facts=list(facts))
-            return fire(plan, event, actor=actor, at=at, key=key)
+            return fire(plan, event, actor=actor, at=at, key=key, request=request)
     revision = order.revision
     audit = order.audit
     entry = AuditEntry(at, actor, event, source, target, reason, revision)
@@ -462,7 +480,8 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     order.status = target
     order.audit = (*audit, entry)
     if key is not None:
-        order.idempotency = (*order.idempotency, (key, event, result))
+        stored = (key, event, result, fingerprint(event, request))
+        order.idempotency = (*order.idempotency, stored)
     return result
 
 
@@ -477,6 +496,7 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     at: datetime,
     key: str | None,
     stock: tuple[StockRequest, ...] = (),
+    request: Mapping[str, object] | None = None,
 ) -> TransitionResult:
     """Build the records of a decided transition, then write them to the order."""
     check_arguments(actor, at, key, reason)
@@ -493,7 +513,8 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     order.status = target
     order.audit = (*audit, entry)
     if key is not None:
-        order.idempotency = (*order.idempotency, (key, event, result))
+        stored = (key, event, result, fingerprint(event, request or {}))
+        order.idempotency = (*order.idempotency, stored)
     return result
 
 
@@ -513,10 +534,24 @@ def check_arguments(actor: object, at: object, key: object, reason: object) -> N
         storable_text(reason, argument="reason")
 
 
+#: Longest operation id a store is asked to keep (the SQL store's column holds 128).
+_OPERATION_ID_LIMIT: Final = 128
+
+
 def operation_id_for(order: Order, event: str, key: str | None) -> str:
-    """The id of a command's stock request."""
-    # Stable for a given order history, so a retried stock step can be de-duplicated.
-    return key if key is not None else f"{order.id}:{len(order.audit)}:{event}"
+    """The id of a command's stock request, scoped to the order.
+
+    Stable for a given order history, so a retried stock step can be de-duplicated; a
+    key is the caller's, so one key used on two orders must not name one operation: it
+    is prefixed with the order id (and hashed when the two would not fit a store's id).
+    """
+    if key is None:
+        return f"{order.id}:{len(order.audit)}:{event}"
+    scoped = f"{order.id}:key:{key}"
+    if len(scoped) <= _OPERATION_ID_LIMIT:
+        return scoped
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+    return f"{order.id}:key-sha256:{digest}"
 
 
 def with_ledgers(plan: Plan, updated: Iterable[LineLedger]) -> tuple[LineLedger, ...]:

@@ -111,7 +111,8 @@ def confirm(
         InsufficientStock: something is backordered and backorder is not allowed.
         RuleViolation: ``lifecycle.unknown_line`` for a backordered line not in the order.
     """
-    if (first := check_event(order, "confirm", idempotency_key)) is not None:
+    request: dict[str, object] = {}
+    if (first := check_event(order, "confirm", idempotency_key, request)) is not None:
         return first
     given = {} if backordered is None else mapping(backordered, argument="backordered")
     short = {
@@ -148,7 +149,7 @@ def confirm(
             allow_backorder=lifecycle_policy.allow_backorder,
         )
     ]
-    return fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "confirm", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def shortfalls(
@@ -220,7 +221,13 @@ def ship(
         RuleViolation: ``lifecycle.ship.exceeds_remaining``, ``lifecycle.unknown_line``,
             ``lifecycle.quantity.not_positive``, ``lifecycle.ship.payment_required``.
     """
-    if (first := check_event(order, "ship", idempotency_key)) is not None:
+    request: dict[str, object] = {
+        "lines": lines,
+        "carrier": carrier,
+        "tracking_number": tracking_number,
+        "shipment_id": shipment_id,
+    }
+    if (first := check_event(order, "ship", idempotency_key, request)) is not None:
         return first
     optional_texts(carrier=carrier, tracking_number=tracking_number, shipment_id=shipment_id)
     checked = checked_quantities(order, lines, "ship")
@@ -265,7 +272,7 @@ def ship(
             },
         )
     ]
-    return fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "ship", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def deliver(
@@ -296,7 +303,8 @@ def deliver(
         IllegalTransition: if nothing can be delivered now.
         RuleViolation: ``lifecycle.deliver.exceeds_shipped`` and line quantity codes.
     """
-    if (first := check_event(order, "deliver", idempotency_key)) is not None:
+    request: dict[str, object] = {"lines": lines, "proof": proof, "delivery_id": delivery_id}
+    if (first := check_event(order, "deliver", idempotency_key, request)) is not None:
         return first
     optional_texts(proof=proof, delivery_id=delivery_id)
     checked = checked_quantities(order, lines, "deliver")
@@ -318,7 +326,7 @@ def deliver(
         "deliveries": (*order.deliveries, record),
     }
     plan.facts = [(OrderDelivered, {"delivery_id": record.delivery_id, "lines": frozen})]
-    return fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "deliver", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 # -- commands: ending -------------------------------------------------------------------------
@@ -343,11 +351,12 @@ def complete(
             invoiced (``lifecycle.complete.not_invoiced``) or not exactly paid
             (``lifecycle.complete.not_paid``).
     """
-    if (first := check_event(order, "complete", idempotency_key)) is not None:
+    request: dict[str, object] = {}
+    if (first := check_event(order, "complete", idempotency_key, request)) is not None:
         return first
     plan = Plan(order)
     plan.facts = [(OrderCompleted, {})]
-    return fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "complete", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def held_quantities(order: Order) -> dict[str, Decimal]:
@@ -394,7 +403,8 @@ def cancel(
         IllegalTransition: ``lifecycle.cancel_after_shipment`` once goods have left.
         RuleViolation: ``lifecycle.reason_required``.
     """
-    if (first := check_event(order, "cancel", idempotency_key)) is not None:
+    request: dict[str, object] = {"reason": reason}
+    if (first := check_event(order, "cancel", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "cancel")
     plan = Plan(
@@ -406,7 +416,7 @@ def cancel(
         operation = operation_id_for(order, "cancel", idempotency_key)
         plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderCancelled, {"reason": reason})]
-    return fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "cancel", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def close(
@@ -434,7 +444,8 @@ def close(
         IllegalTransition: ``lifecycle.close.nothing_undelivered`` when all was delivered.
         RuleViolation: ``lifecycle.reason_required``.
     """
-    if (first := check_event(order, "close", idempotency_key)) is not None:
+    request: dict[str, object] = {"reason": reason}
+    if (first := check_event(order, "close", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "close")
     plan = Plan(order, changes={"ledgers": without_reservations(order)}, reason=reason)
@@ -446,7 +457,7 @@ def close(
         operation = operation_id_for(order, "close", idempotency_key)
         plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderClosed, {"reason": reason, "undelivered": undelivered})]
-    return fire(plan, "close", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "close", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 # The facts of hold (without a reason) and resume, shared: facts are never modified.
