@@ -19,6 +19,7 @@ from __future__ import annotations
 import decimal
 import enum
 import functools
+import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -42,6 +43,7 @@ from salesorder.errors import (
 __all__ = [
     "MAX_AMOUNT",
     "MAX_DECIMAL_PLACES",
+    "NUMBER_PATTERN",
     "Money",
     "RoundingMode",
     "RoundingPolicy",
@@ -50,6 +52,7 @@ __all__ = [
     "format_money",
     "in_exact_context",
     "is_currency",
+    "is_number_text",
     "minor_unit",
     "to_decimal",
 ]
@@ -58,6 +61,12 @@ __all__ = [
 MAX_AMOUNT: Final = Decimal(10) ** 15
 #: Most decimal places accepted on input; intermediate results may carry more.
 MAX_DECIMAL_PLACES: Final = 12
+#: The one grammar of a number written as text, for the gate's JSON Schema and every
+#: reader of the library: ASCII digits, an optional sign, fraction and exponent, and
+#: ASCII blanks around. Python's ``Decimal()`` also takes ``"1_000"``, other scripts'
+#: digits (``"١٢"``, ``"１２"``) and Unicode spaces; none of them is a number here.
+NUMBER_PATTERN: Final = r"^[ \t\n\r]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\r]*$"
+_NUMBER_TEXT: Final = re.compile(NUMBER_PATTERN)
 #: ``Decimal.adjusted()`` of the smallest amount out of range.
 _MAX_ADJUSTED: Final = MAX_AMOUNT.adjusted()
 
@@ -171,6 +180,23 @@ def _quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_unit(currency))
 
 
+def is_number_text(text: str) -> bool:
+    """Whether ``text`` is a number in the library's grammar (:data:`NUMBER_PATTERN`)."""
+    return _NUMBER_TEXT.fullmatch(text) is not None
+
+
+def _parse_text(value: str, what: str) -> Decimal:
+    text = value.strip(" \t\n\r")
+    if len(text) > 64:
+        raise InvalidMoney(params={"reason": f"{what} text is too long"})
+    if not is_number_text(text):
+        raise InvalidMoney(params={"reason": f"{what} is not a number"})
+    try:
+        return Decimal(text)
+    except decimal.InvalidOperation:  # an exponent Decimal cannot hold
+        raise InvalidMoney(params={"reason": f"{what} is out of range"}) from None
+
+
 def to_decimal(value: object, *, what: str = "amount") -> Decimal:
     """Convert an int, str or Decimal to a finite, bounded Decimal.
 
@@ -193,13 +219,7 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
     elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip()
-        if len(text) > 64:
-            raise InvalidMoney(params={"reason": f"{what} text is too long"})
-        try:
-            number = Decimal(text)
-        except decimal.InvalidOperation:
-            raise InvalidMoney(params={"reason": f"{what} is not a number"}) from None
+        number = _parse_text(value, what)
     elif isinstance(value, float):
         raise FloatRefused
     else:
