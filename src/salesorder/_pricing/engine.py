@@ -58,6 +58,7 @@ from salesorder._pricing.promotions import (
 from salesorder._pricing.tax import TaxPolicy
 from salesorder.errors import CurrencyMismatch, FloatRefused, SalesOrderError
 from salesorder.money import (
+    MAX_AMOUNT,
     Money,
     RoundingPolicy,
     RoundingScope,
@@ -141,7 +142,8 @@ def price(
         MissingPrice: a line has neither a manual price nor a list price.
         UnknownTaxCode: a line, gift or charge names a code the policy lacks.
         CurrencyMismatch: the price list, a manual price or a charge is in another currency.
-        InvalidPricing: a negative quantity or price, or a requested discount beyond 0..100.
+        InvalidPricing: a negative quantity or price, a requested discount beyond 0..100,
+            or a total of 10^15 or more (taxes and charges included).
     """
     _check_arguments(order, price_list, tax, at, rounding, stacking)
     promotions, coupons = (
@@ -198,7 +200,7 @@ def price(
     every = [*run.lines, *run.gifts, *run.charges]
     taxes = _taxes(every, ctx, include=tax.prices_include_tax, per_document=(
         rounding.scope is RoundingScope.DOCUMENT))  # fmt: skip
-    return _breakdown(
+    breakdown = _breakdown(
         run,
         taxes=taxes,
         ctx=ctx,
@@ -207,6 +209,26 @@ def price(
         rejected=rejected,
         charges_amount=charges_amount,
     )
+    _check_in_range(breakdown)
+    return breakdown
+
+
+def _check_in_range(breakdown: PriceBreakdown) -> None:
+    """Refuse totals no Money holds (10**15 and more): no store could read them back.
+
+    The gate bounds the lines' amounts, but tax and charges come on top (two lines of
+    499,999,999,999,999 with 13 % VAT): the figures are built without re-validation, so
+    they are checked here once. Every amount of the breakdown is at most one of these.
+    """
+    for total in (
+        breakdown.subtotal,
+        breakdown.charges_total,
+        breakdown.net_total,
+        breakdown.tax_total,
+        breakdown.grand_total,
+    ):
+        if abs(total.amount) >= MAX_AMOUNT:
+            raise InvalidPricing("the priced total reaches the largest amount, 10^15")
 
 
 def _check_arguments(  # noqa: PLR0917 - private, one call site
