@@ -32,7 +32,7 @@ from salesorder.order import Order, OrderLine
 from salesorder.pricing import price
 from salesorder.records import Status
 from salesorder.service import OrderService
-from salesorder.validation import validate
+from salesorder.validation import ValidationContext, default_rules, validate
 
 HOSTILE: tuple[object, ...] = (
     None,
@@ -465,7 +465,14 @@ _CORE_CALLS: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] 
             "coupons": ["X"],
         },
     ),
-    "validate": (validate, lambda: {"payload": tea_shop_payload()}),
+    "validate": (
+        validate,
+        lambda: {
+            "payload": tea_shop_payload(),
+            "rules": default_rules(),
+            "context": ValidationContext(),
+        },
+    ),
     "Money": (Money, lambda: {"amount": "1.00", "currency": "CNY"}),
     "to_decimal": (money.to_decimal, lambda: {"value": "1.5", "what": "quantity"}),
     "allocate": (
