@@ -26,14 +26,15 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
 from salesorder import _arguments as arguments
+from salesorder import _service_keys as keys
 from salesorder import lifecycle
 from salesorder.documents import Seller, render_html, render_text
-from salesorder.errors import IDEMPOTENCY_CONFLICT, NotFound, RuleViolation, ValidationFailed
+from salesorder.errors import NotFound, ValidationFailed
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
@@ -49,7 +50,6 @@ from salesorder.ports import (
 from salesorder.pricing import PriceBreakdown, price
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, ReturnKind, StockDisposition
-from salesorder.schema import OrderDraft
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
@@ -218,7 +218,9 @@ class OrderService:
             salesorder.pricing.MissingPrice: a line has no price.
         """
         _check_caller(actor, idempotency_key)
-        request = _request(idempotency_key, "enter", lambda: {"payload": _payload_data(payload)})
+        request = keys.request(
+            idempotency_key, "enter", lambda: {"payload": keys.payload_data(payload)}
+        )
         now = self.clock.now()
         if idempotency_key is not None and (
             first := self._known_order(f"enter:{idempotency_key}", request)
@@ -227,7 +229,7 @@ class OrderService:
         number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
-                known = _replayed(uow, f"enter:{idempotency_key}", request)
+                known = keys.replayed(uow, f"enter:{idempotency_key}", request)
                 if known is not None:
                     return uow.orders.get(known)
             report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
@@ -245,13 +247,13 @@ class OrderService:
             order.grand_total = breakdown.grand_total
             uow.orders.add(order)
             if idempotency_key is not None:
-                _remember(uow, f"enter:{idempotency_key}", order.id, request)
+                keys.remember(uow, f"enter:{idempotency_key}", order.id, request)
             uow.commit()
         return order
 
     def _known_order(self, key: str, request: tuple[str, str]) -> Order | None:
         with self._uow() as uow:
-            known = _replayed(uow, key, request)
+            known = keys.replayed(uow, key, request)
             return None if known is None else uow.orders.get(known)
 
     def quote(
@@ -269,21 +271,21 @@ class OrderService:
         """
         _check_caller(actor, idempotency_key)
         arguments.instance_of(valid_for, timedelta, argument="valid_for")
-        request = _request(
+        request = keys.request(
             idempotency_key,
             "quote",
-            lambda: {"payload": _payload_data(payload), "valid_for": valid_for},
+            lambda: {"payload": keys.payload_data(payload), "valid_for": valid_for},
         )
         now = self.clock.now()
         if idempotency_key is not None:
             with self._uow() as uow:
-                known_quote = _replayed(uow, f"quote:{idempotency_key}", request)
+                known_quote = keys.replayed(uow, f"quote:{idempotency_key}", request)
                 if known_quote is not None:
                     return uow.quotes.get(known_quote)
         number = self._quote_numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
-                known = _replayed(uow, f"quote:{idempotency_key}", request)
+                known = keys.replayed(uow, f"quote:{idempotency_key}", request)
                 if known is not None:
                     return uow.quotes.get(known)
             report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
@@ -308,7 +310,7 @@ class OrderService:
             )
             uow.quotes.put(quote, expected=None)
             if idempotency_key is not None:
-                _remember(uow, f"quote:{idempotency_key}", quote.quote_id, request)
+                keys.remember(uow, f"quote:{idempotency_key}", quote.quote_id, request)
             uow.commit()
         return quote
 
@@ -322,13 +324,13 @@ class OrderService:
         """
         arguments.storable_text(quote_id, argument="quote_id")
         _check_caller(actor, idempotency_key)
-        request = _request(idempotency_key, "convert_quote", lambda: {"quote_id": quote_id})
+        request = keys.request(idempotency_key, "convert_quote", lambda: {"quote_id": quote_id})
         now = self.clock.now()
         number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             quote = uow.quotes.get(quote_id)
             if idempotency_key is not None:
-                _replayed(uow, f"convert:{idempotency_key}", request)
+                keys.replayed(uow, f"convert:{idempotency_key}", request)
             if quote.converted_order_id is not None and idempotency_key is not None:
                 known = uow.idempotency.get(f"convert:{idempotency_key}")
                 if known == quote.converted_order_id:
@@ -343,7 +345,7 @@ class OrderService:
             uow.orders.add(order)
             uow.quotes.put(quote.converted(order.id), expected=quote)
             if idempotency_key is not None:
-                _remember(uow, f"convert:{idempotency_key}", order.id, request)
+                keys.remember(uow, f"convert:{idempotency_key}", order.id, request)
             uow.commit()
         return order
 
@@ -878,42 +880,6 @@ def _check_settings(name: str, value: object, expected: type[object]) -> None:
     # A wrong value here would only fail at the first order, far from the mistake.
     if not isinstance(value, expected):
         raise InvalidSettings(name, f"expected {expected.__name__}, got {type(value).__name__}")
-
-
-# Where a keyed creating command keeps the fingerprint of its request, beside the key's
-# result: the idempotency store keeps one id per key, so the fingerprint takes a key of
-# its own (no new column; keys stored before it was kept have none and are not compared).
-_REQUEST_SUFFIX: Final = "#request"
-
-
-def _request(
-    key: str | None, event: str, request: Callable[[], Mapping[str, object]]
-) -> tuple[str, str]:
-    # Fingerprinting reads the whole payload: only a keyed request pays for it.
-    return event, "" if key is None else arguments.fingerprint(event, request())
-
-
-def _payload_data(payload: object) -> object:
-    # A draft is compared by its data; JSON text and dicts as given.
-    if isinstance(payload, OrderDraft):
-        return payload.model_dump(mode="json")
-    return payload
-
-
-def _replayed(uow: ServiceUnitOfWork, key: str, request: tuple[str, str]) -> str | None:
-    """The id a key produced, if any; refuse the key reused with other arguments."""
-    known = uow.idempotency.get(key)
-    if known is not None:
-        event, digest = request
-        stored = uow.idempotency.get(key + _REQUEST_SUFFIX)
-        if stored is not None and stored != digest:
-            raise RuleViolation(IDEMPOTENCY_CONFLICT, params={"event": event})
-    return known
-
-
-def _remember(uow: ServiceUnitOfWork, key: str, result: str, request: tuple[str, str]) -> None:
-    uow.idempotency.put(key, result)
-    uow.idempotency.put(key + _REQUEST_SUFFIX, request[1])
 
 
 def _check_caller(actor: object, idempotency_key: object) -> None:
