@@ -452,7 +452,8 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     (the hot path of the benchmark: no changes dict, no extra call). ``facts`` must be
     final.
     """
-    request = {"reason": reason}
+    # The request is built for a keyed command only: the unkeyed path is the hot one.
+    request = None if key is None else {"reason": reason}
     if key is not None and (first := check_event(order, event, key, request)) is not None:
         return first
     check_arguments(actor, at, key, reason)
@@ -480,7 +481,7 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     order.status = target
     order.audit = (*audit, entry)
     if key is not None:
-        stored = (key, event, result, fingerprint(event, request))
+        stored = (key, event, result, fingerprint(event, request or {}))
         order.idempotency = (*order.idempotency, stored)
     return result
 
@@ -525,7 +526,10 @@ def check_arguments(actor: object, at: object, key: object, reason: object) -> N
     time into both: text must be storable (:mod:`salesorder._arguments`), ``at`` a
     datetime.
     """
-    storable_text(actor, argument="actor")
+    # The common case (ASCII text without NUL, a datetime) costs a few C calls; anything
+    # else goes through the full checks, which raise with the argument's name.
+    if type(actor) is not str or "\x00" in actor or not actor.isascii():
+        storable_text(actor, argument="actor")
     if type(at) is not datetime:
         instance_of(at, datetime, argument="at")
     if key is not None:
