@@ -17,12 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
+from salesorder import _arguments as arguments
 from salesorder import invoicing
 from salesorder.documents import Seller
 from salesorder.errors import RuleViolation
 from salesorder.events import DomainEvent, InvoiceOverdue
 from salesorder.invoicing import NUMBERING_MISSING, OpenItems
-from salesorder.money import Money
+from salesorder.money import Money, to_decimal
 from salesorder.order import InvoiceKind, Order
 from salesorder.records import CreditNote, InvoiceDocument
 
@@ -35,6 +36,24 @@ __all__ = ["InvoicingUseCases"]
 
 _T = TypeVar("_T")
 _REMINDERS = uuid.UUID("6f1c35a2-4f0e-5d8b-9a57-6e2f9c0d1b44")
+
+
+def _checked_lines(
+    lines: Mapping[str, Decimal | int | str] | None,
+) -> dict[str, Decimal] | None:
+    """Line quantities as given, refused with a code when they are not text and numbers."""
+    if lines is None:
+        return None
+    return {
+        arguments.storable_text(line_id, argument="line_id"): to_decimal(q, what="quantity")
+        for line_id, q in arguments.mapping(lines, argument="lines").items()
+    }
+
+
+def _checked_day(on: object) -> date | None:
+    if on is None:
+        return None
+    return arguments.instance_of(on, date, argument="on")
 
 
 def _reminder_id(order_id: str, number: str, day: date) -> str:
@@ -112,6 +131,13 @@ class InvoicingUseCases:
                 :func:`salesorder.invoicing.issue_invoice`.
             IllegalTransition: if the order cannot be invoiced now.
         """
+        arguments.storable_text(order_id, argument="order_id")
+        arguments.storable_text(actor, argument="actor")
+        arguments.optional_texts(idempotency_key=idempotency_key)
+        arguments.instance_of(delivered_only, bool, argument="delivered_only")
+        checked = _checked_lines(lines)
+        if kind is not None:
+            kind = arguments.choice(kind, InvoiceKind, argument="kind")
         now = self.clock.now()
         number = self._document_number(now)
 
@@ -122,7 +148,7 @@ class InvoicingUseCases:
                 number=number,
                 actor=actor,
                 at=now,
-                lines=lines,
+                lines=checked,
                 kind=kind,
                 calendar=self._calendar,
                 delivered_only=delivered_only,
@@ -158,6 +184,14 @@ class InvoicingUseCases:
                 :func:`salesorder.invoicing.issue_credit_note`.
             IllegalTransition: if the order cannot be invoiced now.
         """
+        arguments.storable_text(order_id, argument="order_id")
+        arguments.storable_text(invoice_number, argument="invoice_number")
+        arguments.storable_text(actor, argument="actor")
+        arguments.storable_text(reason, argument="reason")
+        arguments.optional_texts(idempotency_key=idempotency_key)
+        checked = _checked_lines(lines)
+        if amount is not None:
+            arguments.instance_of(amount, Money, argument="amount")
         now = self.clock.now()
         number = self._document_number(now)
 
@@ -169,7 +203,7 @@ class InvoicingUseCases:
                 actor=actor,
                 at=now,
                 reason=reason,
-                lines=lines,
+                lines=checked,
                 amount=amount,
                 idempotency_key=idempotency_key,
             )
@@ -179,7 +213,8 @@ class InvoicingUseCases:
 
     def open_items(self, order_id: str, *, on: date | None = None) -> OpenItems:
         """What the order still owes on day ``on`` (today by the service's clock)."""
-        return invoicing.open_items(self.get(order_id), on=on or self.clock.now().date())
+        day = _checked_day(on)
+        return invoicing.open_items(self.get(order_id), on=day or self.clock.now().date())
 
     def remind_overdue(self, *, on: date | None = None, actor: str = "system") -> int:
         """Record an ``InvoiceOverdue`` reminder for every invoice past due with money open.
@@ -196,8 +231,9 @@ class InvoicingUseCases:
         Returns:
             How many overdue invoices the run found.
         """
+        arguments.storable_text(actor, argument="actor")
         now = self.clock.now()
-        day = on or now.date()
+        day = _checked_day(on) or now.date()
         reminders: list[DomainEvent] = []
         with self._uow() as uow:
             for order in uow.orders.find():
@@ -240,6 +276,10 @@ class InvoicingUseCases:
             RuleViolation: ``invoicing.invoice.unknown`` when the order has no such document.
             DocumentError: ``document.locale.unsupported``.
         """
+        arguments.storable_text(number, argument="number")
+        arguments.instance_of(seller, Seller, argument="seller")
+        arguments.storable_text(locale, argument="locale")
+        arguments.instance_of(html, bool, argument="html")
         order = self.get(order_id)
         document: InvoiceDocument | CreditNote | None = next(
             (note for note in order.credit_notes if note.number == number), None

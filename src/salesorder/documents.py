@@ -38,6 +38,7 @@ import babel
 import babel.dates
 import babel.numbers
 
+from salesorder import _arguments as arguments
 from salesorder.errors import SalesOrderError, define_code
 from salesorder.money import Money, RoundingMode, in_exact_context, to_decimal
 from salesorder.order import Address, InvoiceKind, Order, OrderLine, PaymentMethod
@@ -475,6 +476,15 @@ class _Style:
         return babel.dates.format_date(value, format="long", locale=self.locale)
 
 
+def _checked_style(order: object, seller: object, locale: object, issued_on: object) -> _Style:
+    """The style of ``locale``, once the arguments of a render are what it takes."""
+    arguments.instance_of(order, Order, argument="order")
+    arguments.instance_of(seller, Seller, argument="seller")
+    if issued_on is not None:
+        arguments.instance_of(issued_on, date, argument="issued_on")
+    return _style(arguments.storable_text(locale, argument="locale"))
+
+
 @functools.cache
 def _style(locale: str) -> _Style:
     identifier = locale.replace("-", "_")
@@ -813,7 +823,7 @@ def render_text(
             nor ``order.created_at``; ``document.locale.unsupported`` for other languages;
             an ``document.rmb_upper.*`` code if a CNY grand total cannot be written in capitals.
     """
-    style = _style(locale)
+    style = _checked_style(order, seller, locale, issued_on)
     form = _build_form(
         order, breakdown, seller=seller, style=style, day=_issue_date(order, issued_on)
     )
@@ -906,7 +916,7 @@ def render_html(
     Raises:
         DocumentError: as :func:`render_text`.
     """
-    style = _style(locale)
+    style = _checked_style(order, seller, locale, issued_on)
     form = _build_form(
         order, breakdown, seller=seller, style=style, day=_issue_date(order, issued_on)
     )

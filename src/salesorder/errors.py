@@ -41,6 +41,8 @@ not this one)::
     SalesOrderError                      base of everything the library raises
      ├── InvalidMoney (ValueError)       bad amount: NaN, infinity, absurd exponent, bad text
      ├── FloatRefused (TypeError)        a float where money or a quantity is expected
+     ├── ArgumentTypeError (TypeError)   an argument of a type the function does not take
+     ├── InvalidArgument (ValueError)    unstorable text (NUL, lone surrogate); not a choice
      ├── UnknownCurrency (ValueError)    not an ISO 4217 code known to babel's CLDR data
      ├── CurrencyMismatch (ValueError)   arithmetic or comparison across currencies
      ├── AllocationError (ValueError)    negative or all-zero weights for a split
@@ -64,6 +66,7 @@ not this one)::
      │    ├── DeliveryFailed             a receiver did not acknowledge (timeout, refused, non-2xx)
      │    └── SignatureRejected (ValueError)  a webhook signature that does not verify
      ├── DocumentError (ValueError)      [documents] a document or RMB capitals cannot be made
+     ├── TaxIdError (ValueError)         [tax_id] a USCC prefix or organisation body malformed
      ├── InvalidSettings (ValueError)    [settings] a service setting of the wrong kind or value
      ├── IntakeError (ValueError)        [intake] a file import that cannot start
      └── AnalyticsError (ValueError)     [analytics] input a KPI cannot be computed from
@@ -84,12 +87,14 @@ import attrs
 
 __all__ = [
     "AllocationError",
+    "ArgumentTypeError",
     "ConcurrencyConflict",
     "CurrencyMismatch",
     "ErrorCode",
     "FloatRefused",
     "IllegalTransition",
     "InsufficientStock",
+    "InvalidArgument",
     "InvalidMoney",
     "InvalidOrder",
     "NotFound",
@@ -127,6 +132,7 @@ _CODE_MODULES: Final = (
     "salesorder.quotes",
     "salesorder.settings",
     "salesorder.sla",
+    "salesorder.tax_id",
 )
 
 
@@ -296,6 +302,32 @@ MONEY_FLOAT_REFUSED: Final = define_code(
     "pass a Decimal, int or string.",
     zh="金额或数量不能使用浮点数;请传入 Decimal、整数或字符串。",
 )
+IDEMPOTENCY_CONFLICT: Final = define_code(
+    "idempotency.conflict",
+    en="The idempotency key was first used for '{event}' with other arguments; "
+    "a new request needs a new key.",
+    zh="该幂等键已用于参数不同的“{event}”请求;新的请求需要新的幂等键。",
+)
+ARGUMENT_WRONG_TYPE: Final = define_code(
+    "argument.wrong_type",
+    en="The {argument} must be {expected}, not {kind}.",
+    zh="{argument} 必须是{expected},而不是 {kind}。",
+)
+ARGUMENT_INVALID: Final = define_code(
+    "argument.invalid",
+    en="The {argument} is not a value this function takes.",
+    zh="{argument} 的值不被接受。",
+)
+ARGUMENT_NOT_A_CHOICE: Final = define_code(
+    "argument.not_a_choice",
+    en="The {argument} must be one of: {choices}.",
+    zh="{argument} 必须是以下之一:{choices}。",
+)
+ARGUMENT_NOT_STORABLE: Final = define_code(
+    "argument.not_storable",
+    en="The {argument} contains {character} at position {position}, which no store can hold.",
+    zh="{argument} 在第 {position} 位包含{character},无法存储。",
+)
 MONEY_UNKNOWN_CURRENCY: Final = define_code(
     "money.unknown_currency",
     en="Unknown currency code {currency}.",
@@ -426,6 +458,29 @@ class FloatRefused(SalesOrderError, TypeError):
     """A ``float`` where an exact amount or quantity is expected."""
 
     default_code = MONEY_FLOAT_REFUSED
+
+
+class ArgumentTypeError(SalesOrderError, TypeError):
+    """An argument of a type the function does not take (an int where text is expected).
+
+    Params: ``argument`` (its name), ``expected`` (what it takes), ``kind`` (the type
+    given). The value itself is never a parameter.
+    """
+
+    default_code = ARGUMENT_WRONG_TYPE
+
+
+class InvalidArgument(SalesOrderError, ValueError):
+    """An argument of the right type with a value the function cannot take.
+
+    Codes: ``argument.not_storable`` for text no store can hold, a NUL character or an
+    unpaired UTF-16 surrogate (PostgreSQL's text refuses NUL, and no UTF-8 driver encodes
+    a lone surrogate; params ``argument``, ``character``, ``position``);
+    ``argument.not_a_choice`` for a value outside an enumeration (params ``argument``,
+    ``choices``). Never the value itself, which may be personal data.
+    """
+
+    default_code = ARGUMENT_INVALID
 
 
 class UnknownCurrency(SalesOrderError, ValueError):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import decimal
 import enum
 import functools
+import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -29,9 +30,12 @@ import babel
 import babel.numbers
 
 from salesorder.errors import (
+    ARGUMENT_NOT_A_CHOICE,
     AllocationError,
+    ArgumentTypeError,
     CurrencyMismatch,
     FloatRefused,
+    InvalidArgument,
     InvalidMoney,
     UnknownCurrency,
 )
@@ -39,6 +43,7 @@ from salesorder.errors import (
 __all__ = [
     "MAX_AMOUNT",
     "MAX_DECIMAL_PLACES",
+    "NUMBER_PATTERN",
     "Money",
     "RoundingMode",
     "RoundingPolicy",
@@ -47,6 +52,7 @@ __all__ = [
     "format_money",
     "in_exact_context",
     "is_currency",
+    "is_number_text",
     "minor_unit",
     "to_decimal",
 ]
@@ -55,6 +61,12 @@ __all__ = [
 MAX_AMOUNT: Final = Decimal(10) ** 15
 #: Most decimal places accepted on input; intermediate results may carry more.
 MAX_DECIMAL_PLACES: Final = 12
+#: The one grammar of a number written as text, for the gate's JSON Schema and every
+#: reader of the library: ASCII digits, an optional sign, fraction and exponent, and
+#: ASCII blanks around. Python's ``Decimal()`` also takes ``"1_000"``, other scripts'
+#: digits (``"١٢"``, ``"１２"``) and Unicode spaces; none of them is a number here.
+NUMBER_PATTERN: Final = r"^[ \t\n\r]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?[ \t\n\r]*$"
+_NUMBER_TEXT: Final = re.compile(NUMBER_PATTERN)
 #: ``Decimal.adjusted()`` of the smallest amount out of range.
 _MAX_ADJUSTED: Final = MAX_AMOUNT.adjusted()
 
@@ -144,24 +156,45 @@ def _currencies() -> frozenset[str]:
 
 def is_currency(code: str) -> bool:
     """Whether ``code`` is an ISO 4217 code known to babel's CLDR data."""
-    return code in _currencies()
+    return isinstance(code, str) and code in _currencies()
 
 
-@functools.cache
 def minor_unit(currency: str) -> int:
     """Number of decimal places of ``currency``'s minor unit (JPY 0, CNY 2, KWD 3).
 
     Raises:
-        UnknownCurrency: if the code is not known.
+        UnknownCurrency: if the code is not known (or not text).
     """
-    if not is_currency(currency):
-        raise UnknownCurrency(params={"currency": currency})
+    if not isinstance(currency, str) or not is_currency(currency):
+        raise UnknownCurrency(params={"currency": str(currency)[:8]})
+    return _minor_unit(currency)
+
+
+@functools.cache
+def _minor_unit(currency: str) -> int:
     return int(babel.numbers.get_currency_precision(currency))
 
 
 @functools.cache
 def _quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def is_number_text(text: str) -> bool:
+    """Whether ``text`` is a number in the library's grammar (:data:`NUMBER_PATTERN`)."""
+    return _NUMBER_TEXT.fullmatch(text) is not None
+
+
+def _parse_text(value: str, what: str) -> Decimal:
+    text = value.strip(" \t\n\r")
+    if len(text) > 64:
+        raise InvalidMoney(params={"reason": f"{what} text is too long"})
+    if not is_number_text(text):
+        raise InvalidMoney(params={"reason": f"{what} is not a number"})
+    try:
+        return Decimal(text)
+    except decimal.InvalidOperation:  # an exponent Decimal cannot hold
+        raise InvalidMoney(params={"reason": f"{what} is out of range"}) from None
 
 
 def to_decimal(value: object, *, what: str = "amount") -> Decimal:
@@ -175,29 +208,22 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
         The exact Decimal.
 
     Raises:
-        TypeError: for ``float`` (and any other non-numeric type).
+        FloatRefused: for ``float`` (a ``TypeError``).
+        ArgumentTypeError: for ``bool`` and any other non-numeric type (a ``TypeError``).
         InvalidMoney: for NaN, infinities, unparseable text or absurd magnitude/precision.
     """
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, bool):
-        msg = f"{what} must be a Decimal, int or string, not bool"
-        raise TypeError(msg)
+        raise _not_a_number(what, value)
     elif isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, str):
-        text = value.strip()
-        if len(text) > 64:
-            raise InvalidMoney(params={"reason": f"{what} text is too long"})
-        try:
-            number = Decimal(text)
-        except decimal.InvalidOperation:
-            raise InvalidMoney(params={"reason": f"{what} is not a number"}) from None
+        number = _parse_text(value, what)
     elif isinstance(value, float):
         raise FloatRefused
     else:
-        msg = f"{what} must be a Decimal, int or string, not {type(value).__name__}"
-        raise TypeError(msg)
+        raise _not_a_number(what, value)
     if not number.is_finite():
         raise InvalidMoney(params={"reason": f"{what} must be finite"})
     if number and number.adjusted() >= _MAX_ADJUSTED:
@@ -211,6 +237,20 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
                 params={"reason": f"{what} has more than {MAX_DECIMAL_PLACES} decimal places"}
             )
     return number
+
+
+def _wrong_type(argument: str, expected: str, value: object) -> ArgumentTypeError:
+    kind = type(value).__name__
+    return ArgumentTypeError(params={"argument": argument, "expected": expected, "kind": kind})
+
+
+def _not_a_number(what: str, value: object) -> ArgumentTypeError:
+    return _wrong_type(what, "a Decimal, int or string", value)
+
+
+def _not_money(other: object) -> ArgumentTypeError:
+    kind = type(other).__name__
+    return ArgumentTypeError(params={"argument": "operand", "expected": "Money", "kind": kind})
 
 
 @attrs.frozen(init=False, eq=False, repr=False)
@@ -260,7 +300,7 @@ class Money:
 
     def _check(self, other: object) -> Money:
         if not isinstance(other, Money):
-            raise TypeError(f"expected Money, got {type(other).__name__}")
+            raise _not_money(other)
         if other.currency != self.currency:
             raise CurrencyMismatch(params={"left": self.currency, "right": other.currency})
         return other
@@ -290,21 +330,27 @@ class Money:
 
     # -- arithmetic -------------------------------------------------------------------------
 
+    # Operands that are not Money are refused with a coded TypeError rather than
+    # NotImplemented: no other type adds to money, and the interpreter's own TypeError
+    # would carry no code.
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
-            return NotImplemented
+            raise _not_money(other)
         return Money._exact(_EXACT.add(self.amount, self._check(other).amount), self.currency)
 
     def __radd__(self, other: object) -> Money:
         # Lets sum(moneys, start) and sum() with the int 0 start work.
         if isinstance(other, int) and not isinstance(other, bool) and other == 0:
             return self
-        return NotImplemented
+        raise _not_money(other)
 
     def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
-            return NotImplemented
+            raise _not_money(other)
         return Money._exact(_EXACT.subtract(self.amount, self._check(other).amount), self.currency)
+
+    def __rsub__(self, other: object) -> Money:
+        raise _not_money(other)
 
     def __neg__(self) -> Money:
         return Money._exact(-self.amount, self.currency)
@@ -319,7 +365,7 @@ class Money:
         if isinstance(factor, float):
             raise FloatRefused
         if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
-            return NotImplemented
+            raise _not_a_number("factor", factor)
         if isinstance(factor, Decimal) and not factor.is_finite():
             raise InvalidMoney(params={"reason": "factor must be finite"})
         return Money._exact(_EXACT.multiply(self.amount, factor), self.currency)
@@ -342,6 +388,8 @@ class Money:
         Returns:
             A new Money with exactly ``minor_unit`` decimal places.
         """
+        if type(rounding) is not RoundingMode:
+            raise _wrong_type("rounding", "a RoundingMode", rounding)
         quantum = _quantum(self.currency)
         return Money._exact(
             self.amount.quantize(quantum, rounding=rounding.value, context=_EXACT),
@@ -388,7 +436,23 @@ class Money:
 
     def __round__(self, ndigits: SupportsIndex | None = None) -> Money:
         # round() on money would hide the rounding mode; make callers say it.
-        raise TypeError("use Money.quantize(rounding=...) to round money")
+        raise ArgumentTypeError(
+            params={
+                "argument": "rounding of money",
+                "expected": "Money.quantize(rounding=...)",
+                "kind": "round()",
+            }
+        )
+
+
+def _checked_locale(identifier: object) -> babel.Locale:
+    if not isinstance(identifier, str):
+        raise _wrong_type("locale", "a locale identifier such as zh_CN", identifier)
+    try:
+        return _locale(identifier)
+    except (ValueError, TypeError, babel.UnknownLocaleError):
+        params = {"argument": "locale", "choices": "CLDR locale identifiers such as zh_CN, en_US"}
+        raise InvalidArgument(ARGUMENT_NOT_A_CHOICE, params=params) from None
 
 
 @functools.cache
@@ -406,12 +470,14 @@ def format_money(
     rounding: RoundingMode = RoundingMode.HALF_UP,
 ) -> str:
     """Format ``money`` for ``locale`` with babel; see :meth:`Money.format`."""
+    if not isinstance(money, Money):
+        raise _not_money(money)
     # Round ourselves: babel would round half-even, which is not the commercial default.
     amount = money.quantize(rounding).amount if quantized else money.amount
     return babel.numbers.format_currency(
         amount,
         money.currency,
-        locale=_locale(locale),
+        locale=_checked_locale(locale),
         currency_digits=quantized,
         decimal_quantization=quantized,
     )
@@ -455,6 +521,10 @@ def allocate(
         AllocationError: for no weights, a negative weight, or all-zero weights.
         TypeError: for a float weight.
     """
+    if not isinstance(total, Money):
+        raise _not_money(total)
+    if isinstance(weights, str | bytes) or not isinstance(weights, Iterable):
+        raise _wrong_type("weights", "an iterable of numbers", weights)
     shares = [_as_fraction(w, i) for i, w in enumerate(weights)]
     if not shares:
         raise AllocationError(params={"reason": "no weights"})

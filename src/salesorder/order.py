@@ -388,7 +388,9 @@ class Order:
         returns: Return, exchange and repair requests.
         revisions: Snapshots of earlier revisions' lines (改单历史).
         audit: One entry per transition (who, when, from, to, event, reason, revision).
-        idempotency: ``(key, event, result)`` of commands that carried an idempotency key.
+        idempotency: ``(key, event, result, fingerprint)`` of commands that carried an
+            idempotency key (the fingerprint digests the command's arguments; orders
+            stored before it was kept hold ``(key, event, result)``).
 
     The lifecycle fields default to shared empty tuples, so an order on which nothing
     happened costs only their slots.
@@ -432,7 +434,9 @@ class Order:
     returns: tuple[ReturnRecord, ...] = attrs.field(default=(), kw_only=True, repr=False)
     revisions: tuple[Revision, ...] = attrs.field(default=(), kw_only=True, repr=False)
     audit: tuple[AuditEntry, ...] = attrs.field(default=(), kw_only=True, repr=False)
-    idempotency: tuple[tuple[str, str, object], ...] = attrs.field(
+    # (key, event, result, fingerprint of the arguments); the 3-tuples of orders stored
+    # before fingerprints were kept still read (and are not compared).
+    idempotency: tuple[tuple[str, str, object, str] | tuple[str, str, object], ...] = attrs.field(
         default=(), kw_only=True, repr=False
     )
     credit_notes: tuple[CreditNote, ...] = attrs.field(default=(), kw_only=True, repr=False)

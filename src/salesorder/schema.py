@@ -46,7 +46,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from salesorder.money import MAX_DECIMAL_PLACES, Money, is_currency
+from salesorder.money import MAX_DECIMAL_PLACES, NUMBER_PATTERN, Money, is_currency, is_number_text
 from salesorder.order import (
     Address,
     Channel,
@@ -145,9 +145,12 @@ def _number(value: Any) -> Decimal:
     """The Decimal of a str, int or Decimal; refuse floats, bools and anything else."""
     kind = type(value)
     if kind is str:
-        text = value.strip()
+        text = value.strip(" \t\n\r")
         if len(text) > _MAX_DECIMAL_TEXT:
             raise PydanticCustomError("decimal.out_of_range", "out of range")
+        if not is_number_text(text):
+            # One grammar with the JSON Schema: no "1_000", no other scripts' digits.
+            raise PydanticCustomError("decimal.invalid", "not a number")
         try:
             return Decimal(text)
         except decimal.InvalidOperation:
@@ -224,10 +227,12 @@ def _day(value: Any) -> date:
 
 _DECIMAL_JSON: Final = {
     "anyOf": [
-        {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
-        {"type": "integer"},
+        {"type": "string", "pattern": NUMBER_PATTERN},
+        # A JSON number is read from its exact text, never through a binary float.
+        {"type": "number"},
     ],
-    "description": 'An exact decimal, preferably as a string ("12.50"); floats are refused.',
+    "description": 'An exact decimal, preferably as a string ("12.50"): ASCII digits, '
+    "an optional sign, fraction and exponent.",
 }
 
 # Serialised as exact strings ("12.50"), the same form the schema asks for.

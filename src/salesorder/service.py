@@ -30,10 +30,12 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
+from salesorder import _arguments as arguments
+from salesorder import _service_keys as keys
 from salesorder import lifecycle
 from salesorder._invoicing_service import InvoicingUseCases as _InvoicingUseCases
 from salesorder.documents import Seller, render_html, render_text
@@ -194,6 +196,7 @@ class OrderService(_InvoicingUseCases):
         Their usage limits are not counted here: a stored order's coupons were checked
         against the ledger and redeemed when it was entered (``enter``).
         """
+        arguments.instance_of(order, Order, argument="order")
         return price(
             order,
             price_list=self._price_list,
@@ -278,13 +281,19 @@ class OrderService(_InvoicingUseCases):
                 is refused.
             salesorder.pricing.MissingPrice: a line has no price.
         """
+        _check_caller(actor, idempotency_key)
+        request = keys.request(
+            idempotency_key, "enter", lambda: {"payload": keys.payload_data(payload)}
+        )
         now = self.clock.now()
-        if idempotency_key is not None and (first := self._known_order(f"enter:{idempotency_key}")):
+        if idempotency_key is not None and (
+            first := self._known_order(f"enter:{idempotency_key}", request)
+        ):
             return first
         number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
-                known = uow.idempotency.get(f"enter:{idempotency_key}")
+                known = keys.replayed(uow, f"enter:{idempotency_key}", request)
                 if known is not None:
                     return uow.orders.get(known)
             report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
@@ -305,7 +314,7 @@ class OrderService(_InvoicingUseCases):
             self._redeem_coupons(order, breakdown, uow.coupons)
             uow.orders.add(order)
             if idempotency_key is not None:
-                uow.idempotency.put(f"enter:{idempotency_key}", order.id)
+                keys.remember(uow, f"enter:{idempotency_key}", order.id, request)
             uow.commit()
         return order
 
@@ -359,7 +368,7 @@ class OrderService(_InvoicingUseCases):
 
         def command(order: Order, _uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
             if order.status is not Status.DRAFT and not any(
-                known == idempotency_key for known, _, _ in order.idempotency
+                entry[0] == idempotency_key for entry in order.idempotency
             ):
                 raise IllegalTransition(state=order.status.value, event="discard")
             return lifecycle.cancel(
@@ -425,9 +434,9 @@ class OrderService(_InvoicingUseCases):
             )
             raise ValidationFailed(ValidationReport(issues=issues, order=order))
 
-    def _known_order(self, key: str) -> Order | None:
+    def _known_order(self, key: str, request: tuple[str, str]) -> Order | None:
         with self._uow() as uow:
-            known = uow.idempotency.get(key)
+            known = keys.replayed(uow, key, request)
             return None if known is None else uow.orders.get(known)
 
     def quote(
@@ -443,16 +452,23 @@ class OrderService(_InvoicingUseCases):
         Raises:
             ValidationFailed: when the payload has errors.
         """
+        _check_caller(actor, idempotency_key)
+        arguments.instance_of(valid_for, timedelta, argument="valid_for")
+        request = keys.request(
+            idempotency_key,
+            "quote",
+            lambda: {"payload": keys.payload_data(payload), "valid_for": valid_for},
+        )
         now = self.clock.now()
         if idempotency_key is not None:
             with self._uow() as uow:
-                known_quote = uow.idempotency.get(f"quote:{idempotency_key}")
+                known_quote = keys.replayed(uow, f"quote:{idempotency_key}", request)
                 if known_quote is not None:
                     return uow.quotes.get(known_quote)
         number = self._quote_numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
-                known = uow.idempotency.get(f"quote:{idempotency_key}")
+                known = keys.replayed(uow, f"quote:{idempotency_key}", request)
                 if known is not None:
                     return uow.quotes.get(known)
             report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
@@ -482,7 +498,7 @@ class OrderService(_InvoicingUseCases):
             )
             uow.quotes.put(quote, expected=None)
             if idempotency_key is not None:
-                uow.idempotency.put(f"quote:{idempotency_key}", quote.quote_id)
+                keys.remember(uow, f"quote:{idempotency_key}", quote.quote_id, request)
             uow.commit()
         return quote
 
@@ -494,10 +510,15 @@ class OrderService(_InvoicingUseCases):
         Raises:
             RuleViolation: ``quote.expired`` or ``quote.not_open``.
         """
+        arguments.storable_text(quote_id, argument="quote_id")
+        _check_caller(actor, idempotency_key)
+        request = keys.request(idempotency_key, "convert_quote", lambda: {"quote_id": quote_id})
         now = self.clock.now()
         number = self._numbering.next_number(at=now)
         with self._uow() as uow:
             quote = uow.quotes.get(quote_id)
+            if idempotency_key is not None:
+                keys.replayed(uow, f"convert:{idempotency_key}", request)
             if quote.converted_order_id is not None and idempotency_key is not None:
                 known = uow.idempotency.get(f"convert:{idempotency_key}")
                 if known == quote.converted_order_id:
@@ -514,7 +535,7 @@ class OrderService(_InvoicingUseCases):
             uow.orders.add(order)
             uow.quotes.put(quote.converted(order.id), expected=quote)
             if idempotency_key is not None:
-                uow.idempotency.put(f"convert:{idempotency_key}", order.id)
+                keys.remember(uow, f"convert:{idempotency_key}", order.id, request)
             uow.commit()
         return order
 
@@ -532,6 +553,7 @@ class OrderService(_InvoicingUseCases):
         recorded on receipt); its events are queued after the command's. The command's
         result is returned.
         """
+        arguments.storable_text(order_id, argument="order_id")
         now = self.clock.now()
         with self._uow() as uow:
             order = uow.orders.get(order_id)
@@ -611,7 +633,7 @@ class OrderService(_InvoicingUseCases):
         return self._run(
             order_id,
             lambda order, _uow, now: lifecycle.reject(
-                order, reasons=tuple(reasons), actor=actor, at=now, idempotency_key=idempotency_key
+                order, reasons=reasons, actor=actor, at=now, idempotency_key=idempotency_key
             ),
         )
 
@@ -940,6 +962,7 @@ class OrderService(_InvoicingUseCases):
         self, order_id: str, changes: Sequence[lifecycle.Change]
     ) -> lifecycle.AmendmentPreview:
         """What an amendment would do: new totals, stock delta, amount due or refundable."""
+        arguments.storable_text(order_id, argument="order_id")
         with self._uow() as uow:
             order = uow.orders.get(order_id)
         return lifecycle.preview_amendment(
@@ -949,6 +972,10 @@ class OrderService(_InvoicingUseCases):
     def _amended_pricing(
         self, changes: Sequence[lifecycle.Change], at: datetime
     ) -> Callable[[Order], PriceBreakdown]:
+        # Read before the lifecycle checks the changes: refuse what is not a change here.
+        for change in arguments.iterable(changes, argument="changes"):
+            if not isinstance(change, _CHANGE_TYPES):
+                raise arguments.wrong_type("change", "an amendment Change", change)
         # Lines the amendment adds are priced at its time, earlier lines keep their locked
         # prices; a price change back to the list (unit_price None) reprices that line.
         reprice = _repriced(changes)
@@ -1048,7 +1075,7 @@ class OrderService(_InvoicingUseCases):
             order_id,
             lambda order, _uow, now: lifecycle.request_return(
                 order,
-                kind=ReturnKind(kind),
+                kind=arguments.choice(kind, ReturnKind, argument="kind"),
                 lines=quantities,
                 reason=reason,
                 actor=actor,
@@ -1097,7 +1124,9 @@ class OrderService(_InvoicingUseCases):
                 lambda order, _backordered: lifecycle.receive_return(
                     order,
                     return_id=return_id,
-                    disposition=StockDisposition(disposition),
+                    disposition=arguments.choice(
+                        disposition, StockDisposition, argument="disposition"
+                    ),
                     actor=actor,
                     at=now,
                     breakdown=_charged_lines(order),
@@ -1131,6 +1160,7 @@ class OrderService(_InvoicingUseCases):
         Raises:
             NotFound: if there is no such order.
         """
+        arguments.storable_text(order_id, argument="order_id")
         with self._uow() as uow:
             return uow.orders.get(order_id)
 
@@ -1140,6 +1170,7 @@ class OrderService(_InvoicingUseCases):
         Raises:
             NotFound: if there is no such order.
         """
+        arguments.storable_text(number, argument="number")
         with self._uow() as uow:
             order = uow.orders.find_by_number(number)
         if order is None:
@@ -1155,6 +1186,10 @@ class OrderService(_InvoicingUseCases):
         created_to: datetime | None = None,
     ) -> Sequence[Order]:
         """Orders by customer, status and creation time, oldest first."""
+        arguments.optional_texts(customer_id=customer_id, status=status)
+        for moment in (created_from, created_to):
+            if moment is not None:
+                arguments.instance_of(moment, datetime, argument="created_from / created_to")
         with self._uow() as uow:
             return uow.orders.find(
                 customer_id=customer_id,
@@ -1170,6 +1205,8 @@ class OrderService(_InvoicingUseCases):
 
     def overdue(self, *, now: datetime | None = None) -> list[tuple[Order, Breach]]:
         """Every open order past one of its SLA deadlines, with the breach."""
+        if now is not None:
+            arguments.instance_of(now, datetime, argument="now")
         moment = now or self.clock.now()
         # Only an order in a status some deadline watches can be overdue: ask the
         # store for those statuses (an indexed filter on SQL), not for every order.
@@ -1276,6 +1313,15 @@ class OrderService(_InvoicingUseCases):
 _ALREADY_REDEEMED = RedemptionCounts()
 
 
+_CHANGE_TYPES: Final = (
+    lifecycle.ChangeQuantity,
+    lifecycle.AddLine,
+    lifecycle.RemoveLine,
+    lifecycle.ChangePrice,
+    lifecycle.ChangeDeliveryDate,
+)
+
+
 def _repriced(changes: Sequence[lifecycle.Change]) -> frozenset[str]:
     """Lines an amendment sends back to the price list (``ChangePrice`` to None)."""
     return frozenset(
@@ -1295,8 +1341,17 @@ def _check_settings(name: str, value: object, expected: type[object]) -> None:
         raise InvalidSettings(name, f"expected {expected.__name__}, got {type(value).__name__}")
 
 
+def _check_caller(actor: object, idempotency_key: object) -> None:
+    # What a creating command stores before the lifecycle sees it (the lifecycle
+    # commands check their own arguments).
+    arguments.storable_text(actor, argument="actor")
+    if idempotency_key is not None:
+        arguments.storable_text(idempotency_key, argument="idempotency_key")
+
+
 def _quantities(lines: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:
-    return {line_id: to_decimal(q, what="quantity") for line_id, q in lines.items()}
+    quantities = arguments.mapping(lines, argument="lines")
+    return {line_id: to_decimal(q, what="quantity") for line_id, q in quantities.items()}
 
 
 def _charged_lines(order: Order) -> _ChargedLines:

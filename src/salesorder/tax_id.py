@@ -26,9 +26,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from salesorder.errors import ArgumentTypeError, SalesOrderError, define_code
+
 __all__ = [
     "USCC_ALPHABET",
     "USCC_CATEGORIES",
+    "TaxIdError",
     "is_valid_uscc",
     "make_uscc",
     "organization_check_character",
@@ -68,6 +71,31 @@ _PROVINCES: Final = frozenset(
     for number in range(first, last + 1)
 ) | {"81", "82"}
 _SHAPE: Final = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
+_ORGANIZATION_BODY: Final = re.compile(r"[0-9A-Z]{8}")
+
+TAX_ID_PREFIX_INVALID: Final = define_code(
+    "tax_id.prefix.invalid",
+    en="Not a unified social credit code prefix: {reason}.",
+    zh="不是有效的统一社会信用代码前缀:{reason}。",
+)
+TAX_ID_ORGANIZATION_BODY_INVALID: Final = define_code(
+    "tax_id.organization_body.invalid",
+    en="An organisation code body is exactly 8 digits or upper-case letters.",
+    zh="组织机构代码本体必须恰好是 8 位数字或大写字母。",
+)
+
+
+class TaxIdError(SalesOrderError, ValueError):
+    """Input a check character cannot be computed for (the value is never in the message)."""
+
+    default_code = TAX_ID_PREFIX_INVALID
+
+
+def _text(value: object, argument: str) -> str:
+    if not isinstance(value, str):
+        kind = type(value).__name__
+        raise ArgumentTypeError(params={"argument": argument, "expected": "text", "kind": kind})
+    return value
 
 
 def _org_value(symbol: str) -> int:
@@ -83,7 +111,14 @@ def organization_check_character(body: str) -> str:
 
     Returns:
         ``0``-``9`` or ``X``.
+
+    Raises:
+        TaxIdError: ``tax_id.organization_body.invalid`` for anything but 8 digits or
+            upper-case ASCII letters.
+        ArgumentTypeError: when ``body`` is not text.
     """
+    if not _ORGANIZATION_BODY.fullmatch(_text(body, "organisation code body")):
+        raise TaxIdError(TAX_ID_ORGANIZATION_BODY_INVALID)
     total = sum(
         _org_value(symbol) * weight for symbol, weight in zip(body, _WEIGHTS_11, strict=True)
     )
@@ -141,15 +176,17 @@ def make_uscc(prefix: str) -> str:
         The 18-character code.
 
     Raises:
-        ValueError: if ``prefix`` does not have that shape, or its authority, category or
-            division is not one the standard allows.
+        TaxIdError: ``tax_id.prefix.invalid`` (a ``ValueError``) if ``prefix`` does not
+            have that shape, or its authority, category or division is not one the
+            standard allows.
+        ArgumentTypeError: when ``prefix`` is not text.
     """
-    if len(prefix) != 16 or not _SHAPE.fullmatch(prefix + "00"):
-        msg = "prefix must be 16 characters: 2 code symbols, 6 digits, 8 code symbols"
-        raise ValueError(msg)
+    if len(_text(prefix, "prefix")) != 16 or not _SHAPE.fullmatch(prefix + "00"):
+        reason = "16 symbols: 2 code symbols, 6 digits, 8 code symbols"
+        raise TaxIdError(params={"reason": reason})
     if not _has_structure(prefix):
-        msg = "prefix must start with a known authority, its category and a real division"
-        raise ValueError(msg)
+        reason = "a known authority, its category and a real division come first"
+        raise TaxIdError(params={"reason": reason})
     org_check = organization_check_character(prefix[8:])
     body = prefix + org_check
     return body + _check_31(body)

@@ -17,6 +17,6 @@ def test_orders_in_any_status_round_trip_through_json_text(order: Order) -> None
     for field in attrs.fields(Order):
         assert getattr(back, field.name) == getattr(order, field.name) or (
             field.name == "idempotency"
-            and [(k, e, decode(type(r), encode(r))) for k, e, r in back.idempotency]
+            and [(k, e, decode(type(r), encode(r)), *f) for k, e, r, *f in back.idempotency]
             == list(order.idempotency)
         ), field.name

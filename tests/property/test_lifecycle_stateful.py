@@ -76,7 +76,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.clock += timedelta(minutes=7)
         before = snapshot(self.order)
         stock_before = (dict(self.stock.available), dict(self.stock.reserved))
-        known = {k: result for k, _, result in self.order.idempotency}
+        known = {k: result for k, _, result, *_ in self.order.idempotency}
         status_before = self.order.status
         refusal: SalesOrderError | None = None
         try:

@@ -478,7 +478,9 @@ class TestConfirm:
         order = submitted()
         result = lc.confirm(order, actor="u", at=T, idempotency_key="k")
         assert result.stock == (
-            lc.StockRequest(lc.StockAction.RESERVE, order.id, (("1", D(3)), ("2", D(2))), "k"),
+            lc.StockRequest(
+                lc.StockAction.RESERVE, order.id, (("1", D(3)), ("2", D(2))), "SO-1:key:k"
+            ),
         )
 
     def test_without_a_hook_every_quantity_counts_as_reserved(self) -> None:

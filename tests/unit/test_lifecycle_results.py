@@ -157,4 +157,6 @@ class TestHoldAndResumeShortPath:
         order = lc_held()
         result = lc.resume(order, actor="u", at=T, idempotency_key="r")
         assert result.target is Status.CONFIRMED
-        assert order.idempotency == (("r", "resume", result),)
+        [(key, event, stored, digest)] = order.idempotency
+        assert (key, event, stored) == ("r", "resume", result)
+        assert len(digest) == 32  # the fingerprint of the arguments (none but the reason)

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from salesorder.money import Money
+from salesorder.money import NUMBER_PATTERN, Money
 from salesorder.order import Channel, CustomerTier, InvoiceKind, OrderType, PaymentMethod
 from salesorder.schema import (
     DEFAULT_LIMITS,
@@ -118,10 +118,13 @@ class TestJsonSchema:
             if definition.get("type") == "object":
                 assert definition["additionalProperties"] is False, name
 
-    def test_amounts_are_strings_or_integers(self) -> None:
+    def test_amounts_are_number_strings_or_json_numbers(self) -> None:
+        # validate() reads a JSON number from its exact text (0.1 is 0.1), so the schema
+        # takes every JSON number, and number strings in the library's one grammar.
         line = order_json_schema()["$defs"]["LineDraft"]["properties"]
-        kinds = {option.get("type") for option in line["quantity"]["anyOf"]}
-        assert kinds == {"string", "integer"}
+        options = {option.get("type"): option for option in line["quantity"]["anyOf"]}
+        assert set(options) == {"string", "number"}
+        assert options["string"]["pattern"] == NUMBER_PATTERN
         assert set(order_json_schema()["required"]) == {"customer", "currency", "lines"}
 
     def test_is_json(self) -> None:
@@ -249,9 +252,17 @@ class TestJsonSchemaForClients:
 
     def test_the_invalid_examples_that_break_the_shape_fail_the_schema(self) -> None:
         validator = self._validator()
-        for name in ("missing-customer.json", "float-amount.json"):
-            payload = json.loads((self.ROOT / "examples" / "invalid" / name).read_text())
-            assert not validator.is_valid(payload), name
+        payload = json.loads(
+            (self.ROOT / "examples" / "invalid" / "missing-customer.json").read_text()
+        )
+        assert not validator.is_valid(payload)
+
+    def test_a_json_number_is_the_schema_shape_and_validate_judges_its_digits(self) -> None:
+        # The schema takes every JSON number (validate() re-reads a JSON number's exact
+        # text); what it cannot say, more than 12 decimals, validate() refuses.
+        text = (self.ROOT / "examples" / "invalid" / "float-amount.json").read_text()
+        assert self._validator().is_valid(json.loads(text))
+        assert [issue.code for issue in validate(text).errors] == ["decimal.too_precise"]
 
     def test_each_call_returns_a_new_schema(self) -> None:
         first = order_json_schema()

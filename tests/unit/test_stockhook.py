@@ -143,7 +143,7 @@ class TestCarryOut:
         confirm(order, stock)
         result = lc.ship(order, lines={"2": D(2)}, actor="w", at=T, idempotency_key="s-1")
         assert result.stock == (
-            lc.StockRequest(lc.StockAction.COMMIT, "SO-1", (("2", D(2)),), "s-1"),
+            lc.StockRequest(lc.StockAction.COMMIT, "SO-1", (("2", D(2)),), "SO-1:key:s-1"),
         )
         for request in result.stock:
             assert carry_out(request, stock, order=order) == {}

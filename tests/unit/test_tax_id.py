@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from salesorder.errors import ArgumentTypeError
 from salesorder.tax_id import (
     USCC_ALPHABET,
     USCC_CATEGORIES,
+    TaxIdError,
     _check_31,
     is_valid_uscc,
     make_uscc,
@@ -58,8 +60,10 @@ class TestIsValidUscc:
         code = body + organization_check_character(body[8:])
         code += _check_31(code)
         assert is_valid_uscc(code, check_organization_code=False) is False, wrong
-        with pytest.raises(ValueError, match="authority"):
+        with pytest.raises(TaxIdError, match="known authority") as caught:
             make_uscc(body)
+        assert caught.value.code == "tax_id.prefix.invalid"
+        assert isinstance(caught.value, ValueError)
 
     def test_eighteen_zeros_are_refused(self) -> None:
         # Both check characters of 000000000000000000 are right; the structure is not.
@@ -93,8 +97,27 @@ class TestCheckCharacters:
 
     def test_make_uscc_refuses_bad_prefixes(self) -> None:
         for prefix in ("", "913101", "91310115MA1H7Q5I", "9131A115MA1H7Q5R"):
-            with pytest.raises(ValueError, match="16 characters"):
+            with pytest.raises(TaxIdError, match="16 symbols") as caught:
                 make_uscc(prefix)
+            assert caught.value.code == "tax_id.prefix.invalid"
+            assert prefix not in caught.value.params.values()
+
+    def test_make_uscc_refuses_what_is_not_text(self) -> None:
+        with pytest.raises(ArgumentTypeError) as caught:
+            make_uscc(91310115)  # type: ignore[arg-type]
+        assert caught.value.params == {"argument": "prefix", "expected": "text", "kind": "int"}
+
+    @pytest.mark.parametrize(
+        "body", ["", "1234567", "123456789", "1234567a", "1234 678", "١٢٣٤٥٦٧٨"]
+    )
+    def test_the_organisation_check_refuses_a_body_not_eight_symbols(self, body: str) -> None:
+        with pytest.raises(TaxIdError) as caught:
+            organization_check_character(body)
+        assert caught.value.code == "tax_id.organization_body.invalid"
+
+    def test_the_organisation_check_refuses_what_is_not_text(self) -> None:
+        with pytest.raises(ArgumentTypeError):
+            organization_check_character(12345678)  # type: ignore[arg-type]
 
     def test_eleven_maps_to_zero(self) -> None:
         # find a body whose weighted sum is 0 mod 11

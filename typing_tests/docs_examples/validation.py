@@ -39,6 +39,13 @@ print(report.errors[1].message("en"))
 print(report.to_dict("en")["error_count"])   # 2 — JSON-ready, without the order itself
 
 from salesorder import validate
+from salesorder.demo import tea_shop_payload
+
+grouped = tea_shop_payload()
+grouped["lines"][0]["quantity"] = "1_000"
+assert [issue.code for issue in validate(grouped).errors] == ["decimal.invalid"]
+
+from salesorder import validate
 
 text = b'''{"customer": {"id": "C-1", "name": "N"}, "currency": "CNY",
   "lines": [{"sku": "A", "name": "a", "quantity": 1, "unit_price": 0.1}]}'''

@@ -22,6 +22,7 @@ from salesorder._analytics.common import (
     round_half_up,
 )
 from salesorder._analytics.sales import order_keys
+from salesorder._arguments import choice, instance_of, iterable
 from salesorder.order import Order
 from salesorder.records import Status
 from salesorder.sla import DEFAULT_DEADLINES, BusinessCalendar, Deadline
@@ -52,6 +53,7 @@ def cycle_time(order: Order, span: CycleSpan) -> timedelta | None:
     Returns:
         The duration, or None when the order has not reached both ends.
     """
+    instance_of(order, Order, argument="order")
     if span is CycleSpan.SUBMIT_TO_APPROVE:
         start, end = first_time(order, "submit"), entered_at(order, Status.APPROVED)
     elif span is CycleSpan.CONFIRM_TO_SHIP:
@@ -96,7 +98,9 @@ def cycle_times(orders: Iterable[Order], span: CycleSpan) -> CycleTimeStats | No
     Returns:
         The statistics, or None when no order has the interval.
     """
-    durations = [d for d in (cycle_time(order, span) for order in orders) if d is not None]
+    checked = iterable(orders, argument="orders")
+    span = choice(span, CycleSpan, argument="span")
+    durations = [d for d in (cycle_time(order, span) for order in checked) if d is not None]
     return _stats(durations) if durations else None
 
 

@@ -31,6 +31,7 @@ from salesorder._analytics.common import (
     exact_ratio,
     first_time,
 )
+from salesorder._arguments import choice, instance_of, iterable, wrong_type
 from salesorder.errors import CurrencyMismatch
 from salesorder.money import Money, allocate
 from salesorder.order import Order
@@ -143,6 +144,10 @@ def period_key(moment: datetime | date, period: Period, *, timezone: tzinfo | No
     Returns:
         ``2026-11-22``, ``2026-W47``, ``2026-11``, ``2026-Q4`` or ``2026``.
     """
+    instance_of(moment, date, argument="moment")
+    period = choice(period, Period, argument="period")
+    if timezone is not None and not isinstance(timezone, tzinfo):
+        raise wrong_type("timezone", "a tzinfo", timezone)
     if isinstance(moment, datetime):
         if timezone is not None and moment.tzinfo is not None:
             moment = moment.astimezone(timezone)
@@ -196,7 +201,8 @@ def _sales_orders(
     A generator, so that a report over a store's streamed listing
     (``SqlOrderRepository.iter_orders``) holds one order at a time, not all of them.
     """
-    for order in orders:
+    for order in iterable(orders, argument="orders"):
+        instance_of(order, Order, argument="order")
         if not counts_as_sale(order):
             continue
         if order.currency != currency:

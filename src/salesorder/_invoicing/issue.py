@@ -24,6 +24,7 @@ from salesorder._invoicing.codes import (
 from salesorder._invoicing.documents import buyer_of, due_on, rate_totals, totals
 from salesorder._invoicing.slicing import share, slice_of
 from salesorder._invoicing.slicing import zero as zero_money
+from salesorder.codec import decode
 from salesorder.errors import RuleViolation
 from salesorder.events import DomainEvent, InvoiceIssued
 from salesorder.lifecycle import TransitionResult
@@ -294,19 +295,22 @@ def deliverable_billing(order: Order) -> dict[str, Decimal]:
 
 
 def repeated(order: Order, key: str | None, *, actor: str, at: datetime) -> TransitionResult | None:
-    """The first result of a billing command (invoice or credit note) repeated with ``key``."""
-    if key is None or not any(known == key for known, _, _ in order.idempotency):
+    """The first result of a billing command (invoice or credit note) repeated with ``key``.
+
+    ``actor`` and ``at`` are those of the repeat; the first result is returned as it was.
+    """
+    del actor, at  # the stored result answers the repeat, whoever repeats it and when
+    if key is None:
         return None
-    # Invoices and credit notes share the lifecycle's ``invoice`` event: the lifecycle
-    # returns the first result of the key before it reads the amount.
-    return lifecycle.invoice(
-        order,
-        kind=InvoiceKind.GENERAL,
-        amount=zero_money(order.currency),
-        actor=actor,
-        at=at,
-        idempotency_key=key,
-    )
+    for entry in order.idempotency:
+        if entry[0] == key:
+            # Invoices and credit notes share the lifecycle's ``invoice`` event.
+            stored = entry[2]
+            if isinstance(stored, TransitionResult):
+                return stored
+            rebuilt: TransitionResult = decode(TransitionResult, stored)
+            return rebuilt
+    return None
 
 
 def _first_issue(order: Order, result: TransitionResult) -> IssuedInvoice:

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from salesorder._arguments import instance_of, optional_text, storable_text, wrong_type
 from salesorder._lifecycle.codes import AMENDMENT_INVALID, QUANTITY_NOT_POSITIVE, UNKNOWN_LINE
 from salesorder._lifecycle.engine import (
     Plan,
@@ -50,7 +51,7 @@ from salesorder.events import (
     DeliveryDateChanged,
     OrderAmended,
 )
-from salesorder.money import Money
+from salesorder.money import Money, to_decimal
 from salesorder.order import Order, OrderLine, Revision
 from salesorder.records import (
     ZERO,
@@ -199,7 +200,34 @@ def _amend_error(reason: str) -> RuleViolation:
     return RuleViolation(AMENDMENT_INVALID, params={"reason": reason})
 
 
-def _amended_lines(order: Order, changes: Sequence[Change]) -> tuple[list[OrderLine], date | None]:
+def _checked_changes(changes: object) -> tuple[Change, ...]:
+    """The changes, each of a known kind with values a store can hold."""
+    if isinstance(changes, str) or not isinstance(changes, Sequence):
+        raise wrong_type("changes", "a sequence of changes", changes)
+    checked: list[Change] = []
+    for change in changes:
+        if isinstance(change, ChangeQuantity):
+            line_id = storable_text(change.line_id, argument="line_id")
+            change = ChangeQuantity(line_id, _positive(change.quantity, line_id))  # noqa: PLW2901
+        elif isinstance(change, AddLine):
+            change = AddLine(_checked_line(change.line))  # noqa: PLW2901
+        elif isinstance(change, RemoveLine | ChangePrice):
+            storable_text(change.line_id, argument="line_id")
+            if isinstance(change, ChangePrice) and change.unit_price is not None:
+                instance_of(change.unit_price, Money, argument="unit_price")
+        elif isinstance(change, ChangeDeliveryDate):
+            if change.requested_delivery_date is not None:
+                instance_of(
+                    change.requested_delivery_date, date, argument="requested_delivery_date"
+                )
+        else:
+            raise wrong_type("change", "an amendment change (ChangeQuantity, AddLine...)", change)
+        checked.append(change)
+    return tuple(checked)
+
+
+def _amended_lines(order: Order, given: Sequence[Change]) -> tuple[list[OrderLine], date | None]:
+    changes = _checked_changes(given)
     if not changes:
         raise _amend_error("no changes")
     lines = list(order.lines)
@@ -213,8 +241,6 @@ def _amended_lines(order: Order, changes: Sequence[Change]) -> tuple[list[OrderL
 
     for change in changes:
         if isinstance(change, ChangeQuantity):
-            if not isinstance(change.quantity, Decimal) or change.quantity <= 0:
-                raise RuleViolation(QUANTITY_NOT_POSITIVE, params={"line_id": change.line_id})
             i = index(change.line_id)
             lines[i] = attrs.evolve(lines[i], quantity=change.quantity)
         elif isinstance(change, AddLine):
@@ -232,6 +258,36 @@ def _amended_lines(order: Order, changes: Sequence[Change]) -> tuple[list[OrderL
         raise _amend_error("no lines would be left")
     _check_progress_kept(order, lines)
     return lines, delivery
+
+
+def _positive(quantity: object, line_id: str) -> Decimal:
+    """An amended quantity: a finite number (not a float) above zero."""
+    value = to_decimal(quantity, what="quantity")
+    if value <= 0:
+        raise RuleViolation(QUANTITY_NOT_POSITIVE, params={"line_id": line_id})
+    return value
+
+
+def _checked_line(line: object) -> OrderLine:
+    """An added line as the gate would take it: storable text, a positive quantity.
+
+    The gate (``validate``) checks a payload's lines; an added line comes from the
+    host's code, so the same limits are checked here before it can be stored.
+    """
+    checked = instance_of(line, OrderLine, argument="line")
+    line_id = storable_text(checked.line_id, argument="line_id")
+    storable_text(checked.sku, argument="sku")
+    storable_text(checked.name, argument="name")
+    storable_text(checked.unit, argument="unit")
+    for argument in ("specification", "tax_code", "category"):
+        optional_text(getattr(checked, argument), argument=argument)
+    for tag in checked.tags:
+        storable_text(tag, argument="tag")
+    if checked.unit_price is not None:
+        instance_of(checked.unit_price, Money, argument="unit_price")
+    if checked.requested_discount is not None:
+        to_decimal(checked.requested_discount, what="requested_discount")
+    return attrs.evolve(checked, quantity=_positive(checked.quantity, line_id))
 
 
 def _check_progress_kept(order: Order, lines: Sequence[OrderLine]) -> None:
@@ -278,6 +334,8 @@ def preview_amendment(
         RuleViolation: ``lifecycle.amendment.invalid``, ``lifecycle.unknown_line``,
             ``lifecycle.quantity.not_positive``.
     """
+    if not callable(pricing):
+        raise wrong_type("pricing", "a function that prices an order", pricing)
     lines, delivery = _amended_lines(order, changes)
     candidate = attrs.evolve(order, lines=tuple(lines), requested_delivery_date=delivery)
     breakdown = pricing(candidate)
@@ -347,8 +405,11 @@ def amend(
         RuleViolation: invalid changes (see :func:`preview_amendment`).
         InsufficientStock: added quantities are backordered and backorder is not allowed.
     """
-    if (first := check_event(order, "amend", idempotency_key)) is not None:
+    request: dict[str, object] = {"changes": changes}
+    if (first := check_event(order, "amend", idempotency_key, request)) is not None:
         return first
+    instance_of(approval_policy, ApprovalPolicy, argument="approval_policy")
+    instance_of(lifecycle_policy, LifecyclePolicy, argument="lifecycle_policy")
     preview = preview_amendment(order, changes, pricing=pricing)
     candidate = attrs.evolve(
         order, lines=preview.lines, requested_delivery_date=preview.requested_delivery_date
@@ -429,7 +490,7 @@ def amend(
         }
 
     plan.effect = effect
-    return fire(plan, "amend", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "amend", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def _amendment_approvals(

@@ -7,9 +7,10 @@ rejection starts a new round, in which earlier signatures do not count.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from salesorder._arguments import instance_of, optional_texts, wrong_type
 from salesorder._lifecycle.codes import (
     APPROVAL_ALREADY_GIVEN,
     APPROVAL_NOT_REQUIRED,
@@ -74,8 +75,10 @@ def submit(
         IllegalTransition: if the order is not a draft.
         RuleViolation: ``lifecycle.submit.not_priced`` without lines or in another currency.
     """
-    if (first := check_event(order, "submit", idempotency_key)) is not None:
+    request: dict[str, object] = {}
+    if (first := check_event(order, "submit", idempotency_key, request)) is not None:
         return first
+    instance_of(approval_policy, ApprovalPolicy, argument="approval_policy")
     total = breakdown.grand_total
     if not order.lines or total.currency != order.currency:
         raise RuleViolation(
@@ -93,7 +96,7 @@ def submit(
             Revision(order.revision, order.lines, at, actor, (), order.requested_delivery_date),
         )
     plan.facts = [(OrderSubmitted, {"required_levels": tuple(level for level, _ in required)})]
-    return fire(plan, "submit", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "submit", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def approve(
@@ -125,8 +128,10 @@ def approve(
         RuleViolation: ``lifecycle.approval.level_not_required``,
             ``lifecycle.approval.already_given`` or ``lifecycle.approval.same_actor``.
     """
-    if (first := check_event(order, "approve", idempotency_key)) is not None:
+    request: dict[str, object] = {"level": level, "comment": comment}
+    if (first := check_event(order, "approve", idempotency_key, request)) is not None:
         return first
+    optional_texts(level=level, comment=comment)
     required = dict(order.required_approvals)
     if level not in required:
         raise RuleViolation(APPROVAL_NOT_REQUIRED, params={"level": level})
@@ -139,7 +144,7 @@ def approve(
     plan = Plan(order, changes={"approvals": (*order.approvals, signature)}, reason=level)
     fully = has_all_approvals(plan)
     plan.facts = [(OrderApproved, {"level": level, "fully_approved": fully})]
-    return fire(plan, "approve", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "approve", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def reject(
@@ -166,11 +171,14 @@ def reject(
         IllegalTransition: if the order is not pending approval.
         RuleViolation: ``lifecycle.reason_required`` without reasons.
     """
-    if (first := check_event(order, "reject", idempotency_key)) is not None:
+    request: dict[str, object] = {"reasons": reasons}
+    if (first := check_event(order, "reject", idempotency_key, request)) is not None:
         return first
+    if isinstance(reasons, str) or not isinstance(reasons, Iterable):
+        raise wrong_type("reasons", "a sequence of reason codes", reasons)
     codes = tuple(require_reason(reason, "reject") for reason in reasons)
     if not codes:
         raise RuleViolation(REASON_REQUIRED, params={"event": "reject"})
     plan = Plan(order, changes={"required_approvals": ()}, reason=",".join(codes))
     plan.facts = [(OrderRejected, {"reasons": codes})]
-    return fire(plan, "reject", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "reject", actor=actor, at=at, key=idempotency_key, request=request)

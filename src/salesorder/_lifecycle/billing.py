@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import attrs
 
+from salesorder._arguments import optional_texts
 from salesorder._lifecycle.codes import INVOICE_EXCEEDS, INVOICE_KIND, REFUND_EXCEEDS
 from salesorder._lifecycle.engine import (
     Plan,
@@ -76,8 +77,15 @@ def invoice(
         RuleViolation: ``lifecycle.invoice.kind_invalid``, ``lifecycle.amount.not_positive``,
             ``lifecycle.invoice.exceeds_billable`` and line quantity codes.
     """
-    if (first := check_event(order, "invoice", idempotency_key)) is not None:
+    request: dict[str, object] = {
+        "kind": kind,
+        "amount": amount,
+        "lines": lines,
+        "invoice_id": invoice_id,
+    }
+    if (first := check_event(order, "invoice", idempotency_key, request)) is not None:
         return first
+    optional_texts(invoice_id=invoice_id)
     kind_value = str(getattr(kind, "value", kind))
     if kind_value not in (InvoiceKind.GENERAL.value, InvoiceKind.VAT_SPECIAL.value):
         raise RuleViolation(INVOICE_KIND, params={"kind": kind_value})
@@ -111,7 +119,7 @@ def invoice(
             },
         )
     ]
-    return fire(plan, "invoice", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "invoice", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def record_payment(
@@ -142,13 +150,19 @@ def record_payment(
         IllegalTransition: if the order cannot take payments now.
         RuleViolation: ``lifecycle.amount.not_positive``.
     """
-    if (first := check_event(order, "record_payment", idempotency_key)) is not None:
+    request: dict[str, object] = {
+        "amount": amount,
+        "reference": reference,
+        "payment_id": payment_id,
+    }
+    if (first := check_event(order, "record_payment", idempotency_key, request)) is not None:
         return first
+    optional_texts(reference=reference, payment_id=payment_id)
     check_amount(order, amount)
     record = Payment(payment_id or new_id(), PaymentKind.PAYMENT, amount, at, reference)
     plan = Plan(order, changes={"payments": (*order.payments, record)})
     plan.facts = [(PaymentRecorded, {"payment_id": record.payment_id, "amount": amount})]
-    return fire(plan, "record_payment", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "record_payment", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def record_refund(
@@ -179,8 +193,14 @@ def record_refund(
         IllegalTransition: if the order cannot take refunds now.
         RuleViolation: ``lifecycle.amount.not_positive``, ``lifecycle.refund.exceeds_paid``.
     """
-    if (first := check_event(order, "record_refund", idempotency_key)) is not None:
+    request: dict[str, object] = {
+        "amount": amount,
+        "reference": reference,
+        "payment_id": payment_id,
+    }
+    if (first := check_event(order, "record_refund", idempotency_key, request)) is not None:
         return first
+    optional_texts(reference=reference, payment_id=payment_id)
     check_amount(order, amount)
     paid = net_paid(order)
     if amount > paid:
@@ -188,4 +208,4 @@ def record_refund(
     record = Payment(payment_id or new_id(), PaymentKind.REFUND, amount, at, reference)
     plan = Plan(order, changes={"payments": (*order.payments, record)})
     plan.facts = [(RefundRecorded, {"payment_id": record.payment_id, "amount": amount})]
-    return fire(plan, "record_refund", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "record_refund", actor=actor, at=at, key=idempotency_key, request=request)

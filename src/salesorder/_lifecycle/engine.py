@@ -12,6 +12,7 @@ whenever they are read.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from typing import Any, Final, overload
 
 import attrs
 
+from salesorder._arguments import fingerprint, instance_of, mapping, storable_text
 from salesorder._lifecycle.codes import (
     AMOUNT_NOT_MONEY,
     AMOUNT_NOT_POSITIVE,
@@ -47,6 +49,7 @@ from salesorder._lifecycle.statuses import (
 from salesorder._lifecycle.stock import StockRequest
 from salesorder.codec import decode
 from salesorder.errors import (
+    IDEMPOTENCY_CONFLICT,
     CurrencyMismatch,
     IllegalTransition,
     InvalidOrder,
@@ -72,6 +75,7 @@ __all__ = [
     "TransitionResult",
     "build_table",
     "check_amount",
+    "check_arguments",
     "check_event",
     "checked_quantities",
     "fire",
@@ -340,15 +344,27 @@ def _refuse(order: Order, event: str) -> IllegalTransition:
     return IllegalTransition(state=order.status.value, event=event, code=code)
 
 
-def check_event(order: Order, event: str, key: str | None) -> TransitionResult | None:
-    """Return the first result of a repeated idempotency key; refuse impossible events."""
+def check_event(
+    order: Order, event: str, key: str | None, request: Mapping[str, object] | None = None
+) -> TransitionResult | None:
+    """Return the first result of a repeated idempotency key; refuse impossible events.
+
+    ``request`` is what the command was asked (its arguments but the order, the actor
+    and the time): a key stored with another request's fingerprint is refused with
+    ``idempotency.conflict``. Keys stored before fingerprints were kept are not
+    compared.
+    """
+    if type(order) is not Order:
+        instance_of(order, Order, argument="order")
     if key is not None:
-        for known, first_event, result in order.idempotency:
+        for known, first_event, result, *stored in order.idempotency:
             if known == key:
                 if first_event != event:
                     raise RuleViolation(
                         IDEMPOTENCY_REUSED, params={"first": first_event, "event": event}
                     )
+                if stored and stored[0] != fingerprint(event, request or {}):
+                    raise RuleViolation(IDEMPOTENCY_CONFLICT, params={"event": event})
                 if isinstance(result, TransitionResult):
                     return result
                 # Loaded from storage as plain data (salesorder.codec): rebuild it.
@@ -410,15 +426,20 @@ def fire(
     actor: str,
     at: datetime,
     key: str | None,
+    request: Mapping[str, object] | None = None,
 ) -> TransitionResult:
-    """Select the target of a planned command, complete the plan for it, write the order."""
+    """Select the target of a planned command, complete the plan for it, write the order.
+
+    ``request``: the command's arguments, fingerprinted with ``key`` (see
+    :func:`check_event`).
+    """
     order = plan.order
     target = _select(plan, event)
     changes = plan.changes
     if plan.effect is not None:
         changes.update(plan.effect(target))
     facts, stock = tuple(plan.facts), tuple(plan.stock)
-    return _write(order, event, target, changes, plan.reason, facts, actor, at, key, stock)
+    return _write(order, event, target, changes, plan.reason, facts, actor, at, key, stock, request)
 
 
 def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
@@ -439,8 +460,11 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     (the hot path of the benchmark: no changes dict, no extra call). ``facts`` must be
     final.
     """
-    if key is not None and (first := check_event(order, event, key)) is not None:
+    # The request is built for a keyed command only: the unkeyed path is the hot one.
+    request = None if key is None else {"reason": reason}
+    if key is not None and (first := check_event(order, event, key, request)) is not None:
         return first
+    check_arguments(actor, at, key, reason)
     source = order.status
     transition = (source, event)
     target = _FIXED.get(transition)
@@ -453,7 +477,7 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
                 check_event(order, event, key)
             changes: dict[str, Any] = {"held_from": held_from}
             plan = Plan(order, changes=changes, reason=reason, facts=list(facts))
-            return fire(plan, event, actor=actor, at=at, key=key)
+            return fire(plan, event, actor=actor, at=at, key=key, request=request)
     revision = order.revision
     audit = order.audit
     entry = AuditEntry(at, actor, event, source, target, reason, revision)
@@ -465,7 +489,8 @@ def fire_plain(  # noqa: PLR0917 - on the hot path: positional calls are cheaper
     order.status = target
     order.audit = (*audit, entry)
     if key is not None:
-        order.idempotency = (*order.idempotency, (key, event, result))
+        stored = (key, event, result, fingerprint(event, request or {}))
+        order.idempotency = (*order.idempotency, stored)
     return result
 
 
@@ -480,8 +505,10 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     at: datetime,
     key: str | None,
     stock: tuple[StockRequest, ...] = (),
+    request: Mapping[str, object] | None = None,
 ) -> TransitionResult:
     """Build the records of a decided transition, then write them to the order."""
+    check_arguments(actor, at, key, reason)
     source = order.status
     revision = changes.get("revision", order.revision)
     audit = order.audit
@@ -495,14 +522,48 @@ def _write(  # noqa: PLR0917 - private, on the hot path: positional calls are ch
     order.status = target
     order.audit = (*audit, entry)
     if key is not None:
-        order.idempotency = (*order.idempotency, (key, event, result))
+        stored = (key, event, result, fingerprint(event, request or {}))
+        order.idempotency = (*order.idempotency, stored)
     return result
 
 
+def check_arguments(actor: object, at: object, key: object, reason: object) -> None:
+    """Refuse what every command stores and no store could hold, before any write.
+
+    The actor, reason and key go into the audit trail and the idempotency records, the
+    time into both: text must be storable (:mod:`salesorder._arguments`), ``at`` a
+    datetime.
+    """
+    # The common case (ASCII text without NUL, a datetime) costs a few C calls; anything
+    # else goes through the full checks, which raise with the argument's name.
+    if type(actor) is not str or "\x00" in actor or not actor.isascii():
+        storable_text(actor, argument="actor")
+    if type(at) is not datetime:
+        instance_of(at, datetime, argument="at")
+    if key is not None:
+        storable_text(key, argument="idempotency_key")
+    if reason is not None:
+        storable_text(reason, argument="reason")
+
+
+#: Longest operation id a store is asked to keep (the SQL store's column holds 128).
+_OPERATION_ID_LIMIT: Final = 128
+
+
 def operation_id_for(order: Order, event: str, key: str | None) -> str:
-    """The id of a command's stock request."""
-    # Stable for a given order history, so a retried stock step can be de-duplicated.
-    return key if key is not None else f"{order.id}:{len(order.audit)}:{event}"
+    """The id of a command's stock request, scoped to the order.
+
+    Stable for a given order history, so a retried stock step can be de-duplicated; a
+    key is the caller's, so one key used on two orders must not name one operation: it
+    is prefixed with the order id (and hashed when the two would not fit a store's id).
+    """
+    if key is None:
+        return f"{order.id}:{len(order.audit)}:{event}"
+    scoped = f"{order.id}:key:{key}"
+    if len(scoped) <= _OPERATION_ID_LIMIT:
+        return scoped
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+    return f"{order.id}:key-sha256:{digest}"
 
 
 def with_ledgers(plan: Plan, updated: Iterable[LineLedger]) -> tuple[LineLedger, ...]:
@@ -523,7 +584,7 @@ def checked_quantities(
     ``lines`` is typed loosely on purpose: it checks what a caller really passed (an int
     line id, a float quantity), which the commands' annotations do not guarantee.
     """
-    if not lines:
+    if not mapping(lines, argument="lines"):
         raise RuleViolation(NOTHING_GIVEN, params={"event": event})
     checked: dict[str, tuple[OrderLine, Decimal]] = {}
     for line_id, quantity in lines.items():
@@ -543,7 +604,9 @@ def checked_quantities(
 
 
 def require_reason(reason: str | None, event: str) -> str:
-    """Refuse a missing reason (``lifecycle.reason_required``)."""
+    """Refuse a missing reason (``lifecycle.reason_required``) or one no store holds."""
+    if reason is not None:
+        storable_text(reason, argument="reason")
     if not reason or not reason.strip():
         raise RuleViolation(REASON_REQUIRED, params={"event": event})
     return reason

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import attrs
 
+from salesorder._arguments import instance_of, mapping, optional_texts
 from salesorder._lifecycle.codes import (
     DELIVER_EXCEEDS,
     SHIP_EXCEEDS,
@@ -57,7 +58,7 @@ from salesorder.events import (
     OrderResumed,
     OrderShipped,
 )
-from salesorder.money import Money
+from salesorder.money import Money, to_decimal
 from salesorder.order import Order, OrderLine, new_id
 from salesorder.records import (
     ZERO,
@@ -118,9 +119,15 @@ def confirm(
         InsufficientStock: something is backordered and backorder is not allowed.
         RuleViolation: ``lifecycle.unknown_line`` for a backordered line not in the order.
     """
-    if (first := check_event(order, "confirm", idempotency_key)) is not None:
+    request: dict[str, object] = {}
+    if (first := check_event(order, "confirm", idempotency_key, request)) is not None:
         return first
-    short = {line_id: quantity for line_id, quantity in (backordered or {}).items() if quantity}
+    given = {} if backordered is None else mapping(backordered, argument="backordered")
+    short = {
+        line_id: to_decimal(quantity, what="backordered quantity")
+        for line_id, quantity in given.items()
+        if quantity
+    }
     for line_id in short:
         if all(line.line_id != line_id for line in order.lines):
             raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id})
@@ -150,7 +157,7 @@ def confirm(
             allow_backorder=lifecycle_policy.allow_backorder,
         )
     ]
-    return fire(plan, "confirm", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "confirm", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def shortfalls(
@@ -222,8 +229,15 @@ def ship(
         RuleViolation: ``lifecycle.ship.exceeds_remaining``, ``lifecycle.unknown_line``,
             ``lifecycle.quantity.not_positive``, ``lifecycle.ship.payment_required``.
     """
-    if (first := check_event(order, "ship", idempotency_key)) is not None:
+    request: dict[str, object] = {
+        "lines": lines,
+        "carrier": carrier,
+        "tracking_number": tracking_number,
+        "shipment_id": shipment_id,
+    }
+    if (first := check_event(order, "ship", idempotency_key, request)) is not None:
         return first
+    optional_texts(carrier=carrier, tracking_number=tracking_number, shipment_id=shipment_id)
     checked = checked_quantities(order, lines, "ship")
     if lifecycle_policy.ship_only_after_payment:
         _paid_enough_to_ship(order)
@@ -281,7 +295,7 @@ def ship(
             },
         )
     ]
-    return fire(plan, "ship", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "ship", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def _dispatched_plan(
@@ -336,8 +350,10 @@ def deliver(
         IllegalTransition: if nothing can be delivered now.
         RuleViolation: ``lifecycle.deliver.exceeds_shipped`` and line quantity codes.
     """
-    if (first := check_event(order, "deliver", idempotency_key)) is not None:
+    request: dict[str, object] = {"lines": lines, "proof": proof, "delivery_id": delivery_id}
+    if (first := check_event(order, "deliver", idempotency_key, request)) is not None:
         return first
+    optional_texts(proof=proof, delivery_id=delivery_id)
     checked = checked_quantities(order, lines, "deliver")
     plan = Plan(order)
     updated = []
@@ -359,7 +375,7 @@ def deliver(
         "shipments": settle_shipments(order.shipments, ledgers),
     }
     plan.facts = [(OrderDelivered, {"delivery_id": record.delivery_id, "lines": frozen})]
-    return fire(plan, "deliver", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "deliver", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 # -- commands: ending -------------------------------------------------------------------------
@@ -384,11 +400,12 @@ def complete(
             invoiced (``lifecycle.complete.not_invoiced``) or not exactly paid
             (``lifecycle.complete.not_paid``).
     """
-    if (first := check_event(order, "complete", idempotency_key)) is not None:
+    request: dict[str, object] = {}
+    if (first := check_event(order, "complete", idempotency_key, request)) is not None:
         return first
     plan = Plan(order)
     plan.facts = [(OrderCompleted, {})]
-    return fire(plan, "complete", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "complete", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def held_quantities(order: Order) -> dict[str, Decimal]:
@@ -435,7 +452,8 @@ def cancel(
         IllegalTransition: ``lifecycle.cancel_after_shipment`` once goods have left.
         RuleViolation: ``lifecycle.reason_required``.
     """
-    if (first := check_event(order, "cancel", idempotency_key)) is not None:
+    request: dict[str, object] = {"reason": reason}
+    if (first := check_event(order, "cancel", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "cancel")
     plan = Plan(
@@ -451,7 +469,7 @@ def cancel(
         operation = operation_id_for(order, "cancel", idempotency_key)
         plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderCancelled, {"reason": reason})]
-    return fire(plan, "cancel", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "cancel", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def close(
@@ -479,7 +497,8 @@ def close(
         IllegalTransition: ``lifecycle.close.nothing_undelivered`` when all was delivered.
         RuleViolation: ``lifecycle.reason_required``.
     """
-    if (first := check_event(order, "close", idempotency_key)) is not None:
+    request: dict[str, object] = {"reason": reason}
+    if (first := check_event(order, "close", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "close")
     changes = {"ledgers": without_reservations(order), **call_off_plans(order, at)}
@@ -492,7 +511,7 @@ def close(
         operation = operation_id_for(order, "close", idempotency_key)
         plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderClosed, {"reason": reason, "undelivered": undelivered})]
-    return fire(plan, "close", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "close", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 # The facts of hold (without a reason) and resume, shared: facts are never modified.
@@ -525,6 +544,8 @@ def hold(
     Raises:
         IllegalTransition: from draft, on hold or archived orders.
     """
+    if type(order) is not Order:
+        instance_of(order, Order, argument="order")
     facts = _HELD_WITHOUT_REASON if reason is None else ((OrderHeld, {"reason": reason}),)
     return fire_plain(
         order,

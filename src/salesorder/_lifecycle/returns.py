@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from salesorder._arguments import optional_texts
 from salesorder._lifecycle.codes import (
     RETURN_DUPLICATE,
     RETURN_EXCEEDS,
@@ -124,8 +125,15 @@ def request_return(
             ``lifecycle.return.window_closed``, ``lifecycle.reason_required`` and line
             quantity codes.
     """
-    if (first := check_event(order, "request_return", idempotency_key)) is not None:
+    request: dict[str, object] = {
+        "kind": kind,
+        "lines": lines,
+        "reason": reason,
+        "return_id": return_id,
+    }
+    if (first := check_event(order, "request_return", idempotency_key, request)) is not None:
         return first
+    optional_texts(return_id=return_id)
     if order.status in ARCHIVED:
         _check_after_sales_window(order, at, lifecycle_policy, calendar or WeekendCalendar())
     require_reason(reason, "request_return")
@@ -155,7 +163,7 @@ def request_return(
             {"return_id": identifier, "kind": record.kind.value, "lines": frozen, "reason": reason},
         )
     ]
-    return fire(plan, "request_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "request_return", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def _check_after_sales_window(
@@ -196,13 +204,15 @@ def approve_return(
     Raises:
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``.
     """
-    if (first := check_event(order, "approve_return", idempotency_key)) is not None:
+    request: dict[str, object] = {"return_id": return_id}
+    if (first := check_event(order, "approve_return", idempotency_key, request)) is not None:
         return first
+    optional_texts(return_id=return_id)
     i, record = _return(order, return_id, ReturnState.REQUESTED)
     approved = attrs.evolve(record, state=ReturnState.APPROVED)
     plan = Plan(order, changes={"returns": _replace(order.returns, i, approved)})
     plan.facts = [(ReturnApproved, {"return_id": return_id})]
-    return fire(plan, "approve_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "approve_return", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def refund_for(order: Order, lines: LineQuantities, *, breakdown: ReturnPricing) -> Money:
@@ -269,8 +279,10 @@ def receive_return(
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``,
             ``lifecycle.return.not_priced``.
     """
-    if (first := check_event(order, "receive_return", idempotency_key)) is not None:
+    request: dict[str, object] = {"return_id": return_id, "disposition": disposition}
+    if (first := check_event(order, "receive_return", idempotency_key, request)) is not None:
         return first
+    optional_texts(return_id=return_id)
     i, record = _return(order, return_id, ReturnState.APPROVED)
     refund = Money.zero(order.currency)
     if record.kind is ReturnKind.RETURN:
@@ -307,4 +319,4 @@ def receive_return(
     ]
     if refund:
         plan.facts.append((RefundDue, {"return_id": return_id, "amount": refund}))
-    return fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key, request=request)

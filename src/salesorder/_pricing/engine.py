@@ -34,6 +34,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
+from salesorder._arguments import instance_of, iterable
 from salesorder._pricing import errors as codes
 from salesorder._pricing._state import Context, LineState, wrap
 from salesorder._pricing.breakdown import (
@@ -66,8 +67,16 @@ from salesorder._pricing.promotions import (
     ThresholdOff,
 )
 from salesorder._pricing.tax import TaxMapping, TaxPolicy
-from salesorder.errors import CurrencyMismatch
-from salesorder.money import Money, RoundingPolicy, RoundingScope, in_exact_context, minor_unit
+from salesorder.errors import CurrencyMismatch, FloatRefused, SalesOrderError
+from salesorder.money import (
+    MAX_AMOUNT,
+    Money,
+    RoundingPolicy,
+    RoundingScope,
+    in_exact_context,
+    minor_unit,
+    to_decimal,
+)
 from salesorder.order import Order, OrderDiscount, OrderLine
 
 __all__ = ["price"]
@@ -143,8 +152,18 @@ def price(
         MissingPrice: a line has neither a manual price nor a list price.
         UnknownTaxCode: a line, gift or charge names a code the policy lacks.
         CurrencyMismatch: the price list, a manual price or a charge is in another currency.
-        InvalidPricing: a negative quantity or price, or a requested discount beyond 0..100.
+        InvalidPricing: a negative quantity or price, a requested discount beyond 0..100,
+            or a total of 10^15 or more (taxes and charges included).
     """
+    _check_arguments(order, price_list, tax, at, rounding, stacking)
+    promotions, coupons = (
+        iterable(promotions, argument="promotions"),
+        iterable(coupons, argument="coupons"),
+    )
+    coupon_book, charges = (
+        iterable(coupon_book, argument="coupon_book"),
+        iterable(charges, argument="charges"),
+    )
     currency = order.currency
     if price_list.currency != currency:
         raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
@@ -214,7 +233,7 @@ def price(
     every = [*run.lines, *run.gifts, *run.charges]
     taxes = _taxes(every, ctx, include=tax.prices_include_tax, per_document=(
         rounding.scope is RoundingScope.DOCUMENT))  # fmt: skip
-    return _breakdown(
+    breakdown = _breakdown(
         run,
         taxes=taxes,
         ctx=ctx,
@@ -223,6 +242,65 @@ def price(
         rejected=rejected,
         charges_amount=charges_amount,
     )
+    _check_in_range(breakdown)
+    return breakdown
+
+
+def _check_in_range(breakdown: PriceBreakdown) -> None:
+    """Refuse totals no Money holds (10**15 and more): no store could read them back.
+
+    The gate bounds the lines' amounts, but tax and charges come on top (two lines of
+    499,999,999,999,999 with 13 % VAT): the figures are built without re-validation, so
+    they are checked here once. Every amount of the breakdown is at most one of these.
+    """
+    for total in (
+        breakdown.subtotal,
+        breakdown.charges_total,
+        breakdown.net_total,
+        breakdown.tax_total,
+        breakdown.grand_total,
+    ):
+        if abs(total.amount) >= MAX_AMOUNT:
+            raise InvalidPricing("the priced total reaches the largest amount, 10^15")
+
+
+def _check_arguments(  # noqa: PLR0917 - private, one call site
+    order: object,
+    price_list: object,
+    tax: object,
+    at: object,
+    rounding: object,
+    stacking: object,
+) -> None:
+    # type() first: the common case costs one comparison per argument.
+    for value, kind, argument in (
+        (order, Order, "order"),
+        (price_list, PriceList, "price_list"),
+        (tax, TaxPolicy, "tax"),
+        (at, datetime, "at"),
+        (rounding, RoundingPolicy, "rounding"),
+        (stacking, StackingPolicy, "stacking"),
+    ):
+        if type(value) is not kind:
+            instance_of(value, kind, argument=argument)
+
+
+def _quantity(line: OrderLine) -> Decimal:
+    """A line's quantity as an exact number, or a pricing error naming the line.
+
+    A line holds whatever its builder gave it (the rules, not the constructor, judge
+    values): NaN, infinity, an int or a float must not reach the arithmetic below.
+    """
+    quantity: object = line.quantity
+    if type(quantity) is Decimal and quantity.is_finite():
+        return quantity
+    if isinstance(quantity, float):
+        raise FloatRefused
+    try:
+        return to_decimal(quantity, what="quantity")
+    except SalesOrderError:
+        reason = f"line {line.line_id} has a quantity that is not a finite number"
+        raise InvalidPricing(reason) from None
 
 
 def _by_line_id(state: LineState) -> str:
@@ -251,7 +329,7 @@ def _line_states(
     customer_id, customer_tier = customer.id, customer.tier
     locked = _locked_prices(order, currency) if order.locked_prices else None
     for position, line in enumerate(order.lines):
-        quantity = line.quantity
+        quantity = _quantity(line)
         if quantity < 0:
             raise InvalidPricing(f"line {line.line_id} has a negative quantity")
         if locked is not None and line.line_id in locked:

@@ -19,6 +19,7 @@ from typing import Any, Final
 import pydantic
 from pydantic import BaseModel
 
+from salesorder._arguments import instance_of
 from salesorder._validation.report import Issue, Severity, ValidationReport
 from salesorder._validation.rules import RuleSet, ValidationContext, default_rules
 from salesorder.errors import ErrorCode, SalesOrderError, define_code
@@ -457,7 +458,15 @@ def validate(
 
     Returns:
         The report. ``report.order`` is the converted order when the shape was valid.
+
+    Raises:
+        ArgumentTypeError: ``rules`` or ``context`` of another type (the payload itself
+            is never raised about: its problems are issues).
     """
+    if rules is not None and type(rules) is not RuleSet:
+        instance_of(rules, RuleSet, argument="rules")
+    if context is not None and type(context) is not ValidationContext:
+        instance_of(context, ValidationContext, argument="context")
     context = context if context is not None else _DEFAULT_CONTEXT
     limits = context.limits
     draft, issues = _parse(payload, limits)
