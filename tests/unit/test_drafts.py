@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import attrs
@@ -10,7 +11,7 @@ from _service_world import World, make_world
 
 from salesorder import lifecycle
 from salesorder.demo import cny, machinery_payload, tea_shop_payload
-from salesorder.errors import IllegalTransition, RuleViolation, ValidationFailed
+from salesorder.errors import IllegalTransition, RuleViolation, SalesOrderError, ValidationFailed
 from salesorder.lifecycle import ChangeQuantity
 from salesorder.order import Order
 from salesorder.records import Status
@@ -106,3 +107,20 @@ def test_an_amended_quantity_takes_the_quantity_break_of_its_locked_day(world: W
     preview = world.service.preview_amendment(order.id, change)
     locks = {line.line_id: line.unit_price for line in preview.breakdown.lines}
     assert locks["1"] == cny("12.20")
+
+
+def test_a_retried_edit_is_answered_and_another_under_its_key_refused(world: World) -> None:
+    draft = world.entered(tea=2, cups=1)
+    first = world.service.edit_draft(
+        draft.id, tea_shop_payload(tea=5, cups=1), actor="S", idempotency_key="e-1"
+    )
+    world.clock.advance(timedelta(hours=1))
+    again = world.service.edit_draft(
+        draft.id, tea_shop_payload(tea=5, cups=1), actor="S", idempotency_key="e-1"
+    )
+    assert again == first
+    with pytest.raises(SalesOrderError) as caught:
+        world.service.edit_draft(
+            draft.id, tea_shop_payload(tea=6, cups=1), actor="S", idempotency_key="e-1"
+        )
+    assert caught.value.code == "idempotency.conflict"

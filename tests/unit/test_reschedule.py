@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from _service_world import World, make_world
 
-from salesorder.errors import IllegalTransition, RuleViolation
+from salesorder.errors import IllegalTransition, RuleViolation, SalesOrderError
 from salesorder.records import Status
 
 
@@ -84,3 +84,23 @@ def test_a_delivered_or_draft_order_is_not_rescheduled(world: World) -> None:
             world.service.reschedule(
                 order.id, requested_delivery_date=date(2027, 1, 4), reason="x", actor="CS"
             )
+
+
+def test_a_key_reused_for_another_date_is_refused(world: World) -> None:
+    order_id = partially_shipped(world)
+    world.service.reschedule(
+        order_id,
+        requested_delivery_date=date(2026, 12, 24),
+        reason="late",
+        actor="CS",
+        idempotency_key="r-1",
+    )
+    with pytest.raises(SalesOrderError) as caught:
+        world.service.reschedule(
+            order_id,
+            requested_delivery_date=date(2026, 12, 28),
+            reason="late",
+            actor="CS",
+            idempotency_key="r-1",
+        )
+    assert caught.value.code == "idempotency.conflict"

@@ -621,7 +621,11 @@ def reschedule(
         RuleViolation: ``lifecycle.reason_required``; ``lifecycle.amendment.invalid``
             when the date does not change or is not a date.
     """
-    if (first := check_event(order, "reschedule", idempotency_key)) is not None:
+    request: dict[str, object] = {
+        "requested_delivery_date": requested_delivery_date,
+        "reason": reason,
+    }
+    if (first := check_event(order, "reschedule", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "reschedule")
     previous = order.requested_delivery_date
@@ -643,7 +647,7 @@ def reschedule(
             {"previous": previous, "requested_delivery_date": requested_delivery_date},
         )
     ]
-    return fire(plan, "reschedule", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "reschedule", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def revision_lines(order: Order, number: int) -> tuple[OrderLine, ...]:

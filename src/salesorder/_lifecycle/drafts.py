@@ -73,6 +73,9 @@ DRAFT_RECORDS: Final[tuple[str, ...]] = (
 """The fields an edit keeps: identity and the lifecycle's records."""
 
 
+_DERIVED: Final = frozenset({"grand_total", "line_totals", "locked_prices"})
+
+
 def edit_draft(
     order: Order,
     replacement: Order,
@@ -101,7 +104,12 @@ def edit_draft(
         RuleViolation: ``lifecycle.amendment.invalid`` when nothing changes or the
             coupons differ.
     """
-    if (first := check_event(order, "edit", idempotency_key)) is not None:
+    # What the caller asked for: the agreed terms, not the prices the service derived from
+    # them at this moment (a retry later prices again, and must still be the same request).
+    request: dict[str, object] = {
+        name: getattr(replacement, name) for name in DRAFT_TERMS if name not in _DERIVED
+    }
+    if (first := check_event(order, "edit", idempotency_key, request)) is not None:
         return first
     if replacement.currency != order.currency:
         raise CurrencyMismatch(params={"left": order.currency, "right": replacement.currency})
@@ -119,4 +127,4 @@ def edit_draft(
     changed = tuple(changes)
     plan = Plan(order, changes=changes, reason=",".join(changed))
     plan.facts = [(DraftEdited, {"changed": changed})]
-    return fire(plan, "edit", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "edit", actor=actor, at=at, key=idempotency_key, request=request)

@@ -106,7 +106,8 @@ def expire(
         RuleViolation: ``lifecycle.expire.not_due`` when the policy does not expire the
             order, or not yet.
     """
-    if (first := check_event(order, "expire", idempotency_key)) is not None:
+    request: dict[str, object] = {}
+    if (first := check_event(order, "expire", idempotency_key, request)) is not None:
         return first
     due = expiry_due(order, lifecycle_policy)
     if due is None or at < due:
@@ -132,4 +133,4 @@ def expire(
         operation = operation_id_for(order, "expire", idempotency_key)
         plan.stock = [StockRequest(StockAction.RELEASE, order.id, None, operation)]
     plan.facts = [(OrderCancelled, {"reason": EXPIRED_REASON})]
-    return fire(plan, "expire", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "expire", actor=actor, at=at, key=idempotency_key, request=request)

@@ -165,7 +165,8 @@ def plan_shipment(
         RuleViolation: ``lifecycle.ship.exceeds_remaining``,
             ``lifecycle.shipment.duplicate`` and line quantity codes.
     """
-    if (first := check_event(order, "plan_shipment", idempotency_key)) is not None:
+    request: dict[str, object] = {"lines": lines, "shipment_id": shipment_id, "carrier": carrier}
+    if (first := check_event(order, "plan_shipment", idempotency_key, request)) is not None:
         return first
     checked = checked_quantities(order, lines, "plan_shipment")
     identifier = shipment_id or new_id()
@@ -180,7 +181,7 @@ def plan_shipment(
     record = Shipment(identifier, frozen, at, carrier, None, ShipmentState.PLANNED)
     plan = Plan(order, changes={"shipments": (*order.shipments, record)})
     plan.facts = [(ShipmentPlanned, {"shipment_id": identifier, "lines": frozen})]
-    return fire(plan, "plan_shipment", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "plan_shipment", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def cancel_shipment(
@@ -198,7 +199,8 @@ def cancel_shipment(
         RuleViolation: ``lifecycle.shipment.not_found``, ``lifecycle.shipment.wrong_state``
             (not planned), ``lifecycle.reason_required``.
     """
-    if (first := check_event(order, "cancel_shipment", idempotency_key)) is not None:
+    request: dict[str, object] = {"shipment_id": shipment_id, "reason": reason}
+    if (first := check_event(order, "cancel_shipment", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "cancel_shipment")
     index, record = find_shipment(order, shipment_id, ShipmentState.PLANNED)
@@ -206,7 +208,7 @@ def cancel_shipment(
     shipments = (*order.shipments[:index], called_off, *order.shipments[index + 1 :])
     plan = Plan(order, changes={"shipments": shipments}, reason=reason)
     plan.facts = [(ShipmentCancelled, {"shipment_id": shipment_id, "reason": reason})]
-    return fire(plan, "cancel_shipment", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "cancel_shipment", actor=actor, at=at, key=idempotency_key, request=request)
 
 
 def void_shipment(
@@ -230,7 +232,8 @@ def void_shipment(
             (not shipped), ``lifecycle.shipment.signed_for`` (a line of it was signed
             for), ``lifecycle.reason_required``.
     """
-    if (first := check_event(order, "void_shipment", idempotency_key)) is not None:
+    request: dict[str, object] = {"shipment_id": shipment_id, "reason": reason}
+    if (first := check_event(order, "void_shipment", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "void_shipment")
     index, record = find_shipment(order, shipment_id, ShipmentState.SHIPPED)
@@ -257,4 +260,4 @@ def void_shipment(
     plan.facts = [
         (ShipmentVoided, {"shipment_id": shipment_id, "lines": record.lines, "reason": reason})
     ]
-    return fire(plan, "void_shipment", actor=actor, at=at, key=idempotency_key)
+    return fire(plan, "void_shipment", actor=actor, at=at, key=idempotency_key, request=request)
