@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 from salesorder import __version__
 from salesorder.errors import SalesOrderError
@@ -125,6 +125,12 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(self, message)
 
 
+class _Commands(Protocol):
+    """What a subcommand needs of ``add_subparsers()``: a way to add its parser."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> _Parser: ...
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -167,7 +173,7 @@ def _run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if all(report.ok for _, report in results) else EXIT_INVALID
 
 
-def add_validate(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_validate(commands: _Commands) -> None:
     """Add ``salesorder validate FILE... [--locale] [--format] [--today]``."""
     parser = commands.add_parser(
         "validate", help="validate order JSON files", description="Validate order JSON files."
@@ -209,7 +215,7 @@ def _run_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def add_schema(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_schema(commands: _Commands) -> None:
     """Add ``salesorder schema``: print the JSON Schema of an order payload."""
     parser = commands.add_parser(
         "schema",
@@ -246,7 +252,7 @@ def _run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_demo(commands: _Commands) -> None:
     """Add ``salesorder demo [--locale]``: a whole order story on the embedded default."""
     parser = commands.add_parser(
         "demo",
@@ -429,7 +435,7 @@ def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def add_price(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_price(commands: _Commands) -> None:
     """Add ``salesorder price FILE [--price-list] [--at] [--locale] [--format]``."""
     parser = commands.add_parser(
         "price",
@@ -483,7 +489,7 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
     return parse
 
 
-def add_relay(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_relay(commands: _Commands) -> None:
     """Add ``salesorder relay --db URL``: deliver the outbox to webhooks, list or re-queue."""
     parser = commands.add_parser(
         "relay", help="deliver queued events to webhooks until stopped (SIGTERM)"
@@ -585,7 +591,7 @@ def _run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
-def add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_import(commands: _Commands) -> None:
     """Add ``salesorder import FILE [--dry-run] [--db URL] [--format json] ...``."""
     parser = commands.add_parser(
         "import", help="check or enter the orders of an .xlsx or .csv file (订单导入)"
@@ -617,7 +623,7 @@ def add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 #: One function per subcommand, called in this order to build the parser.
-SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], ...]] = (
+SUBCOMMANDS: Final[tuple[Callable[[_Commands], None], ...]] = (
     add_demo,
     add_validate,
     add_price,
