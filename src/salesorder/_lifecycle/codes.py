@@ -106,6 +106,11 @@ QUANTITY_NOT_POSITIVE: Final = define_code(
     en="Quantity for line {line_id} must be positive.",
     zh="订单行 {line_id} 的数量必须大于零。",
 )
+QUANTITY_TOO_PRECISE: Final = define_code(
+    "lifecycle.quantity.too_precise",
+    en="Quantity for line {line_id} has more than {max_places} decimal places.",
+    zh="订单行 {line_id} 的数量小数位数超过 {max_places} 位。",
+)
 NOTHING_GIVEN: Final = define_code(
     "lifecycle.quantity.none_given",
     en="'{event}' needs at least one line quantity.",
