@@ -28,6 +28,7 @@ from __future__ import annotations
 from salesorder._documents.capitals import RMB_UPPER_LIMIT, rmb_upper
 from salesorder._documents.errors import DocumentError
 from salesorder._documents.html import render_html
+from salesorder._documents.order_pdf import render_pdf
 from salesorder._documents.style import document_language
 from salesorder._documents.text import render_text
 from salesorder._documents.views import (
@@ -48,6 +49,7 @@ __all__ = [
     "Seller",
     "document_language",
     "render_html",
+    "render_pdf",
     "render_text",
     "rmb_upper",
 ]
