@@ -505,3 +505,47 @@ class TestHtmlLayoutForA4:
         assert head.count("</style>") == 1
         assert "<script" not in page
         assert '"}' not in head.split("@top-right")[1].split(";")[0]
+
+
+class TestPdfWithoutTheExtra:
+    """Without reportlab, PDF output is refused with a code that names the extra."""
+
+    def test_render_pdf_names_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import sys
+
+        from salesorder.documents import render_pdf
+
+        monkeypatch.setitem(sys.modules, "reportlab", None)
+        with pytest.raises(DocumentError) as caught:
+            render_pdf(full_order(), full_breakdown(), seller=SELLER)
+        assert caught.value.code == "document.pdf.extra_missing"
+        assert "salesorder[pdf]" in str(caught.value)
+
+    def test_print_command_exits_2_and_says_which_extra(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: pytest.TempPathFactory,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        import sys
+        from pathlib import Path
+
+        from salesorder.cli import main
+
+        monkeypatch.setitem(sys.modules, "reportlab", None)
+        example = Path(__file__).resolve().parents[2] / "examples" / "standard-order.json"
+        target = Path(str(tmp_path)) / "x.pdf"
+        assert main(["print", str(example), "--pdf", str(target)]) == 2
+        assert "salesorder[pdf]" in capsys.readouterr().err
+        assert not target.exists()
+
+    def test_print_command_prints_text_and_html(self, capsys: pytest.CaptureFixture[str]) -> None:
+        from pathlib import Path
+
+        from salesorder.cli import main
+
+        example = Path(__file__).resolve().parents[2] / "examples" / "standard-order.json"
+        assert main(["print", str(example), "--issued-on", "2026-11-03"]) == 0
+        assert "Sales Order" in capsys.readouterr().out
+        assert main(["print", str(example), "--html", "--locale", "zh_CN"]) == 0
+        assert capsys.readouterr().out.startswith("<!DOCTYPE html>")

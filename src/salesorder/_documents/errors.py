@@ -54,7 +54,7 @@ LOCALE_UNSUPPORTED: Final = define_code(
 PDF_EXTRA_MISSING: Final = define_code(
     "document.pdf.extra_missing",
     en="PDF output needs reportlab: install salesorder[pdf].",
-    zh="生成 PDF 需要 reportlab:请安装 salesorder[pdf]。",
+    zh="生成 PDF 需要 reportlab：请安装 salesorder[pdf]。",
 )
 
 
