@@ -182,9 +182,7 @@ class TestEnterEndpoint:
         response = client.post("/orders", json=changed, headers={**key, **ZH})
         body = assert_problem(response, 422)
         assert body["code"] == "idempotency.conflict"
-        assert body["title"] == render_message(
-            "idempotency.conflict", {"event": "enter"}, "zh_CN"
-        )
+        assert body["title"] == render_message("idempotency.conflict", {"event": "enter"}, "zh_CN")
 
     def test_an_unknown_order_is_404_problem(self, client: TestClient) -> None:
         body = assert_problem(client.get("/orders/does-not-exist"), 404)

@@ -58,7 +58,7 @@ def css_string(text: str) -> str:
 
     ASCII marks other than a few safe ones, and every control or unprintable character,
     become hex escapes ending in the space that terminates them (the space is part of
-    the escape), so ``"``, ``\\``, ``<`` and line breaks never reach the style sheet as such.
+    the escape), so ``"``, ``\``, ``<`` and line breaks never reach the style sheet as such.
     """
     safe = " -_./:"
     out = []
