@@ -5,13 +5,7 @@ from decimal import Decimal
 
 from salesorder import Money
 from salesorder.analytics import (
-    Dimension,
-    Grouping,
-    Period,
-    PeriodBasis,
-    SalesSummary,
-    product_sales,
-    sales_by,
+    Dimension, Grouping, Period, PeriodBasis, SalesSummary, product_sales, sales_by,
     sales_summary,
 )
 from salesorder.order import Customer, Order, OrderLine
@@ -22,34 +16,18 @@ BJ = timezone(timedelta(hours=8))
 
 def order(order_id, total, *, customer="c1", month=11, status=Status.CONFIRMED, refund=None):
     lines = (
-        OrderLine(
-            line_id="L1",
-            sku="TEA",
-            name="Tea",
-            quantity=Decimal(2),
-            unit_price=Money("30.00", "CNY"),
-        ),
-        OrderLine(
-            line_id="L2",
-            sku="CUP",
-            name="Cup",
-            quantity=Decimal(1),
-            unit_price=Money("40.00", "CNY"),
-        ),
+        OrderLine(line_id="L1", sku="TEA", name="Tea", quantity=Decimal(2),
+                  unit_price=Money("30.00", "CNY")),
+        OrderLine(line_id="L2", sku="CUP", name="Cup", quantity=Decimal(1),
+                  unit_price=Money("40.00", "CNY")),
     )
     created = datetime(2026, month, 3, 10, tzinfo=BJ)
     return Order(
-        id=order_id,
-        customer=Customer(id=customer, name="..."),
-        currency="CNY",
-        lines=lines,
-        salesperson="s1",
-        created_at=created,
-        status=status,
+        id=order_id, customer=Customer(id=customer, name="..."), currency="CNY",
+        lines=lines, salesperson="s1", created_at=created, status=status,
         grand_total=Money(total, "CNY"),
-        payments=()
-        if refund is None
-        else (Payment("r1", PaymentKind.REFUND, Money(refund, "CNY"), created),),
+        payments=() if refund is None else (
+            Payment("r1", PaymentKind.REFUND, Money(refund, "CNY"), created),),
         audit=(AuditEntry(created, "u1", "confirm", Status.APPROVED, Status.CONFIRMED),),
     )
 
@@ -63,7 +41,8 @@ assert sales_summary(orders, currency="CNY") == SalesSummary(
     order_count=2, sales=Money("250.01", "CNY"), average_order_value=Money("125.01", "CNY")
 )
 
-by_month = sales_by(orders, Grouping(by=Dimension.PERIOD, period=Period.MONTH), currency="CNY")
+by_month = sales_by(orders, Grouping(by=Dimension.PERIOD, period=Period.MONTH),
+                    currency="CNY")
 assert list(by_month) == ["2026-11", "2026-12"]
 assert by_month["2026-12"].sales == Money("150.01", "CNY")
 
@@ -111,40 +90,26 @@ def reviewed(order_id, hours):
     start = datetime(2026, 11, 2, 9, tzinfo=BJ)
     audit = (
         AuditEntry(start, "u1", "submit", Status.DRAFT, Status.PENDING_APPROVAL),
-        AuditEntry(
-            start + timedelta(hours=hours),
-            "u2",
-            "approve",
-            Status.PENDING_APPROVAL,
-            Status.APPROVED,
-        ),
+        AuditEntry(start + timedelta(hours=hours), "u2", "approve",
+                   Status.PENDING_APPROVAL, Status.APPROVED),
     )
-    return Order(
-        id=order_id,
-        customer=Customer(id="c1", name="..."),
-        currency="CNY",
-        lines=(),
-        status=Status.APPROVED,
-        audit=audit,
-    )
+    return Order(id=order_id, customer=Customer(id="c1", name="..."), currency="CNY",
+                 lines=(), status=Status.APPROVED, audit=audit)
 
 
-stats = cycle_times(
-    [reviewed("x", 1), reviewed("y", 2), reviewed("z", 6)], CycleSpan.SUBMIT_TO_APPROVE
-)
-assert stats is not None  # None when no order made the span
+stats = cycle_times([reviewed("x", 1), reviewed("y", 2), reviewed("z", 6)],
+                    CycleSpan.SUBMIT_TO_APPROVE)
+assert stats is not None                            # None when no order made the span
 assert (stats.count, stats.mean, stats.median, stats.p90) == (
-    3,
-    timedelta(hours=3),
-    timedelta(hours=2),
-    timedelta(hours=6),
+    3, timedelta(hours=3), timedelta(hours=2), timedelta(hours=6)
 )
 
 from salesorder.analytics import sla_compliance
 from salesorder.sla import WeekendCalendar
 
 now = datetime(2026, 11, 3, 9, tzinfo=BJ)
-compliance = sla_compliance([reviewed("x", 1), reviewed("y", 6)], now, calendar=WeekendCalendar())
+compliance = sla_compliance([reviewed("x", 1), reviewed("y", 6)], now,
+                            calendar=WeekendCalendar())
 assert (compliance["review"].met, compliance["review"].missed) == (1, 1)
 assert compliance["review"].ratio == Decimal("0.5000")
 
@@ -169,5 +134,5 @@ journal = [
 report = inventory_turnover(journal, start=nov1, end=dec1)
 tea = report.by_sku["TEA"]
 assert (tea.opening, tea.closing, tea.average_on_hand) == (Decimal(100), Decimal(120), Decimal(110))
-assert tea.turnover == Decimal("0.2727")  # 30 / 110
+assert tea.turnover == Decimal("0.2727")          # 30 / 110
 assert tea.days_of_inventory == Decimal("110.0000")  # 30 days / (30 / 110)

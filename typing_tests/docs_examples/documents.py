@@ -19,7 +19,7 @@ assert rmb_upper(Money("10881.90", "CNY")) == "壹万零捌佰捌拾壹元玖角
 
 from salesorder.documents import rmb_upper
 
-assert rmb_upper(105000) == "壹拾万零伍仟元整"  # not 壹拾万伍仟元整
+assert rmb_upper(105000) == "壹拾万零伍仟元整"          # not 壹拾万伍仟元整
 assert rmb_upper("1680.32") == "壹仟陆佰捌拾元零叁角贰分"  # not 壹仟陆佰捌拾元叁角贰分
 assert rmb_upper("107000.53") == "壹拾万零柒仟元零伍角叁分"
 
@@ -82,23 +82,10 @@ order = Order(
     number="SO-202611-000123",
     customer=Customer(id="c-1", name="深圳市示例科技有限公司"),
     currency="CNY",
-    lines=(
-        OrderLine(line_id="l1", sku="SKU-001", name="工业控制器", quantity=Decimal(2), unit="台"),
-    ),
+    lines=(OrderLine(line_id="l1", sku="SKU-001", name="工业控制器", quantity=Decimal(2), unit="台"),),
 )
-line = Line(
-    "l1",
-    "SKU-001",
-    Decimal(2),
-    cny("5000"),
-    cny("10000"),
-    cny("1300"),
-    cny("11300"),
-    Decimal("0.13"),
-)
-breakdown = Breakdown(
-    "CNY", (line,), (), cny("10000"), cny("0"), cny("0"), cny("1300"), cny("11300")
-)
+line = Line("l1", "SKU-001", Decimal(2), cny("5000"), cny("10000"), cny("1300"), cny("11300"), Decimal("0.13"))
+breakdown = Breakdown("CNY", (line,), (), cny("10000"), cny("0"), cny("0"), cny("1300"), cny("11300"))
 seller = Seller(name="上海卖方贸易有限公司", tax_id="91310000MA1XXXXXX2")
 
 text = render_text(order, breakdown, seller=seller, issued_on=date(2026, 11, 3))

@@ -23,9 +23,7 @@ assert response.status_code == 422
 assert response.headers["content-type"] == "application/problem+json"
 assert problem["code"] == "validation.failed"
 first = problem["errors"][0]
-print(
-    first
-)  # {'code': 'line.quantity.not_positive', 'pointer': '/lines/0/quantity', 'detail': '数量必须大于零。'}
+print(first)  # {'code': 'line.quantity.not_positive', 'pointer': '/lines/0/quantity', 'detail': '数量必须大于零。'}
 assert (first["code"], first["pointer"]) == ("line.quantity.not_positive", "/lines/0/quantity")
 assert first["detail"] == render_message("line.quantity.not_positive", {}, "zh_CN")
 assert "王五" not in response.text and "13800138000" not in response.text

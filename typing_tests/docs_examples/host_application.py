@@ -15,7 +15,7 @@ notifier = RecordingNotifier()
 service = OrderService(
     unit_of_work=database.unit_of_work,
     clock=clock,
-    numbering=PatternNumbering(),  # SO-202611-000001, SO-202611-000002, ...
+    numbering=PatternNumbering(),                # SO-202611-000001, SO-202611-000002, ...
     pricing_settings=PricingSettings(
         price_list=PriceList("CNY", (PriceEntry("TEA-1", Money("128.00", "CNY")),)),
         tax=TaxPolicy.china_vat(),
@@ -27,21 +27,17 @@ database.stock.receive("TEA-1", "SH-01", quantity=100, operation_id="open-1", at
 payload = {
     "customer": {"id": "C-1", "name": "Example Tea House"},
     "currency": "CNY",
-    "shipping_address": {
-        "country": "CN",
-        "province": "上海市",
-        "city": "上海市",
-        "street": "示例路 1 号",
-    },
+    "shipping_address": {"country": "CN", "province": "上海市", "city": "上海市",
+                         "street": "示例路 1 号"},
     "lines": [{"line_id": "1", "sku": "TEA-1", "name": "Longjing 250g", "quantity": "10"}],
 }
 order = service.enter(payload, actor="S-LI")
-print(order.number, order.grand_total)  # SO-202611-000001 1446.40 CNY
-service.submit(order.id, actor="S-LI")  # nothing to approve: approved at once
-service.confirm(order.id, actor="S-LI")  # 10 reserved at SH-01
+print(order.number, order.grand_total)            # SO-202611-000001 1446.40 CNY
+service.submit(order.id, actor="S-LI")            # nothing to approve: approved at once
+service.confirm(order.id, actor="S-LI")           # 10 reserved at SH-01
 service.ship(order.id, lines={"1": 10}, actor="W-SH", carrier="SF")
-print(service.get(order.id).status.value)  # shipped
-print(database.stock.position("TEA-1", "SH-01").on_hand)  # 90
+print(service.get(order.id).status.value)         # shipped
+print(database.stock.position("TEA-1", "SH-01").on_hand)   # 90
 
 import json
 import threading
@@ -55,8 +51,8 @@ class JsonOrderRepository:
     """Orders as JSON documents in a dict: a stand-in for your table."""
 
     def __init__(self):
-        self._rows = {}  # id -> (version, JSON text)
-        self._numbers = {}  # number -> id
+        self._rows = {}                   # id -> (version, JSON text)
+        self._numbers = {}                # number -> id
         self._lock = threading.Lock()
 
     def get(self, order_id):
@@ -64,7 +60,7 @@ class JsonOrderRepository:
             row = self._rows.get(order_id)
         if row is None:
             raise NotFound(params={"entity": "order", "id": order_id})
-        return decode(Order, json.loads(row[1]))  # a private copy, always
+        return decode(Order, json.loads(row[1]))      # a private copy, always
 
     def add(self, order):
         with self._lock:
@@ -76,7 +72,7 @@ class JsonOrderRepository:
                 self._numbers[order.number] = order.id
 
     def save(self, order, *, expected_version):
-        with self._lock:  # in SQL: UPDATE ... WHERE version = :expected
+        with self._lock:                  # in SQL: UPDATE ... WHERE version = :expected
             row = self._rows.get(order.id)
             if row is None:
                 raise NotFound(params={"entity": "order", "id": order.id})
@@ -92,15 +88,13 @@ class JsonOrderRepository:
     def find(self, *, customer_id=None, status=None, created_from=None, created_to=None):
         found = [self.get(order_id) for order_id in list(self._rows)]
         found = [
-            o
-            for o in found
+            o for o in found
             if (customer_id is None or o.customer.id == customer_id)
             and (status is None or o.status.value == str(status))
             and (created_from is None or o.created_at >= created_from)
             and (created_to is None or o.created_at < created_to)
         ]
         return sorted(found, key=lambda o: (o.created_at, o.id))
-
 
 from salesorder.testing.contracts import OrderRepositoryContract, OutboxContract
 
@@ -121,7 +115,7 @@ from salesorder.testing.contracts import StockStoreContract
 
 class TestMyStockStore(StockStoreContract):
     def make_store(self):
-        return InMemoryStockStore()  # your adapter, on an empty database
+        return InMemoryStockStore()       # your adapter, on an empty database
 
 
 TestMyStockStore().test_reserve_beyond_available_is_refused_and_changes_nothing(
@@ -139,14 +133,14 @@ class UndoableJsonOrderRepository(JsonOrderRepository):
         super().__init__()
         self._before = None
 
-    def begin(self):  # in SQL: BEGIN
+    def begin(self):                      # in SQL: BEGIN
         with self._lock:
             self._before = (dict(self._rows), dict(self._numbers))
 
-    def commit(self):  # in SQL: COMMIT
+    def commit(self):                     # in SQL: COMMIT
         self._before = None
 
-    def rollback(self):  # in SQL: ROLLBACK
+    def rollback(self):                   # in SQL: ROLLBACK
         with self._lock:
             if self._before is not None:
                 self._rows, self._numbers = self._before
@@ -166,18 +160,18 @@ class JsonOrdersUnitOfWork:
         self.idempotency = database.idempotency
 
     def __enter__(self):
-        self._rest.__enter__()  # one unit of work at a time over the database
+        self._rest.__enter__()            # one unit of work at a time over the database
         self.orders.begin()
         return self
 
     def commit(self):
-        self.orders.commit()  # the part that can fail, first
+        self.orders.commit()              # the part that can fail, first
         self._rest.commit()
-        self.orders.begin()  # later changes form a new batch
+        self.orders.begin()               # later changes form a new batch
 
     def __exit__(self, *exc_info):
         try:
-            self.orders.rollback()  # nothing left after a commit; else undo
+            self.orders.rollback()        # nothing left after a commit; else undo
         finally:
             self._rest.__exit__(*exc_info)
 
@@ -244,57 +238,34 @@ class _Draft:
     def __init__(self, store, operation_id, at, actor):
         self.store, self.operation_id, self.at, self.actor = store, operation_id, at, actor
         self.positions, self.reservations, self.movements, self.events = {}, {}, [], []
-        self.before = {}  # (sku, location) -> position before the operation
+        self.before = {}                  # (sku, location) -> position before the operation
 
     def position(self, sku, location):
         return self.positions.get((sku, location)) or self.store.position(sku, location)
 
-    def move(
-        self,
-        kind,
-        sku,
-        location,
-        *,
-        on_hand=ZERO,
-        reserved=ZERO,
-        order_id=None,
-        reservation_id=None,
-        reason=None,
-    ):
+    def move(self, kind, sku, location, *, on_hand=ZERO, reserved=ZERO,
+             order_id=None, reservation_id=None, reason=None):
         before = self.position(sku, location)
         self.before.setdefault((sku, location), before)
         self.positions[sku, location] = attrs.evolve(
             before, on_hand=before.on_hand + on_hand, reserved=before.reserved + reserved
         )
-        self.movements.append(
-            Movement(
-                sequence=len(self.store._journal) + len(self.movements),
-                kind=kind,
-                sku=sku,
-                location=location,
-                on_hand_delta=on_hand,
-                reserved_delta=reserved,
-                order_id=order_id,
-                reservation_id=reservation_id,
-                operation_id=self.operation_id,
-                actor=self.actor,
-                reason=reason,
-                at=self.at,
-            )
-        )
+        self.movements.append(Movement(
+            sequence=len(self.store._journal) + len(self.movements), kind=kind, sku=sku,
+            location=location, on_hand_delta=on_hand, reserved_delta=reserved,
+            order_id=order_id, reservation_id=reservation_id,
+            operation_id=self.operation_id, actor=self.actor, reason=reason, at=self.at,
+        ))
 
     def plan(self, demand, strategy, *, allow_safety_stock, allow_backorder):
         """Plan a demand on the draft's positions (the kernel's allocation)."""
         available = {
-            sku: {
-                p.location: p.available_to(allow_safety_stock=allow_safety_stock)
-                for p in self.store.positions(sku=sku)
-            }
+            sku: {p.location: p.available_to(allow_safety_stock=allow_safety_stock)
+                  for p in self.store.positions(sku=sku)}
             for sku in demand
         }
-        plan = plan_allocation(
-            demand, available, strategy=strategy or FixedPriority(), allow_backorder=allow_backorder
-        )
+        plan = plan_allocation(demand, available, strategy=strategy or FixedPriority(),
+                               allow_backorder=allow_backorder)
         served: dict[str, list[tuple[str, Decimal]]] = {}
         for a in plan.allocations:
             served.setdefault(a.sku, []).append((a.location, a.quantity))
@@ -317,11 +288,11 @@ class DictStockStore:
     """A StockStore in dicts: storage here, every rule from salesorder.inventory."""
 
     def __init__(self):
-        self._positions = {}  # (sku, location) -> StockPosition
-        self._reservations = {}  # reservation id -> Reservation
-        self._journal = []  # Movement, append-only
+        self._positions = {}              # (sku, location) -> StockPosition
+        self._reservations = {}           # reservation id -> Reservation
+        self._journal = []                # Movement, append-only
         self._events = []
-        self._done = {}  # operation id -> (request, result)
+        self._done = {}                   # operation id -> (request, result)
         self._lock = threading.Lock()
 
     def _once(self, operation_id, request, at, actor, decide):
@@ -332,7 +303,7 @@ class DictStockStore:
                     raise OperationConflict(operation_id)
                 return result
             draft = _Draft(self, operation_id, at, actor)
-            result = decide(draft)  # raises before anything is stored
+            result = decide(draft)        # raises before anything is stored
             draft.store_all()
             self._done[operation_id] = (request, result)
             return result
@@ -345,13 +316,8 @@ class DictStockStore:
         return tuple(p for (s, _), p in sorted(self._positions.items()) if sku in (None, s))
 
     def available(self, sku, *, allow_safety_stock=False):
-        return sum(
-            (
-                p.available_to(allow_safety_stock=allow_safety_stock)
-                for p in self.positions(sku=sku)
-            ),
-            ZERO,
-        )
+        return sum((p.available_to(allow_safety_stock=allow_safety_stock)
+                    for p in self.positions(sku=sku)), ZERO)
 
     def reservation(self, reservation_id):
         if reservation_id not in self._reservations:
@@ -383,15 +349,11 @@ class DictStockStore:
 
     # -- on hand
     def set_levels(self, sku, location, *, safety_stock=None, reorder_point=None, max_level=None):
-        levels = {
-            "safety_stock": safety_stock,
-            "reorder_point": reorder_point,
-            "max_level": max_level,
-        }
+        levels = {"safety_stock": safety_stock, "reorder_point": reorder_point,
+                  "max_level": max_level}
         with self._lock:
-            changed = attrs.evolve(
-                self.position(sku, location), **{k: v for k, v in levels.items() if v is not None}
-            )
+            changed = attrs.evolve(self.position(sku, location),
+                                   **{k: v for k, v in levels.items() if v is not None})
             self._positions[sku, location] = changed
         return changed
 
@@ -400,40 +362,23 @@ class DictStockStore:
         for move in change.moves:
             move.check_free(draft.position(move.sku, move.location).free)
         for move in change.moves:
-            draft.move(
-                move.kind,
-                move.sku,
-                move.location,
-                on_hand=move.delta,
-                order_id=change.order_id,
-                reason=change.reason,
-            )
+            draft.move(move.kind, move.sku, move.location, on_hand=move.delta,
+                       order_id=change.order_id, reason=change.reason)
         draft.events.append(change.event)
         return tuple(draft.position(move.sku, move.location) for move in change.moves)
 
     def receive(self, sku, location, *, quantity, operation_id, at, actor=None, reason=None):
         q = to_positive_quantity(quantity)
         change = decide_receipt(sku, location, q, at=at, reason=reason)
-        return self._once(
-            operation_id,
-            ("receive", sku, location, q),
-            at,
-            actor,
-            lambda draft: self._on_hand(draft, change)[0],
-        )
+        return self._once(operation_id, ("receive", sku, location, q), at, actor,
+                          lambda draft: self._on_hand(draft, change)[0])
 
-    def restock(
-        self, sku, location, *, quantity, operation_id, at, order_id=None, actor=None, reason=None
-    ):
+    def restock(self, sku, location, *, quantity, operation_id, at, order_id=None,
+                actor=None, reason=None):
         q = to_positive_quantity(quantity)
         change = decide_restock(sku, location, q, at=at, order_id=order_id, reason=reason)
-        return self._once(
-            operation_id,
-            ("restock", sku, location, q, order_id),
-            at,
-            actor,
-            lambda draft: self._on_hand(draft, change)[0],
-        )
+        return self._once(operation_id, ("restock", sku, location, q, order_id), at, actor,
+                          lambda draft: self._on_hand(draft, change)[0])
 
     def adjust(self, sku, location, *, counted, reason, operation_id, at, actor=None):
         q = to_quantity(counted, what="counted")
@@ -444,35 +389,22 @@ class DictStockStore:
 
         return self._once(operation_id, ("adjust", sku, location, q, reason), at, actor, decide)
 
-    def transfer(
-        self, sku, *, source, destination, quantity, operation_id, at, actor=None, reason=None
-    ):
+    def transfer(self, sku, *, source, destination, quantity, operation_id, at, actor=None,
+                 reason=None):
         q = to_positive_quantity(quantity)
 
         def decide(draft):
-            change = decide_transfer(
-                sku, source=source, destination=destination, quantity=q, at=at, reason=reason
-            )
+            change = decide_transfer(sku, source=source, destination=destination, quantity=q,
+                                     at=at, reason=reason)
             return self._on_hand(draft, change)
 
         request = ("transfer", sku, source, destination, q)
         return self._once(operation_id, request, at, actor, decide)
 
     # -- reservations
-    def reserve(
-        self,
-        order_id,
-        lines,
-        *,
-        operation_id,
-        at,
-        strategy=None,
-        allow_backorder=False,
-        allow_safety_stock=False,
-        expires_at=None,
-        reservation_id=None,
-        actor=None,
-    ):
+    def reserve(self, order_id, lines, *, operation_id, at, strategy=None,
+                allow_backorder=False, allow_safety_stock=False, expires_at=None,
+                reservation_id=None, actor=None):
         rid = operation_id if reservation_id is None else reservation_id
         request = tuple((line.line_id, line.sku, line.quantity) for line in lines)
 
@@ -480,45 +412,23 @@ class DictStockStore:
             if rid in self._reservations:
                 raise RuleViolation(STOCK_RESERVATION_DUPLICATE, params={"reservation_id": rid})
             demand = reservation_demand(request)
-            served = draft.plan(
-                demand,
-                strategy,
-                allow_safety_stock=allow_safety_stock,
-                allow_backorder=allow_backorder,
-            )
-            change = decide_reservation(
-                rid, order_id, request, served, at=at, expires_at=expires_at
-            )
+            served = draft.plan(demand, strategy, allow_safety_stock=allow_safety_stock,
+                                allow_backorder=allow_backorder)
+            change = decide_reservation(rid, order_id, request, served, at=at,
+                                        expires_at=expires_at)
             return self._allocate(draft, rid, change)
 
-        fingerprint = (
-            "reserve",
-            order_id,
-            repr(strategy),
-            allow_backorder,
-            allow_safety_stock,
-            expires_at,
-            rid,
-            request,
-        )
+        fingerprint = ("reserve", order_id, repr(strategy), allow_backorder,
+                       allow_safety_stock, expires_at, rid, request)
         return self._once(operation_id, fingerprint, at, actor, decide)
 
-    def fill_backorders(
-        self,
-        reservation_id,
-        *,
-        operation_id,
-        at,
-        strategy=None,
-        allow_safety_stock=False,
-        actor=None,
-    ):
+    def fill_backorders(self, reservation_id, *, operation_id, at, strategy=None,
+                        allow_safety_stock=False, actor=None):
         def decide(draft):
             state = self.reservation(reservation_id).state
             _, demand = backordered_demand(state[4])
-            served = draft.plan(
-                demand, strategy, allow_safety_stock=allow_safety_stock, allow_backorder=True
-            )
+            served = draft.plan(demand, strategy, allow_safety_stock=allow_safety_stock,
+                                allow_backorder=True)
             change = decide_backorder_fill(reservation_id, state, served, at=at)
             return self._allocate(draft, reservation_id, change)
 
@@ -528,14 +438,8 @@ class DictStockStore:
     def _allocate(self, draft, reservation_id, change):
         """Apply a kernel decision of a reservation or a backorder fill."""
         for sku, location, q in change.taken:
-            draft.move(
-                MovementKind.RESERVED,
-                sku,
-                location,
-                reserved=q,
-                order_id=change.state[0],
-                reservation_id=reservation_id,
-            )
+            draft.move(MovementKind.RESERVED, sku, location, reserved=q,
+                       order_id=change.state[0], reservation_id=reservation_id)
         draft.reservations[reservation_id] = Reservation(
             reservation_id, state=pack_reservation(change.state)
         )
@@ -546,16 +450,9 @@ class DictStockStore:
         """Apply a kernel decision of a release, a shipment or an expiry."""
         order_id = change.state[0]
         for sku, location, q in change.taken:
-            draft.move(
-                change.kind,
-                sku,
-                location,
-                on_hand=-q if change.ships else ZERO,
-                reserved=-q,
-                order_id=order_id,
-                reservation_id=reservation_id,
-                reason=change.reason,
-            )
+            draft.move(change.kind, sku, location, on_hand=-q if change.ships else ZERO,
+                       reserved=-q, order_id=order_id, reservation_id=reservation_id,
+                       reason=change.reason)
         draft.reservations[reservation_id] = Reservation(
             reservation_id, state=pack_reservation(change.state)
         )
@@ -569,26 +466,20 @@ class DictStockStore:
             change = decide_release(reservation_id, state, wanted, at=at, reason=reason)
             return self._give_back(draft, reservation_id, change)
 
-        request = (
-            "release",
-            reservation_id,
-            None if lines is None else sorted((k, str(v)) for k, v in lines.items()),
-        )
+        request = ("release", reservation_id, None if lines is None else sorted(
+            (k, str(v)) for k, v in lines.items()))
         return self._once(operation_id, request, at, actor, decide)
 
-    def commit(self, reservation_id, *, operation_id, at, lines=None, location=None, actor=None):
+    def commit(self, reservation_id, *, operation_id, at, lines=None, location=None,
+               actor=None):
         def decide(draft):
             state = self.reservation(reservation_id).state
             wanted = requested_quantities(state[4], lines)
             change = decide_commit(reservation_id, state, wanted, at=at, location=location)
             return self._give_back(draft, reservation_id, change)
 
-        request = (
-            "commit",
-            reservation_id,
-            location,
-            None if lines is None else sorted((k, str(v)) for k, v in lines.items()),
-        )
+        request = ("commit", reservation_id, location, None if lines is None else sorted(
+            (k, str(v)) for k, v in lines.items()))
         return self._once(operation_id, request, at, actor, decide)
 
     def expire(self, now, *, operation_id=None, actor=None):
@@ -596,19 +487,17 @@ class DictStockStore:
 
         def decide(draft):
             due = [
-                r
-                for r in self._reservations.values()
-                if r.expires_at is not None and r.expires_at <= now and reservation_is_open(r.state)
+                r for r in self._reservations.values()
+                if r.expires_at is not None and r.expires_at <= now
+                and reservation_is_open(r.state)
             ]
             return tuple(
-                self._give_back(
-                    draft, r.reservation_id, decide_expiry(r.reservation_id, r.state, now=now)
-                )
+                self._give_back(draft, r.reservation_id,
+                                decide_expiry(r.reservation_id, r.state, now=now))
                 for r in due
             )
 
         return self._once(operation_id, ("expire", now), now, actor, decide)
-
 
 from salesorder.ports import StockStore
 from salesorder.testing.contracts import StockStoreContract
@@ -625,7 +514,6 @@ for name in sorted(dir(suite)):
     if name.startswith("test_"):
         getattr(suite, name)(suite.make_store())
 
-
 class WarehouseQueue:
     """Sends events to a message queue; fails while the queue is down."""
 
@@ -637,7 +525,6 @@ class WarehouseQueue:
         if not self.up:
             raise ConnectionError("queue unavailable")
         self.published.append((event.event_id, event.name, sorted(audiences)))
-
 
 from salesorder.notifications import NotificationRouting
 
@@ -664,16 +551,16 @@ erp = OrderService(
 erp_db.stock.receive("TEA-1", "SH-01", quantity=50, operation_id="open-1", at=clock.now())
 placed = erp.enter(payload, actor="S-LI")
 erp.submit(placed.id, actor="S-LI")
-erp.confirm(placed.id, actor="S-LI")  # committed, although the queue is down
-print(erp.get(placed.id).status.value)  # confirmed
-print([entry.attempts for entry in erp_db.outbox.pending()])  # [1, 0]
+erp.confirm(placed.id, actor="S-LI")                 # committed, although the queue is down
+print(erp.get(placed.id).status.value)               # confirmed
+print([entry.attempts for entry in erp_db.outbox.pending()])   # [1, 0]
 # OrderConfirmed waits, and the order's next event (StockReserved) waits behind it.
 
 queue.up = True
-clock.advance(timedelta(seconds=5))  # the backoff has passed
-result = erp.deliver_notifications()  # relay(outbox, notifier, routing=...)
-print(result.delivered, result.failed)  # 2 0 (StockReserved: no audience)
-print(queue.published[0][1:])  # ('OrderConfirmed', ['production', 'warehouse'])
+clock.advance(timedelta(seconds=5))                  # the backoff has passed
+result = erp.deliver_notifications()                 # relay(outbox, notifier, routing=...)
+print(result.delivered, result.failed)              # 2 0 (StockReserved: no audience)
+print(queue.published[0][1:])                       # ('OrderConfirmed', ['production', 'warehouse'])
 
 first = erp.enter(payload, actor="S-LI", idempotency_key="web-req-7781")
 again = erp.enter(payload, actor="S-LI", idempotency_key="web-req-7781")
@@ -684,15 +571,15 @@ from salesorder.errors import IllegalTransition, SalesOrderError, ValidationFail
 try:
     erp.ship(placed.id, lines={"1": 999}, actor="W-SH")
 except SalesOrderError as error:
-    print(error.code)  # lifecycle.ship.exceeds_remaining
+    print(error.code)                  # lifecycle.ship.exceeds_remaining
     print(error.message("zh_CN"))
 
 try:
     erp.enter({"customer": {"id": "C-1"}, "currency": "CNY", "lines": []}, actor="S-LI")
 except ValidationFailed as error:
-    print(sorted({issue.code for issue in error.report.errors}))  # ['field.missing']
+    print(sorted({issue.code for issue in error.report.errors}))   # ['field.missing']
 
 try:
-    erp.submit(placed.id, actor="S-LI")  # already confirmed
+    erp.submit(placed.id, actor="S-LI")   # already confirmed
 except IllegalTransition as error:
-    print(error.code)  # lifecycle.illegal_transition
+    print(error.code)                  # lifecycle.illegal_transition

@@ -78,9 +78,7 @@ workbook = openpyxl.Workbook()
 sheet = workbook.create_sheet("Sheet1", 0)
 del workbook["Sheet"]
 sheet.title = "Sheet1"
-sheet.append(
-    ["Order No.", "Customer code", "Customer name", "SKU", "Product name", "Quantity", "Unit price"]
-)
+sheet.append(["Order No.", "Customer code", "Customer name", "SKU", "Product name", "Quantity", "Unit price"])
 sheet.append(["SO-7", "C-7", "Example Trading", "TEA-1", "Longjing", 10, 128])
 sheet.append(["SO-7", None, None, "CUP-1", "Cup", "=2*3", 86.5])
 buffer = io.BytesIO()
@@ -96,7 +94,7 @@ assert (issue.code, issue.cell) == ("intake.cell.formula", "Sheet1!F3")
 
 from salesorder.intake import export_issues, export_orders, neutralise
 
-assert neutralise('=HYPERLINK("http://example.com")') == '\'=HYPERLINK("http://example.com")'
+assert neutralise("=HYPERLINK(\"http://example.com\")") == "'=HYPERLINK(\"http://example.com\")"
 assert neutralise("-5") == "'-5"
 assert neutralise("龙井") == "龙井"
 

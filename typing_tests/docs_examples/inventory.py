@@ -3,9 +3,8 @@
 from decimal import Decimal
 from salesorder import StockPosition
 
-position = StockPosition(
-    "TEA-250G", "WH-SH", on_hand=Decimal(10), reserved=Decimal(3), safety_stock=Decimal(2)
-)
+position = StockPosition("TEA-250G", "WH-SH", on_hand=Decimal(10), reserved=Decimal(3),
+                         safety_stock=Decimal(2))
 assert position.available == 5
 assert position.available_to(allow_safety_stock=True) == 7
 
@@ -24,10 +23,7 @@ ledger.receive("CUP-WHITE", "WH-SH", quantity=1, operation_id="po-2", at=now)
 with pytest.raises(InsufficientStock) as refused:
     ledger.reserve(
         "SO-1",
-        [
-            ReservationLine("1", "TEA-250G", Decimal(3)),
-            ReservationLine("2", "TEA-250G", Decimal(3)),
-        ],
+        [ReservationLine("1", "TEA-250G", Decimal(3)), ReservationLine("2", "TEA-250G", Decimal(3))],
         operation_id="reserve-SO-1",
         at=now,
     )
@@ -41,19 +37,14 @@ from salesorder import ReservationLine, StockLedger
 from salesorder.inventory import FewestShipments, FixedPriority, MostStockFirst, NearestFirst
 
 now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-order = [
-    ReservationLine("1", "TEA-250G", Decimal(4)),
-    ReservationLine("2", "CUP-WHITE", Decimal(2)),
-]
+order = [ReservationLine("1", "TEA-250G", Decimal(4)), ReservationLine("2", "CUP-WHITE", Decimal(2))]
 
 
 def warehouses() -> StockLedger:
     ledger = StockLedger()
     for sku, location, quantity in [
-        ("TEA-250G", "WH-BJ", 3),
-        ("TEA-250G", "WH-SH", 10),
-        ("CUP-WHITE", "WH-BJ", 5),
-        ("CUP-WHITE", "WH-SH", 2),
+        ("TEA-250G", "WH-BJ", 3), ("TEA-250G", "WH-SH", 10),
+        ("CUP-WHITE", "WH-BJ", 5), ("CUP-WHITE", "WH-SH", 2),
     ]:
         ledger.receive(sku, location, quantity=quantity, operation_id=f"{sku}@{location}", at=now)
     return ledger
@@ -66,17 +57,12 @@ def shipped_from(strategy) -> list[tuple[str, str, int]]:
 
 # Beijing first: tea is split 3 + 1 between the warehouses.
 assert shipped_from(FixedPriority(("WH-BJ", "WH-SH"))) == [
-    ("TEA-250G", "WH-BJ", 3),
-    ("TEA-250G", "WH-SH", 1),
-    ("CUP-WHITE", "WH-BJ", 2),
-]
+    ("TEA-250G", "WH-BJ", 3), ("TEA-250G", "WH-SH", 1), ("CUP-WHITE", "WH-BJ", 2)]
 # Shanghai can serve the whole order: one shipment.
 assert shipped_from(FewestShipments()) == [("TEA-250G", "WH-SH", 4), ("CUP-WHITE", "WH-SH", 2)]
 # Hangzhou is 170 km from Shanghai and 1,250 km from Beijing.
 assert shipped_from(NearestFirst({"WH-SH": 170, "WH-BJ": 1250})) == [
-    ("TEA-250G", "WH-SH", 4),
-    ("CUP-WHITE", "WH-SH", 2),
-]
+    ("TEA-250G", "WH-SH", 4), ("CUP-WHITE", "WH-SH", 2)]
 # Most stock first picks per SKU: tea from Shanghai, cups from Beijing.
 assert shipped_from(MostStockFirst()) == [("TEA-250G", "WH-SH", 4), ("CUP-WHITE", "WH-BJ", 2)]
 
@@ -87,13 +73,8 @@ from salesorder import ReservationLine, StockLedger
 now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ledger = StockLedger()
 ledger.receive("TEA-250G", "WH-SH", quantity=2, operation_id="po-1", at=now)
-reservation = ledger.reserve(
-    "SO-3",
-    [ReservationLine("1", "TEA-250G", Decimal(5))],
-    operation_id="reserve-SO-3",
-    at=now,
-    allow_backorder=True,
-)
+reservation = ledger.reserve("SO-3", [ReservationLine("1", "TEA-250G", Decimal(5))],
+                             operation_id="reserve-SO-3", at=now, allow_backorder=True)
 assert (reservation.allocated, reservation.backordered) == (Decimal(2), Decimal(3))
 
 ledger.receive("TEA-250G", "WH-SH", quantity=10, operation_id="po-2", at=now)
@@ -107,13 +88,8 @@ from salesorder import ReservationLine, StockLedger
 now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 ledger = StockLedger()
 ledger.receive("TEA-250G", "WH-SH", quantity=5, operation_id="po-1", at=now)
-ledger.reserve(
-    "SO-4",
-    [ReservationLine("1", "TEA-250G", Decimal(2))],
-    operation_id="r-SO-4",
-    at=now,
-    expires_at=now + timedelta(minutes=30),
-)
+ledger.reserve("SO-4", [ReservationLine("1", "TEA-250G", Decimal(2))], operation_id="r-SO-4",
+               at=now, expires_at=now + timedelta(minutes=30))
 assert ledger.expire(now + timedelta(minutes=29)) == ()
 (expired,) = ledger.expire(now + timedelta(minutes=30))
 assert expired.expired and ledger.position("TEA-250G", "WH-SH").reserved == 0
@@ -168,7 +144,6 @@ from salesorder.testing.contracts import StockStoreContract
 class TestInMemoryStockStore(StockStoreContract):
     def make_store(self) -> StockStore:
         return InMemoryStockStore()
-
 
 from datetime import UTC, datetime
 

@@ -22,29 +22,27 @@ service = build_service(
 order = service.enter(tea_shop_payload(tea=3, cups=1), actor="S-LI")
 service.submit(order.id, actor="S-LI")
 service.confirm(order.id, actor="S-LI")
-print(service.get(order.id).grand_total)  # 497.77 CNY
+print(service.get(order.id).grand_total)    # 497.77 CNY
 
 first = service.issue_invoice(order.id, actor="F-ZHOU", lines={"1": 1})
-print(first.number, first.kind, first.due_on)  # INV-202611-000001 general 2026-12-23
+print(first.number, first.kind, first.due_on)     # INV-202611-000001 general 2026-12-23
 line = first.lines[0]
 print(line.sku, line.quantity, line.unit_price, line.net, line.tax_rate, line.tax, line.gross)
 # TEA-LJ-250 1 118.00 CNY 118.00 CNY 0.13 15.34 CNY 133.34 CNY
 print([(str(r.rate), str(r.net), str(r.tax)) for r in first.tax_by_rate])
 # [('0.13', '118.00 CNY', '15.34 CNY')]
-rest = service.issue_invoice(order.id, actor="F-ZHOU")  # everything still billable
+rest = service.issue_invoice(order.id, actor="F-ZHOU")   # everything still billable
 assert first.gross_total + rest.gross_total == service.get(order.id).grand_total
-print([event.name for event, _ in notifier.sent][-2:])  # ['OrderInvoiced', 'InvoiceIssued']
+print([event.name for event, _ in notifier.sent][-2:])   # ['OrderInvoiced', 'InvoiceIssued']
 
 from salesorder.invoicing import share
 from salesorder.money import Money
 
 ten = Money("10.00", "CNY")
-parts = [
-    share(ten, Decimal(1), Decimal(3)),
-    share(ten, Decimal(2), Decimal(3)) - share(ten, Decimal(1), Decimal(3)),
-    ten - share(ten, Decimal(2), Decimal(3)),
-]
-print([str(part) for part in parts])  # ['3.33 CNY', '3.34 CNY', '3.33 CNY']
+parts = [share(ten, Decimal(1), Decimal(3)),
+         share(ten, Decimal(2), Decimal(3)) - share(ten, Decimal(1), Decimal(3)),
+         ten - share(ten, Decimal(2), Decimal(3))]
+print([str(part) for part in parts])   # ['3.33 CNY', '3.34 CNY', '3.33 CNY']
 assert sum(parts, Money.zero("CNY")) == ten
 
 note = service.issue_credit_note(
@@ -52,8 +50,8 @@ note = service.issue_credit_note(
 )
 print(note.number, note.invoice_number, note.gross_total)
 # INV-202611-000003 INV-202611-000001 133.34 CNY
-again = service.issue_invoice(order.id, actor="F-ZHOU")  # the cancelled unit, anew
-print(again.lines[0].quantity, again.gross_total)  # 1 133.34 CNY
+again = service.issue_invoice(order.id, actor="F-ZHOU")      # the cancelled unit, anew
+print(again.lines[0].quantity, again.gross_total)            # 1 133.34 CNY
 
 reduction = service.issue_credit_note(
     order.id,
@@ -66,7 +64,7 @@ print(reduction.gross_total, [str(line.quantity) for line in reduction.lines])
 # 20.00 CNY ['0', '0']
 
 text = service.print_document(order.id, note.number, seller=SELLER)
-print(text.splitlines()[0])  # 红字普通发票
+print(text.splitlines()[0])              # 红字普通发票
 assert "负壹佰叁拾叁元叁角肆分" in text
 page = service.print_document(order.id, again.number, seller=SELLER, locale="en", html=True)
 assert page.startswith("<!DOCTYPE html>")
@@ -81,8 +79,8 @@ print([(item.number, str(item.open), item.due_on) for item in items.invoices])
 #  ('INV-202611-000004', '133.34 CNY', datetime.date(2026, 12, 23))]
 
 late = rest.due_on + timedelta(days=5)
-print(service.remind_overdue(on=late))  # 2: both open invoices
-print(notifier.sent[-1][0].name)  # InvoiceOverdue
+print(service.remind_overdue(on=late))     # 2: both open invoices
+print(notifier.sent[-1][0].name)           # InvoiceOverdue
 
 from salesorder.analytics import days_sales_outstanding, receivables_ageing
 
@@ -91,7 +89,7 @@ report = receivables_ageing(orders, on=late, currency="CNY")
 print({bucket: str(amount) for bucket, amount in report.buckets.items()})
 # {'not_due': '0.00 CNY', '0-30': '277.77 CNY', '31-60': '0.00 CNY', '61-90': '0.00 CNY',
 #  '90+': '0.00 CNY'}
-print(days_sales_outstanding(orders, on=late, currency="CNY", days=90))  # 52.3250
+print(days_sales_outstanding(orders, on=late, currency="CNY", days=90))   # 52.3250
 
 from salesorder.errors import RuleViolation
 
@@ -100,4 +98,4 @@ try:
         order.id, invoice_number=rest.number, actor="F-ZHOU", reason="return", lines={"1": 9}
     )
 except RuleViolation as error:
-    print(error.code)  # invoicing.credit.exceeds_invoice
+    print(error.code)        # invoicing.credit.exceeds_invoice

@@ -3,9 +3,9 @@
 from decimal import Decimal
 from salesorder.money import Money
 
-Money("12.30", "CNY")  # from a string
-Money(5, "USD")  # from an int
-Money(Decimal("0.1"), "EUR")  # from a Decimal
+Money("12.30", "CNY")          # from a string
+Money(5, "USD")                # from an int
+Money(Decimal("0.1"), "EUR")   # from a Decimal
 Money.zero("JPY")
 
 import pytest

@@ -71,11 +71,7 @@ with WebhookReceiver(secret="whsec-demo") as receiver:
 
 (request,) = receiver.received
 envelope = request.document()
-assert (envelope["type"], envelope["order_id"], envelope["tenant"]) == (
-    "OrderShipped",
-    "O-2",
-    "acme",
-)
+assert (envelope["type"], envelope["order_id"], envelope["tenant"]) == ("OrderShipped", "O-2", "acme")
 assert "actor" not in envelope["data"]
 
 from salesorder.notifications import SignatureRejected
@@ -114,30 +110,17 @@ last = relay(outbox, ReceiverDown(), routing=everyone, now=now + timedelta(secon
 assert last.dead == 1
 
 (letter,) = outbox.dead()
-assert (letter.event_id, letter.attempts, letter.last_error) == (
-    event.event_id,
-    2,
-    "ConnectionError",
-)
+assert (letter.event_id, letter.attempts, letter.last_error) == (event.event_id, 2, "ConnectionError")
 assert outbox.requeue([letter.event_id]) == 1  # live again, attempts reset
 assert relay(outbox, RecordingNotifier(), routing=everyone, now=now).delivered == 1
 
 from salesorder.outbox_relay import run_relay
 
 with database.unit_of_work() as uow:
-    uow.outbox.add(
-        [
-            OrderShipped(
-                occurred_at=datetime(2026, 12, 7, 11, 0, tzinfo=UTC),
-                order_id="O-3",
-                actor="a",
-                source="confirmed",
-                target="shipped",
-                shipment_id="S-3",
-                lines=(),
-            )
-        ]
-    )
+    uow.outbox.add([OrderShipped(
+        occurred_at=datetime(2026, 12, 7, 11, 0, tzinfo=UTC), order_id="O-3", actor="a",
+        source="confirmed", target="shipped", shipment_id="S-3", lines=(),
+    )])
     uow.commit()
 
 totals = run_relay(database.unit_of_work, subscriptions, until_idle=True, report=print)

@@ -26,7 +26,7 @@ def line(line_id, sku, quantity, **options):
 tea = PriceList.of("CNY", [("TEA", "100.00"), ("CUP", "50.00"), ("POT", "40.00")])
 breakdown = price(order(line("1", "TEA", 2)), price_list=tea, at=AT)
 assert breakdown.subtotal == cny("200.00")
-assert breakdown.tax_total == cny("26.00")  # VAT13 on exclusive prices by default
+assert breakdown.tax_total == cny("26.00")       # VAT13 on exclusive prices by default
 assert breakdown.grand_total == cny("226.00")
 
 from salesorder.pricing import CustomerTier, Markup, PriceEntry
@@ -68,17 +68,12 @@ assert price_floor(o, o.lines[0]) == cny(90)
 
 from salesorder.pricing import LinePercentOff, OnceScope, Promotion
 
-mixed = order(line("1", "TEA", 2), line("2", "POT", 5))  # 2 x 100.00, 5 x 40.00
+mixed = order(line("1", "TEA", 2), line("2", "POT", 5))        # 2 x 100.00, 5 x 40.00
 three = Promotion("M3", "10 % on 3 units", LinePercentOff(Decimal(10)), max_units=3)
 b = price(mixed, price_list=tea, promotions=[three], at=AT)
-assert b.discount_total == cny(12)  # 10 % of three pots
-saleor = Promotion(
-    "HALF",
-    "half price once",
-    LinePercentOff(Decimal(50)),
-    once_per_order=True,
-    once_scope=OnceScope.CHEAPEST_UNIT,
-)
+assert b.discount_total == cny(12)                           # 10 % of three pots
+saleor = Promotion("HALF", "half price once", LinePercentOff(Decimal(50)),
+                   once_per_order=True, once_scope=OnceScope.CHEAPEST_UNIT)
 assert price(mixed, price_list=tea, promotions=[saleor], at=AT).discount_total == cny(20)
 whole = Promotion("HALF", "half price once", LinePercentOff(Decimal(50)), once_per_order=True)
 assert price(mixed, price_list=tea, promotions=[whole], at=AT).discount_total == cny(100)
@@ -93,17 +88,13 @@ assert price(one_tea, price_list=tea, promotions=[ten, five], at=AT).discount_to
 adding = [attrs.evolve(p, percent_on=Basis.UNDISCOUNTED) for p in (ten, five)]
 assert price(one_tea, price_list=tea, promotions=adding, at=AT).discount_total == cny("15.00")
 
-ten_teas = order(line("1", "TEA", 10))  # 1 000.00
+ten_teas = order(line("1", "TEA", 10))                           # 1 000.00
 fifth_off = Promotion("L", "20 %", LinePercentOff(Decimal(20)), priority=1)
 mj = Promotion("MJ", "满1000减100", ThresholdOff.of("CNY", (1000, 100)), priority=2)
 after = price(ten_teas, price_list=tea, promotions=[fifth_off, mj], at=AT)
-assert after.discount_total == cny(200)  # 800.00 misses the tier
-before = price(
-    ten_teas,
-    price_list=tea,
-    at=AT,
-    promotions=[fifth_off, attrs.evolve(mj, spend_on=Basis.UNDISCOUNTED)],
-)
+assert after.discount_total == cny(200)                           # 800.00 misses the tier
+before = price(ten_teas, price_list=tea, at=AT,
+               promotions=[fifth_off, attrs.evolve(mj, spend_on=Basis.UNDISCOUNTED)])
 assert before.discount_total == cny(300)
 
 from salesorder.pricing import Promotion, ThresholdOff
@@ -125,25 +116,20 @@ o = order(
     line("2", "POT", 1, category="teaware"),
 )
 b = price(o, price_list=tea, promotions=[b2g1], at=AT)
-assert b.line("2").discount == cny(40)  # the cheapest unit is free
+assert b.line("2").discount == cny(40)     # the cheapest unit is free
 assert b.subtotal - b.discount_total == cny(100)
 
 from salesorder.pricing import Conditions, FreeGift, OrderAmountOff, Target
 
-cup_per_three = Promotion(
-    "CUP3", "a cup per 3 pots", FreeGift("CUP", per_quantity=Decimal(3)), target=Target(skus="POT")
-)
+cup_per_three = Promotion("CUP3", "a cup per 3 pots",
+                          FreeGift("CUP", per_quantity=Decimal(3)), target=Target(skus="POT"))
 b = price(order(line("1", "POT", 7)), price_list=tea, promotions=[cup_per_three], at=AT)
 assert b.line("gift:CUP3").quantity == 2 and b.line("gift:CUP3").discount == cny(100)
 cup_for_one = Promotion("CUP1", "a cup for 1.00", FreeGift("CUP", price=cny(1)))
 b = price(order(line("1", "POT", 1)), price_list=tea, promotions=[cup_for_one], at=AT)
 assert (b.line("gift:CUP1").discount, b.line("gift:CUP1").net) == (cny(49), cny(1))
-small = Promotion(
-    "S",
-    "5 off small orders",
-    OrderAmountOff(cny(5)),
-    conditions=Conditions(max_quantity=Decimal(5)),
-)
+small = Promotion("S", "5 off small orders", OrderAmountOff(cny(5)),
+                  conditions=Conditions(max_quantity=Decimal(5)))
 b = price(order(line("1", "POT", 6)), price_list=tea, promotions=[small], at=AT)
 assert [(r.id, r.code) for r in b.rejected] == [("S", "promotion.max_quantity")]
 
@@ -177,13 +163,11 @@ service = OrderService(
     numbering=PatternNumbering(),
     pricing_settings=PricingSettings(
         price_list=demo_price_list(),
-        coupon_book=[
-            Coupon("ONCE", Promotion("W", "welcome", OrderAmountOff(cny(20))), usage_limit=1)
-        ],
+        coupon_book=[Coupon("ONCE", Promotion("W", "welcome", OrderAmountOff(cny(20))), usage_limit=1)],
         tax=TaxPolicy(default_code="VAT0"),
     ),
 )
-payload = tea_shop_payload(tea=2, cups=1)  # 2 x 118.00 + 86.50 = 322.50
+payload = tea_shop_payload(tea=2, cups=1)                 # 2 x 118.00 + 86.50 = 322.50
 entered = service.enter(payload, actor="S-LI", coupons=["once"])
 assert entered.coupons == ("ONCE",) and entered.grand_total == cny("302.50")
 assert database.coupons.count("ONCE") == 1
@@ -196,15 +180,15 @@ except ValidationFailed as refused:
 else:
     raise AssertionError("the coupon is used up")
 service.cancel(entered.id, reason="customer_request", actor="S-LI")
-assert database.coupons.count("ONCE") == 0  # released: usable again
+assert database.coupons.count("ONCE") == 0                 # released: usable again
 
 import attrs
 from salesorder.order import OrderDiscount
 
-two = order(line("1", "TEA", 1), line("2", "TEA", 2))  # 100.00 + 200.00
+two = order(line("1", "TEA", 1), line("2", "TEA", 2))          # 100.00 + 200.00
 b = price(attrs.evolve(two, order_discount=OrderDiscount(amount=cny(30))), price_list=tea, at=AT)
 assert [p.discount for p in b.lines] == [cny(10), cny(20)]
-assert [f.code for f in b.flags] == []  # 10 % of 300: within 10 %
+assert [f.code for f in b.flags] == []                           # 10 % of 300: within 10 %
 b = price(attrs.evolve(two, order_discount=OrderDiscount(Decimal(12))), price_list=tea, at=AT)
 assert b.subtotal - b.discount_total == cny(264)
 assert [f.code for f in b.flags] == ["price.order_discount_beyond_policy"]
@@ -214,7 +198,7 @@ from salesorder.order import LockedPrice
 locked = attrs.evolve(
     order(line("1", "TEA", 2)), locked_prices=(LockedPrice("1", cny("95.00"), AT),)
 )
-b = price(locked, price_list=tea, at=AT)  # the list says 100.00
+b = price(locked, price_list=tea, at=AT)                 # the list says 100.00
 assert b.line("1").unit_price == cny("95.00") and b.subtotal == cny("190.00")
 
 from salesorder.pricing import LinePercentOff, OrderPercentOff, Stacking, StackingPolicy
@@ -225,7 +209,7 @@ stack = [
     Promotion("X", "15 % alone", OrderPercentOff(Decimal(15)), stacking=Stacking.EXCLUSIVE),
 ]
 b = price(order(line("1", "TEA", 2)), price_list=tea, promotions=stack, at=AT)
-assert b.discount_total == cny(40)  # 20 + 20 beats 30
+assert b.discount_total == cny(40)                       # 20 + 20 beats 30
 assert [r.id for r in b.rejected] == ["X"]
 capped = price(
     order(line("1", "TEA", 2)),
@@ -243,13 +227,8 @@ three = order(line("1", "POT", 1), line("2", "POT", 1), line("3", "POT", 1))  # 
 ten_off = [Promotion("TEN", "10 off", OrderAmountOff(cny(10)))]
 fair = price(three, price_list=tea, promotions=ten_off, at=AT)
 assert [x.discount for x in fair.lines] == [cny("3.34"), cny("3.33"), cny("3.33")]
-oscar = price(
-    three,
-    price_list=tea,
-    promotions=ten_off,
-    at=AT,
-    stacking=StackingPolicy(remainder=Remainder.LAST_LINE),
-)
+oscar = price(three, price_list=tea, promotions=ten_off, at=AT,
+              stacking=StackingPolicy(remainder=Remainder.LAST_LINE))
 assert [x.discount for x in oscar.lines] == [cny("3.33"), cny("3.33"), cny("3.34")]
 
 rivals = [
@@ -257,23 +236,16 @@ rivals = [
     Promotion("BEST", "30 off", OrderAmountOff(cny(30)), group="spring", priority=2),
 ]
 best = price(order(line("1", "TEA", 1)), price_list=tea, promotions=rivals, at=AT)
-assert best.discount_total == cny(30)  # best for the customer
-erpnext = price(
-    order(line("1", "TEA", 1)),
-    price_list=tea,
-    promotions=rivals,
-    at=AT,
-    stacking=StackingPolicy(choice=Choice.PRIORITY),
-)
-assert erpnext.discount_total == cny(1)  # first by priority
+assert best.discount_total == cny(30)                                  # best for the customer
+erpnext = price(order(line("1", "TEA", 1)), price_list=tea, promotions=rivals, at=AT,
+                stacking=StackingPolicy(choice=Choice.PRIORITY))
+assert erpnext.discount_total == cny(1)                                # first by priority
 assert [(r.id, r.code) for r in erpnext.rejected] == [("BEST", "promotion.lower_priority")]
 
 from salesorder.pricing import Charge, ChargeKind, ChargeOff, Conditions
 
 free_shipping = Promotion(
-    "FREESHIP",
-    "包邮",
-    ChargeOff(ChargeKind.SHIPPING, percent=Decimal(100)),
+    "FREESHIP", "包邮", ChargeOff(ChargeKind.SHIPPING, percent=Decimal(100)),
     conditions=Conditions(min_spend=cny(150)),
 )
 b = price(
@@ -304,16 +276,14 @@ from salesorder.pricing import Rebase, TaxMapping
 
 export = TaxMapping("export", {"VAT13": "VAT0"}, countries={"US"})
 gross_list = PriceList.of("CNY", [("TEA", "113.00")])
-abroad = attrs.evolve(
-    order(line("1", "TEA", 1)), shipping_address=Address("US", "Boston", "1 Main St")
-)
+abroad = attrs.evolve(order(line("1", "TEA", 1)),
+                      shipping_address=Address("US", "Boston", "1 Main St"))
 keep_net = TaxPolicy(prices_include_tax=True, mappings=[export])
 assert price(abroad, price_list=gross_list, tax=keep_net, at=AT).grand_total == cny(100)
-keep_gross = TaxPolicy(
-    prices_include_tax=True, mappings=[attrs.evolve(export, rebase=Rebase.KEEP_GROSS)]
-)
+keep_gross = TaxPolicy(prices_include_tax=True,
+                       mappings=[attrs.evolve(export, rebase=Rebase.KEEP_GROSS)])
 assert price(abroad, price_list=gross_list, tax=keep_gross, at=AT).grand_total == cny(113)
-home = order(line("1", "TEA", 1))  # no mapping applies
+home = order(line("1", "TEA", 1))                                   # no mapping applies
 assert price(home, price_list=gross_list, tax=keep_net, at=AT).tax_total == cny(13)
 
 from salesorder.money import RoundingPolicy, RoundingScope
@@ -324,8 +294,8 @@ per_line = price(o, price_list=sample, at=AT)
 per_document = price(
     o, price_list=sample, at=AT, rounding=RoundingPolicy(scope=RoundingScope.DOCUMENT)
 )
-assert per_line.tax_total == cny("0.03")  # 0.0065 rounds up on each of 3 lines
-assert per_document.tax_total == cny("0.02")  # 0.0195 rounds once
+assert per_line.tax_total == cny("0.03")        # 0.0065 rounds up on each of 3 lines
+assert per_document.tax_total == cny("0.02")    # 0.0195 rounds once
 assert [x.tax for x in per_document.lines] == [cny("0.01"), cny("0.01"), cny("0.00")]
 
 b = price(

@@ -67,7 +67,7 @@ service = OrderService(
     routing=NotificationRouting.from_mapping({"OrderConfirmed": ["warehouse"]}),
     quote_numbering=PatternNumbering(prefix="QT"),
 )
-print(service.policy_settings.lifecycle_policy.allow_backorder)  # True
+print(service.policy_settings.lifecycle_policy.allow_backorder)   # True
 
 import attrs
 
@@ -75,17 +75,17 @@ from salesorder.errors import CurrencyMismatch
 from salesorder.settings import InvalidSettings
 
 strict = attrs.evolve(policies, credit_policy=CreditPolicy.REQUIRE_APPROVAL)
-print(strict.credit_policy.value)  # require_approval
+print(strict.credit_policy.value)                   # require_approval
 
 try:
     PolicySettings(approval_policy=LifecyclePolicy())  # type: ignore[arg-type]  # mixed up
 except InvalidSettings as error:
-    print(error.code, error.setting)  # settings.invalid approval_policy
+    print(error.code, error.setting)                # settings.invalid approval_policy
 
 try:
     attrs.evolve(pricing, charges=(Charge(ChargeKind.SHIPPING, Money("2.00", "USD")),))
 except CurrencyMismatch as error:
-    print(error.code)  # money.currency_mismatch
+    print(error.code)                               # money.currency_mismatch
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -132,7 +132,6 @@ def tea(quantity):
         "lines": [{"line_id": "1", "sku": "TEA-1", "name": "Tea", "quantity": str(quantity)}],
     }
 
-
 pricing = PricingSettings(
     price_list=TEA,
     promotions=(Promotion("WINTER", "Winter 5% off", OrderPercentOff(5)),),
@@ -140,25 +139,24 @@ pricing = PricingSettings(
 )
 service, _ = service_with(pricing=pricing)
 order = service.enter(tea(10), actor="sales-1")
-print(service.price_order(order).grand_total)  # 1073.50 CNY
+print(service.price_order(order).grand_total)                         # 1073.50 CNY
 print(service.price_order(order, coupons=["WELCOME10"]).grand_total)  # 966.15 CNY
-
 
 def served_from(policies):
     service, database = service_with(policies=policies)
     order = service.enter(tea(60), actor="sales-1")
-    service.submit(order.id, actor="sales-1")  # approved: nobody must sign
+    service.submit(order.id, actor="sales-1")             # approved: nobody must sign
     service.confirm(order.id, actor="sales-1")
     (reservation,) = database.stock.reservations(order_id=order.id)
     return [(a.location, a.quantity) for a in reservation.allocations]
 
 
-print(served_from(PolicySettings()))  # [('BJ-01', Decimal('50')), ('SH-01', Decimal('10'))]
+print(served_from(PolicySettings()))       # [('BJ-01', Decimal('50')), ('SH-01', Decimal('10'))]
 print(served_from(PolicySettings(allocation=FixedPriority(("SH-01", "BJ-01")))))
 # [('SH-01', Decimal('50')), ('BJ-01', Decimal('10'))]
 print(served_from(PolicySettings(allocation=NearestFirst({"SH-01": 30, "BJ-01": 1200}))))
 # [('SH-01', Decimal('50')), ('BJ-01', Decimal('10'))]
-assert served_from(PolicySettings())[0][0] == "BJ-01"  # the default: by name
+assert served_from(PolicySettings())[0][0] == "BJ-01"     # the default: by name
 
 policies = PolicySettings(
     approval_policy=ApprovalPolicy(
@@ -168,9 +166,9 @@ policies = PolicySettings(
 service, _ = service_with(policies=policies)
 small = service.enter(tea(1), actor="sales-1")
 large = service.enter(tea(50), actor="sales-1")
-print(service.submit(small.id, actor="sales-1").target)  # approved
-print(service.submit(large.id, actor="sales-1").target)  # pending_approval
-print(service.approve(large.id, level="finance", actor="cfo").target)  # approved
+print(service.submit(small.id, actor="sales-1").target)   # approved
+print(service.submit(large.id, actor="sales-1").target)   # pending_approval
+print(service.approve(large.id, level="finance", actor="cfo").target)   # approved
 assert service.get(large.id).status is Status.APPROVED
 
 limits = FixedCreditControl(
@@ -184,4 +182,4 @@ except ValidationFailed as error:
 
 service, _ = service_with(credit=limits)
 order = service.enter(tea(5), actor="sales-1")
-print(service.submit(order.id, actor="sales-1").target)  # pending_approval
+print(service.submit(order.id, actor="sales-1").target)   # pending_approval

@@ -46,9 +46,7 @@ with shop.unit_of_work() as uow:
                 id=f"o-{k}",
                 customer=Customer(id=f"C-{k % 2}", name="Example Trading Ltd."),
                 currency="CNY",
-                lines=(
-                    OrderLine("1", "SKU-1", "Widget", Decimal(1), unit_price=Money("9.90", "CNY")),
-                ),
+                lines=(OrderLine("1", "SKU-1", "Widget", Decimal(1), unit_price=Money("9.90", "CNY")),),
                 salesperson="S-WANG",
                 created_at=at + timedelta(minutes=k),
             )
@@ -61,11 +59,7 @@ with shop.unit_of_work() as uow:
     assert first.next is not None
 
 with shop.unit_of_work() as uow:  # later, elsewhere: resume after the cursor
-    rest = [
-        order.id
-        for page in uow.orders.pages(customer_id="C-0", after=first.next)
-        for order in page.orders
-    ]
+    rest = [order.id for page in uow.orders.pages(customer_id="C-0", after=first.next) for order in page.orders]
     assert rest == ["o-4"]
     assert sum(1 for _ in uow.orders.iter_orders(salesperson="S-WANG")) == 5
 
