@@ -217,3 +217,34 @@ def test_issue_date_is_an_argument() -> None:
         render_pdf(full_order(), full_breakdown(), seller=SELLER, issued_on=date(2027, 1, 2))
     )
     assert "2027年1月2日" in text
+
+
+class TestOversizedValues:
+    """A value taller than a page is split across pages, never a raw reportlab error."""
+
+    def test_a_name_longer_than_a_page_is_split_across_pages(self) -> None:
+        order = full_order()
+        huge = attrs.evolve(order.lines[0], name="长" * 20000)
+        order = attrs.evolve(order, lines=(huge, order.lines[1]), notes="注" * 20000)
+        texts = pages(render_pdf(order, full_breakdown(), seller=SELLER))
+        assert len(texts) > 2
+        assert all(f"第 {n} / {len(texts)} 页" in text for n, text in enumerate(texts, 1))
+        assert any("壹万零捌佰捌拾壹元玖角整" in text for text in texts)
+        assert "销售方签字/盖章" in texts[-1]
+
+    def test_a_layout_failure_is_a_coded_error_without_the_data(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from reportlab.platypus import doctemplate
+
+        from salesorder.documents import DocumentError
+
+        def refuse(*_args: object, **_kwargs: object) -> None:
+            raise doctemplate.LayoutError("Flowable <Paragraph 深圳市示例科技有限公司> too large")
+
+        monkeypatch.setattr(doctemplate.SimpleDocTemplate, "build", refuse)
+        with pytest.raises(DocumentError) as caught:
+            render_pdf(full_order(), full_breakdown(), seller=SELLER)
+        assert caught.value.code == "document.pdf.unprintable"
+        assert caught.value.__cause__ is None
+        assert "深圳" not in str(caught.value)

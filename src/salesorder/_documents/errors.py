@@ -10,6 +10,7 @@ __all__ = [
     "ISSUE_DATE_MISSING",
     "LOCALE_UNSUPPORTED",
     "PDF_EXTRA_MISSING",
+    "PDF_UNPRINTABLE",
     "RMB_UPPER_NEGATIVE",
     "RMB_UPPER_NOT_CNY",
     "RMB_UPPER_OUT_OF_RANGE",
@@ -57,14 +58,20 @@ PDF_EXTRA_MISSING: Final = define_code(
     zh="生成 PDF 需要 reportlab：请安装 salesorder[pdf]。",
 )
 
+PDF_UNPRINTABLE: Final = define_code(
+    "document.pdf.unprintable",
+    en="The document cannot be laid out on A4 pages.",
+    zh="该单据无法排版到 A4 页面上。",
+)
+
 
 class DocumentError(SalesOrderError, ValueError):
     """A document (or the amount in capitals on it) cannot be produced from these values.
 
     The code says why: ``document.rmb_upper.negative``, ``.too_precise``,
     ``.out_of_range``, ``.not_cny``, ``document.issued_on.missing``,
-    ``document.locale.unsupported``, ``document.pdf.extra_missing``. Parameters never
-    hold personal data.
+    ``document.locale.unsupported``, ``document.pdf.extra_missing``,
+    ``document.pdf.unprintable``. Parameters never hold personal data.
     """
 
     default_code = RMB_UPPER_OUT_OF_RANGE

@@ -14,7 +14,9 @@ no font file is needed or embedded. The layout keeps the promises of issue 17:
   random document id), so the same document gives the same bytes.
 
 reportlab is imported only when a PDF is asked for; without it the renderers raise
-`DocumentError` with the code ``document.pdf.extra_missing``.
+`DocumentError` with the code ``document.pdf.extra_missing``. A row taller than a page
+is split across pages; should reportlab still fail to lay something out, the error is
+``document.pdf.unprintable``, without reportlab's message (which quotes the data).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from salesorder._documents.errors import PDF_EXTRA_MISSING, DocumentError
+from salesorder._documents.errors import PDF_EXTRA_MISSING, PDF_UNPRINTABLE, DocumentError
 
 if TYPE_CHECKING:
     from reportlab.platypus import Flowable
@@ -126,6 +128,7 @@ def render_sheet(sheet: PdfSheet) -> bytes:
     from reportlab.pdfbase import pdfmetrics  # noqa: PLC0415
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # noqa: PLC0415
     from reportlab.platypus import SimpleDocTemplate  # noqa: PLC0415
+    from reportlab.platypus.doctemplate import LayoutError  # noqa: PLC0415
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -160,8 +163,13 @@ def render_sheet(sheet: PdfSheet) -> bytes:
 
     # The layout is deterministic: a first pass counts the pages, the second prints
     # "page / pages" with the count.
-    _, total = build(0)
-    data, _ = build(total)
+    try:
+        _, total = build(0)
+        data, _ = build(total)
+    except LayoutError:
+        # Rows split across pages (splitInRow), so this is a last resort: reportlab's
+        # message would quote the flowable, that is the customer's data.
+        raise DocumentError(PDF_UNPRINTABLE) from None
     return data
 
 
@@ -204,7 +212,7 @@ def _field_columns(block: PdfFields, width: float) -> Flowable:
         ]
         for start in range(0, len(block.fields), per_row)
     ]
-    table = Table(rows, colWidths=[column_width] * per_row, hAlign="LEFT")
+    table = Table(rows, colWidths=[column_width] * per_row, hAlign="LEFT", splitInRow=1)
     table.setStyle(TableStyle([*_base_style(_BODY_SIZE), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return table
 
@@ -268,6 +276,7 @@ def _fields(
         rows,
         colWidths=[label_width, max(width - label_width, 24.0)],
         hAlign="RIGHT" if align_right else "LEFT",
+        splitInRow=1,
     )
     table.setStyle(TableStyle(_base_style(size)))
     return table
@@ -283,7 +292,7 @@ def _parties(block: PdfParties, width: float) -> Flowable:
         if fields:
             inner.append(_fields(fields, half - 2 * _PADDING))
         cells.append(inner)
-    table = Table([cells], colWidths=[half] * len(cells))
+    table = Table([cells], colWidths=[half] * len(cells), splitInRow=1)
     table.setStyle(
         TableStyle(
             [
@@ -348,7 +357,9 @@ def _table(block: PdfTable, width: float) -> Flowable:
     )
     rows: list[list[object]] = [list(block.columns)]
     rows += [[cell(index, text) for index, text in enumerate(row)] for row in block.rows]
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    # splitInRow: a row taller than a page (a name of thousands of characters) is split
+    # across pages instead of failing the layout.
+    table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1)
     style = _base_style(size)
     style += [
         ("GRID", (0, 0), (-1, -1), 0.5, "#000000"),
