@@ -51,6 +51,7 @@ __all__ = [
     "add_demo",
     "add_import",
     "add_price",
+    "add_print",
     "add_relay",
     "add_schema",
     "add_validate",
@@ -401,11 +402,14 @@ def _breakdown_document(breakdown: PriceBreakdown, locale: str) -> dict[str, Any
     }
 
 
-def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _priced(
+    command: str, args: argparse.Namespace, err: TextIO
+) -> tuple[str, Order, PriceBreakdown] | int:
+    """The file's order and its price breakdown, or the exit code after saying why not."""
     if args.file == STDIN and args.price_list == STDIN:
-        print("salesorder price: standard input (-) can be read only once", file=err)
+        print(f"salesorder {command}: standard input (-) can be read only once", file=err)
         return EXIT_USAGE
-    payloads = _read_payloads("price", [args.file], err)
+    payloads = _read_payloads(command, [args.file], err)
     if payloads is None:
         return EXIT_USAGE
     ((name, data),) = payloads
@@ -427,6 +431,14 @@ def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except SalesOrderError as error:
         print(f"{_shown(name)}: cannot price: {_error_text(error, args.locale)}", file=err)
         return EXIT_INVALID
+    return name, order, breakdown
+
+
+def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    priced = _priced("price", args, err)
+    if isinstance(priced, int):
+        return priced
+    name, _, breakdown = priced
     if args.format == "json":
         print(_dumps({"file": name, **_breakdown_document(breakdown, args.locale)}), file=out)
     else:
@@ -447,6 +459,13 @@ def add_price(commands: _Commands) -> None:
         ),
     )
     parser.add_argument("file", metavar="FILE", help="order JSON file; - reads standard input")
+    _add_pricing_options(parser)
+    _add_locale(parser)
+    _add_format(parser, "every amount as an exact decimal string, and the explanation")
+    parser.set_defaults(handler=_run_price)
+
+
+def _add_pricing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--price-list",
         metavar="PRICES",
@@ -462,9 +481,80 @@ def add_price(commands: _Commands) -> None:
         help="pricing time, ISO 8601 (UTC when no offset); default: the order's created_at, "
         "else now",
     )
+
+
+def _run_print(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from salesorder.documents import (  # noqa: PLC0415  (only this command)
+        DocumentError,
+        Seller,
+        render_html,
+        render_pdf,
+        render_text,
+    )
+
+    priced = _priced("print", args, err)
+    if isinstance(priced, int):
+        return priced
+    name, order, breakdown = priced
+    seller = Seller(name=args.seller)
+    issued_on = args.issued_on or (args.at or datetime.now(UTC)).date()
+    options: dict[str, Any] = {"seller": seller, "locale": args.locale, "issued_on": issued_on}
+    try:
+        if args.pdf is not None:
+            return _write_pdf(args.pdf, render_pdf(order, breakdown, **options), err)
+        render = render_html if args.html else render_text
+        print(render(order, breakdown, **options), file=out, end="")
+    except DocumentError as error:
+        print(f"{_shown(name)}: cannot print: {_error_text(error, args.locale)}", file=err)
+        # A missing extra is the set-up's fault (exit 2), not the order's (exit 1).
+        return EXIT_USAGE if error.code == "document.pdf.extra_missing" else EXIT_INVALID
+    return EXIT_OK
+
+
+def _write_pdf(target: str, document: bytes, err: TextIO) -> int:
+    if target == STDIN:
+        sys.stdout.buffer.write(document)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    try:
+        Path(target).write_bytes(document)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(f"salesorder print: cannot write {_shown(target)}: {reason}", file=err)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def add_print(commands: argparse._SubParsersAction[_Parser]) -> None:
+    """Add ``salesorder print FILE [--pdf OUT | --html] [--seller] [--issued-on] ...``."""
+    parser = commands.add_parser(
+        "print",
+        help="print the sales order form (打单) as text, HTML or PDF",
+        description=(
+            "Validate and price an order, then print its sales order form: plain text by "
+            "default, one HTML page with --html, or an A4 PDF with --pdf (needs the pdf "
+            "extra: pip install 'salesorder[pdf]')."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="order JSON file; - reads standard input")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--pdf", metavar="OUT", default=None, help="write an A4 PDF to OUT (- for standard output)"
+    )
+    output.add_argument("--html", action="store_true", help="print one self-contained HTML page")
+    parser.add_argument(
+        "--seller", default="", metavar="NAME", help="the selling company printed on the form"
+    )
+    parser.add_argument(
+        "--issued-on",
+        type=date.fromisoformat,
+        default=None,
+        metavar="DATE",
+        help="date printed on the form, YYYY-MM-DD; default: the pricing time's date",
+    )
+    _add_pricing_options(parser)
     _add_locale(parser)
-    _add_format(parser, "every amount as an exact decimal string, and the explanation")
-    parser.set_defaults(handler=_run_price)
+    parser.set_defaults(handler=_run_print)
 
 
 def _run_relay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -627,6 +717,7 @@ SUBCOMMANDS: Final[tuple[Callable[[_Commands], None], ...]] = (
     add_demo,
     add_validate,
     add_price,
+    add_print,
     add_schema,
     add_relay,
     add_import,
