@@ -525,7 +525,7 @@ def _write_pdf(target: str, document: bytes, err: TextIO) -> int:
     return EXIT_OK
 
 
-def add_print(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_print(commands: _Commands) -> None:
     """Add ``salesorder print FILE [--pdf OUT | --html] [--seller] [--issued-on] ...``."""
     parser = commands.add_parser(
         "print",
