@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from salesorder._service.after_sales import AfterSalesUseCases
 from salesorder._service.billing import BillingUseCases
-from salesorder._service.changes import ChangeUseCases
 from salesorder._service.bulk_entry import EntryOutcome, EntryUseCasesInBatches
+from salesorder._service.changes import ChangeUseCases
 from salesorder._service.fulfilment import FulfilmentUseCases
 from salesorder._service.invoicing import InvoicingUseCases
 from salesorder._service.queries import QueryUseCases

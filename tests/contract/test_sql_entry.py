@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +27,9 @@ from salesorder.pricing import Coupon, OrderAmountOff, PriceEntry, PriceList, Pr
 from salesorder.service import OrderService
 from salesorder.settings import PricingSettings
 
-sa = pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
+pytest.importorskip("sqlalchemy", reason="the sql extra is not installed")
+
+import sqlalchemy as sa
 
 from salesorder.adapters.sql import SqlDatabase, SqlNumbering
 
@@ -103,9 +104,9 @@ class Recorder:
 
 
 @pytest.fixture
-def database(sql_database: SqlDatabase) -> Iterator[SqlDatabase]:
+def database(sql_database: SqlDatabase) -> SqlDatabase:
     stock(sql_database)
-    yield sql_database
+    return sql_database
 
 
 def test_one_entry_is_one_transaction_of_few_statements(database: SqlDatabase) -> None:
@@ -150,9 +151,7 @@ def test_a_refused_payload_writes_nothing_and_the_others_go_in(database: SqlData
     # Numbered in the batch's order, right after the single entry, without a gap.
     assert first.number is not None
     serial = int(first.number.rsplit("-", 1)[1])
-    assert [o.number for o in entered] == [
-        f"SO-{START:%Y%m}-{serial + k:06d}" for k in (1, 2)
-    ]
+    assert [o.number for o in entered] == [f"SO-{START:%Y%m}-{serial + k:06d}" for k in (1, 2)]
     with database.unit_of_work() as uow:
         assert uow.coupons.count("ONCE") == 1
         assert {o.id for o in uow.orders.find()} == {first.id, *(o.id for o in entered)}
@@ -243,3 +242,18 @@ def test_enter_many_on_memory_storage() -> None:
     assert [o.ok for o in outcomes] == [True, False]
     assert outcomes[0].order is not None
     assert svc.get(outcomes[0].order.id).number == outcomes[0].order.number
+
+
+def test_available_many_answers_what_available_answers(sql_database: SqlDatabase) -> None:
+    with sql_database.unit_of_work() as uow:
+        uow.stock.receive("A", "SH-01", quantity=10, operation_id="a1", at=START)
+        uow.stock.receive("A", "BJ-01", quantity=5, operation_id="a2", at=START)
+        uow.stock.set_levels("A", "BJ-01", safety_stock=2)
+        uow.stock.receive("B", "SH-01", quantity=1, operation_id="b1", at=START)
+        skus = ["A", "B", "NONE", "A"]
+        for safety in (False, True):
+            many = uow.stock.available_many(skus, allow_safety_stock=safety)
+            assert many == {
+                sku: uow.stock.available(sku, allow_safety_stock=safety) for sku in skus
+            }
+        assert uow.stock.available_many([]) == {}
