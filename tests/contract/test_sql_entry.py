@@ -18,11 +18,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
 from salesorder.demo import START, cny, demo_price_list, tea_shop_payload
-from salesorder.errors import ValidationFailed
+from salesorder.errors import ConcurrencyConflict, ValidationFailed
 from salesorder.pricing import Coupon, OrderAmountOff, PriceEntry, PriceList, Promotion, TaxPolicy
 from salesorder.service import OrderService
 from salesorder.settings import PricingSettings
@@ -257,3 +258,20 @@ def test_available_many_answers_what_available_answers(sql_database: SqlDatabase
                 sku: uow.stock.available(sku, allow_safety_stock=safety) for sku in skus
             }
         assert uow.stock.available_many([]) == {}
+
+
+def test_a_batch_with_a_taken_number_cannot_be_committed(sql_database: SqlDatabase) -> None:
+    svc = service(sql_database)
+    stock(sql_database)
+    taken = svc.enter(three_lines(), actor="S-LI")
+    fresh = svc.enter(three_lines(), actor="S-LI")
+    with sql_database.unit_of_work() as uow:
+        copies = [attrs.evolve(fresh, id=f"new-{k}", number=f"N-{k}", version=0) for k in range(3)]
+        copies[1].number = taken.number
+        with pytest.raises(ConcurrencyConflict):
+            uow.orders.add_many(copies)
+        with pytest.raises(ConcurrencyConflict) as refused:
+            uow.commit()
+        assert refused.value.code == "storage.transaction_aborted"
+    with sql_database.unit_of_work() as uow:
+        assert {o.id for o in uow.orders.find()} == {taken.id, fresh.id}

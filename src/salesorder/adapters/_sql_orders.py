@@ -201,8 +201,9 @@ class SqlOrderRepository:
         :meth:`add` writes beside the order's row is written here too.
 
         Raises:
-            ConcurrencyConflict: if an id or a number is taken; the caller's unit of
-                work must then be rolled back (the other rows may be in).
+            ConcurrencyConflict: if an id or a number is taken; the other rows may be
+                in, so the unit of work then refuses to commit
+                (``storage.transaction_aborted``): roll it back.
             RuleViolation: ``storage.value_too_long`` (nothing written).
         """
         for order in orders:
@@ -215,6 +216,8 @@ class SqlOrderRepository:
         ]
         inserted = self._connection.execute(_INSERT[self._connection.dialect.name], rows)
         if len(inserted.all()) != len(rows):
+            # Some rows may be in: the unit of work refuses to commit (roll it back).
+            self._connection.info[schema.INTERRUPTED_WRITE] = True
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
         for order in orders:
             order.version = 1
