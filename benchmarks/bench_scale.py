@@ -19,6 +19,11 @@ floor is measured in the same run, back to back with what it bounds:
   per line, pricing, numbering, the insert), one unit of work each, against the floor
   of one ``INSERT`` of a finished row and one commit per order, by hand. Budget: the
   service reaches at least 1/5 of the floor's orders per second.
+* **enter_many**: ``OrderService.enter_many`` of M payloads in batches of ``BULK``
+  (one unit of work per batch), against ``executemany`` of the same finished rows and
+  one commit per batch, by hand. Budget: at least 1/5 of the floor.
+* **enter, 4 processes** (PostgreSQL): ``PROCESSES`` processes entering M orders each
+  at once, against as many processes inserting and committing by hand. Budget 1/5.
 * **growth**: each per-order cost at 5N divided by the same cost at N; budget 1.2.
 
 The verdicts print ``ok`` or ``OVER``; the script always exits 0 (a shared machine is
