@@ -19,6 +19,11 @@ floor is measured in the same run, back to back with what it bounds:
   per line, pricing, numbering, the insert), one unit of work each, against the floor
   of one ``INSERT`` of a finished row and one commit per order, by hand. Budget: the
   service reaches at least 1/5 of the floor's orders per second.
+* **enter_many**: ``OrderService.enter_many`` of M payloads in batches of ``BULK``
+  (one unit of work per batch), against ``executemany`` of the same finished rows and
+  one commit per batch, by hand. Budget: at least 1/5 of the floor.
+* **enter, 4 processes** (PostgreSQL): ``PROCESSES`` processes entering M orders each
+  at once, against as many processes inserting and committing by hand. Budget 1/5.
 * **growth**: each per-order cost at 5N divided by the same cost at N; budget 1.2.
 
 The verdicts print ``ok`` or ``OVER``; the script always exits 0 (a shared machine is
@@ -30,6 +35,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -64,6 +70,8 @@ ENTER_BUDGET = 5.0  # the service reaches at least 1/5 of the floor
 GROWTH_BUDGET = 1.2
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BATCH = 1_000  # orders per unit of work while filling a tenant
+BULK = 100  # payloads per enter_many call (and rows per executemany of its floor)
+PROCESSES = 4  # processes of the concurrent entry figure (PostgreSQL)
 REGIONS = (("广东省", "深圳市"), ("浙江省", "杭州市"), ("上海市", "上海市"), ("四川省", "成都市"))
 
 
@@ -180,13 +188,7 @@ def listed_scan(database: SqlDatabase) -> None:
 
 
 def entering(database: SqlDatabase, count: int) -> int:
-    clock = FixedClock(DEMO_START)  # the payload's delivery date is after it
-    service = build_service(
-        clock,
-        RecordingNotifier(),
-        unit_of_work=database.unit_of_work,
-        numbering=SqlNumbering(database, prefix=f"B{uuid.uuid4().hex[:6]}"),
-    )
+    service = _entry_service(database)
     payload = tea_shop_payload(tea=1, cups=1)
     for _ in range(count):
         service.enter(payload, actor="bench")
@@ -206,32 +208,132 @@ def stocked(database: SqlDatabase) -> SqlDatabase:
 
 
 def entering_floor(engine: sa.Engine, tenant: str, count: int) -> int:
-    order = attrs.evolve(template(), created_at=START)
-    document = json.dumps(encode(order), ensure_ascii=False, separators=(",", ":"))
-    insert = sa.text(
-        "INSERT INTO so_orders (tenant_id, id, number, customer_id, status, created_at,"
-        " salesperson, region, version, document) VALUES (:t, :i, :n, :c, :s, :at, :p, :r,"
-        " 1, :d)"
-    )
+    rows = floor_rows(tenant, count)
     with engine.connect() as connection:
-        for _ in range(count):
-            key = uuid.uuid4().hex
-            connection.execute(
-                insert,
-                {
-                    "t": tenant,
-                    "i": key,
-                    "n": key,
-                    "c": "C-1",
-                    "s": "draft",
-                    "at": START,
-                    "p": "S-1",
-                    "r": "CN/广东省/深圳市",
-                    "d": document,
-                },
-            )
+        for row in rows:
+            connection.execute(_FLOOR_INSERT, row)
             connection.commit()
     return count
+
+
+def floor_rows(tenant: str, count: int) -> list[dict[str, Any]]:
+    """``count`` finished rows of the floors (the document encoded once, as by hand)."""
+    order = attrs.evolve(template(), created_at=START)
+    document = json.dumps(encode(order), ensure_ascii=False, separators=(",", ":"))
+    rows = []
+    for _ in range(count):
+        key = uuid.uuid4().hex
+        rows.append(
+            {
+                "t": tenant,
+                "i": key,
+                "n": key,
+                "c": "C-1",
+                "s": "draft",
+                "at": START,
+                "p": "S-1",
+                "r": "CN/广东省/深圳市",
+                "d": document,
+            }
+        )
+    return rows
+
+
+_FLOOR_INSERT = sa.text(
+    "INSERT INTO so_orders (tenant_id, id, number, customer_id, status, created_at,"
+    " salesperson, region, version, document) VALUES (:t, :i, :n, :c, :s, :at, :p, :r,"
+    " 1, :d)"
+)
+
+
+def entering_many(database: SqlDatabase, count: int) -> int:
+    """``OrderService.enter_many`` of ``count`` payloads, in batches of ``BULK``."""
+    service = _entry_service(database)
+    payload = tea_shop_payload(tea=1, cups=1)
+    for first in range(0, count, BULK):
+        outcomes = service.enter_many([payload] * min(BULK, count - first), actor="bench")
+        if not all(outcome.ok for outcome in outcomes):
+            raise SystemExit("enter_many refused a payload")
+    return count
+
+
+def entering_many_floor(engine: sa.Engine, tenant: str, count: int) -> int:
+    """The same rows by hand: ``executemany`` of a batch of ``BULK`` and one commit each."""
+    rows = floor_rows(tenant, count)
+    with engine.connect() as connection:
+        for first in range(0, count, BULK):
+            connection.execute(_FLOOR_INSERT, rows[first : first + BULK])
+            connection.commit()
+    return count
+
+
+def _entry_service(database: SqlDatabase) -> Any:
+    clock = FixedClock(DEMO_START)  # the payload's delivery date is after it
+    return build_service(
+        clock,
+        RecordingNotifier(),
+        unit_of_work=database.unit_of_work,
+        numbering=SqlNumbering(database, prefix=f"B{uuid.uuid4().hex[:6]}"),
+    )
+
+
+def _worker(job: tuple[str, str, str, int, float]) -> tuple[float, float]:
+    """One process of the concurrent figure: waits for ``at``, then enters or inserts."""
+    kind, url, tenant, count, at = job
+    engine = _engine(url)
+    database = SqlDatabase(engine=engine, tenant_id=tenant)
+    if kind == "enter":
+        service = _entry_service(database)
+        payload = tea_shop_payload(tea=1, cups=1)
+        service.enter(payload, actor="bench")  # the series' sequence exists
+        time.sleep(max(0.0, at - time.time()))
+        began = time.time()
+        for _ in range(count):
+            service.enter(payload, actor="bench")
+    else:
+        rows = floor_rows(f"{tenant}-floor", count)
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+            connection.commit()
+            time.sleep(max(0.0, at - time.time()))
+            began = time.time()
+            for row in rows:
+                connection.execute(_FLOOR_INSERT, row)
+                connection.commit()
+    ended = time.time()
+    engine.dispose()
+    return began, ended
+
+
+def concurrent_rate(url: str, tenant: str, kind: str, count: int) -> float:
+    """Orders per second of ``PROCESSES`` processes entering (or inserting) at once."""
+    context = multiprocessing.get_context("spawn")
+    at = time.time() + 5.0  # every process is up and connected before the start
+    jobs = [(kind, url, tenant, count, at) for _ in range(PROCESSES)]
+    with context.Pool(PROCESSES) as pool:
+        spans = pool.map(_worker, jobs)
+    elapsed = max(end for _, end in spans) - min(start for start, _ in spans)
+    return PROCESSES * count / elapsed
+
+
+def measure_concurrent(url: str, rounds: int, enter: int) -> None:
+    """``enter`` with ``PROCESSES`` processes against the floor with as many."""
+    engine = _engine(url)
+    tenant = f"conc-{uuid.uuid4().hex[:8]}"
+    database = SqlDatabase(engine=engine, tenant_id=tenant)
+    database.create_schema()
+    stocked(database)
+    service_rates, floor_rates = [], []
+    for _ in range(rounds):
+        floor_rates.append(concurrent_rate(url, tenant, "floor", enter))
+        service_rates.append(concurrent_rate(url, tenant, "enter", enter))
+    service_rate, floor_rate = median(service_rates), median(floor_rates)
+    ratio = floor_rate / service_rate
+    print(
+        f"  {PROCESSES} processes: enter {service_rate:5.0f}/s, by hand {floor_rate:6.0f}/s"
+        f" -> 1/{ratio:.1f} ({_verdict(ratio <= ENTER_BUDGET)})"
+    )
+    engine.dispose()
 
 
 def median(samples: list[float]) -> float:
@@ -250,12 +352,18 @@ def measure(url: str, orders: int, rounds: int, enter: int) -> None:
     for size in (orders, 5 * orders):
         fill(database, filled, size)
         filled = size
-        rows: dict[str, list[float]] = {key: [] for key in ("list", "floor", "enter", "hand")}
+        rows: dict[str, list[float]] = {
+            key: [] for key in ("list", "floor", "enter", "hand", "many", "many_hand")
+        }
         for _ in range(rounds):
             rows["floor"].append(timed(lambda: listing_floor(engine, tenant)))
             rows["list"].append(timed(lambda: listing(database)))
             rows["hand"].append(timed(lambda: entering_floor(engine, floor_tenant, enter)))
             rows["enter"].append(timed(lambda: entering(database, enter)))
+            rows["many_hand"].append(
+                timed(lambda: entering_many_floor(engine, floor_tenant, enter))
+            )
+            rows["many"].append(timed(lambda: entering_many(database, enter)))
         figure = {key: median(values) * 1e6 for key, values in rows.items()}
         figure["scan_peak"] = peak_bytes(lambda: streamed_scan(database))
         figure["list_peak"] = peak_bytes(lambda: listed_scan(database))
@@ -268,13 +376,18 @@ def measure(url: str, orders: int, rounds: int, enter: int) -> None:
             f" (find(): {figure['list_peak'] / 2**20:7.1f} MiB);"
             f" enter {1e6 / figure['enter']:5.0f}/s, by hand {1e6 / figure['hand']:6.0f}/s"
             f" -> 1/{figure['enter'] / figure['hand']:.1f}"
-            f" ({_verdict(figure['enter'] / figure['hand'] <= ENTER_BUDGET)})"
+            f" ({_verdict(figure['enter'] / figure['hand'] <= ENTER_BUDGET)});"
+            f" enter_many {1e6 / figure['many']:5.0f}/s,"
+            f" executemany {1e6 / figure['many_hand']:6.0f}/s"
+            f" -> 1/{figure['many'] / figure['many_hand']:.1f}"
+            f" ({_verdict(figure['many'] / figure['many_hand'] <= ENTER_BUDGET)})"
         )
     small, large = figures[orders], figures[5 * orders]
     for key, name, budget in (
         ("list", "listing per order", GROWTH_BUDGET),
         ("floor", "listing floor per order", GROWTH_BUDGET),
         ("enter", "enter per order", GROWTH_BUDGET),
+        ("many", "enter_many per order", GROWTH_BUDGET),
         ("scan_peak", "scan peak memory", MEMORY_GROWTH_BUDGET),
     ):
         growth = large[key] / small[key]
@@ -306,6 +419,8 @@ def main() -> None:
         for name, url in _targets(folder):
             print(f"{name}: N = {arguments.orders}, medians of {arguments.rounds} rounds")
             measure(url, arguments.orders, arguments.rounds, arguments.enter)
+            if not url.startswith("sqlite"):
+                measure_concurrent(url, arguments.rounds, arguments.enter)
 
 
 if __name__ == "__main__":

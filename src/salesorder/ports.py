@@ -66,6 +66,8 @@ __all__ = [
     "IdempotencyKeys",
     "InvoiceNumbering",
     "Notifier",
+    "NumberingInUnitOfWork",
+    "OrderBatches",
     "OrderLineStock",
     "OrderNumbering",
     "OrderRepository",
@@ -74,6 +76,7 @@ __all__ = [
     "QuoteRepository",
     "ReservationOutcome",
     "ServiceUnitOfWork",
+    "StockAvailability",
     "StockStore",
     "UnitOfWork",
     "stream_of",
@@ -99,6 +102,32 @@ class OrderNumbering(Protocol):
 
     def next_number(self, *, at: datetime) -> str:
         """The next number, formatted for the period containing ``at``."""
+        ...
+
+
+@runtime_checkable
+class NumberingInUnitOfWork(Protocol):
+    """Optional capability of an ``OrderNumbering``: numbers drawn inside a unit of work.
+
+    A numbering that offers it (``SqlNumbering`` does) lets the service draw an entry's
+    number in the same transaction as the order, after every check has passed: one
+    transaction per entry instead of two. A host's own numbering without it keeps
+    working: its number is drawn before the unit of work opens, in a transaction of
+    its own, as before.
+
+    Contract: ``next_numbers_in`` returns ``count`` numbers, unique like those of
+    ``next_number`` and from the same series (the two never collide), drawn through
+    ``unit_of_work``; or None when it cannot draw through that unit of work (another
+    database), and the service then falls back to ``next_number``. A number drawn
+    this way and rolled back with the unit of work is either issued again (a counter
+    row, SQLite) or never (a database sequence, PostgreSQL: a gap), as the database
+    decides; it is never seen outside a committed order.
+    """
+
+    def next_numbers_in(
+        self, unit_of_work: UnitOfWork, *, at: datetime, count: int = 1
+    ) -> Sequence[str] | None:
+        """``count`` numbers for the period containing ``at``, or None (see above)."""
         ...
 
 
@@ -162,6 +191,21 @@ class OrderRepository(Protocol):
         created_to: datetime | None = None,
     ) -> Sequence[Order]:
         """Orders matching every given criterion (``created_to`` exclusive), oldest first."""
+        ...
+
+
+@runtime_checkable
+class OrderBatches(Protocol):
+    """Optional capability of an ``OrderRepository``: many new orders in one statement.
+
+    ``OrderService.enter_many`` stores a batch with it when the repository offers it
+    (``SqlOrderRepository`` does), else with ``add`` per order. Contract: like ``add``
+    for each order (version 1, a taken id or number raises ``ConcurrencyConflict``),
+    in the caller's unit of work; on a conflict the unit of work must be rolled back.
+    """
+
+    def add_many(self, orders: Sequence[Order]) -> None:
+        """Insert new orders with version 1."""
         ...
 
 
@@ -542,6 +586,23 @@ class StockStore(Protocol):
 
 
 # -- the lifecycle's stock requests, in order-line terms ----------------------------------------
+
+
+@runtime_checkable
+class StockAvailability(Protocol):
+    """Optional capability of a ``StockStore``: the availability of many SKUs at once.
+
+    The service's stock rule asks it for every SKU of an order in one call (one
+    statement on SQL, ``SqlStockStore``) when the store offers it, else
+    ``available`` per SKU. Contract: the result maps every SKU asked to what
+    ``available(sku, allow_safety_stock=allow_safety_stock)`` would return.
+    """
+
+    def available_many(
+        self, skus: Iterable[str], *, allow_safety_stock: bool = False
+    ) -> Mapping[str, Decimal]:
+        """Total quantity of each SKU a reservation could take now."""
+        ...
 
 
 class ReservationOutcome(Protocol):

@@ -28,17 +28,18 @@ from __future__ import annotations
 
 from salesorder._service.after_sales import AfterSalesUseCases as _AfterSalesUseCases
 from salesorder._service.billing import BillingUseCases as _BillingUseCases
+from salesorder._service.bulk_entry import EntryOutcome
+from salesorder._service.bulk_entry import EntryUseCasesInBatches as _EntryUseCasesInBatches
 from salesorder._service.changes import ChangeUseCases as _ChangeUseCases
-from salesorder._service.entry import EntryUseCases as _EntryUseCases
 from salesorder._service.fulfilment import FulfilmentUseCases as _FulfilmentUseCases
 from salesorder._service.invoicing import InvoicingUseCases as _InvoicingUseCases
 from salesorder._service.queries import QueryUseCases as _QueryUseCases
 
-__all__ = ["OrderService"]
+__all__ = ["EntryOutcome", "OrderService"]
 
 
 class OrderService(
-    _EntryUseCases,
+    _EntryUseCasesInBatches,
     _FulfilmentUseCases,
     _BillingUseCases,
     _InvoicingUseCases,

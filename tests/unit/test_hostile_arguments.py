@@ -165,6 +165,11 @@ def _quote_id(world: _World) -> str:
 # name -> builds the valid keyword arguments of one call on a fresh world
 _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
     "enter": lambda w: {"payload": tea_shop_payload(), "actor": "S", "idempotency_key": "k"},
+    "enter_many": lambda w: {
+        "payloads": [tea_shop_payload(), tea_shop_payload(cups=2)],
+        "actor": "S",
+        "idempotency_keys": ["k", None],
+    },
     "check": lambda w: {"payload": tea_shop_payload()},
     "quote": lambda w: {
         "payload": tea_shop_payload(),

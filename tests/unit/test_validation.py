@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -613,6 +613,23 @@ class TestStockRule:
         data = line(0, sku="Z")
         context = ValidationContext(availability=lambda sku: None)
         assert validate(data, context=context).ok
+
+    def test_all_skus_at_once_read_once_and_answer_alike(self) -> None:
+        asked: list[tuple[str, ...]] = []
+
+        def many(skus: Sequence[str]) -> Mapping[str, Decimal | None]:
+            asked.append(tuple(skus))
+            return {sku: self.availability(sku) for sku in skus}
+
+        for data in (payload(), line(1, sku="A", unit="pcs", quantity="2")):
+            one_by_one = validate(data, context=ValidationContext(availability=self.availability))
+            at_once = validate(data, context=ValidationContext(availability_many=many))
+            assert at_once.issues == one_by_one.issues
+        assert asked == [("A", "B"), ("A",)]
+
+    def test_a_sku_missing_from_the_answer_is_not_checked(self) -> None:
+        context = ValidationContext(availability_many=lambda skus: {})
+        assert validate(payload(), context=context).ok
 
 
 class TestRuleSets:

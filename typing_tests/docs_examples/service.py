@@ -183,3 +183,17 @@ except ValidationFailed as error:
 service, _ = service_with(credit=limits)
 order = service.enter(tea(5), actor="sales-1")
 print(service.submit(order.id, actor="sales-1").target)   # pending_approval
+
+service, database = service_with()
+outcomes = service.enter_many(
+    [tea(2), {**tea(1), "lines": []}, tea(3)],
+    actor="S-LI",
+    idempotency_keys=["batch-1/0", "batch-1/1", "batch-1/2"],
+)
+assert [outcome.ok for outcome in outcomes] == [True, False, True]
+assert outcomes[1].code == "validation.failed"
+assert outcomes[1].report is not None and not outcomes[1].report.ok
+entered = [outcome.order for outcome in outcomes if outcome.order is not None]
+assert len({order.number for order in entered}) == 2
+again = service.enter_many([tea(2)], actor="S-LI", idempotency_keys=["batch-1/0"])
+assert again[0].order is not None and again[0].order.id == entered[0].id

@@ -11,7 +11,7 @@ commit, and only then the notifier.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -29,6 +29,7 @@ from salesorder.ports import (
     Notifier,
     OrderNumbering,
     ServiceUnitOfWork,
+    StockAvailability,
     StockStore,
 )
 from salesorder.pricing import PriceBreakdown, PricingError, RedemptionCounts, price
@@ -119,7 +120,18 @@ class ServiceCore:
             redemptions=_ALREADY_REDEEMED,
         )
 
-    def _context(self, at: datetime, stock: StockStore | None) -> ValidationContext:
+    def _context(
+        self,
+        at: datetime,
+        stock: StockStore | None,
+        *,
+        known_stock: dict[str, Decimal] | None = None,
+    ) -> ValidationContext:
+        """The validation context at ``at``, reading ``stock``.
+
+        ``known_stock``: availabilities already read in this unit of work (a batch of
+        entries reads each SKU once); filled as SKUs are read.
+        """
         list_price, price_floor = self._price_list.lookups(at=at)
         credit = self._credit
 
@@ -128,6 +140,22 @@ class ServiceCore:
 
         def available(sku: str) -> Decimal | None:
             return None if stock is None else stock.available(sku)
+
+        many = None
+        # Seen as a plain object: mypy takes the two protocols for disjoint.
+        offered: object = stock
+        if isinstance(offered, StockAvailability):
+            bulk = offered
+            memo: dict[str, Decimal] = {} if known_stock is None else known_stock
+
+            def available_many(skus: Sequence[str]) -> Mapping[str, Decimal | None]:
+                # Every SKU of the order in one read; those read before are not read again.
+                missing = [sku for sku in skus if sku not in memo]
+                if missing:
+                    memo.update(bulk.available_many(missing))
+                return memo
+
+            many = available_many
 
         def owed(order: Order) -> Money | None:
             # Credit is checked on the grand total the customer will owe; an order that
@@ -143,6 +171,7 @@ class ServiceCore:
             owed=owed if credit is not None else None,
             credit_policy=self._credit_policy,
             availability=available if stock is not None else None,
+            availability_many=many,
             stock_policy=self._stock_policy,
             list_price=list_price,
             price_floor=price_floor,

@@ -1,7 +1,12 @@
 """Entering orders and quotes (录单, 报价): validation, prices fixed at entry, coupons.
 
-An order or quote number is drawn before the unit of work opens, so a numbering port
-with a transaction of its own never waits on the change; a refused entry leaves a gap.
+An order's number is drawn inside the unit of work that stores the order, after every
+check has passed, when the numbering offers it
+([NumberingInUnitOfWork][salesorder.ports.NumberingInUnitOfWork], as ``SqlNumbering``
+does): one transaction per entry, and a refused entry draws no number. A numbering
+without it (a host's own, with a transaction of its own) is drawn before the unit of
+work opens, so it never waits on the change, and a refused entry leaves a gap. Quote
+numbers are drawn before the unit of work.
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ from salesorder._service.core import ServiceCore, check_caller
 from salesorder.errors import IllegalTransition, ValidationFailed
 from salesorder.lifecycle import TransitionResult
 from salesorder.order import Order, new_id
-from salesorder.ports import CouponLedger, ServiceUnitOfWork
+from salesorder.ports import CouponLedger, NumberingInUnitOfWork, ServiceUnitOfWork
 from salesorder.pricing import PriceBreakdown, coupon_limits
 from salesorder.quotes import Quote
 from salesorder.records import Status
-from salesorder.validation import Issue, Severity, ValidationReport, validate
+from salesorder.validation import (
+    Issue,
+    Severity,
+    ValidationContext,
+    ValidationReport,
+    validate,
+)
 
 __all__ = ["EntryUseCases"]
 
@@ -73,38 +84,81 @@ class EntryUseCases(ServiceCore):
         request = keys.request(
             idempotency_key, "enter", lambda: {"payload": keys.payload_data(payload)}
         )
+        extra = _coupon_codes(coupons)
         now = self.clock.now()
-        if idempotency_key is not None and (
-            first := self._known_order(f"enter:{idempotency_key}", request)
-        ):
-            return first
-        number = self._numbering.next_number(at=now)
+        inside = isinstance(self._numbering, NumberingInUnitOfWork)
+        drawn: str | None = None
+        if not inside:
+            # A numbering of the host's own: its number is drawn before the unit of work,
+            # and a replayed key must not draw one.
+            if idempotency_key is not None and (
+                first := self._known_order(f"enter:{idempotency_key}", request)
+            ):
+                return first
+            drawn = self._numbering.next_number(at=now)
         with self._uow() as uow:
             if idempotency_key is not None:
                 known = keys.replayed(uow, f"enter:{idempotency_key}", request)
                 if known is not None:
                     return uow.orders.get(known)
-            report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
-            if not report.ok or report.order is None:
-                raise ValidationFailed(report)
-            order = attrs.evolve(
-                report.order,
-                id=new_id(),
-                number=number,
-                created_at=now,
-                salesperson=report.order.salesperson or actor,
-                coupons=(*report.order.coupons, *_coupon_codes(coupons)),
+            context = self._context(now, uow.stock)
+            order, breakdown = self._entered(
+                payload, actor=actor, coupons=extra, now=now, uow=uow, context=context
             )
-            order.locked_prices = self._locked_prices(order, now)
-            breakdown = self.price_order(order)
-            order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
-            order.grand_total = breakdown.grand_total
-            self._redeem_coupons(order, breakdown, uow.coupons)
+            # Drawn last, once every check has passed: a refused entry draws no number
+            # in the unit of work, and the counter is held for the shortest time.
+            order.number = drawn or self._numbers_in(uow, now, 1)[0]
+            self._redeem_coupons(order, breakdown, uow.coupons, checked=True)
             uow.orders.add(order)
             if idempotency_key is not None:
                 keys.remember(uow, f"enter:{idempotency_key}", order.id, request)
             uow.commit()
         return order
+
+    def _entered(
+        self,
+        payload: object,
+        *,
+        actor: str,
+        coupons: tuple[str, ...],
+        now: datetime,
+        uow: ServiceUnitOfWork,
+        context: ValidationContext,
+    ) -> tuple[Order, PriceBreakdown]:
+        """The order a payload enters, validated, priced and its coupons checked; no number.
+
+        Nothing is written: the caller numbers it, redeems its coupons and stores it.
+
+        Raises:
+            ValidationFailed: the payload has errors, or a coupon is refused.
+        """
+        report = validate(payload, rules=self._rules, context=context)
+        if not report.ok or report.order is None:
+            raise ValidationFailed(report)
+        order = attrs.evolve(
+            report.order,
+            id=new_id(),
+            number=None,
+            created_at=now,
+            salesperson=report.order.salesperson or actor,
+            coupons=(*report.order.coupons, *coupons),
+        )
+        order.locked_prices = self._locked_prices(order, now)
+        breakdown = self.price_order(order)
+        order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+        order.grand_total = breakdown.grand_total
+        if order.coupons:
+            self._check_coupons(order, breakdown, uow.coupons)
+        return order, breakdown
+
+    def _numbers_in(self, uow: ServiceUnitOfWork, now: datetime, count: int) -> list[str]:
+        """``count`` order numbers, in ``uow``'s transaction when the numbering can."""
+        numbering = self._numbering
+        if isinstance(numbering, NumberingInUnitOfWork):
+            drawn = numbering.next_numbers_in(uow, at=now, count=count)
+            if drawn is not None:
+                return list(drawn)
+        return [numbering.next_number(at=now) for _ in range(count)]
 
     def edit_draft(
         self, order_id: str, payload: object, *, actor: str, idempotency_key: str | None = None
@@ -166,13 +220,19 @@ class EntryUseCases(ServiceCore):
         return self._run(order_id, command)
 
     def _redeem_coupons(
-        self, order: Order, breakdown: PriceBreakdown, ledger: CouponLedger
+        self,
+        order: Order,
+        breakdown: PriceBreakdown,
+        ledger: CouponLedger,
+        *,
+        checked: bool = False,
     ) -> None:
         # Inside the unit of work that stores the order: the counts read here and the
         # redemptions written here commit together (see CouponLedger on concurrency).
         if not order.coupons:
             return
-        self._check_coupons(order, breakdown, ledger)
+        if not checked:
+            self._check_coupons(order, breakdown, ledger)
         for code in order.coupons:
             ledger.redeem(code, customer_id=order.customer.id, order_id=order.id)
 
@@ -271,7 +331,8 @@ class EntryUseCases(ServiceCore):
         check_caller(actor, idempotency_key)
         request = keys.request(idempotency_key, "convert_quote", lambda: {"quote_id": quote_id})
         now = self.clock.now()
-        number = self._numbering.next_number(at=now)
+        inside = isinstance(self._numbering, NumberingInUnitOfWork)
+        drawn = None if inside else self._numbering.next_number(at=now)
         with self._uow() as uow:
             quote = uow.quotes.get(quote_id)
             if idempotency_key is not None:
@@ -284,11 +345,11 @@ class EntryUseCases(ServiceCore):
             order = attrs.evolve(
                 quote.order,
                 id=new_id(),
-                number=number,
                 salesperson=quote.order.salesperson or actor,
             )
             if order.coupons:
                 self._redeem_coupons(order, self.price_order(order), uow.coupons)
+            order.number = drawn or self._numbers_in(uow, now, 1)[0]
             uow.orders.add(order)
             uow.quotes.put(quote.converted(order.id), expected=quote)
             if idempotency_key is not None:

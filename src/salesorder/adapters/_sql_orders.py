@@ -190,6 +190,39 @@ class SqlOrderRepository:
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
         invoice_index.write_invoices(self._connection, self._tenant, order)
 
+    # -- entry in batches (issue 19 item 4): keep in step with add() --------------------
+
+    def add_many(self, orders: Sequence[Order]) -> None:
+        """Insert new orders with version 1, in batched statements.
+
+        :class:`~salesorder.ports.OrderBatches`, used by
+        ``OrderService.enter_many``: what :meth:`add` writes for each order, with the
+        rows sent together (``executemany``, several rows per statement). Whatever
+        :meth:`add` writes beside the order's row is written here too.
+
+        Raises:
+            ConcurrencyConflict: if an id or a number is taken; the other rows may be
+                in, so the unit of work then refuses to commit
+                (``storage.transaction_aborted``): roll it back.
+            RuleViolation: ``storage.value_too_long`` (nothing written).
+        """
+        for order in orders:
+            _fit_order(order)
+        if not orders:
+            return
+        rows = [
+            {"tenant_id": self._tenant, "id": order.id, "version": 1, **order_columns(order)}
+            for order in orders
+        ]
+        inserted = self._connection.execute(_INSERT[self._connection.dialect.name], rows)
+        if len(inserted.all()) != len(rows):
+            # Some rows may be in: the unit of work refuses to commit (roll it back).
+            self._connection.info[schema.INTERRUPTED_WRITE] = True
+            raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
+        for order in orders:
+            order.version = 1
+            invoice_index.write_invoices(self._connection, self._tenant, order)
+
     def save(self, order: Order, *, expected_version: int) -> None:
         """``UPDATE ... WHERE version = :expected``; nothing written on conflict.
 

@@ -9,6 +9,7 @@ layers, one per family of operations: plumbing (``_sql_stock_base``), reads and 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
@@ -62,6 +63,9 @@ _ALL_POSITIONS: Final = (
     .order_by(positions_table.c.sku, positions_table.c.location)
 )
 _SKU_POSITIONS: Final = _ALL_POSITIONS.where(positions_table.c.sku == sa.bindparam("sku"))
+_SKUS_POSITIONS: Final = _ALL_POSITIONS.where(
+    positions_table.c.sku.in_(sa.bindparam("skus", expanding=True))
+)
 
 
 class SqlStockReads(SqlStockBase):
@@ -91,6 +95,24 @@ class SqlStockReads(SqlStockBase):
         """Total quantity of ``sku`` a reservation could take now."""
         positions = self.positions(sku=sku)
         return sum((p.available_to(allow_safety_stock=allow_safety_stock) for p in positions), ZERO)
+
+    def available_many(
+        self, skus: Iterable[str], *, allow_safety_stock: bool = False
+    ) -> dict[str, Decimal]:
+        """What ``available`` answers for each SKU, in one statement.
+
+        (``StockAvailability`` of ``salesorder.ports``: the service's stock rule asks it
+        for every SKU of an order at once.)
+        """
+        wanted = sorted(set(skus))
+        totals = dict.fromkeys(wanted, ZERO)
+        if not wanted:
+            return totals
+        rows = self._connection.execute(_SKUS_POSITIONS, {"tenant": self._tenant, "skus": wanted})
+        for row in rows:
+            position = self._position(row.sku, row.location, row)
+            totals[row.sku] += position.available_to(allow_safety_stock=allow_safety_stock)
+        return totals
 
     def _load(self, reservation_id: str) -> StoredReservation:
         r = reservations_table.c

@@ -37,12 +37,16 @@ from types import TracebackType
 from typing import Any, Final, Literal, Self
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
+
+from salesorder.adapters import _sql_numbering as numbering
 
 # The stock store's and the invoice index's tables live on METADATA too (_sql_schema).
 from salesorder.adapters import _sql_schema as schema
 from salesorder.adapters._sql_invoices import InvoiceRow
+from salesorder.adapters._sql_numbering import sequences_table
 from salesorder.adapters._sql_orders import (
     OrderCursor,
     OrderPage,
@@ -81,15 +85,6 @@ __all__ = [
     "iter_tables",
     "render_in_migrations",
 ]
-
-sequences_table = sa.Table(
-    "so_sequences",
-    METADATA,
-    sa.Column("tenant_id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("period", sa.String(32), primary_key=True),
-    sa.Column("value", sa.BigInteger, nullable=False),
-)
 
 coupons_table = sa.Table(
     "so_coupon_redemptions",
@@ -348,6 +343,16 @@ class SqlQuoteRepository:
         return [self._decode(row) for row in rows]
 
 
+_KEY_INSERT: Final = {
+    "postgresql": postgresql.insert(idempotency_table)
+    .on_conflict_do_nothing()
+    .returning(idempotency_table.c.key),
+    "sqlite": sqlite.insert(idempotency_table)
+    .on_conflict_do_nothing()
+    .returning(idempotency_table.c.key),
+}
+
+
 class SqlIdempotencyKeys:
     """What keyed creating commands produced, in the caller's transaction."""
 
@@ -375,15 +380,14 @@ class SqlIdempotencyKeys:
         """
         schema.fit(key, _IDEMPOTENCY_KEY)
         schema.fit(result, _IDEMPOTENCY_RESULT)
-        try:
-            with self._connection.begin_nested():
-                self._connection.execute(
-                    idempotency_table.insert().values(
-                        tenant_id=self._tenant, key=key, result=result
-                    )
-                )
-        except sa.exc.IntegrityError:
-            raise ConcurrencyConflict(params={"entity": "idempotency key", "expected": 0}) from None
+        # The primary key decides, in one statement: a taken key inserts nothing (no
+        # savepoint, and no aborted PostgreSQL transaction).
+        inserted = self._connection.execute(
+            _KEY_INSERT[self._connection.dialect.name],
+            {"tenant_id": self._tenant, "key": key, "result": result},
+        )
+        if inserted.scalar_one_or_none() is None:
+            raise ConcurrencyConflict(params={"entity": "idempotency key", "expected": 0})
 
 
 class SqlDatabase:
@@ -431,6 +435,8 @@ class SqlDatabase:
         )
         # SKUs this tenant stocks at one location (see SqlStockStore's location_memo).
         self._location_memo: dict[str, str] = {}
+        # PostgreSQL sequences of the number series known to exist (shared with copies).
+        self._sequences = numbering.SequenceMemo()
 
     def for_tenant(self, tenant_id: str) -> SqlDatabase:
         """The same database seen by another tenant.
@@ -440,6 +446,7 @@ class SqlDatabase:
         """
         other = SqlDatabase(engine=self.engine, tenant_id=tenant_id)
         other._turns = self._turns
+        other._sequences = self._sequences
         return other
 
     def create_schema(self) -> None:
@@ -465,20 +472,29 @@ class SqlDatabase:
         )
 
     def next_number(self, *, at: datetime, prefix: str = "SO", width: int = 6) -> str:
-        """The next order number of ``at``'s month, from an atomically updated counter row.
+        """The next order number of ``at``'s month, in a transaction of its own.
+
+        A counter row on SQLite, the series' sequence on PostgreSQL (see
+        :class:`SqlNumbering`).
 
         Raises:
             RuleViolation: ``storage.value_too_long`` for a prefix longer than the
                 counter's name column.
         """
         schema.fit(prefix, _PREFIX)
-        period = at.strftime("%Y%m")
         try:
             with self._turn(), self.engine.begin() as connection:
-                value = _increment(connection, self.tenant_id, prefix, period)
+                period, values = numbering.draw(
+                    connection,
+                    tenant_id=self.tenant_id,
+                    name=prefix,
+                    at=at,
+                    count=1,
+                    memo=self._sequences,
+                )
         except sa.exc.DBAPIError as error:
             raise schema.storage_error(error) from None
-        return f"{prefix}-{period}-{value:0{width}d}"
+        return numbering.format_number(prefix, period, values[0], width)
 
 
 def _take_over_sqlite_transactions(engine: Engine) -> None:
@@ -509,7 +525,13 @@ def _take_over_sqlite_transactions(engine: Engine) -> None:
 
 
 class SqlNumbering:
-    """:class:`~salesorder.ports.OrderNumbering` on a counter row per prefix and month.
+    """:class:`~salesorder.ports.OrderNumbering` on a series per prefix and month.
+
+    A counter row on SQLite, a database sequence on PostgreSQL. It also offers
+    :class:`~salesorder.ports.NumberingInUnitOfWork`: drawn through a
+    :class:`SqlUnitOfWork` on the same engine, the number is taken in the unit of
+    work's own transaction (SQLite: rolled back with it, no gap; PostgreSQL: a
+    rolled back number is a gap, never given again).
 
     Args:
         database: The database (its tenant's counters are used).
@@ -531,39 +553,28 @@ class SqlNumbering:
         """The next number, e.g. ``SO-202611-000123``; unique across processes."""
         return self._database.next_number(at=at, prefix=self._prefix, width=self._width)
 
+    def next_numbers_in(
+        self, unit_of_work: object, *, at: datetime, count: int = 1
+    ) -> Sequence[str] | None:
+        """``count`` numbers drawn in ``unit_of_work``'s transaction, or None.
 
-# Built once: every order entered draws a number.
-_COUNTER_KEY: Final = (
-    sequences_table.c.tenant_id == sa.bindparam("tenant"),
-    sequences_table.c.name == sa.bindparam("counter"),
-    sequences_table.c.period == sa.bindparam("month"),
-)
-_INCREMENT: Final = (
-    sequences_table.update()
-    .where(*_COUNTER_KEY)
-    .values(value=sequences_table.c.value + 1)
-    .returning(sequences_table.c.value)
-)
-
-
-def _increment(connection: Connection, tenant_id: str, name: str, period: str) -> int:
-    key = {"tenant": tenant_id, "counter": name, "month": period}
-    for _ in range(2):
-        value = connection.execute(_INCREMENT, key).scalar_one_or_none()
-        if value is not None:
-            return int(value)
-        try:
-            with connection.begin_nested():
-                connection.execute(
-                    sequences_table.insert().values(
-                        tenant_id=tenant_id, name=name, period=period, value=1
-                    )
-                )
-        except sa.exc.IntegrityError:
-            continue  # another writer created the row first: increment theirs.
-        return 1
-    msg = "sequence row could not be created or incremented"  # pragma: no cover
-    raise RuntimeError(msg)  # pragma: no cover
+        None when ``unit_of_work`` is not an open :class:`SqlUnitOfWork` on this
+        numbering's engine (draw with :meth:`next_number` then).
+        """
+        if not isinstance(unit_of_work, SqlUnitOfWork):
+            return None
+        connection = unit_of_work.open_connection
+        if connection is None or connection.engine is not self._database.engine:
+            return None
+        period, values = numbering.draw(
+            connection,
+            tenant_id=self._database.tenant_id,
+            name=self._prefix,
+            at=at,
+            count=count,
+            memo=self._database._sequences,
+        )
+        return numbering.numbers(self._prefix, period, values, self._width)
 
 
 class SqlUnitOfWork:
@@ -643,6 +654,11 @@ class SqlUnitOfWork:
         if isinstance(exc, sa.exc.DBAPIError):
             # The driver's message may quote an order's document: replace it.
             raise schema.storage_error(exc) from None
+
+    @property
+    def open_connection(self) -> Connection | None:
+        """The open connection, or None outside the ``with`` block."""
+        return self._connection
 
     @property
     def connection(self) -> Connection:
