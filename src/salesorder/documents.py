@@ -424,6 +424,7 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
     "payment_terms": ("Payment terms", "付款条件"),
     "payment_method": ("Method", "付款方式"),
     "due_days": ("Due in {days} days after invoice", "开票后 {days} 天内付款"),
+    "month_end": ("Month-end settlement, due {days} days after month end", "月结 {days} 天"),
     "due_now": ("Due on delivery or prepaid", "款到发货或货到付款"),
     "prepayment": ("Prepayment {percent}", "预付 {percent}"),
     "delivery_date": ("Requested delivery date", "要求交货日期"),
@@ -701,7 +702,9 @@ def _build_form(
         term_parts.append(
             label("prepayment", percent=style.percent(terms.prepayment_percent / 100))
         )
-    if terms.due_days:
+    if terms.month_end:
+        term_parts.append(label("month_end", days=terms.due_days))
+    elif terms.due_days:
         term_parts.append(label("due_days", days=terms.due_days))
     else:
         term_parts.append(label("due_now"))

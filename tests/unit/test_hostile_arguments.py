@@ -140,7 +140,15 @@ def _paid(world: _World) -> str:
     order_id = _delivered(world)
     world.service.invoice(order_id, actor="F")
     total = world.service.get(order_id).grand_total
-    world.service.record_payment(order_id, amount=total, actor="F")
+    world.service.record_payment(order_id, amount=total, actor="F", payment_id="P-0")
+    return order_id
+
+
+def _pending(world: _World) -> str:
+    order_id = _confirmed(world)
+    world.service.record_payment(
+        order_id, amount=cny(10), actor="F", state="pending", payment_id="P-1"
+    )
     return order_id
 
 
@@ -217,6 +225,23 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
         "actor": "F",
         "reference": "R",
         "idempotency_key": "k",
+        "state": "pending",
+        "method": "cash",
+        "payment_id": "P-9",
+    },
+    "confirm_payment": lambda w: {
+        "order_id": _pending(w),
+        "payment_id": "P-1",
+        "actor": "F",
+        "idempotency_key": "k",
+    },
+    "void_payment": lambda w: {
+        "order_id": _pending(w),
+        "payment_id": "P-1",
+        "actor": "F",
+        "failed": True,
+        "reason": "declined",
+        "idempotency_key": "k",
     },
     "record_refund": lambda w: {
         "order_id": _paid(w),
@@ -224,6 +249,8 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
         "actor": "F",
         "reference": "R",
         "idempotency_key": "k",
+        "refunded_payment": "P-0",
+        "method": "bank_transfer",
     },
     "complete": lambda w: {"order_id": _paid(w), "actor": "F", "idempotency_key": "k"},
     "cancel": lambda w: {

@@ -3,9 +3,11 @@
 Everything is judged at the end of one day: documents issued and money received later
 do not count.
 
-Money received is allocated to the open invoices oldest due first (then by number):
-a host that allocates otherwise reads the per-order totals, which do not depend on
-the allocation. Invariant: ``outstanding == invoiced − credited − paid + refunded``
+Only confirmed money counts (a pending, failed or voided payment is not money), from
+the moment it was confirmed. Money received is allocated to the open invoices: a
+payment the host applied to one invoice (``Payment.invoice_number``) settles that
+invoice first, and everything else goes to the open invoices oldest due first (then
+by number). The per-order totals do not depend on the allocation. Invariant: ``outstanding == invoiced − credited − paid + refunded``
 per order, and the per-invoice open amounts add up to it while it is not negative
 (more received than billed is a prepayment, shown as a negative outstanding).
 """
@@ -97,32 +99,56 @@ def _order_items(order: Order, on: date) -> OpenItems:
             credited_by_invoice[note.invoice_number] = (
                 credited_by_invoice.get(note.invoice_number, zero) + note.gross_total
             )
-    payments = [p for p in order.payments if p.at.date() <= on]
+    payments = [p for p in order.payments if p.counts and p.counted_from.date() <= on]
     paid = sum((p.amount for p in payments if p.kind is PaymentKind.PAYMENT), zero)
     refunded = sum((p.amount for p in payments if p.kind is PaymentKind.REFUND), zero)
     invoiced = sum((d.gross_total for d in documents), zero)
     credited = sum(credited_by_invoice.values(), zero)
-    available = max(paid - refunded, zero)
+    owed = {
+        d.number: max(d.gross_total - credited_by_invoice.get(d.number, zero), zero)
+        for d in documents
+    }
+    settled = dict.fromkeys(owed, zero)
+    # What the host applied to an invoice settles it first (up to what it still owes);
+    # refunds come out of the unapplied money, then out of the applied, newest first.
+    applied = {
+        p.payment_id: p.amount
+        for p in payments
+        if p.kind is PaymentKind.PAYMENT and p.invoice_number in owed
+    }
+    unapplied = paid - sum(applied.values(), zero) - refunded
+    if unapplied < zero:
+        for payment_id in reversed(list(applied)):
+            taken = min(applied[payment_id], zero - unapplied)
+            applied[payment_id] -= taken
+            unapplied += taken
+    for payment in payments:
+        if payment.payment_id in applied and payment.invoice_number is not None:
+            number = payment.invoice_number
+            amount = min(applied[payment.payment_id], owed[number] - settled[number])
+            settled[number] += amount
+            unapplied += applied[payment.payment_id] - amount
+    available = max(unapplied, zero)
     items: list[OpenInvoice] = []
     overdue = zero
     for document in documents:
-        credit = credited_by_invoice.get(document.number, zero)
-        owed = max(document.gross_total - credit, zero)
-        settled = min(owed, available)
-        available -= settled
-        left = owed - settled
+        number = document.number
+        share = min(owed[number] - settled[number], available)
+        available -= share
+        settled[number] += share
+        left = owed[number] - settled[number]
         late = (on - document.due_on).days if left and on > document.due_on else 0
         if left:
             overdue += left if late else zero
             items.append(
                 OpenInvoice(
-                    document.number,
+                    number,
                     order.id,
                     order.customer.id,
                     document.due_on,
                     document.gross_total,
-                    credit,
-                    settled,
+                    credited_by_invoice.get(number, zero),
+                    settled[number],
                     left,
                     late,
                 )

@@ -166,10 +166,17 @@ def _sum(amounts: Iterable[Money], currency: str) -> Money:
 
 
 def net_paid(order: Order) -> Money:
-    """Payments received minus refunds paid, in the order currency."""
-    paid = _sum((p.amount for p in order.payments if p.kind is PaymentKind.PAYMENT), order.currency)
+    """Confirmed payments received minus refunds paid, in the order currency.
+
+    Pending, failed and voided payments count for nothing.
+    """
+    paid = _sum(
+        (p.amount for p in order.payments if p.kind is PaymentKind.PAYMENT and p.counts),
+        order.currency,
+    )
     refunded = _sum(
-        (p.amount for p in order.payments if p.kind is PaymentKind.REFUND), order.currency
+        (p.amount for p in order.payments if p.kind is PaymentKind.REFUND and p.counts),
+        order.currency,
     )
     return paid - refunded
 
@@ -187,14 +194,16 @@ def payment_status(order: Order) -> PaymentStatus:
     Args:
         order: The order.
 
+    Only confirmed payments count: a pending one leaves the order ``unpaid``.
+
     Returns:
-        ``unpaid`` (nothing received), ``refunded`` (everything received paid back),
+        ``unpaid`` (nothing confirmed received), ``refunded`` (everything received paid back),
         otherwise ``partially_paid``, ``paid`` or ``overpaid`` by the net received.
     """
-    if not any(p.kind is PaymentKind.PAYMENT for p in order.payments):
+    if not any(p.kind is PaymentKind.PAYMENT and p.counts for p in order.payments):
         return PaymentStatus.UNPAID
     net = net_paid(order)
-    refunded_any = any(p.kind is PaymentKind.REFUND for p in order.payments)
+    refunded_any = any(p.kind is PaymentKind.REFUND and p.counts for p in order.payments)
     if refunded_any and not net:
         return PaymentStatus.REFUNDED
     due = amount_due(order)
