@@ -275,11 +275,11 @@ class PaymentState(enum.StrEnum):
     """Called off by the seller (作废), e.g. a cheque that bounced or an entry in error."""
 
 
-def _payment_state(value: object) -> PaymentState:
+def _payment_state(value: str) -> PaymentState:
     return PaymentState(value)
 
 
-def _payment_method(value: object) -> PaymentMethod | None:
+def _payment_method(value: str | None) -> PaymentMethod | None:
     return None if value is None else PaymentMethod(value)
 
 

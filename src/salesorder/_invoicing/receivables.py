@@ -7,9 +7,11 @@ Only confirmed money counts (a pending, failed or voided payment is not money), 
 the moment it was confirmed. Money received is allocated to the open invoices: a
 payment the host applied to one invoice (``Payment.invoice_number``) settles that
 invoice first, and everything else goes to the open invoices oldest due first (then
-by number). The per-order totals do not depend on the allocation. Invariant: ``outstanding == invoiced − credited − paid + refunded``
-per order, and the per-invoice open amounts add up to it while it is not negative
-(more received than billed is a prepayment, shown as a negative outstanding).
+by number). The per-order totals do not depend on the allocation.
+
+Invariant: ``outstanding == invoiced − credited − paid + refunded`` per order, and the
+per-invoice open amounts add up to it while it is not negative (more received than
+billed is a prepayment, shown as a negative outstanding).
 """
 
 from __future__ import annotations

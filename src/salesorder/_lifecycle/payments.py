@@ -352,13 +352,8 @@ def record_refund(
         "reference": reference,
         "payment_id": payment_id,
     }
-    for name, value in (
-        ("refunded_payment", refunded_payment),
-        ("credit_note", credit_note),
-        ("method", method),
-    ):
-        if value is not None:
-            request[name] = value
+    named = {"refunded_payment": refunded_payment, "credit_note": credit_note, "method": method}
+    request.update({name: value for name, value in named.items() if value is not None})
     if (first := check_event(order, "record_refund", idempotency_key, request)) is not None:
         return first
     optional_texts(
