@@ -23,11 +23,32 @@ import attrs
 
 from salesorder._invoicing.issue import invoice_documents
 from salesorder._invoicing.slicing import zero as zero_money
+from salesorder._lifecycle.statuses import amount_due, net_paid
 from salesorder.money import Money
 from salesorder.order import Order
-from salesorder.records import PaymentKind
+from salesorder.records import PaymentKind, Status
 
-__all__ = ["OpenInvoice", "OpenItems", "open_items", "open_items_by_customer"]
+__all__ = [
+    "OpenInvoice",
+    "OpenItems",
+    "credit_exposure",
+    "customer_exposure",
+    "open_items",
+    "open_items_by_customer",
+]
+
+# An order in these statuses is a commitment: the customer will owe what it still asks
+# for, invoiced or not. Drafts and orders waiting for approval are not (yet), archived
+# orders ask only for their open invoices.
+_COMMITTED = frozenset(
+    {
+        Status.APPROVED,
+        Status.CONFIRMED,
+        Status.PARTIALLY_SHIPPED,
+        Status.SHIPPED,
+        Status.DELIVERED,
+    }
+)
 
 
 @attrs.frozen
@@ -199,3 +220,41 @@ def _combine(parts: list[OpenItems], currency: str) -> OpenItems:
         sum((p.overdue for p in parts), zero),
         tuple(sorted((i for p in parts for i in p.invoices), key=lambda i: (i.due_on, i.number))),
     )
+
+
+def credit_exposure(order: Order) -> Money:
+    """What the order counts against the customer's credit (授信占用), never negative.
+
+    An approved, confirmed or shipping order (or one held from those) counts what it
+    still asks for: the larger of its amount due (grand total less the refunds owed
+    for received returns) and its invoices less their credit notes, less the confirmed
+    money received. Any other order (a draft, one waiting for approval, an archived one)
+    counts its open invoices only: invoiced − credited − paid + refunded. Pending
+    payments do not lower it.
+    """
+    zero = zero_money(order.currency)
+    invoiced = sum((d.gross_total for d in invoice_documents(order)), zero)
+    credited = sum((n.gross_total for n in order.credit_notes), zero)
+    owed = invoiced - credited
+    status = order.held_from if order.status is Status.ON_HOLD else order.status
+    if status in _COMMITTED:
+        owed = max(owed, amount_due(order))
+    return max(owed - net_paid(order), zero)
+
+
+def customer_exposure(
+    orders: Iterable[Order], customer_id: str, *, currency: str, excluding: str | None = None
+) -> Money:
+    """Σ :func:`credit_exposure` of the customer's orders in ``currency``.
+
+    ``excluding`` leaves one order out (the order whose credit is being checked).
+    """
+    total = zero_money(currency)
+    for order in orders:
+        if (
+            order.customer.id == customer_id
+            and order.currency == currency
+            and order.id != excluding
+        ):
+            total += credit_exposure(order)
+    return total
