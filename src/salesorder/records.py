@@ -121,6 +121,18 @@ class LineLedger:
     invoiced: Decimal = ZERO
     returned: Decimal = ZERO
 
+    def plus_invoiced(self, quantity: Decimal) -> LineLedger:
+        """This ledger with ``quantity`` more invoiced (cheaper than ``attrs.evolve``)."""
+        return LineLedger(
+            self.line_id,
+            self.reserved,
+            self.backordered,
+            self.shipped,
+            self.delivered,
+            self.invoiced + quantity,
+            self.returned,
+        )
+
 
 @attrs.frozen(slots=True)
 class AuditEntry:

@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-import attrs
-
 from salesorder._arguments import optional_texts
 from salesorder._lifecycle.codes import INVOICE_EXCEEDS, INVOICE_KIND
 from salesorder._lifecycle.engine import (
@@ -35,6 +33,8 @@ from salesorder.money import Money
 from salesorder.order import InvoiceKind, Order, new_id
 from salesorder.records import (
     Invoice,
+    InvoiceDocument,
+    LineLedger,
     line_quantities,
 )
 
@@ -53,6 +53,7 @@ def invoice(
     lines: Mapping[str, Decimal] | None = None,
     invoice_id: str | None = None,
     idempotency_key: str | None = None,
+    document: InvoiceDocument | None = None,
 ) -> TransitionResult:
     """Record an invoice (开票) for line quantities, or for an amount only.
 
@@ -65,6 +66,9 @@ def invoice(
         lines: Quantities invoiced per line (None or empty: an amount-only invoice).
         invoice_id: Identifier or official number; a new id when None.
         idempotency_key: Repeat protection.
+        document: The numbered invoice document it records, when it was issued as one
+            (``salesorder.invoicing.issue_invoice`` passes it; not fingerprinted: the
+            document follows from the other arguments and the order).
 
     Returns:
         The transition result with ``OrderInvoiced``.
@@ -91,17 +95,18 @@ def invoice(
     updated = []
     checked = checked_quantities(order, lines, "invoice") if lines else {}
     billable = billable_quantities(order) if checked else {}
+    ledgers = {ledger.line_id: ledger for ledger in order.ledgers} if checked else {}
     for line_id, (_line, quantity) in checked.items():
-        ledger = order.ledger(line_id)
         remaining = billable.get(line_id, Decimal(0))
         if quantity > remaining:
             raise RuleViolation(
                 INVOICE_EXCEEDS,
                 params={"line_id": line_id, "quantity": quantity, "remaining": remaining},
             )
-        updated.append(attrs.evolve(ledger, invoiced=ledger.invoiced + quantity))
+        ledger = ledgers.get(line_id) or LineLedger(line_id)
+        updated.append(ledger.plus_invoiced(quantity))
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
-    record = Invoice(invoice_id or new_id(), kind_value, amount, frozen, at)
+    record = Invoice(invoice_id or new_id(), kind_value, amount, frozen, at, document)
     plan.changes = {"invoices": (*order.invoices, record)}
     if updated:
         plan.changes["ledgers"] = with_ledgers(plan, updated)

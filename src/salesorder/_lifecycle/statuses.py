@@ -13,6 +13,7 @@ from decimal import Decimal
 from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.records import (
+    LineLedger,
     PaymentKind,
     Status,
 )
@@ -129,8 +130,9 @@ def billable_quantities(order: Order) -> dict[str, Decimal]:
     left = {}
     # A closed order bills what it delivered: the rest was closed out, never to ship.
     closed = order.status is Status.CLOSED
+    ledgers = {ledger.line_id: ledger for ledger in order.ledgers}
     for line in order.lines:
-        ledger = order.ledger(line.line_id)
+        ledger = ledgers.get(line.line_id) or LineLedger(line.line_id)
         billed_on = ledger.delivered if closed else line.quantity
         remaining = billed_on - ledger.returned - ledger.invoiced
         if remaining > 0:
