@@ -26,25 +26,25 @@ never waits on the change; like a sequence, a refused entry leaves a gap.
 
 from __future__ import annotations
 
-from salesorder._service.after_sales import AfterSalesUseCases
-from salesorder._service.billing import BillingUseCases
-from salesorder._service.changes import ChangeUseCases
-from salesorder._service.entry import EntryUseCases
-from salesorder._service.fulfilment import FulfilmentUseCases
-from salesorder._service.invoicing import InvoicingUseCases
-from salesorder._service.queries import QueryUseCases
+from salesorder._service.after_sales import AfterSalesUseCases as _AfterSalesUseCases
+from salesorder._service.billing import BillingUseCases as _BillingUseCases
+from salesorder._service.changes import ChangeUseCases as _ChangeUseCases
+from salesorder._service.entry import EntryUseCases as _EntryUseCases
+from salesorder._service.fulfilment import FulfilmentUseCases as _FulfilmentUseCases
+from salesorder._service.invoicing import InvoicingUseCases as _InvoicingUseCases
+from salesorder._service.queries import QueryUseCases as _QueryUseCases
 
 __all__ = ["OrderService"]
 
 
 class OrderService(
-    EntryUseCases,
-    FulfilmentUseCases,
-    BillingUseCases,
-    InvoicingUseCases,
-    ChangeUseCases,
-    AfterSalesUseCases,
-    QueryUseCases,
+    _EntryUseCases,
+    _FulfilmentUseCases,
+    _BillingUseCases,
+    _InvoicingUseCases,
+    _ChangeUseCases,
+    _AfterSalesUseCases,
+    _QueryUseCases,
 ):
     """Every step of an order's life, on the host's storage, stock and notifications.
 
