@@ -496,6 +496,16 @@ def _order(status: str = "draft") -> Order:
     return world.service.get(order_id)
 
 
+def _pending_order() -> Order:
+    world = _world()
+    return world.service.get(_pending(world))
+
+
+def _paid_order() -> Order:
+    world = _world()
+    return world.service.get(_paid(world))
+
+
 def _line(**changes: Any) -> OrderLine:
     return attrs.evolve(
         OrderLine("9", "TEA-LJ-250", "Tea", Decimal(1), unit_price=cny(10)), **changes
@@ -539,6 +549,32 @@ _CORE_CALLS: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] 
             "at": T,
             "reference": "R",
             "payment_id": "P1",
+        },
+    ),
+    "lifecycle.confirm_payment": (
+        lifecycle.confirm_payment,
+        lambda: {"order": _pending_order(), "payment_id": "P-1", "actor": "F", "at": T},
+    ),
+    "lifecycle.void_payment": (
+        lifecycle.void_payment,
+        lambda: {
+            "order": _pending_order(),
+            "payment_id": "P-1",
+            "actor": "F",
+            "at": T,
+            "failed": True,
+            "reason": "declined",
+        },
+    ),
+    "lifecycle.record_refund": (
+        lifecycle.record_refund,
+        lambda: {
+            "order": _paid_order(),
+            "amount": cny(1),
+            "actor": "F",
+            "at": T,
+            "refunded_payment": "P-0",
+            "method": "cash",
         },
     ),
     "lifecycle.invoice": (
