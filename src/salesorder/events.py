@@ -40,7 +40,9 @@ __all__ = [
     "OrderResumed",
     "OrderShipped",
     "OrderSubmitted",
+    "PaymentConfirmed",
     "PaymentRecorded",
+    "PaymentVoided",
     "RefundDue",
     "RefundRecorded",
     "ReturnApproved",
@@ -233,18 +235,61 @@ class CreditNoteIssued(OrderEvent):
 
 @attrs.frozen(kw_only=True)
 class PaymentRecorded(OrderEvent):
-    """Money was received from the customer."""
+    """A payment was recorded: money received, or announced and still to be confirmed.
+
+    Attributes:
+        payment_id: The payment.
+        amount: Its amount.
+        state: ``confirmed`` (money received) or ``pending`` (not money yet).
+        method: How it was paid, when told.
+    """
+
+    payment_id: str
+    amount: Money
+    state: str = "confirmed"
+    method: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PaymentConfirmed(OrderEvent):
+    """A pending payment was confirmed (到账): from now on it counts as paid."""
 
     payment_id: str
     amount: Money
 
 
 @attrs.frozen(kw_only=True)
-class RefundRecorded(OrderEvent):
-    """Money was paid back to the customer."""
+class PaymentVoided(OrderEvent):
+    """A payment failed or was voided (支付失败 / 作废): it counts for nothing.
+
+    Attributes:
+        payment_id: The payment.
+        amount: Its amount.
+        state: ``failed`` or ``voided``.
+        was_confirmed: It had counted as paid until now.
+    """
 
     payment_id: str
     amount: Money
+    state: str
+    was_confirmed: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class RefundRecorded(OrderEvent):
+    """Money was paid back to the customer.
+
+    Attributes:
+        payment_id: The refund.
+        amount: Its amount.
+        refunded_payment: The payment it pays back, if named.
+        credit_note: The credit note it settles, if named.
+    """
+
+    payment_id: str
+    amount: Money
+    refunded_payment: str | None = None
+    credit_note: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -71,6 +71,8 @@ from salesorder._invoicing.printing import (
 from salesorder._invoicing.receivables import (
     OpenInvoice,
     OpenItems,
+    credit_exposure,
+    customer_exposure,
     open_items,
     open_items_by_customer,
 )
@@ -103,7 +105,9 @@ __all__ = [
     "billed_by_line",
     "build_credit_note",
     "build_invoice",
+    "credit_exposure",
     "credited_by_line",
+    "customer_exposure",
     "deliverable_billing",
     "due_on",
     "find_invoice",

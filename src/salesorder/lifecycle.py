@@ -54,7 +54,7 @@ from salesorder._lifecycle.amendments import (
     revision_lines,
 )
 from salesorder._lifecycle.approval import approve, reject, submit
-from salesorder._lifecycle.billing import invoice, record_payment, record_refund
+from salesorder._lifecycle.billing import invoice
 from salesorder._lifecycle.crediting import CREDIT_NOTE_REASON, record_credit_note
 from salesorder._lifecycle.diagram import lifecycle_dot
 from salesorder._lifecycle.drafts import DRAFT_RECORDS, DRAFT_TERMS, edit_draft
@@ -86,6 +86,14 @@ from salesorder._lifecycle.machine import (
     command_table_markdown,
     commands_by_status,
     lifecycle_mermaid,
+)
+from salesorder._lifecycle.payments import (
+    confirm_payment,
+    record_payment,
+    record_refund,
+    refundable_on_credit_note,
+    refundable_on_payment,
+    void_payment,
 )
 from salesorder._lifecycle.policies import AmendmentKind, ApprovalPolicy, LifecyclePolicy
 from salesorder._lifecycle.returns import approve_return, receive_return, refund_for, request_return
@@ -160,6 +168,7 @@ __all__ = [
     "commands_by_status",
     "complete",
     "confirm",
+    "confirm_payment",
     "deliver",
     "edit_draft",
     "expire",
@@ -179,6 +188,8 @@ __all__ = [
     "record_payment",
     "record_refund",
     "refund_for",
+    "refundable_on_credit_note",
+    "refundable_on_payment",
     "reject",
     "replay",
     "request_return",
@@ -188,5 +199,6 @@ __all__ = [
     "revision_lines",
     "ship",
     "submit",
+    "void_payment",
     "void_shipment",
 ]

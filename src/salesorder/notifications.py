@@ -168,6 +168,8 @@ DEFAULT_ROUTING = NotificationRouting.from_mapping(
         "CreditNoteIssued": ["finance", "customer"],
         "InvoiceOverdue": ["finance", "sales", "customer"],
         "PaymentRecorded": ["finance"],
+        "PaymentConfirmed": ["finance", "customer"],
+        "PaymentVoided": ["finance", "sales"],
         "OrderCompleted": ["sales"],
         "OrderCancelled": ["warehouse", "production", "finance", "customer"],
         "OrderAmended": ["warehouse", "production", "finance", "customer"],

@@ -33,6 +33,7 @@ from salesorder.records import (
     Invoice,
     LineLedger,
     Payment,
+    PaymentMethod,
     ReturnRecord,
     Shipment,
     Status,
@@ -95,20 +96,6 @@ class Channel(enum.StrEnum):
     FIELD_SALES = "field_sales"
     MARKETPLACE = "marketplace"
     EDI = "edi"
-    OTHER = "other"
-
-
-class PaymentMethod(enum.StrEnum):
-    """How the customer pays."""
-
-    BANK_TRANSFER = "bank_transfer"
-    CASH = "cash"
-    CARD = "card"
-    ALIPAY = "alipay"
-    WECHAT_PAY = "wechat_pay"
-    CHEQUE = "cheque"
-    ON_ACCOUNT = "on_account"
-    """Credit sale settled by invoice (赊销 / 月结)."""
     OTHER = "other"
 
 
@@ -220,15 +207,20 @@ class PaymentTerms:
 
     Attributes:
         method: Payment method.
-        due_days: Days after invoice until payment is due (0: on delivery or prepaid).
+        due_days: Days after invoice (or after the month's end, with ``month_end``) until
+            payment is due (0: on delivery or prepaid).
         prepayment_percent: Share of the total to be paid before shipment (0-100).
         description: Free-text terms as agreed, e.g. ``月结30天``.
+        month_end: Month-end settlement (月结): ``due_days`` are counted from the last
+            day of the month the invoice is issued in, not from its issue date
+            (``月结30天``: ``month_end=True, due_days=30``).
     """
 
     method: PaymentMethod = PaymentMethod.BANK_TRANSFER
     due_days: int = 0
     prepayment_percent: Decimal = Decimal(0)
     description: str | None = None
+    month_end: bool = False
 
 
 @attrs.frozen

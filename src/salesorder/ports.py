@@ -60,6 +60,7 @@ __all__ = [
     "Clock",
     "CouponLedger",
     "CreditControl",
+    "CreditExposure",
     "CreditLimit",
     "DeadLetter",
     "EventPublisher",
@@ -336,16 +337,35 @@ class CreditLimit:
 
     Attributes:
         limit: The credit limit.
-        exposure: Open receivables and unshipped confirmed orders.
+        exposure: Open receivables and unshipped confirmed orders, as the host counts
+            them; None when the host gives no figure: the service then counts the
+            customer's outstanding receivables from its own orders
+            ([credit_exposure][salesorder.invoicing.credit_exposure]).
     """
 
     limit: Money
-    exposure: Money
+    exposure: Money | None = None
 
     @property
     def headroom(self) -> Money:
-        """Limit minus exposure (negative when already over)."""
-        return self.limit - self.exposure
+        """Limit minus exposure (negative when already over; the limit when no exposure)."""
+        return self.limit if self.exposure is None else self.limit - self.exposure
+
+
+@runtime_checkable
+class CreditExposure(Protocol):
+    """A repository that adds up a customer's credit exposure itself (one query on SQL).
+
+    The memory and SQL order repositories implement it; with another repository the
+    service adds up [credit_exposure][salesorder.invoicing.credit_exposure] over the
+    customer's orders (``find(customer_id=...)``).
+    """
+
+    def credit_exposure(
+        self, customer_id: str, *, currency: str, excluding: str | None = None
+    ) -> Money:
+        """Σ the credit exposure of the customer's orders in ``currency``, but ``excluding``."""
+        ...
 
 
 @runtime_checkable

@@ -41,6 +41,8 @@ __all__ = [
     "LineQuantities",
     "Payment",
     "PaymentKind",
+    "PaymentMethod",
+    "PaymentState",
     "RateTotal",
     "ReturnKind",
     "ReturnRecord",
@@ -118,6 +120,18 @@ class LineLedger:
     delivered: Decimal = ZERO
     invoiced: Decimal = ZERO
     returned: Decimal = ZERO
+
+    def plus_invoiced(self, quantity: Decimal) -> LineLedger:
+        """This ledger with ``quantity`` more invoiced (cheaper than ``attrs.evolve``)."""
+        return LineLedger(
+            self.line_id,
+            self.reserved,
+            self.backordered,
+            self.shipped,
+            self.delivered,
+            self.invoiced + quantity,
+            self.returned,
+        )
 
 
 @attrs.frozen(slots=True)
@@ -246,6 +260,41 @@ class PaymentKind(enum.StrEnum):
     REFUND = "refund"
 
 
+class PaymentMethod(enum.StrEnum):
+    """How the customer pays (or how money was paid back)."""
+
+    BANK_TRANSFER = "bank_transfer"
+    CASH = "cash"
+    CARD = "card"
+    ALIPAY = "alipay"
+    WECHAT_PAY = "wechat_pay"
+    CHEQUE = "cheque"
+    ON_ACCOUNT = "on_account"
+    """Credit sale settled by invoice (赊销 / 月结)."""
+    OTHER = "other"
+
+
+class PaymentState(enum.StrEnum):
+    """Where a payment stands; only ``confirmed`` money counts as paid."""
+
+    PENDING = "pending"
+    """Announced (a gateway's pending notice, a cheque not yet cleared): not money yet (待确认)."""
+    CONFIRMED = "confirmed"
+    """Received for good (已到账)."""
+    FAILED = "failed"
+    """The gateway or bank reported that it did not go through (支付失败)."""
+    VOIDED = "voided"
+    """Called off by the seller (作废), e.g. a cheque that bounced or an entry in error."""
+
+
+def _payment_state(value: str) -> PaymentState:
+    return PaymentState(value)
+
+
+def _payment_method(value: str | None) -> PaymentMethod | None:
+    return None if value is None else PaymentMethod(value)
+
+
 @attrs.frozen(slots=True)
 class Payment:
     """Money received (``payment``) or paid back (``refund``).
@@ -254,8 +303,17 @@ class Payment:
         payment_id: Identifier of the payment.
         kind: Payment or refund.
         amount: Positive amount.
-        at: When.
+        at: When it was recorded.
         reference: Bank or gateway reference.
+        state: Where it stands (records stored before payments had states are
+            ``confirmed``); a refund is always ``confirmed``.
+        method: How it was paid, when told.
+        settled_at: When it was confirmed, failed or voided (None while pending, and for
+            a payment recorded as confirmed: it counts from ``at``).
+        refunded_payment: For a refund, the payment it pays back (None: not tied to one).
+        credit_note: For a refund, the number of the credit note it settles, if any.
+        invoice_number: For a payment, the invoice the host applies it to (None: to the
+            open invoices oldest due first).
     """
 
     payment_id: str
@@ -263,6 +321,22 @@ class Payment:
     amount: Money
     at: datetime
     reference: str | None = None
+    state: PaymentState = attrs.field(default=PaymentState.CONFIRMED, converter=_payment_state)
+    method: PaymentMethod | None = attrs.field(default=None, converter=_payment_method)
+    settled_at: datetime | None = None
+    refunded_payment: str | None = None
+    credit_note: str | None = None
+    invoice_number: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        """Confirmed money: the only kind that counts as paid (or refunded)."""
+        return self.state is PaymentState.CONFIRMED
+
+    @property
+    def counted_from(self) -> datetime:
+        """From when it counts as paid: when it was confirmed, or recorded as confirmed."""
+        return self.settled_at if self.settled_at is not None else self.at
 
 
 class ReturnKind(enum.StrEnum):

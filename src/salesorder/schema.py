@@ -347,6 +347,8 @@ class PaymentTermsDraft(_Draft):
     due_days: Annotated[int, Strict(), Field(ge=0, le=3650)] = 0
     prepayment_percent: Percent = Decimal(0)
     description: ShortText | None = None
+    month_end: StrictBool = False
+    """Month-end settlement (月结): ``due_days`` count from the end of the invoice's month."""
 
 
 class LineDraft(_Draft):
@@ -570,6 +572,7 @@ def to_order(
             due_days=terms.due_days,
             prepayment_percent=terms.prepayment_percent,
             description=terms.description,
+            month_end=terms.month_end,
         ),
         requested_delivery_date=draft.requested_delivery_date,
         invoice=InvoiceInfo(

@@ -64,6 +64,7 @@ COMMANDS = (
     "deliver",
     "invoice",
     "pay",
+    "settle_payment",
     "refund",
     "request_return",
     "approve_return",
@@ -194,11 +195,29 @@ class WholeLife(RuleBasedStateMachine):
     def invoice(self, order_id: str) -> None:
         self.attempt(order_id, lambda: self.service.invoice(order_id, actor="F"))
 
-    def pay(self, order_id: str, cents: int) -> None:
+    def pay(self, order_id: str, cents: int, pending: bool = False) -> None:
         amount = Money(Decimal(cents) / 100, "CNY")
+        state = "pending" if pending else "confirmed"
         self.attempt(
-            order_id, lambda: self.service.record_payment(order_id, amount=amount, actor="F")
+            order_id,
+            lambda: self.service.record_payment(order_id, amount=amount, actor="F", state=state),
         )
+
+    def settle_payment(self, order_id: str, choice: int) -> None:
+        """Confirm, void or fail the latest payment (refused when it is not pending)."""
+        payments = [p for p in self.order(order_id).payments if p.kind is PaymentKind.PAYMENT]
+        if not payments:
+            return
+        payment_id = payments[-1].payment_id
+        if choice % 3 == 0:
+            step = lambda: self.service.confirm_payment(  # noqa: E731
+                order_id, payment_id=payment_id, actor="F"
+            )
+        else:
+            step = lambda: self.service.void_payment(  # noqa: E731
+                order_id, payment_id=payment_id, actor="F", failed=choice % 3 == 2
+            )
+        self.attempt(order_id, step)
 
     def refund(self, order_id: str, cents: int) -> None:
         amount = Money(Decimal(cents) / 100, "CNY")
@@ -285,7 +304,8 @@ class WholeLife(RuleBasedStateMachine):
             "ship": lambda: self.ship(order_id, line, quantity),
             "deliver": lambda: self.deliver(order_id, line, quantity),
             "invoice": lambda: self.invoice(order_id),
-            "pay": lambda: self.pay(order_id, cents),
+            "pay": lambda: self.pay(order_id, cents, pending=choice % 3 == 0),
+            "settle_payment": lambda: self.settle_payment(order_id, choice),
             "refund": lambda: self.refund(order_id, cents // 3 + 1),
             "request_return": lambda: self.request_return(order_id, kind, line, quantity),
             "approve_return": lambda: self.approve_return(order_id),
@@ -427,8 +447,13 @@ class WholeLife(RuleBasedStateMachine):
                 assert ledger.delivered <= ledger.shipped <= line.quantity
                 assert ledger.returned <= ledger.delivered
                 assert ledger.invoiced <= line.quantity
+            # Only confirmed money counts: pending, failed and voided payments are not paid.
             paid = sum(
-                (p.amount.amount for p in order.payments if p.kind is PaymentKind.PAYMENT),
+                (
+                    p.amount.amount
+                    for p in order.payments
+                    if p.kind is PaymentKind.PAYMENT and p.counts
+                ),
                 Decimal(0),
             )
             refunded = sum(
@@ -436,6 +461,7 @@ class WholeLife(RuleBasedStateMachine):
                 Decimal(0),
             )
             assert refunded <= paid
+            assert lc.net_paid(order).amount == paid - refunded
 
     @invariant()
     def shipments_agree_with_the_ledgers(self) -> None:

@@ -10,7 +10,11 @@ notes, payments and refunds the commands accept:
   or not;
 * a credit note never takes more than its invoice still carries; a price reduction is
   never billed back by later invoices;
-* outstanding = invoiced − credited − paid + refunded;
+* outstanding = invoiced − credited − paid + refunded, where only confirmed payments
+  count (payments are recorded pending or confirmed, then confirmed, failed or voided);
+* paid − refunded ≤ invoiced − credited, unless money was taken as a prepayment (more
+  than was open when it was recorded) or a credit note left money to pay back;
+* a refund never exceeds what the payment or credit note it names still carries;
 * a refused command changes nothing.
 """
 
@@ -29,7 +33,7 @@ from salesorder.errors import RuleViolation, SalesOrderError
 from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.pricing import PriceBreakdown, PricingError, price
-from salesorder.records import Status
+from salesorder.records import PaymentKind, PaymentState, Status
 from salesorder.testing.strategies import PricingInput, pricing_inputs
 
 ACTOR = "F"
@@ -103,6 +107,16 @@ def _priced(data: PricingInput) -> tuple[Order, PriceBreakdown] | None:
     return order, breakdown
 
 
+def _check_refunds(order: Order) -> None:
+    zero = Money.zero(order.currency)
+    for payment in order.payments:
+        if payment.kind is PaymentKind.PAYMENT and payment.counts:
+            assert lifecycle.refundable_on_payment(order, payment.payment_id) >= zero
+    for note in order.credit_notes:
+        assert lifecycle.refundable_on_credit_note(order, note.number) >= zero
+    assert lifecycle.net_paid(order) >= zero
+
+
 def _refused_changes_nothing(order: Order, error: SalesOrderError, before: object) -> None:
     assert error.code
     assert encode(order) == before
@@ -118,6 +132,7 @@ class _Run:
     at: datetime
     counter: int = 0
     reduced: bool = False
+    prepaid: bool = False
 
     def invoice(self) -> None:
         billable = lifecycle.billable_quantities(self.order)
@@ -177,18 +192,74 @@ class _Run:
 
     def pay(self) -> None:
         amount = Money(self.draw.draw(st.integers(min_value=1, max_value=500)), self.order.currency)
-        lifecycle.record_payment(self.order, amount=amount.quantize(), actor=ACTOR, at=self.at)
+        state = self.draw.draw(st.sampled_from(["confirmed", "pending"]))
+        if state == "confirmed":
+            self.note_prepayment(amount.quantize())
+        lifecycle.record_payment(
+            self.order,
+            amount=amount.quantize(),
+            actor=ACTOR,
+            at=self.at,
+            state=state,
+            payment_id=f"P{self.counter}",
+        )
+
+    def settle(self) -> None:
+        payments = [p for p in self.order.payments if p.kind is PaymentKind.PAYMENT]
+        if not payments:
+            return
+        payment = self.draw.draw(st.sampled_from(payments))
+        how = self.draw.draw(st.sampled_from(["confirm", "fail", "void"]))
+        if how == "confirm":
+            if payment.state is PaymentState.PENDING:
+                self.note_prepayment(payment.amount)
+            lifecycle.confirm_payment(
+                self.order, payment_id=payment.payment_id, actor=ACTOR, at=self.at
+            )
+        else:
+            lifecycle.void_payment(
+                self.order,
+                payment_id=payment.payment_id,
+                actor=ACTOR,
+                at=self.at,
+                failed=how == "fail",
+            )
 
     def refund(self) -> None:
         paid = lifecycle.net_paid(self.order)
-        if paid:
-            lifecycle.record_refund(self.order, amount=paid, actor=ACTOR, at=self.at)
+        if not paid:
+            return
+        confirmed = [p for p in self.order.payments if p.kind is PaymentKind.PAYMENT and p.counts]
+        against = self.draw.draw(st.sampled_from([None, *confirmed]))
+        notes = [None, *(n.number for n in self.order.credit_notes)]
+        note = self.draw.draw(st.sampled_from(notes))
+        amount = paid
+        if against is not None:
+            amount = min(amount, lifecycle.refundable_on_payment(self.order, against.payment_id))
+        if note is not None and self.draw.draw(st.booleans()):
+            amount = min(amount, lifecycle.refundable_on_credit_note(self.order, note))
+        if self.draw.draw(OFTEN_NOT):
+            amount += Money("0.01", self.order.currency)  # over what it may: refused
+        lifecycle.record_refund(
+            self.order,
+            amount=amount,
+            actor=ACTOR,
+            at=self.at,
+            refunded_payment=None if against is None else against.payment_id,
+            credit_note=note,
+        )
+
+    def note_prepayment(self, amount: Money) -> None:
+        # Money beyond what is open when it comes in is a prepayment (预收).
+        items = invoicing.open_items(self.order, on=self.at.date())
+        if amount > items.outstanding:
+            self.prepaid = True
 
     def number(self) -> str:
         return f"N{self.counter}"
 
 
-ACTIONS = ("invoice", "invoice", "credit", "credit", "reduce", "pay", "refund")
+ACTIONS = ("invoice", "invoice", "credit", "credit", "reduce", "pay", "pay", "settle", "refund")
 
 
 @given(pricing_inputs(max_promotions=3), st.data())
@@ -213,6 +284,12 @@ def test_documents_slice_the_breakdown_exactly(data: PricingInput, draw: st.Data
         _check_bounds(order, breakdown, equal=False)
         items = invoicing.open_items(order, on=run.at.date())
         assert items.outstanding == items.invoiced - items.credited - items.paid + items.refunded
+        assert items.paid - items.refunded == lifecycle.net_paid(order)
+        if order.credit_notes and items.outstanding < Money.zero(order.currency):
+            run.prepaid = True  # a credit note left money to pay back (退款 due)
+        if not run.prepaid:
+            assert items.paid - items.refunded <= items.invoiced - items.credited
+        _check_refunds(order)
     # Bill everything left: the documents then add up to the breakdown.
     refusal: str | None = None
     try:
@@ -223,3 +300,4 @@ def test_documents_slice_the_breakdown_exactly(data: PricingInput, draw: st.Data
     assert refusal in (None, "invoicing.invoice.nothing_to_bill", "lifecycle.amount.not_positive")
     _check_bounds(order, breakdown, equal=True, reduced=run.reduced)
     event(f"documents: {len(invoicing.invoice_documents(order))}, notes: {len(order.credit_notes)}")
+    event(f"prepaid or owed back: {run.prepaid}")

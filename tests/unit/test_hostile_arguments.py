@@ -140,7 +140,15 @@ def _paid(world: _World) -> str:
     order_id = _delivered(world)
     world.service.invoice(order_id, actor="F")
     total = world.service.get(order_id).grand_total
-    world.service.record_payment(order_id, amount=total, actor="F")
+    world.service.record_payment(order_id, amount=total, actor="F", payment_id="P-0")
+    return order_id
+
+
+def _pending(world: _World) -> str:
+    order_id = _confirmed(world)
+    world.service.record_payment(
+        order_id, amount=cny(10), actor="F", state="pending", payment_id="P-1"
+    )
     return order_id
 
 
@@ -222,6 +230,23 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
         "actor": "F",
         "reference": "R",
         "idempotency_key": "k",
+        "state": "pending",
+        "method": "cash",
+        "payment_id": "P-9",
+    },
+    "confirm_payment": lambda w: {
+        "order_id": _pending(w),
+        "payment_id": "P-1",
+        "actor": "F",
+        "idempotency_key": "k",
+    },
+    "void_payment": lambda w: {
+        "order_id": _pending(w),
+        "payment_id": "P-1",
+        "actor": "F",
+        "failed": True,
+        "reason": "declined",
+        "idempotency_key": "k",
     },
     "record_refund": lambda w: {
         "order_id": _paid(w),
@@ -229,6 +254,8 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
         "actor": "F",
         "reference": "R",
         "idempotency_key": "k",
+        "refunded_payment": "P-0",
+        "method": "bank_transfer",
     },
     "complete": lambda w: {"order_id": _paid(w), "actor": "F", "idempotency_key": "k"},
     "cancel": lambda w: {
@@ -474,6 +501,16 @@ def _order(status: str = "draft") -> Order:
     return world.service.get(order_id)
 
 
+def _pending_order() -> Order:
+    world = _world()
+    return world.service.get(_pending(world))
+
+
+def _paid_order() -> Order:
+    world = _world()
+    return world.service.get(_paid(world))
+
+
 def _line(**changes: Any) -> OrderLine:
     return attrs.evolve(
         OrderLine("9", "TEA-LJ-250", "Tea", Decimal(1), unit_price=cny(10)), **changes
@@ -517,6 +554,32 @@ _CORE_CALLS: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] 
             "at": T,
             "reference": "R",
             "payment_id": "P1",
+        },
+    ),
+    "lifecycle.confirm_payment": (
+        lifecycle.confirm_payment,
+        lambda: {"order": _pending_order(), "payment_id": "P-1", "actor": "F", "at": T},
+    ),
+    "lifecycle.void_payment": (
+        lifecycle.void_payment,
+        lambda: {
+            "order": _pending_order(),
+            "payment_id": "P-1",
+            "actor": "F",
+            "at": T,
+            "failed": True,
+            "reason": "declined",
+        },
+    ),
+    "lifecycle.record_refund": (
+        lifecycle.record_refund,
+        lambda: {
+            "order": _paid_order(),
+            "amount": cny(1),
+            "actor": "F",
+            "at": T,
+            "refunded_payment": "P-0",
+            "method": "cash",
         },
     ),
     "lifecycle.invoice": (

@@ -99,3 +99,54 @@ try:
     )
 except RuleViolation as error:
     print(error.code)        # invoicing.credit.exceeds_invoice
+
+from salesorder import lifecycle
+from salesorder.lifecycle import net_paid
+
+card = service.record_payment(
+    order.id,
+    amount=Money("100.00", "CNY"),
+    actor="F-ZHOU",
+    state="pending",
+    method="card",
+    payment_id="PAY-7",              # the gateway's id, to confirm it later
+    reference="GW-7",
+)
+print(net_paid(service.get(order.id)))       # 200.00 CNY: pending is not money yet
+service.confirm_payment(order.id, payment_id="PAY-7", actor="F-ZHOU", idempotency_key="gw-7")
+print(net_paid(service.get(order.id)))       # 300.00 CNY
+print(notifier.sent[-1][0].name)             # PaymentConfirmed
+
+service.record_refund(
+    order.id,
+    amount=Money("20.00", "CNY"),
+    actor="F-ZHOU",
+    refunded_payment="PAY-7",
+    credit_note=note.number,
+)
+stored = service.get(order.id)
+print(lifecycle.refundable_on_payment(stored, "PAY-7"))   # 80.00 CNY
+try:
+    service.record_refund(
+        order.id, amount=Money("90.00", "CNY"), actor="F-ZHOU", refunded_payment="PAY-7"
+    )
+except RuleViolation as error:
+    print(error.code)        # lifecycle.refund.exceeds_payment
+
+from salesorder.adapters.memory import FixedCreditControl
+from salesorder.invoicing import credit_exposure
+from salesorder.ports import CreditLimit
+from salesorder.service import OrderService
+
+checked = OrderService(
+    unit_of_work=database.unit_of_work,
+    clock=clock,
+    numbering=PatternNumbering(prefix="SO2"),
+    pricing_settings=service.pricing_settings,
+    policy_settings=service.policy_settings,
+    credit=FixedCreditControl({"C-10086": CreditLimit(limit=Money("500.00", "CNY"))}),
+)
+print(credit_exposure(service.get(order.id)))   # 217.77 CNY still asked for by this order
+report = checked.check(tea_shop_payload(tea=2, cups=1))      # 364.43 CNY more
+[issue] = [i for i in report.issues if i.code == "credit.limit_exceeded"]
+print(issue.params["exposure"], issue.params["order_value"])   # 217.77 364.43

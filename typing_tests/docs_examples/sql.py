@@ -67,6 +67,9 @@ with database.unit_of_work() as uow:
     assert uow.orders.find_invoices(customer_id="C-1", open_only=True) == []
 
 with database.unit_of_work() as uow:
+    print(uow.orders.credit_exposure("C-1", currency="CNY"))   # 0 CNY
+
+with database.unit_of_work() as uow:
     reservation = uow.stock.reserve(
         "order-1", [ReservationLine("1", "SKU-1", Decimal(4))], operation_id="res-1", at=at
     )

@@ -80,7 +80,7 @@ def order_sales(order: Order) -> Money:
     _check_currency(f"Order {order.id}", order.grand_total.currency, order.currency)
     amount = order.grand_total
     for payment in order.payments:
-        if payment.kind is PaymentKind.REFUND:
+        if payment.kind is PaymentKind.REFUND and payment.counts:
             amount = amount - payment.amount
     return amount.quantize()
 

@@ -132,7 +132,9 @@ def _terms_text(terms: PaymentTerms, style: Style) -> str | None:
     parts = [label(f"pm_{PaymentMethod(terms.method).value}")]
     if terms.prepayment_percent:
         parts.append(label("prepayment", percent=style.percent(terms.prepayment_percent / 100)))
-    if terms.due_days:
+    if terms.month_end:
+        parts.append(label("month_end", days=terms.due_days))
+    elif terms.due_days:
         parts.append(label("due_days", days=terms.due_days))
     else:
         parts.append(label("due_now"))

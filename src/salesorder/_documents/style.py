@@ -74,6 +74,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "payment_terms": ("Payment terms", "付款条件"),
     "payment_method": ("Method", "付款方式"),
     "due_days": ("Due in {days} days after invoice", "开票后 {days} 天内付款"),
+    "month_end": ("Month-end settlement, due {days} days after month end", "月结 {days} 天"),
     "due_now": ("Due on delivery or prepaid", "款到发货或货到付款"),
     "prepayment": ("Prepayment {percent}", "预付 {percent}"),
     "delivery_date": ("Requested delivery date", "要求交货日期"),

@@ -17,7 +17,7 @@ from salesorder.order import Order
 from salesorder.records import InvoiceBuyer, InvoiceLine, RateTotal
 from salesorder.sla import BusinessCalendar
 
-__all__ = ["buyer_of", "due_on", "rate_totals", "totals"]
+__all__ = ["buyer_of", "due_on", "month_end", "rate_totals", "totals"]
 
 #: How far :func:`due_on` looks for a working day before it keeps the calendar date.
 _LONGEST_CLOSURE = 370
@@ -67,17 +67,28 @@ def buyer_of(order: Order) -> InvoiceBuyer:
     )
 
 
+def month_end(day: date) -> date:
+    """The last day of the month of ``day``."""
+    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
 def due_on(order: Order, issued_at: datetime, calendar: BusinessCalendar) -> date:
     """When an invoice issued at ``issued_at`` is due under the order's payment terms.
 
     ``due_days`` calendar days after the issue date in the calendar's time zone (0: on
-    issue, for prepayment and cash on delivery), moved forward to the next working day
-    of ``calendar`` when it falls on a weekend or a holiday (a calendar with no working
-    day for a year keeps the calendar date).
+    issue, for prepayment and cash on delivery), or with month-end settlement (月结,
+    ``PaymentTerms.month_end``) after the last day of the month of issue, moved forward
+    to the next working day of ``calendar`` when it falls on a weekend or a holiday (a
+    calendar with no working day for a year keeps the calendar date).
     """
     zone = calendar.timezone
     local = issued_at.astimezone(zone) if zone is not None and issued_at.tzinfo else issued_at
-    start = local.date() + timedelta(days=max(order.payment_terms.due_days, 0))
+    terms = order.payment_terms
+    base = local.date()
+    if terms.month_end:
+        base = month_end(base)
+    start = base + timedelta(days=max(terms.due_days, 0))
     day = start
     for _ in range(_LONGEST_CLOSURE):
         if calendar.is_working_day(day):

@@ -416,9 +416,8 @@ def issue_invoice(
         at=at,
         invoice_id=number,
         idempotency_key=idempotency_key,
+        document=document,
     )
-    record = attrs.evolve(order.invoices[-1], document=document)
-    order.invoices = (*order.invoices[:-1], record)
     notice = InvoiceIssued(
         occurred_at=at,
         order_id=order.id,

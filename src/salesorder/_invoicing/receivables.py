@@ -3,11 +3,15 @@
 Everything is judged at the end of one day: documents issued and money received later
 do not count.
 
-Money received is allocated to the open invoices oldest due first (then by number):
-a host that allocates otherwise reads the per-order totals, which do not depend on
-the allocation. Invariant: ``outstanding == invoiced − credited − paid + refunded``
-per order, and the per-invoice open amounts add up to it while it is not negative
-(more received than billed is a prepayment, shown as a negative outstanding).
+Only confirmed money counts (a pending, failed or voided payment is not money), from
+the moment it was confirmed. Money received is allocated to the open invoices: a
+payment the host applied to one invoice (``Payment.invoice_number``) settles that
+invoice first, and everything else goes to the open invoices oldest due first (then
+by number). The per-order totals do not depend on the allocation.
+
+Invariant: ``outstanding == invoiced − credited − paid + refunded`` per order, and the
+per-invoice open amounts add up to it while it is not negative (more received than
+billed is a prepayment, shown as a negative outstanding).
 """
 
 from __future__ import annotations
@@ -19,11 +23,32 @@ import attrs
 
 from salesorder._invoicing.issue import invoice_documents
 from salesorder._invoicing.slicing import zero as zero_money
+from salesorder._lifecycle.statuses import amount_due, net_paid
 from salesorder.money import Money
 from salesorder.order import Order
-from salesorder.records import PaymentKind
+from salesorder.records import PaymentKind, Status
 
-__all__ = ["OpenInvoice", "OpenItems", "open_items", "open_items_by_customer"]
+__all__ = [
+    "OpenInvoice",
+    "OpenItems",
+    "credit_exposure",
+    "customer_exposure",
+    "open_items",
+    "open_items_by_customer",
+]
+
+# An order in these statuses is a commitment: the customer will owe what it still asks
+# for, invoiced or not. Drafts and orders waiting for approval are not (yet), archived
+# orders ask only for their open invoices.
+_COMMITTED = frozenset(
+    {
+        Status.APPROVED,
+        Status.CONFIRMED,
+        Status.PARTIALLY_SHIPPED,
+        Status.SHIPPED,
+        Status.DELIVERED,
+    }
+)
 
 
 @attrs.frozen
@@ -97,32 +122,56 @@ def _order_items(order: Order, on: date) -> OpenItems:
             credited_by_invoice[note.invoice_number] = (
                 credited_by_invoice.get(note.invoice_number, zero) + note.gross_total
             )
-    payments = [p for p in order.payments if p.at.date() <= on]
+    payments = [p for p in order.payments if p.counts and p.counted_from.date() <= on]
     paid = sum((p.amount for p in payments if p.kind is PaymentKind.PAYMENT), zero)
     refunded = sum((p.amount for p in payments if p.kind is PaymentKind.REFUND), zero)
     invoiced = sum((d.gross_total for d in documents), zero)
     credited = sum(credited_by_invoice.values(), zero)
-    available = max(paid - refunded, zero)
+    owed = {
+        d.number: max(d.gross_total - credited_by_invoice.get(d.number, zero), zero)
+        for d in documents
+    }
+    settled = dict.fromkeys(owed, zero)
+    # What the host applied to an invoice settles it first (up to what it still owes);
+    # refunds come out of the unapplied money, then out of the applied, newest first.
+    applied = {
+        p.payment_id: p.amount
+        for p in payments
+        if p.kind is PaymentKind.PAYMENT and p.invoice_number in owed
+    }
+    unapplied = paid - sum(applied.values(), zero) - refunded
+    if unapplied < zero:
+        for payment_id in reversed(list(applied)):
+            taken = min(applied[payment_id], zero - unapplied)
+            applied[payment_id] -= taken
+            unapplied += taken
+    for payment in payments:
+        if payment.payment_id in applied and payment.invoice_number is not None:
+            number = payment.invoice_number
+            amount = min(applied[payment.payment_id], owed[number] - settled[number])
+            settled[number] += amount
+            unapplied += applied[payment.payment_id] - amount
+    available = max(unapplied, zero)
     items: list[OpenInvoice] = []
     overdue = zero
     for document in documents:
-        credit = credited_by_invoice.get(document.number, zero)
-        owed = max(document.gross_total - credit, zero)
-        settled = min(owed, available)
-        available -= settled
-        left = owed - settled
+        number = document.number
+        share = min(owed[number] - settled[number], available)
+        available -= share
+        settled[number] += share
+        left = owed[number] - settled[number]
         late = (on - document.due_on).days if left and on > document.due_on else 0
         if left:
             overdue += left if late else zero
             items.append(
                 OpenInvoice(
-                    document.number,
+                    number,
                     order.id,
                     order.customer.id,
                     document.due_on,
                     document.gross_total,
-                    credit,
-                    settled,
+                    credited_by_invoice.get(number, zero),
+                    settled[number],
                     left,
                     late,
                 )
@@ -171,3 +220,41 @@ def _combine(parts: list[OpenItems], currency: str) -> OpenItems:
         sum((p.overdue for p in parts), zero),
         tuple(sorted((i for p in parts for i in p.invoices), key=lambda i: (i.due_on, i.number))),
     )
+
+
+def credit_exposure(order: Order) -> Money:
+    """What the order counts against the customer's credit (授信占用), never negative.
+
+    An approved, confirmed or shipping order (or one held from those) counts what it
+    still asks for: the larger of its amount due (grand total less the refunds owed
+    for received returns) and its invoices less their credit notes, less the confirmed
+    money received. Any other order (a draft, one waiting for approval, an archived one)
+    counts its open invoices only: invoiced − credited − paid + refunded. Pending
+    payments do not lower it.
+    """
+    zero = zero_money(order.currency)
+    invoiced = sum((d.gross_total for d in invoice_documents(order)), zero)
+    credited = sum((n.gross_total for n in order.credit_notes), zero)
+    owed = invoiced - credited
+    status = order.held_from if order.status is Status.ON_HOLD else order.status
+    if status in _COMMITTED:
+        owed = max(owed, amount_due(order))
+    return max(owed - net_paid(order), zero)
+
+
+def customer_exposure(
+    orders: Iterable[Order], customer_id: str, *, currency: str, excluding: str | None = None
+) -> Money:
+    """Σ :func:`credit_exposure` of the customer's orders in ``currency``.
+
+    ``excluding`` leaves one order out (the order whose credit is being checked).
+    """
+    total = zero_money(currency)
+    for order in orders:
+        if (
+            order.customer.id == customer_id
+            and order.currency == currency
+            and order.id != excluding
+        ):
+            total += credit_exposure(order)
+    return total

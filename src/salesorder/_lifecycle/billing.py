@@ -1,7 +1,8 @@
-"""Invoices, payments and refunds: self-transitions that record money facts.
+"""Invoices as amounts: a self-transition that records what was billed.
 
 Invariants: invoiced quantity per line never exceeds ordered minus returned; amounts are
-positive and in the order currency; a refund never exceeds the net money received.
+positive and in the order currency. Payments and refunds are in
+``salesorder._lifecycle.payments``.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
-import attrs
-
 from salesorder._arguments import optional_texts
-from salesorder._lifecycle.codes import INVOICE_EXCEEDS, INVOICE_KIND, REFUND_EXCEEDS
+from salesorder._lifecycle.codes import INVOICE_EXCEEDS, INVOICE_KIND
 from salesorder._lifecycle.engine import (
     Plan,
     TransitionResult,
@@ -23,25 +22,23 @@ from salesorder._lifecycle.engine import (
     fire,
     with_ledgers,
 )
-from salesorder._lifecycle.statuses import billable_quantities, net_paid
+from salesorder._lifecycle.statuses import billable_quantities
 from salesorder.errors import (
     RuleViolation,
 )
 from salesorder.events import (
     OrderInvoiced,
-    PaymentRecorded,
-    RefundRecorded,
 )
 from salesorder.money import Money
 from salesorder.order import InvoiceKind, Order, new_id
 from salesorder.records import (
     Invoice,
-    Payment,
-    PaymentKind,
+    InvoiceDocument,
+    LineLedger,
     line_quantities,
 )
 
-__all__ = ["invoice", "record_payment", "record_refund"]
+__all__ = ["invoice"]
 
 # -- commands: billing ------------------------------------------------------------------------
 
@@ -56,6 +53,7 @@ def invoice(
     lines: Mapping[str, Decimal] | None = None,
     invoice_id: str | None = None,
     idempotency_key: str | None = None,
+    document: InvoiceDocument | None = None,
 ) -> TransitionResult:
     """Record an invoice (开票) for line quantities, or for an amount only.
 
@@ -68,6 +66,9 @@ def invoice(
         lines: Quantities invoiced per line (None or empty: an amount-only invoice).
         invoice_id: Identifier or official number; a new id when None.
         idempotency_key: Repeat protection.
+        document: The numbered invoice document it records, when it was issued as one
+            (``salesorder.invoicing.issue_invoice`` passes it; not fingerprinted: the
+            document follows from the other arguments and the order).
 
     Returns:
         The transition result with ``OrderInvoiced``.
@@ -94,17 +95,18 @@ def invoice(
     updated = []
     checked = checked_quantities(order, lines, "invoice") if lines else {}
     billable = billable_quantities(order) if checked else {}
+    ledgers = {ledger.line_id: ledger for ledger in order.ledgers} if checked else {}
     for line_id, (_line, quantity) in checked.items():
-        ledger = order.ledger(line_id)
         remaining = billable.get(line_id, Decimal(0))
         if quantity > remaining:
             raise RuleViolation(
                 INVOICE_EXCEEDS,
                 params={"line_id": line_id, "quantity": quantity, "remaining": remaining},
             )
-        updated.append(attrs.evolve(ledger, invoiced=ledger.invoiced + quantity))
+        ledger = ledgers.get(line_id) or LineLedger(line_id)
+        updated.append(ledger.plus_invoiced(quantity))
     frozen = line_quantities({k: q for k, (_, q) in checked.items()})
-    record = Invoice(invoice_id or new_id(), kind_value, amount, frozen, at)
+    record = Invoice(invoice_id or new_id(), kind_value, amount, frozen, at, document)
     plan.changes = {"invoices": (*order.invoices, record)}
     if updated:
         plan.changes["ledgers"] = with_ledgers(plan, updated)
@@ -120,92 +122,3 @@ def invoice(
         )
     ]
     return fire(plan, "invoice", actor=actor, at=at, key=idempotency_key, request=request)
-
-
-def record_payment(
-    order: Order,
-    *,
-    amount: Money,
-    actor: str,
-    at: datetime,
-    reference: str | None = None,
-    payment_id: str | None = None,
-    idempotency_key: str | None = None,
-) -> TransitionResult:
-    """Record money received (收款), partial or full (overpayment is allowed and shown).
-
-    Args:
-        order: An approved (or later, not archived) order.
-        amount: Positive amount in the order currency.
-        actor: Who records it.
-        at: When it was received.
-        reference: Bank or gateway reference.
-        payment_id: Identifier; a new one when None.
-        idempotency_key: Repeat protection (use the gateway's notification id).
-
-    Returns:
-        The transition result with ``PaymentRecorded``.
-
-    Raises:
-        IllegalTransition: if the order cannot take payments now.
-        RuleViolation: ``lifecycle.amount.not_positive``.
-    """
-    request: dict[str, object] = {
-        "amount": amount,
-        "reference": reference,
-        "payment_id": payment_id,
-    }
-    if (first := check_event(order, "record_payment", idempotency_key, request)) is not None:
-        return first
-    optional_texts(reference=reference, payment_id=payment_id)
-    check_amount(order, amount)
-    record = Payment(payment_id or new_id(), PaymentKind.PAYMENT, amount, at, reference)
-    plan = Plan(order, changes={"payments": (*order.payments, record)})
-    plan.facts = [(PaymentRecorded, {"payment_id": record.payment_id, "amount": amount})]
-    return fire(plan, "record_payment", actor=actor, at=at, key=idempotency_key, request=request)
-
-
-def record_refund(
-    order: Order,
-    *,
-    amount: Money,
-    actor: str,
-    at: datetime,
-    reference: str | None = None,
-    payment_id: str | None = None,
-    idempotency_key: str | None = None,
-) -> TransitionResult:
-    """Record money paid back to the customer (退款), at most the net received.
-
-    Args:
-        order: An approved (or later, not archived) order.
-        amount: Positive amount in the order currency.
-        actor: Who records it.
-        at: When.
-        reference: Bank or gateway reference.
-        payment_id: Identifier; a new one when None.
-        idempotency_key: Repeat protection.
-
-    Returns:
-        The transition result with ``RefundRecorded``.
-
-    Raises:
-        IllegalTransition: if the order cannot take refunds now.
-        RuleViolation: ``lifecycle.amount.not_positive``, ``lifecycle.refund.exceeds_paid``.
-    """
-    request: dict[str, object] = {
-        "amount": amount,
-        "reference": reference,
-        "payment_id": payment_id,
-    }
-    if (first := check_event(order, "record_refund", idempotency_key, request)) is not None:
-        return first
-    optional_texts(reference=reference, payment_id=payment_id)
-    check_amount(order, amount)
-    paid = net_paid(order)
-    if amount > paid:
-        raise RuleViolation(REFUND_EXCEEDS, params={"amount": amount, "paid": paid})
-    record = Payment(payment_id or new_id(), PaymentKind.REFUND, amount, at, reference)
-    plan = Plan(order, changes={"payments": (*order.payments, record)})
-    plan.facts = [(RefundRecorded, {"payment_id": record.payment_id, "amount": amount})]
-    return fire(plan, "record_refund", actor=actor, at=at, key=idempotency_key, request=request)

@@ -33,11 +33,21 @@ __all__ = [
     "NOT_INVOICED",
     "NOT_PAID",
     "NO_PRICE",
+    "PAYMENT_INVOICE_UNKNOWN",
+    "PAYMENT_NOT_PENDING",
+    "PAYMENT_SETTLED",
+    "PAYMENT_STATE_INVALID",
+    "PAYMENT_STILL_REFUNDED",
+    "PAYMENT_UNKNOWN",
     "POLICY_INVALID",
     "POLICY_KIND_INVALID",
     "QUANTITY_NOT_POSITIVE",
     "REASON_REQUIRED",
+    "REFUND_CREDIT_UNKNOWN",
     "REFUND_EXCEEDS",
+    "REFUND_EXCEEDS_CREDIT",
+    "REFUND_EXCEEDS_PAYMENT",
+    "REFUND_PAYMENT_UNKNOWN",
     "REPLAY_BROKEN",
     "RETURN_DUPLICATE",
     "RETURN_EXCEEDS",
@@ -255,4 +265,55 @@ REPLAY_BROKEN: Final = define_code(
     "lifecycle.audit.broken",
     en="The audit trail does not replay at entry {index}.",
     zh="审计记录在第 {index} 条无法重放。",
+)
+PAYMENT_UNKNOWN: Final = define_code(
+    "lifecycle.payment.unknown",
+    en="The order has no payment {payment_id}.",
+    zh="订单没有付款记录 {payment_id}。",
+)
+PAYMENT_NOT_PENDING: Final = define_code(
+    "lifecycle.payment.not_pending",
+    en="Payment {payment_id} is {state}; only a pending payment can be confirmed.",
+    zh="付款 {payment_id} 的状态为 {state},只有待确认的付款才能确认。",
+)
+PAYMENT_SETTLED: Final = define_code(
+    "lifecycle.payment.final",
+    en="Payment {payment_id} is already {state}; it cannot be voided.",
+    zh="付款 {payment_id} 已是 {state} 状态,不能作废。",
+)
+PAYMENT_STILL_REFUNDED: Final = define_code(
+    "lifecycle.payment.refunded",
+    en="Payment {payment_id} cannot be voided: refunds of {refunded} stand against the money "
+    "received.",
+    zh="付款 {payment_id} 不能作废:已有 {refunded} 的退款以收到的款项为依据。",
+)
+PAYMENT_INVOICE_UNKNOWN: Final = define_code(
+    "lifecycle.payment.invoice_unknown",
+    en="The order has no invoice {invoice_number} to apply the payment to.",
+    zh="订单没有可核销此付款的发票 {invoice_number}。",
+)
+PAYMENT_STATE_INVALID: Final = define_code(
+    "lifecycle.payment.state_invalid",
+    en="A payment is recorded as 'pending' or 'confirmed', not '{state}'.",
+    zh="付款只能登记为“pending”或“confirmed”,而不是“{state}”。",
+)
+REFUND_PAYMENT_UNKNOWN: Final = define_code(
+    "lifecycle.refund.payment_unknown",
+    en="The order has no confirmed payment {payment_id} to refund.",
+    zh="订单没有可退款的已确认付款 {payment_id}。",
+)
+REFUND_EXCEEDS_PAYMENT: Final = define_code(
+    "lifecycle.refund.exceeds_payment",
+    en="Refund {amount} exceeds the {left} payment {payment_id} still carries.",
+    zh="退款 {amount} 超过付款 {payment_id} 尚可退的 {left}。",
+)
+REFUND_CREDIT_UNKNOWN: Final = define_code(
+    "lifecycle.refund.credit_note_unknown",
+    en="The order has no credit note {credit_note}.",
+    zh="订单没有红字发票 {credit_note}。",
+)
+REFUND_EXCEEDS_CREDIT: Final = define_code(
+    "lifecycle.refund.exceeds_credit",
+    en="Refund {amount} exceeds the {left} credit note {credit_note} still carries.",
+    zh="退款 {amount} 超过红字发票 {credit_note} 尚可退的 {left}。",
 )

@@ -589,14 +589,14 @@ def checked_quantities(
     if not mapping(lines, argument="lines"):
         raise RuleViolation(NOTHING_GIVEN, params={"event": event})
     checked: dict[str, tuple[OrderLine, Decimal]] = {}
+    known = {line.line_id: line for line in order.lines}
     for line_id, quantity in lines.items():
         if not isinstance(line_id, str):
             kind = type(line_id).__name__
             raise RuleViolation(LINE_ID_NOT_TEXT, params={"kind": kind})
-        try:
-            line = order.line(line_id)
-        except KeyError:
-            raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id}) from None
+        line = known.get(line_id)
+        if line is None:
+            raise RuleViolation(UNKNOWN_LINE, params={"line_id": line_id})
         # Floats and bools are refused (FloatRefused / TypeError), ints and text converted.
         value = to_decimal(quantity, what="quantity")
         if value <= 0:

@@ -73,7 +73,7 @@ def expiry_due(order: Order, policy: LifecyclePolicy = DEFAULT_POLICY) -> dateti
         return None if after is None or start is None else start + after
     if order.status is Status.CONFIRMED and policy.ship_only_after_payment:
         after = policy.expire_unpaid_after
-        if after is None or any(p.kind is PaymentKind.PAYMENT for p in order.payments):
+        if after is None or any(p.kind is PaymentKind.PAYMENT and p.counts for p in order.payments):
             return None
         confirmed_at = _entered(order, Status.CONFIRMED)
         return None if confirmed_at is None else confirmed_at + after

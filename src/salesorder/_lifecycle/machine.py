@@ -103,6 +103,28 @@ class OrderLifecycle(StateMachine):
         | s.CANCELLED.to.itself(internal=True)
         | s.CLOSED.to.itself(internal=True)
     )
+    # A pending payment is settled wherever money moves (refunds included): it may have
+    # been announced before the order was cancelled or completed.
+    confirm_payment = (
+        s.APPROVED.to.itself(internal=True)
+        | s.CONFIRMED.to.itself(internal=True)
+        | s.PARTIALLY_SHIPPED.to.itself(internal=True)
+        | s.SHIPPED.to.itself(internal=True)
+        | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CANCELLED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
+    )
+    void_payment = (
+        s.APPROVED.to.itself(internal=True)
+        | s.CONFIRMED.to.itself(internal=True)
+        | s.PARTIALLY_SHIPPED.to.itself(internal=True)
+        | s.SHIPPED.to.itself(internal=True)
+        | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CANCELLED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
+    )
     complete = s.DELIVERED.to(s.COMPLETED, cond=["is_fully_invoiced", "is_fully_paid"])
     cancel = (
         s.DRAFT.to(s.CANCELLED)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.records import (
+    LineLedger,
     PaymentKind,
     Status,
 )
@@ -129,8 +130,9 @@ def billable_quantities(order: Order) -> dict[str, Decimal]:
     left = {}
     # A closed order bills what it delivered: the rest was closed out, never to ship.
     closed = order.status is Status.CLOSED
+    ledgers = {ledger.line_id: ledger for ledger in order.ledgers}
     for line in order.lines:
-        ledger = order.ledger(line.line_id)
+        ledger = ledgers.get(line.line_id) or LineLedger(line.line_id)
         billed_on = ledger.delivered if closed else line.quantity
         remaining = billed_on - ledger.returned - ledger.invoiced
         if remaining > 0:
@@ -166,10 +168,17 @@ def _sum(amounts: Iterable[Money], currency: str) -> Money:
 
 
 def net_paid(order: Order) -> Money:
-    """Payments received minus refunds paid, in the order currency."""
-    paid = _sum((p.amount for p in order.payments if p.kind is PaymentKind.PAYMENT), order.currency)
+    """Confirmed payments received minus refunds paid, in the order currency.
+
+    Pending, failed and voided payments count for nothing.
+    """
+    paid = _sum(
+        (p.amount for p in order.payments if p.kind is PaymentKind.PAYMENT and p.counts),
+        order.currency,
+    )
     refunded = _sum(
-        (p.amount for p in order.payments if p.kind is PaymentKind.REFUND), order.currency
+        (p.amount for p in order.payments if p.kind is PaymentKind.REFUND and p.counts),
+        order.currency,
     )
     return paid - refunded
 
@@ -187,14 +196,16 @@ def payment_status(order: Order) -> PaymentStatus:
     Args:
         order: The order.
 
+    Only confirmed payments count: a pending one leaves the order ``unpaid``.
+
     Returns:
-        ``unpaid`` (nothing received), ``refunded`` (everything received paid back),
+        ``unpaid`` (nothing confirmed received), ``refunded`` (everything received paid back),
         otherwise ``partially_paid``, ``paid`` or ``overpaid`` by the net received.
     """
-    if not any(p.kind is PaymentKind.PAYMENT for p in order.payments):
+    if not any(p.kind is PaymentKind.PAYMENT and p.counts for p in order.payments):
         return PaymentStatus.UNPAID
     net = net_paid(order)
-    refunded_any = any(p.kind is PaymentKind.REFUND for p in order.payments)
+    refunded_any = any(p.kind is PaymentKind.REFUND and p.counts for p in order.payments)
     if refunded_any and not net:
         return PaymentStatus.REFUNDED
     due = amount_due(order)

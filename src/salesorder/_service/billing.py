@@ -16,6 +16,7 @@ from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money
 from salesorder.order import InvoiceKind, Order
 from salesorder.ports import ServiceUnitOfWork
+from salesorder.records import PaymentMethod, PaymentState
 
 __all__ = ["BillingUseCases"]
 
@@ -74,8 +75,19 @@ class BillingUseCases(ServiceCore):
         actor: str,
         reference: str | None = None,
         idempotency_key: str | None = None,
+        state: PaymentState | str = PaymentState.CONFIRMED,
+        method: PaymentMethod | str | None = None,
+        invoice_number: str | None = None,
+        payment_id: str | None = None,
     ) -> TransitionResult:
-        """Record money received (收款), partial or full."""
+        """Record a payment (收款), partial or full.
+
+        Backward compatible: a payment is ``confirmed`` (money received) unless
+        ``state="pending"`` is given; a pending payment counts for nothing until
+        [confirm_payment][salesorder.service.OrderService.confirm_payment].
+        ``invoice_number`` applies it to one invoice document (the open invoices oldest
+        due first otherwise).
+        """
         return self._run(
             order_id,
             lambda order, _uow, now: lifecycle.record_payment(
@@ -84,6 +96,61 @@ class BillingUseCases(ServiceCore):
                 actor=actor,
                 at=now,
                 reference=reference,
+                idempotency_key=idempotency_key,
+                state=state,
+                method=method,
+                invoice_number=invoice_number,
+                payment_id=payment_id,
+            ),
+        )
+
+    def confirm_payment(
+        self,
+        order_id: str,
+        *,
+        payment_id: str,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Confirm a pending payment (到账): from now on it counts as paid.
+
+        Emits ``PaymentConfirmed``; ``lifecycle.payment.not_pending`` when it is not
+        pending.
+        """
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.confirm_payment(
+                order,
+                payment_id=payment_id,
+                actor=actor,
+                at=now,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+    def void_payment(
+        self,
+        order_id: str,
+        *,
+        payment_id: str,
+        actor: str,
+        failed: bool = False,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Record that a payment failed (``failed=True``) or void it (作废).
+
+        It counts for nothing from then on. Emits ``PaymentVoided``.
+        """
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.void_payment(
+                order,
+                payment_id=payment_id,
+                actor=actor,
+                at=now,
+                failed=failed,
+                reason=reason,
                 idempotency_key=idempotency_key,
             ),
         )
@@ -96,8 +163,15 @@ class BillingUseCases(ServiceCore):
         actor: str,
         reference: str | None = None,
         idempotency_key: str | None = None,
+        refunded_payment: str | None = None,
+        credit_note: str | None = None,
+        method: PaymentMethod | str | None = None,
     ) -> TransitionResult:
-        """Record money paid back to the customer (退款)."""
+        """Record money paid back to the customer (退款).
+
+        ``refunded_payment`` names the payment it pays back and ``credit_note`` the
+        credit note it settles; it never exceeds what either still carries.
+        """
         return self._run(
             order_id,
             lambda order, _uow, now: lifecycle.record_refund(
@@ -107,6 +181,9 @@ class BillingUseCases(ServiceCore):
                 at=now,
                 reference=reference,
                 idempotency_key=idempotency_key,
+                refunded_payment=refunded_payment,
+                credit_note=credit_note,
+                method=method,
             ),
         )
 

@@ -133,7 +133,7 @@ class EntryUseCasesInBatches(EntryUseCases):
         drawn = [] if inside else [self._numbering.next_number(at=now) for _ in batch]
         outcomes: list[EntryOutcome] = []
         with self._uow() as uow:
-            context = self._context(now, uow.stock, known_stock={})
+            context = self._context(now, uow.stock, uow.orders, known_stock={})
             accepted: list[_Accepted] = []
             first_use: dict[str, tuple[int, str]] = {}
             for index, payload in enumerate(batch):

@@ -18,6 +18,7 @@ from typing import Any
 
 from salesorder import _arguments as arguments
 from salesorder.errors import CurrencyMismatch
+from salesorder.invoicing import customer_exposure
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
@@ -25,9 +26,11 @@ from salesorder.order import LockedPrice, Order
 from salesorder.ports import (
     Clock,
     CreditControl,
+    CreditExposure,
     InvoiceNumbering,
     Notifier,
     OrderNumbering,
+    OrderRepository,
     ServiceUnitOfWork,
     StockAvailability,
     StockStore,
@@ -37,7 +40,7 @@ from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings
 from salesorder.stockhook import StoreReservations
 from salesorder.validation import ValidationContext
 
-__all__ = ["ServiceCore", "check_caller", "line_quantities"]
+__all__ = ["ServiceCore", "check_caller", "line_quantities", "own_exposure"]
 
 _log = logging.getLogger("salesorder.service")
 
@@ -124,13 +127,16 @@ class ServiceCore:
         self,
         at: datetime,
         stock: StockStore | None,
+        orders: OrderRepository | None = None,
         *,
         known_stock: dict[str, Decimal] | None = None,
     ) -> ValidationContext:
         """The validation context at ``at``, reading ``stock``.
 
-        ``known_stock``: availabilities already read in this unit of work (a batch of
-        entries reads each SKU once); filled as SKUs are read.
+        ``orders``: where the customer's own receivables are counted when the host's
+        credit control gives no exposure figure. ``known_stock``: availabilities already
+        read in this unit of work (a batch of entries reads each SKU once); filled as
+        SKUs are read.
         """
         list_price, price_floor = self._price_list.lookups(at=at)
         credit = self._credit
@@ -165,10 +171,18 @@ class ServiceCore:
             except (PricingError, CurrencyMismatch):
                 return None
 
+        def exposure(order: Order) -> Money | None:
+            # The customer's outstanding receivables from the service's own orders, when
+            # the host's credit control gives no exposure figure.
+            if orders is None:
+                return None
+            return own_exposure(orders, order)
+
         return ValidationContext(
             today=at.date(),
             credit=credit_of if credit is not None else None,
             owed=owed if credit is not None else None,
+            exposure=exposure if credit is not None and orders is not None else None,
             credit_policy=self._credit_policy,
             availability=available if stock is not None else None,
             availability_many=many,
@@ -291,3 +305,18 @@ def line_quantities(lines: Mapping[str, Decimal | int | str]) -> dict[str, Decim
     """Line quantities as exact decimals, refused with a code when they are not numbers."""
     quantities = arguments.mapping(lines, argument="lines")
     return {line_id: to_decimal(q, what="quantity") for line_id, q in quantities.items()}
+
+
+def own_exposure(orders: OrderRepository, order: Order) -> Money:
+    """The credit exposure of ``order``'s customer in its currency, ``order`` left out.
+
+    One query when the repository adds it up itself
+    ([CreditExposure][salesorder.ports.CreditExposure]); else the sum over the
+    customer's orders.
+    """
+    customer_id, currency = order.customer.id, order.currency
+    if isinstance(orders, CreditExposure):
+        return orders.credit_exposure(customer_id, currency=currency, excluding=order.id)
+    return customer_exposure(
+        orders.find(customer_id=customer_id), customer_id, currency=currency, excluding=order.id
+    )

@@ -48,7 +48,9 @@ class EntryUseCases(ServiceCore):
         """
         now = self.clock.now()
         with self._uow() as uow:
-            return validate(payload, rules=self._rules, context=self._context(now, uow.stock))
+            return validate(
+                payload, rules=self._rules, context=self._context(now, uow.stock, uow.orders)
+            )
 
     def enter(
         self,
@@ -101,7 +103,7 @@ class EntryUseCases(ServiceCore):
                 known = keys.replayed(uow, f"enter:{idempotency_key}", request)
                 if known is not None:
                     return uow.orders.get(known)
-            context = self._context(now, uow.stock)
+            context = self._context(now, uow.stock, uow.orders)
             order, breakdown = self._entered(
                 payload, actor=actor, coupons=extra, now=now, uow=uow, context=context
             )
@@ -175,7 +177,9 @@ class EntryUseCases(ServiceCore):
         """
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
-            report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
+            report = validate(
+                payload, rules=self._rules, context=self._context(now, uow.stock, uow.orders)
+            )
             if not report.ok or report.order is None:
                 raise ValidationFailed(report)
             replacement = attrs.evolve(
@@ -288,7 +292,9 @@ class EntryUseCases(ServiceCore):
                 known = keys.replayed(uow, f"quote:{idempotency_key}", request)
                 if known is not None:
                     return uow.quotes.get(known)
-            report = validate(payload, rules=self._rules, context=self._context(now, uow.stock))
+            report = validate(
+                payload, rules=self._rules, context=self._context(now, uow.stock, uow.orders)
+            )
             if not report.ok or report.order is None:
                 raise ValidationFailed(report)
             offered = attrs.evolve(

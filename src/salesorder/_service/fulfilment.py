@@ -33,7 +33,7 @@ class FulfilmentUseCases(ServiceCore):
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
             report = ValidationReport(
-                issues=self._rules.run(order, self._context(now, uow.stock)),
+                issues=self._rules.run(order, self._context(now, uow.stock, uow.orders)),
                 order=order,
             )
             if not report.ok:

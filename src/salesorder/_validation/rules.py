@@ -191,6 +191,9 @@ class ValidationContext:
             (after discounts, promotions and tax, charges included). When given, the
             credit rule checks it; without it (or when it returns None) the rule falls
             back to unit price x quantity.
+        exposure: ``order -> the customer's exposure | None``, without this order: used
+            by the credit rule when the credit lookup gives no exposure (the service
+            passes the customer's outstanding receivables from its own orders).
         list_price: ``(order, line) -> price-list unit price | None``; when given, a line
             with neither a manual price nor a list price is an error (``price.missing``).
         price_floor: ``(order, line) -> floor unit price | None``; a unit price under it
@@ -207,6 +210,7 @@ class ValidationContext:
     availability_many: Callable[[Sequence[str]], Mapping[str, Decimal | None]] | None = None
     stock_policy: StockPolicy = StockPolicy.WARN_BACKORDER
     owed: Callable[[Order], Money | None] | None = None
+    exposure: Callable[[Order], Money | None] | None = None
     list_price: Callable[[Order, OrderLine], Money | None] | None = None
     price_floor: Callable[[Order, OrderLine], Money | None] | None = None
     piece_units: frozenset[str] = attrs.field(default=DEFAULT_PIECE_UNITS, converter=frozenset)
@@ -614,7 +618,12 @@ def _credit(order: Order, context: ValidationContext) -> Iterator[Issue]:
     if status is None:
         return
     currency = order.currency
-    if status.limit.currency != currency or status.exposure.currency != currency:
+    exposure = status.exposure
+    if exposure is None:
+        # No figure from the host: the library's own outstanding receivables, if known.
+        found = context.exposure(order) if context.exposure is not None else None
+        exposure = found if found is not None else Money.zero(currency)
+    if status.limit.currency != currency or exposure.currency != currency:
         yield _issue(
             CREDIT_CURRENCY,
             "/customer/id",
@@ -624,7 +633,7 @@ def _credit(order: Order, context: ValidationContext) -> Iterator[Issue]:
         )
         return
     value = _order_value(order, context)
-    if status.exposure + value > status.limit:
+    if exposure + value > status.limit:
         severity = (
             Severity.ERROR if context.credit_policy is CreditPolicy.REJECT else Severity.APPROVAL
         )
@@ -632,7 +641,7 @@ def _credit(order: Order, context: ValidationContext) -> Iterator[Issue]:
             CREDIT_EXCEEDED,
             "/customer/id",
             severity,
-            exposure=str(status.exposure.amount),
+            exposure=str(exposure.amount),
             order_value=str(value.quantize().amount),
             limit=str(status.limit.amount),
             currency=currency,

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from salesorder.adapters._memory_outbox import MemoryOutbox
 from salesorder.errors import ConcurrencyConflict, NotFound
+from salesorder.invoicing import customer_exposure
+from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.ports import CreditLimit
 
@@ -217,6 +219,19 @@ class MemoryOrderRepository:
             ]
             matches.sort(key=_creation_key)
             return [clone_order(order) for order in matches]
+
+    def credit_exposure(
+        self, customer_id: str, *, currency: str, excluding: str | None = None
+    ) -> Money:
+        """Σ the credit exposure of the customer's orders in ``currency``, but ``excluding``.
+
+        See [credit_exposure][salesorder.invoicing.credit_exposure]; the stored orders
+        are read in place, not copied.
+        """
+        with self._lock:
+            return customer_exposure(
+                self._orders.values(), customer_id, currency=currency, excluding=excluding
+            )
 
     def __len__(self) -> int:
         with self._lock:

@@ -17,6 +17,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from salesorder.adapters import _sql_receivables as exposure
 from salesorder.adapters._sql_schema import METADATA
 from salesorder.adapters._sql_stock_tables import Quantity
 from salesorder.invoicing import invoice_documents, open_items
@@ -119,8 +120,14 @@ def _rows(order: Order) -> list[dict[str, Any]]:
     return rows
 
 
-def write_invoices(connection: Connection, tenant_id: str, order: Order) -> None:
-    """Rewrite the index rows of ``order`` (nothing for an order without documents)."""
+def write_invoices(
+    connection: Connection, tenant_id: str, order: Order, *, new: bool = False
+) -> None:
+    """Rewrite the index rows of ``order`` (nothing for an order without documents).
+
+    The order's credit exposure (``so_exposure``) is written here too, with every save.
+    """
+    exposure.write_exposure(connection, tenant_id, order, new=new)
     rows = _rows(order)
     if not rows:
         return

@@ -21,11 +21,13 @@ from sqlalchemy.engine import Connection
 
 # The invoice index is written with the order, in the same transaction.
 from salesorder.adapters import _sql_invoices as invoice_index
+from salesorder.adapters import _sql_receivables as receivables
 from salesorder.adapters import _sql_schema as schema
 from salesorder.adapters._sql_invoices import InvoiceRow
 from salesorder.adapters._sql_schema import METADATA
 from salesorder.codec import decode, encode
 from salesorder.errors import ConcurrencyConflict, NotFound
+from salesorder.money import Money
 from salesorder.order import Order
 
 __all__ = [
@@ -188,7 +190,7 @@ class SqlOrderRepository:
         if inserted.scalar_one_or_none() is None:
             order.version = previous
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
-        invoice_index.write_invoices(self._connection, self._tenant, order)
+        invoice_index.write_invoices(self._connection, self._tenant, order, new=True)
 
     # -- entry in batches (issue 19 item 4): keep in step with add() --------------------
 
@@ -221,7 +223,7 @@ class SqlOrderRepository:
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
         for order in orders:
             order.version = 1
-            invoice_index.write_invoices(self._connection, self._tenant, order)
+            invoice_index.write_invoices(self._connection, self._tenant, order, new=True)
 
     def save(self, order: Order, *, expected_version: int) -> None:
         """``UPDATE ... WHERE version = :expected``; nothing written on conflict.
@@ -252,7 +254,7 @@ class SqlOrderRepository:
                 params={"entity": "order", "expected": expected_version}
             ) from None
         if result.rowcount == 1:
-            invoice_index.write_invoices(self._connection, self._tenant, order)
+            invoice_index.write_invoices(self._connection, self._tenant, order, new=True)
             return
         order.version = previous
         exists = self._connection.execute(
@@ -331,6 +333,18 @@ class SqlOrderRepository:
             order_id=order_id,
             due_before=due_before,
             open_only=open_only,
+        )
+
+    def credit_exposure(
+        self, customer_id: str, *, currency: str, excluding: str | None = None
+    ) -> Money:
+        """Σ the credit exposure of the customer's orders in ``currency``, but ``excluding``.
+
+        One query on the ``so_exposure`` rows written with each save (see
+        [credit_exposure][salesorder.invoicing.credit_exposure]).
+        """
+        return receivables.sum_exposure(
+            self._connection, self._tenant, customer_id, currency=currency, excluding=excluding
         )
 
     def find_by_number(self, number: str) -> Order | None:

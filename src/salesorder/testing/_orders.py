@@ -187,6 +187,7 @@ def _draft(draw: st.DrawFn) -> dict[str, Any]:
             "method": draw(st.sampled_from(tuple(PaymentMethod))).value,
             "due_days": draw(st.integers(min_value=0, max_value=90)),
             "prepayment_percent": str(draw(st.integers(min_value=0, max_value=100))),
+            "month_end": draw(st.booleans()),
         },
         "invoice": draw(_invoice(name)),
     }
