@@ -39,6 +39,7 @@ import babel.dates
 import babel.numbers
 
 from salesorder import _arguments as arguments
+from salesorder import i18n
 from salesorder.errors import SalesOrderError, define_code
 from salesorder.money import Money, RoundingMode, in_exact_context, to_decimal
 from salesorder.order import Address, InvoiceKind, Order, OrderLine, PaymentMethod
@@ -62,32 +63,28 @@ __all__ = [
 RMB_UPPER_NEGATIVE: Final = define_code(
     "document.rmb_upper.negative",
     en="Cannot write a negative amount in Chinese capitals.",
-    zh="负数金额不能写成人民币大写。",
 )
 RMB_UPPER_TOO_PRECISE: Final = define_code(
     "document.rmb_upper.too_precise",
     en="Cannot write an amount finer than one fen (0.01) in Chinese capitals.",
-    zh="人民币大写金额最小到分(0.01),该金额精度过高。",
 )
 RMB_UPPER_OUT_OF_RANGE: Final = define_code(
     "document.rmb_upper.out_of_range",
     en="Amounts in Chinese capitals must be below {limit}.",
-    zh="人民币大写金额必须小于 {limit}。",
 )
 RMB_UPPER_NOT_CNY: Final = define_code(
     "document.rmb_upper.not_cny",
     en="Chinese capitals are written for CNY amounts only, not {currency}.",
-    zh="人民币大写只适用于人民币(CNY)金额,不适用于 {currency}。",
 )
 ISSUE_DATE_MISSING: Final = define_code(
     "document.issued_on.missing",
     en="The order has no creation date; pass issued_on to date the document.",
-    zh="订单没有创建日期;请通过 issued_on 指定单据日期。",
 )
+#: No longer raised: every locale negotiates to a language (English at worst). Kept so
+#: the code of an error stored by an earlier version still renders.
 LOCALE_UNSUPPORTED: Final = define_code(
     "document.locale.unsupported",
     en="Documents are printed in Chinese (zh_CN) or English (en), not {locale}.",
-    zh="单据只支持中文(zh_CN)或英文(en),不支持 {locale}。",
 )
 
 
@@ -377,72 +374,75 @@ class Seller:
 # -- labels -----------------------------------------------------------------------------------
 
 #: Every printed label: key -> (English, 中文).
-_LABELS: Final[dict[str, tuple[str, str]]] = {
-    "title": ("Sales Order", "销售订单"),
-    "order_number": ("Order No.", "订单编号"),
-    "order_date": ("Date", "日期"),
-    "customer_ref": ("Customer PO", "客户订单号"),
-    "seller": ("Seller", "销售方"),
-    "buyer": ("Buyer", "购买方"),
-    "name": ("Name", "名称"),
-    "address": ("Address", "地址"),
-    "phone": ("Phone", "电话"),
-    "tax_id": ("Tax ID", "纳税人识别号"),
-    "bank": ("Bank", "开户行"),
-    "account": ("Account", "账号"),
-    "contact": ("Contact", "联系人"),
-    "ship_to": ("Ship to", "收货地址"),
-    "recipient": ("Recipient", "收货人"),
-    "invoice": ("Invoice", "开票信息"),
-    "invoice_kind": ("Invoice type", "发票类型"),
-    "invoice_title": ("Invoice title", "发票抬头"),
-    "registered_address": ("Registered address", "注册地址"),
-    "registered_phone": ("Registered phone", "注册电话"),
-    "lines": ("Items", "商品明细"),
-    "col_no": ("No.", "序号"),
-    "col_sku": ("SKU", "商品编码"),
-    "col_name": ("Item", "商品名称"),
-    "col_spec": ("Spec.", "规格型号"),
-    "col_qty": ("Qty", "数量"),
-    "col_unit": ("Unit", "单位"),
-    "col_price": ("Unit price", "单价"),
-    "col_discount": ("Discount", "折扣"),
-    "col_net": ("Net", "金额"),
-    "col_rate": ("Tax rate", "税率"),
-    "col_tax": ("Tax", "税额"),
-    "col_amount": ("Amount", "价税合计"),
-    "discounts": ("Discounts", "折扣明细"),
-    "line": ("line", "行"),
-    "charges": ("Charges", "费用"),
-    "totals": ("Totals", "合计"),
-    "subtotal": ("Subtotal", "商品金额"),
-    "discount_total": ("Discount total", "折扣合计"),
-    "charges_total": ("Charges total", "费用合计"),
-    "tax_total": ("Tax total", "税额合计"),
-    "grand_total": ("Grand total", "应付总额"),
-    "in_words": ("Amount in words (RMB)", "人民币大写"),
-    "payment_terms": ("Payment terms", "付款条件"),
-    "payment_method": ("Method", "付款方式"),
-    "due_days": ("Due in {days} days after invoice", "开票后 {days} 天内付款"),
-    "due_now": ("Due on delivery or prepaid", "款到发货或货到付款"),
-    "prepayment": ("Prepayment {percent}", "预付 {percent}"),
-    "delivery_date": ("Requested delivery date", "要求交货日期"),
-    "notes": ("Notes", "备注"),
-    "seller_sign": ("Seller signature / seal", "销售方签字/盖章"),
-    "buyer_sign": ("Customer signature / seal", "客户签字/盖章"),
-    "sign_date": ("Date", "日期"),
-    "none": ("—", "—"),
-    "kind_none": ("No invoice", "不开票"),
-    "kind_general": ("General invoice", "普通发票"),
-    "kind_vat_special": ("VAT special invoice", "增值税专用发票"),
-    "pm_bank_transfer": ("Bank transfer", "银行转账"),
-    "pm_cash": ("Cash", "现金"),
-    "pm_card": ("Card", "刷卡"),
-    "pm_alipay": ("Alipay", "支付宝"),
-    "pm_wechat_pay": ("WeChat Pay", "微信支付"),
-    "pm_cheque": ("Cheque", "支票"),
-    "pm_on_account": ("On account", "赊销/月结"),
-    "pm_other": ("Other", "其他"),
+#: The labels of the printed order form, in English: the msgids of the catalogs' context
+#: ``order_form`` (translated by [salesorder.i18n][]; ``salesorder._messages`` extracts
+#: them). ``{name}`` fields are filled after translation.
+LABELS: Final[dict[str, str]] = {
+    "title": "Sales Order",
+    "order_number": "Order No.",
+    "order_date": "Date",
+    "customer_ref": "Customer PO",
+    "seller": "Seller",
+    "buyer": "Buyer",
+    "name": "Name",
+    "address": "Address",
+    "phone": "Phone",
+    "tax_id": "Tax ID",
+    "bank": "Bank",
+    "account": "Account",
+    "contact": "Contact",
+    "ship_to": "Ship to",
+    "recipient": "Recipient",
+    "invoice": "Invoice",
+    "invoice_kind": "Invoice type",
+    "invoice_title": "Invoice title",
+    "registered_address": "Registered address",
+    "registered_phone": "Registered phone",
+    "lines": "Items",
+    "col_no": "No.",
+    "col_sku": "SKU",
+    "col_name": "Item",
+    "col_spec": "Spec.",
+    "col_qty": "Qty",
+    "col_unit": "Unit",
+    "col_price": "Unit price",
+    "col_discount": "Discount",
+    "col_net": "Net",
+    "col_rate": "Tax rate",
+    "col_tax": "Tax",
+    "col_amount": "Amount",
+    "discounts": "Discounts",
+    "line": "line",
+    "charges": "Charges",
+    "totals": "Totals",
+    "subtotal": "Subtotal",
+    "discount_total": "Discount total",
+    "charges_total": "Charges total",
+    "tax_total": "Tax total",
+    "grand_total": "Grand total",
+    "in_words": "Amount in words (RMB)",
+    "payment_terms": "Payment terms",
+    "payment_method": "Method",
+    "due_days": "Due in {days} days after invoice",
+    "due_now": "Due on delivery or prepaid",
+    "prepayment": "Prepayment {percent}",
+    "delivery_date": "Requested delivery date",
+    "notes": "Notes",
+    "seller_sign": "Seller signature / seal",
+    "buyer_sign": "Customer signature / seal",
+    "sign_date": "Date",
+    "none": "—",
+    "kind_none": "No invoice",
+    "kind_general": "General invoice",
+    "kind_vat_special": "VAT special invoice",
+    "pm_bank_transfer": "Bank transfer",
+    "pm_cash": "Cash",
+    "pm_card": "Card",
+    "pm_alipay": "Alipay",
+    "pm_wechat_pay": "WeChat Pay",
+    "pm_cheque": "Cheque",
+    "pm_on_account": "On account",
+    "pm_other": "Other",
 }
 
 
@@ -450,12 +450,18 @@ _LABELS: Final[dict[str, tuple[str, str]]] = {
 class _Style:
     """Resolved locale: babel locale for numbers and dates, and the label language."""
 
-    locale: str
-    chinese: bool
+    language: i18n.Language
+
+    @property
+    def locale(self) -> str:
+        return self.language.locale
+
+    @property
+    def chinese(self) -> bool:
+        return self.language.is_chinese
 
     def label(self, key: str, **params: object) -> str:
-        english, chinese = _LABELS[key]
-        text = chinese if self.chinese else english
+        text = i18n.translate(LABELS[key], self.language.catalog, context="order_form")
         return text.format(**params) if params else text
 
     def money(self, value: Money) -> str:
@@ -487,27 +493,19 @@ def _checked_style(order: object, seller: object, locale: object, issued_on: obj
 
 @functools.cache
 def _style(locale: str) -> _Style:
-    identifier = locale.replace("-", "_")
-    language = identifier.split("_", 1)[0].lower()
-    if language not in ("zh", "en"):
-        raise DocumentError(LOCALE_UNSUPPORTED, params={"locale": locale[:16]})
-    try:
-        babel.Locale.parse(identifier)
-    except (ValueError, babel.UnknownLocaleError):
-        raise DocumentError(LOCALE_UNSUPPORTED, params={"locale": locale[:16]}) from None
-    return _Style(identifier, chinese=language == "zh")
+    return _Style(i18n.negotiate(locale))
 
 
 def document_language(locale: str) -> tuple[str, bool]:
     """The babel locale of a printed document and whether its labels are Chinese.
 
-    One rule for every printed document (order form, invoice, credit note): ``zh*``
-    prints Chinese labels, ``en*`` English ones; numbers, money and dates follow the
-    locale.
-
-    Raises:
-        DocumentError: ``document.locale.unsupported`` for other languages or a locale
-            babel does not know.
+    One rule for every printed document (order form, invoice, credit note) and every
+    message: [salesorder.i18n.negotiate][]. ``zh_TW``/``zh_HK`` print Traditional
+    Chinese labels, other ``zh*`` Simplified ones, ``en*`` English ones, a language a
+    host added a catalog for its own; any other locale prints English (it used to
+    raise ``document.locale.unsupported``). Numbers, money and dates follow the
+    requested locale when it is of the language printed, else the language's default
+    (``en_US``, ``zh_CN``, ``zh_TW``).
     """
     style = _style(locale)
     return style.locale, style.chinese
@@ -920,7 +918,7 @@ def render_html(
     form = _build_form(
         order, breakdown, seller=seller, style=style, day=_issue_date(order, issued_on)
     )
-    lang = "zh-CN" if style.chinese else "en"
+    lang = style.language.catalog.replace("_", "-")
     parts = [
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n',
         f"<title>{_e(form.title)} {_e(order.number or '')}</title>\n",

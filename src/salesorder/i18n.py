@@ -1,0 +1,280 @@
+"""Languages: locale negotiation and the gettext catalogs every message is rendered from.
+
+Every message the library writes for people (the message of an error code, the name
+of a status or a field inside it, a label on a printed document) is an English source
+string, the gettext ``msgid``, translated through a compiled catalog
+(``locale/<language>/LC_MESSAGES/salesorder.mo``, shipped inside the package). The
+``.po`` sources sit beside the ``.mo`` files; ``python scripts/update_catalogs.py``
+extracts the messages, updates the ``.po`` files and compiles them, and
+``tests/unit/test_i18n.py`` fails when a catalog is stale or a message untranslated.
+
+Message contexts (``msgctxt``) keep equal English apart: an error code's message has its
+code as context (``line.quantity.not_positive``), a word that fills a message (a
+status, an event, a field) has the context ``term``, a document label ``document``.
+
+Languages and fallbacks (one rule, :func:`negotiate`, for messages and documents):
+
+| asked for | language |
+|---|---|
+| `zh_TW`, `zh_HK`, `zh_MO`, `zh_Hant`, `zh_Hant_*` | `zh_Hant` (Traditional Chinese) |
+| `zh`, `zh_CN`, `zh_SG`, `zh_Hans`, any other `zh_*` | `zh_Hans` (Simplified Chinese) |
+| `en`, `en_*` | `en` (English, the source strings) |
+| a language a host added with [add_catalogs][salesorder.i18n.add_catalogs] | that language (its territory first: `fr_CA` before `fr`) |
+| anything else (`fr` with no catalog, `""`, `None`, not a locale identifier) | `en` |
+
+Hyphens count as underscores (``zh-TW`` is ``zh_TW``) and case does not matter. An
+entry a catalog lacks falls back to the language's parent (``fr_CA`` to ``fr``, a host's
+``zh_Hant`` addition to the shipped ``zh_Hant``) and finally to the English source.
+
+This module is part of the pure core: it imports the standard library and babel only.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Final
+
+import attrs
+import babel
+from babel.support import Translations
+
+__all__ = [
+    "DOMAIN",
+    "ENGLISH",
+    "LANGUAGES",
+    "SIMPLIFIED_CHINESE",
+    "TRADITIONAL_CHINESE",
+    "Language",
+    "add_catalogs",
+    "available_languages",
+    "negotiate",
+    "remove_catalogs",
+    "translate",
+]
+
+DOMAIN: Final = "salesorder"
+"""The gettext domain of the library's catalogs (``salesorder.mo``)."""
+
+ENGLISH: Final = "en"
+"""The source language: message ids are English, so it needs no catalog."""
+SIMPLIFIED_CHINESE: Final = "zh_Hans"
+"""Simplified Chinese (mainland China, Singapore)."""
+TRADITIONAL_CHINESE: Final = "zh_Hant"
+"""Traditional Chinese (Taiwan, Hong Kong, Macao)."""
+
+LANGUAGES: Final = (ENGLISH, SIMPLIFIED_CHINESE, TRADITIONAL_CHINESE)
+"""The languages the library ships catalogs for (English is the source)."""
+
+#: The babel locale numbers, money and dates are formatted with when the caller's own
+#: locale cannot serve (it is not a locale, or not of the language negotiated).
+_FORMAT_LOCALES: Final = {
+    ENGLISH: "en_US",
+    SIMPLIFIED_CHINESE: "zh_CN",
+    TRADITIONAL_CHINESE: "zh_TW",
+}
+_TRADITIONAL_TERRITORIES: Final = frozenset({"TW", "HK", "MO"})
+
+_lock = threading.Lock()
+#: Directories a host added, most recent first: their catalogs win over the library's.
+_host_directories: list[Path] = []
+
+
+@attrs.frozen
+class Language:
+    """The outcome of negotiating a requested locale.
+
+    Attributes:
+        catalog: The language messages are translated into: ``en``, ``zh_Hans``,
+            ``zh_Hant`` or a language a host added (``fr``, ``fr_CA``).
+        locale: The babel locale identifier numbers, money and dates are formatted
+            with: the requested one when babel knows it and it is of the negotiated
+            language (``zh_HK`` stays ``zh_HK``), otherwise the language's default
+            (``en_US``, ``zh_CN``, ``zh_TW``).
+    """
+
+    catalog: str
+    locale: str
+
+    @property
+    def is_chinese(self) -> bool:
+        """Whether the language is Chinese (either script)."""
+        return self.catalog.split("_", 1)[0] == "zh"
+
+
+def _parse(requested: str) -> babel.Locale | None:
+    identifier = requested.strip().replace("-", "_")
+    if not identifier or len(identifier) > 64:
+        return None
+    try:
+        return babel.Locale.parse(identifier)
+    except (ValueError, TypeError, babel.UnknownLocaleError):
+        return None
+
+
+def _chinese_script(parsed: babel.Locale) -> str:
+    if parsed.script == "Hant":
+        return TRADITIONAL_CHINESE
+    if parsed.script == "Hans":
+        return SIMPLIFIED_CHINESE
+    if parsed.territory in _TRADITIONAL_TERRITORIES:
+        return TRADITIONAL_CHINESE
+    return SIMPLIFIED_CHINESE
+
+
+@functools.cache
+def _negotiate(requested: str) -> Language:
+    parsed = _parse(requested)
+    if parsed is None:
+        return Language(ENGLISH, _FORMAT_LOCALES[ENGLISH])
+    catalog = _catalog_language(parsed)
+    default = _FORMAT_LOCALES.get(catalog, str(parsed))
+    if parsed.language == catalog.split("_", 1)[0]:
+        return Language(catalog, str(parsed))
+    return Language(catalog, default)
+
+
+def _catalog_language(parsed: babel.Locale) -> str:
+    hosts = _host_languages()
+    if parsed.territory and f"{parsed.language}_{parsed.territory}" in hosts:
+        return f"{parsed.language}_{parsed.territory}"
+    if parsed.language == "zh":
+        return _chinese_script(parsed)
+    if parsed.language in hosts:
+        return parsed.language
+    return ENGLISH
+
+
+def negotiate(locale: str | None) -> Language:
+    """The language (and formatting locale) to use for a requested locale.
+
+    The rule in the module's table: Traditional Chinese for ``zh_TW``, ``zh_HK``,
+    ``zh_MO`` and the ``Hant`` script, Simplified Chinese for every other ``zh``,
+    a host's language when a catalog for it was added, English otherwise. Never
+    raises: anything that is not a locale identifier negotiates to English.
+
+    Args:
+        locale: A locale identifier (``zh_TW``, ``zh-HK``, ``en_GB``) or None.
+
+    Returns:
+        The negotiated [Language][salesorder.i18n.Language].
+    """
+    if not isinstance(locale, str):
+        return _negotiate("")
+    return _negotiate(locale[:64])
+
+
+def available_languages() -> tuple[str, ...]:
+    """Every language messages can be rendered in: the shipped ones and a host's."""
+    return tuple(dict.fromkeys((*LANGUAGES, *sorted(_host_languages()))))
+
+
+@functools.cache
+def _host_languages() -> frozenset[str]:
+    found: set[str] = set()
+    for directory in _host_directories:
+        for mo in directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"):
+            found.add(mo.parent.parent.name)
+    return frozenset(found)
+
+
+def _chain(catalog: str) -> tuple[str, ...]:
+    """The catalog languages to read, most specific first (``fr_CA``, ``fr``)."""
+    parts = catalog.split("_")
+    return tuple("_".join(parts[:n]) for n in range(len(parts), 0, -1))
+
+
+def _load(directory: Path, language: str) -> Translations | None:
+    path = directory / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        return Translations(handle, domain=DOMAIN)
+
+
+def _library_directory() -> Path:
+    return Path(str(resources.files("salesorder") / "locale"))
+
+
+@functools.cache
+def _translations(catalog: str) -> gettext.NullTranslations:
+    """The merged catalogs of ``catalog``: a host's before the library's, child before parent."""
+    layers: list[gettext.NullTranslations] = []
+    for language in _chain(catalog):
+        for directory in (*_host_directories, _library_directory()):
+            loaded = _load(directory, language)
+            if loaded is not None:
+                layers.append(loaded)
+    if not layers:
+        return gettext.NullTranslations()
+    first = layers[0]
+    for layer in layers[1:]:
+        first.add_fallback(layer)
+    return first
+
+
+def translate(message: str, language: str, *, context: str | None = None) -> str:
+    """Translate an English source string into a negotiated catalog language.
+
+    Args:
+        message: The ``msgid`` (English).
+        language: A catalog language as [negotiate][salesorder.i18n.negotiate] returns
+            it (``Language.catalog``), e.g. ``zh_Hant``.
+        context: The ``msgctxt`` (an error code, ``term`` or ``document``).
+
+    Returns:
+        The translation, or ``message`` itself when no catalog has one.
+    """
+    if language == ENGLISH:
+        return message
+    translations = _translations(language)
+    if context is None:
+        return translations.gettext(message)
+    return translations.pgettext(context, message)
+
+
+def add_catalogs(directory: str | Path) -> None:
+    """Add a host's compiled catalogs: ``<directory>/<language>/LC_MESSAGES/salesorder.mo``.
+
+    A catalog for a new language (``fr``) makes that language negotiable; one for a
+    shipped language (``zh_Hant``) overrides the entries it has. Later additions win
+    over earlier ones. The msgids and contexts are those of the library's ``.po``
+    files (copy ``src/salesorder/locale/zh_Hans/LC_MESSAGES/salesorder.po`` as a start).
+
+    Args:
+        directory: The directory holding one folder per language.
+
+    Raises:
+        ValueError: when ``directory`` is not a directory.
+    """
+    path = Path(directory)
+    if not path.is_dir():
+        msg = f"not a directory of message catalogs: {path}"
+        raise ValueError(msg)
+    with _lock:
+        if path not in _host_directories:
+            _host_directories.insert(0, path)
+        _clear_caches()
+
+
+def _clear_caches() -> None:
+    _host_languages.cache_clear()
+    _negotiate.cache_clear()
+    _translations.cache_clear()
+
+
+def remove_catalogs(directory: str | Path | None = None) -> None:
+    """Forget catalogs added with [add_catalogs][salesorder.i18n.add_catalogs].
+
+    Args:
+        directory: The directory to forget; None forgets every host directory.
+    """
+    with _lock:
+        if directory is None:
+            _host_directories.clear()
+        elif Path(directory) in _host_directories:
+            _host_directories.remove(Path(directory))
+        _clear_caches()
