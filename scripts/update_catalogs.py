@@ -121,6 +121,10 @@ def _draft_hant(hant: Catalog, hans: Catalog) -> int:
     return drafted
 
 
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; see the module's docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -137,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     catalogs = {language: updated(language, source) for language in wanted}
     if options.draft_hant and "zh_Hant" in catalogs and "zh_Hans" in catalogs:
         count = _draft_hant(catalogs["zh_Hant"], catalogs["zh_Hans"])
-        print(f"drafted {count} zh_Hant entries (fuzzy: review them)")
+        _say(f"drafted {count} zh_Hant entries (fuzzy: review them)")
 
     files = {LOCALE_DIR / f"{DOMAIN}.pot": _po_bytes(source)}
     for language, catalog in catalogs.items():
@@ -155,19 +159,19 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if options.check:
         for path in stale:
-            print(f"stale: {path.relative_to(ROOT)}")
+            _say(f"stale: {path.relative_to(ROOT)}")
         for problem in untranslated:
-            print(problem)
+            _say(problem)
         if stale or untranslated:
-            print("run `python scripts/update_catalogs.py` and translate what it lists")
+            _say("run `python scripts/update_catalogs.py` and translate what it lists")
             return 1
         return 0
     for path in stale:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(files[path])
-        print(f"wrote {path.relative_to(ROOT)}")
+        _say(f"wrote {path.relative_to(ROOT)}")
     for problem in untranslated:
-        print(problem)
+        _say(problem)
     return 1 if untranslated else 0
 
 

@@ -23,7 +23,7 @@ import attrs
 
 from salesorder import documents
 from salesorder._analytics.common import Dimension, PeriodBasis
-from salesorder._invoicing.printing import LABELS as invoice_labels
+from salesorder._invoicing import printing as invoice_printing
 from salesorder._lifecycle.statuses import PaymentStatus
 from salesorder._pricing.promotions import ChargeKind, Per
 from salesorder.errors import error_codes
@@ -102,7 +102,10 @@ def source_messages() -> tuple[SourceMessage, ...]:
         SourceMessage(code, entry.en, f"error code {code}") for code, entry in error_codes().items()
     ]
     entries.extend(SourceMessage(TERM_CONTEXT, term, where) for term, where in _terms().items())
-    for context, labels in ((ORDER_FORM, documents.LABELS), (INVOICE_FORM, invoice_labels)):
+    for context, labels in (
+        (ORDER_FORM, documents.LABELS),
+        (INVOICE_FORM, invoice_printing.LABELS),
+    ):
         entries.extend(
             SourceMessage(context, english, f"{context} label {key}")
             for key, english in labels.items()

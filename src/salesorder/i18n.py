@@ -19,9 +19,10 @@ Languages and fallbacks (one rule, :func:`negotiate`, for messages and documents
 | `zh_TW`, `zh_HK`, `zh_MO`, `zh_Hant`, `zh_Hant_*` | `zh_Hant` (Traditional Chinese) |
 | `zh`, `zh_CN`, `zh_SG`, `zh_Hans`, any other `zh_*` | `zh_Hans` (Simplified Chinese) |
 | `en`, `en_*` | `en` (English, the source strings) |
-| a language a host added with [add_catalogs][salesorder.i18n.add_catalogs] | that language (its territory first: `fr_CA` before `fr`) |
+| a language with a host catalog ([add_catalogs][salesorder.i18n.add_catalogs]) | that one |
 | anything else (`fr` with no catalog, `""`, `None`, not a locale identifier) | `en` |
 
+A host language is matched with its territory first (``fr_CA`` before ``fr``).
 Hyphens count as underscores (``zh-TW`` is ``zh_TW``) and case does not matter. An
 entry a catalog lacks falls back to the language's parent (``fr_CA`` to ``fr``, a host's
 ``zh_Hant`` addition to the shipped ``zh_Hant``) and finally to the English source.
