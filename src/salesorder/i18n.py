@@ -132,10 +132,10 @@ def _negotiate(requested: str) -> Language:
     if parsed is None:
         return Language(ENGLISH, _FORMAT_LOCALES[ENGLISH])
     catalog = _catalog_language(parsed)
-    default = _FORMAT_LOCALES.get(catalog, str(parsed))
     if parsed.language == catalog.split("_", 1)[0]:
-        return Language(catalog, str(parsed))
-    return Language(catalog, default)
+        # babel fills in likely subtags (zh_TW parses as zh_Hant_TW): keep what was asked.
+        return Language(catalog, requested.strip().replace("-", "_"))
+    return Language(catalog, _FORMAT_LOCALES.get(catalog, catalog))
 
 
 def _catalog_language(parsed: babel.Locale) -> str:

@@ -22,12 +22,16 @@ __all__ = [
     "APPROVAL_SAME_ACTOR",
     "ARCHIVED_CODE",
     "CANCEL_AFTER_SHIPMENT",
+    "DAYS_EXPECTED",
     "DELIVER_EXCEEDS",
+    "DURATION_EXPECTED",
     "EXPIRE_NOT_DUE",
+    "EXPIRY_NOT_REACHED",
     "IDEMPOTENCY_REUSED",
     "INVOICE_EXCEEDS",
     "INVOICE_KIND",
     "LINE_ID_NOT_TEXT",
+    "NEVER_EXPIRES",
     "NOTHING_GIVEN",
     "NOTHING_UNDELIVERED",
     "NOT_INVOICED",
@@ -51,8 +55,17 @@ __all__ = [
     "SHIPMENT_WRONG_STATE",
     "SHIP_EXCEEDS",
     "SHIP_NEEDS_PAYMENT",
+    "TERM_PHRASES",
     "UNKNOWN_LINE",
 ]
+
+# Phrases that fill a message's {why} or {expected}: terms of the catalogs (context
+# ``term``, collected by salesorder._messages), so Chinese shows them translated.
+NEVER_EXPIRES: Final = "the policy does not expire it"
+EXPIRY_NOT_REACHED: Final = "its expiry time has not come"
+DAYS_EXPECTED: Final = "a whole number of days >= 0"
+DURATION_EXPECTED: Final = "a positive timedelta"
+TERM_PHRASES: Final = (NEVER_EXPIRES, EXPIRY_NOT_REACHED, DAYS_EXPECTED, DURATION_EXPECTED)
 
 # -- codes ------------------------------------------------------------------------------------
 
