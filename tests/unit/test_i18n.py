@@ -1,4 +1,4 @@
-"""Messages through gettext catalogs: current catalogs, negotiation, Chinese that reads as Chinese."""
+"""Messages through gettext catalogs: current catalogs, negotiation, Chinese that reads well."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _fake_breakdown import full_breakdown
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
+from test_documents import SELLER, full_order
 
 from salesorder import i18n
 from salesorder._messages import TERM_CONTEXT, source_messages
-from salesorder.documents import document_language
+from salesorder.documents import document_language, render_text
 from salesorder.errors import (
     IllegalTransition,
     define_code,
@@ -40,7 +42,8 @@ def _script() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "update_catalogs", ROOT / "scripts" / "update_catalogs.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -261,11 +264,6 @@ class TestHostLanguages:
 
     def test_documents_use_the_host_language_too(self, french: Path) -> None:
         assert document_language("fr_FR") == ("fr_FR", False)
-        from _fake_breakdown import full_breakdown  # noqa: PLC0415  (a test helper)
-
-        from salesorder.documents import render_text  # noqa: PLC0415
-        from test_documents import SELLER, full_order  # noqa: PLC0415
-
         text = render_text(full_order(), full_breakdown(), seller=SELLER, locale="fr_FR")
         assert "Bon de commande" in text
 
