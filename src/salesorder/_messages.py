@@ -10,7 +10,8 @@ translated. Three kinds, told apart by their gettext context (msgctxt):
   message's parameter names (see ``salesorder.errors.TERM_PARAMS``), from the enums
   that define them and the lists below;
 - a *document label* (context ``order_form`` or ``invoice_form``), from the labels of
-  the printed order form and of printed invoices and credit notes.
+  the printed order form and of printed invoices and credit notes;
+- a label of ``PriceBreakdown.explain`` (context ``price_breakdown.<key>``).
 
 The msgids are data (the English templates of ``define_code`` constants, enum values),
 not string literals Babel's Python extractor could find, so the extraction reads them
@@ -26,6 +27,7 @@ from salesorder._analytics.common import Dimension, PeriodBasis
 from salesorder._invoicing import printing as invoice_printing
 from salesorder._lifecycle.codes import TERM_PHRASES
 from salesorder._lifecycle.statuses import PaymentStatus
+from salesorder._pricing import breakdown
 from salesorder._pricing.promotions import ChargeKind, Per
 from salesorder.errors import error_codes
 from salesorder.lifecycle import EVENTS
@@ -112,6 +114,12 @@ def source_messages() -> tuple[SourceMessage, ...]:
         entries.extend(
             SourceMessage(context, english, f"{context} label {key}")
             for key, english in labels.items()
+        )
+    for key, value in breakdown.LABELS.items():
+        texts = value if isinstance(value, tuple) else (value,)
+        entries.extend(
+            SourceMessage(f"price_breakdown.{key}", text, "PriceBreakdown.explain label")
+            for text in texts
         )
     unique = {(entry.context, entry.msgid): entry for entry in entries}
     return tuple(unique[key] for key in sorted(unique))
