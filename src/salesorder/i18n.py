@@ -12,7 +12,8 @@ Message contexts (``msgctxt``) keep equal English apart: an error code's message
 code as context (``line.quantity.not_positive``), a word that fills a message (a
 status, an event, a field) has the context ``term``, a document label ``document``.
 
-Languages and fallbacks (one rule, :func:`negotiate`, for messages and documents):
+Languages and fallbacks (one rule, [negotiate][salesorder.i18n.negotiate], for messages
+and documents):
 
 | asked for | language |
 |---|---|
