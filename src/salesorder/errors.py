@@ -2,19 +2,22 @@
 
 Every problem salesorder reports, whether raised as an exception or collected as
 a validation :class:`~salesorder.validation.Issue`, carries a stable dotted
-``code`` with an English and a Simplified Chinese message template.
+``code`` with an English message template, translated into Simplified and Traditional
+Chinese (and any language a host adds) through the gettext catalogs of
+:mod:`salesorder.i18n` (msgctxt: the code; msgid: the English template).
 
 How codes are defined, and how the catalogue is filled
 ------------------------------------------------------
 
 A code is a constant of the module that raises it, made by :func:`define_code`::
 
-    CALENDAR_INVALID: Final = define_code("sla.calendar.invalid", en="...", zh="...")
+    CALENDAR_INVALID: Final = define_code("sla.calendar.invalid", en="...")
 
 :func:`define_code` is a pure function: it returns an :class:`ErrorCode`, which *is*
 the code string (``CALENDAR_INVALID == "sla.calendar.invalid"``, so it travels
-wherever a code travels: exceptions, issues, JSON, the database) and carries its two
-message templates. Importing a module therefore changes no global state, and an
+wherever a code travels: exceptions, issues, JSON, the database) and carries its
+English template; ``python scripts/update_catalogs.py`` puts it into the catalogs, where
+it is translated (``tests/unit/test_i18n.py`` fails while a translation is missing). Importing a module therefore changes no global state, and an
 error renders its message from the code it was raised with, whatever was imported
 before.
 
