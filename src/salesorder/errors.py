@@ -16,10 +16,10 @@ A code is a constant of the module that raises it, made by :func:`define_code`::
 :func:`define_code` is a pure function: it returns an :class:`ErrorCode`, which *is*
 the code string (``CALENDAR_INVALID == "sla.calendar.invalid"``, so it travels
 wherever a code travels: exceptions, issues, JSON, the database) and carries its
-English template; ``python scripts/update_catalogs.py`` puts it into the catalogs, where
-it is translated (``tests/unit/test_i18n.py`` fails while a translation is missing). Importing a
-module therefore changes no global state, and an error renders its message from the code it was raised with, whatever was imported
-before.
+English template; ``python scripts/update_catalogs.py`` puts it into the catalogs,
+where it is translated (``tests/unit/test_i18n.py`` fails while a translation is
+missing). Importing a module therefore changes no global state, and an error renders
+its message from the code it was raised with, whatever was imported before.
 
 The catalogue (:func:`error_codes`, which ``docs/errors.md`` is generated from, and
 the lookup :func:`render_message` needs for a code read back as a plain string) is
