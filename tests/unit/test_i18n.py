@@ -7,6 +7,7 @@ import io
 import pickle
 import re
 import string
+from importlib import resources
 from pathlib import Path
 from types import ModuleType
 
@@ -79,6 +80,14 @@ class TestCatalogsAreCurrent:
         write_mo(buffer, _catalog(language), use_fuzzy=False)
         shipped = LOCALE_DIR / language / "LC_MESSAGES" / "salesorder.mo"
         assert shipped.read_bytes() == buffer.getvalue()
+
+    @pytest.mark.parametrize("language", CHINESE)
+    def test_the_package_carries_the_compiled_catalog(self, language: str) -> None:
+        # What the wheel ships and salesorder.i18n loads: package data, not a source file.
+        compiled = resources.files("salesorder") / "locale" / language / "LC_MESSAGES"
+        assert (compiled / "salesorder.mo").is_file()
+        pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+        assert 'artifacts = ["src/salesorder/locale/**/*.mo"]' in pyproject
 
     def test_a_new_message_makes_the_check_fail(
         self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
