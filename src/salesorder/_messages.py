@@ -24,6 +24,7 @@ import attrs
 
 from salesorder import documents
 from salesorder._analytics.common import Dimension, PeriodBasis
+from salesorder._intake.mapping import CHINESE_HEADERS
 from salesorder._invoicing import printing as invoice_printing
 from salesorder._lifecycle.codes import TERM_PHRASES
 from salesorder._lifecycle.statuses import PaymentStatus
@@ -96,6 +97,8 @@ def _terms() -> dict[str, str]:
         found.setdefault(entity, "entity")
     for level in APPROVAL_LEVELS:
         found.setdefault(level, "approval level")
+    for field in CHINESE_HEADERS:
+        found.setdefault(field, "field of a file import (salesorder.intake)")
     for phrase in TERM_PHRASES:
         found.setdefault(phrase, "explanation in a message")
     return found
