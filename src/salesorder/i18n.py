@@ -54,6 +54,7 @@ __all__ = [
     "add_catalogs",
     "available_languages",
     "negotiate",
+    "negotiate_accept_language",
     "remove_catalogs",
     "translate",
 ]
@@ -167,6 +168,39 @@ def negotiate(locale: str | None) -> Language:
     if not isinstance(locale, str):
         return _negotiate("")
     return _negotiate(locale[:64])
+
+
+def negotiate_accept_language(header: str | None) -> Language:
+    """The language for an HTTP ``Accept-Language`` header (RFC 9110), by the same rule.
+
+    The ranges are tried by descending weight (``q``), in header order on a tie; the
+    first that [negotiate][salesorder.i18n.negotiate] serves with its own language wins
+    (``fr;q=1, zh-TW;q=0.8`` gives Traditional Chinese when no French catalog was
+    added). ``*``, an empty or malformed header, or no range served: English.
+
+    Args:
+        header: The header's value, e.g. ``zh-TW,zh;q=0.9,en;q=0.8``.
+
+    Returns:
+        The negotiated [Language][salesorder.i18n.Language].
+    """
+    ranges: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "")[:1024].split(",")):
+        tag, _, parameters = part.strip().partition(";")
+        weight = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                continue
+        if tag and tag != "*" and 0 < weight <= 1:
+            ranges.append((-weight, position, tag))
+    for _, _, tag in sorted(ranges):
+        language = negotiate(tag)
+        if language.catalog.split("_", 1)[0] == tag.replace("-", "_").split("_", 1)[0].lower():
+            return language
+    return negotiate(ENGLISH)
 
 
 def available_languages() -> tuple[str, ...]:

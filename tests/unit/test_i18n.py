@@ -128,6 +128,27 @@ class TestNegotiation:
     def test_the_documented_fallbacks(self, requested: str, catalog: str, locale: str) -> None:
         assert i18n.negotiate(requested) == i18n.Language(catalog, locale)
 
+    @pytest.mark.parametrize(
+        ("header", "catalog"),
+        [
+            ("zh-TW,zh;q=0.9,en;q=0.8", "zh_Hant"),
+            ("en;q=0.5, zh-CN", "zh_Hans"),
+            ("fr-FR, zh-HK;q=0.7", "zh_Hant"),
+            ("fr-FR, de;q=0.7", "en"),
+            ("*", "en"),
+            ("", "en"),
+            (None, "en"),
+            ("zh-TW;q=abc, zh-CN;q=0.1", "zh_Hans"),
+            ("zh-TW;q=0", "en"),
+        ],
+    )
+    def test_an_accept_language_header(self, header: str | None, catalog: str) -> None:
+        assert i18n.negotiate_accept_language(header).catalog == catalog
+
+    @given(st.text(max_size=200))
+    def test_any_header_negotiates_without_raising(self, header: str) -> None:
+        assert i18n.negotiate_accept_language(header).catalog in i18n.available_languages()
+
     def test_none_is_english(self) -> None:
         assert i18n.negotiate(None).catalog == "en"
 

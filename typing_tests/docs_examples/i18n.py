@@ -13,6 +13,11 @@ assert error.message("zh_CN") == "订单处于“已确认”状态时不允许�
 assert error.message("zh_TW") == "訂單處於「已確認」狀態時不允許執行「發貨」。"
 assert error.message("fr") == error.message("en")
 
+from salesorder.i18n import negotiate_accept_language
+
+assert negotiate_accept_language("zh-TW,zh;q=0.9,en;q=0.8").catalog == "zh_Hant"
+assert negotiate_accept_language("fr-FR, zh-CN;q=0.5").catalog == "zh_Hans"
+
 import tempfile
 from pathlib import Path
 
