@@ -97,8 +97,8 @@ def _terms() -> dict[str, str]:
         found.setdefault(entity, "entity")
     for level in APPROVAL_LEVELS:
         found.setdefault(level, "approval level")
-    for field in CHINESE_HEADERS:
-        found.setdefault(field, "field of a file import (salesorder.intake)")
+    for column in CHINESE_HEADERS:
+        found.setdefault(column, "field of a file import (salesorder.intake)")
     for phrase in TERM_PHRASES:
         found.setdefault(phrase, "explanation in a message")
     return found

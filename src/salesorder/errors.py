@@ -88,7 +88,7 @@ from typing import Any, ClassVar, Final, Self
 
 import attrs
 
-from salesorder import i18n
+from salesorder import _i18n as i18n
 
 __all__ = [
     "AllocationError",
