@@ -30,7 +30,7 @@ from salesorder._lifecycle.codes import TERM_PHRASES
 from salesorder._lifecycle.statuses import PaymentStatus
 from salesorder._pricing import breakdown
 from salesorder._pricing.promotions import ChargeKind, Per
-from salesorder.errors import error_codes
+from salesorder.errors import library_codes
 from salesorder.lifecycle import EVENTS
 from salesorder.order import InvoiceInfo, InvoiceKind
 from salesorder.quotes import QuoteStatus
@@ -107,7 +107,8 @@ def _terms() -> dict[str, str]:
 def source_messages() -> tuple[SourceMessage, ...]:
     """Every entry the catalogs must translate, sorted by context and msgid."""
     entries = [
-        SourceMessage(code, entry.en, f"error code {code}") for code, entry in error_codes().items()
+        SourceMessage(code, entry.en, f"error code {code}")
+        for code, entry in library_codes().items()
     ]
     entries.extend(SourceMessage(TERM_CONTEXT, term, where) for term, where in _terms().items())
     for context, labels in (

@@ -25,7 +25,6 @@ Invariants:
 
 from __future__ import annotations
 
-import functools
 import html
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -491,8 +490,8 @@ def _checked_style(order: object, seller: object, locale: object, issued_on: obj
     return _style(arguments.storable_text(locale, argument="locale"))
 
 
-@functools.cache
 def _style(locale: str) -> _Style:
+    # Not cached here: negotiate() is, and forgets when a host adds catalogs.
     return _Style(i18n.negotiate(locale))
 
 

@@ -112,6 +112,7 @@ __all__ = [
     "define_code",
     "error_codes",
     "errors_markdown",
+    "library_codes",
     "register_codes",
     "render_message",
 ]
@@ -317,6 +318,11 @@ def register_codes(*codes: ErrorCode) -> None:
             raise ValueError(msg)
     for entry in codes:
         _host_codes[entry.code] = entry
+
+
+def library_codes() -> Mapping[str, ErrorCode]:
+    """The library's own codes (not a host's), sorted by code: what the catalogs translate."""
+    return _library_codes()
 
 
 def error_codes() -> Mapping[str, ErrorCode]:

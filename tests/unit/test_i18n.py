@@ -27,7 +27,7 @@ from salesorder.errors import (
     IllegalTransition,
     InvalidArgument,
     define_code,
-    error_codes,
+    library_codes,
     render_message,
 )
 from salesorder.lifecycle import EVENTS
@@ -177,11 +177,11 @@ class TestTraditionalChinese:
         assert messages
         assert all(not re.search(r"[订单数据]", message) for message in messages)
 
-    @pytest.mark.parametrize("code", sorted(error_codes()))
+    @pytest.mark.parametrize("code", sorted(library_codes()))
     def test_every_code_differs_between_the_scripts_where_the_text_has_simplified_forms(
         self, code: str
     ) -> None:
-        entry = error_codes()[code]
+        entry = library_codes()[code]
         hans, hant = entry.template("zh_Hans"), entry.template("zh_Hant")
         # The same placeholders in every language, so no parameter gets lost.
         assert _fields(hans) == _fields(hant) == _fields(entry.en)
@@ -205,7 +205,7 @@ class TestChineseReadsAsChinese:
     @pytest.mark.parametrize("language", CHINESE)
     def test_no_template_shows_an_identifier(self, language: str) -> None:
         leaks = {}
-        for code, entry in error_codes().items():
+        for code, entry in library_codes().items():
             text = _without_fields(entry.template(language))
             found = set(_IDENTIFIER.findall(text)) - _ARGUMENT_NAMES
             found |= {word for word in re.findall(r"[a-z_]+", text) if word in _TERMS}
@@ -217,7 +217,7 @@ class TestChineseReadsAsChinese:
     def test_templates_use_chinese_punctuation(self, language: str) -> None:
         ascii_punctuation = {
             code: entry.template(language)
-            for code, entry in error_codes().items()
+            for code, entry in library_codes().items()
             if re.search(
                 r"[,;:()?!\"]", _without_fields(entry.template(language)).replace("t=…,v1=…", "")
             )
@@ -322,6 +322,6 @@ class TestHostCodes:
         assert copy.zh == "再来。"
 
     def test_a_library_code_reads_its_chinese_from_the_catalog(self) -> None:
-        entry = error_codes()["order.lines.empty"]
+        entry = library_codes()["order.lines.empty"]
         assert entry.zh == "订单没有订单行。"
         assert entry.template("zh_Hant") == "訂單沒有訂單行。"

@@ -12,7 +12,6 @@ Invariants (checked by ``tests/property/test_pricing_properties.py``):
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
@@ -335,7 +334,6 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
     ]
 
 
-@functools.cache
 def _labels(catalog: str) -> Mapping[str, str | tuple[str, ...]]:
     """The explain() labels translated into a catalog language."""
 
