@@ -11,6 +11,10 @@
 Options:
     --check           change nothing; exit 1 (naming what) when a file is stale or a
                       message untranslated (what ``tests/unit/test_i18n.py`` checks)
+    --from-code       fill the untranslated entries of ``zh_Hans`` from the Chinese a
+                      library code still gives inline (``define_code(..., zh=...)``, as a
+                      branch may add it): then remove the ``zh=`` from the code, which
+                      ``tests/unit/test_i18n.py`` requires
     --draft-hant      fill the untranslated entries of ``zh_Hant`` from ``zh_Hans`` with
                       OpenCC (``pip install opencc``, a translator's tool, not a
                       dependency), marked fuzzy: review each, then remove the flag
@@ -36,6 +40,7 @@ from babel.messages.mofile import write_mo  # noqa: E402
 from babel.messages.pofile import read_po, write_po  # noqa: E402
 
 from salesorder._messages import source_messages  # noqa: E402
+from salesorder.errors import library_codes  # noqa: E402
 
 LOCALE_DIR = ROOT / "src" / "salesorder" / "locale"
 DOMAIN = "salesorder"
@@ -103,6 +108,21 @@ def problems(catalog: Catalog) -> list[str]:
     return found
 
 
+def fill_from_code(hans: Catalog) -> int:
+    """Fill untranslated codes of ``hans`` with the Chinese their ``define_code`` gives."""
+    filled = 0
+    for code, entry in library_codes().items():
+        message = hans.get(entry.en, context=code)
+        if message is None or message.string:
+            continue
+        # An untranslated entry: the template falls back to the code's own Chinese.
+        inline = entry.template("zh_Hans")
+        if inline != entry.en:
+            message.string = inline
+            filled += 1
+    return filled
+
+
 def _draft_hant(hant: Catalog, hans: Catalog) -> int:
     import opencc  # noqa: PLC0415  (a translator's tool, needed only for this option)
 
@@ -129,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command; see the module's docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; fail when stale")
+    parser.add_argument(
+        "--from-code", action="store_true", help="fill zh_Hans from define_code(zh=...)"
+    )
     parser.add_argument("--draft-hant", action="store_true", help="draft zh_Hant with OpenCC")
     parser.add_argument("--add", metavar="LANGUAGE", help="start a catalog for LANGUAGE")
     options = parser.parse_args(argv)
@@ -139,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     if options.add:
         wanted = sorted({*wanted, options.add})
     catalogs = {language: updated(language, source) for language in wanted}
+    if options.from_code and "zh_Hans" in catalogs:
+        count = fill_from_code(catalogs["zh_Hans"])
+        _say(f"filled {count} zh_Hans entries from define_code(zh=...): remove the zh= now")
     if options.draft_hant and "zh_Hant" in catalogs and "zh_Hans" in catalogs:
         count = _draft_hant(catalogs["zh_Hant"], catalogs["zh_Hans"])
         _say(f"drafted {count} zh_Hant entries (fuzzy: review them)")

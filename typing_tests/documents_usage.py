@@ -6,7 +6,14 @@ from decimal import Decimal
 import attrs
 
 from salesorder import Customer, Money, Order, OrderLine
-from salesorder.documents import PriceBreakdownView, Seller, render_html, render_text, rmb_upper
+from salesorder.documents import (
+    PriceBreakdownView,
+    Seller,
+    render_html,
+    render_pdf,
+    render_text,
+    rmb_upper,
+)
 
 
 @attrs.frozen
@@ -63,3 +70,4 @@ seller = Seller(name="卖方")
 words: str = rmb_upper(Decimal("8.00"))
 text: str = render_text(order, breakdown, seller=seller, issued_on=date(2026, 1, 1))
 page: str = render_html(order, breakdown, seller=seller, locale="en", issued_on=date(2026, 1, 1))
+pdf: bytes = render_pdf(order, breakdown, seller=seller, issued_on=date(2026, 1, 1))

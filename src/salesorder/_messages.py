@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import attrs
 
-from salesorder import documents
 from salesorder._analytics.common import Dimension, PeriodBasis
+from salesorder._documents import style as document_style
 from salesorder._intake.mapping import CHINESE_HEADERS
 from salesorder._invoicing import printing as invoice_printing
 from salesorder._lifecycle.codes import TERM_PHRASES
@@ -112,7 +112,7 @@ def source_messages() -> tuple[SourceMessage, ...]:
     ]
     entries.extend(SourceMessage(TERM_CONTEXT, term, where) for term, where in _terms().items())
     for context, labels in (
-        (ORDER_FORM, documents.LABELS),
+        (ORDER_FORM, document_style.LABELS),
         (INVOICE_FORM, invoice_printing.LABELS),
     ):
         entries.extend(

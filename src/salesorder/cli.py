@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 from salesorder import __version__
 from salesorder.errors import SalesOrderError
@@ -51,6 +51,7 @@ __all__ = [
     "add_demo",
     "add_import",
     "add_price",
+    "add_print",
     "add_relay",
     "add_schema",
     "add_validate",
@@ -129,6 +130,12 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(self, message)
 
 
+class _Commands(Protocol):
+    """What a subcommand needs of ``add_subparsers()``: a way to add its parser."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> _Parser: ...
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -171,7 +178,7 @@ def _run_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if all(report.ok for _, report in results) else EXIT_INVALID
 
 
-def add_validate(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_validate(commands: _Commands) -> None:
     """Add ``salesorder validate FILE... [--locale] [--format] [--today]``."""
     parser = commands.add_parser(
         "validate", help="validate order JSON files", description="Validate order JSON files."
@@ -216,7 +223,7 @@ def _run_schema(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def add_schema(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_schema(commands: _Commands) -> None:
     """Add ``salesorder schema``: print the JSON Schema of an order payload."""
     parser = commands.add_parser(
         "schema",
@@ -253,7 +260,7 @@ def _run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def add_demo(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_demo(commands: _Commands) -> None:
     """Add ``salesorder demo [--locale]``: a whole order story on the embedded default."""
     parser = commands.add_parser(
         "demo",
@@ -402,11 +409,14 @@ def _breakdown_document(breakdown: PriceBreakdown, locale: str) -> dict[str, Any
     }
 
 
-def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _priced(
+    command: str, args: argparse.Namespace, err: TextIO
+) -> tuple[str, Order, PriceBreakdown] | int:
+    """The file's order and its price breakdown, or the exit code after saying why not."""
     if args.file == STDIN and args.price_list == STDIN:
-        print("salesorder price: standard input (-) can be read only once", file=err)
+        print(f"salesorder {command}: standard input (-) can be read only once", file=err)
         return EXIT_USAGE
-    payloads = _read_payloads("price", [args.file], err)
+    payloads = _read_payloads(command, [args.file], err)
     if payloads is None:
         return EXIT_USAGE
     ((name, data),) = payloads
@@ -428,6 +438,14 @@ def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except SalesOrderError as error:
         print(f"{_shown(name)}: cannot price: {_error_text(error, args.locale)}", file=err)
         return EXIT_INVALID
+    return name, order, breakdown
+
+
+def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    priced = _priced("price", args, err)
+    if isinstance(priced, int):
+        return priced
+    name, _, breakdown = priced
     if args.format == "json":
         print(_dumps({"file": name, **_breakdown_document(breakdown, args.locale)}), file=out)
     else:
@@ -436,7 +454,7 @@ def _run_price(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def add_price(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_price(commands: _Commands) -> None:
     """Add ``salesorder price FILE [--price-list] [--at] [--locale] [--format]``."""
     parser = commands.add_parser(
         "price",
@@ -448,6 +466,13 @@ def add_price(commands: argparse._SubParsersAction[_Parser]) -> None:
         ),
     )
     parser.add_argument("file", metavar="FILE", help="order JSON file; - reads standard input")
+    _add_pricing_options(parser)
+    _add_locale(parser)
+    _add_format(parser, "every amount as an exact decimal string, and the explanation")
+    parser.set_defaults(handler=_run_price)
+
+
+def _add_pricing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--price-list",
         metavar="PRICES",
@@ -463,9 +488,80 @@ def add_price(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="pricing time, ISO 8601 (UTC when no offset); default: the order's created_at, "
         "else now",
     )
+
+
+def _run_print(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from salesorder.documents import (  # noqa: PLC0415  (only this command)
+        DocumentError,
+        Seller,
+        render_html,
+        render_pdf,
+        render_text,
+    )
+
+    priced = _priced("print", args, err)
+    if isinstance(priced, int):
+        return priced
+    name, order, breakdown = priced
+    seller = Seller(name=args.seller)
+    issued_on = args.issued_on or (args.at or datetime.now(UTC)).date()
+    options: dict[str, Any] = {"seller": seller, "locale": args.locale, "issued_on": issued_on}
+    try:
+        if args.pdf is not None:
+            return _write_pdf(args.pdf, render_pdf(order, breakdown, **options), err)
+        render = render_html if args.html else render_text
+        print(render(order, breakdown, **options), file=out, end="")
+    except DocumentError as error:
+        print(f"{_shown(name)}: cannot print: {_error_text(error, args.locale)}", file=err)
+        # A missing extra is the set-up's fault (exit 2), not the order's (exit 1).
+        return EXIT_USAGE if error.code == "document.pdf.extra_missing" else EXIT_INVALID
+    return EXIT_OK
+
+
+def _write_pdf(target: str, document: bytes, err: TextIO) -> int:
+    if target == STDIN:
+        sys.stdout.buffer.write(document)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    try:
+        Path(target).write_bytes(document)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(f"salesorder print: cannot write {_shown(target)}: {reason}", file=err)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def add_print(commands: _Commands) -> None:
+    """Add ``salesorder print FILE [--pdf OUT | --html] [--seller] [--issued-on] ...``."""
+    parser = commands.add_parser(
+        "print",
+        help="print the sales order form (打单) as text, HTML or PDF",
+        description=(
+            "Validate and price an order, then print its sales order form: plain text by "
+            "default, one HTML page with --html, or an A4 PDF with --pdf (needs the pdf "
+            "extra: pip install 'salesorder[pdf]')."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="order JSON file; - reads standard input")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        "--pdf", metavar="OUT", default=None, help="write an A4 PDF to OUT (- for standard output)"
+    )
+    output.add_argument("--html", action="store_true", help="print one self-contained HTML page")
+    parser.add_argument(
+        "--seller", default="", metavar="NAME", help="the selling company printed on the form"
+    )
+    parser.add_argument(
+        "--issued-on",
+        type=date.fromisoformat,
+        default=None,
+        metavar="DATE",
+        help="date printed on the form, YYYY-MM-DD; default: the pricing time's date",
+    )
+    _add_pricing_options(parser)
     _add_locale(parser)
-    _add_format(parser, "every amount as an exact decimal string, and the explanation")
-    parser.set_defaults(handler=_run_price)
+    parser.set_defaults(handler=_run_print)
 
 
 def _run_relay(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -490,7 +586,7 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
     return parse
 
 
-def add_relay(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_relay(commands: _Commands) -> None:
     """Add ``salesorder relay --db URL``: deliver the outbox to webhooks, list or re-queue."""
     parser = commands.add_parser(
         "relay", help="deliver queued events to webhooks until stopped (SIGTERM)"
@@ -592,7 +688,7 @@ def _run_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if report.ok else EXIT_INVALID
 
 
-def add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
+def add_import(commands: _Commands) -> None:
     """Add ``salesorder import FILE [--dry-run] [--db URL] [--format json] ...``."""
     parser = commands.add_parser(
         "import", help="check or enter the orders of an .xlsx or .csv file (订单导入)"
@@ -624,10 +720,11 @@ def add_import(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 #: One function per subcommand, called in this order to build the parser.
-SUBCOMMANDS: Final[tuple[Callable[[argparse._SubParsersAction[_Parser]], None], ...]] = (
+SUBCOMMANDS: Final[tuple[Callable[[_Commands], None], ...]] = (
     add_demo,
     add_validate,
     add_price,
+    add_print,
     add_schema,
     add_relay,
     add_import,

@@ -132,7 +132,7 @@ _CODE_MODULES: Final = (
     "salesorder._pricing.errors",
     "salesorder._validation.payload",
     "salesorder._validation.rules",
-    "salesorder.documents",
+    "salesorder._documents.errors",
     "salesorder.inventory",
     "salesorder.notifications",
     "salesorder.quotes",

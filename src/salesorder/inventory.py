@@ -98,6 +98,7 @@ from salesorder._inventory.events import (
     StockTransferred,
 )
 from salesorder._inventory.quantities import (
+    QUANTITY_PLACES,
     STOCK_ADJUST_BELOW_RESERVED,
     STOCK_OPERATION_CONFLICT,
     STOCK_POSITION_DUPLICATE,
@@ -113,6 +114,7 @@ from salesorder._inventory.quantities import (
     OperationConflict,
     to_positive_quantity,
     to_quantity,
+    too_precise_quantity,
 )
 from salesorder._inventory.rules import (
     StockLevels,
@@ -146,6 +148,7 @@ from salesorder._inventory.values import (
 )
 
 __all__ = [
+    "QUANTITY_PLACES",
     "STOCK_ADJUST_BELOW_RESERVED",
     "STOCK_OPERATION_CONFLICT",
     "STOCK_POSITION_DUPLICATE",
@@ -218,5 +221,6 @@ __all__ = [
     "take_from_lines",
     "to_positive_quantity",
     "to_quantity",
+    "too_precise_quantity",
     "unpack_reservation",
 ]

@@ -63,7 +63,11 @@ from salesorder._invoicing.issue import (
     invoice_documents,
     issue_invoice,
 )
-from salesorder._invoicing.printing import render_document_html, render_document_text
+from salesorder._invoicing.printing import (
+    render_document_html,
+    render_document_pdf,
+    render_document_text,
+)
 from salesorder._invoicing.receivables import (
     OpenInvoice,
     OpenItems,
@@ -109,6 +113,7 @@ __all__ = [
     "open_items",
     "open_items_by_customer",
     "render_document_html",
+    "render_document_pdf",
     "render_document_text",
     "share",
 ]

@@ -46,6 +46,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from salesorder.inventory import QUANTITY_PLACES, too_precise_quantity
 from salesorder.money import MAX_DECIMAL_PLACES, NUMBER_PATTERN, Money, is_currency, is_number_text
 from salesorder.order import (
     Address,
@@ -192,6 +193,10 @@ def _decimal(value: Any, info: ValidationInfo) -> Decimal:
 
 def _quantity(value: Any, info: ValidationInfo) -> Decimal:
     number = _decimal(value, info)
+    if too_precise_quantity(number):
+        # Finer than any store holds (the stock kernel's rule, for every quantity).
+        places = min(_limits(info).max_decimal_places, QUANTITY_PLACES)
+        raise PydanticCustomError("decimal.too_precise", "too precise", {"max_places": places})
     limit = _limits(info).max_quantity
     if number.copy_abs() > limit:
         raise PydanticCustomError("quantity.out_of_range", "out of range", {"max": str(limit)})

@@ -466,7 +466,7 @@ class TestInterruptedWrites:
 
         with database.unit_of_work() as uow:
             # The event is encoded after the positions are taken on SQLite.
-            monkeypatch.setattr("salesorder.adapters._sql_stock.encode", broken)
+            monkeypatch.setattr("salesorder.adapters._sql_reserving.encode", broken)
             with pytest.raises(MemoryError):
                 uow.stock.reserve("o", [_line("1", "A", 1)], operation_id="r1", at=AT)
             monkeypatch.undo()

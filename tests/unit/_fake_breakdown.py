@@ -33,6 +33,12 @@ class FakeAdjustment:
 
 
 @attrs.frozen
+class FakeApplied:
+    promotion_id: str
+    name: str
+
+
+@attrs.frozen
 class FakeLine:
     line_id: str
     sku: str
@@ -65,6 +71,7 @@ class FakeBreakdown:
     charges_total: Money
     tax_total: Money
     grand_total: Money
+    applied: tuple[FakeApplied, ...] = ()
 
 
 def cny(amount: str, currency: str = "CNY") -> Money:
@@ -173,4 +180,5 @@ def full_breakdown(currency: str = "CNY") -> FakeBreakdown:
         charges_total=m("100.00"),
         tax_total=m("1251.90"),
         grand_total=m("10881.90"),
+        applied=(FakeApplied(promotion_id="PROMO-VIP5", name="VIP 九五折"),),
     )

@@ -163,6 +163,7 @@ class TestParserStructure:
             "add_demo",
             "add_validate",
             "add_price",
+            "add_print",
             "add_schema",
             "add_relay",
             "add_import",
@@ -181,7 +182,15 @@ class TestParserStructure:
             if action is not commands and not (action.help or "").strip()
         ]
         assert undocumented == []
-        assert set(commands.choices) == {"demo", "validate", "price", "schema", "relay", "import"}
+        assert set(commands.choices) == {
+            "demo",
+            "validate",
+            "price",
+            "print",
+            "schema",
+            "relay",
+            "import",
+        }
 
 
 class TestManners:

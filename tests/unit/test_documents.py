@@ -8,6 +8,7 @@ from decimal import Decimal
 import attrs
 import pytest
 from _fake_breakdown import (
+    FakeAdjustment,
     FakeBreakdown,
     FakeCharge,
     FakeLine,
@@ -180,7 +181,7 @@ class TestRenderTextPrintsTheForm:
             "IC-200",
             "¥5,000.00",
             "-¥500.00",
-            "PROMO-VIP5",
+            "行 1 · VIP 九五折",
             "13%",
             "1.5",
             "运费",
@@ -232,7 +233,7 @@ class TestRenderTextPrintsTheForm:
 
 
 def _cell_offsets(line: str) -> list[int]:
-    from salesorder.documents import _width
+    from salesorder._documents.text import display_width as _width
 
     offsets, position = [], 0
     for part in line.split(" | ")[:-1]:
@@ -336,7 +337,6 @@ class TestSparseOrdersPrint:
             assert "—" in document  # no order number yet
             assert "None" not in document
         assert "[费用]" not in text
-        assert "款到发货或货到付款" in text
 
     def test_line_missing_from_the_order_prints_its_sku(self) -> None:
         breakdown = attrs.evolve(
@@ -430,3 +430,125 @@ class TestSellerIsPrivacySafe:
         assert "上海卖方贸易有限公司" in text
         for secret in ("021-66668888", "4377", "91310000", "世纪大道"):
             assert secret not in text
+
+
+class TestNothingPrintedThatTheOrderDoesNotSay:
+    """Issue 17 item 8: the form states only what the order states."""
+
+    def test_order_without_payment_terms_prints_none(self) -> None:
+        order = _bare_order()
+        seller = Seller(name="卖方")
+        for locale, label in (("zh_CN", "付款条件"), ("en", "Payment terms")):
+            text = render_text(
+                order, _bare_breakdown(), seller=seller, locale=locale, issued_on=date(2026, 1, 1)
+            )
+            page = render_html(
+                order, _bare_breakdown(), seller=seller, locale=locale, issued_on=date(2026, 1, 1)
+            )
+            for document in (text, page):
+                assert label not in document
+                assert "银行转账" not in document
+                assert "Bank transfer" not in document
+                assert "款到发货或货到付款" not in document
+
+    def test_order_with_terms_prints_them(self) -> None:
+        order = attrs.evolve(_bare_order(), payment_terms=PaymentTerms(due_days=10))
+        text = render_text(
+            order, _bare_breakdown(), seller=Seller(name="卖方"), issued_on=date(2026, 1, 1)
+        )
+        assert "付款条件" in text
+        assert "开票后 10 天内付款" in text
+
+    def test_discount_rows_show_promotion_names_never_ids(self) -> None:
+        text = render_text(full_order(), full_breakdown(), seller=SELLER)
+        page = render_html(full_order(), full_breakdown(), seller=SELLER)
+        for document in (text, page):
+            assert "VIP 九五折" in document
+            assert "PROMO-VIP5" not in document
+
+    def test_unnamed_promotion_and_manual_discount_get_generic_labels(self) -> None:
+        m = Money
+        line = attrs.evolve(
+            full_breakdown().lines[0],
+            adjustments=(
+                FakeAdjustment(amount=m("-1.00", "CNY"), promotion_id="P-INTERNAL-9"),
+                FakeAdjustment(amount=m("-2.00", "CNY"), promotion_id=None, kind="manual"),
+            ),
+        )
+        breakdown = attrs.evolve(full_breakdown(), lines=(line,), applied=())
+        text = render_text(full_order(), breakdown, seller=SELLER)
+        assert "行 1 · 促销优惠" in text
+        assert "行 1 · 协商折扣" in text
+        assert "P-INTERNAL-9" not in text
+        english = render_text(full_order(), breakdown, seller=SELLER, locale="en")
+        assert "line 1 · Promotion" in english
+        assert "line 1 · Agreed discount" in english
+
+
+class TestHtmlLayoutForA4:
+    """Issue 17 item 8: headers and codes never broken; number and page on every page."""
+
+    def test_headers_and_skus_never_wrap(self) -> None:
+        page = render_html(full_order(), full_breakdown(), seller=SELLER)
+        assert "th { background: #eee; font-weight: bold; white-space: nowrap; }" in page
+        assert ".items td.num, .items td.code { white-space: nowrap; }" in page
+        assert '<td class="code">SKU-001</td>' in page
+
+    def test_every_page_carries_the_order_number_and_page_of_pages(self) -> None:
+        page = render_html(full_order(), full_breakdown(), seller=SELLER)
+        assert '@top-right { content: "销售订单  订单编号 SO-202611-000123"' in page
+        assert '"第 " counter(page) " / " counter(pages) " 页"' in page
+        english = render_html(full_order(), full_breakdown(), seller=SELLER, locale="en")
+        assert '"Page " counter(page) " / " counter(pages) ""' in english
+
+    def test_order_number_cannot_break_out_of_the_style_sheet(self) -> None:
+        order = attrs.evolve(full_order(), number='X"}</style><script>alert(1)</script>')
+        page = render_html(order, full_breakdown(), seller=SELLER)
+        head = page[: page.index("</head>")]
+        assert head.count("</style>") == 1
+        assert "<script" not in page
+        assert '"}' not in head.split("@top-right")[1].split(";")[0]
+
+
+class TestPdfWithoutTheExtra:
+    """Without reportlab, PDF output is refused with a code that names the extra."""
+
+    def test_render_pdf_names_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import sys
+
+        from salesorder.documents import render_pdf
+
+        monkeypatch.setitem(sys.modules, "reportlab", None)
+        with pytest.raises(DocumentError) as caught:
+            render_pdf(full_order(), full_breakdown(), seller=SELLER)
+        assert caught.value.code == "document.pdf.extra_missing"
+        assert "salesorder[pdf]" in str(caught.value)
+
+    def test_print_command_exits_2_and_says_which_extra(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        tmp_path: pytest.TempPathFactory,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        import sys
+        from pathlib import Path
+
+        from salesorder.cli import main
+
+        monkeypatch.setitem(sys.modules, "reportlab", None)
+        example = Path(__file__).resolve().parents[2] / "examples" / "standard-order.json"
+        target = Path(str(tmp_path)) / "x.pdf"
+        assert main(["print", str(example), "--pdf", str(target)]) == 2
+        assert "salesorder[pdf]" in capsys.readouterr().err
+        assert not target.exists()
+
+    def test_print_command_prints_text_and_html(self, capsys: pytest.CaptureFixture[str]) -> None:
+        from pathlib import Path
+
+        from salesorder.cli import main
+
+        example = Path(__file__).resolve().parents[2] / "examples" / "standard-order.json"
+        assert main(["print", str(example), "--issued-on", "2026-11-03"]) == 0
+        assert "Sales Order" in capsys.readouterr().out
+        assert main(["print", str(example), "--html", "--locale", "zh_CN"]) == 0
+        assert capsys.readouterr().out.startswith("<!DOCTYPE html>")

@@ -594,6 +594,16 @@ _CORE_CALLS: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] 
             "locale": "zh_CN",
         },
     ),
+    "render_pdf": (
+        documents.render_pdf,
+        lambda: {
+            "order": (order := _order()),
+            "breakdown": price(order, price_list=demo_price_list(), at=T),
+            "seller": SELLER,
+            "locale": "en",
+            "issued_on": date(2026, 11, 30),
+        },
+    ),
     "sales_summary": (
         analytics.sales_summary,
         lambda: {"orders": [_order("confirmed")], "currency": "CNY"},
@@ -611,7 +621,11 @@ _CORE_CALLS: dict[str, tuple[Callable[..., Any], Callable[[], dict[str, Any]]]] 
 # Arguments that take objects the library only reads through a protocol or a callable
 # (a breakdown, a pricing function): a host's own object is welcome there, so an
 # arbitrary object is not refused up front, and what it raises is the host's.
-_HOST_OBJECTS = {("render_text", "breakdown"), ("render_html", "breakdown")}
+_HOST_OBJECTS = {
+    ("render_text", "breakdown"),
+    ("render_html", "breakdown"),
+    ("render_pdf", "breakdown"),
+}
 
 
 @pytest.mark.parametrize("name", sorted(_CORE_CALLS))

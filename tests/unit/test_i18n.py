@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import io
 import pickle
@@ -103,6 +104,42 @@ class TestCatalogsAreCurrent:
         )
         assert script.main(["--check"]) == 1
         assert "A message no catalog has." in capsys.readouterr().out
+
+    def test_no_library_code_gives_its_chinese_inline(self) -> None:
+        # The catalogs are the one place of the library's Chinese: a define_code(zh=...)
+        # a branch brings in is moved there (update_catalogs.py --from-code), then removed.
+        def gives_zh(node: ast.AST) -> bool:
+            return (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None)) == "define_code"
+                and any(keyword.arg == "zh" for keyword in node.keywords)
+            )
+
+        inline = [
+            f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}"
+            for path in sorted((ROOT / "src" / "salesorder").rglob("*.py"))
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if gives_zh(node)
+        ]
+        assert inline == []
+
+    def test_from_code_fills_simplified_chinese_from_an_inline_template(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        script = _script()
+        extra = define_code("test.i18n.inline", en="Not yet translated.", zh="尚未翻译。")
+        original_sources, original_codes = script.source_messages, script.library_codes
+        monkeypatch.setattr(
+            script,
+            "source_messages",
+            lambda: (*original_sources(), type(original_sources()[0])(extra, extra.en, "test")),
+        )
+        monkeypatch.setattr(script, "library_codes", lambda: {**original_codes(), extra: extra})
+        hans = script.updated("zh_Hans", script.template())
+        assert script.fill_from_code(hans) == 1
+        message = hans.get("Not yet translated.", context="test.i18n.inline")
+        assert message.string == "尚未翻译。"
+        assert not message.fuzzy
 
 
 class TestNegotiation:

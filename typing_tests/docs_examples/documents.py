@@ -96,3 +96,9 @@ assert "2026年11月3日" in text
 page = render_html(order, breakdown, seller=seller, locale="en", issued_on=date(2026, 11, 3))
 assert "@page { size: A4; margin: 15mm; }" in page
 assert "Amount in words (RMB)" in page
+
+from salesorder.documents import render_pdf
+
+pdf = render_pdf(order, breakdown, seller=seller, issued_on=date(2026, 11, 3))
+assert pdf.startswith(b"%PDF-")
+assert pdf == render_pdf(order, breakdown, seller=seller, issued_on=date(2026, 11, 3))

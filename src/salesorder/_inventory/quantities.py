@@ -89,6 +89,28 @@ class InvalidAllocation(SalesOrderError, ValueError):
 
 # --------------------------------------------------------------------------- quantities
 
+#: The most decimal places of any quantity the library takes: order lines, shipments,
+#: deliveries, returns, amendments and stock alike. Every store holds six exactly (the SQL
+#: adapter: NUMERIC(24, 6), or integers of millionths on SQLite), so the gate and the
+#: commands refuse more, and memory and SQL agree on what is accepted.
+QUANTITY_PLACES: Final = 6
+
+
+def too_precise_quantity(number: Decimal) -> bool:
+    """Whether a finite ``number`` has more than `QUANTITY_PLACES` decimals.
+
+    Trailing zeros carry no precision (``1.50000000`` has one decimal). Exact, whatever
+    the caller's decimal context.
+    """
+    _, digits, exponent = number.as_tuple()
+    if not isinstance(exponent, int) or exponent >= -QUANTITY_PLACES:
+        return False
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return False  # zero, however many places it is written with
+    return exponent + len(digits) - len(significant) < -QUANTITY_PLACES
+
+
 # Quantities already validated (bounded, so untrusted input cannot grow it without limit).
 CHECKED_QUANTITIES: set[Decimal] = set()
 CHECKED_LIMIT: Final = 4096
@@ -106,7 +128,8 @@ def to_quantity(value: object, *, what: str = "quantity") -> Decimal:
 
     Raises:
         FloatRefused: for a ``float``.
-        InvalidQuantity: for a negative, non-finite, unparseable or absurd value.
+        InvalidQuantity: for a negative, non-finite, unparseable or absurd value, or
+            one with more than `QUANTITY_PLACES` decimal places.
     """
     if type(value) is Decimal and value.is_finite() and value in CHECKED_QUANTITIES:
         # Hot path: real quantities repeat (1, 2, 10...), and each was checked once.
@@ -123,6 +146,9 @@ def to_quantity(value: object, *, what: str = "quantity") -> Decimal:
         ) from None
     if number < 0:
         raise InvalidQuantity(params={"what": what, "reason": "must not be negative"})
+    if too_precise_quantity(number):
+        reason = f"more than {QUANTITY_PLACES} decimal places"
+        raise InvalidQuantity(params={"what": what, "reason": reason})
     if len(CHECKED_QUANTITIES) < CHECKED_LIMIT:
         CHECKED_QUANTITIES.add(number)
     return number

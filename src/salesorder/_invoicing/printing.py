@@ -1,6 +1,6 @@
 """Printed invoices and credit notes (发票 / 红字发票), as text or as one HTML page, bilingual.
 
-Both renderers lay out the same strings (:class:`_Sheet`); a credit note prints its
+The three renderers (text, HTML, PDF) lay out the same strings (`_Sheet`); a credit note prints its
 quantities and amounts negative, as a red-letter invoice does, and its total in
 Chinese capitals with ``负`` in front. Personal data (the buyer's invoice details)
 appears on the document only, never in a ``repr`` or an error.
@@ -9,7 +9,6 @@ appears on the document only, never in a ``repr`` or an error.
 from __future__ import annotations
 
 import html
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Final
@@ -19,11 +18,21 @@ import babel.dates
 import babel.numbers
 
 from salesorder import i18n
+from salesorder._documents.pdf import (
+    PdfBlock,
+    PdfFields,
+    PdfParties,
+    PdfSheet,
+    PdfTable,
+    PdfTitle,
+    render_sheet,
+)
+from salesorder._documents.text import display_width, pad
 from salesorder.documents import Seller, document_language, rmb_upper
 from salesorder.money import Money, in_exact_context
 from salesorder.records import CreditNote, InvoiceDocument, InvoiceLine
 
-__all__ = ["render_document_html", "render_document_text"]
+__all__ = ["render_document_html", "render_document_pdf", "render_document_text"]
 
 #: The labels of printed invoices and credit notes, in English: the msgids of the catalogs'
 #: context ``invoice_form`` (translated by ``salesorder.i18n``; ``salesorder._messages``
@@ -61,6 +70,7 @@ LABELS: Final[dict[str, str]] = {
     "tax": "Tax",
     "gross": "Total (tax included)",
     "in_words": "Total in words (RMB)",
+    "page": "Page {page} / {pages}",
 }
 _NUMERIC: Final = frozenset({3, 4, 5, 6, 7})
 _CSS: Final = """
@@ -240,29 +250,21 @@ def _sheet(document: InvoiceDocument | CreditNote, seller: Seller, style: _Style
     )
 
 
-def _width(text: str) -> int:
-    # CJK characters take two cells on a terminal or a monospaced printer.
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, *, right: bool) -> str:
-    gap = " " * max(width - _width(text), 0)
-    return gap + text if right else text + gap
-
-
 def _fields(fields: Sequence[tuple[str, str]]) -> list[str]:
     if not fields:
         return []
-    width = max(_width(name) for name, _ in fields)
-    return [f"  {_pad(name, width, right=False)}  {value}" for name, value in fields]
+    width = max(display_width(name) for name, _ in fields)
+    return [f"  {pad(name, width, right=False)}  {value}" for name, value in fields]
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(_width(cell) for cell in column) for column in zip(columns, *rows, strict=True)]
+    widths = [
+        max(display_width(cell) for cell in column) for column in zip(columns, *rows, strict=True)
+    ]
 
     def line(cells: Sequence[str]) -> str:
         return " | ".join(
-            _pad(cell, widths[index], right=index in _NUMERIC) for index, cell in enumerate(cells)
+            pad(cell, widths[index], right=index in _NUMERIC) for index, cell in enumerate(cells)
         ).rstrip()
 
     return [line(columns), "-+-".join("-" * width for width in widths), *map(line, rows)]
@@ -277,13 +279,12 @@ def render_document_text(
     Args:
         document: The invoice document or credit note.
         seller: The selling company printed in the seller block.
-        locale: ``zh_CN`` (labels in Chinese) or ``en``/``en_US`` (labels in English).
-
-    Raises:
-        DocumentError: ``document.locale.unsupported`` for other languages.
+        locale: Negotiated like every document (``salesorder.i18n.negotiate``):
+            ``zh_CN`` Simplified Chinese labels, ``zh_TW``/``zh_HK`` Traditional ones,
+            ``en``/``en_US`` and any other locale English.
     """
     sheet = _sheet(document, seller, _style(locale))
-    out = [sheet.title, "=" * max(_width(sheet.title), 40), *_fields(sheet.header), ""]
+    out = [sheet.title, "=" * max(display_width(sheet.title), 40), *_fields(sheet.header), ""]
     for title, fields in sheet.parties:
         if fields:
             out += [f"[{title}]", *_fields(fields), ""]
@@ -312,10 +313,7 @@ def render_document_html(
     Args:
         document: The invoice document or credit note.
         seller: The selling company printed in the seller block.
-        locale: ``zh_CN`` or ``en``/``en_US``.
-
-    Raises:
-        DocumentError: ``document.locale.unsupported`` for other languages.
+        locale: ``zh_CN``, ``zh_TW``, ``en``/``en_US``; see `render_document_text`.
     """
     style = _style(locale)
     sheet = _sheet(document, seller, style)
@@ -347,3 +345,52 @@ def render_document_html(
     parts.append(f"<h2>{e(sheet.totals_title)}</h2>{_html_fields(sheet.totals)}\n")
     parts.append("</body>\n</html>\n")
     return "".join(parts)
+
+
+#: Invoice columns that may wrap in the PDF: the item name and its specification.
+_WRAPPING: Final = frozenset({0, 1})
+
+
+@in_exact_context
+def render_document_pdf(
+    document: InvoiceDocument | CreditNote, *, seller: Seller, locale: str = "zh_CN"
+) -> bytes:
+    """Render an invoice or a credit note as an A4 PDF (needs the ``pdf`` extra: reportlab).
+
+    The same sheet as `render_document_text`, laid out like the sales order's PDF:
+    reportlab's built-in CID font for Chinese (no font file), the document's number at
+    the top and ``page / pages`` at the foot of every page, headers and figures never
+    broken. A credit note's title is printed in red.
+
+    Args:
+        document: The invoice document or credit note.
+        seller: The selling company printed in the seller block.
+        locale: ``zh_CN``, ``zh_TW``, ``en``/``en_US``; see `render_document_text`.
+
+    Returns:
+        The PDF document (deterministic bytes).
+
+    Raises:
+        DocumentError: ``document.pdf.extra_missing`` when reportlab is not installed.
+    """
+    style = _style(locale)
+    sheet = _sheet(document, seller, style)
+    blocks: list[PdfBlock] = [
+        PdfTitle(sheet.title, main=True, red=sheet.credit),
+        PdfFields(sheet.header),
+        PdfParties(sheet.parties),
+        PdfTitle(sheet.lines_title),
+        PdfTable(sheet.columns, sheet.rows, numeric=_NUMERIC, wrapping=_WRAPPING),
+        PdfTitle(sheet.by_rate_title),
+        PdfFields(sheet.by_rate),
+        PdfTitle(sheet.totals_title),
+        PdfFields(sheet.totals, align_right=True),
+    ]
+    return render_sheet(
+        PdfSheet(
+            title=sheet.title,
+            running_head=f"{sheet.title}  {document.number}",
+            page_template=style.label("page"),
+            blocks=tuple(blocks),
+        )
+    )

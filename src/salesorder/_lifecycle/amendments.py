@@ -21,6 +21,7 @@ from salesorder._lifecycle.engine import (
     Plan,
     TransitionResult,
     check_event,
+    check_places,
     fire,
     operation_id_for,
     require_reason,
@@ -265,6 +266,7 @@ def _positive(quantity: object, line_id: str) -> Decimal:
     value = to_decimal(quantity, what="quantity")
     if value <= 0:
         raise RuleViolation(QUANTITY_NOT_POSITIVE, params={"line_id": line_id})
+    check_places(value, line_id)
     return value
 
 

@@ -109,6 +109,10 @@ QUANTITY_NOT_POSITIVE: Final = define_code(
     "lifecycle.quantity.not_positive",
     en="Quantity for line {line_id} must be positive.",
 )
+QUANTITY_TOO_PRECISE: Final = define_code(
+    "lifecycle.quantity.too_precise",
+    en="Quantity for line {line_id} has more than {max_places} decimal places.",
+)
 NOTHING_GIVEN: Final = define_code(
     "lifecycle.quantity.none_given",
     en="'{event}' needs at least one line quantity.",

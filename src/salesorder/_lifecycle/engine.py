@@ -34,6 +34,7 @@ from salesorder._lifecycle.codes import (
     NOTHING_GIVEN,
     NOTHING_UNDELIVERED,
     QUANTITY_NOT_POSITIVE,
+    QUANTITY_TOO_PRECISE,
     REASON_REQUIRED,
     REPLAY_BROKEN,
     UNKNOWN_LINE,
@@ -56,6 +57,7 @@ from salesorder.errors import (
     RuleViolation,
 )
 from salesorder.events import DomainEvent, OrderEvent
+from salesorder.inventory import QUANTITY_PLACES, too_precise_quantity
 from salesorder.money import Money, to_decimal
 from salesorder.order import Order, OrderLine
 from salesorder.records import (
@@ -599,8 +601,16 @@ def checked_quantities(
         value = to_decimal(quantity, what="quantity")
         if value <= 0:
             raise RuleViolation(QUANTITY_NOT_POSITIVE, params={"line_id": line_id})
+        check_places(value, line_id)
         checked[line_id] = (line, value)
     return checked
+
+
+def check_places(quantity: Decimal, line_id: str) -> None:
+    """Refuse a quantity finer than every store holds (``lifecycle.quantity.too_precise``)."""
+    if too_precise_quantity(quantity):
+        params = {"line_id": line_id, "max_places": QUANTITY_PLACES}
+        raise RuleViolation(QUANTITY_TOO_PRECISE, params=params)
 
 
 def require_reason(reason: str | None, event: str) -> str:

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from salesorder.adapters._memory_ledger_state import (
     ZERO,
-    LedgerState,
 )
+from salesorder.adapters._memory_savepoints import SavepointLedger
 from salesorder.inventory import (
     OnHandChange,
     StockPosition,
@@ -25,8 +25,8 @@ from salesorder.inventory import (
 )
 
 
-class OnHandLedger(LedgerState):
-    """The ledger's operations that move on hand (the reservations are in StockLedger)."""
+class OnHandLedger(SavepointLedger):
+    """The ledger's operations that move on hand (the reservations are in ReservingLedger)."""
 
     __slots__ = ()
 

@@ -28,6 +28,7 @@ from salesorder.errors import (
 # The stock kernel: every stock rule (see its docstring); this store applies them.
 from salesorder.events import DomainEvent
 from salesorder.inventory import (
+    QUANTITY_PLACES,
     Allocation,
     FixedPriority,
     InvalidQuantity,
@@ -113,7 +114,7 @@ __all__ = [
 ZERO: Final = Decimal(0)
 ONE_QUANTITY: Final = Decimal(1)
 #: Decimal places a stored quantity may have.
-SCALE: Final = 6
+SCALE: Final = QUANTITY_PLACES  # the kernel's limit: every quantity it takes fits
 QUANTITY_UNIT: Final = Decimal(1).scaleb(-SCALE)
 QUANTITY_LIMIT: Final = Decimal(10) ** 12
 DEFAULT_STRATEGY: Final = FixedPriority()

@@ -1,10 +1,10 @@
-"""The invoice use cases of :class:`~salesorder.service.OrderService` (开票, 红字发票, 应收).
+"""The invoice use cases of [OrderService][salesorder.service.OrderService] (开票, 红字发票, 应收).
 
 A mixin of the service, kept apart so that each file stays readable: every method
 here runs like the lifecycle commands of the service — one unit of work, the order
 saved with its expected version, the events in the outbox, the notifier after the
 commit — and needs the service's invoice numbering
-(:class:`~salesorder.ports.InvoiceNumbering`). Invoice and credit note numbers are
+([InvoiceNumbering][salesorder.ports.InvoiceNumbering]). Invoice and credit note numbers are
 drawn before the unit of work opens, like order numbers: a refused or repeated
 command leaves a gap in the series.
 """
@@ -12,13 +12,14 @@ command leaves a gap in the series.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from salesorder import _arguments as arguments
 from salesorder import invoicing
+from salesorder._service.core import ServiceCore
 from salesorder.documents import Seller
 from salesorder.errors import RuleViolation
 from salesorder.events import DomainEvent, InvoiceOverdue
@@ -26,11 +27,6 @@ from salesorder.invoicing import NUMBERING_MISSING, OpenItems
 from salesorder.money import Money, to_decimal
 from salesorder.order import InvoiceKind, Order
 from salesorder.records import CreditNote, InvoiceDocument
-
-if TYPE_CHECKING:
-    from salesorder.ports import Clock, InvoiceNumbering, ServiceUnitOfWork
-    from salesorder.pricing import PriceBreakdown
-    from salesorder.sla import BusinessCalendar
 
 __all__ = ["InvoicingUseCases"]
 
@@ -61,23 +57,8 @@ def _reminder_id(order_id: str, number: str, day: date) -> str:
     return uuid.uuid5(_REMINDERS, f"{order_id}\n{number}\n{day.isoformat()}").hex
 
 
-class InvoicingUseCases:
+class InvoicingUseCases(ServiceCore):
     """Invoice documents, credit notes and open items, on the service's ports."""
-
-    if TYPE_CHECKING:
-        clock: Clock
-        _uow: Callable[[], ServiceUnitOfWork]
-        _calendar: BusinessCalendar
-        _invoice_numbering: InvoiceNumbering | None
-
-        def price_order(self, order: Order, *, coupons: Iterable[str] = ()) -> PriceBreakdown:
-            """See OrderService."""
-
-        def _deliver_after_commit(self) -> None:
-            """See OrderService."""
-
-        def get(self, order_id: str) -> Order:
-            """See OrderService."""
 
     def _document_number(self, at: datetime) -> str:
         if self._invoice_numbering is None:

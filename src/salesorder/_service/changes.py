@@ -1,0 +1,141 @@
+"""Amendments (改单) and rescheduling (改交期) of an order already entered.
+
+Lines an amendment adds are priced at its time, earlier lines keep their locked prices;
+a price change back to the list (``ChangePrice`` to None) reprices that line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Final
+
+import attrs
+
+from salesorder import _arguments as arguments
+from salesorder import lifecycle
+from salesorder._service.core import ServiceCore
+from salesorder.lifecycle import TransitionResult
+from salesorder.order import Order
+from salesorder.ports import ServiceUnitOfWork
+from salesorder.pricing import PriceBreakdown
+from salesorder.stockhook import run_with_stock
+
+__all__ = ["ChangeUseCases"]
+
+
+class ChangeUseCases(ServiceCore):
+    """Preview and apply amendments; move the requested delivery date."""
+
+    def preview_amendment(
+        self, order_id: str, changes: Sequence[lifecycle.Change]
+    ) -> lifecycle.AmendmentPreview:
+        """What an amendment would do: new totals, stock delta, amount due or refundable."""
+        arguments.storable_text(order_id, argument="order_id")
+        with self._uow() as uow:
+            order = uow.orders.get(order_id)
+        return lifecycle.preview_amendment(
+            order, changes, pricing=self._amended_pricing(changes, self.clock.now())
+        )
+
+    def _amended_pricing(
+        self, changes: Sequence[lifecycle.Change], at: datetime
+    ) -> Callable[[Order], PriceBreakdown]:
+        # Read before the lifecycle checks the changes: refuse what is not a change here.
+        for change in arguments.iterable(changes, argument="changes"):
+            if not isinstance(change, _CHANGE_TYPES):
+                raise arguments.wrong_type("change", "an amendment Change", change)
+        # Lines the amendment adds are priced at its time, earlier lines keep their locked
+        # prices; a price change back to the list (unit_price None) reprices that line.
+        reprice = _repriced(changes)
+        requantified = frozenset(
+            change.line_id for change in changes if isinstance(change, lifecycle.ChangeQuantity)
+        )
+
+        def pricing(candidate: Order) -> PriceBreakdown:
+            locks = self._locked_prices(candidate, at, reprice=reprice, requantified=requantified)
+            return self.price_order(attrs.evolve(candidate, locked_prices=locks))
+
+        return pricing
+
+    def amend(
+        self,
+        order_id: str,
+        changes: Sequence[lifecycle.Change],
+        *,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Apply an amendment (改单): a new revision, back through approval if needed."""
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            pricing = self._amended_pricing(changes, now)
+            revision = order.revision
+            result = run_with_stock(
+                order,
+                lambda order, backordered: lifecycle.amend(
+                    order,
+                    changes,
+                    pricing=pricing,
+                    approval_policy=self._approval_policy,
+                    actor=actor,
+                    at=now,
+                    backordered=backordered,
+                    lifecycle_policy=self._lifecycle_policy,
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
+                reserves=True,
+            )
+            if order.revision != revision:
+                # The amended lines' prices, as the amendment priced them.
+                order.locked_prices = self._locked_prices(order, now, reprice=_repriced(changes))
+            breakdown = self.price_order(order)
+            order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+            return result
+
+        return self._run(order_id, command)
+
+    def reschedule(
+        self,
+        order_id: str,
+        *,
+        requested_delivery_date: date | None,
+        reason: str,
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Move the requested delivery date (改交期), also after the first shipment.
+
+        No approval and no new revision (goods and money do not change); audited with
+        its reason, and the customer is told (``DeliveryDateChanged``).
+        """
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.reschedule(
+                order,
+                requested_delivery_date=requested_delivery_date,
+                reason=reason,
+                actor=actor,
+                at=now,
+                idempotency_key=idempotency_key,
+            ),
+        )
+
+
+_CHANGE_TYPES: Final = (
+    lifecycle.ChangeQuantity,
+    lifecycle.AddLine,
+    lifecycle.RemoveLine,
+    lifecycle.ChangePrice,
+    lifecycle.ChangeDeliveryDate,
+)
+
+
+def _repriced(changes: Sequence[lifecycle.Change]) -> frozenset[str]:
+    """Lines an amendment sends back to the price list (``ChangePrice`` to None)."""
+    return frozenset(
+        change.line_id
+        for change in changes
+        if isinstance(change, lifecycle.ChangePrice) and change.unit_price is None
+    )
