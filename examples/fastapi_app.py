@@ -1,13 +1,14 @@
-"""A FastAPI app that keeps salesorder's coded, bilingual issues (docs/recipes/fastapi.md).
+"""A FastAPI app that keeps salesorder's coded, translated issues (docs/fastapi.md).
 
 Run it with ``uvicorn examples.fastapi_app:app`` (``pip install fastapi uvicorn``).
 
 Every error leaves as ``application/problem+json`` (RFC 9457): a ``type`` that names the
-salesorder code, a ``title`` in the language of ``Accept-Language`` (English or
-Simplified Chinese), the ``status``, the ``code``, and for a validation report an
-``errors`` list with each issue's code, JSON pointer and message. Nothing the client
-sent is echoed back: the messages carry only privacy-safe parameters (codes, limits,
-SKUs), never a name, a phone number or the offending value.
+salesorder code, a ``title`` in the language of ``Accept-Language`` (English, Simplified
+or Traditional Chinese, by ``salesorder.i18n.negotiate_accept_language``), the
+``status``, the ``code``, and for a validation report an ``errors`` list with each
+issue's code, JSON pointer and message. Nothing the client sent is echoed back: the
+messages carry only privacy-safe parameters (codes, limits, SKUs), never a name, a
+phone number or the offending value.
 
 The order body is read as raw bytes and handed to ``salesorder.validation.validate``,
 not declared as a pydantic model parameter: FastAPI would otherwise validate it first
@@ -18,7 +19,6 @@ The library does not import FastAPI; this file is a recipe to copy into a host.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -27,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from salesorder import Money, OrderService, PriceEntry, PriceList, TaxPolicy
+from salesorder import Money, OrderService, PriceEntry, PriceList, TaxPolicy, i18n
 from salesorder.adapters.memory import MemoryDatabase, PatternNumbering, SystemClock
 from salesorder.errors import (
     ConcurrencyConflict,
@@ -47,39 +47,39 @@ from salesorder.validation import Issue, ValidationContext, validate
 PROBLEM_JSON: Final = "application/problem+json"
 #: Where a problem's ``type`` points: this app serves each code's description there.
 PROBLEM_BASE: Final = "/problems/"
-#: Languages the messages come in, by the primary subtag of a language tag.
-LANGUAGES: Final = {"en": "en", "zh": "zh_CN"}
-DEFAULT_LOCALE: Final = "en"
-_TAG: Final = re.compile(r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$|^\*$")
+#: The recipe's own titles (the library's messages come from its catalogs), by the
+#: catalog language negotiated; a host language without an entry here gets English.
+TITLES: Final[dict[str, dict[str, str]]] = {
+    "request.invalid": {
+        "en": "The request is not valid.",
+        "zh_Hans": "请求无效。",
+        "zh_Hant": "請求無效。",
+    },
+    "http.404": {"en": "Not found.", "zh_Hans": "未找到。", "zh_Hant": "找不到。"},
+    "http.405": {
+        "en": "Method not allowed.",
+        "zh_Hans": "不允许的请求方法。",
+        "zh_Hant": "不允許的請求方法。",
+    },
+    "http": {"en": "Request refused.", "zh_Hans": "请求被拒绝。", "zh_Hant": "請求被拒絕。"},
+}
 
 
-def negotiate(accept_language: str | None) -> str:
-    """The message locale for an ``Accept-Language`` header (RFC 9110, section 12.5.4).
+def negotiate(accept_language: str | None) -> i18n.Language:
+    """The language of the messages for an ``Accept-Language`` header (RFC 9110).
 
-    Tags are tried by decreasing quality (``q``), in header order on a tie; the first
-    whose primary subtag has messages wins (``zh-CN``, ``zh-Hans``, ``zh`` give
-    ``zh_CN``; ``en-GB`` gives ``en``). ``*``, no header, or nothing known gives English.
+    The library's own rule, `salesorder.i18n.negotiate_accept_language`: ranges by
+    decreasing ``q``, the first the catalogs serve wins (``zh-TW``, ``zh-HK`` give
+    Traditional Chinese, ``zh``, ``zh-CN``, ``zh-Hans`` Simplified; a language a host
+    added with ``salesorder.i18n.add_catalogs`` its own). ``*``, no header, or nothing
+    served gives English.
     """
-    if not accept_language:
-        return DEFAULT_LOCALE
-    ranked: list[tuple[float, int, str]] = []
-    for index, part in enumerate(accept_language.split(",")[:32]):
-        tag, _, parameters = part.strip().partition(";")
-        quality = 1.0
-        match = re.fullmatch(r"\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*", parameters)
-        if parameters and match is None:
-            continue
-        if match is not None:
-            quality = float(match.group(1))
-        if quality > 0 and _TAG.match(tag.strip()):
-            ranked.append((-quality, index, tag.strip()))
-    for _, _, tag in sorted(ranked):
-        if tag == "*":
-            return DEFAULT_LOCALE
-        locale = LANGUAGES.get(tag.split("-", 1)[0].lower())
-        if locale is not None:
-            return locale
-    return DEFAULT_LOCALE
+    return i18n.negotiate_accept_language(accept_language)
+
+
+def _title(key: str, language: i18n.Language) -> str:
+    titles = TITLES[key]
+    return titles.get(language.catalog, titles["en"])
 
 
 def _status(error: SalesOrderError) -> int:
@@ -111,11 +111,11 @@ def problem(
     status: int,
     code: str,
     title: str,
-    locale: str,
+    language: i18n.Language,
     pointer: str | None = None,
     errors: Iterable[dict[str, str]] = (),
 ) -> JSONResponse:
-    """An RFC 9457 problem response in ``locale``."""
+    """An RFC 9457 problem response in ``language``."""
     body: dict[str, Any] = {
         "type": f"{PROBLEM_BASE}{code}",
         "title": title,
@@ -131,27 +131,30 @@ def problem(
         body,
         status_code=status,
         media_type=PROBLEM_JSON,
-        headers={"Content-Language": locale.replace("_", "-"), "Vary": "Accept-Language"},
+        headers={
+            "Content-Language": language.catalog.replace("_", "-"),
+            "Vary": "Accept-Language",
+        },
     )
 
 
-def _issue_entry(issue: Issue, locale: str) -> dict[str, str]:
+def _issue_entry(issue: Issue, language: i18n.Language) -> dict[str, str]:
     # Only code, pointer and message: the params stay server-side (they are privacy-safe,
     # but the message already says what they say).
-    return {"code": issue.code, "pointer": issue.path, "detail": issue.message(locale)}
+    return {"code": issue.code, "pointer": issue.path, "detail": issue.message(language.locale)}
 
 
 async def sales_order_error(request: Request, error: Exception) -> JSONResponse:
     """Any `SalesOrderError` (a validation report included) as problem+json."""
     assert isinstance(error, SalesOrderError)  # noqa: S101  (registered for this class)
-    locale = negotiate(request.headers.get("accept-language"))
+    language = negotiate(request.headers.get("accept-language"))
     return problem(
         status=_status(error),
         code=error.code,
-        title=error.message(locale),
-        locale=locale,
+        title=error.message(language.locale),
+        language=language,
         pointer=error.path,
-        errors=(_issue_entry(issue, locale) for issue in _issues(error)),
+        errors=(_issue_entry(issue, language) for issue in _issues(error)),
     )
 
 
@@ -162,8 +165,8 @@ async def request_validation_error(request: Request, error: Exception) -> JSONRe
     location (as a JSON pointer) and pydantic's error type are kept.
     """
     assert isinstance(error, RequestValidationError)  # noqa: S101  (registered for it)
-    locale = negotiate(request.headers.get("accept-language"))
-    title = {"en": "The request is not valid.", "zh_CN": "请求无效。"}[locale]
+    language = negotiate(request.headers.get("accept-language"))
+    title = _title("request.invalid", language)
     entries = []
     for entry in error.errors():
         location = [str(part) for part in entry.get("loc", ())]
@@ -171,23 +174,21 @@ async def request_validation_error(request: Request, error: Exception) -> JSONRe
         entries.append(
             {"code": f"request.{entry.get('type', 'invalid')}", "pointer": pointer, "detail": title}
         )
-    return problem(status=422, code="request.invalid", title=title, locale=locale, errors=entries)
+    return problem(
+        status=422, code="request.invalid", title=title, language=language, errors=entries
+    )
 
 
 async def http_error(request: Request, error: Exception) -> JSONResponse:
     """404, 405 and the like as problem+json too, so a client reads one error format."""
     assert isinstance(error, StarletteHTTPException)  # noqa: S101  (registered for it)
-    locale = negotiate(request.headers.get("accept-language"))
-    titles = {
-        404: ("Not found.", "未找到。"),
-        405: ("Method not allowed.", "不允许的请求方法。"),
-    }
-    english, chinese = titles.get(error.status_code, ("Request refused.", "请求被拒绝。"))
+    language = negotiate(request.headers.get("accept-language"))
+    code = f"http.{error.status_code}"
     return problem(
         status=error.status_code,
-        code=f"http.{error.status_code}",
-        title=chinese if locale == "zh_CN" else english,
-        locale=locale,
+        code=code,
+        title=_title(code if code in TITLES else "http", language),
+        language=language,
     )
 
 
@@ -219,14 +220,14 @@ def create_app(service: OrderService | None = None) -> FastAPI:
         ``?strict=true`` refuses warnings too (FastAPI checks the flag itself: a value
         that is not a boolean is answered by `request_validation_error`).
         """
-        locale = negotiate(request.headers.get("accept-language"))
+        language = negotiate(request.headers.get("accept-language"))
         report = validate(await request.body(), context=ValidationContext())
         if not report.ok or (strict and report.warnings):
             raise ValidationFailed(report)
         return {
             "valid": True,
-            "warnings": [_issue_entry(issue, locale) for issue in report.warnings],
-            "needs_approval": [_issue_entry(issue, locale) for issue in report.needs_approval],
+            "warnings": [_issue_entry(issue, language) for issue in report.warnings],
+            "needs_approval": [_issue_entry(issue, language) for issue in report.needs_approval],
         }
 
     @app.post("/orders", status_code=201)
@@ -247,8 +248,8 @@ def create_app(service: OrderService | None = None) -> FastAPI:
         """What a problem ``type`` points at: the code and its message template."""
         if code not in error_codes():
             raise StarletteHTTPException(status_code=404)
-        locale = negotiate(request.headers.get("accept-language"))
-        return {"code": code, "title": render_message(code, {}, locale)}
+        language = negotiate(request.headers.get("accept-language"))
+        return {"code": code, "title": render_message(code, {}, language.locale)}
 
     return app
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from salesorder import analytics
+from salesorder import analytics, i18n
 from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
 from salesorder.documents import Seller
 from salesorder.events import DomainEvent
@@ -463,21 +463,8 @@ _LABELS = {
     "none": ("none yet", "暂无"),
 }
 
-# The statuses, audiences and events the report names, in Chinese (the English report
-# shows the identifiers, which are English words).
-_STATUS_ZH = {
-    Status.DRAFT: "创建",
-    Status.PENDING_APPROVAL: "待审核",
-    Status.APPROVED: "已审核",
-    Status.CONFIRMED: "已确认",
-    Status.PARTIALLY_SHIPPED: "部分发货",
-    Status.SHIPPED: "已发货",
-    Status.DELIVERED: "已签收",
-    Status.COMPLETED: "已完成",
-    Status.CANCELLED: "已取消",
-    Status.ON_HOLD: "已挂起",
-    Status.CLOSED: "已关闭",
-}
+# The audiences and events the report names, in Chinese (the English report shows the
+# identifiers, which are English words); statuses are terms of the message catalogs.
 _AUDIENCE_ZH = {
     "customer": "客户",
     "finance": "财务",
@@ -535,7 +522,9 @@ def render_demo(result: DemoResult, *, locale: str = "en") -> str:
         return _LABELS[key][chinese]
 
     def status(value: str) -> str:
-        return _STATUS_ZH[Status(value)] if chinese else value
+        if not chinese:
+            return value
+        return i18n.translate(Status(value).value, i18n.SIMPLIFIED_CHINESE, context="term")
 
     def audience(name: str) -> str:
         return _AUDIENCE_ZH.get(name, name) if chinese else name

@@ -1,9 +1,10 @@
-"""The printed sales order (打单, R18): plain text, printable HTML and 人民币大写.
+"""The printed sales order (打单, R18): plain text, printable HTML, PDF and 人民币大写.
 
 :func:`rmb_upper` writes a CNY amount in Chinese financial capitals following the
 People's Bank of China rules (《支付结算办法》附件《正确填写票据和结算凭证的基本规定》);
-:func:`render_text` and :func:`render_html` lay out a sales order form (销售订单) in
-Simplified Chinese or English, ready for signature.
+:func:`render_text`, :func:`render_html` and :func:`render_pdf` lay out a sales order
+form (销售订单) in Simplified or Traditional Chinese or English (labels from the message
+catalogs, the locale negotiated by ``salesorder.i18n.negotiate``), ready for signature.
 
 Invariants:
 

@@ -2,21 +2,24 @@
 
 Every problem salesorder reports, whether raised as an exception or collected as
 a validation :class:`~salesorder.validation.Issue`, carries a stable dotted
-``code`` with an English and a Simplified Chinese message template.
+``code`` with an English message template, translated into Simplified and Traditional
+Chinese (and any language a host adds) through the gettext catalogs of
+:mod:`salesorder.i18n` (msgctxt: the code; msgid: the English template).
 
 How codes are defined, and how the catalogue is filled
 ------------------------------------------------------
 
 A code is a constant of the module that raises it, made by :func:`define_code`::
 
-    CALENDAR_INVALID: Final = define_code("sla.calendar.invalid", en="...", zh="...")
+    CALENDAR_INVALID: Final = define_code("sla.calendar.invalid", en="...")
 
 :func:`define_code` is a pure function: it returns an :class:`ErrorCode`, which *is*
 the code string (``CALENDAR_INVALID == "sla.calendar.invalid"``, so it travels
-wherever a code travels: exceptions, issues, JSON, the database) and carries its two
-message templates. Importing a module therefore changes no global state, and an
-error renders its message from the code it was raised with, whatever was imported
-before.
+wherever a code travels: exceptions, issues, JSON, the database) and carries its
+English template; ``python scripts/update_catalogs.py`` puts it into the catalogs,
+where it is translated (``tests/unit/test_i18n.py`` fails while a translation is
+missing). Importing a module therefore changes no global state, and an error renders
+its message from the code it was raised with, whatever was imported before.
 
 The catalogue (:func:`error_codes`, which ``docs/errors.md`` is generated from, and
 the lookup :func:`render_message` needs for a code read back as a plain string) is
@@ -85,6 +88,8 @@ from typing import Any, ClassVar, Final, Self
 
 import attrs
 
+from salesorder import _i18n as i18n
+
 __all__ = [
     "AllocationError",
     "ArgumentTypeError",
@@ -107,11 +112,12 @@ __all__ = [
     "define_code",
     "error_codes",
     "errors_markdown",
+    "library_codes",
     "register_codes",
     "render_message",
 ]
 
-SUPPORTED_LOCALES: Final = ("en", "zh_CN")
+SUPPORTED_LOCALES: Final = ("en", "zh_CN", "zh_TW")
 
 #: Every module that defines library codes (module-level :class:`ErrorCode` constants).
 #: Named, not imported: they all import this module, and the catalogue needs them only
@@ -137,27 +143,28 @@ _CODE_MODULES: Final = (
 
 
 class ErrorCode(str):
-    """A problem code: the stable dotted string itself, carrying its message templates.
+    """A problem code: the stable dotted string itself, carrying its English message.
 
     Equal to (and hashed as) its code string, so it can stand wherever a code is
-    expected. Made by :func:`define_code`; treat it as a constant.
+    expected. Made by :func:`define_code`; treat it as a constant. The English
+    template is the gettext ``msgid`` (with the code as ``msgctxt``) of the message
+    catalogs in ``salesorder/locale`` (see [salesorder.i18n][]).
 
     Attributes:
         en: English message template (``str.format`` fields from the parameters).
-        zh: Simplified Chinese message template with the same fields.
     """
 
     en: str
-    zh: str
+    _zh: str | None
 
-    def __new__(cls, code: str, en: str, zh: str) -> Self:
-        """Check the code's shape and attach its templates (see :func:`define_code`)."""
+    def __new__(cls, code: str, en: str, zh: str | None = None) -> Self:
+        """Check the code's shape and attach its template (see :func:`define_code`)."""
         if not code or code != code.strip().lower() or " " in code or "." not in code:
             msg = f"error code must be dotted lowercase without spaces: {code!r}"
             raise ValueError(msg)
         entry = super().__new__(cls, code)
         entry.en = en
-        entry.zh = zh
+        entry._zh = zh
         return entry
 
     @property
@@ -165,18 +172,80 @@ class ErrorCode(str):
         """The code as a plain string, e.g. ``line.quantity.not_positive``."""
         return str(self)
 
+    @property
+    def zh(self) -> str:
+        """The Simplified Chinese template (from the catalog; a host's own as fallback)."""
+        return self.template(i18n.SIMPLIFIED_CHINESE)
+
+    def template(self, language: str) -> str:
+        """The template in a catalog language (``en``, ``zh_Hans``, ``zh_Hant``, ...).
+
+        A catalog's translation first; for a code no catalog translates (a host's), the
+        Chinese template given to :func:`define_code` serves both Chinese scripts, and
+        every other language gets the English one.
+        """
+        if language == i18n.ENGLISH:
+            return self.en
+        translated = i18n.translate(self.en, language, context=str(self))
+        if translated == self.en and self._zh is not None and language.startswith("zh"):
+            return self._zh
+        return translated
+
     def render(self, params: Mapping[str, Any], locale: str = "en") -> str:
-        """Fill the template for ``locale`` with ``params``; unknown fields stay visible."""
-        template = self.zh if _is_chinese(locale) else self.en
-        return string.Formatter().vformat(template, (), _LenientParams(params))
+        """Fill the template for ``locale`` with ``params``; unknown fields stay visible.
+
+        ``locale`` is negotiated by [salesorder.i18n.negotiate][] (``zh_TW`` renders
+        Traditional Chinese, an unknown language English). In a language other than
+        English, the parameters that name a status, an event, a field or another
+        library term (``state``, ``event``, ``field``, ...) are translated too.
+        """
+        language = i18n.negotiate(locale).catalog
+        if language == i18n.ENGLISH:
+            return string.Formatter().vformat(self.en, (), _LenientParams(params))
+        values = _LenientParams({key: _term(key, value, language) for key, value in params.items()})
+        return string.Formatter().vformat(self.template(language), (), values)
 
     def same_messages(self, other: ErrorCode) -> bool:
-        """Whether ``other`` is this code with the same two templates."""
-        return str(self) == str(other) and (self.en, self.zh) == (other.en, other.zh)
+        """Whether ``other`` is this code with the same templates."""
+        return str(self) == str(other) and (self.en, self._zh) == (other.en, other._zh)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Codes cross process boundaries inside pickled exceptions.
-        return (ErrorCode, (str(self), self.en, self.zh))
+        return (ErrorCode, (str(self), self.en, self._zh))
+
+
+#: The parameters whose text values are library terms (a status, an event, a field, an
+#: entity ...) translated through the catalog's ``term`` context; a value the catalog
+#: does not know (a host's approval level) is shown as it is.
+TERM_PARAMS: Final = frozenset(
+    {
+        "action",
+        "basis",
+        "charge",
+        "dimension",
+        "document",
+        "entity",
+        "event",
+        "expected",
+        "field",
+        "first",
+        "kind",
+        "level",
+        "option",
+        "payment",
+        "per",
+        "setting",
+        "state",
+        "status",
+        "what",
+    }
+)
+
+
+def _term(key: str, value: Any, language: str) -> Any:
+    if key in TERM_PARAMS and isinstance(value, str):
+        return i18n.translate(value, language, context="term")
+    return value
 
 
 class _LenientParams(dict[str, Any]):
@@ -186,20 +255,20 @@ class _LenientParams(dict[str, Any]):
         return "{" + key + "}"
 
 
-def _is_chinese(locale: str) -> bool:
-    return locale.replace("-", "_").lower().startswith("zh")
-
-
-def define_code(code: str, *, en: str, zh: str) -> ErrorCode:
-    """Make a problem code with its two messages, for use as a module constant.
+def define_code(code: str, *, en: str, zh: str | None = None) -> ErrorCode:
+    """Make a problem code with its message, for use as a module constant.
 
     Pure: nothing is registered. The library's catalogue collects the constants of
-    the modules it lists; a host adds its own with :func:`register_codes`.
+    the modules it lists; a host adds its own with :func:`register_codes`. The
+    library's codes give the English template only: their translations are in the
+    message catalogs (``salesorder/locale``). A host's code may give its Chinese
+    template here, or ship a catalog (msgctxt: the code) with
+    [salesorder.i18n.add_catalogs][].
 
     Args:
         code: Dotted lowercase identifier, e.g. ``money.float_refused``.
-        en: English message template.
-        zh: Simplified Chinese message template.
+        en: English message template (the gettext msgid).
+        zh: A Chinese template for a code no catalog translates (a host's code).
 
     Returns:
         The code, equal to ``code``, carrying its messages.
@@ -251,6 +320,11 @@ def register_codes(*codes: ErrorCode) -> None:
         _host_codes[entry.code] = entry
 
 
+def library_codes() -> Mapping[str, ErrorCode]:
+    """The library's own codes (not a host's), sorted by code: what the catalogs translate."""
+    return _library_codes()
+
+
 def error_codes() -> Mapping[str, ErrorCode]:
     """Every known code (the library's and those a host registered), sorted by code."""
     return dict(sorted({**_host_codes, **_library_codes()}.items()))
@@ -267,110 +341,93 @@ def render_message(code: str, params: Mapping[str, Any] | None = None, locale: s
 
 
 def errors_markdown() -> str:
-    """The ``docs/errors.md`` page, generated from the library's codes."""
+    """The ``docs/errors.md`` page, generated from the library's codes and catalogs."""
     lines = [
         "# Error and issue codes",
         "",
         "Every exception and every validation issue carries one of these stable codes.",
-        "Messages are templates: `{field}` is filled from the issue's or error's parameters.",
-        "This page is generated by `salesorder.errors.errors_markdown()`;",
-        "`tests/docs/test_errors_page.py` fails when it and the registry differ.",
+        "Messages are templates: `{field}` is filled from the issue's or error's parameters",
+        "(in Chinese, a parameter naming a status, an event or a field is translated too).",
+        "The English template is the message id of the catalogs in `salesorder/locale`",
+        "(see [Languages](i18n.md)). This page is generated by",
+        "`salesorder.errors.errors_markdown()`; `tests/docs/test_errors_page.py` fails when",
+        "it and the registry differ.",
         "",
-        "| code | English | 中文 |",
-        "|---|---|---|",
+        "| code | English | 简体中文 | 繁體中文 |",
+        "|---|---|---|---|",
     ]
     for entry in _library_codes().values():
-        en = entry.en.replace("|", "\\|")
-        zh = entry.zh.replace("|", "\\|")
-        lines.append(f"| `{entry.code}` | {en} | {zh} |")
+        cells = [
+            entry.template(language).replace("|", "\\|")
+            for language in (i18n.ENGLISH, i18n.SIMPLIFIED_CHINESE, i18n.TRADITIONAL_CHINESE)
+        ]
+        lines.append(f"| `{entry.code}` | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 # -- the codes of the exceptions below, and of the storage adapters -------------------------
 
-ERROR_UNSPECIFIED: Final = define_code(
-    "error.unspecified", en="An unspecified error occurred.", zh="发生未指明的错误。"
-)
+ERROR_UNSPECIFIED: Final = define_code("error.unspecified", en="An unspecified error occurred.")
 MONEY_INVALID_AMOUNT: Final = define_code(
     "money.invalid_amount",
     en="Not a valid money amount: {reason}.",
-    zh="金额无效:{reason}。",
 )
 MONEY_FLOAT_REFUSED: Final = define_code(
     "money.float_refused",
     en="A float was given where an exact amount or quantity is expected; "
     "pass a Decimal, int or string.",
-    zh="金额或数量不能使用浮点数;请传入 Decimal、整数或字符串。",
 )
 IDEMPOTENCY_CONFLICT: Final = define_code(
     "idempotency.conflict",
     en="The idempotency key was first used for '{event}' with other arguments; "
     "a new request needs a new key.",
-    zh="该幂等键已用于参数不同的“{event}”请求;新的请求需要新的幂等键。",
 )
 ARGUMENT_WRONG_TYPE: Final = define_code(
     "argument.wrong_type",
     en="The {argument} must be {expected}, not {kind}.",
-    zh="{argument} 必须是{expected},而不是 {kind}。",
 )
 ARGUMENT_INVALID: Final = define_code(
     "argument.invalid",
     en="The {argument} is not a value this function takes.",
-    zh="{argument} 的值不被接受。",
 )
 ARGUMENT_NOT_A_CHOICE: Final = define_code(
     "argument.not_a_choice",
     en="The {argument} must be one of: {choices}.",
-    zh="{argument} 必须是以下之一:{choices}。",
 )
 ARGUMENT_NOT_STORABLE: Final = define_code(
     "argument.not_storable",
     en="The {argument} contains {character} at position {position}, which no store can hold.",
-    zh="{argument} 在第 {position} 位包含{character},无法存储。",
 )
 MONEY_UNKNOWN_CURRENCY: Final = define_code(
     "money.unknown_currency",
     en="Unknown currency code {currency}.",
-    zh="未知的币种代码 {currency}。",
 )
 MONEY_CURRENCY_MISMATCH: Final = define_code(
     "money.currency_mismatch",
     en="Cannot combine amounts in {left} and {right}.",
-    zh="不能混合不同币种的金额:{left} 与 {right}。",
 )
 MONEY_ALLOCATION_INVALID_WEIGHTS: Final = define_code(
     "money.allocation.invalid_weights",
     en="Cannot split an amount by these weights: {reason}.",
-    zh="无法按这些权重分摊金额:{reason}。",
 )
-ORDER_INVALID: Final = define_code(
-    "order.invalid", en="Invalid order data: {reason}.", zh="订单数据无效:{reason}。"
-)
+ORDER_INVALID: Final = define_code("order.invalid", en="Invalid order data: {reason}.")
 VALIDATION_FAILED: Final = define_code(
     "validation.failed",
     en="The order did not pass validation (errors: {count}).",
-    zh="订单未通过校验(共 {count} 个错误)。",
 )
-ENTITY_NOT_FOUND: Final = define_code(
-    "entity.not_found", en="{entity} {id} does not exist.", zh="{entity} {id} 不存在。"
-)
+ENTITY_NOT_FOUND: Final = define_code("entity.not_found", en="{entity} {id} does not exist.")
 LIFECYCLE_ILLEGAL_TRANSITION: Final = define_code(
     "lifecycle.illegal_transition",
     en="Event '{event}' is not allowed while the order is '{state}'.",
-    zh="订单处于“{state}”状态时不允许执行“{event}”。",
 )
-RULE_VIOLATION: Final = define_code(
-    "rule.violation", en="A business rule refused the command.", zh="业务规则拒绝了该操作。"
-)
+RULE_VIOLATION: Final = define_code("rule.violation", en="A business rule refused the command.")
 STOCK_INSUFFICIENT: Final = define_code(
     "stock.insufficient",
     en="Not enough stock for {count} SKU(s): {skus}.",
-    zh="{count} 个商品库存不足:{skus}。",
 )
 CONCURRENCY_CONFLICT: Final = define_code(
     "concurrency.conflict",
     en="The {entity} was changed by someone else (expected version {expected}).",
-    zh="{entity} 已被他人修改(期望版本 {expected})。",
 )
 #: A unit of work whose transaction the database aborted (after a deadlock, say) is
 #: refused at commit instead of "committing" nothing; raised as ConcurrencyConflict.
@@ -378,7 +435,6 @@ STORAGE_TRANSACTION_ABORTED: Final = define_code(
     "storage.transaction_aborted",
     en="The database aborted this unit of work's transaction after an earlier error; "
     "nothing was committed: roll back and retry.",
-    zh="数据库已因先前的错误中止此工作单元的事务,没有任何内容被提交:请回滚后重试。",
 )
 # Raised by storage adapters (the SQL adapter's bounded text columns) before they
 # write; defined here because the adapters need an optional dependency, which the
@@ -386,22 +442,18 @@ STORAGE_TRANSACTION_ABORTED: Final = define_code(
 STORAGE_UNAVAILABLE: Final = define_code(
     "storage.unavailable",
     en="The database cannot be reached or lost the connection; nothing was committed.",
-    zh="无法连接数据库或连接已中断;没有任何内容被提交。",
 )
 STORAGE_REFUSED: Final = define_code(
     "storage.refused",
     en="The database refused the operation; nothing was committed.",
-    zh="数据库拒绝了该操作;没有任何内容被提交。",
 )
 STORAGE_SERIALIZATION: Final = define_code(
     "storage.serialization_conflict",
     en="A concurrent transaction changed the same data; nothing was committed: retry.",
-    zh="并发事务修改了相同的数据;没有任何内容被提交:请重试。",
 )
 STORAGE_VALUE_TOO_LONG: Final = define_code(
     "storage.value_too_long",
     en="The {field} is longer than the {limit} characters the storage holds.",
-    zh="{field} 超过了存储允许的 {limit} 个字符。",
 )
 
 
@@ -429,7 +481,11 @@ class SalesOrderError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, locale: str = "en") -> str:
-        """The message in ``locale`` (``en`` or ``zh_CN``)."""
+        """The message in ``locale``, negotiated by [salesorder.i18n.negotiate][].
+
+        ``en``, ``zh_CN`` (Simplified Chinese), ``zh_TW``/``zh_HK`` (Traditional
+        Chinese), a language a host added a catalog for; any other locale gives English.
+        """
         return render_message(self.code, self.params, locale)
 
     def __str__(self) -> str:

@@ -47,47 +47,38 @@ _log = logging.getLogger(__name__)
 NOTIFY_SETTINGS_INVALID: Final = define_code(
     "notify.settings.invalid",
     en="Invalid notification setting {name}: {reason}.",
-    zh="通知设置 {name} 无效:{reason}。",
 )
 NOTIFY_TIMEOUT: Final = define_code(
     "notify.timeout",
     en="The receiver did not answer in time.",
-    zh="接收方未在规定时间内应答。",
 )
 NOTIFY_UNREACHABLE: Final = define_code(
     "notify.unreachable",
     en="The receiver could not be reached.",
-    zh="无法连接接收方。",
 )
 NOTIFY_REJECTED: Final = define_code(
     "notify.rejected",
     en="The receiver answered HTTP {status}.",
-    zh="接收方返回 HTTP {status}。",
 )
 NOTIFY_REDIRECTED: Final = define_code(
     "notify.redirected",
     en="The receiver answered with a redirect (HTTP {status}); redirects are not followed.",
-    zh="接收方返回重定向(HTTP {status});不会跟随重定向。",
 )
 WEBHOOK_SIGNATURE_MISSING: Final = define_code(
     "webhook.signature.missing",
     en="The request carries no signature.",
-    zh="请求没有签名。",
 )
 WEBHOOK_SIGNATURE_MALFORMED: Final = define_code(
     "webhook.signature.malformed",
     en="The signature header is not of the form t=…,v1=….",
-    zh="签名头的格式不是 t=…,v1=…。",
 )
 WEBHOOK_SIGNATURE_STALE: Final = define_code(
     "webhook.signature.stale",
     en="The signature's timestamp is {age} seconds away from now (at most {tolerance}).",
-    zh="签名时间戳与当前时间相差 {age} 秒(最多 {tolerance} 秒)。",
 )
 WEBHOOK_SIGNATURE_MISMATCH: Final = define_code(
     "webhook.signature.mismatch",
     en="The signature does not match the body.",
-    zh="签名与请求内容不符。",
 )
 
 

@@ -23,17 +23,14 @@ __all__ = ["Quote", "QuoteStatus"]
 QUOTE_EXPIRED = define_code(
     "quote.expired",
     en="Quote {quote_id} expired at {valid_until}.",
-    zh="报价单 {quote_id} 已于 {valid_until} 过期。",
 )
 QUOTE_NOT_OPEN = define_code(
     "quote.not_open",
     en="Quote {quote_id} is {status} and cannot be converted.",
-    zh="报价单 {quote_id} 当前为“{status}”,不能转为订单。",
 )
 QUOTE_VALIDITY = define_code(
     "quote.validity.invalid",
     en="A quote must be valid until a time after it was issued.",
-    zh="报价有效期必须晚于报价时间。",
 )
 
 

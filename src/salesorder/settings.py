@@ -56,7 +56,6 @@ __all__ = ["InvalidSettings", "PolicySettings", "PricingSettings", "SlaSettings"
 SETTINGS_INVALID: Final = define_code(
     "settings.invalid",
     en="Invalid setting {setting}: {reason}.",
-    zh="配置项 {setting} 无效:{reason}。",
 )
 
 

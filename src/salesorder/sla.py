@@ -45,17 +45,14 @@ __all__ = [
 CALENDAR_UNAVAILABLE: Final = define_code(
     "sla.calendar.unavailable",
     en="The China calendar needs the 'chinesecalendar' package (extra 'china-calendar').",
-    zh="中国法定节假日日历需要安装“chinesecalendar”包(可选依赖“china-calendar”)。",
 )
 CALENDAR_OUT_OF_RANGE: Final = define_code(
     "sla.calendar.out_of_range",
     en="The calendar has no data for {day}.",
-    zh="日历没有 {day} 的数据。",
 )
 CALENDAR_INVALID: Final = define_code(
     "sla.calendar.invalid",
     en="Invalid calendar or deadline: {reason}.",
-    zh="日历或时限设置无效:{reason}。",
 )
 
 # A search for the next working day gives up after this many days (a calendar

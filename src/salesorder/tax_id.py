@@ -76,12 +76,10 @@ _ORGANIZATION_BODY: Final = re.compile(r"[0-9A-Z]{8}")
 TAX_ID_PREFIX_INVALID: Final = define_code(
     "tax_id.prefix.invalid",
     en="Not a unified social credit code prefix: {reason}.",
-    zh="不是有效的统一社会信用代码前缀:{reason}。",
 )
 TAX_ID_ORGANIZATION_BODY_INVALID: Final = define_code(
     "tax_id.organization_body.invalid",
     en="An organisation code body is exactly 8 digits or upper-case letters.",
-    zh="组织机构代码本体必须恰好是 8 位数字或大写字母。",
 )
 
 

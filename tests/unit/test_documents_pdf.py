@@ -115,6 +115,36 @@ class TestOrderFormPdf:
         assert "Order No. SO-202611-000123" in texts[1]
         assert "Amount in words (RMB)" in texts[-1]
 
+    @pytest.mark.parametrize("locale", ["zh_TW", "zh-HK"])
+    def test_traditional_chinese_form(self, locale: str) -> None:
+        # The labels, the page of pages included, come from the zh_Hant catalog.
+        order, breakdown = long_order(45)
+        texts = pages(render_pdf(order, breakdown, seller=SELLER, locale=locale))
+        assert "銷售訂單" in texts[0]
+        assert "第 1 / 2 頁" in texts[0]
+        assert "第 2 / 2 頁" in texts[1]
+        assert "訂單編號 SO-202611-000123" in texts[1]
+        joined = "\n".join(texts)
+        for simplified in ("销售订单", "订单编号", "商品明细", "页"):
+            assert simplified not in joined
+
+    def test_the_agreed_discount_label_is_translated(self) -> None:
+        # Printed for a manual discount (no promotion): a label of the catalogs, not code.
+        breakdown = full_breakdown()
+        first = breakdown.lines[0]
+        manual = attrs.evolve(first.adjustments[0], promotion_id=None, kind="manual")
+        first = attrs.evolve(first, adjustments=(manual,))
+        breakdown = attrs.evolve(breakdown, lines=(first, *breakdown.lines[1:]))
+        texts = {
+            locale: "\n".join(
+                pages(render_pdf(full_order(), breakdown, seller=SELLER, locale=locale))
+            )
+            for locale in ("zh_CN", "zh_TW", "en")
+        }
+        assert "协商折扣" in texts["zh_CN"]
+        assert "協商折扣" in texts["zh_TW"]
+        assert "Agreed discount" in texts["en"]
+
     def test_no_payment_terms_when_the_order_gives_none(self) -> None:
         order = attrs.evolve(full_order(), payment_terms=PaymentTerms())
         (text,) = pages(render_pdf(order, full_breakdown(), seller=SELLER))
@@ -186,6 +216,10 @@ class TestInvoicePdf:
         (first, *_) = pages(invoicing.render_document_pdf(note, seller=SELLER, locale="en"))
         assert "Credit Note  CN-7" in first
         assert "INV-7" in first
+        hant = pages(invoicing.render_document_pdf(issued.document, seller=SELLER, locale="zh_TW"))
+        for number, text in enumerate(hant, start=1):
+            assert "普通發票  INV-7" in text
+            assert f"第 {number} / {len(hant)} 頁" in text
 
 
 class TestPrintCommand:

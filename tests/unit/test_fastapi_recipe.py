@@ -108,7 +108,7 @@ class TestValidateEndpoint:
         english = client.post("/orders/validate", content=bad, headers=EN)
         chinese = client.post("/orders/validate", content=bad, headers=ZH)
         assert english.headers["content-language"] == "en"
-        assert chinese.headers["content-language"] == "zh-CN"
+        assert chinese.headers["content-language"] == "zh-Hans"
         assert english.headers["vary"] == "Accept-Language"
         en_body, zh_body = english.json(), chinese.json()
         assert en_body["title"] == render_message("validation.failed", {"count": 4}, "en")
@@ -122,6 +122,30 @@ class TestValidateEndpoint:
         assert [(e["code"], e["pointer"]) for e in en_body["errors"]] == [
             (e["code"], e["pointer"]) for e in zh_body["errors"]
         ]
+
+    @pytest.mark.parametrize("header", ["zh-TW", "zh-HK,zh;q=0.9", "zh-Hant"])
+    def test_taiwan_and_hong_kong_get_traditional_chinese(
+        self, client: TestClient, header: str
+    ) -> None:
+        bad = (EXAMPLES / "invalid" / "bad-lines.json").read_bytes()
+        response = client.post("/orders/validate", content=bad, headers={"Accept-Language": header})
+        body = assert_problem(response, 422)
+        assert response.headers["content-language"] == "zh-Hant"
+        assert body["title"] == render_message("validation.failed", {"count": 4}, "zh_TW")
+        assert body["title"] != render_message("validation.failed", {"count": 4}, "zh_CN")
+        by_code = {entry["code"]: entry["detail"] for entry in body["errors"]}
+        assert by_code["line.quantity.not_positive"] == render_message(
+            "line.quantity.not_positive", {}, "zh_HK"
+        )
+
+    def test_the_recipes_own_titles_come_in_each_language(self, client: TestClient) -> None:
+        titles = {
+            header: assert_problem(
+                client.get("/nowhere", headers={"Accept-Language": header}), 404
+            )["title"]
+            for header in ("en", "zh-CN", "zh-TW")
+        }
+        assert titles == {"en": "Not found.", "zh-CN": "未找到。", "zh-TW": "找不到。"}
 
     def test_no_input_value_is_echoed(self, client: TestClient) -> None:
         payload = json.dumps(personal_and_broken(), ensure_ascii=False).encode()
@@ -211,25 +235,28 @@ class TestProblemTypes:
 
 
 @pytest.mark.parametrize(
-    ("header", "locale"),
+    ("header", "catalog"),
     [
         (None, "en"),
         ("", "en"),
-        ("zh-CN", "zh_CN"),
-        ("zh", "zh_CN"),
-        ("zh-Hans-CN;q=0.8, en;q=0.5", "zh_CN"),
-        ("en;q=0.5, zh-CN;q=0.9", "zh_CN"),
-        ("fr-FR, zh;q=0.2", "zh_CN"),
+        ("zh-CN", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh-Hans-CN;q=0.8, en;q=0.5", "zh_Hans"),
+        ("en;q=0.5, zh-CN;q=0.9", "zh_Hans"),
+        ("fr-FR, zh;q=0.2", "zh_Hans"),
+        ("zh-TW", "zh_Hant"),
+        ("zh-HK,zh;q=0.9,en;q=0.8", "zh_Hant"),
+        ("en;q=0.5, zh-Hant;q=0.9", "zh_Hant"),
         ("fr-FR, de", "en"),
         ("zh;q=0, en", "en"),
         ("*", "en"),
         ("zh;q=abc, en", "en"),
-        ("<script>, zh", "zh_CN"),
+        ("<script>, zh", "zh_Hans"),
         ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
     ],
 )
-def test_accept_language_negotiation(header: str | None, locale: str) -> None:
-    assert RECIPE.negotiate(header) == locale
+def test_accept_language_negotiation(header: str | None, catalog: str) -> None:
+    assert RECIPE.negotiate(header).catalog == catalog
 
 
 def test_the_library_does_not_import_fastapi() -> None:

@@ -176,7 +176,7 @@ try:
 except ValidationFailed as refused:
     [issue] = refused.report.errors
     assert (issue.code, issue.path) == ("coupon.usage_limit", "/coupons/0")
-    assert issue.message("zh_CN") == "优惠券 ONCE 已达使用次数上限(1 次)。"
+    assert issue.message("zh_CN") == "优惠券 ONCE 已达使用次数上限（1 次）。"
 else:
     raise AssertionError("the coupon is used up")
 service.cancel(entered.id, reason="customer_request", actor="S-LI")

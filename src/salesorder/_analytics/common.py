@@ -24,32 +24,26 @@ from salesorder.records import Status
 CURRENCY_MIXED: Final = define_code(
     "analytics.currency.mixed",
     en="{item} is in {currency}, not the report currency {expected}.",
-    zh="{item} 的币种是 {currency},不是报表币种 {expected}。",
 )
 ORDER_UNPRICED: Final = define_code(
     "analytics.order.unpriced",
     en="Order {order_id} counts as a sale but has no grand total.",
-    zh="订单 {order_id} 计入销售额,但没有订单总额。",
 )
 ORDER_UNDATED: Final = define_code(
     "analytics.order.undated",
     en="Order {order_id} has no {basis} time to group by.",
-    zh="订单 {order_id} 没有可用于分组的 {basis} 时间。",
 )
 DIMENSION_UNSUPPORTED: Final = define_code(
     "analytics.dimension.unsupported",
     en="{what} cannot be grouped by {dimension}.",
-    zh="{what} 不能按 {dimension} 分组。",
 )
 MOVEMENT_UNKNOWN_KIND: Final = define_code(
     "analytics.movement.unknown_kind",
     en="Unknown stock movement kind '{kind}'.",
-    zh="未知的库存变动类型“{kind}”。",
 )
 PERIOD_INVALID: Final = define_code(
     "analytics.period.invalid",
     en="The reporting period must end after it starts.",
-    zh="统计期间的结束时间必须晚于开始时间。",
 )
 
 RATIO_PLACES: Final = 4

@@ -136,7 +136,7 @@ def render_html(
     form = build_form(
         order, breakdown, seller=seller, style=style, day=issue_date(order, issued_on)
     )
-    lang = "zh-CN" if style.chinese else "en"
+    lang = style.html_lang
     parts = [
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n',
         f"<title>{_e(form.title)} {_e(order.number or '')}</title>\n",

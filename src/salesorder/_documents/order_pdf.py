@@ -83,7 +83,7 @@ def render_pdf(
         order: The order; its buyer, invoice, terms and notes are printed as given.
         breakdown: The order's price breakdown (see `PriceBreakdownView`).
         seller: The selling company printed in the seller block.
-        locale: ``zh_CN`` or ``en``/``en_US``; see `render_text`.
+        locale: ``zh_CN``, ``zh_TW``, ``en``/``en_US``; see `render_text`.
         issued_on: Date printed on the form; defaults to the date of ``order.created_at``.
 
     Returns:

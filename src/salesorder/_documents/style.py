@@ -1,19 +1,21 @@
-"""Labels and the locale rule of every printed document."""
+"""Labels and the locale rule of every printed document.
+
+The rule is [salesorder.i18n.negotiate][], the one messages follow; the labels are
+English msgids translated through the catalogs.
+"""
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 from decimal import Decimal
 from typing import Final
 
 import attrs
-import babel
 import babel.dates
 import babel.numbers
 
 from salesorder import _arguments as arguments
-from salesorder._documents.errors import LOCALE_UNSUPPORTED, DocumentError
+from salesorder import i18n
 from salesorder._documents.views import Seller
 from salesorder.money import Money
 from salesorder.order import Order
@@ -22,78 +24,80 @@ __all__ = ["LABELS", "Style", "checked_style", "document_language", "style_for"]
 
 # -- labels -----------------------------------------------------------------------------------
 
-#: Every printed label: key -> (English, 中文).
-LABELS: Final[dict[str, tuple[str, str]]] = {
-    "title": ("Sales Order", "销售订单"),
-    "order_number": ("Order No.", "订单编号"),
-    "order_date": ("Date", "日期"),
-    "customer_ref": ("Customer PO", "客户订单号"),
-    "seller": ("Seller", "销售方"),
-    "buyer": ("Buyer", "购买方"),
-    "name": ("Name", "名称"),
-    "address": ("Address", "地址"),
-    "phone": ("Phone", "电话"),
-    "tax_id": ("Tax ID", "纳税人识别号"),
-    "bank": ("Bank", "开户行"),
-    "account": ("Account", "账号"),
-    "contact": ("Contact", "联系人"),
-    "ship_to": ("Ship to", "收货地址"),
-    "recipient": ("Recipient", "收货人"),
-    "invoice": ("Invoice", "开票信息"),
-    "invoice_kind": ("Invoice type", "发票类型"),
-    "invoice_title": ("Invoice title", "发票抬头"),
-    "registered_address": ("Registered address", "注册地址"),
-    "registered_phone": ("Registered phone", "注册电话"),
-    "lines": ("Items", "商品明细"),
-    "col_no": ("No.", "序号"),
-    "col_sku": ("SKU", "商品编码"),
-    "col_name": ("Item", "商品名称"),
-    "col_spec": ("Spec.", "规格型号"),
-    "col_qty": ("Qty", "数量"),
-    "col_unit": ("Unit", "单位"),
-    "col_price": ("Unit price", "单价"),
-    "col_discount": ("Discount", "折扣"),
-    "col_net": ("Net", "金额"),
-    "col_rate": ("Tax rate", "税率"),
-    "col_tax": ("Tax", "税额"),
-    "col_amount": ("Amount", "价税合计"),
-    "discounts": ("Discounts", "折扣明细"),
-    "line": ("line", "行"),
-    "manual_discount": ("Agreed discount", "协商折扣"),
-    "promotion": ("Promotion", "促销优惠"),
-    "coupon": ("coupon", "优惠券"),
-    "page": ("Page {page} / {pages}", "第 {page} / {pages} 页"),
-    "charges": ("Charges", "费用"),
-    "totals": ("Totals", "合计"),
-    "subtotal": ("Subtotal", "商品金额"),
-    "discount_total": ("Discount total", "折扣合计"),
-    "charges_total": ("Charges total", "费用合计"),
-    "tax_total": ("Tax total", "税额合计"),
-    "grand_total": ("Grand total", "应付总额"),
-    "in_words": ("Amount in words (RMB)", "人民币大写"),
-    "payment_terms": ("Payment terms", "付款条件"),
-    "payment_method": ("Method", "付款方式"),
-    "due_days": ("Due in {days} days after invoice", "开票后 {days} 天内付款"),
-    "month_end": ("Month-end settlement, due {days} days after month end", "月结 {days} 天"),
-    "due_now": ("Due on delivery or prepaid", "款到发货或货到付款"),
-    "prepayment": ("Prepayment {percent}", "预付 {percent}"),
-    "delivery_date": ("Requested delivery date", "要求交货日期"),
-    "notes": ("Notes", "备注"),
-    "seller_sign": ("Seller signature / seal", "销售方签字/盖章"),
-    "buyer_sign": ("Customer signature / seal", "客户签字/盖章"),
-    "sign_date": ("Date", "日期"),
-    "none": ("—", "—"),
-    "kind_none": ("No invoice", "不开票"),
-    "kind_general": ("General invoice", "普通发票"),
-    "kind_vat_special": ("VAT special invoice", "增值税专用发票"),
-    "pm_bank_transfer": ("Bank transfer", "银行转账"),
-    "pm_cash": ("Cash", "现金"),
-    "pm_card": ("Card", "刷卡"),
-    "pm_alipay": ("Alipay", "支付宝"),
-    "pm_wechat_pay": ("WeChat Pay", "微信支付"),
-    "pm_cheque": ("Cheque", "支票"),
-    "pm_on_account": ("On account", "赊销/月结"),
-    "pm_other": ("Other", "其他"),
+#: The labels of the printed order form, in English: the msgids of the catalogs' context
+#: ``order_form`` (translated by [salesorder.i18n][]; ``salesorder._messages`` extracts
+#: them). ``{name}`` fields are filled after translation.
+LABELS: Final[dict[str, str]] = {
+    "title": "Sales Order",
+    "order_number": "Order No.",
+    "order_date": "Date",
+    "customer_ref": "Customer PO",
+    "seller": "Seller",
+    "buyer": "Buyer",
+    "name": "Name",
+    "address": "Address",
+    "phone": "Phone",
+    "tax_id": "Tax ID",
+    "bank": "Bank",
+    "account": "Account",
+    "contact": "Contact",
+    "ship_to": "Ship to",
+    "recipient": "Recipient",
+    "invoice": "Invoice",
+    "invoice_kind": "Invoice type",
+    "invoice_title": "Invoice title",
+    "registered_address": "Registered address",
+    "registered_phone": "Registered phone",
+    "lines": "Items",
+    "col_no": "No.",
+    "col_sku": "SKU",
+    "col_name": "Item",
+    "col_spec": "Spec.",
+    "col_qty": "Qty",
+    "col_unit": "Unit",
+    "col_price": "Unit price",
+    "col_discount": "Discount",
+    "col_net": "Net",
+    "col_rate": "Tax rate",
+    "col_tax": "Tax",
+    "col_amount": "Amount",
+    "discounts": "Discounts",
+    "line": "line",
+    "manual_discount": "Agreed discount",
+    "promotion": "Promotion",
+    "coupon": "coupon",
+    "page": "Page {page} / {pages}",
+    "charges": "Charges",
+    "totals": "Totals",
+    "subtotal": "Subtotal",
+    "discount_total": "Discount total",
+    "charges_total": "Charges total",
+    "tax_total": "Tax total",
+    "grand_total": "Grand total",
+    "in_words": "Amount in words (RMB)",
+    "payment_terms": "Payment terms",
+    "payment_method": "Method",
+    "due_days": "Due in {days} days after invoice",
+    "month_end": "Month-end settlement, due {days} days after month end",
+    "due_now": "Due on delivery or prepaid",
+    "prepayment": "Prepayment {percent}",
+    "delivery_date": "Requested delivery date",
+    "notes": "Notes",
+    "seller_sign": "Seller signature / seal",
+    "buyer_sign": "Customer signature / seal",
+    "sign_date": "Date",
+    "none": "—",
+    "kind_none": "No invoice",
+    "kind_general": "General invoice",
+    "kind_vat_special": "VAT special invoice",
+    "pm_bank_transfer": "Bank transfer",
+    "pm_cash": "Cash",
+    "pm_card": "Card",
+    "pm_alipay": "Alipay",
+    "pm_wechat_pay": "WeChat Pay",
+    "pm_cheque": "Cheque",
+    "pm_on_account": "On account",
+    "pm_other": "Other",
 }
 
 
@@ -101,12 +105,25 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
 class Style:
     """Resolved locale: babel locale for numbers and dates, and the label language."""
 
-    locale: str
-    chinese: bool
+    language: i18n.Language
+
+    @property
+    def locale(self) -> str:
+        """The babel locale numbers, money and dates are formatted with."""
+        return self.language.locale
+
+    @property
+    def chinese(self) -> bool:
+        """Whether the labels are Chinese (either script)."""
+        return self.language.is_chinese
+
+    @property
+    def html_lang(self) -> str:
+        """The ``lang`` attribute of an HTML document (``zh-Hant``, ``en``)."""
+        return self.language.catalog.replace("_", "-")
 
     def label(self, key: str, **params: object) -> str:
-        english, chinese = LABELS[key]
-        text = chinese if self.chinese else english
+        text = i18n.translate(LABELS[key], self.language.catalog, context="order_form")
         return text.format(**params) if params else text
 
     def money(self, value: Money) -> str:
@@ -136,29 +153,22 @@ def checked_style(order: object, seller: object, locale: object, issued_on: obje
     return style_for(arguments.storable_text(locale, argument="locale"))
 
 
-@functools.cache
 def style_for(locale: str) -> Style:
-    identifier = locale.replace("-", "_")
-    language = identifier.split("_", 1)[0].lower()
-    if language not in ("zh", "en"):
-        raise DocumentError(LOCALE_UNSUPPORTED, params={"locale": locale[:16]})
-    try:
-        babel.Locale.parse(identifier)
-    except (ValueError, babel.UnknownLocaleError):
-        raise DocumentError(LOCALE_UNSUPPORTED, params={"locale": locale[:16]}) from None
-    return Style(identifier, chinese=language == "zh")
+    """The style of a requested locale, by the rule of [salesorder.i18n.negotiate][]."""
+    # Not cached here: negotiate() is, and forgets when a host adds catalogs.
+    return Style(i18n.negotiate(locale))
 
 
 def document_language(locale: str) -> tuple[str, bool]:
     """The babel locale of a printed document and whether its labels are Chinese.
 
-    One rule for every printed document (order form, invoice, credit note): ``zh*``
-    prints Chinese labels, ``en*`` English ones; numbers, money and dates follow the
-    locale.
-
-    Raises:
-        DocumentError: ``document.locale.unsupported`` for other languages or a locale
-            babel does not know.
+    One rule for every printed document (order form, invoice, credit note) and every
+    message: [salesorder.i18n.negotiate][]. ``zh_TW``/``zh_HK`` print Traditional
+    Chinese labels, other ``zh*`` Simplified ones, ``en*`` English ones, a language a
+    host added a catalog for its own; any other locale prints English (it used to
+    raise ``document.locale.unsupported``). Numbers, money and dates follow the
+    requested locale when it is of the language printed, else the language's default
+    (``en_US``, ``zh_CN``, ``zh_TW``).
     """
     style = style_for(locale)
     return style.locale, style.chinese

@@ -70,8 +70,10 @@ def render_text(
         breakdown: The order's price breakdown (``salesorder.pricing.PriceBreakdown``
             or anything matching :class:`PriceBreakdownView`).
         seller: The selling company printed in the seller block.
-        locale: ``zh_CN`` (labels in Chinese) or ``en``/``en_US`` (labels in English);
-            numbers, money and dates are formatted for this locale with babel.
+        locale: Negotiated by `document_language` (``salesorder.i18n.negotiate``):
+            ``zh_CN`` prints Simplified Chinese labels, ``zh_TW``/``zh_HK`` Traditional
+            ones, ``en``/``en_US`` English ones, any other locale English; numbers,
+            money and dates are formatted for this locale with babel.
         issued_on: Date printed on the form; defaults to the date of ``order.created_at``.
 
     Returns:
@@ -79,8 +81,8 @@ def render_text(
 
     Raises:
         DocumentError: ``document.issued_on.missing`` if there is neither ``issued_on``
-            nor ``order.created_at``; ``document.locale.unsupported`` for other languages;
-            an ``document.rmb_upper.*`` code if a CNY grand total cannot be written in capitals.
+            nor ``order.created_at``; an ``document.rmb_upper.*`` code if a CNY grand
+            total cannot be written in capitals.
     """
     style = checked_style(order, seller, locale, issued_on)
     form = build_form(

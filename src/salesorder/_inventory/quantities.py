@@ -21,53 +21,43 @@ ZERO: Final = Decimal(0)
 STOCK_QUANTITY_INVALID = define_code(
     "stock.quantity.invalid",
     en="Invalid stock quantity for {what}: {reason}.",
-    zh="{what} 的库存数量无效:{reason}。",
 )
 STOCK_OPERATION_CONFLICT = define_code(
     "stock.operation.conflict",
     en="Operation {operation_id} was already used for a different request.",
-    zh="操作 {operation_id} 已用于另一个不同的请求。",
 )
 STOCK_RESERVATION_EXCEEDED = define_code(
     "stock.reservation.exceeded",
     en="Cannot {action} {requested} of line {line_id}: only {remaining} remain.",
-    zh="无法对订单行 {line_id} {action} {requested}:仅剩 {remaining}。",
 )
 STOCK_RESERVATION_DUPLICATE = define_code(
     "stock.reservation.duplicate",
     en="Reservation {reservation_id} already exists.",
-    zh="预留 {reservation_id} 已存在。",
 )
 STOCK_RESERVATION_INVALID = define_code(
     "stock.reservation.invalid",
     en="Invalid reservation request: {reason}.",
-    zh="预留请求无效:{reason}。",
 )
 STOCK_ADJUST_BELOW_RESERVED = define_code(
     "stock.adjust.below_reserved",
     en="Counted {counted} of {sku} at {location} is below the reserved {reserved}; "
     "release reservations first.",
-    zh="{sku} 在 {location} 的盘点数量 {counted} 低于已预留的 {reserved};请先释放预留。",
 )
 STOCK_POSITION_DUPLICATE = define_code(
     "stock.position.duplicate",
     en="The opening position of {sku} at {location} is given more than once.",
-    zh="{sku} 在 {location} 的期初库存重复给出。",
 )
 STOCK_TRANSFER_SAME_LOCATION = define_code(
     "stock.transfer.same_location",
     en="A transfer needs two different locations, got {location} twice.",
-    zh="调拨需要两个不同的库位,但两次都是 {location}。",
 )
 STOCK_SAVEPOINT_UNKNOWN = define_code(
     "stock.savepoint.unknown",
     en="Savepoint {savepoint} is not open on this stock ledger.",
-    zh="库存台账上没有打开的保存点 {savepoint}。",
 )
 STOCK_STRATEGY_INVALID = define_code(
     "stock.strategy.invalid",
     en="The allocation strategy {strategy} returned an invalid allocation: {reason}.",
-    zh="分配策略 {strategy} 返回了无效的分配:{reason}。",
 )
 
 

@@ -17,6 +17,7 @@ import attrs
 import babel.dates
 import babel.numbers
 
+from salesorder import i18n
 from salesorder._documents.pdf import (
     PdfBlock,
     PdfFields,
@@ -33,40 +34,43 @@ from salesorder.records import CreditNote, InvoiceDocument, InvoiceLine
 
 __all__ = ["render_document_html", "render_document_pdf", "render_document_text"]
 
-_LABELS: Final[dict[str, tuple[str, str]]] = {
-    "general": ("Invoice", "普通发票"),
-    "vat_special": ("VAT Special Invoice", "增值税专用发票"),
-    "credit_general": ("Credit Note", "红字普通发票"),
-    "credit_vat_special": ("VAT Credit Note", "红字增值税专用发票"),
-    "number": ("Invoice No.", "发票号码"),
-    "credit_number": ("Credit Note No.", "红字发票号码"),
-    "original": ("Original invoice", "原发票号码"),
-    "reason": ("Reason", "冲红原因"),
-    "issued": ("Date", "开票日期"),
-    "due": ("Due date", "付款到期日"),
-    "order": ("Order No.", "订单编号"),
-    "seller": ("Seller", "销售方"),
-    "buyer": ("Buyer", "购买方"),
-    "name": ("Name", "名称"),
-    "tax_id": ("Tax ID", "纳税人识别号"),
-    "address_phone": ("Address, phone", "地址、电话"),
-    "bank": ("Bank, account", "开户行及账号"),
-    "lines": ("Lines", "明细"),
-    "col_item": ("Item", "项目名称"),
-    "col_spec": ("Specification", "规格型号"),
-    "col_unit": ("Unit", "单位"),
-    "col_quantity": ("Qty", "数量"),
-    "col_price": ("Unit price", "单价"),
-    "col_net": ("Amount", "金额"),
-    "col_rate": ("Tax rate", "税率"),
-    "col_tax": ("Tax", "税额"),
-    "by_rate": ("Per tax rate", "按税率合计"),
-    "totals": ("Totals", "合计"),
-    "net": ("Amount", "金额"),
-    "tax": ("Tax", "税额"),
-    "gross": ("Total (tax included)", "价税合计"),
-    "in_words": ("Total in words (RMB)", "价税合计(大写)"),
-    "page": ("Page {page} / {pages}", "第 {page} / {pages} 页"),
+#: The labels of printed invoices and credit notes, in English: the msgids of the catalogs'
+#: context ``invoice_form`` (translated by ``salesorder.i18n``; ``salesorder._messages``
+#: extracts them).
+LABELS: Final[dict[str, str]] = {
+    "general": "Invoice",
+    "vat_special": "VAT Special Invoice",
+    "credit_general": "Credit Note",
+    "credit_vat_special": "VAT Credit Note",
+    "number": "Invoice No.",
+    "credit_number": "Credit Note No.",
+    "original": "Original invoice",
+    "reason": "Reason",
+    "issued": "Date",
+    "due": "Due date",
+    "order": "Order No.",
+    "seller": "Seller",
+    "buyer": "Buyer",
+    "name": "Name",
+    "tax_id": "Tax ID",
+    "address_phone": "Address, phone",
+    "bank": "Bank, account",
+    "lines": "Lines",
+    "col_item": "Item",
+    "col_spec": "Specification",
+    "col_unit": "Unit",
+    "col_quantity": "Qty",
+    "col_price": "Unit price",
+    "col_net": "Amount",
+    "col_rate": "Tax rate",
+    "col_tax": "Tax",
+    "by_rate": "Per tax rate",
+    "totals": "Totals",
+    "net": "Amount",
+    "tax": "Tax",
+    "gross": "Total (tax included)",
+    "in_words": "Total in words (RMB)",
+    "page": "Page {page} / {pages}",
 }
 _NUMERIC: Final = frozenset({3, 4, 5, 6, 7})
 _CSS: Final = """
@@ -89,12 +93,18 @@ td.num { text-align: right; white-space: nowrap; }
 
 @attrs.frozen
 class _Style:
-    locale: str
-    chinese: bool
+    language: i18n.Language
+
+    @property
+    def locale(self) -> str:
+        return self.language.locale
+
+    @property
+    def chinese(self) -> bool:
+        return self.language.is_chinese
 
     def label(self, key: str) -> str:
-        english, chinese = _LABELS[key]
-        return chinese if self.chinese else english
+        return i18n.translate(LABELS[key], self.language.catalog, context="invoice_form")
 
     def money(self, value: Money) -> str:
         return value.format(self.locale)
@@ -111,8 +121,8 @@ class _Style:
 
 
 def _style(locale: str) -> _Style:
-    identifier, chinese = document_language(locale)
-    return _Style(identifier, chinese)
+    document_language(locale)  # the argument checks every document shares
+    return _Style(i18n.negotiate(locale))
 
 
 @attrs.frozen
@@ -205,7 +215,7 @@ def _sheet(document: InvoiceDocument | CreditNote, seller: Seller, style: _Style
         totals.append((label("in_words"), rmb_upper(gross, allow_negative=True)))
     kind = f"credit_{document.kind}" if credit else document.kind
     return _Sheet(
-        title=label(kind if kind in _LABELS else ("credit_general" if credit else "general")),
+        title=label(kind if kind in LABELS else ("credit_general" if credit else "general")),
         credit=credit,
         header=_present(header),
         parties=tuple(parties),
@@ -269,10 +279,9 @@ def render_document_text(
     Args:
         document: The invoice document or credit note.
         seller: The selling company printed in the seller block.
-        locale: ``zh_CN`` (labels in Chinese) or ``en``/``en_US`` (labels in English).
-
-    Raises:
-        DocumentError: ``document.locale.unsupported`` for other languages.
+        locale: Negotiated like every document (``salesorder.i18n.negotiate``):
+            ``zh_CN`` Simplified Chinese labels, ``zh_TW``/``zh_HK`` Traditional ones,
+            ``en``/``en_US`` and any other locale English.
     """
     sheet = _sheet(document, seller, _style(locale))
     out = [sheet.title, "=" * max(display_width(sheet.title), 40), *_fields(sheet.header), ""]
@@ -304,15 +313,12 @@ def render_document_html(
     Args:
         document: The invoice document or credit note.
         seller: The selling company printed in the seller block.
-        locale: ``zh_CN`` or ``en``/``en_US``.
-
-    Raises:
-        DocumentError: ``document.locale.unsupported`` for other languages.
+        locale: ``zh_CN``, ``zh_TW``, ``en``/``en_US``; see `render_document_text`.
     """
     style = _style(locale)
     sheet = _sheet(document, seller, style)
     e = html.escape
-    lang = "zh-CN" if style.chinese else "en"
+    lang = style.language.catalog.replace("_", "-")
     heading = ' class="credit"' if sheet.credit else ""
     parts = [
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n',
@@ -359,14 +365,13 @@ def render_document_pdf(
     Args:
         document: The invoice document or credit note.
         seller: The selling company printed in the seller block.
-        locale: ``zh_CN`` or ``en``/``en_US``.
+        locale: ``zh_CN``, ``zh_TW``, ``en``/``en_US``; see `render_document_text`.
 
     Returns:
         The PDF document (deterministic bytes).
 
     Raises:
-        DocumentError: ``document.locale.unsupported`` for other languages,
-            ``document.pdf.extra_missing`` when reportlab is not installed.
+        DocumentError: ``document.pdf.extra_missing`` when reportlab is not installed.
     """
     style = _style(locale)
     sheet = _sheet(document, seller, style)

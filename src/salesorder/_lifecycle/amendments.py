@@ -308,7 +308,6 @@ def _check_progress_kept(order: Order, lines: Sequence[OrderLine]) -> None:
 BELOW_PROGRESS = define_code(
     "lifecycle.amendment.below_progress",
     en="Line {line_id} cannot go below {minimum}: that much is shipped, planned or invoiced.",
-    zh="订单行 {line_id} 的数量不能低于 {minimum}:该数量已发货、已备货或已开票。",
 )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from salesorder._lifecycle.codes import EXPIRE_NOT_DUE
+from salesorder._lifecycle.codes import EXPIRE_NOT_DUE, EXPIRY_NOT_REACHED, NEVER_EXPIRES
 from salesorder._lifecycle.engine import (
     Plan,
     TransitionResult,
@@ -112,12 +112,9 @@ def expire(
     due = expiry_due(order, lifecycle_policy)
     if due is None or at < due:
         params = (
-            {"why": "the policy does not expire it", "why_zh": "策略不使其过期"}
+            {"why": NEVER_EXPIRES}
             if due is None
-            else {
-                "why": f"it expires at {due.isoformat()}",
-                "why_zh": f"过期时间为 {due.isoformat()}",
-            }
+            else {"why": EXPIRY_NOT_REACHED, "due": due.isoformat()}
         )
         raise RuleViolation(EXPIRE_NOT_DUE, params=params)
     plan = Plan(

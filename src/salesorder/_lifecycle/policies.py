@@ -13,7 +13,12 @@ from typing import Any, Final
 
 import attrs
 
-from salesorder._lifecycle.codes import POLICY_INVALID, POLICY_KIND_INVALID
+from salesorder._lifecycle.codes import (
+    DAYS_EXPECTED,
+    DURATION_EXPECTED,
+    POLICY_INVALID,
+    POLICY_KIND_INVALID,
+)
 from salesorder._lifecycle.hooks import PriceSummary, ReasonIssue, ValidationSummary
 from salesorder.errors import InvalidOrder
 from salesorder.money import Money
@@ -164,8 +169,7 @@ class LifecyclePolicy:
         if value is not None and (type(value) is not int or value < 0):
             params = {
                 "field": attribute.name,
-                "expected": "a whole number of days >= 0",
-                "expected_zh": "不小于 0 的整数天数",
+                "expected": DAYS_EXPECTED,
             }
             raise InvalidOrder(POLICY_INVALID, params=params)
 
@@ -175,8 +179,7 @@ class LifecyclePolicy:
         if value is not None and (not isinstance(value, timedelta) or value <= timedelta(0)):
             params = {
                 "field": attribute.name,
-                "expected": "a positive timedelta",
-                "expected_zh": "大于零的时长(timedelta)",
+                "expected": DURATION_EXPECTED,
             }
             raise InvalidOrder(POLICY_INVALID, params=params)
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
+from salesorder import i18n
 from salesorder.errors import render_message
 from salesorder.money import Money
 
@@ -57,7 +59,7 @@ class Adjustment:
     coupon: str | None = None
 
     def message(self, locale: str = "en") -> str:
-        """The reason in ``locale`` (``en`` or ``zh_CN``)."""
+        """The reason in ``locale`` (negotiated: ``en``, ``zh_CN``, ``zh_TW`` ...)."""
         return render_message(self.reason, self.params, locale)
 
 
@@ -276,7 +278,7 @@ class Rejection:
     params: Mapping[str, str] = attrs.field(factory=dict, converter=_params, hash=False)
 
     def message(self, locale: str = "en") -> str:
-        """The reason in ``locale`` (``en`` or ``zh_CN``)."""
+        """The reason in ``locale`` (negotiated: ``en``, ``zh_CN``, ``zh_TW`` ...)."""
         return render_message(self.code, self.params, locale)
 
 
@@ -296,60 +298,31 @@ class PriceFlag:
     params: Mapping[str, str] = attrs.field(factory=dict, converter=_params, hash=False)
 
     def message(self, locale: str = "en") -> str:
-        """The flag in ``locale`` (``en`` or ``zh_CN``)."""
+        """The flag in ``locale`` (negotiated: ``en``, ``zh_CN``, ``zh_TW`` ...)."""
         return render_message(self.code, self.params, locale)
 
 
-_LABELS = {
-    "en": {
-        "title": "Price breakdown ({currency}, prices {basis} tax)",
-        "incl": "including",
-        "excl": "excluding",
-        "head": ("line", "SKU", "qty", "list", "unit", "amount", "discount", "net", "tax", "gross"),
-        "charges": "Charges",
-        "charge_head": ("charge", "amount", "discount", "net", "tax", "gross"),
-        "subtotal": "Subtotal",
-        "discount_total": "Discounts",
-        "charges_total": "Charges",
-        "net_total": "Net total",
-        "tax_total": "Tax",
-        "grand_total": "Grand total",
-        "applied": "Applied promotions",
-        "rejected": "Not applied",
-        "flags": "Needs approval",
-        "manual": "manual",
-        "none": "-",
-    },
-    "zh": {
-        "title": "价格明细({currency},价格{basis}税)",
-        "incl": "含",
-        "excl": "不含",
-        "head": (
-            "行",
-            "商品",
-            "数量",
-            "目录价",
-            "单价",
-            "金额",
-            "优惠",
-            "不含税",
-            "税额",
-            "价税合计",
-        ),
-        "charges": "费用",
-        "charge_head": ("费用", "金额", "优惠", "不含税", "税额", "价税合计"),
-        "subtotal": "小计",
-        "discount_total": "优惠合计",
-        "charges_total": "费用合计",
-        "net_total": "不含税合计",
-        "tax_total": "税额合计",
-        "grand_total": "价税合计",
-        "applied": "已应用的促销",
-        "rejected": "未应用",
-        "flags": "需审批",
-        "manual": "手工",
-        "none": "-",
-    },
+#: The labels of [PriceBreakdown.explain][salesorder.pricing.PriceBreakdown.explain], in
+#: English: the msgids of the catalogs, with the context ``price_breakdown.<key>`` (two
+#: labels read "Charges" in English; salesorder._messages extracts them).
+LABELS: Final[dict[str, str | tuple[str, ...]]] = {
+    "title": "Price breakdown ({currency}, prices {basis} tax)",
+    "incl": "including",
+    "excl": "excluding",
+    "head": ("line", "SKU", "qty", "list", "unit", "amount", "discount", "net", "tax", "gross"),
+    "charges": "Charges",
+    "charge_head": ("charge", "amount", "discount", "net", "tax", "gross"),
+    "subtotal": "Subtotal",
+    "discount_total": "Discounts",
+    "charges_total": "Charges",
+    "net_total": "Net total",
+    "tax_total": "Tax",
+    "grand_total": "Grand total",
+    "applied": "Applied promotions",
+    "rejected": "Not applied",
+    "flags": "Needs approval",
+    "manual": "manual",
+    "none": "-",
 }
 
 
@@ -359,6 +332,20 @@ def _table(rows: Sequence[tuple[str, ...]]) -> list[str]:
         "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
         for row in rows
     ]
+
+
+def _labels(catalog: str) -> Mapping[str, str | tuple[str, ...]]:
+    """The explain() labels translated into a catalog language."""
+
+    def translated(key: str, text: str) -> str:
+        return i18n.translate(text, catalog, context=f"price_breakdown.{key}")
+
+    return {
+        key: tuple(translated(key, item) for item in value)
+        if isinstance(value, tuple)
+        else translated(key, value)
+        for key, value in LABELS.items()
+    }
 
 
 def _note(
@@ -432,15 +419,16 @@ class PriceBreakdown:
         """A readable table of how each amount came to be.
 
         Args:
-            locale: ``en`` or ``zh_CN``.
+            locale: Any locale, negotiated by [salesorder.i18n.negotiate][]: ``en``,
+                ``zh_CN`` (Simplified Chinese), ``zh_TW``/``zh_HK`` (Traditional).
 
         Returns:
             Multi-line text: lines with their adjustments, charges, totals, promotions
             applied and refused, flags.
         """
-        chinese = locale.replace("-", "_").lower().startswith("zh")
-        labels = _LABELS["zh" if chinese else "en"]
-        fmt_locale = "zh_CN" if chinese else "en_US"
+        language = i18n.negotiate(locale)
+        labels = _labels(language.catalog)
+        fmt_locale = language.locale
 
         def fmt(money: Money | None) -> str:
             return str(labels["none"]) if money is None else money.format(fmt_locale)

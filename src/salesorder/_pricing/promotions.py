@@ -216,7 +216,6 @@ class LineAmountOff:
         params = {
             "amount": str(self.amount),
             "per": str(self.per),
-            "per_zh": "件" if self.per is Per.UNIT else "行",
         }
         return amounts, sum(amounts, _ZERO), codes.REASON_LINE_AMOUNT, params
 
@@ -512,10 +511,7 @@ class ChargeOff:
 
     def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
         """Amounts off each charge (see ``Benefit``)."""
-        params = {
-            "charge": str(self.kind),
-            "charge_zh": "运费" if self.kind is ChargeKind.SHIPPING else "手续费",
-        }
+        params = {"charge": str(self.kind)}
         if self.percent is not None:
             factor = self.percent / _HUNDRED
             amounts = [ctx.q(line.net * factor) for line in lines]

@@ -46,110 +46,82 @@ __all__ = ["validate"]
 PAYLOAD_TOO_LARGE = define_code(
     "payload.too_large",
     en="The payload is too large (at most {max} bytes).",
-    zh="请求数据过大(最多 {max} 字节)。",
 )
 PAYLOAD_TOO_DEEP = define_code(
     "payload.too_deep",
     en="The payload is nested too deeply (at most {max} levels).",
-    zh="请求数据嵌套层级过深(最多 {max} 层)。",
 )
 PAYLOAD_MALFORMED = define_code(
     "payload.malformed_json",
     en="The payload is not valid JSON (UTF-8 text).",
-    zh="请求数据不是有效的 JSON(UTF-8 文本)。",
 )
 PAYLOAD_TYPE = define_code(
     "payload.type",
     en="The payload must be JSON text, a mapping or an OrderDraft.",
-    zh="请求数据必须是 JSON 文本、映射或 OrderDraft。",
 )
 PAYLOAD_TOO_MANY_MEMBERS = define_code(
     "payload.too_many_members",
     en="The payload has more object members than any order can have (at most {max}).",
-    zh="请求数据的对象成员数量超过任何订单可能的数量(最多 {max} 个)。",
 )
 REPORT_TRUNCATED = define_code(
     "report.truncated",
     en="More problems were found; the report lists the first {max}.",
-    zh="发现了更多问题;报告只列出前 {max} 个。",
 )
 LINES_TOO_MANY = define_code(
     "lines.too_many",
     en="The order has too many lines or objects (at most {max} lines).",
-    zh="订单行或对象过多(最多 {max} 行)。",
 )
-FIELD_MISSING = define_code("field.missing", en="This field is required.", zh="此字段为必填项。")
-FIELD_EXTRA = define_code(
-    "field.extra_forbidden", en="This field is not allowed.", zh="不允许此字段。"
-)
-FIELD_TYPE = define_code(
-    "field.type", en="Wrong type: expected {expected}.", zh="类型错误:应为 {expected}。"
-)
+FIELD_MISSING = define_code("field.missing", en="This field is required.")
+FIELD_EXTRA = define_code("field.extra_forbidden", en="This field is not allowed.")
+FIELD_TYPE = define_code("field.type", en="Wrong type: expected {expected}.")
 FIELD_TOO_LONG = define_code(
     "field.too_long",
     en="Too long: at most {max} characters or items.",
-    zh="过长:最多 {max} 个字符或条目。",
 )
-FIELD_EMPTY = define_code("field.empty", en="This field must not be empty.", zh="此字段不能为空。")
+FIELD_EMPTY = define_code("field.empty", en="This field must not be empty.")
 FIELD_CHOICE = define_code(
     "field.invalid_choice",
     en="Not one of the allowed values: {choices}.",
-    zh="不是允许的取值之一:{choices}。",
 )
-FIELD_FORMAT = define_code(
-    "field.format", en="The value has the wrong format.", zh="取值格式不正确。"
-)
-FIELD_RANGE = define_code(
-    "field.out_of_range", en="The number is out of range.", zh="数值超出范围。"
-)
-FIELD_INVALID = define_code("field.invalid", en="The value is not valid.", zh="取值无效。")
-DATE_INVALID = define_code(
-    "date.invalid", en="Not a valid date (YYYY-MM-DD).", zh="不是有效日期(YYYY-MM-DD)。"
-)
+FIELD_FORMAT = define_code("field.format", en="The value has the wrong format.")
+FIELD_RANGE = define_code("field.out_of_range", en="The number is out of range.")
+FIELD_INVALID = define_code("field.invalid", en="The value is not valid.")
+DATE_INVALID = define_code("date.invalid", en="Not a valid date (YYYY-MM-DD).")
 DECIMAL_INVALID = define_code(
     "decimal.invalid",
     en='Not a valid exact number; write it as a string such as "12.50".',
-    zh='不是有效的精确数值;请写成字符串,例如 "12.50"。',
 )
 DECIMAL_FLOAT = define_code(
     "decimal.float_refused",
     en='Binary floating-point numbers are refused; use a string such as "12.50".',
-    zh='不接受二进制浮点数;请使用字符串,例如 "12.50"。',
 )
 DECIMAL_RANGE = define_code(
     "decimal.out_of_range",
     en="The number is too large (at most 15 integer digits).",
-    zh="数值过大(整数部分最多 15 位)。",
 )
 DECIMAL_PRECISE = define_code(
     "decimal.too_precise",
     en="Too many digits (at most {max_places} decimal places).",
-    zh="位数过多(最多 {max_places} 位小数)。",
 )
 QUANTITY_RANGE = define_code(
     "quantity.out_of_range",
     en="The quantity is out of range (at most {max}).",
-    zh="数量超出范围(最多 {max})。",
 )
 PERCENT_RANGE = define_code(
     "percent.out_of_range",
     en="A percentage must be between 0 and 100.",
-    zh="百分比必须在 0 到 100 之间。",
 )
 CURRENCY_UNKNOWN = define_code(
     "currency.unknown",
     en="Not a known ISO 4217 currency code.",
-    zh="不是已知的 ISO 4217 币种代码。",
 )
 TEXT_NOT_STORABLE = define_code(
     "text.not_storable",
     en="The text contains a NUL character, which cannot be stored.",
-    zh="文本包含无法存储的 NUL 字符。",
 )
 ORDER_CONVERSION = define_code(
     "order.conversion_failed",
     en="The order could not be built from the payload.",
-    zh="无法根据请求数据生成订单。",
 )
 
 

@@ -59,7 +59,7 @@ class Issue:
     cell: str | None = attrs.field(default=None, kw_only=True)
 
     def message(self, locale: str = "en") -> str:
-        """The message in ``locale`` (``en`` or ``zh_CN``)."""
+        """The message in ``locale``: ``en``, ``zh_CN``, ``zh_TW`` ... (see ``salesorder.i18n``)."""
         return render_message(self.code, self.params, locale)
 
     def to_dict(self, locale: str = "en") -> dict[str, Any]:

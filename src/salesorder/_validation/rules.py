@@ -56,107 +56,84 @@ class StockPolicy(enum.StrEnum):
 
 # -- codes ----------------------------------------------------------------------------------
 
-LINES_EMPTY = define_code("order.lines.empty", en="The order has no lines.", zh="订单没有订单行。")
+LINES_EMPTY = define_code("order.lines.empty", en="The order has no lines.")
 LINE_ID_DUPLICATE = define_code(
     "line.id.duplicate",
     en="Line id {line_id} is used by more than one line.",
-    zh="行号 {line_id} 被多个订单行使用。",
 )
 QUANTITY_NOT_POSITIVE = define_code(
     "line.quantity.not_positive",
     en="The quantity must be greater than zero.",
-    zh="数量必须大于零。",
 )
 QUANTITY_NOT_WHOLE = define_code(
     "line.quantity.not_whole",
     en="Unit {unit} is counted in whole pieces; the quantity must be a whole number.",
-    zh="单位“{unit}”按整件计数,数量必须为整数。",
 )
-PRICE_NEGATIVE = define_code(
-    "line.price.negative", en="The unit price must not be negative.", zh="单价不能为负数。"
-)
+PRICE_NEGATIVE = define_code("line.price.negative", en="The unit price must not be negative.")
 PRICE_ZERO = define_code(
     "line.price.zero",
     en="A zero unit price is allowed only on sample and exchange orders.",
-    zh="只有样品订单和换货订单允许单价为零。",
 )
 CURRENCY_MISMATCH = define_code(
     "line.currency.mismatch",
     en="The line is priced in {line_currency}, the order in {currency}.",
-    zh="订单行币种为 {line_currency},订单币种为 {currency}。",
 )
 SKU_DUPLICATE = define_code(
     "line.sku.duplicate",
     en="SKU {sku} appears on more than one line.",
-    zh="商品 {sku} 出现在多个订单行中。",
 )
 DELIVERY_PAST = define_code(
     "order.delivery_date.in_past",
     en="The requested delivery date is before {today}.",
-    zh="要求交货日期早于 {today}。",
 )
 SAMPLE_QUANTITY = define_code(
     "sample.quantity.exceeds",
     en="A sample line may have at most {max} units.",
-    zh="样品订单行数量最多为 {max}。",
 )
 NEW_CUSTOMER_PHONE = define_code(
     "new_customer.phone.missing",
     en="A new customer's order needs a contact phone.",
-    zh="新客户订单必须提供联系电话。",
 )
 INVOICE_FIELD_MISSING = define_code(
     "invoice.field.missing",
     en="The {kind} invoice needs the field {field}.",
-    zh="{kind} 发票缺少字段 {field}。",
 )
 TAX_ID_INVALID = define_code(
     "invoice.tax_id.invalid",
     en="The tax id is not a valid unified social credit code.",
-    zh="税号不是有效的统一社会信用代码。",
 )
 PHONE_INVALID = define_code(
     "phone.invalid",
     en="Not a valid mainland China phone or mobile number.",
-    zh="不是有效的中国大陆电话或手机号码。",
 )
-EMAIL_INVALID = define_code(
-    "email.invalid", en="Not a valid e-mail address.", zh="不是有效的电子邮件地址。"
-)
+EMAIL_INVALID = define_code("email.invalid", en="Not a valid e-mail address.")
 CREDIT_EXCEEDED = define_code(
     "credit.limit_exceeded",
     en="Exposure {exposure} plus this order {order_value} exceeds the credit limit {limit}.",
-    zh="已用额度 {exposure} 加本订单 {order_value} 超过信用额度 {limit}。",
 )
 CREDIT_CURRENCY = define_code(
     "credit.currency_mismatch",
     en="The credit limit is kept in {limit_currency}, the order is in {currency}; not checked.",
-    zh="信用额度币种为 {limit_currency},订单币种为 {currency};未检查信用额度。",
 )
 STOCK_BACKORDER = define_code(
     "stock.backorder",
     en="SKU {sku}: {requested} requested, {available} available; the rest will be backordered.",
-    zh="商品 {sku}:需求 {requested},可用 {available};不足部分将延期交货。",
 )
 STOCK_SHORT = define_code(
     "stock.short",
     en="SKU {sku}: {requested} requested, only {available} available.",
-    zh="商品 {sku}:需求 {requested},仅有 {available} 可用。",
 )
 LINE_AMOUNT_OUT_OF_RANGE = define_code(
     "line.amount.out_of_range",
     en="Quantity times unit price must stay below {max}.",
-    zh="数量乘以单价必须小于 {max}。",
 )
 ORDER_AMOUNT_OUT_OF_RANGE = define_code(
     "order.amount.out_of_range",
     en="The lines of the order add up to {max} or more; split the order.",
-    zh="订单各行金额合计达到或超过 {max};请拆分订单。",
 )
 PRICE_BELOW_FLOOR = define_code(
     "price.below_floor",
     en="The unit price is below the floor price {floor}; approval is needed.",
-    zh="单价低于底价 {floor},需要审批。",
 )
 
 
