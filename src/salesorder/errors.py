@@ -68,6 +68,8 @@ not this one)::
      ├── DocumentError (ValueError)      [documents] a document or RMB capitals cannot be made
      ├── TaxIdError (ValueError)         [tax_id] a USCC prefix or organisation body malformed
      ├── InvalidSettings (ValueError)    [settings] a service setting of the wrong kind or value
+     ├── InvalidUnits (ValueError)       [units] a bad conversion factor or unit catalogue
+     ├── UnknownUnit (LookupError)       [units] a unit the product is not sold in
      ├── IntakeError (ValueError)        [intake] a file import that cannot start
      └── AnalyticsError (ValueError)     [analytics] input a KPI cannot be computed from
 
@@ -133,6 +135,7 @@ _CODE_MODULES: Final = (
     "salesorder.settings",
     "salesorder.sla",
     "salesorder.tax_id",
+    "salesorder.units",
 )
 
 

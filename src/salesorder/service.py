@@ -178,6 +178,7 @@ class OrderService(_InvoicingUseCases):
         self._rounding = pricing_settings.rounding
         self._charges = pricing_settings.charges
         self._stacking = pricing_settings.stacking
+        self._units = pricing_settings.units
         self._rules = policies.rules
         self._credit_policy = policies.credit_policy
         self._stock_policy = policies.stock_policy
@@ -238,6 +239,7 @@ class OrderService(_InvoicingUseCases):
             stock_policy=self._stock_policy,
             list_price=list_price,
             price_floor=price_floor,
+            units=self._units,
         )
 
     def check(self, payload: object) -> ValidationReport:

@@ -30,6 +30,7 @@ class LineState:
         "list_price",
         "name",
         "net",
+        "ordered",
         "position",
         "quantity",
         "rate",
@@ -72,6 +73,9 @@ class LineState:
         self.position = position
         self.is_gift = is_gift
         self.adjustments: list[AdjustmentRow] = []
+        #: The quantity in the ordered unit when ``quantity`` is a stock quantity (a line
+        #: ordered in another unit than its stock unit); None otherwise.
+        self.ordered: Decimal | None = None
 
     def clone(self) -> LineState:
         """A copy whose adjustments can change independently."""
