@@ -50,7 +50,7 @@ from salesorder.errors import (
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
-from salesorder.order import InvoiceKind, LockedPrice, Order, new_id
+from salesorder.order import InvoiceKind, LockedPrice, Order, OrderLine, new_id
 from salesorder.ports import (
     Clock,
     CouponLedger,
@@ -965,11 +965,24 @@ class OrderService(_InvoicingUseCases):
     ) -> lifecycle.AmendmentPreview:
         """What an amendment would do: new totals, stock delta, amount due or refundable."""
         arguments.storable_text(order_id, argument="order_id")
+        changes = self._in_units(changes)
         with self._uow() as uow:
             order = uow.orders.get(order_id)
         return lifecycle.preview_amendment(
             order, changes, pricing=self._amended_pricing(changes, self.clock.now())
         )
+
+    def _in_units(self, changes: Sequence[lifecycle.Change]) -> Sequence[lifecycle.Change]:
+        # Added lines get their conversion factors as entered lines do at the gate.
+        units = self._units
+        if units is None or not isinstance(changes, Sequence):
+            return changes
+        return [
+            lifecycle.AddLine(units.convert_line(change.line))
+            if isinstance(change, lifecycle.AddLine) and isinstance(change.line, OrderLine)
+            else change
+            for change in changes
+        ]
 
     def _amended_pricing(
         self, changes: Sequence[lifecycle.Change], at: datetime
@@ -999,7 +1012,13 @@ class OrderService(_InvoicingUseCases):
         actor: str,
         idempotency_key: str | None = None,
     ) -> TransitionResult:
-        """Apply an amendment (改单): a new revision, back through approval if needed."""
+        """Apply an amendment (改单): a new revision, back through approval if needed.
+
+        A line it adds in another unit than its stock unit takes its conversion factor
+        from ``PricingSettings.units`` (an unknown unit raises
+        `salesorder.units.UnknownUnit`).
+        """
+        changes = self._in_units(changes)
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
             pricing = self._amended_pricing(changes, now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 import attrs
 from hypothesis import strategies as st
@@ -49,8 +50,10 @@ from salesorder.pricing import (
 
 __all__ = [
     "PRICING_AT",
+    "UNIT_FACTORS",
     "PricingInput",
     "charges",
+    "conversion_factors",
     "price_lists",
     "priceable_orders",
     "pricing_inputs",
@@ -111,7 +114,7 @@ def price_lists(
     extras = draw(st.integers(min_value=0, max_value=6))
     for _ in range(extras):
         sku = draw(st.sampled_from(chosen))
-        scope = draw(st.sampled_from(["tier", "customer", "break"]))
+        scope = draw(st.sampled_from(["tier", "customer", "break", "unit"]))
         valid_from, valid_until = draw(_window())
         entries.append(
             PriceEntry(
@@ -122,6 +125,8 @@ def price_lists(
                 customer_id="C-1" if scope == "customer" else None,
                 valid_from=valid_from,
                 valid_until=valid_until,
+                # A price per box (a unit of measure); the other units convert.
+                unit="box" if scope == "unit" else None,
             )
         )
     tolerance = draw(st.decimals(min_value=0, max_value=30, places=0))
@@ -246,7 +251,8 @@ def priceable_orders(
     """Orders in ``price_list``'s currency whose SKUs it prices.
 
     Lines may carry a manual price, a requested discount, a tax code of ``tax``,
-    a category and tags.
+    a category and tags, and a unit of measure with its conversion factor
+    ([UNIT_FACTORS][salesorder.testing.strategies.UNIT_FACTORS]).
 
     Args:
         draw: Supplied by Hypothesis.
@@ -265,8 +271,11 @@ def priceable_orders(
             | st.decimals(min_value=0, max_value=50, places=3, allow_nan=False)
         )
         manual = draw(st.none() | _amount(currency).map(lambda a: Money(a, currency)))
+        unit = draw(st.sampled_from(_UNITS))
         lines.append(
             OrderLine(
+                unit=unit,
+                conversion_factor=UNIT_FACTORS.get(unit),
                 line_id=f"L{number}",
                 sku=draw(st.sampled_from(skus)),
                 name="item",
@@ -293,6 +302,30 @@ def priceable_orders(
         lines=tuple(lines),
         order_discount=discount,
     )
+
+
+#: The units of measure the generated lines use and their factors (stock units in one);
+#: ``pcs`` is the stock unit. Price lists may hold ``box`` entries.
+UNIT_FACTORS: Final[dict[str, Decimal]] = {
+    "box": Decimal(12),
+    "dozen": Decimal(12),
+    "half": Decimal("0.5"),
+    "crate": Decimal("2.5"),
+}
+_UNITS: Final = ("pcs", "pcs", "pcs", *UNIT_FACTORS)
+
+
+@st.composite
+def conversion_factors(draw: st.DrawFn) -> Decimal:
+    """Conversion factors the library accepts, for unit conversion properties.
+
+    Positive, at most 12 significant digits, between 10^-9 and 10^9: whole counts,
+    packs, and fractions such as 0.45359237.
+    """
+    digits = draw(st.integers(min_value=1, max_value=10**12 - 1))
+    exponent = draw(st.integers(min_value=-9, max_value=9))
+    factor = Decimal(digits).scaleb(exponent - len(str(digits)) + 1)
+    return min(max(factor, Decimal("1e-9")), Decimal("1e9"))
 
 
 @st.composite
