@@ -69,7 +69,9 @@ def _service(database: Any, *, backorder: bool = False) -> OrderService:
             PriceEntry("WIRE", Money("0.01", "CNY"), unit="g"),
         ),
     )
-    units = UnitCatalog.of(("BOLT", "pcs", {"box": 12, "carton": 48}), ("WIRE", "kg", {"g": "0.001"}))
+    units = UnitCatalog.of(
+        ("BOLT", "pcs", {"box": 12, "carton": 48}), ("WIRE", "kg", {"g": "0.001"})
+    )
     return OrderService(
         unit_of_work=database.unit_of_work,
         clock=FixedClock(START),
@@ -156,5 +158,3 @@ def test_stock_rule_counts_stock_units(store: Any) -> None:
     report = service.check(_payload(("BOLT", "9", "box")))
     assert [issue.code for issue in report.warnings] == ["stock.backorder"]
     assert service.check(_payload(("BOLT", "8", "box"))).warnings == ()
-
-

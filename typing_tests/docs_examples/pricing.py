@@ -66,6 +66,31 @@ o = order(line("1", "TEA", 1, unit_price=cny(85)))
 assert list_price(o, o.lines[0]) == cny(100)
 assert price_floor(o, o.lines[0]) == cny(90)
 
+from salesorder.units import UnitCatalog
+
+units = UnitCatalog.of(("BOLT", "pcs", {"box": 12, "carton": 48}))
+bolts = PriceList(
+    "CNY",
+    (
+        PriceEntry("BOLT", cny("1.05")),
+        PriceEntry("BOLT", cny("0.95"), min_quantity=Decimal(100)),     # from 100 pieces
+        PriceEntry("BOLT", cny("40.00"), unit="carton"),                 # a carton's own price
+    ),
+)
+
+
+def in_unit(line_id, quantity, unit):
+    return OrderLine(line_id, "BOLT", "bolt", Decimal(quantity), unit=unit,
+                     conversion_factor=units.factor("BOLT", unit))
+
+
+b = price(order(in_unit("1", 3, "box"), in_unit("2", 9, "box"), in_unit("3", 2, "carton")),
+          price_list=bolts, at=AT)
+assert b.line("1").unit_price == cny("12.60")        # 12 x 1.05
+assert b.line("2").unit_price == cny("11.40")        # 108 pieces: the break of 100, 12 x 0.95
+assert b.line("3").unit_price == cny("40.00")        # the carton entry
+assert order(in_unit("1", 3, "box")).quantities_by_sku() == {"BOLT": Decimal(36)}
+
 from salesorder.pricing import LinePercentOff, OnceScope, Promotion
 
 mixed = order(line("1", "TEA", 2), line("2", "POT", 5))        # 2 x 100.00, 5 x 40.00
