@@ -37,6 +37,7 @@ class LineState:
         "sku",
         "tags",
         "tax_code",
+        "tax_parts",
         "unit_price",
     )
 
@@ -76,6 +77,8 @@ class LineState:
         #: The quantity in the ordered unit when ``quantity`` is a stock quantity (a line
         #: ordered in another unit than its stock unit); None otherwise.
         self.ordered: Decimal | None = None
+        #: With tax groups: (component code, rate, tax) per component; None otherwise.
+        self.tax_parts: tuple[tuple[str, Decimal, Decimal], ...] | None = None
 
     def clone(self) -> LineState:
         """A copy whose adjustments can change independently."""

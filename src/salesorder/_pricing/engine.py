@@ -226,7 +226,7 @@ def price(
 
     every = [*run.lines, *run.gifts, *run.charges]
     taxes = line_taxes(every, ctx, include=tax.prices_include_tax, per_document=(
-        rounding.scope is RoundingScope.DOCUMENT))  # fmt: skip
+        rounding.scope is RoundingScope.DOCUMENT), groups=tax.groups)  # fmt: skip
     breakdown = breakdown_of(
         run.lines,
         run.gifts,

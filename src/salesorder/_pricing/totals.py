@@ -18,9 +18,11 @@ from salesorder._pricing.breakdown import (
     PriceFlag,
     Rejection,
 )
+from salesorder._pricing.tax import TaxComponent
+from salesorder._pricing.taxgroups import group_taxes
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["breakdown_of", "line_taxes"]
 
@@ -30,8 +32,15 @@ _DIVIDE: Final = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
 
 
 def line_taxes(
-    states: list[LineState], ctx: Context, *, include: bool, per_document: bool
+    states: list[LineState],
+    ctx: Context,
+    *,
+    include: bool,
+    per_document: bool,
+    groups: Mapping[str, tuple[TaxComponent, ...]] | None = None,
 ) -> list[Decimal]:
+    if groups:
+        return group_taxes(states, groups, ctx, include=include, per_document=per_document)
     if include:
         exact = [
             _DIVIDE.divide(state.net * state.rate, 1 + state.rate) if state.rate else _ZERO
@@ -103,6 +112,7 @@ def breakdown_of(
                     net,
                     tax_amount,
                     gross,
+                    state.tax_parts,
                 )
             )
         else:
@@ -119,6 +129,7 @@ def breakdown_of(
                     net,
                     tax_amount,
                     gross,
+                    state.tax_parts,
                 )
             )
     # Back to the order's own line order (pricing ran in line-id order); gifts stay last.

@@ -42,6 +42,7 @@ from salesorder.pricing import (
     Stacking,
     StackingPolicy,
     Target,
+    TaxComponent,
     TaxMapping,
     TaxPolicy,
     ThresholdOff,
@@ -134,13 +135,31 @@ def price_lists(
 
 
 @st.composite
-def tax_policies(draw: st.DrawFn) -> TaxPolicy:
-    """China VAT policies with a drawn default code, price basis and tax mapping.
+def tax_policies(draw: st.DrawFn, *, currency: str | None = None) -> TaxPolicy:
+    """China VAT policies with a drawn default code, price basis, tax mapping and groups.
 
     The mapping (when drawn) applies to VIP customers and replaces 13 % by 6 % or 0 %,
-    re-basing tax-included prices either way.
+    re-basing tax-included prices either way. With ``currency``, tax groups may be
+    drawn too: ``LIQ`` (a 10 % excise, 13 % VAT on top of it and a levy per unit) and
+    ``LEVY`` (a levy per unit alone), and the default code may be one of them.
+
+    Args:
+        draw: Supplied by Hypothesis.
+        currency: The currency of levies (no groups without it).
     """
     codes = sorted(CHINA_VAT_RATES)
+    groups: dict[str, tuple[TaxComponent, ...]] = {}
+    if currency is not None and draw(st.booleans()):
+        levy = Money(draw(_amount(currency, high=20)), currency)
+        groups = {
+            "LIQ": (
+                TaxComponent("CT", Decimal("0.10")),
+                TaxComponent("VAT13", Decimal("0.13"), compound=True),
+                TaxComponent("DEPOSIT", per_unit=levy),
+            ),
+            "LEVY": (TaxComponent("ENV", per_unit=levy),),
+        }
+        codes += sorted(groups)
     mappings = draw(
         st.lists(
             st.builds(
@@ -157,6 +176,7 @@ def tax_policies(draw: st.DrawFn) -> TaxPolicy:
         default_code=draw(st.sampled_from(codes)),
         prices_include_tax=draw(st.booleans()),
         mappings=tuple(mappings),
+        groups=groups,
     )
 
 
@@ -262,7 +282,8 @@ def priceable_orders(
     """
     currency = price_list.currency
     skus = sorted({entry.sku for entry in price_list.entries})
-    codes = sorted((tax or TaxPolicy()).rates)
+    policy = tax or TaxPolicy()
+    codes = sorted([*policy.rates, *policy.groups])
     count = draw(st.integers(min_value=1, max_value=max_lines))
     lines = []
     for number in range(count):
@@ -376,8 +397,8 @@ class PricingInput:
 def pricing_inputs(draw: st.DrawFn, *, max_promotions: int = 5) -> PricingInput:
     """A consistent :class:`PricingInput`: order, price list, promotions, tax, rounding."""
     price_list = draw(price_lists())
-    tax = draw(tax_policies())
     currency = price_list.currency
+    tax = draw(tax_policies(currency=currency))
     skus = tuple(sorted({entry.sku for entry in price_list.entries}))
     count = draw(st.integers(min_value=0, max_value=max_promotions))
     drawn = tuple(
