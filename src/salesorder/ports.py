@@ -2,7 +2,7 @@
 
 The library never does I/O itself. Storage (orders, quotes, idempotency keys, the
 outbox, coupon redemptions, all inside one unit of work), stock, notifications, time,
-numbering and credit data come in through these protocols, and every one of them is
+numbering, credit data and tax rates come in through these protocols, and every one of them is
 here, with its contract in its docstring. In-memory implementations live in
 ``memory`` (the embedded default), and
 ``contracts`` holds test suites any implementation must pass.
@@ -52,7 +52,7 @@ from salesorder.inventory import (
 )
 from salesorder.money import Money
 from salesorder.order import Order
-from salesorder.pricing import CouponRedemptions
+from salesorder.pricing import CouponRedemptions, TaxPolicy
 from salesorder.quotes import Quote
 from salesorder.records import StockDisposition
 
@@ -75,6 +75,7 @@ __all__ = [
     "ReservationOutcome",
     "ServiceUnitOfWork",
     "StockStore",
+    "TaxEngine",
     "UnitOfWork",
     "stream_of",
 ]
@@ -310,6 +311,27 @@ class CreditControl(Protocol):
 
     def credit_for(self, customer_id: str) -> CreditLimit | None:
         """The customer's limit and exposure."""
+        ...
+
+
+class TaxEngine(Protocol):
+    """Where the service's tax rates come from: the host's tax table or tax service.
+
+    The service asks it for the [TaxPolicy][salesorder.pricing.TaxPolicy] of each order
+    it prices, with the order's pricing instant (its ``created_at``), and prices the
+    order with it: the rates, tax groups (several taxes and levies on one line) and
+    mappings it returns apply to that order only.
+
+    Contract: pure for the library's purposes — the same order and instant give the
+    same policy (a date-effective table answers by ``at``), so re-pricing a stored
+    order at a later step gives its stored totals; the answer is a ``TaxPolicy``; a
+    failure raises (the command stops, nothing is saved). ``TaxTable`` in
+    ``salesorder.adapters.memory`` is the default adapter: the service's
+    ``PricingSettings.tax``, whatever the order.
+    """
+
+    def tax_policy(self, order: Order, *, at: datetime) -> TaxPolicy:
+        """The tax policy for ``order`` priced at ``at``."""
         ...
 
 

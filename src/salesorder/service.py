@@ -60,11 +60,13 @@ from salesorder.ports import (
     OrderNumbering,
     ServiceUnitOfWork,
     StockStore,
+    TaxEngine,
 )
 from salesorder.pricing import (
     PriceBreakdown,
     PricingError,
     RedemptionCounts,
+    TaxPolicy,
     coupon_limits,
     price,
 )
@@ -126,6 +128,9 @@ class OrderService(_InvoicingUseCases):
         invoice_numbering: Numbers for invoice documents and credit notes, e.g.
             ``PatternNumbering(prefix="INV")`` (their own series); without it the service
             records invoices as amounts only (``invoice``) and ``issue_invoice`` refuses.
+        tax_engine: Where each order's tax policy comes from (`salesorder.ports.TaxEngine`,
+            e.g. a host's tax service), asked at the order's pricing instant; when None,
+            ``pricing_settings.tax`` for every order (as `TaxTable` would).
 
     Raises:
         InvalidSettings: a settings argument that is not the settings value it names
@@ -152,6 +157,7 @@ class OrderService(_InvoicingUseCases):
         routing: NotificationRouting = DEFAULT_ROUTING,
         quote_numbering: OrderNumbering | None = None,
         invoice_numbering: InvoiceNumbering | None = None,
+        tax_engine: TaxEngine | None = None,
     ) -> None:
         # Defaults are built per service rather than at import (they build the rule set).
         policies = PolicySettings() if policy_settings is None else policy_settings
@@ -179,6 +185,8 @@ class OrderService(_InvoicingUseCases):
         self._charges = pricing_settings.charges
         self._stacking = pricing_settings.stacking
         self._units = pricing_settings.units
+        # None: PricingSettings.tax for every order (what TaxTable does, without a call).
+        self._tax_engine = tax_engine
         self._rules = policies.rules
         self._credit_policy = policies.credit_policy
         self._stock_policy = policies.stock_policy
@@ -198,19 +206,27 @@ class OrderService(_InvoicingUseCases):
         against the ledger and redeemed when it was entered (``enter``).
         """
         arguments.instance_of(order, Order, argument="order")
+        at = order.created_at or self.clock.now()
         return price(
             order,
             price_list=self._price_list,
             promotions=self._promotions,
             coupons=order.coupons if coupons is None else coupons,
             coupon_book=self._coupon_book,
-            tax=self._tax,
-            at=order.created_at or self.clock.now(),
+            tax=self._tax if self._tax_engine is None else self._engine_tax(order, at),
+            at=at,
             rounding=self._rounding,
             charges=self._charges,
             stacking=self._stacking,
             redemptions=_ALREADY_REDEEMED,
         )
+
+    def _engine_tax(self, order: Order, at: datetime) -> TaxPolicy:
+        # The host's tax engine (ports.TaxEngine), asked at the order's pricing instant.
+        assert self._tax_engine is not None  # noqa: S101 (the caller checked)
+        policy = self._tax_engine.tax_policy(order, at=at)
+        arguments.instance_of(policy, TaxPolicy, argument="tax_engine.tax_policy()")
+        return policy
 
     def _context(self, at: datetime, stock: StockStore | None) -> ValidationContext:
         list_price, price_floor = self._price_list.lookups(at=at)

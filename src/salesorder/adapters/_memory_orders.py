@@ -18,6 +18,7 @@ from salesorder.adapters._memory_outbox import MemoryOutbox
 from salesorder.errors import ConcurrencyConflict, NotFound
 from salesorder.order import Order
 from salesorder.ports import CreditLimit
+from salesorder.pricing import TaxPolicy
 
 __all__ = [
     "FixedClock",
@@ -27,6 +28,7 @@ __all__ = [
     "MemoryOutbox",
     "PatternNumbering",
     "SystemClock",
+    "TaxTable",
 ]
 
 
@@ -272,6 +274,21 @@ class FixedCreditControl:
         """Set or replace a customer's credit position."""
         with self._lock:
             self._limits[customer_id] = credit
+
+
+class TaxTable:
+    """The default :class:`~salesorder.ports.TaxEngine`: one tax policy for every order.
+
+    Args:
+        policy: The tax table (rates, groups, mappings); China VAT by default.
+    """
+
+    def __init__(self, policy: TaxPolicy | None = None) -> None:
+        self.policy = TaxPolicy() if policy is None else policy
+
+    def tax_policy(self, order: Order, *, at: datetime) -> TaxPolicy:
+        """The table, whatever the order and instant."""
+        return self.policy
 
 
 class MemoryCouponLedger:

@@ -33,6 +33,7 @@ from salesorder.adapters._memory_orders import (
     MemoryOutbox,
     PatternNumbering,
     SystemClock,
+    TaxTable,
 )
 from salesorder.adapters._memory_quotes import MemoryIdempotencyKeys, MemoryQuoteRepository
 from salesorder.adapters._memory_stock import StockLedger
@@ -59,6 +60,7 @@ __all__ = [
     "PatternNumbering",
     "StockLedger",
     "SystemClock",
+    "TaxTable",
 ]
 
 
