@@ -311,6 +311,37 @@ assert price(abroad, price_list=gross_list, tax=keep_gross, at=AT).grand_total =
 home = order(line("1", "TEA", 1))                                   # no mapping applies
 assert price(home, price_list=gross_list, tax=keep_net, at=AT).tax_total == cny(13)
 
+from salesorder.pricing import TaxComponent
+
+liquor = TaxPolicy(groups={"LIQ": (
+    TaxComponent("CT", Decimal("0.10")),                     # consumption tax on the net
+    TaxComponent("VAT13", Decimal("0.13"), compound=True),  # VAT on net + consumption tax
+    TaxComponent("DEPOSIT", per_unit=cny("0.50")),          # per bottle
+)})
+wines = PriceList.of("CNY", [("WINE", "100.00"), ("TEA", "10.00")])
+b = price(order(line("1", "WINE", 2, tax_code="LIQ"), line("2", "TEA", 3)),
+          price_list=wines, tax=liquor, at=AT)
+assert [(t.code, t.amount) for t in b.line("1").taxes] == [
+    ("CT", cny("20.00")), ("VAT13", cny("28.60")), ("DEPOSIT", cny("1.00"))]
+assert b.line("1").gross == cny("249.60")
+assert b.tax_by_code() == {"CT": cny(20), "VAT13": cny("32.50"), "DEPOSIT": cny(1)}
+assert b.tax_total == cny("53.50")
+
+from salesorder.adapters.memory import TaxTable
+
+
+class NewRateFrom2027:
+    """A date-effective tax service, in small."""
+
+    def tax_policy(self, order, *, at):
+        rate = Decimal("0.13") if at.year < 2027 else Decimal("0.11")
+        return TaxPolicy(rates={"VAT": rate}, default_code="VAT")
+
+
+engine = NewRateFrom2027()
+assert engine.tax_policy(order(), at=AT).rates["VAT"] == Decimal("0.13")
+assert TaxTable(TaxPolicy()).tax_policy(order(), at=AT) == TaxPolicy()
+
 from salesorder.money import RoundingPolicy, RoundingScope
 
 sample = PriceList.of("CNY", [("S", "0.05")])
