@@ -25,6 +25,7 @@ from decimal import Decimal
 import attrs
 
 from salesorder.errors import InvalidOrder
+from salesorder.exchange import ExchangeRate
 from salesorder.money import Money
 from salesorder.records import (
     Approval,
@@ -396,6 +397,8 @@ class Order:
         order_discount: A manual discount on the whole order, if one was granted.
         locked_prices: The list unit prices fixed for the lines when they came in (see
             :class:`LockedPrice`); lines with a manual ``unit_price`` have none.
+        exchange_rate: The rate from the price list's currency to the order's, fixed at
+            entry when the two differ (see `salesorder.exchange`); None otherwise.
         approval_round: Number of submissions so far (a rejection starts a new round).
         required_approvals: Levels that must sign in the current round, with reason codes.
         approvals: Every approval given, all rounds.
@@ -441,6 +444,7 @@ class Order:
     coupons: tuple[str, ...] = attrs.field(default=(), kw_only=True)
     order_discount: OrderDiscount | None = attrs.field(default=None, kw_only=True)
     locked_prices: tuple[LockedPrice, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    exchange_rate: ExchangeRate | None = attrs.field(default=None, kw_only=True)
     approval_round: int = attrs.field(default=0, kw_only=True)
     required_approvals: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
         default=(), kw_only=True

@@ -35,7 +35,7 @@ module may import a port from here only where that makes no import cycle.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
@@ -43,6 +43,7 @@ from typing import Protocol, Self, runtime_checkable
 import attrs
 
 from salesorder.events import DomainEvent
+from salesorder.exchange import ExchangeRate
 from salesorder.inventory import (
     AllocationStrategy,
     Movement,
@@ -63,6 +64,7 @@ __all__ = [
     "CreditLimit",
     "DeadLetter",
     "EventPublisher",
+    "ExchangeRates",
     "IdempotencyKeys",
     "InvoiceNumbering",
     "Notifier",
@@ -311,6 +313,20 @@ class CreditControl(Protocol):
 
     def credit_for(self, customer_id: str) -> CreditLimit | None:
         """The customer's limit and exposure."""
+        ...
+
+
+class ExchangeRates(Protocol):
+    """Date-effective exchange rates (a host's treasury table or a rates service).
+
+    Contract: ``rate(base, quote, on=day)`` is the rate in force on ``day`` (the latest
+    one that started on or before it), or None when there is none; the same question
+    gives the same answer (a past day's rate does not change). The service asks it
+    once, at entry, and stores the answer on the order (``Order.exchange_rate``).
+    """
+
+    def rate(self, base: str, quote: str, *, on: date) -> ExchangeRate | None:
+        """One ``base`` in ``quote`` on ``on``, or None."""
         ...
 
 

@@ -47,6 +47,7 @@ from salesorder.errors import (
     RuleViolation,
     ValidationFailed,
 )
+from salesorder.exchange import ExchangeRate, MissingExchangeRate
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
@@ -55,6 +56,7 @@ from salesorder.ports import (
     Clock,
     CouponLedger,
     CreditControl,
+    ExchangeRates,
     InvoiceNumbering,
     Notifier,
     OrderNumbering,
@@ -131,6 +133,10 @@ class OrderService(_InvoicingUseCases):
         tax_engine: Where each order's tax policy comes from (`salesorder.ports.TaxEngine`,
             e.g. a host's tax service), asked at the order's pricing instant; when None,
             ``pricing_settings.tax`` for every order (as `TaxTable` would).
+        exchange_rates: Date-effective rates (`salesorder.ports.ExchangeRates`): an
+            order entered in another currency than the price list's takes the rate in
+            force on its entry date, stored on the order; when None such an order is
+            refused as before (``CurrencyMismatch``).
 
     Raises:
         InvalidSettings: a settings argument that is not the settings value it names
@@ -158,6 +164,7 @@ class OrderService(_InvoicingUseCases):
         quote_numbering: OrderNumbering | None = None,
         invoice_numbering: InvoiceNumbering | None = None,
         tax_engine: TaxEngine | None = None,
+        exchange_rates: ExchangeRates | None = None,
     ) -> None:
         # Defaults are built per service rather than at import (they build the rule set).
         policies = PolicySettings() if policy_settings is None else policy_settings
@@ -187,6 +194,7 @@ class OrderService(_InvoicingUseCases):
         self._units = pricing_settings.units
         # None: PricingSettings.tax for every order (what TaxTable does, without a call).
         self._tax_engine = tax_engine
+        self._exchange_rates = exchange_rates
         self._rules = policies.rules
         self._credit_policy = policies.credit_policy
         self._stock_policy = policies.stock_policy
@@ -220,6 +228,19 @@ class OrderService(_InvoicingUseCases):
             stacking=self._stacking,
             redemptions=_ALREADY_REDEEMED,
         )
+
+    def _exchange_rate(self, currency: str, at: datetime) -> ExchangeRate | None:
+        # The rate fixed at entry (salesorder.exchange): None in the list's own currency.
+        base = self._price_list.currency
+        if currency == base or self._exchange_rates is None:
+            return None
+        found = self._exchange_rates.rate(base, currency, on=at.date())
+        if found is None:
+            raise MissingExchangeRate(base, currency, at.date())
+        arguments.instance_of(found, ExchangeRate, argument="exchange_rates.rate()")
+        if (found.base, found.quote) != (base, currency):
+            raise MissingExchangeRate(base, currency, at.date())
+        return found
 
     def _engine_tax(self, order: Order, at: datetime) -> TaxPolicy:
         # The host's tax engine (ports.TaxEngine), asked at the order's pricing instant.
@@ -325,6 +346,7 @@ class OrderService(_InvoicingUseCases):
                 salesperson=report.order.salesperson or actor,
                 coupons=(*report.order.coupons, *_coupon_codes(coupons)),
             )
+            order.exchange_rate = self._exchange_rate(order.currency, now)
             order.locked_prices = self._locked_prices(order, now)
             breakdown = self.price_order(order)
             order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)

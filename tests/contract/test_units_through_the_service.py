@@ -1,8 +1,9 @@
-"""Units of measure through the service, on memory, SQLite and PostgreSQL.
+"""Units of measure and currencies through the service, on memory, SQLite and PostgreSQL.
 
 A line ordered in boxes of 12 is entered with its conversion factor from the service's
 unit catalogue, priced per box, reserved, shipped and released in pieces (the stock
-unit), and the stored order reads back equal through the codec on every store.
+unit), and the stored order reads back equal through the codec on every store; an order
+in another currency than the price list keeps the exchange rate of its entry date.
 """
 
 from __future__ import annotations
@@ -16,10 +17,16 @@ from typing import Any
 
 import pytest
 
-from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
+from salesorder.adapters.memory import (
+    FixedClock,
+    MemoryDatabase,
+    MemoryExchangeRates,
+    PatternNumbering,
+)
 from salesorder.codec import decode, encode
 from salesorder.demo import START
 from salesorder.errors import ValidationFailed
+from salesorder.exchange import ExchangeRate
 from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy
 from salesorder.money import Money
 from salesorder.order import Order
@@ -60,7 +67,9 @@ def store(request: pytest.FixtureRequest) -> Iterator[Any]:
         engine.dispose()
 
 
-def _service(database: Any, *, backorder: bool = False) -> OrderService:
+def _service(
+    database: Any, *, backorder: bool = False, rates: MemoryExchangeRates | None = None
+) -> OrderService:
     plist = PriceList(
         "CNY",
         (
@@ -83,6 +92,7 @@ def _service(database: Any, *, backorder: bool = False) -> OrderService:
             approval_policy=ApprovalPolicy(amendment_level=None),
             lifecycle_policy=LifecyclePolicy(allow_backorder=backorder),
         ),
+        exchange_rates=rates,
     )
 
 
@@ -158,3 +168,17 @@ def test_stock_rule_counts_stock_units(store: Any) -> None:
     report = service.check(_payload(("BOLT", "9", "box")))
     assert [issue.code for issue in report.warnings] == ["stock.backorder"]
     assert service.check(_payload(("BOLT", "8", "box"))).warnings == ()
+
+
+def test_an_order_in_another_currency_keeps_its_entry_rate(store: Any) -> None:
+    rate = ExchangeRate("CNY", "USD", Decimal("0.1378"), START.date())
+    rates = MemoryExchangeRates([rate])
+    service = _service(store, rates=rates)
+    payload = {**_payload(("BOLT", "2", "box")), "currency": "USD"}
+    order = service.enter(payload, actor="S")
+    assert order.exchange_rate == rate
+    assert order.line_totals == (("1", Money("3.48", "USD")),)  # 2 x (12.60 x 0.1378)
+    rates.add(ExchangeRate("CNY", "USD", Decimal("0.2"), START.date()))
+    stored = service.get(order.id)
+    assert _document(stored) == _document(order)
+    assert service.price_order(stored).grand_total == Money("3.48", "USD")

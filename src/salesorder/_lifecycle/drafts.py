@@ -48,6 +48,7 @@ DRAFT_TERMS: Final[tuple[str, ...]] = (
 DRAFT_RECORDS: Final[tuple[str, ...]] = (
     "id",
     "currency",
+    "exchange_rate",
     "number",
     "revision",
     "version",

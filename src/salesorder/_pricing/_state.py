@@ -92,7 +92,16 @@ class LineState:
 class Context:
     """What every step of one run needs: currency, quantum and rounding."""
 
-    __slots__ = ("currency", "last_takes_rest", "mode", "places", "quantum", "rounding", "scale")
+    __slots__ = (
+        "currency",
+        "fx",
+        "last_takes_rest",
+        "mode",
+        "places",
+        "quantum",
+        "rounding",
+        "scale",
+    )
 
     def __init__(
         self, currency: str, places: int, rounding: RoundingMode, *, last_takes_rest: bool = False
@@ -104,6 +113,13 @@ class Context:
         self.rounding = rounding
         self.mode = rounding.value
         self.last_takes_rest = last_takes_rest
+        #: The order's exchange rate from the price list's currency, when they differ.
+        self.fx: Decimal | None = None
+
+    def listed(self, amount: Decimal) -> Decimal:
+        """A list price in the order currency: converted by ``fx`` and rounded, once."""
+        fx = self.fx
+        return self.q(amount if fx is None else amount * fx)
 
     def q(self, amount: Decimal) -> Decimal:
         """``amount`` rounded to the currency's minor unit with the run's mode."""

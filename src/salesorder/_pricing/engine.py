@@ -159,14 +159,18 @@ def price(
         iterable(charges, argument="charges"),
     )
     currency = order.currency
-    if price_list.currency != currency:
-        raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
     ctx = Context(
         currency,
         minor_unit(currency),
         rounding.mode,
         last_takes_rest=stacking.remainder is Remainder.LAST_LINE,
     )
+    if price_list.currency != currency:
+        # Another currency only through the rate stored on the order (salesorder.exchange).
+        fx = order.exchange_rate
+        if fx is None or fx.base != price_list.currency or fx.quote != currency:
+            raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
+        ctx.fx = fx.rate
     flags: list[PriceFlag] = []
     lines = line_states(order, price_list=price_list, tax=tax, at=at, ctx=ctx, flags=flags)
     # Work in line-id order: allocation ties then fall the same way however the order
@@ -628,6 +632,8 @@ def _add_gift(
     listed = env.price_list.unit_price_of(
         gift.sku, quantity=quantity, at=env.at, customer_id=customer.id, tier=customer.tier
     )
+    if listed is not None and ctx.fx is not None:
+        listed = ctx.listed(listed)
     unit = listed if listed is not None else _ZERO
     if gift.price is not None and listed is None:
         unit = gift.price.amount  # no list price: the stated price is the gift's price

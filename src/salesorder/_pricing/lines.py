@@ -93,6 +93,8 @@ def line_states(  # noqa: PLR0912 (the hot loop of price(): inline branches, no 
             listed = lookup(
                 line.sku, quantity=quantity, at=at, customer_id=customer_id, tier=customer_tier
             )
+            if listed is not None and ctx.fx is not None:
+                listed = ctx.listed(listed)
         else:
             listed = _converted_list_price(price_list, order, line, quantity, factor, at, ctx)
         manual = line.unit_price
@@ -150,7 +152,8 @@ def _converted_list_price(  # noqa: PLR0917 (private, one call site)
     ctx: Context,
 ) -> Decimal | None:
     # The line's own unit first, else the stock unit's price times the factor; a
-    # converted price is rounded once, here, to the minor unit per ordered unit.
+    # converted price (and one in another currency) is rounded once, to the minor unit
+    # per ordered unit.
     listed = price_list.unit_price_of(
         line.sku,
         quantity=quantity,
@@ -160,7 +163,7 @@ def _converted_list_price(  # noqa: PLR0917 (private, one call site)
         unit=line.unit,
         factor=factor,
     )
-    return None if listed is None else ctx.q(listed)
+    return None if listed is None else ctx.listed(listed)
 
 
 def _factor(line: OrderLine) -> Decimal:

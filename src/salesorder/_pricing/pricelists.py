@@ -342,7 +342,9 @@ class PriceList:
             at: The pricing instant.
 
         Returns:
-            The unit price in the list's ``currency``, or None.
+            The unit price in the list's ``currency`` (in the order's, converted and
+            rounded half-up once, when the order holds an exchange rate from the list's
+            currency), or None.
         """
         factor = line.conversion_factor
         amount = self.unit_price_of(
@@ -356,6 +358,10 @@ class PriceList:
         )
         if amount is None:
             return None
+        fx = order.exchange_rate
+        if fx is not None and fx.base == self.currency and fx.quote == order.currency:
+            # In the order's currency through its stored rate: rounded once.
+            return Money(fx.convert(amount), order.currency).quantize(RoundingMode.HALF_UP)
         if factor is not None:
             # A converted price: rounded once to the minor unit, as price() rounds it.
             return Money(amount, self.currency).quantize(RoundingMode.HALF_UP)
