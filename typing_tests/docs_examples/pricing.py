@@ -91,6 +91,17 @@ assert b.line("2").unit_price == cny("11.40")        # 108 pieces: the break of 
 assert b.line("3").unit_price == cny("40.00")        # the carton entry
 assert order(in_unit("1", 3, "box")).quantities_by_sku() == {"BOLT": Decimal(36)}
 
+from datetime import date
+
+from salesorder.exchange import ExchangeRate
+
+usd = ExchangeRate("CNY", "USD", Decimal("0.1378"), date(2026, 11, 1))
+abroad = Order(id="SO-2", customer=Customer(id="C-1", name="-"), currency="USD",
+               lines=(line("1", "TEA", 3), line("2", "CUP", 7)), exchange_rate=usd)
+b = price(abroad, price_list=PriceList.of("CNY", [("TEA", "100.00"), ("CUP", "9.99")]), at=AT)
+assert [x.unit_price for x in b.lines] == [Money("13.78", "USD"), Money("1.38", "USD")]
+assert b.subtotal == Money("51.00", "USD")
+
 from salesorder.pricing import LinePercentOff, OnceScope, Promotion
 
 mixed = order(line("1", "TEA", 2), line("2", "POT", 5))        # 2 x 100.00, 5 x 40.00
