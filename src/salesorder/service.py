@@ -380,8 +380,9 @@ class OrderService(_InvoicingUseCases):
                 report.order,
                 salesperson=report.order.salesperson or order.salesperson,
                 coupons=report.order.coupons or order.coupons,
+                exchange_rate=self._exchange_rate(report.order.currency, now),
             )
-            # A draft is not agreed yet: its list prices are fixed anew at the edit.
+            # A draft is not agreed yet: its list prices (and rate) are fixed anew at the edit.
             replacement.locked_prices = self._locked_prices(replacement, now)
             breakdown = self.price_order(replacement)
             replacement.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)

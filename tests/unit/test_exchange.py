@@ -138,3 +138,16 @@ class TestService:
     def test_without_the_port_another_currency_is_refused_as_before(self) -> None:
         with pytest.raises(CurrencyMismatch):
             _service(None).enter(PAYLOAD, actor="S")
+
+    def test_a_draft_edit_fixes_the_rate_of_its_day_with_its_prices(self) -> None:
+        rates = MemoryExchangeRates([RATE])
+        service = _service(rates)
+        entered = service.enter(PAYLOAD, actor="S")
+        later = ExchangeRate("CNY", "USD", Decimal("0.2"), date(2026, 11, 11))
+        rates.add(later)
+        edited = {**PAYLOAD, "lines": [{"sku": "CUP", "name": "cup", "quantity": "2"}]}
+        service.edit_draft(entered.id, edited, actor="S")
+        stored = service.get(entered.id)
+        assert stored.exchange_rate == later
+        assert stored.grand_total == Money("4.00", "USD")  # 2 x (9.99 x 0.2)
+        assert service.price_order(stored).grand_total == stored.grand_total

@@ -42,13 +42,13 @@ DRAFT_TERMS: Final[tuple[str, ...]] = (
     "line_totals",
     "order_discount",
     "locked_prices",
+    "exchange_rate",
 )
 """The fields an edit replaces: what the customer and the salesperson agreed, and its price."""
 
 DRAFT_RECORDS: Final[tuple[str, ...]] = (
     "id",
     "currency",
-    "exchange_rate",
     "number",
     "revision",
     "version",
