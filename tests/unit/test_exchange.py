@@ -15,7 +15,7 @@ from salesorder.adapters.memory import (
     MemoryExchangeRates,
     PatternNumbering,
 )
-from salesorder.errors import CurrencyMismatch, UnknownCurrency
+from salesorder.errors import ArgumentTypeError, CurrencyMismatch, UnknownCurrency
 from salesorder.exchange import ExchangeRate, InvalidExchangeRate, MissingExchangeRate
 from salesorder.money import Money
 from salesorder.order import Customer, Order, OrderLine
@@ -151,3 +151,9 @@ class TestService:
         assert stored.exchange_rate == later
         assert stored.grand_total == Money("4.00", "USD")  # 2 x (9.99 x 0.2)
         assert service.price_order(stored).grand_total == stored.grand_total
+
+
+def test_an_order_holding_something_else_as_its_rate_is_refused() -> None:
+    odd = usd_order(line("1", "TEA", 1), rate="0.1378")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentTypeError):
+        price(odd, price_list=CNY_LIST, at=AT)

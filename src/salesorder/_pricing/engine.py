@@ -67,6 +67,7 @@ from salesorder._pricing.promotions import (
 from salesorder._pricing.tax import TaxMapping, TaxPolicy
 from salesorder._pricing.totals import breakdown_of, line_taxes
 from salesorder.errors import CurrencyMismatch
+from salesorder.exchange import ExchangeRate
 from salesorder.money import (
     MAX_AMOUNT,
     RoundingPolicy,
@@ -168,6 +169,8 @@ def price(
     if price_list.currency != currency:
         # Another currency only through the rate stored on the order (salesorder.exchange).
         fx = order.exchange_rate
+        if fx is not None and type(fx) is not ExchangeRate:
+            instance_of(fx, ExchangeRate, argument="order.exchange_rate")
         if fx is None or fx.base != price_list.currency or fx.quote != currency:
             raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
         ctx.fx = fx.rate
