@@ -36,6 +36,7 @@ import attrs
 
 from salesorder import _arguments as arguments
 from salesorder import _service_keys as keys
+from salesorder import _service_pricing as ports_of_pricing
 from salesorder import lifecycle
 from salesorder._invoicing_service import InvoicingUseCases as _InvoicingUseCases
 from salesorder.documents import Seller, render_html, render_text
@@ -47,11 +48,10 @@ from salesorder.errors import (
     RuleViolation,
     ValidationFailed,
 )
-from salesorder.exchange import ExchangeRate, MissingExchangeRate
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.notifications import DEFAULT_ROUTING, NotificationRouting, RelayResult, relay
-from salesorder.order import InvoiceKind, LockedPrice, Order, OrderLine, new_id
+from salesorder.order import InvoiceKind, LockedPrice, Order, new_id
 from salesorder.ports import (
     Clock,
     CouponLedger,
@@ -68,7 +68,6 @@ from salesorder.pricing import (
     PriceBreakdown,
     PricingError,
     RedemptionCounts,
-    TaxPolicy,
     coupon_limits,
     price,
 )
@@ -215,39 +214,22 @@ class OrderService(_InvoicingUseCases):
         """
         arguments.instance_of(order, Order, argument="order")
         at = order.created_at or self.clock.now()
+        tax = self._tax
+        if self._tax_engine is not None:
+            tax = ports_of_pricing.engine_tax(self._tax_engine, order, at)
         return price(
             order,
             price_list=self._price_list,
             promotions=self._promotions,
             coupons=order.coupons if coupons is None else coupons,
             coupon_book=self._coupon_book,
-            tax=self._tax if self._tax_engine is None else self._engine_tax(order, at),
+            tax=tax,
             at=at,
             rounding=self._rounding,
             charges=self._charges,
             stacking=self._stacking,
             redemptions=_ALREADY_REDEEMED,
         )
-
-    def _exchange_rate(self, currency: str, at: datetime) -> ExchangeRate | None:
-        # The rate fixed at entry (salesorder.exchange): None in the list's own currency.
-        base = self._price_list.currency
-        if currency == base or self._exchange_rates is None:
-            return None
-        found = self._exchange_rates.rate(base, currency, on=at.date())
-        if found is None:
-            raise MissingExchangeRate(base, currency, at.date())
-        arguments.instance_of(found, ExchangeRate, argument="exchange_rates.rate()")
-        if (found.base, found.quote) != (base, currency):
-            raise MissingExchangeRate(base, currency, at.date())
-        return found
-
-    def _engine_tax(self, order: Order, at: datetime) -> TaxPolicy:
-        # The host's tax engine (ports.TaxEngine), asked at the order's pricing instant.
-        assert self._tax_engine is not None  # noqa: S101 (the caller checked)
-        policy = self._tax_engine.tax_policy(order, at=at)
-        arguments.instance_of(policy, TaxPolicy, argument="tax_engine.tax_policy()")
-        return policy
 
     def _context(self, at: datetime, stock: StockStore | None) -> ValidationContext:
         list_price, price_floor = self._price_list.lookups(at=at)
@@ -346,7 +328,9 @@ class OrderService(_InvoicingUseCases):
                 salesperson=report.order.salesperson or actor,
                 coupons=(*report.order.coupons, *_coupon_codes(coupons)),
             )
-            order.exchange_rate = self._exchange_rate(order.currency, now)
+            order.exchange_rate = ports_of_pricing.exchange_rate_for(
+                self._exchange_rates, self._price_list.currency, order.currency, now
+            )
             order.locked_prices = self._locked_prices(order, now)
             breakdown = self.price_order(order)
             order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
@@ -380,7 +364,9 @@ class OrderService(_InvoicingUseCases):
                 report.order,
                 salesperson=report.order.salesperson or order.salesperson,
                 coupons=report.order.coupons or order.coupons,
-                exchange_rate=self._exchange_rate(report.order.currency, now),
+                exchange_rate=ports_of_pricing.exchange_rate_for(
+                    self._exchange_rates, self._price_list.currency, report.order.currency, now
+                ),
             )
             # A draft is not agreed yet: its list prices (and rate) are fixed anew at the edit.
             replacement.locked_prices = self._locked_prices(replacement, now)
@@ -1004,24 +990,12 @@ class OrderService(_InvoicingUseCases):
     ) -> lifecycle.AmendmentPreview:
         """What an amendment would do: new totals, stock delta, amount due or refundable."""
         arguments.storable_text(order_id, argument="order_id")
-        changes = self._in_units(changes)
+        changes = ports_of_pricing.in_units(self._units, changes)
         with self._uow() as uow:
             order = uow.orders.get(order_id)
         return lifecycle.preview_amendment(
             order, changes, pricing=self._amended_pricing(changes, self.clock.now())
         )
-
-    def _in_units(self, changes: Sequence[lifecycle.Change]) -> Sequence[lifecycle.Change]:
-        # Added lines get their conversion factors as entered lines do at the gate.
-        units = self._units
-        if units is None or not isinstance(changes, Sequence):
-            return changes
-        return [
-            lifecycle.AddLine(units.convert_line(change.line))
-            if isinstance(change, lifecycle.AddLine) and isinstance(change.line, OrderLine)
-            else change
-            for change in changes
-        ]
 
     def _amended_pricing(
         self, changes: Sequence[lifecycle.Change], at: datetime
@@ -1057,7 +1031,7 @@ class OrderService(_InvoicingUseCases):
         from ``PricingSettings.units`` (an unknown unit raises
         `salesorder.units.UnknownUnit`).
         """
-        changes = self._in_units(changes)
+        changes = ports_of_pricing.in_units(self._units, changes)
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
             pricing = self._amended_pricing(changes, now)
