@@ -229,6 +229,8 @@ class ProductUnits:
     factors: Mapping[str, Decimal] = attrs.field(converter=_factors)
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.sku, str) or not isinstance(self.stock_unit, str):
+            raise InvalidUnits("a SKU and a stock unit are texts")
         if not self.stock_unit.strip():
             raise InvalidUnits(f"{self.sku} has an empty stock unit")
         if self.stock_unit in self.factors:
@@ -250,6 +252,9 @@ class ProductUnits:
 
 def _products(items: Iterable[ProductUnits]) -> Mapping[str, ProductUnits]:
     found: dict[str, ProductUnits] = {}
+    given: object = items
+    if not isinstance(given, Iterable):
+        raise InvalidUnits("products must be an iterable of ProductUnits")
     for item in items:
         if not isinstance(item, ProductUnits):
             raise InvalidUnits(f"expected ProductUnits, got {type(item).__name__}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -80,6 +81,20 @@ class TestCatalog:
             ProductUnits("BOLT", "pcs", {"pcs": 1})
         with pytest.raises(InvalidUnits):
             UnitCatalog([ProductUnits("B", "pcs", {}), ProductUnits("B", "kg", {})])
+
+    @pytest.mark.parametrize(
+        "build",
+        [
+            lambda: ProductUnits("BOLT", 5, {}),  # type: ignore[arg-type]
+            lambda: ProductUnits(None, "pcs", {}),  # type: ignore[arg-type]
+            lambda: ProductUnits("BOLT", "pcs", [("box", 12)]),  # type: ignore[arg-type]
+            lambda: UnitCatalog(42),  # type: ignore[arg-type]
+            lambda: UnitCatalog(["BOLT"]),  # type: ignore[list-item]
+        ],
+    )
+    def test_hostile_set_ups_raise_the_coded_error(self, build: Callable[[], object]) -> None:
+        with pytest.raises(InvalidUnits):
+            build()
 
     def test_conversions(self) -> None:
         assert to_stock(Decimal(3), Decimal(12)) == Decimal(36)
