@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -72,12 +72,13 @@ class TestPricing:
         self, prices: list[Decimal], rate: Decimal, quantities: list[int]
     ) -> None:
         # The one rounding: a converted list equals a list of prices converted and
-        # rounded by hand, whatever follows (discounts, tax) in the order currency.
+        # rounded by hand (half up, the default rounding), whatever follows in the
+        # order currency.
         skus = [f"S{i}" for i in range(len(prices))]
         fx = ExchangeRate("CNY", "USD", rate, date(2026, 1, 1))
         by_hand = PriceList.of(
             "USD",
-            [(s, (p * rate).quantize(Decimal("0.01"))) for s, p in zip(skus, prices, strict=True)],
+            [(s, (p * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) for s, p in zip(skus, prices, strict=True)],
         )
         lines = [line(str(i), skus[i % len(skus)], q) for i, q in enumerate(quantities)]
         converted = price(
