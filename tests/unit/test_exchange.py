@@ -78,7 +78,10 @@ class TestPricing:
         fx = ExchangeRate("CNY", "USD", rate, date(2026, 1, 1))
         by_hand = PriceList.of(
             "USD",
-            [(s, (p * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) for s, p in zip(skus, prices, strict=True)],
+            [
+                (s, (p * rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+                for s, p in zip(skus, prices, strict=True)
+            ],
         )
         lines = [line(str(i), skus[i % len(skus)], q) for i, q in enumerate(quantities)]
         converted = price(
