@@ -71,6 +71,10 @@ not this one)::
      ├── DocumentError (ValueError)      [documents] a document or RMB capitals cannot be made
      ├── TaxIdError (ValueError)         [tax_id] a USCC prefix or organisation body malformed
      ├── InvalidSettings (ValueError)    [settings] a service setting of the wrong kind or value
+     ├── InvalidExchangeRate (ValueError)  [exchange] a rate that is not positive, or one currency
+     ├── MissingExchangeRate (LookupError)  [exchange] no rate between two currencies on a date
+     ├── InvalidUnits (ValueError)       [units] a bad conversion factor or unit catalogue
+     ├── UnknownUnit (LookupError)       [units] a unit the product is not sold in
      ├── IntakeError (ValueError)        [intake] a file import that cannot start
      └── AnalyticsError (ValueError)     [analytics] input a KPI cannot be computed from
 
@@ -139,6 +143,8 @@ _CODE_MODULES: Final = (
     "salesorder.settings",
     "salesorder.sla",
     "salesorder.tax_id",
+    "salesorder.units",
+    "salesorder.exchange",
 )
 
 

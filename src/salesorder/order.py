@@ -16,6 +16,7 @@ accounts are excluded from every ``repr`` (R20).
 
 from __future__ import annotations
 
+import decimal
 import enum
 import uuid
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from decimal import Decimal
 import attrs
 
 from salesorder.errors import InvalidOrder
+from salesorder.exchange import ExchangeRate
 from salesorder.money import Money
 from salesorder.records import (
     Approval,
@@ -58,6 +60,11 @@ __all__ = [
     "Status",
     "new_id",
 ]
+
+
+#: Stock quantities are products of a bounded quantity and a bounded factor: 60 digits
+#: hold them exactly (salesorder.units checks factors).
+_STOCK_CONTEXT = decimal.Context(prec=60, traps=[decimal.InvalidOperation])
 
 
 def new_id() -> str:
@@ -243,6 +250,10 @@ class OrderLine:
         tax_code: Tax code for the tax policy, e.g. ``VAT13``; None for the policy default.
         category: Product category, for category promotions and analytics.
         tags: Product tags, for tag promotions.
+        conversion_factor: Stock units in one ``unit`` when the line is ordered in
+            another unit than the product's stock unit (a box of 12: ``12``), set from a
+            [UnitCatalog][salesorder.units.UnitCatalog] when the order is entered; None
+            (the default) means ``quantity`` is in the stock unit.
     """
 
     line_id: str
@@ -256,6 +267,16 @@ class OrderLine:
     tax_code: str | None = None
     category: str | None = None
     tags: frozenset[str] = frozenset()
+    conversion_factor: Decimal | None = None
+
+    @property
+    def stock_quantity(self) -> Decimal:
+        """The quantity in the product's stock unit: ``quantity * conversion_factor``, exact."""
+        factor = self.conversion_factor
+        if factor is None:
+            return self.quantity
+        # Exact: bounded quantities times factors of at most 12 digits fit 60 digits.
+        return _STOCK_CONTEXT.multiply(self.quantity, factor)
 
 
 def _order_discount_amount(
@@ -368,6 +389,8 @@ class Order:
         order_discount: A manual discount on the whole order, if one was granted.
         locked_prices: The list unit prices fixed for the lines when they came in (see
             :class:`LockedPrice`); lines with a manual ``unit_price`` have none.
+        exchange_rate: The rate from the price list's currency to the order's, fixed at
+            entry when the two differ (see `salesorder.exchange`); None otherwise.
         approval_round: Number of submissions so far (a rejection starts a new round).
         required_approvals: Levels that must sign in the current round, with reason codes.
         approvals: Every approval given, all rounds.
@@ -413,6 +436,7 @@ class Order:
     coupons: tuple[str, ...] = attrs.field(default=(), kw_only=True)
     order_discount: OrderDiscount | None = attrs.field(default=None, kw_only=True)
     locked_prices: tuple[LockedPrice, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    exchange_rate: ExchangeRate | None = attrs.field(default=None, kw_only=True)
     approval_round: int = attrs.field(default=0, kw_only=True)
     required_approvals: tuple[tuple[str, tuple[str, ...]], ...] = attrs.field(
         default=(), kw_only=True
@@ -460,8 +484,13 @@ class Order:
         return LineLedger(line_id)
 
     def quantities_by_sku(self) -> dict[str, Decimal]:
-        """Ordered quantity per SKU, lines of the same SKU added together."""
+        """Ordered quantity per SKU in stock units, lines of the same SKU added together.
+
+        A line ordered in another unit counts ``quantity * conversion_factor`` (see
+        [OrderLine.stock_quantity][salesorder.order.OrderLine]).
+        """
         totals: dict[str, Decimal] = {}
         for item in self.lines:
-            totals[item.sku] = totals.get(item.sku, Decimal(0)) + item.quantity
+            quantity = item.quantity if item.conversion_factor is None else item.stock_quantity
+            totals[item.sku] = totals.get(item.sku, Decimal(0)) + quantity
         return totals

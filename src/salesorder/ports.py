@@ -2,7 +2,7 @@
 
 The library never does I/O itself. Storage (orders, quotes, idempotency keys, the
 outbox, coupon redemptions, all inside one unit of work), stock, notifications, time,
-numbering and credit data come in through these protocols, and every one of them is
+numbering, credit data and tax rates come in through these protocols, and every one of them is
 here, with its contract in its docstring. In-memory implementations live in
 ``memory`` (the embedded default), and
 ``contracts`` holds test suites any implementation must pass.
@@ -35,7 +35,7 @@ module may import a port from here only where that makes no import cycle.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
@@ -43,6 +43,7 @@ from typing import Protocol, Self, runtime_checkable
 import attrs
 
 from salesorder.events import DomainEvent
+from salesorder.exchange import ExchangeRate
 from salesorder.inventory import (
     AllocationStrategy,
     Movement,
@@ -52,7 +53,7 @@ from salesorder.inventory import (
 )
 from salesorder.money import Money
 from salesorder.order import Order
-from salesorder.pricing import CouponRedemptions
+from salesorder.pricing import CouponRedemptions, TaxPolicy
 from salesorder.quotes import Quote
 from salesorder.records import StockDisposition
 
@@ -64,6 +65,7 @@ __all__ = [
     "CreditLimit",
     "DeadLetter",
     "EventPublisher",
+    "ExchangeRates",
     "IdempotencyKeys",
     "InvoiceNumbering",
     "Notifier",
@@ -79,6 +81,7 @@ __all__ = [
     "ServiceUnitOfWork",
     "StockAvailability",
     "StockStore",
+    "TaxEngine",
     "UnitOfWork",
     "stream_of",
 ]
@@ -374,6 +377,41 @@ class CreditControl(Protocol):
 
     def credit_for(self, customer_id: str) -> CreditLimit | None:
         """The customer's limit and exposure."""
+        ...
+
+
+class ExchangeRates(Protocol):
+    """Date-effective exchange rates (a host's treasury table or a rates service).
+
+    Contract: ``rate(base, quote, on=day)`` is the rate in force on ``day`` (the latest
+    one that started on or before it), or None when there is none; the same question
+    gives the same answer (a past day's rate does not change). The service asks it
+    once, at entry, and stores the answer on the order (``Order.exchange_rate``).
+    """
+
+    def rate(self, base: str, quote: str, *, on: date) -> ExchangeRate | None:
+        """One ``base`` in ``quote`` on ``on``, or None."""
+        ...
+
+
+class TaxEngine(Protocol):
+    """Where the service's tax rates come from: the host's tax table or tax service.
+
+    The service asks it for the [TaxPolicy][salesorder.pricing.TaxPolicy] of each order
+    it prices, with the order's pricing instant (its ``created_at``), and prices the
+    order with it: the rates, tax groups (several taxes and levies on one line) and
+    mappings it returns apply to that order only.
+
+    Contract: pure for the library's purposes — the same order and instant give the
+    same policy (a date-effective table answers by ``at``), so re-pricing a stored
+    order at a later step gives its stored totals; the answer is a ``TaxPolicy``; a
+    failure raises (the command stops, nothing is saved). ``TaxTable`` in
+    ``salesorder.adapters.memory`` is the default adapter: the service's
+    ``PricingSettings.tax``, whatever the order.
+    """
+
+    def tax_policy(self, order: Order, *, at: datetime) -> TaxPolicy:
+        """The tax policy for ``order`` priced at ``at``."""
         ...
 
 

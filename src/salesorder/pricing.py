@@ -26,6 +26,7 @@ from salesorder._pricing.breakdown import (
     PriceBreakdown,
     PriceFlag,
     Rejection,
+    TaxAmount,
 )
 from salesorder._pricing.coupons import coupon_limits
 from salesorder._pricing.engine import price
@@ -59,7 +60,7 @@ from salesorder._pricing.promotions import (
     ThresholdOff,
     ThresholdTier,
 )
-from salesorder._pricing.tax import CHINA_VAT_RATES, Rebase, TaxMapping, TaxPolicy
+from salesorder._pricing.tax import CHINA_VAT_RATES, Rebase, TaxComponent, TaxMapping, TaxPolicy
 
 # A tier price names the customer's tier: importable with the price list it builds.
 from salesorder.order import CustomerTier
@@ -107,6 +108,8 @@ __all__ = [
     "Stacking",
     "StackingPolicy",
     "Target",
+    "TaxAmount",
+    "TaxComponent",
     "TaxMapping",
     "TaxPolicy",
     "ThresholdOff",

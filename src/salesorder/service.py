@@ -69,6 +69,13 @@ class OrderService(
         invoice_numbering: Numbers for invoice documents and credit notes, e.g.
             ``PatternNumbering(prefix="INV")`` (their own series); without it the service
             records invoices as amounts only (``invoice``) and ``issue_invoice`` refuses.
+        tax_engine: Where each order's tax policy comes from (`salesorder.ports.TaxEngine`,
+            e.g. a host's tax service), asked at the order's pricing instant; when None,
+            ``pricing_settings.tax`` for every order (as `TaxTable` would).
+        exchange_rates: Date-effective rates (`salesorder.ports.ExchangeRates`): an
+            order entered in another currency than the price list's takes the rate in
+            force on its entry date, stored on the order; when None such an order is
+            refused as before (``CurrencyMismatch``).
 
     Raises:
         InvalidSettings: a settings argument that is not the settings value it names

@@ -49,6 +49,7 @@ from salesorder.pricing import (
     TaxPolicy,
 )
 from salesorder.sla import DEFAULT_DEADLINES, BusinessCalendar, Deadline, WeekendCalendar
+from salesorder.units import UnitCatalog
 from salesorder.validation import CreditPolicy, RuleSet, StockPolicy, default_rules
 
 __all__ = ["InvalidSettings", "PolicySettings", "PricingSettings", "SlaSettings"]
@@ -140,6 +141,9 @@ class PricingSettings:
         rounding: Rounding mode and scope.
         charges: Shipping and handling charges added to every order.
         stacking: Cap on the total promotion discount.
+        units: Units of measure by product (see `salesorder.units`): a line ordered
+            in another unit than its product's stock unit gets its conversion factor
+            at entry; None (the default): a line's unit is a label.
 
     Raises:
         InvalidSettings: a field of the wrong type.
@@ -165,6 +169,9 @@ class PricingSettings:
     )
     stacking: StackingPolicy = attrs.field(
         factory=StackingPolicy, validator=_of_type(StackingPolicy)
+    )
+    units: UnitCatalog | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_of_type(UnitCatalog))
     )
 
     def __attrs_post_init__(self) -> None:

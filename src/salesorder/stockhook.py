@@ -9,7 +9,12 @@ of work (load, run, stock, save, commit): if a stock step refuses, the exception
 the unit of work before anything is saved, and the store's changes roll back with it.
 
 The lifecycle speaks in order lines (``reserve(order, lines={line_id: qty})``); a stock
-store speaks in reservations of (SKU, location) allocations. :class:`StoreReservations`
+store speaks in reservations of (SKU, location) allocations, in stock units.
+:func:`carry_out` is the one place quantities change unit: a line ordered in another
+unit than its stock unit (``OrderLine.conversion_factor``, see `salesorder.units`)
+reaches the store as ``quantity * factor`` stock units, and what a reservation left on
+backorder comes back in the line's unit (a partly served box counts as a box on
+backorder; the store keeps the part it reserved). :class:`StoreReservations`
 translates between them for one command at one time:
 
 * ``reserve`` makes one reservation per confirmation, all or nothing, with the
@@ -44,6 +49,7 @@ from salesorder.lifecycle import StockAction, StockRequest, TransitionResult
 from salesorder.order import Order
 from salesorder.ports import OrderLineStock, StockStore
 from salesorder.records import StockDisposition
+from salesorder.units import to_stock, whole_units_for
 
 __all__ = ["ReservationResult", "StoreReservations", "carry_out", "run_with_stock"]
 
@@ -245,6 +251,9 @@ def carry_out(
         InsufficientStock: the stock step is refused (nothing of it is done).
     """
     lines = dict(request.lines) if request.lines is not None else None
+    factors = _factors(order)
+    if lines is not None and factors:
+        lines = {line_id: to_stock(q, factors.get(line_id)) for line_id, q in lines.items()}
     operation_id = request.operation_id
     if request.action is StockAction.RESERVE:
         outcome = stock.reserve(
@@ -253,6 +262,8 @@ def carry_out(
             allow_backorder=request.allow_backorder,
             operation_id=operation_id,
         )
+        if factors:
+            return _in_ordered_units(order, outcome.backordered, factors)
         return {line_id: quantity for line_id, quantity in outcome.backordered.items() if quantity}
     if request.action is StockAction.REINSTATE:
         back = lines or {}
@@ -335,6 +346,27 @@ def run_with_stock(
             if request.action is not StockAction.RESERVE:
                 carry_out(request, stock, order=order)
     return result
+
+
+def _factors(order: Order) -> dict[str, Decimal]:
+    """The conversion factor of each line ordered in another unit than its stock unit."""
+    return {
+        line.line_id: line.conversion_factor
+        for line in order.lines
+        if line.conversion_factor is not None
+    }
+
+
+def _in_ordered_units(
+    order: Order, backordered: Mapping[str, Decimal], factors: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    """Backordered stock units told to the order in its lines' units (a part is a whole unit)."""
+    told: dict[str, Decimal] = {}
+    for line_id, quantity in backordered.items():
+        if quantity:
+            cap = order.line(line_id).quantity
+            told[line_id] = whole_units_for(quantity, factors.get(line_id), at_most=cap)
+    return told
 
 
 def _take(reservation: Reservation, wanted: Mapping[str, Decimal]) -> dict[str, Decimal]:

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from salesorder._pricing._state import split_units
 from salesorder.money import Money, RoundingScope, allocate
 from salesorder.order import LockedPrice
-from salesorder.pricing import FreeGift, PriceBreakdown, PriceList, price
+from salesorder.pricing import (
+    ChargePrice,
+    FreeGift,
+    LinePrice,
+    PriceBreakdown,
+    PriceList,
+    TaxComponent,
+    price,
+)
 from salesorder.testing.strategies import PRICING_AT, PricingInput, pricing_inputs
 
 
@@ -78,17 +86,51 @@ def check_allocated_discounts_sum_exactly_to_each_promotion(b: PriceBreakdown) -
     assert given_by == {a.promotion_id: a.amount for a in b.applied if a.amount}
 
 
+def _sequential_taxes(
+    components: tuple[TaxComponent, ...], net: Decimal, units: Decimal
+) -> Decimal:
+    # The definition, one component after the other: a compound tax's base is the net
+    # plus the taxes before it; a levy is per stock unit.
+    taxes: list[Decimal] = []
+    for component in components:
+        base = net + sum(taxes, Decimal(0)) if component.compound else net
+        levy = component.per_unit.amount * units if component.per_unit is not None else 0
+        taxes.append(component.rate * base + levy)
+    return sum(taxes, Decimal(0))
+
+
+def _exact_tax(case: PricingInput, part: LinePrice | ChargePrice, include: bool) -> Decimal:
+    """The exact tax of a priced line or charge, from the policy's definition."""
+    rate = part.tax_rate
+    components = case.tax.groups.get(part.tax_code)
+    if components is None:
+        if include:
+            return part.gross.amount * rate / (1 + rate)
+        return part.net.amount * rate
+    units = Decimal(1)
+    if isinstance(part, LinePrice):
+        units = part.quantity
+        for line in case.order.lines:
+            if line.line_id == part.line_id:
+                units = line.stock_quantity
+    if not include:
+        return _sequential_taxes(components, part.net.amount, units)
+    # Taxes included: the net N with N + taxes(N) == gross (taxes are affine in N).
+    at_zero = _sequential_taxes(components, Decimal(0), units)
+    slope = _sequential_taxes(components, Decimal(1), units) - at_zero
+    gross = part.gross.amount
+    if gross <= at_zero:
+        return gross
+    return gross - (gross - at_zero) / (1 + slope)
+
+
 @given(pricing_inputs())
 def test_document_tax_is_the_rounded_exact_total(case: PricingInput) -> None:
     case = attrs.evolve(case, rounding=attrs.evolve(case.rounding, scope=RoundingScope.DOCUMENT))
     b = priced(case)
     exact = Decimal(0)
     for part in [*b.lines, *b.charges]:
-        rate = part.tax_rate
-        if b.prices_include_tax:
-            exact += part.gross.amount * rate / (1 + rate)
-        else:
-            exact += part.net.amount * rate
+        exact += _exact_tax(case, part, b.prices_include_tax)
     quantum = Decimal(1).scaleb(-Money.zero(b.currency).minor_unit)
     expected = exact.quantize(quantum, rounding=case.rounding.mode.value)
     # Inclusive extraction divides; allow one unit where a tie is blurred by the quotient.
@@ -104,9 +146,31 @@ def check_every_amount_is_quantized_and_not_negative(b: PriceBreakdown) -> None:
 
 
 # One generated case feeds several checks: generating inputs costs more than pricing them.
+def check_taxes_reconcile_per_line_and_per_code(b: PriceBreakdown) -> None:
+    zero = Money.zero(b.currency)
+    for part in [*b.lines, *b.charges]:
+        assert sum((t.amount for t in part.taxes), zero) == part.tax
+        assert all(t.amount.amount >= 0 for t in part.taxes)
+    assert sum(b.tax_by_code().values(), zero) == b.tax_total
+
+
+@given(pricing_inputs())
+def test_line_taxes_are_the_rounded_exact_taxes(case: PricingInput) -> None:
+    # Per-line rounding: each component is rounded, so a line's tax is within half a
+    # minor unit per component of its exact tax (one unit with the extraction's division).
+    case = attrs.evolve(case, rounding=attrs.evolve(case.rounding, scope=RoundingScope.LINE))
+    b = priced(case)
+    quantum = Decimal(1).scaleb(-Money.zero(b.currency).minor_unit)
+    for part in [*b.lines, *b.charges]:
+        exact = _exact_tax(case, part, b.prices_include_tax)
+        assert abs(part.tax.amount - exact) <= quantum * len(part.taxes)
+    check_taxes_reconcile_per_line_and_per_code(b)
+
+
 @given(pricing_inputs())
 def test_breakdown_reconciles_to_the_minor_unit(case: PricingInput) -> None:
     b = priced(case)
+    check_taxes_reconcile_per_line_and_per_code(b)
     check_grand_total_is_the_sum_of_its_parts(b)
     check_each_line_reconciles_and_adjustments_add_up(b)
     check_allocated_discounts_sum_exactly_to_each_promotion(b)

@@ -66,6 +66,42 @@ o = order(line("1", "TEA", 1, unit_price=cny(85)))
 assert list_price(o, o.lines[0]) == cny(100)
 assert price_floor(o, o.lines[0]) == cny(90)
 
+from salesorder.units import UnitCatalog
+
+units = UnitCatalog.of(("BOLT", "pcs", {"box": 12, "carton": 48}))
+bolts = PriceList(
+    "CNY",
+    (
+        PriceEntry("BOLT", cny("1.05")),
+        PriceEntry("BOLT", cny("0.95"), min_quantity=Decimal(100)),     # from 100 pieces
+        PriceEntry("BOLT", cny("40.00"), unit="carton"),                 # a carton's own price
+    ),
+)
+
+
+def in_unit(line_id, quantity, unit):
+    return OrderLine(line_id, "BOLT", "bolt", Decimal(quantity), unit=unit,
+                     conversion_factor=units.factor("BOLT", unit))
+
+
+b = price(order(in_unit("1", 3, "box"), in_unit("2", 9, "box"), in_unit("3", 2, "carton")),
+          price_list=bolts, at=AT)
+assert b.line("1").unit_price == cny("12.60")        # 12 x 1.05
+assert b.line("2").unit_price == cny("11.40")        # 108 pieces: the break of 100, 12 x 0.95
+assert b.line("3").unit_price == cny("40.00")        # the carton entry
+assert order(in_unit("1", 3, "box")).quantities_by_sku() == {"BOLT": Decimal(36)}
+
+from datetime import date
+
+from salesorder.exchange import ExchangeRate
+
+usd = ExchangeRate("CNY", "USD", Decimal("0.1378"), date(2026, 11, 1))
+abroad = Order(id="SO-2", customer=Customer(id="C-1", name="-"), currency="USD",
+               lines=(line("1", "TEA", 3), line("2", "CUP", 7)), exchange_rate=usd)
+b = price(abroad, price_list=PriceList.of("CNY", [("TEA", "100.00"), ("CUP", "9.99")]), at=AT)
+assert [x.unit_price for x in b.lines] == [Money("13.78", "USD"), Money("1.38", "USD")]
+assert b.subtotal == Money("51.00", "USD")
+
 from salesorder.pricing import LinePercentOff, OnceScope, Promotion
 
 mixed = order(line("1", "TEA", 2), line("2", "POT", 5))        # 2 x 100.00, 5 x 40.00
@@ -285,6 +321,37 @@ keep_gross = TaxPolicy(prices_include_tax=True,
 assert price(abroad, price_list=gross_list, tax=keep_gross, at=AT).grand_total == cny(113)
 home = order(line("1", "TEA", 1))                                   # no mapping applies
 assert price(home, price_list=gross_list, tax=keep_net, at=AT).tax_total == cny(13)
+
+from salesorder.pricing import TaxComponent
+
+liquor = TaxPolicy(groups={"LIQ": (
+    TaxComponent("CT", Decimal("0.10")),                     # consumption tax on the net
+    TaxComponent("VAT13", Decimal("0.13"), compound=True),  # VAT on net + consumption tax
+    TaxComponent("DEPOSIT", per_unit=cny("0.50")),          # per bottle
+)})
+wines = PriceList.of("CNY", [("WINE", "100.00"), ("TEA", "10.00")])
+b = price(order(line("1", "WINE", 2, tax_code="LIQ"), line("2", "TEA", 3)),
+          price_list=wines, tax=liquor, at=AT)
+assert [(t.code, t.amount) for t in b.line("1").taxes] == [
+    ("CT", cny("20.00")), ("VAT13", cny("28.60")), ("DEPOSIT", cny("1.00"))]
+assert b.line("1").gross == cny("249.60")
+assert b.tax_by_code() == {"CT": cny(20), "VAT13": cny("32.50"), "DEPOSIT": cny(1)}
+assert b.tax_total == cny("53.50")
+
+from salesorder.adapters.memory import TaxTable
+
+
+class NewRateFrom2027:
+    """A date-effective tax service, in small."""
+
+    def tax_policy(self, order, *, at):
+        rate = Decimal("0.13") if at.year < 2027 else Decimal("0.11")
+        return TaxPolicy(rates={"VAT": rate}, default_code="VAT")
+
+
+engine = NewRateFrom2027()
+assert engine.tax_policy(order(), at=AT).rates["VAT"] == Decimal("0.13")
+assert TaxTable(TaxPolicy()).tax_policy(order(), at=AT) == TaxPolicy()
 
 from salesorder.money import RoundingPolicy, RoundingScope
 

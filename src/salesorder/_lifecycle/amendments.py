@@ -179,7 +179,7 @@ class AmendmentPreview:
         requested_delivery_date: The requested delivery date after it.
         old_total: Grand total before.
         new_total: Grand total after (from the pricing callable).
-        stock_delta: Quantity change per SKU (positive: more stock needed).
+        stock_delta: Quantity change per SKU in stock units (positive: more stock needed).
         amount_due: What the customer must still pay after it (>= 0).
         refundable: What would be owed back after it (>= 0).
         changes: Short codes of the changes.
@@ -314,7 +314,8 @@ BELOW_PROGRESS = define_code(
 def _sku_totals(lines: Iterable[OrderLine]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = {}
     for line in lines:
-        totals[line.sku] = totals.get(line.sku, ZERO) + line.quantity
+        # Stock units: a line ordered in boxes needs its boxes' pieces.
+        totals[line.sku] = totals.get(line.sku, ZERO) + line.stock_quantity
     return totals
 
 

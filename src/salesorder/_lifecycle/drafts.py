@@ -42,6 +42,7 @@ DRAFT_TERMS: Final[tuple[str, ...]] = (
     "line_totals",
     "order_discount",
     "locked_prices",
+    "exchange_rate",
 )
 """The fields an edit replaces: what the customer and the salesperson agreed, and its price."""
 

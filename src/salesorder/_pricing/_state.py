@@ -30,12 +30,14 @@ class LineState:
         "list_price",
         "name",
         "net",
+        "ordered",
         "position",
         "quantity",
         "rate",
         "sku",
         "tags",
         "tax_code",
+        "tax_parts",
         "unit_price",
     )
 
@@ -72,6 +74,11 @@ class LineState:
         self.position = position
         self.is_gift = is_gift
         self.adjustments: list[AdjustmentRow] = []
+        #: The quantity in the ordered unit when ``quantity`` is a stock quantity (a line
+        #: ordered in another unit than its stock unit); None otherwise.
+        self.ordered: Decimal | None = None
+        #: With tax groups: (component code, rate, tax) per component; None otherwise.
+        self.tax_parts: tuple[tuple[str, Decimal, Decimal], ...] | None = None
 
     def clone(self) -> LineState:
         """A copy whose adjustments can change independently."""
@@ -85,7 +92,16 @@ class LineState:
 class Context:
     """What every step of one run needs: currency, quantum and rounding."""
 
-    __slots__ = ("currency", "last_takes_rest", "mode", "places", "quantum", "rounding", "scale")
+    __slots__ = (
+        "currency",
+        "fx",
+        "last_takes_rest",
+        "mode",
+        "places",
+        "quantum",
+        "rounding",
+        "scale",
+    )
 
     def __init__(
         self, currency: str, places: int, rounding: RoundingMode, *, last_takes_rest: bool = False
@@ -97,6 +113,13 @@ class Context:
         self.rounding = rounding
         self.mode = rounding.value
         self.last_takes_rest = last_takes_rest
+        #: The order's exchange rate from the price list's currency, when they differ.
+        self.fx: Decimal | None = None
+
+    def listed(self, amount: Decimal) -> Decimal:
+        """A list price in the order currency: converted by ``fx`` and rounded, once."""
+        fx = self.fx
+        return self.q(amount if fx is None else amount * fx)
 
     def q(self, amount: Decimal) -> Decimal:
         """``amount`` rounded to the currency's minor unit with the run's mode."""

@@ -30,6 +30,7 @@ __all__ = [
     "PriceBreakdown",
     "PriceFlag",
     "Rejection",
+    "TaxAmount",
 ]
 
 
@@ -72,6 +73,25 @@ def _money(amount: Decimal, currency: str) -> Money:
     return Money._exact(amount, currency)
 
 
+#: One component's tax on a line as stored: (component code, rate, tax amount).
+TaxRow = tuple[str, Decimal, Decimal]
+
+
+@attrs.frozen
+class TaxAmount:
+    """One tax on a priced line or charge (one per component of a tax group).
+
+    Attributes:
+        code: The tax code (a component's code, or the line's code for a single rate).
+        rate: The percentage as a fraction (0 for a pure levy).
+        amount: The tax.
+    """
+
+    code: str
+    rate: Decimal
+    amount: Money
+
+
 class _Amounts:
     """Money views over the Decimal amounts a priced line or charge stores.
 
@@ -87,6 +107,20 @@ class _Amounts:
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
+    _tax_parts: tuple[TaxRow, ...] | None
+    tax_code: str
+    tax_rate: Decimal
+
+    @property
+    def taxes(self) -> tuple[TaxAmount, ...]:
+        """The line's taxes: one per component of a tax group, else the one rate's."""
+        currency = self.currency
+        if self._tax_parts is None:
+            return (TaxAmount(self.tax_code, self.tax_rate, _money(self._tax, currency)),)
+        return tuple(
+            TaxAmount(code, rate, _money(amount, currency))
+            for code, rate, amount in self._tax_parts
+        )
 
     @property
     def adjustments(self) -> tuple[Adjustment, ...]:
@@ -141,6 +175,8 @@ class LinePrice(_Amounts):
         net: Amount before tax.
         tax: Tax on the line.
         gross: ``net + tax``.
+        taxes: The line's taxes, one per component of a tax group (see
+            [TaxAmount][salesorder.pricing.TaxAmount]); they add up to ``tax``.
     """
 
     line_id: str
@@ -159,6 +195,7 @@ class LinePrice(_Amounts):
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
+    _tax_parts: tuple[TaxRow, ...] | None = None
 
     @property
     def list_price(self) -> Money | None:
@@ -199,6 +236,7 @@ class ChargePrice(_Amounts):
         net: Amount before tax.
         tax: Tax on the charge.
         gross: ``net + tax``.
+        taxes: The charge's taxes, one per component of a tax group.
     """
 
     charge_id: str
@@ -212,6 +250,7 @@ class ChargePrice(_Amounts):
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
+    _tax_parts: tuple[TaxRow, ...] | None = None
 
     @property
     def amount(self) -> Money:
@@ -403,6 +442,17 @@ class PriceBreakdown:
     def needs_approval(self) -> bool:
         """Whether any flag asks for approval."""
         return bool(self.flags)
+
+    def tax_by_code(self) -> dict[str, Money]:
+        """The document's tax per tax code (per component code of a tax group).
+
+        The amounts add up to ``tax_total`` exactly; codes in the order first met.
+        """
+        totals: dict[str, Decimal] = {}
+        for item in (*self.lines, *self.charges):
+            for part in item.taxes:
+                totals[part.code] = totals.get(part.code, Decimal(0)) + part.amount.amount
+        return {code: _money(amount, self.currency) for code, amount in totals.items()}
 
     def line(self, line_id: str) -> LinePrice:
         """The priced line with ``line_id``.

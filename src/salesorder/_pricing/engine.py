@@ -28,7 +28,6 @@ below zero; whatever a promotion cannot give is reported as unused or rejected.
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -39,14 +38,13 @@ from salesorder._pricing import errors as codes
 from salesorder._pricing._state import Context, LineState, wrap
 from salesorder._pricing.breakdown import (
     AppliedPromotion,
-    ChargePrice,
-    LinePrice,
     PriceBreakdown,
     PriceFlag,
     Rejection,
 )
 from salesorder._pricing.coupons import accepted_coupons
-from salesorder._pricing.errors import InvalidPricing, MissingPrice
+from salesorder._pricing.errors import InvalidPricing
+from salesorder._pricing.lines import by_line_id, charge_states, line_states, take_order_discount
 from salesorder._pricing.pricelists import PriceList
 from salesorder._pricing.promotions import (
     Basis,
@@ -67,25 +65,22 @@ from salesorder._pricing.promotions import (
     ThresholdOff,
 )
 from salesorder._pricing.tax import TaxMapping, TaxPolicy
-from salesorder.errors import CurrencyMismatch, FloatRefused, SalesOrderError
+from salesorder._pricing.totals import breakdown_of, line_taxes
+from salesorder.errors import CurrencyMismatch
+from salesorder.exchange import ExchangeRate
 from salesorder.money import (
     MAX_AMOUNT,
-    Money,
     RoundingPolicy,
     RoundingScope,
     in_exact_context,
     minor_unit,
-    to_decimal,
 )
-from salesorder.order import Order, OrderDiscount, OrderLine
+from salesorder.order import Order
 
 __all__ = ["price"]
 
 _ZERO: Final = Decimal(0)
 _HUNDRED: Final = Decimal(100)
-#: Division context for tax extraction; local, so a caller's decimal context cannot change results.
-_DIVIDE: Final = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
-_PERCENT_PLACES: Final = Decimal("0.01")
 
 #: A promotion in play and the coupon code that unlocked it (None: automatic).
 _Candidate = tuple[Promotion, str | None]
@@ -165,23 +160,29 @@ def price(
         iterable(charges, argument="charges"),
     )
     currency = order.currency
-    if price_list.currency != currency:
-        raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
     ctx = Context(
         currency,
         minor_unit(currency),
         rounding.mode,
         last_takes_rest=stacking.remainder is Remainder.LAST_LINE,
     )
+    if price_list.currency != currency:
+        # Another currency only through the rate stored on the order (salesorder.exchange).
+        fx = order.exchange_rate
+        if fx is not None and type(fx) is not ExchangeRate:
+            instance_of(fx, ExchangeRate, argument="order.exchange_rate")
+        if fx is None or fx.base != price_list.currency or fx.quote != currency:
+            raise CurrencyMismatch(params={"left": currency, "right": price_list.currency})
+        ctx.fx = fx.rate
     flags: list[PriceFlag] = []
-    lines = _line_states(order, price_list=price_list, tax=tax, at=at, ctx=ctx, flags=flags)
+    lines = line_states(order, price_list=price_list, tax=tax, at=at, ctx=ctx, flags=flags)
     # Work in line-id order: allocation ties then fall the same way however the order
     # lists its lines, so no total depends on line order. The breakdown restores it.
-    lines.sort(key=_by_line_id)
+    lines.sort(key=by_line_id)
     mapping = tax.mapping_for(order) if tax.mappings else None
-    charge_states = _charge_states(charges, tax, ctx, mapping)
+    charged = charge_states(charges, tax, ctx, mapping)
     subtotal = sum((line.extended for line in lines), _ZERO)
-    charges_amount = sum((charge.extended for charge in charge_states), _ZERO)
+    charges_amount = sum((charge.extended for charge in charged), _ZERO)
 
     rejected: list[Rejection] = []
     accepted = accepted_coupons(
@@ -215,14 +216,14 @@ def price(
         mapping=mapping,
     )
     candidates = _best_of_groups(
-        candidates, lines=lines, charges=charge_states, env=env, rejected=rejected
+        candidates, lines=lines, charges=charged, env=env, rejected=rejected
     )
     run = _best_scenario(
-        candidates, lines=lines, charges=charge_states, env=env, cap=cap, rejected=rejected
+        candidates, lines=lines, charges=charged, env=env, cap=cap, rejected=rejected
     )
     rejected.extend(run.rejected)
     if order.order_discount is not None:
-        _order_discount(
+        take_order_discount(
             run.lines,
             order.order_discount,
             limit=price_list.manual_discount_limit,
@@ -231,10 +232,13 @@ def price(
         )
 
     every = [*run.lines, *run.gifts, *run.charges]
-    taxes = _taxes(every, ctx, include=tax.prices_include_tax, per_document=(
-        rounding.scope is RoundingScope.DOCUMENT))  # fmt: skip
-    breakdown = _breakdown(
-        run,
+    taxes = line_taxes(every, ctx, include=tax.prices_include_tax, per_document=(
+        rounding.scope is RoundingScope.DOCUMENT), groups=tax.groups)  # fmt: skip
+    breakdown = breakdown_of(
+        run.lines,
+        run.gifts,
+        run.charges,
+        run.applied,
         taxes=taxes,
         ctx=ctx,
         include=tax.prices_include_tax,
@@ -283,226 +287,6 @@ def _check_arguments(  # noqa: PLR0917 - private, one call site
     ):
         if type(value) is not kind:
             instance_of(value, kind, argument=argument)
-
-
-def _quantity(line: OrderLine) -> Decimal:
-    """A line's quantity as an exact number, or a pricing error naming the line.
-
-    A line holds whatever its builder gave it (the rules, not the constructor, judge
-    values): NaN, infinity, an int or a float must not reach the arithmetic below.
-    """
-    quantity: object = line.quantity
-    if type(quantity) is Decimal and quantity.is_finite():
-        return quantity
-    if isinstance(quantity, float):
-        raise FloatRefused
-    try:
-        return to_decimal(quantity, what="quantity")
-    except SalesOrderError:
-        reason = f"line {line.line_id} has a quantity that is not a finite number"
-        raise InvalidPricing(reason) from None
-
-
-def _by_line_id(state: LineState) -> str:
-    return state.line_id
-
-
-def _line_states(
-    order: Order,
-    *,
-    price_list: PriceList,
-    tax: TaxPolicy,
-    at: datetime,
-    ctx: Context,
-    flags: list[PriceFlag],
-) -> list[LineState]:
-    customer = order.customer
-    currency = ctx.currency
-    tolerance = price_list.manual_price_tolerance
-    limit = price_list.manual_discount_limit
-    missing: list[tuple[str, str]] = []
-    states: list[LineState] = []
-    quantum, mode = ctx.quantum, ctx.mode
-    rates: dict[str | None, tuple[str, Decimal, Decimal | None]] = {}
-    mapping = tax.mapping_for(order) if tax.mappings else None
-    lookup = price_list.unit_price_of
-    customer_id, customer_tier = customer.id, customer.tier
-    locked = _locked_prices(order, currency) if order.locked_prices else None
-    for position, line in enumerate(order.lines):
-        quantity = _quantity(line)
-        if quantity < 0:
-            raise InvalidPricing(f"line {line.line_id} has a negative quantity")
-        if locked is not None and line.line_id in locked:
-            listed: Decimal | None = locked[line.line_id]
-        else:
-            listed = lookup(
-                line.sku, quantity=quantity, at=at, customer_id=customer_id, tier=customer_tier
-            )
-        manual = line.unit_price
-        if manual is not None:
-            if manual.currency != currency:
-                raise CurrencyMismatch(params={"left": currency, "right": manual.currency})
-            unit = _manual_unit(line, manual, listed, tolerance=tolerance, flags=flags)
-        elif listed is None:
-            missing.append((line.line_id, line.sku))
-            continue
-        else:
-            unit = listed
-        resolved = rates.get(line.tax_code)
-        if resolved is None:
-            resolved = rates[line.tax_code] = (
-                *tax.resolve(line.tax_code, line_id=line.line_id, mapping=mapping),
-                tax.rebase_factor(line.tax_code, mapping),
-            )
-        tax_code, rate, rebase = resolved
-        if rebase is not None:
-            unit = (unit * rebase).quantize(quantum, rounding=mode)
-        state = LineState(
-            line.line_id,
-            line.sku,
-            line.name,
-            quantity,
-            unit,
-            (unit * quantity).quantize(quantum, rounding=mode),
-            listed,
-            tax_code,
-            rate,
-            line.category,
-            line.tags,
-            position,
-        )
-        if line.requested_discount:
-            _manual_discount(state, line, limit=limit, ctx=ctx, flags=flags)
-        states.append(state)
-    if missing:
-        raise MissingPrice(tuple(missing))
-    return states
-
-
-def _locked_prices(order: Order, currency: str) -> dict[str, Decimal]:
-    # Prices fixed when the lines came in: they stand for the price list (see LockedPrice).
-    locked: dict[str, Decimal] = {}
-    for lock in order.locked_prices:
-        if lock.unit_price.currency != currency:
-            raise CurrencyMismatch(params={"left": currency, "right": lock.unit_price.currency})
-        locked[lock.line_id] = lock.unit_price.amount
-    return locked
-
-
-def _manual_unit(
-    line: OrderLine,
-    manual: Money,
-    listed: Decimal | None,
-    *,
-    tolerance: Decimal,
-    flags: list[PriceFlag],
-) -> Decimal:
-    unit = manual.amount
-    if unit < 0:
-        raise InvalidPricing(f"line {line.line_id} has a negative unit price")
-    if listed and unit < listed * (1 - tolerance / _HUNDRED):
-        drop = ((listed - unit) / listed * _HUNDRED).quantize(_PERCENT_PLACES)
-        params = {
-            "line_id": line.line_id,
-            "sku": line.sku,
-            "unit_price": str(manual),
-            "list_price": f"{listed} {manual.currency}",
-            "percent": str(drop),
-            "threshold": str(tolerance),
-        }
-        flags.append(PriceFlag(codes.FLAG_MANUAL_PRICE_BELOW_LIST, line.line_id, params))
-    return unit
-
-
-def _manual_discount(
-    state: LineState, line: OrderLine, *, limit: Decimal, ctx: Context, flags: list[PriceFlag]
-) -> None:
-    requested = line.requested_discount
-    assert requested is not None  # noqa: S101 (the caller checked)
-    if not _ZERO <= requested <= _HUNDRED:
-        raise InvalidPricing(f"line {line.line_id} asks for a discount beyond 0..100")
-    off = min(ctx.q(state.extended * requested / _HUNDRED), state.extended)
-    state.net -= off
-    state.base = state.net
-    state.adjustments.append(
-        (None, "manual", off, codes.REASON_MANUAL, {"percent": str(requested)}, None)
-    )
-    if requested > limit:
-        params = {
-            "line_id": line.line_id,
-            "sku": line.sku,
-            "percent": str(requested),
-            "threshold": str(limit),
-        }
-        flags.append(PriceFlag(codes.FLAG_DISCOUNT_BEYOND_POLICY, line.line_id, params))
-
-
-def _order_discount(
-    lines: list[LineState],
-    discount: OrderDiscount,
-    *,
-    limit: Decimal,
-    ctx: Context,
-    flags: list[PriceFlag],
-) -> None:
-    # After the promotions, on what the lines still cost (charges and gifts keep theirs),
-    # split by largest remainder over the lines in line-id order: exact and order-free.
-    recipients = [line for line in lines if line.net > 0]
-    base = sum((line.net for line in recipients), _ZERO)
-    if discount.amount is not None:
-        if discount.amount.currency != ctx.currency:
-            raise CurrencyMismatch(params={"left": ctx.currency, "right": discount.amount.currency})
-        asked = ctx.q(discount.amount.amount)
-        percent = (asked / base * _HUNDRED).quantize(_PERCENT_PLACES) if base else _ZERO
-    else:
-        assert discount.percent is not None  # noqa: S101 (OrderDiscount holds one of the two)
-        percent = discount.percent
-        asked = ctx.q(base * percent / _HUNDRED)
-    off = min(asked, base)
-    params = {"amount": f"{off} {ctx.currency}", "percent": str(percent)}
-    if off:
-        parts = ctx.allocate(off, [ctx.units(line.net) for line in recipients])
-        for recipient, part in zip(recipients, parts, strict=True):
-            if part:
-                recipient.net -= part
-                recipient.adjustments.append(
-                    (None, "manual", part, codes.REASON_MANUAL_ORDER, params, None)
-                )
-    if percent > limit:
-        flags.append(
-            PriceFlag(
-                codes.FLAG_ORDER_DISCOUNT_BEYOND_POLICY, "", {**params, "threshold": str(limit)}
-            )
-        )
-
-
-def _charge_states(
-    charges: Iterable[Charge], tax: TaxPolicy, ctx: Context, mapping: TaxMapping | None
-) -> list[LineState]:
-    states: list[LineState] = []
-    for position, charge in enumerate(charges):
-        if charge.amount.currency != ctx.currency:
-            raise CurrencyMismatch(params={"left": ctx.currency, "right": charge.amount.currency})
-        tax_code, rate = tax.resolve(charge.tax_code, line_id=charge.id, mapping=mapping)
-        rebase = tax.rebase_factor(charge.tax_code, mapping)
-        amount = ctx.q(charge.amount.amount if rebase is None else charge.amount.amount * rebase)
-        states.append(
-            LineState(
-                line_id=charge.id,
-                sku=str(charge.kind),
-                name=str(charge.kind),
-                quantity=Decimal(1),
-                unit_price=amount,
-                extended=amount,
-                list_price=None,
-                tax_code=tax_code,
-                rate=rate,
-                category=None,
-                tags=frozenset(),
-                position=position,
-            )
-        )
-    return states
 
 
 def _eligible(
@@ -851,6 +635,8 @@ def _add_gift(
     listed = env.price_list.unit_price_of(
         gift.sku, quantity=quantity, at=env.at, customer_id=customer.id, tier=customer.tier
     )
+    if listed is not None and ctx.fx is not None:
+        listed = ctx.listed(listed)
     unit = listed if listed is not None else _ZERO
     if gift.price is not None and listed is None:
         unit = gift.price.amount  # no list price: the stated price is the gift's price
@@ -897,115 +683,4 @@ def _add_gift(
             codes.PROMOTION_APPLIED,
             coupon,
         )
-    )
-
-
-def _taxes(
-    states: list[LineState], ctx: Context, *, include: bool, per_document: bool
-) -> list[Decimal]:
-    if include:
-        exact = [
-            _DIVIDE.divide(state.net * state.rate, 1 + state.rate) if state.rate else _ZERO
-            for state in states
-        ]
-    elif not per_document:
-        quantum, mode = ctx.quantum, ctx.mode
-        return [(state.net * state.rate).quantize(quantum, rounding=mode) for state in states]
-    else:
-        exact = [state.net * state.rate for state in states]
-    if not per_document:
-        quantum, mode = ctx.quantum, ctx.mode
-        return [amount.quantize(quantum, rounding=mode) for amount in exact]
-    total = ctx.q(sum(exact, _ZERO))
-    if not total:
-        return [_ZERO * ctx.quantum] * len(states)
-    # Integer weights proportional to the exact taxes (12 extra places: far below a cent).
-    scale = ctx.places + 12
-    return ctx.split(total, [int(amount.scaleb(scale)) for amount in exact])
-
-
-def _breakdown(
-    run: _Run,
-    *,
-    taxes: list[Decimal],
-    ctx: Context,
-    include: bool,
-    flags: list[PriceFlag],
-    rejected: list[Rejection],
-    charges_amount: Decimal,
-) -> PriceBreakdown:
-    currency = ctx.currency
-    exact = wrap
-    priced_lines: list[LinePrice] = []
-    priced_charges: list[ChargePrice] = []
-    subtotal = discount_total = net_total = tax_total = _ZERO
-    goods = len(run.lines) + len(run.gifts)
-    for index, state in enumerate([*run.lines, *run.gifts, *run.charges]):
-        tax_amount = taxes[index]
-        if include:
-            gross = state.net
-            net = gross - tax_amount
-        else:
-            net = state.net
-            gross = net + tax_amount
-        discount = state.extended - state.net
-        discount_total += discount
-        net_total += net
-        tax_total += tax_amount
-        if index < goods:
-            subtotal += state.extended
-            priced_lines.append(
-                LinePrice(
-                    state.line_id,
-                    state.sku,
-                    state.quantity,
-                    currency,
-                    state.tax_code,
-                    state.rate,
-                    state.is_gift,
-                    state.list_price,
-                    state.unit_price,
-                    state.extended,
-                    tuple(state.adjustments),
-                    discount,
-                    net,
-                    tax_amount,
-                    gross,
-                )
-            )
-        else:
-            priced_charges.append(
-                ChargePrice(
-                    state.line_id,
-                    state.sku,
-                    currency,
-                    state.tax_code,
-                    state.rate,
-                    state.extended,
-                    tuple(state.adjustments),
-                    discount,
-                    net,
-                    tax_amount,
-                    gross,
-                )
-            )
-    # Back to the order's own line order (pricing ran in line-id order); gifts stay last.
-    count = len(run.lines)
-    ordered = sorted(range(count), key=lambda i: run.lines[i].position)
-    priced_lines[:count] = [priced_lines[i] for i in ordered]
-    zero = _ZERO * ctx.quantum
-    return PriceBreakdown(
-        currency=currency,
-        prices_include_tax=include,
-        lines=tuple(priced_lines),
-        charges=tuple(priced_charges),
-        subtotal=exact(subtotal + zero, currency),
-        discount_total=exact(discount_total + zero, currency),
-        charges_total=exact(charges_amount + zero, currency),
-        net_total=exact(net_total + zero, currency),
-        tax_total=exact(tax_total + zero, currency),
-        grand_total=exact(net_total + tax_total + zero, currency),
-        applied=tuple(run.applied),
-        rejected=tuple(rejected),
-        flags=tuple(flags),
     )

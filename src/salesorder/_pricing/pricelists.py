@@ -30,6 +30,7 @@ import attrs
 from salesorder._pricing.errors import MARKUP_OUT_OF_BOUNDS, InvalidPricing
 from salesorder.money import Money, RoundingMode, minor_unit
 from salesorder.order import CustomerTier
+from salesorder.units import to_stock
 
 if TYPE_CHECKING:
     from salesorder.order import Order, OrderLine
@@ -122,6 +123,10 @@ class PriceEntry:
         valid_until: First instant the entry is no longer valid (exclusive); None is open.
         cost: Unit cost, the base of a ``COST`` markup.
         markup: Derive the selling price from cost or list price with this margin.
+        unit: The unit of measure the price is for (a box, a dozen) and ``min_quantity``
+            counts; None (the default): the product's stock unit. A line ordered in a
+            unit takes an entry in that unit first, else the stock unit's entry converted
+            (see [PriceList][salesorder.pricing.PriceList]).
     """
 
     sku: str
@@ -133,8 +138,11 @@ class PriceEntry:
     valid_until: datetime | None = None
     cost: Money | None = None
     markup: Markup | None = None
+    unit: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        if self.unit is not None and not (isinstance(self.unit, str) and self.unit.strip()):
+            raise InvalidPricing(f"entry for {self.sku} has an empty unit")
         if self.customer_id is not None and self.tier is not None:
             raise InvalidPricing(f"entry for {self.sku} names both a customer and a tier")
         if self.min_quantity < 0:
@@ -175,6 +183,31 @@ class PriceEntry:
         )
 
 
+def _first(
+    candidates: tuple[tuple[PriceEntry, Decimal, int], ...] | None,
+    quantity: Decimal,
+    at: datetime,
+    customer_id: str | None,
+    tier: CustomerTier | None,
+) -> Decimal | None:
+    # The first applicable entry of a ranked tuple (the precedence is the ranking).
+    if not candidates:
+        return None
+    for entry, amount, _position in candidates:
+        if entry.customer_id is not None and entry.customer_id != customer_id:
+            continue
+        if entry.tier is not None and entry.tier != tier:
+            continue
+        if entry.min_quantity > quantity:
+            continue
+        if (entry.valid_from is not None and at < entry.valid_from) or (
+            entry.valid_until is not None and at >= entry.valid_until
+        ):
+            continue
+        return amount
+    return None
+
+
 def _entries(value: Iterable[PriceEntry]) -> tuple[PriceEntry, ...]:
     return tuple(value)
 
@@ -190,6 +223,13 @@ def _rank(item: tuple[PriceEntry, Decimal, int]) -> tuple[int, Decimal, float, i
 @attrs.frozen
 class PriceList:
     """Prices by SKU, with the precedence stated in the module docstring.
+
+    Units of measure: a line ordered in another unit than the stock unit (its
+    ``conversion_factor`` set, see `salesorder.units`) is priced from the entries in
+    its unit (``PriceEntry.unit``; precedence as above, quantity breaks in that unit),
+    and only when none applies from the stock unit's entries: their quantity breaks
+    compared with the line's stock quantity and the price multiplied by the factor (the
+    caller rounds it once to the minor unit).
 
     Attributes:
         currency: ISO 4217 currency of every entry (and of the orders it prices).
@@ -209,20 +249,30 @@ class PriceList:
     _index: dict[str, tuple[tuple[PriceEntry, Decimal, int], ...]] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
+    _by_unit: dict[tuple[str, str], tuple[tuple[PriceEntry, Decimal, int], ...]] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         minor_unit(self.currency)  # refuses unknown currencies early
         index: dict[str, list[tuple[PriceEntry, Decimal, int]]] = {}
+        by_unit: dict[tuple[str, str], list[tuple[PriceEntry, Decimal, int]]] = {}
         for position, entry in enumerate(self.entries):
             price = entry.price
             if price.currency != self.currency:
                 raise InvalidPricing(
                     f"entry for {entry.sku} is in {price.currency}, the list in {self.currency}"
                 )
-            index.setdefault(entry.sku, []).append((entry, price.amount, position))
+            if entry.unit is None:
+                index.setdefault(entry.sku, []).append((entry, price.amount, position))
+            else:
+                key = (entry.sku, entry.unit)
+                by_unit.setdefault(key, []).append((entry, price.amount, position))
         # Each SKU's entries sorted by precedence: the first applicable entry wins.
         ranked = {sku: tuple(sorted(v, key=_rank)) for sku, v in index.items()}
         object.__setattr__(self, "_index", ranked)
+        per_unit = {key: tuple(sorted(v, key=_rank)) for key, v in by_unit.items()}
+        object.__setattr__(self, "_by_unit", per_unit)
 
     @classmethod
     def of(
@@ -255,36 +305,33 @@ class PriceList:
         at: datetime,
         customer_id: str | None = None,
         tier: CustomerTier | None = None,
+        unit: str | None = None,
+        factor: Decimal | None = None,
     ) -> Decimal | None:
         """The winning unit price amount for ``sku`` (see the precedence rules), or None.
 
         Args:
             sku: The SKU.
-            quantity: The line quantity (for quantity breaks).
+            quantity: The line quantity (for quantity breaks), in ``unit``.
             at: The pricing instant.
             customer_id: The customer, for customer-specific prices.
             tier: The customer's tier, for tier prices.
+            unit: The unit the line is ordered in, when it is not the stock unit.
+            factor: Stock units in one ``unit`` (with ``unit``): the stock unit's
+                entries apply to ``quantity * factor`` and their price is multiplied
+                by it when no entry in ``unit`` applies.
 
         Returns:
-            The exact Decimal amount in the list's ``currency``, or None when no entry
-            applies.
+            The exact Decimal amount in the list's ``currency`` per ``unit`` (not rounded
+            when converted), or None when no entry applies.
         """
-        candidates = self._index.get(sku)
-        if not candidates:
-            return None
-        for entry, amount, _position in candidates:
-            if entry.customer_id is not None and entry.customer_id != customer_id:
-                continue
-            if entry.tier is not None and entry.tier != tier:
-                continue
-            if entry.min_quantity > quantity:
-                continue
-            if (entry.valid_from is not None and at < entry.valid_from) or (
-                entry.valid_until is not None and at >= entry.valid_until
-            ):
-                continue
-            return amount
-        return None
+        if factor is not None and unit is not None:
+            own = _first(self._by_unit.get((sku, unit)), quantity, at, customer_id, tier)
+            if own is not None:
+                return own
+            base = _first(self._index.get(sku), to_stock(quantity, factor), at, customer_id, tier)
+            return None if base is None else to_stock(base, factor)
+        return _first(self._index.get(sku), quantity, at, customer_id, tier)
 
     def list_price(self, order: Order, line: OrderLine, *, at: datetime) -> Money | None:
         """The list unit price for ``line`` of ``order`` at ``at``, or None when none applies.
@@ -295,16 +342,30 @@ class PriceList:
             at: The pricing instant.
 
         Returns:
-            The unit price in the list's ``currency``, or None.
+            The unit price in the list's ``currency`` (in the order's, converted and
+            rounded half-up once, when the order holds an exchange rate from the list's
+            currency), or None.
         """
+        factor = line.conversion_factor
         amount = self.unit_price_of(
             line.sku,
             quantity=line.quantity,
             at=at,
             customer_id=order.customer.id,
             tier=order.customer.tier,
+            unit=None if factor is None else line.unit,
+            factor=factor,
         )
-        return None if amount is None else Money._exact(amount, self.currency)
+        if amount is None:
+            return None
+        fx = order.exchange_rate
+        if fx is not None and fx.base == self.currency and fx.quote == order.currency:
+            # In the order's currency through its stored rate: rounded once.
+            return Money(fx.convert(amount), order.currency).quantize(RoundingMode.HALF_UP)
+        if factor is not None:
+            # A converted price: rounded once to the minor unit, as price() rounds it.
+            return Money(amount, self.currency).quantize(RoundingMode.HALF_UP)
+        return Money._exact(amount, self.currency)
 
     def floor_price(self, order: Order, line: OrderLine, *, at: datetime) -> Money | None:
         """The lowest unit price accepted without approval: list price less the tolerance.

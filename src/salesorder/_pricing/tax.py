@@ -20,12 +20,13 @@ from typing import Final
 import attrs
 
 from salesorder._pricing.errors import InvalidPricing, UnknownTaxCode
+from salesorder.money import Money
 from salesorder.order import CustomerTier, Order, OrderType
 
 #: Division context for rebasing factors; local, so a caller's context cannot change them.
 _DIVIDE: Final = decimal.Context(prec=50, rounding=decimal.ROUND_HALF_EVEN)
 
-__all__ = ["CHINA_VAT_RATES", "Rebase", "TaxMapping", "TaxPolicy"]
+__all__ = ["CHINA_VAT_RATES", "Rebase", "TaxComponent", "TaxMapping", "TaxPolicy"]
 
 #: China VAT rates (增值税): 13 % goods, 9 % transport/agri, 6 % services, 0 % exports.
 CHINA_VAT_RATES: Final[Mapping[str, Decimal]] = MappingProxyType(
@@ -127,6 +128,57 @@ def _mappings(value: Iterable[TaxMapping]) -> tuple[TaxMapping, ...]:
     return tuple(value)
 
 
+def _component_rate(value: Decimal | int | str) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("tax rates must be Decimal, not float")
+    number = Decimal(value)
+    if not number.is_finite() or number < 0:
+        raise InvalidPricing(f"tax rate {value} must be a non-negative fraction")
+    return number
+
+
+def _levy(
+    _instance: TaxComponent, _attribute: attrs.Attribute[Money | None], value: Money | None
+) -> None:
+    if value is not None and (not isinstance(value, Money) or value.amount < 0):
+        raise InvalidPricing("a levy per unit must be a non-negative Money")
+
+
+@attrs.frozen
+class TaxComponent:
+    """One tax of a tax group: a percentage, a fixed amount per unit (a levy), or both.
+
+    Attributes:
+        code: The tax's own code, e.g. ``CT`` (消费税) or ``DEPOSIT``; the breakdown
+            reports each line's tax per component code.
+        rate: Percentage as a fraction (``0.10``) of the line's net (0 for a pure levy).
+        per_unit: A fixed amount per stock unit of the line (a charge: per charge),
+            in the order currency, or None.
+        compound: Computed on the net plus the taxes of the group before it (a tax on
+            top of another: Odoo's "affect base of subsequent taxes"), instead of on the
+            net alone.
+    """
+
+    code: str
+    rate: Decimal = attrs.field(default=Decimal(0), converter=_component_rate)
+    per_unit: Money | None = attrs.field(default=None, validator=_levy)
+    compound: bool = False
+
+
+def _groups(
+    value: Mapping[str, Iterable[TaxComponent]],
+) -> Mapping[str, tuple[TaxComponent, ...]]:
+    groups: dict[str, tuple[TaxComponent, ...]] = {}
+    for code, components in value.items():
+        items = tuple(components)
+        if not items or not all(isinstance(c, TaxComponent) for c in items):
+            raise InvalidPricing(f"tax group {code} needs one or more TaxComponent")
+        if len({c.code for c in items}) != len(items):
+            raise InvalidPricing(f"tax group {code} names a component twice")
+        groups[code] = items
+    return MappingProxyType(groups)
+
+
 @attrs.frozen
 class TaxPolicy:
     """How lines and charges are taxed.
@@ -138,6 +190,12 @@ class TaxPolicy:
             rather than net (不含税价).
         mappings: Fiscal positions: the first that applies to an order replaces its
             tax codes (lines, gifts and charges).
+        groups: Several taxes on one line: a tax code naming a group taxes the line with
+            every [TaxComponent][salesorder.pricing.TaxComponent] of it, in order
+            (percentages, levies per unit, taxes on top of earlier ones). A group's
+            nominal ``tax_rate`` on the breakdown is the sum of its percentages; its
+            amounts per component are in ``LinePrice.taxes``. Empty by default: one
+            rate per code.
     """
 
     rates: Mapping[str, Decimal] = attrs.field(
@@ -146,14 +204,34 @@ class TaxPolicy:
     default_code: str = "VAT13"
     prices_include_tax: bool = False
     mappings: tuple[TaxMapping, ...] = attrs.field(default=(), converter=_mappings)
+    groups: Mapping[str, tuple[TaxComponent, ...]] = attrs.field(
+        factory=dict, converter=_groups, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
-        if self.default_code not in self.rates:
+        for code in self.groups:
+            if code in self.rates:
+                raise InvalidPricing(f"tax code {code} is both a rate and a group")
+        if self.default_code not in self.rates and self.default_code not in self.groups:
             raise UnknownTaxCode(self.default_code)
         for mapping in self.mappings:
             for code in mapping.codes.values():
-                if code not in self.rates:
+                if code not in self.rates and code not in self.groups:
                     raise UnknownTaxCode(code)
+
+    def nominal_rate(self, code: str) -> Decimal:
+        """The rate of ``code``; for a group, the sum of its components' percentages.
+
+        Raises:
+            UnknownTaxCode: the policy has no rate or group for ``code``.
+        """
+        rate = self.rates.get(code)
+        if rate is not None:
+            return rate
+        group = self.groups.get(code)
+        if group is None:
+            raise UnknownTaxCode(code)
+        return sum((component.rate for component in group), Decimal(0))
 
     def mapping_for(self, order: Order) -> TaxMapping | None:
         """The first mapping that applies to ``order``, or None."""
@@ -200,11 +278,13 @@ class TaxPolicy:
         code = self.default_code if tax_code is None else tax_code
         rate = self.rates.get(code)
         if rate is None:
-            raise UnknownTaxCode(code, line_id=line_id)
+            if code not in self.groups:
+                raise UnknownTaxCode(code, line_id=line_id)
+            rate = self.nominal_rate(code)
         if mapping is not None:
             mapped = mapping.codes.get(code)
             if mapped is not None:
-                return mapped, self.rates[mapped]
+                return mapped, self.nominal_rate(mapped)
         return code, rate
 
     def rebase_factor(self, tax_code: str | None, mapping: TaxMapping | None) -> Decimal | None:
@@ -212,13 +292,14 @@ class TaxPolicy:
 
         ``(1 + mapped rate) / (1 + original rate)`` when prices include tax, the mapping
         replaces the code with another rate and its ``rebase`` keeps the net; otherwise
-        None (the price stays).
+        None (the price stays). A tax group on either side keeps the gross (its levies
+        and compounding have no single rate to re-base by).
         """
         if mapping is None or not self.prices_include_tax or mapping.rebase is Rebase.KEEP_GROSS:
             return None
         code = self.default_code if tax_code is None else tax_code
         mapped = mapping.codes.get(code)
-        if mapped is None or code not in self.rates:
+        if mapped is None or code not in self.rates or mapped not in self.rates:
             return None
         before, after = self.rates[code], self.rates[mapped]
         if before == after:

@@ -14,6 +14,7 @@ import attrs
 
 from salesorder import _arguments as arguments
 from salesorder import lifecycle
+from salesorder._service import pricing as ports_of_pricing
 from salesorder._service.core import ServiceCore
 from salesorder.lifecycle import TransitionResult
 from salesorder.order import Order
@@ -32,6 +33,7 @@ class ChangeUseCases(ServiceCore):
     ) -> lifecycle.AmendmentPreview:
         """What an amendment would do: new totals, stock delta, amount due or refundable."""
         arguments.storable_text(order_id, argument="order_id")
+        changes = ports_of_pricing.in_units(self._units, changes)
         with self._uow() as uow:
             order = uow.orders.get(order_id)
         return lifecycle.preview_amendment(
@@ -66,7 +68,13 @@ class ChangeUseCases(ServiceCore):
         actor: str,
         idempotency_key: str | None = None,
     ) -> TransitionResult:
-        """Apply an amendment (改单): a new revision, back through approval if needed."""
+        """Apply an amendment (改单): a new revision, back through approval if needed.
+
+        A line it adds in another unit than its stock unit takes its conversion factor
+        from ``PricingSettings.units`` (an unknown unit raises
+        `salesorder.units.UnknownUnit`).
+        """
+        changes = ports_of_pricing.in_units(self._units, changes)
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
             pricing = self._amended_pricing(changes, now)

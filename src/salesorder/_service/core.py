@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from salesorder import _arguments as arguments
+from salesorder._service import pricing as ports_of_pricing
 from salesorder.errors import CurrencyMismatch
 from salesorder.invoicing import customer_exposure
 from salesorder.lifecycle import TransitionResult
@@ -27,6 +28,7 @@ from salesorder.ports import (
     Clock,
     CreditControl,
     CreditExposure,
+    ExchangeRates,
     InvoiceNumbering,
     Notifier,
     OrderNumbering,
@@ -34,6 +36,7 @@ from salesorder.ports import (
     ServiceUnitOfWork,
     StockAvailability,
     StockStore,
+    TaxEngine,
 )
 from salesorder.pricing import PriceBreakdown, PricingError, RedemptionCounts, price
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
@@ -66,6 +69,8 @@ class ServiceCore:
         routing: NotificationRouting = DEFAULT_ROUTING,
         quote_numbering: OrderNumbering | None = None,
         invoice_numbering: InvoiceNumbering | None = None,
+        tax_engine: TaxEngine | None = None,
+        exchange_rates: ExchangeRates | None = None,
     ) -> None:
         # Defaults are built per service rather than at import (they build the rule set).
         policies = PolicySettings() if policy_settings is None else policy_settings
@@ -92,6 +97,10 @@ class ServiceCore:
         self._rounding = pricing_settings.rounding
         self._charges = pricing_settings.charges
         self._stacking = pricing_settings.stacking
+        self._units = pricing_settings.units
+        # None: PricingSettings.tax for every order (what TaxTable does, without a call).
+        self._tax_engine = tax_engine
+        self._exchange_rates = exchange_rates
         self._rules = policies.rules
         self._credit_policy = policies.credit_policy
         self._stock_policy = policies.stock_policy
@@ -109,14 +118,18 @@ class ServiceCore:
         against the ledger and redeemed when it was entered (``enter``).
         """
         arguments.instance_of(order, Order, argument="order")
+        at = order.created_at or self.clock.now()
+        tax = self._tax
+        if self._tax_engine is not None:
+            tax = ports_of_pricing.engine_tax(self._tax_engine, order, at)
         return price(
             order,
             price_list=self._price_list,
             promotions=self._promotions,
             coupons=order.coupons if coupons is None else coupons,
             coupon_book=self._coupon_book,
-            tax=self._tax,
-            at=order.created_at or self.clock.now(),
+            tax=tax,
+            at=at,
             rounding=self._rounding,
             charges=self._charges,
             stacking=self._stacking,
@@ -189,6 +202,7 @@ class ServiceCore:
             stock_policy=self._stock_policy,
             list_price=list_price,
             price_floor=price_floor,
+            units=self._units,
         )
 
     def _locked_prices(

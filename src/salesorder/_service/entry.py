@@ -19,6 +19,7 @@ import attrs
 from salesorder import _arguments as arguments
 from salesorder import lifecycle
 from salesorder._service import keys
+from salesorder._service import pricing as ports_of_pricing
 from salesorder._service.core import ServiceCore, check_caller
 from salesorder.errors import IllegalTransition, ValidationFailed
 from salesorder.lifecycle import TransitionResult
@@ -145,6 +146,9 @@ class EntryUseCases(ServiceCore):
             salesperson=report.order.salesperson or actor,
             coupons=(*report.order.coupons, *coupons),
         )
+        order.exchange_rate = ports_of_pricing.exchange_rate_for(
+            self._exchange_rates, self._price_list.currency, order.currency, now
+        )
         order.locked_prices = self._locked_prices(order, now)
         breakdown = self.price_order(order)
         order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
@@ -186,8 +190,11 @@ class EntryUseCases(ServiceCore):
                 report.order,
                 salesperson=report.order.salesperson or order.salesperson,
                 coupons=report.order.coupons or order.coupons,
+                exchange_rate=ports_of_pricing.exchange_rate_for(
+                    self._exchange_rates, self._price_list.currency, report.order.currency, now
+                ),
             )
-            # A draft is not agreed yet: its list prices are fixed anew at the edit.
+            # A draft is not agreed yet: its list prices (and rate) are fixed anew at the edit.
             replacement.locked_prices = self._locked_prices(replacement, now)
             breakdown = self.price_order(replacement)
             replacement.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+import attrs
 import pydantic
 from pydantic import BaseModel
 
@@ -24,6 +25,7 @@ from salesorder._validation.report import Issue, Severity, ValidationReport
 from salesorder._validation.rules import RuleSet, ValidationContext, default_rules
 from salesorder.errors import ErrorCode, SalesOrderError, define_code
 from salesorder.money import in_exact_context
+from salesorder.order import Order, OrderLine
 from salesorder.schema import (
     DEFAULT_LIMITS,
     STORABLE_TEXT,
@@ -38,6 +40,7 @@ from salesorder.schema import (
     PaymentTermsDraft,
     to_order,
 )
+from salesorder.units import UnitCatalog, UnknownUnit
 
 __all__ = ["validate"]
 
@@ -454,5 +457,27 @@ def validate(
         order = to_order(draft)
     except (SalesOrderError, ValueError, TypeError):
         return ValidationReport((_issue(ORDER_CONVERSION, ""),))
+    unit_issues: tuple[Issue, ...] = ()
+    if context.units is not None:
+        order, unit_issues = _with_units(order, context.units)
     found = (rules if rules is not None else default_rules()).run(order, context)
-    return ValidationReport(_capped(found, limits), order)
+    return ValidationReport(_capped((*unit_issues, *found), limits), order)
+
+
+def _with_units(order: Order, units: UnitCatalog) -> tuple[Order, tuple[Issue, ...]]:
+    """The order with its lines' conversion factors, and an issue per unknown unit.
+
+    A line in a unit its product is not sold in keeps no factor (its quantity counts as
+    stock units for the other rules); the issue makes the report fail anyway.
+    """
+    issues: list[Issue] = []
+    lines: list[OrderLine] = []
+    for index, line in enumerate(order.lines):
+        try:
+            lines.append(units.convert_line(line))
+        except UnknownUnit as unknown:
+            lines.append(line)
+            issues.append(Issue(unknown.code, f"/lines/{index}/unit", params=unknown.params))
+    if all(new is old for new, old in zip(lines, order.lines, strict=True)):
+        return order, tuple(issues)
+    return attrs.evolve(order, lines=tuple(lines)), tuple(issues)

@@ -25,6 +25,7 @@ from salesorder.order import InvoiceKind, Order, OrderLine, OrderType
 from salesorder.ports import CreditLimit as CreditStatus
 from salesorder.schema import DEFAULT_LIMITS, Limits
 from salesorder.tax_id import is_valid_uscc
+from salesorder.units import UnitCatalog
 
 __all__ = [
     "DEFAULT_PIECE_UNITS",
@@ -177,6 +178,9 @@ class ValidationContext:
             needs approval.
         piece_units: Units that must be ordered in whole numbers.
         sample_max_quantity: Most units of one line on a sample order.
+        units: Units of measure by product: each line ordered in another unit than its
+            product's stock unit gets its conversion factor from it (an unknown unit is
+            ``line.unit.unknown``); None (the default): a line's unit is a label.
     """
 
     today: date | None = None
@@ -192,6 +196,7 @@ class ValidationContext:
     price_floor: Callable[[Order, OrderLine], Money | None] | None = None
     piece_units: frozenset[str] = attrs.field(default=DEFAULT_PIECE_UNITS, converter=frozenset)
     sample_max_quantity: Decimal = attrs.field(default=Decimal(10), converter=Decimal)
+    units: UnitCatalog | None = None
 
 
 # -- rules ----------------------------------------------------------------------------------

@@ -11,24 +11,28 @@ from __future__ import annotations
 import copy
 import itertools
 import threading
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from salesorder.adapters._memory_outbox import MemoryOutbox
 from salesorder.errors import ConcurrencyConflict, NotFound
+from salesorder.exchange import ExchangeRate
 from salesorder.invoicing import customer_exposure
 from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.ports import CreditLimit
+from salesorder.pricing import TaxPolicy
 
 __all__ = [
     "FixedClock",
     "FixedCreditControl",
     "MemoryCouponLedger",
+    "MemoryExchangeRates",
     "MemoryOrderRepository",
     "MemoryOutbox",
     "PatternNumbering",
     "SystemClock",
+    "TaxTable",
 ]
 
 
@@ -287,6 +291,48 @@ class FixedCreditControl:
         """Set or replace a customer's credit position."""
         with self._lock:
             self._limits[customer_id] = credit
+
+
+class MemoryExchangeRates:
+    """Thread-safe in-memory :class:`~salesorder.ports.ExchangeRates`: rates by start date."""
+
+    def __init__(self, rates: Iterable[ExchangeRate] = ()) -> None:
+        self._lock = threading.Lock()
+        self._rates: dict[tuple[str, str], list[ExchangeRate]] = {}
+        for rate in rates:
+            self.add(rate)
+
+    def add(self, rate: ExchangeRate) -> None:
+        """Record a rate in force from ``rate.on`` (replacing one of the same day)."""
+        if not isinstance(rate, ExchangeRate):
+            raise TypeError("expected an ExchangeRate")
+        with self._lock:
+            known = [r for r in self._rates.get((rate.base, rate.quote), []) if r.on != rate.on]
+            self._rates[rate.base, rate.quote] = sorted([*known, rate], key=lambda r: r.on)
+
+    def rate(self, base: str, quote: str, *, on: date) -> ExchangeRate | None:
+        """The latest rate from ``base`` to ``quote`` that started on or before ``on``."""
+        with self._lock:
+            found = None
+            for candidate in self._rates.get((base, quote), []):
+                if candidate.on <= on:
+                    found = candidate
+            return found
+
+
+class TaxTable:
+    """The default :class:`~salesorder.ports.TaxEngine`: one tax policy for every order.
+
+    Args:
+        policy: The tax table (rates, groups, mappings); China VAT by default.
+    """
+
+    def __init__(self, policy: TaxPolicy | None = None) -> None:
+        self.policy = TaxPolicy() if policy is None else policy
+
+    def tax_policy(self, order: Order, *, at: datetime) -> TaxPolicy:
+        """The table, whatever the order and instant."""
+        return self.policy
 
 
 class MemoryCouponLedger:

@@ -29,10 +29,12 @@ from salesorder.adapters._memory_orders import (
     FixedClock,
     FixedCreditControl,
     MemoryCouponLedger,
+    MemoryExchangeRates,
     MemoryOrderRepository,
     MemoryOutbox,
     PatternNumbering,
     SystemClock,
+    TaxTable,
 )
 from salesorder.adapters._memory_quotes import MemoryIdempotencyKeys, MemoryQuoteRepository
 from salesorder.adapters._memory_stock import StockLedger
@@ -51,6 +53,7 @@ __all__ = [
     "InMemoryStockStore",
     "MemoryCouponLedger",
     "MemoryDatabase",
+    "MemoryExchangeRates",
     "MemoryIdempotencyKeys",
     "MemoryOrderRepository",
     "MemoryOutbox",
@@ -59,6 +62,7 @@ __all__ = [
     "PatternNumbering",
     "StockLedger",
     "SystemClock",
+    "TaxTable",
 ]
 
 

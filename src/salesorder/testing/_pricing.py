@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 import attrs
 from hypothesis import strategies as st
@@ -41,6 +42,7 @@ from salesorder.pricing import (
     Stacking,
     StackingPolicy,
     Target,
+    TaxComponent,
     TaxMapping,
     TaxPolicy,
     ThresholdOff,
@@ -49,8 +51,10 @@ from salesorder.pricing import (
 
 __all__ = [
     "PRICING_AT",
+    "UNIT_FACTORS",
     "PricingInput",
     "charges",
+    "conversion_factors",
     "price_lists",
     "priceable_orders",
     "pricing_inputs",
@@ -111,7 +115,7 @@ def price_lists(
     extras = draw(st.integers(min_value=0, max_value=6))
     for _ in range(extras):
         sku = draw(st.sampled_from(chosen))
-        scope = draw(st.sampled_from(["tier", "customer", "break"]))
+        scope = draw(st.sampled_from(["tier", "customer", "break", "unit"]))
         valid_from, valid_until = draw(_window())
         entries.append(
             PriceEntry(
@@ -122,6 +126,8 @@ def price_lists(
                 customer_id="C-1" if scope == "customer" else None,
                 valid_from=valid_from,
                 valid_until=valid_until,
+                # A price per box (a unit of measure); the other units convert.
+                unit="box" if scope == "unit" else None,
             )
         )
     tolerance = draw(st.decimals(min_value=0, max_value=30, places=0))
@@ -129,13 +135,31 @@ def price_lists(
 
 
 @st.composite
-def tax_policies(draw: st.DrawFn) -> TaxPolicy:
-    """China VAT policies with a drawn default code, price basis and tax mapping.
+def tax_policies(draw: st.DrawFn, *, currency: str | None = None) -> TaxPolicy:
+    """China VAT policies with a drawn default code, price basis, tax mapping and groups.
 
     The mapping (when drawn) applies to VIP customers and replaces 13 % by 6 % or 0 %,
-    re-basing tax-included prices either way.
+    re-basing tax-included prices either way. With ``currency``, tax groups may be
+    drawn too: ``LIQ`` (a 10 % excise, 13 % VAT on top of it and a levy per unit) and
+    ``LEVY`` (a levy per unit alone), and the default code may be one of them.
+
+    Args:
+        draw: Supplied by Hypothesis.
+        currency: The currency of levies (no groups without it).
     """
     codes = sorted(CHINA_VAT_RATES)
+    groups: dict[str, tuple[TaxComponent, ...]] = {}
+    if currency is not None and draw(st.booleans()):
+        levy = Money(draw(_amount(currency, high=20)), currency)
+        groups = {
+            "LIQ": (
+                TaxComponent("CT", Decimal("0.10")),
+                TaxComponent("VAT13", Decimal("0.13"), compound=True),
+                TaxComponent("DEPOSIT", per_unit=levy),
+            ),
+            "LEVY": (TaxComponent("ENV", per_unit=levy),),
+        }
+        codes += sorted(groups)
     mappings = draw(
         st.lists(
             st.builds(
@@ -152,6 +176,7 @@ def tax_policies(draw: st.DrawFn) -> TaxPolicy:
         default_code=draw(st.sampled_from(codes)),
         prices_include_tax=draw(st.booleans()),
         mappings=tuple(mappings),
+        groups=groups,
     )
 
 
@@ -246,7 +271,8 @@ def priceable_orders(
     """Orders in ``price_list``'s currency whose SKUs it prices.
 
     Lines may carry a manual price, a requested discount, a tax code of ``tax``,
-    a category and tags.
+    a category and tags, and a unit of measure with its conversion factor
+    ([UNIT_FACTORS][salesorder.testing.strategies.UNIT_FACTORS]).
 
     Args:
         draw: Supplied by Hypothesis.
@@ -256,7 +282,8 @@ def priceable_orders(
     """
     currency = price_list.currency
     skus = sorted({entry.sku for entry in price_list.entries})
-    codes = sorted((tax or TaxPolicy()).rates)
+    policy = tax or TaxPolicy()
+    codes = sorted([*policy.rates, *policy.groups])
     count = draw(st.integers(min_value=1, max_value=max_lines))
     lines = []
     for number in range(count):
@@ -265,8 +292,11 @@ def priceable_orders(
             | st.decimals(min_value=0, max_value=50, places=3, allow_nan=False)
         )
         manual = draw(st.none() | _amount(currency).map(lambda a: Money(a, currency)))
+        unit = draw(st.sampled_from(_UNITS))
         lines.append(
             OrderLine(
+                unit=unit,
+                conversion_factor=UNIT_FACTORS.get(unit),
                 line_id=f"L{number}",
                 sku=draw(st.sampled_from(skus)),
                 name="item",
@@ -293,6 +323,30 @@ def priceable_orders(
         lines=tuple(lines),
         order_discount=discount,
     )
+
+
+#: The units of measure the generated lines use and their factors (stock units in one);
+#: ``pcs`` is the stock unit. Price lists may hold ``box`` entries.
+UNIT_FACTORS: Final[dict[str, Decimal]] = {
+    "box": Decimal(12),
+    "dozen": Decimal(12),
+    "half": Decimal("0.5"),
+    "crate": Decimal("2.5"),
+}
+_UNITS: Final = ("pcs", "pcs", "pcs", *UNIT_FACTORS)
+
+
+@st.composite
+def conversion_factors(draw: st.DrawFn) -> Decimal:
+    """Conversion factors the library accepts, for unit conversion properties.
+
+    Positive, at most 12 significant digits, between 10^-9 and 10^9: whole counts,
+    packs, and fractions such as 0.45359237.
+    """
+    digits = draw(st.integers(min_value=1, max_value=10**12 - 1))
+    exponent = draw(st.integers(min_value=-9, max_value=9))
+    factor = Decimal(digits).scaleb(exponent - len(str(digits)) + 1)
+    return min(max(factor, Decimal("1e-9")), Decimal("1e9"))
 
 
 @st.composite
@@ -343,8 +397,8 @@ class PricingInput:
 def pricing_inputs(draw: st.DrawFn, *, max_promotions: int = 5) -> PricingInput:
     """A consistent :class:`PricingInput`: order, price list, promotions, tax, rounding."""
     price_list = draw(price_lists())
-    tax = draw(tax_policies())
     currency = price_list.currency
+    tax = draw(tax_policies(currency=currency))
     skus = tuple(sorted({entry.sku for entry in price_list.entries}))
     count = draw(st.integers(min_value=0, max_value=max_promotions))
     drawn = tuple(

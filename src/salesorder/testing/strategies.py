@@ -27,8 +27,10 @@ from salesorder.testing._orders import (
 # -- pricing (salesorder.pricing) -------------------------------------------------------------
 from salesorder.testing._pricing import (
     PRICING_AT,
+    UNIT_FACTORS,
     PricingInput,
     charges,
+    conversion_factors,
     price_lists,
     priceable_orders,
     pricing_inputs,
@@ -45,9 +47,11 @@ __all__ = [
     "DRAFT_CONTEXT",
     "DRAFT_TODAY",
     "PRICING_AT",
+    "UNIT_FACTORS",
     "PricingInput",
     "amounts",
     "charges",
+    "conversion_factors",
     "currencies",
     "defective_payloads",
     "money",
