@@ -42,6 +42,7 @@ from sqlalchemy.pool import StaticPool
 
 # The stock store's and the invoice index's tables live on METADATA too (_sql_schema).
 from salesorder.adapters import _sql_schema as schema
+from salesorder.adapters._sql_analytics import SqlAnalytics
 from salesorder.adapters._sql_invoices import InvoiceRow
 from salesorder.adapters._sql_orders import (
     OrderCursor,
@@ -67,6 +68,7 @@ __all__ = [
     "OrderCursor",
     "OrderPage",
     "Quantity",
+    "SqlAnalytics",
     "SqlCouponLedger",
     "SqlDatabase",
     "SqlIdempotencyKeys",
