@@ -58,6 +58,7 @@ from salesorder.ports import (
     InvoiceNumbering,
     Notifier,
     OrderNumbering,
+    OverdueIndex,
     ServiceUnitOfWork,
     StockStore,
 )
@@ -73,6 +74,7 @@ from salesorder.records import ARCHIVED, ReturnKind, Status, StockDisposition
 from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
+from salesorder.sla import overdue_bounds as sla_bounds
 from salesorder.stockhook import StoreReservations, run_with_stock
 from salesorder.validation import (
     Issue,
@@ -1212,7 +1214,14 @@ class OrderService(_InvoicingUseCases):
         # store for those statuses (an indexed filter on SQL), not for every order.
         watched = sorted({deadline.status for deadline in self._deadlines} - ARCHIVED)
         with self._uow() as uow:
-            candidates = [order for status in watched for order in uow.orders.find(status=status)]
+            if isinstance(uow.orders, OverdueIndex):
+                # Only those in it since a moment past which a deadline is missed.
+                bounds = sla_bounds(
+                    self._deadlines, moment, calendar=self._calendar, statuses=watched
+                )
+                candidates = list(uow.orders.find_entered_before(bounds))
+            else:
+                candidates = [o for status in watched for o in uow.orders.find(status=status)]
         candidates.sort(
             key=lambda order: (order.created_at is not None, order.created_at, order.id)
         )

@@ -17,7 +17,7 @@ never lands outside working hours except exactly at a closing time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Final, Protocol
@@ -41,6 +41,7 @@ __all__ = [
     "due_at",
     "latest_overdue_start",
     "overdue",
+    "overdue_bounds",
     "status_entered_at",
 ]
 
@@ -407,3 +408,37 @@ def overdue(
         if now > due:
             breaches.append(Breach(deadline.name, deadline.status, started, due, now - due))
     return tuple(breaches)
+
+
+def overdue_bounds(
+    deadlines: Sequence[Deadline],
+    now: datetime,
+    *,
+    calendar: BusinessCalendar,
+    statuses: Collection[Status] | None = None,
+) -> dict[Status, datetime]:
+    """Per status, the latest moment of entering it from which some deadline is missed.
+
+    An order is overdue at ``now`` only if it is in one of these statuses and entered it
+    at or before its moment (see :func:`latest_overdue_start`): the bounds of one indexed
+    query (``OverdueIndex.find_entered_before``) that reads no order that is not late.
+
+    Args:
+        deadlines: The service levels.
+        now: The moment of the check.
+        calendar: Working days and hours.
+        statuses: Only these statuses (None: every status a deadline watches).
+
+    Returns:
+        The bound of each status with a deadline that can be missed by ``now``.
+    """
+    bounds: dict[Status, datetime] = {}
+    for deadline in deadlines:
+        if statuses is not None and deadline.status not in statuses:
+            continue
+        start = latest_overdue_start(deadline, now, calendar=calendar)
+        if start is None:
+            continue
+        known = bounds.get(deadline.status)
+        bounds[deadline.status] = start if known is None or start > known else known
+    return bounds

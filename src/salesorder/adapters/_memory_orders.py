@@ -18,6 +18,8 @@ from salesorder.adapters._memory_outbox import MemoryOutbox
 from salesorder.errors import ConcurrencyConflict, NotFound
 from salesorder.order import Order
 from salesorder.ports import CreditLimit
+from salesorder.records import Status
+from salesorder.sla import status_entered_at
 
 __all__ = [
     "FixedClock",
@@ -215,6 +217,24 @@ class MemoryOrderRepository:
                 for order in self._orders.values()
                 if _matches(order, customer_id, status, created_from, created_to)
             ]
+            matches.sort(key=_creation_key)
+            return [clone_order(order) for order in matches]
+
+    def find_entered_before(self, bounds: Mapping[Status, datetime]) -> Sequence[Order]:
+        """Orders in a status of ``bounds`` since its moment or earlier, oldest first.
+
+        The :class:`~salesorder.ports.OverdueIndex` port (private copies).
+        """
+        limits = {str(status): moment for status, moment in bounds.items()}
+        with self._lock:
+            matches = []
+            for order in self._orders.values():
+                limit = limits.get(str(order.status))
+                if limit is None:
+                    continue
+                entered = status_entered_at(order)
+                if entered is not None and entered <= limit:
+                    matches.append(order)
             matches.sort(key=_creation_key)
             return [clone_order(order) for order in matches]
 

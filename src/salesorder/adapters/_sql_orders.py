@@ -10,7 +10,7 @@ one page, whatever the tenant's size.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -28,6 +28,7 @@ from salesorder.adapters._sql_schema import METADATA
 from salesorder.codec import decode, encode
 from salesorder.errors import ConcurrencyConflict, NotFound
 from salesorder.order import Order
+from salesorder.records import Status
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -301,6 +302,28 @@ class SqlOrderRepository:
             due_before=due_before,
             open_only=open_only,
         )
+
+    def find_entered_before(self, bounds: Mapping[Status, datetime]) -> Sequence[Order]:
+        """Orders in a status of ``bounds`` since its moment or earlier, oldest first.
+
+        The :class:`~salesorder.ports.OverdueIndex` port: one statement, a range of the
+        index ``(tenant_id, status, status_since_us)`` per status, so no order outside
+        the bounds is read (``OrderService.overdue`` passes the bounds past which a
+        deadline is missed).
+        """
+        if not bounds:
+            return []
+        table = orders_table.c
+        ranges = [
+            sa.and_(table.status == str(status), table.status_since_us <= facts.micros_of(moment))
+            for status, moment in sorted(bounds.items(), key=lambda item: str(item[0]))
+        ]
+        rows = self._connection.execute(
+            sa.select(table.document, table.version)
+            .where(table.tenant_id == self._tenant, sa.or_(*ranges))
+            .order_by(table.created_at.is_not(None), table.created_at, table.id)
+        )
+        return [self._load(row) for row in rows]
 
     def find_by_number(self, number: str) -> Order | None:
         """The order with this number in this tenant, if any."""
