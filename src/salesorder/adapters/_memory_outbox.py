@@ -46,12 +46,14 @@ class MemoryOutbox:
     the last ``delivered_retention`` of them (100,000 by default, a few MB), oldest
     forgotten first, so that a long-running process does not grow without end; an
     event added again after its id was forgotten would be delivered again (the
-    service adds each event once, when its change commits). Inside a unit of work
-    every change is undoable: additions are logged (the hot path, one id each); the
-    first mark (delivered, failed, dead, re-queued) takes a copy of the state, which a rollback restores. Claimed entries are held by
-    the unit of work's lock: a relay in another thread waits for the lock instead of
-    delivering them too.
-    """
+    service adds each event once, when its change commits).
+
+    Inside a unit of work every change is undoable: additions are logged (the hot
+    path, one id each); the first mark (delivered, failed, dead, re-queued) takes a
+    copy of the state, which a rollback restores. Claimed entries are held by the unit
+    of work's lock: a relay in another thread waits for the lock instead of delivering
+    them too.
+    """"""
 
     def __init__(
         self,
