@@ -69,5 +69,3 @@ def test_overdue_asks_one_indexed_question_and_reads_only_late_orders() -> None:
     assert set(database.queries[0]["entered_before"]) <= watched
     assert database.found == [[late.id]]
     assert len(drafts) == 3
-
-

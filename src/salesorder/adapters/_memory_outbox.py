@@ -53,7 +53,7 @@ class MemoryOutbox:
     copy of the state, which a rollback restores. Claimed entries are held by the unit
     of work's lock: a relay in another thread waits for the lock instead of delivering
     them too.
-    """"""
+    """
 
     def __init__(
         self,
