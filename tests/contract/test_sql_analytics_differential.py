@@ -265,3 +265,31 @@ def test_the_facts_are_refreshed_for_rows_written_without_them(
             )
         ).scalar_one()
         assert row == 1230
+
+
+HOSTILE: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("sales_summary", (), {"currency": 7}),
+    ("sales_summary", (), {"currency": "NOPE"}),
+    ("sales_summary", (), {"currency": "CNY", "foreign": "maybe"}),
+    ("sales_by", ("month",), {"currency": "CNY"}),
+    ("customer_lifetime_values", (), {"currency": "CNY", "basis": "whenever"}),
+    ("cycle_times", ("forever",), {}),
+    ("cycle_times_by", (an.CycleSpan.CONFIRM_TO_SHIP, None), {}),
+    ("sla_compliance", ("now",), {"calendar": WeekendCalendar()}),
+    ("sla_compliance", (NOW,), {"calendar": WeekendCalendar(), "deadlines": ["x"]}),
+    ("receivables_ageing", (), {"on": "today", "currency": "CNY"}),
+    ("days_sales_outstanding", (), {"on": date(2027, 1, 1), "currency": "CNY", "days": 0}),
+    ("days_sales_outstanding", (), {"on": date(2027, 1, 1), "currency": "CNY", "days": "9"}),
+]
+
+
+@pytest.mark.parametrize(("method", "args", "kwargs"), HOSTILE)
+def test_hostile_arguments_raise_coded_errors(
+    method: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    database = SqlDatabase(tenant_id="hostile")
+    database.create_schema()
+    with database.unit_of_work() as uow:
+        analytics = SqlAnalytics(uow.connection, tenant_id="hostile")
+        with pytest.raises(SalesOrderError):
+            getattr(analytics, method)(*args, **kwargs)

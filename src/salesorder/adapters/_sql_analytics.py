@@ -33,6 +33,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from salesorder import _arguments as arguments
 from salesorder import analytics as an
 from salesorder.adapters import _sql_facts as facts
 from salesorder.adapters import _sql_schema as schema
@@ -84,6 +85,17 @@ def _count_if(condition: Any) -> Any:
 
 def _group_key(value: str | None) -> str:
     return value or an.NO_KEY
+
+
+def _money_arguments(currency: object, foreign: object) -> tuple[str, an.ForeignCurrency]:
+    """The report currency and the foreign-currency choice, checked as the functions do."""
+    text = arguments.instance_of(currency, str, argument="currency")
+    Money.zero(text)  # raises money.unknown_currency as the functions do
+    return text, arguments.choice(foreign, an.ForeignCurrency, argument="foreign")
+
+
+def _grouping(grouping: object) -> an.Grouping:
+    return arguments.instance_of(grouping, an.Grouping, argument="grouping")
 
 
 class SqlAnalytics:
@@ -169,6 +181,7 @@ class SqlAnalytics:
         self, *, currency: str, foreign: an.ForeignCurrency = an.ForeignCurrency.REFUSE
     ) -> an.SalesSummary:
         """`salesorder.analytics.sales_summary` of the tenant's orders."""
+        currency, foreign = _money_arguments(currency, foreign)
         rows = self._sales_rows(_ZERO, currency, foreign)
         if self._anomalous(rows):
             self._raise_for(
@@ -186,6 +199,8 @@ class SqlAnalytics:
         foreign: an.ForeignCurrency = an.ForeignCurrency.REFUSE,
     ) -> dict[str, an.SalesSummary]:
         """`salesorder.analytics.sales_by` of the tenant's orders."""
+        currency, foreign = _money_arguments(currency, foreign)
+        grouping = _grouping(grouping)
         if grouping.by is an.Dimension.PRODUCT:
             return self._sales_by_product(grouping, currency, foreign)
         also = None
@@ -256,6 +271,8 @@ class SqlAnalytics:
         foreign: an.ForeignCurrency = an.ForeignCurrency.REFUSE,
     ) -> dict[str, an.CustomerValue]:
         """`salesorder.analytics.customer_lifetime_values` of the tenant's orders."""
+        currency, foreign = _money_arguments(currency, foreign)
+        basis = arguments.choice(basis, an.PeriodBasis, argument="basis")
         moment = _ORDERS.created_us if basis is an.PeriodBasis.CREATED else _ORDERS.confirmed_us
         mine = _ORDERS.currency == currency
         missing = sa.and_(mine, sa.or_(_ORDERS.sales_minor.is_(None), moment.is_(None)))
@@ -300,7 +317,7 @@ class SqlAnalytics:
 
     def cycle_times(self, span: an.CycleSpan) -> an.CycleTimeStats | None:
         """`salesorder.analytics.cycle_times` of the tenant's orders."""
-        span = an.CycleSpan(span)
+        span = arguments.choice(span, an.CycleSpan, argument="span")
         column = _ORDERS[facts.span_column(span)]
         durations = self._connection.execute(
             sa.select(column).where(_ORDERS.tenant_id == self._tenant, column.is_not(None))
@@ -311,7 +328,8 @@ class SqlAnalytics:
         self, span: an.CycleSpan, grouping: an.Grouping
     ) -> dict[str, an.CycleTimeStats]:
         """`salesorder.analytics.cycle_times_by` of the tenant's orders."""
-        span = an.CycleSpan(span)
+        span = arguments.choice(span, an.CycleSpan, argument="span")
+        grouping = _grouping(grouping)
         column = _ORDERS[facts.span_column(span)]
         keys: Callable[[Any], Sequence[str]]
         if grouping.by is an.Dimension.PERIOD:
@@ -381,6 +399,10 @@ class SqlAnalytics:
         deadlines: Sequence[Deadline] = DEFAULT_DEADLINES,
     ) -> dict[str, an.ComplianceStats]:
         """`salesorder.analytics.sla_compliance` of the tenant's orders."""
+        arguments.instance_of(now, datetime, argument="now")
+        arguments.iterable(deadlines, argument="deadlines")
+        for deadline in deadlines:
+            arguments.instance_of(deadline, Deadline, argument="deadline")
         statuses = {str(deadline.status) for deadline in deadlines}
         rows = self._connection.execute(
             sa.select(_ORDERS.stays).where(
@@ -400,7 +422,11 @@ class SqlAnalytics:
 
     # -- receivables --------------------------------------------------------------------------
 
-    def _invoiced_orders(self, currency: str, foreign: an.ForeignCurrency) -> list[Order]:
+    def _invoiced_orders(
+        self, on: object, currency: object, foreign: object
+    ) -> tuple[str, list[Order]]:
+        arguments.instance_of(on, date, argument="on")
+        currency, foreign = _money_arguments(currency, foreign)
         if foreign is an.ForeignCurrency.REFUSE:
             other = self._connection.execute(
                 sa.select(_ORDERS.id)
@@ -418,7 +444,9 @@ class SqlAnalytics:
             .where(invoices_table.c.tenant_id == self._tenant)
             .distinct()
         )
-        return self._orders_where(sa.and_(_ORDERS.currency == currency, _ORDERS.id.in_(invoiced)))
+        return currency, self._orders_where(
+            sa.and_(_ORDERS.currency == currency, _ORDERS.id.in_(invoiced))
+        )
 
     def receivables_ageing(
         self,
@@ -431,9 +459,8 @@ class SqlAnalytics:
 
         Reads only the orders the ``so_invoices`` index lists (those with documents).
         """
-        return an.receivables_ageing(
-            self._invoiced_orders(currency, foreign), on=on, currency=currency
-        )
+        currency, orders = self._invoiced_orders(on, currency, foreign)
+        return an.receivables_ageing(orders, on=on, currency=currency)
 
     def days_sales_outstanding(
         self,
@@ -444,11 +471,11 @@ class SqlAnalytics:
         foreign: an.ForeignCurrency = an.ForeignCurrency.REFUSE,
     ) -> Decimal | None:
         """`salesorder.analytics.days_sales_outstanding` of the tenant's orders."""
+        arguments.instance_of(days, int, argument="days")
         if days <= 0:
             an.days_sales_outstanding((), on=on, currency=currency, days=days)
-        return an.days_sales_outstanding(
-            self._invoiced_orders(currency, foreign), on=on, currency=currency, days=days
-        )
+        currency, orders = self._invoiced_orders(on, currency, foreign)
+        return an.days_sales_outstanding(orders, on=on, currency=currency, days=days)
 
 
 def _average(sales: Money, count: int) -> Money:
