@@ -7,7 +7,7 @@ functions of :mod:`salesorder.analytics` and :mod:`salesorder.sla` (one rule, on
 when the order is written:
 
 * columns of ``so_orders`` (see :func:`fact_columns`): the currency, whether the order
-  counts as a sale, its net sales in **minor units** (an exact integer on every
+  counts as a sale, its net sales (for a sale) in **minor units** (an exact integer on every
   database: SQLite has no exact decimal type), the moments analytics date it by (as
   integer microseconds since the epoch, UTC, and as the day of its own timezone), the
   ends of each cycle span, the moment it entered its current status (the overdue index)
@@ -154,7 +154,7 @@ def fact_columns(order: Order) -> dict[str, Any]:
     except (AttributeError, TypeError):
         sale = None
     try:
-        sales_minor = _minor(order_sales(order), order.currency)
+        sales_minor = _minor(order_sales(order), order.currency) if sale else None
     except SalesOrderError:
         sales_minor = None
     created = order.created_at
@@ -169,7 +169,7 @@ def fact_columns(order: Order) -> dict[str, Any]:
         "confirmed_day": _day(confirmed),
         "status_since_us": micros_of(status_entered_at(order)),
         "stays": _stays_json(order),
-        "products": _products_json(order),
+        "products": _products_json(order, sale=sale == 1),
     }
     for span in CycleSpan:
         duration = cycle_time(order, span)
@@ -177,11 +177,17 @@ def fact_columns(order: Order) -> dict[str, Any]:
     return columns
 
 
-def _products_json(order: Order) -> str:
-    try:
-        shares: dict[str, int | None] = {
-            sku: _minor(share, order.currency) for sku, share in product_sales(order).items()
-        }
-    except SalesOrderError:
+def _products_json(order: Order, *, sale: bool) -> str:
+    # Amounts only for a sale (the product report reads no other order): splitting the
+    # amount over the lines is most of what the facts cost, and drafts are written often.
+    shares: dict[str, int | None] | None = None
+    if sale:
+        try:
+            shares = {
+                sku: _minor(share, order.currency) for sku, share in product_sales(order).items()
+            }
+        except SalesOrderError:
+            shares = None
+    if shares is None:
         shares = dict.fromkeys(sorted({line.sku for line in order.lines}) or [NO_KEY])
     return json.dumps(shares, ensure_ascii=False, separators=(",", ":"))
