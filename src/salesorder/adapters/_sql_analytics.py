@@ -48,39 +48,24 @@ __all__ = ["SqlAnalytics"]
 
 _TENANT: Final = schema.Bound("tenant_id", orders_table.c.tenant_id)
 _ORDERS: Final = orders_table.c
-_ONE: Final = sa.literal(1)
-_ZERO: Final = sa.literal(0)
 
 
 # Sales per SKU: each order's per-SKU facts (a JSON object) unnested by the database.
 _BY_PRODUCT: Final = {
     "sqlite": sa.text(
-        "SELECT p.key AS key,"
-        " sum(CASE WHEN o.currency = :currency THEN 1 ELSE 0 END) AS n,"
-        " sum(CASE WHEN o.currency = :currency THEN p.value END) AS minor,"
-        " sum(CASE WHEN o.currency = :currency AND p.value IS NULL THEN 1 ELSE 0 END)"
-        " AS missing,"
-        " sum(CASE WHEN o.currency <> :currency THEN 1 ELSE 0 END) AS foreign_n"
+        "SELECT p.key AS key, count(*) AS n, sum(p.value) AS minor, count(p.value) AS priced"
         " FROM so_orders AS o, json_each(o.products) AS p"
-        " WHERE o.tenant_id = :tenant AND o.sale = 1"
+        " WHERE o.tenant_id = :tenant AND o.sale = 1 AND o.currency = :currency"
         " GROUP BY p.key"
     ),
     "postgresql": sa.text(
-        "SELECT p.key AS key,"
-        " sum(CASE WHEN o.currency = :currency THEN 1 ELSE 0 END) AS n,"
-        " sum(CASE WHEN o.currency = :currency THEN p.value::bigint END) AS minor,"
-        " sum(CASE WHEN o.currency = :currency AND p.value IS NULL THEN 1 ELSE 0 END)"
-        " AS missing,"
-        " sum(CASE WHEN o.currency <> :currency THEN 1 ELSE 0 END) AS foreign_n"
+        "SELECT p.key AS key, count(*) AS n, sum(p.value::bigint) AS minor,"
+        " count(p.value) AS priced"
         " FROM so_orders AS o CROSS JOIN LATERAL json_each_text(o.products::json) AS p"
-        " WHERE o.tenant_id = :tenant AND o.sale = 1"
+        " WHERE o.tenant_id = :tenant AND o.sale = 1 AND o.currency = :currency"
         " GROUP BY p.key"
     ),
 }
-
-
-def _count_if(condition: Any) -> Any:
-    return sa.func.sum(sa.case((condition, _ONE), else_=_ZERO))
 
 
 def _group_key(value: str | None) -> str:
@@ -141,32 +126,41 @@ class SqlAnalytics:
             broken.append(_ORDERS.currency != currency)
         check(self._orders_where(sa.and_(_ORDERS.sale == 1, sa.or_(*broken))))
 
-    def _sales_rows(
-        self, key: Any, currency: str, foreign: an.ForeignCurrency, *, also: Any = None
-    ) -> list[Any]:
-        """Count and sum of minor units per ``key`` of the sales in ``currency``."""
-        mine = _ORDERS.currency == currency
-        missing = sa.and_(mine, _ORDERS.sales_minor.is_(None))
-        if also is not None:
-            missing = sa.or_(missing, sa.and_(mine, also))
+    def _sales_rows(self, key: Any, currency: str, *, dated: Any = None) -> list[Any]:
+        """Count, sum of minor units and facts present per ``key`` of the sales in ``currency``.
+
+        The statement a hand-written report would be: the sales of the currency grouped,
+        with ``count`` of the facts that must be there (a missing one is an anomaly).
+        """
         columns = [
-            key.label("key"),
-            _count_if(mine).label("n"),
-            sa.func.sum(sa.case((mine, _ORDERS.sales_minor))).label("minor"),
-            _count_if(missing).label("missing"),
+            sa.func.count().label("n"),
+            sa.func.sum(_ORDERS.sales_minor).label("minor"),
+            sa.func.count(_ORDERS.sales_minor).label("priced"),
         ]
-        if foreign is an.ForeignCurrency.REFUSE:
-            columns.append(_count_if(_ORDERS.currency != currency).label("foreign"))
-        query = (
-            sa.select(*columns)
-            .where(_ORDERS.tenant_id == self._tenant, _ORDERS.sale == 1)
-            .group_by(key)
+        if dated is not None:
+            columns.append(sa.func.count(dated).label("dated"))
+        query = sa.select(*columns).where(
+            _ORDERS.tenant_id == self._tenant, _ORDERS.sale == 1, _ORDERS.currency == currency
         )
+        if key is not None:
+            query = query.add_columns(key.label("key")).group_by(key)
         return list(self._connection.execute(query))
+
+    def _has_foreign(self, currency: str, foreign: an.ForeignCurrency) -> bool:
+        """Whether a sale in another currency exists (when they are refused): two index ranges."""
+        if foreign is not an.ForeignCurrency.REFUSE:
+            return False
+        other = sa.or_(_ORDERS.currency < currency, _ORDERS.currency > currency)
+        found = self._connection.execute(
+            sa.select(_ORDERS.id)
+            .where(_ORDERS.tenant_id == self._tenant, _ORDERS.sale == 1, other)
+            .limit(1)
+        ).first()
+        return found is not None
 
     @staticmethod
     def _anomalous(rows: Iterable[Any]) -> bool:
-        return any(row.missing or getattr(row, "foreign", 0) for row in rows)
+        return any(row.priced != row.n or getattr(row, "dated", row.n) != row.n for row in rows)
 
     @staticmethod
     def _summary(count: int, minor: int | Decimal | None, currency: str) -> an.SalesSummary:
@@ -182,8 +176,8 @@ class SqlAnalytics:
     ) -> an.SalesSummary:
         """`salesorder.analytics.sales_summary` of the tenant's orders."""
         currency, foreign = _money_arguments(currency, foreign)
-        rows = self._sales_rows(_ZERO, currency, foreign)
-        if self._anomalous(rows):
+        rows = self._sales_rows(None, currency)
+        if self._has_foreign(currency, foreign) or self._anomalous(rows):
             self._raise_for(
                 currency, foreign, lambda o: an.sales_summary(o, currency=currency, foreign=foreign)
             )
@@ -204,10 +198,12 @@ class SqlAnalytics:
         if grouping.by is an.Dimension.PRODUCT:
             return self._sales_by_product(grouping, currency, foreign)
         also = None
+        moment_column = None
         key_of: Callable[[Any], str] = _group_key
         if grouping.by is an.Dimension.PERIOD:
             created = grouping.basis is an.PeriodBasis.CREATED
             moment = _ORDERS.created_us if created else _ORDERS.confirmed_us
+            moment_column = moment
             also = moment.is_(None)
             if grouping.timezone is None:
                 key = _ORDERS.created_day if created else _ORDERS.confirmed_day
@@ -228,8 +224,8 @@ class SqlAnalytics:
             key = _ORDERS.salesperson
         else:
             key = _ORDERS.region
-        rows = self._sales_rows(key, currency, foreign, also=also)
-        if self._anomalous(rows):
+        rows = self._sales_rows(key, currency, dated=moment_column)
+        if self._has_foreign(currency, foreign) or self._anomalous(rows):
             self._raise_for(
                 currency,
                 foreign,
@@ -249,12 +245,11 @@ class SqlAnalytics:
     def _sales_by_product(
         self, grouping: an.Grouping, currency: str, foreign: an.ForeignCurrency
     ) -> dict[str, an.SalesSummary]:
-        refuse = foreign is an.ForeignCurrency.REFUSE
         statement = _BY_PRODUCT[self._connection.dialect.name]
         rows = list(
             self._connection.execute(statement, {"currency": currency, "tenant": self._tenant})
         )
-        if any(row.missing or (refuse and row.foreign_n) for row in rows):
+        if self._has_foreign(currency, foreign) or any(row.priced != row.n for row in rows):
             self._raise_for(
                 currency,
                 foreign,
@@ -274,24 +269,25 @@ class SqlAnalytics:
         currency, foreign = _money_arguments(currency, foreign)
         basis = arguments.choice(basis, an.PeriodBasis, argument="basis")
         moment = _ORDERS.created_us if basis is an.PeriodBasis.CREATED else _ORDERS.confirmed_us
-        mine = _ORDERS.currency == currency
-        missing = sa.and_(mine, sa.or_(_ORDERS.sales_minor.is_(None), moment.is_(None)))
-        refuse = foreign is an.ForeignCurrency.REFUSE
         query = (
             sa.select(
                 _ORDERS.customer_id.label("key"),
-                _count_if(mine).label("n"),
-                sa.func.sum(sa.case((mine, _ORDERS.sales_minor))).label("minor"),
-                sa.func.min(sa.case((mine, moment))).label("first"),
-                sa.func.max(sa.case((mine, moment))).label("last"),
-                _count_if(missing).label("missing"),
-                _count_if(_ORDERS.currency != currency if refuse else sa.false()).label("foreign"),
+                sa.func.count().label("n"),
+                sa.func.sum(_ORDERS.sales_minor).label("minor"),
+                sa.func.count(_ORDERS.sales_minor).label("priced"),
+                sa.func.count(moment).label("dated"),
+                sa.func.min(moment).label("first"),
+                sa.func.max(moment).label("last"),
             )
-            .where(_ORDERS.tenant_id == self._tenant, _ORDERS.sale == 1)
+            .where(
+                _ORDERS.tenant_id == self._tenant,
+                _ORDERS.sale == 1,
+                _ORDERS.currency == currency,
+            )
             .group_by(_ORDERS.customer_id)
         )
         rows = list(self._connection.execute(query))
-        if self._anomalous(rows):
+        if self._has_foreign(currency, foreign) or self._anomalous(rows):
             self._raise_for(
                 currency,
                 foreign,

@@ -70,6 +70,8 @@ orders_table = sa.Table(
     sa.Index("ix_so_orders_region", "tenant_id", "region", "created_at", "id"),
     # The overdue query: the orders of a status that entered it before a moment.
     sa.Index("ix_so_orders_status_since", "tenant_id", "status", "status_since_us"),
+    # Reports: the sales of a currency, and whether a sale in another one exists.
+    sa.Index("ix_so_orders_sales", "tenant_id", "sale", "currency"),
 )
 
 _TENANT: Final = schema.Bound("tenant_id", orders_table.c.tenant_id)
