@@ -59,6 +59,9 @@ __all__ = [
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
+# What computing a fact may raise for an order the store still accepts: the fact is NULL,
+# and a report that needs it reads the order and lets the in-memory function raise.
+_UNCOMPUTABLE: Final = (SalesOrderError, ArithmeticError, TypeError, ValueError)
 
 
 def span_column(span: CycleSpan) -> str:
@@ -155,7 +158,7 @@ def fact_columns(order: Order) -> dict[str, Any]:
         sale = None
     try:
         sales_minor = _minor(order_sales(order), order.currency) if sale else None
-    except SalesOrderError:
+    except _UNCOMPUTABLE:
         sales_minor = None
     created = order.created_at
     confirmed = basis_time(order, PeriodBasis.CONFIRMED)
@@ -172,7 +175,10 @@ def fact_columns(order: Order) -> dict[str, Any]:
         "products": _products_json(order, sale=sale == 1),
     }
     for span in CycleSpan:
-        duration = cycle_time(order, span)
+        try:
+            duration = cycle_time(order, span)
+        except _UNCOMPUTABLE:  # e.g. a naive and an aware moment: the report raises
+            duration = None
         columns[span_column(span)] = None if duration is None else duration // _MICROSECOND
     return columns
 
@@ -186,7 +192,7 @@ def _products_json(order: Order, *, sale: bool) -> str:
             shares = {
                 sku: _minor(share, order.currency) for sku, share in product_sales(order).items()
             }
-        except SalesOrderError:
+        except _UNCOMPUTABLE:
             shares = None
     if shares is None:
         shares = dict.fromkeys(sorted({line.sku for line in order.lines}) or [NO_KEY])
