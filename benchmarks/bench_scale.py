@@ -24,6 +24,14 @@ floor is measured in the same run, back to back with what it bounds:
   one commit per batch, by hand. Budget: at least 1/5 of the floor.
 * **enter, 4 processes** (PostgreSQL): ``PROCESSES`` processes entering M orders each
   at once, against as many processes inserting and committing by hand. Budget 1/5.
+* **analytics**: ``SqlAnalytics.sales_by`` (by month, by customer) and
+  ``customer_lifetime_values`` over the whole tenant, each against the floor of a
+  hand-written ``GROUP BY`` over the same fact columns giving the same totals. Budget:
+  at most 2x the floor.
+* **overdue**: ``OrderService.overdue`` with 1 % of the orders late (waiting for
+  shipment since long before), against the floor of the hand-written indexed query
+  (``status = 'confirmed' AND status_since_us <= :bound``) with ``json.loads`` of each
+  document found. Budget: at most 2x the floor (per overdue order).
 * **growth**: each per-order cost at 5N divided by the same cost at N; budget 1.2.
 
 The verdicts print ``ok`` or ``OVER``; the script always exits 0 (a shared machine is
@@ -55,18 +63,23 @@ import attrs
 import sqlalchemy as sa
 
 from salesorder.adapters.memory import FixedClock
-from salesorder.adapters.sql import SqlDatabase, SqlNumbering
+from salesorder.adapters.sql import SqlAnalytics, SqlDatabase, SqlNumbering
+from salesorder.analytics import Dimension, Grouping, Period
 from salesorder.codec import encode
 from salesorder.demo import START as DEMO_START
 from salesorder.demo import build_service, tea_shop_payload
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier
 from salesorder.order import Address, Customer, Order, OrderLine
-from salesorder.records import Status
+from salesorder.records import AuditEntry, Status
+from salesorder.sla import DEFAULT_DEADLINES, WeekendCalendar, overdue_bounds
 
 LISTING_BUDGET = 1.5
 MEMORY_GROWTH_BUDGET = 1.10
 ENTER_BUDGET = 5.0  # the service reaches at least 1/5 of the floor
+ANALYTICS_BUDGET = 2.0
+OVERDUE_BUDGET = 2.0
+LATE_EVERY = 100  # 1 % of the orders are overdue
 GROWTH_BUDGET = 1.2
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 BATCH = 1_000  # orders per unit of work while filling a tenant
@@ -137,9 +150,95 @@ def fill(database: SqlDatabase, start: int, stop: int) -> None:
                             base.shipping_address, province=province, city=city
                         ),
                         created_at=START + timedelta(minutes=k),
+                        **_progress(k),
                     )
                 )
             uow.commit()
+
+
+def _progress(k: int) -> dict[str, Any]:
+    """Confirmed an hour after entry; all but 1 % shipped an hour later (those are late)."""
+    created = START + timedelta(minutes=k)
+    audit = [
+        AuditEntry(
+            created + timedelta(hours=1), "bench", "confirm", Status.APPROVED, Status.CONFIRMED
+        )
+    ]
+    if k % LATE_EVERY:
+        audit.append(
+            AuditEntry(
+                created + timedelta(hours=2), "bench", "ship", Status.CONFIRMED, Status.SHIPPED
+            )
+        )
+        return {"status": Status.SHIPPED, "audit": tuple(audit)}
+    return {"status": Status.CONFIRMED, "audit": tuple(audit)}
+
+
+def _report(analytics: Callable[[SqlAnalytics], object]) -> Callable[[SqlDatabase], int]:
+    def run(database: SqlDatabase) -> int:
+        with database.unit_of_work() as uow:
+            result = analytics(SqlAnalytics(uow.connection, tenant_id=database.tenant_id))
+        if not result:
+            raise SystemExit("the report is empty")
+        return 1
+
+    return run
+
+
+REPORTS: dict[str, Callable[[SqlDatabase], int]] = {
+    "by_month": _report(
+        lambda a: a.sales_by(Grouping(by=Dimension.PERIOD, period=Period.MONTH), currency="CNY")
+    ),
+    "by_customer": _report(lambda a: a.sales_by(Grouping(by=Dimension.CUSTOMER), currency="CNY")),
+    "clv": _report(lambda a: a.customer_lifetime_values(currency="CNY")),
+}
+_SALES = "FROM so_orders WHERE tenant_id = :t AND sale = 1 AND currency = 'CNY'"
+FLOORS = {
+    "by_month": f"SELECT substr(created_day, 1, 7), count(*), sum(sales_minor) {_SALES} GROUP BY 1",
+    "by_customer": f"SELECT customer_id, count(*), sum(sales_minor) {_SALES} GROUP BY customer_id",
+    "clv": f"SELECT customer_id, count(*), sum(sales_minor), min(created_us), max(created_us)"
+    f" {_SALES} GROUP BY customer_id",
+}
+
+
+def report_floor(engine: sa.Engine, tenant: str, query: str) -> int:
+    with engine.connect() as connection:
+        rows = list(connection.execute(sa.text(query), {"t": tenant}))
+    if not rows:
+        raise SystemExit("the floor's report is empty")
+    return 1
+
+
+def overdue_now(size: int) -> datetime:
+    """Long after the last order: every order still waiting for shipment is late."""
+    return START + timedelta(minutes=size) + timedelta(days=10)
+
+
+def overdue_service(database: SqlDatabase, size: int) -> int:
+    service = build_service(
+        FixedClock(overdue_now(size)), RecordingNotifier(), unit_of_work=database.unit_of_work
+    )
+    found = service.overdue()
+    if len(found) != (size + LATE_EVERY - 1) // LATE_EVERY:
+        raise SystemExit(f"overdue found {len(found)} orders")
+    return len(found)
+
+
+def overdue_floor(engine: sa.Engine, tenant: str, size: int) -> int:
+    bound = overdue_bounds(DEFAULT_DEADLINES, overdue_now(size), calendar=WeekendCalendar())
+    micros = (bound[Status.CONFIRMED] - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(
+        microseconds=1
+    )
+    query = sa.text(
+        "SELECT document FROM so_orders WHERE tenant_id = :t AND status = 'confirmed'"
+        " AND status_since_us <= :b"
+    )
+    count = 0
+    with engine.connect() as connection:
+        for (document,) in connection.execute(query, {"t": tenant, "b": micros}):
+            json.loads(document)
+            count += 1
+    return count
 
 
 def timed(work: Callable[[], int]) -> float:
@@ -352,19 +451,32 @@ def measure(url: str, orders: int, rounds: int, enter: int) -> None:
     for size in (orders, 5 * orders):
         fill(database, filled, size)
         filled = size
-        rows: dict[str, list[float]] = {
-            key: [] for key in ("list", "floor", "enter", "hand", "many", "many_hand")
-        }
+        keys = ("list", "floor", "enter", "hand", "many", "many_hand", "overdue", "overdue_floor")
+        rows: dict[str, list[float]] = {key: [] for key in keys}
+        for name in REPORTS:
+            rows[name] = []
+            rows[f"{name}_floor"] = []
         for _ in range(rounds):
             rows["floor"].append(timed(lambda: listing_floor(engine, tenant)))
             rows["list"].append(timed(lambda: listing(database)))
-            rows["hand"].append(timed(lambda: entering_floor(engine, floor_tenant, enter)))
-            rows["enter"].append(timed(lambda: entering(database, enter)))
-            rows["many_hand"].append(
-                timed(lambda: entering_many_floor(engine, floor_tenant, enter))
+            for name, report in REPORTS.items():
+                # Per order of the tenant (a report is one call over all of them).
+                rows[f"{name}_floor"].append(
+                    timed(lambda: report_floor(engine, tenant, FLOORS[name])) / size  # noqa: B023
+                )
+                rows[name].append(timed(lambda: report(database)) / size)  # noqa: B023
+            rows["overdue_floor"].append(
+                timed(lambda: overdue_floor(engine, tenant, size))  # noqa: B023
             )
-            rows["many"].append(timed(lambda: entering_many(database, enter)))
-        figure = {key: median(values) * 1e6 for key, values in rows.items()}
+            rows["overdue"].append(timed(lambda: overdue_service(database, size)))  # noqa: B023
+            if enter:
+                rows["hand"].append(timed(lambda: entering_floor(engine, floor_tenant, enter)))
+                rows["enter"].append(timed(lambda: entering(database, enter)))
+                rows["many_hand"].append(
+                    timed(lambda: entering_many_floor(engine, floor_tenant, enter))
+                )
+                rows["many"].append(timed(lambda: entering_many(database, enter)))
+        figure = {key: median(values) * 1e6 if values else 0.0 for key, values in rows.items()}
         figure["scan_peak"] = peak_bytes(lambda: streamed_scan(database))
         figure["list_peak"] = peak_bytes(lambda: listed_scan(database))
         figures[size] = figure
@@ -374,13 +486,30 @@ def measure(url: str, orders: int, rounds: int, enter: int) -> None:
             f" ({_verdict(figure['list'] / figure['floor'] <= LISTING_BUDGET)});"
             f" scan peak {figure['scan_peak'] / 2**20:6.2f} MiB"
             f" (find(): {figure['list_peak'] / 2**20:7.1f} MiB);"
-            f" enter {1e6 / figure['enter']:5.0f}/s, by hand {1e6 / figure['hand']:6.0f}/s"
-            f" -> 1/{figure['enter'] / figure['hand']:.1f}"
-            f" ({_verdict(figure['enter'] / figure['hand'] <= ENTER_BUDGET)});"
-            f" enter_many {1e6 / figure['many']:5.0f}/s,"
-            f" executemany {1e6 / figure['many_hand']:6.0f}/s"
-            f" -> 1/{figure['many'] / figure['many_hand']:.1f}"
-            f" ({_verdict(figure['many'] / figure['many_hand'] <= ENTER_BUDGET)})"
+        )
+        if enter:
+            print(
+                f"           enter {1e6 / figure['enter']:5.0f}/s,"
+                f" by hand {1e6 / figure['hand']:6.0f}/s"
+                f" -> 1/{figure['enter'] / figure['hand']:.1f}"
+                f" ({_verdict(figure['enter'] / figure['hand'] <= ENTER_BUDGET)});"
+                f" enter_many {1e6 / figure['many']:5.0f}/s,"
+                f" executemany {1e6 / figure['many_hand']:6.0f}/s"
+                f" -> 1/{figure['many'] / figure['many_hand']:.1f}"
+                f" ({_verdict(figure['many'] / figure['many_hand'] <= ENTER_BUDGET)})"
+            )
+        for name in REPORTS:
+            ratio = figure[name] / figure[f"{name}_floor"]
+            print(
+                f"           {name}: {figure[name]:6.3f} µs/order,"
+                f" GROUP BY floor {figure[f'{name}_floor']:6.3f} -> {ratio:.2f}x"
+                f" ({_verdict(ratio <= ANALYTICS_BUDGET)})"
+            )
+        ratio = figure["overdue"] / figure["overdue_floor"]
+        print(
+            f"           overdue: {figure['overdue']:7.1f} µs per late order,"
+            f" indexed query floor {figure['overdue_floor']:6.1f} -> {ratio:.2f}x"
+            f" ({_verdict(ratio <= OVERDUE_BUDGET)})"
         )
     small, large = figures[orders], figures[5 * orders]
     for key, name, budget in (
@@ -389,7 +518,11 @@ def measure(url: str, orders: int, rounds: int, enter: int) -> None:
         ("enter", "enter per order", GROWTH_BUDGET),
         ("many", "enter_many per order", GROWTH_BUDGET),
         ("scan_peak", "scan peak memory", MEMORY_GROWTH_BUDGET),
+        *((name, f"{name} per order", GROWTH_BUDGET) for name in REPORTS),
+        ("overdue", "overdue per late order", GROWTH_BUDGET),
     ):
+        if not small[key]:
+            continue
         growth = large[key] / small[key]
         verdict = _verdict(growth <= budget)
         print(f"  growth {orders} -> {5 * orders}, {name}: {growth:.2f}x ({verdict})")
@@ -413,13 +546,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=2_000, help="N: orders at the first size")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per figure (median)")
-    parser.add_argument("--enter", type=int, default=200, help="orders entered per round")
+    parser.add_argument(
+        "--enter", type=int, default=200, help="orders entered per round (0: not measured)"
+    )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         for name, url in _targets(folder):
             print(f"{name}: N = {arguments.orders}, medians of {arguments.rounds} rounds")
             measure(url, arguments.orders, arguments.rounds, arguments.enter)
-            if not url.startswith("sqlite"):
+            if not url.startswith("sqlite") and arguments.enter:
                 measure_concurrent(url, arguments.rounds, arguments.enter)
 
 

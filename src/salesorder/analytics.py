@@ -58,14 +58,19 @@ from salesorder._analytics.common import (
     StockMovementView,
     TurnoverReport,
     TurnoverStats,
+    average_money,
 )
 from salesorder._analytics.cycles import (
     CycleSpan,
+    cycle_stats,
     cycle_time,
     cycle_times,
     cycle_times_by,
     sla_compliance,
+    status_stays,
+    stays_compliance,
 )
+from salesorder._analytics.port import SalesAnalytics
 from salesorder._analytics.receivables import (
     AGEING_BUCKETS,
     AgeingReport,
@@ -73,6 +78,7 @@ from salesorder._analytics.receivables import (
     receivables_ageing,
 )
 from salesorder._analytics.sales import (
+    basis_time,
     counts_as_sale,
     customer_lifetime_values,
     order_sales,
@@ -107,12 +113,16 @@ __all__ = [
     "Period",
     "PeriodBasis",
     "QuoteView",
+    "SalesAnalytics",
     "SalesSummary",
     "StockMovementView",
     "TurnoverReport",
     "TurnoverStats",
+    "average_money",
+    "basis_time",
     "counts_as_sale",
     "customer_lifetime_values",
+    "cycle_stats",
     "cycle_time",
     "cycle_times",
     "cycle_times_by",
@@ -127,4 +137,6 @@ __all__ = [
     "sales_by",
     "sales_summary",
     "sla_compliance",
+    "status_stays",
+    "stays_compliance",
 ]

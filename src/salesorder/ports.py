@@ -55,7 +55,7 @@ from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.pricing import CouponRedemptions, TaxPolicy
 from salesorder.quotes import Quote
-from salesorder.records import StockDisposition
+from salesorder.records import Status, StockDisposition
 
 __all__ = [
     "Clock",
@@ -76,6 +76,7 @@ __all__ = [
     "OrderRepository",
     "Outbox",
     "OutboxEntry",
+    "OverdueIndex",
     "QuoteRepository",
     "ReservationOutcome",
     "ServiceUnitOfWork",
@@ -210,6 +211,25 @@ class OrderBatches(Protocol):
 
     def add_many(self, orders: Sequence[Order]) -> None:
         """Insert new orders with version 1."""
+
+
+@runtime_checkable
+class OverdueIndex(Protocol):
+    """Orders by how long they have been in their current status (SLA and overdue checks).
+
+    An optional extension of [OrderRepository][salesorder.ports.OrderRepository]:
+    ``OrderService.overdue`` uses it when the unit of work's order repository has it,
+    and otherwise reads every order of the watched statuses.
+
+    Contract: ``find_entered_before(bounds)`` returns every order whose current status
+    is a key of ``bounds`` and that entered that status (its last audit entry into it)
+    at or before the status's moment, and no other order; oldest first (undated orders
+    first, then by ``created_at`` and id). An order whose audit does not say when it
+    entered its status is not returned. An empty ``bounds`` returns nothing.
+    """
+
+    def find_entered_before(self, bounds: Mapping[Status, datetime]) -> Sequence[Order]:
+        """The orders in a status of ``bounds`` since its moment or earlier."""
         ...
 
 

@@ -17,7 +17,7 @@ never lands outside working hours except exactly at a closing time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, Final, Protocol
@@ -39,7 +39,10 @@ __all__ = [
     "add_working_days",
     "add_working_hours",
     "due_at",
+    "latest_overdue_start",
     "overdue",
+    "overdue_bounds",
+    "status_entered_at",
 ]
 
 CALENDAR_UNAVAILABLE: Final = define_code(
@@ -284,14 +287,86 @@ class Breach:
     overdue_by: timedelta
 
 
-def _entered(order: Order, status: Status) -> datetime | None:
-    """When the order last entered ``status``, if it is in it now."""
-    if order.status is not status:
-        return None
+def status_entered_at(order: Order) -> datetime | None:
+    """When ``order`` last entered the status it is in now (None: no audit entry says so).
+
+    The moment every deadline of that status runs from: stores index it so that an
+    overdue query reads only the orders past due (see :func:`latest_overdue_start`).
+    """
+    status = order.status
     for entry in reversed(order.audit):
         if entry.target is status and entry.source is not status:
             return entry.at
     return None
+
+
+def _entered(order: Order, status: Status) -> datetime | None:
+    """When the order last entered ``status``, if it is in it now."""
+    return status_entered_at(order) if order.status is status else None
+
+
+# How far back (microseconds, about 35 years) the search for a past-due start goes.
+_SEARCH_LIMIT: Final = 2**50
+
+
+def latest_overdue_start(
+    deadline: Deadline, now: datetime, *, calendar: BusinessCalendar
+) -> datetime | None:
+    """The latest clock start from which ``deadline`` is past due at ``now``.
+
+    A deadline's due moment never moves back when its clock starts later, so the
+    starts past due at ``now`` are exactly those at or before the moment returned
+    (to the microsecond): an index on the moment orders entered their status answers
+    "which orders are overdue" with one range. The starts are taken in the calendar's
+    timezone, or else in the timezone of ``now`` (the clock's): orders whose audit
+    times carry another UTC offset than ``now`` are judged in ``now``'s when the
+    calendar has no timezone of its own.
+
+    Args:
+        deadline: The service level.
+        now: The moment of the check (timezone-aware).
+        calendar: Working days and hours.
+
+    Returns:
+        The moment, or None when no start before ``now`` is past due yet.
+    """
+    zone = calendar.timezone or now.tzinfo
+
+    def past_due(back: int) -> bool:
+        start = now - timedelta(microseconds=back)
+        try:
+            return now > deadline.due(
+                start.astimezone(zone) if zone is not None else start, calendar=calendar
+            )
+        except CalendarError:
+            # A start the calendar has no data for is long past: a candidate, which the
+            # order's own check (overdue()) then judges.
+            return True
+
+    # Working time is never shorter than the same wall-clock time: no start later than
+    # now - allowance can be past due, so the search starts there.
+    if deadline.working_hours is not None:
+        allowance = timedelta(seconds=int(Decimal(deadline.working_hours) * 3600))
+    else:
+        allowance = timedelta(days=deadline.working_days or 0)
+    back = max(1, allowance // timedelta(microseconds=1))
+    if not past_due(back):
+        # Double the distance until a start is past due, then bisect: past_due(low)
+        # is false, past_due(high) is true.
+        while not past_due(2 * back):
+            back *= 2
+            if back > _SEARCH_LIMIT:
+                return None
+        low, high = back, 2 * back
+        while high - low > 1:
+            middle = (low + high) // 2
+            if past_due(middle):
+                high = middle
+            else:
+                low = middle
+        back = high
+    start = now - timedelta(microseconds=back)
+    return start.astimezone(zone) if zone is not None else start
 
 
 def due_at(order: Order, deadline: Deadline, *, calendar: BusinessCalendar) -> datetime | None:
@@ -330,3 +405,37 @@ def overdue(
         if now > due:
             breaches.append(Breach(deadline.name, deadline.status, started, due, now - due))
     return tuple(breaches)
+
+
+def overdue_bounds(
+    deadlines: Sequence[Deadline],
+    now: datetime,
+    *,
+    calendar: BusinessCalendar,
+    statuses: Collection[Status] | None = None,
+) -> dict[Status, datetime]:
+    """Per status, the latest moment of entering it from which some deadline is missed.
+
+    An order is overdue at ``now`` only if it is in one of these statuses and entered it
+    at or before its moment (see :func:`latest_overdue_start`): the bounds of one indexed
+    query (``OverdueIndex.find_entered_before``) that reads no order that is not late.
+
+    Args:
+        deadlines: The service levels.
+        now: The moment of the check.
+        calendar: Working days and hours.
+        statuses: Only these statuses (None: every status a deadline watches).
+
+    Returns:
+        The bound of each status with a deadline that can be missed by ``now``.
+    """
+    bounds: dict[Status, datetime] = {}
+    for deadline in deadlines:
+        if statuses is not None and deadline.status not in statuses:
+            continue
+        start = latest_overdue_start(deadline, now, calendar=calendar)
+        if start is None:
+            continue
+        known = bounds.get(deadline.status)
+        bounds[deadline.status] = start if known is None or start > known else known
+    return bounds

@@ -146,3 +146,25 @@ def test_cycle_time_statistics_are_ordered_and_exact(micros: list[int]) -> None:
     # The mean is the exact mean rounded half up to the microsecond.
     mean = stats.mean // timedelta(microseconds=1)
     assert abs(mean * len(micros) - sum(micros)) * 2 <= len(micros)
+
+
+@given(
+    st.integers(-(10**12), 10**12),
+    st.integers(0, 4),
+    st.integers(1, 10**6),
+    st.sampled_from(["CNY", "JPY", "KWD"]),
+)
+def test_the_average_of_money_is_the_exact_quotient_rounded_half_up(
+    units: int, extra_places: int, count: int, currency: str
+) -> None:
+    """The whole-minor-unit fast path gives the digits of the exact Fraction path."""
+    from fractions import Fraction
+
+    from salesorder._analytics.common import round_half_up
+    from salesorder.money import minor_unit
+
+    places = minor_unit(currency)
+    total = Money(Decimal(units).scaleb(-(places + extra_places)), currency)
+    expected = round_half_up(Fraction(total.amount) / count, places)
+    average = an.average_money(total, count)
+    assert str(average.amount) == str(expected)

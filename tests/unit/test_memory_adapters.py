@@ -142,6 +142,35 @@ class TestOutboxUndo:
         assert len(outbox) == 2
 
 
+class TestOutboxRetention:
+    def test_only_the_last_delivered_ids_are_remembered(self) -> None:
+        outbox = MemoryOutbox(delivered_retention=3)
+        events = [sample_event(k) for k in range(1, 6)]
+        outbox.add(events)
+        outbox.mark_delivered([events[0].event_id, events[1].event_id])
+        outbox.mark_delivered([e.event_id for e in events[2:]])
+        # The two delivered first are forgotten: adding them again records them again;
+        # the last three are still known and ignored.
+        outbox.add(events)
+        assert [e.event.sequence for e in outbox.pending()] == [1, 2]  # type: ignore[attr-defined]
+        assert len(outbox._state.delivered) == 3  # the retention's bound
+
+    def test_retention_keeps_rollback_exact(self) -> None:
+        outbox = MemoryOutbox(delivered_retention=1)
+        first, second = sample_event(1), sample_event(2)
+        outbox.add([first, second])
+        outbox.mark_delivered([first.event_id])
+        outbox.begin()
+        outbox.mark_delivered([second.event_id])
+        outbox.rollback()
+        outbox.add([first])  # still remembered: the rollback restored the state
+        assert [e.event.sequence for e in outbox.pending()] == [2]  # type: ignore[attr-defined]
+
+    def test_a_negative_retention_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="retention"):
+            MemoryOutbox(delivered_retention=-1)
+
+
 class TestCreditAndCoupons:
     def test_fixed_credit(self) -> None:
         credit = FixedCreditControl({"C-1": CreditLimit(Money(100, "CNY"), Money(30, "CNY"))})

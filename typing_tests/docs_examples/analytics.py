@@ -113,6 +113,26 @@ compliance = sla_compliance([reviewed("x", 1), reviewed("y", 6)], now,
 assert (compliance["review"].met, compliance["review"].missed) == (1, 1)
 assert compliance["review"].ratio == Decimal("0.5000")
 
+from salesorder.adapters.memory import MemoryAnalytics
+from salesorder.adapters.sql import SqlAnalytics, SqlDatabase
+from salesorder.analytics import SalesAnalytics
+
+store = SqlDatabase(tenant_id="tea-shop")  # SQLite in memory
+store.create_schema()
+with store.unit_of_work() as uow:
+    for each in orders:
+        uow.orders.add(each)
+    uow.commit()
+
+by_month_grouping = Grouping(by=Dimension.PERIOD, period=Period.MONTH)
+with store.unit_of_work() as uow:
+    sql: SalesAnalytics = SqlAnalytics(uow.connection, tenant_id="tea-shop")
+    assert sql.sales_by(by_month_grouping, currency="CNY") == by_month
+    memory: SalesAnalytics = MemoryAnalytics(orders)
+    assert sql.customer_lifetime_values(currency="CNY") == memory.customer_lifetime_values(
+        currency="CNY"
+    )
+
 from salesorder.analytics import inventory_turnover
 
 

@@ -114,6 +114,12 @@ assert (letter.event_id, letter.attempts, letter.last_error) == (event.event_id,
 assert outbox.requeue([letter.event_id]) == 1  # live again, attempts reset
 assert relay(outbox, RecordingNotifier(), routing=everyone, now=now).delivered == 1
 
+small = MemoryOutbox(delivered_retention=1)
+small.add([event])
+relay(small, RecordingNotifier(), routing=everyone, now=now)
+small.add([event])  # still remembered: ignored
+assert small.pending() == []
+
 from salesorder.outbox_relay import run_relay
 
 with database.unit_of_work() as uow:

@@ -398,6 +398,15 @@ def exact_ratio(
 def average_money(total: Money, count: int) -> Money:
     """``total / count`` rounded half-up to the currency's minor unit."""
     places = minor_unit(total.currency)
+    scaled = total.amount.scaleb(places)
+    if scaled == scaled.to_integral_value():
+        # A total in whole minor units (every sum of quantized sales): the same half-up
+        # rounding on integers, without building a Fraction (a report has one per group).
+        whole, rest = divmod(abs(int(scaled)), count)
+        if 2 * rest >= count:
+            whole += 1
+        sign = "-" if scaled < 0 and whole else ""
+        return Money(Decimal(f"{sign}{whole}E-{places}"), total.currency)
     return Money(round_half_up(Fraction(total.amount) / count, places), total.currency)
 
 

@@ -85,6 +85,18 @@ def _stats(durations: Sequence[timedelta]) -> CycleTimeStats:
     )
 
 
+def cycle_stats(durations: Iterable[timedelta]) -> CycleTimeStats | None:
+    """Count, mean, median, p90 and max of durations (None when there are none).
+
+    What `cycle_times` reports, for durations a store read without the orders.
+
+    Args:
+        durations: The measured durations, in any order.
+    """
+    measured = list(durations)
+    return _stats(measured) if measured else None
+
+
 def cycle_times(orders: Iterable[Order], span: CycleSpan) -> CycleTimeStats | None:
     """Count, mean, median, p90 and max of :func:`cycle_time` over ``orders``.
 
@@ -134,21 +146,82 @@ def cycle_times_by(
 # -- service levels -----------------------------------------------------------------------------
 
 
-def _stays(order: Order, status: Status) -> list[tuple[datetime, datetime | None]]:
-    """Each stay of the order in ``status``: (entered, left or None while still in it)."""
-    stays: list[tuple[datetime, datetime | None]] = []
-    entered: datetime | None = None
+def status_stays(order: Order) -> list[tuple[Status, datetime, datetime | None]]:
+    """Each stay of ``order`` in each status: (status, entered, left or None while in it).
+
+    Read from the audit trail: a change of status closes the stay in the status left and
+    opens one in the status entered (entering a status again restarts its open stay).
+    Stays come by status in the order they closed, the open ones last.
+    """
+    closed: list[tuple[Status, datetime, datetime | None]] = []
+    entered: dict[Status, datetime] = {}
     for entry in order.audit:
         if entry.source is entry.target:
             continue
-        if entry.target is status:
-            entered = entry.at
-        elif entry.source is status and entered is not None:
-            stays.append((entered, entry.at))
-            entered = None
-    if entered is not None:
-        stays.append((entered, None))
-    return stays
+        entered[entry.target] = entry.at
+        opened = entered.pop(entry.source, None) if entry.source is not None else None
+        if opened is not None:
+            closed.append((entry.source, opened, entry.at))
+    return closed + [(status, at, None) for status, at in entered.items()]
+
+
+def _outcome(
+    stays: Iterable[tuple[datetime, datetime | None]],
+    deadline: Deadline,
+    now: datetime,
+    calendar: BusinessCalendar,
+) -> int | None:
+    """How one order fared with ``deadline``: 0 met, 1 missed, 2 pending, None not concerned."""
+    outcome: int | None = None
+    for entered, left in stays:
+        due = deadline.due(entered, calendar=calendar)
+        if (left if left is not None else now) > due:
+            return 1
+        if left is None:
+            outcome = 2
+        elif outcome is None:
+            outcome = 0
+    return outcome
+
+
+def stays_compliance(
+    stays_per_order: Iterable[Sequence[tuple[Status, datetime, datetime | None]]],
+    now: datetime,
+    *,
+    calendar: BusinessCalendar,
+    deadlines: Sequence[Deadline] = DEFAULT_DEADLINES,
+) -> dict[str, ComplianceStats]:
+    """`sla_compliance` of orders given by their stays (see `status_stays`).
+
+    For a store that keeps each order's stays beside it (the SQL adapter's facts), so
+    that compliance is judged without reading whole orders.
+
+    Args:
+        stays_per_order: Each order's stays: (status, entered, left or None).
+        now: The current time (the caller's clock), for stays still open.
+        calendar: Working days and hours.
+        deadlines: The service levels.
+
+    Returns:
+        Statistics per deadline name, sorted by name.
+    """
+    tally = {deadline.name: [0, 0, 0] for deadline in deadlines}
+    for stays in stays_per_order:
+        for deadline in deadlines:
+            outcome = _outcome(
+                [(entered, left) for status, entered, left in stays if status is deadline.status],
+                deadline,
+                now,
+                calendar,
+            )
+            if outcome is not None:
+                tally[deadline.name][outcome] += 1
+    return {
+        name: ComplianceStats(
+            name, met, missed, pending, exact_ratio(met, met + missed) if met + missed else None
+        )
+        for name, (met, missed, pending) in sorted(tally.items())
+    }
 
 
 def sla_compliance(
@@ -175,24 +248,6 @@ def sla_compliance(
     Returns:
         Statistics per deadline name, sorted by name.
     """
-    tally = {deadline.name: [0, 0, 0] for deadline in deadlines}
-    for order in orders:
-        for deadline in deadlines:
-            stays = _stays(order, deadline.status)
-            if not stays:
-                continue
-            outcome = 0  # met
-            for entered, left in stays:
-                due = deadline.due(entered, calendar=calendar)
-                if (left if left is not None else now) > due:
-                    outcome = 1  # missed
-                    break
-                if left is None:
-                    outcome = 2  # pending
-            tally[deadline.name][outcome] += 1
-    return {
-        name: ComplianceStats(
-            name, met, missed, pending, exact_ratio(met, met + missed) if met + missed else None
-        )
-        for name, (met, missed, pending) in sorted(tally.items())
-    }
+    return stays_compliance(
+        (status_stays(order) for order in orders), now, calendar=calendar, deadlines=deadlines
+    )

@@ -166,8 +166,21 @@ def period_key(moment: datetime | date, period: Period, *, timezone: tzinfo | No
     return f"{day.year:04d}"
 
 
+def basis_time(order: Order, basis: PeriodBasis) -> datetime | None:
+    """The moment that dates ``order`` in a period: its creation or its first confirmation.
+
+    Args:
+        order: The order.
+        basis: Which moment.
+
+    Returns:
+        ``Order.created_at``, or the first ``confirm`` of its audit trail; None without.
+    """
+    return order.created_at if basis is PeriodBasis.CREATED else first_time(order, "confirm")
+
+
 def _basis_time(order: Order, basis: PeriodBasis) -> datetime:
-    moment = order.created_at if basis is PeriodBasis.CREATED else first_time(order, "confirm")
+    moment = basis_time(order, basis)
     if moment is None:
         raise AnalyticsError(ORDER_UNDATED, params={"order_id": order.id, "basis": basis.value})
     return moment

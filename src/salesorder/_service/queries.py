@@ -12,11 +12,12 @@ from salesorder.documents import Seller, render_html, render_text
 from salesorder.errors import ConcurrencyConflict, IllegalTransition, NotFound, RuleViolation
 from salesorder.lifecycle import TransitionResult
 from salesorder.order import Order
-from salesorder.ports import ServiceUnitOfWork
+from salesorder.ports import OverdueIndex, ServiceUnitOfWork
 from salesorder.quotes import Quote
 from salesorder.records import ARCHIVED, Status
 from salesorder.sla import Breach
 from salesorder.sla import overdue as sla_overdue
+from salesorder.sla import overdue_bounds as sla_bounds
 from salesorder.stockhook import run_with_stock
 
 __all__ = ["QueryUseCases"]
@@ -73,7 +74,14 @@ class QueryUseCases(ServiceCore):
         # store for those statuses (an indexed filter on SQL), not for every order.
         watched = sorted({deadline.status for deadline in self._deadlines} - ARCHIVED)
         with self._uow() as uow:
-            candidates = [order for status in watched for order in uow.orders.find(status=status)]
+            if isinstance(uow.orders, OverdueIndex):
+                # Only those in it since a moment past which a deadline is missed.
+                bounds = sla_bounds(
+                    self._deadlines, moment, calendar=self._calendar, statuses=watched
+                )
+                candidates = list(uow.orders.find_entered_before(bounds))
+            else:
+                candidates = [o for status in watched for o in uow.orders.find(status=status)]
         candidates.sort(
             key=lambda order: (order.created_at is not None, order.created_at, order.id)
         )

@@ -22,6 +22,8 @@ from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.ports import CreditLimit
 from salesorder.pricing import TaxPolicy
+from salesorder.records import Status
+from salesorder.sla import status_entered_at
 
 __all__ = [
     "FixedClock",
@@ -236,6 +238,24 @@ class MemoryOrderRepository:
             return customer_exposure(
                 self._orders.values(), customer_id, currency=currency, excluding=excluding
             )
+
+    def find_entered_before(self, bounds: Mapping[Status, datetime]) -> Sequence[Order]:
+        """Orders in a status of ``bounds`` since its moment or earlier, oldest first.
+
+        The :class:`~salesorder.ports.OverdueIndex` port (private copies).
+        """
+        limits = {str(status): moment for status, moment in bounds.items()}
+        with self._lock:
+            matches = []
+            for order in self._orders.values():
+                limit = limits.get(str(order.status))
+                if limit is None:
+                    continue
+                entered = status_entered_at(order)
+                if entered is not None and entered <= limit:
+                    matches.append(order)
+            matches.sort(key=_creation_key)
+            return [clone_order(order) for order in matches]
 
     def __len__(self) -> int:
         with self._lock:

@@ -11,13 +11,17 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Final
 
 import attrs
 
 from salesorder.events import DomainEvent
 from salesorder.ports import DeadLetter, OutboxEntry, stream_of
 
-__all__ = ["MemoryOutbox"]
+__all__ = ["DEFAULT_DELIVERED_RETENTION", "MemoryOutbox"]
+
+#: Delivered event ids a `MemoryOutbox` remembers unless told otherwise.
+DEFAULT_DELIVERED_RETENTION: Final = 100_000
 
 
 @attrs.define
@@ -26,28 +30,43 @@ class _State:
 
     entries: dict[str, OutboxEntry]
     order: deque[str]
-    delivered: set[str]
+    # Delivered ids, oldest first (a dict keeps the order in which they were delivered).
+    delivered: dict[str, None]
     dead: dict[str, OutboxEntry]
 
     def copy(self) -> _State:
-        return _State(dict(self.entries), deque(self.order), set(self.delivered), dict(self.dead))
+        return _State(dict(self.entries), deque(self.order), dict(self.delivered), dict(self.dead))
 
 
 class MemoryOutbox:
     """Thread-safe in-memory :class:`~salesorder.ports.Outbox`, oldest first.
 
     An event is recorded once: adding an event id that is pending, dead or was
-    delivered changes nothing (delivered ids are remembered, as the SQL outbox keeps
-    its rows). Inside a unit of work every change is undoable: additions are logged
-    (the hot path, one id each); the first mark (delivered, failed, dead, re-queued)
-    takes a copy of the state, which a rollback restores. Claimed entries are held by
-    the unit of work's lock: a relay in another thread waits for the lock instead of
-    delivering them too.
+    delivered changes nothing. Delivered ids are remembered for a bounded retention:
+    the last ``delivered_retention`` of them (100,000 by default, a few MB), oldest
+    forgotten first, so that a long-running process does not grow without end; an
+    event added again after its id was forgotten would be delivered again (the
+    service adds each event once, when its change commits).
+
+    Inside a unit of work every change is undoable: additions are logged (the hot
+    path, one id each); the first mark (delivered, failed, dead, re-queued) takes a
+    copy of the state, which a rollback restores. Claimed entries are held by the unit
+    of work's lock: a relay in another thread waits for the lock instead of delivering
+    them too.
     """
 
-    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        lock: threading.RLock | None = None,
+        delivered_retention: int = DEFAULT_DELIVERED_RETENTION,
+    ) -> None:
+        if delivered_retention < 0:
+            msg = "delivered_retention must not be negative"
+            raise ValueError(msg)
         self._lock = lock or threading.RLock()
-        self._state = _State({}, deque(), set(), {})
+        self._retention = delivered_retention
+        self._state = _State({}, deque(), {}, {})
         # Commit position of every recorded event, to put a re-queued entry back in place.
         self._position: dict[str, int] = {}
         self._counter = itertools.count()
@@ -137,7 +156,12 @@ class MemoryOutbox:
             self._before_marking()
             for event_id in delivered:
                 del self._state.entries[event_id]
-            self._state.delivered |= delivered
+            remembered = self._state.delivered
+            remembered.update(dict.fromkeys(delivered))
+            while len(remembered) > self._retention:
+                forgotten = next(iter(remembered))
+                del remembered[forgotten]
+                self._position.pop(forgotten, None)
             self._state.order = deque(e for e in self._state.order if e not in delivered)
 
     def mark_failed(self, event_id: str, *, error: str, retry_at: datetime | None = None) -> None:

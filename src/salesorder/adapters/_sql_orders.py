@@ -10,7 +10,7 @@ one page, whatever the tenant's size.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 # The invoice index is written with the order, in the same transaction.
+from salesorder.adapters import _sql_facts as facts
 from salesorder.adapters import _sql_invoices as invoice_index
 from salesorder.adapters import _sql_receivables as receivables
 from salesorder.adapters import _sql_schema as schema
@@ -29,6 +30,7 @@ from salesorder.codec import decode, encode
 from salesorder.errors import ConcurrencyConflict, NotFound
 from salesorder.money import Money
 from salesorder.order import Order
+from salesorder.records import Status
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -58,6 +60,8 @@ orders_table = sa.Table(
     sa.Column("region", sa.Text, nullable=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("document", sa.Text, nullable=False),
+    # What analytics and the SLA checks read instead of the document (see _sql_facts).
+    *facts.fact_table_columns(),
     sa.UniqueConstraint("tenant_id", "number", name="uq_so_orders_number"),
     # Each filter's index ends with the listing's order, so a filtered page is a range
     # scan of one index.
@@ -66,6 +70,10 @@ orders_table = sa.Table(
     sa.Index("ix_so_orders_created", "tenant_id", "created_at", "id"),
     sa.Index("ix_so_orders_salesperson", "tenant_id", "salesperson", "created_at", "id"),
     sa.Index("ix_so_orders_region", "tenant_id", "region", "created_at", "id"),
+    # The overdue query: the orders of a status that entered it before a moment.
+    sa.Index("ix_so_orders_status_since", "tenant_id", "status", "status_since_us"),
+    # Reports: the sales of a currency, and whether a sale in another one exists.
+    sa.Index("ix_so_orders_sales", "tenant_id", "sale", "currency"),
 )
 
 _TENANT: Final = schema.Bound("tenant_id", orders_table.c.tenant_id)
@@ -141,6 +149,7 @@ def order_columns(order: Order) -> dict[str, Any]:
         "salesperson": order.salesperson,
         "region": region_of(order),
         "document": json.dumps(encode(order), ensure_ascii=False, separators=(",", ":")),
+        **facts.fact_columns(order),
     }
 
 
@@ -267,11 +276,12 @@ class SqlOrderRepository:
         raise ConcurrencyConflict(params={"entity": "order", "expected": expected_version})
 
     def refresh_columns(self, *, page_size: int = DEFAULT_PAGE_SIZE) -> int:
-        """Rewrite every order's query columns from its document; versions stay as they are.
+        """Rewrite every order's query columns and facts from its document.
 
         For a database migrated from a version without a column (its rows hold NULL
-        there, so filters on it would miss them): run once after the migration, in a
-        unit of work that commits. Documents are not rewritten.
+        there, so filters and reports would miss them): run once after the migration,
+        in a unit of work that commits. The salesperson and region columns and the
+        fact columns are rewritten; documents and versions stay as they are.
 
         Args:
             page_size: Orders read and updated per statement (1 to 10,000).
@@ -282,31 +292,26 @@ class SqlOrderRepository:
         Raises:
             ValueError: for a page size outside 1 to 10,000.
         """
+        refreshed = ("salesperson", "region", *facts.FACT_COLUMNS)
         update = (
             orders_table.update()
             .where(
                 orders_table.c.tenant_id == self._tenant,
                 orders_table.c.id == sa.bindparam("order_id"),
             )
-            .values(
-                salesperson=sa.bindparam("new_salesperson"),
-                region=sa.bindparam("new_region"),
-            )
+            .values({name: sa.bindparam(f"new_{name}") for name in refreshed})
         )
         count = 0
         for page in self.pages(page_size=page_size):
             if page.orders:
-                self._connection.execute(
-                    update,
-                    [
-                        {
-                            "order_id": order.id,
-                            "new_salesperson": order.salesperson,
-                            "new_region": region_of(order),
-                        }
-                        for order in page.orders
-                    ],
-                )
+                rows = []
+                for order in page.orders:
+                    columns = order_columns(order)
+                    rows.append(
+                        {"order_id": order.id}
+                        | {f"new_{name}": columns[name] for name in refreshed}
+                    )
+                self._connection.execute(update, rows)
             count += len(page.orders)
         return count
 
@@ -346,6 +351,28 @@ class SqlOrderRepository:
         return receivables.sum_exposure(
             self._connection, self._tenant, customer_id, currency=currency, excluding=excluding
         )
+
+    def find_entered_before(self, bounds: Mapping[Status, datetime]) -> Sequence[Order]:
+        """Orders in a status of ``bounds`` since its moment or earlier, oldest first.
+
+        The :class:`~salesorder.ports.OverdueIndex` port: one statement, a range of the
+        index ``(tenant_id, status, status_since_us)`` per status, so no order outside
+        the bounds is read (``OrderService.overdue`` passes the bounds past which a
+        deadline is missed).
+        """
+        if not bounds:
+            return []
+        table = orders_table.c
+        ranges = [
+            sa.and_(table.status == str(status), table.status_since_us <= facts.micros_of(moment))
+            for status, moment in sorted(bounds.items(), key=lambda item: str(item[0]))
+        ]
+        rows = self._connection.execute(
+            sa.select(table.document, table.version)
+            .where(table.tenant_id == self._tenant, sa.or_(*ranges))
+            .order_by(table.created_at.is_not(None), table.created_at, table.id)
+        )
+        return [self._load(row) for row in rows]
 
     def find_by_number(self, number: str) -> Order | None:
         """The order with this number in this tenant, if any."""

@@ -25,6 +25,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self
 
+from salesorder.adapters._memory_analytics import MemoryAnalytics
 from salesorder.adapters._memory_orders import (
     FixedClock,
     FixedCreditControl,
@@ -51,6 +52,7 @@ __all__ = [
     "FixedClock",
     "FixedCreditControl",
     "InMemoryStockStore",
+    "MemoryAnalytics",
     "MemoryCouponLedger",
     "MemoryDatabase",
     "MemoryExchangeRates",

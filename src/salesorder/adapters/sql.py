@@ -45,6 +45,7 @@ from salesorder.adapters import _sql_numbering as numbering
 
 # The stock store's and the invoice index's tables live on METADATA too (_sql_schema).
 from salesorder.adapters import _sql_schema as schema
+from salesorder.adapters._sql_analytics import SqlAnalytics
 from salesorder.adapters._sql_invoices import InvoiceRow
 from salesorder.adapters._sql_numbering import sequences_table
 from salesorder.adapters._sql_orders import (
@@ -71,6 +72,7 @@ __all__ = [
     "OrderCursor",
     "OrderPage",
     "Quantity",
+    "SqlAnalytics",
     "SqlCouponLedger",
     "SqlDatabase",
     "SqlIdempotencyKeys",
