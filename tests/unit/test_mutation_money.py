@@ -41,9 +41,23 @@ class TestParameters:
             minor_unit("NOT-A-CURRENCY")
         assert caught.value.params == {"currency": "NOT-A-CU"}
 
+    def test_money_names_an_unknown_currency_cut_to_eight_characters(self) -> None:
+        with pytest.raises(UnknownCurrency) as caught:
+            Money(1, "ABCDEFGHIJ")
+        assert caught.value.params == {"currency": "ABCDEFGH"}
+        with pytest.raises(UnknownCurrency) as caught:
+            Money(1, 1234567890)  # type: ignore[arg-type]
+        assert caught.value.params == {"currency": "12345678"}
+
+    @pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("-Infinity"), Decimal("sNaN")])
+    def test_a_number_that_is_not_finite_is_named(self, value: object) -> None:
+        with pytest.raises(InvalidMoney) as caught:
+            to_decimal(value, what="price")
+        assert caught.value.params == {"reason": "price must be finite"}
+
     def test_an_exponent_decimal_cannot_hold_is_out_of_range(self) -> None:
         with pytest.raises(InvalidMoney) as caught:
-            to_decimal("1e999999999999", what="price")
+            to_decimal("1e1000000000000000000", what="price")  # beyond Decimal
         assert caught.value.params == {"reason": "price is out of range"}
 
     @pytest.mark.parametrize("value", [True, None, b"1", [1]])
