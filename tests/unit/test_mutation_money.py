@@ -204,8 +204,24 @@ class TestBehaviour:
         assert [str(part) for part in allocate(cny("0.01"), [1, 1])] == ["0.01 CNY", "0.00 CNY"]
 
 
+class TestDecimalPlaces:
+    def test_twelve_places_keep_their_trailing_zeros(self) -> None:
+        # Only an amount beyond 12 places is normalised; at 12 it stays as given.
+        assert str(to_decimal("1.000000000000")) == "1.000000000000"
+        assert str(to_decimal("0.000000000001")) == "1E-12"
+        assert str(Money("2.500000000000", "CNY").amount) == "2.500000000000"
+
+    def test_trailing_zeros_beyond_twelve_places_normalise_to_twelve(self) -> None:
+        assert str(to_decimal("0.0000000000010")) == "1E-12"
+        assert str(to_decimal("1.1234567890120")) == "1.123456789012"
+
+
 class TestAmbientContext:
     """Money names its own context: a host's low precision changes nothing."""
+
+    def test_reading_text_ignores_the_callers_precision(self) -> None:
+        with decimal.localcontext(decimal.Context(prec=5)):
+            assert to_decimal("1.1234567890120") == Decimal("1.123456789012")
 
     BIG = "123456789012.34"
 
