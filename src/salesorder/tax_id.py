@@ -144,23 +144,17 @@ def is_valid_uscc(code: str, *, check_organization_code: bool = True) -> bool:
         return False
     if not _has_structure(code):
         return False
-    if check_organization_code:
-        organization = code[8:16]
-        if not all(symbol.isdigit() or "A" <= symbol <= "Z" for symbol in organization):
-            return False  # pragma: no cover  (the shape pattern already guarantees it)
-        if organization_check_character(organization) != code[16]:
-            return False
+    # The shape pattern already made the organisation code 8 digits or capitals.
+    if check_organization_code and organization_check_character(code[8:16]) != code[16]:
+        return False
     return _check_31(code[:17]) == code[17]
 
 
 def _has_structure(code: str) -> bool:
     """Authority, its category, and a real administrative division (GB 32100-2015 §4)."""
-    division = code[2:8]
-    return (
-        code[1] in USCC_CATEGORIES.get(code[0], ())
-        and division != "000000"
-        and division[:2] in _PROVINCES
-    )
+    # The division (characters 3-8) starts with a province; 00 is none, so a division
+    # of zeros is refused too.
+    return code[1] in USCC_CATEGORIES.get(code[0], ()) and code[2:4] in _PROVINCES
 
 
 def make_uscc(prefix: str) -> str:

@@ -190,8 +190,10 @@ def split_units(units: int, weights: Sequence[int]) -> list[int]:
 
 
 _NEW: Final = object.__new__
-_AMOUNT = Money.__dict__.get("amount")
-_CURRENCY = Money.__dict__.get("currency")
+# Money is a slotted attrs class: its two slot descriptors (a KeyError here at import
+# would say Money lost its slots, rather than a slower path silently taking over).
+_AMOUNT: Final = Money.__dict__["amount"]
+_CURRENCY: Final = Money.__dict__["currency"]
 
 
 def wrap(amount: Decimal, currency: str) -> Money:
@@ -201,8 +203,6 @@ def wrap(amount: Decimal, currency: str) -> Money:
     descriptors set the two fields directly at under half the cost of
     ``object.__setattr__`` (a priced 20-line order builds about 250 Money values).
     """
-    if _AMOUNT is None or _CURRENCY is None:  # pragma: no cover - Money without slots
-        return Money._exact(amount, currency)
     money: Money = _NEW(Money)
     _AMOUNT.__set__(money, amount)
     _CURRENCY.__set__(money, currency)
