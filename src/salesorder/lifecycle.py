@@ -88,7 +88,14 @@ from salesorder._lifecycle.machine import (
     lifecycle_mermaid,
 )
 from salesorder._lifecycle.policies import AmendmentKind, ApprovalPolicy, LifecyclePolicy
-from salesorder._lifecycle.returns import approve_return, receive_return, refund_for, request_return
+from salesorder._lifecycle.repairs import deliver_repair, repairs_with_seller, ship_repair
+from salesorder._lifecycle.returns import (
+    approve_return,
+    exchange_reference,
+    receive_return,
+    refund_for,
+    request_return,
+)
 from salesorder._lifecycle.shipments import (
     cancel_shipment,
     plan_shipment,
@@ -161,7 +168,9 @@ __all__ = [
     "complete",
     "confirm",
     "deliver",
+    "deliver_repair",
     "edit_draft",
+    "exchange_reference",
     "expire",
     "expiry_due",
     "fulfilment_status",
@@ -180,6 +189,7 @@ __all__ = [
     "record_refund",
     "refund_for",
     "reject",
+    "repairs_with_seller",
     "replay",
     "request_return",
     "reschedule",
@@ -187,6 +197,7 @@ __all__ = [
     "return_status",
     "revision_lines",
     "ship",
+    "ship_repair",
     "submit",
     "void_shipment",
 ]

@@ -144,12 +144,28 @@ def _paid(world: _World) -> str:
     return order_id
 
 
-def _requested_return(world: _World) -> tuple[str, str]:
+def _requested_return(world: _World, kind: str = "return") -> tuple[str, str]:
     order_id = _paid(world)
-    world.service.request_return(
-        order_id, kind="return", lines={"1": 1}, reason="damaged", actor="C"
-    )
+    world.service.request_return(order_id, kind=kind, lines={"1": 1}, reason="damaged", actor="C")
     return order_id, world.service.get(order_id).returns[-1].return_id
+
+
+def _approved_of(world: _World, kind: str) -> tuple[str, str]:
+    order_id, return_id = _requested_return(world, kind)
+    world.service.approve_return(order_id, return_id=return_id, actor="C")
+    return order_id, return_id
+
+
+def _received_repair(world: _World) -> tuple[str, str]:
+    order_id, return_id = _approved_of(world, "repair")
+    world.service.receive_return(order_id, return_id=return_id, actor="W")
+    return order_id, return_id
+
+
+def _repair_shipped(world: _World) -> tuple[str, str]:
+    order_id, return_id = _received_repair(world)
+    world.service.ship_repair(order_id, return_id=return_id, actor="W")
+    return order_id, return_id
 
 
 def _approved_return(world: _World) -> tuple[str, str]:
@@ -269,9 +285,23 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
         idempotency_key="k",
     ),
     "receive_return": lambda w: dict(
-        zip(("order_id", "return_id"), _approved_return(w), strict=True),
+        zip(("order_id", "return_id"), _approved_of(w, "exchange"), strict=True),
         actor="W",
         disposition="restock",
+        replacement=[OrderLine("1", "CUP-CER-6", "cup", Decimal(1))],
+        idempotency_key="k",
+    ),
+    "ship_repair": lambda w: dict(
+        zip(("order_id", "return_id"), _received_repair(w), strict=True),
+        actor="W",
+        carrier="SF",
+        tracking_number="SF123",
+        shipment_id="B-1",
+        idempotency_key="k",
+    ),
+    "deliver_repair": lambda w: dict(
+        zip(("order_id", "return_id"), _repair_shipped(w), strict=True),
+        actor="W",
         idempotency_key="k",
     ),
     "get": lambda w: {"order_id": _entered(w)},

@@ -38,6 +38,9 @@ __all__ = [
     "QUANTITY_NOT_POSITIVE",
     "REASON_REQUIRED",
     "REFUND_EXCEEDS",
+    "REPAIR_NOT_REPAIR",
+    "REPAIR_SHIPPED_BACK",
+    "REPAIR_WITH_SELLER",
     "REPLAY_BROKEN",
     "RETURN_DUPLICATE",
     "RETURN_EXCEEDS",
@@ -225,6 +228,21 @@ RETURN_WRONG_STATE: Final = define_code(
     "lifecycle.return.wrong_state",
     en="Return {return_id} is '{state}', expected '{expected}'.",
     zh="退货单 {return_id} 处于“{state}”,应为“{expected}”。",
+)
+REPAIR_NOT_REPAIR: Final = define_code(
+    "lifecycle.repair.not_repair",
+    en="Return {return_id} is a '{kind}', not a repair: nothing goes back out on it.",
+    zh="售后单 {return_id} 是“{kind}”,不是维修,不能寄回。",
+)
+REPAIR_SHIPPED_BACK: Final = define_code(
+    "lifecycle.repair.shipment_state",
+    en="The repair of return {return_id} is '{state}', expected '{expected}'.",
+    zh="售后单 {return_id} 的维修寄回处于“{state}”,应为“{expected}”。",
+)
+REPAIR_WITH_SELLER: Final = define_code(
+    "lifecycle.repair.with_seller",
+    en="Repair {return_id} is still with the seller: ship it back before the order is archived.",
+    zh="维修件 {return_id} 仍在我方,须先寄回客户,订单才能归档。",
 )
 RETURN_DUPLICATE: Final = define_code(
     "lifecycle.return.duplicate",

@@ -34,6 +34,7 @@ from salesorder._lifecycle.engine import (
     with_ledgers,
 )
 from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
+from salesorder._lifecycle.repairs import check_no_repair_with_seller
 from salesorder._lifecycle.shipments import (
     call_off_plans,
     check_new_shipment_id,
@@ -399,10 +400,13 @@ def complete(
         IllegalTransition: not delivered (``lifecycle.illegal_transition``), not fully
             invoiced (``lifecycle.complete.not_invoiced``) or not exactly paid
             (``lifecycle.complete.not_paid``).
+        RuleViolation: ``lifecycle.repair.with_seller``: a received repair was not
+            shipped back yet.
     """
     request: dict[str, object] = {}
     if (first := check_event(order, "complete", idempotency_key, request)) is not None:
         return first
+    check_no_repair_with_seller(order)
     plan = Plan(order)
     plan.facts = [(OrderCompleted, {})]
     return fire(plan, "complete", actor=actor, at=at, key=idempotency_key, request=request)
@@ -495,12 +499,13 @@ def close(
 
     Raises:
         IllegalTransition: ``lifecycle.close.nothing_undelivered`` when all was delivered.
-        RuleViolation: ``lifecycle.reason_required``.
+        RuleViolation: ``lifecycle.reason_required``, ``lifecycle.repair.with_seller``.
     """
     request: dict[str, object] = {"reason": reason}
     if (first := check_event(order, "close", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "close")
+    check_no_repair_with_seller(order)
     changes = {"ledgers": without_reservations(order), **call_off_plans(order, at)}
     plan = Plan(order, changes=changes, reason=reason)
     undelivered = line_quantities(

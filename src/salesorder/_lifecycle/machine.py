@@ -169,6 +169,20 @@ class OrderLifecycle(StateMachine):
         | s.COMPLETED.to.itself(internal=True)
         | s.CLOSED.to.itself(internal=True)
     )
+    ship_repair = (
+        s.PARTIALLY_SHIPPED.to.itself(internal=True)
+        | s.SHIPPED.to.itself(internal=True)
+        | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
+    )
+    deliver_repair = (
+        s.PARTIALLY_SHIPPED.to.itself(internal=True)
+        | s.SHIPPED.to.itself(internal=True)
+        | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
+    )
 
 
 @attrs.frozen
