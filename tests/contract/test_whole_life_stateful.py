@@ -377,7 +377,7 @@ class WholeLife(RuleBasedStateMachine):
         quantity=small,
         choice=st.integers(min_value=0, max_value=5),
     )
-    def after_sales_round(  # noqa: PLR0917 - the arguments of one round
+    def after_sales_round(
         self, order_id: str, kind: str, line: str, quantity: int, choice: int
     ) -> None:
         """Request, approve and receive one after-sales case, and send a repair back.
