@@ -487,6 +487,8 @@ _AUDIENCE_ZH = {
 }
 _EVENT_ZH = {
     "LowStockDetected": "库存低于再订货点",
+    "AmendmentApproved": "改单已审批",
+    "AmendmentRejected": "改单已驳回",
     "OrderAmended": "订单已修改",
     "OrderApproved": "订单已审批",
     "OrderCancelled": "订单已撤销",

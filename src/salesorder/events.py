@@ -20,6 +20,8 @@ from salesorder.order import new_id
 from salesorder.records import LineQuantities
 
 __all__ = [
+    "AmendmentApproved",
+    "AmendmentRejected",
     "CreditNoteIssued",
     "DeliveryDateChanged",
     "DomainEvent",
@@ -372,6 +374,27 @@ class RefundDue(OrderEvent):
 
     return_id: str
     amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class AmendmentApproved(OrderEvent):
+    """A level signed a partly shipped order's amendment; ``applied`` once all have."""
+
+    level: str
+    applied: bool
+
+
+@attrs.frozen(kw_only=True)
+class AmendmentRejected(OrderEvent):
+    """A partly shipped order's amendment was turned down; the order keeps its terms.
+
+    Attributes:
+        proposed_revision: The revision the amendment would have made.
+        reasons: Reason codes.
+    """
+
+    proposed_revision: int
+    reasons: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True)

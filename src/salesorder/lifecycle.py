@@ -55,6 +55,7 @@ from salesorder._lifecycle.amendments import (
 )
 from salesorder._lifecycle.approval import approve, reject, submit
 from salesorder._lifecycle.billing import invoice, record_payment, record_refund
+from salesorder._lifecycle.change_requests import approve_amendment, reject_amendment
 from salesorder._lifecycle.crediting import CREDIT_NOTE_REASON, record_credit_note
 from salesorder._lifecycle.diagram import lifecycle_dot
 from salesorder._lifecycle.drafts import DRAFT_RECORDS, DRAFT_TERMS, edit_draft
@@ -157,6 +158,7 @@ __all__ = [
     "amend",
     "amount_due",
     "approve",
+    "approve_amendment",
     "approve_return",
     "billable_quantities",
     "billing_status",
@@ -189,6 +191,7 @@ __all__ = [
     "record_refund",
     "refund_for",
     "reject",
+    "reject_amendment",
     "repairs_with_seller",
     "replay",
     "request_return",

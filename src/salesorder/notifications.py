@@ -171,6 +171,8 @@ DEFAULT_ROUTING = NotificationRouting.from_mapping(
         "OrderCompleted": ["sales"],
         "OrderCancelled": ["warehouse", "production", "finance", "customer"],
         "OrderAmended": ["warehouse", "production", "finance", "customer"],
+        "AmendmentApproved": ["sales"],
+        "AmendmentRejected": ["sales", "customer"],
         "OrderClosed": ["warehouse", "finance"],
         "OrderHeld": ["sales", "warehouse"],
         "OrderResumed": ["sales", "warehouse"],

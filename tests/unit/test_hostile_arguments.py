@@ -291,6 +291,19 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
         replacement=[OrderLine("1", "CUP-CER-6", "cup", Decimal(1))],
         idempotency_key="k",
     ),
+    "approve_amendment": lambda w: {
+        "order_id": _proposed(w),
+        "level": "sales_manager",
+        "actor": "M",
+        "comment": "ok",
+        "idempotency_key": "k",
+    },
+    "reject_amendment": lambda w: {
+        "order_id": _proposed(w),
+        "reasons": ["price"],
+        "actor": "M",
+        "idempotency_key": "k",
+    },
     "ship_repair": lambda w: dict(
         zip(("order_id", "return_id"), _received_repair(w), strict=True),
         actor="W",
@@ -389,6 +402,13 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
     },
     "remind_overdue": lambda w: {"on": date(2026, 11, 30), "actor": "system"},
 }
+
+
+def _proposed(world: _World) -> str:
+    """A partly shipped order whose amendment awaits approval."""
+    order_id = _shipped(world)
+    world.service.amend(order_id, [lifecycle.ChangeQuantity("1", Decimal(3))], actor="S")
+    return order_id
 
 
 def _planned(world: _World) -> str:

@@ -14,6 +14,7 @@ from salesorder.errors import (
 
 __all__ = [
     "AMENDMENT_INVALID",
+    "AMENDMENT_PENDING",
     "AMOUNT_NOT_MONEY",
     "AMOUNT_NOT_POSITIVE",
     "AMOUNT_NOT_QUANTIZED",
@@ -28,6 +29,7 @@ __all__ = [
     "INVOICE_EXCEEDS",
     "INVOICE_KIND",
     "LINE_ID_NOT_TEXT",
+    "NONE_PENDING",
     "NOTHING_GIVEN",
     "NOTHING_UNDELIVERED",
     "NOT_INVOICED",
@@ -228,6 +230,16 @@ RETURN_WRONG_STATE: Final = define_code(
     "lifecycle.return.wrong_state",
     en="Return {return_id} is '{state}', expected '{expected}'.",
     zh="退货单 {return_id} 处于“{state}”,应为“{expected}”。",
+)
+AMENDMENT_PENDING: Final = define_code(
+    "lifecycle.amendment.pending",
+    en="Revision {revision} of the order awaits approval: approve or reject it first.",
+    zh="订单修订版 {revision} 正在审批中:请先批准或驳回。",
+)
+NONE_PENDING: Final = define_code(
+    "lifecycle.amendment.none_pending",
+    en="No amendment of the order awaits approval.",
+    zh="该订单没有待审批的改单申请。",
 )
 REPAIR_NOT_REPAIR: Final = define_code(
     "lifecycle.repair.not_repair",

@@ -65,6 +65,7 @@ DRAFT_RECORDS: Final[tuple[str, ...]] = (
     "payments",
     "returns",
     "revisions",
+    "proposed",
     "audit",
     "idempotency",
     # Redeemed at entry through the coupon ledger: an edit keeps them.

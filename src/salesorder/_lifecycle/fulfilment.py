@@ -38,6 +38,7 @@ from salesorder._lifecycle.repairs import check_no_repair_with_seller
 from salesorder._lifecycle.shipments import (
     call_off_plans,
     check_new_shipment_id,
+    check_no_pending_amendment,
     planned_quantities,
     settle_shipments,
 )
@@ -239,6 +240,8 @@ def ship(
     if (first := check_event(order, "ship", idempotency_key, request)) is not None:
         return first
     optional_texts(carrier=carrier, tracking_number=tracking_number, shipment_id=shipment_id)
+    if order.proposed is not None:
+        check_no_pending_amendment(order)
     checked = checked_quantities(order, lines, "ship")
     if lifecycle_policy.ship_only_after_payment:
         _paid_enough_to_ship(order)
@@ -506,7 +509,13 @@ def close(
         return first
     require_reason(reason, "close")
     check_no_repair_with_seller(order)
-    changes = {"ledgers": without_reservations(order), **call_off_plans(order, at)}
+    changes: dict[str, object] = {
+        "ledgers": without_reservations(order),
+        **call_off_plans(order, at),
+    }
+    if order.proposed is not None:
+        # Closing ends what was left to ship, and with it the amendment that changed it.
+        changes["proposed"] = None
     plan = Plan(order, changes=changes, reason=reason)
     undelivered = line_quantities(
         {line.line_id: line.quantity - order.ledger(line.line_id).delivered for line in order.lines}
