@@ -3,7 +3,8 @@
 A Hypothesis state machine enters a few orders and drives them with random commands:
 submit, approve, reject, confirm (backorders allowed), ship and deliver in parts,
 invoice, pay, refund, returns, exchanges and repairs (received with or without the
-short-path refund), exchanges for the same or for other goods (their replacement
+short-path refund), amendments after a partial shipment (waiting for approval,
+approved or rejected), exchanges for the same or for other goods (their replacement
 orders are driven too: shipped, delivered, invoiced, paid), repairs shipped back and
 signed for, amendments, reschedules, hold and resume, cancel, close and complete, with
 the clock moving on (the after-sales window closes). After every step:
@@ -52,7 +53,15 @@ from salesorder import lifecycle as lc
 from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
 from salesorder.demo import START, build_service, tea_shop_payload
 from salesorder.errors import SalesOrderError
-from salesorder.lifecycle import ARCHIVED, ChangeQuantity, LifecyclePolicy, ShipmentState, Status
+from salesorder.lifecycle import (
+    ARCHIVED,
+    Change,
+    ChangeQuantity,
+    LifecyclePolicy,
+    RemoveLine,
+    ShipmentState,
+    Status,
+)
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier
 from salesorder.order import Order, OrderLine, OrderType
@@ -91,6 +100,8 @@ COMMANDS = (
     "void_shipment",
     "ship_repair",
     "deliver_repair",
+    "approve_amendment",
+    "reject_amendment",
 )
 #: What an exchange for other goods sends instead (priced from the list at receipt).
 OTHER_GOODS = (OrderLine("1", "CUP-CER-6", "cup", Decimal(1)),)
@@ -284,8 +295,24 @@ class WholeLife(RuleBasedStateMachine):
             )
 
     def amend(self, order_id: str, line: str, quantity: int) -> None:
-        change = [ChangeQuantity(line, Decimal(quantity))]
+        change: list[Change] = (
+            [RemoveLine(line)] if quantity == 3 else [ChangeQuantity(line, Decimal(quantity))]
+        )
         self.attempt(order_id, lambda: self.service.amend(order_id, change, actor="S-LI"))
+
+    def decide_amendment(self, order_id: str, approve: bool, which: int) -> None:
+        if approve:
+            required = [level for level, _ in self.order(order_id).required_approvals] or ["x"]
+            level = required[which % len(required)]
+            self.attempt(
+                order_id,
+                lambda: self.service.approve_amendment(order_id, level=level, actor=f"A-{level}"),
+            )
+        else:
+            self.attempt(
+                order_id,
+                lambda: self.service.reject_amendment(order_id, reasons=["price"], actor="M"),
+            )
 
     def reschedule(self, order_id: str, days: int) -> None:
         when = (START + timedelta(days=days)).date()
@@ -354,6 +381,8 @@ class WholeLife(RuleBasedStateMachine):
                 order_id, "cancel", ShipmentState.PLANNED
             ),
             "void_shipment": lambda: self.shipment_step(order_id, "void", ShipmentState.SHIPPED),
+            "approve_amendment": lambda: self.decide_amendment(order_id, True, choice),
+            "reject_amendment": lambda: self.decide_amendment(order_id, False, choice),
             "ship_repair": lambda: self.repair_step(order_id, "ship"),
             "deliver_repair": lambda: self.repair_step(order_id, "deliver"),
         }
@@ -396,6 +425,27 @@ class WholeLife(RuleBasedStateMachine):
             if choice % 2:
                 self.repair_step(order_id, "deliver")
 
+    @rule(
+        order_id=orders,
+        line=st.sampled_from(LINES),
+        quantity=small,
+        choice=st.integers(min_value=0, max_value=5),
+    )
+    def amend_after_shipment(self, order_id: str, line: str, quantity: int, choice: int) -> None:
+        """Ship part of an order, amend it, and approve or reject the amendment."""
+        for step in range(8):
+            order = self.order(order_id)
+            if order.status is not Status.CONFIRMED and any(x.shipped for x in order.ledgers):
+                break
+            if order.status is Status.CONFIRMED:
+                self.ship(order_id, order.lines[step % len(order.lines)].line_id, 1)
+            else:
+                self.next_step(order_id, step % 4, 1)
+        self.amend(order_id, line, quantity)
+        self.decide_amendment(order_id, choice != 5, choice)
+        if choice == 4:
+            self.decide_amendment(order_id, True, choice + 1)
+
     @precondition(lambda self: bool(self.replacements))
     @rule(
         which=st.integers(min_value=0, max_value=5),
@@ -422,6 +472,9 @@ class WholeLife(RuleBasedStateMachine):
             return
         elif status is Status.APPROVED:
             step = lambda: service.confirm(order_id, actor="S-LI")  # noqa: E731
+        elif order.proposed is not None and status is Status.PARTIALLY_SHIPPED:
+            self.decide_amendment(order_id, choice != 5, choice)
+            return
         elif status in {Status.CONFIRMED, Status.PARTIALLY_SHIPPED, Status.SHIPPED}:
             line = order.lines[choice % len(order.lines)]
             ledger = order.ledger(line.line_id)
@@ -562,6 +615,19 @@ class WholeLife(RuleBasedStateMachine):
                 assert fulfilment is lc.FulfilmentStatus.NONE
             billing_full = lc.billing_status(order) is lc.BillingStatus.FULL
             assert billing_full == (not lc.billable_quantities(order))
+
+    @invariant()
+    def an_amendment_waits_only_on_a_partly_shipped_order(self) -> None:
+        for order_id in self.known:
+            order = self.order(order_id)
+            if order.proposed is None:
+                continue
+            assert order.status in {Status.PARTIALLY_SHIPPED, Status.ON_HOLD}
+            assert order.proposed.number == order.revision + 1
+            proposed = {line.line_id: line.quantity for line in order.proposed.lines}
+            for ledger in order.ledgers:
+                if ledger.shipped:
+                    assert proposed.get(ledger.line_id, Decimal(0)) >= ledger.shipped
 
     @invariant()
     def exchanges_and_repairs_hold(self) -> None:

@@ -604,10 +604,12 @@ def follow_reservations(
         elif line.quantity < before:
             ledger = order.ledger(line.line_id)
             drop = before - line.quantity
+            # The store releases a line's backorder first, then its allocations: the
+            # same split as here, so it is asked to release the whole drop.
             from_backorder = min(ledger.backordered, drop)
             from_reserved = drop - from_backorder
-            if from_reserved:
-                less[line.line_id] = from_reserved
+            if from_backorder + from_reserved:
+                less[line.line_id] = from_backorder + from_reserved
             updated.append(
                 attrs.evolve(
                     ledger,
@@ -617,9 +619,9 @@ def follow_reservations(
             )
     kept = {line.line_id for line in plan.get("lines")}
     for line_id in old_quantities.keys() - kept:
-        reserved = order.ledger(line_id).reserved
-        if reserved:
-            less[line_id] = reserved
+        removed = order.ledger(line_id)
+        if removed.reserved + removed.backordered:
+            less[line_id] = removed.reserved + removed.backordered
     short = {k: v for k, v in backordered.items() if v}
     if short.keys() - more.keys():
         (line_id, *_) = sorted(short.keys() - more.keys())

@@ -138,12 +138,15 @@ class OrderLifecycle(StateMachine):
         | s.APPROVED.to.itself(internal=True)
         | s.CONFIRMED.to(s.PENDING_APPROVAL, cond="needs_approval")
         | s.CONFIRMED.to.itself(internal=True)
+        | s.PARTIALLY_SHIPPED.to(s.DELIVERED, cond="is_fully_delivered")
         | s.PARTIALLY_SHIPPED.to(s.SHIPPED, cond="is_fully_shipped")
         | s.PARTIALLY_SHIPPED.to.itself(internal=True)
     )
-    approve_amendment = s.PARTIALLY_SHIPPED.to(
-        s.SHIPPED, cond="is_fully_shipped"
-    ) | s.PARTIALLY_SHIPPED.to.itself(internal=True)
+    approve_amendment = (
+        s.PARTIALLY_SHIPPED.to(s.DELIVERED, cond="is_fully_delivered")
+        | s.PARTIALLY_SHIPPED.to(s.SHIPPED, cond="is_fully_shipped")
+        | s.PARTIALLY_SHIPPED.to.itself(internal=True)
+    )
     reject_amendment = s.PARTIALLY_SHIPPED.to.itself(internal=True)
     reschedule = (
         s.APPROVED.to.itself(internal=True)
