@@ -352,3 +352,24 @@ class TestRepairs:
         order_id, _ = self.received(world)
         record = world.service.get(order_id).returns[-1]
         assert (record.kind, record.state) == (ReturnKind.REPAIR, ReturnState.RECEIVED)
+
+
+class TestReplacementArguments:
+    @pytest.mark.parametrize("kind", ["return", "repair"])
+    def test_only_an_exchange_takes_replacement_goods(self, world: World, kind: str) -> None:
+        order = world.paid(tea=2, cups=1)
+        rid = approved_case(world, order.id, kind)
+        before = world.state()
+        with pytest.raises(RuleViolation) as caught:
+            world.service.receive_return(order.id, return_id=rid, actor="W-SH", replacement=CUPS)
+        assert caught.value.code == "lifecycle.return.not_exchange"
+        assert world.state() == before
+
+    def test_an_empty_replacement_is_refused(self, world: World) -> None:
+        order = world.paid(tea=2, cups=1)
+        rid = approved_case(world, order.id, "exchange")
+        before = world.state()
+        with pytest.raises(SalesOrderError) as caught:
+            world.service.receive_return(order.id, return_id=rid, actor="W-SH", replacement=[])
+        assert caught.value.code == "argument.invalid"
+        assert world.state() == before

@@ -46,6 +46,7 @@ __all__ = [
     "REPLAY_BROKEN",
     "RETURN_DUPLICATE",
     "RETURN_EXCEEDS",
+    "RETURN_NOT_EXCHANGE",
     "RETURN_NOT_FOUND",
     "RETURN_NOT_PRICED",
     "RETURN_WINDOW_CLOSED",
@@ -255,6 +256,11 @@ REPAIR_WITH_SELLER: Final = define_code(
     "lifecycle.repair.with_seller",
     en="Repair {return_id} is still with the seller: ship it back before the order is archived.",
     zh="维修件 {return_id} 仍在我方,须先寄回客户,订单才能归档。",
+)
+RETURN_NOT_EXCHANGE: Final = define_code(
+    "lifecycle.return.not_exchange",
+    en="Return {return_id} is a '{kind}': only an exchange sends replacement goods.",
+    zh="售后单 {return_id} 是“{kind}”,只有换货才能发出替换商品。",
 )
 RETURN_DUPLICATE: Final = define_code(
     "lifecycle.return.duplicate",

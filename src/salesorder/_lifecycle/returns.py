@@ -20,6 +20,7 @@ from salesorder._arguments import optional_texts
 from salesorder._lifecycle.codes import (
     RETURN_DUPLICATE,
     RETURN_EXCEEDS,
+    RETURN_NOT_EXCHANGE,
     RETURN_NOT_FOUND,
     RETURN_NOT_PRICED,
     RETURN_WINDOW_CLOSED,
@@ -310,7 +311,8 @@ def receive_return(
 
     Raises:
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``,
-            ``lifecycle.return.not_priced``.
+            ``lifecycle.return.not_priced``, ``lifecycle.return.not_exchange`` (a
+            replacement for a return or a repair).
     """
     request: dict[str, object] = {"return_id": return_id, "disposition": disposition}
     if replacement_request is not None:
@@ -320,6 +322,10 @@ def receive_return(
     optional_texts(return_id=return_id, replacement_order_id=replacement_order_id)
     i, record = _return(order, return_id, ReturnState.APPROVED)
     kind = record.kind
+    if kind is not ReturnKind.EXCHANGE and (
+        replacement_request is not None or replacement_order_id is not None
+    ):
+        raise RuleViolation(RETURN_NOT_EXCHANGE, params={"return_id": return_id, "kind": kind.value})
     credited = kind is ReturnKind.RETURN or (
         kind is ReturnKind.EXCHANGE and replacement_total is not None
     )

@@ -11,7 +11,7 @@ import attrs
 from salesorder import _arguments as arguments
 from salesorder import lifecycle
 from salesorder._service.core import ServiceCore, line_quantities
-from salesorder.errors import ValidationFailed
+from salesorder.errors import InvalidArgument, ValidationFailed
 from salesorder.lifecycle import ApprovalPolicy, TransitionResult, exchange_reference
 from salesorder.money import Money
 from salesorder.order import Order, OrderLine, OrderType, new_id
@@ -122,6 +122,8 @@ class AfterSalesUseCases(ServiceCore):
                 arguments.instance_of(line, OrderLine, argument="replacement")
                 for line in arguments.iterable(replacement, argument="replacement")
             )
+            if not replacement:
+                raise InvalidArgument(params={"argument": "replacement"})
         number = self._replacement_number(order_id, return_id)
 
         def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
