@@ -325,7 +325,9 @@ def receive_return(
     if kind is not ReturnKind.EXCHANGE and (
         replacement_request is not None or replacement_order_id is not None
     ):
-        raise RuleViolation(RETURN_NOT_EXCHANGE, params={"return_id": return_id, "kind": kind.value})
+        raise RuleViolation(
+            RETURN_NOT_EXCHANGE, params={"return_id": return_id, "kind": kind.value}
+        )
     credited = kind is ReturnKind.RETURN or (
         kind is ReturnKind.EXCHANGE and replacement_total is not None
     )
