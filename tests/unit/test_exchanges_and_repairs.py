@@ -7,6 +7,7 @@ repair is with the seller.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,7 @@ from _service_world import World, make_world
 from salesorder import lifecycle
 from salesorder.demo import cny
 from salesorder.errors import RuleViolation, SalesOrderError
-from salesorder.lifecycle import BillingStatus, PaymentStatus, ShipmentState
+from salesorder.lifecycle import BillingStatus, LifecyclePolicy, PaymentStatus, ShipmentState
 from salesorder.order import Order, OrderLine, OrderType
 from salesorder.records import PaymentKind, ReturnKind, ReturnState, Status
 
@@ -107,6 +108,24 @@ class TestLikeForLikeExchange:
         assert world.service.get(order.id).status is Status.COMPLETED
         assert held_for(world, order.id) == 0
         assert held_for(world, replacement_of(world, order.id, rid).id) == 1
+
+
+def test_a_free_replacement_does_not_expire_unpaid() -> None:
+    # Paying first and expiring unpaid orders must not cancel a replacement that costs
+    # nothing: there is no payment to wait for.
+    policy = LifecyclePolicy(ship_only_after_payment=True, expire_unpaid_after=timedelta(hours=1))
+    world = make_world(lifecycle_policy=policy)
+    order = world.confirmed(tea=3, cups=1)
+    world.service.record_payment(order.id, amount=order.grand_total, actor="F-ZHOU")
+    world.service.ship(order.id, lines={"1": 3, "2": 1}, actor="W-SH")
+    world.service.deliver(order.id, lines={"1": 3, "2": 1}, actor="W-SH")
+    rid = approved_case(world, order.id, "exchange")
+    world.service.receive_return(order.id, return_id=rid, actor="W-SH")
+    replacement = replacement_of(world, order.id, rid)
+    assert lifecycle.expiry_due(replacement, policy) is None
+    world.clock.advance(timedelta(hours=2))
+    world.service.expire_orders()
+    assert world.service.get(replacement.id).status is Status.CONFIRMED
 
 
 class TestExchangeForOtherGoods:
