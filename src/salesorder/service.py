@@ -26,25 +26,28 @@ never waits on the change; like a sequence, a refused entry leaves a gap.
 
 from __future__ import annotations
 
-from salesorder._service.after_sales import AfterSalesUseCases
-from salesorder._service.billing import BillingUseCases
-from salesorder._service.changes import ChangeUseCases
-from salesorder._service.entry import EntryUseCases
-from salesorder._service.fulfilment import FulfilmentUseCases
-from salesorder._service.invoicing import InvoicingUseCases
-from salesorder._service.queries import QueryUseCases
+# The stage modules, not their classes: OrderService is this module's only public name.
+from salesorder._service import (
+    after_sales,
+    billing,
+    changes,
+    entry,
+    fulfilment,
+    invoicing,
+    queries,
+)
 
 __all__ = ["OrderService"]
 
 
 class OrderService(
-    EntryUseCases,
-    FulfilmentUseCases,
-    BillingUseCases,
-    InvoicingUseCases,
-    ChangeUseCases,
-    AfterSalesUseCases,
-    QueryUseCases,
+    entry.EntryUseCases,
+    fulfilment.FulfilmentUseCases,
+    billing.BillingUseCases,
+    invoicing.InvoicingUseCases,
+    changes.ChangeUseCases,
+    after_sales.AfterSalesUseCases,
+    queries.QueryUseCases,
 ):
     """Every step of an order's life, on the host's storage, stock and notifications.
 
