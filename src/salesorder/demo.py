@@ -474,6 +474,8 @@ _AUDIENCE_ZH = {
 }
 _EVENT_ZH = {
     "LowStockDetected": "库存低于再订货点",
+    "AmendmentApproved": "改单已审批",
+    "AmendmentRejected": "改单已驳回",
     "OrderAmended": "订单已修改",
     "OrderApproved": "订单已审批",
     "OrderCancelled": "订单已撤销",
@@ -486,6 +488,9 @@ _EVENT_ZH = {
     "PaymentRecorded": "已收款",
     "RefundDue": "应退款",
     "RefundRecorded": "已退款",
+    "RepairDelivered": "维修件已签收",
+    "RepairShipped": "维修件已寄回",
+    "ReplacementOrdered": "已开换货单",
     "ReturnApproved": "退货已批准",
     "ReturnReceived": "退货已入库",
     "ReturnRequested": "已申请退货",

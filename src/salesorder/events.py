@@ -20,6 +20,8 @@ from salesorder.order import new_id
 from salesorder.records import LineQuantities
 
 __all__ = [
+    "AmendmentApproved",
+    "AmendmentRejected",
     "CreditNoteIssued",
     "DeliveryDateChanged",
     "DomainEvent",
@@ -45,6 +47,9 @@ __all__ = [
     "PaymentVoided",
     "RefundDue",
     "RefundRecorded",
+    "RepairDelivered",
+    "RepairShipped",
+    "ReplacementOrdered",
     "ReturnApproved",
     "ReturnReceived",
     "ReturnRequested",
@@ -414,6 +419,63 @@ class RefundDue(OrderEvent):
 
     return_id: str
     amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class AmendmentApproved(OrderEvent):
+    """A level signed a partly shipped order's amendment; ``applied`` once all have."""
+
+    level: str
+    applied: bool
+
+
+@attrs.frozen(kw_only=True)
+class AmendmentRejected(OrderEvent):
+    """A partly shipped order's amendment was turned down; the order keeps its terms.
+
+    Attributes:
+        proposed_revision: The revision the amendment would have made.
+        reasons: Reason codes.
+    """
+
+    proposed_revision: int
+    reasons: tuple[str, ...]
+
+
+@attrs.frozen(kw_only=True)
+class ReplacementOrdered(OrderEvent):
+    """A received exchange opened its replacement order (换货单), linked to this one.
+
+    Attributes:
+        return_id: The exchange.
+        replacement_order_id: The replacement order, confirmed with its stock reserved
+            (or waiting for approval when its pricing needs one).
+        credit: What the units given back were worth, when they were exchanged for other
+            goods (None for a like-for-like exchange, which is not repriced).
+        transferred: The part of the credit paid over to the replacement order.
+    """
+
+    return_id: str
+    replacement_order_id: str
+    credit: Money | None
+    transferred: Money | None
+
+
+@attrs.frozen(kw_only=True)
+class RepairShipped(OrderEvent):
+    """A repaired unit left for the customer on the return's own shipment."""
+
+    return_id: str
+    shipment_id: str
+    lines: LineQuantities
+
+
+@attrs.frozen(kw_only=True)
+class RepairDelivered(OrderEvent):
+    """The customer signed for a repaired unit."""
+
+    return_id: str
+    shipment_id: str
 
 
 def event_types() -> dict[str, type[DomainEvent]]:

@@ -55,6 +55,7 @@ from salesorder._lifecycle.amendments import (
 )
 from salesorder._lifecycle.approval import approve, reject, submit
 from salesorder._lifecycle.billing import invoice
+from salesorder._lifecycle.change_requests import approve_amendment, reject_amendment
 from salesorder._lifecycle.crediting import CREDIT_NOTE_REASON, record_credit_note
 from salesorder._lifecycle.diagram import lifecycle_dot
 from salesorder._lifecycle.drafts import DRAFT_RECORDS, DRAFT_TERMS, edit_draft
@@ -96,7 +97,14 @@ from salesorder._lifecycle.payments import (
     void_payment,
 )
 from salesorder._lifecycle.policies import AmendmentKind, ApprovalPolicy, LifecyclePolicy
-from salesorder._lifecycle.returns import approve_return, receive_return, refund_for, request_return
+from salesorder._lifecycle.repairs import deliver_repair, repairs_with_seller, ship_repair
+from salesorder._lifecycle.returns import (
+    approve_return,
+    exchange_reference,
+    receive_return,
+    refund_for,
+    request_return,
+)
 from salesorder._lifecycle.shipments import (
     cancel_shipment,
     plan_shipment,
@@ -158,6 +166,7 @@ __all__ = [
     "amend",
     "amount_due",
     "approve",
+    "approve_amendment",
     "approve_return",
     "billable_quantities",
     "billing_status",
@@ -170,7 +179,9 @@ __all__ = [
     "confirm",
     "confirm_payment",
     "deliver",
+    "deliver_repair",
     "edit_draft",
+    "exchange_reference",
     "expire",
     "expiry_due",
     "fulfilment_status",
@@ -191,6 +202,8 @@ __all__ = [
     "refundable_on_credit_note",
     "refundable_on_payment",
     "reject",
+    "reject_amendment",
+    "repairs_with_seller",
     "replay",
     "request_return",
     "reschedule",
@@ -198,6 +211,7 @@ __all__ = [
     "return_status",
     "revision_lines",
     "ship",
+    "ship_repair",
     "submit",
     "void_payment",
     "void_shipment",

@@ -402,6 +402,8 @@ class Order:
         payments: Payments received and refunds paid.
         returns: Return, exchange and repair requests.
         revisions: Snapshots of earlier revisions' lines (改单历史).
+        proposed: An amendment of a partly shipped order awaiting approval (改单申请):
+            the revision it would make; the order keeps its terms until it is approved.
         audit: One entry per transition (who, when, from, to, event, reason, revision).
         idempotency: ``(key, event, result, fingerprint)`` of commands that carried an
             idempotency key (the fingerprint digests the command's arguments; orders
@@ -456,6 +458,7 @@ class Order:
         default=(), kw_only=True, repr=False
     )
     credit_notes: tuple[CreditNote, ...] = attrs.field(default=(), kw_only=True, repr=False)
+    proposed: Revision | None = attrs.field(default=None, kw_only=True, repr=False)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Order):

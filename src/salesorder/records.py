@@ -345,9 +345,9 @@ class ReturnKind(enum.StrEnum):
     RETURN = "return"
     """Goods back, money back (退货退款)."""
     EXCHANGE = "exchange"
-    """Goods back, replacement goods out (换货) on an ``exchange`` order."""
+    """Goods back, replacement goods out (换货) on a linked order of type ``exchange``."""
     REPAIR = "repair"
-    """Goods back for repair, then out again (维修); no refund."""
+    """Goods back for repair, then out again (维修) on a shipment of the return; no refund."""
 
 
 class ReturnState(enum.StrEnum):
@@ -376,7 +376,12 @@ class ReturnRecord:
         reason: Reason code, e.g. ``damaged``.
         state: Requested, approved or received.
         disposition: Restock or scrap, once received.
-        refund: Amount owed back to the customer, once received (zero for exchange/repair).
+        refund: Amount owed back to the customer, once received (zero for a repair and
+            a like-for-like exchange; for an exchange for other goods, the credit of the
+            units given back, settled against the replacement order).
+        replacement_order_id: The linked replacement order an exchange created on receipt.
+        back: The shipment that sends a repaired unit back to the customer (shipped, then
+            delivered); None until it leaves.
     """
 
     return_id: str
@@ -386,6 +391,8 @@ class ReturnRecord:
     state: ReturnState = ReturnState.REQUESTED
     disposition: StockDisposition | None = None
     refund: Money | None = None
+    replacement_order_id: str | None = None
+    back: Shipment | None = None
 
 
 # -- invoice documents (built by salesorder.invoicing; kept on the order) ---------------------

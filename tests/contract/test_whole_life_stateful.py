@@ -3,8 +3,11 @@
 A Hypothesis state machine enters a few orders and drives them with random commands:
 submit, approve, reject, confirm (backorders allowed), ship and deliver in parts,
 invoice, pay, refund, returns, exchanges and repairs (received with or without the
-short-path refund), amendments, reschedules, hold and resume, cancel, close and
-complete, with the clock moving on (the after-sales window closes). After every step:
+short-path refund), amendments after a partial shipment (waiting for approval,
+approved or rejected), exchanges for the same or for other goods (their replacement
+orders are driven too: shipped, delivered, invoiced, paid), repairs shipped back and
+signed for, amendments, reschedules, hold and resume, cancel, close and complete, with
+the clock moving on (the after-sales window closes). After every step:
 
 - a refused command raised a coded ``SalesOrderError`` and changed nothing (order and
   stock); any other exception fails the test;
@@ -13,10 +16,16 @@ complete, with the clock moving on (the after-sales window closes). After every 
 - derived statuses agree with the ledgers and the status;
 - once an order is archived, the stock store holds nothing reserved for it, and at
   every moment the order's ledgers and the store agree on what is held for each line
-  (reserved plus backordered).
+  (reserved plus backordered);
+- every received exchange names a stored replacement order of type ``exchange`` for
+  the same customer; like for like, it carries the exchanged quantities at no price;
+  for other goods, the credit paid over left the original as a refund and reached the
+  replacement as a payment of the same amount;
+- a repair shipped back was received first, and only a repair is shipped back.
 
 At the end every order that is still open is driven to an archived status by the
-obvious next commands, which must all be accepted: no order is left without a way out.
+obvious next commands, which must all be accepted (repairs still with the seller are
+shipped back first, archived orders included): no order is left without a way out.
 """
 
 from __future__ import annotations
@@ -44,11 +53,19 @@ from salesorder import lifecycle as lc
 from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
 from salesorder.demo import START, build_service, tea_shop_payload
 from salesorder.errors import SalesOrderError
-from salesorder.lifecycle import ARCHIVED, ChangeQuantity, LifecyclePolicy, ShipmentState, Status
+from salesorder.lifecycle import (
+    ARCHIVED,
+    Change,
+    ChangeQuantity,
+    LifecyclePolicy,
+    RemoveLine,
+    ShipmentState,
+    Status,
+)
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier
-from salesorder.order import Order
-from salesorder.records import PaymentKind, ReturnState
+from salesorder.order import Order, OrderLine, OrderType
+from salesorder.records import PaymentKind, ReturnKind, ReturnState
 from salesorder.service import OrderService
 
 OPENING_STOCK = (("TEA-LJ-250", "SH-01", 6), ("TEA-LJ-250", "GZ-02", 3), ("CUP-CER-6", "SH-01", 2))
@@ -82,7 +99,13 @@ COMMANDS = (
     "ship_plan",
     "cancel_shipment",
     "void_shipment",
+    "ship_repair",
+    "deliver_repair",
+    "approve_amendment",
+    "reject_amendment",
 )
+#: What an exchange for other goods sends instead (priced from the list at receipt).
+OTHER_GOODS = (OrderLine("1", "CUP-CER-6", "cup", Decimal(1)),)
 
 
 def _service(unit_of_work: Callable[[], Any], clock: FixedClock) -> OrderService:
@@ -132,6 +155,7 @@ class WholeLife(RuleBasedStateMachine):
             uow.stock.drain_events()
             uow.commit()
         self.known: list[str] = []
+        self.replacements: list[str] = []  # opened by exchanges, also in ``known``
         self.arrivals = 0
 
     # -- the harness ----------------------------------------------------------------------
@@ -158,7 +182,7 @@ class WholeLife(RuleBasedStateMachine):
 
     # -- rules ----------------------------------------------------------------------------
 
-    @precondition(lambda self: len(self.known) < MAX_ORDERS)
+    @precondition(lambda self: len(self.known) - len(self.replacements) < MAX_ORDERS)
     @rule(target=orders, tea=small, cups=small)
     def enter(self, tea: int, cups: int) -> str:
         payload = tea_shop_payload(tea=tea, cups=cups)
@@ -241,9 +265,13 @@ class WholeLife(RuleBasedStateMachine):
             lambda: self.service.approve_return(order_id, return_id=return_id, actor="CS-LEAD"),
         )
 
-    def receive_return(self, order_id: str, pay_back: bool, scrap: bool) -> None:
+    def receive_return(
+        self, order_id: str, pay_back: bool, scrap: bool, other_goods: bool = False
+    ) -> None:
         waiting = [r for r in self.order(order_id).returns if r.state is ReturnState.APPROVED]
         return_id = waiting[0].return_id if waiting else "none"
+        exchange = bool(waiting) and waiting[0].kind is ReturnKind.EXCHANGE
+        replacement = OTHER_GOODS if exchange and other_goods else None
         self.attempt(
             order_id,
             lambda: self.service.receive_return(
@@ -252,12 +280,58 @@ class WholeLife(RuleBasedStateMachine):
                 actor="W",
                 disposition="scrap" if scrap else "restock",
                 refund=pay_back,
+                replacement=replacement,
             ),
         )
+        self.adopt_replacements(order_id)
+
+    def adopt_replacements(self, order_id: str) -> None:
+        """Watch the replacement orders an order's exchanges opened, as any other order."""
+        for record in self.order(order_id).returns:
+            replacement = record.replacement_order_id
+            if replacement is not None and replacement not in self.known:
+                self.known.append(replacement)
+                self.replacements.append(replacement)
+
+    def repair_step(self, order_id: str, step: str) -> None:
+        repairs = [
+            r
+            for r in self.order(order_id).returns
+            if r.kind is ReturnKind.REPAIR and r.state is ReturnState.RECEIVED
+        ]
+        return_id = repairs[-1].return_id if repairs else "none"
+        if step == "ship":
+            self.attempt(
+                order_id,
+                lambda: self.service.ship_repair(
+                    order_id, return_id=return_id, actor="W", carrier="SF"
+                ),
+            )
+        else:
+            self.attempt(
+                order_id,
+                lambda: self.service.deliver_repair(order_id, return_id=return_id, actor="W"),
+            )
 
     def amend(self, order_id: str, line: str, quantity: int) -> None:
-        change = [ChangeQuantity(line, Decimal(quantity))]
+        change: list[Change] = (
+            [RemoveLine(line)] if quantity == 3 else [ChangeQuantity(line, Decimal(quantity))]
+        )
         self.attempt(order_id, lambda: self.service.amend(order_id, change, actor="S-LI"))
+
+    def decide_amendment(self, order_id: str, approve: bool, which: int) -> None:
+        if approve:
+            required = [level for level, _ in self.order(order_id).required_approvals] or ["x"]
+            level = required[which % len(required)]
+            self.attempt(
+                order_id,
+                lambda: self.service.approve_amendment(order_id, level=level, actor=f"A-{level}"),
+            )
+        else:
+            self.attempt(
+                order_id,
+                lambda: self.service.reject_amendment(order_id, reasons=["price"], actor="M"),
+            )
 
     def reschedule(self, order_id: str, days: int) -> None:
         when = (START + timedelta(days=days)).date()
@@ -309,7 +383,9 @@ class WholeLife(RuleBasedStateMachine):
             "refund": lambda: self.refund(order_id, cents // 3 + 1),
             "request_return": lambda: self.request_return(order_id, kind, line, quantity),
             "approve_return": lambda: self.approve_return(order_id),
-            "receive_return": lambda: self.receive_return(order_id, choice % 2 == 0, choice == 5),
+            "receive_return": lambda: self.receive_return(
+                order_id, choice % 2 == 0, choice == 5, other_goods=choice >= 3
+            ),
             "amend": lambda: self.amend(order_id, line, quantity),
             "reschedule": lambda: self.reschedule(order_id, cents % 30 + 1),
             "hold": lambda: self.hold(order_id),
@@ -325,6 +401,10 @@ class WholeLife(RuleBasedStateMachine):
                 order_id, "cancel", ShipmentState.PLANNED
             ),
             "void_shipment": lambda: self.shipment_step(order_id, "void", ShipmentState.SHIPPED),
+            "approve_amendment": lambda: self.decide_amendment(order_id, True, choice),
+            "reject_amendment": lambda: self.decide_amendment(order_id, False, choice),
+            "ship_repair": lambda: self.repair_step(order_id, "ship"),
+            "deliver_repair": lambda: self.repair_step(order_id, "deliver"),
         }
         calls[name]()
 
@@ -336,6 +416,66 @@ class WholeLife(RuleBasedStateMachine):
     )
     def progress(self, order_id: str, moves: list[tuple[int, int]]) -> None:
         """A few steps of the usual path (random commands alone rarely get far)."""
+        for choice, part in moves:
+            self.next_step(order_id, choice, part)
+
+    @rule(
+        order_id=orders,
+        kind=st.sampled_from(["exchange", "repair", "return"]),
+        line=st.sampled_from(LINES),
+        quantity=small,
+        choice=st.integers(min_value=0, max_value=5),
+    )
+    def after_sales_round(
+        self, order_id: str, kind: str, line: str, quantity: int, choice: int
+    ) -> None:
+        """Request, approve and receive one after-sales case, and send a repair back.
+
+        The order is first taken along the usual path until something was delivered.
+        """
+        for step in range(12):
+            if any(ledger.delivered for ledger in self.order(order_id).ledgers):
+                break
+            self.next_step(order_id, step % 4, 3)
+        self.request_return(order_id, kind, line, quantity)
+        self.approve_return(order_id)
+        self.receive_return(order_id, choice % 2 == 0, choice == 5, other_goods=choice >= 3)
+        if kind == "repair":
+            self.repair_step(order_id, "ship")
+            if choice % 2:
+                self.repair_step(order_id, "deliver")
+
+    @rule(
+        order_id=orders,
+        line=st.sampled_from(LINES),
+        quantity=small,
+        choice=st.integers(min_value=0, max_value=5),
+    )
+    def amend_after_shipment(self, order_id: str, line: str, quantity: int, choice: int) -> None:
+        """Ship part of an order, amend it, and approve or reject the amendment."""
+        for step in range(8):
+            order = self.order(order_id)
+            if order.status is not Status.CONFIRMED and any(x.shipped for x in order.ledgers):
+                break
+            if order.status is Status.CONFIRMED:
+                self.ship(order_id, order.lines[step % len(order.lines)].line_id, 1)
+            else:
+                self.next_step(order_id, step % 4, 1)
+        self.amend(order_id, line, quantity)
+        self.decide_amendment(order_id, choice != 5, choice)
+        if choice == 4:
+            self.decide_amendment(order_id, True, choice + 1)
+
+    @precondition(lambda self: bool(self.replacements))
+    @rule(
+        which=st.integers(min_value=0, max_value=5),
+        moves=st.lists(
+            st.tuples(st.integers(min_value=0, max_value=5), small), min_size=1, max_size=5
+        ),
+    )
+    def replacement_moves(self, which: int, moves: list[tuple[int, int]]) -> None:
+        """The usual path of a replacement order: shipped, delivered, billed, completed."""
+        order_id = self.replacements[which % len(self.replacements)]
         for choice, part in moves:
             self.next_step(order_id, choice, part)
 
@@ -352,6 +492,9 @@ class WholeLife(RuleBasedStateMachine):
             return
         elif status is Status.APPROVED:
             step = lambda: service.confirm(order_id, actor="S-LI")  # noqa: E731
+        elif order.proposed is not None and status is Status.PARTIALLY_SHIPPED:
+            self.decide_amendment(order_id, choice != 5, choice)
+            return
         elif status in {Status.CONFIRMED, Status.PARTIALLY_SHIPPED, Status.SHIPPED}:
             line = order.lines[choice % len(order.lines)]
             ledger = order.ledger(line.line_id)
@@ -383,8 +526,13 @@ class WholeLife(RuleBasedStateMachine):
         """Push the after-sales of a delivered or archived order one step on."""
         approved = [r for r in order.returns if r.state is ReturnState.APPROVED]
         requested = [r for r in order.returns if r.state is ReturnState.REQUESTED]
-        if approved:
-            self.receive_return(order.id, choice % 2 == 0, choice == 5)
+        repairs = [r for r in order.returns if r.kind is ReturnKind.REPAIR and r.back is not None]
+        if lc.repairs_with_seller(order):
+            self.repair_step(order.id, "ship")
+        elif repairs and repairs[-1].back is not None and choice % 2:
+            self.repair_step(order.id, "deliver")
+        elif approved:
+            self.receive_return(order.id, choice % 2 == 0, choice == 5, other_goods=choice >= 3)
         elif requested:
             self.approve_return(order.id)
         else:
@@ -495,6 +643,46 @@ class WholeLife(RuleBasedStateMachine):
             assert billing_full == (not lc.billable_quantities(order))
 
     @invariant()
+    def an_amendment_waits_only_on_a_partly_shipped_order(self) -> None:
+        for order_id in self.known:
+            order = self.order(order_id)
+            if order.proposed is None:
+                continue
+            assert order.status in {Status.PARTIALLY_SHIPPED, Status.ON_HOLD}
+            assert order.proposed.number == order.revision + 1
+            proposed = {line.line_id: line.quantity for line in order.proposed.lines}
+            for ledger in order.ledgers:
+                if ledger.shipped:
+                    assert proposed.get(ledger.line_id, Decimal(0)) >= ledger.shipped
+
+    @invariant()
+    def exchanges_and_repairs_hold(self) -> None:
+        for order_id in list(self.known):
+            order = self.order(order_id)
+            for record in order.returns:
+                if record.back is not None:
+                    assert record.kind is ReturnKind.REPAIR
+                    assert record.state is ReturnState.RECEIVED
+                    assert record.back.lines == record.lines
+                if record.kind is not ReturnKind.EXCHANGE or record.state is not (
+                    ReturnState.RECEIVED
+                ):
+                    assert record.replacement_order_id is None
+                    continue
+                assert record.replacement_order_id is not None
+                replacement = self.order(record.replacement_order_id)
+                assert replacement.order_type is OrderType.EXCHANGE
+                assert replacement.customer == order.customer
+                moved = lc.exchange_reference(replacement.id)
+                out = [p.amount for p in order.payments if p.reference == moved]
+                came = [p.amount for p in replacement.payments if p.reference == moved]
+                assert out == came
+                if replacement.grand_total is not None and not replacement.grand_total:
+                    # like for like: the exchanged units, sent again at no price
+                    sent = {line.line_id: line.quantity for line in replacement.lines}
+                    assert sorted(sent.values()) == sorted(q for _, q in record.lines)
+
+    @invariant()
     def nothing_reserved_for_archived_orders(self) -> None:
         archived = [order_id for order_id in self.known if self.order(order_id).status in ARCHIVED]
         with self.unit_of_work() as uow:
@@ -529,6 +717,8 @@ class WholeLife(RuleBasedStateMachine):
         for _ in range(12):
             order = self.order(order_id)
             status = order.status
+            for return_id in lc.repairs_with_seller(order):
+                service.ship_repair(order_id, return_id=return_id, actor="W")
             if status in ARCHIVED:
                 return
             if status is Status.ON_HOLD:
@@ -553,9 +743,10 @@ class WholeLife(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
-            for order_id in self.known:
+            for order_id in self.known:  # replacements opened here are appended, and finished
                 self.finish(order_id)
             self.nothing_reserved_for_archived_orders()
+            self.exchanges_and_repairs_hold()
         finally:
             self.dispose()
 

@@ -152,12 +152,28 @@ def _pending(world: _World) -> str:
     return order_id
 
 
-def _requested_return(world: _World) -> tuple[str, str]:
+def _requested_return(world: _World, kind: str = "return") -> tuple[str, str]:
     order_id = _paid(world)
-    world.service.request_return(
-        order_id, kind="return", lines={"1": 1}, reason="damaged", actor="C"
-    )
+    world.service.request_return(order_id, kind=kind, lines={"1": 1}, reason="damaged", actor="C")
     return order_id, world.service.get(order_id).returns[-1].return_id
+
+
+def _approved_of(world: _World, kind: str) -> tuple[str, str]:
+    order_id, return_id = _requested_return(world, kind)
+    world.service.approve_return(order_id, return_id=return_id, actor="C")
+    return order_id, return_id
+
+
+def _received_repair(world: _World) -> tuple[str, str]:
+    order_id, return_id = _approved_of(world, "repair")
+    world.service.receive_return(order_id, return_id=return_id, actor="W")
+    return order_id, return_id
+
+
+def _repair_shipped(world: _World) -> tuple[str, str]:
+    order_id, return_id = _received_repair(world)
+    world.service.ship_repair(order_id, return_id=return_id, actor="W")
+    return order_id, return_id
 
 
 def _approved_return(world: _World) -> tuple[str, str]:
@@ -301,9 +317,36 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
         idempotency_key="k",
     ),
     "receive_return": lambda w: dict(
-        zip(("order_id", "return_id"), _approved_return(w), strict=True),
+        zip(("order_id", "return_id"), _approved_of(w, "exchange"), strict=True),
         actor="W",
         disposition="restock",
+        replacement=[OrderLine("1", "CUP-CER-6", "cup", Decimal(1))],
+        idempotency_key="k",
+    ),
+    "approve_amendment": lambda w: {
+        "order_id": _proposed(w),
+        "level": "sales_manager",
+        "actor": "M",
+        "comment": "ok",
+        "idempotency_key": "k",
+    },
+    "reject_amendment": lambda w: {
+        "order_id": _proposed(w),
+        "reasons": ["price"],
+        "actor": "M",
+        "idempotency_key": "k",
+    },
+    "ship_repair": lambda w: dict(
+        zip(("order_id", "return_id"), _received_repair(w), strict=True),
+        actor="W",
+        carrier="SF",
+        tracking_number="SF123",
+        shipment_id="B-1",
+        idempotency_key="k",
+    ),
+    "deliver_repair": lambda w: dict(
+        zip(("order_id", "return_id"), _repair_shipped(w), strict=True),
+        actor="W",
         idempotency_key="k",
     ),
     "get": lambda w: {"order_id": _entered(w)},
@@ -391,6 +434,13 @@ _SERVICE_CALLS: dict[str, Callable[[_World], dict[str, Any]]] = {
     },
     "remind_overdue": lambda w: {"on": date(2026, 11, 30), "actor": "system"},
 }
+
+
+def _proposed(world: _World) -> str:
+    """A partly shipped order whose amendment awaits approval."""
+    order_id = _shipped(world)
+    world.service.amend(order_id, [lifecycle.ChangeQuantity("1", Decimal(3))], actor="S")
+    return order_id
 
 
 def _planned(world: _World) -> str:

@@ -159,7 +159,13 @@ class TestMachineDefinition:
 
     def test_archived_statuses_accept_only_after_sales_records(self) -> None:
         accepted = lc.commands_by_status()
-        after_sales = ("request_return", "approve_return", "receive_return")
+        after_sales = (
+            "request_return",
+            "approve_return",
+            "receive_return",
+            "ship_repair",
+            "deliver_repair",
+        )
         # A payment announced before the order was archived is still confirmed or voided.
         settle = ("confirm_payment", "void_payment")
         assert accepted[Status.COMPLETED] == ("record_refund", *settle, *after_sales)

@@ -522,11 +522,18 @@ class TestAmend:
         assert world.position("TEA-LJ-250", "SH-01") == (30, 0)
 
     def test_an_amendment_short_of_stock_changes_nothing(self, world: World) -> None:
+        # After a partial shipment the amendment awaits approval; applying it reserves,
+        # and a reservation short of stock refuses the approval and changes nothing.
         order = world.confirmed(tea=2, cups=1)
         world.service.ship(order.id, lines={"1": 1}, actor="W-SH")
+        world.service.amend(order.id, [ChangeQuantity("2", Decimal(500))], actor="S-LI")
+        *first, last = [level for level, _ in world.service.get(order.id).required_approvals]
+        for level in first:
+            world.service.approve_amendment(order.id, level=level, actor=f"A-{level}")
         before = world.state()
-        with pytest.raises(SalesOrderError):
-            world.service.amend(order.id, [ChangeQuantity("2", Decimal(500))], actor="S-LI")
+        with pytest.raises(SalesOrderError) as caught:
+            world.service.approve_amendment(order.id, level=last, actor=f"A-{last}")
+        assert caught.value.code == "stock.insufficient"
         assert world.state() == before
 
 

@@ -16,7 +16,12 @@ from typing import Any, ClassVar
 import attrs
 
 from salesorder._arguments import instance_of, optional_text, storable_text, wrong_type
-from salesorder._lifecycle.codes import AMENDMENT_INVALID, QUANTITY_NOT_POSITIVE, UNKNOWN_LINE
+from salesorder._lifecycle.codes import (
+    AMENDMENT_INVALID,
+    AMENDMENT_PENDING,
+    QUANTITY_NOT_POSITIVE,
+    UNKNOWN_LINE,
+)
 from salesorder._lifecycle.engine import (
     Plan,
     TransitionResult,
@@ -62,6 +67,7 @@ from salesorder.records import (
 )
 
 __all__ = [
+    "BELOW_PROGRESS",
     "AddLine",
     "AmendmentPreview",
     "Change",
@@ -70,6 +76,8 @@ __all__ = [
     "ChangeQuantity",
     "RemoveLine",
     "amend",
+    "check_progress_kept",
+    "follow_reservations",
     "preview_amendment",
     "reschedule",
     "revision_lines",
@@ -249,7 +257,15 @@ def _amended_lines(order: Order, given: Sequence[Change]) -> tuple[list[OrderLin
                 raise _amend_error(f"line {change.line.line_id} already exists")
             lines.append(change.line)
         elif isinstance(change, RemoveLine):
-            del lines[index(change.line_id)]
+            i = index(change.line_id)
+            ledger = order.ledger(change.line_id)
+            progress = ledger.shipped + planned_quantities(order).get(change.line_id, ZERO)
+            if progress:
+                # What left (or is planned to leave) stays on the order: removing a partly
+                # shipped line cancels its rest, it keeps what shipped.
+                lines[i] = attrs.evolve(lines[i], quantity=progress)
+            else:
+                del lines[i]
         elif isinstance(change, ChangePrice):
             i = index(change.line_id)
             lines[i] = attrs.evolve(lines[i], unit_price=change.unit_price)
@@ -257,7 +273,7 @@ def _amended_lines(order: Order, given: Sequence[Change]) -> tuple[list[OrderLin
             delivery = change.requested_delivery_date
     if not lines:
         raise _amend_error("no lines would be left")
-    _check_progress_kept(order, lines)
+    check_progress_kept(order, lines)
     return lines, delivery
 
 
@@ -292,7 +308,7 @@ def _checked_line(line: object) -> OrderLine:
     return attrs.evolve(checked, quantity=_positive(checked.quantity, line_id))
 
 
-def _check_progress_kept(order: Order, lines: Sequence[OrderLine]) -> None:
+def check_progress_kept(order: Order, lines: Sequence[OrderLine]) -> None:
     """No line may drop below what was already shipped or invoiced for it."""
     final = {line.line_id: line.quantity for line in lines}
     planned = planned_quantities(order)
@@ -417,6 +433,10 @@ def amend(
         order, lines=preview.lines, requested_delivery_date=preview.requested_delivery_date
     )
     required = _amendment_approvals(candidate, changes, approval_policy, report, preview)
+    if order.proposed is not None:
+        raise RuleViolation(AMENDMENT_PENDING, params={"revision": order.proposed.number})
+    if required and order.status is Status.PARTIALLY_SHIPPED:
+        return _propose(order, preview, required, actor, at, idempotency_key, request)
     revision = order.revision + 1
     history = order.revisions or (
         Revision(order.revision, order.lines, None, None, (), order.requested_delivery_date),
@@ -479,10 +499,10 @@ def amend(
             else:
                 extra["ledgers"] = with_ledgers(plan, ())
             return extra
-        if order.status is not Status.CONFIRMED:
+        if order.status not in _RESERVING:
             return {"ledgers": with_ledgers(plan, ())}
         return {
-            "ledgers": _follow_reservations(
+            "ledgers": follow_reservations(
                 plan,
                 old_quantities,
                 backordered or {},
@@ -493,6 +513,53 @@ def amend(
 
     plan.effect = effect
     return fire(plan, "amend", actor=actor, at=at, key=idempotency_key, request=request)
+
+
+#: Statuses whose reservations follow an amendment applied without approval.
+_RESERVING = frozenset({Status.CONFIRMED, Status.PARTIALLY_SHIPPED})
+
+
+def _propose(  # noqa: PLR0917 - the parts of the amendment already computed
+    order: Order,
+    preview: AmendmentPreview,
+    required: tuple[tuple[str, tuple[str, ...]], ...],
+    actor: str,
+    at: datetime,
+    key: str | None,
+    request: Mapping[str, object],
+) -> TransitionResult:
+    """Keep a partly shipped order's amendment as a proposal awaiting approval (改单申请).
+
+    Goods are out: the order cannot go back to ``pending_approval`` (that would open
+    ``cancel`` and ``reject`` with goods shipped). It keeps its status, terms and
+    reservations; the proposal names the revision it would make, and approval applies
+    it (``approve_amendment``) or rejection drops it (``reject_amendment``).
+    """
+    proposed = Revision(
+        order.revision + 1,
+        preview.lines,
+        at,
+        actor,
+        preview.changes,
+        preview.requested_delivery_date,
+    )
+    plan = Plan(order, reason=",".join(preview.changes))
+    plan.changes = {
+        "proposed": proposed,
+        "approval_round": order.approval_round + 1,
+        "required_approvals": required,
+    }
+    plan.facts = [
+        (
+            OrderAmended,
+            {
+                "changes": preview.changes,
+                "previous_revision": order.revision,
+                "needs_approval": True,
+            },
+        )
+    ]
+    return fire(plan, "amend", actor=actor, at=at, key=key, request=request)
 
 
 def _amendment_approvals(
@@ -519,7 +586,7 @@ def _amendment_approvals(
     return tuple((level, tuple(codes)) for level, codes in sorted(reasons.items()))
 
 
-def _follow_reservations(
+def follow_reservations(
     plan: Plan,
     old_quantities: Mapping[str, Decimal],
     backordered: Mapping[str, Decimal],
@@ -539,10 +606,12 @@ def _follow_reservations(
         elif line.quantity < before:
             ledger = order.ledger(line.line_id)
             drop = before - line.quantity
+            # The store releases a line's backorder first, then its allocations: the
+            # same split as here, so it is asked to release the whole drop.
             from_backorder = min(ledger.backordered, drop)
             from_reserved = drop - from_backorder
-            if from_reserved:
-                less[line.line_id] = from_reserved
+            if from_backorder + from_reserved:
+                less[line.line_id] = from_backorder + from_reserved
             updated.append(
                 attrs.evolve(
                     ledger,
@@ -552,9 +621,9 @@ def _follow_reservations(
             )
     kept = {line.line_id for line in plan.get("lines")}
     for line_id in old_quantities.keys() - kept:
-        reserved = order.ledger(line_id).reserved
-        if reserved:
-            less[line_id] = reserved
+        removed = order.ledger(line_id)
+        if removed.reserved + removed.backordered:
+            less[line_id] = removed.reserved + removed.backordered
     short = {k: v for k, v in backordered.items() if v}
     if short.keys() - more.keys():
         (line_id, *_) = sorted(short.keys() - more.keys())

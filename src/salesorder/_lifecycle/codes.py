@@ -14,6 +14,7 @@ from salesorder.errors import (
 
 __all__ = [
     "AMENDMENT_INVALID",
+    "AMENDMENT_PENDING",
     "AMOUNT_NOT_MONEY",
     "AMOUNT_NOT_POSITIVE",
     "AMOUNT_NOT_QUANTIZED",
@@ -32,6 +33,7 @@ __all__ = [
     "INVOICE_KIND",
     "LINE_ID_NOT_TEXT",
     "NEVER_EXPIRES",
+    "NONE_PENDING",
     "NOTHING_GIVEN",
     "NOTHING_UNDELIVERED",
     "NOT_INVOICED",
@@ -52,9 +54,13 @@ __all__ = [
     "REFUND_EXCEEDS_CREDIT",
     "REFUND_EXCEEDS_PAYMENT",
     "REFUND_PAYMENT_UNKNOWN",
+    "REPAIR_NOT_REPAIR",
+    "REPAIR_SHIPPED_BACK",
+    "REPAIR_WITH_SELLER",
     "REPLAY_BROKEN",
     "RETURN_DUPLICATE",
     "RETURN_EXCEEDS",
+    "RETURN_NOT_EXCHANGE",
     "RETURN_NOT_FOUND",
     "RETURN_NOT_PRICED",
     "RETURN_WINDOW_CLOSED",
@@ -218,6 +224,30 @@ RETURN_NOT_FOUND: Final = define_code(
 RETURN_WRONG_STATE: Final = define_code(
     "lifecycle.return.wrong_state",
     en="Return {return_id} is '{state}', expected '{expected}'.",
+)
+AMENDMENT_PENDING: Final = define_code(
+    "lifecycle.amendment.pending",
+    en="Revision {revision} of the order awaits approval: approve or reject it first.",
+)
+NONE_PENDING: Final = define_code(
+    "lifecycle.amendment.none_pending",
+    en="No amendment of the order awaits approval.",
+)
+REPAIR_NOT_REPAIR: Final = define_code(
+    "lifecycle.repair.not_repair",
+    en="Return {return_id} is a '{kind}', not a repair: nothing goes back out on it.",
+)
+REPAIR_SHIPPED_BACK: Final = define_code(
+    "lifecycle.repair.shipment_state",
+    en="The repair of return {return_id} is '{state}', expected '{expected}'.",
+)
+REPAIR_WITH_SELLER: Final = define_code(
+    "lifecycle.repair.with_seller",
+    en="Repair {return_id} is still with the seller: ship it back before the order is archived.",
+)
+RETURN_NOT_EXCHANGE: Final = define_code(
+    "lifecycle.return.not_exchange",
+    en="Return {return_id} is a '{kind}': only an exchange sends replacement goods.",
 )
 RETURN_DUPLICATE: Final = define_code(
     "lifecycle.return.duplicate",

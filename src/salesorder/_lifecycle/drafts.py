@@ -66,6 +66,7 @@ DRAFT_RECORDS: Final[tuple[str, ...]] = (
     "payments",
     "returns",
     "revisions",
+    "proposed",
     "audit",
     "idempotency",
     # Redeemed at entry through the coupon ledger: an edit keeps them.

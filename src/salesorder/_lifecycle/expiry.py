@@ -75,6 +75,8 @@ def expiry_due(order: Order, policy: LifecyclePolicy = DEFAULT_POLICY) -> dateti
         after = policy.expire_unpaid_after
         if after is None or any(p.kind is PaymentKind.PAYMENT and p.counts for p in order.payments):
             return None
+        if order.grand_total is not None and not order.grand_total:
+            return None  # nothing to pay (a like-for-like replacement): nothing to wait for
         confirmed_at = _entered(order, Status.CONFIRMED)
         return None if confirmed_at is None else confirmed_at + after
     return None

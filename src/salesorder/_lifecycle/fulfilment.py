@@ -34,9 +34,11 @@ from salesorder._lifecycle.engine import (
     with_ledgers,
 )
 from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
+from salesorder._lifecycle.repairs import check_no_repair_with_seller
 from salesorder._lifecycle.shipments import (
     call_off_plans,
     check_new_shipment_id,
+    check_no_pending_amendment,
     planned_quantities,
     settle_shipments,
 )
@@ -238,6 +240,8 @@ def ship(
     if (first := check_event(order, "ship", idempotency_key, request)) is not None:
         return first
     optional_texts(carrier=carrier, tracking_number=tracking_number, shipment_id=shipment_id)
+    if order.proposed is not None:
+        check_no_pending_amendment(order)
     checked = checked_quantities(order, lines, "ship")
     if lifecycle_policy.ship_only_after_payment:
         _paid_enough_to_ship(order)
@@ -399,10 +403,13 @@ def complete(
         IllegalTransition: not delivered (``lifecycle.illegal_transition``), not fully
             invoiced (``lifecycle.complete.not_invoiced``) or not exactly paid
             (``lifecycle.complete.not_paid``).
+        RuleViolation: ``lifecycle.repair.with_seller``: a received repair was not
+            shipped back yet.
     """
     request: dict[str, object] = {}
     if (first := check_event(order, "complete", idempotency_key, request)) is not None:
         return first
+    check_no_repair_with_seller(order)
     plan = Plan(order)
     plan.facts = [(OrderCompleted, {})]
     return fire(plan, "complete", actor=actor, at=at, key=idempotency_key, request=request)
@@ -495,13 +502,20 @@ def close(
 
     Raises:
         IllegalTransition: ``lifecycle.close.nothing_undelivered`` when all was delivered.
-        RuleViolation: ``lifecycle.reason_required``.
+        RuleViolation: ``lifecycle.reason_required``, ``lifecycle.repair.with_seller``.
     """
     request: dict[str, object] = {"reason": reason}
     if (first := check_event(order, "close", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "close")
-    changes = {"ledgers": without_reservations(order), **call_off_plans(order, at)}
+    check_no_repair_with_seller(order)
+    changes: dict[str, object] = {
+        "ledgers": without_reservations(order),
+        **call_off_plans(order, at),
+    }
+    if order.proposed is not None:
+        # Closing ends what was left to ship, and with it the amendment that changed it.
+        changes["proposed"] = None
     plan = Plan(order, changes=changes, reason=reason)
     undelivered = line_quantities(
         {line.line_id: line.quantity - order.ledger(line.line_id).delivered for line in order.lines}

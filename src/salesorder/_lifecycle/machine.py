@@ -160,7 +160,16 @@ class OrderLifecycle(StateMachine):
         | s.APPROVED.to.itself(internal=True)
         | s.CONFIRMED.to(s.PENDING_APPROVAL, cond="needs_approval")
         | s.CONFIRMED.to.itself(internal=True)
+        | s.PARTIALLY_SHIPPED.to(s.DELIVERED, cond="is_fully_delivered")
+        | s.PARTIALLY_SHIPPED.to(s.SHIPPED, cond="is_fully_shipped")
+        | s.PARTIALLY_SHIPPED.to.itself(internal=True)
     )
+    approve_amendment = (
+        s.PARTIALLY_SHIPPED.to(s.DELIVERED, cond="is_fully_delivered")
+        | s.PARTIALLY_SHIPPED.to(s.SHIPPED, cond="is_fully_shipped")
+        | s.PARTIALLY_SHIPPED.to.itself(internal=True)
+    )
+    reject_amendment = s.PARTIALLY_SHIPPED.to.itself(internal=True)
     reschedule = (
         s.APPROVED.to.itself(internal=True)
         | s.CONFIRMED.to.itself(internal=True)
@@ -185,6 +194,20 @@ class OrderLifecycle(StateMachine):
         | s.CLOSED.to.itself(internal=True)
     )
     receive_return = (
+        s.PARTIALLY_SHIPPED.to.itself(internal=True)
+        | s.SHIPPED.to.itself(internal=True)
+        | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
+    )
+    ship_repair = (
+        s.PARTIALLY_SHIPPED.to.itself(internal=True)
+        | s.SHIPPED.to.itself(internal=True)
+        | s.DELIVERED.to.itself(internal=True)
+        | s.COMPLETED.to.itself(internal=True)
+        | s.CLOSED.to.itself(internal=True)
+    )
+    deliver_repair = (
         s.PARTIALLY_SHIPPED.to.itself(internal=True)
         | s.SHIPPED.to.itself(internal=True)
         | s.DELIVERED.to.itself(internal=True)

@@ -20,6 +20,7 @@ from salesorder._arguments import optional_texts
 from salesorder._lifecycle.codes import (
     RETURN_DUPLICATE,
     RETURN_EXCEEDS,
+    RETURN_NOT_EXCHANGE,
     RETURN_NOT_FOUND,
     RETURN_NOT_PRICED,
     RETURN_WINDOW_CLOSED,
@@ -37,12 +38,14 @@ from salesorder._lifecycle.engine import (
 )
 from salesorder._lifecycle.hooks import PricedLine, ReturnPricing
 from salesorder._lifecycle.policies import DEFAULT_POLICY, LifecyclePolicy
+from salesorder._lifecycle.statuses import net_paid
 from salesorder._lifecycle.stock import StockAction, StockRequest
 from salesorder.errors import (
     RuleViolation,
 )
 from salesorder.events import (
     RefundDue,
+    ReplacementOrdered,
     ReturnApproved,
     ReturnReceived,
     ReturnRequested,
@@ -53,6 +56,8 @@ from salesorder.records import (
     ARCHIVED,
     ZERO,
     LineQuantities,
+    Payment,
+    PaymentKind,
     ReturnKind,
     ReturnRecord,
     ReturnState,
@@ -61,7 +66,13 @@ from salesorder.records import (
 )
 from salesorder.sla import BusinessCalendar, WeekendCalendar, add_working_days
 
-__all__ = ["approve_return", "receive_return", "refund_for", "request_return"]
+__all__ = [
+    "approve_return",
+    "exchange_reference",
+    "receive_return",
+    "refund_for",
+    "request_return",
+]
 
 # -- returns and after-sales ------------------------------------------------------------------
 
@@ -258,9 +269,26 @@ def receive_return(
     actor: str,
     at: datetime,
     breakdown: ReturnPricing | None = None,
+    replacement_order_id: str | None = None,
+    replacement_total: Money | None = None,
+    replacement_request: object = None,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Receive approved returned goods: restock or scrap them, and compute the refund due.
+
+    A repair moves no stock (the unit is the customer's; it goes back out with
+    :func:`~salesorder.lifecycle.ship_repair`). An exchange names the replacement order
+    the host opened for it (``replacement_order_id``):
+
+    * like for like (``replacement_total`` None): the exchanged units stay billable on
+      this order, the replacement order ships them again at no price;
+    * for other goods (``replacement_total``: the replacement order's grand total): the
+      units given back are credited here as a return would be (``returned``, the
+      ``refund`` of the record: what the customer was charged for them), and the part
+      of that credit the customer had paid, up to the replacement's total, is paid over
+      to the replacement order as a refund here with the reference
+      ``exchange:<replacement order id>``. What is left of the credit is a refund due;
+      what the credit does not cover the customer owes on the replacement order.
 
     Args:
         order: The order.
@@ -268,55 +296,112 @@ def receive_return(
         disposition: Restock or scrap (the ``restock`` stock request carries it).
         actor: Who receives.
         at: When.
-        breakdown: The order's price breakdown (needed for a ``return``'s refund).
+        breakdown: The order's price breakdown (needed for a return's refund and an
+            exchange's credit).
+        replacement_order_id: The replacement order of an exchange.
+        replacement_total: The replacement's grand total, for an exchange for other goods.
+        replacement_request: What the caller asked the replacement to be (fingerprinted
+            with the idempotency key).
         idempotency_key: Repeat protection.
 
     Returns:
-        The transition result with ``ReturnReceived`` and, for a refund, ``RefundDue``;
-        its ``restock`` stock request takes the goods back (or writes them off).
+        The transition result with ``ReturnReceived``, for an exchange
+        ``ReplacementOrdered``, and, for money owed back, ``RefundDue``; its ``restock``
+        stock request takes the goods back (or writes them off).
 
     Raises:
         RuleViolation: ``lifecycle.return.not_found``, ``lifecycle.return.wrong_state``,
-            ``lifecycle.return.not_priced``.
+            ``lifecycle.return.not_priced``, ``lifecycle.return.not_exchange`` (a
+            replacement for a return or a repair).
     """
     request: dict[str, object] = {"return_id": return_id, "disposition": disposition}
+    if replacement_request is not None:
+        request["replacement"] = replacement_request
     if (first := check_event(order, "receive_return", idempotency_key, request)) is not None:
         return first
-    optional_texts(return_id=return_id)
+    optional_texts(return_id=return_id, replacement_order_id=replacement_order_id)
     i, record = _return(order, return_id, ReturnState.APPROVED)
+    kind = record.kind
+    if kind is not ReturnKind.EXCHANGE and (
+        replacement_request is not None or replacement_order_id is not None
+    ):
+        raise RuleViolation(
+            RETURN_NOT_EXCHANGE, params={"return_id": return_id, "kind": kind.value}
+        )
+    credited = kind is ReturnKind.RETURN or (
+        kind is ReturnKind.EXCHANGE and replacement_total is not None
+    )
     refund = Money.zero(order.currency)
-    if record.kind is ReturnKind.RETURN:
+    if credited:
         if breakdown is None:
             raise RuleViolation(RETURN_NOT_PRICED, params={"line_id": record.lines[0][0]})
         refund = refund_for(order, record.lines, breakdown=breakdown)
     received = attrs.evolve(
-        record, state=ReturnState.RECEIVED, disposition=StockDisposition(disposition), refund=refund
+        record,
+        state=ReturnState.RECEIVED,
+        disposition=StockDisposition(disposition),
+        refund=refund,
+        replacement_order_id=replacement_order_id if kind is ReturnKind.EXCHANGE else None,
     )
     plan = Plan(order)
     plan.changes = {"returns": _replace(order.returns, i, received)}
-    if record.kind is ReturnKind.RETURN:
-        # Only a return gives goods back for good: the customer keeps (and pays for) what
-        # is exchanged or repaired, so those units stay billable and are not "returned".
+    if credited:
+        # Goods given back for good (a return, or an exchange for other goods): the
+        # customer no longer keeps nor pays for them here.
         updated = [
             attrs.evolve(order.ledger(line_id), returned=order.ledger(line_id).returned + qty)
             for line_id, qty in record.lines
         ]
         plan.changes["ledgers"] = with_ledgers(plan, updated)
-    plan.stock = [
-        StockRequest(
-            StockAction.RESTOCK,
-            order.id,
-            record.lines,
-            operation_id_for(order, "receive_return", idempotency_key),
-            disposition=received.disposition,
-        )
-    ]
+    if kind is not ReturnKind.REPAIR:
+        plan.stock = [
+            StockRequest(
+                StockAction.RESTOCK,
+                order.id,
+                record.lines,
+                operation_id_for(order, "receive_return", idempotency_key),
+                disposition=received.disposition,
+            )
+        ]
     plan.facts = [
         (
             ReturnReceived,
             {"return_id": return_id, "disposition": received.disposition, "lines": record.lines},
         )
     ]
-    if refund:
-        plan.facts.append((RefundDue, {"return_id": return_id, "amount": refund}))
+    owed = refund
+    if kind is ReturnKind.EXCHANGE and replacement_order_id is not None:
+        transferred = None
+        if replacement_total is not None:
+            transferred = min(
+                refund, replacement_total, max(net_paid(order), Money.zero(order.currency))
+            )
+            owed = refund - transferred
+            if transferred:
+                payment = Payment(
+                    new_id(),
+                    PaymentKind.REFUND,
+                    transferred,
+                    at,
+                    exchange_reference(replacement_order_id),
+                )
+                plan.changes["payments"] = (*order.payments, payment)
+        plan.facts.append(
+            (
+                ReplacementOrdered,
+                {
+                    "return_id": return_id,
+                    "replacement_order_id": replacement_order_id,
+                    "credit": refund if replacement_total is not None else None,
+                    "transferred": transferred,
+                },
+            )
+        )
+    if owed:
+        plan.facts.append((RefundDue, {"return_id": return_id, "amount": owed}))
     return fire(plan, "receive_return", actor=actor, at=at, key=idempotency_key, request=request)
+
+
+def exchange_reference(replacement_order_id: str) -> str:
+    """The payment reference of a credit paid over from an order to its replacement."""
+    return f"exchange:{replacement_order_id}"

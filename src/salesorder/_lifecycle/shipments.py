@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from salesorder._lifecycle.codes import (
+    AMENDMENT_PENDING,
     SHIP_EXCEEDS,
     SHIPMENT_DUPLICATE,
     SHIPMENT_NOT_FOUND,
@@ -53,6 +54,7 @@ __all__ = [
     "call_off_plans",
     "cancel_shipment",
     "check_new_shipment_id",
+    "check_no_pending_amendment",
     "find_shipment",
     "plan_shipment",
     "planned_quantities",
@@ -61,6 +63,15 @@ __all__ = [
 ]
 
 _COUNTED = (ShipmentState.SHIPPED, ShipmentState.DELIVERED)
+
+
+def check_no_pending_amendment(order: Order) -> None:
+    """Refuse moving goods of an order whose amendment awaits approval.
+
+    What is unshipped is what the amendment changes: it is decided first.
+    """
+    if order.proposed is not None:
+        raise RuleViolation(AMENDMENT_PENDING, params={"revision": order.proposed.number})
 
 
 def find_shipment(order: Order, shipment_id: str, expected: ShipmentState) -> tuple[int, Shipment]:
@@ -168,6 +179,7 @@ def plan_shipment(
     request: dict[str, object] = {"lines": lines, "shipment_id": shipment_id, "carrier": carrier}
     if (first := check_event(order, "plan_shipment", idempotency_key, request)) is not None:
         return first
+    check_no_pending_amendment(order)
     checked = checked_quantities(order, lines, "plan_shipment")
     identifier = shipment_id or new_id()
     check_new_shipment_id(order, identifier)
@@ -236,6 +248,7 @@ def void_shipment(
     if (first := check_event(order, "void_shipment", idempotency_key, request)) is not None:
         return first
     require_reason(reason, "void_shipment")
+    check_no_pending_amendment(order)
     index, record = find_shipment(order, shipment_id, ShipmentState.SHIPPED)
     plan = Plan(order, reason=reason)
     updated = []

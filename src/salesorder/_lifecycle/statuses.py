@@ -115,7 +115,9 @@ def fulfilment_status(order: Order) -> FulfilmentStatus:
 def billable_quantities(order: Order) -> dict[str, Decimal]:
     """What each line may still be invoiced for: ordered minus returned minus invoiced.
 
-    For a closed order, delivered (not ordered) minus returned minus invoiced.
+    For a closed order, delivered (not ordered) minus returned minus invoiced. An order
+    priced at nothing (a sample, the like-for-like replacement of an exchange) has
+    nothing to bill: no invoice of a positive amount could be issued for it.
 
     The one definition of "billable": :func:`invoice` refuses more, the service's
     ``invoice()`` bills exactly this by default, and :func:`billing_status` is ``full``
@@ -127,7 +129,10 @@ def billable_quantities(order: Order) -> dict[str, Decimal]:
     Returns:
         Quantity per line id, for the lines with something left to invoice.
     """
-    left = {}
+    left: dict[str, Decimal] = {}
+    total = order.grand_total
+    if total is not None and not total:
+        return left
     # A closed order bills what it delivered: the rest was closed out, never to ship.
     closed = order.status is Status.CLOSED
     ledgers = {ledger.line_id: ledger for ledger in order.ledgers}

@@ -17,7 +17,7 @@ from salesorder import lifecycle
 from salesorder._service import pricing as ports_of_pricing
 from salesorder._service.core import ServiceCore
 from salesorder.lifecycle import TransitionResult
-from salesorder.order import Order
+from salesorder.order import Order, Revision
 from salesorder.ports import ServiceUnitOfWork
 from salesorder.pricing import PriceBreakdown
 from salesorder.stockhook import run_with_stock
@@ -104,6 +104,82 @@ class ChangeUseCases(ServiceCore):
 
         return self._run(order_id, command)
 
+    def approve_amendment(
+        self,
+        order_id: str,
+        *,
+        level: str,
+        actor: str,
+        comment: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Sign one level of a partly shipped order's amendment (改单审批).
+
+        The last required signature applies it: a new revision priced as the amendment
+        was (added lines at the time it was asked), reservations following what is
+        left to ship. Until then the order's goods do not move.
+        """
+
+        def command(order: Order, uow: ServiceUnitOfWork, now: datetime) -> TransitionResult:
+            proposed = order.proposed
+            pricing = self._proposal_pricing(proposed, now)
+            revision = order.revision
+            result = run_with_stock(
+                order,
+                lambda order, backordered: lifecycle.approve_amendment(
+                    order,
+                    level=level,
+                    actor=actor,
+                    at=now,
+                    pricing=pricing,
+                    backordered=backordered,
+                    comment=comment,
+                    lifecycle_policy=self._lifecycle_policy,
+                    idempotency_key=idempotency_key,
+                ),
+                self._hook(uow, now, actor),
+                reserves=True,
+            )
+            if order.revision != revision and proposed is not None:
+                order.locked_prices = self._locked_prices(
+                    order, proposed.at or now, reprice=_repriced_in(proposed)
+                )
+                breakdown = self.price_order(order)
+                order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+            return result
+
+        return self._run(order_id, command)
+
+    def reject_amendment(
+        self,
+        order_id: str,
+        *,
+        reasons: Sequence[str],
+        actor: str,
+        idempotency_key: str | None = None,
+    ) -> TransitionResult:
+        """Turn down a partly shipped order's amendment; the order keeps its terms."""
+        return self._run(
+            order_id,
+            lambda order, _uow, now: lifecycle.reject_amendment(
+                order, reasons=reasons, actor=actor, at=now, idempotency_key=idempotency_key
+            ),
+        )
+
+    def _proposal_pricing(
+        self, proposed: Revision | None, now: datetime
+    ) -> Callable[[Order], PriceBreakdown]:
+        """Prices an applied proposal as its amendment was priced when it was asked."""
+        at = now if proposed is None or proposed.at is None else proposed.at
+        reprice = frozenset() if proposed is None else _repriced_in(proposed)
+        requantified = frozenset() if proposed is None else _coded(proposed, "quantity:")
+
+        def pricing(candidate: Order) -> PriceBreakdown:
+            locks = self._locked_prices(candidate, at, reprice=reprice, requantified=requantified)
+            return self.price_order(attrs.evolve(candidate, locked_prices=locks))
+
+        return pricing
+
     def reschedule(
         self,
         order_id: str,
@@ -146,4 +222,19 @@ def _repriced(changes: Sequence[lifecycle.Change]) -> frozenset[str]:
         change.line_id
         for change in changes
         if isinstance(change, lifecycle.ChangePrice) and change.unit_price is None
+    )
+
+
+def _coded(proposed: Revision, prefix: str) -> frozenset[str]:
+    """The lines a proposal's change codes name with ``prefix`` (``quantity:1`` ...)."""
+    return frozenset(code[len(prefix) :] for code in proposed.changes if code.startswith(prefix))
+
+
+def _repriced_in(proposed: Revision) -> frozenset[str]:
+    """Lines a proposal sends back to the price list (a price change to no agreed price)."""
+    by_id = {line.line_id: line for line in proposed.lines}
+    return frozenset(
+        line_id
+        for line_id in _coded(proposed, "price:")
+        if line_id in by_id and by_id[line_id].unit_price is None
     )

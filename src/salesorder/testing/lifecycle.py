@@ -157,6 +157,8 @@ class FakeStock:
         operations: Operation ids already applied (repeats are ignored).
         reserved: Reserved quantity per ``(order_id, line_id)``.
         skus: SKU of each ``(order_id, line_id)`` seen.
+        backordered: Backordered quantity per ``(order_id, line_id)``; a release takes
+            it first, as the stores do.
     """
 
     available: dict[str, Decimal] = attrs.Factory(dict)
@@ -164,6 +166,7 @@ class FakeStock:
     operations: set[str] = attrs.Factory(set)
     reserved: dict[tuple[str, str], Decimal] = attrs.Factory(dict)
     skus: dict[tuple[str, str], str] = attrs.Factory(dict)
+    backordered: dict[tuple[str, str], Decimal] = attrs.Factory(dict)
 
     def reserve(
         self,
@@ -197,6 +200,7 @@ class FakeStock:
             self.skus[key] = sku
             if served < quantity:
                 backordered[line_id] = quantity - served
+                self.backordered[key] = self.backordered.get(key, Decimal(0)) + (quantity - served)
         self.operations.add(operation_id)
         self.calls.append(("reserve", order.id, dict(lines)))
         return FakeReservation(backordered)
@@ -204,12 +208,20 @@ class FakeStock:
     def release(
         self, order_id: str, *, lines: Mapping[str, Decimal] | None, operation_id: str
     ) -> None:
-        """Give reserved quantities back to available stock."""
+        """Drop backorders first, then give reserved quantities back to available stock."""
         if operation_id in self.operations:
             return
         keys = [key for key in self.reserved if key[0] == order_id]
         for key in keys:
-            wanted = self.reserved[key] if lines is None else lines.get(key[1], Decimal(0))
+            short = self.backordered.get(key, Decimal(0))
+            if lines is None:
+                wanted = self.reserved[key]
+                self.backordered[key] = Decimal(0)
+            else:
+                wanted = lines.get(key[1], Decimal(0))
+                dropped = min(wanted, short)
+                self.backordered[key] = short - dropped
+                wanted -= dropped
             given = min(wanted, self.reserved[key])
             self.reserved[key] -= given
             sku = self.skus[key]
