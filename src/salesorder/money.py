@@ -386,15 +386,18 @@ class Money:
             rounding: The rounding mode; half-up (四舍五入) unless told otherwise.
 
         Returns:
-            A new Money with exactly ``minor_unit`` decimal places.
+            A new Money with exactly ``minor_unit`` decimal places. An amount that rounds
+            to zero is zero, never ``-0`` (``Money("-0.001", "CNY")`` gives ``0.00``).
         """
         if type(rounding) is not RoundingMode:
             raise _wrong_type("rounding", "a RoundingMode", rounding)
         quantum = _quantum(self.currency)
-        return Money._exact(
-            self.amount.quantize(quantum, rounding=rounding.value, context=_EXACT),
-            self.currency,
-        )
+        rounded = self.amount.quantize(quantum, rounding=rounding.value, context=_EXACT)
+        if not rounded and rounded.is_signed():
+            # A small negative rounds to "-0": the same number, but printed, stored
+            # and compared digit by digit it would differ from zero.
+            rounded = rounded.copy_abs()
+        return Money._exact(rounded, self.currency)
 
     def is_quantized(self) -> bool:
         """Whether the amount is a whole number of minor units."""

@@ -223,6 +223,42 @@ def test_sql_analytics_equal_the_in_memory_functions(
         assert {order.id for order in stored} == {order.id for order in batch}
 
 
+def test_refunds_beyond_a_sale_by_less_than_a_minor_unit_give_zero_not_minus_zero(
+    sql_database: SqlDatabase,
+) -> None:
+    """Found by the test above in CI: net sales of -0.01 JPY rounded to "-0" in memory."""
+    audit = tuple(
+        AuditEntry(at=START, actor="u", event=event, source=source, target=target)
+        for event, source, target in PATH[:3]
+    )
+    order = Order(
+        id="o0",
+        customer=Customer(id="c1", name="n"),
+        currency="JPY",
+        lines=(),
+        created_at=START,
+        status=Status.CONFIRMED,
+        grand_total=Money(Decimal("0.01"), "JPY"),
+        payments=tuple(
+            Payment(f"r{i}", PaymentKind.REFUND, Money(Decimal("0.01"), "JPY"), START)
+            for i in range(2)
+        ),
+        audit=audit,
+    )
+    with sql_database.unit_of_work() as uow:
+        uow.orders.add(order)
+        uow.commit()
+    with sql_database.unit_of_work() as uow:
+        stored = list(uow.orders.iter_orders())
+        compare(
+            SqlAnalytics(uow.connection, tenant_id=sql_database.tenant_id), MemoryAnalytics(stored)
+        )
+    by_customer = MemoryAnalytics(stored).sales_by(
+        an.Grouping(by=an.Dimension.CUSTOMER), currency="JPY"
+    )
+    assert str(by_customer["c1"].sales.amount) == "0"
+
+
 def test_the_facts_are_refreshed_for_rows_written_without_them(
     sql_database: SqlDatabase,
 ) -> None:

@@ -277,3 +277,14 @@ class TestFormat:
     def test_str_and_repr(self) -> None:
         assert str(Money("1.50", "CNY")) == "1.50 CNY"
         assert repr(Money("1.50", "CNY")) == "Money('1.50', 'CNY')"
+
+
+def test_rounding_a_small_negative_gives_zero_not_negative_zero() -> None:
+    # Found by the SQL analytics differential test: a refund larger than a sale by less
+    # than a minor unit gave "-0" in memory and "0" from SQL.
+    for amount, currency, zero in (("-0.001", "CNY", "0.00"), ("-0.01", "JPY", "0")):
+        rounded = Money(amount, currency).quantize()
+        assert str(rounded.amount) == zero
+        assert not rounded.amount.is_signed()
+    assert str(Money("-0.4", "JPY").quantize().amount) == "0"
+    assert str(Money("-0.5", "JPY").quantize().amount) == "-1"
