@@ -422,9 +422,11 @@ class Order:
     channel: Channel = Channel.OTHER
     billing_address: Address | None = attrs.field(default=None, repr=False)
     shipping_address: Address | None = attrs.field(default=None, repr=False)
-    payment_terms: PaymentTerms = attrs.field(factory=PaymentTerms, repr=False)
+    # Shared default instances (they are frozen): an order on its default terms holds no
+    # objects of its own for them, and its stored document leaves them out.
+    payment_terms: PaymentTerms = attrs.field(default=PaymentTerms(), repr=False)
     requested_delivery_date: date | None = None
-    invoice: InvoiceInfo = attrs.field(factory=InvoiceInfo, repr=False)
+    invoice: InvoiceInfo = attrs.field(default=InvoiceInfo(), repr=False)
     salesperson: str | None = None
     notes: str | None = attrs.field(default=None, repr=False)
     external_ref: str | None = None

@@ -507,7 +507,7 @@ class InvoiceDocument:
     tax_by_rate: tuple[RateTotal, ...]
     net_total: Money
     tax_total: Money
-    buyer: InvoiceBuyer = attrs.field(factory=InvoiceBuyer, repr=False)
+    buyer: InvoiceBuyer = attrs.field(default=InvoiceBuyer(), repr=False)
 
     @property
     def gross_total(self) -> Money:

@@ -152,3 +152,85 @@ def test_repeated_amounts_decode_to_equal_values_whatever_was_decoded_before() -
     assert decode(Decimal, 1) == Decimal(1)
     assert str(decode(Money, {"amount": "2.10", "currency": "CNY"}).amount) == "2.10"
     assert decode(Money, {"amount": "2.1", "currency": "CNY"}).amount.as_tuple().exponent == -1
+
+
+# --- compact documents (omit_defaults) -------------------------------------------
+
+
+def _stored_classes(root: type) -> list[type]:
+    """Every attrs class an instance of ``root`` can hold, ``root`` first."""
+    import typing
+
+    found: list[type] = []
+
+    def walk(hint: object) -> None:
+        for arg in typing.get_args(hint):
+            walk(arg)
+        if isinstance(hint, type) and attrs.has(hint) and hint not in found:
+            found.append(hint)
+            for field_type in typing.get_type_hints(hint).values():
+                walk(field_type)
+
+    walk(root)
+    return found
+
+
+def test_a_compact_document_reads_back_field_by_field() -> None:
+    for order in (
+        full_order(),
+        Order(id="o-2", customer=Customer("C", "n"), currency="CNY", lines=()),
+    ):
+        compact = json.loads(json.dumps(encode(order, omit_defaults=True)))
+        back = decode(Order, compact)
+        assert attrs.asdict(back, recurse=False) == attrs.asdict(order, recurse=False)
+        assert encode(back) == encode(order)
+
+
+def test_a_compact_document_leaves_out_exactly_the_fields_at_their_default() -> None:
+    order = Order(id="o-3", customer=Customer("C", "n"), currency="CNY", lines=())
+    assert encode(order, omit_defaults=True) == {
+        "id": "o-3",
+        "customer": {"id": "C", "name": "n"},
+        "currency": "CNY",
+        "lines": [],
+    }
+    # A value equal to the default but written differently is kept as written.
+    terms = PaymentTerms(prepayment_percent=Decimal("0.00"))
+    assert encode(terms, omit_defaults=True) == {"prepayment_percent": "0.00"}
+    assert str(decode(PaymentTerms, encode(terms, omit_defaults=True)).prepayment_percent) == "0.00"
+    # Full documents, as stored before compact ones, still read.
+    assert decode(Order, encode(order)) == order
+
+
+def test_events_keep_every_field_even_when_compact() -> None:
+    event = OrderSubmitted(
+        occurred_at=datetime(2026, 11, 22, 9, 0, tzinfo=UTC),
+        order_id="o-1",
+        actor="u-1",
+        source="draft",
+        target="pending_approval",
+    )
+    assert encode(event, omit_defaults=True) == encode(event)
+    assert "required_levels" in encode(event)
+
+
+def test_stored_defaults_are_pinned() -> None:
+    """A compact document means "default" by leaving a field out: changing a default would
+    change what every stored document says. Change one only with a migration of the stored
+    documents, then update ``stored_defaults.json``."""
+    from pathlib import Path
+
+    from salesorder.quotes import Quote
+
+    pinned_file = Path(__file__).with_name("stored_defaults.json")
+    current = {
+        f"{cls.__module__}.{cls.__qualname__}": {
+            field.name: encode(field.default, omit_defaults=True)
+            for field in attrs.fields(cls)
+            if field.default is not attrs.NOTHING and not isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+        }
+        for root in (Order, Quote)
+        for cls in _stored_classes(root)
+    }
+    pinned = json.loads(pinned_file.read_text(encoding="utf-8"))
+    assert current == pinned

@@ -148,7 +148,9 @@ def order_columns(order: Order) -> dict[str, Any]:
         "created_at": order.created_at,
         "salesperson": order.salesperson,
         "region": region_of(order),
-        "document": json.dumps(encode(order), ensure_ascii=False, separators=(",", ":")),
+        "document": json.dumps(
+            encode(order, omit_defaults=True), ensure_ascii=False, separators=(",", ":")
+        ),
         **facts.fact_columns(order),
     }
 

@@ -302,7 +302,9 @@ class SqlQuoteRepository:
         """
         schema.fit(quote.quote_id, _QUOTE_ID)
         schema.fit(quote.number, _QUOTE_NUMBER)
-        document = json.dumps(encode(quote), ensure_ascii=False, separators=(",", ":"))
+        document = json.dumps(
+            encode(quote, omit_defaults=True), ensure_ascii=False, separators=(",", ":")
+        )
         if expected is None:
             try:
                 with self._connection.begin_nested():
