@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from salesorder._intake.cells import neutralise
-from salesorder._intake.codes import EXTRA_MISSING, FILE_NOT_OPENED, IntakeError
+from salesorder._intake.codes import EXTRA_MISSING, IntakeError, not_opened
 from salesorder._intake.mapping import (
     CHINESE_HEADERS,
     ENGLISH_HEADERS,
@@ -114,8 +114,7 @@ def _write(
         try:
             Path(destination).write_bytes(data)
         except OSError as error:
-            reason = error.strerror or type(error).__name__
-            raise IntakeError(FILE_NOT_OPENED, params={"reason": reason}) from None
+            raise not_opened(error) from None
     else:
         destination.write(data)
 

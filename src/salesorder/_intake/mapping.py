@@ -276,9 +276,10 @@ class ColumnMapping:
     """Which headers name which field.
 
     Build one with :meth:`default` (English, Simplified and Traditional Chinese
-    headers), :meth:`english`, :meth:`chinese`, or from your own headers; :meth:`extended` adds headers to a
-    mapping. Headers match after :func:`normalise_header`, and when a header ends in
-    a parenthesised unit (``单价(元)``) without matching, it matches without it.
+    headers), :meth:`english`, :meth:`chinese`, or from your own headers;
+    :meth:`extended` adds headers to a mapping. Headers match after
+    :func:`normalise_header`, and when a header ends in a parenthesised unit
+    (``单价(元)``) without matching, it matches without it.
 
     Attributes:
         headers: ``field -> headers``; fields are :data:`ORDER_KEY`, the
