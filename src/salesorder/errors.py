@@ -131,6 +131,7 @@ SUPPORTED_LOCALES: Final = ("en", "zh_CN", "zh_TW")
 #: when it is first asked for.
 _CODE_MODULES: Final = (
     "salesorder.errors",
+    "salesorder._arguments",
     "salesorder.money",
     "salesorder._analytics.common",
     "salesorder._intake.codes",
@@ -232,6 +233,7 @@ TERM_PARAMS: Final = frozenset(
         "action",
         "argument",
         "basis",
+        "character",
         "charge",
         "dimension",
         "document",
@@ -453,6 +455,39 @@ def errors_markdown() -> str:
 
 
 # -- the codes of the exceptions below, and of the storage adapters -------------------------
+
+#: The names of Python types ``{kind}`` (the type given) and ``{expected}`` name in
+#: messages (terms; a class of the library or a host's is shown as it is).
+TYPE_NAMES: Final = tuple(
+    define_phrase(name)
+    for name in (
+        "str",
+        "int",
+        "float",
+        "bool",
+        "NoneType",
+        "bytes",
+        "bytearray",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "object",
+        "Decimal",
+        "date",
+        "datetime",
+        "time",
+        "timedelta",
+        "function",
+    )
+)
+#: Commands of the service that ``{event}`` names besides the lifecycle events (terms).
+SERVICE_EVENTS: Final = tuple(
+    define_phrase(name) for name in ("enter", "convert_quote", "discard", "fill_backorders")
+)
+#: The billing documents ``{document}`` names (terms).
+DOCUMENTS: Final = (define_phrase("invoice"), define_phrase("credit note"))
 
 ERROR_UNSPECIFIED: Final = define_code("error.unspecified", en="An unspecified error occurred.")
 MONEY_INVALID_AMOUNT: Final = define_code(

@@ -29,6 +29,37 @@ OS_REASONS: Final = {
 #: Any other operating system error (``{error}``: its symbolic name, such as ``EIO``).
 OS_OTHER: Final = define_phrase("system error {error}")
 NOT_A_PATH: Final = define_phrase("not a path")
+#: What ``{option}`` of ``intake.option.invalid`` names (terms): an option of
+#: ``IntakeOptions`` or ``IntakeLimits``, or a part of a column mapping.
+MAPPING_FIELD: Final = define_phrase("mapping[{field!r}]")
+MAPPING_HEADER: Final = define_phrase("mapping header {header!r}")
+INTAKE_OPTIONS: Final = tuple(
+    define_phrase(option)
+    for option in (
+        "mapping",
+        "limits",
+        "formulas",
+        "sheet",
+        "header_row",
+        "currency",
+        "file_format",
+        "encoding",
+        "delimiter",
+    )
+)
+#: The option of each field of ``IntakeLimits`` (``limits.max_rows``).
+LIMIT_OPTIONS: Final = {
+    name: define_phrase(f"limits.{name}")
+    for name in (
+        "max_file_bytes",
+        "max_unpacked_bytes",
+        "max_compression_ratio",
+        "max_archive_parts",
+        "max_rows",
+        "max_columns",
+        "max_issues",
+    )
+}
 
 FILE_TOO_LARGE: Final = define_code(
     "intake.file.too_large",

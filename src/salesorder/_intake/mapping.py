@@ -22,6 +22,8 @@ from salesorder._intake.codes import (
     COLUMN_MISSING,
     COLUMN_UNMAPPED,
     INTAKE_OPTION_INVALID,
+    MAPPING_FIELD,
+    MAPPING_HEADER,
     IntakeError,
 )
 from salesorder._validation.report import Issue, Severity
@@ -266,7 +268,9 @@ def _frozen_headers(
     frozen: dict[str, tuple[str, ...]] = {}
     for field, names in headers.items():
         if field not in _FIELDS:
-            raise _invalid(f"mapping[{field[:64]!r}]")
+            raise IntakeError(
+                INTAKE_OPTION_INVALID, params={"option": MAPPING_FIELD, "field": field[:64]}
+            )
         frozen[field] = (names,) if isinstance(names, str) else tuple(names)
     return MappingProxyType(frozen)
 
@@ -300,7 +304,10 @@ class ColumnMapping:
             for name in names:
                 key = normalise_header(name)
                 if lookup.setdefault(key, field) != field:
-                    raise _invalid(f"mapping header {name[:64]!r}")
+                    raise IntakeError(
+                        INTAKE_OPTION_INVALID,
+                        params={"option": MAPPING_HEADER, "header": name[:64]},
+                    )
         return MappingProxyType(lookup)
 
     @classmethod

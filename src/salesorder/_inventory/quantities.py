@@ -41,7 +41,7 @@ QUANTITY_NAMES: Final = tuple(
     for name in (
         "quantity",
         "counted",
-        "level",
+        "stock level",
         "safety_stock",
         "reorder_point",
         "max_level",
@@ -221,7 +221,7 @@ def to_positive_quantity(value: object, *, what: str = "quantity") -> Decimal:
 
 
 def to_optional_level(value: object) -> Decimal | None:
-    return None if value is None else to_quantity(value, what="level")
+    return None if value is None else to_quantity(value, what="stock level")
 
 
 def as_quantity(value: object) -> Decimal:
