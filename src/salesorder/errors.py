@@ -225,7 +225,7 @@ class ErrorCode(str):
 
 
 #: The parameters whose text values are library terms (a status, an event, a field, an
-#: entity, a [Phrase][salesorder.errors.Phrase] that says why ...) translated through the
+#: entity, a :class:`Phrase` that says why ...) translated through the
 #: catalog's ``term`` context; a value the catalog does not know (a host's approval
 #: level, a class name) is shown as it is.
 TERM_PARAMS: Final = frozenset(
@@ -267,7 +267,7 @@ class Phrase(str):
     match on; the catalogs translate it as a term (msgctxt ``term``). A phrase may name
     fields of the message's other parameters (``"weight {index} is negative"``): they
     are filled from them when the message renders, so the value itself stays a key.
-    Made by [define_phrase][salesorder.errors.define_phrase]; the library's phrases are
+    Made by ``define_phrase``; the library's phrases are
     module constants of the modules that define codes.
     """
 
@@ -275,7 +275,7 @@ class Phrase(str):
 
 
 def define_phrase(text: str) -> Phrase:
-    """Make a [Phrase][salesorder.errors.Phrase], for use as a module constant (pure).
+    """Make a :class:`Phrase`, for use as a module constant (pure).
 
     Args:
         text: The English text; ``{name}`` fields are filled from the message's params.
