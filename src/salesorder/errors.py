@@ -480,6 +480,7 @@ TYPE_NAMES: Final = tuple(
         "time",
         "timedelta",
         "function",
+        "round()",
     )
 )
 #: Commands of the service that ``{event}`` names besides the lifecycle events (terms).

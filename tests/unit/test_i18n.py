@@ -275,6 +275,9 @@ _ALLOWED_ASCII = {
     # a package and the pip extras that install it.
     "Decimal",
     "Money",
+    "quantize",  # Money.quantize(rounding=...), the call to make instead of round()
+    "rounding",
+    "round",
     "OrderDraft",
     "issued_on",
     "invoice_numbering",
