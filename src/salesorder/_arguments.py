@@ -30,6 +30,7 @@ from salesorder.errors import (
     ARGUMENT_NOT_STORABLE,
     ArgumentTypeError,
     InvalidArgument,
+    define_phrase,
 )
 
 __all__ = [
@@ -44,6 +45,130 @@ __all__ = [
     "unstorable_at",
     "wrong_type",
 ]
+
+#: The names ``{argument}`` gives in ``argument.*`` messages (terms of the catalogs, so a
+#: Chinese message names the argument in Chinese): the keyword a caller passed wrongly.
+#: A name missing here is shown as it is.
+ARGUMENT_NAMES: Final = tuple(
+    define_phrase(name)
+    for name in (
+        "actor",
+        "amount",
+        "approval_policy",
+        "arguments",
+        "at",
+        "backordered",
+        "basis",
+        "carrier",
+        "category",
+        "change",
+        "changes",
+        "charges",
+        "comment",
+        "context",
+        "count",
+        "coupon_book",
+        "coupons",
+        "created_from / created_to",
+        "currency",
+        "customer_id",
+        "days",
+        "deadline",
+        "deadlines",
+        "delivered_only",
+        "directory",
+        "disposition",
+        "exchange_rates.rate()",
+        "factor",
+        "failed",
+        "foreign",
+        "grouping",
+        "html",
+        "idempotency_key",
+        "idempotency_keys",
+        "invoice_id",
+        "invoice_number",
+        "issued_on",
+        "kind",
+        "level",
+        "lifecycle_policy",
+        "line",
+        "line_id",
+        "lines",
+        "locale",
+        "method",
+        "moment",
+        "name",
+        "now",
+        "number",
+        "on",
+        "operand",
+        "order",
+        "order.exchange_rate",
+        "order_id",
+        "orders",
+        "organisation code body",
+        "payloads",
+        "payment_id",
+        "period",
+        "prefix",
+        "price_list",
+        "pricing",
+        "promotions",
+        "quantity",
+        "quote_id",
+        "reason",
+        "reasons",
+        "reference",
+        "refunded_payment",
+        "replacement",
+        "requested_delivery_date",
+        "return_id",
+        "rounding",
+        "rounding of money",
+        "rules",
+        "seller",
+        "shipment_id",
+        "sku",
+        "span",
+        "state",
+        "status",
+        "tag",
+        "tax_engine.tax_policy()",
+        "timezone",
+        "tracking_number",
+        "unit",
+        "unit price",
+        "unit_price",
+        "valid_for",
+        "weights",
+    )
+)
+#: The characters ``{character}`` of ``argument.not_storable`` names (terms).
+UNSTORABLE_CHARACTERS: Final = (define_phrase("NUL"), define_phrase("an unpaired surrogate"))
+#: What ``{expected}`` says an argument takes (terms; a class name is shown as it is).
+EXPECTED_KINDS: Final = tuple(
+    define_phrase(text)
+    for text in (
+        "Money.quantize(rounding=...)",
+        "a Decimal, int or string",
+        "a RoundingMode",
+        "a function that prices an order",
+        "a locale identifier such as zh_CN",
+        "a mapping",
+        "a path (str or pathlib.Path)",
+        "a sequence of changes",
+        "a sequence of reason codes",
+        "a tzinfo",
+        "an amendment Change",
+        "an amendment change (ChangeQuantity, AddLine...)",
+        "an iterable (a list or tuple)",
+        "an iterable of numbers",
+        "shipped as planned",
+        "string",
+        "text",
+    )
+)
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", bound=enum.Enum)
@@ -105,13 +230,13 @@ def unstorable_at(text: str) -> tuple[int, str] | None:
     """
     nul = text.find(_NUL)
     if nul >= 0:
-        return nul, "NUL"
+        return nul, UNSTORABLE_CHARACTERS[0]
     if text.isascii():
         return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        return error.start, "an unpaired surrogate"
+        return error.start, UNSTORABLE_CHARACTERS[1]
     return None
 
 

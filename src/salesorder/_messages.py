@@ -6,9 +6,10 @@ translated. Three kinds, told apart by their gettext context (msgctxt):
 
 - an error code's message (context: the code; msgid: its English template), from the
   codes of [salesorder.errors.error_codes][];
-- a *term* (context ``term``): a status, an event, a field, an entity ... that a
-  message's parameter names (see ``salesorder.errors.TERM_PARAMS``), from the enums
-  that define them and the lists below;
+- a *term* (context ``term``): a status, an event, a field, an entity, a phrase that
+  says why (``salesorder.errors.Phrase``) ... that a message's parameter names (see
+  ``salesorder.errors.TERM_PARAMS``), from the enums that define them, the lists below
+  and the phrases of the modules that define codes;
 - a *document label* (context ``order_form`` or ``invoice_form``), from the labels of
   the printed order form and of printed invoices and credit notes;
 - a label of ``PriceBreakdown.explain`` (context ``price_breakdown.<key>``).
@@ -30,8 +31,8 @@ from salesorder._lifecycle.codes import TERM_PHRASES
 from salesorder._lifecycle.statuses import PaymentStatus
 from salesorder._pricing import breakdown
 from salesorder._pricing.promotions import ChargeKind, Per
-from salesorder.errors import library_codes
-from salesorder.lifecycle import EVENTS
+from salesorder.errors import library_codes, library_phrases
+from salesorder.lifecycle import EVENTS, ApprovalPolicy, LifecyclePolicy
 from salesorder.order import InvoiceInfo, InvoiceKind
 from salesorder.quotes import QuoteStatus
 from salesorder.records import ReturnKind, ReturnState, ShipmentState, Status
@@ -101,6 +102,11 @@ def _terms() -> dict[str, str]:
         found.setdefault(column, "field of a file import (salesorder.intake)")
     for phrase in TERM_PHRASES:
         found.setdefault(phrase, "explanation in a message")
+    for policy in (LifecyclePolicy, ApprovalPolicy):
+        for field in attrs.fields(policy):
+            found.setdefault(field.name, f"field of {policy.__name__}")
+    for phrase in sorted(library_phrases()):
+        found.setdefault(phrase, "phrase in a message (keep its {fields})")
     return found
 
 

@@ -107,6 +107,7 @@ __all__ = [
     "InvalidMoney",
     "InvalidOrder",
     "NotFound",
+    "Phrase",
     "RuleViolation",
     "SalesOrderError",
     "Shortfall",
@@ -114,9 +115,11 @@ __all__ = [
     "UnknownCurrency",
     "ValidationFailed",
     "define_code",
+    "define_phrase",
     "error_codes",
     "errors_markdown",
     "library_codes",
+    "library_phrases",
     "register_codes",
     "render_message",
 ]
@@ -128,6 +131,8 @@ SUPPORTED_LOCALES: Final = ("en", "zh_CN", "zh_TW")
 #: when it is first asked for.
 _CODE_MODULES: Final = (
     "salesorder.errors",
+    "salesorder._arguments",
+    "salesorder.money",
     "salesorder._analytics.common",
     "salesorder._intake.codes",
     "salesorder._lifecycle.amendments",
@@ -138,6 +143,7 @@ _CODE_MODULES: Final = (
     "salesorder._validation.rules",
     "salesorder._documents.errors",
     "salesorder.inventory",
+    "salesorder._inventory.quantities",
     "salesorder.notifications",
     "salesorder.quotes",
     "salesorder.settings",
@@ -206,10 +212,8 @@ class ErrorCode(str):
         library term (``state``, ``event``, ``field``, ...) are translated too.
         """
         language = i18n.negotiate(locale).catalog
-        if language == i18n.ENGLISH:
-            return string.Formatter().vformat(self.en, (), _LenientParams(params))
         values = _LenientParams({key: _term(key, value, language) for key, value in params.items()})
-        return string.Formatter().vformat(self.template(language), (), values)
+        return string.Formatter().vformat(self.template(language), (), _filled(params, values))
 
     def same_messages(self, other: ErrorCode) -> bool:
         """Whether ``other`` is this code with the same templates."""
@@ -221,12 +225,15 @@ class ErrorCode(str):
 
 
 #: The parameters whose text values are library terms (a status, an event, a field, an
-#: entity ...) translated through the catalog's ``term`` context; a value the catalog
-#: does not know (a host's approval level) is shown as it is.
+#: entity, a :class:`Phrase` that says why ...) translated through the
+#: catalog's ``term`` context; a value the catalog does not know (a host's approval
+#: level, a class name) is shown as it is.
 TERM_PARAMS: Final = frozenset(
     {
         "action",
+        "argument",
         "basis",
+        "character",
         "charge",
         "dimension",
         "document",
@@ -235,23 +242,83 @@ TERM_PARAMS: Final = frozenset(
         "expected",
         "field",
         "first",
+        "item",
         "kind",
         "level",
+        "operation",
         "option",
         "payment",
         "per",
+        "reason",
         "setting",
         "state",
         "status",
         "what",
+        "why",
     }
 )
+
+
+class Phrase(str):
+    """A piece of English that fills a message's parameter: why an amount is invalid, ...
+
+    The phrase *is* its English text (``Phrase("must not be negative") == "must not be
+    negative"``), so a parameter holding one stays a plain, stable string a host can
+    match on; the catalogs translate it as a term (msgctxt ``term``). A phrase may name
+    fields of the message's other parameters (``"weight {index} is negative"``): they
+    are filled from them when the message renders, so the value itself stays a key.
+    Made by ``define_phrase``; the library's phrases are
+    module constants of the modules that define codes.
+    """
+
+    __slots__ = ()
+
+
+def define_phrase(text: str) -> Phrase:
+    """Make a :class:`Phrase`, for use as a module constant (pure).
+
+    Args:
+        text: The English text; ``{name}`` fields are filled from the message's params.
+
+    Returns:
+        The phrase, equal to ``text``.
+    """
+    return Phrase(text)
 
 
 def _term(key: str, value: Any, language: str) -> Any:
     if key in TERM_PARAMS and isinstance(value, str):
         return i18n.translate(value, language, context="term")
     return value
+
+
+def _filled(params: Mapping[str, Any], values: _LenientParams) -> _LenientParams:
+    """``values`` with each phrase's own fields filled ("weight {index} is negative").
+
+    A field of a phrase is filled from the same parameters, already translated, and may
+    itself be a phrase ("{what} is not a number" with ``what`` "factor of {unit}"). Only
+    the library's phrases are filled, never text a host or a user gave.
+    """
+    phrases = _library_phrases()
+    filled: dict[str, Any] = {}
+
+    def fill(key: str, depth: int) -> Any:
+        if key in filled:
+            return filled[key]
+        raw, value = params.get(key), values[key]
+        if isinstance(raw, str) and "{" in raw and raw in phrases and depth < 4:
+            try:
+                names = {name for _, name, _, _ in string.Formatter().parse(value) if name}
+                inner = {name: fill(name, depth + 1) for name in names if name in params}
+                value = string.Formatter().vformat(value, (), _LenientParams({**values, **inner}))
+            except (ValueError, IndexError, AttributeError):
+                pass  # a host catalog's malformed translation: shown as it is
+        filled[key] = value
+        return value
+
+    for key in params:
+        fill(key, 0)
+    return _LenientParams({**values, **filled})
 
 
 class _LenientParams(dict[str, Any]):
@@ -301,6 +368,22 @@ def _library_codes() -> Mapping[str, ErrorCode]:
             if isinstance(value, ErrorCode):
                 _merge(catalogue, value)
     return dict(sorted(catalogue.items()))
+
+
+@functools.cache
+def _library_phrases() -> frozenset[str]:
+    found: set[str] = set()
+    for name in _CODE_MODULES:
+        for value in vars(importlib.import_module(name)).values():
+            items = value.values() if isinstance(value, Mapping) else value
+            items = items if isinstance(items, tuple | frozenset | type({}.values())) else (value,)
+            found.update(str(item) for item in items if isinstance(item, Phrase))
+    return frozenset(found)
+
+
+def library_phrases() -> frozenset[str]:
+    """The library's phrases (what its catalogs translate as terms that say why)."""
+    return _library_phrases()
 
 
 # Codes a host added with register_codes(); the library's own are never stored here.
@@ -373,6 +456,40 @@ def errors_markdown() -> str:
 
 # -- the codes of the exceptions below, and of the storage adapters -------------------------
 
+#: The names of Python types ``{kind}`` (the type given) and ``{expected}`` name in
+#: messages (terms; a class of the library or a host's is shown as it is).
+TYPE_NAMES: Final = tuple(
+    define_phrase(name)
+    for name in (
+        "str",
+        "int",
+        "float",
+        "bool",
+        "NoneType",
+        "bytes",
+        "bytearray",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "object",
+        "Decimal",
+        "date",
+        "datetime",
+        "time",
+        "timedelta",
+        "function",
+        "round()",
+    )
+)
+#: Commands of the service that ``{event}`` names besides the lifecycle events (terms).
+SERVICE_EVENTS: Final = tuple(
+    define_phrase(name) for name in ("enter", "convert_quote", "discard", "fill_backorders")
+)
+#: The billing documents ``{document}`` names (terms).
+DOCUMENTS: Final = (define_phrase("invoice"), define_phrase("credit note"))
+
 ERROR_UNSPECIFIED: Final = define_code("error.unspecified", en="An unspecified error occurred.")
 MONEY_INVALID_AMOUNT: Final = define_code(
     "money.invalid_amount",
@@ -417,6 +534,15 @@ MONEY_ALLOCATION_INVALID_WEIGHTS: Final = define_code(
     en="Cannot split an amount by these weights: {reason}.",
 )
 ORDER_INVALID: Final = define_code("order.invalid", en="Invalid order data: {reason}.")
+#: Why an order's own values are refused: the ``reason`` of ``order.invalid`` (terms).
+ORDER_REASONS: Final = tuple(
+    define_phrase(reason)
+    for reason in (
+        "an order discount needs a percent or an amount",
+        "an order discount must not be negative",
+        "an order discount percent must be within 0..100",
+    )
+)
 VALIDATION_FAILED: Final = define_code(
     "validation.failed",
     en="The order did not pass validation (errors: {count}).",

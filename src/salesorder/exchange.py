@@ -25,7 +25,7 @@ from typing import Final
 
 import attrs
 
-from salesorder.errors import SalesOrderError, define_code
+from salesorder.errors import SalesOrderError, define_code, define_phrase
 from salesorder.money import minor_unit
 
 __all__ = ["ExchangeRate", "InvalidExchangeRate", "MissingExchangeRate"]
@@ -41,14 +41,21 @@ EXCHANGE_RATE_MISSING: Final = define_code(
 
 _DIGITS: Final = 18
 
+# Why a rate is refused: the ``reason`` of ``currency.rate.invalid`` (terms of the catalogs).
+RATE_NOT_A_NUMBER_TYPE: Final = define_phrase("a rate must be a Decimal, int or str")
+RATE_NOT_A_NUMBER: Final = define_phrase("a rate must be a number")
+RATE_NOT_POSITIVE: Final = define_phrase("a rate must be positive and finite")
+RATE_TOO_PRECISE: Final = define_phrase("a rate has at most {digits} significant digits")
+SAME_CURRENCY: Final = define_phrase("base and quote are the same currency")
+
 
 class InvalidExchangeRate(SalesOrderError, ValueError):
     """An exchange rate that cannot be used (``currency.rate.invalid``)."""
 
     default_code = EXCHANGE_RATE_INVALID
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(params={"reason": reason})
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(params={"reason": reason, **params})
 
 
 class MissingExchangeRate(SalesOrderError, LookupError):
@@ -69,15 +76,15 @@ class MissingExchangeRate(SalesOrderError, LookupError):
 
 def _rate(value: Decimal | int | str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise InvalidExchangeRate("a rate must be a Decimal, int or str")
+        raise InvalidExchangeRate(RATE_NOT_A_NUMBER_TYPE)
     try:
         number = Decimal(value)
     except ArithmeticError:
-        raise InvalidExchangeRate("a rate must be a number") from None
+        raise InvalidExchangeRate(RATE_NOT_A_NUMBER) from None
     if not number.is_finite() or number <= 0:
-        raise InvalidExchangeRate("a rate must be positive and finite")
+        raise InvalidExchangeRate(RATE_NOT_POSITIVE)
     if len(number.normalize().as_tuple().digits) > _DIGITS:
-        raise InvalidExchangeRate(f"a rate has at most {_DIGITS} significant digits")
+        raise InvalidExchangeRate(RATE_TOO_PRECISE, digits=_DIGITS)
     return number
 
 
@@ -85,7 +92,7 @@ def _currencies(instance: ExchangeRate, _attribute: object, quote: str) -> None:
     minor_unit(instance.base)
     minor_unit(quote)
     if instance.base == quote:
-        raise InvalidExchangeRate("base and quote are the same currency")
+        raise InvalidExchangeRate(SAME_CURRENCY)
 
 
 @attrs.frozen

@@ -43,6 +43,7 @@ from salesorder._intake.mapping import (
     ORDER_FIELDS,
     ORDER_KEY,
     REQUIRED_FIELDS,
+    TRADITIONAL_CHINESE_HEADERS,
     ColumnMapping,
 )
 from salesorder._intake.run import (
@@ -63,6 +64,7 @@ __all__ = [
     "ORDER_FIELDS",
     "ORDER_KEY",
     "REQUIRED_FIELDS",
+    "TRADITIONAL_CHINESE_HEADERS",
     "ColumnMapping",
     "FileFormat",
     "FormulaPolicy",

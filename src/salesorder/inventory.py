@@ -98,8 +98,14 @@ from salesorder._inventory.events import (
     StockTransferred,
 )
 from salesorder._inventory.quantities import (
+    CURRENT_VERSION,
+    EMPTY_SKU_OR_LOCATION,
+    OPENING_RESERVED,
+    QUANTITY_NOT_POSITIVE,
+    QUANTITY_NOT_STORABLE,
     QUANTITY_PLACES,
     STOCK_ADJUST_BELOW_RESERVED,
+    STOCK_ENTITY,
     STOCK_OPERATION_CONFLICT,
     STOCK_POSITION_DUPLICATE,
     STOCK_QUANTITY_INVALID,
@@ -148,8 +154,14 @@ from salesorder._inventory.values import (
 )
 
 __all__ = [
+    "CURRENT_VERSION",
+    "EMPTY_SKU_OR_LOCATION",
+    "OPENING_RESERVED",
+    "QUANTITY_NOT_POSITIVE",
+    "QUANTITY_NOT_STORABLE",
     "QUANTITY_PLACES",
     "STOCK_ADJUST_BELOW_RESERVED",
+    "STOCK_ENTITY",
     "STOCK_OPERATION_CONFLICT",
     "STOCK_POSITION_DUPLICATE",
     "STOCK_QUANTITY_INVALID",

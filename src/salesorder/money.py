@@ -38,6 +38,7 @@ from salesorder.errors import (
     InvalidArgument,
     InvalidMoney,
     UnknownCurrency,
+    define_phrase,
 )
 
 __all__ = [
@@ -69,6 +70,27 @@ NUMBER_PATTERN: Final = r"^[ \t\n\r]*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?
 _NUMBER_TEXT: Final = re.compile(NUMBER_PATTERN)
 #: ``Decimal.adjusted()`` of the smallest amount out of range.
 _MAX_ADJUSTED: Final = MAX_AMOUNT.adjusted()
+
+# Why an amount or a split is refused: the ``reason`` of ``money.invalid_amount`` and
+# ``money.allocation.invalid_weights`` (terms of the catalogs; ``{what}`` is the
+# amount's name, itself a term such as ``quantity``, ``{index}`` a weight's position).
+TEXT_TOO_LONG: Final = define_phrase("{what} text is too long")
+NOT_A_NUMBER: Final = define_phrase("{what} is not a number")
+OUT_OF_RANGE: Final = define_phrase("{what} is out of range")
+NOT_FINITE: Final = define_phrase("{what} must be finite")
+TOO_PRECISE: Final = define_phrase("{what} has more than {max_places} decimal places")
+RESULT_OUT_OF_RANGE: Final = define_phrase("the result is out of range")
+FACTOR_NOT_FINITE: Final = define_phrase("factor must be finite")
+WEIGHT_NOT_A_NUMBER: Final = define_phrase("weight {index} is not a number")
+WEIGHT_NOT_FINITE: Final = define_phrase("weight {index} is not finite")
+WEIGHT_NEGATIVE: Final = define_phrase("weight {index} is negative")
+NO_WEIGHTS: Final = define_phrase("no weights")
+WEIGHTS_ALL_ZERO: Final = define_phrase("all weights are zero")
+#: The names ``to_decimal(..., what=...)`` is called with in the library (terms too).
+AMOUNT_NAMES: Final = tuple(
+    define_phrase(name)
+    for name in ("amount", "quantity", "backordered quantity", "requested_discount", "factor")
+)
 
 
 #: Arithmetic context wide enough that no product or sum of accepted amounts rounds.
@@ -188,13 +210,13 @@ def is_number_text(text: str) -> bool:
 def _parse_text(value: str, what: str) -> Decimal:
     text = value.strip(" \t\n\r")
     if len(text) > 64:
-        raise InvalidMoney(params={"reason": f"{what} text is too long"})
+        raise InvalidMoney(params={"reason": TEXT_TOO_LONG, "what": what})
     if not is_number_text(text):
-        raise InvalidMoney(params={"reason": f"{what} is not a number"})
+        raise InvalidMoney(params={"reason": NOT_A_NUMBER, "what": what})
     try:
         return Decimal(text)
     except decimal.InvalidOperation:  # an exponent Decimal cannot hold
-        raise InvalidMoney(params={"reason": f"{what} is out of range"}) from None
+        raise InvalidMoney(params={"reason": OUT_OF_RANGE, "what": what}) from None
 
 
 def to_decimal(value: object, *, what: str = "amount") -> Decimal:
@@ -225,16 +247,16 @@ def to_decimal(value: object, *, what: str = "amount") -> Decimal:
     else:
         raise _not_a_number(what, value)
     if not number.is_finite():
-        raise InvalidMoney(params={"reason": f"{what} must be finite"})
+        raise InvalidMoney(params={"reason": NOT_FINITE, "what": what})
     if number and number.adjusted() >= _MAX_ADJUSTED:
-        raise InvalidMoney(params={"reason": f"{what} is out of range"})
+        raise InvalidMoney(params={"reason": OUT_OF_RANGE, "what": what})
     exponent = int(number.as_tuple().exponent)
     if exponent < -MAX_DECIMAL_PLACES:
         # Trailing zeros ("1.000000000000000") carry no precision; drop them before judging.
         number = number.normalize(_EXACT)
         if int(number.as_tuple().exponent) < -MAX_DECIMAL_PLACES:
             raise InvalidMoney(
-                params={"reason": f"{what} has more than {MAX_DECIMAL_PLACES} decimal places"}
+                params={"reason": TOO_PRECISE, "what": what, "max_places": MAX_DECIMAL_PLACES}
             )
     return number
 
@@ -290,7 +312,7 @@ class Money:
         # Results of arithmetic on valid Money are finite and exact by construction; only
         # their magnitude can grow past what a store reads back (2000 x 999,999,999,999.99).
         if amount and amount.adjusted() >= _MAX_ADJUSTED:
-            raise InvalidMoney(params={"reason": "the result is out of range"})
+            raise InvalidMoney(params={"reason": RESULT_OUT_OF_RANGE})
         money = object.__new__(cls)
         object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", currency)
@@ -367,7 +389,7 @@ class Money:
         if isinstance(factor, bool) or not isinstance(factor, Decimal | int):
             raise _not_a_number("factor", factor)
         if isinstance(factor, Decimal) and not factor.is_finite():
-            raise InvalidMoney(params={"reason": "factor must be finite"})
+            raise InvalidMoney(params={"reason": FACTOR_NOT_FINITE})
         return Money._exact(_EXACT.multiply(self.amount, factor), self.currency)
 
     __rmul__ = __mul__
@@ -490,11 +512,11 @@ def _as_fraction(weight: Decimal | int, index: int) -> Fraction:
     if isinstance(weight, float):
         raise FloatRefused
     if isinstance(weight, bool) or not isinstance(weight, Decimal | int):
-        raise AllocationError(params={"reason": f"weight {index} is not a number"})
+        raise AllocationError(params={"reason": WEIGHT_NOT_A_NUMBER, "index": index})
     if isinstance(weight, Decimal) and not weight.is_finite():
-        raise AllocationError(params={"reason": f"weight {index} is not finite"})
+        raise AllocationError(params={"reason": WEIGHT_NOT_FINITE, "index": index})
     if weight < 0:
-        raise AllocationError(params={"reason": f"weight {index} is negative"})
+        raise AllocationError(params={"reason": WEIGHT_NEGATIVE, "index": index})
     return Fraction(weight)
 
 
@@ -530,10 +552,10 @@ def allocate(
         raise _wrong_type("weights", "an iterable of numbers", weights)
     shares = [_as_fraction(w, i) for i, w in enumerate(weights)]
     if not shares:
-        raise AllocationError(params={"reason": "no weights"})
+        raise AllocationError(params={"reason": NO_WEIGHTS})
     weight_sum = sum(shares, Fraction(0))
     if weight_sum == 0:
-        raise AllocationError(params={"reason": "all weights are zero"})
+        raise AllocationError(params={"reason": WEIGHTS_ALL_ZERO})
     whole = total.quantize(rounding)
     places = minor_unit(total.currency)
     units = int(whole.amount.scaleb(places, context=_EXACT))

@@ -24,7 +24,7 @@ from typing import Final, TypeVar
 
 import attrs
 
-from salesorder.errors import SalesOrderError, define_code
+from salesorder.errors import SalesOrderError, define_code, define_phrase
 from salesorder.events import DomainEvent
 from salesorder.ports import Notifier, Outbox, OutboxEntry, stream_of
 
@@ -47,6 +47,28 @@ _log = logging.getLogger(__name__)
 NOTIFY_SETTINGS_INVALID: Final = define_code(
     "notify.settings.invalid",
     en="Invalid notification setting {name}: {reason}.",
+)
+#: Why a notification setting is refused: the ``reason`` of ``notify.settings.invalid``
+#: (terms of the catalogs). ``{name}`` is the setting's key as the host writes it in code,
+#: a routes file or on the command line (``url``, ``--webhooks``), shown as it is.
+NOTIFY_REASONS: Final = tuple(
+    define_phrase(reason)
+    for reason in (
+        "out of range",
+        "not an event class",
+        "batch or interval out of range",
+        "not a readable JSON file",
+        "no list of routes",
+        "not a number",
+        "not an http(s) URL",
+        "empty",
+        "not an object",
+        "unknown key",
+        "variable not set",
+        "not a boolean",
+        "not a list of names",
+        "not a positive number",
+    )
 )
 NOTIFY_TIMEOUT: Final = define_code(
     "notify.timeout",

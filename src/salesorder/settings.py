@@ -35,7 +35,7 @@ from typing import Any, Final
 
 import attrs
 
-from salesorder.errors import CurrencyMismatch, SalesOrderError, define_code
+from salesorder.errors import CurrencyMismatch, SalesOrderError, define_code, define_phrase
 from salesorder.inventory import AllocationStrategy
 from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy
 from salesorder.money import RoundingPolicy
@@ -58,6 +58,43 @@ SETTINGS_INVALID: Final = define_code(
     "settings.invalid",
     en="Invalid setting {setting}: {reason}.",
 )
+# Why a setting is refused (the ``reason``; terms of the catalogs). ``{expected}`` is the
+# class the setting takes (a name the developer types, shown as it is), ``{kind}`` the
+# type given (a Python type's name, translated when it is a builtin such as ``str``).
+WRONG_TYPE: Final = define_phrase("expected {expected}, got {kind}")
+WRONG_ITEM_TYPE: Final = define_phrase("expected {expected} items, got {kind}")
+NOT_A_STRATEGY: Final = define_phrase("expected an AllocationStrategy, got {kind}")
+NOT_A_CALENDAR: Final = define_phrase("expected a BusinessCalendar, got {kind}")
+DUPLICATE_DEADLINES: Final = define_phrase("two deadlines share one name")
+#: A promotion, coupon or charge id given twice (the ``reason`` of ``price.invalid``).
+GIVEN_TWICE: Final = define_phrase("{what} {id} is given twice")
+ITEM_KINDS: Final = tuple(define_phrase(kind) for kind in ("promotion", "coupon", "charge"))
+#: The settings ``{setting}`` names: the options of ``OrderService`` and the fields of
+#: the settings classes (terms, so a Chinese message names them in Chinese).
+SETTING_NAMES: Final = tuple(
+    define_phrase(name)
+    for name in (
+        "approval_policy",
+        "credit_policy",
+        "lifecycle_policy",
+        "policy_settings",
+        "pricing_settings",
+        "sla_settings",
+        "promotions",
+        "coupon_book",
+        "charges",
+        "stacking",
+        "tax",
+        "rounding",
+        "units",
+        "price_list",
+        "rules",
+        "stock_policy",
+        "calendar",
+        "deadlines",
+        "allocation",
+    )
+)
 
 
 class InvalidSettings(SalesOrderError, ValueError):
@@ -69,9 +106,9 @@ class InvalidSettings(SalesOrderError, ValueError):
 
     default_code = SETTINGS_INVALID
 
-    def __init__(self, setting: str, reason: str) -> None:
+    def __init__(self, setting: str, reason: str, **params: object) -> None:
         self.setting = setting
-        super().__init__(params={"setting": setting, "reason": reason})
+        super().__init__(params={"setting": setting, "reason": reason, **params})
 
 
 def _of_type(expected: type[Any]) -> Any:
@@ -81,7 +118,9 @@ def _of_type(expected: type[Any]) -> Any:
         if not isinstance(value, expected):
             raise InvalidSettings(
                 attribute.name,
-                f"expected {expected.__name__}, got {type(value).__name__}",
+                WRONG_TYPE,
+                expected=expected.__name__,
+                kind=type(value).__name__,
             )
 
     return check
@@ -95,7 +134,9 @@ def _items_of_type(expected: type[Any]) -> Any:
             if not isinstance(item, expected):
                 raise InvalidSettings(
                     attribute.name,
-                    f"expected {expected.__name__} items, got {type(item).__name__}",
+                    WRONG_ITEM_TYPE,
+                    expected=expected.__name__,
+                    kind=type(item).__name__,
                 )
 
     return check
@@ -122,7 +163,7 @@ def _unique(what: str, keys: Iterable[str]) -> None:
     seen: set[str] = set()
     for key in keys:
         if key in seen:
-            raise InvalidPricing(f"{what} {key} is given twice")
+            raise InvalidPricing(GIVEN_TWICE, params={"what": what, "id": key})
         seen.add(key)
 
 
@@ -227,9 +268,7 @@ class PolicySettings:
     def _check_allocation(self, attribute: attrs.Attribute[Any], value: object) -> None:
         # AllocationStrategy is a structural protocol (not runtime-checkable): check its method.
         if value is not None and not callable(getattr(value, "allocate", None)):
-            raise InvalidSettings(
-                attribute.name, f"expected an AllocationStrategy, got {type(value).__name__}"
-            )
+            raise InvalidSettings(attribute.name, NOT_A_STRATEGY, kind=type(value).__name__)
 
 
 @attrs.frozen(kw_only=True)
@@ -258,9 +297,7 @@ class SlaSettings:
     def _check_calendar(self, attribute: attrs.Attribute[Any], value: object) -> None:
         # BusinessCalendar is a structural protocol (not runtime-checkable): check its method.
         if not callable(getattr(value, "is_working_day", None)):
-            raise InvalidSettings(
-                attribute.name, f"expected a BusinessCalendar, got {type(value).__name__}"
-            )
+            raise InvalidSettings(attribute.name, NOT_A_CALENDAR, kind=type(value).__name__)
 
     @deadlines.validator
     def _check_unique_names(
@@ -269,4 +306,4 @@ class SlaSettings:
         names = [deadline.name for deadline in value]
         if len(set(names)) != len(names):
             # A breach is reported by deadline name: two deadlines of one name are ambiguous.
-            raise InvalidSettings(attribute.name, "two deadlines share one name")
+            raise InvalidSettings(attribute.name, DUPLICATE_DEADLINES)

@@ -24,7 +24,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
-from salesorder.errors import SalesOrderError, define_code
+from salesorder.errors import SalesOrderError, define_code, define_phrase
 from salesorder.order import Order
 from salesorder.records import Status
 
@@ -63,6 +63,12 @@ CALENDAR_INVALID: Final = define_code(
 _MAX_DAYS: Final = 3700
 
 
+# Why a calendar is refused: the ``reason`` of ``sla.calendar.invalid`` (terms).
+OPENING_AFTER_CLOSING: Final = define_phrase("opening time must be before closing time")
+NO_WORKING_DAY: Final = define_phrase("no working day found")
+HOURS_OR_DAYS: Final = define_phrase("give working_hours or working_days")
+
+
 class CalendarError(SalesOrderError):
     """A business calendar cannot answer (package missing, year out of range, no working day)."""
 
@@ -88,7 +94,7 @@ class BusinessCalendar(Protocol):
 
 def _check_hours(opens: time, closes: time) -> None:
     if not opens < closes:
-        raise CalendarError(params={"reason": "opening time must be before closing time"})
+        raise CalendarError(params={"reason": OPENING_AFTER_CLOSING})
 
 
 @attrs.frozen(kw_only=True)
@@ -183,7 +189,7 @@ def _next_opening(moment: datetime, calendar: BusinessCalendar) -> datetime:
                 return max(moment, _at(day, opens, moment))
         day += timedelta(days=1)
         moment = _at(day, time(0), moment)
-    raise CalendarError(params={"reason": "no working day found"})
+    raise CalendarError(params={"reason": NO_WORKING_DAY})
 
 
 def add_working_hours(
@@ -230,7 +236,7 @@ def add_working_days(start: datetime, days: int, *, calendar: BusinessCalendar) 
                 break
             day += timedelta(days=1)
         else:
-            raise CalendarError(params={"reason": "no working day found"})
+            raise CalendarError(params={"reason": NO_WORKING_DAY})
     return _at(day, moment.timetz().replace(tzinfo=None), moment)
 
 
@@ -252,7 +258,7 @@ class Deadline:
 
     def __attrs_post_init__(self) -> None:
         if (self.working_hours is None) == (self.working_days is None):
-            raise CalendarError(params={"reason": "give working_hours or working_days"})
+            raise CalendarError(params={"reason": HOURS_OR_DAYS})
 
     def due(self, start: datetime, *, calendar: BusinessCalendar) -> datetime:
         """When the deadline falls for a clock started at ``start``."""

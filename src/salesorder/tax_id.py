@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from salesorder.errors import ArgumentTypeError, SalesOrderError, define_code
+from salesorder.errors import ArgumentTypeError, SalesOrderError, define_code, define_phrase
 
 __all__ = [
     "USCC_ALPHABET",
@@ -73,6 +73,11 @@ _PROVINCES: Final = frozenset(
 _SHAPE: Final = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 _ORGANIZATION_BODY: Final = re.compile(r"[0-9A-Z]{8}")
 
+# Why a prefix is refused: the ``reason`` of ``tax_id.prefix.invalid`` (terms).
+PREFIX_SHAPE: Final = define_phrase("16 symbols: 2 code symbols, 6 digits, 8 code symbols")
+PREFIX_STRUCTURE: Final = define_phrase(
+    "a known authority, its category and a real division come first"
+)
 TAX_ID_PREFIX_INVALID: Final = define_code(
     "tax_id.prefix.invalid",
     en="Not a unified social credit code prefix: {reason}.",
@@ -174,11 +179,9 @@ def make_uscc(prefix: str) -> str:
         ArgumentTypeError: when ``prefix`` is not text.
     """
     if len(_text(prefix, "prefix")) != 16 or not _SHAPE.fullmatch(prefix + "00"):
-        reason = "16 symbols: 2 code symbols, 6 digits, 8 code symbols"
-        raise TaxIdError(params={"reason": reason})
+        raise TaxIdError(params={"reason": PREFIX_SHAPE})
     if not _has_structure(prefix):
-        reason = "a known authority, its category and a real division come first"
-        raise TaxIdError(params={"reason": reason})
+        raise TaxIdError(params={"reason": PREFIX_STRUCTURE})
     org_check = organization_check_character(prefix[8:])
     body = prefix + org_check
     return body + _check_31(body)

@@ -41,7 +41,7 @@ from typing import Final
 
 import attrs
 
-from salesorder.errors import SalesOrderError, define_code
+from salesorder.errors import SalesOrderError, define_code, define_phrase
 from salesorder.order import Order, OrderLine
 
 __all__ = [
@@ -74,13 +74,33 @@ _LARGEST: Final = Decimal("1e9")
 _DIGITS: Final = 12
 
 
+# Why a unit set-up is refused: the ``reason`` of ``units.invalid`` (terms of the
+# catalogs; fields filled from the error's params; ``{what}`` is a term of its own).
+FACTOR_NOT_A_NUMBER_TYPE: Final = define_phrase("{what} must be a Decimal, int or str")
+FACTOR_NOT_A_NUMBER: Final = define_phrase("{what} is not a number")
+FACTOR_OUT_OF_RANGE: Final = define_phrase("{what} must lie between 1e-9 and 1e9")
+FACTOR_TOO_PRECISE: Final = define_phrase("{what} has more than {digits} significant digits")
+PRODUCT_NOT_EXACT: Final = define_phrase("{quantity} x {factor} is not exact")
+QUOTIENT_NOT_EXACT: Final = define_phrase("{stock} / {factor} is not exact")
+FACTORS_NOT_A_MAPPING: Final = define_phrase("factors must be a mapping of unit to stock units")
+EMPTY_UNIT: Final = define_phrase("a unit must be a non-empty text")
+NOT_TEXTS: Final = define_phrase("a SKU and a stock unit are texts")
+EMPTY_STOCK_UNIT: Final = define_phrase("{sku} has an empty stock unit")
+STOCK_UNIT_WITH_FACTOR: Final = define_phrase("{sku}: the stock unit {unit} has no factor")
+PRODUCTS_NOT_ITERABLE: Final = define_phrase("products must be an iterable of ProductUnits")
+NOT_PRODUCT_UNITS: Final = define_phrase("expected ProductUnits, got {kind}")
+PRODUCT_TWICE: Final = define_phrase("{sku} is given twice")
+#: What ``{what}`` names (terms): a factor, or a unit's factor.
+FACTOR_NAMES: Final = (define_phrase("conversion factor"), define_phrase("factor of {unit}"))
+
+
 class InvalidUnits(SalesOrderError, ValueError):
     """A unit catalogue or conversion factor that cannot be used (``units.invalid``)."""
 
     default_code = UNITS_INVALID
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(params={"reason": reason})
+    def __init__(self, reason: str, **params: object) -> None:
+        super().__init__(params={"reason": reason, **params})
 
 
 class UnknownUnit(SalesOrderError, LookupError):
@@ -99,12 +119,15 @@ class UnknownUnit(SalesOrderError, LookupError):
         super().__init__(params={"sku": sku, "unit": unit, "known": ", ".join(sorted(known))})
 
 
-def check_factor(value: object, *, what: str = "conversion factor") -> Decimal:
+def check_factor(
+    value: object, *, what: str = "conversion factor", unit: str | None = None
+) -> Decimal:
     """``value`` as a conversion factor, or :class:`InvalidUnits`.
 
     Args:
         value: A Decimal, int or str (never a float or a bool).
-        what: Named in the error.
+        what: Named in the error (a term: ``conversion factor``, ``factor of {unit}``).
+        unit: The unit ``what`` names, when it names one.
 
     Returns:
         The factor as a Decimal.
@@ -114,15 +137,15 @@ def check_factor(value: object, *, what: str = "conversion factor") -> Decimal:
             between 10^-9 and 10^9.
     """
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise InvalidUnits(f"{what} must be a Decimal, int or str")
+        raise InvalidUnits(FACTOR_NOT_A_NUMBER_TYPE, what=what, unit=unit)
     try:
         factor = Decimal(value)
     except decimal.InvalidOperation:
-        raise InvalidUnits(f"{what} is not a number") from None
+        raise InvalidUnits(FACTOR_NOT_A_NUMBER, what=what, unit=unit) from None
     if not factor.is_finite() or not _SMALLEST <= factor <= _LARGEST:
-        raise InvalidUnits(f"{what} must lie between 1e-9 and 1e9")
+        raise InvalidUnits(FACTOR_OUT_OF_RANGE, what=what, unit=unit)
     if len(factor.normalize().as_tuple().digits) > _DIGITS:
-        raise InvalidUnits(f"{what} has more than {_DIGITS} significant digits")
+        raise InvalidUnits(FACTOR_TOO_PRECISE, what=what, unit=unit, digits=_DIGITS)
     return factor
 
 
@@ -145,7 +168,7 @@ def to_stock(quantity: Decimal, factor: Decimal | None) -> Decimal:
     try:
         return _EXACT.multiply(quantity, factor)
     except decimal.DecimalException:
-        raise InvalidUnits(f"{quantity} x {factor} is not exact") from None
+        raise InvalidUnits(PRODUCT_NOT_EXACT, quantity=str(quantity), factor=str(factor)) from None
 
 
 def from_stock(stock: Decimal, factor: Decimal | None) -> Decimal:
@@ -168,7 +191,7 @@ def from_stock(stock: Decimal, factor: Decimal | None) -> Decimal:
     try:
         return _EXACT.divide(stock, factor)
     except decimal.DecimalException:
-        raise InvalidUnits(f"{stock} / {factor} is not exact") from None
+        raise InvalidUnits(QUOTIENT_NOT_EXACT, stock=str(stock), factor=str(factor)) from None
 
 
 def whole_units_for(stock: Decimal, factor: Decimal | None, *, at_most: Decimal) -> Decimal:
@@ -199,12 +222,12 @@ def whole_units_for(stock: Decimal, factor: Decimal | None, *, at_most: Decimal)
 
 def _factors(value: Mapping[str, Decimal | int | str]) -> Mapping[str, Decimal]:
     if not isinstance(value, Mapping):
-        raise InvalidUnits("factors must be a mapping of unit to stock units")
+        raise InvalidUnits(FACTORS_NOT_A_MAPPING)
     checked: dict[str, Decimal] = {}
     for unit, factor in value.items():
         if not isinstance(unit, str) or not unit.strip():
-            raise InvalidUnits("a unit must be a non-empty text")
-        checked[unit] = check_factor(factor, what=f"factor of {unit}")
+            raise InvalidUnits(EMPTY_UNIT)
+        checked[unit] = check_factor(factor, what=FACTOR_NAMES[1], unit=unit)
     return dict(sorted(checked.items()))
 
 
@@ -228,11 +251,11 @@ class ProductUnits:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.sku, str) or not isinstance(self.stock_unit, str):
-            raise InvalidUnits("a SKU and a stock unit are texts")
+            raise InvalidUnits(NOT_TEXTS)
         if not self.stock_unit.strip():
-            raise InvalidUnits(f"{self.sku} has an empty stock unit")
+            raise InvalidUnits(EMPTY_STOCK_UNIT, sku=self.sku)
         if self.stock_unit in self.factors:
-            raise InvalidUnits(f"{self.sku}: the stock unit {self.stock_unit} has no factor")
+            raise InvalidUnits(STOCK_UNIT_WITH_FACTOR, sku=self.sku, unit=self.stock_unit)
 
     def factor(self, unit: str) -> Decimal | None:
         """Stock units in one ``unit``; None for the stock unit itself.
@@ -252,12 +275,12 @@ def _products(items: Iterable[ProductUnits]) -> Mapping[str, ProductUnits]:
     found: dict[str, ProductUnits] = {}
     given: object = items
     if not isinstance(given, Iterable):
-        raise InvalidUnits("products must be an iterable of ProductUnits")
+        raise InvalidUnits(PRODUCTS_NOT_ITERABLE)
     for item in items:
         if not isinstance(item, ProductUnits):
-            raise InvalidUnits(f"expected ProductUnits, got {type(item).__name__}")
+            raise InvalidUnits(NOT_PRODUCT_UNITS, kind=type(item).__name__)
         if item.sku in found:
-            raise InvalidUnits(f"{item.sku} is given twice")
+            raise InvalidUnits(PRODUCT_TWICE, sku=item.sku)
         found[item.sku] = item
     return found
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
+import importlib
 import importlib.util
 import io
 import pickle
+import pkgutil
 import re
 import string
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -25,15 +29,25 @@ from salesorder import i18n
 from salesorder._messages import TERM_CONTEXT, source_messages
 from salesorder.documents import document_language, render_text
 from salesorder.errors import (
+    TERM_PARAMS,
     IllegalTransition,
     InvalidArgument,
+    SalesOrderError,
     define_code,
     library_codes,
+    library_phrases,
     render_message,
 )
+from salesorder.exchange import ExchangeRate
+from salesorder.intake import ColumnMapping, check_file
+from salesorder.inventory import to_quantity
 from salesorder.lifecycle import EVENTS
+from salesorder.money import Money, allocate, to_decimal
 from salesorder.order import InvoiceKind
+from salesorder.pricing import PriceEntry
 from salesorder.records import ShipmentState, Status
+from salesorder.settings import PolicySettings, SlaSettings
+from salesorder.units import ProductUnits
 from salesorder.validation import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,6 +252,124 @@ def _without_fields(template: str) -> str:
     return re.sub(r"\{[^}]*\}", "", template)
 
 
+#: ASCII words a Chinese message may show, each because the reader must recognise it as
+#: written or type it as it is. Anything else in ASCII is English leaking into Chinese.
+_ALLOWED_ASCII = {
+    # Standards, formats and encodings known by these names in Chinese text too.
+    "CNY",  # the ISO 4217 code, next to 人民币, in document.rmb_upper.not_cny
+    "CSV",
+    "csv",  # a file suffix (.csv) the user picks
+    "xlsx",  # a file suffix (.xlsx)
+    "GB18030",
+    "HTTP",
+    "HTTPS",
+    "ISO",  # ISO 4217
+    "JSON",
+    "PDF",
+    "UTF",  # UTF-8
+    "NUL",  # the control character's name
+    "YYYY",  # the date format YYYY-MM-DD the payload must use
+    "MM",
+    "DD",
+    # Names a developer types: Python classes the call must pass, keyword arguments,
+    # a package and the pip extras that install it.
+    "Decimal",
+    "Money",
+    "quantize",  # Money.quantize(rounding=...), the call to make instead of round()
+    "rounding",
+    "round",
+    "OrderDraft",
+    "issued_on",
+    "invoice_numbering",
+    "reportlab",
+    "chinesecalendar",
+    "salesorder",  # salesorder[pdf], salesorder[excel]
+    "pdf",
+    "excel",
+    "china",  # the extra china-calendar
+    "calendar",
+}
+
+#: Parameters whose values are the host's data or a number, shown as given (an id, a SKU,
+#: a currency code, an amount, a date, a row, a class or unit name the host chose, the
+#: choices a caller must type, a header the file must contain, a setting's key as
+#: written in a routes file). Every other parameter is a term (errors.TERM_PARAMS),
+#: translated; a parameter in neither set fails the test below until it is decided.
+_DATA_PARAMS = {
+    "actual", "age", "amount", "applied", "available", "base", "buy", "choices",
+    "closed_on", "count", "counted", "coupon", "credit_note", "currency", "day", "digits",
+    "error", "exposure", "factor", "floor", "format", "get", "group", "header", "id",
+    "index", "invoice_number", "known", "left", "limit", "limit_currency", "line_currency",
+    "line_id", "list_price", "locale", "location", "max", "max_places", "minimum", "name",
+    "number", "on", "operation_id", "order_id", "order_value", "paid", "payment_id",
+    "percent", "places", "position", "price", "promotion_id", "quantity", "quote",
+    "quote_id", "rate", "refunded", "remaining", "requested", "required",
+    "reservation_id", "reserved", "return_id", "revision", "right", "row", "savepoint",
+    "shipment_id", "sku", "skus", "stock", "strategy", "tax_code", "threshold", "today",
+    "tolerance", "unit", "unit_price", "unused", "valid_until", "winner",
+}  # fmt: skip
+#: A term for each term parameter, as the library passes it (checked to be a term).
+_SAMPLE_TERMS = {
+    "action": "commit",
+    "argument": "idempotency_key",
+    "basis": "created",
+    "character": "NUL",
+    "charge": "shipping",
+    "dimension": "region",
+    "document": "credit note",
+    "entity": "stock ({operation})",
+    "event": "ship",
+    "expected": "text",
+    "field": "tax_id",
+    "first": "submit",
+    "item": "Line total {line_id}",
+    "kind": "NoneType",
+    "level": "sales_manager",
+    "operation": "receive",
+    "option": "mapping header {header!r}",
+    "payment": "partially_paid",
+    "per": "unit",
+    "reason": "{what} has more than {max_places} decimal places",
+    "setting": "approval_policy",
+    "state": "confirmed",
+    "status": "converted",
+    "what": "factor of {unit}",
+    "why": "its expiry time has not come",
+}
+
+
+def _library_classes() -> set[str]:
+    """The classes of the library's public modules: what ``{expected}`` may name."""
+    import salesorder
+
+    names = set()
+    for info in pkgutil.walk_packages(salesorder.__path__, "salesorder."):
+        if "._" in info.name or info.name.endswith(("__main__", "adapters.sql", "cli")):
+            continue
+        module = importlib.import_module(info.name)
+        names |= {name for name in getattr(module, "__all__", ()) if name[:1].isupper()}
+    return {name for name in names if not name.isupper()}
+
+
+#: A class of the library is named as it is: the developer passes one (``expected
+#: ApprovalPolicy``), and the name is what they type.
+_CLASSES = _library_classes()
+
+
+def _ascii_words(text: str) -> set[str]:
+    """The ASCII words of two letters or more (``UTF-8`` is ``UTF``, ``a_b`` one word)."""
+    return {
+        word
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9_]*", text)
+        if len(re.sub(r"[^A-Za-z]", "", word)) >= 2
+    }
+
+
+def _sample(name: str) -> str:
+    # Data renders as a digit: what the test looks at is the text the library writes.
+    return _SAMPLE_TERMS.get(name, "7")
+
+
 class TestChineseReadsAsChinese:
     @pytest.mark.parametrize("language", CHINESE)
     def test_no_template_shows_an_identifier(self, language: str) -> None:
@@ -245,7 +377,8 @@ class TestChineseReadsAsChinese:
         for code, entry in library_codes().items():
             text = _without_fields(entry.template(language))
             found = set(_IDENTIFIER.findall(text)) - _ARGUMENT_NAMES
-            found |= {word for word in re.findall(r"[a-z_]+", text) if word in _TERMS}
+            words = re.findall(r"(?<![\w\-\[])[a-z_]+(?![\w\-\]])", text)
+            found |= {word for word in words if word in _TERMS} - _ARGUMENT_NAMES
             if found:
                 leaks[code] = found
         assert leaks == {}
@@ -264,8 +397,8 @@ class TestChineseReadsAsChinese:
     @pytest.mark.parametrize("language", CHINESE)
     def test_every_term_has_a_chinese_name(self, language: str) -> None:
         for term in _TERMS:
-            translated = i18n.translate(term, language, context=TERM_CONTEXT)
-            assert not re.search(r"[A-Za-z]", translated), term
+            translated = _without_fields(i18n.translate(term, language, context=TERM_CONTEXT))
+            assert _ascii_words(translated) <= _ALLOWED_ASCII, term
 
     @pytest.mark.parametrize("locale", ["zh_CN", "zh_TW"])
     def test_statuses_and_events_in_a_refusal_are_translated(self, locale: str) -> None:
@@ -362,3 +495,111 @@ class TestHostCodes:
         entry = library_codes()["order.lines.empty"]
         assert entry.zh == "订单没有订单行。"
         assert entry.template("zh_Hant") == "訂單沒有訂單行。"
+
+
+class TestNoEnglishInChinese:
+    """Item 7 of issue 17: a Chinese message reads in Chinese, whatever its parameters."""
+
+    def test_every_parameter_is_a_term_or_data(self) -> None:
+        names = {
+            name
+            for text in (*(entry.en for entry in library_codes().values()), *library_phrases())
+            for name in _fields(text)
+        }
+        assert names - TERM_PARAMS - _DATA_PARAMS == set()
+        assert set() == TERM_PARAMS & _DATA_PARAMS
+        assert set(_SAMPLE_TERMS) == set(TERM_PARAMS)
+        assert set(_SAMPLE_TERMS.values()) <= _TERMS
+
+    @pytest.mark.parametrize("language", CHINESE)
+    @pytest.mark.parametrize("code", sorted(library_codes()))
+    def test_every_code_renders_without_english(self, code: str, language: str) -> None:
+        entry = library_codes()[code]
+        names = set(_fields(entry.en))
+        for value in list(_SAMPLE_TERMS.values()):
+            names |= _fields(value)  # a phrase's own fields are parameters too
+        message = entry.render({name: _sample(name) for name in names}, language)
+        assert _ascii_words(message) <= _ALLOWED_ASCII, message
+        assert "{" not in message, message
+
+    @pytest.mark.parametrize("language", CHINESE)
+    def test_every_phrase_reads_in_chinese_in_its_message(self, language: str) -> None:
+        # Every phrase as the reason of every code that gives one, its fields filled.
+        leaks = {}
+        with_reason = [entry for entry in library_codes().values() if "reason" in _fields(entry.en)]
+        for phrase in sorted(library_phrases()):
+            for entry in with_reason:
+                names = _fields(entry.en) | _fields(phrase)
+                names |= {inner for name in names for inner in _fields(_sample(name))}
+                params = {name: _sample(name) for name in names} | {"reason": phrase}
+                message = entry.render(params, language)
+                if _ascii_words(message) - _ALLOWED_ASCII or "{" in message:
+                    leaks[(entry, phrase)] = message
+        assert leaks == {}
+
+    def test_the_english_message_of_a_phrase_is_as_before(self) -> None:
+        assert render_message(
+            "money.invalid_amount",
+            {"reason": "{what} has more than {max_places} decimal places", "what": "quantity",
+             "max_places": 12},
+        ) == "Not a valid money amount: quantity has more than 12 decimal places."  # fmt: skip
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: to_decimal("abc"),
+            lambda: to_decimal("1.0000000000001", what="quantity"),
+            lambda: to_quantity(None),
+            lambda: to_quantity("-1", what="safety_stock"),
+            lambda: allocate(Money.of("1", "CNY"), [1, -1]),
+            lambda: PolicySettings(approval_policy="x"),  # type: ignore[arg-type]
+            lambda: SlaSettings(calendar="x"),  # type: ignore[arg-type]
+            lambda: PriceEntry("A", Money.of("-1", "CNY")),
+            lambda: ProductUnits("A", "件", {"箱": "abc"}),  # host data in Chinese
+            lambda: ExchangeRate("CNY", "CNY", "1", dt.date(2026, 1, 1)),
+            lambda: ColumnMapping({"line.sku": "编码", "line.name": "编码"}),
+            lambda: check_file("/nonexistent/orders.csv"),
+        ],
+    )
+    @pytest.mark.parametrize("locale", ["zh_CN", "zh_TW"])
+    def test_real_errors_read_in_chinese(self, make: Callable[[], object], locale: str) -> None:
+        with pytest.raises(SalesOrderError) as caught:
+            make()
+        message = caught.value.message(locale)
+        assert _ascii_words(message) <= _ALLOWED_ASCII | _CLASSES, message
+        # The params stay machine-readable: the reason is the phrase, not a sentence.
+        reason = caught.value.params.get("reason")
+        assert reason is None or reason in library_phrases()
+
+    def test_library_code_passes_terms_not_prose(self) -> None:
+        # A literal given to a term parameter is a term; an f-string never is.
+        found = []
+        for path in sorted((ROOT / "src" / "salesorder").rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                # The params of a message: a dict given to a call (params={...}, an Issue's
+                # params), and the what= / argument= of the library's checks.
+                dicts = [arg for arg in node.args if isinstance(arg, ast.Dict)]
+                dicts += [kw.value for kw in node.keywords if isinstance(kw.value, ast.Dict)]
+                pairs = [
+                    (key.value if isinstance(key, ast.Constant) else None, value)
+                    for given in dicts
+                    for key, value in zip(given.keys, given.values, strict=True)
+                ]
+                pairs += [
+                    (kw.arg, kw.value) for kw in node.keywords if kw.arg in {"what", "argument"}
+                ]
+                for name, value in pairs:
+                    if name not in TERM_PARAMS - {"expected", "kind", "level", "status"}:
+                        continue
+                    where = f"{path.relative_to(ROOT)}:{value.lineno}"
+                    if isinstance(value, ast.JoinedStr):
+                        found.append((where, name, "f-string"))
+                    elif (
+                        isinstance(value, ast.Constant)
+                        and isinstance(value.value, str)
+                        and value.value not in _TERMS
+                    ):
+                        found.append((where, name, value.value))
+        assert found == []

@@ -18,10 +18,13 @@ from typing import Any, ClassVar
 import openpyxl
 import pytest
 
+from salesorder import i18n
 from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
 from salesorder.cli import main
 from salesorder.errors import InvalidOrder, ValidationFailed
 from salesorder.intake import (
+    CHINESE_HEADERS,
+    TRADITIONAL_CHINESE_HEADERS,
     ColumnMapping,
     FileFormat,
     FormulaPolicy,
@@ -774,13 +777,35 @@ class TestExports:
                     assert not cell.value.startswith(("=", "+", "-", "@", "\t"))
         assert sheet.cell(row=2, column=header.index("单价") + 1).value == Decimal("1.5")
 
+    @pytest.mark.parametrize(
+        ("locale", "first", "price"),
+        [("en", "Order No.", "Unit price"), ("zh_CN", "订单号", "单价")]
+        + [(locale, "訂單號", "單價") for locale in ("zh_TW", "zh-HK", "zh_MO", "zh_Hant")],
+    )
+    def test_the_headers_are_in_the_script_of_the_locale(
+        self, tmp_path: Path, locale: str, first: str, price: str
+    ) -> None:
+        path = tmp_path / "orders.csv"
+        export_orders(self._orders(), path, locale=locale)
+        header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        assert (header[0], price in header) == (first, True)
+
+    def test_every_traditional_header_names_the_field_of_its_simplified_one(self) -> None:
+        mapping = ColumnMapping.default()
+        assert set(TRADITIONAL_CHINESE_HEADERS) == set(CHINESE_HEADERS)
+        for field, names in TRADITIONAL_CHINESE_HEADERS.items():
+            assert {mapping.field_of(name) for name in names} == {field}
+            # The field's name in a Traditional message names its column too.
+            assert mapping.field_of(i18n.translate(field, "zh_Hant", context="term")) == field
+
     @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+    @pytest.mark.parametrize("locale", ["en", "zh_CN", "zh_TW", "zh_HK"])
     def test_exported_orders_import_back_into_the_same_drafts(
-        self, tmp_path: Path, suffix: str
+        self, tmp_path: Path, suffix: str, locale: str
     ) -> None:
         orders = self._orders()
         path = tmp_path / f"orders{suffix}"
-        export_orders(orders, path)
+        export_orders(orders, path, locale=locale)
         report = check_file(path)
         assert report.ok, report.issues
         database = MemoryDatabase()
@@ -797,6 +822,9 @@ class TestExports:
         assert "R2C7" in text
         assert "decimal.invalid" in text
         assert text.splitlines()[0].startswith("订单号")
+        export_issues(report, tmp_path / "issues-tw.csv", locale="zh_TW")
+        text = (tmp_path / "issues-tw.csv").read_text(encoding="utf-8-sig")
+        assert text.splitlines()[0].startswith("訂單號,行,儲存格,路徑")
         export_issues(report.issues, tmp_path / "issues.xlsx")
         sheet = openpyxl.load_workbook(tmp_path / "issues.xlsx").active
         assert sheet is not None

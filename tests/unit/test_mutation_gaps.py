@@ -55,7 +55,8 @@ class TestMoneyLimits:
         assert to_decimal(at_limit) == Decimal(10) ** 12
         with pytest.raises(InvalidMoney) as caught:
             to_decimal(at_limit + "0")
-        assert caught.value.params == {"reason": "amount text is too long"}
+        assert caught.value.params == {"reason": "{what} text is too long", "what": "amount"}
+        assert caught.value.message() == "Not a valid money amount: amount text is too long."
 
     def test_twelve_decimal_places_are_read_and_thirteen_are_not(self) -> None:
         assert MAX_DECIMAL_PLACES == 12
@@ -63,7 +64,12 @@ class TestMoneyLimits:
         assert to_decimal("0.1230000000000") == Decimal("0.123")  # trailing zeros do not count
         with pytest.raises(InvalidMoney) as caught:
             to_decimal("0.0000000000001", what="quantity")
-        assert caught.value.params == {"reason": "quantity has more than 12 decimal places"}
+        assert caught.value.params == {
+            "reason": "{what} has more than {max_places} decimal places",
+            "what": "quantity",
+            "max_places": 12,
+        }
+        assert caught.value.message().endswith(": quantity has more than 12 decimal places.")
 
 
 def _order(*lines: OrderLine) -> Order:

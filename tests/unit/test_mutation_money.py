@@ -53,12 +53,14 @@ class TestParameters:
     def test_a_number_that_is_not_finite_is_named(self, value: object) -> None:
         with pytest.raises(InvalidMoney) as caught:
             to_decimal(value, what="price")
-        assert caught.value.params == {"reason": "price must be finite"}
+        assert caught.value.params == {"reason": "{what} must be finite", "what": "price"}
+        assert caught.value.message() == "Not a valid money amount: price must be finite."
 
     def test_an_exponent_decimal_cannot_hold_is_out_of_range(self) -> None:
         with pytest.raises(InvalidMoney) as caught:
             to_decimal("1e1000000000000000000", what="price")  # beyond Decimal
-        assert caught.value.params == {"reason": "price is out of range"}
+        assert caught.value.params == {"reason": "{what} is out of range", "what": "price"}
+        assert caught.value.message() == "Not a valid money amount: price is out of range."
 
     @pytest.mark.parametrize("value", [True, None, b"1", [1]])
     def test_a_value_that_is_no_number_names_what_and_its_type(self, value: object) -> None:
@@ -139,19 +141,23 @@ class TestParameters:
         }
 
     @pytest.mark.parametrize(
-        ("weights", "reason"),
+        ("weights", "params", "reason"),
         [
-            ([1, "2"], "weight 1 is not a number"),
-            ([1, 1, Decimal("NaN")], "weight 2 is not finite"),
-            ([1, -1], "weight 1 is negative"),
-            ([], "no weights"),
-            ([0, 0], "all weights are zero"),
+            ([1, "2"], {"index": 1}, "weight 1 is not a number"),
+            ([1, 1, Decimal("NaN")], {"index": 2}, "weight 2 is not finite"),
+            ([1, -1], {"index": 1}, "weight 1 is negative"),
+            ([], {}, "no weights"),
+            ([0, 0], {}, "all weights are zero"),
         ],
     )
-    def test_allocation_names_the_weight_at_fault(self, weights: list[object], reason: str) -> None:
+    def test_allocation_names_the_weight_at_fault(
+        self, weights: list[object], params: dict[str, object], reason: str
+    ) -> None:
         with pytest.raises(AllocationError) as caught:
             allocate(cny(10), weights)  # type: ignore[arg-type]
-        assert caught.value.params == {"reason": reason}
+        assert set(caught.value.params) == {"reason", *params}
+        assert caught.value.params.items() >= params.items()
+        assert caught.value.message() == f"Cannot split an amount by these weights: {reason}."
 
     @pytest.mark.parametrize("weights", ["12", b"12", 12])
     def test_allocation_refuses_text_and_non_iterables_as_weights(self, weights: object) -> None:
@@ -178,7 +184,7 @@ class TestText:
     def test_other_characters_around_a_number_are_not_stripped(self, text: str) -> None:
         with pytest.raises(InvalidMoney) as caught:
             to_decimal(text)
-        assert caught.value.params == {"reason": "amount is not a number"}
+        assert caught.value.params == {"reason": "{what} is not a number", "what": "amount"}
 
 
 class TestBehaviour:

@@ -54,7 +54,11 @@ class TestRates:
         with pytest.raises(InvalidPricing) as caught:
             TaxPolicy(rates={"VAT13": Decimal("0.13"), "BAD": rate})
         assert caught.value.code == "price.invalid"
-        assert caught.value.params == {"reason": "tax rate of BAD must be a non-negative fraction"}
+        assert caught.value.params == {
+            "reason": "tax rate of {tax_code} must be a non-negative fraction",
+            "tax_code": "BAD",
+        }
+        assert caught.value.message().endswith("tax rate of BAD must be a non-negative fraction.")
 
     def test_zero_text_and_int_rates_are_read_as_decimals(self) -> None:
         policy = TaxPolicy(rates={"VAT13": "0.13", "ZERO": 0}, default_code="ZERO")

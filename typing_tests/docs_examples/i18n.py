@@ -18,6 +18,17 @@ from salesorder.i18n import negotiate_accept_language
 assert negotiate_accept_language("zh-TW,zh;q=0.9,en;q=0.8").catalog == "zh_Hant"
 assert negotiate_accept_language("fr-FR, zh-CN;q=0.5").catalog == "zh_Hans"
 
+from salesorder.errors import SalesOrderError
+from salesorder.money import to_decimal
+
+try:
+    to_decimal("12,5", what="quantity")
+except SalesOrderError as error:
+    assert error.params == {"reason": "{what} is not a number", "what": "quantity"}
+    assert error.message("en") == "Not a valid money amount: quantity is not a number."
+    assert error.message("zh_CN") == "金额无效：数量不是数字。"
+    assert error.message("zh_TW") == "金額無效：數量不是數字。"
+
 import tempfile
 from pathlib import Path
 

@@ -104,6 +104,8 @@ text = buffer.getvalue().decode("utf-8-sig")
 assert text.splitlines()[0] == "订单号,行,单元格,路径,严重程度,代码,说明"
 assert "Sheet1!F3" in text
 
-exported = io.BytesIO()
-export_orders([entered], exported, file_format="csv")
-assert check_file(exported.getvalue()).ok
+for locale, first in (("en", "Order No."), ("zh_CN", "订单号"), ("zh_TW", "訂單號")):
+    exported = io.BytesIO()
+    export_orders([entered], exported, file_format="csv", locale=locale)
+    assert exported.getvalue().decode("utf-8-sig").startswith(first)
+    assert check_file(exported.getvalue()).ok

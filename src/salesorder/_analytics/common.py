@@ -16,11 +16,17 @@ from typing import Final, Protocol
 
 import attrs
 
-from salesorder.errors import SalesOrderError, define_code
+from salesorder.errors import SalesOrderError, define_code, define_phrase
 from salesorder.money import Money, minor_unit
 from salesorder.order import Order
 from salesorder.records import Status
 
+# What ``{item}`` of ``analytics.currency.mixed`` names, and ``{what}`` of
+# ``analytics.dimension.unsupported`` (terms; the ids fill them from the params).
+ITEM_ORDER: Final = define_phrase("Order {order_id}")
+ITEM_LINE_TOTAL: Final = define_phrase("Line total {line_id}")
+ITEM_QUOTE: Final = define_phrase("Quote {quote_id}")
+QUOTES: Final = define_phrase("Quotes")
 CURRENCY_MIXED: Final = define_code(
     "analytics.currency.mixed",
     en="{item} is in {currency}, not the report currency {expected}.",

@@ -16,6 +16,7 @@ import attrs
 
 from salesorder._analytics.common import (
     CURRENCY_MIXED,
+    ITEM_ORDER,
     PERIOD_INVALID,
     AnalyticsError,
     ForeignCurrency,
@@ -73,7 +74,8 @@ def _orders_in(orders: Iterable[Order], currency: str, foreign: ForeignCurrency)
             raise CurrencyMismatch(
                 CURRENCY_MIXED,
                 params={
-                    "item": f"Order {order.id}",
+                    "item": ITEM_ORDER,
+                    "order_id": order.id,
                     "currency": order.currency,
                     "expected": currency,
                 },

@@ -13,9 +13,13 @@ from decimal import Decimal
 from salesorder._analytics.common import (
     CURRENCY_MIXED,
     DIMENSION_UNSUPPORTED,
+    ITEM_LINE_TOTAL,
+    ITEM_ORDER,
+    ITEM_QUOTE,
     NO_KEY,
     ORDER_UNDATED,
     ORDER_UNPRICED,
+    QUOTES,
     SALES_STATUSES,
     AnalyticsError,
     ConversionStats,
@@ -54,10 +58,12 @@ def counts_as_sale(order: Order) -> bool:
     return order.status in SALES_STATUSES
 
 
-def _check_currency(item: str, currency: str, expected: str) -> None:
+def _check_currency(item: tuple[str, str, str], currency: str, expected: str) -> None:
     if currency != expected:
+        phrase, key, value = item
         raise CurrencyMismatch(
-            CURRENCY_MIXED, params={"item": item, "currency": currency, "expected": expected}
+            CURRENCY_MIXED,
+            params={"item": phrase, key: value, "currency": currency, "expected": expected},
         )
 
 
@@ -77,7 +83,7 @@ def order_sales(order: Order) -> Money:
     """
     if order.grand_total is None:
         raise AnalyticsError(ORDER_UNPRICED, params={"order_id": order.id})
-    _check_currency(f"Order {order.id}", order.grand_total.currency, order.currency)
+    _check_currency((ITEM_ORDER, "order_id", order.id), order.grand_total.currency, order.currency)
     amount = order.grand_total
     for payment in order.payments:
         if payment.kind is PaymentKind.REFUND and payment.counts:
@@ -89,7 +95,7 @@ def _line_weights(order: Order) -> list[Decimal]:
     priced = dict(order.line_totals)
     if priced:
         for line_id, amount in order.line_totals:
-            _check_currency(f"Line total {line_id}", amount.currency, order.currency)
+            _check_currency((ITEM_LINE_TOTAL, "line_id", line_id), amount.currency, order.currency)
         weights = [
             priced[line.line_id].amount if line.line_id in priced else Decimal(0)
             for line in order.lines
@@ -221,7 +227,7 @@ def _sales_orders(
         if order.currency != currency:
             if foreign is ForeignCurrency.SKIP:
                 continue
-            _check_currency(f"Order {order.id}", order.currency, currency)
+            _check_currency((ITEM_ORDER, "order_id", order.id), order.currency, currency)
         yield order, order_sales(order)
 
 
@@ -350,7 +356,7 @@ def _quote_key(quote: QuoteView, grouping: Grouping) -> str:
     if grouping.by is Dimension.SALESPERSON:
         return quote.salesperson or NO_KEY
     raise AnalyticsError(
-        DIMENSION_UNSUPPORTED, params={"what": "Quotes", "dimension": grouping.by.value}
+        DIMENSION_UNSUPPORTED, params={"what": QUOTES, "dimension": grouping.by.value}
     )
 
 
@@ -373,7 +379,9 @@ def _quotes_in(
         if quote.total.currency != currency:
             if foreign is ForeignCurrency.SKIP:
                 continue
-            _check_currency(f"Quote {quote.quote_id}", quote.total.currency, currency)
+            _check_currency(
+                (ITEM_QUOTE, "quote_id", quote.quote_id), quote.total.currency, currency
+            )
         kept.append(quote)
     return kept
 

@@ -6,11 +6,60 @@ order keys); parameters are limits, row numbers and field names.
 
 from __future__ import annotations
 
+import errno
 from typing import Final
 
-from salesorder.errors import SalesOrderError, define_code
+from salesorder.errors import SalesOrderError, define_code, define_phrase
 
-__all__ = ["IntakeError"]
+__all__ = ["IntakeError", "not_opened"]
+
+#: Why a file cannot be opened or written: the ``reason`` of ``intake.file.not_opened``
+#: (terms of the catalogs), by the operating system's error number; the C library's own
+#: wording in English, so the English message reads as before.
+OS_REASONS: Final = {
+    errno.ENOENT: define_phrase("No such file or directory"),
+    errno.EACCES: define_phrase("Permission denied"),
+    errno.EPERM: define_phrase("Operation not permitted"),
+    errno.EISDIR: define_phrase("Is a directory"),
+    errno.ENOTDIR: define_phrase("Not a directory"),
+    errno.ENOSPC: define_phrase("No space left on device"),
+    errno.EROFS: define_phrase("Read-only file system"),
+    errno.ENAMETOOLONG: define_phrase("File name too long"),
+}
+#: Any other operating system error (``{error}``: its symbolic name, such as ``EIO``).
+OS_OTHER: Final = define_phrase("system error {error}")
+NOT_A_PATH: Final = define_phrase("not a path")
+#: What ``{option}`` of ``intake.option.invalid`` names (terms): an option of
+#: ``IntakeOptions`` or ``IntakeLimits``, or a part of a column mapping.
+MAPPING_FIELD: Final = define_phrase("mapping[{field!r}]")
+MAPPING_HEADER: Final = define_phrase("mapping header {header!r}")
+INTAKE_OPTIONS: Final = tuple(
+    define_phrase(option)
+    for option in (
+        "mapping",
+        "limits",
+        "formulas",
+        "sheet",
+        "header_row",
+        "currency",
+        "file_format",
+        "encoding",
+        "delimiter",
+    )
+)
+#: The option of each field of ``IntakeLimits`` (``limits.max_rows``).
+LIMIT_OPTIONS: Final = {
+    name: define_phrase(f"limits.{name}")
+    for name in (
+        "max_file_bytes",
+        "max_unpacked_bytes",
+        "max_compression_ratio",
+        "max_archive_parts",
+        "max_rows",
+        "max_columns",
+        "max_issues",
+    )
+}
 
 FILE_TOO_LARGE: Final = define_code(
     "intake.file.too_large",
@@ -120,3 +169,15 @@ class IntakeError(SalesOrderError, ValueError):
 
     Problems *inside* a file are never raised: they are issues of the report.
     """
+
+
+def not_opened(error: OSError | None) -> IntakeError:
+    """``intake.file.not_opened`` for an operating system error (None: not a path)."""
+    if error is None:
+        return IntakeError(FILE_NOT_OPENED, params={"reason": NOT_A_PATH})
+    number = error.errno if isinstance(error.errno, int) else -1
+    reason = OS_REASONS.get(number)
+    if reason is not None:
+        return IntakeError(FILE_NOT_OPENED, params={"reason": reason})
+    name = errno.errorcode.get(number, type(error).__name__)
+    return IntakeError(FILE_NOT_OPENED, params={"reason": OS_OTHER, "error": name})

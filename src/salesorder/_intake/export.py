@@ -21,17 +21,19 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from salesorder._intake.cells import neutralise
-from salesorder._intake.codes import EXTRA_MISSING, FILE_NOT_OPENED, IntakeError
+from salesorder._intake.codes import EXTRA_MISSING, IntakeError, not_opened
 from salesorder._intake.mapping import (
     CHINESE_HEADERS,
     ENGLISH_HEADERS,
     LINE_FIELDS,
     ORDER_FIELDS,
     ORDER_KEY,
+    TRADITIONAL_CHINESE_HEADERS,
 )
 from salesorder._intake.run import IntakeReport
 from salesorder._intake.sources import FileFormat
 from salesorder._validation.report import Issue, ValidationReport
+from salesorder.i18n import SIMPLIFIED_CHINESE, TRADITIONAL_CHINESE, negotiate
 from salesorder.order import Order, OrderLine
 
 __all__ = ["export_issues", "export_orders"]
@@ -43,7 +45,15 @@ Cell = str | Decimal | int | dt.date | None
 _NOT_IN_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ISSUE_HEADERS: Final = {
     "en": ("Order No.", "Rows", "Cell", "Path", "Severity", "Code", "Message"),
-    "zh": ("订单号", "行", "单元格", "路径", "严重程度", "代码", "说明"),
+    SIMPLIFIED_CHINESE: ("订单号", "行", "单元格", "路径", "严重程度", "代码", "说明"),
+    TRADITIONAL_CHINESE: ("訂單號", "行", "儲存格", "路徑", "嚴重程度", "代碼", "說明"),
+}
+#: The headers an order export writes, by negotiated language: every one of them is a
+#: header the importer recognises (``ColumnMapping.default``), so the file reads back.
+_ORDER_HEADERS: Final = {
+    "en": ENGLISH_HEADERS,
+    SIMPLIFIED_CHINESE: CHINESE_HEADERS,
+    TRADITIONAL_CHINESE: TRADITIONAL_CHINESE_HEADERS,
 }
 
 
@@ -104,8 +114,7 @@ def _write(
         try:
             Path(destination).write_bytes(data)
         except OSError as error:
-            reason = error.strerror or type(error).__name__
-            raise IntakeError(FILE_NOT_OPENED, params={"reason": reason}) from None
+            raise not_opened(error) from None
     else:
         destination.write(data)
 
@@ -158,13 +167,14 @@ def _order_rows(orders: Iterable[Order]) -> Iterator[list[Cell]]:
             yield head + [_safe(_line_value(line, field)) for field in LINE_FIELDS]
 
 
-def is_chinese_locale(locale: str) -> bool:
-    """Whether ``locale`` asks for Chinese (as the messages of :mod:`salesorder.errors`)."""
-    return locale.replace("-", "_").lower().startswith("zh")
+def _script(locale: str) -> str:
+    """``zh_Hans``, ``zh_Hant`` or ``en``: the headers' language (a host language: English)."""
+    catalog = negotiate(locale).catalog
+    return catalog if catalog in _ORDER_HEADERS else "en"
 
 
 def _headers(locale: str) -> dict[str, tuple[str, ...]]:
-    return dict(CHINESE_HEADERS if is_chinese_locale(locale) else ENGLISH_HEADERS)
+    return dict(_ORDER_HEADERS[_script(locale)])
 
 
 def export_orders(
@@ -184,7 +194,8 @@ def export_orders(
         destination: A path (``.xlsx`` or ``.csv``) or a binary file object.
         file_format: ``xlsx`` or ``csv`` (a :class:`FileFormat` or its value); by
             default from the path's suffix.
-        locale: The language of the headers (``en`` or ``zh_CN``).
+        locale: The language of the headers: English, Simplified Chinese (``zh_CN``)
+            or Traditional Chinese (``zh_TW``, ``zh_HK``), negotiated as messages are.
 
     Raises:
         IntakeError: an unknown format, a path that cannot be written, or ``.xlsx``
@@ -240,11 +251,11 @@ def export_issues(
         destination: A path (``.xlsx`` or ``.csv``) or a binary file object.
         file_format: ``xlsx`` or ``csv`` (a :class:`FileFormat` or its value); by
             default from the path's suffix.
-        locale: The language of the headers and messages (``en`` or ``zh_CN``).
+        locale: The language of the headers and messages (``en``, ``zh_CN``, ``zh_TW``).
 
     Raises:
         IntakeError: as :func:`export_orders`.
     """
-    header = _ISSUE_HEADERS["zh" if is_chinese_locale(locale) else "en"]
+    header = _ISSUE_HEADERS[_script(locale)]
     rows = _issue_rows(report, locale)
     _write(destination, _format(destination, file_format), header, rows, "Issues")

@@ -22,6 +22,8 @@ from salesorder._intake.codes import (
     COLUMN_MISSING,
     COLUMN_UNMAPPED,
     INTAKE_OPTION_INVALID,
+    MAPPING_FIELD,
+    MAPPING_HEADER,
     IntakeError,
 )
 from salesorder._validation.report import Issue, Severity
@@ -33,6 +35,7 @@ __all__ = [
     "ORDER_FIELDS",
     "ORDER_KEY",
     "REQUIRED_FIELDS",
+    "TRADITIONAL_CHINESE_HEADERS",
     "ColumnMapping",
     "Columns",
     "normalise_header",
@@ -181,6 +184,53 @@ CHINESE_HEADERS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     }
 )
 
+#: Traditional Chinese headers (Taiwan, Hong Kong, Macao): the headers of
+#: :data:`CHINESE_HEADERS` in Traditional script, with Taiwan's usual words (聯絡人,
+#: 電子郵件) beside the character-for-character forms. The first of each field is the
+#: one an export for ``zh_TW``/``zh_HK`` writes.
+TRADITIONAL_CHINESE_HEADERS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        ORDER_KEY: ("訂單號", "訂單編號", "單號"),
+        "customer.id": ("客戶編碼", "客戶編號", "客戶代碼"),
+        "customer.name": ("客戶名稱", "客戶"),
+        "customer.tier": ("客戶等級",),
+        "customer.contact.name": ("聯絡人", "聯繫人"),
+        "customer.contact.phone": ("聯絡電話", "聯繫電話", "電話", "手機"),
+        "customer.contact.email": ("電子郵件", "郵箱", "電子郵箱"),
+        "currency": ("幣種", "幣別"),
+        "order_type": ("訂單類型", "訂單型別"),
+        "channel": ("渠道", "銷售渠道"),
+        "requested_delivery_date": ("交貨日期", "要求交貨日期", "交期"),
+        "salesperson": ("業務員", "銷售員"),
+        "notes": ("備註",),
+        "external_ref": ("客戶訂單號", "外部單號"),
+        "shipping_address.country": ("國家",),
+        "shipping_address.province": ("省份", "省"),
+        "shipping_address.city": ("城市", "市"),
+        "shipping_address.district": ("區縣", "區"),
+        "shipping_address.street": ("詳細地址", "收貨地址", "地址"),
+        "shipping_address.postal_code": ("郵編", "郵政編碼"),
+        "shipping_address.recipient": ("收貨人",),
+        "shipping_address.phone": ("收貨電話", "收貨人電話"),
+        "invoice.kind": ("發票類型", "發票型別"),
+        "invoice.title": ("發票抬頭",),
+        "invoice.tax_id": ("稅號", "納稅人識別號"),
+        "payment_terms.method": ("付款方式",),
+        "payment_terms.description": ("付款條件",),
+        "line.line_id": ("行號",),
+        "line.sku": ("商品編碼", "物料編碼", "產品編碼", "貨號"),
+        "line.name": ("品名", "商品名稱", "產品名稱", "物料名稱"),
+        "line.specification": ("規格", "規格型號", "型號"),
+        "line.quantity": ("數量",),
+        "line.unit": ("單位",),
+        "line.unit_price": ("單價",),
+        "line.currency": ("行幣種",),
+        "line.requested_discount": ("折扣(%)", "折扣"),
+        "line.tax_code": ("稅碼",),
+        "line.category": ("類別", "商品類別"),
+    }
+)
+
 _SPACES: Final = re.compile(r"[\s_]+")
 _UNIT_SUFFIX: Final = re.compile(r"\s*\([^()]*\)$")
 
@@ -218,7 +268,9 @@ def _frozen_headers(
     frozen: dict[str, tuple[str, ...]] = {}
     for field, names in headers.items():
         if field not in _FIELDS:
-            raise _invalid(f"mapping[{field[:64]!r}]")
+            raise IntakeError(
+                INTAKE_OPTION_INVALID, params={"option": MAPPING_FIELD, "field": field[:64]}
+            )
         frozen[field] = (names,) if isinstance(names, str) else tuple(names)
     return MappingProxyType(frozen)
 
@@ -227,10 +279,11 @@ def _frozen_headers(
 class ColumnMapping:
     """Which headers name which field.
 
-    Build one with :meth:`default` (English and Chinese headers), :meth:`english`,
-    :meth:`chinese`, or from your own headers; :meth:`extended` adds headers to a
-    mapping. Headers match after :func:`normalise_header`, and when a header ends in
-    a parenthesised unit (``单价(元)``) without matching, it matches without it.
+    Build one with :meth:`default` (English, Simplified and Traditional Chinese
+    headers), :meth:`english`, :meth:`chinese`, or from your own headers;
+    :meth:`extended` adds headers to a mapping. Headers match after
+    :func:`normalise_header`, and when a header ends in a parenthesised unit
+    (``单价(元)``) without matching, it matches without it.
 
     Attributes:
         headers: ``field -> headers``; fields are :data:`ORDER_KEY`, the
@@ -251,7 +304,10 @@ class ColumnMapping:
             for name in names:
                 key = normalise_header(name)
                 if lookup.setdefault(key, field) != field:
-                    raise _invalid(f"mapping header {name[:64]!r}")
+                    raise IntakeError(
+                        INTAKE_OPTION_INVALID,
+                        params={"option": MAPPING_HEADER, "header": name[:64]},
+                    )
         return MappingProxyType(lookup)
 
     @classmethod
@@ -261,13 +317,19 @@ class ColumnMapping:
 
     @classmethod
     def chinese(cls) -> ColumnMapping:
-        """The shipped Chinese headers (:data:`CHINESE_HEADERS`)."""
-        return cls(CHINESE_HEADERS)
+        """The shipped Chinese headers of both scripts.
+
+        :data:`CHINESE_HEADERS` (Simplified) and :data:`TRADITIONAL_CHINESE_HEADERS`.
+        """
+        return cls(CHINESE_HEADERS).extended(TRADITIONAL_CHINESE_HEADERS)
 
     @classmethod
     def default(cls) -> ColumnMapping:
-        """English and Chinese headers together: a file may use either, or both."""
-        return cls.english().extended(CHINESE_HEADERS)
+        """English, Simplified and Traditional Chinese headers together.
+
+        A file may use any of them, or a mix: every export reads back whatever its locale.
+        """
+        return cls.english().extended(CHINESE_HEADERS).extended(TRADITIONAL_CHINESE_HEADERS)
 
     def extended(self, headers: Mapping[str, str | Iterable[str]]) -> ColumnMapping:
         """This mapping with more headers (``{"line.sku": "Artikelnummer"}``)."""

@@ -31,10 +31,10 @@ from salesorder._intake.codes import (
     FILE_FORMAT,
     FILE_NO_HEADER,
     FILE_NO_ORDERS,
-    FILE_NOT_OPENED,
     FILE_TOO_LARGE,
     ORDER_KEY_REPEATED,
     IntakeError,
+    not_opened,
 )
 from salesorder._intake.drafts import Group, read_groups
 from salesorder._intake.mapping import ColumnMapping, Columns
@@ -320,10 +320,9 @@ def _read(source: Source, limit: int) -> tuple[bytes, str | None]:
         with Path(source).open("rb") as file:
             return _read_at_most(file, limit + 1), os.fspath(source)
     except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise IntakeError(FILE_NOT_OPENED, params={"reason": reason}) from None
+        raise not_opened(error) from None
     except (TypeError, ValueError):
-        raise IntakeError(FILE_NOT_OPENED, params={"reason": "not a path"}) from None
+        raise not_opened(None) from None
 
 
 @attrs.define

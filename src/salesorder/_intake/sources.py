@@ -40,6 +40,7 @@ from salesorder._intake.codes import (
     EXTRA_MISSING,
     FILE_ENCODING,
     FILE_UNREADABLE,
+    LIMIT_OPTIONS,
     SHEET_MISSING,
     SHEET_TOO_MANY_COLUMNS,
     SHEET_TOO_MANY_ROWS,
@@ -60,7 +61,7 @@ __all__ = [
 
 def _positive(_instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
     if value <= 0:
-        raise IntakeError("intake.option.invalid", params={"option": f"limits.{attribute.name}"})
+        raise IntakeError("intake.option.invalid", params={"option": LIMIT_OPTIONS[attribute.name]})
 
 
 @attrs.frozen(kw_only=True)

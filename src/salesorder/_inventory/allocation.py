@@ -11,7 +11,12 @@ from typing import Final, Protocol
 
 import attrs
 
-from salesorder._inventory.quantities import ZERO, InvalidAllocation
+from salesorder._inventory.quantities import (
+    ALLOCATED_BEYOND_STOCK,
+    OVER_SERVED,
+    ZERO,
+    InvalidAllocation,
+)
 from salesorder._inventory.values import Allocation
 from salesorder.errors import (
     InsufficientStock,
@@ -258,7 +263,12 @@ def plan_allocation(
         total = used.get(key, ZERO) + quantity
         if quantity <= 0 or sku not in demand or total > available.get(sku, {}).get(location, ZERO):
             raise InvalidAllocation(
-                params={"strategy": type(strategy).__name__, "reason": f"{sku} at {location}"}
+                params={
+                    "strategy": type(strategy).__name__,
+                    "reason": ALLOCATED_BEYOND_STOCK,
+                    "sku": sku,
+                    "location": location,
+                }
             )
         used[key] = total
         served[sku] = served.get(sku, ZERO) + quantity
@@ -267,7 +277,7 @@ def plan_allocation(
         got = served.get(sku, ZERO)
         if got > quantity:
             raise InvalidAllocation(
-                params={"strategy": type(strategy).__name__, "reason": f"{sku} over-served"}
+                params={"strategy": type(strategy).__name__, "reason": OVER_SERVED, "sku": sku}
             )
         if got < quantity:
             shortfalls.append(Shortfall(sku, quantity, got))

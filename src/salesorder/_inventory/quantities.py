@@ -13,10 +13,62 @@ from salesorder.errors import (
     InvalidMoney,
     SalesOrderError,
     define_code,
+    define_phrase,
 )
 from salesorder.money import to_decimal
 
 ZERO: Final = Decimal(0)
+
+# Why a quantity, a reservation request or an allocation is refused: the ``reason`` of
+# ``stock.quantity.invalid``, ``stock.reservation.invalid`` and ``stock.strategy.invalid``
+# (terms of the catalogs; fields are filled from the error's other params).
+NOT_A_NUMBER: Final = define_phrase("{kind} is not a number")
+NEGATIVE: Final = define_phrase("must not be negative")
+QUANTITY_NOT_POSITIVE: Final = define_phrase("must be positive")
+TOO_PRECISE: Final = define_phrase("more than {max_places} decimal places")
+RESERVED_ABOVE_ON_HAND: Final = define_phrase("must not exceed on hand")
+OPENING_RESERVED: Final = define_phrase("opening positions cannot be reserved")
+QUANTITY_NOT_STORABLE: Final = define_phrase("needs at most {max_places} decimals and < 10^12")
+NO_LINES: Final = define_phrase("no lines")
+DUPLICATE_LINE_IDS: Final = define_phrase("duplicate line ids")
+EMPTY_SKU_OR_LOCATION: Final = define_phrase("SKU and location must not be empty")
+ALLOCATED_BEYOND_STOCK: Final = define_phrase("{sku} at {location}")
+OVER_SERVED: Final = define_phrase("{sku} over-served")
+#: What ``{what}`` names in ``stock.quantity.invalid`` (terms too): the quantity given to a
+#: stock operation, a stock level (``to_quantity(..., what=...)``), a position's reserved.
+QUANTITY_NAMES: Final = tuple(
+    define_phrase(name)
+    for name in (
+        "quantity",
+        "counted",
+        "stock level",
+        "safety_stock",
+        "reorder_point",
+        "max_level",
+        "reserved",
+        "on_hand",
+    )
+)
+#: The ``entity`` and ``expected`` of a ``concurrency.conflict`` on stock, and the
+#: operations ``{operation}`` names (terms).
+STOCK_ENTITY: Final = define_phrase("stock ({operation})")
+CURRENT_VERSION: Final = define_phrase("current")
+STOCK_OPERATIONS: Final = tuple(
+    define_phrase(operation)
+    for operation in (
+        "receive",
+        "reserve",
+        "adjust",
+        "count",
+        "restock",
+        "scrap",
+        "ship",
+        "transfer",
+        "set_levels",
+    )
+)
+#: What ``{action}`` names in ``stock.reservation.exceeded`` (terms).
+RESERVATION_ACTIONS: Final = (define_phrase("commit"), define_phrase("release"))
 
 STOCK_QUANTITY_INVALID = define_code(
     "stock.quantity.invalid",
@@ -139,16 +191,17 @@ def to_quantity(value: object, *, what: str = "quantity") -> Decimal:
     try:
         number = to_decimal(value, what=what)
     except InvalidMoney as error:
-        raise InvalidQuantity(params={"what": what, "reason": error.params["reason"]}) from None
+        raise InvalidQuantity(params={**error.params, "what": what}) from None
     except TypeError:
         raise InvalidQuantity(
-            params={"what": what, "reason": f"{type(value).__name__} is not a number"}
+            params={"what": what, "reason": NOT_A_NUMBER, "kind": type(value).__name__}
         ) from None
     if number < 0:
-        raise InvalidQuantity(params={"what": what, "reason": "must not be negative"})
+        raise InvalidQuantity(params={"what": what, "reason": NEGATIVE})
     if too_precise_quantity(number):
-        reason = f"more than {QUANTITY_PLACES} decimal places"
-        raise InvalidQuantity(params={"what": what, "reason": reason})
+        raise InvalidQuantity(
+            params={"what": what, "reason": TOO_PRECISE, "max_places": QUANTITY_PLACES}
+        )
     if len(CHECKED_QUANTITIES) < CHECKED_LIMIT:
         CHECKED_QUANTITIES.add(number)
     return number
@@ -163,12 +216,12 @@ def to_positive_quantity(value: object, *, what: str = "quantity") -> Decimal:
     """
     number = to_quantity(value, what=what)
     if not number:
-        raise InvalidQuantity(params={"what": what, "reason": "must be positive"})
+        raise InvalidQuantity(params={"what": what, "reason": QUANTITY_NOT_POSITIVE})
     return number
 
 
 def to_optional_level(value: object) -> Decimal | None:
-    return None if value is None else to_quantity(value, what="level")
+    return None if value is None else to_quantity(value, what="stock level")
 
 
 def as_quantity(value: object) -> Decimal:

@@ -13,6 +13,8 @@ from typing import Protocol
 from salesorder._inventory.allocation import AllocationStrategy, FixedPriority
 from salesorder._inventory.events import ExcessStockDetected, LowStockDetected, SafetyStockBreached
 from salesorder._inventory.quantities import (
+    DUPLICATE_LINE_IDS,
+    NO_LINES,
     STOCK_ADJUST_BELOW_RESERVED,
     STOCK_RESERVATION_EXCEEDED,
     STOCK_RESERVATION_INVALID,
@@ -182,9 +184,9 @@ def reservation_demand(request: Sequence[tuple[str, str, Decimal]]) -> dict[str,
         RuleViolation: ``stock.reservation.invalid`` for no lines or duplicate line ids.
     """
     if not request:
-        raise _invalid_request("no lines")
+        raise _invalid_request(NO_LINES)
     if len({line[0] for line in request}) != len(request):
-        raise _invalid_request("duplicate line ids")
+        raise _invalid_request(DUPLICATE_LINE_IDS)
     demand: dict[str, Decimal] = {}
     for _, sku, quantity in request:
         demand[sku] = demand.get(sku, ZERO) + quantity

@@ -16,6 +16,7 @@ import attrs
 
 from salesorder._inventory.quantities import (
     CHECKED_QUANTITIES,
+    RESERVED_ABOVE_ON_HAND,
     ZERO,
     InvalidQuantity,
     as_quantity,
@@ -55,7 +56,7 @@ class StockPosition:
 
     def __attrs_post_init__(self) -> None:
         if self.reserved > self.on_hand:
-            raise InvalidQuantity(params={"what": "reserved", "reason": "must not exceed on hand"})
+            raise InvalidQuantity(params={"what": "reserved", "reason": RESERVED_ABOVE_ON_HAND})
 
     @property
     def free(self) -> Decimal:

@@ -19,6 +19,7 @@ from salesorder._arguments import instance_of, optional_text, storable_text, wro
 from salesorder._lifecycle.codes import (
     AMENDMENT_INVALID,
     AMENDMENT_PENDING,
+    LINE_EXISTS,
     QUANTITY_NOT_POSITIVE,
     UNKNOWN_LINE,
 )
@@ -205,8 +206,8 @@ class AmendmentPreview:
     breakdown: PriceSummary
 
 
-def _amend_error(reason: str) -> RuleViolation:
-    return RuleViolation(AMENDMENT_INVALID, params={"reason": reason})
+def _amend_error(reason: str, **params: object) -> RuleViolation:
+    return RuleViolation(AMENDMENT_INVALID, params={"reason": reason, **params})
 
 
 def _checked_changes(changes: object) -> tuple[Change, ...]:
@@ -254,7 +255,7 @@ def _amended_lines(order: Order, given: Sequence[Change]) -> tuple[list[OrderLin
             lines[i] = attrs.evolve(lines[i], quantity=change.quantity)
         elif isinstance(change, AddLine):
             if any(line.line_id == change.line.line_id for line in lines):
-                raise _amend_error(f"line {change.line.line_id} already exists")
+                raise _amend_error(LINE_EXISTS, line_id=change.line.line_id)
             lines.append(change.line)
         elif isinstance(change, RemoveLine):
             i = index(change.line_id)

@@ -10,6 +10,7 @@ from typing import Final
 
 from salesorder.errors import (
     define_code,
+    define_phrase,
 )
 
 __all__ = [
@@ -82,6 +83,22 @@ EXPIRY_NOT_REACHED: Final = "its expiry time has not come"
 DAYS_EXPECTED: Final = "a whole number of days >= 0"
 DURATION_EXPECTED: Final = "a positive timedelta"
 TERM_PHRASES: Final = (NEVER_EXPIRES, EXPIRY_NOT_REACHED, DAYS_EXPECTED, DURATION_EXPECTED)
+#: Why an amendment or an edit is refused: the ``reason`` of ``lifecycle.amendment.invalid``.
+LINE_EXISTS: Final = define_phrase("line {line_id} already exists")
+AMENDMENT_REASONS: Final = (
+    LINE_EXISTS,
+    *(
+        define_phrase(reason)
+        for reason in (
+            "no changes",
+            "no lines would be left",
+            "the requested delivery date is not a date",
+            "the requested delivery date does not change",
+            "the draft does not change",
+            "coupons do not change in an edit (discard the draft, enter it anew)",
+        )
+    ),
+)
 
 # -- codes ------------------------------------------------------------------------------------
 

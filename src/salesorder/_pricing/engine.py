@@ -43,7 +43,10 @@ from salesorder._pricing.breakdown import (
     Rejection,
 )
 from salesorder._pricing.coupons import accepted_coupons
-from salesorder._pricing.errors import InvalidPricing
+from salesorder._pricing.errors import (
+    TOTAL_TOO_LARGE,
+    InvalidPricing,
+)
 from salesorder._pricing.lines import by_line_id, charge_states, line_states, take_order_discount
 from salesorder._pricing.pricelists import PriceList
 from salesorder._pricing.promotions import (
@@ -265,7 +268,7 @@ def _check_in_range(breakdown: PriceBreakdown) -> None:
         breakdown.grand_total,
     ):
         if abs(total.amount) >= MAX_AMOUNT:
-            raise InvalidPricing("the priced total reaches the largest amount, 10^15")
+            raise InvalidPricing(TOTAL_TOO_LARGE)
 
 
 def _check_arguments(  # noqa: PLR0917 - private, one call site

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from salesorder.errors import SalesOrderError, define_code
+from salesorder.errors import SalesOrderError, define_code, define_phrase
 
 __all__ = [
     "InvalidPricing",
@@ -41,6 +41,61 @@ TAX_CODE_UNKNOWN = define_code(
 PRICING_INVALID = define_code(
     "price.invalid",
     en="Invalid pricing input: {reason}.",
+)
+
+# Why a pricing input is refused: the ``reason`` of ``price.invalid`` and
+# ``price.markup.out_of_bounds`` (terms of the catalogs; fields filled from the params).
+MARKUP_BELOW_MINUS_100 = define_phrase("percent {percent} is below -100")
+MARKUP_NEGATIVE_PRICE = define_phrase("the price from {base} would be {price}")
+ENTRY_MARKUP_BELOW_MINUS_100 = define_phrase("entry for {sku}: percent {percent} is below -100")
+ENTRY_MARKUP_NEGATIVE_PRICE = define_phrase(
+    "entry for {sku}: the price from {base} would be {price}"
+)
+ENTRY_EMPTY_UNIT = define_phrase("entry for {sku} has an empty unit")
+ENTRY_CUSTOMER_AND_TIER = define_phrase("entry for {sku} names both a customer and a tier")
+ENTRY_NEGATIVE_BREAK = define_phrase("entry for {sku} has a negative quantity break")
+ENTRY_NO_PRICE = define_phrase("entry for {sku} has neither a price nor a markup")
+ENTRY_NO_COST = define_phrase("markup entry for {sku} lacks its {field}")
+ENTRY_NEGATIVE_AMOUNT = define_phrase("entry for {sku} has a negative amount")
+ENTRY_OTHER_CURRENCY = define_phrase("entry for {sku} is in {currency}, the list in {expected}")
+TAX_RATE_NEGATIVE = define_phrase("tax rate of {tax_code} must be a non-negative fraction")
+RATE_NEGATIVE = define_phrase("tax rate {rate} must be a non-negative fraction")
+LEVY_NEGATIVE = define_phrase("a levy per unit must be a non-negative Money")
+TAX_GROUP_EMPTY = define_phrase("tax group {tax_code} needs one or more TaxComponent")
+TAX_GROUP_REPEATS = define_phrase("tax group {tax_code} names a component twice")
+TAX_CODE_TWICE = define_phrase("tax code {tax_code} is both a rate and a group")
+LINE_QUANTITY_NOT_FINITE = define_phrase(
+    "line {line_id} has a quantity that is not a finite number"
+)
+LINE_FACTOR_INVALID = define_phrase(
+    "line {line_id} has a conversion factor that is not a bounded positive number"
+)
+LINE_NEGATIVE_QUANTITY = define_phrase("line {line_id} has a negative quantity")
+LINE_NEGATIVE_PRICE = define_phrase("line {line_id} has a negative unit price")
+LINE_DISCOUNT_BEYOND = define_phrase("line {line_id} asks for a discount beyond 0..100")
+TOTAL_TOO_LARGE = define_phrase("the priced total reaches the largest amount, 10^15")
+PERCENT_OUT_OF_RANGE = define_phrase("percentage {percent} is not within 0..100")
+QUANTITY_NEGATIVE = define_phrase("quantity {quantity} must be a non-negative number")
+NOT_A_POSITIVE_COUNT = define_phrase("{field} must be a positive whole number")
+MUST_NOT_BE_NEGATIVE = define_phrase("{field} must not be negative")
+MUST_BE_POSITIVE = define_phrase("{field} must be positive")
+NO_TIERS = define_phrase("a threshold promotion needs at least one tier")
+PERCENT_OR_AMOUNT = define_phrase("a charge discount needs exactly one of percent and amount")
+#: The fields ``{field}`` names in these reasons (terms): promotion and charge fields.
+PRICING_FIELDS = tuple(
+    define_phrase(name)
+    for name in (
+        "amount",
+        "buy",
+        "cost",
+        "get",
+        "list",
+        "max_units",
+        "per_quantity",
+        "price",
+        "quantity",
+        "threshold",
+    )
 )
 
 

@@ -23,7 +23,15 @@ from typing import Final
 from salesorder._pricing import errors as codes
 from salesorder._pricing._state import Context, LineState
 from salesorder._pricing.breakdown import PriceFlag
-from salesorder._pricing.errors import InvalidPricing, MissingPrice
+from salesorder._pricing.errors import (
+    LINE_DISCOUNT_BEYOND,
+    LINE_FACTOR_INVALID,
+    LINE_NEGATIVE_PRICE,
+    LINE_NEGATIVE_QUANTITY,
+    LINE_QUANTITY_NOT_FINITE,
+    InvalidPricing,
+    MissingPrice,
+)
 from salesorder._pricing.pricelists import PriceList
 from salesorder._pricing.promotions import Charge
 from salesorder._pricing.tax import TaxMapping, TaxPolicy
@@ -53,8 +61,7 @@ def _quantity(line: OrderLine) -> Decimal:
     try:
         return to_decimal(quantity, what="quantity")
     except SalesOrderError:
-        reason = f"line {line.line_id} has a quantity that is not a finite number"
-        raise InvalidPricing(reason) from None
+        raise InvalidPricing(LINE_QUANTITY_NOT_FINITE, params={"line_id": line.line_id}) from None
 
 
 def by_line_id(state: LineState) -> str:
@@ -85,7 +92,7 @@ def line_states(  # noqa: PLR0912 (the hot loop of price(): inline branches, no 
     for position, line in enumerate(order.lines):
         quantity = _quantity(line)
         if quantity < 0:
-            raise InvalidPricing(f"line {line.line_id} has a negative quantity")
+            raise InvalidPricing(LINE_NEGATIVE_QUANTITY, params={"line_id": line.line_id})
         factor = None if line.conversion_factor is None else _factor(line)
         if locked is not None and line.line_id in locked:
             listed: Decimal | None = locked[line.line_id]
@@ -171,10 +178,7 @@ def _factor(line: OrderLine) -> Decimal:
     try:
         return check_factor(line.conversion_factor)
     except InvalidUnits:
-        reason = (
-            f"line {line.line_id} has a conversion factor that is not a bounded positive number"
-        )
-        raise InvalidPricing(reason) from None
+        raise InvalidPricing(LINE_FACTOR_INVALID, params={"line_id": line.line_id}) from None
 
 
 def _locked_prices(order: Order, currency: str) -> dict[str, Decimal]:
@@ -197,7 +201,7 @@ def _manual_unit(
 ) -> Decimal:
     unit = manual.amount
     if unit < 0:
-        raise InvalidPricing(f"line {line.line_id} has a negative unit price")
+        raise InvalidPricing(LINE_NEGATIVE_PRICE, params={"line_id": line.line_id})
     if listed and unit < listed * (1 - tolerance / _HUNDRED):
         drop = ((listed - unit) / listed * _HUNDRED).quantize(_PERCENT_PLACES)
         params = {
@@ -218,7 +222,7 @@ def _manual_discount(
     requested = line.requested_discount
     assert requested is not None  # noqa: S101 (the caller checked)
     if not _ZERO <= requested <= _HUNDRED:
-        raise InvalidPricing(f"line {line.line_id} asks for a discount beyond 0..100")
+        raise InvalidPricing(LINE_DISCOUNT_BEYOND, params={"line_id": line.line_id})
     off = min(ctx.q(state.extended * requested / _HUNDRED), state.extended)
     state.net -= off
     state.base = state.net

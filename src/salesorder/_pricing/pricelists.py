@@ -27,7 +27,21 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from salesorder._pricing.errors import MARKUP_OUT_OF_BOUNDS, InvalidPricing
+from salesorder._pricing.errors import (
+    ENTRY_CUSTOMER_AND_TIER,
+    ENTRY_EMPTY_UNIT,
+    ENTRY_MARKUP_BELOW_MINUS_100,
+    ENTRY_MARKUP_NEGATIVE_PRICE,
+    ENTRY_NEGATIVE_AMOUNT,
+    ENTRY_NEGATIVE_BREAK,
+    ENTRY_NO_COST,
+    ENTRY_NO_PRICE,
+    ENTRY_OTHER_CURRENCY,
+    MARKUP_BELOW_MINUS_100,
+    MARKUP_NEGATIVE_PRICE,
+    MARKUP_OUT_OF_BOUNDS,
+    InvalidPricing,
+)
 from salesorder.money import Money, RoundingMode, minor_unit
 from salesorder.order import CustomerTier
 from salesorder.units import to_stock
@@ -62,7 +76,9 @@ def _markup_percent(value: Decimal | int | str) -> Decimal:
     number = _decimal(value)
     # -100 % makes the price zero; anything lower would make it negative.
     if not number.is_finite() or number < -_HUNDRED:
-        raise InvalidPricing(f"percent {value} is below -100", code=MARKUP_OUT_OF_BOUNDS)
+        raise InvalidPricing(
+            MARKUP_BELOW_MINUS_100, code=MARKUP_OUT_OF_BOUNDS, params={"percent": str(value)}
+        )
     return number
 
 
@@ -103,8 +119,9 @@ class Markup:
             result = result + self.amount
         if result.amount < 0:
             raise InvalidPricing(
-                f"the price from {base} would be {result.quantize(rounding)}",
+                MARKUP_NEGATIVE_PRICE,
                 code=MARKUP_OUT_OF_BOUNDS,
+                params={"base": str(base), "price": str(result.quantize(rounding))},
             )
         return result.quantize(rounding)
 
@@ -142,28 +159,36 @@ class PriceEntry:
 
     def __attrs_post_init__(self) -> None:
         if self.unit is not None and not (isinstance(self.unit, str) and self.unit.strip()):
-            raise InvalidPricing(f"entry for {self.sku} has an empty unit")
+            raise InvalidPricing(ENTRY_EMPTY_UNIT, params={"sku": self.sku})
         if self.customer_id is not None and self.tier is not None:
-            raise InvalidPricing(f"entry for {self.sku} names both a customer and a tier")
+            raise InvalidPricing(ENTRY_CUSTOMER_AND_TIER, params={"sku": self.sku})
         if self.min_quantity < 0:
-            raise InvalidPricing(f"entry for {self.sku} has a negative quantity break")
+            raise InvalidPricing(ENTRY_NEGATIVE_BREAK, params={"sku": self.sku})
         if self.markup is None and self.unit_price is None:
-            raise InvalidPricing(f"entry for {self.sku} has neither a price nor a markup")
+            raise InvalidPricing(ENTRY_NO_PRICE, params={"sku": self.sku})
         if self.markup is not None:
             base = self.cost if self.markup.base is MarkupBase.COST else self.unit_price
             if base is None:
-                raise InvalidPricing(f"markup entry for {self.sku} lacks its {self.markup.base}")
+                raise InvalidPricing(
+                    ENTRY_NO_COST, params={"sku": self.sku, "field": self.markup.base.value}
+                )
         for amount in (self.unit_price, self.cost):
             if amount is not None and amount.amount < 0:
-                raise InvalidPricing(f"entry for {self.sku} has a negative amount")
+                raise InvalidPricing(ENTRY_NEGATIVE_AMOUNT, params={"sku": self.sku})
         if self.markup is not None:
             try:
                 self.price  # noqa: B018 (derived once here so a bad markup fails at construction)
             except InvalidPricing as error:
+                inner = error.params["reason"]
                 raise InvalidPricing(
-                    f"entry for {self.sku}: {error.params['reason']}",
+                    ENTRY_MARKUP_NEGATIVE_PRICE
+                    if inner == MARKUP_NEGATIVE_PRICE
+                    else ENTRY_MARKUP_BELOW_MINUS_100,
                     code=MARKUP_OUT_OF_BOUNDS,
-                    params={"sku": self.sku},
+                    params={
+                        **{key: value for key, value in error.params.items() if key != "reason"},
+                        "sku": self.sku,
+                    },
                 ) from None
 
     @property
@@ -261,7 +286,12 @@ class PriceList:
             price = entry.price
             if price.currency != self.currency:
                 raise InvalidPricing(
-                    f"entry for {entry.sku} is in {price.currency}, the list in {self.currency}"
+                    ENTRY_OTHER_CURRENCY,
+                    params={
+                        "sku": entry.sku,
+                        "currency": price.currency,
+                        "expected": self.currency,
+                    },
                 )
             if entry.unit is None:
                 index.setdefault(entry.sku, []).append((entry, price.amount, position))

@@ -40,7 +40,16 @@ import attrs
 
 from salesorder._pricing import errors as codes
 from salesorder._pricing._state import Context, LineState
-from salesorder._pricing.errors import InvalidPricing
+from salesorder._pricing.errors import (
+    MUST_BE_POSITIVE,
+    MUST_NOT_BE_NEGATIVE,
+    NO_TIERS,
+    NOT_A_POSITIVE_COUNT,
+    PERCENT_OR_AMOUNT,
+    PERCENT_OUT_OF_RANGE,
+    QUANTITY_NEGATIVE,
+    InvalidPricing,
+)
 from salesorder.money import Money
 from salesorder.order import CustomerTier
 
@@ -83,7 +92,7 @@ def _percent(value: Decimal | int | str) -> Decimal:
         raise TypeError("percentages must be Decimal, not float")
     number = Decimal(value)
     if not number.is_finite() or not 0 <= number <= _HUNDRED:
-        raise InvalidPricing(f"percentage {value} is not within 0..100")
+        raise InvalidPricing(PERCENT_OUT_OF_RANGE, params={"percent": str(value)})
     return number
 
 
@@ -92,18 +101,18 @@ def _quantity(value: Decimal | int | str) -> Decimal:
         raise TypeError("quantities must be Decimal, not float")
     number = Decimal(value)
     if not number.is_finite() or number < 0:
-        raise InvalidPricing(f"quantity {value} must be a non-negative number")
+        raise InvalidPricing(QUANTITY_NEGATIVE, params={"quantity": str(value)})
     return number
 
 
 def _positive_count(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidPricing(f"{attribute.name} must be a positive whole number")
+        raise InvalidPricing(NOT_A_POSITIVE_COUNT, params={"field": attribute.name})
 
 
 def _non_negative_money(_instance: object, attribute: attrs.Attribute[Money], value: Money) -> None:
     if value.amount < 0:
-        raise InvalidPricing(f"{attribute.name} must not be negative")
+        raise InvalidPricing(MUST_NOT_BE_NEGATIVE, params={"field": attribute.name})
 
 
 class NotApplicable(Exception):
@@ -294,7 +303,7 @@ class ThresholdTier:
 def _tiers(value: Iterable[ThresholdTier]) -> tuple[ThresholdTier, ...]:
     tiers = tuple(value)
     if not tiers:
-        raise InvalidPricing("a threshold promotion needs at least one tier")
+        raise InvalidPricing(NO_TIERS)
     return tuple(sorted(tiers, key=lambda tier: tier.threshold.amount))
 
 
@@ -445,7 +454,7 @@ def _positive_quantity(value: Decimal | int | str | None) -> Decimal | None:
         return None
     number = _quantity(value)
     if not number:
-        raise InvalidPricing("per_quantity must be positive")
+        raise InvalidPricing(MUST_BE_POSITIVE, params={"field": "per_quantity"})
     return number
 
 
@@ -453,7 +462,7 @@ def _optional_non_negative_money(
     _instance: object, attribute: attrs.Attribute[Money | None], value: Money | None
 ) -> None:
     if value is not None and value.amount < 0:
-        raise InvalidPricing(f"{attribute.name} must not be negative")
+        raise InvalidPricing(MUST_NOT_BE_NEGATIVE, params={"field": attribute.name})
 
 
 @attrs.frozen
@@ -505,9 +514,9 @@ class ChargeOff:
 
     def __attrs_post_init__(self) -> None:
         if (self.percent is None) == (self.amount is None):
-            raise InvalidPricing("a charge discount needs exactly one of percent and amount")
+            raise InvalidPricing(PERCENT_OR_AMOUNT)
         if self.amount is not None and self.amount.amount < 0:
-            raise InvalidPricing("amount must not be negative")
+            raise InvalidPricing(MUST_NOT_BE_NEGATIVE, params={"field": "amount"})
 
     def compute(self, lines: list[LineState], ctx: Context, *, once: bool) -> Outcome:
         """Amounts off each charge (see ``Benefit``)."""
@@ -638,7 +647,7 @@ def _unit_cap(value: Decimal | int | str | None) -> Decimal | None:
         return None
     number = _quantity(value)
     if not number:
-        raise InvalidPricing("max_units must be positive")
+        raise InvalidPricing(MUST_BE_POSITIVE, params={"field": "max_units"})
     return number
 
 

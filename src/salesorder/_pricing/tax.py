@@ -19,7 +19,16 @@ from typing import Final
 
 import attrs
 
-from salesorder._pricing.errors import InvalidPricing, UnknownTaxCode
+from salesorder._pricing.errors import (
+    LEVY_NEGATIVE,
+    RATE_NEGATIVE,
+    TAX_CODE_TWICE,
+    TAX_GROUP_EMPTY,
+    TAX_GROUP_REPEATS,
+    TAX_RATE_NEGATIVE,
+    InvalidPricing,
+    UnknownTaxCode,
+)
 from salesorder.money import Money
 from salesorder.order import CustomerTier, Order, OrderType
 
@@ -46,7 +55,7 @@ def _rates(value: Mapping[str, Decimal | int | str]) -> Mapping[str, Decimal]:
             raise TypeError("tax rates must be Decimal, not float")
         number = Decimal(rate)
         if not number.is_finite() or number < 0:
-            raise InvalidPricing(f"tax rate of {code} must be a non-negative fraction")
+            raise InvalidPricing(TAX_RATE_NEGATIVE, params={"tax_code": code})
         rates[code] = number
     return MappingProxyType(rates)
 
@@ -133,7 +142,7 @@ def _component_rate(value: Decimal | int | str) -> Decimal:
         raise TypeError("tax rates must be Decimal, not float")
     number = Decimal(value)
     if not number.is_finite() or number < 0:
-        raise InvalidPricing(f"tax rate {value} must be a non-negative fraction")
+        raise InvalidPricing(RATE_NEGATIVE, params={"rate": str(value)})
     return number
 
 
@@ -141,7 +150,7 @@ def _levy(
     _instance: TaxComponent, _attribute: attrs.Attribute[Money | None], value: Money | None
 ) -> None:
     if value is not None and (not isinstance(value, Money) or value.amount < 0):
-        raise InvalidPricing("a levy per unit must be a non-negative Money")
+        raise InvalidPricing(LEVY_NEGATIVE)
 
 
 @attrs.frozen
@@ -172,9 +181,9 @@ def _groups(
     for code, components in value.items():
         items = tuple(components)
         if not items or not all(isinstance(c, TaxComponent) for c in items):
-            raise InvalidPricing(f"tax group {code} needs one or more TaxComponent")
+            raise InvalidPricing(TAX_GROUP_EMPTY, params={"tax_code": code})
         if len({c.code for c in items}) != len(items):
-            raise InvalidPricing(f"tax group {code} names a component twice")
+            raise InvalidPricing(TAX_GROUP_REPEATS, params={"tax_code": code})
         groups[code] = items
     return MappingProxyType(groups)
 
@@ -211,7 +220,7 @@ class TaxPolicy:
     def __attrs_post_init__(self) -> None:
         for code in self.groups:
             if code in self.rates:
-                raise InvalidPricing(f"tax code {code} is both a rate and a group")
+                raise InvalidPricing(TAX_CODE_TWICE, params={"tax_code": code})
         if self.default_code not in self.rates and self.default_code not in self.groups:
             raise UnknownTaxCode(self.default_code)
         for mapping in self.mappings:

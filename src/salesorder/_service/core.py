@@ -39,7 +39,13 @@ from salesorder.ports import (
     TaxEngine,
 )
 from salesorder.pricing import PriceBreakdown, PricingError, RedemptionCounts, price
-from salesorder.settings import InvalidSettings, PolicySettings, PricingSettings, SlaSettings
+from salesorder.settings import (
+    WRONG_TYPE,
+    InvalidSettings,
+    PolicySettings,
+    PricingSettings,
+    SlaSettings,
+)
 from salesorder.stockhook import StoreReservations
 from salesorder.validation import ValidationContext
 
@@ -303,7 +309,9 @@ class ServiceCore:
 def _check_settings(name: str, value: object, expected: type[object]) -> None:
     # A wrong value here would only fail at the first order, far from the mistake.
     if not isinstance(value, expected):
-        raise InvalidSettings(name, f"expected {expected.__name__}, got {type(value).__name__}")
+        raise InvalidSettings(
+            name, WRONG_TYPE, expected=expected.__name__, kind=type(value).__name__
+        )
 
 
 def check_caller(actor: object, idempotency_key: object) -> None:

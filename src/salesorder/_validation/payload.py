@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from salesorder._arguments import instance_of
 from salesorder._validation.report import Issue, Severity, ValidationReport
 from salesorder._validation.rules import RuleSet, ValidationContext, default_rules
-from salesorder.errors import ErrorCode, SalesOrderError, define_code
+from salesorder.errors import ErrorCode, SalesOrderError, define_code, define_phrase
 from salesorder.money import in_exact_context
 from salesorder.order import Order, OrderLine
 from salesorder.schema import (
@@ -161,6 +161,10 @@ _EXPECTED: Final[Mapping[str, str]] = {
     "model_attributes_type": "object",
     "dict_type": "object",
 }
+#: The JSON types ``{expected}`` of ``field.type`` names (terms of the catalogs).
+JSON_TYPES: Final = tuple(
+    define_phrase(name) for name in ("array", "boolean", "integer", "number", "object", "string")
+)
 # The schema's validators raise these codes as pydantic error types; the issue carries
 # the code constant itself, which renders its message.
 _OWN_CODES: Final[Mapping[str, ErrorCode]] = {

@@ -25,6 +25,7 @@ import attrs
 from salesorder.errors import NotFound, RuleViolation
 from salesorder.events import DomainEvent
 from salesorder.inventory import (
+    EMPTY_SKU_OR_LOCATION,
     STOCK_RESERVATION_INVALID,
     Allocation,
     AllocationStrategy,
@@ -431,7 +432,7 @@ class LedgerState:
             if not sku or not location:
                 raise RuleViolation(
                     STOCK_RESERVATION_INVALID,
-                    params={"reason": "SKU and location must not be empty"},
+                    params={"reason": EMPTY_SKU_OR_LOCATION},
                 )
             previous = self._locations.get(sku)
             cell = self._cells[(sku, location)] = Cell()

@@ -45,6 +45,7 @@ from salesorder.adapters._memory_ledger_state import (
 from salesorder.adapters._memory_releasing import ReleasingLedger
 from salesorder.errors import NotFound, RuleViolation
 from salesorder.inventory import (
+    OPENING_RESERVED,
     STOCK_POSITION_DUPLICATE,
     InvalidQuantity,
     OperationConflict,
@@ -107,9 +108,7 @@ class StockLedger(ReleasingLedger):
                     STOCK_POSITION_DUPLICATE, params={"sku": p.sku, "location": p.location}
                 )
             if p.reserved:
-                raise InvalidQuantity(
-                    params={"what": "reserved", "reason": "opening positions cannot be reserved"}
-                )
+                raise InvalidQuantity(params={"what": "reserved", "reason": OPENING_RESERVED})
             ledger.set_levels(
                 p.sku,
                 p.location,

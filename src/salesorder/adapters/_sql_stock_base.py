@@ -49,6 +49,8 @@ from salesorder.events import DomainEvent
 
 # The stock kernel: every stock rule (see its docstring); this store applies them.
 from salesorder.inventory import (
+    EMPTY_SKU_OR_LOCATION,
+    QUANTITY_NOT_POSITIVE,
     STOCK_RESERVATION_INVALID,
     AllocationStrategy,
     InvalidQuantity,
@@ -292,9 +294,7 @@ class SqlStockBase:
     def _ensure(self, sku: str, location: str) -> None:
         """Create the zero row of a position if it does not exist yet."""
         if not sku or not location:
-            raise RuleViolation(
-                STOCK_RESERVATION_INVALID, params={"reason": "SKU and location must not be empty"}
-            )
+            raise RuleViolation(STOCK_RESERVATION_INVALID, params={"reason": EMPTY_SKU_OR_LOCATION})
         exists = self._connection.execute(
             sa.select(positions_table.c.sku).where(*self._key(sku, location))
         ).one_or_none()
@@ -365,5 +365,5 @@ def positive_stored_quantity(value: object) -> Decimal:
     """A positive quantity the columns can store exactly."""
     number = stored_quantity(to_quantity(value))
     if not number:
-        raise InvalidQuantity(params={"what": "quantity", "reason": "must be positive"})
+        raise InvalidQuantity(params={"what": "quantity", "reason": QUANTITY_NOT_POSITIVE})
     return number

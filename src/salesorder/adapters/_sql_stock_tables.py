@@ -28,7 +28,10 @@ from salesorder.errors import (
 # The stock kernel: every stock rule (see its docstring); this store applies them.
 from salesorder.events import DomainEvent
 from salesorder.inventory import (
+    CURRENT_VERSION,
+    QUANTITY_NOT_STORABLE,
     QUANTITY_PLACES,
+    STOCK_ENTITY,
     Allocation,
     FixedPriority,
     InvalidQuantity,
@@ -131,7 +134,7 @@ def stored_quantity(value: Decimal, *, what: str = "quantity") -> Decimal:
     """Refuse what the columns cannot hold exactly."""
     if value != value.quantize(QUANTITY_UNIT) or abs(value) >= QUANTITY_LIMIT:
         raise InvalidQuantity(
-            params={"what": what, "reason": f"needs at most {SCALE} decimals and < 10^12"}
+            params={"what": what, "reason": QUANTITY_NOT_STORABLE, "max_places": SCALE}
         )
     return value
 
@@ -301,7 +304,9 @@ def stock_conflict(operation: str) -> ConcurrencyConflict:
     (The shared code, not one of this module's own: the error page lists the codes of
     modules the package imports, and this one needs the optional SQLAlchemy.)
     """
-    return ConcurrencyConflict(params={"entity": f"stock ({operation})", "expected": "current"})
+    return ConcurrencyConflict(
+        params={"entity": STOCK_ENTITY, "operation": operation, "expected": CURRENT_VERSION}
+    )
 
 
 class Stale(Exception):
