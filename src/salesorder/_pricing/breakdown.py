@@ -21,6 +21,7 @@ import attrs
 from salesorder import i18n
 from salesorder.errors import render_message
 from salesorder.money import Money
+from salesorder.records import PriceSnapshot, TaxRow
 
 __all__ = [
     "Adjustment",
@@ -74,7 +75,7 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 
 #: One component's tax on a line as stored: (component code, rate, tax amount).
-TaxRow = tuple[str, Decimal, Decimal]
+TaxParts = tuple[tuple[str, Decimal, Decimal], ...]
 
 
 @attrs.frozen
@@ -107,7 +108,7 @@ class _Amounts:
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
-    _tax_parts: tuple[TaxRow, ...] | None
+    _tax_parts: TaxParts | None
     tax_code: str
     tax_rate: Decimal
 
@@ -195,7 +196,7 @@ class LinePrice(_Amounts):
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
-    _tax_parts: tuple[TaxRow, ...] | None = None
+    _tax_parts: TaxParts | None = None
 
     @property
     def list_price(self) -> Money | None:
@@ -250,7 +251,7 @@ class ChargePrice(_Amounts):
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
-    _tax_parts: tuple[TaxRow, ...] | None = None
+    _tax_parts: TaxParts | None = None
 
     @property
     def amount(self) -> Money:
@@ -403,6 +404,20 @@ def _width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
 
 
+#: How a charge is named among a document's items (its invoice line id).
+CHARGE_ITEM: Final = "charge:"
+
+
+def _component_rows(item: str, priced: _Amounts, rows: list[TaxRow]) -> None:
+    """Add the item's taxes to ``rows`` when a tax group taxed it (not a rate of its own)."""
+    parts = priced._tax_parts
+    if parts is None:
+        return
+    if len(parts) == 1 and parts[0][0] == priced.tax_code and parts[0][1] == priced.tax_rate:
+        return
+    rows.extend((item, code, rate, amount) for code, rate, amount in parts)
+
+
 @attrs.frozen
 class PriceBreakdown:
     """The priced order: lines, charges, totals, promotions applied and refused, flags.
@@ -453,6 +468,39 @@ class PriceBreakdown:
             for part in item.taxes:
                 totals[part.code] = totals.get(part.code, Decimal(0)) + part.amount.amount
         return {code: _money(amount, self.currency) for code, amount in totals.items()}
+
+    def snapshot(self) -> PriceSnapshot:
+        """The figures invoices slice, frozen to be kept on the order.
+
+        Per line, gift line and charge: quantity, unit price, net, tax and rate, and the
+        tax per component of a line taxed by a tax group (see
+        [PriceSnapshot][salesorder.records.PriceSnapshot]).
+        """
+        order_lines: list[tuple[str, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
+        gifts: list[tuple[str, str, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
+        taxes: list[TaxRow] = []
+        for line in self.lines:
+            if line.is_gift:
+                gifts.append(
+                    (line.line_id, line.sku, line.quantity, line._unit_price, line._net,
+                     line._tax, line.tax_rate)
+                )  # fmt: skip
+            else:
+                order_lines.append(
+                    (line.line_id, line.quantity, line._unit_price, line._net, line._tax,
+                     line.tax_rate)
+                )  # fmt: skip
+            _component_rows(line.line_id, line, taxes)
+        charges = []
+        for charge in self.charges:
+            charges.append(
+                (charge.charge_id, charge.kind, charge._amount, charge._net, charge._tax,
+                 charge.tax_rate)
+            )  # fmt: skip
+            _component_rows(CHARGE_ITEM + charge.charge_id, charge, taxes)
+        return PriceSnapshot(
+            self.currency, tuple(order_lines), tuple(gifts), tuple(charges), tuple(taxes)
+        )
 
     def line(self, line_id: str) -> LinePrice:
         """The priced line with ``line_id``.
