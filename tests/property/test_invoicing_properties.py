@@ -375,15 +375,15 @@ def test_a_price_snapshot_invoices_as_its_breakdown_and_round_trips(data: Pricin
     assert snapshot.grand_total() == breakdown.grand_total
     assert snapshot.line_totals() == tuple((line.line_id, line.gross) for line in breakdown.lines)
     at = data.at
-    try:
-        from_breakdown = invoicing.build_invoice(
-            order, breakdown, number="A", at=at, quantities=lifecycle.billable_quantities(order)
-        )
-    except RuleViolation as error:
-        assert error.code == "invoicing.invoice.nothing_to_bill"
-        return
-    from_snapshot = invoicing.build_invoice(
-        order, snapshot, number="A", at=at, quantities=lifecycle.billable_quantities(order)
-    )
-    assert from_snapshot == from_breakdown
-    assert from_snapshot.gross_total == breakdown.grand_total
+    quantities = lifecycle.billable_quantities(order)
+    documents: list[object] = []
+    for source in (breakdown, snapshot):
+        try:
+            documents.append(
+                invoicing.build_invoice(order, source, number="A", at=at, quantities=quantities)
+            )
+        except RuleViolation as error:
+            documents.append(error.code)  # nothing to bill (all zero): refused alike
+    assert documents[0] == documents[1]
+    if isinstance(documents[1], invoicing.InvoiceDocument):
+        assert documents[1].gross_total == breakdown.grand_total

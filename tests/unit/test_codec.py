@@ -152,3 +152,38 @@ def test_repeated_amounts_decode_to_equal_values_whatever_was_decoded_before() -
     assert decode(Decimal, 1) == Decimal(1)
     assert str(decode(Money, {"amount": "2.10", "currency": "CNY"}).amount) == "2.10"
     assert decode(Money, {"amount": "2.1", "currency": "CNY"}).amount.as_tuple().exponent == -1
+
+
+def test_invoice_lines_under_a_tax_group_round_trip_with_their_taxes() -> None:
+    from salesorder.records import InvoiceDocument, InvoiceLine, RateTotal, TaxPart
+
+    cny = Money("0", "CNY").currency
+    line = InvoiceLine(
+        "1", "WINE", "wine", None, "pcs", Decimal(2), Money("100.00", cny),
+        Money("200.00", cny), Decimal("0.23"), Money("49.60", cny),
+        (TaxPart("CT", Decimal("0.10"), Money("20.00", cny)),
+         TaxPart("VAT13", Decimal("0.13"), Money("28.60", cny)),
+         TaxPart("DEPOSIT", Decimal(0), Money("1.00", cny))),
+    )  # fmt: skip
+    document = InvoiceDocument(
+        number="INV-1",
+        order_id="o-1",
+        order_number="SO-1",
+        customer_id="C-1",
+        kind="general",
+        currency=cny,
+        issued_at=datetime(2026, 12, 4, 10, tzinfo=UTC),
+        due_on=date(2026, 12, 4),
+        lines=(line,),
+        tax_by_rate=(RateTotal(Decimal("0.10"), Money("200.00", cny), Money("20.00", cny), "CT"),),
+        net_total=Money("200.00", cny),
+        tax_total=Money("49.60", cny),
+    )
+    assert decode(InvoiceDocument, json.loads(json.dumps(encode(document)))) == document
+    # Documents stored before tax parts were kept read back with none.
+    stored = encode(document)
+    del stored["lines"][0]["taxes"]
+    del stored["tax_by_rate"][0]["code"]
+    old = decode(InvoiceDocument, stored)
+    assert old.lines[0].taxes == ()
+    assert old.tax_by_rate[0].code is None

@@ -20,7 +20,7 @@ from salesorder.lifecycle import AddLine, ChangeQuantity
 from salesorder.money import Money
 from salesorder.notifications import RecordingNotifier
 from salesorder.order import Order, OrderLine
-from salesorder.pricing import PriceEntry, PriceList, TaxPolicy
+from salesorder.pricing import PriceList, TaxPolicy
 from salesorder.records import InvoiceDocument, PriceSnapshot
 from salesorder.service import OrderService
 from salesorder.settings import PricingSettings
@@ -121,9 +121,8 @@ class TestInvoicesCarryTheConfirmedFigures:
         document = later.issue_invoice(order.id, actor="F-ZHOU")
         assert document.gross_total == confirmed
         assert {line.tax_rate for line in document.lines} == {Decimal("0.13")}
-        assert dict((line.line_id, line.gross) for line in document.lines) == dict(
-            world.service.get(order.id).line_totals
-        )
+        grosses = {line.line_id: line.gross for line in document.lines}
+        assert grosses == dict(world.service.get(order.id).line_totals)
 
     def test_partial_invoices_and_credit_notes_keep_the_confirmed_figures(
         self, world: World
