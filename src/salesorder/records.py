@@ -430,8 +430,9 @@ class PriceSnapshot:
         lines: One row per order line, in the order of the lines (``PricedLine``).
         gifts: One row per gift line a promotion added (``PricedGift``).
         charges: One row per shipping or handling charge (``PricedCharge``).
-        taxes: For items taxed by a tax group, one row per tax (``TaxRow``), adding up
-            to the item's tax; items with one tax have none.
+        taxes: When a tax group taxed some item: one row per tax of every item
+            (``TaxRow``), adding up to the item's tax (an item with one rate has one
+            row); empty otherwise.
     """
 
     currency: str
@@ -491,8 +492,10 @@ class InvoiceLine:
         tax_rate: Tax rate (fraction, e.g. ``0.13``); for a line taxed by a tax group,
             the group's nominal rate (the sum of its percentages).
         tax: Tax.
-        taxes: For a line taxed by a tax group, its tax per component (adding up to
-            ``tax``); empty for a line with one tax, at ``tax_rate``.
+        taxes: Its tax per tax code and rate, adding up to ``tax``, on the documents
+            of an order where a tax group taxed some line: one per component for a
+            line of a group, one for a line of one rate. Empty on the documents of
+            other orders (the line's one tax is at ``tax_rate``).
     """
 
     line_id: str
@@ -517,9 +520,10 @@ class InvoiceLine:
 class RateTotal:
     """The lines of a document at one tax rate, added up (税率合计).
 
-    A line with one tax counts under its rate (``code`` None). A line taxed by a tax
-    group counts each of its taxes under that tax's code and rate, and its net under
-    its first tax's: so the rows still add up to the document's net and tax totals.
+    A line without ``taxes`` counts under its rate (``code`` None). A line with
+    ``taxes`` (an order where a tax group taxed some line) counts each of its taxes
+    under that tax's code and rate, and its net under its first tax's: so the rows
+    still add up to the document's net and tax totals.
 
     Attributes:
         rate: The tax rate (fraction).

@@ -55,8 +55,8 @@ RateKey = tuple[Decimal, str | None]
 def _rates(breakdown: PriceBreakdown) -> dict[RateKey, tuple[Money, Money]]:
     """The breakdown per tax rate as documents total it: a group's taxes each on its own.
 
-    An item with one tax counts under ``(rate, None)``; an item taxed by a tax group
-    counts each component under ``(rate, code)``, its net under the first one's.
+    Without a tax group in use every item counts under ``(rate, None)``; with one, each
+    item counts each of its taxes under ``(rate, code)``, its net under the first one's.
     """
     zero = Money.zero(breakdown.currency)
     rates: dict[RateKey, tuple[Money, Money]] = {}
@@ -65,26 +65,33 @@ def _rates(breakdown: PriceBreakdown) -> dict[RateKey, tuple[Money, Money]]:
         known_net, known_tax = rates.get(key, (zero, zero))
         rates[key] = (known_net + net, known_tax + tax)
 
+    grouped = _grouped(breakdown)
     for item in (*breakdown.lines, *breakdown.charges):
-        parts = item.taxes
-        if len(parts) == 1 and (parts[0].code, parts[0].rate) == (item.tax_code, item.tax_rate):
+        if not grouped:
             add((item.tax_rate, None), item.net, item.tax)
             continue
-        for index, part in enumerate(parts):
+        for index, part in enumerate(item.taxes):
             add((part.rate, part.code), item.net if index == 0 else zero, part.amount)
     return rates
 
 
+def _grouped(breakdown: PriceBreakdown) -> bool:
+    """Whether a tax group (not one rate of its own code) taxed some item."""
+    return any(
+        [(part.code, part.rate) for part in item.taxes] != [(item.tax_code, item.tax_rate)]
+        for item in (*breakdown.lines, *breakdown.charges)
+    )
+
+
 def _components(breakdown: PriceBreakdown) -> dict[str, dict[str, Money]]:
-    """Per item of a tax group (invoice line id): its tax per component code."""
+    """Per item (invoice line id) of an order a tax group taxed: its tax per code."""
+    if not _grouped(breakdown):
+        return {}
     found: dict[str, dict[str, Money]] = {}
     items = [(line.line_id, line) for line in breakdown.lines]
     items += [(f"charge:{charge.charge_id}", charge) for charge in breakdown.charges]
     for line_id, item in items:
-        parts = item.taxes
-        if len(parts) == 1 and (parts[0].code, parts[0].rate) == (item.tax_code, item.tax_rate):
-            continue
-        found[line_id] = {part.code: part.amount for part in parts}
+        found[line_id] = {part.code: part.amount for part in item.taxes}
     return found
 
 
@@ -328,6 +335,7 @@ def test_documents_slice_the_breakdown_exactly(data: PricingInput, draw: st.Data
     if priced is None:
         return
     order, breakdown = priced
+    event(f"tax group in use: {_grouped(breakdown)}")
     run = _Run(order, breakdown, draw, data.at)
     for _ in range(draw.draw(st.integers(min_value=0, max_value=8), label="steps")):
         run.counter += 1

@@ -14,7 +14,7 @@ from decimal import Decimal
 from salesorder._invoicing.slicing import zero as zero_money
 from salesorder.money import Money, in_exact_context
 from salesorder.order import Order
-from salesorder.records import ZERO, InvoiceBuyer, InvoiceLine, RateTotal
+from salesorder.records import InvoiceBuyer, InvoiceLine, RateTotal
 from salesorder.sla import BusinessCalendar
 
 __all__ = ["buyer_of", "due_on", "month_end", "rate_totals", "totals"]
@@ -43,6 +43,7 @@ def rate_totals(lines: Iterable[InvoiceLine], currency: str) -> tuple[RateTotal,
             found[0] += net
             found[1] += tax
 
+    nothing = zero_money(currency).amount
     for line in lines:
         if not line.taxes:
             add((line.tax_rate, None), line.net.amount, line.tax.amount)
@@ -50,7 +51,7 @@ def rate_totals(lines: Iterable[InvoiceLine], currency: str) -> tuple[RateTotal,
         net = line.net.amount
         for part in line.taxes:
             add((part.rate, part.code), net, part.amount.amount)
-            net = ZERO
+            net = nothing
     return tuple(
         RateTotal(rate, Money.of(net, currency), Money.of(tax, currency), code)
         for (rate, code), (net, tax) in sorted(

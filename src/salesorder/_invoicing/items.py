@@ -74,7 +74,7 @@ def items_of(priced: PriceSnapshot | PriceBreakdown) -> Items:
     currency = snapshot.currency
     parts: dict[str, list[TaxPart]] = {}
     for item, code, rate, amount in snapshot.taxes:
-        parts.setdefault(item, []).append(TaxPart(code, rate, Money.of(amount, currency)))
+        parts.setdefault(item, []).append(TaxPart(code, rate, Money(amount, currency)))
 
     def taxes(line_id: str) -> tuple[TaxPart, ...]:
         found = parts.get(line_id)
@@ -86,9 +86,9 @@ def items_of(priced: PriceSnapshot | PriceBreakdown) -> Items:
             None,
             line_id,
             quantity,
-            Money.of(unit_price, currency),
-            Money.of(net, currency),
-            Money.of(tax, currency),
+            Money(unit_price, currency),
+            Money(net, currency),
+            Money(tax, currency),
             rate,
             taxes(line_id),
         )
@@ -100,9 +100,9 @@ def items_of(priced: PriceSnapshot | PriceBreakdown) -> Items:
             sku,
             sku,
             quantity,
-            Money.of(unit_price, currency),
-            Money.of(net, currency),
-            Money.of(tax, currency),
+            Money(unit_price, currency),
+            Money(net, currency),
+            Money(tax, currency),
             rate,
             taxes(line_id),
         )
@@ -116,9 +116,9 @@ def items_of(priced: PriceSnapshot | PriceBreakdown) -> Items:
                 None,
                 kind,
                 _ONE,
-                Money.of(amount, currency),
-                Money.of(net, currency),
-                Money.of(tax, currency),
+                Money(amount, currency),
+                Money(net, currency),
+                Money(tax, currency),
                 rate,
                 taxes(line_id),
             )

@@ -408,12 +408,18 @@ def _width(text: str) -> int:
 CHARGE_ITEM: Final = "charge:"
 
 
-def _component_rows(item: str, priced: _Amounts, rows: list[TaxRow]) -> None:
-    """Add the item's taxes to ``rows`` when a tax group taxed it (not a rate of its own)."""
+def _is_grouped(priced: _Amounts) -> bool:
+    """Whether a tax group taxed the item (not one rate of its own code)."""
     parts = priced._tax_parts
     if parts is None:
-        return
-    if len(parts) == 1 and parts[0][0] == priced.tax_code and parts[0][1] == priced.tax_rate:
+        return False
+    return len(parts) != 1 or parts[0][0] != priced.tax_code or parts[0][1] != priced.tax_rate
+
+
+def _component_rows(item: str, priced: _Amounts, rows: list[TaxRow]) -> None:
+    """Add the item's taxes to ``rows``, one per component (its one tax for a plain rate)."""
+    parts = priced._tax_parts
+    if parts is None:
         return
     rows.extend((item, code, rate, amount) for code, rate, amount in parts)
 
@@ -476,6 +482,10 @@ class PriceBreakdown:
         tax per component of a line taxed by a tax group (see
         [PriceSnapshot][salesorder.records.PriceSnapshot]).
         """
+        # Taxes per component are kept when a tax group taxed some item; then every item
+        # lists its taxes, so a document totals each tax under its code, a plain rate's
+        # lines beside a group's taxes of the same code.
+        grouped = any(_is_grouped(item) for item in (*self.lines, *self.charges))
         order_lines: list[tuple[str, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
         gifts: list[tuple[str, str, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
         taxes: list[TaxRow] = []
@@ -490,14 +500,16 @@ class PriceBreakdown:
                     (line.line_id, line.quantity, line._unit_price, line._net, line._tax,
                      line.tax_rate)
                 )  # fmt: skip
-            _component_rows(line.line_id, line, taxes)
+            if grouped:
+                _component_rows(line.line_id, line, taxes)
         charges = []
         for charge in self.charges:
             charges.append(
                 (charge.charge_id, charge.kind, charge._amount, charge._net, charge._tax,
                  charge.tax_rate)
             )  # fmt: skip
-            _component_rows(CHARGE_ITEM + charge.charge_id, charge, taxes)
+            if grouped:
+                _component_rows(CHARGE_ITEM + charge.charge_id, charge, taxes)
         return PriceSnapshot(
             self.currency, tuple(order_lines), tuple(gifts), tuple(charges), tuple(taxes)
         )
