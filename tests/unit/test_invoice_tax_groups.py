@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import attrs
+
 from salesorder import invoicing
 from salesorder.money import Money
 from salesorder.order import Customer, Order, OrderLine
@@ -97,3 +99,24 @@ def test_partial_invoices_and_credit_notes_add_up_per_tax_to_the_cent() -> None:
     for line in reduction.lines:
         assert sum((part.amount for part in line.taxes), cny(0)) == line.tax
     assert sum((total.tax for total in reduction.tax_by_rate), cny(0)) == reduction.tax_total
+
+
+def test_a_line_billed_by_documents_without_taxes_goes_on_without_them() -> None:
+    # Documents stored before invoice lines listed their taxes: what they billed is not
+    # known per tax, so the line is billed on by its whole tax, never twice.
+    order, breakdown = priced()
+    invoicing.issue_invoice(
+        order, breakdown, number="INV-1", actor="F", at=AT, lines={"1": Decimal(1)}
+    )
+    record = order.invoices[-1]
+    assert record.document is not None
+    bare = attrs.evolve(
+        record.document,
+        lines=tuple(attrs.evolve(line, taxes=()) for line in record.document.lines),
+    )
+    order.invoices = (attrs.evolve(record, document=bare),)
+    rest = invoicing.issue_invoice(order, breakdown, number="INV-2", actor="F", at=AT).document
+    wine = next(line for line in rest.lines if line.line_id == "1")
+    assert wine.taxes == ()
+    assert wine.tax + bare.lines[0].tax == breakdown.line("1").tax
+    assert rest.tax_total + bare.tax_total == breakdown.tax_total

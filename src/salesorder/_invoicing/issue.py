@@ -176,10 +176,18 @@ def _line_slice(
             already += known
         return slice_of(part.amount, after, whole, already)
 
-    parts, tax = sliced(priced.taxes, part_slice)
+    # Documents issued before taxes were listed per code billed tax without parts: the
+    # line goes on without them, so no tax is billed twice.
+    taxes = priced.taxes if _parts_known(before) else ()
+    parts, tax = sliced(taxes, part_slice)
     if tax is None:
         tax = slice_of(priced.tax, after, whole, billed_tax)
     return slice_of(priced.net, after, whole, billed_net), tax, parts
+
+
+def _parts_known(before: Billed | None) -> bool:
+    """Whether what the documents billed for a line is known per tax code."""
+    return before is None or bool(before.taxes) or not before.tax
 
 
 def _rest_of(before: Billed) -> Callable[[TaxPart], Money]:
@@ -205,7 +213,8 @@ def _extra_lines(extras: tuple[Item, ...], billed: Mapping[str, Billed]) -> list
             net, tax, parts = item.net, item.tax, item.taxes
         else:
             net = slice_of(item.net, ONE, ONE, before.net)
-            parts, part_tax = sliced(item.taxes, _rest_of(before))
+            taxes = item.taxes if _parts_known(before) else ()
+            parts, part_tax = sliced(taxes, _rest_of(before))
             tax = part_tax if part_tax is not None else slice_of(item.tax, ONE, ONE, before.tax)
         charge = item.line_id.startswith(CHARGE_PREFIX)
         lines.append(

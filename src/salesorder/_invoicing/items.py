@@ -31,6 +31,12 @@ CHARGE_PREFIX = "charge:"
 _ONE = Decimal(1)
 
 
+def _money(amount: Decimal, currency: str) -> Money:
+    # A snapshot's amounts were quantized by the pricing engine (and read back from the
+    # order's own document): no need to validate them again for each invoice.
+    return Money._exact(amount, currency)
+
+
 @attrs.frozen(slots=True)
 class Item:
     """One priced order line, gift line or charge, its amounts as Money.
@@ -74,7 +80,7 @@ def items_of(priced: PriceSnapshot | PriceBreakdown) -> Items:
     currency = snapshot.currency
     parts: dict[str, list[TaxPart]] = {}
     for item, code, rate, amount in snapshot.taxes:
-        parts.setdefault(item, []).append(TaxPart(code, rate, Money(amount, currency)))
+        parts.setdefault(item, []).append(TaxPart(code, rate, _money(amount, currency)))
 
     def taxes(line_id: str) -> tuple[TaxPart, ...]:
         found = parts.get(line_id)
@@ -86,9 +92,9 @@ def items_of(priced: PriceSnapshot | PriceBreakdown) -> Items:
             None,
             line_id,
             quantity,
-            Money(unit_price, currency),
-            Money(net, currency),
-            Money(tax, currency),
+            _money(unit_price, currency),
+            _money(net, currency),
+            _money(tax, currency),
             rate,
             taxes(line_id),
         )
@@ -100,9 +106,9 @@ def items_of(priced: PriceSnapshot | PriceBreakdown) -> Items:
             sku,
             sku,
             quantity,
-            Money(unit_price, currency),
-            Money(net, currency),
-            Money(tax, currency),
+            _money(unit_price, currency),
+            _money(net, currency),
+            _money(tax, currency),
             rate,
             taxes(line_id),
         )
@@ -116,9 +122,9 @@ def items_of(priced: PriceSnapshot | PriceBreakdown) -> Items:
                 None,
                 kind,
                 _ONE,
-                Money(amount, currency),
-                Money(net, currency),
-                Money(tax, currency),
+                _money(amount, currency),
+                _money(net, currency),
+                _money(tax, currency),
                 rate,
                 taxes(line_id),
             )
