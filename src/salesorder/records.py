@@ -414,6 +414,13 @@ PricedCharge = tuple[str, str, Decimal, Decimal, Decimal, Decimal]
 TaxRow = tuple[str, str, Decimal, Decimal]
 
 
+def _sum_money(net: Decimal, tax: Decimal, currency: str) -> Money:
+    # Net and tax of a snapshot are quantized amounts of one currency (the pricing
+    # engine's): their sum is valid Money by construction, and a 20-line order's line
+    # totals are built at every pricing of it.
+    return Money._exact(net + tax, currency)
+
+
 @attrs.frozen(slots=True)
 class PriceSnapshot:
     """The figures an order was priced at, frozen: what its invoices and credit notes slice.
@@ -444,8 +451,8 @@ class PriceSnapshot:
     def line_totals(self) -> tuple[tuple[str, Money], ...]:
         """Gross per order line then gift line, as ``Order.line_totals`` holds them."""
         currency = self.currency
-        totals = [(row[0], Money.of(row[3] + row[4], currency)) for row in self.lines]
-        totals.extend((row[0], Money.of(row[4] + row[5], currency)) for row in self.gifts)
+        totals = [(row[0], _sum_money(row[3], row[4], currency)) for row in self.lines]
+        totals.extend((row[0], _sum_money(row[4], row[5], currency)) for row in self.gifts)
         return tuple(totals)
 
     def grand_total(self) -> Money:
