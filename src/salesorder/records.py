@@ -429,7 +429,7 @@ class PriceSnapshot:
     submission, amendment, approval of an amendment), as Odoo and ERPNext keep
     ``price_subtotal`` / ``price_tax`` on their order lines: a tax table, price list or
     promotion changed afterwards does not move what the customer is invoiced. Amounts
-    are quantized Decimals in :attr:`currency` (one currency for the whole snapshot);
+    are quantized Decimals in ``currency`` (one currency for the whole snapshot);
     rows are plain tuples so that the stored document stays small.
 
     Attributes:
