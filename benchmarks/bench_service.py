@@ -16,8 +16,9 @@ what it asks). No copies, no trial run, no versions, no outbox, no relay.
 Budget: the service costs at most 3x the floor.
 
 The second figure: issuing an invoice document for a whole 20-line order through the
-service (``issue_invoice``: price, slice every line, record, outbox) costs at most 1.5x
-a ``submit`` of the same order (validate, price, approval); both timed in the same
+service (``issue_invoice``: slice every line of the order's price snapshot, record,
+outbox; no repricing since the order keeps its figures) costs at most 1.5x
+a ``submit`` of the same order (validate, price, keep the figures, approval); both timed in the same
 rounds, on the same orders. Rounds alternate (floor, library) on a
 fresh stock position set each, and the best of ``ROUNDS`` is kept, so that a shared,
 noisy machine does not decide the result. ``--profile`` prints where the service's

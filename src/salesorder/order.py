@@ -36,6 +36,7 @@ from salesorder.records import (
     LineLedger,
     Payment,
     PaymentMethod,
+    PriceSnapshot,
     ReturnRecord,
     Shipment,
     Status,
@@ -384,6 +385,11 @@ class Order:
             priced), as ``(line_id, amount)`` pairs set from the price breakdown when
             the order is priced; empty before. Analytics splits sales per product by
             these amounts (by quantity x unit price when empty).
+        price_snapshot: The figures the order was last priced at, per line, gift line,
+            charge and tax (see [PriceSnapshot][salesorder.records.PriceSnapshot]), set
+            with ``grand_total``; invoices and credit notes are sliced from it. None for
+            an order never priced, or stored before snapshots were kept (its invoices
+            price it again).
         coupons: Coupon codes the customer entered with the order (normalized, in
             entry order); redeemed when the order is entered.
         order_discount: A manual discount on the whole order, if one was granted.
@@ -437,6 +443,7 @@ class Order:
     held_from: Status | None = attrs.field(default=None, kw_only=True)
     grand_total: Money | None = attrs.field(default=None, kw_only=True)
     line_totals: tuple[tuple[str, Money], ...] = attrs.field(default=(), kw_only=True, repr=False)
+    price_snapshot: PriceSnapshot | None = attrs.field(default=None, kw_only=True, repr=False)
     coupons: tuple[str, ...] = attrs.field(default=(), kw_only=True)
     order_discount: OrderDiscount | None = attrs.field(default=None, kw_only=True)
     locked_prices: tuple[LockedPrice, ...] = attrs.field(default=(), kw_only=True, repr=False)

@@ -43,6 +43,10 @@ __all__ = [
     "PaymentKind",
     "PaymentMethod",
     "PaymentState",
+    "PriceSnapshot",
+    "PricedCharge",
+    "PricedGift",
+    "PricedLine",
     "RateTotal",
     "ReturnKind",
     "ReturnRecord",
@@ -51,6 +55,8 @@ __all__ = [
     "ShipmentState",
     "Status",
     "StockDisposition",
+    "TaxPart",
+    "TaxRow",
     "line_quantities",
 ]
 
@@ -395,6 +401,83 @@ class ReturnRecord:
     back: Shipment | None = None
 
 
+# -- the order's price snapshot (set when the order is priced; read by invoicing) -------------
+
+#: One priced order line as stored: ``(line_id, quantity, unit_price, net, tax, tax_rate)``.
+PricedLine = tuple[str, Decimal, Decimal, Decimal, Decimal, Decimal]
+#: One gift line as stored: ``(line_id, sku, quantity, unit_price, net, tax, tax_rate)``.
+PricedGift = tuple[str, str, Decimal, Decimal, Decimal, Decimal, Decimal]
+#: One charge as stored: ``(charge_id, kind, amount, net, tax, tax_rate)``.
+PricedCharge = tuple[str, str, Decimal, Decimal, Decimal, Decimal]
+#: One tax of an item under several taxes, as stored: ``(item, code, rate, amount)``; the
+#: item is a line id, a gift line id or ``charge:<charge id>``.
+TaxRow = tuple[str, str, Decimal, Decimal]
+
+
+def _sum_money(net: Decimal, tax: Decimal, currency: str) -> Money:
+    # Net and tax of a snapshot are quantized amounts of one currency (the pricing
+    # engine's): their sum is valid Money by construction, and a 20-line order's line
+    # totals are built at every pricing of it.
+    return Money._exact(net + tax, currency)
+
+
+@attrs.frozen(slots=True)
+class PriceSnapshot:
+    """The figures an order was priced at, frozen: what its invoices and credit notes slice.
+
+    Set on the order whenever the service prices it (entry, draft edit, quotation,
+    submission, amendment, approval of an amendment), as Odoo and ERPNext keep
+    ``price_subtotal`` / ``price_tax`` on their order lines: a tax table, price list or
+    promotion changed afterwards does not move what the customer is invoiced. Amounts
+    are quantized Decimals in ``currency`` (one currency for the whole snapshot);
+    rows are plain tuples so that the stored document stays small.
+
+    Attributes:
+        currency: Currency of every amount.
+        lines: One row per order line, in the order of the lines (``PricedLine``).
+        gifts: One row per gift line a promotion added (``PricedGift``).
+        charges: One row per shipping or handling charge (``PricedCharge``).
+        taxes: When a tax group taxed some item: one row per tax of every item
+            (``TaxRow``), adding up to the item's tax (an item with one rate has one
+            row); empty otherwise.
+    """
+
+    currency: str
+    lines: tuple[PricedLine, ...]
+    gifts: tuple[PricedGift, ...] = ()
+    charges: tuple[PricedCharge, ...] = ()
+    taxes: tuple[TaxRow, ...] = ()
+
+    def line_totals(self) -> tuple[tuple[str, Money], ...]:
+        """Gross per order line then gift line, as ``Order.line_totals`` holds them."""
+        currency = self.currency
+        totals = [(row[0], _sum_money(row[3], row[4], currency)) for row in self.lines]
+        totals.extend((row[0], _sum_money(row[4], row[5], currency)) for row in self.gifts)
+        return tuple(totals)
+
+    def grand_total(self) -> Money:
+        """Σ gross of lines, gift lines and charges: the order's grand total when priced."""
+        total = sum((row[3] + row[4] for row in self.lines), ZERO)
+        total += sum((row[4] + row[5] for row in self.gifts), ZERO)
+        total += sum((row[3] + row[4] for row in self.charges), ZERO)
+        return Money.of(total, self.currency)
+
+
+@attrs.frozen(slots=True)
+class TaxPart:
+    """One tax of an invoice or credit note line taxed by several taxes (a tax group).
+
+    Attributes:
+        code: The tax's code (the component's, e.g. ``CT``, ``VAT13``, ``DEPOSIT``).
+        rate: Its percentage as a fraction (0 for a levy per unit).
+        amount: The tax.
+    """
+
+    code: str
+    rate: Decimal
+    amount: Money
+
+
 # -- invoice documents (built by salesorder.invoicing; kept on the order) ---------------------
 
 
@@ -413,8 +496,13 @@ class InvoiceLine:
         unit_price: Unit price as priced (before discounts; tax included when the
             prices were).
         net: Amount before tax (after discounts).
-        tax_rate: Tax rate (fraction, e.g. ``0.13``).
+        tax_rate: Tax rate (fraction, e.g. ``0.13``); for a line taxed by a tax group,
+            the group's nominal rate (the sum of its percentages).
         tax: Tax.
+        taxes: Its tax per tax code and rate, adding up to ``tax``, on the documents
+            of an order where a tax group taxed some line: one per component for a
+            line of a group, one for a line of one rate. Empty on the documents of
+            other orders (the line's one tax is at ``tax_rate``).
     """
 
     line_id: str
@@ -427,6 +515,7 @@ class InvoiceLine:
     net: Money
     tax_rate: Decimal
     tax: Money
+    taxes: tuple[TaxPart, ...] = ()
 
     @property
     def gross(self) -> Money:
@@ -438,15 +527,23 @@ class InvoiceLine:
 class RateTotal:
     """The lines of a document at one tax rate, added up (税率合计).
 
+    A line without ``taxes`` counts under its rate (``code`` None). A line with
+    ``taxes`` (an order where a tax group taxed some line) counts each of its taxes
+    under that tax's code and rate, and its net under its first tax's: so the rows
+    still add up to the document's net and tax totals.
+
     Attributes:
         rate: The tax rate (fraction).
         net: Σ net of the lines at this rate.
         tax: Σ tax of the lines at this rate.
+        code: The tax code of a group's tax (``CT``, ``DEPOSIT`` ...); None for the
+            lines with one tax.
     """
 
     rate: Decimal
     net: Money
     tax: Money
+    code: str | None = None
 
     @property
     def gross(self) -> Money:

@@ -683,6 +683,23 @@ class WholeLife(RuleBasedStateMachine):
                     assert sorted(sent.values()) == sorted(q for _, q in record.lines)
 
     @invariant()
+    def the_confirmed_figures_are_kept(self) -> None:
+        # Whenever the service prices an order it keeps the figures (its invoices slice
+        # them): they add up to the grand total and are the line totals. A like-for-like
+        # replacement is not priced (nothing to pay): it has none.
+        for order_id in self.known:
+            order = self.order(order_id)
+            snapshot = order.price_snapshot
+            if order.grand_total is not None and not order.grand_total and snapshot is None:
+                assert order.order_type is OrderType.EXCHANGE
+                continue
+            assert snapshot is not None, order.status
+            assert snapshot.grand_total() == order.grand_total
+            assert snapshot.line_totals() == order.line_totals
+            priced = {row[0] for row in snapshot.lines}
+            assert priced == {line.line_id for line in order.lines}
+
+    @invariant()
     def nothing_reserved_for_archived_orders(self) -> None:
         archived = [order_id for order_id in self.known if self.order(order_id).status in ARCHIVED]
         with self.unit_of_work() as uow:

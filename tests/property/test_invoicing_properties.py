@@ -20,6 +20,7 @@ notes, payments and refunds the commands accept:
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -28,12 +29,12 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from salesorder import invoicing, lifecycle
-from salesorder.codec import encode
+from salesorder.codec import decode, encode
 from salesorder.errors import RuleViolation, SalesOrderError
 from salesorder.money import Money
 from salesorder.order import Order
 from salesorder.pricing import PriceBreakdown, PricingError, price
-from salesorder.records import PaymentKind, PaymentState, Status
+from salesorder.records import PaymentKind, PaymentState, PriceSnapshot, Status
 from salesorder.testing.strategies import PricingInput, pricing_inputs
 
 ACTOR = "F"
@@ -48,27 +49,90 @@ def _amounts(breakdown: PriceBreakdown) -> dict[str, tuple[Money, Money]]:
     return found
 
 
-def _rates(breakdown: PriceBreakdown) -> dict[Decimal, tuple[Money, Money]]:
+RateKey = tuple[Decimal, str | None]
+
+
+def _rates(breakdown: PriceBreakdown) -> dict[RateKey, tuple[Money, Money]]:
+    """The breakdown per tax rate as documents total it: a group's taxes each on its own.
+
+    Without a tax group in use every item counts under ``(rate, None)``; with one, each
+    item counts each of its taxes under ``(rate, code)``, its net under the first one's.
+    """
     zero = Money.zero(breakdown.currency)
-    rates: dict[Decimal, tuple[Money, Money]] = {}
+    rates: dict[RateKey, tuple[Money, Money]] = {}
+
+    def add(key: RateKey, net: Money, tax: Money) -> None:
+        known_net, known_tax = rates.get(key, (zero, zero))
+        rates[key] = (known_net + net, known_tax + tax)
+
+    grouped = _grouped(breakdown)
     for item in (*breakdown.lines, *breakdown.charges):
-        net, tax = rates.get(item.tax_rate, (zero, zero))
-        rates[item.tax_rate] = (net + item.net, tax + item.tax)
+        if not grouped:
+            add((item.tax_rate, None), item.net, item.tax)
+            continue
+        for index, part in enumerate(item.taxes):
+            add((part.rate, part.code), item.net if index == 0 else zero, part.amount)
     return rates
 
 
-def _billed_rates(order: Order) -> dict[Decimal, tuple[Money, Money]]:
+def _grouped(breakdown: PriceBreakdown) -> bool:
+    """Whether a tax group (not one rate of its own code) taxed some item."""
+    return any(
+        [(part.code, part.rate) for part in item.taxes] != [(item.tax_code, item.tax_rate)]
+        for item in (*breakdown.lines, *breakdown.charges)
+    )
+
+
+def _components(breakdown: PriceBreakdown) -> dict[str, dict[str, Money]]:
+    """Per item (invoice line id) of an order a tax group taxed: its tax per code."""
+    if not _grouped(breakdown):
+        return {}
+    found: dict[str, dict[str, Money]] = {}
+    items = [(line.line_id, line) for line in breakdown.lines]
+    items += [(f"charge:{charge.charge_id}", charge) for charge in breakdown.charges]
+    for line_id, item in items:
+        found[line_id] = {part.code: part.amount for part in item.taxes}
+    return found
+
+
+def _billed_rates(order: Order) -> dict[RateKey, tuple[Money, Money]]:
     zero = Money.zero(order.currency)
-    rates: dict[Decimal, tuple[Money, Money]] = {}
+    rates: dict[RateKey, tuple[Money, Money]] = {}
     for document in invoicing.invoice_documents(order):
         for total in document.tax_by_rate:
-            net, tax = rates.get(total.rate, (zero, zero))
-            rates[total.rate] = (net + total.net, tax + total.tax)
+            net, tax = rates.get((total.rate, total.code), (zero, zero))
+            rates[total.rate, total.code] = (net + total.net, tax + total.tax)
     for note in order.credit_notes:
         for total in note.tax_by_rate:
-            net, tax = rates.get(total.rate, (zero, zero))
-            rates[total.rate] = (net - total.net, tax - total.tax)
+            net, tax = rates.get((total.rate, total.code), (zero, zero))
+            rates[total.rate, total.code] = (net - total.net, tax - total.tax)
     return rates
+
+
+def _check_components(order: Order, breakdown: PriceBreakdown, *, equal: bool) -> None:
+    """Per line of a tax group and per tax: Σ invoices − Σ credit notes ≤ the breakdown.
+
+    Equal to the cent once everything is invoiced; a line's tax is always the sum of
+    its taxes, on every document.
+    """
+    zero = Money.zero(order.currency)
+    components = _components(breakdown)
+    documents = [*invoicing.invoice_documents(order), *order.credit_notes]
+    for document in documents:
+        for line in document.lines:
+            assert bool(line.taxes) == (line.line_id in components), line.line_id
+            if line.taxes:
+                assert sum((part.amount for part in line.taxes), zero) == line.tax
+        assert sum((total.net for total in document.tax_by_rate), zero) == document.net_total
+        assert sum((total.tax for total in document.tax_by_rate), zero) == document.tax_total
+    billed = invoicing.billed_by_line(order)
+    for line_id, taxes in components.items():
+        known = billed.get(line_id)
+        for code, amount in taxes.items():
+            billed_amount = zero if known is None else known.taxes.get(code, zero)
+            assert zero <= billed_amount <= amount, (line_id, code)
+            if equal and (known is not None or amount):
+                assert billed_amount == amount, (line_id, code)
 
 
 def _check_bounds(
@@ -84,6 +148,7 @@ def _check_bounds(
     for rate, (net, tax) in _billed_rates(order).items():
         assert net <= rates[rate][0]
         assert tax <= rates[rate][1]
+    _check_components(order, breakdown, equal=equal)
     if equal:
         billed = invoicing.billed_by_line(order)
         for line_id, (net, tax) in amounts.items():
@@ -149,8 +214,10 @@ class _Run:
             )
             for line_id in chosen
         }
+        # The order's price snapshot or the breakdown itself: the same figures.
+        priced = self.draw.draw(st.sampled_from([self.breakdown, self.breakdown.snapshot()]))
         invoicing.issue_invoice(
-            self.order, self.breakdown, number=self.number(), actor=ACTOR, at=self.at, lines=lines
+            self.order, priced, number=self.number(), actor=ACTOR, at=self.at, lines=lines
         )
 
     def credit(self) -> None:
@@ -268,6 +335,7 @@ def test_documents_slice_the_breakdown_exactly(data: PricingInput, draw: st.Data
     if priced is None:
         return
     order, breakdown = priced
+    event(f"tax group in use: {_grouped(breakdown)}")
     run = _Run(order, breakdown, draw, data.at)
     for _ in range(draw.draw(st.integers(min_value=0, max_value=8), label="steps")):
         run.counter += 1
@@ -301,3 +369,29 @@ def test_documents_slice_the_breakdown_exactly(data: PricingInput, draw: st.Data
     _check_bounds(order, breakdown, equal=True, reduced=run.reduced)
     event(f"documents: {len(invoicing.invoice_documents(order))}, notes: {len(order.credit_notes)}")
     event(f"prepaid or owed back: {run.prepaid}")
+
+
+@given(pricing_inputs(max_promotions=3))
+def test_a_price_snapshot_invoices_as_its_breakdown_and_round_trips(data: PricingInput) -> None:
+    """The snapshot kept on the order bills what the breakdown it came from bills."""
+    priced = _priced(data)
+    if priced is None:
+        return
+    order, breakdown = priced
+    snapshot = breakdown.snapshot()
+    assert decode(PriceSnapshot, json.loads(json.dumps(encode(snapshot)))) == snapshot
+    assert snapshot.grand_total() == breakdown.grand_total
+    assert snapshot.line_totals() == tuple((line.line_id, line.gross) for line in breakdown.lines)
+    at = data.at
+    quantities = lifecycle.billable_quantities(order)
+    documents: list[object] = []
+    for source in (breakdown, snapshot):
+        try:
+            documents.append(
+                invoicing.build_invoice(order, source, number="A", at=at, quantities=quantities)
+            )
+        except RuleViolation as error:
+            documents.append(error.code)  # nothing to bill (all zero): refused alike
+    assert documents[0] == documents[1]
+    if isinstance(documents[1], invoicing.InvoiceDocument):
+        assert documents[1].gross_total == breakdown.grand_total

@@ -49,7 +49,8 @@ def test_a_draft_is_edited_whole_and_repriced(world: World) -> None:
     assert dict(edited.line_totals)["1"] > dict(draft.line_totals)["1"]
     (event,) = result.events
     assert event.name == "DraftEdited"
-    assert set(event.changed) == {"lines", "notes", "grand_total", "line_totals"}  # type: ignore[attr-defined]
+    changed = set(event.changed)  # type: ignore[attr-defined]
+    assert changed == {"lines", "notes", "grand_total", "line_totals", "price_snapshot"}
     assert edited.audit[-1].event == "edit"
 
 

@@ -150,3 +150,75 @@ print(credit_exposure(service.get(order.id)))   # 217.77 CNY still asked for by 
 report = checked.check(tea_shop_payload(tea=2, cups=1))      # 364.43 CNY more
 [issue] = [i for i in report.issues if i.code == "credit.limit_exceeded"]
 print(issue.params["exposure"], issue.params["order_value"])   # 217.77 364.43
+
+import attrs
+
+from salesorder.pricing import TaxPolicy
+
+store = MemoryDatabase()
+for sku, quantity in (("TEA-LJ-250", 20), ("CUP-CER-6", 5)):
+    store.stock.receive(sku, "SH-01", quantity=quantity, operation_id=sku, at=START)
+shop = build_service(clock, RecordingNotifier(), unit_of_work=store.unit_of_work)
+sold = shop.enter(tea_shop_payload(tea=3, cups=1), actor="S-LI")
+shop.submit(sold.id, actor="S-LI")
+shop.confirm(sold.id, actor="S-LI")
+kept = shop.get(sold.id)
+assert kept.price_snapshot is not None
+print(kept.grand_total)                  # 497.77 CNY
+print(kept.price_snapshot.lines[0])      # (line, quantity, unit price, net, tax, rate)
+# ('1', Decimal('3'), Decimal('118.00'), Decimal('354.00'), Decimal('46.02'), Decimal('0.13'))
+
+# The next day the host's tax table says 9 % (a new service over the same store).
+rates = {**shop.pricing_settings.tax.rates, "VAT13": Decimal("0.09")}
+later = OrderService(
+    unit_of_work=store.unit_of_work,
+    clock=clock,
+    numbering=PatternNumbering(prefix="SO3"),
+    invoice_numbering=PatternNumbering(prefix="INV3"),
+    pricing_settings=attrs.evolve(shop.pricing_settings, tax=TaxPolicy(rates=rates)),
+)
+print(later.price_order(kept).grand_total)        # 480.15 CNY: what it would cost today
+invoice = later.issue_invoice(sold.id, actor="F-ZHOU")
+print(invoice.gross_total, invoice.lines[0].tax_rate)     # 497.77 CNY 0.13: as confirmed
+
+from salesorder.pricing import TaxComponent
+
+excise = TaxPolicy(
+    groups={
+        "EXC": (
+            TaxComponent("EX", Decimal("0.10")),
+            TaxComponent("VAT13", Decimal("0.13"), compound=True),
+            TaxComponent("DEPOSIT", per_unit=Money("0.50", "CNY")),
+        )
+    },
+)
+taxed = OrderService(
+    unit_of_work=store.unit_of_work,
+    clock=clock,
+    numbering=PatternNumbering(prefix="SO4"),
+    invoice_numbering=PatternNumbering(prefix="INV4"),
+    pricing_settings=attrs.evolve(shop.pricing_settings, tax=excise),
+    policy_settings=shop.policy_settings,
+)
+payload = tea_shop_payload(tea=3, cups=1)
+payload["lines"][0]["tax_code"] = "EXC"
+boxes = taxed.enter(payload, actor="S-LI")
+taxed.submit(boxes.id, actor="S-LI")
+taxed.confirm(boxes.id, actor="S-LI")
+first = taxed.issue_invoice(boxes.id, actor="F-ZHOU", lines={"1": 1})
+print([(part.code, str(part.rate), str(part.amount)) for part in first.lines[0].taxes])
+# [('EX', '0.10', '11.80 CNY'), ('VAT13', '0.13', '16.87 CNY'), ('DEPOSIT', '0', '0.50 CNY')]
+print(first.lines[0].tax_rate, first.lines[0].tax)      # 0.23 29.17 CNY (nominal rate)
+back = taxed.issue_credit_note(
+    boxes.id, invoice_number=first.number, actor="F-ZHOU", reason="return", lines={"1": 1}
+)
+print([(part.code, str(part.amount)) for part in back.lines[0].taxes])
+# [('EX', '11.80 CNY'), ('VAT13', '16.87 CNY'), ('DEPOSIT', '0.50 CNY')]
+rest = taxed.issue_invoice(boxes.id, actor="F-ZHOU")     # the 3 boxes and the cups
+for row in rest.tax_by_rate:
+    print(row.code, row.rate, row.net, row.tax)
+# DEPOSIT 0 0.00 CNY 1.50 CNY
+# EX 0.10 354.00 CNY 35.40 CNY
+# VAT13 0.13 86.50 CNY 61.87 CNY
+priced = taxed.price_order(taxed.get(boxes.id))
+assert {row.code: row.tax for row in rest.tax_by_rate} == priced.tax_by_code()

@@ -7,7 +7,7 @@ the invoice still carries is the invoice, to the cent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,13 +27,14 @@ from salesorder._invoicing.codes import (
 )
 from salesorder._invoicing.documents import rate_totals, totals
 from salesorder._invoicing.issue import Billed, document_numbers, invoice_documents, repeated
+from salesorder._invoicing.items import add_parts, sliced
 from salesorder._invoicing.slicing import share
 from salesorder._invoicing.slicing import zero as zero_money
 from salesorder.errors import RuleViolation
 from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, to_decimal
 from salesorder.order import Order
-from salesorder.records import ZERO, CreditNote, InvoiceDocument, InvoiceLine
+from salesorder.records import ZERO, CreditNote, InvoiceDocument, InvoiceLine, TaxPart
 
 __all__ = [
     "IssuedCreditNote",
@@ -69,7 +70,10 @@ def credited_by_line(order: Order, invoice_number: str) -> dict[str, Billed]:
         for line in note.lines:
             known = credited.get(line.line_id, Billed(ZERO, zero, zero))
             credited[line.line_id] = Billed(
-                known.quantity + line.quantity, known.net + line.net, known.tax + line.tax
+                known.quantity + line.quantity,
+                known.net + line.net,
+                known.tax + line.tax,
+                add_parts(known.taxes, line.taxes, 1) if line.taxes else known.taxes,
             )
     return credited
 
@@ -163,11 +167,24 @@ def build_credit_note(
         # k of the r units the line still carries reverse k/r of what it still
         # carries: the last units reverse all of it, so a whole credit is exact.
         net = share(line.net - before.net, quantity, remaining)
-        tax = share(line.tax - before.tax, quantity, remaining)
-        reversed_lines.append(attrs.evolve(line, quantity=quantity, net=net, tax=tax))
+        parts, tax = sliced(line.taxes, _credit_of(before.taxes, quantity, remaining, zero))
+        if tax is None:
+            tax = share(line.tax - before.tax, quantity, remaining)
+        reversed_lines.append(attrs.evolve(line, quantity=quantity, net=net, tax=tax, taxes=parts))
     if not reversed_lines:
         raise RuleViolation(CREDIT_EMPTY, params={"number": invoice_number})
     return _note(order, invoice, reversed_lines, number=number, at=at, reason=reason)
+
+
+def _credit_of(
+    credited: Mapping[str, Money], quantity: Decimal, remaining: Decimal, zero: Money
+) -> Callable[[TaxPart], Money]:
+    """What crediting ``quantity`` of the ``remaining`` units reverses of one tax part."""
+
+    def credit(part: TaxPart) -> Money:
+        return share(part.amount - credited.get(part.code, zero), quantity, remaining)
+
+    return credit
 
 
 def _reduction_lines(
@@ -199,8 +216,31 @@ def _reduction_lines(
         part_net = part - part_tax
         if part_net > net:
             part_net, part_tax = net, part - net
-        reduced.append(attrs.evolve(line, quantity=ZERO, net=part_net, tax=part_tax))
+        taxes = _reduced_parts(line, credited.get(line.line_id), part_tax)
+        reduced.append(attrs.evolve(line, quantity=ZERO, net=part_net, tax=part_tax, taxes=taxes))
     return reduced
+
+
+def _reduced_parts(line: InvoiceLine, before: Billed | None, tax: Money) -> tuple[TaxPart, ...]:
+    """``tax`` spread over what each tax of the line still carries, exactly.
+
+    Each part gets its share of ``tax`` in proportion to what its tax still carries
+    (``allocate``): the parts add up to ``tax`` and none exceeds what its tax carries,
+    since ``tax`` does not exceed their sum.
+    """
+    if not line.taxes:
+        return ()
+    zero = zero_money(tax.currency)
+    known = before.taxes if before is not None else {}
+    left = [part.amount - known.get(part.code, zero) for part in line.taxes]
+    if not tax or not any(amount.amount for amount in left):
+        shares: tuple[Money, ...] = tuple(zero for _ in left)
+    else:
+        shares = tax.allocate([amount.amount for amount in left])
+    return tuple(
+        TaxPart(part.code, part.rate, share_of)
+        for part, share_of in zip(line.taxes, shares, strict=True)
+    )
 
 
 def _note(

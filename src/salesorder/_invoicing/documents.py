@@ -25,19 +25,38 @@ _LONGEST_CLOSURE = 370
 
 @in_exact_context
 def rate_totals(lines: Iterable[InvoiceLine], currency: str) -> tuple[RateTotal, ...]:
-    """The lines added up per tax rate, lowest rate first."""
-    # Decimal sums of quantized amounts are exact: Money is built once per rate.
-    sums: dict[Decimal, list[Decimal]] = {}
-    for line in lines:
-        found = sums.get(line.tax_rate)
+    """The lines added up per tax rate, lowest rate first.
+
+    A line with one tax counts under its rate. A line taxed by a tax group
+    (``InvoiceLine.taxes``) counts each tax under its own code and rate, and its net
+    under its first tax's: the rows add up to the lines' net and tax exactly. At one
+    rate, the row of the lines with one tax comes first, then the groups' taxes by code.
+    """
+    # Decimal sums of quantized amounts are exact: Money is built once per row.
+    sums: dict[tuple[Decimal, str | None], list[Decimal]] = {}
+
+    def add(key: tuple[Decimal, str | None], net: Decimal, tax: Decimal) -> None:
+        found = sums.get(key)
         if found is None:
-            sums[line.tax_rate] = [line.net.amount, line.tax.amount]
+            sums[key] = [net, tax]
         else:
-            found[0] += line.net.amount
-            found[1] += line.tax.amount
+            found[0] += net
+            found[1] += tax
+
+    nothing = zero_money(currency).amount
+    for line in lines:
+        if not line.taxes:
+            add((line.tax_rate, None), line.net.amount, line.tax.amount)
+            continue
+        net = line.net.amount
+        for part in line.taxes:
+            add((part.rate, part.code), net, part.amount.amount)
+            net = nothing
     return tuple(
-        RateTotal(rate, Money.of(net, currency), Money.of(tax, currency))
-        for rate, (net, tax) in sorted(sums.items())
+        RateTotal(rate, Money.of(net, currency), Money.of(tax, currency), code)
+        for (rate, code), (net, tax) in sorted(
+            sums.items(), key=lambda item: (item[0][0], item[0][1] is not None, item[0][1] or "")
+        )
     )
 
 

@@ -8,7 +8,7 @@ the price breakdown, and equals it to the cent once every quantity is invoiced.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -22,6 +22,7 @@ from salesorder._invoicing.codes import (
     KEY_USED_ELSEWHERE,
 )
 from salesorder._invoicing.documents import buyer_of, due_on, rate_totals, totals
+from salesorder._invoicing.items import CHARGE_PREFIX, Item, add_parts, items_of, sliced
 from salesorder._invoicing.slicing import share, slice_of
 from salesorder._invoicing.slicing import zero as zero_money
 from salesorder.codec import decode
@@ -31,7 +32,7 @@ from salesorder.lifecycle import TransitionResult
 from salesorder.money import Money, minor_unit, to_decimal
 from salesorder.order import InvoiceKind, Order
 from salesorder.pricing import PriceBreakdown
-from salesorder.records import ZERO, InvoiceDocument, InvoiceLine
+from salesorder.records import ZERO, InvoiceDocument, InvoiceLine, PriceSnapshot, TaxPart
 from salesorder.sla import BusinessCalendar, WeekendCalendar
 
 __all__ = [
@@ -46,17 +47,24 @@ __all__ = [
     "repeated",
 ]
 
-CHARGE_PREFIX = "charge:"
 ONE = Decimal(1)
 
 
 @attrs.frozen
 class Billed:
-    """What the invoice documents of an order bill for one line, net of credit notes."""
+    """What the invoice documents of an order bill for one line, net of credit notes.
+
+    Attributes:
+        quantity: Quantity.
+        net: Net.
+        tax: Tax.
+        taxes: For a line taxed by a tax group, the tax per component code.
+    """
 
     quantity: Decimal
     net: Money
     tax: Money
+    taxes: Mapping[str, Money] = attrs.field(factory=dict, hash=False)
 
 
 def invoice_documents(order: Order) -> tuple[InvoiceDocument, ...]:
@@ -86,6 +94,7 @@ def billed_by_line(order: Order) -> dict[str, Billed]:
             known.quantity + sign * line.quantity,
             known.net + line.net * sign,
             known.tax + line.tax * sign,
+            add_parts(known.taxes, line.taxes, sign) if line.taxes else known.taxes,
         )
 
     for document in invoice_documents(order):
@@ -102,41 +111,21 @@ def billed_by_line(order: Order) -> dict[str, Billed]:
 
 def _order_lines(
     order: Order,
-    breakdown: PriceBreakdown,
+    items: Mapping[str, Item],
     quantities: Mapping[str, Decimal],
     billed: Mapping[str, Billed],
 ) -> list[InvoiceLine]:
-    priced_lines = {priced.line_id: priced for priced in breakdown.lines}
     invoiced_by_line = {ledger.line_id: ledger.invoiced for ledger in order.ledgers}
     lines: list[InvoiceLine] = []
     for line in order.lines:
         quantity = quantities.get(line.line_id, ZERO)
         if quantity <= 0:
             continue
-        priced = priced_lines.get(line.line_id)
+        priced = items.get(line.line_id)
         if priced is None:
             raise RuleViolation(INVOICE_NOT_PRICED, params={"line_id": line.line_id})
         invoiced = invoiced_by_line.get(line.line_id, ZERO)
-        before = billed.get(line.line_id)
-        after = invoiced + quantity
-        whole = priced.quantity
-        if before is None and not invoiced:
-            # The first document of the line: nothing billed to take off.
-            net = share(priced.net, after, whole)
-            tax = share(priced.tax, after, whole)
-        else:
-            # Quantities billed by invoices without a document (amount-only or line
-            # invoices recorded by ``lifecycle.invoice``) are taken to carry their share
-            # of the line; the documents bill the rest.
-            documented = before.quantity if before is not None else ZERO
-            legacy = max(invoiced - documented, ZERO)
-            billed_net = share(priced.net, legacy, whole)
-            billed_tax = share(priced.tax, legacy, whole)
-            if before is not None:
-                billed_net += before.net
-                billed_tax += before.tax
-            net = slice_of(priced.net, after, whole, billed_net)
-            tax = slice_of(priced.tax, after, whole, billed_tax)
+        net, tax, parts = _line_slice(priced, invoiced, quantity, billed.get(line.line_id))
         lines.append(
             InvoiceLine(
                 line.line_id,
@@ -149,56 +138,98 @@ def _order_lines(
                 net,
                 priced.tax_rate,
                 tax,
+                parts,
             )
         )
     return lines
 
 
-def _extra_lines(
-    order: Order, breakdown: PriceBreakdown, billed: Mapping[str, Billed]
-) -> list[InvoiceLine]:
+def _line_slice(
+    priced: Item, invoiced: Decimal, quantity: Decimal, before: Billed | None
+) -> tuple[Money, Money, tuple[TaxPart, ...]]:
+    """Net, tax and tax parts of ``quantity`` more units of a line ``invoiced`` so far."""
+    after = invoiced + quantity
+    whole = priced.quantity
+    if before is None and not invoiced:
+        # The first document of the line: nothing billed to take off.
+        parts, tax = sliced(priced.taxes, lambda part: share(part.amount, after, whole))
+        if tax is None:
+            tax = share(priced.tax, after, whole)
+        return share(priced.net, after, whole), tax, parts
+    # Quantities billed by invoices without a document (amount-only or line invoices
+    # recorded by ``lifecycle.invoice``) are taken to carry their share of the line;
+    # the documents bill the rest.
+    documented = before.quantity if before is not None else ZERO
+    legacy = max(invoiced - documented, ZERO)
+    billed_net = share(priced.net, legacy, whole)
+    billed_tax = share(priced.tax, legacy, whole)
+    billed_parts: Mapping[str, Money] = {}
+    if before is not None:
+        billed_net += before.net
+        billed_tax += before.tax
+        billed_parts = before.taxes
+
+    def part_slice(part: TaxPart) -> Money:
+        already = share(part.amount, legacy, whole)
+        known = billed_parts.get(part.code)
+        if known is not None:
+            already += known
+        return slice_of(part.amount, after, whole, already)
+
+    # Documents issued before taxes were listed per code billed tax without parts: the
+    # line goes on without them, so no tax is billed twice.
+    taxes = priced.taxes if _parts_known(before) else ()
+    parts, tax = sliced(taxes, part_slice)
+    if tax is None:
+        tax = slice_of(priced.tax, after, whole, billed_tax)
+    return slice_of(priced.net, after, whole, billed_net), tax, parts
+
+
+def _parts_known(before: Billed | None) -> bool:
+    """Whether what the documents billed for a line is known per tax code."""
+    return before is None or bool(before.taxes) or not before.tax
+
+
+def _rest_of(before: Billed) -> Callable[[TaxPart], Money]:
+    """What is left of a whole item's tax part once ``before`` billed some of it."""
+    known = before.taxes
+
+    def rest(part: TaxPart) -> Money:
+        billed = known.get(part.code, zero_money(part.amount.currency))
+        return slice_of(part.amount, ONE, ONE, billed)
+
+    return rest
+
+
+def _extra_lines(extras: tuple[Item, ...], billed: Mapping[str, Billed]) -> list[InvoiceLine]:
     """Gift lines and charges not billed yet: whole, on the first invoice that finds them."""
-    known = {line.line_id for line in order.lines}
     lines: list[InvoiceLine] = []
-    for gift in breakdown.lines:
-        if gift.line_id in known:
-            continue
-        before = billed.get(gift.line_id)
+    for item in extras:
+        before = billed.get(item.line_id)
         billed_quantity = ZERO if before is None else before.quantity
-        if billed_quantity >= gift.quantity:
+        if billed_quantity >= item.quantity:
             continue
+        if before is None:
+            net, tax, parts = item.net, item.tax, item.taxes
+        else:
+            net = slice_of(item.net, ONE, ONE, before.net)
+            taxes = item.taxes if _parts_known(before) else ()
+            parts, part_tax = sliced(taxes, _rest_of(before))
+            tax = part_tax if part_tax is not None else slice_of(item.tax, ONE, ONE, before.tax)
+        charge = item.line_id.startswith(CHARGE_PREFIX)
         lines.append(
             InvoiceLine(
-                gift.line_id,
-                gift.sku,
-                gift.sku,
+                item.line_id,
+                item.sku,
+                item.name,
                 None,
-                "pcs",
-                gift.quantity - billed_quantity,
-                gift.unit_price,
-                gift.net if before is None else slice_of(gift.net, ONE, ONE, before.net),
-                gift.tax_rate,
-                gift.tax if before is None else slice_of(gift.tax, ONE, ONE, before.tax),
-            )
-        )
-    for charge in breakdown.charges:
-        line_id = CHARGE_PREFIX + charge.charge_id
-        before = billed.get(line_id)
-        billed_quantity = ZERO if before is None else before.quantity
-        if billed_quantity >= ONE:
-            continue
-        lines.append(
-            InvoiceLine(
-                line_id,
-                None,
-                charge.kind,
-                None,
-                "-",
-                ONE - billed_quantity,
-                charge.amount,
-                charge.net if before is None else slice_of(charge.net, ONE, ONE, before.net),
-                charge.tax_rate,
-                charge.tax if before is None else slice_of(charge.tax, ONE, ONE, before.tax),
+                "-" if charge else "pcs",
+                item.quantity - billed_quantity,
+                item.unit_price,
+                net,
+                item.tax_rate,
+                tax,
+                parts,
             )
         )
     return lines
@@ -206,7 +237,7 @@ def _extra_lines(
 
 def build_invoice(
     order: Order,
-    breakdown: PriceBreakdown,
+    breakdown: PriceSnapshot | PriceBreakdown,
     *,
     number: str,
     at: datetime,
@@ -220,7 +251,9 @@ def build_invoice(
 
     Args:
         order: The order.
-        breakdown: The order's price breakdown (the one its totals came from).
+        breakdown: The figures the order was priced at: its
+            [PriceSnapshot][salesorder.records.PriceSnapshot] (``order.price_snapshot``),
+            or for an order stored without one, its price breakdown.
         number: The invoice number.
         at: The issue time.
         quantities: Quantity to bill per order line (lines not named are not billed).
@@ -234,8 +267,9 @@ def build_invoice(
             ``invoicing.invoice.line_not_priced`` for a line the breakdown lacks.
     """
     billed = billed_by_line(order)
-    lines = _order_lines(order, breakdown, quantities, billed) + _extra_lines(
-        order, breakdown, billed
+    items = items_of(breakdown)
+    lines = _order_lines(order, items.lines, quantities, billed) + _extra_lines(
+        items.extras, billed
     )
     if not lines:
         raise RuleViolation(INVOICE_EMPTY)
@@ -340,7 +374,7 @@ def _check_quantities(
 
 def issue_invoice(
     order: Order,
-    breakdown: PriceBreakdown,
+    breakdown: PriceSnapshot | PriceBreakdown,
     *,
     number: str,
     actor: str,
@@ -360,7 +394,8 @@ def issue_invoice(
 
     Args:
         order: A confirmed (or later, not archived) order.
-        breakdown: The order's price breakdown.
+        breakdown: The order's price snapshot (``order.price_snapshot``), or its price
+            breakdown for an order stored without one.
         number: The invoice number (from the invoice numbering port).
         actor: Who issues it.
         at: When.

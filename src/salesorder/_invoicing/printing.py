@@ -237,7 +237,10 @@ def _sheet(document: InvoiceDocument | CreditNote, seller: Seller, style: _Style
         by_rate_title=label("by_rate"),
         by_rate=tuple(
             (
-                style.percent(rate.rate),
+                # A tax of a tax group is named by its code beside its rate.
+                style.percent(rate.rate)
+                if rate.code is None
+                else f"{rate.code} {style.percent(rate.rate)}",
                 (
                     f"{label('net')} {style.money(rate.net * sign)}  "
                     f"{label('tax')} {style.money(rate.tax * sign)}"

@@ -40,6 +40,7 @@ DRAFT_TERMS: Final[tuple[str, ...]] = (
     "external_ref",
     "grand_total",
     "line_totals",
+    "price_snapshot",
     "order_discount",
     "locked_prices",
     "exchange_rate",
@@ -75,7 +76,7 @@ DRAFT_RECORDS: Final[tuple[str, ...]] = (
 """The fields an edit keeps: identity and the lifecycle's records."""
 
 
-_DERIVED: Final = frozenset({"grand_total", "line_totals", "locked_prices"})
+_DERIVED: Final = frozenset({"grand_total", "line_totals", "price_snapshot", "locked_prices"})
 
 
 def edit_draft(

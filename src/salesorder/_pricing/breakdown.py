@@ -21,6 +21,7 @@ import attrs
 from salesorder import i18n
 from salesorder.errors import render_message
 from salesorder.money import Money
+from salesorder.records import PriceSnapshot, TaxRow
 
 __all__ = [
     "Adjustment",
@@ -74,7 +75,7 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 
 #: One component's tax on a line as stored: (component code, rate, tax amount).
-TaxRow = tuple[str, Decimal, Decimal]
+TaxParts = tuple[tuple[str, Decimal, Decimal], ...]
 
 
 @attrs.frozen
@@ -107,7 +108,7 @@ class _Amounts:
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
-    _tax_parts: tuple[TaxRow, ...] | None
+    _tax_parts: TaxParts | None
     tax_code: str
     tax_rate: Decimal
 
@@ -195,7 +196,7 @@ class LinePrice(_Amounts):
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
-    _tax_parts: tuple[TaxRow, ...] | None = None
+    _tax_parts: TaxParts | None = None
 
     @property
     def list_price(self) -> Money | None:
@@ -250,7 +251,7 @@ class ChargePrice(_Amounts):
     _net: Decimal
     _tax: Decimal
     _gross: Decimal
-    _tax_parts: tuple[TaxRow, ...] | None = None
+    _tax_parts: TaxParts | None = None
 
     @property
     def amount(self) -> Money:
@@ -403,6 +404,26 @@ def _width(text: str) -> int:
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
 
 
+#: How a charge is named among a document's items (its invoice line id).
+CHARGE_ITEM: Final = "charge:"
+
+
+def _is_grouped(priced: _Amounts) -> bool:
+    """Whether a tax group taxed the item (not one rate of its own code)."""
+    parts = priced._tax_parts
+    if parts is None:
+        return False
+    return len(parts) != 1 or parts[0][0] != priced.tax_code or parts[0][1] != priced.tax_rate
+
+
+def _component_rows(item: str, priced: _Amounts, rows: list[TaxRow]) -> None:
+    """Add the item's taxes to ``rows``, one per component (its one tax for a plain rate)."""
+    parts = priced._tax_parts
+    if parts is None:
+        return
+    rows.extend((item, code, rate, amount) for code, rate, amount in parts)
+
+
 @attrs.frozen
 class PriceBreakdown:
     """The priced order: lines, charges, totals, promotions applied and refused, flags.
@@ -453,6 +474,45 @@ class PriceBreakdown:
             for part in item.taxes:
                 totals[part.code] = totals.get(part.code, Decimal(0)) + part.amount.amount
         return {code: _money(amount, self.currency) for code, amount in totals.items()}
+
+    def snapshot(self) -> PriceSnapshot:
+        """The figures invoices slice, frozen to be kept on the order.
+
+        Per line, gift line and charge: quantity, unit price, net, tax and rate, and the
+        tax per component of a line taxed by a tax group (see
+        [PriceSnapshot][salesorder.records.PriceSnapshot]).
+        """
+        # Taxes per component are kept when a tax group taxed some item; then every item
+        # lists its taxes, so a document totals each tax under its code, a plain rate's
+        # lines beside a group's taxes of the same code.
+        grouped = any(_is_grouped(item) for item in (*self.lines, *self.charges))
+        order_lines: list[tuple[str, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
+        gifts: list[tuple[str, str, Decimal, Decimal, Decimal, Decimal, Decimal]] = []
+        taxes: list[TaxRow] = []
+        for line in self.lines:
+            if line.is_gift:
+                gifts.append(
+                    (line.line_id, line.sku, line.quantity, line._unit_price, line._net,
+                     line._tax, line.tax_rate)
+                )  # fmt: skip
+            else:
+                order_lines.append(
+                    (line.line_id, line.quantity, line._unit_price, line._net, line._tax,
+                     line.tax_rate)
+                )  # fmt: skip
+            if grouped:
+                _component_rows(line.line_id, line, taxes)
+        charges = []
+        for charge in self.charges:
+            charges.append(
+                (charge.charge_id, charge.kind, charge._amount, charge._net, charge._tax,
+                 charge.tax_rate)
+            )  # fmt: skip
+            if grouped:
+                _component_rows(CHARGE_ITEM + charge.charge_id, charge, taxes)
+        return PriceSnapshot(
+            self.currency, tuple(order_lines), tuple(gifts), tuple(charges), tuple(taxes)
+        )
 
     def line(self, line_id: str) -> LinePrice:
         """The priced line with ``line_id``.

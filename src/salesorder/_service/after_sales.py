@@ -283,7 +283,7 @@ class AfterSalesUseCases(ServiceCore):
             draft.line_totals = tuple((line.line_id, nothing) for line in lines)
             draft.grand_total = nothing
             return _Replacement(draft, breakdown, None)
-        draft.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+        self._keep_prices(draft, breakdown)
         draft.grand_total = breakdown.grand_total
         total = breakdown.grand_total
         return _Replacement(draft, breakdown, total)

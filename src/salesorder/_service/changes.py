@@ -96,10 +96,10 @@ class ChangeUseCases(ServiceCore):
                 reserves=True,
             )
             if order.revision != revision:
-                # The amended lines' prices, as the amendment priced them.
+                # The amended lines' prices, as the amendment priced them, kept with the
+                # figures of the new revision (its grand total came from the same pricing).
                 order.locked_prices = self._locked_prices(order, now, reprice=_repriced(changes))
-            breakdown = self.price_order(order)
-            order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+                self._keep_prices(order, self.price_order(order))
             return result
 
         return self._run(order_id, command)
@@ -144,8 +144,7 @@ class ChangeUseCases(ServiceCore):
                 order.locked_prices = self._locked_prices(
                     order, proposed.at or now, reprice=_repriced_in(proposed)
                 )
-                breakdown = self.price_order(order)
-                order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+                self._keep_prices(order, self.price_order(order))
             return result
 
         return self._run(order_id, command)

@@ -39,6 +39,7 @@ from salesorder.ports import (
     TaxEngine,
 )
 from salesorder.pricing import PriceBreakdown, PricingError, RedemptionCounts, price
+from salesorder.records import PriceSnapshot
 from salesorder.settings import (
     WRONG_TYPE,
     InvalidSettings,
@@ -141,6 +142,22 @@ class ServiceCore:
             stacking=self._stacking,
             redemptions=_ALREADY_REDEEMED,
         )
+
+    def _priced(self, order: Order) -> PriceSnapshot | PriceBreakdown:
+        """The figures ``order`` was priced at: its snapshot, or priced again without one.
+
+        An order stored before snapshots were kept has none: it is priced as it always
+        was (``price_order``), so its invoices come out as they did.
+        """
+        snapshot = order.price_snapshot
+        return snapshot if snapshot is not None else self.price_order(order)
+
+    @staticmethod
+    def _keep_prices(order: Order, breakdown: PriceBreakdown) -> None:
+        """Keep the figures of ``breakdown`` on ``order``: its snapshot and line totals."""
+        snapshot = breakdown.snapshot()
+        order.price_snapshot = snapshot
+        order.line_totals = snapshot.line_totals()
 
     def _context(
         self,

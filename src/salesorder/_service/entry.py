@@ -151,7 +151,7 @@ class EntryUseCases(ServiceCore):
         )
         order.locked_prices = self._locked_prices(order, now)
         breakdown = self.price_order(order)
-        order.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+        self._keep_prices(order, breakdown)
         order.grand_total = breakdown.grand_total
         if order.coupons:
             self._check_coupons(order, breakdown, uow.coupons)
@@ -197,7 +197,7 @@ class EntryUseCases(ServiceCore):
             # A draft is not agreed yet: its list prices (and rate) are fixed anew at the edit.
             replacement.locked_prices = self._locked_prices(replacement, now)
             breakdown = self.price_order(replacement)
-            replacement.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+            self._keep_prices(replacement, breakdown)
             replacement.grand_total = breakdown.grand_total
             return lifecycle.edit_draft(
                 order, replacement, actor=actor, at=now, idempotency_key=idempotency_key
@@ -317,7 +317,7 @@ class EntryUseCases(ServiceCore):
                 # Checked, not redeemed: the coupons are redeemed when the quote converts.
                 self._check_coupons(offered, breakdown, uow.coupons)
             offered.grand_total = breakdown.grand_total
-            offered.line_totals = tuple((line.line_id, line.gross) for line in breakdown.lines)
+            self._keep_prices(offered, breakdown)
             quote = Quote(
                 quote_id=new_id(),
                 number=number,

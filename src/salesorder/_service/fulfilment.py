@@ -39,7 +39,8 @@ class FulfilmentUseCases(ServiceCore):
             if not report.ok:
                 raise ValidationFailed(report)
             breakdown = self.price_order(order)
-            return lifecycle.submit(
+            history = len(order.audit)
+            result = lifecycle.submit(
                 order,
                 actor=actor,
                 at=now,
@@ -48,6 +49,10 @@ class FulfilmentUseCases(ServiceCore):
                 approval_policy=self._approval_policy,
                 idempotency_key=idempotency_key,
             )
+            if len(order.audit) != history:
+                # The figures the customer confirms: what invoices are sliced from.
+                self._keep_prices(order, breakdown)
+            return result
 
         return self._run(order_id, command)
 

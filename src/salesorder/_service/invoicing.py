@@ -125,7 +125,7 @@ class InvoicingUseCases(ServiceCore):
         def command(order: Order) -> tuple[InvoiceDocument, tuple[DomainEvent, ...]]:
             issued = invoicing.issue_invoice(
                 order,
-                self.price_order(order),
+                self._priced(order),
                 number=number,
                 actor=actor,
                 at=now,

@@ -24,17 +24,22 @@ _START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 _PATH = ("submit", "confirm", "ship", "deliver", "settle", "complete")
 
 
-def _advance(order: Order, step: str, at: datetime) -> None:
+def _advance(order: Order, step: str, at: datetime, *, keep_prices: bool) -> None:
     everything = {line.line_id: line.quantity for line in order.lines}
     if step == "submit":
+        breakdown = flat_pricing(order)
         lc.submit(
             order,
             actor="sales",
             at=at,
             report=FakeReport(),
-            breakdown=flat_pricing(order),
+            breakdown=breakdown,
             approval_policy=lc.ApprovalPolicy(new_customer_level=None),
         )
+        if keep_prices:
+            # What the service does; orders stored before snapshots were kept have none.
+            order.price_snapshot = breakdown.snapshot()
+            order.line_totals = order.price_snapshot.line_totals()
     elif step == "confirm":
         lc.confirm(order, actor="sales", at=at)
     elif step == "ship":
@@ -79,9 +84,10 @@ def orders_in_lifecycle(draw: st.DrawFn, *, statuses: tuple[Status, ...] | None 
     )
     steps = draw(st.integers(min_value=0, max_value=len(_PATH)))
     at = _START + timedelta(minutes=draw(st.integers(min_value=0, max_value=525_600)))
+    keep_prices = draw(st.booleans())
     for step in _PATH[:steps]:
         at += timedelta(hours=1)
-        _advance(order, step, at)
+        _advance(order, step, at, keep_prices=keep_prices)
     if order.status in (Status.DRAFT, Status.APPROVED) and draw(st.booleans()):
         lc.cancel(order, reason="customer_request", actor="sales", at=at)
     if statuses is not None:

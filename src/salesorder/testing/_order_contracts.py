@@ -15,6 +15,7 @@ from salesorder.events import DomainEvent
 from salesorder.money import Money
 from salesorder.order import Customer, Order, OrderLine, new_id
 from salesorder.ports import DeadLetter, OrderRepository, Outbox, OutboxEntry
+from salesorder.records import PriceSnapshot
 
 __all__ = [
     "ContractEventRecorded",
@@ -22,6 +23,7 @@ __all__ = [
     "OutboxContract",
     "sample_event",
     "sample_order",
+    "sample_snapshot",
 ]
 
 _T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -54,6 +56,24 @@ def sample_order(
     )
 
 
+def sample_snapshot() -> PriceSnapshot:
+    """The figures of :func:`sample_order`'s two lines, with a gift and a taxed charge."""
+    d = Decimal
+    return PriceSnapshot(
+        "CNY",
+        lines=(
+            ("1", d(1), d("10.00"), d("10.00"), d("1.30"), d("0.13")),
+            ("2", d(2), d("10.00"), d("18.00"), d("2.34"), d("0.13")),
+        ),
+        gifts=(("gift:P-1", "SKU-9", d(1), d("0.00"), d("0.00"), d("0.00"), d("0.13")),),
+        charges=(("ship", "shipping", d("8.00"), d("8.00"), d("1.54"), d("0.19")),),
+        taxes=(
+            ("charge:ship", "CT", d("0.10"), d("0.80")),
+            ("charge:ship", "ENV", d("0.09"), d("0.74")),
+        ),
+    )
+
+
 class OrderRepositoryContract:
     """Tests every :class:`~salesorder.ports.OrderRepository` must pass.
 
@@ -78,6 +98,18 @@ class OrderRepositoryContract:
         assert loaded.number == "SO-1"
         assert loaded.lines == order.lines
         assert loaded.version == 1
+
+    def test_the_figures_an_order_was_priced_at_read_back(self) -> None:
+        repo = self.make_repository()
+        order = sample_order(number="SO-P")
+        order.price_snapshot = sample_snapshot()
+        order.line_totals = order.price_snapshot.line_totals()
+        order.grand_total = order.price_snapshot.grand_total()
+        repo.add(order)
+        loaded = repo.get(order.id)
+        assert loaded.price_snapshot == order.price_snapshot
+        assert loaded.line_totals == order.line_totals
+        assert loaded.grand_total == order.grand_total
 
     def test_unknown_id_raises_not_found(self) -> None:
         with pytest.raises(NotFound):

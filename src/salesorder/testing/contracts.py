@@ -297,6 +297,7 @@ from salesorder.testing._order_contracts import (  # noqa: E402
     OutboxContract,
     sample_event,
     sample_order,
+    sample_snapshot,
 )
 from salesorder.testing._uow_contracts import UnitOfWorkContract, UnitOfWorkFactory  # noqa: E402
 
@@ -309,4 +310,5 @@ __all__ += [
     "UnitOfWorkFactory",
     "sample_event",
     "sample_order",
+    "sample_snapshot",
 ]

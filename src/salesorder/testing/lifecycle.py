@@ -21,7 +21,7 @@ import attrs
 from salesorder.errors import InsufficientStock, Shortfall
 from salesorder.money import Money, allocate
 from salesorder.order import Order
-from salesorder.records import StockDisposition
+from salesorder.records import PriceSnapshot, StockDisposition
 
 __all__ = [
     "FakeBreakdown",
@@ -98,6 +98,18 @@ class FakeBreakdown:
     grand_total: Money
     flags: tuple[FakeFlag, ...] = ()
     lines: tuple[FakePricedLine, ...] = ()
+
+    def snapshot(self) -> PriceSnapshot:
+        """The figures to keep on the order: each line's gross as its net, untaxed."""
+        zero = Decimal(0).scaleb(-2)
+        return PriceSnapshot(
+            self.grand_total.currency,
+            tuple(
+                (line.line_id, line.quantity, line.gross.amount / line.quantity,
+                 line.gross.amount, zero, Decimal(0))
+                for line in self.lines
+            ),
+        )  # fmt: skip
 
 
 def flat_pricing(
