@@ -229,6 +229,24 @@ b = price(attrs.evolve(two, order_discount=OrderDiscount(Decimal(12))), price_li
 assert b.subtotal - b.discount_total == cny(264)
 assert [f.code for f in b.flags] == ["price.order_discount_beyond_policy"]
 
+from salesorder.pricing import DiscountLines, StackingPolicy
+
+shop = PriceList.of("CNY", [("TEA", "100.00"), ("BOOK", "50.00")])
+ten_percent = attrs.evolve(
+    order(line("1", "TEA", 2), line("2", "BOOK", 1, tax_code="VAT9")),
+    order_discount=OrderDiscount(Decimal(10)),
+)
+b = price(ten_percent, price_list=shop, at=AT,
+          stacking=StackingPolicy(discount_lines=DiscountLines.PER_TAX))
+assert [(d.tax_code, d.net, d.tax, d.gross) for d in b.discount_lines] == [
+    ("VAT13", cny("-20.00"), cny("-2.60"), cny("-22.60")),
+    ("VAT9", cny("-5.00"), cny("-0.45"), cny("-5.45")),
+]
+before = [p.gross + share.gross for p in b.lines if (share := p.order_discount_share)]
+assert before == [cny("226.00"), cny("54.50")]
+assert [p.gross for p in b.lines] == [cny("203.40"), cny("49.05")]   # what a return refunds
+assert b.grand_total == cny("252.45") == price(ten_percent, price_list=shop, at=AT).grand_total
+
 from salesorder.order import LockedPrice
 
 locked = attrs.evolve(
