@@ -261,7 +261,8 @@ def test_discount_lines_reconcile_per_line_and_per_tax_code(case: PricingInput) 
         assert not line.is_gift
         # A share is never negative, is whole minor units, and reconciles on its own.
         for amount in (share.net, share.tax, share.gross):
-            assert amount.amount >= 0 and amount == amount.quantize()
+            assert amount.amount >= 0
+            assert amount == amount.quantize()
         assert share.net + share.tax == share.gross
         assert sum((t.amount for t in share.taxes), zero) == share.tax
         # What the order discount took off the line's price basis is exactly its share.
@@ -277,7 +278,9 @@ def test_discount_lines_reconcile_per_line_and_per_tax_code(case: PricingInput) 
     for item in b.discount_lines:
         # Per tax code: minus the sum of its lines' shares, never positive.
         assert [-item.net, -item.tax, -item.gross] == shares[item.tax_code]
-        assert item.net.amount <= 0 and item.tax.amount <= 0 and item.gross.amount <= 0
+        assert item.net.amount <= 0
+        assert item.tax.amount <= 0
+        assert item.gross.amount <= 0
         assert sum((t.amount for t in item.taxes), zero) == item.tax
     # The lines before the discount plus the discount lines are the grand total.
     assert (
