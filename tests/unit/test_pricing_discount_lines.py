@@ -137,3 +137,28 @@ def test_explain_shows_the_lines_before_the_discount_and_the_discount_lines() ->
     assert "按税码列示的整单折扣" in price(
         mixed(), price_list=SHOP, at=AT, stacking=PER_TAX
     ).explain("zh_CN")
+
+
+def test_through_the_service_the_stored_line_totals_are_the_spread_ones() -> None:
+    from salesorder.adapters.memory import FixedClock, MemoryDatabase, PatternNumbering
+    from salesorder.demo import START, demo_price_list, tea_shop_payload
+    from salesorder.service import OrderService
+    from salesorder.settings import PricingSettings
+
+    def entered(stacking: StackingPolicy) -> tuple[Order, PriceBreakdown]:
+        service = OrderService(
+            unit_of_work=MemoryDatabase().unit_of_work,
+            clock=FixedClock(START),
+            numbering=PatternNumbering(),
+            pricing_settings=PricingSettings(price_list=demo_price_list(), stacking=stacking),
+        )
+        payload = {**tea_shop_payload(tea=3, cups=2), "order_discount": {"percent": "5"}}
+        order = service.enter(payload, actor="S-LI")
+        return order, service.price_order(order)
+
+    shown, b = entered(PER_TAX)
+    spread, _ = entered(StackingPolicy())
+    assert b.discount_lines
+    assert shown.line_totals == spread.line_totals
+    assert shown.grand_total == spread.grand_total
+    assert sum((amount for _, amount in shown.line_totals), cny(0)) == shown.grand_total
