@@ -201,6 +201,7 @@ def compare(sql: SalesAnalytics, memory: SalesAnalytics) -> None:
             for basis in an.PeriodBasis:
                 both("customer_lifetime_values", basis=basis, **money)
             both("receivables_ageing", on=date(2027, 1, 1), **money)
+            both("days_sales_outstanding", on=date(2027, 1, 1), **money)
     for span in an.CycleSpan:
         both("cycle_times", span)
         for grouping in GROUPINGS:

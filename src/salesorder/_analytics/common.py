@@ -404,12 +404,19 @@ def to_report_currency(amount: Money, order: Order, currency: str) -> Money:
     order's currency, so an amount in the order's currency is worth ``amount / rate`` in
     the price list's: the exact quotient, rounded half-up once to the minor unit.
 
+    A zero amount is zero in the report currency, whether the order holds a rate or not.
+
     Raises:
         AnalyticsError: ``analytics.currency.rate_missing`` when the order holds no rate
-            from ``currency`` to the amount's currency.
+            from ``currency`` to the amount's (non-zero) currency.
     """
     if amount.currency == currency:
         return amount
+    places = minor_unit(currency)
+    if not amount.amount:
+        # Nothing to convert (an order without invoices has nothing outstanding): zero
+        # in any currency, rate or not, as a store that never reads that order says.
+        return Money(round_half_up(Fraction(0), places), currency)
     fx = order.exchange_rate
     if fx is None or fx.base != currency or fx.quote != amount.currency:
         raise AnalyticsError(
@@ -417,7 +424,7 @@ def to_report_currency(amount: Money, order: Order, currency: str) -> Money:
             params={"item": f"Order {order.id}", "currency": amount.currency, "expected": currency},
         )
     exact = Fraction(amount.amount) / Fraction(fx.rate)
-    return Money(round_half_up(exact, minor_unit(currency)), currency)
+    return Money(round_half_up(exact, places), currency)
 
 
 def exact_ratio(

@@ -159,10 +159,15 @@ def days_sales_outstanding(
     outstanding = zero
     billed = zero
     for order in _orders_in(orders, currency, foreign):
+        documents = invoice_documents(order)
+        if order.currency != currency and not documents:
+            # Converted: an order in another currency without invoices holds no
+            # receivable to convert (the store reads only invoiced orders): not read.
+            continue
         # Converted once per order: its outstanding amount and its billing in the period.
         outstanding += to_report_currency(open_items(order, on=on).outstanding, order, currency)
         own = Money.zero(order.currency).quantize()
-        for document in invoice_documents(order):
+        for document in documents:
             if first <= document.issued_at.date() <= on:
                 own += document.gross_total
         for note in order.credit_notes:
