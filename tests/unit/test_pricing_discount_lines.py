@@ -162,3 +162,29 @@ def test_through_the_service_the_stored_line_totals_are_the_spread_ones() -> Non
     assert shown.line_totals == spread.line_totals
     assert shown.grand_total == spread.grand_total
     assert sum((amount for _, amount in shown.line_totals), cny(0)) == shown.grand_total
+
+
+def test_a_share_is_never_negative_when_rounding_makes_the_tax_fall_more_than_the_gross() -> None:
+    # Tax-included 0.27 with four taxes rounded one by one: a cent off the gross takes two
+    # cents off the rounded taxes, so the net before less the net after would be -0.01.
+    four = TaxPolicy(
+        prices_include_tax=True,
+        groups={"G": (
+            TaxComponent("A", Decimal("0.10")),
+            TaxComponent("B", Decimal("0.13"), compound=True),
+            TaxComponent("C", Decimal("0.06")),
+            TaxComponent("D", Decimal("0.2")),
+        )},
+    )  # fmt: skip
+    o = attrs.evolve(
+        mixed(OrderDiscount(amount=cny("0.01"))),
+        lines=(OrderLine("1", "X", "x", Decimal(1), tax_code="G"),),
+    )
+    listed = PriceList.of("CNY", [("X", "0.27")])
+    b = price(o, price_list=listed, at=AT, stacking=PER_TAX, tax=four)
+    share = b.line("1").order_discount_share
+    assert share is not None
+    assert (share.net, share.tax, share.gross) == (cny("0.00"), cny("0.01"), cny("0.01"))
+    assert all(t.amount.amount >= 0 for t in share.taxes)
+    [line] = b.discount_lines
+    assert (line.net, line.tax, line.gross) == (cny("0.00"), cny("-0.01"), cny("-0.01"))
