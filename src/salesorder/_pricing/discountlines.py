@@ -10,6 +10,11 @@ line totals hold. This module only *shows* that spread per tax code:
   rounded per line (per component for a tax group); with tax-excluded prices the share's
   net is ``p`` and its gross ``p + t``, with tax-included prices its gross is ``p`` and
   its net ``p - t``;
+* rounding several taxes one by one can make them fall by more than the gross (a cent
+  off a small tax-included gross, two cents off its taxes): the share's tax is then
+  bounded to the part and split over the components by largest remainder, so a share
+  is never negative (the line's figures before the discount are defined as its own plus
+  its share, so the totals still reconcile exactly);
 * a code's discount line is minus the sum of the shares of the lines with that code.
 
 So ``Σ (line gross + share gross) + Σ discount line gross == grand_total`` exactly, per
@@ -58,6 +63,27 @@ def _per_line_parts(
     return [[(s.tax_code, s.rate, tax)] for s, tax in zip(states, taxes, strict=True)]
 
 
+def _bounded(taken: _Parts, limit: Decimal | None, ctx: Context) -> _Parts:
+    """The share's taxes, each at least zero and, with tax-included prices, at most the part.
+
+    Rounding several taxes one by one can make them fall by more than the gross fell
+    (a cent off a small gross, two cents off its rounded taxes), or rarely rise: the
+    share's tax is then bounded to ``0..limit`` and split over the components by largest
+    remainder, weighted by what each fell, so no share or discount line changes sign.
+    """
+    amounts = [amount for _code, _rate, amount in taken]
+    total = sum(amounts, _ZERO)
+    if all(amount >= 0 for amount in amounts) and (limit is None or total <= limit):
+        return taken
+    target = max(total, _ZERO) if limit is None else min(max(total, _ZERO), limit)
+    weights = [ctx.units(max(amount, _ZERO)) for amount in amounts]
+    if target and any(weights):
+        amounts = ctx.split(target, weights)
+    else:
+        amounts = [_ZERO * ctx.quantum] * len(amounts)
+    return [(code, rate, amount) for (code, rate, _a), amount in zip(taken, amounts, strict=True)]
+
+
 def discount_lines(
     lines: Sequence[LineState],
     ctx: Context,
@@ -91,10 +117,14 @@ def discount_lines(
     sums: dict[str, tuple[Decimal, Decimal, dict[tuple[str, Decimal], Decimal]]] = {}
     rates: dict[str, Decimal] = {}
     for (state, part), was, now in zip(touched, parts_before, parts_after, strict=True):
-        taken = [
-            (code, rate, old - new)
-            for (code, rate, old), (_code, _rate, new) in zip(was, now, strict=True)
-        ]
+        taken = _bounded(
+            [
+                (code, rate, old - new)
+                for (code, rate, old), (_code, _rate, new) in zip(was, now, strict=True)
+            ],
+            part if include else None,
+            ctx,
+        )
         tax = sum((amount for _code, _rate, amount in taken), _ZERO * ctx.quantum)
         net = part - tax if include else part
         shares[state.line_id] = DiscountShare(
