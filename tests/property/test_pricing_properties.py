@@ -6,12 +6,12 @@ import random
 from decimal import Decimal
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesorder._pricing._state import split_units
-from salesorder.money import Money, RoundingScope, allocate
-from salesorder.order import LockedPrice
+from salesorder.money import Money, RoundingPolicy, RoundingScope, allocate
+from salesorder.order import Customer, LockedPrice, Order, OrderDiscount, OrderLine
 from salesorder.pricing import (
     ChargePrice,
     DiscountLines,
@@ -19,7 +19,9 @@ from salesorder.pricing import (
     LinePrice,
     PriceBreakdown,
     PriceList,
+    StackingPolicy,
     TaxComponent,
+    TaxPolicy,
     price,
 )
 from salesorder.testing.strategies import PRICING_AT, PricingInput, pricing_inputs
@@ -302,3 +304,59 @@ def test_discount_lines_do_not_depend_on_line_order(case: PricingInput, rnd: ran
     assert {p.line_id: p.order_discount_share for p in again.lines} == {
         p.line_id: p.order_discount_share for p in b.lines
     }
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(st.integers(1, 3000), min_size=1, max_size=3),
+    st.integers(1, 10),
+    st.booleans(),
+    st.sampled_from(RoundingScope),
+)
+def test_discount_line_shares_never_change_sign_under_several_rounded_taxes(
+    cents: list[int], off: int, include: bool, scope: RoundingScope
+) -> None:
+    # Small grosses under four taxes rounded one by one: where a cent off the gross can
+    # take two off the taxes. Shares stay in bounds and everything still reconciles.
+    four = TaxPolicy(
+        prices_include_tax=include,
+        groups={"G": (
+            TaxComponent("A", Decimal("0.10")),
+            TaxComponent("B", Decimal("0.13"), compound=True),
+            TaxComponent("C", Decimal("0.06")),
+            TaxComponent("L", per_unit=Money("0.05", "CNY")),
+            TaxComponent("D", Decimal("0.2")),
+        )},
+    )  # fmt: skip
+    listed = PriceList.of(
+        "CNY", [(f"S{i}", str(Decimal(c).scaleb(-2))) for i, c in enumerate(cents)]
+    )
+    order = Order(
+        id="SO-1",
+        customer=Customer(id="C-1", name="-"),
+        currency="CNY",
+        lines=tuple(
+            OrderLine(str(i), f"S{i}", "s", Decimal(1), tax_code="G") for i in range(len(cents))
+        ),
+        order_discount=OrderDiscount(amount=Money(Decimal(off).scaleb(-2), "CNY")),
+    )
+    b = price(
+        order,
+        price_list=listed,
+        at=PRICING_AT,
+        tax=four,
+        rounding=RoundingPolicy(scope=scope),
+        stacking=StackingPolicy(discount_lines=DiscountLines.PER_TAX),
+    )
+    zero = Money.zero("CNY")
+    shown = zero
+    for line in b.lines:
+        share = line.order_discount_share
+        shown += line.gross if share is None else line.gross + share.gross
+        if share is not None:
+            assert min(share.net.amount, share.tax.amount, share.gross.amount) >= 0
+            assert all(t.amount.amount >= 0 for t in share.taxes)
+            assert share.net + share.tax == share.gross
+    for item in b.discount_lines:
+        assert max(item.net.amount, item.tax.amount, item.gross.amount) <= 0
+    assert shown + sum((d.gross for d in b.discount_lines), zero) == b.grand_total
