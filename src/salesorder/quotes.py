@@ -3,7 +3,9 @@
 A :class:`Quote` holds the draft order it offers, the total it was priced at and
 until when the offer stands. Converting a quote that is still open and valid gives
 the order (a fresh id, a new number from the numbering port) and marks the quote
-converted; an expired quote cannot be converted. Quotes feed the quote-to-order
+converted; an expired quote cannot be converted. A quote in another currency than the
+price list carries the exchange rate of its quotation date (:attr:`Quote.exchange_rate`),
+which the converted order keeps. Quotes feed the quote-to-order
 conversion rate of :mod:`salesorder.analytics` (they satisfy its ``QuoteView``).
 """
 
@@ -15,6 +17,7 @@ from datetime import datetime
 import attrs
 
 from salesorder.errors import RuleViolation, define_code
+from salesorder.exchange import ExchangeRate
 from salesorder.money import Money
 from salesorder.order import Order
 
@@ -69,6 +72,16 @@ class Quote:
     def __attrs_post_init__(self) -> None:
         if self.valid_until <= self.created_at:
             raise RuleViolation(QUOTE_VALIDITY)
+
+    @property
+    def exchange_rate(self) -> ExchangeRate | None:
+        """The rate the quote was priced with, when its price list is in another currency.
+
+        Fixed on the quotation date through the service's ``ExchangeRates`` port and
+        stored with the quoted order, so the quote's ``total`` stays reproducible and the
+        order it converts into keeps the same rate.
+        """
+        return self.order.exchange_rate
 
     @property
     def customer_id(self) -> str:

@@ -1,6 +1,7 @@
 """SqlAnalytics answers exactly what the in-memory analytics functions answer (differential).
 
-On SQLite and PostgreSQL: random orders (several currencies, refunds, line totals or not,
+On SQLite and PostgreSQL: random orders (several currencies, most yen orders with a
+stored rate from the yuan so that converted reports convert, refunds, line totals or not,
 audit trails through review, confirmation, shipment and completion, holds) are stored, and
 every method of `SqlAnalytics` is compared with the in-memory function of the same name run
 on the orders read back (`MemoryAnalytics`): the same values, money to the cent, the same
@@ -27,6 +28,7 @@ from salesorder.adapters.memory import MemoryAnalytics
 from salesorder.adapters.sql import SqlAnalytics, SqlDatabase
 from salesorder.analytics import SalesAnalytics
 from salesorder.errors import SalesOrderError
+from salesorder.exchange import ExchangeRate
 from salesorder.money import Money
 from salesorder.order import Address, Customer, Order, OrderLine
 from salesorder.records import AuditEntry, Payment, PaymentKind, Status
@@ -114,8 +116,14 @@ def orders(draw: st.DrawFn, order_id: str) -> Order:
         moment += timedelta(minutes=1)
         audit.append(AuditEntry(moment, "u", "cancel", status, Status.CANCELLED))
         status, held_from = Status.CANCELLED, None
+    # A yen order usually holds its rate from the yuan price list (converted reports).
+    rate = None
+    if currency == "JPY" and draw(st.integers(0, 3)):
+        value = draw(st.decimals(Decimal("0.5"), Decimal(40), places=4))
+        rate = ExchangeRate("CNY", "JPY", value, date(2025, 12, 1))
     return Order(
         id=order_id,
+        exchange_rate=rate,
         customer=Customer(
             id=draw(st.sampled_from(["c1", "c2", "c3"])),
             name="n",
@@ -193,6 +201,7 @@ def compare(sql: SalesAnalytics, memory: SalesAnalytics) -> None:
             for basis in an.PeriodBasis:
                 both("customer_lifetime_values", basis=basis, **money)
             both("receivables_ageing", on=date(2027, 1, 1), **money)
+            both("days_sales_outstanding", on=date(2027, 1, 1), **money)
     for span in an.CycleSpan:
         both("cycle_times", span)
         for grouping in GROUPINGS:

@@ -3,7 +3,8 @@
 A line ordered in boxes of 12 is entered with its conversion factor from the service's
 unit catalogue, priced per box, reserved, shipped and released in pieces (the stock
 unit), and the stored order reads back equal through the codec on every store; an order
-in another currency than the price list keeps the exchange rate of its entry date.
+in another currency than the price list keeps the exchange rate of its entry date, and a
+quote the rate of its quotation date, carried to the order it converts into.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from salesorder.adapters.memory import (
 from salesorder.codec import decode, encode
 from salesorder.demo import START
 from salesorder.errors import ValidationFailed
-from salesorder.exchange import ExchangeRate
+from salesorder.exchange import ExchangeRate, MissingExchangeRate
 from salesorder.lifecycle import ApprovalPolicy, LifecyclePolicy
 from salesorder.money import Money
 from salesorder.order import Order
@@ -182,3 +183,38 @@ def test_an_order_in_another_currency_keeps_its_entry_rate(store: Any) -> None:
     stored = service.get(order.id)
     assert _document(stored) == _document(order)
     assert service.price_order(stored).grand_total == Money("3.48", "USD")
+
+
+def test_a_quote_in_another_currency_keeps_its_rate_into_the_order(store: Any) -> None:
+    # Failed before: a quote never asked the ExchangeRates port, so a quote in USD from a
+    # CNY price list was refused with CurrencyMismatch (money.currency_mismatch).
+    rate = ExchangeRate("CNY", "USD", Decimal("0.1378"), START.date())
+    rates = MemoryExchangeRates([rate])
+    service = _service(store, rates=rates)
+    payload = {**_payload(("BOLT", "2", "box"), ("WIRE", "3", "kg")), "currency": "USD"}
+    quote = service.quote(payload, actor="S")
+    # 2 boxes: 2 x round(12.60 x 0.1378) = 2 x 1.74; 3 kg: 3 x round(8.00 x 0.1378) = 3 x 1.10.
+    assert quote.exchange_rate == rate
+    assert quote.total == Money("6.78", "USD")
+    assert quote.order.line_totals == (("1", Money("3.48", "USD")), ("2", Money("3.30", "USD")))
+    # The rates move: the stored quote, and the order it converts into, keep the quote's.
+    rates.add(ExchangeRate("CNY", "USD", Decimal("0.2"), START.date()))
+    with store.unit_of_work() as uow:
+        stored = uow.quotes.get(quote.quote_id)
+    assert stored.exchange_rate == rate
+    assert json.loads(json.dumps(encode(stored))) == json.loads(json.dumps(encode(quote)))
+    order = service.convert_quote(quote.quote_id, actor="S")
+    assert order.exchange_rate == rate
+    assert order.grand_total == quote.total
+    assert service.price_order(service.get(order.id)).grand_total == Money("6.78", "USD")
+    assert decode(Order, _document(service.get(order.id))).exchange_rate == rate
+
+
+def test_a_quote_without_a_rate_on_its_day_is_refused(store: Any) -> None:
+    service = _service(store, rates=MemoryExchangeRates([]))
+    payload = {**_payload(("BOLT", "2", "box")), "currency": "USD"}
+    with pytest.raises(MissingExchangeRate) as refused:
+        service.quote(payload, actor="S")
+    assert refused.value.code == "currency.rate.missing"
+    with store.unit_of_work() as uow:
+        assert list(uow.quotes.all()) == []

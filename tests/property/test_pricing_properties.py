@@ -6,19 +6,22 @@ import random
 from decimal import Decimal
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salesorder._pricing._state import split_units
-from salesorder.money import Money, RoundingScope, allocate
-from salesorder.order import LockedPrice
+from salesorder.money import Money, RoundingPolicy, RoundingScope, allocate
+from salesorder.order import Customer, LockedPrice, Order, OrderDiscount, OrderLine
 from salesorder.pricing import (
     ChargePrice,
+    DiscountLines,
     FreeGift,
     LinePrice,
     PriceBreakdown,
     PriceList,
+    StackingPolicy,
     TaxComponent,
+    TaxPolicy,
     price,
 )
 from salesorder.testing.strategies import PRICING_AT, PricingInput, pricing_inputs
@@ -232,3 +235,128 @@ def test_locked_prices_keep_every_line_price_when_the_list_changes(case: Pricing
     assert after == before
     if not any(isinstance(p.benefit, FreeGift) for p in case.promotions):
         assert again.grand_total == first.grand_total
+
+
+def _with_discount_lines(case: PricingInput, shown: DiscountLines) -> PricingInput:
+    return attrs.evolve(case, stacking=attrs.evolve(case.stacking, discount_lines=shown))
+
+
+@given(pricing_inputs())
+def test_discount_lines_reconcile_per_line_and_per_tax_code(case: PricingInput) -> None:
+    b = priced(_with_discount_lines(case, DiscountLines.PER_TAX))
+    zero = Money.zero(b.currency)
+    spread = priced(_with_discount_lines(case, DiscountLines.SPREAD))
+    # Showing the discount per tax code moves no amount: the lines and totals are the spread's.
+    assert attrs.evolve(b, lines=spread.lines, discount_lines=()) == spread
+    assert [(p.line_id, p.net, p.tax, p.gross, p.adjustments) for p in b.lines] == [
+        (p.line_id, p.net, p.tax, p.gross, p.adjustments) for p in spread.lines
+    ]
+    if case.order.order_discount is None:
+        assert b.discount_lines == ()
+    shares: dict[str, list[Money]] = {}
+    before = zero
+    for line in b.lines:
+        share = line.order_discount_share
+        before += line.gross if share is None else line.gross + share.gross
+        if share is None:
+            continue
+        assert not line.is_gift
+        # A share is never negative, is whole minor units, and reconciles on its own.
+        for amount in (share.net, share.tax, share.gross):
+            assert amount.amount >= 0
+            assert amount == amount.quantize()
+        assert share.net + share.tax == share.gross
+        assert sum((t.amount for t in share.taxes), zero) == share.tax
+        # What the order discount took off the line's price basis is exactly its share.
+        taken = sum(
+            (a.amount for a in line.adjustments if a.reason == "discount.manual_order"), zero
+        )
+        assert taken == (share.gross if b.prices_include_tax else share.net)
+        totals = shares.setdefault(line.tax_code, [zero, zero, zero])
+        totals[0] += share.net
+        totals[1] += share.tax
+        totals[2] += share.gross
+    assert [d.tax_code for d in b.discount_lines] == sorted(shares)
+    for item in b.discount_lines:
+        # Per tax code: minus the sum of its lines' shares, never positive.
+        assert [-item.net, -item.tax, -item.gross] == shares[item.tax_code]
+        assert item.net.amount <= 0
+        assert item.tax.amount <= 0
+        assert item.gross.amount <= 0
+        assert sum((t.amount for t in item.taxes), zero) == item.tax
+    # The lines before the discount plus the discount lines are the grand total.
+    assert (
+        before
+        + sum((d.gross for d in b.discount_lines), zero)
+        + sum((c.gross for c in b.charges), zero)
+        == b.grand_total
+    )
+
+
+@given(pricing_inputs(), st.randoms(use_true_random=False))
+def test_discount_lines_do_not_depend_on_line_order(case: PricingInput, rnd: random.Random) -> None:
+    case = _with_discount_lines(case, DiscountLines.PER_TAX)
+    b = priced(case)
+    lines = list(case.order.lines)
+    rnd.shuffle(lines)
+    again = priced(attrs.evolve(case, order=attrs.evolve(case.order, lines=tuple(lines))))
+    assert again.discount_lines == b.discount_lines
+    assert {p.line_id: p.order_discount_share for p in again.lines} == {
+        p.line_id: p.order_discount_share for p in b.lines
+    }
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(st.integers(1, 3000), min_size=1, max_size=3),
+    st.integers(1, 10),
+    st.booleans(),
+    st.sampled_from(RoundingScope),
+)
+def test_discount_line_shares_never_change_sign_under_several_rounded_taxes(
+    cents: list[int], off: int, include: bool, scope: RoundingScope
+) -> None:
+    # Small grosses under four taxes rounded one by one: where a cent off the gross can
+    # take two off the taxes. Shares stay in bounds and everything still reconciles.
+    four = TaxPolicy(
+        prices_include_tax=include,
+        groups={"G": (
+            TaxComponent("A", Decimal("0.10")),
+            TaxComponent("B", Decimal("0.13"), compound=True),
+            TaxComponent("C", Decimal("0.06")),
+            TaxComponent("L", per_unit=Money("0.05", "CNY")),
+            TaxComponent("D", Decimal("0.2")),
+        )},
+    )  # fmt: skip
+    listed = PriceList.of(
+        "CNY", [(f"S{i}", str(Decimal(c).scaleb(-2))) for i, c in enumerate(cents)]
+    )
+    order = Order(
+        id="SO-1",
+        customer=Customer(id="C-1", name="-"),
+        currency="CNY",
+        lines=tuple(
+            OrderLine(str(i), f"S{i}", "s", Decimal(1), tax_code="G") for i in range(len(cents))
+        ),
+        order_discount=OrderDiscount(amount=Money(Decimal(off).scaleb(-2), "CNY")),
+    )
+    b = price(
+        order,
+        price_list=listed,
+        at=PRICING_AT,
+        tax=four,
+        rounding=RoundingPolicy(scope=scope),
+        stacking=StackingPolicy(discount_lines=DiscountLines.PER_TAX),
+    )
+    zero = Money.zero("CNY")
+    shown = zero
+    for line in b.lines:
+        share = line.order_discount_share
+        shown += line.gross if share is None else line.gross + share.gross
+        if share is not None:
+            assert min(share.net.amount, share.tax.amount, share.gross.amount) >= 0
+            assert all(t.amount.amount >= 0 for t in share.taxes)
+            assert share.net + share.tax == share.gross
+    for item in b.discount_lines:
+        assert max(item.net.amount, item.tax.amount, item.gross.amount) <= 0
+    assert shown + sum((d.gross for d in b.discount_lines), zero) == b.grand_total

@@ -667,6 +667,40 @@ class TestReceivablesAnalytics:
             is None
         )
 
+    def test_a_report_currency_converts_each_order_at_its_stored_rate(self) -> None:
+        from salesorder.analytics import (
+            AnalyticsError,
+            ForeignCurrency,
+            days_sales_outstanding,
+            receivables_ageing,
+        )
+        from salesorder.exchange import ExchangeRate
+
+        abroad = Order(
+            id="o-3",
+            customer=Customer(id="C-3", name="-"),
+            currency="USD",
+            lines=(OrderLine("1", "A", "a", Decimal(1), tax_code="VAT0"),),
+            payment_terms=PaymentTerms(due_days=30),
+            exchange_rate=ExchangeRate("CNY", "USD", Decimal("0.125"), AT.date()),
+        )
+        abroad.status = Status.CONFIRMED
+        issue(abroad, priced(abroad), "INV-4")  # 100.00 x 0.125 = 12.50 USD, due 2027-01-04
+        orders = [*self.orders(), abroad]
+        convert = ForeignCurrency.CONVERT
+        report = receivables_ageing(orders, on=AT.date(), currency="CNY", foreign=convert)
+        # 12.50 USD / 0.125 = 100.00 CNY, not yet due, beside INV-1's open 50.00.
+        assert report.buckets["not_due"] == cny(150)
+        assert report.by_customer["C-3"]["not_due"] == cny(100)
+        assert report.total == cny(250)
+        on = date(2027, 3, 3)
+        # (250 + 100) open over (300 + 100) billed, times 90 days.
+        dso = days_sales_outstanding(orders, on=on, currency="CNY", days=90, foreign=convert)
+        assert dso == Decimal("78.75")
+        with pytest.raises(AnalyticsError) as info:
+            receivables_ageing(orders, on=AT.date(), currency="USD", foreign=convert)
+        assert info.value.code == "analytics.currency.rate_missing"
+
     def test_foreign_currency_and_bad_period_are_coded(self) -> None:
         from salesorder.analytics import (
             AnalyticsError,

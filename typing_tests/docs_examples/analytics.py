@@ -1,5 +1,40 @@
 """Generated from docs/analytics.md by scripts/extract_docs_examples.py: do not edit."""
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from salesorder import Money
+from salesorder.analytics import AnalyticsError, ForeignCurrency, sales_summary
+from salesorder.exchange import ExchangeRate
+from salesorder.order import Customer, Order, OrderLine
+from salesorder.records import Status
+
+
+def sold(order_id, total, currency, rate=None):
+    return Order(id=order_id, customer=Customer(id="c1", name="..."), currency=currency,
+                 lines=(OrderLine("1", "TEA", "tea", Decimal(1)),), status=Status.CONFIRMED,
+                 created_at=datetime(2026, 11, 2, tzinfo=UTC),
+                 grand_total=Money(total, currency), exchange_rate=rate)
+
+
+on_the_2nd = ExchangeRate("CNY", "USD", Decimal("0.1378"), date(2026, 11, 2))
+on_the_20th = ExchangeRate("CNY", "USD", Decimal("0.1400"), date(2026, 11, 20))
+orders = [
+    sold("o1", "100.00", "CNY"),
+    sold("o2", "13.78", "USD", on_the_2nd),        # 13.78 / 0.1378 = 100.00
+    sold("o3", "10.00", "USD", on_the_20th),       # 10.00 / 0.1400 = 71.428... -> 71.43
+]
+summary = sales_summary(orders, currency="CNY", foreign=ForeignCurrency.CONVERT)
+assert summary.sales == Money("271.43", "CNY")
+assert summary.average_order_value == Money("90.48", "CNY")
+try:
+    sales_summary([*orders, sold("o4", "5.00", "USD")], currency="CNY",
+                  foreign=ForeignCurrency.CONVERT)
+except AnalyticsError as refused:
+    assert refused.code == "analytics.currency.rate_missing"
+else:
+    raise AssertionError("an order without its rate cannot be converted")
+
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 

@@ -102,6 +102,28 @@ b = price(abroad, price_list=PriceList.of("CNY", [("TEA", "100.00"), ("CUP", "9.
 assert [x.unit_price for x in b.lines] == [Money("13.78", "USD"), Money("1.38", "USD")]
 assert b.subtotal == Money("51.00", "USD")
 
+from salesorder.adapters.memory import FixedClock, MemoryDatabase, MemoryExchangeRates, PatternNumbering
+from salesorder.demo import START, demo_price_list, tea_shop_payload
+from salesorder.pricing import TaxPolicy
+from salesorder.service import OrderService
+from salesorder.settings import PricingSettings
+
+rates = MemoryExchangeRates([ExchangeRate("CNY", "USD", Decimal("0.1378"), START.date())])
+quoting = OrderService(
+    unit_of_work=MemoryDatabase().unit_of_work,
+    clock=FixedClock(START),
+    numbering=PatternNumbering(),
+    pricing_settings=PricingSettings(price_list=demo_price_list(), tax=TaxPolicy(default_code="VAT0")),
+    exchange_rates=rates,
+)
+quote = quoting.quote({**tea_shop_payload(tea=2, cups=1), "currency": "USD"}, actor="S-LI")
+assert quote.exchange_rate == ExchangeRate("CNY", "USD", Decimal("0.1378"), START.date())
+assert quote.total == Money("44.44", "USD")        # 2 x 16.26 (118.00) + 11.92 (86.50)
+rates.add(ExchangeRate("CNY", "USD", Decimal("0.1500"), START.date()))
+converted = quoting.convert_quote(quote.quote_id, actor="S-LI")
+assert converted.exchange_rate == quote.exchange_rate
+assert quoting.price_order(converted).grand_total == Money("44.44", "USD")
+
 from salesorder.pricing import LinePercentOff, OnceScope, Promotion
 
 mixed = order(line("1", "TEA", 2), line("2", "POT", 5))        # 2 x 100.00, 5 x 40.00
@@ -228,6 +250,24 @@ assert [f.code for f in b.flags] == []                           # 10 % of 300: 
 b = price(attrs.evolve(two, order_discount=OrderDiscount(Decimal(12))), price_list=tea, at=AT)
 assert b.subtotal - b.discount_total == cny(264)
 assert [f.code for f in b.flags] == ["price.order_discount_beyond_policy"]
+
+from salesorder.pricing import DiscountLines, StackingPolicy
+
+shop = PriceList.of("CNY", [("TEA", "100.00"), ("BOOK", "50.00")])
+ten_percent = attrs.evolve(
+    order(line("1", "TEA", 2), line("2", "BOOK", 1, tax_code="VAT9")),
+    order_discount=OrderDiscount(Decimal(10)),
+)
+b = price(ten_percent, price_list=shop, at=AT,
+          stacking=StackingPolicy(discount_lines=DiscountLines.PER_TAX))
+assert [(d.tax_code, d.net, d.tax, d.gross) for d in b.discount_lines] == [
+    ("VAT13", cny("-20.00"), cny("-2.60"), cny("-22.60")),
+    ("VAT9", cny("-5.00"), cny("-0.45"), cny("-5.45")),
+]
+before = [p.gross + share.gross for p in b.lines if (share := p.order_discount_share)]
+assert before == [cny("226.00"), cny("54.50")]
+assert [p.gross for p in b.lines] == [cny("203.40"), cny("49.05")]   # what a return refunds
+assert b.grand_total == cny("252.45") == price(ten_percent, price_list=shop, at=AT).grand_total
 
 from salesorder.order import LockedPrice
 

@@ -31,6 +31,10 @@ CURRENCY_MIXED: Final = define_code(
     "analytics.currency.mixed",
     en="{item} is in {currency}, not the report currency {expected}.",
 )
+RATE_MISSING: Final = define_code(
+    "analytics.currency.rate_missing",
+    en="{item} is in {currency} and holds no exchange rate from the report currency {expected}.",
+)
 ORDER_UNPRICED: Final = define_code(
     "analytics.order.unpriced",
     en="Order {order_id} counts as a sale but has no grand total.",
@@ -93,6 +97,11 @@ class ForeignCurrency(enum.StrEnum):
     """Raise ``CurrencyMismatch`` (``analytics.currency.mixed``)."""
     SKIP = "skip"
     """Leave it out of every figure."""
+    CONVERT = "convert"
+    """Convert its amounts into the report currency at the exchange rate stored on the
+    order (``Order.exchange_rate``, fixed when it was entered or quoted), each amount
+    once, half-up to the report currency's minor unit; an order without a rate from the
+    report currency raises ``AnalyticsError`` (``analytics.currency.rate_missing``)."""
 
 
 class Period(enum.StrEnum):
@@ -392,6 +401,41 @@ def round_half_up(value: Fraction, places: int) -> Decimal:
         whole += 1
     sign = "-" if value < 0 and whole else ""  # no negative zero
     return Decimal(f"{sign}{whole}E-{places}")
+
+
+def to_report_currency(amount: Money, order: Order, currency: str) -> Money:
+    """``amount`` of ``order`` in the report ``currency``, at the order's stored rate.
+
+    The order's rate says what one unit of its price list's currency is worth in the
+    order's currency, so an amount in the order's currency is worth ``amount / rate`` in
+    the price list's: the exact quotient, rounded half-up once to the minor unit.
+
+    A zero amount is zero in the report currency, whether the order holds a rate or not.
+
+    Raises:
+        AnalyticsError: ``analytics.currency.rate_missing`` when the order holds no rate
+            from ``currency`` to the amount's (non-zero) currency.
+    """
+    if amount.currency == currency:
+        return amount
+    places = minor_unit(currency)
+    if not amount.amount:
+        # Nothing to convert (an order without invoices has nothing outstanding): zero
+        # in any currency, rate or not, as a store that never reads that order says.
+        return Money(round_half_up(Fraction(0), places), currency)
+    fx = order.exchange_rate
+    if fx is None or fx.base != currency or fx.quote != amount.currency:
+        raise AnalyticsError(
+            RATE_MISSING,
+            params={
+                "item": ITEM_ORDER,
+                "order_id": order.id,
+                "currency": amount.currency,
+                "expected": currency,
+            },
+        )
+    exact = Fraction(amount.amount) / Fraction(fx.rate)
+    return Money(round_half_up(exact, places), currency)
 
 
 def exact_ratio(

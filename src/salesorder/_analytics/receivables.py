@@ -21,6 +21,7 @@ from salesorder._analytics.common import (
     AnalyticsError,
     ForeignCurrency,
     exact_ratio,
+    to_report_currency,
 )
 from salesorder.errors import CurrencyMismatch
 from salesorder.invoicing import invoice_documents, open_items
@@ -71,6 +72,9 @@ def _orders_in(orders: Iterable[Order], currency: str, foreign: ForeignCurrency)
         if order.currency != currency:
             if foreign is ForeignCurrency.SKIP:
                 continue
+            if foreign is ForeignCurrency.CONVERT:
+                kept.append(order)
+                continue
             raise CurrencyMismatch(
                 CURRENCY_MIXED,
                 params={
@@ -97,7 +101,7 @@ def receivables_ageing(
         orders: Orders with invoice documents (others add nothing).
         on: The day (end of day: later documents and money do not count).
         currency: The report's currency.
-        foreign: Refuse (default) or skip orders in another currency.
+        foreign: Refuse (default), skip or convert orders in another currency.
 
     Raises:
         CurrencyMismatch: ``analytics.currency.mixed`` for an order in another currency
@@ -109,9 +113,11 @@ def receivables_ageing(
     for order in _orders_in(orders, currency, foreign):
         for item in open_items(order, on=on).invoices:
             key = _bucket((on - item.due_on).days)
-            buckets[key] += item.open
+            # Converted once per open invoice (see ForeignCurrency.CONVERT).
+            amount = to_report_currency(item.open, order, currency)
+            buckets[key] += amount
             mine = by_customer.setdefault(item.customer_id, dict.fromkeys(AGEING_BUCKETS, zero))
-            mine[key] += item.open
+            mine[key] += amount
     return AgeingReport(
         currency,
         on,
@@ -139,7 +145,7 @@ def days_sales_outstanding(
         on: The last day of the period.
         currency: The report's currency.
         days: Length of the period (positive).
-        foreign: Refuse (default) or skip orders in another currency.
+        foreign: Refuse (default), skip or convert orders in another currency.
 
     Returns:
         The DSO, or None when nothing was billed in the period.
@@ -155,13 +161,21 @@ def days_sales_outstanding(
     outstanding = zero
     billed = zero
     for order in _orders_in(orders, currency, foreign):
-        outstanding += open_items(order, on=on).outstanding
-        for document in invoice_documents(order):
+        documents = invoice_documents(order)
+        if order.currency != currency and not documents:
+            # Converted: an order in another currency without invoices holds no
+            # receivable to convert (the store reads only invoiced orders): not read.
+            continue
+        # Converted once per order: its outstanding amount and its billing in the period.
+        outstanding += to_report_currency(open_items(order, on=on).outstanding, order, currency)
+        own = Money.zero(order.currency).quantize()
+        for document in documents:
             if first <= document.issued_at.date() <= on:
-                billed += document.gross_total
+                own += document.gross_total
         for note in order.credit_notes:
             if first <= note.issued_at.date() <= on:
-                billed -= note.gross_total
+                own -= note.gross_total
+        billed += to_report_currency(own, order, currency)
     if billed.amount <= 0:
         return None
     return exact_ratio(outstanding.amount * days, billed.amount)

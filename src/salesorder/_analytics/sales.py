@@ -20,6 +20,7 @@ from salesorder._analytics.common import (
     ORDER_UNDATED,
     ORDER_UNPRICED,
     QUOTES,
+    RATE_MISSING,
     SALES_STATUSES,
     AnalyticsError,
     ConversionStats,
@@ -34,6 +35,7 @@ from salesorder._analytics.common import (
     average_money,
     exact_ratio,
     first_time,
+    to_report_currency,
 )
 from salesorder._arguments import choice, instance_of, iterable, wrong_type
 from salesorder.errors import CurrencyMismatch
@@ -127,7 +129,10 @@ def product_sales(order: Order) -> dict[str, Money]:
         AnalyticsError: ``analytics.order.unpriced`` when it has no grand total.
         CurrencyMismatch: a line total in another currency than the order's.
     """
-    amount = order_sales(order)
+    return _split_by_product(order, order_sales(order))
+
+
+def _split_by_product(order: Order, amount: Money) -> dict[str, Money]:
     if not order.lines:
         return {NO_KEY: amount}
     totals: dict[str, Money] = {}
@@ -227,6 +232,10 @@ def _sales_orders(
         if order.currency != currency:
             if foreign is ForeignCurrency.SKIP:
                 continue
+            if foreign is ForeignCurrency.CONVERT:
+                # Converted once per order, on its net sales (see ForeignCurrency.CONVERT).
+                yield order, to_report_currency(order_sales(order), order, currency)
+                continue
             _check_currency((ITEM_ORDER, "order_id", order.id), order.currency, currency)
         yield order, order_sales(order)
 
@@ -247,7 +256,7 @@ def sales_summary(
         orders: Any orders; those not counting as sales (see :func:`counts_as_sale`)
             are ignored.
         currency: The report currency.
-        foreign: Refuse or skip orders in another currency.
+        foreign: Refuse, skip or convert orders in another currency.
 
     Returns:
         The summary (zero sales and no average when nothing counted).
@@ -281,7 +290,7 @@ def sales_by(
         orders: Any orders; only those counting as sales are grouped.
         grouping: Dimension (and period, basis, timezone for periods).
         currency: The report currency.
-        foreign: Refuse or skip orders in another currency.
+        foreign: Refuse, skip or convert orders in another currency.
 
     Returns:
         Summary per group key.
@@ -295,7 +304,7 @@ def sales_by(
     counts: dict[str, int] = {}
     for order, amount in _sales_orders(orders, currency, foreign):
         shares = (
-            product_sales(order)
+            _split_by_product(order, amount)
             if grouping.by is Dimension.PRODUCT
             else dict.fromkeys(order_keys(order, grouping), amount)
         )
@@ -318,7 +327,7 @@ def customer_lifetime_values(
         orders: Any orders (all of a customer's history for a true lifetime value).
         currency: The report currency.
         basis: Moment that dates an order (first and last order).
-        foreign: Refuse or skip orders in another currency.
+        foreign: Refuse, skip or convert orders in another currency.
 
     Returns:
         Value per customer id, sorted by id.
@@ -360,29 +369,44 @@ def _quote_key(quote: QuoteView, grouping: Grouping) -> str:
     )
 
 
-def _conversion(quotes: Sequence[QuoteView], currency: str) -> ConversionStats:
-    converted = [quote for quote in quotes if quote.converted_order_id is not None]
+def _conversion(quotes: Sequence[tuple[QuoteView, Money]], currency: str) -> ConversionStats:
+    converted = [(quote, total) for quote, total in quotes if quote.converted_order_id is not None]
     return ConversionStats(
         quotes=len(quotes),
         converted=len(converted),
         rate=exact_ratio(len(converted), len(quotes)) if quotes else None,
-        quoted_value=sum((quote.total for quote in quotes), Money.zero(currency)),
-        converted_value=sum((quote.total for quote in converted), Money.zero(currency)),
+        quoted_value=sum((total for _, total in quotes), Money.zero(currency)),
+        converted_value=sum((total for _, total in converted), Money.zero(currency)),
     )
 
 
 def _quotes_in(
     quotes: Iterable[QuoteView], currency: str, foreign: ForeignCurrency
-) -> list[QuoteView]:
+) -> list[tuple[QuoteView, Money]]:
+    """The quotes reported on, each with its total in the report currency."""
     kept = []
     for quote in quotes:
-        if quote.total.currency != currency:
+        total = quote.total
+        if total.currency != currency:
             if foreign is ForeignCurrency.SKIP:
                 continue
-            _check_currency(
-                (ITEM_QUOTE, "quote_id", quote.quote_id), quote.total.currency, currency
-            )
-        kept.append(quote)
+            if foreign is ForeignCurrency.CONVERT:
+                # A quote's rate is on its quoted order (Quote.order.exchange_rate).
+                offered = getattr(quote, "order", None)
+                if not isinstance(offered, Order):
+                    raise AnalyticsError(
+                        RATE_MISSING,
+                        params={
+                            "item": ITEM_QUOTE,
+                            "quote_id": quote.quote_id,
+                            "currency": total.currency,
+                            "expected": currency,
+                        },
+                    )
+                kept.append((quote, to_report_currency(total, offered, currency)))
+                continue
+            _check_currency((ITEM_QUOTE, "quote_id", quote.quote_id), total.currency, currency)
+        kept.append((quote, total))
     return kept
 
 
@@ -397,7 +421,9 @@ def quote_conversion(
     Args:
         quotes: Quotes (any objects matching :class:`QuoteView`).
         currency: Currency of the quoted values.
-        foreign: Refuse or skip quotes in another currency.
+        foreign: Refuse, skip or convert quotes in another currency (converted at the
+            rate on the quote's order; a quote view without one raises
+            ``analytics.currency.rate_missing``).
 
     Returns:
         Counts, the rate (half-up to 4 places, None without quotes) and quoted values.
@@ -422,7 +448,9 @@ def quote_conversion_by(
         grouping: Period, customer or salesperson (``basis`` is ignored: quotes are
             dated by ``created_at``).
         currency: Currency of the quoted values.
-        foreign: Refuse or skip quotes in another currency.
+        foreign: Refuse, skip or convert quotes in another currency (converted at the
+            rate on the quote's order; a quote view without one raises
+            ``analytics.currency.rate_missing``).
 
     Returns:
         Conversion per group key, sorted.
@@ -431,7 +459,7 @@ def quote_conversion_by(
         AnalyticsError: ``analytics.dimension.unsupported`` for product or region.
         CurrencyMismatch: ``analytics.currency.mixed`` for a foreign quote with ``refuse``.
     """
-    groups: dict[str, list[QuoteView]] = {}
-    for quote in _quotes_in(quotes, currency, foreign):
-        groups.setdefault(_quote_key(quote, grouping), []).append(quote)
+    groups: dict[str, list[tuple[QuoteView, Money]]] = {}
+    for quote, total in _quotes_in(quotes, currency, foreign):
+        groups.setdefault(_quote_key(quote, grouping), []).append((quote, total))
     return {key: _conversion(groups[key], currency) for key in sorted(groups)}

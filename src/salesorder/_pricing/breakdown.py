@@ -19,6 +19,7 @@ from typing import Final
 import attrs
 
 from salesorder import i18n
+from salesorder._pricing.errors import REASON_MANUAL_ORDER
 from salesorder.errors import render_message
 from salesorder.money import Money
 from salesorder.records import PriceSnapshot, TaxRow
@@ -27,6 +28,8 @@ __all__ = [
     "Adjustment",
     "AppliedPromotion",
     "ChargePrice",
+    "DiscountLine",
+    "DiscountShare",
     "LinePrice",
     "PriceBreakdown",
     "PriceFlag",
@@ -91,6 +94,50 @@ class TaxAmount:
     code: str
     rate: Decimal
     amount: Money
+
+
+@attrs.frozen
+class DiscountShare:
+    """A line's share of its tax code's discount line (``DiscountLines.PER_TAX``).
+
+    The line's own figures are after the order discount (what returns and invoices take);
+    its figures before the order discount are its own plus this share.
+
+    Attributes:
+        net: The net the order discount took off the line.
+        tax: The tax it took off.
+        gross: ``net + tax``.
+        taxes: The tax taken off per component code (one for a plain rate).
+    """
+
+    net: Money
+    tax: Money
+    gross: Money
+    taxes: tuple[TaxAmount, ...] = ()
+
+
+@attrs.frozen
+class DiscountLine:
+    """The manual order discount on the lines of one tax code, shown as its own line.
+
+    Amounts are negative (or zero): the line subtracts from the order. It is the sum of
+    the [DiscountShare][salesorder.pricing.DiscountShare]s of the lines with its code.
+
+    Attributes:
+        tax_code: The tax code of the lines it discounts.
+        tax_rate: The rate of that code (nominal for a tax group).
+        net: Net off, negative.
+        tax: Tax off, negative.
+        gross: ``net + tax``.
+        taxes: The tax off per component code (one for a plain rate), negative.
+    """
+
+    tax_code: str
+    tax_rate: Decimal
+    net: Money
+    tax: Money
+    gross: Money
+    taxes: tuple[TaxAmount, ...] = ()
 
 
 class _Amounts:
@@ -178,6 +225,8 @@ class LinePrice(_Amounts):
         gross: ``net + tax``.
         taxes: The line's taxes, one per component of a tax group (see
             [TaxAmount][salesorder.pricing.TaxAmount]); they add up to ``tax``.
+        order_discount_share: With ``DiscountLines.PER_TAX``, what the order discount
+            took off the line (its share of its code's discount line); None otherwise.
     """
 
     line_id: str
@@ -197,6 +246,7 @@ class LinePrice(_Amounts):
     _tax: Decimal
     _gross: Decimal
     _tax_parts: TaxParts | None = None
+    order_discount_share: DiscountShare | None = None
 
     @property
     def list_price(self) -> Money | None:
@@ -352,6 +402,8 @@ LABELS: Final[dict[str, str | tuple[str, ...]]] = {
     "head": ("line", "SKU", "qty", "list", "unit", "amount", "discount", "net", "tax", "gross"),
     "charges": "Charges",
     "charge_head": ("charge", "amount", "discount", "net", "tax", "gross"),
+    "discount_lines": "Order discount per tax code",
+    "discount_line_head": ("tax code", "net", "tax", "gross"),
     "subtotal": "Subtotal",
     "discount_total": "Discounts",
     "charges_total": "Charges",
@@ -443,6 +495,9 @@ class PriceBreakdown:
         applied: Promotions that gave something.
         rejected: Promotions and coupons that gave nothing, with reasons.
         flags: Manual prices and discounts beyond policy (for the approval policy).
+        discount_lines: With ``DiscountLines.PER_TAX``, the manual order discount as one
+            [DiscountLine][salesorder.pricing.DiscountLine] per tax code (by code);
+            ``Σ (line gross + its share) + Σ discount line gross == grand_total``.
     """
 
     currency: str
@@ -458,6 +513,7 @@ class PriceBreakdown:
     applied: tuple[AppliedPromotion, ...] = ()
     rejected: tuple[Rejection, ...] = ()
     flags: tuple[PriceFlag, ...] = ()
+    discount_lines: tuple[DiscountLine, ...] = ()
 
     @property
     def needs_approval(self) -> bool:
@@ -549,6 +605,15 @@ class PriceBreakdown:
         notes: list[list[str]] = [[]]
         for line in self.lines:
             rate = f"{(line.tax_rate * 100).normalize():f}%"
+            # With discount lines, a line is shown before the order discount (its share
+            # is on its code's discount line, listed after the lines).
+            discount, net, tax, gross = line.discount, line.net, line.tax, line.gross
+            adjustments = line.adjustments
+            share = line.order_discount_share
+            if share is not None:
+                discount -= share.gross if self.prices_include_tax else share.net
+                net, tax, gross = net + share.net, tax + share.tax, gross + share.gross
+                adjustments = tuple(a for a in adjustments if a.reason != REASON_MANUAL_ORDER)
             rows.append(
                 (
                     line.line_id,
@@ -557,13 +622,13 @@ class PriceBreakdown:
                     fmt(line.list_price),
                     fmt(line.unit_price),
                     fmt(line.extended),
-                    fmt(line.discount),
-                    fmt(line.net),
-                    f"{fmt(line.tax)} ({line.tax_code} {rate})",
-                    fmt(line.gross),
+                    fmt(discount),
+                    fmt(net),
+                    f"{fmt(tax)} ({line.tax_code} {rate})",
+                    fmt(gross),
                 )
             )
-            notes.append([_note(a, labels, locale, fmt) for a in line.adjustments])
+            notes.append([_note(a, labels, locale, fmt) for a in adjustments])
         for row, row_notes in zip(_table(rows), notes, strict=True):
             out.append(row)
             out.extend(row_notes)
@@ -580,6 +645,19 @@ class PriceBreakdown:
             for row, row_notes in zip(_table(charge_rows), notes, strict=True):
                 out.append(row)
                 out.extend(row_notes)
+        if self.discount_lines:
+            out.extend(["", str(labels["discount_lines"])])
+            out.extend(
+                _table(
+                    [
+                        tuple(labels["discount_line_head"]),
+                        *(
+                            (item.tax_code, fmt(item.net), fmt(item.tax), fmt(item.gross))
+                            for item in self.discount_lines
+                        ),
+                    ]
+                )
+            )
         out.append("")
         totals = [
             (str(labels[name]), fmt(getattr(self, name)))

@@ -18,7 +18,8 @@ Order of work, each step documented in ``docs/pricing.md``:
    of the :class:`~salesorder.pricing.StackingPolicy`;
 5. the manual order discount (``Order.order_discount``), if any: a percent or an amount
    off what the lines still cost, split over them by largest remainder (flagged when
-   beyond the list's ``manual_discount_limit``);
+   beyond the list's ``manual_discount_limit``); with ``DiscountLines.PER_TAX`` it is
+   also shown as one discount line per tax code (``_pricing/discountlines.py``);
 6. tax per line or per document (:class:`~salesorder.money.RoundingPolicy` scope).
 
 Invariants: pure (same inputs, same output; time is the ``at`` argument); amounts are
@@ -33,6 +34,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
+import attrs
+
 from salesorder._arguments import instance_of, iterable
 from salesorder._pricing import errors as codes
 from salesorder._pricing._state import Context, LineState, wrap
@@ -43,6 +46,7 @@ from salesorder._pricing.breakdown import (
     Rejection,
 )
 from salesorder._pricing.coupons import accepted_coupons
+from salesorder._pricing.discountlines import discount_lines
 from salesorder._pricing.errors import (
     TOTAL_TOO_LARGE,
     InvalidPricing,
@@ -56,6 +60,7 @@ from salesorder._pricing.promotions import (
     Choice,
     Coupon,
     CouponRedemptions,
+    DiscountLines,
     FreeGift,
     LinePercentOff,
     NotApplicable,
@@ -250,7 +255,25 @@ def price(
         charges_amount=charges_amount,
     )
     _check_in_range(breakdown)
+    if stacking.discount_lines is DiscountLines.PER_TAX and order.order_discount is not None:
+        breakdown = _with_discount_lines(breakdown, run.lines, ctx, tax)
     return breakdown
+
+
+def _with_discount_lines(
+    breakdown: PriceBreakdown, lines: list[LineState], ctx: Context, tax: TaxPolicy
+) -> PriceBreakdown:
+    """The breakdown with the order discount shown per tax code (the totals stay)."""
+    shares, shown = discount_lines(lines, ctx, include=tax.prices_include_tax, groups=tax.groups)
+    if not shown:
+        return breakdown
+    priced = tuple(
+        attrs.evolve(line, order_discount_share=shares[line.line_id])
+        if line.line_id in shares and not line.is_gift
+        else line
+        for line in breakdown.lines
+    )
+    return attrs.evolve(breakdown, lines=priced, discount_lines=shown)
 
 
 def _check_in_range(breakdown: PriceBreakdown) -> None:

@@ -65,6 +65,7 @@ __all__ = [
     "Conditions",
     "Coupon",
     "CouponRedemptions",
+    "DiscountLines",
     "FreeGift",
     "LineAmountOff",
     "LinePercentOff",
@@ -883,6 +884,17 @@ class Remainder(enum.StrEnum):
     order) takes the rest (django-oscar)."""
 
 
+class DiscountLines(enum.StrEnum):
+    """How the manual order discount is shown: spread over the lines, or as its own lines."""
+
+    SPREAD = "spread"
+    """Only spread over the lines as a ``manual`` adjustment (the default)."""
+    PER_TAX = "per_tax"
+    """Also shown as one discount line per tax code, with its own tax (Odoo's global
+    discount); the lines keep their spread figures, each with its share of its code's
+    discount line."""
+
+
 @attrs.frozen
 class StackingPolicy:
     """How promotions combine: caps, the choice among rivals, where remainders go.
@@ -894,6 +906,8 @@ class StackingPolicy:
         choice: How the winner is chosen within a ``group`` and between exclusive
             promotions and the stack.
         remainder: Where the odd minor units of an order-level discount go.
+        discount_lines: Whether the manual order discount is also shown as discount lines
+            per tax code (see [DiscountLines][salesorder.pricing.DiscountLines]).
     """
 
     max_discount: Money | None = None
@@ -902,3 +916,4 @@ class StackingPolicy:
     )
     choice: Choice = Choice.BEST_FOR_CUSTOMER
     remainder: Remainder = Remainder.LARGEST_REMAINDER
+    discount_lines: DiscountLines = DiscountLines.SPREAD

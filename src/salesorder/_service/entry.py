@@ -310,7 +310,11 @@ class EntryUseCases(ServiceCore):
                 created_at=now,
                 salesperson=report.order.salesperson or actor,
             )
-            # The quoted prices stay with the quote's order, and so with the converted one.
+            # The quoted rate and prices stay with the quote's order, and so with the
+            # converted one: the rate in force on the quotation date, as at entry.
+            offered.exchange_rate = ports_of_pricing.exchange_rate_for(
+                self._exchange_rates, self._price_list.currency, offered.currency, now
+            )
             offered.locked_prices = self._locked_prices(offered, now)
             breakdown = self.price_order(offered)
             if offered.coupons:

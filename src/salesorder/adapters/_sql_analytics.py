@@ -19,7 +19,10 @@ How each answer is made:
 * SLA compliance: each order's stays (a small JSON column) judged in Python, since
   working hours come from a business calendar the database does not have;
 * receivables ageing and DSO: the orders that have invoice documents (the ``so_invoices``
-  index says which) are read, and only those.
+  index says which) are read, and only those;
+* with ``ForeignCurrency.CONVERT`` (a report currency over orders in several): the
+  documents of the sales (or of the invoiced orders) are read and the in-memory function
+  converts each order at its stored rate: no aggregate in SQL, the same figures.
 """
 
 from __future__ import annotations
@@ -146,6 +149,14 @@ class SqlAnalytics:
             query = query.add_columns(key.label("key")).group_by(key)
         return list(self._connection.execute(query))
 
+    def _sales(self) -> list[Order]:
+        """The documents of the orders counted as sales (``ForeignCurrency.CONVERT``).
+
+        A converted report needs each foreign order's stored rate and its rounding once
+        per order, so it is answered by the in-memory function over these documents.
+        """
+        return self._orders_where(_ORDERS.sale == 1)
+
     def _has_foreign(self, currency: str, foreign: an.ForeignCurrency) -> bool:
         """Whether a sale in another currency exists (when they are refused): two index ranges."""
         if foreign is not an.ForeignCurrency.REFUSE:
@@ -176,6 +187,8 @@ class SqlAnalytics:
     ) -> an.SalesSummary:
         """`salesorder.analytics.sales_summary` of the tenant's orders."""
         currency, foreign = _money_arguments(currency, foreign)
+        if foreign is an.ForeignCurrency.CONVERT:
+            return an.sales_summary(self._sales(), currency=currency, foreign=foreign)
         rows = self._sales_rows(None, currency)
         if self._has_foreign(currency, foreign) or self._anomalous(rows):
             self._raise_for(
@@ -195,6 +208,8 @@ class SqlAnalytics:
         """`salesorder.analytics.sales_by` of the tenant's orders."""
         currency, foreign = _money_arguments(currency, foreign)
         grouping = _grouping(grouping)
+        if foreign is an.ForeignCurrency.CONVERT:
+            return an.sales_by(self._sales(), grouping, currency=currency, foreign=foreign)
         if grouping.by is an.Dimension.PRODUCT:
             return self._sales_by_product(grouping, currency, foreign)
         also = None
@@ -268,6 +283,10 @@ class SqlAnalytics:
         """`salesorder.analytics.customer_lifetime_values` of the tenant's orders."""
         currency, foreign = _money_arguments(currency, foreign)
         basis = arguments.choice(basis, an.PeriodBasis, argument="basis")
+        if foreign is an.ForeignCurrency.CONVERT:
+            return an.customer_lifetime_values(
+                self._sales(), currency=currency, basis=basis, foreign=foreign
+            )
         moment = _ORDERS.created_us if basis is an.PeriodBasis.CREATED else _ORDERS.confirmed_us
         query = (
             sa.select(
@@ -440,6 +459,9 @@ class SqlAnalytics:
             .where(invoices_table.c.tenant_id == self._tenant)
             .distinct()
         )
+        if foreign is an.ForeignCurrency.CONVERT:
+            # Every invoiced order: the function converts the foreign ones at their rates.
+            return currency, self._orders_where(_ORDERS.id.in_(invoiced))
         return currency, self._orders_where(
             sa.and_(_ORDERS.currency == currency, _ORDERS.id.in_(invoiced))
         )
@@ -456,7 +478,7 @@ class SqlAnalytics:
         Reads only the orders the ``so_invoices`` index lists (those with documents).
         """
         currency, orders = self._invoiced_orders(on, currency, foreign)
-        return an.receivables_ageing(orders, on=on, currency=currency)
+        return an.receivables_ageing(orders, on=on, currency=currency, foreign=_kept(foreign))
 
     def days_sales_outstanding(
         self,
@@ -471,7 +493,14 @@ class SqlAnalytics:
         if days <= 0:
             an.days_sales_outstanding((), on=on, currency=currency, days=days)
         currency, orders = self._invoiced_orders(on, currency, foreign)
-        return an.days_sales_outstanding(orders, on=on, currency=currency, days=days)
+        return an.days_sales_outstanding(
+            orders, on=on, currency=currency, days=days, foreign=_kept(foreign)
+        )
+
+
+def _kept(foreign: an.ForeignCurrency) -> an.ForeignCurrency:
+    """What the function is told of the orders read: converted, or already in the currency."""
+    return foreign if foreign is an.ForeignCurrency.CONVERT else an.ForeignCurrency.REFUSE
 
 
 def _average(sales: Money, count: int) -> Money:

@@ -27,6 +27,7 @@ from salesorder.pricing import (
     ChargeOff,
     Choice,
     Conditions,
+    DiscountLines,
     FreeGift,
     LineAmountOff,
     LinePercentOff,
@@ -412,6 +413,8 @@ def pricing_inputs(draw: st.DrawFn, *, max_promotions: int = 5) -> PricingInput:
         rounding=draw(rounding_policies()),
         charges=draw(charges(currency=currency)),
         stacking=StackingPolicy(
-            choice=draw(st.sampled_from(Choice)), remainder=draw(st.sampled_from(Remainder))
+            choice=draw(st.sampled_from(Choice)),
+            remainder=draw(st.sampled_from(Remainder)),
+            discount_lines=draw(st.sampled_from(DiscountLines)),
         ),
     )
