@@ -9,6 +9,7 @@ one page, whatever the tenant's size.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -151,6 +152,25 @@ def order_columns(order: Order) -> dict[str, Any]:
         "document": json.dumps(encode(order), ensure_ascii=False, separators=(",", ":")),
         **facts.fact_columns(order),
     }
+
+
+@functools.cache
+def _entered_before(statuses: tuple[str, ...]) -> sa.Select[Any]:
+    """The overdue candidates' statement for these statuses (built once per set).
+
+    One range of ``ix_so_orders_status_since`` per status: ``status = 'x' AND
+    status_since_us <= :bound_i``, the bounds and the tenant bound at execution.
+    """
+    table = orders_table.c
+    ranges = [
+        sa.and_(table.status == status, table.status_since_us <= sa.bindparam(f"bound_{index}"))
+        for index, status in enumerate(statuses)
+    ]
+    return (
+        sa.select(table.document, table.version)
+        .where(table.tenant_id == sa.bindparam("tenant"), sa.or_(*ranges))
+        .order_by(table.created_at.is_not(None), table.created_at, table.id)
+    )
 
 
 class SqlOrderRepository:
@@ -362,16 +382,11 @@ class SqlOrderRepository:
         """
         if not bounds:
             return []
-        table = orders_table.c
-        ranges = [
-            sa.and_(table.status == str(status), table.status_since_us <= facts.micros_of(moment))
-            for status, moment in sorted(bounds.items(), key=lambda item: str(item[0]))
-        ]
-        rows = self._connection.execute(
-            sa.select(table.document, table.version)
-            .where(table.tenant_id == self._tenant, sa.or_(*ranges))
-            .order_by(table.created_at.is_not(None), table.created_at, table.id)
-        )
+        statuses = tuple(sorted(str(status) for status in bounds))
+        parameters: dict[str, Any] = {"tenant": self._tenant}
+        for index, (_, moment) in enumerate(sorted(bounds.items(), key=lambda item: str(item[0]))):
+            parameters[f"bound_{index}"] = facts.micros_of(moment)
+        rows = self._connection.execute(_entered_before(statuses), parameters)
         return [self._load(row) for row in rows]
 
     def find_by_number(self, number: str) -> Order | None:
