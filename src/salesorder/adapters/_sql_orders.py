@@ -96,6 +96,25 @@ _INSERT: Final = {
 }
 
 
+@functools.cache
+def _insert_many(columns: tuple[str, ...]) -> sa.TextClause:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of these columns, for batches of rows.
+
+    A text statement (with the columns' types, so values are stored exactly as by
+    :data:`_INSERT`): SQLAlchemy hands a list of rows to the driver's own
+    ``executemany`` (psycopg's pipeline, sqlite3's loop: one prepared statement),
+    where an ``insert()`` construct would be rendered as statements of many ``VALUES``
+    (parsed anew each time). No RETURNING: a taken id or number shows in the count of
+    rows inserted (the drivers sum it over the batch).
+    """
+    names = ", ".join(columns)
+    values = ", ".join(f":{column}" for column in columns)
+    # The names are the table's own columns (orders_table.c[column] below refuses others).
+    return sa.text(
+        f"INSERT INTO {orders_table.name} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
+    ).bindparams(*(sa.bindparam(column, type_=orders_table.c[column].type) for column in columns))
+
+
 @attrs.frozen
 class OrderCursor:
     """Where a listing stopped: the sort key of the last order of a page.
@@ -245,8 +264,8 @@ class SqlOrderRepository:
             {"tenant_id": self._tenant, "id": order.id, "version": 1, **order_columns(order)}
             for order in orders
         ]
-        inserted = self._connection.execute(_INSERT[self._connection.dialect.name], rows)
-        if len(inserted.all()) != len(rows):
+        inserted = self._connection.execute(_insert_many(tuple(rows[0])), rows)
+        if inserted.rowcount != len(rows):
             # Some rows may be in: the unit of work refuses to commit (roll it back).
             self._connection.info[schema.INTERRUPTED_WRITE] = True
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
