@@ -88,14 +88,32 @@ _FOREIGN: Final = (
 )
 
 
+def _sales_select(columns: list[Any], group: list[Any], *, refuse: bool) -> sa.Select[Any]:
+    """``columns`` of the tenant's sales, grouped by ``group``.
+
+    With ``refuse`` (a sale in another currency is an error), the sales of every
+    currency, grouped by the currency too, which comes last: where the tenant sells in
+    one currency (the case without an error) the database reads what the filtered
+    statement would, and a foreign sale shows as a row of its own, without a second
+    question. Otherwise only the sales in ``:currency``.
+    """
+    if refuse:
+        return (
+            sa.select(*columns, _ORDERS.currency)
+            .where(_ORDERS.tenant_id == _TENANT_PARAM, _ORDERS.sale == 1)
+            .group_by(*group, _ORDERS.currency)
+        )
+    query = sa.select(*columns).where(*_SALES_OF)
+    return query.group_by(*group) if group else query
+
+
 @functools.cache
 def _grouped(key: str | None, dated: str | None, *, refuse: bool) -> sa.Select[Any]:
-    """The sales of a currency grouped by the column ``key`` (built once per shape).
+    """The sales grouped by the column ``key`` (built once per shape).
 
-    Columns, in order: the key (if any), the count, the sum of minor units, the count of
-    the sums present, of the ``dated`` column present (if any), and (when other
-    currencies are refused) whether a sale in another currency exists: evaluated once by
-    the database, it saves a second round trip per report.
+    Columns, in order: the key (NULL without one), the count, the sum of minor units,
+    the count of the sums present, of the ``dated`` column present (if any); and the
+    currency with ``refuse`` (see `_sales_select`).
     """
     columns: list[Any] = [sa.null() if key is None else _ORDERS[key]]
     columns += [
@@ -105,10 +123,7 @@ def _grouped(key: str | None, dated: str | None, *, refuse: bool) -> sa.Select[A
     ]
     if dated is not None:
         columns.append(sa.func.count(_ORDERS[dated]))
-    if refuse:
-        columns.append(sa.exists(_FOREIGN).label("foreign"))
-    query = sa.select(*columns).where(*_SALES_OF)
-    return query if key is None else query.group_by(_ORDERS[key])
+    return _sales_select(columns, [] if key is None else [_ORDERS[key]], refuse=refuse)
 
 
 @functools.cache
@@ -124,9 +139,7 @@ def _lifetimes(moment: str, *, refuse: bool) -> sa.Select[Any]:
         sa.func.min(column),
         sa.func.max(column),
     ]
-    if refuse:
-        columns.append(sa.exists(_FOREIGN).label("foreign"))
-    return sa.select(*columns).where(*_SALES_OF).group_by(_ORDERS.customer_id)
+    return _sales_select(columns, [_ORDERS.customer_id], refuse=refuse)
 
 
 def _group_key(value: str | None) -> str:
@@ -205,8 +218,8 @@ class SqlAnalytics:
 
         Each row is ``(key, count, sum of minor units, ...)``; ``present`` are the columns
         counting facts that must be there (each must equal the count: a missing one is an
-        anomaly). With ``refuse``, the statement's last column says whether a sale in
-        another currency exists; when no row came back, the question is asked on its own.
+        anomaly). With ``refuse``, the statement's last column is the currency (see
+        `_sales_select`): the rows of ``currency`` are kept, another one is a foreign sale.
         """
         rows: list[Any] = list(
             self._connection.execute(
@@ -215,8 +228,11 @@ class SqlAnalytics:
         )
         foreign = False
         if refuse:
-            # The last column (read on the first row; the others are left as they are).
-            foreign = bool(rows[0][-1]) if rows else self._has_foreign(currency)
+            # The last column is the currency: a row of another one is a foreign sale
+            # (an order without a currency fact is neither counted nor foreign, as the
+            # filtered statement would have it).
+            foreign = any(row[-1] is not None and row[-1] != currency for row in rows)
+            rows = [row for row in rows if row[-1] == currency]
         anomalous = foreign or any(row[index] != row[1] for row in rows for index in present)
         return rows, anomalous
 
