@@ -58,6 +58,7 @@ from salesorder._analytics.common import (
     StockMovementView,
     TurnoverReport,
     TurnoverStats,
+    average_minor,
     average_money,
 )
 from salesorder._analytics.cycles import (
@@ -118,6 +119,7 @@ __all__ = [
     "StockMovementView",
     "TurnoverReport",
     "TurnoverStats",
+    "average_minor",
     "average_money",
     "basis_time",
     "counts_as_sale",

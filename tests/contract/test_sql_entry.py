@@ -276,3 +276,33 @@ def test_a_batch_with_a_taken_number_cannot_be_committed(sql_database: SqlDataba
         assert refused.value.code == "storage.transaction_aborted"
     with sql_database.unit_of_work() as uow:
         assert {o.id for o in uow.orders.find()} == {taken.id, fresh.id}
+
+
+def test_a_batch_writes_the_rows_add_writes(sql_database: SqlDatabase) -> None:
+    """add_many (the driver's executemany of a text statement) stores what add stores."""
+    svc = service(sql_database)
+    stock(sql_database)
+    entered = svc.enter(three_lines(), actor="S-LI")
+    with sql_database.unit_of_work() as uow:
+        uow.orders.add(attrs.evolve(entered, id="one", number="N-one", version=0))
+        uow.orders.add_many(
+            [attrs.evolve(entered, id=f"many-{k}", number=f"N-many-{k}", version=0) for k in (1, 2)]
+        )
+        uow.commit()
+    table = sa.table("so_orders", *(sa.column(name) for name in ("tenant_id", "id")))
+    with sql_database.engine.connect() as connection:
+        rows = {
+            row["id"]: {k: v for k, v in row.items() if k not in ("id", "number", "document")}
+            for row in connection.execute(
+                sa.select(sa.text("*"))
+                .select_from(table)
+                .where(table.c.tenant_id == sql_database.tenant_id)
+            ).mappings()
+        }
+    assert rows["many-1"] == rows["one"] == rows["many-2"]
+    with sql_database.unit_of_work() as uow:
+        for key in ("one", "many-1", "many-2"):
+            stored = uow.orders.get(key)
+            assert attrs.evolve(stored, id="x", number="x") == attrs.evolve(
+                entered, id="x", number="x", version=1
+            )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from fractions import Fraction
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from salesorder import analytics as an
 from salesorder.errors import CurrencyMismatch
@@ -718,3 +722,16 @@ class TestPrivacy:
         with pytest.raises(CurrencyMismatch) as caught:
             an.sales_summary([order], currency="USD")
         assert "secret" not in str(caught.value)
+
+
+@given(
+    minor=st.integers(min_value=-(10**12), max_value=10**12),
+    count=st.integers(min_value=1, max_value=10**4),
+)
+def test_average_minor_is_average_money_in_minor_units(minor: int, count: int) -> None:
+    # Half away from zero, computed on exact fractions.
+    magnitude = math.floor(Fraction(abs(minor), count) + Fraction(1, 2))
+    expected = -magnitude if minor < 0 else magnitude
+    assert an.average_minor(minor, count) == expected
+    total = Money.of_minor(minor, "CNY")
+    assert an.average_money(total, count) == Money.of_minor(expected, "CNY")

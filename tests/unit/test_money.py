@@ -1,9 +1,12 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from salesorder.errors import (
     AllocationError,
+    ArgumentTypeError,
     CurrencyMismatch,
     FloatRefused,
     InvalidMoney,
@@ -288,3 +291,45 @@ def test_rounding_a_small_negative_gives_zero_not_negative_zero() -> None:
         assert not rounded.amount.is_signed()
     assert str(Money("-0.4", "JPY").quantize().amount) == "0"
     assert str(Money("-0.5", "JPY").quantize().amount) == "-1"
+
+
+# -- Money.of_minor: integers of minor units, as a store reads them -----------------------
+
+
+@given(
+    minor=st.one_of(
+        st.integers(min_value=-(10**13), max_value=10**13),
+        st.integers(min_value=-(10**20), max_value=10**20),
+    ),
+    currency=st.sampled_from(["CNY", "JPY", "KWD", "usd"]),
+)
+def test_of_minor_is_the_quantized_amount(minor: int, currency: str) -> None:
+    places = minor_unit(currency.upper())
+    try:
+        expected = Money(Decimal(minor).scaleb(-places), currency)
+    except InvalidMoney:  # past the largest amount: refused the same way
+        with pytest.raises(InvalidMoney):
+            Money.of_minor(minor, currency)
+        return
+    money = Money.of_minor(minor, currency)
+    assert money == expected
+    assert money.currency == currency.upper()
+    assert money.amount.as_tuple().exponent == -places  # the currency's places, kept
+    assert money.quantize() == money
+
+
+@pytest.mark.parametrize("minor", [1.0, True, "12", Decimal(12), None])
+def test_of_minor_refuses_what_is_not_an_int(minor: object) -> None:
+    with pytest.raises(ArgumentTypeError):
+        Money.of_minor(minor, "CNY")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("currency", ["XXQ", "", None, 156])
+def test_of_minor_refuses_unknown_currencies(currency: object) -> None:
+    with pytest.raises(UnknownCurrency):
+        Money.of_minor(1, currency)  # type: ignore[arg-type]
+
+
+def test_of_minor_refuses_amounts_out_of_range() -> None:
+    with pytest.raises(InvalidMoney):
+        Money.of_minor(10**40, "CNY")

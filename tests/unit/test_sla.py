@@ -9,9 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from salesorder import lifecycle as lc
 from salesorder.order import Customer, Order, OrderLine
+from salesorder.records import Status
 from salesorder.sla import (
     DEFAULT_DEADLINES,
     CalendarError,
@@ -21,6 +24,7 @@ from salesorder.sla import (
     add_working_days,
     add_working_hours,
     due_at,
+    latest_overdue_start,
     overdue,
 )
 from salesorder.testing.lifecycle import FakeReport, flat_pricing
@@ -176,3 +180,44 @@ class TestOverdue:
         order = Order(id="x", customer=Customer("C", "x"), currency="CNY", lines=())
         order.status = lc.Status.CONFIRMED
         assert overdue(order, at(30, 10), calendar=CAL) == ()
+
+
+# -- latest_overdue_start: the exact bound, to the microsecond ----------------------------
+
+_BOUND_CALENDARS = [
+    WeekendCalendar(),
+    WeekendCalendar(
+        holidays=frozenset(date(2026, 10, 1) + timedelta(days=d) for d in range(7)),
+        working_weekends=frozenset({date(2026, 10, 11)}),
+        opens=time(8, 30),
+        closes=time(17, 30),
+        timezone=UTC,
+    ),
+]
+_BOUND_DEADLINES = [
+    Deadline(name="review", status=Status.PENDING_APPROVAL, working_hours=4),
+    Deadline(name="quick", status=Status.PENDING_APPROVAL, working_hours=Decimal("0.5")),
+    Deadline(name="ship", status=Status.CONFIRMED, working_days=3),
+    Deadline(name="same day", status=Status.CONFIRMED, working_days=0),
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    micros=st.integers(0, 40 * 86_400 * 10**6),
+    calendar=st.sampled_from(_BOUND_CALENDARS),
+    deadline=st.sampled_from(_BOUND_DEADLINES),
+    offset=st.sampled_from([0, 8, -5]),
+)
+def test_latest_overdue_start_is_the_last_late_start(
+    micros: int, calendar: WeekendCalendar, deadline: Deadline, offset: int
+) -> None:
+    now = datetime(2026, 9, 20, tzinfo=timezone(timedelta(hours=offset))) + timedelta(
+        microseconds=micros
+    )
+    start = latest_overdue_start(deadline, now, calendar=calendar)
+    assert start is not None
+    # Late from this start, not from a microsecond later (the due moment never moves
+    # back when the start moves later, so every earlier start is late too).
+    assert now > deadline.due(start, calendar=calendar)
+    assert not now > deadline.due(start + timedelta(microseconds=1), calendar=calendar)

@@ -445,6 +445,14 @@ def exact_ratio(
     return round_half_up(Fraction(numerator) / Fraction(denominator), RATIO_PLACES)
 
 
+def average_minor(minor: int, count: int) -> int:
+    """``minor / count`` rounded half away from zero to a whole number (of minor units)."""
+    whole, rest = divmod(abs(minor), count)
+    if 2 * rest >= count:
+        whole += 1
+    return -whole if minor < 0 else whole
+
+
 def average_money(total: Money, count: int) -> Money:
     """``total / count`` rounded half-up to the currency's minor unit."""
     places = minor_unit(total.currency)
@@ -452,11 +460,7 @@ def average_money(total: Money, count: int) -> Money:
     if scaled == scaled.to_integral_value():
         # A total in whole minor units (every sum of quantized sales): the same half-up
         # rounding on integers, without building a Fraction (a report has one per group).
-        whole, rest = divmod(abs(int(scaled)), count)
-        if 2 * rest >= count:
-            whole += 1
-        sign = "-" if scaled < 0 and whole else ""
-        return Money(Decimal(f"{sign}{whole}E-{places}"), total.currency)
+        return Money.of_minor(average_minor(int(scaled), count), total.currency)
     return Money(round_half_up(Fraction(total.amount) / count, places), total.currency)
 
 

@@ -178,6 +178,25 @@ class MemoryOrderRepository:
             if order.number is not None:
                 self._by_number[order.number] = order.id
 
+    def add_many(self, orders: Sequence[Order]) -> None:
+        """Store new orders with version 1: all of them, or none on a taken id or number.
+
+        The ``OrderBatches`` capability of ``salesorder.ports`` (``OrderService.enter_many``).
+        """
+        with self._lock:
+            ids: set[str] = set()
+            numbers: set[str] = set()
+            for order in orders:
+                taken = order.id in self._orders or order.id in ids
+                if order.number is not None:
+                    taken = taken or order.number in self._by_number or order.number in numbers
+                    numbers.add(order.number)
+                if taken:
+                    raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
+                ids.add(order.id)
+            for order in orders:
+                self.add(order)
+
     def save(self, order: Order, *, expected_version: int) -> None:
         """Store ``order`` if the stored version is still ``expected_version``."""
         with self._lock:

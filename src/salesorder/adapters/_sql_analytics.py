@@ -27,8 +27,9 @@ How each answer is made:
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -71,8 +72,92 @@ _BY_PRODUCT: Final = {
 }
 
 
+_TENANT_PARAM: Final[sa.BindParameter[Any]] = sa.bindparam("tenant")
+_CURRENCY_PARAM: Final[sa.BindParameter[Any]] = sa.bindparam("currency")
+_SALES_OF: Final = (
+    _ORDERS.tenant_id == _TENANT_PARAM,
+    _ORDERS.sale == 1,
+    _ORDERS.currency == _CURRENCY_PARAM,
+)
+# A sale of the tenant in another currency: two ranges of the ix_so_orders_sales index.
+_FOREIGN: Final = (
+    sa.select(_ORDERS.id)
+    .where(
+        _ORDERS.tenant_id == _TENANT_PARAM,
+        _ORDERS.sale == 1,
+        sa.or_(_ORDERS.currency < _CURRENCY_PARAM, _ORDERS.currency > _CURRENCY_PARAM),
+    )
+    .limit(1)
+)
+
+
+def _sales_select(columns: list[Any], group: list[Any], *, refuse: bool) -> sa.Select[Any]:
+    """``columns`` of the tenant's sales, grouped by ``group``.
+
+    With ``refuse`` (a sale in another currency is an error), the sales of every
+    currency, grouped by the currency too, which comes last: where the tenant sells in
+    one currency (the case without an error) the database reads what the filtered
+    statement would, and a foreign sale shows as a row of its own, without a second
+    question. Otherwise only the sales in ``:currency``.
+    """
+    if refuse:
+        return (
+            sa.select(*columns, _ORDERS.currency)
+            .where(_ORDERS.tenant_id == _TENANT_PARAM, _ORDERS.sale == 1)
+            .group_by(*group, _ORDERS.currency)
+        )
+    query = sa.select(*columns).where(*_SALES_OF)
+    return query.group_by(*group) if group else query
+
+
+@functools.cache
+def _grouped(key: str | None, dated: str | None, *, refuse: bool) -> sa.Select[Any]:
+    """The sales grouped by the column ``key`` (built once per shape).
+
+    Columns, in order: the key (NULL without one), the count, the sum of minor units,
+    the count of the sums present, of the ``dated`` column present (if any); and the
+    currency with ``refuse`` (see `_sales_select`).
+    """
+    columns: list[Any] = [sa.null() if key is None else _ORDERS[key]]
+    columns += [
+        sa.func.count(),
+        sa.func.sum(_ORDERS.sales_minor),
+        sa.func.count(_ORDERS.sales_minor),
+    ]
+    if dated is not None:
+        columns.append(sa.func.count(_ORDERS[dated]))
+    return _sales_select(columns, [] if key is None else [_ORDERS[key]], refuse=refuse)
+
+
+@functools.cache
+def _lifetimes(moment: str, *, refuse: bool) -> sa.Select[Any]:
+    """Customer lifetime facts: count, sum, sums present, moments present, first, last."""
+    column = _ORDERS[moment]
+    columns: list[Any] = [
+        _ORDERS.customer_id,
+        sa.func.count(),
+        sa.func.sum(_ORDERS.sales_minor),
+        sa.func.count(_ORDERS.sales_minor),
+        sa.func.count(column),
+        sa.func.min(column),
+        sa.func.max(column),
+    ]
+    return _sales_select(columns, [_ORDERS.customer_id], refuse=refuse)
+
+
 def _group_key(value: str | None) -> str:
     return value or an.NO_KEY
+
+
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
+
+
+_DIMENSION_COLUMNS: Final = {
+    an.Dimension.CUSTOMER: "customer_id",
+    an.Dimension.SALESPERSON: "salesperson",
+    an.Dimension.REGION: "region",
+}
 
 
 def _money_arguments(currency: object, foreign: object) -> tuple[str, an.ForeignCurrency]:
@@ -129,25 +214,30 @@ class SqlAnalytics:
             broken.append(_ORDERS.currency != currency)
         check(self._orders_where(sa.and_(_ORDERS.sale == 1, sa.or_(*broken))))
 
-    def _sales_rows(self, key: Any, currency: str, *, dated: Any = None) -> list[Any]:
-        """Count, sum of minor units and facts present per ``key`` of the sales in ``currency``.
+    def _rows(
+        self, statement: Any, currency: str, present: Sequence[int], *, refuse: bool
+    ) -> tuple[list[Any], bool]:
+        """The rows of a grouped statement, and whether they call for the in-memory function.
 
-        The statement a hand-written report would be: the sales of the currency grouped,
-        with ``count`` of the facts that must be there (a missing one is an anomaly).
+        Each row is ``(key, count, sum of minor units, ...)``; ``present`` are the columns
+        counting facts that must be there (each must equal the count: a missing one is an
+        anomaly). With ``refuse``, the statement's last column is the currency (see
+        `_sales_select`): the rows of ``currency`` are kept, another one is a foreign sale.
         """
-        columns = [
-            sa.func.count().label("n"),
-            sa.func.sum(_ORDERS.sales_minor).label("minor"),
-            sa.func.count(_ORDERS.sales_minor).label("priced"),
-        ]
-        if dated is not None:
-            columns.append(sa.func.count(dated).label("dated"))
-        query = sa.select(*columns).where(
-            _ORDERS.tenant_id == self._tenant, _ORDERS.sale == 1, _ORDERS.currency == currency
+        rows: list[Any] = list(
+            self._connection.execute(
+                statement, {"tenant": self._tenant, "currency": currency}
+            ).all()
         )
-        if key is not None:
-            query = query.add_columns(key.label("key")).group_by(key)
-        return list(self._connection.execute(query))
+        foreign = False
+        if refuse:
+            # The last column is the currency: a row of another one is a foreign sale
+            # (an order without a currency fact is neither counted nor foreign, as the
+            # filtered statement would have it).
+            foreign = any(row[-1] is not None and row[-1] != currency for row in rows)
+            rows = [row for row in rows if row[-1] == currency]
+        anomalous = foreign or any(row[index] != row[1] for row in rows for index in present)
+        return rows, anomalous
 
     def _sales(self) -> list[Order]:
         """The documents of the orders counted as sales (``ForeignCurrency.CONVERT``).
@@ -157,28 +247,22 @@ class SqlAnalytics:
         """
         return self._orders_where(_ORDERS.sale == 1)
 
-    def _has_foreign(self, currency: str, foreign: an.ForeignCurrency) -> bool:
-        """Whether a sale in another currency exists (when they are refused): two index ranges."""
-        if foreign is not an.ForeignCurrency.REFUSE:
-            return False
-        other = sa.or_(_ORDERS.currency < currency, _ORDERS.currency > currency)
+    def _has_foreign(self, currency: str) -> bool:
+        """Whether a sale in another currency than ``currency`` exists: two index ranges."""
         found = self._connection.execute(
-            sa.select(_ORDERS.id)
-            .where(_ORDERS.tenant_id == self._tenant, _ORDERS.sale == 1, other)
-            .limit(1)
+            _FOREIGN, {"tenant": self._tenant, "currency": currency}
         ).first()
         return found is not None
 
     @staticmethod
-    def _anomalous(rows: Iterable[Any]) -> bool:
-        return any(row.priced != row.n or getattr(row, "dated", row.n) != row.n for row in rows)
-
-    @staticmethod
-    def _summary(count: int, minor: int | Decimal | None, currency: str) -> an.SalesSummary:
+    def _summary(count: int, minor: int, currency: str) -> an.SalesSummary:
         if not count:
             return an.SalesSummary(0, Money.zero(currency), None)
-        sales = facts.money_of(int(minor or 0), currency)
-        return an.SalesSummary(count, sales, _average(sales, count))
+        return an.SalesSummary(
+            count,
+            Money.of_minor(minor, currency),
+            Money.of_minor(an.average_minor(minor, count), currency),
+        )
 
     # -- sales --------------------------------------------------------------------------------
 
@@ -189,13 +273,16 @@ class SqlAnalytics:
         currency, foreign = _money_arguments(currency, foreign)
         if foreign is an.ForeignCurrency.CONVERT:
             return an.sales_summary(self._sales(), currency=currency, foreign=foreign)
-        rows = self._sales_rows(None, currency)
-        if self._has_foreign(currency, foreign) or self._anomalous(rows):
+        refuse = foreign is an.ForeignCurrency.REFUSE
+        rows, anomalous = self._rows(
+            _grouped(None, None, refuse=refuse), currency, (3,), refuse=refuse
+        )
+        if anomalous:
             self._raise_for(
                 currency, foreign, lambda o: an.sales_summary(o, currency=currency, foreign=foreign)
             )
-        count = sum(int(row.n) for row in rows)
-        minor = sum(int(row.minor or 0) for row in rows)
+        count = sum(int(row[1]) for row in rows)
+        minor = sum(int(row[2] or 0) for row in rows)
         return self._summary(count, minor, currency)
 
     def sales_by(
@@ -213,65 +300,102 @@ class SqlAnalytics:
         if grouping.by is an.Dimension.PRODUCT:
             return self._sales_by_product(grouping, currency, foreign)
         also = None
-        moment_column = None
-        key_of: Callable[[Any], str] = _group_key
+        dated = None
+        key_of: Callable[[Any], str] | None = None  # None: the key as it is (or NO_KEY)
         if grouping.by is an.Dimension.PERIOD:
             created = grouping.basis is an.PeriodBasis.CREATED
-            moment = _ORDERS.created_us if created else _ORDERS.confirmed_us
-            moment_column = moment
-            also = moment.is_(None)
+            dated = "created_us" if created else "confirmed_us"
+            also = _ORDERS[dated].is_(None)
             if grouping.timezone is None:
-                key = _ORDERS.created_day if created else _ORDERS.confirmed_day
+                key = "created_day" if created else "confirmed_day"
 
                 def key_of(day: Any) -> str:
                     return an.period_key(date.fromisoformat(day), grouping.period)
             else:
-                key = moment
+                key = dated
                 zone = grouping.timezone
 
                 def key_of(micros: Any) -> str:
                     return an.period_key(
                         facts.from_micros(int(micros)), grouping.period, timezone=zone
                     )
-        elif grouping.by is an.Dimension.CUSTOMER:
-            key = _ORDERS.customer_id
-        elif grouping.by is an.Dimension.SALESPERSON:
-            key = _ORDERS.salesperson
         else:
-            key = _ORDERS.region
-        rows = self._sales_rows(key, currency, dated=moment_column)
-        if self._has_foreign(currency, foreign) or self._anomalous(rows):
+            key = _DIMENSION_COLUMNS[grouping.by]
+        refuse = foreign is an.ForeignCurrency.REFUSE
+        rows, anomalous = self._rows(
+            _grouped(key, dated, refuse=refuse),
+            currency,
+            (3,) if dated is None else (3, 4),
+            refuse=refuse,
+        )
+        if anomalous:
             self._raise_for(
                 currency,
                 foreign,
                 lambda o: an.sales_by(o, grouping, currency=currency, foreign=foreign),
                 also=also,
             )
-        return self._fold(((key_of(row.key), row) for row in rows if row.n), currency)
+        return self._fold(rows, currency, key_of)
 
-    def _fold(self, keyed: Iterable[tuple[str, Any]], currency: str) -> dict[str, an.SalesSummary]:
-        counts: dict[str, int] = {}
-        minors: dict[str, int] = {}
-        for key, row in keyed:
-            counts[key] = counts.get(key, 0) + int(row.n)
-            minors[key] = minors.get(key, 0) + int(row.minor or 0)
-        return {key: self._summary(counts[key], minors[key], currency) for key in sorted(counts)}
+    def _fold(
+        self,
+        rows: list[Any],
+        currency: str,
+        key_of: Callable[[Any], str] | None = None,
+    ) -> dict[str, an.SalesSummary]:
+        """One summary per key of ``rows`` (``(key, count, minor, ...)``), in key order.
+
+        ``key_of`` maps a row's key to the report's (days to months...: several rows then
+        fold into one); without it the key is the report's, NULL being ``NO_KEY``.
+        """
+        of_minor = Money.of_minor
+        average = an.average_minor
+        summary = an.SalesSummary
+        if key_of is None and all(row[0] for row in rows):
+            # One row per key (GROUP BY), none NULL: no folding, one summary per row.
+            result = {}
+            for row in sorted(rows, key=_first):
+                count = int(row[1])
+                if count:
+                    minor = int(row[2] or 0)
+                    result[row[0]] = summary(
+                        count, of_minor(minor, currency), of_minor(average(minor, count), currency)
+                    )
+            return result
+        totals: dict[str, list[int]] = {}
+        memo: dict[Any, str] = {}
+        for row in rows:
+            raw, count, minor = row[0], row[1], row[2]
+            if not count:
+                continue
+            if key_of is None:
+                key = raw or an.NO_KEY
+            else:
+                found = memo.get(raw)
+                key = memo[raw] = key_of(raw) if found is None else found
+            total = totals.get(key)
+            if total is None:
+                totals[key] = [int(count), int(minor or 0)]
+            else:
+                total[0] += int(count)
+                total[1] += int(minor or 0)
+        return {
+            key: self._summary(totals[key][0], totals[key][1], currency) for key in sorted(totals)
+        }
 
     def _sales_by_product(
         self, grouping: an.Grouping, currency: str, foreign: an.ForeignCurrency
     ) -> dict[str, an.SalesSummary]:
         statement = _BY_PRODUCT[self._connection.dialect.name]
-        rows = list(
-            self._connection.execute(statement, {"currency": currency, "tenant": self._tenant})
-        )
-        if self._has_foreign(currency, foreign) or any(row.priced != row.n for row in rows):
+        rows, anomalous = self._rows(statement, currency, (3,), refuse=False)
+        if anomalous or (foreign is an.ForeignCurrency.REFUSE and self._has_foreign(currency)):
             self._raise_for(
                 currency,
                 foreign,
                 lambda o: an.sales_by(o, grouping, currency=currency, foreign=foreign),
                 also=_ORDERS.products.contains("null"),
             )
-        return self._fold(((row.key, row) for row in rows if row.n), currency)
+        return self._fold(rows, currency)
 
     def customer_lifetime_values(
         self,
@@ -287,44 +411,36 @@ class SqlAnalytics:
             return an.customer_lifetime_values(
                 self._sales(), currency=currency, basis=basis, foreign=foreign
             )
-        moment = _ORDERS.created_us if basis is an.PeriodBasis.CREATED else _ORDERS.confirmed_us
-        query = (
-            sa.select(
-                _ORDERS.customer_id.label("key"),
-                sa.func.count().label("n"),
-                sa.func.sum(_ORDERS.sales_minor).label("minor"),
-                sa.func.count(_ORDERS.sales_minor).label("priced"),
-                sa.func.count(moment).label("dated"),
-                sa.func.min(moment).label("first"),
-                sa.func.max(moment).label("last"),
-            )
-            .where(
-                _ORDERS.tenant_id == self._tenant,
-                _ORDERS.sale == 1,
-                _ORDERS.currency == currency,
-            )
-            .group_by(_ORDERS.customer_id)
+        moment = "created_us" if basis is an.PeriodBasis.CREATED else "confirmed_us"
+        refuse = foreign is an.ForeignCurrency.REFUSE
+        rows, anomalous = self._rows(
+            _lifetimes(moment, refuse=refuse), currency, (3, 4), refuse=refuse
         )
-        rows = list(self._connection.execute(query))
-        if self._has_foreign(currency, foreign) or self._anomalous(rows):
+        if anomalous:
             self._raise_for(
                 currency,
                 foreign,
                 lambda o: an.customer_lifetime_values(
                     o, currency=currency, basis=basis, foreign=foreign
                 ),
-                also=moment.is_(None),
+                also=_ORDERS[moment].is_(None),
             )
         values = {}
-        for row in sorted((row for row in rows if row.n), key=lambda row: row.key):
-            sales = facts.money_of(int(row.minor or 0), currency)
-            count = int(row.n)
-            values[row.key] = an.CustomerValue(
-                order_count=count,
-                sales=sales,
-                average_order_value=_average(sales, count),
-                first_order_at=facts.from_micros(int(row.first)),
-                last_order_at=facts.from_micros(int(row.last)),
+        of_minor = Money.of_minor
+        average = an.average_minor
+        moment_of = facts.from_micros
+        value = an.CustomerValue
+        for row in sorted(rows, key=_first):
+            count = int(row[1])
+            if not count:
+                continue
+            total = int(row[2] or 0)
+            values[row[0]] = value(
+                count,
+                of_minor(total, currency),
+                of_minor(average(total, count), currency),
+                moment_of(int(row[5])),
+                moment_of(int(row[6])),
             )
         return values
 
@@ -501,7 +617,3 @@ class SqlAnalytics:
 def _kept(foreign: an.ForeignCurrency) -> an.ForeignCurrency:
     """What the function is told of the orders read: converted, or already in the currency."""
     return foreign if foreign is an.ForeignCurrency.CONVERT else an.ForeignCurrency.REFUSE
-
-
-def _average(sales: Money, count: int) -> Money:
-    return an.average_money(sales, count)

@@ -9,6 +9,7 @@ one page, whatever the tenant's size.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -95,6 +96,25 @@ _INSERT: Final = {
 }
 
 
+@functools.cache
+def _insert_many(columns: tuple[str, ...]) -> sa.TextClause:
+    """``INSERT ... ON CONFLICT DO NOTHING`` of these columns, for batches of rows.
+
+    A text statement (with the columns' types, so values are stored exactly as by
+    :data:`_INSERT`): SQLAlchemy hands a list of rows to the driver's own
+    ``executemany`` (psycopg's pipeline, sqlite3's loop: one prepared statement),
+    where an ``insert()`` construct would be rendered as statements of many ``VALUES``
+    (parsed anew each time). No RETURNING: a taken id or number shows in the count of
+    rows inserted (the drivers sum it over the batch).
+    """
+    names = ", ".join(columns)
+    values = ", ".join(f":{column}" for column in columns)
+    # The names are the table's own columns (orders_table.c[column] below refuses others).
+    return sa.text(
+        f"INSERT INTO {orders_table.name} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"  # noqa: S608
+    ).bindparams(*(sa.bindparam(column, type_=orders_table.c[column].type) for column in columns))
+
+
 @attrs.frozen
 class OrderCursor:
     """Where a listing stopped: the sort key of the last order of a page.
@@ -153,6 +173,25 @@ def order_columns(order: Order) -> dict[str, Any]:
         ),
         **facts.fact_columns(order),
     }
+
+
+@functools.cache
+def _entered_before(statuses: tuple[str, ...]) -> sa.Select[Any]:
+    """The overdue candidates' statement for these statuses (built once per set).
+
+    One range of ``ix_so_orders_status_since`` per status: ``status = 'x' AND
+    status_since_us <= :bound_i``, the bounds and the tenant bound at execution.
+    """
+    table = orders_table.c
+    ranges = [
+        sa.and_(table.status == status, table.status_since_us <= sa.bindparam(f"bound_{index}"))
+        for index, status in enumerate(statuses)
+    ]
+    return (
+        sa.select(table.document, table.version)
+        .where(table.tenant_id == sa.bindparam("tenant"), sa.or_(*ranges))
+        .order_by(table.created_at.is_not(None), table.created_at, table.id)
+    )
 
 
 class SqlOrderRepository:
@@ -227,8 +266,8 @@ class SqlOrderRepository:
             {"tenant_id": self._tenant, "id": order.id, "version": 1, **order_columns(order)}
             for order in orders
         ]
-        inserted = self._connection.execute(_INSERT[self._connection.dialect.name], rows)
-        if len(inserted.all()) != len(rows):
+        inserted = self._connection.execute(_insert_many(tuple(rows[0])), rows)
+        if inserted.rowcount != len(rows):
             # Some rows may be in: the unit of work refuses to commit (roll it back).
             self._connection.info[schema.INTERRUPTED_WRITE] = True
             raise ConcurrencyConflict(params={"entity": "order", "expected": 0})
@@ -364,16 +403,11 @@ class SqlOrderRepository:
         """
         if not bounds:
             return []
-        table = orders_table.c
-        ranges = [
-            sa.and_(table.status == str(status), table.status_since_us <= facts.micros_of(moment))
-            for status, moment in sorted(bounds.items(), key=lambda item: str(item[0]))
-        ]
-        rows = self._connection.execute(
-            sa.select(table.document, table.version)
-            .where(table.tenant_id == self._tenant, sa.or_(*ranges))
-            .order_by(table.created_at.is_not(None), table.created_at, table.id)
-        )
+        statuses = tuple(sorted(str(status) for status in bounds))
+        parameters: dict[str, Any] = {"tenant": self._tenant}
+        for index, (_, moment) in enumerate(sorted(bounds.items(), key=lambda item: str(item[0]))):
+            parameters[f"bound_{index}"] = facts.micros_of(moment)
+        rows = self._connection.execute(_entered_before(statuses), parameters)
         return [self._load(row) for row in rows]
 
     def find_by_number(self, number: str) -> Order | None:

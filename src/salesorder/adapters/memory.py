@@ -334,6 +334,21 @@ class InMemoryStockStore:
         with self._lock:
             return self._ledger.available(sku, allow_safety_stock=allow_safety_stock)
 
+    def available_many(
+        self, skus: Iterable[str], *, allow_safety_stock: bool = False
+    ) -> dict[str, Decimal]:
+        """What `available` answers for each SKU, read at one moment (under one lock).
+
+        The ``StockAvailability`` capability of ``salesorder.ports``: the service's stock
+        rule asks it for every SKU of an order at once.
+        """
+        wanted = sorted(set(skus))
+        with self._lock:
+            return {
+                sku: self._ledger.available(sku, allow_safety_stock=allow_safety_stock)
+                for sku in wanted
+            }
+
     def reservation(self, reservation_id: str) -> Reservation:
         """The current state of a reservation (NotFound if unknown)."""
         with self._lock:

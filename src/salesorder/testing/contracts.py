@@ -290,6 +290,11 @@ class StockStoreContract:
 
 # The order, outbox and unit-of-work suites live in their own modules; this is their
 # public home.
+from salesorder.testing._capability_contracts import (  # noqa: E402
+    NumberingInUnitOfWorkContract,
+    OrderBatchesContract,
+    StockAvailabilityContract,
+)
 from salesorder.testing._numbering_contracts import InvoiceNumberingContract  # noqa: E402
 from salesorder.testing._order_contracts import (  # noqa: E402
     ContractEventRecorded,
@@ -304,8 +309,11 @@ from salesorder.testing._uow_contracts import UnitOfWorkContract, UnitOfWorkFact
 __all__ += [
     "ContractEventRecorded",
     "InvoiceNumberingContract",
+    "NumberingInUnitOfWorkContract",
+    "OrderBatchesContract",
     "OrderRepositoryContract",
     "OutboxContract",
+    "StockAvailabilityContract",
     "UnitOfWorkContract",
     "UnitOfWorkFactory",
     "sample_event",
