@@ -31,17 +31,24 @@ _QUOTE: Final = "'"
 
 
 def neutralise(text: str) -> str:
-    """``text`` made inert for a spreadsheet: a leading formula trigger gets a ``'`` before it."""
-    if text.startswith(FORMULA_TRIGGERS):
-        return _QUOTE + text
-    return text
+    """``text`` made inert for a spreadsheet: a leading formula trigger gets a ``'`` before it.
+
+    A text whose quotes already stand before a trigger (``'=A1``, as typed) gets one more,
+    so that `restore` gives it back as it was.
+    """
+    return _QUOTE + text if _quoted_on_export(text) else text
 
 
 def restore(text: str) -> str:
     """The inverse of :func:`neutralise`: ``'=...`` read from a file is ``=...``."""
-    if text.startswith(_QUOTE) and text[1:2] and text[1:].startswith(FORMULA_TRIGGERS):
+    if text.startswith(_QUOTE) and _quoted_on_export(text[1:]):
         return text[1:]
     return text
+
+
+def _quoted_on_export(text: str) -> bool:
+    # Quotes, then a trigger: "=1", "'=1", "''=1"... (one rule for both directions).
+    return text.lstrip(_QUOTE).startswith(FORMULA_TRIGGERS)
 
 
 def cell_text(value: object) -> str:  # noqa: PLR0911  (one exit per cell type)
