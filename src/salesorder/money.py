@@ -327,7 +327,7 @@ class Money:
             places = _PLACES[code] = minor_unit(code)
         amount = Decimal(minor).scaleb(-places)
         if minor and amount.adjusted() >= _MAX_ADJUSTED:
-            raise InvalidMoney(params={"reason": "amount is out of range"})
+            raise InvalidMoney(params={"reason": OUT_OF_RANGE, "what": "amount"})
         money = object.__new__(cls)
         object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", code)
