@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -290,3 +290,25 @@ def test_refresh_columns_fills_columns_a_migration_left_empty(sql_database: SqlD
         assert [o.id for o in uow.orders.find(salesperson="S-0")] == ["o-0000", "o-0002", "o-0004"]
         assert [o.id for o in uow.orders.find(region=REGIONS[1])] == ["o-0001", "o-0003"]
         assert {o.version for o in uow.orders.find()} == {1}
+
+
+def test_pages_resume_exactly_whatever_the_zone_of_the_creation_times(
+    sql_database: SqlDatabase,
+) -> None:
+    # The cursor is the last order's own creation time: with times in several zones and
+    # microseconds, one order a page must still list each order once, as find() does.
+    shanghai = timezone(timedelta(hours=8))
+    times = [
+        T0 + timedelta(microseconds=1),
+        (T0 + timedelta(hours=1)).astimezone(shanghai),
+        T0.astimezone(shanghai),
+        T0 + timedelta(minutes=30, microseconds=999_999),
+        None,
+        (T0 - timedelta(days=1)).astimezone(shanghai),
+    ]
+    store(sql_database, [order_like(k, created_at=at) for k, at in enumerate(times)])
+    with sql_database.unit_of_work() as uow:
+        paged = [order.id for page in uow.orders.pages(page_size=1) for order in page.orders]
+        found = [order.id for order in uow.orders.find()]
+    assert sorted(paged) == sorted(f"o-{k:04d}" for k in range(len(times)))
+    assert paged == found

@@ -119,12 +119,12 @@ def _insert_many(columns: tuple[str, ...]) -> sa.TextClause:
 class OrderCursor:
     """Where a listing stopped: the sort key of the last order of a page.
 
-    Pass it back as ``after`` to read the next page. It holds the stored values as
-    the database gave them, so the next page starts exactly after that order even
-    when orders were added or changed in between.
+    Pass it back as ``after`` to read the next page. It holds the last order's own
+    creation time and id, from which its columns are written, so the next page starts
+    exactly after that order even when orders were added or changed in between.
 
     Attributes:
-        created_at: The last order's stored creation time (None for an undated order).
+        created_at: The last order's creation time (None for an undated order).
         order_id: The last order's id.
     """
 
@@ -549,7 +549,7 @@ class SqlOrderRepository:
             )
         dated = dated.order_by(created, key).limit(size)
         if dated_only or (after is not None and after.created_at is not None):
-            query = dated
+            query = dated.with_only_columns(orders_table.c.version, orders_table.c.document)
         else:
             undated = self._select(criteria).where(created.is_(None))
             if after is not None:
@@ -559,15 +559,17 @@ class SqlOrderRepository:
                 sa.select(dated.subquery()),
             ).subquery()
             query = (
-                sa.select(parts)
+                sa.select(parts.c.version, parts.c.document)
                 .order_by(parts.c.created_at.is_not(None), parts.c.created_at, parts.c.id)
                 .limit(size)
             )
-        rows = list(self._connection.execute(query))
-        orders = tuple(self._load(row) for row in rows)
-        if len(rows) < size:
+        # Only the version and the document are read: the cursor is the last order's own
+        # creation time and id (its columns are written from them), which spares the
+        # conversion of every row's created_at column (a parse per row on SQLite).
+        orders = tuple(self._load(row) for row in self._connection.execute(query))
+        if len(orders) < size:
             return OrderPage(orders, None)
-        last = rows[-1]
+        last = orders[-1]
         return OrderPage(orders, OrderCursor(last.created_at, last.id))
 
     @staticmethod
