@@ -161,6 +161,44 @@ class TestTheSnapshotFollowsEveryPricing:
         self._agrees(amended)
         assert {row[0] for row in amended.price_snapshot.lines} == {"1", "2", "9"}  # type: ignore[union-attr]
 
+    def test_an_amendment_across_a_quantity_break_keeps_what_it_priced(self) -> None:
+        # The amendment prices a requantified line at the break its new quantity reaches;
+        # the kept locks and figures must be those, not the old quantity's price.
+        clock = FixedClock(START)
+        database = MemoryDatabase()
+        service = build_service(clock, RecordingNotifier(), unit_of_work=database.unit_of_work)
+        entries = service.pricing_settings.price_list.entries
+        tea = next(e for e in entries if e.sku == "TEA-LJ-250" and e.tier is not None)  # VIP
+        breaks = PriceList(
+            "CNY",
+            (
+                *service.pricing_settings.price_list.entries,
+                attrs.evolve(tea, unit_price=Money("100.00", "CNY"), min_quantity=Decimal(10)),
+            ),
+        )
+        service = OrderService(
+            unit_of_work=database.unit_of_work,
+            clock=clock,
+            numbering=PatternNumbering(prefix="SOB"),
+            pricing_settings=attrs.evolve(service.pricing_settings, price_list=breaks),
+            policy_settings=service.policy_settings,
+        )
+        for sku, location, quantity in STOCK:
+            database.stock.receive(sku, location, quantity=quantity, operation_id=sku, at=START)
+        entered = service.enter(tea_shop_payload(tea=3, cups=1), actor="S-LI")
+        service.submit(entered.id, actor="S-LI")
+        before = service.get(entered.id).grand_total
+        service.amend(entered.id, [ChangeQuantity("1", Decimal(12))], actor="S-LI")
+        amended = service.get(entered.id)
+        self._agrees(amended)
+        assert amended.price_snapshot is not None
+        assert amended.price_snapshot.lines[0][2] == Decimal("100.00")  # the break's price
+        assert {lock.line_id: lock.unit_price for lock in amended.locked_prices}["1"] == Money(
+            "100.00", "CNY"
+        )
+        assert amended.grand_total != before
+        assert service.price_order(amended).grand_total == amended.grand_total
+
     @staticmethod
     def _agrees(order: Order) -> None:
         snapshot = order.price_snapshot

@@ -17,7 +17,7 @@ from salesorder import lifecycle
 from salesorder._service import pricing as ports_of_pricing
 from salesorder._service.core import ServiceCore
 from salesorder.lifecycle import TransitionResult
-from salesorder.order import Order, Revision
+from salesorder.order import LockedPrice, Order, Revision
 from salesorder.ports import ServiceUnitOfWork
 from salesorder.pricing import PriceBreakdown
 from salesorder.stockhook import run_with_stock
@@ -42,23 +42,25 @@ class ChangeUseCases(ServiceCore):
 
     def _amended_pricing(
         self, changes: Sequence[lifecycle.Change], at: datetime
-    ) -> Callable[[Order], PriceBreakdown]:
+    ) -> _AmendmentPricing:
         # Read before the lifecycle checks the changes: refuse what is not a change here.
         for change in arguments.iterable(changes, argument="changes"):
             if not isinstance(change, _CHANGE_TYPES):
                 raise arguments.wrong_type("change", "an amendment Change", change)
         # Lines the amendment adds are priced at its time, earlier lines keep their locked
         # prices; a price change back to the list (unit_price None) reprices that line.
-        reprice = _repriced(changes)
         requantified = frozenset(
             change.line_id for change in changes if isinstance(change, lifecycle.ChangeQuantity)
         )
+        return self._amendment_pricing(at, reprice=_repriced(changes), requantified=requantified)
 
-        def pricing(candidate: Order) -> PriceBreakdown:
-            locks = self._locked_prices(candidate, at, reprice=reprice, requantified=requantified)
-            return self.price_order(attrs.evolve(candidate, locked_prices=locks))
+    def _amendment_pricing(
+        self, at: datetime, *, reprice: frozenset[str], requantified: frozenset[str]
+    ) -> _AmendmentPricing:
+        def locks_of(candidate: Order) -> tuple[LockedPrice, ...]:
+            return self._locked_prices(candidate, at, reprice=reprice, requantified=requantified)
 
-        return pricing
+        return _AmendmentPricing(locks_of, self.price_order, self._keep_prices)
 
     def amend(
         self,
@@ -96,10 +98,7 @@ class ChangeUseCases(ServiceCore):
                 reserves=True,
             )
             if order.revision != revision:
-                # The amended lines' prices, as the amendment priced them, kept with the
-                # figures of the new revision (its grand total came from the same pricing).
-                order.locked_prices = self._locked_prices(order, now, reprice=_repriced(changes))
-                self._keep_prices(order, self.price_order(order))
+                pricing.keep_on(order)
             return result
 
         return self._run(order_id, command)
@@ -140,11 +139,8 @@ class ChangeUseCases(ServiceCore):
                 self._hook(uow, now, actor),
                 reserves=True,
             )
-            if order.revision != revision and proposed is not None:
-                order.locked_prices = self._locked_prices(
-                    order, proposed.at or now, reprice=_repriced_in(proposed)
-                )
-                self._keep_prices(order, self.price_order(order))
+            if order.revision != revision:
+                pricing.keep_on(order)
             return result
 
         return self._run(order_id, command)
@@ -165,19 +161,12 @@ class ChangeUseCases(ServiceCore):
             ),
         )
 
-    def _proposal_pricing(
-        self, proposed: Revision | None, now: datetime
-    ) -> Callable[[Order], PriceBreakdown]:
+    def _proposal_pricing(self, proposed: Revision | None, now: datetime) -> _AmendmentPricing:
         """Prices an applied proposal as its amendment was priced when it was asked."""
         at = now if proposed is None or proposed.at is None else proposed.at
         reprice = frozenset() if proposed is None else _repriced_in(proposed)
         requantified = frozenset() if proposed is None else _coded(proposed, "quantity:")
-
-        def pricing(candidate: Order) -> PriceBreakdown:
-            locks = self._locked_prices(candidate, at, reprice=reprice, requantified=requantified)
-            return self.price_order(attrs.evolve(candidate, locked_prices=locks))
-
-        return pricing
+        return self._amendment_pricing(at, reprice=reprice, requantified=requantified)
 
     def reschedule(
         self,
@@ -204,6 +193,41 @@ class ChangeUseCases(ServiceCore):
                 idempotency_key=idempotency_key,
             ),
         )
+
+
+class _AmendmentPricing:
+    """Prices an amended order for the lifecycle, and keeps what it priced last.
+
+    Lines the amendment adds are locked at its time, a line sent back to the list is
+    locked anew, and a requantified line takes its lock day's price at its new quantity
+    (its quantity break). Once the lifecycle applied the new revision, ``keep_on`` puts
+    those very locks and figures on the order: its grand total came from the same
+    breakdown, so the kept figures agree with it, and nothing is priced twice.
+    """
+
+    def __init__(
+        self,
+        locks_of: Callable[[Order], tuple[LockedPrice, ...]],
+        price: Callable[[Order], PriceBreakdown],
+        keep: Callable[[Order, PriceBreakdown], None],
+    ) -> None:
+        self._locks_of = locks_of
+        self._price = price
+        self._keep = keep
+        self._last: tuple[tuple[LockedPrice, ...], PriceBreakdown] | None = None
+
+    def __call__(self, candidate: Order) -> PriceBreakdown:
+        locks = self._locks_of(candidate)
+        breakdown = self._price(attrs.evolve(candidate, locked_prices=locks))
+        self._last = (locks, breakdown)
+        return breakdown
+
+    def keep_on(self, order: Order) -> None:
+        """Keep the locks and figures of the last pricing on ``order`` (the new revision)."""
+        if self._last is None:  # pragma: no cover - the lifecycle prices every revision
+            return
+        order.locked_prices, breakdown = self._last
+        self._keep(order, breakdown)
 
 
 _CHANGE_TYPES: Final = (
